@@ -1,0 +1,197 @@
+/**
+ * The domain model (ARCHITECTURE §2): packages with their directives, concrete specs, and the
+ * digest input records. Pure values, no I/O.
+ */
+import type { Digest, DigestAlgorithm } from './canonical-encode.js'
+
+export type DepType = 'build' | 'link' | 'run' | 'test'
+export const ALL_DEPTYPES: readonly DepType[] = ['build', 'link', 'run', 'test']
+export const DEFAULT_DEPTYPES: readonly DepType[] = ['build', 'link', 'run']
+
+export type Ecosystem = 'spack' | 'manifest' | 'fromager'
+
+/** Where a directive or a piece of code sits, for messages and annotations. */
+export interface SourcePlace {
+  file: string
+  line: number
+}
+
+export interface VersionDirective {
+  version: string
+  /** sha256 / md5 / … the source checksum, as written. */
+  checksum?: string
+  url?: string
+  commit?: string
+  tag?: string
+  branch?: string
+  /** Every other keyword argument (submodules=True, expand=False, …) as canonical strings. */
+  extra?: Record<string, string>
+  deprecated: boolean
+  preferred: boolean
+  place?: SourcePlace
+}
+
+export interface VariantDirective {
+  name: string
+  /** Default value as a string (`true`/`false` for boolean variants; comma list for multi). */
+  default: string
+  values?: string[]
+  multi?: boolean
+  when?: string
+  place?: SourcePlace
+}
+
+export interface DependencyDirective {
+  /** Dependency package (or virtual) name: the first name in `spec`. */
+  name: string
+  /** The constraint string given to depends_on / extends. */
+  spec: string
+  types: DepType[]
+  when?: string
+  place?: SourcePlace
+}
+
+export interface PatchDirective {
+  /** Patch file path relative to the package directory, or undefined for a url patch. */
+  file?: string
+  url?: string
+  sha256?: string
+  /** Content hash of the patch file (git blob id) when `file` is set and present. */
+  contentHash?: string
+  when?: string
+  level?: number
+  /** Other keyword arguments, canonical strings. */
+  extra?: Record<string, string>
+  place?: SourcePlace
+}
+
+export interface ResourceDirective {
+  /** All keyword arguments as canonical strings (name, url, sha256, git, tag, destination …). */
+  fields: Record<string, string>
+  when?: string
+  place?: SourcePlace
+}
+
+export interface ProvidesDirective {
+  /** Virtual spec strings provided. */
+  specs: string[]
+  when?: string
+}
+
+export interface ConstraintDirective {
+  spec: string
+  when?: string
+  msg?: string
+}
+
+/**
+ * A piece of build code that applies only under a condition: a `@when("@1.2:")` method or the
+ * non-directive statements in a `with when("+cuda"):` block. Its canonical text is hashed into the
+ * spec digest only of specs that satisfy `when`.
+ */
+export interface ConditionalCode {
+  when: string
+  /** A label for explanations: `method cmake_args`, `with when("+cuda") at line 40`. */
+  label: string
+  digest: Digest
+  place?: SourcePlace
+}
+
+/** Something that could not be resolved statically and was kept as code (conservative). */
+export interface UnresolvedItem {
+  package: string
+  place: SourcePlace
+  reason: string
+}
+
+/** What goes into a package digest (one named field per input; stored in index entries). */
+export interface PackageDigestInputs {
+  algorithm: DigestAlgorithm
+  ecosystem: Ecosystem
+  /** Digest of the canonical recipe text (Spack: package.py minus comments, docs, directives). */
+  recipe: Digest
+  /** Canonical digests of in-repository base classes / modules the recipe uses, by repo path. */
+  bases: Record<string, Digest>
+  /** Other input files by path relative to the package (manifest inputs, settings …): blob ids. */
+  files: Record<string, string>
+}
+
+export interface Package {
+  name: string
+  ecosystem: Ecosystem
+  /** Repo-relative path of the recipe file (or manifest entry). */
+  recipePath: string
+  /** Repo-relative directory of the package (patch files are relative to it). */
+  directory: string
+  digestInputs: PackageDigestInputs
+  versions: VersionDirective[]
+  variants: VariantDirective[]
+  dependencies: DependencyDirective[]
+  patches: PatchDirective[]
+  resources: ResourceDirective[]
+  provides: ProvidesDirective[]
+  conflicts: ConstraintDirective[]
+  requires: ConstraintDirective[]
+  conditionalCode: ConditionalCode[]
+  unresolved: UnresolvedItem[]
+  /** Repo paths of files in the package directory that no directive uses. */
+  ignoredFiles: string[]
+  /** Repo paths whose change changes this package's digest (recipe, bases, input files). */
+  inputPaths: string[]
+}
+
+export interface Compiler {
+  name: string
+  version?: string
+}
+
+/** A concrete dependency edge of a spec. */
+export interface SpecEdge {
+  /** The id of the dependency spec. */
+  id: string
+  /** The dependency's package name. */
+  name: string
+  types: DepType[]
+  /** Virtuals this edge satisfies (mpi, zlib-api …). */
+  virtuals?: string[]
+}
+
+/** One concrete build: package × version × variants × compiler × os (+ concrete deps). */
+export interface ConcreteSpec {
+  /** Unique, human-readable id (e.g. `zlib@1.3.1+shared%gcc@13 os=ubuntu24.04`). */
+  id: string
+  package: string
+  version: string
+  /** Variant values as strings (`true`/`false` for booleans). */
+  variants: Record<string, string>
+  compiler?: Compiler
+  os?: string
+  target?: string
+  platform?: string
+  /** Other parameters that shape the build (from lockfiles: cflags, build_system, …). */
+  parameters: Record<string, string>
+  dependencies: SpecEdge[]
+  /** External (not built, provided by the system): never rebuilt, still digested. */
+  external?: Record<string, string>
+  /** Patches applied according to the lockfile (patch sha256 list), when known. */
+  lockedPatches?: string[]
+  /** Where the spec came from: `lockfile:<hash>`, `config`, `default`. */
+  origin: string
+}
+
+export interface SpecDigestInputs {
+  algorithm: DigestAlgorithm
+  package: string
+  packageDigest: Digest
+  source: { version: string; checksum?: string; url?: string; commit?: string; tag?: string; branch?: string; extra?: Record<string, string> }
+  /** Only those whose `when` matches this spec: key = file path or url, value = content digest. */
+  patches: Record<string, string>
+  resources: Record<string, Digest>
+  /** `@when` methods / `with when()` code blocks that apply, label → digest. */
+  code: Record<string, Digest>
+  /** Variants, compiler, os, target, platform, other parameters. */
+  parameters: Record<string, string>
+  envSignature: Digest
+  /** By dependency spec id, propagating deptypes only. */
+  dependencies: Record<string, Digest>
+}
