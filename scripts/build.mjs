@@ -1,0 +1,38 @@
+// Bundles the Action (dist/index.js) and the CLI (dist/cli.js) with esbuild, ESM for Node 24,
+// and regenerates schema/binary-check.schema.json from the zod config schema.
+// `node scripts/build.mjs [OUTDIR]` builds into OUTDIR instead of the repository (check-dist uses it).
+import { build } from 'esbuild'
+import { mkdir, writeFile, rm } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const out = resolve(process.argv[2] ?? root)
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  legalComments: 'none',
+  logLevel: 'warning',
+  // CommonJS dependencies inside an ESM bundle need `require`.
+  banner: { js: "import { createRequire as __bcRequire } from 'node:module'; const require = __bcRequire(import.meta.url);" },
+}
+
+await mkdir(join(out, 'dist'), { recursive: true })
+await build({ ...common, entryPoints: [join(root, 'src/action/index.ts')], outfile: join(out, 'dist/index.js') })
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/index.ts')],
+  outfile: join(out, 'dist/cli.js'),
+  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+})
+
+// JSON Schema of the config, generated from the zod schema.
+const tmp = join(out, '.schema-build.mjs')
+await build({ ...common, entryPoints: [join(root, 'src/config/json-schema.ts')], outfile: tmp, banner: {} })
+const { configJsonSchema } = await import(pathToFileURL(tmp).href)
+await rm(tmp)
+await mkdir(join(out, 'schema'), { recursive: true })
+await writeFile(join(out, 'schema/binary-check.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`)

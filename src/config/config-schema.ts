@@ -1,0 +1,198 @@
+/**
+ * `.binary-check.yml`: the zod schema (the one source of truth; the JSON Schema in
+ * `schema/binary-check.schema.json` is generated from it) and pure validation with one-line
+ * `field.path: expected X, got Y` errors.
+ */
+import { z } from 'zod'
+
+const depType = z.enum(['build', 'link', 'run', 'test'])
+
+const specMatrix = z
+  .object({
+    matrix: z
+      .array(z.array(z.string().min(1)).min(1))
+      .min(1)
+      .describe('Lists to cross: every combination joined with spaces is one spec request.'),
+  })
+  .strict()
+
+const manifestDependency = z.union([
+  z.string().min(1),
+  z
+    .object({
+      spec: z.string().min(1).describe('Dependency constraint, e.g. "zlib@1.2:"'),
+      types: z.array(depType).min(1).optional().describe('Deptypes (default: [build, link]).'),
+      when: z.string().optional().describe('Condition on this package, e.g. "+ssl".'),
+    })
+    .strict(),
+])
+
+const manifestVersion = z
+  .object({
+    sha256: z.string().optional(),
+    url: z.string().optional(),
+    commit: z.string().optional(),
+    deprecated: z.boolean().optional(),
+    preferred: z.boolean().optional(),
+  })
+  .strict()
+
+const manifestPackage = z
+  .object({
+    inputs: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Globs (repository-relative) of files whose content enters the package digest.'),
+    versions: z.record(z.string(), manifestVersion).default({}),
+    variants: z.record(z.string(), z.union([z.boolean(), z.string()])).default({}),
+    dependencies: z.array(manifestDependency).default([]),
+    provides: z.array(z.string()).default([]),
+  })
+  .strict()
+
+export const configSchema = z
+  .object({
+    ecosystem: z.enum(['spack', 'manifest']).default('spack').describe('Recipe ecosystem.'),
+    recipes: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe(
+        'Recipe roots (repository-relative). Spack: directories holding <name>/package.py; the spack_repo layout (py_numpy → py-numpy) is recognised.',
+      ),
+    buildSystems: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Folder of build-system base classes, e.g. repos/spack_repo/builtin/build_systems.'),
+    specs: z
+      .array(z.union([z.string().min(1), specMatrix]))
+      .optional()
+      .describe('The spec set: spec strings and/or matrices of lists to cross.'),
+    lockfile: z.string().min(1).optional().describe('A Spack spack.lock (repository-relative).'),
+    providers: z
+      .record(z.string(), z.string().min(1))
+      .default({})
+      .describe('Virtual → preferred provider, e.g. {mpi: openmpi}.'),
+    deptypes: z
+      .array(depType)
+      .min(1)
+      .default(['build', 'link', 'run'])
+      .describe('Which dependency edges propagate a rebuild.'),
+    containers: z
+      .array(
+        z
+          .object({
+            when: z.string().describe('Spec constraint, e.g. "os=ubuntu24.04 %gcc@13".'),
+            image: z.string().min(1).describe('Container image that builds matching specs.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Build container per spec; the first match wins.'),
+    mirror: z.string().min(1).optional().describe('Mirror URL (file://… ).'),
+    ignore: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Globs of repository paths that never trigger anything.'),
+    packages: z
+      .record(z.string(), manifestPackage)
+      .optional()
+      .describe('Manifest ecosystem: the packages, their input globs, versions and dependencies.'),
+  })
+  .strict()
+
+export type Config = z.output<typeof configSchema>
+export type ManifestPackageConfig = z.output<typeof manifestPackage>
+
+export interface ConfigProblem {
+  path: string
+  message: string
+}
+
+/** Validate a parsed YAML value: `{config}` or the problems, each one line. */
+export function validateConfig(value: unknown): { config: Config } | { problems: ConfigProblem[] } {
+  const result = configSchema.safeParse(value ?? {}, { reportInput: true })
+  if (!result.success) return { problems: result.error.issues.map(describeIssue) }
+  const config = result.data
+  const problems = CONFIG_RULES.flatMap((rule) => rule(config))
+  return problems.length > 0 ? { problems } : { config }
+}
+
+type Rule = (c: Config) => ConfigProblem[]
+
+const manifestNeedsPackages: Rule = (c) =>
+  c.ecosystem === 'manifest' && !c.packages
+    ? [{ path: 'packages', message: 'expected a map of packages (ecosystem is "manifest"), got nothing' }]
+    : []
+
+const spackHasNoPackagesMap: Rule = (c) =>
+  c.ecosystem === 'spack' && c.packages
+    ? [{ path: 'packages', message: 'only valid with ecosystem: manifest (spack recipes come from package.py files)' }]
+    : []
+
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9._+-]*$/
+const manifestPackageNames: Rule = (c) =>
+  Object.keys(c.packages ?? {})
+    .filter((n) => !PACKAGE_NAME.test(n))
+    .map((n) => ({ path: `packages.${n}`, message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"` }))
+
+export const CONFIG_RULES: readonly Rule[] = [manifestNeedsPackages, spackHasNoPackagesMap, manifestPackageNames]
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
+  const path = issue.path.map(String).join('.') || '(root)'
+  const got = 'input' in issue ? describeValue(issue.input) : undefined
+  switch (issue.code) {
+    case 'invalid_type':
+      return { path, message: `expected ${issue.expected}, got ${got ?? 'nothing'}` }
+    case 'invalid_value':
+      return { path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}` }
+    case 'unrecognized_keys':
+      return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` }
+    case 'too_small':
+      return { path, message: `expected at least ${String(issue.minimum)} ${issue.origin === 'string' ? 'character(s)' : 'item(s)'}, got ${got}` }
+    case 'invalid_union':
+      return { path, message: `expected ${unionExpectation(path)}, got ${got}` }
+    default:
+      return { path, message: `${issue.message}${got ? `, got ${got}` : ''}` }
+  }
+}
+
+function unionExpectation(path: string): string {
+  if (path.startsWith('specs')) return 'a spec string or {matrix: [[...], ...]}'
+  if (path.startsWith('recipes')) return 'a path or a list of paths'
+  if (path.includes('dependencies')) return 'a spec string or {spec, types, when}'
+  if (path.includes('variants')) return 'a boolean or a string'
+  return 'a valid value'
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return `a list (${truncate(JSON.stringify(v))})`
+  if (typeof v === 'object') return `a map (${truncate(JSON.stringify(v))})`
+  return `${typeof v} ${truncate(JSON.stringify(v))}`
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s
+}
+
+/** Expand `specs` (strings and matrices) to spec request strings, with their config places. */
+export function expandSpecRequests(config: Config): { spec: string; place: string }[] {
+  const out: { spec: string; place: string }[] = []
+  ;(config.specs ?? []).forEach((entry, i) => {
+    if (typeof entry === 'string') {
+      out.push({ spec: entry, place: `specs.${i}` })
+      return
+    }
+    let combos: string[][] = [[]]
+    for (const list of entry.matrix) combos = combos.flatMap((c) => list.map((x) => [...c, x]))
+    combos.forEach((c) => out.push({ spec: c.join(' '), place: `specs.${i}.matrix` }))
+  })
+  return out
+}
+
+export function recipeRoots(config: Config): string[] {
+  if (config.recipes === undefined) return config.ecosystem === 'spack' ? ['packages'] : []
+  return typeof config.recipes === 'string' ? [config.recipes] : config.recipes
+}

@@ -1,0 +1,34 @@
+/** Reads and validates `.binary-check.yml` (from a file, or from a commit's tree). */
+import { readFile } from 'node:fs/promises'
+import { parseDocument } from 'yaml'
+import { UserError } from '../core/errors.js'
+import { validateConfig, type Config } from './config-schema.js'
+
+export const DEFAULT_CONFIG_PATH = '.binary-check.yml'
+
+export function parseConfigText(text: string, file: string): Config {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!
+    const line = err.linePos?.[0]?.line
+    throw new UserError('config', line ? `${file}:${line}` : file, `invalid YAML: ${err.message.split('\n')[0]}`)
+  }
+  const result = validateConfig(doc.toJS())
+  if ('problems' in result) {
+    const p = result.problems[0]!
+    const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''})` : ''
+    throw new UserError('config', `${file}: ${p.path}`, `${p.message}${more}`)
+  }
+  return result.config
+}
+
+export async function readConfigFile(path: string, label = path): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new UserError('config', label, code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code})`)
+  }
+  return parseConfigText(text, label)
+}

@@ -1,0 +1,400 @@
+/**
+ * computePlan: from the digests at head, a reference (the base commit's digests and/or the
+ * mirror's index) and the changed files, decide for every spec whether it rebuilds, and why.
+ * Pure: takes values, returns the Plan value that the renderers serialise.
+ */
+import { compareCodeUnits, type Digest } from './canonical-encode.js'
+import { computeWaves } from './graph.js'
+import type {
+  ConcreteSpec,
+  Package,
+  PackageDigestInputs,
+  SpecDigestInputs,
+  UnresolvedItem,
+} from './model.js'
+import type { SpecDigest } from './digest/spec-digest.js'
+
+export const PLAN_SCHEMA = 'binary-check/plan@1' as const
+
+export interface ChangedFile {
+  /** A added, M modified, D deleted, R renamed, T type change, C copied. */
+  status: string
+  path: string
+  oldPath?: string
+}
+
+export type Reason =
+  | { kind: 'recipe'; package: string; files: string[]; detail?: string }
+  | { kind: 'input-file'; package: string; file: string }
+  | { kind: 'source'; version: string; field: string; old?: string; new?: string }
+  | { kind: 'patch'; file: string; change: 'added' | 'removed' | 'changed' }
+  | { kind: 'resource'; name: string; change: 'added' | 'removed' | 'changed' }
+  | { kind: 'parameters'; name: string; old?: string; new?: string }
+  | { kind: 'dependency'; dependency: string; change: 'changed' | 'added' | 'removed'; chain: string[]; cause: Reason[] }
+  | { kind: 'environment'; detail: string }
+  | { kind: 'missing'; detail: string }
+  | { kind: 'algorithm'; old: string; new: string }
+
+export type SpecStatus = 'rebuild' | 'up-to-date' | 'new' | 'removed' | 'external'
+export type PackageStatus = 'changed' | 'unchanged' | 'new' | 'removed'
+
+export interface PlannedPackage {
+  name: string
+  digest: Digest | null
+  previousDigest: Digest | null
+  status: PackageStatus
+  reasons: Reason[]
+}
+
+export interface PlannedSpec {
+  id: string
+  package: string
+  version: string
+  compiler: string | null
+  os: string | null
+  digest: Digest | null
+  previousDigest: Digest | null
+  status: SpecStatus
+  reasons: Reason[]
+  wave: number | null
+  container: string | null
+  /** Dependency spec ids (all deptypes), for ordering in renderers. */
+  dependencies: string[]
+  /** What went into the digest (specs that build only): `record --plan` stores it in the entry. */
+  inputs?: SpecDigestInputs
+}
+
+export interface MatrixEntry {
+  spec: string
+  package: string
+  version: string
+  compiler: string
+  os: string
+  container: string
+  digest: string
+  wave: number
+}
+
+export interface Plan {
+  schema: typeof PLAN_SCHEMA
+  base: string | null
+  head: string
+  reference: 'base' | 'mirror' | 'none'
+  changedFiles: ChangedFile[]
+  ignoredFiles: string[]
+  packages: PlannedPackage[]
+  specs: PlannedSpec[]
+  matrix: { include: MatrixEntry[] }
+  unresolved: UnresolvedItem[]
+  notes: string[]
+  summary: PlanSummary
+}
+
+export interface PlanSummary {
+  specs: number
+  rebuild: number
+  new: number
+  upToDate: number
+  removed: number
+  external: number
+  packagesChanged: number
+  waves: number
+  byReason: Record<string, number>
+}
+
+/** One side (base or head) of the comparison, fully digested. */
+export interface DigestedTree {
+  sha: string
+  packages: ReadonlyMap<string, Package>
+  packageDigests: ReadonlyMap<string, Digest>
+  specs: ReadonlyMap<string, ConcreteSpec>
+  specDigests: ReadonlyMap<string, SpecDigest>
+}
+
+export interface ReferenceEntry {
+  digest: Digest
+  inputs?: SpecDigestInputs
+  packageInputs?: PackageDigestInputs
+}
+
+export interface PlanInput {
+  head: DigestedTree
+  base?: DigestedTree
+  /** The mirror's entries by spec id; undefined when no mirror is configured. */
+  mirror?: ReadonlyMap<string, ReferenceEntry>
+  changedFiles: ChangedFile[]
+  containers: ReadonlyMap<string, string>
+  notes: string[]
+  /** Specs to leave out of the plan as already claimed/in progress etc. (not used yet). */
+}
+
+export function computePlan(input: PlanInput): Plan {
+  const { head, base, mirror } = input
+  const reference: Plan['reference'] = mirror ? 'mirror' : base ? 'base' : 'none'
+
+  // Packages
+  const packages: PlannedPackage[] = []
+  const pkgNames = new Set([...head.packages.keys(), ...(base ? base.packages.keys() : [])])
+  for (const name of [...pkgNames].sort(compareCodeUnits)) {
+    const now = head.packages.get(name)
+    const before = base?.packages.get(name)
+    const digest = head.packageDigests.get(name) ?? null
+    const previousDigest = base?.packageDigests.get(name) ?? null
+    let status: PackageStatus
+    let reasons: Reason[] = []
+    if (!now) status = 'removed'
+    else if (!base) status = 'new'
+    else if (!before) status = 'new'
+    else if (digest === previousDigest) status = 'unchanged'
+    else {
+      status = 'changed'
+      reasons = packageReasons(name, before, now)
+    }
+    packages.push({ name, digest, previousDigest: base ? previousDigest : null, status, reasons })
+  }
+
+  // Specs
+  const reasonsCache = new Map<string, Reason[]>()
+  const statusOf = new Map<string, SpecStatus>()
+  const ids = [...head.specs.keys()].sort(compareCodeUnits)
+
+  const refFor = (id: string): ReferenceEntry | undefined => {
+    if (mirror) return mirror.get(id)
+    const d = base?.specDigests.get(id)
+    return d ? { digest: d.digest, inputs: d.inputs } : undefined
+  }
+
+  const reasonsFor = (id: string, stack: Set<string>): Reason[] => {
+    const cached = reasonsCache.get(id)
+    if (cached) return cached
+    const now = head.specDigests.get(id)!
+    const ref = refFor(id)
+    let reasons: Reason[]
+    if (!ref) {
+      reasons = [{ kind: 'missing', detail: mirror ? 'not in the mirror' : base ? 'not in the base commit' : 'no base commit and no mirror' }]
+    } else if (ref.digest === now.digest) {
+      reasons = []
+    } else {
+      // What differs: the mirror entry's recorded inputs, else the base commit's inputs.
+      const before = ref.inputs ?? base?.specDigests.get(id)?.inputs
+      if (!before) reasons = [{ kind: 'missing', detail: 'the mirror entry has another digest and records no inputs' }]
+      else {
+        stack.add(id)
+        reasons = diffSpecInputs(before, now.inputs, head, base, (dep) =>
+          stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
+        )
+        stack.delete(id)
+        if (reasons.length === 0) reasons = [{ kind: 'missing', detail: `recorded digest ${ref.digest} differs` }]
+      }
+    }
+    reasonsCache.set(id, reasons)
+    return reasons
+  }
+
+  for (const id of ids) {
+    const spec = head.specs.get(id)!
+    const ref = refFor(id)
+    const now = head.specDigests.get(id)!
+    let status: SpecStatus
+    if (spec.external) status = 'external'
+    else if (!ref) status = mirror ? (base && !base.specs.has(id) ? 'new' : 'rebuild') : 'new'
+    else status = ref.digest === now.digest ? 'up-to-date' : 'rebuild'
+    statusOf.set(id, status)
+  }
+
+  const toBuild = new Set(ids.filter((id) => statusOf.get(id) === 'rebuild' || statusOf.get(id) === 'new'))
+  const adj = new Map<string, string[]>()
+  for (const id of ids)
+    adj.set(id, head.specs.get(id)!.dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === 'test')).map((e) => e.id))
+  const waves = computeWaves(ids, adj, toBuild)
+
+  const specs: PlannedSpec[] = []
+  for (const id of ids) {
+    const spec = head.specs.get(id)!
+    const status = statusOf.get(id)!
+    const now = head.specDigests.get(id)!
+    specs.push({
+      id,
+      package: spec.package,
+      version: spec.version,
+      compiler: compilerText(spec),
+      os: spec.os ?? null,
+      digest: now.digest,
+      previousDigest: refFor(id)?.digest ?? null,
+      status,
+      reasons: status === 'up-to-date' || status === 'external' ? [] : reasonsFor(id, new Set()),
+      wave: waves.get(id) ?? null,
+      container: input.containers.get(id) ?? null,
+      dependencies: spec.dependencies.map((e) => e.id),
+      ...(status === 'rebuild' || status === 'new' ? { inputs: now.inputs } : {}),
+    })
+  }
+  if (base) {
+    for (const id of [...base.specs.keys()].sort(compareCodeUnits)) {
+      if (head.specs.has(id)) continue
+      const spec = base.specs.get(id)!
+      specs.push({
+        id,
+        package: spec.package,
+        version: spec.version,
+        compiler: compilerText(spec),
+        os: spec.os ?? null,
+        digest: null,
+        previousDigest: base.specDigests.get(id)?.digest ?? null,
+        status: 'removed',
+        reasons: [],
+        wave: null,
+        container: null,
+        dependencies: [],
+      })
+    }
+  }
+
+  const include: MatrixEntry[] = specs
+    .filter((s) => s.status === 'rebuild' || s.status === 'new')
+    .sort((a, b) => a.wave! - b.wave! || compareCodeUnits(a.id, b.id))
+    .map((s) => ({
+      spec: s.id,
+      package: s.package,
+      version: s.version,
+      compiler: s.compiler ?? '',
+      os: s.os ?? '',
+      container: s.container ?? '',
+      digest: s.digest!,
+      wave: s.wave!,
+    }))
+
+  const unresolved: UnresolvedItem[] = []
+  for (const p of [...head.packages.values()].sort((a, b) => compareCodeUnits(a.name, b.name)))
+    unresolved.push(...p.unresolved)
+  const ignoredFiles = ignoredChangedFiles(input.changedFiles, [head.packages, ...(base ? [base.packages] : [])])
+
+  const byReason: Record<string, number> = {}
+  for (const s of specs) for (const k of new Set(s.reasons.map((r) => r.kind))) byReason[k] = (byReason[k] ?? 0) + 1
+  const count = (st: SpecStatus): number => specs.filter((s) => s.status === st).length
+  const summary: PlanSummary = {
+    specs: head.specs.size,
+    rebuild: count('rebuild'),
+    new: count('new'),
+    upToDate: count('up-to-date'),
+    removed: count('removed'),
+    external: count('external'),
+    packagesChanged: packages.filter((p) => p.status !== 'unchanged').length,
+    waves: include.length === 0 ? 0 : Math.max(...include.map((m) => m.wave)) + 1,
+    byReason,
+  }
+  return {
+    schema: PLAN_SCHEMA,
+    base: base?.sha ?? null,
+    head: head.sha,
+    reference,
+    changedFiles: input.changedFiles,
+    ignoredFiles,
+    packages,
+    specs,
+    matrix: { include },
+    unresolved,
+    notes: input.notes,
+    summary,
+  }
+}
+
+function compilerText(spec: ConcreteSpec): string | null {
+  if (!spec.compiler) return null
+  return spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name
+}
+
+function packageReasons(name: string, before: Package, now: Package): Reason[] {
+  const a = before.digestInputs
+  const b = now.digestInputs
+  const reasons: Reason[] = []
+  if (a.algorithm !== b.algorithm) reasons.push({ kind: 'algorithm', old: a.algorithm, new: b.algorithm })
+  const files: string[] = []
+  if (a.recipe !== b.recipe) files.push(now.recipePath)
+  for (const k of unionKeys(a.bases, b.bases)) if (a.bases[k] !== b.bases[k]) files.push(k)
+  if (files.length > 0) reasons.push({ kind: 'recipe', package: name, files })
+  for (const k of unionKeys(a.files, b.files))
+    if (a.files[k] !== b.files[k]) reasons.push({ kind: 'input-file', package: name, file: joinPath(now.directory, k) })
+  return reasons
+}
+
+function joinPath(dir: string, rel: string): string {
+  return dir === '' || dir === '.' ? rel : `${dir}/${rel}`
+}
+
+function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareCodeUnits)
+}
+
+function diffSpecInputs(
+  a: SpecDigestInputs,
+  b: SpecDigestInputs,
+  head: DigestedTree,
+  base: DigestedTree | undefined,
+  depReasons: (id: string) => Reason[],
+): Reason[] {
+  const reasons: Reason[] = []
+  if (a.algorithm !== b.algorithm) {
+    reasons.push({ kind: 'algorithm', old: a.algorithm, new: b.algorithm })
+    return reasons
+  }
+  if (a.packageDigest !== b.packageDigest) {
+    const now = head.packages.get(b.package)
+    const before = base?.packages.get(a.package)
+    if (now && before) reasons.push(...packageReasons(b.package, before, now))
+    else reasons.push({ kind: 'recipe', package: b.package, files: now ? [now.recipePath] : [], detail: 'package digest changed' })
+  }
+  for (const f of unionKeys(a.source, b.source) as (keyof SpecDigestInputs['source'])[]) {
+    const x = canonicalField(a.source[f])
+    const y = canonicalField(b.source[f])
+    if (x !== y) reasons.push({ kind: 'source', version: b.source.version, field: f, ...(x !== undefined ? { old: x } : {}), ...(y !== undefined ? { new: y } : {}) })
+  }
+  for (const k of unionKeys(a.patches, b.patches)) {
+    if (a.patches[k] === b.patches[k]) continue
+    reasons.push({ kind: 'patch', file: k, change: a.patches[k] === undefined ? 'added' : b.patches[k] === undefined ? 'removed' : 'changed' })
+  }
+  for (const k of unionKeys(a.resources, b.resources)) {
+    if (a.resources[k] === b.resources[k]) continue
+    reasons.push({ kind: 'resource', name: k, change: a.resources[k] === undefined ? 'added' : b.resources[k] === undefined ? 'removed' : 'changed' })
+  }
+  const codeChanged = unionKeys(a.code, b.code).filter((k) => a.code[k] !== b.code[k])
+  if (codeChanged.length > 0) {
+    const now = head.packages.get(b.package)
+    reasons.push({ kind: 'recipe', package: b.package, files: now ? [now.recipePath] : [], detail: `conditional code: ${codeChanged.join('; ')}` })
+  }
+  for (const k of unionKeys(a.parameters, b.parameters)) {
+    if (a.parameters[k] === b.parameters[k]) continue
+    reasons.push({ kind: 'parameters', name: k, ...(a.parameters[k] !== undefined ? { old: a.parameters[k] } : {}), ...(b.parameters[k] !== undefined ? { new: b.parameters[k] } : {}) })
+  }
+  if (a.envSignature !== b.envSignature) reasons.push({ kind: 'environment', detail: 'build-environment signature changed' })
+  for (const k of unionKeys(a.dependencies, b.dependencies)) {
+    if (a.dependencies[k] === b.dependencies[k]) continue
+    if (a.dependencies[k] === undefined) reasons.push({ kind: 'dependency', dependency: k, change: 'added', chain: [k], cause: [] })
+    else if (b.dependencies[k] === undefined) reasons.push({ kind: 'dependency', dependency: k, change: 'removed', chain: [k], cause: [] })
+    else {
+      const own = depReasons(k)
+      const direct = own.filter((r) => r.kind !== 'dependency')
+      const firstDep = own.find((r): r is Extract<Reason, { kind: 'dependency' }> => r.kind === 'dependency')
+      if (direct.length > 0 || !firstDep) reasons.push({ kind: 'dependency', dependency: k, change: 'changed', chain: [k], cause: direct })
+      else reasons.push({ kind: 'dependency', dependency: k, change: 'changed', chain: [k, ...firstDep.chain], cause: firstDep.cause })
+    }
+  }
+  return reasons
+}
+
+function canonicalField(v: unknown): string | undefined {
+  if (v === undefined) return undefined
+  return typeof v === 'string' ? v : JSON.stringify(v)
+}
+
+/** Changed files that no package uses as an input (listed so the user sees they were looked at). */
+function ignoredChangedFiles(
+  changed: readonly ChangedFile[],
+  trees: ReadonlyArray<ReadonlyMap<string, Package>>,
+): string[] {
+  const used = new Set<string>()
+  for (const packages of trees) for (const p of packages.values()) for (const f of p.inputPaths) used.add(f)
+  const out = new Set<string>()
+  for (const c of changed) for (const path of [c.path, c.oldPath]) if (path && !used.has(path)) out.add(path)
+  return [...out].sort(compareCodeUnits)
+}

@@ -1,0 +1,71 @@
+/**
+ * The manifest ecosystem: packages declared in `.binary-check.yml` (`packages:`), each naming the
+ * globs of files whose content enters its digest, its versions with source checksums, variants
+ * and dependencies. For recipe repositories that are not Spack, and the simplest way to try
+ * binary-check.
+ */
+import { matchesGlob } from 'node:path'
+import { DIGEST_ALGORITHM, digestOf } from '../../core/canonical-encode.js'
+import { UserError } from '../../core/errors.js'
+import type { DepType, Package } from '../../core/model.js'
+import { packageDigestInputs } from '../../core/digest/package-digest.js'
+import { parseSpecConstraintCached } from '../../core/spec/constraint.js'
+import type { Config } from '../../config/config-schema.js'
+import type { RepoSnapshot } from '../snapshot.js'
+
+export function readManifestPackages(
+  snap: RepoSnapshot,
+  config: Config,
+  isIgnored: (path: string) => boolean,
+): Map<string, Package> {
+  const packages = new Map<string, Package>()
+  const allPaths = [...snap.files.keys()].filter((p) => !isIgnored(p)).sort()
+  for (const [name, def] of Object.entries(config.packages ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const files: Record<string, string> = {}
+    def.inputs.forEach((glob, i) => {
+      const matched = allPaths.filter((p) => matchesGlob(p, glob))
+      if (matched.length === 0)
+        throw new UserError('config', `packages.${name}.inputs.${i}`, `glob "${glob}" matches no file in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`)
+      for (const p of matched) files[p] = snap.files.get(p)!
+    })
+    const recipe = digestOf({ algorithm: DIGEST_ALGORITHM, manifest: { inputs: def.inputs } })
+    const dependencies = def.dependencies.map((d, i) => {
+      const spec = typeof d === 'string' ? d : d.spec
+      const types: DepType[] = typeof d === 'string' ? ['build', 'link'] : (d.types ?? ['build', 'link'])
+      const c = parseSpecConstraintCached(spec)
+      if (!c.name) throw new UserError('config', `packages.${name}.dependencies.${i}`, `expected a spec naming a package, got "${spec}"`)
+      return { name: c.name, spec, types, ...(typeof d !== 'string' && d.when ? { when: d.when } : {}) }
+    })
+    packages.set(name, {
+      name,
+      ecosystem: 'manifest',
+      recipePath: '.binary-check.yml',
+      directory: '',
+      digestInputs: packageDigestInputs('manifest', recipe, {}, files),
+      versions: Object.entries(def.versions).map(([version, v]) => ({
+        version,
+        ...(v.sha256 ? { checksum: v.sha256 } : {}),
+        ...(v.url ? { url: v.url } : {}),
+        ...(v.commit ? { commit: v.commit } : {}),
+        deprecated: v.deprecated ?? false,
+        preferred: v.preferred ?? false,
+      })),
+      variants: Object.entries(def.variants).map(([vname, dflt]) => ({ name: vname, default: String(dflt) })),
+      dependencies,
+      patches: [],
+      resources: [],
+      provides: def.provides.length > 0 ? [{ specs: def.provides }] : [],
+      conflicts: [],
+      requires: [],
+      conditionalCode: [],
+      unresolved: [],
+      ignoredFiles: [],
+      inputPaths: Object.keys(files).sort(),
+    })
+  }
+  for (const pkg of packages.values())
+    for (const d of pkg.dependencies)
+      if (!packages.has(d.name) && !d.name.match(/^(c|cxx|fortran)$/) && ![...packages.values()].some((p) => p.provides.some((pr) => pr.specs.includes(d.name))))
+        throw new UserError('config', `packages.${pkg.name}.dependencies`, `"${d.name}" is not a package in packages:`)
+  return packages
+}

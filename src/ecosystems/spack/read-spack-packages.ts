@@ -1,0 +1,291 @@
+/**
+ * The Spack ecosystem adapter: from a repository snapshot to Package values. Finds
+ * `<root>/<dir>/package.py` recipes (classic and `spack_repo` layouts), parses each with a real
+ * Python parser (cached by blob id), resolves the in-repository modules and base classes each
+ * recipe builds on, inherits their directives, and assembles the package digest inputs.
+ */
+import { DIGEST_ALGORITHM, digestText, type Digest } from '../../core/canonical-encode.js'
+import { UserError } from '../../core/errors.js'
+import type { Package, SourcePlace } from '../../core/model.js'
+import { computePackageDigest, packageDigestInputs } from '../../core/digest/package-digest.js'
+import type { BlobCache, RepoSnapshot } from '../snapshot.js'
+import { canonicalizePythonModule, parseSpackRecipe, type ParsedRecipe } from './recipe/index.js'
+import { importCandidates, packageNameForDirectory } from './python-modules.js'
+import { topLevelClassNames } from './module-classes.js'
+
+/** What the cache keeps per recipe blob: the parse without the canonical text, plus its digest. */
+export interface RecipeAnalysis extends Omit<ParsedRecipe, 'canonical' | 'conditionalCode'> {
+  algorithm: string
+  canonicalDigest: Digest
+  conditionalCode: Array<{ when: string; label: string; digest: Digest; line: number }>
+}
+
+/** What the cache keeps per module blob (build-system / base modules). */
+export interface ModuleAnalysis {
+  algorithm: string
+  canonicalDigest: Digest
+  imports: ParsedRecipe['imports']
+  classes: string[]
+  /** Directives of the module's package class, inherited by packages built on it. */
+  recipe?: RecipeAnalysis
+}
+
+export interface SpackReadOptions {
+  recipeRoots: readonly string[]
+  buildSystems?: string
+  /** Paths that never trigger anything. */
+  isIgnored: (path: string) => boolean
+  cache: BlobCache<RecipeAnalysis | ModuleAnalysis>
+}
+
+export interface SpackPackages {
+  packages: Map<string, Package>
+}
+
+export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptions): Promise<SpackPackages> {
+  const roots = opts.recipeRoots.map((r) => r.replace(/^\.\//, '').replace(/\/+$/, ''))
+  // 1. Discover package directories.
+  const found: Array<{ name: string; dir: string; recipePath: string; root: string }> = []
+  const dirFiles = new Map<string, string[]>()
+  for (const path of snap.files.keys()) {
+    for (const root of roots) {
+      if (!path.startsWith(`${root}/`)) continue
+      const rest = path.slice(root.length + 1)
+      const slash = rest.indexOf('/')
+      if (slash < 0) continue
+      const dir = `${root}/${rest.slice(0, slash)}`
+      if (rest.slice(slash + 1) === 'package.py') {
+        found.push({ name: packageNameForDirectory(rest.slice(0, slash), root), dir, recipePath: path, root })
+      }
+      const list = dirFiles.get(dir)
+      if (list) list.push(path)
+      else dirFiles.set(dir, [path])
+    }
+  }
+  if (found.length === 0 && roots.length > 0) {
+    const anyUnder = roots.some((r) => [...snap.files.keys()].some((p) => p.startsWith(`${r}/`)))
+    if (!anyUnder)
+      throw new UserError('config', 'recipes', `no recipe root ${roots.map((r) => `"${r}"`).join(', ')} in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`)
+  }
+
+  // 2. Parse recipes (cache by blob id) — one batched read for the misses.
+  const recipeOids = found.filter((f) => !opts.isIgnored(f.recipePath)).map((f) => snap.files.get(f.recipePath)!)
+  await fillCache(snap, recipeOids, opts.cache, (oid, text, path) => analyseRecipe(text, path), found)
+
+  // 3. Modules: the build-system folder and whatever recipes import from the repository.
+  const classToModule = new Map<string, string>()
+  const moduleCache = new Map<string, ModuleAnalysis>()
+  const loadModules = async (paths: string[]): Promise<void> => {
+    const todo = paths.filter((p) => !moduleCache.has(p) && snap.files.has(p))
+    const oids = todo.map((p) => snap.files.get(p)!)
+    const missing = oids.filter((o) => !opts.cache.get(`module:${o}`))
+    if (missing.length > 0) {
+      const blobs = await snap.readBlobs([...new Set(missing)])
+      todo.forEach((p, i) => {
+        const oid = oids[i]!
+        if (opts.cache.get(`module:${oid}`)) return
+        const buf = blobs.get(oid)
+        if (!buf) return
+        opts.cache.set(`module:${oid}`, analyseModule(buf.toString('utf8'), p))
+      })
+    }
+    for (const p of todo) moduleCache.set(p, opts.cache.get(`module:${snap.files.get(p)!}`) as ModuleAnalysis)
+  }
+  if (opts.buildSystems) {
+    const bs = opts.buildSystems.replace(/\/+$/, '')
+    const paths = [...snap.files.keys()].filter((p) => p.startsWith(`${bs}/`) && p.endsWith('.py') && !opts.isIgnored(p))
+    await loadModules(paths)
+    for (const p of paths.sort()) for (const c of moduleCache.get(p)?.classes ?? []) if (!classToModule.has(c)) classToModule.set(c, p)
+  }
+
+  // Transitive module closure of a file's imports (+ modules defining named base classes).
+  const resolveImports = (imports: ParsedRecipe['imports'], fromFile: string): string[] => {
+    const out: string[] = []
+    for (const imp of imports) {
+      for (const cand of importCandidates(imp, fromFile, roots)) {
+        if (snap.files.has(cand) && !opts.isIgnored(cand)) {
+          out.push(cand)
+          break
+        }
+      }
+      for (const n of imp.names) {
+        for (const cand of importCandidates({ module: imp.module, names: [n] }, fromFile, roots)) {
+          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand)) out.push(cand)
+        }
+      }
+    }
+    return out
+  }
+  const closureCache = new Map<string, string[]>()
+  const closureOf = async (start: string[], fromRecipe: string): Promise<string[]> => {
+    const key = start.join('\n')
+    const hit = closureCache.get(key)
+    if (hit) return hit
+    const seen = new Set<string>()
+    let frontier = start.filter((p) => p !== fromRecipe)
+    while (frontier.length > 0) {
+      await loadModules(frontier)
+      const next: string[] = []
+      for (const p of frontier) {
+        if (seen.has(p)) continue
+        seen.add(p)
+        const m = moduleCache.get(p)
+        if (!m) continue
+        for (const q of resolveImports(m.imports, p)) if (!seen.has(q) && q !== fromRecipe) next.push(q)
+        for (const base of m.recipe?.baseClassNames ?? []) {
+          const q = classToModule.get(base)
+          if (q && !seen.has(q) && q !== fromRecipe) next.push(q)
+        }
+      }
+      frontier = next
+    }
+    const result = [...seen].sort()
+    closureCache.set(key, result)
+    return result
+  }
+
+  // 4. Assemble packages.
+  const packages = new Map<string, Package>()
+  for (const f of found.sort((a, b) => (a.recipePath < b.recipePath ? -1 : 1))) {
+    if (opts.isIgnored(f.recipePath)) continue
+    const prev = packages.get(f.name)
+    if (prev)
+      throw new UserError('recipe', f.recipePath, `package "${f.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`)
+    const oid = snap.files.get(f.recipePath)!
+    const a = opts.cache.get(`recipe:${oid}`) as RecipeAnalysis
+    const direct = resolveImports(a.imports, f.recipePath)
+    for (const base of a.baseClassNames) {
+      const m = classToModule.get(base)
+      if (m) direct.push(m)
+    }
+    const closure = await closureOf([...new Set(direct)].sort(), f.recipePath)
+    const bases: Record<string, Digest> = {}
+    for (const p of closure) bases[p] = moduleCache.get(p)!.canonicalDigest
+
+    // Inherited directives: from modules whose package class the recipe builds on.
+    const inherited = inheritedRecipes(a.baseClassNames, closure.map((p) => moduleCache.get(p)?.recipe))
+    const place = (line: number): SourcePlace => ({ file: f.recipePath, line })
+    const withPlace = <T extends { place?: SourcePlace }>(d: T): T =>
+      d.place ? { ...d, place: place(d.place.line) } : d
+
+    const files = dirFiles.get(f.dir) ?? []
+    const usedPatchFiles = new Set<string>()
+    const patches = [...inherited.flatMap((r) => r.patches.filter((p) => p.url)), ...a.patches].map((p) => {
+      const q = withPlace(p)
+      if (!q.file) return q
+      const path = `${f.dir}/${q.file}`
+      usedPatchFiles.add(path)
+      const blob = snap.files.get(path)
+      if (blob === undefined) {
+        if (opts.isIgnored(path)) return { ...q, contentHash: 'ignored' }
+        throw new UserError('recipe', `${f.recipePath}:${q.place?.line ?? 0}`, `patch file "${q.file}" does not exist in ${f.dir}/`)
+      }
+      return { ...q, contentHash: opts.isIgnored(path) ? 'ignored' : blob }
+    })
+    const variantNames = new Set(a.variants.map((v) => v.name))
+    const variants = [
+      ...a.variants.map(withPlace),
+      ...inherited.flatMap((r) => r.variants).filter((v) => !variantNames.has(v.name) && (variantNames.add(v.name), true)),
+    ]
+    const digestInputs = packageDigestInputs('spack', a.canonicalDigest, bases, {})
+    packages.set(f.name, {
+      name: f.name,
+      ecosystem: 'spack',
+      recipePath: f.recipePath,
+      directory: f.dir,
+      digestInputs,
+      versions: a.versions.map(withPlace),
+      variants,
+      dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r) => r.dependencies)],
+      patches,
+      resources: [...a.resources.map(withPlace), ...inherited.flatMap((r) => r.resources)],
+      provides: a.provides,
+      conflicts: a.conflicts,
+      requires: a.requires,
+      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map((c) => ({
+        when: c.when,
+        label: c.label,
+        digest: c.digest,
+        place: place(c.line),
+      })),
+      unresolved: a.unresolved.map((u) => ({ package: f.name, place: place(u.line), reason: u.reason })),
+      ignoredFiles: files.filter((p) => p !== f.recipePath && !usedPatchFiles.has(p)),
+      inputPaths: [f.recipePath, ...closure, ...usedPatchFiles].sort(),
+    })
+  }
+  return { packages }
+}
+
+export function packageDigestOf(pkg: Package): Digest {
+  return computePackageDigest(pkg.digestInputs)
+}
+
+async function fillCache(
+  snap: RepoSnapshot,
+  oids: string[],
+  cache: BlobCache<RecipeAnalysis | ModuleAnalysis>,
+  analyse: (oid: string, text: string, path: string) => RecipeAnalysis,
+  found: Array<{ recipePath: string }>,
+): Promise<void> {
+  const pathOf = new Map<string, string>()
+  for (const f of found) pathOf.set(snap.files.get(f.recipePath)!, f.recipePath)
+  const missing = [...new Set(oids.filter((o) => !cache.get(`recipe:${o}`)))]
+  if (missing.length === 0) return
+  const blobs = await snap.readBlobs(missing)
+  for (const oid of missing) {
+    const buf = blobs.get(oid)
+    if (!buf) throw new UserError('git', pathOf.get(oid) ?? oid, `blob ${oid} could not be read`)
+    cache.set(`recipe:${oid}`, analyse(oid, buf.toString('utf8'), pathOf.get(oid) ?? oid))
+  }
+}
+
+export function analyseRecipe(text: string, path: string): RecipeAnalysis {
+  const parsed = parseSpackRecipe(text, path)
+  const { canonical, conditionalCode, ...rest } = parsed
+  return {
+    ...rest,
+    algorithm: DIGEST_ALGORITHM,
+    canonicalDigest: digestText(canonical),
+    conditionalCode: conditionalCode.map((c) => ({ when: c.when, label: c.label, digest: digestText(c.canonical), line: c.line })),
+  }
+}
+
+function analyseModule(text: string, path: string): ModuleAnalysis {
+  const canonical = canonicalizePythonModule(text, path)
+  let recipe: RecipeAnalysis | undefined
+  try {
+    recipe = analyseRecipe(text, path)
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e
+    recipe = undefined
+  }
+  return {
+    algorithm: DIGEST_ALGORITHM,
+    canonicalDigest: digestText(canonical),
+    imports: recipe?.imports ?? [],
+    classes: topLevelClassNames(text),
+    ...(recipe ? { recipe } : {}),
+  }
+}
+
+/** The package classes (from modules) that a recipe inherits from, transitively by class name. */
+function inheritedRecipes(
+  baseClassNames: readonly string[],
+  candidates: ReadonlyArray<RecipeAnalysis | undefined>,
+): RecipeAnalysis[] {
+  const byClass = new Map<string, RecipeAnalysis>()
+  for (const r of candidates) if (r?.className && !byClass.has(r.className)) byClass.set(r.className, r)
+  const out: RecipeAnalysis[] = []
+  const seen = new Set<string>()
+  const queue = [...baseClassNames]
+  while (queue.length > 0) {
+    const name = queue.shift()!
+    if (seen.has(name)) continue
+    seen.add(name)
+    const r = byClass.get(name)
+    if (!r) continue
+    out.push(r)
+    queue.push(...r.baseClassNames)
+  }
+  return out
+}

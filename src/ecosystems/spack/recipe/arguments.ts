@@ -1,0 +1,127 @@
+/**
+ * Directive call arguments: each directive's signature, binding a call's ArgList to parameter
+ * names (with Python's errors for unknown, duplicate or surplus arguments), and evaluating the
+ * bound arguments as literals.
+ */
+import { UserError } from '../../../core/errors.js'
+import { evalLiteral, type Env, type PyValue } from './literals.js'
+import type { PyNode } from './syntax.js'
+
+export interface Signature {
+  /** Parameters bound by position, in order. */
+  positional: readonly string[]
+  /** Name of a `*args` parameter collecting further positional arguments. */
+  varargs?: string
+  /** Keyword-only parameters, or `any` when the directive takes `**kwargs`. */
+  keywords: readonly string[] | 'any'
+  /** Parameters that must be given. */
+  required: readonly string[]
+}
+
+export const SIGNATURES: Readonly<Record<string, Signature>> = {
+  version: { positional: ['version', 'checksum'], keywords: 'any', required: ['version'] },
+  variant: {
+    positional: ['name', 'default', 'description', 'values', 'multi', 'validator', 'when', 'sticky'],
+    keywords: [],
+    required: ['name'],
+  },
+  depends_on: { positional: ['spec', 'when', 'type', 'patches'], keywords: [], required: ['spec'] },
+  extends: { positional: ['spec', 'when', 'type', 'patches'], keywords: [], required: ['spec'] },
+  patch: {
+    positional: ['url_or_filename', 'level', 'when', 'working_dir', 'reverse', 'sha256', 'archive_sha256'],
+    keywords: 'any',
+    required: ['url_or_filename'],
+  },
+  resource: { positional: [], keywords: 'any', required: [] },
+  provides: { positional: [], varargs: 'specs', keywords: ['when'], required: ['specs'] },
+  conflicts: { positional: ['spec', 'when', 'msg'], keywords: [], required: ['spec'] },
+  requires: { positional: [], varargs: 'specs', keywords: ['policy', 'when', 'msg'], required: ['specs'] },
+  build_system: { positional: [], varargs: 'values', keywords: ['default'], required: ['values'] },
+}
+
+export interface BoundCall {
+  /** Bound arguments by parameter name, in call order (keywords after positionals). */
+  args: Map<string, PyNode>
+  /** Extra positional arguments for `varargs`. */
+  rest: PyNode[]
+  /** `*x` / `**x` unpacking was used: nothing can be resolved statically. */
+  unpacking: boolean
+}
+
+/** The raw items of an ArgList: positional nodes and keyword (name, node) pairs. */
+export interface ArgItems {
+  positional: PyNode[]
+  keywords: Array<{ name: string; node: PyNode }>
+  unpacking: boolean
+  /** An item that is neither (a bare generator expression …). */
+  other: boolean
+}
+
+export function readArgList(args: PyNode, text: string): ArgItems {
+  const items: ArgItems = { positional: [], keywords: [], unpacking: false, other: false }
+  let current: PyNode[] = []
+  const flush = (): void => {
+    if (current.length === 0) return
+    const [a, b, c] = current
+    if (current.length === 1 && a !== undefined) items.positional.push(a)
+    else if (current.length === 3 && a?.name === 'VariableName' && b?.name === 'AssignOp' && c !== undefined && text.slice(b.from, b.to) === '=') {
+      items.keywords.push({ name: text.slice(a.from, a.to), node: c })
+    } else if (current.length === 2 && (a?.name === '*' || a?.name === '**')) items.unpacking = true
+    else items.other = true
+    current = []
+  }
+  for (let child = args.firstChild; child; child = child.nextSibling) {
+    const name = child.name
+    if (name === '(' || name === 'Comment') continue
+    if (name === ',' || name === ')') flush()
+    else current.push(child)
+  }
+  flush()
+  return items
+}
+
+/** Bind a call to a signature, raising the errors Python would raise at class creation. */
+export function bindCall(directive: string, signature: Signature, items: ArgItems, place: string): BoundCall {
+  const args = new Map<string, PyNode>()
+  const rest: PyNode[] = []
+  items.positional.forEach((node, i) => {
+    const name = signature.positional[i]
+    if (name !== undefined) args.set(name, node)
+    else if (signature.varargs !== undefined) rest.push(node)
+    else throw new UserError('recipe', place, `${directive}(): too many positional arguments`)
+  })
+  for (const { name, node } of items.keywords) {
+    if (!accepts(signature, name)) throw new UserError('recipe', place, `${directive}(): unknown argument '${name}'`)
+    if (args.has(name)) throw new UserError('recipe', place, `${directive}(): got multiple values for argument '${name}'`)
+    args.set(name, node)
+  }
+  if (!items.unpacking) {
+    for (const name of signature.required) {
+      if (name === signature.varargs ? rest.length === 0 : !args.has(name)) {
+        throw new UserError('recipe', place, `${directive}(): missing argument '${name}'`)
+      }
+    }
+  }
+  return { args, rest, unpacking: items.unpacking }
+}
+
+export function accepts(signature: Signature, name: string): boolean {
+  return signature.keywords === 'any' || signature.positional.includes(name) || signature.keywords.includes(name)
+}
+
+/** Evaluated arguments, or the name of the first argument that is not a literal. */
+export function evalBound(bound: BoundCall, text: string, env: Env): { values: Map<string, PyValue>; rest: PyValue[] } | { notLiteral: string } {
+  const values = new Map<string, PyValue>()
+  for (const [name, node] of bound.args) {
+    const value = evalLiteral(node, text, env)
+    if (value === undefined) return { notLiteral: name }
+    values.set(name, value)
+  }
+  const rest: PyValue[] = []
+  for (const node of bound.rest) {
+    const value = evalLiteral(node, text, env)
+    if (value === undefined) return { notLiteral: 'specs' }
+    rest.push(value)
+  }
+  return { values, rest }
+}

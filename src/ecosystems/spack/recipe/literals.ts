@@ -1,0 +1,182 @@
+/**
+ * Static evaluation of literal expressions: strings (any quoting, implicit concatenation, f-strings
+ * whose fields are bound loop variables), numbers, True/False/None and tuples/lists of those.
+ * Anything else is "not a literal", which callers treat conservatively.
+ */
+import { decodeBody, decodeLiteral, splitLiteral } from './strings.js'
+import type { PyNode } from './syntax.js'
+
+export type PyValue =
+  | { kind: 'str'; value: string }
+  | { kind: 'bytes'; value: string }
+  | { kind: 'num'; text: string }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'none' }
+  | { kind: 'seq'; items: PyValue[] }
+
+/** Names bound by an unrolled loop. */
+export type Env = ReadonlyMap<string, PyValue>
+export const EMPTY_ENV: Env = new Map()
+
+/** The value of `node`, or undefined when it is not statically known. */
+export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | undefined {
+  switch (node.name) {
+    case 'String': {
+      const decoded = decodeLiteral(text.slice(node.from, node.to))
+      if (decoded === undefined) return undefined
+      return decoded.bytes ? { kind: 'bytes', value: decoded.value } : { kind: 'str', value: decoded.value }
+    }
+    case 'FormatString': {
+      const value = evalFormatString(node, text, env)
+      return value === undefined ? undefined : { kind: 'str', value }
+    }
+    case 'ContinuedString': {
+      let value = ''
+      let kind: 'str' | 'bytes' | undefined
+      for (let part = node.firstChild; part; part = part.nextSibling) {
+        if (part.name === 'Comment') continue
+        const v = evalLiteral(part, text, env)
+        if (v === undefined || (v.kind !== 'str' && v.kind !== 'bytes') || (kind !== undefined && kind !== v.kind)) return undefined
+        kind = v.kind
+        value += v.value
+      }
+      return kind === undefined ? undefined : { kind, value }
+    }
+    case 'Number':
+      return { kind: 'num', text: text.slice(node.from, node.to) }
+    case 'Boolean':
+      return { kind: 'bool', value: text.slice(node.from, node.to) === 'True' }
+    case 'None':
+      return { kind: 'none' }
+    case 'VariableName':
+      return env.get(text.slice(node.from, node.to))
+    case 'ParenthesizedExpression': {
+      const inner = onlyChild(node)
+      return inner === undefined ? undefined : evalLiteral(inner, text, env)
+    }
+    case 'UnaryExpression': {
+      const op = node.firstChild
+      const operand = op?.nextSibling
+      if (op?.name !== 'ArithOp' || operand == null || operand.nextSibling !== null) return undefined
+      const sign = text.slice(op.from, op.to)
+      const v = evalLiteral(operand, text, env)
+      if (v?.kind !== 'num' || (sign !== '-' && sign !== '+')) return undefined
+      return { kind: 'num', text: sign === '-' ? '-' + v.text : v.text }
+    }
+    case 'TupleExpression':
+    case 'ArrayExpression': {
+      const items: PyValue[] = []
+      for (let child = node.firstChild; child; child = child.nextSibling) {
+        const name = child.name
+        if (name === '(' || name === ')' || name === '[' || name === ']' || name === ',' || name === 'Comment') continue
+        const v = evalLiteral(child, text, env)
+        if (v === undefined) return undefined
+        items.push(v)
+      }
+      return { kind: 'seq', items }
+    }
+    default:
+      return undefined
+  }
+}
+
+/** The single expression inside parentheses (not a generator, not a tuple). */
+function onlyChild(node: PyNode): PyNode | undefined {
+  let found: PyNode | undefined
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    const name = child.name
+    if (name === '(' || name === ')' || name === 'Comment') continue
+    if (found !== undefined) return undefined
+    found = child
+  }
+  return found
+}
+
+/** `f"x{v}y"` where every field is a bare name bound to a literal. */
+function evalFormatString(node: PyNode, text: string, env: Env): string | undefined {
+  const raw = text.slice(node.from, node.to)
+  const lit = splitLiteral(raw)
+  const isRaw = lit.prefix.includes('r')
+  let pos = node.from + lit.bodyFrom
+  let out = ''
+  const literal = (to: number): boolean => {
+    const value = decodeBody(text.slice(pos, to).replace(/\{\{/g, '{').replace(/\}\}/g, '}'), isRaw, false)
+    if (value === undefined) return false
+    out += value
+    return true
+  }
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.name !== 'FormatReplacement') continue
+    if (!literal(child.from)) return undefined
+    // { VariableName }
+    const open = child.firstChild
+    const name = open?.nextSibling
+    const close = name?.nextSibling
+    if (name == null || name.name !== 'VariableName' || close?.name !== '}' || close.nextSibling !== null) return undefined
+    const value = env.get(text.slice(name.from, name.to))
+    if (value === undefined) return undefined
+    const str = pyStr(value)
+    if (str === undefined) return undefined
+    out += str
+    pos = child.to
+  }
+  if (!literal(node.from + lit.bodyTo)) return undefined
+  return out
+}
+
+/** Python's `str()` of a scalar literal (what an f-string field shows). */
+function pyStr(value: PyValue): string | undefined {
+  switch (value.kind) {
+    case 'str':
+      return value.value
+    case 'num':
+      return /^-?[0-9]+$/.test(value.text) ? String(BigInt(value.text)) : undefined
+    case 'bool':
+      return value.value ? 'True' : 'False'
+    case 'none':
+      return 'None'
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A literal as a canonical string for directive fields: strings as they are, `true`/`false`,
+ * numbers as written, a tuple/list as a JSON array of its items' strings.
+ */
+export function fieldString(value: PyValue): string {
+  switch (value.kind) {
+    case 'str':
+    case 'bytes':
+      return value.value
+    case 'num':
+      return value.text
+    case 'bool':
+      return value.value ? 'true' : 'false'
+    case 'none':
+      return 'none'
+    case 'seq':
+      return JSON.stringify(value.items.map(fieldString))
+  }
+}
+
+/** Python truthiness of a literal. */
+export function truthy(value: PyValue): boolean {
+  switch (value.kind) {
+    case 'str':
+    case 'bytes':
+      return value.value.length > 0
+    case 'num':
+    {
+      const digits = value.text.replace(/[_+-]/g, '').toLowerCase()
+      if (/^0[xob]/.test(digits)) return /[1-9a-f]/.test(digits.slice(2))
+      return /[1-9]/.test(digits.split('e')[0] as string)
+    }
+    case 'bool':
+      return value.value
+    case 'none':
+      return false
+    case 'seq':
+      return value.items.length > 0
+  }
+}

@@ -1,0 +1,25 @@
+import type { GitHubEventContext } from '../git/index.js'
+
+/** Everything one plan needs, whoever asked (CLI argv or Action inputs). */
+export interface PlanRequest {
+  /** The recipe repository (a git work tree). */
+  repo: string
+  /** Config path (absolute or relative to cwd); default `.binary-check.yml` in the repository. */
+  config?: string
+  base?: string
+  /** A revision, or `WORKTREE` for the uncommitted working tree. */
+  head?: string
+  /** Mirror URL; overrides the config's `mirror`. */
+  mirror?: string
+  /** The GitHub event (action only). */
+  event?: GitHubEventContext
+  /** Directory of the analysis cache (undefined: no persistent cache). */
+  cacheDir?: string
+}
+
+export interface EngineLog {
+  info(message: string): void
+  warn(message: string): void
+}
+
+export const SILENT_LOG: EngineLog = { info: () => {}, warn: () => {} }

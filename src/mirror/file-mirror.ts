@@ -1,0 +1,191 @@
+/**
+ * A mirror in a local directory (`file://`). Layout in `layout.ts`. Every write is atomic (temp
+ * file + rename, `atomic-file.ts`) and ordered binary → entry → (later, `writeIndex`) index, so
+ * a crash leaves at worst an unreferenced binary, never an entry pointing at nothing. Parallel
+ * build jobs write different entry files and never the index.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { canonicalEncode, type Canonical } from '../core/canonical-encode.js'
+import { UserError } from '../core/errors.js'
+import { describeIssue, ENTRY_SCHEMA, recordFieldsSchema, validateEntry, type MirrorEntry } from './entry.js'
+import { storeContentAddressed, writeFileAtomic } from './atomic-file.js'
+import {
+  ARTIFACTS_DIR,
+  artifactPath,
+  computeEntryName,
+  ENTRIES_DIR,
+  entryPath,
+  historyPath,
+  INDEX_FILE,
+  isTempName,
+} from './layout.js'
+import type { Mirror, MirrorOptions, RecordInput } from './mirror.js'
+import { computeIndex, parseIndex, serializeCanonical, serializeIndex, type MirrorIndex } from './mirror-index.js'
+
+export interface FileMirror extends Mirror {
+  /** The mirror's absolute directory. */
+  readonly dir: string
+}
+
+/** How many entry files are read at once by `readEntries`. */
+const READ_CONCURRENCY = 32
+
+export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMirror {
+  const warn = options.onWarning ?? (() => {})
+  const indexFile = join(dir, INDEX_FILE)
+
+  async function readIndexText(): Promise<string | undefined> {
+    try {
+      return await readFile(indexFile, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw new UserError('mirror', indexFile, `cannot read the index (${(error as Error).message})`)
+    }
+  }
+
+  /** Read one entry file; the reason when it is unusable. */
+  async function readEntryFile(relative: string): Promise<{ entry: MirrorEntry } | { error: string } | undefined> {
+    let text: string
+    try {
+      text = await readFile(join(dir, relative), 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      return { error: `unreadable (${(error as Error).message})` }
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (error) {
+      return { error: `not valid JSON (${(error as Error).message})` }
+    }
+    return validateEntry(value)
+  }
+
+  async function artifactPresent(entry: MirrorEntry): Promise<boolean> {
+    const info = await stat(join(dir, entry.artifact.path)).catch(() => undefined)
+    return info !== undefined && info.isFile() && info.size === entry.artifact.size
+  }
+
+  async function tryReadEntry(specId: string): Promise<MirrorEntry | undefined> {
+    const result = await readEntryFile(entryPath(specId))
+    return result !== undefined && 'entry' in result && result.entry.spec === specId ? result.entry : undefined
+  }
+
+  async function readEntries(): Promise<MirrorIndex> {
+    let names: string[]
+    try {
+      names = await readdir(join(dir, ENTRIES_DIR))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      names = []
+    }
+    const files = names.filter((name) => !isTempName(name)).sort()
+    const entries: MirrorEntry[] = []
+    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+      const batch = files.slice(i, i + READ_CONCURRENCY)
+      const results = await Promise.all(batch.map((name) => checkEntryFile(name)))
+      for (const entry of results) if (entry !== undefined) entries.push(entry)
+    }
+    return computeIndex(entries)
+  }
+
+  /** A usable entry from `entries/<name>`, or undefined after a warning saying why not. */
+  async function checkEntryFile(name: string): Promise<MirrorEntry | undefined> {
+    const relative = `${ENTRIES_DIR}/${name}`
+    if (!name.endsWith('.json')) {
+      warn(`${join(dir, relative)}: skipped: not an entry file (expected <name>.json)`)
+      return undefined
+    }
+    const result = await readEntryFile(relative)
+    if (result === undefined) return undefined // removed meanwhile
+    if ('error' in result) {
+      warn(`${join(dir, relative)}: skipped: ${result.error}`)
+      return undefined
+    }
+    const { entry } = result
+    const expected = `${computeEntryName(entry.spec)}.json`
+    if (name !== expected) {
+      warn(`${join(dir, relative)}: skipped: holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`)
+      return undefined
+    }
+    if (!(await artifactPresent(entry))) {
+      warn(`${join(dir, relative)}: skipped: artifact ${entry.artifact.path} is missing or has the wrong size`)
+      return undefined
+    }
+    return entry
+  }
+
+  return {
+    dir,
+    url: pathToFileURL(dir).href,
+
+    async tryReadIndex() {
+      const text = await readIndexText()
+      return text === undefined ? undefined : parseIndex(text, indexFile)
+    },
+
+    tryReadEntry,
+
+    async record(input: RecordInput): Promise<MirrorEntry> {
+      const { artifactPath: source, now, ...fields } = input
+      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true })
+      if (!checked.success) throw new UserError('input', 'record', describeIssue(checked.error.issues[0]))
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+        throw new UserError('input', 'record', `now: expected a valid Date, got ${String(now)}`)
+      }
+      try {
+        canonicalEncode(fields.inputs as Canonical)
+      } catch (error) {
+        throw new UserError('input', 'record', `inputs: expected JSON with integer numbers only (${(error as Error).message})`)
+      }
+
+      const target = entryPath(fields.spec)
+      const previous = await readEntryFile(target)
+      const existing = previous !== undefined && 'entry' in previous ? previous.entry : undefined
+      if (existing !== undefined && existing.spec !== fields.spec) {
+        throw new Error(`record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`)
+      }
+      // Same spec, same digest, binary in place: nothing to do (the first builtAt stands).
+      if (existing?.digest === fields.digest && (await artifactPresent(existing))) return existing
+
+      // 1. the binary
+      let stored
+      try {
+        stored = await storeContentAddressed(source, join(dir, ARTIFACTS_DIR))
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'ENOENT') throw new UserError('input', source, 'artifact not found (expected the built binary file)')
+        if (code === 'EISDIR') throw new UserError('input', source, 'is a directory (expected the built binary file)')
+        throw error
+      }
+      const entry: MirrorEntry = {
+        ...withoutUndefined(fields),
+        schema: ENTRY_SCHEMA,
+        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
+        builtAt: now.toISOString(),
+      } as MirrorEntry
+
+      // 2. the previous entry's copy, when a build from another digest replaces it
+      if (existing !== undefined && existing.digest !== entry.digest) {
+        await writeFileAtomic(join(dir, historyPath(existing.spec, existing.digest)), serializeCanonical(existing))
+      }
+      // 3. the entry
+      await writeFileAtomic(join(dir, target), serializeCanonical(entry))
+      return entry
+    },
+
+    readEntries,
+
+    async writeIndex() {
+      const index = await readEntries()
+      await writeFileAtomic(indexFile, serializeIndex(index))
+      return index
+    },
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}

@@ -1,0 +1,89 @@
+/**
+ * The `Mirror` interface (ARCHITECTURE §4) and `openMirror`, which picks the implementation from
+ * the URL scheme. Only `file://` (or a plain directory path) exists so far.
+ */
+import { isAbsolute, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { UserError } from '../core/errors.js'
+import type { MirrorEntry } from './entry.js'
+import { openFileMirror } from './file-mirror.js'
+import type { MirrorIndex } from './mirror-index.js'
+
+/** What a build job hands to `record`: the entry without what the mirror fills in. */
+export type RecordInput = Omit<MirrorEntry, 'schema' | 'artifact' | 'builtAt'> & {
+  /** The built binary (a file) on local disk. */
+  artifactPath: string
+  /** Recording time (the clock is an input). */
+  now: Date
+}
+
+export interface Mirror {
+  /** Canonical URL of the mirror (`file:///abs/path` for a directory). */
+  readonly url: string
+  /**
+   * The verified index, or undefined when the mirror has none (legal: an empty mirror). A corrupt
+   * index is a `UserError('mirror', '<dir>/index.json', 'index is corrupt: … run `binary-check
+   * index` to rebuild it from entries')`.
+   */
+  tryReadIndex(): Promise<MirrorIndex | undefined>
+  /** The entry of one spec, or undefined when there is none (or it is unreadable). */
+  tryReadEntry(specId: string): Promise<MirrorEntry | undefined>
+  /**
+   * Store a built binary and its entry: the binary first (content-addressed), then the entry.
+   * Recording a spec again with the same digest changes nothing and returns the existing entry;
+   * with another digest the old entry moves to the history. Never touches the index.
+   */
+  record(input: RecordInput): Promise<MirrorEntry>
+  /** An index built from all entries, in memory (what `writeIndex` would write). */
+  readEntries(): Promise<MirrorIndex>
+  /** Build the index from all entries and write it atomically. */
+  writeIndex(): Promise<MirrorIndex>
+}
+
+export interface MirrorOptions {
+  /** Base for relative paths; default `process.cwd()`. */
+  cwd?: string
+  /** Receives warnings (skipped entry files). The front end decides how to show them. */
+  onWarning?: (message: string) => void
+}
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//
+
+/**
+ * Open a mirror by URL: `file:///abs/dir`, `file://relative/dir` (relative to `cwd`), or a plain
+ * path. Other schemes are a `UserError`. Opening does no I/O: a mirror directory that does not
+ * exist yet is an empty mirror.
+ */
+export function openMirror(url: string, options: MirrorOptions = {}): Mirror {
+  return openFileMirror(resolveMirrorDirectory(url, options.cwd ?? process.cwd()), options)
+}
+
+/** The local directory a `file://` URL or plain path names. */
+export function resolveMirrorDirectory(url: string, cwd: string): string {
+  if (url.trim() === '') throw new UserError('mirror', 'mirror', 'expected a mirror URL (file://…) or a directory path, got nothing')
+  const scheme = SCHEME.exec(url)?.[1]
+  if (scheme === undefined) return resolve(cwd, url)
+  if (scheme.toLowerCase() !== 'file') {
+    throw new UserError(
+      'mirror',
+      url,
+      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`,
+    )
+  }
+  const rest = url.slice(scheme.length + 3)
+  if (rest.startsWith('/')) {
+    try {
+      return fileURLToPath(`file://${rest}`)
+    } catch (error) {
+      throw new UserError('mirror', url, `not a usable file:// URL (${(error as Error).message})`)
+    }
+  }
+  // file://relative/dir and file://./dir: relative to cwd (not a host name).
+  let path: string
+  try {
+    path = decodeURIComponent(rest)
+  } catch {
+    throw new UserError('mirror', url, 'not a usable file:// URL (bad %-escape)')
+  }
+  return isAbsolute(path) ? path : resolve(cwd, path)
+}

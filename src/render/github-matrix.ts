@@ -1,0 +1,12 @@
+/** The GitHub Actions matrix output, every value checked against the safe character set. */
+import type { MatrixEntry, Plan } from '../core/plan.js'
+import { assertSafeValue } from './safe-values.js'
+
+export function safeMatrix(plan: Plan): { include: MatrixEntry[] } {
+  for (const m of plan.matrix.include) {
+    const where = `matrix entry ${JSON.stringify(m.spec)}`
+    for (const key of ['spec', 'package', 'version', 'compiler', 'os', 'container', 'digest'] as const)
+      assertSafeValue(m[key], `${where} field ${key}`)
+  }
+  return plan.matrix
+}
