@@ -13,7 +13,15 @@ import {
 const OID1 = 'a'.repeat(40)
 const OID2 = '0123456789abcdef0123456789abcdef01234567'
 const OID256 = 'f'.repeat(64)
-const HOSTILE = ['tab\there', 'quote"and\'s', 'new\nline', ' lead and trail ', 'ünïcödé/日本語.txt', 'back\\slash', '-dash']
+const HOSTILE = [
+  'tab\there',
+  'quote"and\'s',
+  'new\nline',
+  ' lead and trail ',
+  'ünïcödé/日本語.txt',
+  'back\\slash',
+  '-dash',
+]
 
 describe('object ids', () => {
   it('accepts 40 and 64 hex, nothing else', () => {
@@ -59,7 +67,8 @@ describe('parseNameStatusZ', () => {
 
 describe('parseLsTreeZ', () => {
   it('keeps everything after the first tab as the path', () => {
-    const out = HOSTILE.map((p, i) => `100644 blob ${i % 2 ? OID1 : OID256}\t${p}\x00`).join('') +
+    const out =
+      HOSTILE.map((p, i) => `100644 blob ${i % 2 ? OID1 : OID256}\t${p}\x00`).join('') +
       `160000 commit ${OID2}\tsub\x00120000 blob ${OID1}\tlink\x00`
     const entries = parseLsTreeZ(out)
     expect(entries.map((e) => e.path)).toEqual([...HOSTILE, 'sub', 'link'])
@@ -109,7 +118,8 @@ describe('CatFileBatchParser', () => {
     for (let size = 1; size <= 7; size++) {
       const parser = new CatFileBatchParser()
       const records: CatFileRecord[] = []
-      for (let i = 0; i < stream.length; i += size) records.push(...parser.push(stream.subarray(i, i + size)))
+      for (let i = 0; i < stream.length; i += size)
+        records.push(...parser.push(stream.subarray(i, i + size)))
       expect(records).toEqual(expected)
       parser.end()
     }
@@ -121,6 +131,8 @@ describe('CatFileBatchParser', () => {
     expect(() => parser.end()).toThrow(/ended in the middle of object/)
     const bad = new CatFileBatchParser()
     expect(() => bad.push(Buffer.from(`${OID1} blob 2\nabX`))).toThrow(/not followed by a newline/)
-    expect(() => new CatFileBatchParser().push(Buffer.from('nonsense\n'))).toThrow(/malformed header/)
+    expect(() => new CatFileBatchParser().push(Buffer.from('nonsense\n'))).toThrow(
+      /malformed header/,
+    )
   })
 })

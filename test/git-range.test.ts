@@ -19,7 +19,15 @@ async function shallowClone(origin: GitFixture, depth = 1): Promise<string> {
   const parent = await mkdtemp(join(tmpdir(), 'binary-check-clone-'))
   cleanups.push(() => rm(parent, { recursive: true, force: true }))
   const dir = join(parent, 'clone')
-  await runGit(parent, ['clone', '--quiet', `--depth=${depth}`, '--branch', 'main', `file://${origin.dir}`, dir])
+  await runGit(parent, [
+    'clone',
+    '--quiet',
+    `--depth=${depth}`,
+    '--branch',
+    'main',
+    `file://${origin.dir}`,
+    dir,
+  ])
   return dir
 }
 async function thrown(promise: Promise<unknown>): Promise<UserError> {
@@ -49,11 +57,19 @@ async function branchy() {
   return { f, c1, c2, c3, f1, f2 }
 }
 
-const push = (before: string, after: string, extra: Record<string, unknown> = {}): GitHubEventContext => ({
+const push = (
+  before: string,
+  after: string,
+  extra: Record<string, unknown> = {},
+): GitHubEventContext => ({
   eventName: 'push',
   payload: { before, after, ...extra },
 })
-const pullRequest = (base: string, head: string, eventName = 'pull_request'): GitHubEventContext => ({
+const pullRequest = (
+  base: string,
+  head: string,
+  eventName = 'pull_request',
+): GitHubEventContext => ({
   eventName,
   payload: { pull_request: { base: { sha: base }, head: { sha: head } } },
 })
@@ -75,8 +91,12 @@ describe('resolveRange without an event', () => {
   it('names a missing explicit revision verbatim', async () => {
     const { f } = await branchy()
     const git = await createGit(f.dir)
-    expect((await thrown(resolveRange(git, { base: 'nope' }))).message).toBe(`--base nope: not a commit in ${f.dir}`)
-    expect((await thrown(resolveRange(git, { base: 'HEAD', head: 'v9' }))).message).toBe(`--head v9: not a commit in ${f.dir}`)
+    expect((await thrown(resolveRange(git, { base: 'nope' }))).message).toBe(
+      `--base nope: not a commit in ${f.dir}`,
+    )
+    expect((await thrown(resolveRange(git, { base: 'HEAD', head: 'v9' }))).message).toBe(
+      `--head v9: not a commit in ${f.dir}`,
+    )
   })
 })
 
@@ -90,14 +110,24 @@ describe('resolveRange from a GitHub event', () => {
   it('push: explicit revisions win over the event', async () => {
     const { f, c1, c2, c3 } = await branchy()
     const git = await createGit(f.dir)
-    expect(await resolveRange(git, { base: c1, event: push(c2, c3) })).toEqual({ base: c1, head: c3 })
-    expect(await resolveRange(git, { base: c1, head: c2, event: push(c2, c3) })).toEqual({ base: c1, head: c2 })
+    expect(await resolveRange(git, { base: c1, event: push(c2, c3) })).toEqual({
+      base: c1,
+      head: c3,
+    })
+    expect(await resolveRange(git, { base: c1, head: c2, event: push(c2, c3) })).toEqual({
+      base: c1,
+      head: c2,
+    })
   })
 
   it('push: a zero before (first push) or created: true means no base', async () => {
     const { f, c2, c3 } = await branchy()
     const git = await createGit(f.dir)
-    expect(await resolveRange(git, { event: push(ZERO, c3) })).toEqual({ base: null, head: c3, note: NO_BASE_NOTE })
+    expect(await resolveRange(git, { event: push(ZERO, c3) })).toEqual({
+      base: null,
+      head: c3,
+      note: NO_BASE_NOTE,
+    })
     expect(await resolveRange(git, { event: push(c2, c3, { created: true }) })).toEqual({
       base: null,
       head: c3,
@@ -126,10 +156,14 @@ describe('resolveRange from a GitHub event', () => {
     expect((await thrown(resolveRange(git, { event: push(c3, ZERO) }))).message).toBe(
       'push event after: is the zero sha (a deleted ref): there is nothing to build',
     )
-    const bad = await thrown(resolveRange(git, { event: { eventName: 'push', payload: { before: c3, after: 'main' } } }))
+    const bad = await thrown(
+      resolveRange(git, { event: { eventName: 'push', payload: { before: c3, after: 'main' } } }),
+    )
     expect(bad.kind).toBe('input')
     expect(bad.message).toBe('push event after: expected a full commit sha')
-    const missing = await thrown(resolveRange(git, { event: { eventName: 'pull_request', payload: {} } }))
+    const missing = await thrown(
+      resolveRange(git, { event: { eventName: 'pull_request', payload: {} } }),
+    )
     expect(missing.message).toBe('pull_request event pull_request: expected object')
   })
 
@@ -137,7 +171,10 @@ describe('resolveRange from a GitHub event', () => {
     const { f, c2, c3, f2 } = await branchy()
     const git = await createGit(f.dir)
     expect(await resolveRange(git, { event: pullRequest(c3, f2) })).toEqual({ base: c2, head: f2 })
-    expect(await resolveRange(git, { event: pullRequest(c3, f2, 'pull_request_target') })).toEqual({ base: c2, head: f2 })
+    expect(await resolveRange(git, { event: pullRequest(c3, f2, 'pull_request_target') })).toEqual({
+      base: c2,
+      head: f2,
+    })
   })
 
   it('pull_request with unrelated histories compares against the base sha, with a note', async () => {
@@ -156,14 +193,19 @@ describe('resolveRange from a GitHub event', () => {
   it('merge_group: base_sha → head_sha', async () => {
     const { f, c1, c3 } = await branchy()
     const git = await createGit(f.dir)
-    const event = { eventName: 'merge_group', payload: { merge_group: { base_sha: c1, head_sha: c3 } } }
+    const event = {
+      eventName: 'merge_group',
+      payload: { merge_group: { base_sha: c1, head_sha: c3 } },
+    }
     expect(await resolveRange(git, { event })).toEqual({ base: c1, head: c3 })
   })
 
   it('other events name no base', async () => {
     const { f, c3 } = await branchy()
     const git = await createGit(f.dir)
-    expect(await resolveRange(git, { event: { eventName: 'workflow_dispatch', payload: {} } })).toEqual({
+    expect(
+      await resolveRange(git, { event: { eventName: 'workflow_dispatch', payload: {} } }),
+    ).toEqual({
       base: null,
       head: c3,
       note: 'a workflow_dispatch event names no base commit: comparing against the mirror only',
@@ -176,7 +218,9 @@ describe('resolveRange from a GitHub event', () => {
     const missing = 'e'.repeat(40)
     const error = await thrown(resolveRange(git, { event: push(missing, c3) }))
     expect(error.kind).toBe('git')
-    expect(error.message).toBe(`base ${missing}: commit not found in ${f.dir} (fetch it or use --base)`)
+    expect(error.message).toBe(
+      `base ${missing}: commit not found in ${f.dir} (fetch it or use --base)`,
+    )
   })
 
   it('a base the remote does not have is an error in a complete clone too', async () => {
@@ -236,7 +280,10 @@ describe('resolveRange in a shallow clone', () => {
     const dir = await shallowClone(origin)
     const git = await createGit(dir)
     const missing = 'd'.repeat(40)
-    const range = await resolveRange(git, { event: push(missing, shas[4] as string), deepen: { initial: 1, maxTries: 2, maxCommits: 100 } })
+    const range = await resolveRange(git, {
+      event: push(missing, shas[4] as string),
+      deepen: { initial: 1, maxTries: 2, maxCommits: 100 },
+    })
     expect(range).toEqual({
       base: null,
       head: shas[4],

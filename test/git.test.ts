@@ -8,7 +8,10 @@ import { createGit, WORKTREE } from '../src/git/index.js'
 import { createGitFixture, type GitFixture } from './support/git-fixture.js'
 
 const fixtures: GitFixture[] = []
-async function fixture(files?: Record<string, string | Uint8Array>, options?: Parameters<typeof createGitFixture>[1]) {
+async function fixture(
+  files?: Record<string, string | Uint8Array>,
+  options?: Parameters<typeof createGitFixture>[1],
+) {
   const f = await createGitFixture(files, options)
   fixtures.push(f)
   return f
@@ -42,7 +45,9 @@ describe('createGit', () => {
     try {
       const error = await thrown(createGit(dir))
       expect(error.kind).toBe('git')
-      expect(error.message).toBe(`${dir}: not a git repository (expected a checkout of the recipe repository)`)
+      expect(error.message).toBe(
+        `${dir}: not a git repository (expected a checkout of the recipe repository)`,
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -61,10 +66,16 @@ describe('revParse / mergeBase', () => {
     expect(await git.revParse(first.slice(0, 10))).toBe(first)
     expect(await git.tryRevParse('nope')).toBeUndefined()
     expect(await git.tryRevParse('--output=x')).toBeUndefined()
-    expect((await thrown(git.revParse('nope'))).message).toBe(`--base nope: not a commit in ${f.dir}`)
-    expect((await thrown(git.revParse('main~5', '--head'))).message).toBe(`--head main~5: not a commit in ${f.dir}`)
+    expect((await thrown(git.revParse('nope'))).message).toBe(
+      `--base nope: not a commit in ${f.dir}`,
+    )
+    expect((await thrown(git.revParse('main~5', '--head'))).message).toBe(
+      `--head main~5: not a commit in ${f.dir}`,
+    )
     const missing = 'b'.repeat(40)
-    expect((await thrown(git.revParse(missing))).message).toBe(`--base ${missing}: not a commit in ${f.dir}`)
+    expect((await thrown(git.revParse(missing))).message).toBe(
+      `--base ${missing}: not a commit in ${f.dir}`,
+    )
     expect(await git.mergeBase(first, second)).toBe(first)
     expect(await git.isShallow()).toBe(false)
   })
@@ -86,7 +97,8 @@ describe('changedFiles', () => {
       'keep.txt': 'keep\n',
       'edit.txt': 'before\n',
       'gone.txt': 'gone\n',
-      'pkg/old name.py': 'a fairly long line so that rename detection has content to match\n'.repeat(5),
+      'pkg/old name.py':
+        'a fairly long line so that rename detection has content to match\n'.repeat(5),
     })
     const base = (await f.git('rev-parse', 'HEAD')).trim()
     await f.write('edit.txt', 'after\n')
@@ -117,7 +129,12 @@ describe('changedFiles', () => {
   })
 
   it('compares against the working tree: staged, unstaged and untracked, not ignored', async () => {
-    const f = await fixture({ '.gitignore': 'build/\n*.log\n', 'a.txt': 'a\n', 'b.txt': 'b\n', 'c.txt': 'c\n' })
+    const f = await fixture({
+      '.gitignore': 'build/\n*.log\n',
+      'a.txt': 'a\n',
+      'b.txt': 'b\n',
+      'c.txt': 'c\n',
+    })
     const base = (await f.git('rev-parse', 'HEAD')).trim()
     await f.write('a.txt', 'a2\n') // unstaged
     await f.write('b.txt', 'b2\n')
@@ -140,7 +157,8 @@ describe('changedFiles', () => {
   })
 
   it('detects a rename into an untracked file in the working tree', async () => {
-    const content = 'enough text for git to call this a rename rather than a delete and an add\n'.repeat(4)
+    const content =
+      'enough text for git to call this a rename rather than a delete and an add\n'.repeat(4)
     const f = await fixture({ 'old.py': content })
     const base = (await f.git('rev-parse', 'HEAD')).trim()
     await f.rename('old.py', 'moved/new.py')
@@ -158,9 +176,16 @@ describe('lsTree', () => {
     const head = await f.commit('exec bit')
     const git = await createGit(f.dir)
     const entries = await git.lsTree(head)
-    expect(entries.map((e) => e.path).sort()).toEqual(['a.txt', 'dir/b.sh', ...Object.keys(HOSTILE)].sort())
+    expect(entries.map((e) => e.path).sort()).toEqual(
+      ['a.txt', 'dir/b.sh', ...Object.keys(HOSTILE)].sort(),
+    )
     const a = entries.find((e) => e.path === 'a.txt')
-    expect(a).toEqual({ path: 'a.txt', mode: '100644', type: 'blob', oid: (await f.git('rev-parse', 'HEAD:a.txt')).trim() })
+    expect(a).toEqual({
+      path: 'a.txt',
+      mode: '100644',
+      type: 'blob',
+      oid: (await f.git('rev-parse', 'HEAD:a.txt')).trim(),
+    })
     expect(entries.find((e) => e.path === 'dir/b.sh')?.mode).toBe('100755')
     // --full-tree: the same from a subdirectory
     const fromSub = await createGit(join(f.dir, 'dir'))
@@ -168,7 +193,12 @@ describe('lsTree', () => {
   })
 
   it('filters by literal paths (directories, files, glob characters taken literally)', async () => {
-    const f = await fixture({ 'pkgs/a/package.py': 'a', 'pkgs/b/package.py': 'b', 'pkgs/[x]/p': 'x', 'top.txt': 't' })
+    const f = await fixture({
+      'pkgs/a/package.py': 'a',
+      'pkgs/b/package.py': 'b',
+      'pkgs/[x]/p': 'x',
+      'top.txt': 't',
+    })
     const git = await createGit(f.dir)
     const paths = async (p: string[]) => (await git.lsTree('HEAD', p)).map((e) => e.path)
     expect(await paths(['pkgs/a', 'top.txt'])).toEqual(['pkgs/a/package.py', 'top.txt'])
@@ -190,8 +220,14 @@ describe('lsTree', () => {
     expect(atHead.map((e) => e.path)).toEqual(['.gitignore', 'a.txt', 'b.txt'])
     expect(worktree.map((e) => e.path)).toEqual(['.gitignore', 'a.txt', 'new file.txt'])
     const blobs = await git.readBlobs(worktree.map((e) => e.oid))
-    expect(worktree.map((e) => blobs.get(e.oid)?.toString())).toEqual(['*.log\n', 'changed\n', 'new\n'])
-    expect((await git.lsTree(WORKTREE, ['new file.txt'])).map((e) => e.path)).toEqual(['new file.txt'])
+    expect(worktree.map((e) => blobs.get(e.oid)?.toString())).toEqual([
+      '*.log\n',
+      'changed\n',
+      'new\n',
+    ])
+    expect((await git.lsTree(WORKTREE, ['new file.txt'])).map((e) => e.path)).toEqual([
+      'new file.txt',
+    ])
   })
 
   it('names a missing revision', async () => {
@@ -206,11 +242,22 @@ describe('readBlobs', () => {
     const binary = randomBytes(200_000)
     binary[0] = 0
     binary[1] = 10
-    const f = await fixture({ 'text.txt': 'hello\nworld\n', 'bin.dat': binary, 'empty': '', 'nl-only': '\n' })
+    const f = await fixture({
+      'text.txt': 'hello\nworld\n',
+      'bin.dat': binary,
+      empty: '',
+      'nl-only': '\n',
+    })
     const git = await createGit(f.dir)
     const entries = await git.lsTree('HEAD')
     const oidOf = (p: string) => entries.find((e) => e.path === p)?.oid as string
-    const blobs = await git.readBlobs([oidOf('text.txt'), oidOf('bin.dat'), oidOf('empty'), oidOf('nl-only'), oidOf('empty')])
+    const blobs = await git.readBlobs([
+      oidOf('text.txt'),
+      oidOf('bin.dat'),
+      oidOf('empty'),
+      oidOf('nl-only'),
+      oidOf('empty'),
+    ])
     expect(blobs.size).toBe(4)
     expect(blobs.get(oidOf('text.txt'))?.toString()).toBe('hello\nworld\n')
     expect(blobs.get(oidOf('bin.dat'))?.equals(binary)).toBe(true)
@@ -222,7 +269,9 @@ describe('readBlobs', () => {
   it('fails on missing objects and on ids that are not full ids', async () => {
     const f = await fixture({ a: 'a' })
     const git = await createGit(f.dir)
-    await expect(git.readBlobs(['c'.repeat(40)])).rejects.toThrow(/1 object\(s\) missing from .*: c{40}/)
+    await expect(git.readBlobs(['c'.repeat(40)])).rejects.toThrow(
+      /1 object\(s\) missing from .*: c{40}/,
+    )
     await expect(git.readBlobs(['abc'])).rejects.toThrow(/not a full object id/)
     const tree = (await f.git('rev-parse', 'HEAD^{tree}')).trim()
     await expect(git.readBlobs([tree])).rejects.toThrow(/not blobs: .* \(tree\)/)
@@ -231,12 +280,15 @@ describe('readBlobs', () => {
   it('reads 9,000 blobs through one process quickly', async () => {
     const f = await fixture()
     const files = new Map<string, string>()
-    for (let i = 0; i < 9000; i++) files.set(`pkgs/p${i % 300}/f ${i}.txt`, `content ${i}\n${'x'.repeat(i % 500)}`)
+    for (let i = 0; i < 9000; i++)
+      files.set(`pkgs/p${i % 300}/f ${i}.txt`, `content ${i}\n${'x'.repeat(i % 500)}`)
     // fast-import writes one pack: much faster than 9,000 files plus `git add`.
     let stream = ''
     let mark = 0
-    for (const content of files.values()) stream += `blob\nmark :${++mark}\ndata ${Buffer.byteLength(content)}\n${content}\n`
-    stream += 'commit refs/heads/main\ncommitter Fixture <f@example.invalid> 1704067200 +0000\ndata 5\nmany\n'
+    for (const content of files.values())
+      stream += `blob\nmark :${++mark}\ndata ${Buffer.byteLength(content)}\n${content}\n`
+    stream +=
+      'commit refs/heads/main\ncommitter Fixture <f@example.invalid> 1704067200 +0000\ndata 5\nmany\n'
     mark = 0
     for (const path of files.keys()) stream += `M 100644 :${++mark} "${path}"\n`
     await f.gitInput(stream, 'fast-import', '--quiet')
@@ -254,14 +306,19 @@ describe('readBlobs', () => {
 
 describe('SHA-256 repositories', () => {
   it('works with 64-hex object ids', async () => {
-    const f = await fixture({ 'a.txt': 'a\n', 'b.bin': Buffer.from([0, 1, 2, 10]) }, { objectFormat: 'sha256' })
+    const f = await fixture(
+      { 'a.txt': 'a\n', 'b.bin': Buffer.from([0, 1, 2, 10]) },
+      { objectFormat: 'sha256' },
+    )
     const base = (await f.git('rev-parse', 'HEAD')).trim()
     expect(base).toMatch(/^[0-9a-f]{64}$/)
     await f.rename('a.txt', 'c.txt')
     const head = await f.commit('rename')
     const git = await createGit(f.dir)
     expect(await git.revParse('HEAD')).toBe(head)
-    expect(await git.changedFiles(base, head)).toEqual([{ status: 'R', path: 'c.txt', oldPath: 'a.txt', similarity: 100 }])
+    expect(await git.changedFiles(base, head)).toEqual([
+      { status: 'R', path: 'c.txt', oldPath: 'a.txt', similarity: 100 },
+    ])
     const entries = await git.lsTree(WORKTREE)
     expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.oid))).toBe(true)
     const blobs = await git.readBlobs(entries.map((e) => e.oid))

@@ -5,7 +5,10 @@
 import { CatFileBatchParser, isObjectId, type ObjectId } from './output.js'
 import { GitCommandError, type GitRunner } from './runner.js'
 
-export async function readBlobsBatch(runner: GitRunner, oids: readonly string[]): Promise<Map<ObjectId, Buffer>> {
+export async function readBlobsBatch(
+  runner: GitRunner,
+  oids: readonly string[],
+): Promise<Map<ObjectId, Buffer>> {
   const wanted = [...new Set(oids)]
   for (const oid of wanted) {
     if (!isObjectId(oid)) throw new Error(`readBlobs: not a full object id: ${JSON.stringify(oid)}`)
@@ -39,7 +42,8 @@ export async function readBlobsBatch(runner: GitRunner, oids: readonly string[])
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
     child.on('close', (code) => {
       if (parseError !== undefined) return reject(parseError)
-      if (code !== 0) return reject(new GitCommandError(args, code, Buffer.concat(stderr).toString('utf8')))
+      if (code !== 0)
+        return reject(new GitCommandError(args, code, Buffer.concat(stderr).toString('utf8')))
       try {
         parser.end()
       } catch (error) {
@@ -63,7 +67,8 @@ export async function readBlobsBatch(runner: GitRunner, oids: readonly string[])
       `readBlobs: ${missing.length} object(s) missing from ${runner.dir}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
     )
   }
-  if (notBlobs.length > 0) throw new Error(`readBlobs: not blobs: ${notBlobs.slice(0, 5).join(', ')}`)
+  if (notBlobs.length > 0)
+    throw new Error(`readBlobs: not blobs: ${notBlobs.slice(0, 5).join(', ')}`)
   if (blobs.size !== wanted.length) {
     throw new Error(`readBlobs: asked git for ${wanted.length} objects, got ${blobs.size}`)
   }

@@ -9,7 +9,13 @@ import { join, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import { compareCodeUnits } from '../core/canonical-encode.js'
 import { readBlobsBatch } from './cat-file.js'
-import { parseLsTreeZ, parseNameStatusZ, type ChangedFile, type ObjectId, type TreeEntry } from './output.js'
+import {
+  parseLsTreeZ,
+  parseNameStatusZ,
+  type ChangedFile,
+  type ObjectId,
+  type TreeEntry,
+} from './output.js'
 import { createRunner, type GitRunner } from './runner.js'
 
 /** Stands for the working tree (tracked changes, staged or not, and untracked non-ignored files). */
@@ -79,12 +85,20 @@ async function checkRepository(runner: GitRunner): Promise<void> {
   const [major, minor] = [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)]
   const [wantMajor, wantMinor] = MINIMUM_GIT_VERSION
   if (major < wantMajor || (major === wantMajor && minor < wantMinor)) {
-    throw new UserError('environment', 'git', `${version.trim()} is too old: expected git ${wantMajor}.${wantMinor} or newer`)
+    throw new UserError(
+      'environment',
+      'git',
+      `${version.trim()} is too old: expected git ${wantMajor}.${wantMinor} or newer`,
+    )
   }
   try {
     await runner.raw(['rev-parse', '--git-dir'])
   } catch {
-    throw new UserError('git', runner.dir, 'not a git repository (expected a checkout of the recipe repository)')
+    throw new UserError(
+      'git',
+      runner.dir,
+      'not a git repository (expected a checkout of the recipe repository)',
+    )
   }
 }
 
@@ -106,19 +120,27 @@ class CommandGit implements Git {
 
   async revParse(rev: string, label = '--base'): Promise<ObjectId> {
     const oid = await this.tryRevParse(rev)
-    if (oid === undefined) throw new UserError('git', `${label} ${rev}`, `not a commit in ${this.dir}`)
+    if (oid === undefined)
+      throw new UserError('git', `${label} ${rev}`, `not a commit in ${this.dir}`)
     return oid
   }
 
   async tryRevParse(rev: string): Promise<ObjectId | undefined> {
     if (!isSafeRev(rev)) return undefined
-    const out = await this.runner.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
+    const out = await this.runner.raw([
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      '--end-of-options',
+      `${rev}^{commit}`,
+    ])
     const oid = out.trim()
     return oid === '' ? undefined : oid
   }
 
   async mergeBase(a: string, b: string): Promise<ObjectId | null> {
-    for (const rev of [a, b]) if (!isSafeRev(rev)) throw new Error(`mergeBase: unsafe revision ${JSON.stringify(rev)}`)
+    for (const rev of [a, b])
+      if (!isSafeRev(rev)) throw new Error(`mergeBase: unsafe revision ${JSON.stringify(rev)}`)
     // Exit 1 without output means "no common ancestor"; a missing commit fails with stderr.
     const out = await this.runner.raw(['merge-base', '--end-of-options', a, b])
     const oid = out.trim()
@@ -130,7 +152,8 @@ class CommandGit implements Git {
   }
 
   async deepen(by: number, options: { remote?: string } = {}): Promise<void> {
-    if (!Number.isSafeInteger(by) || by < 1) throw new Error(`deepen: expected a positive integer, got ${by}`)
+    if (!Number.isSafeInteger(by) || by < 1)
+      throw new Error(`deepen: expected a positive integer, got ${by}`)
     const remote = options.remote ?? 'origin'
     if (!isSafeRev(remote)) throw new Error(`deepen: unsafe remote name ${JSON.stringify(remote)}`)
     await this.runner.raw(['fetch', '--quiet', '--no-tags', `--deepen=${by}`, remote])
@@ -138,7 +161,8 @@ class CommandGit implements Git {
 
   async fetchRef(ref: string, options: FetchOptions = {}): Promise<void> {
     const remote = options.remote ?? 'origin'
-    if (!isSafeRev(remote) || !isSafeRev(ref)) throw new Error(`fetchRef: unsafe argument ${JSON.stringify([remote, ref])}`)
+    if (!isSafeRev(remote) || !isSafeRev(ref))
+      throw new Error(`fetchRef: unsafe argument ${JSON.stringify([remote, ref])}`)
     const depth = options.depth === undefined ? [] : [`--depth=${options.depth}`]
     await this.runner.raw(['fetch', '--quiet', '--no-tags', ...depth, remote, ref])
   }
@@ -154,21 +178,39 @@ class CommandGit implements Git {
     }
     // Plumbing, so user configuration (diff.relative, diff.renames, colours) cannot change it.
     const out = await this.runner.raw([
-      'diff-tree', '-r', '-z', '--name-status', '-M', '--no-commit-id', '--end-of-options', base, headTree,
+      'diff-tree',
+      '-r',
+      '-z',
+      '--name-status',
+      '-M',
+      '--no-commit-id',
+      '--end-of-options',
+      base,
+      headTree,
     ])
     return parseNameStatusZ(out)
   }
 
   async lsTree(rev: string | Worktree, paths?: readonly string[]): Promise<TreeEntry[]> {
     const treeish = rev === WORKTREE ? await this.worktreeTree() : rev
-    if (!isSafeRev(treeish)) throw new UserError('git', `rev ${treeish}`, `not a commit in ${this.dir}`)
+    if (!isSafeRev(treeish))
+      throw new UserError('git', `rev ${treeish}`, `not a commit in ${this.dir}`)
     // ls-tree has no `--`: after the tree-ish every argument is a path, even one starting with `-`.
-    const base = ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', '--end-of-options', treeish]
+    const base = [
+      '--literal-pathspecs',
+      'ls-tree',
+      '-r',
+      '-z',
+      '--full-tree',
+      '--end-of-options',
+      treeish,
+    ]
     if (paths === undefined) return parseLsTreeZ(await this.runner.raw(base))
     if (paths.length === 0) return []
     const byPath = new Map<string, TreeEntry>()
     for (const chunk of chunkPaths(paths)) {
-      for (const entry of parseLsTreeZ(await this.runner.raw([...base, ...chunk]))) byPath.set(entry.path, entry)
+      for (const entry of parseLsTreeZ(await this.runner.raw([...base, ...chunk])))
+        byPath.set(entry.path, entry)
     }
     return [...byPath.values()].sort((a, b) => compareCodeUnits(a.path, b.path))
   }
@@ -182,7 +224,10 @@ class CommandGit implements Git {
    * index is untouched. The copy keeps stat data, so only modified files are hashed.
    */
   private async worktreeTree(): Promise<ObjectId> {
-    const indexPath = resolve(this.dir, (await this.runner.raw(['rev-parse', '--git-path', 'index'])).trim())
+    const indexPath = resolve(
+      this.dir,
+      (await this.runner.raw(['rev-parse', '--git-path', 'index'])).trim(),
+    )
     const scratch = await mkdtemp(join(tmpdir(), 'binary-check-index-'))
     const env = { GIT_INDEX_FILE: join(scratch, 'index') }
     try {
@@ -191,7 +236,12 @@ class CommandGit implements Git {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       }
-      if ((await this.runner.raw(['rev-parse', '--is-bare-repository'])).trim() === 'true') throw new UserError('git', this.dir, 'has no working tree (a bare repository cannot be compared as WORKTREE)')
+      if ((await this.runner.raw(['rev-parse', '--is-bare-repository'])).trim() === 'true')
+        throw new UserError(
+          'git',
+          this.dir,
+          'has no working tree (a bare repository cannot be compared as WORKTREE)',
+        )
       // Without a pathspec, `add --all` covers the whole tree wherever it runs.
       await this.runner.raw(['-c', 'advice.addEmbeddedRepo=false', 'add', '--all'], env)
       return (await this.runner.raw(['write-tree'], env)).trim()

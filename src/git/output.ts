@@ -69,7 +69,9 @@ export function parseNameStatusZ(output: string): ChangedFile[] {
     const code = fields[i++] as string
     const status = code.charAt(0) as ChangeStatus
     if (!/^[ACDMRTUX]$/.test(status)) {
-      throw new Error(`parseNameStatusZ: unexpected status ${JSON.stringify(code)} at field ${i - 1}`)
+      throw new Error(
+        `parseNameStatusZ: unexpected status ${JSON.stringify(code)} at field ${i - 1}`,
+      )
     }
     if (status === 'R' || status === 'C') {
       const oldPath = fields[i++]
@@ -143,8 +145,7 @@ export function parseLsFilesStageZ(output: string): IndexEntry[] {
 
 /** What `git cat-file --batch` says about one requested object. */
 export type CatFileRecord =
-  | { oid: string; type: string; size: number; content: Buffer }
-  | { oid: string; missing: true }
+  { oid: string; type: string; size: number; content: Buffer } | { oid: string; missing: true }
 
 const NEWLINE = 0x0a
 
@@ -176,7 +177,12 @@ export class CatFileBatchParser {
           continue
         }
         const [oid, type, sizeText] = parts
-        if (parts.length !== 3 || oid === undefined || type === undefined || !/^\d+$/.test(sizeText ?? '')) {
+        if (
+          parts.length !== 3 ||
+          oid === undefined ||
+          type === undefined ||
+          !/^\d+$/.test(sizeText ?? '')
+        ) {
           throw new Error(`CatFileBatchParser: malformed header ${JSON.stringify(header)}`)
         }
         this.pending = { oid, type, size: Number(sizeText) }

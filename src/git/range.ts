@@ -48,7 +48,11 @@ export interface ResolvedRange {
 export const NO_BASE_NOTE = 'no base commit (first push): comparing against the mirror only'
 
 const sha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a full commit sha')
-const pushPayload = z.object({ before: sha.optional(), after: sha, created: z.boolean().optional() })
+const pushPayload = z.object({
+  before: sha.optional(),
+  after: sha,
+  created: z.boolean().optional(),
+})
 const pullRequestPayload = z.object({
   pull_request: z.object({ base: z.object({ sha }), head: z.object({ sha }) }),
 })
@@ -66,13 +70,21 @@ export function parseEventRange(event: GitHubEventContext): EventRange {
     if (result.success) return result.data
     const issue = result.error.issues[0]
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'payload'
-    throw new UserError('input', `${event.eventName} event ${where}`, `expected ${expectedOf(issue)}`)
+    throw new UserError(
+      'input',
+      `${event.eventName} event ${where}`,
+      `expected ${expectedOf(issue)}`,
+    )
   }
   switch (event.eventName) {
     case 'push': {
       const push = parse(pushPayload)
       if (isZeroObjectId(push.after)) {
-        throw new UserError('input', 'push event after', 'is the zero sha (a deleted ref): there is nothing to build')
+        throw new UserError(
+          'input',
+          'push event after',
+          'is the zero sha (a deleted ref): there is nothing to build',
+        )
       }
       if (push.before === undefined || isZeroObjectId(push.before) || push.created === true) {
         return { kind: 'commits', base: null, head: push.after, note: NO_BASE_NOTE }
@@ -89,7 +101,10 @@ export function parseEventRange(event: GitHubEventContext): EventRange {
       return { kind: 'commits', base: merge_group.base_sha, head: merge_group.head_sha }
     }
     default:
-      return { kind: 'none', note: `a ${event.eventName} event names no base commit: comparing against the mirror only` }
+      return {
+        kind: 'none',
+        note: `a ${event.eventName} event names no base commit: comparing against the mirror only`,
+      }
   }
 }
 
@@ -113,7 +128,12 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
 
   // Head: --head, else the event's head, else HEAD.
   const headRev = request.head ?? (fromEvent && fromEvent.kind !== 'none' ? fromEvent.head : 'HEAD')
-  const headLabel = request.head !== undefined ? '--head' : fromEvent && fromEvent.kind !== 'none' ? 'head' : '--head'
+  const headLabel =
+    request.head !== undefined
+      ? '--head'
+      : fromEvent && fromEvent.kind !== 'none'
+        ? 'head'
+        : '--head'
 
   // Base: --base, else what the event says.
   let baseRev: string | null
@@ -139,8 +159,13 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
 
   const head = await deepener.find(headRev)
   if (head === undefined) {
-    if (headLabel === '--head') throw new UserError('git', `--head ${headRev}`, `not a commit in ${git.dir}`)
-    throw new UserError('git', `head ${headRev}`, `commit not found in ${git.dir} (fetch it or use --head)`)
+    if (headLabel === '--head')
+      throw new UserError('git', `--head ${headRev}`, `not a commit in ${git.dir}`)
+    throw new UserError(
+      'git',
+      `head ${headRev}`,
+      `commit not found in ${git.dir} (fetch it or use --head)`,
+    )
   }
 
   if (baseRev === null) return withNotes({ base: null, head }, notes)
@@ -148,12 +173,19 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
   let base = await deepener.find(baseRev)
   if (base === undefined && baseLabel === 'event') base = await tryFetchCommit(git, baseRev)
   if (base === undefined) {
-    if (baseLabel === 'explicit') throw new UserError('git', `--base ${baseRev}`, `not a commit in ${git.dir}`)
+    if (baseLabel === 'explicit')
+      throw new UserError('git', `--base ${baseRev}`, `not a commit in ${git.dir}`)
     if (deepener.triedShallow) {
-      notes.push(`base commit ${baseRev} not found after deepening the shallow clone by ${deepener.fetched} commits: comparing against the mirror only`)
+      notes.push(
+        `base commit ${baseRev} not found after deepening the shallow clone by ${deepener.fetched} commits: comparing against the mirror only`,
+      )
       return withNotes({ base: null, head }, notes)
     }
-    throw new UserError('git', `base ${baseRev}`, `commit not found in ${git.dir} (fetch it or use --base)`)
+    throw new UserError(
+      'git',
+      `base ${baseRev}`,
+      `commit not found in ${git.dir} (fetch it or use --base)`,
+    )
   }
 
   if (mergeWith === undefined) return withNotes({ base, head }, notes)
@@ -161,7 +193,9 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
   // pull_request: compare against the merge base of the PR's base and head, as GitHub does.
   const mergeBase = await deepener.findMergeBase(base, head)
   if (mergeBase === null) {
-    notes.push(`no merge base of ${base} and ${head}${deepener.triedShallow ? ` within ${deepener.fetched} deepened commits` : ''}: comparing against ${base}`)
+    notes.push(
+      `no merge base of ${base} and ${head}${deepener.triedShallow ? ` within ${deepener.fetched} deepened commits` : ''}: comparing against ${base}`,
+    )
     return withNotes({ base, head }, notes)
   }
   return withNotes({ base: mergeBase, head }, notes)
@@ -222,7 +256,10 @@ class Deepener {
     this.triedShallow = true
     if (this.tries >= this.policy.maxTries || this.fetched >= this.policy.maxCommits) return false
     const by = Math.min(this.nextBy, this.policy.maxCommits - this.fetched)
-    await this.git.deepen(by, this.policy.remote === undefined ? {} : { remote: this.policy.remote })
+    await this.git.deepen(
+      by,
+      this.policy.remote === undefined ? {} : { remote: this.policy.remote },
+    )
     this.tries += 1
     this.fetched += by
     this.nextBy *= 2

@@ -45,7 +45,9 @@ export class GitCommandError extends Error {
 
   constructor(args: readonly string[], exitCode: number | null, stderr: string) {
     const detail = stderr.trim().split('\n').slice(-3).join(' / ')
-    super(`git ${args.join(' ')} failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${detail}`)
+    super(
+      `git ${args.join(' ')} failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${detail}`,
+    )
     this.name = 'GitCommandError'
     this.args = args
     this.stderr = stderr
@@ -82,7 +84,11 @@ export function createRunner(dir: string): GitRunner {
     },
     withInput(args, input) {
       return new Promise((resolve, reject) => {
-        const child = spawn('git', [...args], { cwd: dir, env: gitEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] })
+        const child = spawn('git', [...args], {
+          cwd: dir,
+          env: gitEnvironment(),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
         const out: Buffer[] = []
         const err: Buffer[] = []
         child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
@@ -99,7 +105,11 @@ export function createRunner(dir: string): GitRunner {
       })
     },
     spawnStream(args) {
-      return spawn('git', [...args], { cwd: dir, env: gitEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] })
+      return spawn('git', [...args], {
+        cwd: dir,
+        env: gitEnvironment(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
     },
   }
 }

@@ -10,7 +10,10 @@ import { basename, dirname, join } from 'node:path'
 import { TEMP_MARKER } from './layout.js'
 
 export function tempNameFor(path: string): string {
-  return join(dirname(path), `${basename(path)}${TEMP_MARKER}-${process.pid}-${randomBytes(6).toString('hex')}`)
+  return join(
+    dirname(path),
+    `${basename(path)}${TEMP_MARKER}-${process.pid}-${randomBytes(6).toString('hex')}`,
+  )
 }
 
 /** Write `data` to `path` atomically, creating parent directories. */
@@ -45,7 +48,10 @@ export interface StoredBlob {
  * hashing, flushed, then renamed to `<directory>/<hex>` unless a file of that name and size is
  * already there (same content, by construction). Errors reading `source` propagate untouched.
  */
-export async function storeContentAddressed(source: string, directory: string): Promise<StoredBlob> {
+export async function storeContentAddressed(
+  source: string,
+  directory: string,
+): Promise<StoredBlob> {
   await mkdir(directory, { recursive: true })
   const temp = tempNameFor(join(directory, 'upload'))
   const hash = createHash('sha256')

@@ -45,7 +45,10 @@ const digest = z.string().regex(DIGEST, 'expected sha256:<64 hex>')
 /** Mirror-relative, `/`-separated, no `..`, no leading `/`. */
 const relativePath = z
   .string()
-  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/, 'expected a mirror-relative path without ".." or "\\"')
+  .regex(
+    /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
+    'expected a mirror-relative path without ".." or "\\"',
+  )
 
 const entryFields = {
   spec: nonEmpty,
@@ -110,7 +113,8 @@ function formatPath(path: readonly PropertyKey[], root: string): string {
   let out = root
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key))
+      out += out === '' ? key : `.${key}`
     else out += `[${JSON.stringify(String(key))}]`
   }
   return out

@@ -9,7 +9,13 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { canonicalEncode, type Canonical } from '../core/canonical-encode.js'
 import { UserError } from '../core/errors.js'
-import { describeIssue, ENTRY_SCHEMA, recordFieldsSchema, validateEntry, type MirrorEntry } from './entry.js'
+import {
+  describeIssue,
+  ENTRY_SCHEMA,
+  recordFieldsSchema,
+  validateEntry,
+  type MirrorEntry,
+} from './entry.js'
 import { storeContentAddressed, writeFileAtomic } from './atomic-file.js'
 import {
   ARTIFACTS_DIR,
@@ -22,7 +28,13 @@ import {
   isTempName,
 } from './layout.js'
 import type { Mirror, MirrorOptions, RecordInput } from './mirror.js'
-import { computeIndex, parseIndex, serializeCanonical, serializeIndex, type MirrorIndex } from './mirror-index.js'
+import {
+  computeIndex,
+  parseIndex,
+  serializeCanonical,
+  serializeIndex,
+  type MirrorIndex,
+} from './mirror-index.js'
 
 export interface FileMirror extends Mirror {
   /** The mirror's absolute directory. */
@@ -41,12 +53,18 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
       return await readFile(indexFile, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new UserError('mirror', indexFile, `cannot read the index (${(error as Error).message})`)
+      throw new UserError(
+        'mirror',
+        indexFile,
+        `cannot read the index (${(error as Error).message})`,
+      )
     }
   }
 
   /** Read one entry file; the reason when it is unusable. */
-  async function readEntryFile(relative: string): Promise<{ entry: MirrorEntry } | { error: string } | undefined> {
+  async function readEntryFile(
+    relative: string,
+  ): Promise<{ entry: MirrorEntry } | { error: string } | undefined> {
     let text: string
     try {
       text = await readFile(join(dir, relative), 'utf8')
@@ -70,7 +88,9 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
 
   async function tryReadEntry(specId: string): Promise<MirrorEntry | undefined> {
     const result = await readEntryFile(entryPath(specId))
-    return result !== undefined && 'entry' in result && result.entry.spec === specId ? result.entry : undefined
+    return result !== undefined && 'entry' in result && result.entry.spec === specId
+      ? result.entry
+      : undefined
   }
 
   async function readEntries(): Promise<MirrorIndex> {
@@ -85,34 +105,29 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
     const entries: MirrorEntry[] = []
     for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
       const batch = files.slice(i, i + READ_CONCURRENCY)
-      const results = await Promise.all(batch.map((name) => checkEntryFile(name)))
-      for (const entry of results) if (entry !== undefined) entries.push(entry)
+      // Warnings in file-name order, whatever order the reads finish in.
+      for (const result of await Promise.all(batch.map((name) => checkEntryFile(name)))) {
+        if (typeof result === 'string') warn(result)
+        else if (result !== undefined) entries.push(result)
+      }
     }
     return computeIndex(entries)
   }
 
-  /** A usable entry from `entries/<name>`, or undefined after a warning saying why not. */
-  async function checkEntryFile(name: string): Promise<MirrorEntry | undefined> {
+  /** A usable entry from `entries/<name>`, a warning saying why it is not, or undefined (gone). */
+  async function checkEntryFile(name: string): Promise<MirrorEntry | string | undefined> {
     const relative = `${ENTRIES_DIR}/${name}`
-    if (!name.endsWith('.json')) {
-      warn(`${join(dir, relative)}: skipped: not an entry file (expected <name>.json)`)
-      return undefined
-    }
+    const skipped = (why: string): string => `${join(dir, relative)}: skipped: ${why}`
+    if (!name.endsWith('.json')) return skipped('not an entry file (expected <name>.json)')
     const result = await readEntryFile(relative)
     if (result === undefined) return undefined // removed meanwhile
-    if ('error' in result) {
-      warn(`${join(dir, relative)}: skipped: ${result.error}`)
-      return undefined
-    }
+    if ('error' in result) return skipped(result.error)
     const { entry } = result
     const expected = `${computeEntryName(entry.spec)}.json`
-    if (name !== expected) {
-      warn(`${join(dir, relative)}: skipped: holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`)
-      return undefined
-    }
+    if (name !== expected)
+      return skipped(`holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`)
     if (!(await artifactPresent(entry))) {
-      warn(`${join(dir, relative)}: skipped: artifact ${entry.artifact.path} is missing or has the wrong size`)
-      return undefined
+      return skipped(`artifact ${entry.artifact.path} is missing or has the wrong size`)
     }
     return entry
   }
@@ -131,21 +146,28 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
     async record(input: RecordInput): Promise<MirrorEntry> {
       const { artifactPath: source, now, ...fields } = input
       const checked = recordFieldsSchema.safeParse(fields, { reportInput: true })
-      if (!checked.success) throw new UserError('input', 'record', describeIssue(checked.error.issues[0]))
+      if (!checked.success)
+        throw new UserError('input', 'record', describeIssue(checked.error.issues[0]))
       if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
         throw new UserError('input', 'record', `now: expected a valid Date, got ${String(now)}`)
       }
       try {
         canonicalEncode(fields.inputs as Canonical)
       } catch (error) {
-        throw new UserError('input', 'record', `inputs: expected JSON with integer numbers only (${(error as Error).message})`)
+        throw new UserError(
+          'input',
+          'record',
+          `inputs: expected JSON with integer numbers only (${(error as Error).message})`,
+        )
       }
 
       const target = entryPath(fields.spec)
       const previous = await readEntryFile(target)
       const existing = previous !== undefined && 'entry' in previous ? previous.entry : undefined
       if (existing !== undefined && existing.spec !== fields.spec) {
-        throw new Error(`record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`)
+        throw new Error(
+          `record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`,
+        )
       }
       // Same spec, same digest, binary in place: nothing to do (the first builtAt stands).
       if (existing?.digest === fields.digest && (await artifactPresent(existing))) return existing
@@ -156,8 +178,14 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
         stored = await storeContentAddressed(source, join(dir, ARTIFACTS_DIR))
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        if (code === 'ENOENT') throw new UserError('input', source, 'artifact not found (expected the built binary file)')
-        if (code === 'EISDIR') throw new UserError('input', source, 'is a directory (expected the built binary file)')
+        if (code === 'ENOENT')
+          throw new UserError(
+            'input',
+            source,
+            'artifact not found (expected the built binary file)',
+          )
+        if (code === 'EISDIR')
+          throw new UserError('input', source, 'is a directory (expected the built binary file)')
         throw error
       }
       const entry: MirrorEntry = {
@@ -169,7 +197,10 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
 
       // 2. the previous entry's copy, when a build from another digest replaces it
       if (existing !== undefined && existing.digest !== entry.digest) {
-        await writeFileAtomic(join(dir, historyPath(existing.spec, existing.digest)), serializeCanonical(existing))
+        await writeFileAtomic(
+          join(dir, historyPath(existing.spec, existing.digest)),
+          serializeCanonical(existing),
+        )
       }
       // 3. the entry
       await writeFileAtomic(join(dir, target), serializeCanonical(entry))

@@ -9,7 +9,13 @@ export {
   historyPath,
   INDEX_FILE,
 } from './layout.js'
-export { openMirror, resolveMirrorDirectory, type Mirror, type MirrorOptions, type RecordInput } from './mirror.js'
+export {
+  openMirror,
+  resolveMirrorDirectory,
+  type Mirror,
+  type MirrorOptions,
+  type RecordInput,
+} from './mirror.js'
 export {
   computeIndex,
   computeIndexChecksum,

@@ -26,7 +26,9 @@ export function computeIndexChecksum(entries: unknown): string {
 /** Build an index from entries (keys sorted by the canonical encoder when serialized). */
 export function computeIndex(entries: readonly MirrorEntry[]): MirrorIndex {
   const record: Record<string, MirrorEntry> = {}
-  for (const entry of [...entries].sort((a, b) => (a.spec < b.spec ? -1 : a.spec > b.spec ? 1 : 0))) {
+  for (const entry of [...entries].sort((a, b) =>
+    a.spec < b.spec ? -1 : a.spec > b.spec ? 1 : 0,
+  )) {
     record[entry.spec] = entry
   }
   return { schema: INDEX_SCHEMA, checksum: computeIndexChecksum(record), entries: record }
@@ -59,7 +61,8 @@ function sortKeys(value: unknown): unknown {
  * rebuild it; an index written by a newer binary-check says so instead.
  */
 export function parseIndex(text: string, place: string): MirrorIndex {
-  const corrupt = (what: string): UserError => new UserError('mirror', place, `index is corrupt: ${what}; ${REBUILD_HINT}`)
+  const corrupt = (what: string): UserError =>
+    new UserError('mirror', place, `index is corrupt: ${what}; ${REBUILD_HINT}`)
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -93,7 +96,8 @@ export function parseIndex(text: string, place: string): MirrorIndex {
   } catch (error) {
     throw corrupt(`entries cannot be encoded (${(error as Error).message})`)
   }
-  if (actual !== raw.checksum) throw corrupt(`checksum mismatch (expected ${raw.checksum}, got ${actual})`)
+  if (actual !== raw.checksum)
+    throw corrupt(`checksum mismatch (expected ${raw.checksum}, got ${actual})`)
 
   const verified: Record<string, MirrorEntry> = {}
   for (const [spec, rawEntry] of Object.entries(entries as Record<string, unknown>)) {
@@ -101,7 +105,9 @@ export function parseIndex(text: string, place: string): MirrorIndex {
     const result = validateEntry(rawEntry, at)
     if ('error' in result) throw corrupt(result.error)
     if (result.entry.spec !== spec) {
-      throw corrupt(`${at}.spec: expected ${JSON.stringify(spec)}, got ${JSON.stringify(result.entry.spec)}`)
+      throw corrupt(
+        `${at}.spec: expected ${JSON.stringify(spec)}, got ${JSON.stringify(result.entry.spec)}`,
+      )
     }
     verified[spec] = result.entry
   }

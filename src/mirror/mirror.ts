@@ -60,7 +60,12 @@ export function openMirror(url: string, options: MirrorOptions = {}): Mirror {
 
 /** The local directory a `file://` URL or plain path names. */
 export function resolveMirrorDirectory(url: string, cwd: string): string {
-  if (url.trim() === '') throw new UserError('mirror', 'mirror', 'expected a mirror URL (file://…) or a directory path, got nothing')
+  if (url.trim() === '')
+    throw new UserError(
+      'mirror',
+      'mirror',
+      'expected a mirror URL (file://…) or a directory path, got nothing',
+    )
   const scheme = SCHEME.exec(url)?.[1]
   if (scheme === undefined) return resolve(cwd, url)
   if (scheme.toLowerCase() !== 'file') {

@@ -94,7 +94,12 @@ export async function createGitFixture(
   options: GitFixtureOptions = {},
 ): Promise<GitFixture> {
   const dir = await realpath(await mkdtemp(join(tmpdir(), 'binary-check-git-')))
-  const init = ['init', '--quiet', '--initial-branch=main', `--object-format=${options.objectFormat ?? 'sha1'}`]
+  const init = [
+    'init',
+    '--quiet',
+    '--initial-branch=main',
+    `--object-format=${options.objectFormat ?? 'sha1'}`,
+  ]
   await runGit(dir, options.bare ? [...init, '--bare'] : init)
   for (const [key, value] of CONFIG) await runGit(dir, ['config', key, value])
 
@@ -116,7 +121,11 @@ export async function createGitFixture(
     async commit(message) {
       commits += 1
       await runGit(dir, ['add', '--all'], commits)
-      await runGit(dir, ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', message], commits)
+      await runGit(
+        dir,
+        ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', message],
+        commits,
+      )
       return (await runGit(dir, ['rev-parse', 'HEAD'])).trim()
     },
     git: (...args) => runGit(dir, args, commits),

@@ -110,7 +110,7 @@ export function accepts(signature: Signature, name: string): boolean {
 }
 
 /** Evaluated arguments, or the name of the first argument that is not a literal. */
-export function evalBound(bound: BoundCall, text: string, env: Env): { values: Map<string, PyValue>; rest: PyValue[] } | { notLiteral: string } {
+export function evalBound(bound: BoundCall, varargs: string, text: string, env: Env): { values: Map<string, PyValue>; rest: PyValue[] } | { notLiteral: string } {
   const values = new Map<string, PyValue>()
   for (const [name, node] of bound.args) {
     const value = evalLiteral(node, text, env)
@@ -120,7 +120,7 @@ export function evalBound(bound: BoundCall, text: string, env: Env): { values: M
   const rest: PyValue[] = []
   for (const node of bound.rest) {
     const value = evalLiteral(node, text, env)
-    if (value === undefined) return { notLiteral: 'specs' }
+    if (value === undefined) return { notLiteral: varargs }
     rest.push(value)
   }
   return { values, rest }
