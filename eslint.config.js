@@ -6,9 +6,14 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': 'off',
     },
   },
@@ -19,8 +24,33 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:os', 'node:process', 'simple-git', '@actions/*'], message: 'src/core is pure: no I/O imports.' },
-            { group: ['../ecosystems/*', '../git/*', '../mirror/*', '../render/*', '../cli/*', '../action/*', '../env/*'], message: 'src/core must not depend on adapters.' },
+            {
+              group: [
+                'node:fs',
+                'node:fs/*',
+                'node:child_process',
+                'node:net',
+                'node:http',
+                'node:https',
+                'node:os',
+                'node:process',
+                'simple-git',
+                '@actions/*',
+              ],
+              message: 'src/core is pure: no I/O imports.',
+            },
+            {
+              group: [
+                '../ecosystems/*',
+                '../git/*',
+                '../mirror/*',
+                '../render/*',
+                '../cli/*',
+                '../action/*',
+                '../env/*',
+              ],
+              message: 'src/core must not depend on adapters.',
+            },
           ],
         },
       ],

@@ -17,11 +17,17 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // CommonJS dependencies inside an ESM bundle need `require`.
-  banner: { js: "import { createRequire as __bcRequire } from 'node:module'; const require = __bcRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bcRequire } from 'node:module'; const require = __bcRequire(import.meta.url);",
+  },
 }
 
 await mkdir(join(out, 'dist'), { recursive: true })
-await build({ ...common, entryPoints: [join(root, 'src/action/index.ts')], outfile: join(out, 'dist/index.js') })
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/action/index.ts')],
+  outfile: join(out, 'dist/index.js'),
+})
 await build({
   ...common,
   entryPoints: [join(root, 'src/cli/index.ts')],
@@ -31,8 +37,16 @@ await build({
 
 // JSON Schema of the config, generated from the zod schema.
 const tmp = join(out, '.schema-build.mjs')
-await build({ ...common, entryPoints: [join(root, 'src/config/json-schema.ts')], outfile: tmp, banner: {} })
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/config/json-schema.ts')],
+  outfile: tmp,
+  banner: {},
+})
 const { configJsonSchema } = await import(pathToFileURL(tmp).href)
 await rm(tmp)
 await mkdir(join(out, 'schema'), { recursive: true })
-await writeFile(join(out, 'schema/binary-check.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`)
+await writeFile(
+  join(out, 'schema/binary-check.schema.json'),
+  `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+)

@@ -15,7 +15,9 @@ try {
     let committed = []
     try {
       committed = await readdir(join(root, dir))
-    } catch {}
+    } catch {
+      // no committed directory: everything is stale
+    }
     for (const f of new Set([...fresh, ...committed])) {
       const a = await readFile(join(out, dir, f)).catch(() => null)
       const b = await readFile(join(root, dir, f)).catch(() => null)
@@ -23,7 +25,9 @@ try {
     }
   }
   if (stale.length > 0) {
-    console.error(`check-dist: stale or missing: ${stale.join(', ')}. Run 'npm run build' and commit the result.`)
+    console.error(
+      `check-dist: stale or missing: ${stale.join(', ')}. Run 'npm run build' and commit the result.`,
+    )
     process.exit(1)
   }
   console.log('check-dist: dist/ and schema/ match a fresh build')

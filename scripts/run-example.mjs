@@ -19,7 +19,12 @@ const env = {
   GIT_AUTHOR_DATE: '2026-11-01T12:00:00Z',
   GIT_COMMITTER_DATE: '2026-11-01T12:00:00Z',
 }
-const git = (...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd: repo, env, stdio: ['ignore', 'ignore', 'inherit'] })
+const git = (...args) =>
+  execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
 try {
   git('init', '-q', '-b', 'main')
   cpSync(join(example, 'repo'), repo, { recursive: true })
@@ -28,7 +33,17 @@ try {
   cpSync(join(example, 'change'), repo, { recursive: true })
   git('add', '-A')
   git('commit', '-q', '-m', 'zlib: --zlib-compat; curl: docs')
-  const args = ['plan', '--repo', repo, '--base', 'HEAD~1', '--head', 'HEAD', '--no-cache', ...process.argv.slice(2)]
+  const args = [
+    'plan',
+    '--repo',
+    repo,
+    '--base',
+    'HEAD~1',
+    '--head',
+    'HEAD',
+    '--no-cache',
+    ...process.argv.slice(2),
+  ]
   console.error(`$ binary-check ${args.join(' ')}\n`)
   execFileSync(process.execPath, [join(root, 'dist/cli.js'), ...args], { stdio: 'inherit' })
 } finally {

@@ -38,7 +38,18 @@ function expectOneLineError(r: { code: number; stderr: string }, pattern: RegExp
 
 describe('binary-check plan (dist/cli.js)', () => {
   it('writes the JSON plan (binary-check/plan@1) with the matrix', async () => {
-    const r = await runCli(['plan', '--repo', fx.dir, '--base', base, '--head', head, '--format', 'json', '--no-cache'])
+    const r = await runCli([
+      'plan',
+      '--repo',
+      fx.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--format',
+      'json',
+      '--no-cache',
+    ])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const plan = JSON.parse(r.stdout)
@@ -46,7 +57,13 @@ describe('binary-check plan (dist/cli.js)', () => {
     expect(plan.base).toBe(base)
     expect(plan.head).toBe(head)
     expect(plan.changedFiles).toEqual([{ status: 'M', path: `${PKG}/zlib/package.py` }])
-    expect(plan.matrix.include.map((m: { spec: string }) => m.spec)).toEqual(['zlib@1.3.1', 'libfoo@1.0', 'libfoo@2.0', 'libfoo@2.0+cuda', 'app@1.0'])
+    expect(plan.matrix.include.map((m: { spec: string }) => m.spec)).toEqual([
+      'zlib@1.3.1',
+      'libfoo@1.0',
+      'libfoo@2.0',
+      'libfoo@2.0+cuda',
+      'app@1.0',
+    ])
     expect(plan.matrix.include[0]).toEqual({
       spec: 'zlib@1.3.1',
       package: 'zlib',
@@ -62,25 +79,72 @@ describe('binary-check plan (dist/cli.js)', () => {
 
   it('prints a human table with --format text, and writes --output', async () => {
     const out = join(scratch, 'plan.txt')
-    const r = await runCli(['plan', '--repo', fx.dir, '--base', base, '--head', head, '--output', out, '--no-cache'])
+    const r = await runCli([
+      'plan',
+      '--repo',
+      fx.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--output',
+      out,
+      '--no-cache',
+    ])
     expect(r.code).toBe(0)
     const text = await readFile(out, 'utf8')
-    expect(text.split('\n')[0]).toMatch(/^5 specs to build — head [0-9a-f]{12} against base [0-9a-f]{12}$/)
+    expect(text.split('\n')[0]).toMatch(
+      /^5 specs to build — head [0-9a-f]{12} against base [0-9a-f]{12}$/,
+    )
     expect(text).toMatch(/^0 +rebuild +zlib@1\.3\.1 +source of 1\.3\.1: checksum aaaa → aaab$/m)
-    expect(text).toMatch(/^2 +rebuild +app@1\.0 +dependency libfoo@2\.0 via zlib@1\.3\.1: source of 1\.3\.1: checksum aaaa → aaab$/m)
+    expect(text).toMatch(
+      /^2 +rebuild +app@1\.0 +dependency libfoo@2\.0 \(via zlib@1\.3\.1\): source of 1\.3\.1: checksum aaaa → aaab$/m,
+    )
   })
 
   it('plans the uncommitted working tree with --head WORKTREE', async () => {
-    await fx.write(`${PKG}/cmake/package.py`, (await readFile(join(fx.dir, PKG, 'cmake/package.py'), 'utf8')).replace('make("install")', 'make("install", "V=1")'))
+    await fx.write(
+      `${PKG}/cmake/package.py`,
+      (await readFile(join(fx.dir, PKG, 'cmake/package.py'), 'utf8')).replace(
+        'make("install")',
+        'make("install", "V=1")',
+      ),
+    )
     try {
-      const r = await runCli(['plan', '--repo', fx.dir, '--head', 'WORKTREE', '--format', 'json', '--no-cache'])
+      const r = await runCli([
+        'plan',
+        '--repo',
+        fx.dir,
+        '--head',
+        'WORKTREE',
+        '--format',
+        'json',
+        '--no-cache',
+      ])
       expect(r.code).toBe(0)
       const plan = JSON.parse(r.stdout)
       expect(plan.base).toBe(head)
       expect(plan.head).toBe('WORKTREE')
-      expect(plan.matrix.include.map((m: { spec: string }) => m.spec).sort()).toEqual(['app@1.0', 'cmake@3.31.0', 'libfoo@1.0', 'libfoo@2.0', 'libfoo@2.0+cuda'])
+      expect(plan.matrix.include.map((m: { spec: string }) => m.spec).sort()).toEqual([
+        'app@1.0',
+        'cmake@3.31.0',
+        'libfoo@1.0',
+        'libfoo@2.0',
+        'libfoo@2.0+cuda',
+      ])
       // the committed tree is unaffected
-      const committed = await runCli(['plan', '--repo', fx.dir, '--base', head, '--head', head, '--format', 'json', '--no-cache'])
+      const committed = await runCli([
+        'plan',
+        '--repo',
+        fx.dir,
+        '--base',
+        head,
+        '--head',
+        head,
+        '--format',
+        'json',
+        '--no-cache',
+      ])
       expect(JSON.parse(committed.stdout).matrix.include).toEqual([])
     } finally {
       await fx.git('checkout', '--', `${PKG}/cmake/package.py`)
@@ -88,12 +152,34 @@ describe('binary-check plan (dist/cli.js)', () => {
   })
 
   it('explains a spec: its digest tree and what differs', async () => {
-    const r = await runCli(['explain', 'zlib@1.3.1', '--repo', fx.dir, '--base', base, '--head', head, '--no-cache'])
+    const r = await runCli([
+      'explain',
+      'zlib@1.3.1',
+      '--repo',
+      fx.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--no-cache',
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^zlib@1\.3\.1 {2}\[rebuild\]$/m)
     expect(r.stdout).toMatch(/^ {2}source {10}1\.3\.1 checksum=aaab$/m)
     expect(r.stdout).toMatch(/^ {2}differs {9}source of 1\.3\.1: checksum aaaa → aaab$/m)
-    const j = await runCli(['explain', 'app', '--repo', fx.dir, '--base', base, '--head', head, '--format', 'json', '--no-cache'])
+    const j = await runCli([
+      'explain',
+      'app',
+      '--repo',
+      fx.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--format',
+      'json',
+      '--no-cache',
+    ])
     const [e] = JSON.parse(j.stdout)
     expect(e.spec).toBe('app@1.0')
     expect(Object.keys(e.inputs.dependencies).sort()).toEqual(['cmake@3.31.0', 'libfoo@2.0'])
@@ -116,7 +202,10 @@ describe('binary-check plan (dist/cli.js)', () => {
 })
 
 describe('bad input: one line naming the place, exit 1, nothing written', () => {
-  async function planWith(files: Record<string, string | null>, extra: string[] = []): Promise<{ code: number; stderr: string; stdout: string }> {
+  async function planWith(
+    files: Record<string, string | null>,
+    extra: string[] = [],
+  ): Promise<{ code: number; stderr: string; stdout: string }> {
     const bad = await createSpackFixture()
     try {
       for (const [p, c] of Object.entries(files)) {
@@ -131,41 +220,79 @@ describe('bad input: one line naming the place, exit 1, nothing written', () => 
   }
 
   it('a recipe with a Python syntax error', async () => {
-    const r = await planWith({ [`${PKG}/zlib/package.py`]: ZLIB.replace('def install(self, spec, prefix):', 'def install(self, spec, prefix)') })
-    expectOneLineError(r, new RegExp(`^binary-check: ${PKG}/zlib/package.py:\\d+: Python syntax error`))
+    const r = await planWith({
+      [`${PKG}/zlib/package.py`]: ZLIB.replace(
+        'def install(self, spec, prefix):',
+        'def install(self, spec, prefix)',
+      ),
+    })
+    expectOneLineError(
+      r,
+      new RegExp(`^binary-check: ${PKG}/zlib/package.py:\\d+: Python syntax error`),
+    )
   })
 
   it('an unknown directive argument', async () => {
-    const r = await planWith({ [`${PKG}/zlib/package.py`]: ZLIB.replace('variant("shared", default=True,', 'variant("shared", default=True, flavour="x",') })
-    expectOneLineError(r, new RegExp(`^binary-check: ${PKG}/zlib/package.py:\\d+: variant\\(\\): unknown argument 'flavour'`))
+    const r = await planWith({
+      [`${PKG}/zlib/package.py`]: ZLIB.replace(
+        'variant("shared", default=True,',
+        'variant("shared", default=True, flavour="x",',
+      ),
+    })
+    expectOneLineError(
+      r,
+      new RegExp(
+        `^binary-check: ${PKG}/zlib/package.py:\\d+: variant\\(\\): unknown argument 'flavour'`,
+      ),
+    )
   })
 
   it('an invalid spec string in the config', async () => {
-    const r = await planWith({ '.binary-check.yml': CONFIG.replace('  - cmake\n', '  - "cmake@@3"\n') })
+    const r = await planWith({
+      '.binary-check.yml': CONFIG.replace('  - cmake\n', '  - "cmake@@3"\n'),
+    })
     expectOneLineError(r, /invalid spec "cmake@@3" at column \d+/)
   })
 
   it('a config with a wrong type', async () => {
     const r = await planWith({ '.binary-check.yml': `${CONFIG}deptypes: link\n` })
-    expectOneLineError(r, /^binary-check: \.binary-check\.yml: deptypes: expected array, got string "link"$/)
+    expectOneLineError(
+      r,
+      /^binary-check: \.binary-check\.yml: deptypes: expected array, got string "link"$/,
+    )
   })
 
   it('a config with an unknown field and a wrong enum value', async () => {
     const r = await planWith({ '.binary-check.yml': `${CONFIG}deptype: [link]\n` })
     expectOneLineError(r, /^binary-check: \.binary-check\.yml: \(root\): unknown field "deptype"$/)
-    const e = await planWith({ '.binary-check.yml': CONFIG.replace('ecosystem: spack', 'ecosystem: conda') })
-    expectOneLineError(e, /^binary-check: \.binary-check\.yml: ecosystem: expected one of "spack", "manifest", got string "conda"$/)
+    const e = await planWith({
+      '.binary-check.yml': CONFIG.replace('ecosystem: spack', 'ecosystem: conda'),
+    })
+    expectOneLineError(
+      e,
+      /^binary-check: \.binary-check\.yml: ecosystem: expected one of "spack", "manifest", got string "conda"$/,
+    )
   })
 
   it('a base SHA that does not exist', async () => {
-    const r = await runCli(['plan', '--repo', fx.dir, '--base', '0123456789abcdef0123456789abcdef01234567', '--no-cache'])
+    const r = await runCli([
+      'plan',
+      '--repo',
+      fx.dir,
+      '--base',
+      '0123456789abcdef0123456789abcdef01234567',
+      '--no-cache',
+    ])
     expectOneLineError(r, /0123456789abcdef0123456789abcdef01234567/)
   })
 
   it('a corrupt mirror index, and nothing is written to the mirror', async () => {
     const mirror = join(scratch, 'corrupt-mirror')
     await mkdir(mirror, { recursive: true })
-    await writeFile(join(mirror, 'index.json'), '{"schema":"binary-check/index@1","checksum":"sha256:00","entries":{')
+    await writeFile(
+      join(mirror, 'index.json'),
+      '{"schema":"binary-check/index@1","checksum":"sha256:00","entries":{',
+    )
     const before = await readdir(mirror, { recursive: true })
     const r = await runCli(['plan', '--repo', fx.dir, '--mirror', `file://${mirror}`, '--no-cache'])
     expectOneLineError(r, /index\.json/)
@@ -173,13 +300,25 @@ describe('bad input: one line naming the place, exit 1, nothing written', () => 
   })
 
   it('a lockfile of an unknown version', async () => {
-    const lock = JSON.stringify({ _meta: { 'file-type': 'spack-lockfile', 'lockfile-version': 99 }, roots: [], concrete_specs: {} })
-    const r = await planWith({ 'spack.lock': lock, '.binary-check.yml': `${CONFIG.replace(/specs:\n(  - .*\n)+/, '')}lockfile: spack.lock\n` })
+    const lock = JSON.stringify({
+      _meta: { 'file-type': 'spack-lockfile', 'lockfile-version': 99 },
+      roots: [],
+      concrete_specs: {},
+    })
+    const r = await planWith({
+      'spack.lock': lock,
+      '.binary-check.yml': `${CONFIG.replace(/specs:\n(?: {2}- .*\n)+/, '')}lockfile: spack.lock\n`,
+    })
     expectOneLineError(r, /^binary-check: spack\.lock: unsupported lockfile version 99/)
   })
 
   it('a patch file that does not exist', async () => {
     const r = await planWith({ [`${PKG}/zlib/old.patch`]: null })
-    expectOneLineError(r, new RegExp(`^binary-check: ${PKG}/zlib/package.py:\\d+: patch file "old.patch" does not exist`))
+    expectOneLineError(
+      r,
+      new RegExp(
+        `^binary-check: ${PKG}/zlib/package.py:\\d+: patch file "old.patch" does not exist`,
+      ),
+    )
   })
 })

@@ -275,6 +275,32 @@ describe('resolveRange in a shallow clone', () => {
     expect(await resolveRange(git, { event: pullRequest(c3, f2) })).toEqual({ base: c2, head: f2 })
   })
 
+  it('deepens for an explicit --base too', async () => {
+    const { origin, shas } = await fiveCommits()
+    const dir = await shallowClone(origin)
+    const git = await createGit(dir)
+    expect(await resolveRange(git, { base: shas[0] as string })).toEqual({
+      base: shas[0],
+      head: shas[4],
+    })
+  })
+
+  it('stops deepening when the fetch fails, and says why', async () => {
+    const { origin, shas } = await fiveCommits()
+    const dir = await shallowClone(origin)
+    await runGit(dir, ['remote', 'remove', 'origin'])
+    const git = await createGit(dir)
+    const range = await resolveRange(git, { event: push(shas[2] as string, shas[4] as string) })
+    expect(range.base).toBeNull()
+    expect(range.note).toMatch(
+      new RegExp(
+        `^base commit ${shas[2]} not found after deepening the shallow clone by 0 commits \\(git fetch --deepen failed: .*origin.*\\): comparing against the mirror only$`,
+      ),
+    )
+    const explicit = await thrown(resolveRange(git, { base: shas[2] as string }))
+    expect(explicit.message).toBe(`--base ${shas[2]}: not a commit in ${dir}`)
+  })
+
   it('falls back to no base, with a note, when deepening cannot find it', async () => {
     const { origin, shas } = await fiveCommits()
     const dir = await shallowClone(origin)

@@ -34,9 +34,24 @@ interface MatrixEntry {
   package: string
 }
 
-async function plan(): Promise<{ include: MatrixEntry[]; planFile: string; summary: Record<string, number> }> {
+async function plan(): Promise<{
+  include: MatrixEntry[]
+  planFile: string
+  summary: Record<string, number>
+}> {
   const planFile = join(work, `plan-${Date.now()}.json`)
-  const r = await runCli(['plan', '--repo', fx.dir, '--mirror', mirrorUrl, '--format', 'json', '--output', planFile, '--no-cache'])
+  const r = await runCli([
+    'plan',
+    '--repo',
+    fx.dir,
+    '--mirror',
+    mirrorUrl,
+    '--format',
+    'json',
+    '--output',
+    planFile,
+    '--no-cache',
+  ])
   expect(r.stderr.replace(/^binary-check: warning: .*\n/gm, '')).toBe('')
   expect(r.code).toBe(0)
   const p = JSON.parse(await readFile(planFile, 'utf8'))
@@ -57,7 +72,19 @@ describe('file:// mirror round trip through dist/cli.js', () => {
     expect(first.include).toHaveLength(10)
     for (const m of first.include) {
       const artifact = await build(m)
-      const r = await runCli(['record', '--mirror', mirrorUrl, '--spec', m.spec, '--digest', m.digest, '--artifact', artifact, '--plan', first.planFile])
+      const r = await runCli([
+        'record',
+        '--mirror',
+        mirrorUrl,
+        '--spec',
+        m.spec,
+        '--digest',
+        m.digest,
+        '--artifact',
+        artifact,
+        '--plan',
+        first.planFile,
+      ])
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
     }
@@ -84,16 +111,35 @@ describe('file:// mirror round trip through dist/cli.js', () => {
     const url = `file://${join(work, 'parallel-mirror')}`
     const artifact = join(work, 'shared-artifact.bin')
     await writeFile(artifact, 'x'.repeat(4096))
-    const digests = Array.from({ length: 20 }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`)
+    const digests = Array.from(
+      { length: 20 },
+      (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`,
+    )
     const results = await Promise.all(
       digests.map((d, i) =>
-        runCli(['record', '--mirror', url, '--spec', `pkg${i}@1.0 os=ubuntu24.04`, '--digest', d, '--artifact', artifact, '--package', `pkg${i}`, '--version', '1.0']),
+        runCli([
+          'record',
+          '--mirror',
+          url,
+          '--spec',
+          `pkg${i}@1.0 os=ubuntu24.04`,
+          '--digest',
+          d,
+          '--artifact',
+          artifact,
+          '--package',
+          `pkg${i}`,
+          '--version',
+          '1.0',
+        ]),
       ),
     )
     expect(results.map((r) => r.code)).toEqual(Array(20).fill(0))
     const idx = await runCli(['index', '--mirror', url])
     expect(idx.code).toBe(0)
     const index = JSON.parse(await readFile(join(work, 'parallel-mirror', 'index.json'), 'utf8'))
-    expect(Object.keys(index.entries).sort()).toEqual(digests.map((_, i) => `pkg${i}@1.0 os=ubuntu24.04`).sort())
+    expect(Object.keys(index.entries).sort()).toEqual(
+      digests.map((_, i) => `pkg${i}@1.0 os=ubuntu24.04`).sort(),
+    )
   })
 })

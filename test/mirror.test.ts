@@ -11,6 +11,7 @@ import {
   openMirror,
   resolveMirrorDirectory,
   type FileMirror,
+  type RecordedFields,
   type RecordInput,
 } from '../src/mirror/index.js'
 
@@ -42,18 +43,16 @@ function input(
   spec: string,
   digestSeed: string,
   artifactPath: string,
-  extra: Partial<RecordInput> = {},
+  extra: Partial<RecordedFields> = {},
 ): RecordInput {
   const [name, rest] = spec.split('@') as [string, string]
-  return {
+  const entry = {
     spec,
     package: name,
     version: rest.split(' ')[0] as string,
     digest: digestText(digestSeed),
-    artifactPath,
-    now: NOW,
-    ...extra,
   }
+  return { entry: { ...entry, ...extra }, artifactPath, now: NOW }
 }
 async function thrown(promise: Promise<unknown>): Promise<UserError> {
   try {
@@ -238,16 +237,16 @@ describe('file mirror', () => {
 
   it('names bad record input', async () => {
     const path = await artifact('x', 'x')
-    const badDigest = await thrown(mirror.record({ ...input('x@1', 'x', path), digest: 'md5:abc' }))
+    const badDigest = await thrown(mirror.record(input('x@1', 'x', path, { digest: 'md5:abc' })))
     expect(badDigest.kind).toBe('input')
-    expect(badDigest.message).toBe('record: digest: expected sha256:<64 hex>, got "md5:abc"')
-    expect((await thrown(mirror.record({ ...input('x@1', 'x', path), spec: '' }))).message).toBe(
-      'record: spec: expected a non-empty string, got ""',
+    expect(badDigest.message).toBe('record: entry.digest: expected sha256:<64 hex>, got "md5:abc"')
+    expect((await thrown(mirror.record(input('x@1', 'x', path, { spec: '' })))).message).toBe(
+      'record: entry.spec: expected a non-empty string, got ""',
     )
     expect(
-      (await thrown(mirror.record({ ...input('x@1', 'x', path), inputs: { ratio: 0.5 } }))).message,
+      (await thrown(mirror.record(input('x@1', 'x', path, { inputs: { ratio: 0.5 } })))).message,
     ).toBe(
-      'record: inputs: expected JSON with integer numbers only (canonicalEncode: not an integer: 0.5)',
+      'record: entry.inputs: expected JSON with integer numbers only (canonicalEncode: not an integer: 0.5)',
     )
     const missing = join(work, 'out', 'nope.tar')
     expect((await thrown(mirror.record(input('x@1', 'x', missing)))).message).toBe(

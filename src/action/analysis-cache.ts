@@ -11,7 +11,9 @@ const PREFIX = `binary-check-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, '-')}-
 export async function restoreAnalysisCache(dir: string): Promise<void> {
   if (!cache.isFeatureAvailable()) return
   try {
-    const hit = await cache.restoreCache([dir], `${PREFIX}${process.env.GITHUB_SHA ?? 'local'}`, [PREFIX])
+    const hit = await cache.restoreCache([dir], `${PREFIX}${process.env.GITHUB_SHA ?? 'local'}`, [
+      PREFIX,
+    ])
     core.info(hit ? `Restored analysis cache ${hit}` : 'No analysis cache yet')
   } catch (e) {
     core.warning(`Could not restore the analysis cache: ${(e as Error).message}`)
@@ -21,7 +23,10 @@ export async function restoreAnalysisCache(dir: string): Promise<void> {
 export async function saveAnalysisCache(dir: string): Promise<void> {
   if (!cache.isFeatureAvailable()) return
   try {
-    await cache.saveCache([dir], `${PREFIX}${process.env.GITHUB_SHA ?? 'local'}-${process.env.GITHUB_RUN_ID ?? '0'}`)
+    await cache.saveCache(
+      [dir],
+      `${PREFIX}${process.env.GITHUB_SHA ?? 'local'}-${process.env.GITHUB_RUN_ID ?? '0'}`,
+    )
   } catch (e) {
     core.warning(`Could not save the analysis cache: ${(e as Error).message}`)
   }

@@ -32,7 +32,9 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
       ...(base ? { base } : {}),
       ...(head ? { head } : {}),
       ...(mirror ? { mirror } : {}),
-      ...(env.GITHUB_EVENT_NAME ? { event: { eventName: github.context.eventName, payload: github.context.payload } } : {}),
+      ...(env.GITHUB_EVENT_NAME
+        ? { event: { eventName: github.context.eventName, payload: github.context.payload } }
+        : {}),
       cacheDir: resolve(temp, 'binary-check-cache'),
     },
     planFile: resolve(temp, 'binary-check-plan.json'),

@@ -12,8 +12,12 @@ import { readActionSettings } from './inputs.js'
 export async function run(): Promise<void> {
   try {
     const settings = readActionSettings()
-    if (settings.useCache && settings.request.cacheDir) await restoreAnalysisCache(settings.request.cacheDir)
-    const { plan } = await runPlan(settings.request, { info: (m) => core.info(m), warn: (m) => core.warning(m) })
+    if (settings.useCache && settings.request.cacheDir)
+      await restoreAnalysisCache(settings.request.cacheDir)
+    const { plan } = await runPlan(settings.request, {
+      info: (m) => core.info(m),
+      warn: (m) => core.warning(m),
+    })
     const matrix = safeMatrix(plan)
     await writeFile(settings.planFile, `${JSON.stringify(plan, null, 2)}\n`)
     const count = matrix.include.length
@@ -23,7 +27,8 @@ export async function run(): Promise<void> {
     core.setOutput('plan-file', settings.planFile)
     core.info(`binary-check: ${verdict(plan)}`)
     await core.summary.addRaw(renderGithubSummary(plan)).write()
-    if (settings.useCache && settings.request.cacheDir) await saveAnalysisCache(settings.request.cacheDir)
+    if (settings.useCache && settings.request.cacheDir)
+      await saveAnalysisCache(settings.request.cacheDir)
   } catch (e) {
     if (isUserError(e)) core.setFailed(`binary-check: ${e.oneLine()}`)
     else core.setFailed(e instanceof Error ? (e.stack ?? e.message) : String(e))

@@ -71,7 +71,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T, positionals = false) {
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: readonly string[],
+  options: T,
+  positionals = false,
+) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: positionals, strict: true })
   } catch (e) {
@@ -88,7 +92,9 @@ function planRequest(v: Record<string, string | boolean | undefined>, io: CliIo)
     ...(typeof v.base === 'string' ? { base: v.base } : {}),
     ...(typeof v.head === 'string' ? { head: v.head } : {}),
     ...(typeof v.mirror === 'string' ? { mirror: v.mirror } : {}),
-    ...(v['no-cache'] ? {} : { cacheDir: typeof v['cache-dir'] === 'string' ? v['cache-dir'] : defaultCacheDir() }),
+    ...(v['no-cache']
+      ? {}
+      : { cacheDir: typeof v['cache-dir'] === 'string' ? v['cache-dir'] : defaultCacheDir() }),
   }
 }
 
@@ -98,7 +104,8 @@ function stderrLog(io: CliIo) {
 
 function formatOf(v: string | boolean | undefined, allowed: string[], dflt: string): string {
   const f = typeof v === 'string' ? v : dflt
-  if (!allowed.includes(f)) throw new UsageError(`--format must be one of ${allowed.join(', ')}, got "${f}"`)
+  if (!allowed.includes(f))
+    throw new UsageError(`--format must be one of ${allowed.join(', ')}, got "${f}"`)
   return f
 }
 
@@ -123,7 +130,12 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
   const out: Explanation[] = []
   for (const want of positionals) {
     const hits = plan.specs.filter((s) => s.id === want || s.package === want)
-    if (hits.length === 0) throw new UserError('input', `spec "${want}"`, `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`)
+    if (hits.length === 0)
+      throw new UserError(
+        'input',
+        `spec "${want}"`,
+        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`,
+      )
     for (const s of hits) {
       const d = head.specDigests.get(s.id)
       const pkg = head.packages.get(s.package)
@@ -139,7 +151,11 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
       })
     }
   }
-  io.stdout(format === 'json' ? `${JSON.stringify(out, null, 2)}\n` : out.map(renderExplanationText).join('\n'))
+  io.stdout(
+    format === 'json'
+      ? `${JSON.stringify(out, null, 2)}\n`
+      : out.map(renderExplanationText).join('\n'),
+  )
   return 0
 }
 
@@ -159,8 +175,10 @@ const RECORD_OPTIONS = {
 async function recordCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(args, RECORD_OPTIONS)
   if (values.help) return help(io, RECORD_HELP)
-  for (const k of ['mirror', 'spec', 'digest', 'artifact'] as const) if (!values[k]) throw new UsageError(`record needs --${k}`)
-  if (!/^sha256:[0-9a-f]{64}$/.test(values.digest!)) throw new UserError('input', '--digest', `expected sha256:<64 hex>, got "${values.digest}"`)
+  for (const k of ['mirror', 'spec', 'digest', 'artifact'] as const)
+    if (!values[k]) throw new UsageError(`record needs --${k}`)
+  if (!/^sha256:[0-9a-f]{64}$/.test(values.digest!))
+    throw new UserError('input', '--digest', `expected sha256:<64 hex>, got "${values.digest}"`)
   let pkg = values.package
   let version = values.version
   let os: string | undefined
@@ -173,11 +191,21 @@ async function recordCommand(args: readonly string[], io: CliIo): Promise<number
     try {
       plan = JSON.parse(await readFile(planPath, 'utf8')) as Plan
     } catch (e) {
-      throw new UserError('input', values.plan, `cannot read the plan JSON (${(e as Error).message.split('\n')[0]})`)
+      throw new UserError(
+        'input',
+        values.plan,
+        `cannot read the plan JSON (${(e as Error).message.split('\n')[0]})`,
+      )
     }
     const s = plan.specs?.find((x) => x.id === values.spec)
-    if (!s) throw new UserError('input', `${values.plan}`, `spec "${values.spec}" is not in this plan`)
-    if (s.digest !== values.digest) throw new UserError('input', '--digest', `${values.digest} is not the plan's digest for "${values.spec}" (${s.digest})`)
+    if (!s)
+      throw new UserError('input', `${values.plan}`, `spec "${values.spec}" is not in this plan`)
+    if (s.digest !== values.digest)
+      throw new UserError(
+        'input',
+        '--digest',
+        `${values.digest} is not the plan's digest for "${values.spec}" (${s.digest})`,
+      )
     pkg = s.package
     version = s.version
     os = s.os ?? undefined
@@ -207,7 +235,10 @@ async function recordCommand(args: readonly string[], io: CliIo): Promise<number
 }
 
 async function indexCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { mirror: { type: 'string' }, help: { type: 'boolean', short: 'h' } })
+  const { values } = parse(args, {
+    mirror: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  })
   if (values.help) return help(io, INDEX_HELP)
   if (!values.mirror) throw new UsageError('index needs --mirror')
   const index = await openMirror(values.mirror).writeIndex()

@@ -63,7 +63,9 @@ export const configSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Folder of build-system base classes, e.g. repos/spack_repo/builtin/build_systems.'),
+      .describe(
+        'Folder of build-system base classes, e.g. repos/spack_repo/builtin/build_systems.',
+      ),
     specs: z
       .array(z.union([z.string().min(1), specMatrix]))
       .optional()
@@ -122,21 +124,38 @@ type Rule = (c: Config) => ConfigProblem[]
 
 const manifestNeedsPackages: Rule = (c) =>
   c.ecosystem === 'manifest' && !c.packages
-    ? [{ path: 'packages', message: 'expected a map of packages (ecosystem is "manifest"), got nothing' }]
+    ? [
+        {
+          path: 'packages',
+          message: 'expected a map of packages (ecosystem is "manifest"), got nothing',
+        },
+      ]
     : []
 
 const spackHasNoPackagesMap: Rule = (c) =>
   c.ecosystem === 'spack' && c.packages
-    ? [{ path: 'packages', message: 'only valid with ecosystem: manifest (spack recipes come from package.py files)' }]
+    ? [
+        {
+          path: 'packages',
+          message: 'only valid with ecosystem: manifest (spack recipes come from package.py files)',
+        },
+      ]
     : []
 
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9._+-]*$/
 const manifestPackageNames: Rule = (c) =>
   Object.keys(c.packages ?? {})
     .filter((n) => !PACKAGE_NAME.test(n))
-    .map((n) => ({ path: `packages.${n}`, message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"` }))
+    .map((n) => ({
+      path: `packages.${n}`,
+      message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"`,
+    }))
 
-export const CONFIG_RULES: readonly Rule[] = [manifestNeedsPackages, spackHasNoPackagesMap, manifestPackageNames]
+export const CONFIG_RULES: readonly Rule[] = [
+  manifestNeedsPackages,
+  spackHasNoPackagesMap,
+  manifestPackageNames,
+]
 
 function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
   const path = issue.path.map(String).join('.') || '(root)'
@@ -145,11 +164,20 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
     case 'invalid_type':
       return { path, message: `expected ${issue.expected}, got ${got ?? 'nothing'}` }
     case 'invalid_value':
-      return { path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}` }
+      return {
+        path,
+        message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`,
+      }
     case 'unrecognized_keys':
-      return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` }
+      return {
+        path,
+        message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+      }
     case 'too_small':
-      return { path, message: `expected at least ${String(issue.minimum)} ${issue.origin === 'string' ? 'character(s)' : 'item(s)'}, got ${got}` }
+      return {
+        path,
+        message: `expected at least ${String(issue.minimum)} ${issue.origin === 'string' ? 'character(s)' : 'item(s)'}, got ${got}`,
+      }
     case 'invalid_union':
       return { path, message: `expected ${unionExpectation(path)}, got ${got}` }
     default:

@@ -7,16 +7,23 @@ import { validateConfig, type Config } from './config-schema.js'
 export const DEFAULT_CONFIG_PATH = '.binary-check.yml'
 
 export function parseConfigText(text: string, file: string): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!
     const line = err.linePos?.[0]?.line
-    throw new UserError('config', line ? `${file}:${line}` : file, `invalid YAML: ${err.message.split('\n')[0]}`)
+    throw new UserError(
+      'config',
+      line ? `${file}:${line}` : file,
+      `invalid YAML: ${err.message.split('\n')[0]}`,
+    )
   }
   const result = validateConfig(doc.toJS())
   if ('problems' in result) {
     const p = result.problems[0]!
-    const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''})` : ''
+    const more =
+      result.problems.length > 1
+        ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''})`
+        : ''
     throw new UserError('config', `${file}: ${p.path}`, `${p.message}${more}`)
   }
   return result.config
@@ -28,7 +35,11 @@ export async function readConfigFile(path: string, label = path): Promise<Config
     text = await readFile(path, 'utf8')
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new UserError('config', label, code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code})`)
+    throw new UserError(
+      'config',
+      label,
+      code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code})`,
+    )
   }
   return parseConfigText(text, label)
 }

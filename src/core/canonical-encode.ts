@@ -34,7 +34,8 @@ export function canonicalEncode(value: Canonical | undefined): string {
     default:
       throw new Error(`canonicalEncode: unsupported ${typeof value}`)
   }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalEncode(v as Canonical)).join(',')}]`
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalEncode(v as Canonical)).join(',')}]`
   const rec = value as { readonly [key: string]: Canonical | undefined }
   const keys = Object.keys(rec)
     .filter((k) => rec[k] !== undefined)

@@ -183,7 +183,15 @@ export interface SpecDigestInputs {
   algorithm: DigestAlgorithm
   package: string
   packageDigest: Digest
-  source: { version: string; checksum?: string; url?: string; commit?: string; tag?: string; branch?: string; extra?: Record<string, string> }
+  source: {
+    version: string
+    checksum?: string
+    url?: string
+    commit?: string
+    tag?: string
+    branch?: string
+    extra?: Record<string, string>
+  }
   /** Only those whose `when` matches this spec: key = file path or url, value = content digest. */
   patches: Record<string, string>
   resources: Record<string, Digest>

@@ -30,7 +30,13 @@ export type Reason =
   | { kind: 'patch'; file: string; change: 'added' | 'removed' | 'changed' }
   | { kind: 'resource'; name: string; change: 'added' | 'removed' | 'changed' }
   | { kind: 'parameters'; name: string; old?: string; new?: string }
-  | { kind: 'dependency'; dependency: string; change: 'changed' | 'added' | 'removed'; chain: string[]; cause: Reason[] }
+  | {
+      kind: 'dependency'
+      dependency: string
+      change: 'changed' | 'added' | 'removed'
+      chain: string[]
+      cause: Reason[]
+    }
   | { kind: 'environment'; detail: string }
   | { kind: 'missing'; detail: string }
   | { kind: 'algorithm'; old: string; new: string }
@@ -171,20 +177,33 @@ export function computePlan(input: PlanInput): Plan {
     const ref = refFor(id)
     let reasons: Reason[]
     if (!ref) {
-      reasons = [{ kind: 'missing', detail: mirror ? 'not in the mirror' : base ? 'not in the base commit' : 'no base commit and no mirror' }]
+      reasons = [
+        {
+          kind: 'missing',
+          detail: mirror
+            ? 'not in the mirror'
+            : base
+              ? 'not in the base commit'
+              : 'no base commit and no mirror',
+        },
+      ]
     } else if (ref.digest === now.digest) {
       reasons = []
     } else {
       // What differs: the mirror entry's recorded inputs, else the base commit's inputs.
       const before = ref.inputs ?? base?.specDigests.get(id)?.inputs
-      if (!before) reasons = [{ kind: 'missing', detail: 'the mirror entry has another digest and records no inputs' }]
+      if (!before)
+        reasons = [
+          { kind: 'missing', detail: 'the mirror entry has another digest and records no inputs' },
+        ]
       else {
         stack.add(id)
         reasons = diffSpecInputs(before, now.inputs, head, base, (dep) =>
           stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
         )
         stack.delete(id)
-        if (reasons.length === 0) reasons = [{ kind: 'missing', detail: `recorded digest ${ref.digest} differs` }]
+        if (reasons.length === 0)
+          reasons = [{ kind: 'missing', detail: `recorded digest ${ref.digest} differs` }]
       }
     }
     reasonsCache.set(id, reasons)
@@ -202,10 +221,18 @@ export function computePlan(input: PlanInput): Plan {
     statusOf.set(id, status)
   }
 
-  const toBuild = new Set(ids.filter((id) => statusOf.get(id) === 'rebuild' || statusOf.get(id) === 'new'))
+  const toBuild = new Set(
+    ids.filter((id) => statusOf.get(id) === 'rebuild' || statusOf.get(id) === 'new'),
+  )
   const adj = new Map<string, string[]>()
   for (const id of ids)
-    adj.set(id, head.specs.get(id)!.dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === 'test')).map((e) => e.id))
+    adj.set(
+      id,
+      head.specs
+        .get(id)!
+        .dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === 'test'))
+        .map((e) => e.id),
+    )
   const waves = computeWaves(ids, adj, toBuild)
 
   const specs: PlannedSpec[] = []
@@ -267,10 +294,14 @@ export function computePlan(input: PlanInput): Plan {
   const unresolved: UnresolvedItem[] = []
   for (const p of [...head.packages.values()].sort((a, b) => compareCodeUnits(a.name, b.name)))
     unresolved.push(...p.unresolved)
-  const ignoredFiles = ignoredChangedFiles(input.changedFiles, [head.packages, ...(base ? [base.packages] : [])])
+  const ignoredFiles = ignoredChangedFiles(input.changedFiles, [
+    head.packages,
+    ...(base ? [base.packages] : []),
+  ])
 
   const byReason: Record<string, number> = {}
-  for (const s of specs) for (const k of new Set(s.reasons.map((r) => r.kind))) byReason[k] = (byReason[k] ?? 0) + 1
+  for (const s of specs)
+    for (const k of new Set(s.reasons.map((r) => r.kind))) byReason[k] = (byReason[k] ?? 0) + 1
   const count = (st: SpecStatus): number => specs.filter((s) => s.status === st).length
   const summary: PlanSummary = {
     specs: head.specs.size,
@@ -301,20 +332,24 @@ export function computePlan(input: PlanInput): Plan {
 
 function compilerText(spec: ConcreteSpec): string | null {
   if (!spec.compiler) return null
-  return spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name
+  return spec.compiler.version
+    ? `${spec.compiler.name}@${spec.compiler.version}`
+    : spec.compiler.name
 }
 
 function packageReasons(name: string, before: Package, now: Package): Reason[] {
   const a = before.digestInputs
   const b = now.digestInputs
   const reasons: Reason[] = []
-  if (a.algorithm !== b.algorithm) reasons.push({ kind: 'algorithm', old: a.algorithm, new: b.algorithm })
+  if (a.algorithm !== b.algorithm)
+    reasons.push({ kind: 'algorithm', old: a.algorithm, new: b.algorithm })
   const files: string[] = []
   if (a.recipe !== b.recipe) files.push(now.recipePath)
   for (const k of unionKeys(a.bases, b.bases)) if (a.bases[k] !== b.bases[k]) files.push(k)
   if (files.length > 0) reasons.push({ kind: 'recipe', package: name, files })
   for (const k of unionKeys(a.files, b.files))
-    if (a.files[k] !== b.files[k]) reasons.push({ kind: 'input-file', package: name, file: joinPath(now.directory, k) })
+    if (a.files[k] !== b.files[k])
+      reasons.push({ kind: 'input-file', package: name, file: joinPath(now.directory, k) })
   return reasons
 }
 
@@ -342,41 +377,97 @@ function diffSpecInputs(
     const now = head.packages.get(b.package)
     const before = base?.packages.get(a.package)
     if (now && before) reasons.push(...packageReasons(b.package, before, now))
-    else reasons.push({ kind: 'recipe', package: b.package, files: now ? [now.recipePath] : [], detail: 'package digest changed' })
+    else
+      reasons.push({
+        kind: 'recipe',
+        package: b.package,
+        files: now ? [now.recipePath] : [],
+        detail: 'package digest changed',
+      })
   }
   for (const f of unionKeys(a.source, b.source) as (keyof SpecDigestInputs['source'])[]) {
     const x = canonicalField(a.source[f])
     const y = canonicalField(b.source[f])
-    if (x !== y) reasons.push({ kind: 'source', version: b.source.version, field: f, ...(x !== undefined ? { old: x } : {}), ...(y !== undefined ? { new: y } : {}) })
+    if (x !== y)
+      reasons.push({
+        kind: 'source',
+        version: b.source.version,
+        field: f,
+        ...(x !== undefined ? { old: x } : {}),
+        ...(y !== undefined ? { new: y } : {}),
+      })
   }
   for (const k of unionKeys(a.patches, b.patches)) {
     if (a.patches[k] === b.patches[k]) continue
-    reasons.push({ kind: 'patch', file: k, change: a.patches[k] === undefined ? 'added' : b.patches[k] === undefined ? 'removed' : 'changed' })
+    reasons.push({
+      kind: 'patch',
+      file: k,
+      change:
+        a.patches[k] === undefined ? 'added' : b.patches[k] === undefined ? 'removed' : 'changed',
+    })
   }
   for (const k of unionKeys(a.resources, b.resources)) {
     if (a.resources[k] === b.resources[k]) continue
-    reasons.push({ kind: 'resource', name: k, change: a.resources[k] === undefined ? 'added' : b.resources[k] === undefined ? 'removed' : 'changed' })
+    reasons.push({
+      kind: 'resource',
+      name: k,
+      change:
+        a.resources[k] === undefined
+          ? 'added'
+          : b.resources[k] === undefined
+            ? 'removed'
+            : 'changed',
+    })
   }
   const codeChanged = unionKeys(a.code, b.code).filter((k) => a.code[k] !== b.code[k])
   if (codeChanged.length > 0) {
     const now = head.packages.get(b.package)
-    reasons.push({ kind: 'recipe', package: b.package, files: now ? [now.recipePath] : [], detail: `conditional code: ${codeChanged.join('; ')}` })
+    reasons.push({
+      kind: 'recipe',
+      package: b.package,
+      files: now ? [now.recipePath] : [],
+      detail: `conditional code: ${codeChanged.join('; ')}`,
+    })
   }
   for (const k of unionKeys(a.parameters, b.parameters)) {
     if (a.parameters[k] === b.parameters[k]) continue
-    reasons.push({ kind: 'parameters', name: k, ...(a.parameters[k] !== undefined ? { old: a.parameters[k] } : {}), ...(b.parameters[k] !== undefined ? { new: b.parameters[k] } : {}) })
+    reasons.push({
+      kind: 'parameters',
+      name: k,
+      ...(a.parameters[k] !== undefined ? { old: a.parameters[k] } : {}),
+      ...(b.parameters[k] !== undefined ? { new: b.parameters[k] } : {}),
+    })
   }
-  if (a.envSignature !== b.envSignature) reasons.push({ kind: 'environment', detail: 'build-environment signature changed' })
+  if (a.envSignature !== b.envSignature)
+    reasons.push({ kind: 'environment', detail: 'build-environment signature changed' })
   for (const k of unionKeys(a.dependencies, b.dependencies)) {
     if (a.dependencies[k] === b.dependencies[k]) continue
-    if (a.dependencies[k] === undefined) reasons.push({ kind: 'dependency', dependency: k, change: 'added', chain: [k], cause: [] })
-    else if (b.dependencies[k] === undefined) reasons.push({ kind: 'dependency', dependency: k, change: 'removed', chain: [k], cause: [] })
+    if (a.dependencies[k] === undefined)
+      reasons.push({ kind: 'dependency', dependency: k, change: 'added', chain: [k], cause: [] })
+    else if (b.dependencies[k] === undefined)
+      reasons.push({ kind: 'dependency', dependency: k, change: 'removed', chain: [k], cause: [] })
     else {
       const own = depReasons(k)
       const direct = own.filter((r) => r.kind !== 'dependency')
-      const firstDep = own.find((r): r is Extract<Reason, { kind: 'dependency' }> => r.kind === 'dependency')
-      if (direct.length > 0 || !firstDep) reasons.push({ kind: 'dependency', dependency: k, change: 'changed', chain: [k], cause: direct })
-      else reasons.push({ kind: 'dependency', dependency: k, change: 'changed', chain: [k, ...firstDep.chain], cause: firstDep.cause })
+      const firstDep = own.find(
+        (r): r is Extract<Reason, { kind: 'dependency' }> => r.kind === 'dependency',
+      )
+      if (direct.length > 0 || !firstDep)
+        reasons.push({
+          kind: 'dependency',
+          dependency: k,
+          change: 'changed',
+          chain: [k],
+          cause: direct,
+        })
+      else
+        reasons.push({
+          kind: 'dependency',
+          dependency: k,
+          change: 'changed',
+          chain: [k, ...firstDep.chain],
+          cause: firstDep.cause,
+        })
     }
   }
   return reasons
@@ -393,8 +484,10 @@ function ignoredChangedFiles(
   trees: ReadonlyArray<ReadonlyMap<string, Package>>,
 ): string[] {
   const used = new Set<string>()
-  for (const packages of trees) for (const p of packages.values()) for (const f of p.inputPaths) used.add(f)
+  for (const packages of trees)
+    for (const p of packages.values()) for (const f of p.inputPaths) used.add(f)
   const out = new Set<string>()
-  for (const c of changed) for (const path of [c.path, c.oldPath]) if (path && !used.has(path)) out.add(path)
+  for (const c of changed)
+    for (const path of [c.path, c.oldPath]) if (path && !used.has(path)) out.add(path)
   return [...out].sort(compareCodeUnits)
 }

@@ -22,6 +22,12 @@ export interface ResolveRequest {
   requests: readonly { spec: string; place: string }[]
   /** virtual → preferred provider. */
   providers: Readonly<Record<string, string>>
+  /**
+   * Skip (instead of failing on) root requests that name a package or version this tree does not
+   * have: the base commit is resolved with the head's config, so a package added by the change is
+   * simply absent there.
+   */
+  skipUnknownRoots?: boolean
 }
 
 export interface ResolvedSpecs {
@@ -57,25 +63,46 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
       const providers = virtualProviders.get(name)
       if (preferred) {
         if (!req.packages.has(preferred))
-          throw new UserError('config', `providers.${name}`, `provider "${preferred}" is not a package in the recipe repository`)
+          throw new UserError(
+            'config',
+            `providers.${name}`,
+            `provider "${preferred}" is not a package in the recipe repository`,
+          )
         return resolve(preferred, constraints.map(dropName), inherited, place, isRoot)
       }
       if (providers && providers.length > 0) {
-        notes.add(`virtual "${name}" has no preferred provider (set providers.${name}); depending on every provider: ${providers.join(', ')}`)
-        return providers.flatMap((p) => resolve(p, constraints.map(dropName), inherited, place, isRoot))
+        notes.add(
+          `virtual "${name}" has no preferred provider (set providers.${name}); depending on every provider: ${providers.join(', ')}`,
+        )
+        return providers.flatMap((p) =>
+          resolve(p, constraints.map(dropName), inherited, place, isRoot),
+        )
       }
-      if (isRoot) throw new UserError('config', place, `"${name}" is not a package in the recipe repository`)
-      notes.add(`dependency "${name}" is neither a package nor a provided virtual in the recipe repository: ignored`)
+      if (isRoot)
+        throw new UserError('config', place, `"${name}" is not a package in the recipe repository`)
+      notes.add(
+        `dependency "${name}" is neither a package nor a provided virtual in the recipe repository: ignored`,
+      )
       return []
     }
     const version = pickVersion(pkg, constraints, place, isRoot, notes)
     const own: Inherited = { ...inherited }
     const variants: Record<string, string> = {}
     for (const c of constraints) {
-      if (c.compiler) own.compiler = { name: c.compiler.name, ...(c.compiler.versions ? { version: versionText(c.compiler.versions) } : {}) }
-      if (c.os) own.os = c.os
-      if (c.target) own.target = c.target
-      if (c.platform) own.platform = c.platform
+      const cc = requestedCompiler(c, req.packages)
+      if (cc)
+        own.compiler = {
+          name: cc.name,
+          ...(cc.versions ? { version: versionText(cc.versions) } : {}),
+        }
+      const arch = {
+        os: c.os ?? cc?.os,
+        target: c.target ?? cc?.target,
+        platform: c.platform ?? cc?.platform,
+      }
+      if (arch.os) own.os = arch.os
+      if (arch.target) own.target = arch.target
+      if (arch.platform) own.platform = arch.platform
     }
     const spec: ConcreteSpec = {
       id: '',
@@ -89,12 +116,17 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
     }
     // Variants: defaults, then requested values; conditional variants only where `when` holds.
     const requested = new Map<string, string>()
-    for (const c of constraints) for (const [k, v] of Object.entries(c.variants)) requested.set(k, v.join(','))
+    for (const c of constraints)
+      for (const [k, v] of Object.entries(c.variants)) requested.set(k, v.join(','))
     for (let pass = 0; pass < 3; pass++) {
       let added = false
       for (const v of pkg.variants) {
         if (v.name in variants) continue
-        if (v.when && !conditionHolds(specView(spec, specs), v.when, `${pkg.recipePath}:${v.place?.line ?? 0}`)) continue
+        if (
+          v.when &&
+          !conditionHolds(specView(spec, specs), v.when, `${pkg.recipePath}:${v.place?.line ?? 0}`)
+        )
+          continue
         variants[v.name] = requested.get(v.name) ?? v.default
         added = true
       }
@@ -103,7 +135,9 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
     for (const k of requested.keys()) {
       if (k in variants) continue
       if (isRoot) throw new UserError('config', place, `package "${name}" has no variant "${k}"`)
-      notes.add(`a dependency constraint asks for variant "${k}" that "${name}" does not define: ignored`)
+      notes.add(
+        `a dependency constraint asks for variant "${k}" that "${name}" does not define: ignored`,
+      )
     }
     const defaults = new Map<string, string>()
     for (const v of pkg.variants) if (!defaults.has(v.name)) defaults.set(v.name, v.default)
@@ -131,8 +165,16 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
         const target = specs.get(id)!
         const prev = edges.get(id)
         const types = new Set<DepType>([...(prev?.types ?? []), ...g.types])
-        const virtuals = depName !== target.package ? [...new Set([...(prev?.virtuals ?? []), depName])] : prev?.virtuals
-        edges.set(id, { id, name: target.package, types: [...types].sort(), ...(virtuals ? { virtuals } : {}) })
+        const virtuals =
+          depName !== target.package
+            ? [...new Set([...(prev?.virtuals ?? []), depName])]
+            : prev?.virtuals
+        edges.set(id, {
+          id,
+          name: target.package,
+          types: [...types].sort(),
+          ...(virtuals ? { virtuals } : {}),
+        })
       }
     }
     spec.dependencies = [...edges.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -144,12 +186,75 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
       roots.push(...resolve(name, [], {}, `package ${name}`, true))
   } else {
     for (const r of req.requests) {
-      const c = parseSpecConstraintCached(r.spec)
+      const c = parseSpecConstraintCached(r.spec, r.place)
       if (!c.name) throw new UserError('config', r.place, `spec "${r.spec}" names no package`)
-      roots.push(...resolve(c.name, [c], {}, r.place, true))
+      try {
+        roots.push(...resolve(c.name, [c], {}, r.place, true))
+      } catch (e) {
+        if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === 'config')) throw e
+        notes.add(`base: ${e.message}`)
+      }
     }
   }
   return { specs, roots: [...new Set(roots)], notes: [...notes].sort() }
+}
+
+/** Compiler packages, named with `%` in spec requests. */
+export const KNOWN_COMPILERS: ReadonlySet<string> = new Set([
+  'gcc',
+  'clang',
+  'llvm',
+  'apple-clang',
+  'intel',
+  'oneapi',
+  'intel-oneapi-compilers',
+  'nvhpc',
+  'aocc',
+  'cce',
+  'xl',
+  'fj',
+  'arm',
+  'msvc',
+  'rocmcc',
+  'llvm-amdgpu',
+  'pgi',
+  'nag',
+])
+
+/**
+ * The compiler a request asks for: the bare `%name@ver`, or (Spack 1.x puts options after `%gcc` on
+ * the gcc node: `zlib %gcc@13 os=x`) a direct dependency on a compiler that is not a package of the
+ * repository. Arch options written on that node (os, target, platform) apply to the whole DAG.
+ */
+function requestedCompiler(
+  c: SpecConstraint,
+  packages: ReadonlyMap<string, Package>,
+):
+  | {
+      name: string
+      versions?: SpecConstraint['versions']
+      os?: string
+      target?: string
+      platform?: string
+    }
+  | undefined {
+  if (c.compiler) return c.compiler
+  const node = c.dependencies.find(
+    (d) =>
+      d.direct &&
+      d.name !== undefined &&
+      !d.virtuals?.length &&
+      KNOWN_COMPILERS.has(d.name) &&
+      !packages.has(d.name),
+  )
+  if (!node?.name) return undefined
+  return {
+    name: node.name,
+    ...(node.versions ? { versions: node.versions } : {}),
+    ...(node.os ? { os: node.os } : {}),
+    ...(node.target ? { target: node.target } : {}),
+    ...(node.platform ? { platform: node.platform } : {}),
+  }
 }
 
 function dropName(c: SpecConstraint): SpecConstraint {
@@ -195,9 +300,16 @@ function pickVersion(
       if (exact && exact.lo && exact.lo === exact.hi) return exact.lo
       return 'none'
     }
-    const asked = constraints.map((c) => (c.versions ? `@${versionText(c.versions)}` : '')).join(' ')
+    const asked = constraints
+      .map((c) => (c.versions ? `@${versionText(c.versions)}` : ''))
+      .join(' ')
     const have = pkg.versions.map((v) => v.version).join(', ')
-    if (isRoot) throw new UserError('config', place, `no version of "${pkg.name}" satisfies ${asked} (declared: ${have})`)
+    if (isRoot)
+      throw new UserError(
+        'config',
+        place,
+        `no version of "${pkg.name}" satisfies ${asked} (declared: ${have})`,
+      )
     notes.add(`no version of "${pkg.name}" satisfies ${asked}: using its default version`)
     return defaultVersion(pkg.versions)
   }
@@ -233,7 +345,8 @@ export function specId(spec: ConcreteSpec, defaults: ReadonlyMap<string, string>
     else kv.push(`${k}=${v}`)
   }
   if (kv.length > 0) id += ` ${kv.join(' ')}`
-  if (spec.compiler) id += ` %${spec.compiler.name}${spec.compiler.version ? `@${spec.compiler.version}` : ''}`
+  if (spec.compiler)
+    id += ` %${spec.compiler.name}${spec.compiler.version ? `@${spec.compiler.version}` : ''}`
   if (spec.os) id += ` os=${spec.os}`
   if (spec.target) id += ` target=${spec.target}`
   if (spec.platform) id += ` platform=${spec.platform}`

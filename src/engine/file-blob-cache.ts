@@ -26,8 +26,12 @@ export class FileBlobCache<T> implements BlobCache<T> {
     const entries = new Map<string, T>()
     if (dir) {
       try {
-        const data = JSON.parse(await readFile(join(dir, FILE), 'utf8')) as { algorithm?: string; entries?: Record<string, T> }
-        if (data.algorithm === DIGEST_ALGORITHM && data.entries) for (const [k, v] of Object.entries(data.entries)) entries.set(k, v)
+        const data = JSON.parse(await readFile(join(dir, FILE), 'utf8')) as {
+          algorithm?: string
+          entries?: Record<string, T>
+        }
+        if (data.algorithm === DIGEST_ALGORITHM && data.entries)
+          for (const [k, v] of Object.entries(data.entries)) entries.set(k, v)
       } catch {
         // missing or unreadable: start empty
       }

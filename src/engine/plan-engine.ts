@@ -16,7 +16,11 @@ import { DEFAULT_CONFIG_PATH, parseConfigText, readConfigFile } from '../config/
 import { expandSpecRequests, recipeRoots, type Config } from '../config/config-schema.js'
 import { readManifestPackages } from '../ecosystems/manifest/read-manifest-packages.js'
 import type { RepoSnapshot } from '../ecosystems/snapshot.js'
-import { readSpackPackages, type ModuleAnalysis, type RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
+import {
+  readSpackPackages,
+  type ModuleAnalysis,
+  type RecipeAnalysis,
+} from '../ecosystems/spack/read-spack-packages.js'
 import { parseSpackLockfile } from '../ecosystems/spack/lockfile.js'
 import { createGit, resolveRange, WORKTREE, type Git } from '../git/index.js'
 import { openMirror } from '../mirror/index.js'
@@ -31,15 +35,21 @@ export interface PlanResult {
   base?: DigestedTree
 }
 
-export async function runPlan(request: PlanRequest, log: EngineLog = SILENT_LOG): Promise<PlanResult> {
+export async function runPlan(
+  request: PlanRequest,
+  log: EngineLog = SILENT_LOG,
+): Promise<PlanResult> {
   const git = await createGit(request.repo)
   const headIsWorktree = request.head === WORKTREE
   const range = await resolveRange(git, {
-    ...(request.base !== undefined ? { base: request.base } : headIsWorktree ? { base: 'HEAD' } : {}),
+    ...(request.base !== undefined
+      ? { base: request.base }
+      : headIsWorktree
+        ? { base: 'HEAD' }
+        : {}),
     ...(request.head !== undefined && !headIsWorktree ? { head: request.head } : {}),
     ...(request.event ? { event: request.event } : {}),
   })
-  if (range.note) log.warn(range.note)
   const headRev = headIsWorktree ? WORKTREE : range.head
 
   const headSnap = await snapshot(git, headRev)
@@ -49,11 +59,19 @@ export async function runPlan(request: PlanRequest, log: EngineLog = SILENT_LOG)
   const deptypes = new Set<DepType>(config.deptypes)
 
   log.info(`Reading recipes at ${headRev === WORKTREE ? 'the working tree' : headRev.slice(0, 12)}`)
-  const head = await digestTree(headSnap, config, isIgnored, cache, deptypes)
+  const head = await digestTree(headSnap, config, isIgnored, cache, deptypes, false)
   let base: DigestedTree | undefined
   if (range.base) {
     log.info(`Reading recipes at base ${range.base.slice(0, 12)}`)
-    base = await digestTree(await snapshot(git, range.base), config, isIgnored, cache, deptypes)
+    const baseSnap = await snapshot(git, range.base)
+    base = await digestTree(
+      baseSnap,
+      await baseConfig(request, baseSnap, config),
+      isIgnored,
+      cache,
+      deptypes,
+      true,
+    )
   }
   await cache.save()
 
@@ -71,7 +89,15 @@ export async function runPlan(request: PlanRequest, log: EngineLog = SILENT_LOG)
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : []
   const containers = head.containers
   const notes = [...(range.note ? [range.note] : []), ...head.notes]
-  const plan = computePlan({ head, ...(base ? { base } : {}), ...(mirror ? { mirror } : {}), changedFiles, containers, notes })
+  const plan = computePlan({
+    head,
+    ...(base ? { base } : {}),
+    ...(mirror ? { mirror } : {}),
+    changedFiles,
+    containers,
+    notes,
+  })
+  if (range.note) log.warn(range.note)
   return { plan, config, head, ...(base ? { base } : {}) }
 }
 
@@ -91,12 +117,37 @@ async function loadConfig(request: PlanRequest, headSnap: RepoSnapshot): Promise
     const path = isAbsolute(request.config) ? request.config : resolve(request.config)
     return readConfigFile(path, request.config)
   }
-  if (headSnap.rev === WORKTREE) return readConfigFile(join(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH)
+  if (headSnap.rev === WORKTREE)
+    return readConfigFile(join(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH)
   const oid = headSnap.files.get(DEFAULT_CONFIG_PATH)
   if (!oid)
-    throw new UserError('config', DEFAULT_CONFIG_PATH, `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`)
+    throw new UserError(
+      'config',
+      DEFAULT_CONFIG_PATH,
+      `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`,
+    )
   const text = (await headSnap.readBlobs([oid])).get(oid)!.toString('utf8')
   return parseConfigText(text, DEFAULT_CONFIG_PATH)
+}
+
+/**
+ * The config the base side is read with: the head's (so both sides resolve the same spec
+ * requests), except that manifest package definitions — which are recipes, not settings — come
+ * from the base commit's own config when it has one.
+ */
+async function baseConfig(
+  request: PlanRequest,
+  baseSnap: RepoSnapshot,
+  head: Config,
+): Promise<Config> {
+  if (head.ecosystem !== 'manifest' || request.config !== undefined) return head
+  try {
+    const own = await loadConfig(request, baseSnap)
+    return own.ecosystem === 'manifest' ? { ...head, packages: own.packages } : head
+  } catch (e) {
+    if (e instanceof UserError) return head
+    throw e
+  }
 }
 
 interface DigestedTreeWithNotes extends DigestedTree {
@@ -110,6 +161,8 @@ async function digestTree(
   isIgnored: (p: string) => boolean,
   cache: FileBlobCache<RecipeAnalysis | ModuleAnalysis>,
   deptypes: ReadonlySet<DepType>,
+  /** The base side: the head's config may request packages or versions the base does not have yet. */
+  isBase: boolean,
 ): Promise<DigestedTreeWithNotes> {
   let packages: Map<string, Package>
   if (config.ecosystem === 'manifest') packages = readManifestPackages(snap, config, isIgnored)
@@ -129,30 +182,59 @@ async function digestTree(
   let notes: string[] = []
   if (config.lockfile) {
     const oid = snap.files.get(config.lockfile)
-    if (!oid) throw new UserError('config', 'lockfile', `"${config.lockfile}" not found in ${snap.rev === WORKTREE ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`)
+    if (!oid)
+      throw new UserError(
+        'config',
+        'lockfile',
+        `"${config.lockfile}" not found in ${snap.rev === WORKTREE ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
+      )
     let text = (await snap.readBlobs([oid])).get(oid)!
     if (config.lockfile.endsWith('.gz')) text = (await import('node:zlib')).gunzipSync(text)
     const lock = parseSpackLockfile(text.toString('utf8'), config.lockfile)
     specs = new Map(lock.specs.map((s) => [s.id, s]))
   } else {
-    const resolved = resolveSpecs({ packages, requests: expandSpecRequests(config), providers: config.providers })
+    const resolved = resolveSpecs({
+      packages,
+      requests: expandSpecRequests(config),
+      providers: config.providers,
+      skipUnknownRoots: isBase,
+    })
     specs = resolved.specs
     notes = resolved.notes
   }
   const containerOf = mapContainers(specs, config)
   const envSignature = (spec: ConcreteSpec): Digest =>
     digestOf({ algorithm: DIGEST_ALGORITHM, container: containerOf.get(spec.id) ?? null })
-  const specDigests = computeSpecDigests({ packages, packageDigests, specs, envSignature, deptypes })
-  return { sha: snap.rev, packages, packageDigests, specs, specDigests, notes, containers: containerOf }
+  const specDigests = computeSpecDigests({
+    packages,
+    packageDigests,
+    specs,
+    envSignature,
+    deptypes,
+  })
+  return {
+    sha: snap.rev,
+    packages,
+    packageDigests,
+    specs,
+    specDigests,
+    notes,
+    containers: containerOf,
+  }
 }
 
 /** The build container of each spec: the first `containers` entry whose `when` it satisfies. */
-export function mapContainers(specs: ReadonlyMap<string, ConcreteSpec>, config: Config): Map<string, string> {
+export function mapContainers(
+  specs: ReadonlyMap<string, ConcreteSpec>,
+  config: Config,
+): Map<string, string> {
   const out = new Map<string, string>()
   if (config.containers.length === 0) return out
   for (const [id, spec] of specs) {
     const view = specView(spec, specs)
-    const hit = config.containers.find((c, i) => conditionHolds(view, c.when, `containers.${i}.when`))
+    const hit = config.containers.find((c, i) =>
+      conditionHolds(view, c.when, `containers.${i}.when`),
+    )
     if (hit) out.set(id, hit.image)
   }
   return out

@@ -128,16 +128,12 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
 
   // Head: --head, else the event's head, else HEAD.
   const headRev = request.head ?? (fromEvent && fromEvent.kind !== 'none' ? fromEvent.head : 'HEAD')
-  const headLabel =
-    request.head !== undefined
-      ? '--head'
-      : fromEvent && fromEvent.kind !== 'none'
-        ? 'head'
-        : '--head'
+  const headFromEvent =
+    request.head === undefined && fromEvent !== undefined && fromEvent.kind !== 'none'
 
   // Base: --base, else what the event says.
   let baseRev: string | null
-  let mergeWith: string | undefined
+  let needMergeBase = false
   let baseLabel: 'explicit' | 'event'
   if (request.base !== undefined) {
     baseRev = request.base
@@ -153,13 +149,13 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
   } else {
     baseRev = fromEvent.base
     baseLabel = 'event'
-    if (fromEvent.kind === 'merge-base') mergeWith = fromEvent.head
+    needMergeBase = fromEvent.kind === 'merge-base'
     if (fromEvent.kind === 'commits' && fromEvent.note) notes.push(fromEvent.note)
   }
 
   const head = await deepener.find(headRev)
   if (head === undefined) {
-    if (headLabel === '--head')
+    if (!headFromEvent)
       throw new UserError('git', `--head ${headRev}`, `not a commit in ${git.dir}`)
     throw new UserError(
       'git',
@@ -177,7 +173,7 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
       throw new UserError('git', `--base ${baseRev}`, `not a commit in ${git.dir}`)
     if (deepener.triedShallow) {
       notes.push(
-        `base commit ${baseRev} not found after deepening the shallow clone by ${deepener.fetched} commits: comparing against the mirror only`,
+        `base commit ${baseRev} not found ${deepener.describe()}: comparing against the mirror only`,
       )
       return withNotes({ base: null, head }, notes)
     }
@@ -188,13 +184,13 @@ export async function resolveRange(git: Git, request: RangeRequest): Promise<Res
     )
   }
 
-  if (mergeWith === undefined) return withNotes({ base, head }, notes)
+  if (!needMergeBase) return withNotes({ base, head }, notes)
 
   // pull_request: compare against the merge base of the PR's base and head, as GitHub does.
   const mergeBase = await deepener.findMergeBase(base, head)
   if (mergeBase === null) {
     notes.push(
-      `no merge base of ${base} and ${head}${deepener.triedShallow ? ` within ${deepener.fetched} deepened commits` : ''}: comparing against ${base}`,
+      `no merge base of ${base} and ${head}${deepener.triedShallow ? ` ${deepener.describe()}` : ''}: comparing against ${base}`,
     )
     return withNotes({ base, head }, notes)
   }
@@ -226,6 +222,8 @@ class Deepener {
   fetched = 0
   /** Whether the repository was shallow when something was missing. */
   triedShallow = false
+  /** Why the last `git fetch --deepen` failed, if it did. */
+  failure: string | undefined
 
   constructor(
     private readonly git: Git,
@@ -250,16 +248,31 @@ class Deepener {
     }
   }
 
+  /** How far the search went, for notes. */
+  describe(): string {
+    const depth = `after deepening the shallow clone by ${this.fetched} commits`
+    return this.failure === undefined
+      ? depth
+      : `${depth} (git fetch --deepen failed: ${this.failure})`
+  }
+
   /** One more `git fetch --deepen`; false when not shallow or out of budget. */
   private async step(): Promise<boolean> {
     if (!(await this.git.isShallow())) return false
     this.triedShallow = true
     if (this.tries >= this.policy.maxTries || this.fetched >= this.policy.maxCommits) return false
+    if (this.failure !== undefined) return false
     const by = Math.min(this.nextBy, this.policy.maxCommits - this.fetched)
-    await this.git.deepen(
-      by,
-      this.policy.remote === undefined ? {} : { remote: this.policy.remote },
-    )
+    try {
+      await this.git.deepen(
+        by,
+        this.policy.remote === undefined ? {} : { remote: this.policy.remote },
+      )
+    } catch (error) {
+      // No remote, no network, no credentials: stop deepening; the caller reports what is missing.
+      this.failure = (error as Error).message.split('\n')[0]
+      return false
+    }
     this.tries += 1
     this.fetched += by
     this.nextBy *= 2

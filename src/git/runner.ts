@@ -31,8 +31,6 @@ export interface GitRunner {
   readonly dir: string
   /** Run git and return stdout as UTF-8. Rejects when git fails (non-zero exit with stderr). */
   raw(args: readonly string[], extraEnv?: Record<string, string>): Promise<string>
-  /** Run git with `input` on stdin and return stdout as UTF-8. */
-  withInput(args: readonly string[], input: string): Promise<string>
   /** Start a long-running git process with piped stdin/stdout (for `cat-file --batch`). */
   spawnStream(args: readonly string[]): ReturnType<typeof spawn>
 }
@@ -81,28 +79,6 @@ export function createRunner(dir: string): GitRunner {
         const message = error instanceof Error ? error.message : String(error)
         throw new GitCommandError(args, null, message)
       }
-    },
-    withInput(args, input) {
-      return new Promise((resolve, reject) => {
-        const child = spawn('git', [...args], {
-          cwd: dir,
-          env: gitEnvironment(),
-          stdio: ['pipe', 'pipe', 'pipe'],
-        })
-        const out: Buffer[] = []
-        const err: Buffer[] = []
-        child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-        child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-        child.on('error', reject)
-        child.stdin.on('error', () => {
-          /* git exited early; its exit code and stderr tell why */
-        })
-        child.on('close', (code) => {
-          if (code === 0) resolve(Buffer.concat(out).toString('utf8'))
-          else reject(new GitCommandError(args, code, Buffer.concat(err).toString('utf8')))
-        })
-        child.stdin.end(input)
-      })
     },
     spawnStream(args) {
       return spawn('git', [...args], {

@@ -144,10 +144,11 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
     tryReadEntry,
 
     async record(input: RecordInput): Promise<MirrorEntry> {
-      const { artifactPath: source, now, ...fields } = input
+      const { entry: fields, artifactPath: source, now } = input
       const checked = recordFieldsSchema.safeParse(fields, { reportInput: true })
-      if (!checked.success)
-        throw new UserError('input', 'record', describeIssue(checked.error.issues[0]))
+      if (!checked.success) {
+        throw new UserError('input', 'record', describeIssue(checked.error.issues[0], 'entry'))
+      }
       if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
         throw new UserError('input', 'record', `now: expected a valid Date, got ${String(now)}`)
       }
@@ -157,7 +158,7 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
         throw new UserError(
           'input',
           'record',
-          `inputs: expected JSON with integer numbers only (${(error as Error).message})`,
+          `entry.inputs: expected JSON with integer numbers only (${(error as Error).message})`,
         )
       }
 

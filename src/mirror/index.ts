@@ -14,6 +14,7 @@ export {
   resolveMirrorDirectory,
   type Mirror,
   type MirrorOptions,
+  type RecordedFields,
   type RecordInput,
 } from './mirror.js'
 export {

@@ -9,8 +9,12 @@ import type { MirrorEntry } from './entry.js'
 import { openFileMirror } from './file-mirror.js'
 import type { MirrorIndex } from './mirror-index.js'
 
-/** What a build job hands to `record`: the entry without what the mirror fills in. */
-export type RecordInput = Omit<MirrorEntry, 'schema' | 'artifact' | 'builtAt'> & {
+/** The entry fields a build job supplies; the mirror adds `schema`, `artifact` and `builtAt`. */
+export type RecordedFields = Omit<MirrorEntry, 'schema' | 'artifact' | 'builtAt'>
+
+/** What a build job hands to `record`. */
+export interface RecordInput {
+  entry: RecordedFields
   /** The built binary (a file) on local disk. */
   artifactPath: string
   /** Recording time (the clock is an input). */

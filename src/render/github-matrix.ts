@@ -5,7 +5,15 @@ import { assertSafeValue } from './safe-values.js'
 export function safeMatrix(plan: Plan): { include: MatrixEntry[] } {
   for (const m of plan.matrix.include) {
     const where = `matrix entry ${JSON.stringify(m.spec)}`
-    for (const key of ['spec', 'package', 'version', 'compiler', 'os', 'container', 'digest'] as const)
+    for (const key of [
+      'spec',
+      'package',
+      'version',
+      'compiler',
+      'os',
+      'container',
+      'digest',
+    ] as const)
       assertSafeValue(m[key], `${where} field ${key}`)
   }
   return plan.matrix

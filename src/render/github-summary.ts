@@ -15,13 +15,19 @@ export function renderGithubSummary(plan: Plan, maxRows = 300): string {
   const s = plan.summary
   const out: string[] = []
   out.push(`### binary-check: ${escapeMarkdown(verdict(plan))}`, '')
-  out.push(`${s.specs} specs · ${s.rebuild} rebuild · ${s.new} new · ${s.upToDate} up to date · ${s.removed} removed · ${s.waves} wave(s)`, '')
+  out.push(
+    `${s.specs} specs · ${s.rebuild} rebuild · ${s.new} new · ${s.upToDate} up to date · ${s.removed} removed · ${s.waves} wave(s)`,
+    '',
+  )
   const work = plan.specs.filter((x) => x.status === 'rebuild' || x.status === 'new')
   if (work.length > 0) {
     out.push('| wave | spec | container | why |', '| ---: | --- | --- | --- |')
     for (const x of work.slice(0, maxRows))
-      out.push(`| ${x.wave ?? ''} | ${escapeMarkdown(x.id)} | ${escapeMarkdown(x.container ?? '')} | ${escapeMarkdown(describeReasons(x.reasons))} |`)
-    if (work.length > maxRows) out.push('', `…and ${work.length - maxRows} more; the full plan is in the plan file.`)
+      out.push(
+        `| ${x.wave ?? ''} | ${escapeMarkdown(x.id)} | ${escapeMarkdown(x.container ?? '')} | ${escapeMarkdown(describeReasons(x.reasons))} |`,
+      )
+    if (work.length > maxRows)
+      out.push('', `…and ${work.length - maxRows} more; the full plan is in the plan file.`)
   }
   if (plan.notes.length > 0) out.push('', ...plan.notes.map((n) => `> ${escapeMarkdown(n)}`))
   return `${out.join('\n')}\n`

@@ -5,9 +5,18 @@ import { describeReasons } from './reason-text.js'
 export function renderPlanText(plan: Plan): string {
   const lines: string[] = []
   const s = plan.summary
-  const ref = plan.reference === 'mirror' ? 'the mirror' : plan.reference === 'base' ? `base ${plan.base?.slice(0, 12)}` : 'nothing (no base, no mirror)'
-  lines.push(`${verdict(plan)} — head ${plan.head === 'WORKTREE' ? 'working tree' : plan.head.slice(0, 12)} against ${ref}`)
-  lines.push(`specs: ${s.specs}  rebuild: ${s.rebuild}  new: ${s.new}  up-to-date: ${s.upToDate}  removed: ${s.removed}  external: ${s.external}  waves: ${s.waves}`)
+  const ref =
+    plan.reference === 'mirror'
+      ? 'the mirror'
+      : plan.reference === 'base'
+        ? `base ${plan.base?.slice(0, 12)}`
+        : 'nothing (no base, no mirror)'
+  lines.push(
+    `${verdict(plan)} — head ${plan.head === 'WORKTREE' ? 'working tree' : plan.head.slice(0, 12)} against ${ref}`,
+  )
+  lines.push(
+    `specs: ${s.specs}  rebuild: ${s.rebuild}  new: ${s.new}  up-to-date: ${s.upToDate}  removed: ${s.removed}  external: ${s.external}  waves: ${s.waves}`,
+  )
   const work = plan.specs.filter((x) => x.status === 'rebuild' || x.status === 'new')
   if (work.length > 0) {
     lines.push('')
@@ -18,8 +27,10 @@ export function renderPlanText(plan: Plan): string {
   }
   const removed = plan.specs.filter((x) => x.status === 'removed')
   if (removed.length > 0) lines.push('', `removed: ${removed.map((x) => x.id).join(', ')}`)
-  if (plan.ignoredFiles.length > 0) lines.push('', `changed but used by no package: ${plan.ignoredFiles.join(', ')}`)
-  if (plan.unresolved.length > 0) lines.push('', `unresolved directives kept as code (conservative): ${plan.unresolved.length}`)
+  if (plan.ignoredFiles.length > 0)
+    lines.push('', `changed but used by no package: ${plan.ignoredFiles.join(', ')}`)
+  if (plan.unresolved.length > 0)
+    lines.push('', `unresolved directives kept as code (conservative): ${plan.unresolved.length}`)
   for (const n of plan.notes) lines.push(`note: ${n}`)
   return `${lines.join('\n')}\n`
 }
@@ -30,7 +41,10 @@ export function verdict(plan: Plan): string {
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))))
-  const fmt = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')
+  const widths = head.map((h, i) =>
+    Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))),
+  )
+  const fmt = (r: string[]): string =>
+    r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')
   return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)]
 }

@@ -17,7 +17,8 @@ export function describeReason(r: Reason): string {
       return `parameter ${r.name}: ${r.old ?? '(none)'} → ${r.new ?? '(none)'}`
     case 'dependency': {
       if (r.change !== 'changed') return `dependency ${r.dependency} ${r.change}`
-      const via = r.chain.length > 1 ? ` via ${r.chain.slice(1).join(' → ')}` : ''
+      const root = r.chain[r.chain.length - 1] ?? r.dependency
+      const via = root !== r.dependency ? ` (via ${root})` : ''
       const cause = r.cause.length > 0 ? `: ${r.cause.map(describeReason).join('; ')}` : ''
       return `dependency ${r.dependency}${via}${cause}`
     }
@@ -30,8 +31,29 @@ export function describeReason(r: Reason): string {
   }
 }
 
+/**
+ * The reasons of one spec in a line: direct reasons first; dependency reasons that share a root
+ * cause are folded into one (`dependencies a, b (via z): recipe z changed`).
+ */
 export function describeReasons(reasons: readonly Reason[], max = 3): string {
-  const parts = reasons.slice(0, max).map(describeReason)
-  if (reasons.length > max) parts.push(`and ${reasons.length - max} more`)
-  return parts.join('; ')
+  const parts: string[] = []
+  const folded = new Map<string, string[]>()
+  for (const r of reasons) {
+    if (r.kind !== 'dependency' || r.change !== 'changed') {
+      parts.push(describeReason(r))
+      continue
+    }
+    const root = r.chain[r.chain.length - 1] ?? r.dependency
+    const key = `${root}\u0000${r.cause.map(describeReason).join('; ')}`
+    folded.set(key, [...(folded.get(key) ?? []), r.dependency])
+  }
+  for (const [key, deps] of folded) {
+    const [root, cause] = key.split('\u0000') as [string, string]
+    const head = deps.length === 1 ? `dependency ${deps[0]}` : `dependencies ${deps.join(', ')}`
+    const via = deps.length === 1 && deps[0] === root ? '' : ` (via ${root})`
+    parts.push(`${head}${via}${cause ? `: ${cause}` : ''}`)
+  }
+  const shown = parts.slice(0, max)
+  if (parts.length > max) shown.push(`and ${parts.length - max} more`)
+  return shown.join('; ')
 }

@@ -9,6 +9,10 @@ export const SAFE_VALUE = /^[A-Za-z0-9@%+~=^:.,_/ -]*$/
 
 export function assertSafeValue(value: string, what: string): string {
   if (!SAFE_VALUE.test(value) || value.includes('${{'))
-    throw new UserError('input', what, `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`)
+    throw new UserError(
+      'input',
+      what,
+      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`,
+    )
   return value
 }

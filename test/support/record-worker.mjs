@@ -13,11 +13,7 @@ const { openMirror } = await import(pathToFileURL(bundle).href)
 const name = spec.split('@')[0]
 const version = spec.split('@')[1]?.split(' ')[0] ?? '0'
 const entry = await openMirror(mirrorDir).record({
-  spec,
-  package: name,
-  version,
-  digest,
-  builder: `worker ${process.pid}`,
+  entry: { spec, package: name, version, digest, builder: `worker ${process.pid}` },
   artifactPath,
   now: new Date('2024-02-01T00:00:00Z'),
 })

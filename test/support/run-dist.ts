@@ -14,12 +14,20 @@ export interface RunResult {
 }
 
 /** Runs `node <script> ...args` with Node 24 (the test's own node), never through a shell. */
-export function runNode(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function runNode(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [script, ...args],
-      { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? cleanEnv(), maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: options.cwd ?? PROJECT_ROOT,
+        env: options.env ?? cleanEnv(),
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         done({ code, stdout: String(stdout), stderr: String(stderr) })
@@ -28,7 +36,10 @@ export function runNode(script: string, args: readonly string[], options: { cwd?
   })
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return runNode(CLI, args, options)
 }
 
@@ -36,7 +47,14 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('GITHUB_') || k.startsWith('INPUT_') || k.startsWith('RUNNER_') || k.startsWith('GIT_') || k === 'CI') continue
+    if (
+      k.startsWith('GITHUB_') ||
+      k.startsWith('INPUT_') ||
+      k.startsWith('RUNNER_') ||
+      k.startsWith('GIT_') ||
+      k === 'CI'
+    )
+      continue
     env[k] = v
   }
   return { ...env, ...extra }

@@ -193,7 +193,9 @@ export const FILES: Record<string, string> = {
 }
 
 /** A fixture repository with FILES committed as its first commit. */
-export async function createSpackFixture(files: Record<string, string> = FILES): Promise<GitFixture> {
+export async function createSpackFixture(
+  files: Record<string, string> = FILES,
+): Promise<GitFixture> {
   const fx = await createGitFixture()
   for (const [path, content] of Object.entries(files)) await fx.write(path, content)
   await fx.commit('initial recipes')

@@ -15,9 +15,14 @@
  * bare `%name[@versions]` is stored as `compiler` (a compiler is a direct dependency in Spack 1.x,
  * a spec attribute before); any other `%` node goes to `dependencies` with `direct: true`. A `^`
  * opens a dependency anywhere in the DAG; every `^` node hangs off the root.
+ *
+ * Repeated attributes are conjunctions, as when nested `with when(...)` conditions are joined:
+ * `@1.27: @:1.61` is `@1.27:1.61`, `+a +a` is `+a`, `^x+a ^x~b` is one `^x+a~b`; a contradiction
+ * (`@1.2 @1.4`, `+a ~a`) parses to a constraint nothing satisfies. Dependency lists are sorted by
+ * their canonical text, so equal constraints parse to equal values.
  */
 import { UserError } from '../errors.js'
-import type { DepType } from '../model.js'
+import type { Compiler, DepType } from '../model.js'
 import { targetSatisfies } from './target.js'
 import {
   type VersionConstraint,
@@ -65,7 +70,7 @@ export interface SpecView {
   version: string
   /** Variant values as strings (`true`/`false`; multi-valued as a comma list). */
   variants: Record<string, string>
-  compiler?: { name: string; version?: string }
+  compiler?: Compiler
   os?: string
   target?: string
   platform?: string
@@ -221,13 +226,92 @@ class Parser {
       if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort()
       if (deptypes) dep.deptypes = deptypes
       if (direct) {
-        attachDirect(current, dep)
+        this.attachDirect(current, dep, sigilAt)
       } else {
-        root.dependencies.push(dep)
-        current = dep
+        // `^a+x ^a~y`: one node with both (Spack constrains the same node)
+        const same = root.dependencies.find((d) => !d.direct && d.name === dep.name)
+        if (same) this.merge(same, dep, sigilAt)
+        else root.dependencies.push(dep)
+        current = same ?? dep
       }
     }
+    sortDependencies(root)
     return root
+  }
+
+  private attachDirect(owner: SpecConstraint, dep: SpecConstraint, at: number): void {
+    const name = dep.name as string
+    if (isBareCompiler(dep)) {
+      if (owner.compiler === undefined) {
+        owner.compiler = dep.versions === undefined ? { name } : { name, versions: dep.versions }
+        return
+      }
+      if (owner.compiler.name === name) {
+        const a = owner.compiler.versions
+        const b = dep.versions
+        if (b !== undefined) {
+          owner.compiler.versions = a === undefined ? b : intersectVersionConstraints(a, b)
+        }
+        return
+      }
+    }
+    dep.direct = true
+    const same = owner.dependencies.find((d) => d.direct && d.name === name)
+    if (same) this.merge(same, dep, at)
+    else owner.dependencies.push(dep)
+  }
+
+  /** Constrains `into` by `from` (the same dependency given twice). */
+  private merge(into: SpecConstraint, from: SpecConstraint, at: number): void {
+    if (from.versions !== undefined) {
+      into.versions =
+        into.versions === undefined
+          ? from.versions
+          : intersectVersionConstraints(into.versions, from.versions)
+    }
+    for (const k of Object.keys(from.variants)) {
+      this.setVariant(into, k, from.variants[k] as string[])
+    }
+    if (from.flags !== undefined) {
+      into.flags ??= {}
+      for (const k of Object.keys(from.flags)) {
+        const prev = into.flags[k]
+        into.flags[k] = prev === undefined ? (from.flags[k] as string) : `${prev} ${from.flags[k]}`
+      }
+    }
+    for (const k of ['platform', 'os', 'target'] as const) {
+      const v = from[k]
+      if (v !== undefined) this.setArch(into, k, v, at)
+    }
+    for (const k of ['hash', 'namespace'] as const) {
+      const v = from[k]
+      if (v === undefined) continue
+      if (into[k] !== undefined && into[k] !== v) {
+        throw this.error(at, `conflicting ${k} "${into[k]}" and "${v}" for ${into.name}`)
+      }
+      into[k] = v
+    }
+    if (from.compiler !== undefined) {
+      const { name, versions } = from.compiler
+      const bare: SpecConstraint = { name, variants: {}, dependencies: [] }
+      if (versions !== undefined) bare.versions = versions
+      this.attachDirect(into, bare, at)
+    }
+    for (const d of from.dependencies) {
+      if (d.direct) {
+        const copy = { ...d }
+        delete copy.direct
+        this.attachDirect(into, copy, at)
+      } else {
+        into.dependencies.push(d)
+      }
+    }
+    if (from.virtuals !== undefined) {
+      into.virtuals = [...new Set([...(into.virtuals ?? []), ...from.virtuals])].sort()
+    }
+    if (from.deptypes !== undefined) {
+      into.deptypes = [...new Set([...(into.deptypes ?? []), ...from.deptypes])].sort()
+    }
   }
 
   /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
@@ -550,16 +634,14 @@ function isBareCompiler(dep: SpecConstraint): boolean {
   )
 }
 
-function attachDirect(owner: SpecConstraint, dep: SpecConstraint): void {
-  if (owner.compiler === undefined && isBareCompiler(dep)) {
-    owner.compiler =
-      dep.versions === undefined
-        ? { name: dep.name as string }
-        : { name: dep.name as string, versions: dep.versions }
-    return
-  }
-  dep.direct = true
-  owner.dependencies.push(dep)
+/** Orders dependency lists by their canonical text (`%` before `^`), recursively. */
+function sortDependencies(c: SpecConstraint): void {
+  const deps = c.dependencies
+  for (const d of deps) sortDependencies(d)
+  if (deps.length < 2) return
+  const keyed = deps.map((d) => ({ d, key: formatEdge(d.direct ? '%' : '^', d) }))
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  c.dependencies = keyed.map((k) => k.d)
 }
 
 /**

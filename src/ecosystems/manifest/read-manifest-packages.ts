@@ -20,21 +20,38 @@ export function readManifestPackages(
 ): Map<string, Package> {
   const packages = new Map<string, Package>()
   const allPaths = [...snap.files.keys()].filter((p) => !isIgnored(p)).sort()
-  for (const [name, def] of Object.entries(config.packages ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, def] of Object.entries(config.packages ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
     const files: Record<string, string> = {}
     def.inputs.forEach((glob, i) => {
       const matched = allPaths.filter((p) => matchesGlob(p, glob))
       if (matched.length === 0)
-        throw new UserError('config', `packages.${name}.inputs.${i}`, `glob "${glob}" matches no file in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`)
+        throw new UserError(
+          'config',
+          `packages.${name}.inputs.${i}`,
+          `glob "${glob}" matches no file in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
+        )
       for (const p of matched) files[p] = snap.files.get(p)!
     })
     const recipe = digestOf({ algorithm: DIGEST_ALGORITHM, manifest: { inputs: def.inputs } })
     const dependencies = def.dependencies.map((d, i) => {
       const spec = typeof d === 'string' ? d : d.spec
-      const types: DepType[] = typeof d === 'string' ? ['build', 'link'] : (d.types ?? ['build', 'link'])
+      const types: DepType[] =
+        typeof d === 'string' ? ['build', 'link'] : (d.types ?? ['build', 'link'])
       const c = parseSpecConstraintCached(spec)
-      if (!c.name) throw new UserError('config', `packages.${name}.dependencies.${i}`, `expected a spec naming a package, got "${spec}"`)
-      return { name: c.name, spec, types, ...(typeof d !== 'string' && d.when ? { when: d.when } : {}) }
+      if (!c.name)
+        throw new UserError(
+          'config',
+          `packages.${name}.dependencies.${i}`,
+          `expected a spec naming a package, got "${spec}"`,
+        )
+      return {
+        name: c.name,
+        spec,
+        types,
+        ...(typeof d !== 'string' && d.when ? { when: d.when } : {}),
+      }
     })
     packages.set(name, {
       name,
@@ -50,7 +67,10 @@ export function readManifestPackages(
         deprecated: v.deprecated ?? false,
         preferred: v.preferred ?? false,
       })),
-      variants: Object.entries(def.variants).map(([vname, dflt]) => ({ name: vname, default: String(dflt) })),
+      variants: Object.entries(def.variants).map(([vname, dflt]) => ({
+        name: vname,
+        default: String(dflt),
+      })),
       dependencies,
       patches: [],
       resources: [],
@@ -65,7 +85,15 @@ export function readManifestPackages(
   }
   for (const pkg of packages.values())
     for (const d of pkg.dependencies)
-      if (!packages.has(d.name) && !d.name.match(/^(c|cxx|fortran)$/) && ![...packages.values()].some((p) => p.provides.some((pr) => pr.specs.includes(d.name))))
-        throw new UserError('config', `packages.${pkg.name}.dependencies`, `"${d.name}" is not a package in packages:`)
+      if (
+        !packages.has(d.name) &&
+        !d.name.match(/^(c|cxx|fortran)$/) &&
+        ![...packages.values()].some((p) => p.provides.some((pr) => pr.specs.includes(d.name)))
+      )
+        throw new UserError(
+          'config',
+          `packages.${pkg.name}.dependencies`,
+          `"${d.name}" is not a package in packages:`,
+        )
   return packages
 }

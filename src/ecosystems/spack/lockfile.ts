@@ -52,24 +52,92 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - lineStart + 1 }
 }
 
+/**
+ * Offset of the first JSON syntax error in `text` (only called after `JSON.parse` failed, whose
+ * message does not always carry a position).
+ */
+function jsonErrorOffset(text: string): number {
+  let i = 0
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++
+  }
+  const literal = /true|false|null/y
+  const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
+  const escape = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y
+  const match = (re: RegExp): boolean => {
+    re.lastIndex = i
+    if (!re.test(text)) return false
+    i = re.lastIndex
+    return true
+  }
+  /** A string literal at `i` (no raw control characters, valid escapes). */
+  const string = (): boolean => {
+    if (text[i] !== '"') return false
+    let j = i + 1
+    for (;;) {
+      const c = text.charCodeAt(j)
+      if (Number.isNaN(c) || c < 0x20) return false
+      if (c === 0x22) break
+      if (c === 0x5c) {
+        escape.lastIndex = j
+        if (!escape.test(text)) return false
+        j = escape.lastIndex
+      } else {
+        j++
+      }
+    }
+    i = j + 1
+    return true
+  }
+  const value = (): boolean => {
+    ws()
+    const c = text[i]
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']'
+      i++
+      ws()
+      if (text[i] === close) {
+        i++
+        return true
+      }
+      for (;;) {
+        if (c === '{') {
+          ws()
+          if (!string()) return false
+          ws()
+          if (text[i] !== ':') return false
+          i++
+        }
+        if (!value()) return false
+        ws()
+        if (text[i] === ',') {
+          i++
+          continue
+        }
+        if (text[i] !== close) return false
+        i++
+        return true
+      }
+    }
+    if (c === '"') return string()
+    return match(number) || match(literal)
+  }
+  if (value()) {
+    ws()
+  }
+  return i
+}
+
 function parseJson(text: string, file: string): Json {
   try {
     return JSON.parse(text) as Json
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e)
-    const m = /position (\d+)/.exec(message)
     const what = message
-      .replace(/\s*(?:in JSON )?at position \d+.*$/s, '')
-      .replace(/\s*in JSON$/, '')
-    if (m) {
-      const { line, column } = lineColumn(text, Number(m[1]))
-      throw new UserError(
-        'lockfile',
-        `${file}:${line}`,
-        `invalid JSON at line ${line}, column ${column}: ${what}`,
-      )
-    }
-    throw new UserError('lockfile', file, `invalid JSON: ${what}`)
+      .replace(/ in JSON at position .*$/s, '')
+      .replace(/, ".*" is not valid JSON$/s, '')
+    const { line, column } = lineColumn(text, jsonErrorOffset(text))
+    throw new UserError('lockfile', file, `invalid JSON at line ${line}, column ${column}: ${what}`)
   }
 }
 

@@ -26,7 +26,8 @@ export function importCandidates(
     const base = [...up, ...(rest ? rest.split('.') : [])].join('/')
     if (rest) out.push(...asFiles(base))
     // `from . import x` / `from .. import x`: the names may be modules
-    for (const n of imp.names) out.push(...asFiles([...up, ...(rest ? rest.split('.') : []), n].join('/')))
+    for (const n of imp.names)
+      out.push(...asFiles([...up, ...(rest ? rest.split('.') : []), n].join('/')))
     return out
   }
   const segs = mod.split('.')
@@ -44,7 +45,10 @@ export function importCandidates(
   if (segs[0] === 'spack' && segs[1] === 'pkg' && segs.length >= 4) {
     const pkgModule = segs[3]!
     for (const root of recipeRoots) {
-      out.push(`${root}/${pkgModule}/package.py`, `${root}/${pkgModule.replace(/_/g, '-')}/package.py`)
+      out.push(
+        `${root}/${pkgModule}/package.py`,
+        `${root}/${pkgModule.replace(/_/g, '-')}/package.py`,
+      )
     }
   }
   return out

@@ -42,7 +42,10 @@ export interface SpackPackages {
   packages: Map<string, Package>
 }
 
-export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptions): Promise<SpackPackages> {
+export async function readSpackPackages(
+  snap: RepoSnapshot,
+  opts: SpackReadOptions,
+): Promise<SpackPackages> {
   const roots = opts.recipeRoots.map((r) => r.replace(/^\.\//, '').replace(/\/+$/, ''))
   // 1. Discover package directories.
   const found: Array<{ name: string; dir: string; recipePath: string; root: string }> = []
@@ -55,7 +58,12 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
       if (slash < 0) continue
       const dir = `${root}/${rest.slice(0, slash)}`
       if (rest.slice(slash + 1) === 'package.py') {
-        found.push({ name: packageNameForDirectory(rest.slice(0, slash), root), dir, recipePath: path, root })
+        found.push({
+          name: packageNameForDirectory(rest.slice(0, slash), root),
+          dir,
+          recipePath: path,
+          root,
+        })
       }
       const list = dirFiles.get(dir)
       if (list) list.push(path)
@@ -65,12 +73,24 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
   if (found.length === 0 && roots.length > 0) {
     const anyUnder = roots.some((r) => [...snap.files.keys()].some((p) => p.startsWith(`${r}/`)))
     if (!anyUnder)
-      throw new UserError('config', 'recipes', `no recipe root ${roots.map((r) => `"${r}"`).join(', ')} in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`)
+      throw new UserError(
+        'config',
+        'recipes',
+        `no recipe root ${roots.map((r) => `"${r}"`).join(', ')} in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
+      )
   }
 
   // 2. Parse recipes (cache by blob id) — one batched read for the misses.
-  const recipeOids = found.filter((f) => !opts.isIgnored(f.recipePath)).map((f) => snap.files.get(f.recipePath)!)
-  await fillCache(snap, recipeOids, opts.cache, (oid, text, path) => analyseRecipe(text, path), found)
+  const recipeOids = found
+    .filter((f) => !opts.isIgnored(f.recipePath))
+    .map((f) => snap.files.get(f.recipePath)!)
+  await fillCache(
+    snap,
+    recipeOids,
+    opts.cache,
+    (oid, text, path) => analyseRecipe(text, path),
+    found,
+  )
 
   // 3. Modules: the build-system folder and whatever recipes import from the repository.
   const classToModule = new Map<string, string>()
@@ -89,13 +109,18 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
         opts.cache.set(`module:${oid}`, analyseModule(buf.toString('utf8'), p))
       })
     }
-    for (const p of todo) moduleCache.set(p, opts.cache.get(`module:${snap.files.get(p)!}`) as ModuleAnalysis)
+    for (const p of todo)
+      moduleCache.set(p, opts.cache.get(`module:${snap.files.get(p)!}`) as ModuleAnalysis)
   }
   if (opts.buildSystems) {
     const bs = opts.buildSystems.replace(/\/+$/, '')
-    const paths = [...snap.files.keys()].filter((p) => p.startsWith(`${bs}/`) && p.endsWith('.py') && !opts.isIgnored(p))
+    const paths = [...snap.files.keys()].filter(
+      (p) => p.startsWith(`${bs}/`) && p.endsWith('.py') && !opts.isIgnored(p),
+    )
     await loadModules(paths)
-    for (const p of paths.sort()) for (const c of moduleCache.get(p)?.classes ?? []) if (!classToModule.has(c)) classToModule.set(c, p)
+    for (const p of paths.sort())
+      for (const c of moduleCache.get(p)?.classes ?? [])
+        if (!classToModule.has(c)) classToModule.set(c, p)
   }
 
   // Transitive module closure of a file's imports (+ modules defining named base classes).
@@ -110,7 +135,8 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
       }
       for (const n of imp.names) {
         for (const cand of importCandidates({ module: imp.module, names: [n] }, fromFile, roots)) {
-          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand)) out.push(cand)
+          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand))
+            out.push(cand)
         }
       }
     }
@@ -131,7 +157,8 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
         seen.add(p)
         const m = moduleCache.get(p)
         if (!m) continue
-        for (const q of resolveImports(m.imports, p)) if (!seen.has(q) && q !== fromRecipe) next.push(q)
+        for (const q of resolveImports(m.imports, p))
+          if (!seen.has(q) && q !== fromRecipe) next.push(q)
         for (const base of m.recipe?.baseClassNames ?? []) {
           const q = classToModule.get(base)
           if (q && !seen.has(q) && q !== fromRecipe) next.push(q)
@@ -150,7 +177,11 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
     if (opts.isIgnored(f.recipePath)) continue
     const prev = packages.get(f.name)
     if (prev)
-      throw new UserError('recipe', f.recipePath, `package "${f.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`)
+      throw new UserError(
+        'recipe',
+        f.recipePath,
+        `package "${f.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`,
+      )
     const oid = snap.files.get(f.recipePath)!
     const a = opts.cache.get(`recipe:${oid}`) as RecipeAnalysis
     const direct = resolveImports(a.imports, f.recipePath)
@@ -163,29 +194,40 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
     for (const p of closure) bases[p] = moduleCache.get(p)!.canonicalDigest
 
     // Inherited directives: from modules whose package class the recipe builds on.
-    const inherited = inheritedRecipes(a.baseClassNames, closure.map((p) => moduleCache.get(p)?.recipe))
+    const inherited = inheritedRecipes(
+      a.baseClassNames,
+      closure.map((p) => moduleCache.get(p)?.recipe),
+    )
     const place = (line: number): SourcePlace => ({ file: f.recipePath, line })
     const withPlace = <T extends { place?: SourcePlace }>(d: T): T =>
       d.place ? { ...d, place: place(d.place.line) } : d
 
     const files = dirFiles.get(f.dir) ?? []
     const usedPatchFiles = new Set<string>()
-    const patches = [...inherited.flatMap((r) => r.patches.filter((p) => p.url)), ...a.patches].map((p) => {
-      const q = withPlace(p)
-      if (!q.file) return q
-      const path = `${f.dir}/${q.file}`
-      usedPatchFiles.add(path)
-      const blob = snap.files.get(path)
-      if (blob === undefined) {
-        if (opts.isIgnored(path)) return { ...q, contentHash: 'ignored' }
-        throw new UserError('recipe', `${f.recipePath}:${q.place?.line ?? 0}`, `patch file "${q.file}" does not exist in ${f.dir}/`)
-      }
-      return { ...q, contentHash: opts.isIgnored(path) ? 'ignored' : blob }
-    })
+    const patches = [...inherited.flatMap((r) => r.patches.filter((p) => p.url)), ...a.patches].map(
+      (p) => {
+        const q = withPlace(p)
+        if (!q.file) return q
+        const path = `${f.dir}/${q.file}`
+        usedPatchFiles.add(path)
+        const blob = snap.files.get(path)
+        if (blob === undefined) {
+          if (opts.isIgnored(path)) return { ...q, contentHash: 'ignored' }
+          throw new UserError(
+            'recipe',
+            `${f.recipePath}:${q.place?.line ?? 0}`,
+            `patch file "${q.file}" does not exist in ${f.dir}/`,
+          )
+        }
+        return { ...q, contentHash: opts.isIgnored(path) ? 'ignored' : blob }
+      },
+    )
     const variantNames = new Set(a.variants.map((v) => v.name))
     const variants = [
       ...a.variants.map(withPlace),
-      ...inherited.flatMap((r) => r.variants).filter((v) => !variantNames.has(v.name) && (variantNames.add(v.name), true)),
+      ...inherited
+        .flatMap((r) => r.variants)
+        .filter((v) => !variantNames.has(v.name) && (variantNames.add(v.name), true)),
     ]
     const digestInputs = packageDigestInputs('spack', a.canonicalDigest, bases, {})
     packages.set(f.name, {
@@ -202,13 +244,19 @@ export async function readSpackPackages(snap: RepoSnapshot, opts: SpackReadOptio
       provides: a.provides,
       conflicts: a.conflicts,
       requires: a.requires,
-      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map((c) => ({
-        when: c.when,
-        label: c.label,
-        digest: c.digest,
-        place: place(c.line),
+      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map(
+        (c) => ({
+          when: c.when,
+          label: c.label,
+          digest: c.digest,
+          place: place(c.line),
+        }),
+      ),
+      unresolved: a.unresolved.map((u) => ({
+        package: f.name,
+        place: place(u.line),
+        reason: u.reason,
       })),
-      unresolved: a.unresolved.map((u) => ({ package: f.name, place: place(u.line), reason: u.reason })),
       ignoredFiles: files.filter((p) => p !== f.recipePath && !usedPatchFiles.has(p)),
       inputPaths: [f.recipePath, ...closure, ...usedPatchFiles].sort(),
     })
@@ -246,7 +294,12 @@ export function analyseRecipe(text: string, path: string): RecipeAnalysis {
     ...rest,
     algorithm: DIGEST_ALGORITHM,
     canonicalDigest: digestText(canonical),
-    conditionalCode: conditionalCode.map((c) => ({ when: c.when, label: c.label, digest: digestText(c.canonical), line: c.line })),
+    conditionalCode: conditionalCode.map((c) => ({
+      when: c.when,
+      label: c.label,
+      digest: digestText(c.canonical),
+      line: c.line,
+    })),
   }
 }
 
@@ -274,7 +327,8 @@ function inheritedRecipes(
   candidates: ReadonlyArray<RecipeAnalysis | undefined>,
 ): RecipeAnalysis[] {
   const byClass = new Map<string, RecipeAnalysis>()
-  for (const r of candidates) if (r?.className && !byClass.has(r.className)) byClass.set(r.className, r)
+  for (const r of candidates)
+    if (r?.className && !byClass.has(r.className)) byClass.set(r.className, r)
   const out: RecipeAnalysis[] = []
   const seen = new Set<string>()
   const queue = [...baseClassNames]

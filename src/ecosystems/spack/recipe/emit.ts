@@ -7,20 +7,21 @@ import { canonicalLiteral, decodeBody, decodeLiteral, escapeBody, quoteValue, sp
 import type { PyCursor, PyNode } from './syntax.js'
 
 /** Token classes that decide spacing. */
-const enum K {
-  None,
-  Word,
-  Keyword,
-  Op,
-  Open,
-  Close,
-  Comma,
-  Colon,
-  SliceColon,
-  Dot,
-  Prefix,
-  KwAssign,
-}
+const K = {
+  None: 0,
+  Word: 1,
+  Keyword: 2,
+  Op: 3,
+  Open: 4,
+  Close: 5,
+  Comma: 6,
+  Colon: 7,
+  SliceColon: 8,
+  Dot: 9,
+  Prefix: 10,
+  KwAssign: 11,
+} as const
+type K = (typeof K)[keyof typeof K]
 
 const KEYWORDS = new Set([
   'and', 'as', 'assert', 'async', 'await', 'break', 'case', 'class', 'continue', 'def', 'del', 'elif',
@@ -109,10 +110,16 @@ export class Writer {
         i++
         continue
       }
+      if (c === 35) {
+        // `#`: lezer does not always attach a comment to the node whose gap it sits in.
+        const eol = text.indexOf('\n', i)
+        i = eol === -1 || eol > to ? to : eol
+        continue
+      }
       let j = i + 1
       while (j < to) {
         const d = text.charCodeAt(j)
-        if (d === 32 || d === 9 || d === 10 || d === 12 || d === 92) break
+        if (d === 32 || d === 9 || d === 10 || d === 12 || d === 92 || d === 35) break
         j++
       }
       this.gapToken(text.slice(i, j))
@@ -333,4 +340,3 @@ export class Writer {
   }
 }
 
-export { K as TokenKind }

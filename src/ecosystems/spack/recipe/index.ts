@@ -1,0 +1,113 @@
+/**
+ * Spack `package.py` recipes → a pure value: the canonical text of the recipe (what the package
+ * digest hashes) and the directives the spec-level digest uses (ARCHITECTURE §3).
+ *
+ * The pipeline, one rule per step (STYLE §4):
+ *   parse (lezer, syntax errors are UserErrors) → statements
+ *   → docstrings removed (every body)
+ *   → metadata removed (package class)
+ *   → directives extracted (package class, `with when()` / `default_args()` blocks, literal loops)
+ *   → `@when` methods moved to conditional code (top-level classes)
+ *   → unparsed with normalized formatting (comments, quotes, spacing, wrapping, trailing commas).
+ */
+import type {
+  ConstraintDirective,
+  DependencyDirective,
+  PatchDirective,
+  ProvidesDirective,
+  ResourceDirective,
+  VariantDirective,
+  VersionDirective,
+} from '../../../core/model.js'
+import type { RecipeImport } from './imports.js'
+import { findPackageClass } from './package-class.js'
+import { removeDocstrings } from './rules/docstrings.js'
+import { extractDirectives } from './rules/directives.js'
+import { removeMetadata } from './rules/metadata.js'
+import { extractMultimethods, type ConditionalPiece } from './rules/multimethods.js'
+import { lowerModule, withBody, type Stmt } from './statements.js'
+import { parsePython } from './syntax.js'
+import { unparse } from './unparse.js'
+
+export type { RecipeImport } from './imports.js'
+
+export interface ParsedRecipe {
+  /** Canonical text of the recipe (hashed by the caller). */
+  canonical: string
+  /** The package class: the first deriving from a `…Package` base or a class imported from a repo. */
+  className?: string
+  /** Direct base classes of the package class, as written (dotted names kept). */
+  baseClassNames: string[]
+  /** Every import statement, anywhere in the module. */
+  imports: RecipeImport[]
+  versions: VersionDirective[]
+  variants: VariantDirective[]
+  dependencies: DependencyDirective[]
+  patches: PatchDirective[]
+  resources: ResourceDirective[]
+  provides: ProvidesDirective[]
+  conflicts: ConstraintDirective[]
+  requires: ConstraintDirective[]
+  /** `@when` methods: canonical text per condition (not digested here). */
+  conditionalCode: ConditionalPiece[]
+  /** Directives kept as code because they could not be resolved statically. */
+  unresolved: Array<{ line: number; reason: string }>
+}
+
+/**
+ * Parse a `package.py`. Throws `UserError('recipe', 'file:line', …)` on a Python syntax error and
+ * on a directive called with an argument it does not take.
+ */
+export function parseSpackRecipe(source: string, file: string): ParsedRecipe {
+  const parsed = parsePython(source, file)
+  const text = parsed.text
+  const lowered = lowerModule(parsed)
+  const body = removeDocstrings(lowered.body)
+  const recipe: ParsedRecipe = {
+    canonical: '',
+    baseClassNames: [],
+    imports: lowered.imports,
+    versions: [],
+    variants: [],
+    dependencies: [],
+    patches: [],
+    resources: [],
+    provides: [],
+    conflicts: [],
+    requires: [],
+    conditionalCode: [],
+    unresolved: [],
+  }
+  const pkg = findPackageClass(body, lowered.imports, text)
+  if (pkg !== undefined) {
+    recipe.className = pkg.name
+    recipe.baseClassNames = pkg.bases
+    const classStmt = body[pkg.index] as Stmt
+    const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text)
+    const { body: rest, found } = extractDirectives(classBody, parsed)
+    const { unresolved, ...directives } = found
+    Object.assign(recipe, directives)
+    recipe.unresolved = unresolved
+    body[pkg.index] = withBody(classStmt, 0, rest)
+  }
+  for (let i = 0; i < body.length; i++) {
+    const stmt = body[i] as Stmt
+    if ((stmt.definition ?? stmt.kind) !== 'ClassDefinition') continue
+    const classBody = stmt.clauses?.[0]?.body ?? []
+    const nameNode = stmt.clauses?.[0]?.header.find((node) => node.name === 'VariableName')
+    const qualifier = i === pkg?.index || nameNode === undefined ? '' : `${text.slice(nameNode.from, nameNode.to)}.`
+    const rest = extractMultimethods(classBody, qualifier, parsed, recipe.conditionalCode)
+    if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest)
+  }
+  recipe.canonical = unparse(body, text)
+  return recipe
+}
+
+/**
+ * Canonical text of any Python module (build-system base classes, plugin code): comments,
+ * docstrings and formatting removed, nothing else.
+ */
+export function canonicalizePythonModule(source: string, file: string): string {
+  const parsed = parsePython(source, file)
+  return unparse(removeDocstrings(lowerModule(parsed).body), parsed.text)
+}

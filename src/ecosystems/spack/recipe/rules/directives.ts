@@ -1,0 +1,261 @@
+/**
+ * Rule: extract directives. Scope: the package class body, including `with when(...)` /
+ * `with default_args(...)` blocks (nested arbitrarily) and `for` loops over literal tuples/lists,
+ * which are unrolled. A directive whose arguments are all literals becomes a record and leaves the
+ * canonical text; any other stays as code (so it still counts for every spec) and is reported as
+ * unresolved. A `with` wrapper left with no statements is dropped.
+ */
+import { UserError } from '../../../../core/errors.js'
+import { accepts, bindCall, evalBound, readArgList, SIGNATURES } from '../arguments.js'
+import { appendDirectives, emptyDirectives, recordDirective, type Directives } from '../directives.js'
+import { EMPTY_ENV, evalLiteral, type Env, type PyValue } from '../literals.js'
+import { bareCall, withBody, type Stmt } from '../statements.js'
+import type { PyNode, PySource } from '../syntax.js'
+import { isMetadataStatement } from './metadata.js'
+
+export interface Unresolved {
+  line: number
+  reason: string
+}
+
+export interface ExtractedDirectives extends Directives {
+  unresolved: Unresolved[]
+}
+
+interface Scope {
+  whens: readonly string[]
+  /** `default_args(...)` keyword values, inner blocks overriding outer ones. */
+  defaults: ReadonlyMap<string, PyValue>
+  env: Env
+}
+
+export function extractDirectives(classBody: readonly Stmt[], source: PySource): { body: Stmt[]; found: ExtractedDirectives } {
+  const found: ExtractedDirectives = { ...emptyDirectives(), unresolved: [] }
+  const walker = new Walker(source)
+  const body = walker.block(classBody, { whens: [], defaults: new Map(), env: EMPTY_ENV }, found)
+  return { body, found }
+}
+
+const COMPOUND_LABELS: Record<string, string> = {
+  IfStatement: "an 'if' statement",
+  TryStatement: "a 'try' statement",
+  WhileStatement: "a 'while' loop",
+  MatchStatement: "a 'match' statement",
+  WithStatement: "a 'with' block",
+  ForStatement: "a 'for' loop that cannot be unrolled",
+}
+
+class Walker {
+  private readonly text: string
+
+  constructor(private readonly source: PySource) {
+    this.text = source.text
+  }
+
+  /** The statements of `stmts` that stay as code; records go to `found`. */
+  block(stmts: readonly Stmt[], scope: Scope, found: ExtractedDirectives): Stmt[] {
+    const kept: Stmt[] = []
+    for (const stmt of stmts) {
+      if (stmt.kind === 'PassStatement' || isMetadataStatement(stmt, this.text)) continue
+      const call = bareCall(stmt, this.text)
+      if (call !== undefined && call.callee in SIGNATURES) {
+        if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt)
+      } else if (stmt.kind === 'WithStatement') {
+        const inner = this.withScope(stmt, scope, found)
+        if (inner === undefined) {
+          this.reportNested(stmt, found)
+          kept.push(stmt)
+        } else if (inner !== 'code') {
+          const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found)
+          if (body.length > 0) kept.push(withBody(stmt, 0, body))
+        } else {
+          this.reportNested(stmt, found)
+          kept.push(stmt)
+        }
+      } else if (stmt.kind === 'ForStatement') {
+        if (!this.unroll(stmt, scope, found)) kept.push(stmt)
+      } else {
+        if (stmt.clauses !== undefined) this.reportNested(stmt, found)
+        kept.push(stmt)
+      }
+    }
+    return kept
+  }
+
+  /** Record one directive call; false when it stays as code. */
+  private directive(name: string, argList: PyNode, line: number, scope: Scope, found: ExtractedDirectives): boolean {
+    const signature = SIGNATURES[name]
+    if (signature === undefined) return false
+    const place = `${this.source.file}:${line}`
+    const items = readArgList(argList, this.text)
+    const unresolved = (reason: string): boolean => {
+      found.unresolved.push({ line, reason })
+      return false
+    }
+    if (items.other) return unresolved(`${name}(...): an argument is not a literal`)
+    const bound = bindCall(name, signature, items, place)
+    if (bound.unpacking) return unresolved(`${name}(...): uses argument unpacking (*args or **kwargs)`)
+    const evaluated = evalBound(bound, signature.varargs ?? '', this.text, scope.env)
+    if ('notLiteral' in evaluated) return unresolved(`${name}(...): argument '${evaluated.notLiteral}' is not a literal`)
+    for (const [key, value] of scope.defaults) {
+      if (evaluated.values.has(key)) continue
+      if (!accepts(signature, key)) throw new UserError('recipe', place, `${name}(): unknown argument '${key}' (from default_args)`)
+      evaluated.values.set(key, value)
+    }
+    const problem = recordDirective({ name, values: evaluated.values, rest: evaluated.rest, whens: scope.whens, place: { file: this.source.file, line } }, found)
+    if (problem !== undefined) return unresolved(problem.reason)
+    return true
+  }
+
+  /**
+   * The scope inside `with when(...)` / `with default_args(...)` (several items allowed); `code` for
+   * any other `with`; undefined (and an unresolved item) when a condition is not a literal.
+   */
+  private withScope(stmt: Stmt, scope: Scope, found: ExtractedDirectives): Scope | 'code' | undefined {
+    const header = stmt.clauses?.[0]?.header ?? []
+    const whens = [...scope.whens]
+    const defaults = new Map(scope.defaults)
+    let expectItem = true
+    for (const node of header.slice(1)) {
+      if (node.name === ',' && !expectItem) {
+        expectItem = true
+        continue
+      }
+      if (!expectItem || node.name !== 'CallExpression') return 'code'
+      expectItem = false
+      const callee = node.firstChild
+      const argList = node.lastChild
+      if (callee?.name !== 'VariableName' || argList?.name !== 'ArgList') return 'code'
+      const name = this.text.slice(callee.from, callee.to)
+      if (name !== 'when' && name !== 'default_args') return 'code'
+      const items = readArgList(argList, this.text)
+      const unresolved = (reason: string): undefined => {
+        found.unresolved.push({ line: stmt.line, reason })
+        return undefined
+      }
+      if (items.other || items.unpacking) return unresolved(`${name}(...): an argument is not a literal`)
+      if (name === 'when') {
+        const [condition] = items.positional
+        if (condition === undefined || items.positional.length !== 1 || items.keywords.length > 0) {
+          throw new UserError('recipe', `${this.source.file}:${stmt.line}`, 'when(): takes exactly one condition')
+        }
+        const value = evalLiteral(condition, this.text, scope.env)
+        if (value === undefined) return unresolved(`when(...): argument 1 is not a literal`)
+        if (value.kind !== 'str') return unresolved(`when(...): argument 1 is not a string`)
+        whens.push(value.value)
+      } else {
+        if (items.positional.length > 0) throw new UserError('recipe', `${this.source.file}:${stmt.line}`, 'default_args(): takes keyword arguments only')
+        for (const { name: key, node: valueNode } of items.keywords) {
+          const value = evalLiteral(valueNode, this.text, scope.env)
+          if (value === undefined) return unresolved(`default_args(...): argument '${key}' is not a literal`)
+          defaults.set(key, value)
+        }
+      }
+    }
+    if (expectItem) return 'code'
+    return { whens, defaults, env: scope.env }
+  }
+
+  /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
+  private unroll(stmt: Stmt, scope: Scope, found: ExtractedDirectives): boolean {
+    const clauses = stmt.clauses ?? []
+    const clause = clauses[0]
+    const bindings = clause === undefined || clauses.length !== 1 ? undefined : this.loopBindings(clause.header, scope.env)
+    if (clause === undefined || bindings === undefined) {
+      this.reportNested(stmt, found)
+      return false
+    }
+    const trial: ExtractedDirectives = { ...emptyDirectives(), unresolved: [] }
+    let complete = true
+    for (const env of bindings) {
+      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
+        complete = false
+        break
+      }
+    }
+    if (complete) {
+      appendDirectives(found, trial)
+      return true
+    }
+    if (trial.unresolved.length === 0) this.reportNested(stmt, found)
+    const seen = new Set<string>()
+    for (const item of trial.unresolved) {
+      const key = `${item.line}\u0000${item.reason}`
+      if (!seen.has(key)) found.unresolved.push(item)
+      seen.add(key)
+    }
+    return false
+  }
+
+  /** One environment per iteration, or undefined when the loop is not over literals. */
+  private loopBindings(header: readonly PyNode[], env: Env): Env[] | undefined {
+    const inAt = header.findIndex((node) => node.name === 'in')
+    if (header[0]?.name !== 'for' || inAt < 2) return undefined
+    const targets = this.targetNames(header.slice(1, inAt))
+    const iterableNodes = header.slice(inAt + 1).filter((node) => node.name !== ',')
+    if (targets === undefined || iterableNodes.length === 0) return undefined
+    let items: PyValue[]
+    if (iterableNodes.length === 1) {
+      const iterable = evalLiteral(iterableNodes[0] as PyNode, this.text, env)
+      if (iterable?.kind !== 'seq') return undefined
+      items = iterable.items
+    } else {
+      // for v in "1.0", "1.1":
+      items = []
+      for (const node of iterableNodes) {
+        const value = evalLiteral(node, this.text, env)
+        if (value === undefined) return undefined
+        items.push(value)
+      }
+    }
+    const envs: Env[] = []
+    for (const item of items) {
+      const next = new Map(env)
+      if (targets.length === 1 && !targets.unpack) next.set(targets[0] as string, item)
+      else {
+        if (item.kind !== 'seq' || item.items.length !== targets.length) return undefined
+        targets.forEach((name, i) => next.set(name, item.items[i] as PyValue))
+      }
+      envs.push(next)
+    }
+    return envs
+  }
+
+  /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
+  private targetNames(nodes: readonly PyNode[]): (string[] & { unpack?: boolean }) | undefined {
+    let list = nodes.filter((node) => node.name !== ',')
+    let unpack = nodes.length > 1
+    if (list.length === 1 && (list[0]?.name === 'TupleExpression' || list[0]?.name === 'ArrayExpression')) {
+      const inner: PyNode[] = []
+      for (let child = (list[0] as PyNode).firstChild; child; child = child.nextSibling) {
+        if (!['(', ')', '[', ']', ',', 'Comment'].includes(child.name)) inner.push(child)
+      }
+      list = inner
+      unpack = true
+    }
+    const names: string[] & { unpack?: boolean } = []
+    for (const node of list) {
+      if (node.name !== 'VariableName') return undefined
+      names.push(this.text.slice(node.from, node.to))
+    }
+    names.unpack = unpack
+    return names.length > 0 ? names : undefined
+  }
+
+  /** Directives inside a statement that stays as code are reported as unresolved. */
+  private reportNested(stmt: Stmt, found: ExtractedDirectives): void {
+    const where = COMPOUND_LABELS[stmt.kind]
+    if (where === undefined) return
+    const visit = (stmts: readonly Stmt[]): void => {
+      for (const inner of stmts) {
+        const call = bareCall(inner, this.text)
+        if (call !== undefined && call.callee in SIGNATURES) {
+          found.unresolved.push({ line: inner.line, reason: `${call.callee}(...): inside ${where}, kept as code` })
+        } else if (inner.clauses !== undefined && inner.kind !== 'FunctionDefinition' && inner.kind !== 'ClassDefinition' && inner.kind !== 'DecoratedStatement') {
+          for (const clause of inner.clauses) visit(clause.body)
+        }
+      }
+    }
+    for (const clause of stmt.clauses ?? []) visit(clause.body)
+  }
+}
