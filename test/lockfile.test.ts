@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { UserError } from '../src/core/errors.js'
 import type { ConcreteSpec } from '../src/core/model.js'
 import { parseSpecConstraint, satisfies } from '../src/core/spec/constraint.js'
-import { createSpecViews } from '../src/core/spec/view.js'
+import { specView } from '../src/core/spec-view.js'
 import { parseSpackLockfile } from '../src/ecosystems/spack/lockfile.js'
 
 const LOCKFILES = fileURLToPath(new URL('../../shared/corpus/lockfiles/', import.meta.url))
@@ -144,8 +144,8 @@ describe.skipIf(SHARED_MISSING)(
 
     it('feeds satisfies() through spec views', () => {
       const v6 = parseSpackLockfile(readFileSync(ALL_PYTHONS, 'utf8'), 'all-pythons.spack.lock')
-      const views = createSpecViews(v6.specs)
-      const python = views.get('python@3.13.5/2myq44h')
+      const table = new Map(v6.specs.map((s) => [s.id, s]))
+      const python = specView(table.get('python@3.13.5/2myq44h')!, table)
       if (!python) throw new Error('python view missing')
       const sat = (text: string): boolean => satisfies(python, parseSpecConstraint(text))
       expect(sat('python@3.13:+shared build_system=generic')).toBe(true)
@@ -163,14 +163,14 @@ describe.skipIf(SHARED_MISSING)(
       expect(sat('^mpi')).toBe(false)
 
       const v5 = parseSpackLockfile(gunzipSync(readFileSync(DERECHO)).toString('utf8'), 'derecho')
-      const v5views = createSpecViews(v5.specs)
-      const libfabric = v5views.get('libfabric@1.15.2/6kcbmeb')
+      const v5table = new Map(v5.specs.map((s) => [s.id, s]))
+      const libfabric = specView(v5table.get('libfabric@1.15.2/6kcbmeb')!, v5table)
       if (!libfabric) throw new Error('libfabric view missing')
       expect(satisfies(libfabric, parseSpecConstraint('libfabric@1.15 %gcc@7.5.0'))).toBe(true)
       expect(satisfies(libfabric, parseSpecConstraint('fabrics=cxi,tcp'))).toBe(true)
       expect(satisfies(libfabric, parseSpecConstraint('%gcc@12:'))).toBe(false)
       const oneapi = v5.specs.find((s) => s.compiler?.name === 'oneapi') as ConcreteSpec
-      const oneapiView = v5views.get(oneapi.id)
+      const oneapiView = specView(oneapi, v5table)
       if (!oneapiView) throw new Error('oneapi view missing')
       // the legacy compiler name and the Spack 1.x package name both match
       expect(satisfies(oneapiView, parseSpecConstraint('%oneapi'))).toBe(true)

@@ -1,6 +1,8 @@
 /**
  * Adapts a ConcreteSpec (with the spec table it lives in) to the SpecView that constraint matching
- * reads, and evaluates `when` conditions. Pure.
+ * reads, and evaluates `when` conditions. Pure. `dependency(name)` searches the DAG breadth first
+ * (nearest match wins) by package name or by a virtual an edge provides; the index is built on
+ * first use, from the table as it is then (resolution grows the table as it goes).
  */
 import type { ConcreteSpec } from './model.js'
 import { parseSpecConstraintCached, satisfies, type SpecView } from './spec/constraint.js'
@@ -13,8 +15,8 @@ export function specView(spec: ConcreteSpec, table: ReadonlyMap<string, Concrete
     byName = new Map()
     const seen = new Set<string>([spec.id])
     const queue = [...spec.dependencies]
-    while (queue.length > 0) {
-      const edge = queue.shift()!
+    for (let i = 0; i < queue.length; i++) {
+      const edge = queue[i]!
       if (seen.has(edge.id)) continue
       seen.add(edge.id)
       const dep = table.get(edge.id)
@@ -33,6 +35,8 @@ export function specView(spec: ConcreteSpec, table: ReadonlyMap<string, Concrete
     os: spec.os,
     target: spec.target,
     platform: spec.platform,
+    parameters: spec.parameters,
+    ...(spec.origin.startsWith('lockfile:') ? { hash: spec.origin.slice('lockfile:'.length) } : {}),
     dependency(name: string): SpecView | undefined {
       const dep = index().get(name)
       return dep ? specView(dep, table) : undefined
