@@ -20,6 +20,8 @@ export interface CliIo {
   stdout(text: string): void
   stderr(text: string): void
   cwd: string
+  /** Print progress lines on stderr (when it is a terminal). */
+  progress?: boolean
 }
 
 class UsageError extends Error {}
@@ -99,7 +101,13 @@ function planRequest(v: Record<string, string | boolean | undefined>, io: CliIo)
 }
 
 function stderrLog(io: CliIo) {
-  return { info: () => {}, warn: (m: string) => io.stderr(`binary-check: warning: ${m}\n`) }
+  return {
+    // Progress only where a person watches (a terminal); logs and pipes stay clean.
+    info: (m: string) => {
+      if (io.progress) io.stderr(`binary-check: ${m}\n`)
+    },
+    warn: (m: string) => io.stderr(`binary-check: warning: ${m}\n`),
+  }
 }
 
 function formatOf(v: string | boolean | undefined, allowed: string[], dflt: string): string {

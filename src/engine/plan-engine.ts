@@ -74,10 +74,14 @@ export async function runPlan(
     )
   }
   await cache.save()
+  log.info(
+    `Digested ${head.packages.size} packages and ${head.specs.size} specs (cache: ${cache.size} entries)`,
+  )
 
   const mirrorUrl = request.mirror ?? config.mirror
   let mirror: Map<string, ReferenceEntry> | undefined
   if (mirrorUrl) {
+    log.info(`Reading the index of ${mirrorUrl}`)
     const index = await openMirror(mirrorUrl).tryReadIndex()
     mirror = new Map()
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`)

@@ -50,6 +50,9 @@ export class Writer {
   private prev: K = K.None
   private prevIsIntLiteral = false
   private pendingComma = false
+  /** End offset of the last token taken from the tree (to tell `1 .real` from lezer's split `1.e8`). */
+  private lastEnd = -1
+  private adjacent = false
 
   constructor(readonly text: string) {}
 
@@ -59,7 +62,10 @@ export class Writer {
       this.out += ','
       this.prev = K.Comma
     }
-    if (kind === K.Dot && this.prevIsIntLiteral) this.out += ' '
+    if (kind === K.Dot && this.prevIsIntLiteral) {
+      // `1 .real` needs its space; `1.e8` / `1.j` (which lezer splits after the dot) must stay whole.
+      if (!this.adjacent) this.out += ' '
+    }
     else if (needsSpace(this.prev, kind)) this.out += ' '
     this.out += token
     this.prev = kind
@@ -96,6 +102,7 @@ export class Writer {
     this.out = ''
     this.prev = K.None
     this.prevIsIntLiteral = false
+    this.lastEnd = -1
     return line
   }
 
@@ -162,7 +169,9 @@ export class Writer {
     const from = c.from
     const to = c.to
     if (!c.firstChild()) {
+      this.adjacent = from === this.lastEnd
       this.leaf(name, this.text.slice(from, to), parentName)
+      this.lastEnd = to
       return
     }
     let pos = from
@@ -271,6 +280,8 @@ export class Writer {
     const raw = text.slice(c.from, c.to)
     const lit = splitLiteral(raw)
     const isRaw = lit.prefix.includes('r')
+    // lezer reads `\{` in a raw f-string as an escape, not as a backslash before a field.
+    if (isRaw && raw.includes('\\')) return raw
     const segments: Array<{ literal: string } | { field: string }> = []
     let pos = c.from + lit.bodyFrom
     const bodyEnd = c.from + lit.bodyTo
