@@ -22,7 +22,10 @@ export function listTree(repo, rev = 'HEAD', match = /(^|\/)package\.py$/) {
 /** Reads the blobs through one `git cat-file --batch`, hashing each with sha256 as it streams in. */
 export function hashBlobs(repo, oids) {
   return new Promise((resolveP, rejectP) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('git', ['cat-file', '--batch'], {
+      cwd: repo,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const digests = []
     let bytes = 0
     let stderr = ''
@@ -69,7 +72,8 @@ export function hashBlobs(repo, oids) {
     child.on('error', rejectP)
     child.on('close', (code) => {
       if (code !== 0) rejectP(new Error(`git cat-file --batch exited ${code}: ${stderr}`))
-      else if (digests.length !== oids.length) rejectP(new Error(`git cat-file --batch: read ${digests.length} of ${oids.length} blobs`))
+      else if (digests.length !== oids.length)
+        rejectP(new Error(`git cat-file --batch: read ${digests.length} of ${oids.length} blobs`))
       else resolveP({ digests, bytes })
     })
     child.stdin.end(oids.join('\n') + '\n')

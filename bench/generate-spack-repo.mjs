@@ -136,13 +136,48 @@ const MODULE_CLASS_PARENT = {
   'xorg:XorgPackage': ['_package_base', 'PackageBase'],
 }
 
-const BRANCH_VERSIONS = new Set(['develop', 'master', 'main', 'trunk', 'head', 'stable', 'dev', 'devel', 'latest'])
+const BRANCH_VERSIONS = new Set([
+  'develop',
+  'master',
+  'main',
+  'trunk',
+  'head',
+  'stable',
+  'dev',
+  'devel',
+  'latest',
+])
 const PY_KEYWORDS = new Set(
-  'and or not in is if else for while lambda None True False import from as return def class with yield await async'.split(' '),
+  'and or not in is if else for while lambda None True False import from as return def class with yield await async'.split(
+    ' ',
+  ),
 )
-const PY_KNOWN_NAMES = new Set(['sys', 'os', 'str', 'int', 'len', 'range', 'any', 'all', 'sorted', 'list', 'tuple', 'dict', 'set', 'spack', 're'])
+const PY_KNOWN_NAMES = new Set([
+  'sys',
+  'os',
+  'str',
+  'int',
+  'len',
+  'range',
+  'any',
+  'all',
+  'sorted',
+  'list',
+  'tuple',
+  'dict',
+  'set',
+  'spack',
+  're',
+])
 /** Names `from spack.package import *` provides. */
-const SPACK_PACKAGE_NAMES = new Set(['IS_WINDOWS', 'MACOS_VERSION', 'any_combination_of', 'disjoint_sets', 'conditional', 'auto_or_any_combination_of'])
+const SPACK_PACKAGE_NAMES = new Set([
+  'IS_WINDOWS',
+  'MACOS_VERSION',
+  'any_combination_of',
+  'disjoint_sets',
+  'conditional',
+  'auto_or_any_combination_of',
+])
 
 // ---------------------------------------------------------------------------------------------
 // small helpers
@@ -286,7 +321,9 @@ function selectPackages(P, limit, providerOf) {
     if (order.length >= limit || chosen.has(n) || visiting.has(n) || !P[n]) return
     visiting.add(n)
     // unconditional dependencies first, then conditional ones
-    const deps = [...P[n].deps].sort((a, b) => (a.when === '') === (b.when === '') ? 0 : a.when === '' ? -1 : 1)
+    const deps = [...P[n].deps].sort((a, b) =>
+      (a.when === '') === (b.when === '') ? 0 : a.when === '' ? -1 : 1,
+    )
     for (const d of deps) {
       const t = target(d)
       if (t) visit(t)
@@ -348,7 +385,9 @@ function assignInheritedDeps(P) {
       if (m) (definedBy.get(m[1]) ?? definedBy.set(m[1], new Set()).get(m[1])).add(k)
     }
   const users = new Map() // class key → packages
-  for (const [n, p] of Object.entries(P)) for (const k of effectiveInherits(p, definedBy.get(n))) (users.get(k) ?? users.set(k, []).get(k)).push(n)
+  for (const [n, p] of Object.entries(P))
+    for (const k of effectiveInherits(p, definedBy.get(n)))
+      (users.get(k) ?? users.set(k, []).get(k)).push(n)
   const carriers = new Map() // sig → Set(pkg)
   const depOfSig = new Map()
   for (const [n, p] of Object.entries(P))
@@ -380,7 +419,9 @@ function assignInheritedDeps(P) {
         const better =
           !best ||
           c > best.c ||
-          (c === best.c && (ratio > best.ratio + 1e-9 || (Math.abs(ratio - best.ratio) < 1e-9 && us.length < best.n)))
+          (c === best.c &&
+            (ratio > best.ratio + 1e-9 ||
+              (Math.abs(ratio - best.ratio) < 1e-9 && us.length < best.n)))
         if (better) best = { k, c, ratio, n: us.length }
       }
       if (!best) break
@@ -400,13 +441,12 @@ function effectiveInherits(p, defined) {
 // ---------------------------------------------------------------------------------------------
 // Python emitters
 
-/** Emits the directives of a class body; returns { lines, moduleDefs } (module-level helpers). */
+/** Collects the lines of a class body and the module-level helpers its expressions need. */
 class Emitter {
   constructor() {
     this.lines = []
-    this.moduleDefs = new Map() // name → line
+    this.moduleDefs = new Map() // name → line (null: a helper name to define as False / a function)
     this.needsSys = false
-    this.loopCounter = 0
   }
   line(s = '', indent = 1) {
     this.lines.push(s ? '    '.repeat(indent) + s : '')
@@ -418,9 +458,11 @@ class Emitter {
       this.moduleDefs.set(n, null)
     }
   }
-  /** A directive whose arguments may contain expressions: `{ call, args: [[key|null, {plain}|{code}]] }`. */
-  emitLoopDirectives(groupKey, directives) {
-    // directives: [{ text (python call), loopVars: [...], withWhen: string|null }]
+  /**
+   * Directives with expression arguments: `[{ text, loopVars, withWhen }]`, consecutive ones with the
+   * same loop variables and `with when()` grouped into one `for` block over module-level tuples.
+   */
+  emitLoopDirectives(directives) {
     let current = null
     const flush = () => {
       if (!current) return
@@ -452,7 +494,6 @@ class Emitter {
       current.texts.push(d.text)
     }
     flush()
-    void groupKey
   }
 }
 
@@ -470,7 +511,7 @@ function loopValues(v) {
  * Converts a corpus condition/spec string to Python: `{ arg, withWhen, vars }`. Plain strings become
  * literals; `<?expr>` parts become code (joined with the plain part through `with when(...)`).
  */
-function condToPython(s, em) {
+function condToPython(s) {
   if (!s.includes('<?')) return { arg: py(s), withWhen: null, vars: [] }
   const segs = splitExpr(s)
   const exprs = segs.filter((x) => x.expr !== undefined)
@@ -486,7 +527,6 @@ function condToPython(s, em) {
   // several expressions: concatenate
   const parts = segs.map((x) => (x.expr !== undefined ? `(${x.expr})` : py(x.plain)))
   const vars = [...new Set(exprs.flatMap((x) => freeNames(x.expr)))]
-  void em
   return { arg: parts.join(' + '), withWhen: null, vars }
 }
 
@@ -507,15 +547,17 @@ function specToPython(spec) {
 function emitDeps(em, deps) {
   const loopDirs = []
   const flushLoops = () => {
-    if (loopDirs.length) em.emitLoopDirectives('deps', loopDirs.splice(0))
+    if (loopDirs.length) em.emitLoopDirectives(loopDirs.splice(0))
   }
   for (const d of deps) {
     const s = specToPython(d.spec)
-    const w = d.when ? condToPython(d.when, em) : { arg: null, withWhen: null, vars: [] }
+    const w = d.when ? condToPython(d.when) : { arg: null, withWhen: null, vars: [] }
     const args = [s.arg, `type=${pyTypes(d.types)}`]
     if (w.arg) args.push(`when=${w.arg}`)
     const text = `depends_on(${args.join(', ')})`
-    const vars = [...new Set([...s.vars, ...w.vars])].filter((v) => !PY_KNOWN_NAMES.has(v) && !SPACK_PACKAGE_NAMES.has(v))
+    const vars = [...new Set([...s.vars, ...w.vars])].filter(
+      (v) => !PY_KNOWN_NAMES.has(v) && !SPACK_PACKAGE_NAMES.has(v),
+    )
     if (vars.length === 0 && !w.withWhen) {
       flushLoops()
       em.line(text)
@@ -535,7 +577,12 @@ function emitVariants(em, variants) {
   for (const v of variants) {
     const args = [py(v.name)]
     let d = v.default
-    if (typeof d === 'string' && d.startsWith('<?') && d.endsWith('>') && splitExpr(d).length === 1) {
+    if (
+      typeof d === 'string' &&
+      d.startsWith('<?') &&
+      d.endsWith('>') &&
+      splitExpr(d).length === 1
+    ) {
       const e = splitExpr(d)[0].expr
       em.defineFree(freeNames(e))
       args.push(`default=${e}`)
@@ -551,9 +598,15 @@ function emitVariants(em, variants) {
     }
     args.push(`description=${py(variantDescription(v.name))}`)
     if (v.when) {
-      const w = condToPython(v.when, em)
+      const w = condToPython(v.when)
       if (w.vars.length || w.withWhen) {
-        em.emitLoopDirectives('variant', [{ text: `variant(${[...args, `when=${w.arg}`].join(', ')})`, loopVars: w.vars, withWhen: w.withWhen }])
+        em.emitLoopDirectives([
+          {
+            text: `variant(${[...args, `when=${w.arg}`].join(', ')})`,
+            loopVars: w.vars,
+            withWhen: w.withWhen,
+          },
+        ])
         continue
       }
       args.push(`when=${w.arg}`)
@@ -565,7 +618,7 @@ function emitVariants(em, variants) {
 function emitProvides(em, provides) {
   for (const pv of provides) {
     const args = [specToPython(pv.spec).arg]
-    if (pv.when) args.push(`when=${condToPython(pv.when, em).arg}`)
+    if (pv.when) args.push(`when=${condToPython(pv.when).arg}`)
     if (pv.pyif) {
       em.defineFree(freeNames(pv.pyif))
       em.line(`if ${pv.pyif}:`)
@@ -578,7 +631,7 @@ function emitPatches(em, pkgName, patches, files) {
   const loopDirs = []
   for (const pt of patches) {
     const file = pt.file
-    const w = pt.when ? condToPython(pt.when, em) : { arg: null, withWhen: null, vars: [] }
+    const w = pt.when ? condToPython(pt.when) : { arg: null, withWhen: null, vars: [] }
     let text
     let vars = [...w.vars]
     if (file.startsWith('<?')) {
@@ -600,16 +653,18 @@ function emitPatches(em, pkgName, patches, files) {
     vars = vars.filter((v) => !PY_KNOWN_NAMES.has(v) && !SPACK_PACKAGE_NAMES.has(v))
     if (vars.length || w.withWhen) loopDirs.push({ text, loopVars: vars, withWhen: w.withWhen })
     else {
-      if (loopDirs.length) em.emitLoopDirectives('patch', loopDirs.splice(0))
+      if (loopDirs.length) em.emitLoopDirectives(loopDirs.splice(0))
       em.line(text)
     }
   }
-  if (loopDirs.length) em.emitLoopDirectives('patch', loopDirs.splice(0))
+  if (loopDirs.length) em.emitLoopDirectives(loopDirs.splice(0))
 }
 
 function patchContent(pkgName, file) {
   const h = sha256hex(`${pkgName}/${file}`)
-  const src = ['CMakeLists.txt', 'configure.ac', 'Makefile', 'src/main.c', 'setup.py'][parseInt(h.slice(0, 2), 16) % 5]
+  const src = ['CMakeLists.txt', 'configure.ac', 'Makefile', 'src/main.c', 'setup.py'][
+    parseInt(h.slice(0, 2), 16) % 5
+  ]
   const n = 10 + (parseInt(h.slice(2, 4), 16) % 40)
   return `From ${h.slice(0, 40)} Mon Sep 17 00:00:00 2001
 From: Spack maintainers <maintainers@spack.invalid>
@@ -640,7 +695,9 @@ index ${h.slice(40, 47)}..${h.slice(47, 54)} 100644
 // realistic method bodies
 
 function boolVariants(variants) {
-  return variants.filter((v) => typeof v.default === 'boolean' && !v.inherited_from).map((v) => v.name)
+  return variants
+    .filter((v) => typeof v.default === 'boolean' && !v.inherited_from)
+    .map((v) => v.name)
 }
 
 function depNamesWhen(deps) {
@@ -648,7 +705,8 @@ function depNamesWhen(deps) {
   const out = []
   for (const d of deps) {
     const m = /^\+([A-Za-z0-9_-]+)$/.exec(d.when)
-    if (m && !isRawExpr(d.spec) && !out.some((o) => o.v === m[1])) out.push({ v: m[1], dep: d.name })
+    if (m && !isRawExpr(d.spec) && !out.some((o) => o.v === m[1]))
+      out.push({ v: m[1], dep: d.name })
   }
   return out
 }
@@ -665,12 +723,17 @@ function methodBody(pkgName, bs, p, deps) {
       L.push('def cmake_args(self):')
       L.push('    spec = self.spec')
       L.push('    args = [')
-      for (const v of vars.slice(0, 5)) L.push(`        self.define_from_variant(${py(`${up}_ENABLE_${v.replace(/-/g, '_').toUpperCase()}`)}, ${py(v)}),`)
+      for (const v of vars.slice(0, 5))
+        L.push(
+          `        self.define_from_variant(${py(`${up}_ENABLE_${v.replace(/-/g, '_').toUpperCase()}`)}, ${py(v)}),`,
+        )
       L.push(`        self.define("${up}_BUILD_TESTS", self.run_tests),`)
       L.push('    ]')
       for (const c of condDeps) {
         L.push(`    if spec.satisfies(${py(`+${c.v}`)}):`)
-        L.push(`        args.append(self.define(${py(`${c.dep.replace(/-/g, '_').toUpperCase()}_ROOT`)}, spec[${py(c.dep)}].prefix))`)
+        L.push(
+          `        args.append(self.define(${py(`${c.dep.replace(/-/g, '_').toUpperCase()}_ROOT`)}, spec[${py(c.dep)}].prefix))`,
+        )
       }
       L.push('    if spec.satisfies("%gcc@:9"):')
       L.push(`        args.append(self.define("CMAKE_CXX_FLAGS", "-fpermissive"))`)
@@ -684,7 +747,11 @@ function methodBody(pkgName, bs, p, deps) {
     case 'r': {
       L.push('def configure_args(self):')
       L.push('    spec = self.spec')
-      L.push(bs === 'perl' ? '    args = [f"INSTALL_BASE={self.prefix}"]' : '    args = ["--disable-dependency-tracking"]')
+      L.push(
+        bs === 'perl'
+          ? '    args = [f"INSTALL_BASE={self.prefix}"]'
+          : '    args = ["--disable-dependency-tracking"]',
+      )
       for (const v of vars.slice(0, 4)) L.push(`    args.extend(self.enable_or_disable(${py(v)}))`)
       for (const c of condDeps) {
         L.push(`    if spec.satisfies(${py(`+${c.v}`)}):`)
@@ -702,7 +769,9 @@ function methodBody(pkgName, bs, p, deps) {
       L.push('    makefile.filter(r"^CC\\s*=.*", f"CC = {spack_cc}")')
       for (const v of vars.slice(0, 3)) {
         L.push(`    if spec.satisfies(${py(`+${v}`)}):`)
-        L.push(`        makefile.filter(r"^#\\s*${v.replace(/-/g, '_').toUpperCase()}\\s*=", "${v.replace(/-/g, '_').toUpperCase()} =")`)
+        L.push(
+          `        makefile.filter(r"^#\\s*${v.replace(/-/g, '_').toUpperCase()}\\s*=", "${v.replace(/-/g, '_').toUpperCase()} =")`,
+        )
       }
       L.push('')
       L.push('@property')
@@ -729,7 +798,10 @@ function methodBody(pkgName, bs, p, deps) {
     case 'meson': {
       L.push('def meson_args(self):')
       L.push('    args = []')
-      for (const v of vars.slice(0, 4)) L.push(`    args.append(f"-D${v.replace(/-/g, '_')}={'enabled' if self.spec.satisfies('+${v}') else 'disabled'}")`)
+      for (const v of vars.slice(0, 4))
+        L.push(
+          `    args.append(f"-D${v.replace(/-/g, '_')}={'enabled' if self.spec.satisfies('+${v}') else 'disabled'}")`,
+        )
       L.push('    if self.spec.satisfies("platform=darwin"):')
       L.push('        args.append("-Db_lundef=false")')
       L.push('    return args')
@@ -921,7 +993,10 @@ function moduleClassBody(module, cls) {
       )
       break
     case 'Package':
-      L.push('def install(self, spec, prefix):', '    raise InstallError(f"{self.name}: no install method defined")')
+      L.push(
+        'def install(self, spec, prefix):',
+        '    raise InstallError(f"{self.name}: no install method defined")',
+      )
       break
     default: {
       const tool = module.replace(/_/g, '-')
@@ -954,9 +1029,12 @@ function renderModule(module, classes, ctx) {
   const body = []
   for (const c of classes) {
     const parent = c.parent
-    if (parent.module !== module && parent.module !== '_package_base') imports.add(`from .${parent.module} import ${parent.cls}`)
+    if (parent.module !== module && parent.module !== '_package_base')
+      imports.add(`from .${parent.module} import ${parent.cls}`)
     body.push('', '', `class ${c.cls}(${parent.cls}):`)
-    body.push(`    """Specialized class for packages ${c.bs ? `built with the ${c.bs} build system` : `using ${c.cls}`}."""`)
+    body.push(
+      `    """Specialized class for packages ${c.bs ? `built with the ${c.bs} build system` : `using ${c.cls}`}."""`,
+    )
     body.push('')
     const em = new Emitter()
     if (c.bs) {
@@ -965,11 +1043,16 @@ function renderModule(module, classes, ctx) {
       em.line('')
       em.line(`build_system(${py(c.bs)})`)
     }
-    if (c.cls === 'CudaPackage') em.line('variant("cuda", default=False, description="Build with CUDA")')
+    if (c.cls === 'CudaPackage')
+      em.line('variant("cuda", default=False, description="Build with CUDA")')
     for (const v of c.variants) {
       // module variants: known values where Spack defines them
       const args = [py(v.name)]
-      if (v.default === null) args.push(`values=any_combination_of(*${c.cls === 'CudaPackage' ? 'cuda_arch_values' : 'amdgpu_targets'})`, 'sticky=True')
+      if (v.default === null)
+        args.push(
+          `values=any_combination_of(*${c.cls === 'CudaPackage' ? 'cuda_arch_values' : 'amdgpu_targets'})`,
+          'sticky=True',
+        )
       else args.push(`default=${pyValue(v.default)}`)
       if (BS_VARIANT_VALUES[v.name]) args.push(`values=${BS_VARIANT_VALUES[v.name]}`)
       args.push(`description=${py(variantDescription(v.name))}`)
@@ -977,7 +1060,9 @@ function renderModule(module, classes, ctx) {
       if (!(c.cls === 'CudaPackage' && v.name === 'cuda')) em.line(`variant(${args.join(', ')})`)
     }
     if (c.cls === 'CMakePackage')
-      em.line('variant("generator", default="make", values=("make", "ninja"), description="The build system generator to use", when="build_system=cmake")')
+      em.line(
+        'variant("generator", default="make", values=("make", "ninja"), description="The build system generator to use", when="build_system=cmake")',
+      )
     emitDeps(em, c.deps)
     emitProvides(em, c.provides)
     if (em.lines.length) em.line('')
@@ -1098,7 +1183,14 @@ function renderPackage(name, p, ctx) {
     lem.line('')
     lem.line(`def setup_build_environment(self, env):`)
     lem.line(`    env.set(${py(`${lc.cls.toUpperCase()}_ROOT`)}, self.prefix)`)
-    blocks.push('', '', `class ${lc.cls}(${parents.join(', ') || 'PackageBase'}):`, `    """Shared base of the ${name} family of packages."""`, '', ...lem.lines)
+    blocks.push(
+      '',
+      '',
+      `class ${lc.cls}(${parents.join(', ') || 'PackageBase'}):`,
+      `    """Shared base of the ${name} family of packages."""`,
+      '',
+      ...lem.lines,
+    )
     for (const [k, v] of lem.moduleDefs) em.moduleDefs.set(k, v)
     if (lem.needsSys) em.needsSys = true
   }
@@ -1106,33 +1198,48 @@ function renderPackage(name, p, ctx) {
   const bases = (p.bases.length ? p.bases : ['Package']).map(resolveBase)
   const words = name.split('-')
   const docKind = p.build_systems[0] ?? 'generic'
-  em.line(`"""${words[0][0].toUpperCase() + words.join(' ').slice(1)} is ${/^[aeiou]/.test(docKind) ? 'an' : 'a'} ${docKind === 'python_pip' ? 'Python package' : docKind === 'generic' ? 'software package' : `${docKind}-built package`} from the Spack`)
+  em.line(
+    `"""${words[0][0].toUpperCase() + words.join(' ').slice(1)} is ${/^[aeiou]/.test(docKind) ? 'an' : 'a'} ${docKind === 'python_pip' ? 'Python package' : docKind === 'generic' ? 'software package' : `${docKind}-built package`} from the Spack`,
+  )
   em.line(`package repository, regenerated for scale benchmarks of binary-check."""`)
   em.line('')
   const v0 = p.versions.find((v) => !BRANCH_VERSIONS.has(v)) ?? '1.0.0'
   em.line(`homepage = ${py(`https://github.com/${name}/${name}`)}`)
   em.line(`url = ${py(`https://github.com/${name}/${name}/archive/refs/tags/v${v0}.tar.gz`)}`)
-  if (p.versions.some((v) => BRANCH_VERSIONS.has(v))) em.line(`git = ${py(`https://github.com/${name}/${name}.git`)}`)
+  if (p.versions.some((v) => BRANCH_VERSIONS.has(v)))
+    em.line(`git = ${py(`https://github.com/${name}/${name}.git`)}`)
   em.line('')
   const h = parseInt(sha256hex(name).slice(0, 2), 16)
   em.line(`maintainers(${py(`dev-${(h % 97).toString(36)}${name.slice(0, 3)}`)})`)
-  em.line(`license(${py(['Apache-2.0', 'MIT', 'BSD-3-Clause', 'GPL-2.0-or-later', 'LGPL-2.1-or-later'][h % 5])})`)
+  em.line(
+    `license(${py(['Apache-2.0', 'MIT', 'BSD-3-Clause', 'GPL-2.0-or-later', 'LGPL-2.1-or-later'][h % 5])})`,
+  )
   em.line('')
   if (p.build_systems.length > 1) {
-    em.line(`build_system(${p.build_systems.map(py).join(', ')}, default=${py(p.build_systems[0])})`)
+    em.line(
+      `build_system(${p.build_systems.map(py).join(', ')}, default=${py(p.build_systems[0])})`,
+    )
     em.line('')
   }
   const deprecated = new Set(p.deprecated_versions)
   for (const v of p.versions) {
     if (BRANCH_VERSIONS.has(v)) em.line(`version(${py(v)}, branch=${py(v)})`)
-    else em.line(`version(${py(v)}, sha256=${py(sha256hex(`${name}@${v}`))}${deprecated.has(v) ? ', deprecated=True' : ''})`)
+    else
+      em.line(
+        `version(${py(v)}, sha256=${py(sha256hex(`${name}@${v}`))}${deprecated.has(v) ? ', deprecated=True' : ''})`,
+      )
   }
-  const ownVariants = p.variants.filter((v) => !v.inherited_from || (localNames.has(own) && v.inherited_from === `package ${name}:${own}`))
+  const ownVariants = p.variants.filter(
+    (v) =>
+      !v.inherited_from || (localNames.has(own) && v.inherited_from === `package ${name}:${own}`),
+  )
   if (ownVariants.length) em.line('')
   emitVariants(em, ownVariants)
   // own deps: non-inherited, plus inherited ones no base class declares
   const declared = (d) =>
-    [...p.inherits, ...localClasses.map((c) => c.key)].some((k) => ctx.classSigs.get(k)?.has(depSig(d)))
+    [...p.inherits, ...localClasses.map((c) => c.key)].some((k) =>
+      ctx.classSigs.get(k)?.has(depSig(d)),
+    )
   const ownDeps = p.deps.filter((d) => (!d.inherited || !declared(d)) && includedDep(d))
   if (ownDeps.length) em.line('')
   emitDeps(em, ownDeps)
@@ -1142,20 +1249,32 @@ function renderPackage(name, p, ctx) {
   if (p.patches.length) em.line('')
   emitPatches(em, name, p.patches, files)
   em.line('')
-  const mainBs = p.build_systems[0] ?? (p.inherits.some((k) => k.includes('cmake.py')) ? 'cmake' : 'generic')
+  const mainBs =
+    p.build_systems[0] ?? (p.inherits.some((k) => k.includes('cmake.py')) ? 'cmake' : 'generic')
   for (const l of methodBody(name, mainBs, p, p.deps)) em.line(l)
 
   const header = [LICENSE_HEADER]
   if (em.needsSys) header.push('import sys', '')
   const importLines = [...rawImports]
-  for (const [mod, ns] of [...imports].sort((a, b) => (a[0] < b[0] ? -1 : 1))) importLines.push(`from ${mod} import ${[...ns].sort().join(', ')}`)
+  for (const [mod, ns] of [...imports].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+    importLines.push(`from ${mod} import ${[...ns].sort().join(', ')}`)
   importLines.sort()
   header.push(...importLines, '', 'from spack.package import *')
   // helper names of expressions: called ones become functions, the others booleans
-  const defLines = [...em.moduleDefs].map(([n, l]) => l ?? (ctx.callNames.has(n) ? `def ${n}():\n    return False\n` : `${n} = False`))
+  const defLines = [...em.moduleDefs].map(
+    ([n, l]) => l ?? (ctx.callNames.has(n) ? `def ${n}():\n    return False\n` : `${n} = False`),
+  )
   if (defLines.length) header.push('', ...defLines)
-  const text = [...header, ...blocks, '', '', `class ${own}(${bases.join(', ')}):`, ...em.lines, ''].join('\n')
-  return { text: text.replace(/\n{3,}(?=\S)/g, (m) => (m.length > 3 ? '\n\n\n' : m)), files }
+  const text = [
+    ...header,
+    ...blocks,
+    '',
+    '',
+    `class ${own}(${bases.join(', ')}):`,
+    ...em.lines,
+    '',
+  ].join('\n')
+  return { text, files }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1168,7 +1287,8 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
   const callNames = new Set()
   for (const p of Object.values(P))
     for (const v of p.variants)
-      if (typeof v.default === 'string') for (const m of v.default.matchAll(/(?<![\w.])([A-Za-z_]\w*)\(/g)) callNames.add(m[1])
+      if (typeof v.default === 'string')
+        for (const m of v.default.matchAll(/(?<![\w.])([A-Za-z_]\w*)\(/g)) callNames.add(m[1])
 
   const allProviders = chooseProviders(P, new Set(Object.keys(P)))
   const included = selectPackages(P, limit, allProviders)
@@ -1183,12 +1303,16 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
   for (const n of Object.keys(P).sort()) {
     for (const v of P[n].variants) {
       if (!v.inherited_from) continue
-      const a = classVariants.get(v.inherited_from) ?? classVariants.set(v.inherited_from, []).get(v.inherited_from)
+      const a =
+        classVariants.get(v.inherited_from) ??
+        classVariants.set(v.inherited_from, []).get(v.inherited_from)
       if (!a.some((x) => x.name === v.name && x.when === v.when)) a.push(v)
     }
     for (const pv of P[n].provides) {
       if (!pv.inherited_from) continue
-      const a = classProvides.get(pv.inherited_from) ?? classProvides.set(pv.inherited_from, []).get(pv.inherited_from)
+      const a =
+        classProvides.get(pv.inherited_from) ??
+        classProvides.set(pv.inherited_from, []).get(pv.inherited_from)
       if (!a.some((x) => x.spec === pv.spec && x.when === pv.when)) a.push(pv)
     }
   }
@@ -1200,8 +1324,12 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
     const m = moduleClasses.get(module) ?? moduleClasses.set(module, new Map()).get(module)
     if (!m.has(cls)) {
       const key = `build_systems/${module}.py:${cls}`
-      const bs = Object.entries(BUILD_SYSTEM_CLASS).find(([, [mo, c]]) => mo === module && c === cls)?.[0] ?? null
-      const parentSpec = MODULE_CLASS_PARENT[`${module}:${cls}`] ?? (cls === 'PackageBase' ? null : ['_package_base', 'PackageBase'])
+      const bs =
+        Object.entries(BUILD_SYSTEM_CLASS).find(([, [mo, c]]) => mo === module && c === cls)?.[0] ??
+        null
+      const parentSpec =
+        MODULE_CLASS_PARENT[`${module}:${cls}`] ??
+        (cls === 'PackageBase' ? null : ['_package_base', 'PackageBase'])
       m.set(cls, {
         cls,
         bs,
@@ -1210,11 +1338,13 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
         deps: classDeps.get(key) ?? [],
         provides: classProvides.get(key) ?? [],
       })
-      if (parentSpec && parentSpec[0] !== '_package_base') ensureModuleClass(parentSpec[0], parentSpec[1])
+      if (parentSpec && parentSpec[0] !== '_package_base')
+        ensureModuleClass(parentSpec[0], parentSpec[1])
     }
   }
   for (const [bs, [module, cls]] of Object.entries(BUILD_SYSTEM_CLASS)) {
-    if (bs === 'generic' || Object.values(P).some((p) => p.build_systems.includes(bs))) ensureModuleClass(module, cls)
+    if (bs === 'generic' || Object.values(P).some((p) => p.build_systems.includes(bs)))
+      ensureModuleClass(module, cls)
   }
   for (const key of [...users.keys()].sort()) {
     const kp = classKeyParts(key)
@@ -1229,7 +1359,13 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
       }
       const parents = (common ?? []).map((k) => classKeyParts(k).cls)
       // drop ancestors of other parents (PythonExtension when PythonPackage is there)
-      const anc = new Set(parents.map((c) => Object.entries(MODULE_CLASS_PARENT).find(([k]) => k.endsWith(`:${c}`))?.[1]?.[1]).filter(Boolean))
+      const anc = new Set(
+        parents
+          .map(
+            (c) => Object.entries(MODULE_CLASS_PARENT).find(([k]) => k.endsWith(`:${c}`))?.[1]?.[1],
+          )
+          .filter(Boolean),
+      )
       const a = packageClasses.get(kp.pkg) ?? packageClasses.set(kp.pkg, []).get(kp.pkg)
       a.push({
         key,
@@ -1253,15 +1389,17 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
     defs.sort((a, b) => (a.parent?.cls === b.cls ? 1 : b.parent?.cls === a.cls ? -1 : 0))
     files.set(`${BUILD_SYSTEMS_ROOT}/${module}.py`, renderModule(module, defs, { moduleDefs: [] }))
   }
-  files.set(
-    'repos/spack_repo/builtin/repo.yaml',
-    'repo:\n  namespace: builtin\n  api: v2.2\n',
-  )
+  files.set('repos/spack_repo/builtin/repo.yaml', 'repo:\n  namespace: builtin\n  api: v2.2\n')
 
   const stats = { packages: 0, patchFiles: 0, packageBytes: 0, exprDirectives: 0 }
   for (const name of [...included].sort()) {
     const p = P[name]
-    const { text, files: pf } = renderPackage(name, p, { includedDep, localClasses: packageClasses.get(name) ?? [], classSigs, callNames })
+    const { text, files: pf } = renderPackage(name, p, {
+      includedDep,
+      localClasses: packageClasses.get(name) ?? [],
+      classSigs,
+      callNames,
+    })
     const dir = `${PACKAGES_ROOT}/${packageDir(name)}`
     files.set(`${dir}/package.py`, text)
     stats.packages++
@@ -1282,6 +1420,9 @@ export function buildRepoFiles({ corpusFile = DEFAULT_CORPUS, packages: limit } 
     'README.md',
     `# Generated Spack recipe repository\n\n${stats.packages} packages from ${corpus.source}, written by\n\`bench/generate-spack-repo.mjs\` for binary-check's scale benchmark. Checksums are fake.\n`,
   )
+  // JSON.stringify literals are valid Python only for ASCII text (the corpus is ASCII)
+  for (const [path, content] of files)
+    if (/[^\t\n\r\x20-\x7e]/.test(content)) throw new Error(`${path}: non-ASCII content generated`)
   return { files, stats, providers }
 }
 
@@ -1289,7 +1430,12 @@ function git(cwd, args, input) {
   const r = spawnSync('git', args, {
     cwd,
     input,
-    env: { ...process.env, ...GIT_IDENTITY, GIT_CONFIG_NOSYSTEM: '1', HOME: process.env.HOME ?? '/tmp' },
+    env: {
+      ...process.env,
+      ...GIT_IDENTITY,
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: process.env.HOME ?? '/tmp',
+    },
     maxBuffer: 1 << 30,
   })
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
@@ -1300,7 +1446,8 @@ function git(cwd, args, input) {
 export function generateRepo(outDir, opts = {}) {
   const t0 = performance.now()
   const out = resolve(outDir)
-  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} exists and is not empty`)
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new Error(`${out} exists and is not empty`)
   mkdirSync(out, { recursive: true })
   const { files, stats, providers } = buildRepoFiles(opts)
   const t1 = performance.now()
@@ -1320,7 +1467,11 @@ export function generateRepo(outDir, opts = {}) {
   )
   for (const [path, content] of [...files].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const buf = Buffer.isBuffer(content) ? content : Buffer.from(content)
-    chunks.push(Buffer.from(`M 100644 inline ${path}\ndata ${buf.length}\n`), buf, Buffer.from('\n'))
+    chunks.push(
+      Buffer.from(`M 100644 inline ${path}\ndata ${buf.length}\n`),
+      buf,
+      Buffer.from('\n'),
+    )
   }
   chunks.push(Buffer.from('\n'))
   git(out, ['fast-import', '--quiet', '--date-format=raw'], Buffer.concat(chunks))
@@ -1349,7 +1500,8 @@ function parseArgs(argv) {
     else if (!o.out) o.out = a
     else throw new Error(`unexpected argument ${a}`)
   }
-  if (o.packages !== undefined && !(Number.isInteger(o.packages) && o.packages > 0)) throw new Error('--packages expects a positive integer')
+  if (o.packages !== undefined && !(Number.isInteger(o.packages) && o.packages > 0))
+    throw new Error('--packages expects a positive integer')
   return o
 }
 
@@ -1371,4 +1523,3 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(1)
   }
 }
-

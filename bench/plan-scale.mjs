@@ -12,7 +12,17 @@
 //    (one commit changing one recipe's method body, `--base HEAD~1 --head HEAD`, warm cache);
 // 4. prints a table with the ratio of each figure to the floor and the targets.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, accessSync, constants, statSync, readdirSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  accessSync,
+  constants,
+  statSync,
+  readdirSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,7 +52,14 @@ const GIT_ENV = {
 class CommandError extends Error {}
 
 function parseArgs(argv) {
-  const o = { packages: undefined, keep: false, repo: null, runs: 3, cli: join(projectRoot, 'dist/cli.js'), change: null }
+  const o = {
+    packages: undefined,
+    keep: false,
+    repo: null,
+    runs: 3,
+    cli: join(projectRoot, 'dist/cli.js'),
+    change: null,
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const val = () => {
@@ -59,14 +76,19 @@ function parseArgs(argv) {
     else if (a === '-h' || a === '--help') o.help = true
     else throw new Error(`unknown argument ${a}`)
   }
-  if (o.packages !== undefined && !(Number.isInteger(o.packages) && o.packages > 0)) throw new Error('--packages expects a positive integer')
-  if (!(Number.isInteger(o.runs) && o.runs > 0)) throw new Error('--runs expects a positive integer')
+  if (o.packages !== undefined && !(Number.isInteger(o.packages) && o.packages > 0))
+    throw new Error('--packages expects a positive integer')
+  if (!(Number.isInteger(o.runs) && o.runs > 0))
+    throw new Error('--runs expects a positive integer')
   return o
 }
 
 function git(cwd, args, env = {}) {
   const r = spawnSync('git', args, { cwd, env: { ...process.env, ...env }, maxBuffer: 1 << 30 })
-  if (r.status !== 0) throw new CommandError(`git ${args.join(' ')} (in ${cwd}) failed with status ${r.status}:\n${r.stderr}`)
+  if (r.status !== 0)
+    throw new CommandError(
+      `git ${args.join(' ')} (in ${cwd}) failed with status ${r.status}:\n${r.stderr}`,
+    )
   return r.stdout.toString().trim()
 }
 
@@ -182,13 +204,19 @@ function table(rows) {
   const body = rows.map((r) => [r.figure, r.seconds, r.ratio, r.target, r.result])
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)))
   const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+  return [
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...body.map(line),
+  ].join('\n')
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2))
   if (o.help) {
-    console.log('Usage: node bench/plan-scale.mjs [--packages N] [--keep] [--repo DIR] [--runs N] [--cli FILE] [--change PACKAGE]')
+    console.log(
+      'Usage: node bench/plan-scale.mjs [--packages N] [--keep] [--repo DIR] [--runs N] [--cli FILE] [--change PACKAGE]',
+    )
     return 0
   }
   if (!existsSync(o.cli)) {
@@ -203,7 +231,9 @@ async function main() {
     let generated = null
     if (!repo) {
       repo = join(scratch, 'spack-repo')
-      console.log(`generating a Spack repository${o.packages ? ` of ${o.packages} packages` : ''} into ${repo} …`)
+      console.log(
+        `generating a Spack repository${o.packages ? ` of ${o.packages} packages` : ''} into ${repo} …`,
+      )
       generated = generateRepo(repo, { packages: o.packages })
       console.log(
         `  ${generated.packages} packages, ${generated.patchFiles} patch files, ${generated.files} files in ${(generated.totalMs / 1000).toFixed(2)} s ` +
@@ -213,7 +243,9 @@ async function main() {
       console.log(`using the repository ${repo}`)
     }
     const head0 = git(repo, ['rev-parse', 'HEAD'])
-    console.log(`node ${process.version}, CLI ${o.cli}, peak RSS via ${TIME ? `GNU time (${TIME})` : 'process.resourceUsage() preload'}`)
+    console.log(
+      `node ${process.version}, CLI ${o.cli}, peak RSS via ${TIME ? `GNU time (${TIME})` : 'process.resourceUsage() preload'}`,
+    )
 
     // 2. floor
     const floors = []
@@ -227,9 +259,29 @@ async function main() {
       `floor: ${floorInfo.files} package.py blobs, ${(floorInfo.bytes / 1048576).toFixed(1)} MiB: ${floors.map(fmtS).join(', ')} s → median ${fmtS(floor)} s`,
     )
 
+    // fixed cost of starting the CLI (Node + bundle load), for reading the figures below
+    const startup = median(
+      Array.from(
+        { length: o.runs },
+        () => runCli(o.cli, ['plan', '--help'], { cwd: repo }).seconds,
+      ),
+    )
+    console.log(`CLI startup (plan --help): ${fmtS(startup)} s`)
+
     // 3a. cold: each run with its own empty cache dir
     const out = join(scratch, 'plan.json')
-    const planArgs = (cacheDir, extra = []) => ['plan', '--repo', repo, '--format', 'json', '--output', out, '--cache-dir', cacheDir, ...extra]
+    const planArgs = (cacheDir, extra = []) => [
+      'plan',
+      '--repo',
+      repo,
+      '--format',
+      'json',
+      '--output',
+      out,
+      '--cache-dir',
+      cacheDir,
+      ...extra,
+    ]
     const cold = []
     let warmCache = null
     for (let i = 0; i < o.runs; i++) {
@@ -237,7 +289,8 @@ async function main() {
       const r = runCli(o.cli, planArgs(cacheDir), { cwd: repo })
       cold.push(r)
       warmCache = cacheDir
-      if (i === 0 && r.stderr.trim()) console.log(`  cold run stderr: ${r.stderr.trim().split('\n').join('\n    ')}`)
+      if (i === 0 && r.stderr.trim())
+        console.log(`  cold run stderr: ${r.stderr.trim().split('\n').join('\n    ')}`)
     }
     const coldPlan = planSummary(out)
     const cache = dirSize(warmCache)
@@ -267,9 +320,34 @@ async function main() {
     if (!existsSync(P(changed))) throw new Error(`no recipe for --change ${changed}`)
     writeFileSync(P(changed), changeMethodBody(readFileSync(P(changed), 'utf8')))
     git(incRepo, ['add', '--', join(PACKAGES_ROOT, packageDir(changed), 'package.py')], GIT_ENV)
-    git(incRepo, ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', `${changed}: change a method body (bench)`], GIT_ENV)
+    git(
+      incRepo,
+      [
+        '-c',
+        'commit.gpgsign=false',
+        'commit',
+        '-q',
+        '-m',
+        `${changed}: change a method body (bench)`,
+      ],
+      GIT_ENV,
+    )
     const head1 = git(incRepo, ['rev-parse', 'HEAD'])
-    const incArgs = ['plan', '--repo', incRepo, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json', '--output', out, '--cache-dir', warmCache]
+    const incArgs = [
+      'plan',
+      '--repo',
+      incRepo,
+      '--base',
+      'HEAD~1',
+      '--head',
+      'HEAD',
+      '--format',
+      'json',
+      '--output',
+      out,
+      '--cache-dir',
+      warmCache,
+    ]
     const inc = []
     for (let i = 0; i < o.runs; i++) inc.push(runCli(o.cli, incArgs, { cwd: incRepo }))
     const incPlan = planSummary(out)
@@ -284,10 +362,25 @@ async function main() {
     const incS = median(inc.map((r) => r.seconds))
     const rssAll = [...cold, ...warm, ...inc].map((r) => r.rssMB).filter((x) => x !== null)
     const rssMax = rssAll.length ? Math.max(...rssAll) : null
-    const coldRssMax = cold.some((r) => r.rssMB !== null) ? Math.max(...cold.filter((r) => r.rssMB !== null).map((r) => r.rssMB)) : null
+    const coldRssMax = cold.some((r) => r.rssMB !== null)
+      ? Math.max(...cold.filter((r) => r.rssMB !== null).map((r) => r.rssMB))
+      : null
     const pf = (ok) => (ok === null ? 'n/a' : ok ? 'PASS' : 'MISS')
     const rows = [
-      { figure: `floor (${floorInfo.files} recipes)`, seconds: fmtS(floor), ratio: '1.0×', target: '—', result: '' },
+      {
+        figure: `floor (${floorInfo.files} recipes)`,
+        seconds: fmtS(floor),
+        ratio: '1.0×',
+        target: '—',
+        result: '',
+      },
+      {
+        figure: 'CLI startup (plan --help)',
+        seconds: fmtS(startup),
+        ratio: fmtRatio(startup / floor),
+        target: '— (info)',
+        result: '',
+      },
       {
         figure: 'cold full plan',
         seconds: fmtS(coldS),
@@ -295,7 +388,13 @@ async function main() {
         target: `≤ ${TARGETS.coldRatio}× floor and < ${TARGETS.coldSeconds} s`,
         result: pf(coldS / floor <= TARGETS.coldRatio && coldS < TARGETS.coldSeconds),
       },
-      { figure: 'warm plan', seconds: fmtS(warmS), ratio: fmtRatio(warmS / floor), target: `≤ ${TARGETS.warmRatio}× floor`, result: pf(warmS / floor <= TARGETS.warmRatio) },
+      {
+        figure: 'warm plan',
+        seconds: fmtS(warmS),
+        ratio: fmtRatio(warmS / floor),
+        target: `≤ ${TARGETS.warmRatio}× floor`,
+        result: pf(warmS / floor <= TARGETS.warmRatio),
+      },
       {
         figure: `incremental (${changed}: ${incPlan.rebuild} rebuilds)`,
         seconds: fmtS(incS),
@@ -312,7 +411,9 @@ async function main() {
       },
     ]
     console.log('')
-    console.log(`binary-check plan at Spack scale: ${coldPlan.packages} packages, ${coldPlan.specs} specs (median of ${o.runs} runs)`)
+    console.log(
+      `binary-check plan at Spack scale: ${coldPlan.packages} packages, ${coldPlan.specs} specs (median of ${o.runs} runs)`,
+    )
     console.log(table(rows))
     if (o.keep) console.log(`\nkept: ${scratch}${o.repo ? '' : ` (repository ${repo})`}`)
     else cleanup.push(scratch)
