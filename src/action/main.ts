@@ -19,7 +19,7 @@ export async function run(): Promise<void> {
       warn: (m) => core.warning(m),
     })
     const matrix = safeMatrix(plan)
-    await writeFile(settings.planFile, `${JSON.stringify(plan, null, 2)}\n`)
+    await writeFile(settings.planFile, `${JSON.stringify(plan)}\n`)
     const count = matrix.include.length
     core.setOutput('matrix', JSON.stringify(matrix))
     core.setOutput('has-work', count > 0 ? 'true' : 'false')

@@ -36,6 +36,7 @@ const COMMON = {
   output: { type: 'string' },
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
 
@@ -100,11 +101,11 @@ function planRequest(v: Record<string, string | boolean | undefined>, io: CliIo)
   }
 }
 
-function stderrLog(io: CliIo) {
+function stderrLog(io: CliIo, verbose: boolean | undefined) {
   return {
-    // Progress only where a person watches (a terminal); logs and pipes stay clean.
+    // Progress where a person watches (a terminal) or when asked (--verbose); pipes stay clean.
     info: (m: string) => {
-      if (io.progress) io.stderr(`binary-check: ${m}\n`)
+      if (io.progress || verbose) io.stderr(`binary-check: ${m}\n`)
     },
     warn: (m: string) => io.stderr(`binary-check: warning: ${m}\n`),
   }
@@ -121,9 +122,9 @@ async function planCommand(args: readonly string[], io: CliIo): Promise<number> 
   const { values } = parse(args, COMMON)
   if (values.help) return help(io, PLAN_HELP)
   const format = formatOf(values.format, ['json', 'text'], 'text')
-  const { plan } = await runPlan(planRequest(values, io), stderrLog(io))
+  const { plan } = await runPlan(planRequest(values, io), stderrLog(io, values.verbose))
   safeMatrix(plan)
-  const text = format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan)
+  const text = format === 'json' ? `${JSON.stringify(plan)}\n` : renderPlanText(plan)
   if (typeof values.output === 'string') await writeFile(resolve(io.cwd, values.output), text)
   else io.stdout(text)
   return 0
@@ -134,7 +135,7 @@ async function explainCommand(args: readonly string[], io: CliIo): Promise<numbe
   if (values.help) return help(io, EXPLAIN_HELP)
   if (positionals.length === 0) throw new UsageError('explain needs at least one SPEC')
   const format = formatOf(values.format, ['json', 'text'], 'text')
-  const { plan, head } = await runPlan(planRequest(values, io), stderrLog(io))
+  const { plan, head } = await runPlan(planRequest(values, io), stderrLog(io, values.verbose))
   const out: Explanation[] = []
   for (const want of positionals) {
     const hits = plan.specs.filter((s) => s.id === want || s.package === want)

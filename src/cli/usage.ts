@@ -27,6 +27,7 @@ Options:
   --output FILE       write the plan there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
+  -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
 
 Exit status: 0 whatever the plan says, 1 on bad input, 2 on usage errors.

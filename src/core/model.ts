@@ -140,6 +140,12 @@ export interface Package {
   inputPaths: string[]
 }
 
+/** What the plan needs of a package once it is digested (no directives). */
+export type PackageSummary = Pick<
+  Package,
+  'name' | 'ecosystem' | 'recipePath' | 'directory' | 'digestInputs' | 'unresolved' | 'inputPaths'
+>
+
 export interface Compiler {
   name: string
   version?: string

@@ -7,8 +7,8 @@ import { compareCodeUnits, type Digest } from './canonical-encode.js'
 import { computeWaves } from './graph.js'
 import type {
   ConcreteSpec,
-  Package,
   PackageDigestInputs,
+  PackageSummary,
   SpecDigestInputs,
   UnresolvedItem,
 } from './model.js'
@@ -111,7 +111,7 @@ export interface PlanSummary {
 /** One side (base or head) of the comparison, fully digested. */
 export interface DigestedTree {
   sha: string
-  packages: ReadonlyMap<string, Package>
+  packages: ReadonlyMap<string, PackageSummary>
   packageDigests: ReadonlyMap<string, Digest>
   specs: ReadonlyMap<string, ConcreteSpec>
   specDigests: ReadonlyMap<string, SpecDigest>
@@ -337,7 +337,7 @@ function compilerText(spec: ConcreteSpec): string | null {
     : spec.compiler.name
 }
 
-function packageReasons(name: string, before: Package, now: Package): Reason[] {
+function packageReasons(name: string, before: PackageSummary, now: PackageSummary): Reason[] {
   const a = before.digestInputs
   const b = now.digestInputs
   const reasons: Reason[] = []
@@ -481,7 +481,7 @@ function canonicalField(v: unknown): string | undefined {
 /** Changed files that no package uses as an input (listed so the user sees they were looked at). */
 function ignoredChangedFiles(
   changed: readonly ChangedFile[],
-  trees: ReadonlyArray<ReadonlyMap<string, Package>>,
+  trees: ReadonlyArray<ReadonlyMap<string, PackageSummary>>,
 ): string[] {
   const used = new Set<string>()
   for (const packages of trees)

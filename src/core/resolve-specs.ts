@@ -50,7 +50,46 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
   const virtualProviders = indexVirtuals(req.packages)
   const roots: string[] = []
 
+  // The same (name, constraints, inherited compiler/arch) always resolves to the same specs: most of
+  // the ~100k dependency edges of a Spack-scale repository hit this memo.
+  const memo = new Map<string, string[]>()
+  const defaultsByPackage = new Map<string, Map<string, string>>()
+  const constraintIds = new WeakMap<SpecConstraint, number>()
+  let nextConstraintId = 0
+  const keyOf = (
+    name: string,
+    constraints: SpecConstraint[],
+    inherited: Inherited,
+    isRoot: boolean,
+  ): string => {
+    let key = `${isRoot ? 'R' : 'D'}|${name}|${inherited.compiler?.name ?? ''}@${inherited.compiler?.version ?? ''}|${inherited.os ?? ''}|${inherited.target ?? ''}|${inherited.platform ?? ''}`
+    for (const c of constraints) {
+      let id = constraintIds.get(c)
+      if (id === undefined) {
+        id = nextConstraintId++
+        constraintIds.set(c, id)
+      }
+      key += `|${id}`
+    }
+    return key
+  }
+
   const resolve = (
+    name: string,
+    constraints: SpecConstraint[],
+    inherited: Inherited,
+    place: string,
+    isRoot: boolean,
+  ): string[] => {
+    const key = keyOf(name, constraints, inherited, isRoot)
+    const hit = memo.get(key)
+    if (hit) return hit
+    const result = resolveUncached(name, constraints, inherited, place, isRoot)
+    memo.set(key, result)
+    return result
+  }
+
+  const resolveUncached = (
     name: string,
     constraints: SpecConstraint[],
     inherited: Inherited,
@@ -139,8 +178,12 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
         `a dependency constraint asks for variant "${k}" that "${name}" does not define: ignored`,
       )
     }
-    const defaults = new Map<string, string>()
-    for (const v of pkg.variants) if (!defaults.has(v.name)) defaults.set(v.name, v.default)
+    let defaults = defaultsByPackage.get(name)
+    if (!defaults) {
+      defaults = new Map<string, string>()
+      for (const v of pkg.variants) if (!defaults.has(v.name)) defaults.set(v.name, v.default)
+      defaultsByPackage.set(name, defaults)
+    }
     spec.id = specId(spec, defaults)
     const existing = specs.get(spec.id)
     if (existing) return [existing.id]

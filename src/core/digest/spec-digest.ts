@@ -4,7 +4,7 @@
  * propagating deptypes). Cycles are collapsed: the members of a strongly connected component fold
  * in one shared component digest, so the result is well defined. Pure.
  */
-import { DIGEST_ALGORITHM, digestOf, type Digest } from '../canonical-encode.js'
+import { DIGEST_ALGORITHM, digestOf, digestText, type Digest } from '../canonical-encode.js'
 import { stronglyConnectedComponents } from '../graph.js'
 import type { ConcreteSpec, DepType, Package, SpecDigestInputs } from '../model.js'
 import { conditionHolds, specView } from '../spec-view.js'
@@ -20,6 +20,8 @@ export interface SpecDigestContext {
 
 export interface SpecDigest {
   digest: Digest
+  local: LocalSpecDigest
+  /** Everything that went into the digest, for explanations (local inputs + dependencies). */
   inputs: SpecDigestInputs
 }
 
@@ -104,40 +106,85 @@ function placeOf(place: { file: string; line: number } | undefined, pkg: Package
   return place ? `${place.file}:${place.line}` : pkg.recipePath
 }
 
+/** A spec's own inputs (everything but its dependencies) and their digest. */
+export interface LocalSpecDigest {
+  inputs: LocalSpecInputs
+  digest: Digest
+}
+
+export type LocalSpecInputs = Omit<SpecDigestInputs, 'dependencies'>
+
+export function computeLocalSpecDigest(
+  spec: ConcreteSpec,
+  ctx: SpecDigestContext,
+): LocalSpecDigest {
+  const inputs = localSpecInputs(spec, ctx)
+  return { inputs, digest: digestOf({ ...inputs }) }
+}
+
 export function computeSpecDigests(ctx: SpecDigestContext): Map<string, SpecDigest> {
-  const ids = [...ctx.specs.keys()].sort()
+  const locals = new Map<string, LocalSpecDigest>()
+  for (const [id, spec] of ctx.specs) locals.set(id, computeLocalSpecDigest(spec, ctx))
+  return foldSpecDigests(ctx.specs, locals, ctx.deptypes)
+}
+
+/**
+ * Spec digest = H(tag, local digest, dependency spec digests over the propagating deptypes), folded
+ * dependencies first. The members of a cycle share one component digest (over their local digests
+ * and the digests of what the cycle depends on), so the result is well defined.
+ */
+export function foldSpecDigests(
+  specs: ReadonlyMap<string, ConcreteSpec>,
+  locals: ReadonlyMap<string, LocalSpecDigest>,
+  deptypes: ReadonlySet<DepType>,
+): Map<string, SpecDigest> {
+  const ids = [...specs.keys()].sort()
   const adj = new Map<string, string[]>()
-  for (const id of ids) adj.set(id, propagatingDeps(ctx.specs.get(id)!, ctx.deptypes))
+  for (const id of ids) adj.set(id, propagatingDeps(specs.get(id)!, deptypes))
   const comps = stronglyConnectedComponents(ids, adj)
   const out = new Map<string, SpecDigest>()
   for (const comp of comps) {
-    const members = new Set(comp)
-    const locals = new Map<string, Omit<SpecDigestInputs, 'dependencies'>>()
+    const members = comp.length > 1 ? new Set(comp) : undefined
     const external = new Map<string, Record<string, Digest>>()
     for (const id of comp) {
-      const spec = ctx.specs.get(id)!
-      locals.set(id, localSpecInputs(spec, ctx))
       const deps: Record<string, Digest> = {}
-      for (const d of adj.get(id)!) if (!members.has(d)) deps[d] = out.get(d)!.digest
+      for (const d of adj.get(id)!) if (!members?.has(d) && d !== id) deps[d] = out.get(d)!.digest
       external.set(id, deps)
     }
-    const cyclic = comp.length > 1 || adj.get(comp[0]!)!.includes(comp[0]!)
     let cycleDigest: Digest | undefined
-    if (cyclic) {
+    if (members || adj.get(comp[0]!)!.includes(comp[0]!)) {
       cycleDigest = digestOf({
         algorithm: DIGEST_ALGORITHM,
-        cycle: comp.map((id) => [
-          id,
-          digestOf({ ...locals.get(id)!, dependencies: external.get(id)! }),
-        ]),
+        cycle: comp.map((id) => [id, locals.get(id)!.digest, external.get(id)!]),
       })
     }
     for (const id of comp) {
-      const dependencies = { ...external.get(id)! }
+      const dependencies = external.get(id)!
       if (cycleDigest) dependencies[`cycle of ${comp.length}`] = cycleDigest
-      const inputs: SpecDigestInputs = { ...locals.get(id)!, dependencies }
-      out.set(id, { digest: digestOf({ ...inputs }), inputs })
+      const local = locals.get(id)!
+      out.set(id, {
+        digest: foldedDigest(local.digest, dependencies),
+        local,
+        inputs: { ...local.inputs, dependencies },
+      })
     }
   }
   return out
+}
+
+/**
+ * H({algorithm, dependencies, local}) — the same bytes `digestOf` would hash (keys in code-unit
+ * order, canonical JSON), built directly: it runs once per spec on every plan.
+ */
+export function foldedDigest(
+  local: Digest,
+  dependencies: Readonly<Record<string, Digest>>,
+): Digest {
+  const keys = Object.keys(dependencies).sort()
+  let deps = ''
+  for (const k of keys)
+    deps += `${deps === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(dependencies[k])}`
+  return digestText(
+    `{"algorithm":${JSON.stringify(DIGEST_ALGORITHM)},"dependencies":{${deps}},"local":${JSON.stringify(local)}}`,
+  )
 }

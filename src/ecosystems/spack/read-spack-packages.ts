@@ -36,6 +36,8 @@ export interface SpackReadOptions {
   /** Paths that never trigger anything. */
   isIgnored: (path: string) => boolean
   cache: BlobCache<RecipeAnalysis | ModuleAnalysis>
+  /** Assemble only these packages (by name); the others are still discovered, not read. */
+  only?: ReadonlySet<string>
 }
 
 export interface SpackPackages {
@@ -80,6 +82,10 @@ export async function readSpackPackages(
       )
   }
 
+  if (opts.only) {
+    const only = opts.only
+    found.splice(0, found.length, ...found.filter((f) => only.has(f.name)))
+  }
   // 2. Parse recipes (cache by blob id) — one batched read for the misses.
   const recipeOids = found
     .filter((f) => !opts.isIgnored(f.recipePath))

@@ -1,0 +1,241 @@
+/**
+ * One side of the comparison (a commit's tree or the working tree), digested: packages, the spec
+ * set, local spec digests and the folded spec digests. Two ways to get there:
+ *  - `digestTreeFully`: read every recipe (through the blob-id cache), resolve, digest;
+ *  - `deriveDigestTree`: from an already digested neighbour (the base), re-reading only the
+ *    packages whose inputs changed — when none of their resolution-relevant directives changed, the
+ *    spec set is the same and only their specs' local digests are recomputed before folding again.
+ */
+import { DIGEST_ALGORITHM, digestOf, type Digest } from '../core/canonical-encode.js'
+import {
+  computeLocalSpecDigest,
+  foldSpecDigests,
+  type LocalSpecDigest,
+  type SpecDigestContext,
+} from '../core/digest/spec-digest.js'
+import { computePackageDigest, computeResolutionDigest } from '../core/digest/package-digest.js'
+import { UserError } from '../core/errors.js'
+import type { ConcreteSpec, DepType, Package, PackageSummary } from '../core/model.js'
+import type { ChangedFile, DigestedTree } from '../core/plan.js'
+import { resolveSpecs } from '../core/resolve-specs.js'
+import { conditionHolds, specView } from '../core/spec-view.js'
+import { expandSpecRequests, recipeRoots, type Config } from '../config/config-schema.js'
+import { readManifestPackages } from '../ecosystems/manifest/read-manifest-packages.js'
+import type { BlobCache, RepoSnapshot } from '../ecosystems/snapshot.js'
+import {
+  readSpackPackages,
+  type ModuleAnalysis,
+  type RecipeAnalysis,
+} from '../ecosystems/spack/read-spack-packages.js'
+import { parseSpackLockfile } from '../ecosystems/spack/lockfile.js'
+import { WORKTREE } from '../git/index.js'
+
+export interface TreeResult extends DigestedTree {
+  notes: string[]
+  containers: Map<string, string>
+  /** Per package: what resolution reads (see computeResolutionDigest). */
+  resolutionDigests: Map<string, Digest>
+  locals: Map<string, LocalSpecDigest>
+}
+
+export interface TreeSettings {
+  config: Config
+  isIgnored: (path: string) => boolean
+  deptypes: ReadonlySet<DepType>
+  /** The base side: the head's config may request packages or versions the base does not have yet. */
+  isBase: boolean
+  /** The config file's path in the tree (when the config comes from the tree). */
+  configPath?: string
+}
+
+type AnalysisCache = BlobCache<RecipeAnalysis | ModuleAnalysis>
+
+async function readPackages(
+  snap: RepoSnapshot,
+  s: TreeSettings,
+  cache: AnalysisCache,
+  only?: ReadonlySet<string>,
+): Promise<Map<string, Package>> {
+  if (s.config.ecosystem === 'manifest') return readManifestPackages(snap, s.config, s.isIgnored)
+  return (
+    await readSpackPackages(snap, {
+      recipeRoots: recipeRoots(s.config),
+      ...(s.config.buildSystems ? { buildSystems: s.config.buildSystems } : {}),
+      isIgnored: s.isIgnored,
+      cache,
+      ...(only ? { only } : {}),
+    })
+  ).packages
+}
+
+function envSignatureOf(containers: ReadonlyMap<string, string>): (spec: ConcreteSpec) => Digest {
+  const memo = new Map<string, Digest>()
+  return (spec) => {
+    const image = containers.get(spec.id) ?? null
+    const key = image ?? ''
+    let d = memo.get(key)
+    if (!d) {
+      d = digestOf({ algorithm: DIGEST_ALGORITHM, container: image })
+      memo.set(key, d)
+    }
+    return d
+  }
+}
+
+export async function digestTreeFully(
+  snap: RepoSnapshot,
+  s: TreeSettings,
+  cache: AnalysisCache,
+): Promise<TreeResult> {
+  const packages = await readPackages(snap, s, cache)
+  const packageDigests = new Map<string, Digest>()
+  const resolutionDigests = new Map<string, Digest>()
+  for (const [name, p] of packages) {
+    packageDigests.set(name, computePackageDigest(p.digestInputs))
+    resolutionDigests.set(name, computeResolutionDigest(p))
+  }
+  let specs: Map<string, ConcreteSpec>
+  let notes: string[] = []
+  if (s.config.lockfile) {
+    specs = await readLockfileSpecs(snap, s.config.lockfile)
+  } else {
+    const resolved = resolveSpecs({
+      packages,
+      requests: expandSpecRequests(s.config),
+      providers: s.config.providers,
+      skipUnknownRoots: s.isBase,
+    })
+    specs = resolved.specs
+    notes = resolved.notes
+  }
+  const containers = mapContainers(specs, s.config)
+  const ctx: SpecDigestContext = {
+    packages,
+    packageDigests,
+    specs,
+    envSignature: envSignatureOf(containers),
+    deptypes: s.deptypes,
+  }
+  const locals = new Map<string, LocalSpecDigest>()
+  for (const [id, spec] of specs) locals.set(id, computeLocalSpecDigest(spec, ctx))
+  const specDigests = foldSpecDigests(specs, locals, s.deptypes)
+  return {
+    sha: snap.rev,
+    packages,
+    packageDigests,
+    resolutionDigests,
+    specs,
+    locals,
+    specDigests,
+    notes,
+    containers,
+  }
+}
+
+async function readLockfileSpecs(
+  snap: RepoSnapshot,
+  lockfile: string,
+): Promise<Map<string, ConcreteSpec>> {
+  const oid = snap.files.get(lockfile)
+  if (!oid)
+    throw new UserError(
+      'config',
+      'lockfile',
+      `"${lockfile}" not found in ${snap.rev === WORKTREE ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
+    )
+  let text = (await snap.readBlobs([oid])).get(oid)!
+  if (lockfile.endsWith('.gz')) text = (await import('node:zlib')).gunzipSync(text)
+  const lock = parseSpackLockfile(text.toString('utf8'), lockfile)
+  return new Map(lock.specs.map((spec) => [spec.id, spec]))
+}
+
+/** Above this many changed packages a full read is as cheap as a derivation. */
+const MAX_DERIVED_PACKAGES = 400
+
+/**
+ * Derive `snap`'s digests from `from` (digested with the same settings) when the change between
+ * them only touches package inputs (recipes, modules, patch files) without changing what spec
+ * resolution reads. Undefined when that does not hold: the caller then digests fully.
+ */
+export async function deriveDigestTree(
+  from: TreeResult,
+  snap: RepoSnapshot,
+  changed: readonly ChangedFile[],
+  s: TreeSettings,
+  cache: AnalysisCache,
+): Promise<TreeResult | undefined> {
+  if (s.config.ecosystem !== 'spack') return undefined
+  // A base resolved leniently (some requests skipped) is not what this tree resolves to.
+  if (from.notes.some((n) => n.startsWith('base: '))) return undefined
+  const byPath = new Map<string, string[]>()
+  for (const p of from.packages.values())
+    for (const f of p.inputPaths) byPath.set(f, [...(byPath.get(f) ?? []), p.name])
+  const affected = new Set<string>()
+  for (const c of changed) {
+    for (const path of [c.path, c.oldPath]) {
+      if (!path) continue
+      if (path === s.configPath || path === s.config.lockfile) return undefined
+      if (path.endsWith('/package.py') && (c.status !== 'M' || !byPath.has(path))) return undefined
+      if (
+        s.config.buildSystems &&
+        path.startsWith(`${s.config.buildSystems}/`) &&
+        !byPath.has(path) &&
+        c.status !== 'M'
+      )
+        return undefined
+      for (const name of byPath.get(path) ?? []) affected.add(name)
+    }
+  }
+  if (affected.size > MAX_DERIVED_PACKAGES) return undefined
+  const fresh =
+    affected.size > 0 ? await readPackages(snap, s, cache, affected) : new Map<string, Package>()
+  for (const name of affected) {
+    const pkg = fresh.get(name)
+    if (!pkg || computeResolutionDigest(pkg) !== from.resolutionDigests.get(name)) return undefined
+  }
+  const packages = new Map<string, PackageSummary>(from.packages)
+  const packageDigests = new Map(from.packageDigests)
+  for (const [name, pkg] of fresh) {
+    packages.set(name, pkg)
+    packageDigests.set(name, computePackageDigest(pkg.digestInputs))
+  }
+  const ctx: SpecDigestContext = {
+    packages: fresh,
+    packageDigests,
+    specs: from.specs,
+    envSignature: envSignatureOf(from.containers),
+    deptypes: s.deptypes,
+  }
+  const locals = new Map(from.locals)
+  for (const [id, spec] of from.specs)
+    if (fresh.has(spec.package)) locals.set(id, computeLocalSpecDigest(spec, ctx))
+  const specDigests = foldSpecDigests(from.specs, locals, s.deptypes)
+  return {
+    sha: snap.rev,
+    packages,
+    packageDigests,
+    resolutionDigests: from.resolutionDigests,
+    specs: from.specs,
+    locals,
+    specDigests,
+    notes: from.notes,
+    containers: from.containers,
+  }
+}
+
+/** The build container of each spec: the first `containers` entry whose `when` it satisfies. */
+export function mapContainers(
+  specs: ReadonlyMap<string, ConcreteSpec>,
+  config: Config,
+): Map<string, string> {
+  const out = new Map<string, string>()
+  if (config.containers.length === 0) return out
+  for (const [id, spec] of specs) {
+    const view = specView(spec, specs)
+    const hit = config.containers.find((c, i) =>
+      conditionHolds(view, c.when, `containers.${i}.when`),
+    )
+    if (hit) out.set(id, hit.image)
+  }
+  return out
+}

@@ -1,0 +1,152 @@
+/**
+ * Digested trees kept between runs (beside the recipe analysis cache), keyed by everything that
+ * shapes them: the digest algorithm, the effective config and every file of
+ * the tree (path and blob id). A run whose base (or head) was digested before reads it back instead
+ * of digesting it again; the spec digests are re-folded from the stored local digests on load.
+ * A missing, foreign or unreadable entry is simply a miss.
+ */
+import { createHash } from 'node:crypto'
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  DIGEST_ALGORITHM,
+  canonicalEncode,
+  type Canonical,
+  type Digest,
+} from '../core/canonical-encode.js'
+import { foldSpecDigests, type LocalSpecDigest } from '../core/digest/spec-digest.js'
+import type { ConcreteSpec, DepType, PackageSummary } from '../core/model.js'
+import type { RepoSnapshot } from '../ecosystems/snapshot.js'
+import type { TreeResult } from './digest-tree.js'
+
+const FORMAT = 'binary-check/tree-cache@1'
+const KEEP = 6
+
+export function treeCacheKey(snap: RepoSnapshot, settings: { config: unknown }): string {
+  const h = createHash('sha256')
+  h.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0`)
+  h.update(canonicalEncode(settings.config as Canonical))
+  const paths = [...snap.files.keys()].sort()
+  for (const p of paths) h.update(`\0${p}\0${snap.files.get(p)}`)
+  return h.digest('hex')
+}
+
+/** A package summary with its module digests moved to one shared table (most share a few modules). */
+interface StoredPackage extends Omit<PackageSummary, 'digestInputs' | 'inputPaths'> {
+  digestInputs: Omit<PackageSummary['digestInputs'], 'bases'> & { bases: string[] }
+  /** Input paths other than the recipe and its bases (patch files, manifest inputs). */
+  otherInputs: string[]
+  /** Whether the recipe file itself is an input path (not for manifest packages). */
+  recipeInput: boolean
+}
+
+interface Stored {
+  format: typeof FORMAT
+  key: string
+  modules: Record<string, Digest>
+  packages: StoredPackage[]
+  packageDigests: Record<string, Digest>
+  resolutionDigests: Record<string, Digest>
+  specs: ConcreteSpec[]
+  locals: Record<string, LocalSpecDigest>
+  notes: string[]
+  containers: Record<string, string>
+}
+
+export async function readTreeCache(
+  dir: string | undefined,
+  key: string,
+  rev: string,
+  deptypes: ReadonlySet<DepType>,
+): Promise<TreeResult | undefined> {
+  if (!dir) return undefined
+  let stored: Stored
+  try {
+    stored = JSON.parse(await readFile(join(dir, 'trees', `${key}.json`), 'utf8')) as Stored
+  } catch {
+    return undefined
+  }
+  if (stored.format !== FORMAT || stored.key !== key) return undefined
+  const specs = new Map(stored.specs.map((s) => [s.id, s]))
+  const locals = new Map(Object.entries(stored.locals))
+  return {
+    sha: rev,
+    packages: new Map(stored.packages.map((p) => [p.name, unpackPackage(p, stored.modules)])),
+    packageDigests: new Map(Object.entries(stored.packageDigests)),
+    resolutionDigests: new Map(Object.entries(stored.resolutionDigests)),
+    specs,
+    locals,
+    specDigests: foldSpecDigests(specs, locals, deptypes),
+    notes: stored.notes,
+    containers: new Map(Object.entries(stored.containers)),
+  }
+}
+
+export async function writeTreeCache(
+  dir: string | undefined,
+  key: string,
+  tree: TreeResult,
+): Promise<void> {
+  if (!dir) return
+  const trees = join(dir, 'trees')
+  await mkdir(trees, { recursive: true })
+  const modules: Record<string, Digest> = {}
+  const stored: Stored = {
+    format: FORMAT,
+    key,
+    modules,
+    packages: [...tree.packages.values()].map((p) => packPackage(p, modules)),
+    packageDigests: Object.fromEntries(tree.packageDigests),
+    resolutionDigests: Object.fromEntries(tree.resolutionDigests),
+    specs: [...tree.specs.values()],
+    locals: Object.fromEntries(tree.locals),
+    notes: tree.notes,
+    containers: Object.fromEntries(tree.containers),
+  }
+  const tmp = join(trees, `${key}.${process.pid}.tmp`)
+  await writeFile(tmp, JSON.stringify(stored))
+  await rename(tmp, join(trees, `${key}.json`))
+  await prune(trees)
+}
+
+function packPackage(p: PackageSummary, modules: Record<string, Digest>): StoredPackage {
+  const bases = Object.keys(p.digestInputs.bases)
+  for (const b of bases) modules[b] = p.digestInputs.bases[b]!
+  const recipeInput = p.inputPaths.includes(p.recipePath)
+  const known = new Set([...(recipeInput ? [p.recipePath] : []), ...bases])
+  return {
+    name: p.name,
+    ecosystem: p.ecosystem,
+    recipePath: p.recipePath,
+    directory: p.directory,
+    digestInputs: { ...p.digestInputs, bases },
+    unresolved: p.unresolved,
+    otherInputs: p.inputPaths.filter((f) => !known.has(f)),
+    recipeInput,
+  }
+}
+
+function unpackPackage(p: StoredPackage, modules: Record<string, Digest>): PackageSummary {
+  const bases: Record<string, Digest> = {}
+  for (const b of p.digestInputs.bases) bases[b] = modules[b]!
+  const inputPaths = [
+    ...new Set([
+      ...(p.recipeInput ? [p.recipePath] : []),
+      ...p.digestInputs.bases,
+      ...p.otherInputs,
+    ]),
+  ].sort()
+  const { otherInputs: _other, recipeInput: _recipe, ...rest } = p
+  return { ...rest, digestInputs: { ...p.digestInputs, bases }, inputPaths }
+}
+
+/** Keep the most recently written entries only. */
+async function prune(trees: string): Promise<void> {
+  const names = (await readdir(trees)).filter((n) => n.endsWith('.json'))
+  if (names.length <= KEEP) return
+  const withTimes = await Promise.all(
+    names.map(async (n) => ({ n, t: (await stat(join(trees, n))).mtimeMs })),
+  )
+  withTimes.sort((a, b) => b.t - a.t)
+  for (const { n } of withTimes.slice(KEEP)) await rm(join(trees, n), { force: true })
+}

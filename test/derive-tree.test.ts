@@ -1,0 +1,185 @@
+/**
+ * Deriving head's digests from the base (re-reading only changed packages) must give exactly what
+ * digesting head in full gives; and where it cannot (changed directives, config, new recipes) it
+ * declines instead of guessing.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_DEPTYPES } from '../src/core/model.js'
+import { validateConfig } from '../src/config/config-schema.js'
+import { MemoryBlobCache } from '../src/ecosystems/snapshot.js'
+import { deriveDigestTree, digestTreeFully, type TreeSettings } from '../src/engine/digest-tree.js'
+import { readSnapshot } from '../src/engine/repo-snapshot.js'
+import { createGit } from '../src/git/index.js'
+import { parse } from 'yaml'
+import type { GitFixture } from './support/git-fixture.js'
+import {
+  BS,
+  CMAKE_BS,
+  CONFIG,
+  createSpackFixture,
+  LIBFOO,
+  PKG,
+  ZLIB,
+} from './support/spack-fixture.js'
+
+let fx: GitFixture | undefined
+afterEach(async () => fx?.cleanup())
+
+function settings(configText = CONFIG): TreeSettings {
+  const r = validateConfig(parse(configText))
+  if (!('config' in r)) throw new Error('bad config')
+  return {
+    config: r.config,
+    isIgnored: () => false,
+    deptypes: new Set(DEFAULT_DEPTYPES),
+    isBase: false,
+    configPath: '.binary-check.yml',
+  }
+}
+
+async function compare(change: (fx: GitFixture) => Promise<void>) {
+  fx = await createSpackFixture()
+  const git = await createGit(fx.dir)
+  const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
+  await change(fx)
+  const headRev = await fx.commit('change')
+  const s = settings()
+  const base = await digestTreeFully(await readSnapshot(git, baseRev), s, new MemoryBlobCache())
+  const headSnap = await readSnapshot(git, headRev)
+  const derived = await deriveDigestTree(
+    base,
+    headSnap,
+    await git.changedFiles(baseRev, headRev),
+    s,
+    new MemoryBlobCache(),
+  )
+  const full = await digestTreeFully(headSnap, s, new MemoryBlobCache())
+  return { derived, full }
+}
+
+const digests = (t: { specDigests: ReadonlyMap<string, { digest: string }> }) =>
+  Object.fromEntries([...t.specDigests].map(([id, d]) => [id, d.digest]))
+
+describe('deriveDigestTree', () => {
+  it.each([
+    [
+      'a method body',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/zlib/package.py`,
+          ZLIB.replace('make("install")', 'make("install", "-j1")'),
+        ),
+    ],
+    [
+      'a checksum',
+      async (fx: GitFixture) =>
+        fx.write(`${PKG}/zlib/package.py`, ZLIB.replace('sha256="aaaa"', 'sha256="abab"')),
+    ],
+    ['a patch file', async (fx: GitFixture) => fx.write(`${PKG}/zlib/old.patch`, 'changed\n')],
+    [
+      'a build-system module',
+      async (fx: GitFixture) =>
+        fx.write(`${BS}/cmake.py`, CMAKE_BS.replace('return []', 'return ["-GNinja"]')),
+    ],
+    [
+      'a @when method',
+      async (fx: GitFixture) =>
+        fx.write(`${PKG}/libfoo/package.py`, LIBFOO.replace('"new"', '"newer"')),
+    ],
+    ['an unused file', async (fx: GitFixture) => fx.write(`${PKG}/zlib/notes.txt`, 'x\n')],
+  ])('gives the full digests after %s', async (_name, change) => {
+    const { derived, full } = await compare(change)
+    expect(derived).toBeDefined()
+    expect(digests(derived!)).toEqual(digests(full))
+    expect(Object.fromEntries(derived!.packageDigests)).toEqual(
+      Object.fromEntries(full.packageDigests),
+    )
+  })
+
+  it.each([
+    [
+      'a new dependency',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/libfoo/package.py`,
+          LIBFOO.replace(
+            'depends_on("zlib", type=("build", "link"))',
+            'depends_on("zlib", type=("build", "link"))\n    depends_on("cmake", type="build")',
+          ),
+        ),
+    ],
+    [
+      'a new version',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/zlib/package.py`,
+          ZLIB.replace(
+            '    version("1.3", ',
+            '    version("1.3.2", sha256="x")\n    version("1.3", ',
+          ),
+        ),
+    ],
+    [
+      'the config',
+      async (fx: GitFixture) => fx.write('.binary-check.yml', `${CONFIG}ignore: ["*.md"]\n`),
+    ],
+    [
+      'a new recipe',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/newpkg/package.py`,
+          'class Newpkg(Package):\n    version("1", sha256="a")\n',
+        ),
+    ],
+    ['a removed recipe', async (fx: GitFixture) => fx.remove(`${PKG}/cuda/package.py`)],
+  ])('declines after %s', async (_name, change) => {
+    const { derived } = await compare(change)
+    expect(derived).toBeUndefined()
+  })
+})
+
+describe('tree cache', () => {
+  it('reads back exactly what was written (packages, specs, digests), keyed by content', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { readTreeCache, treeCacheKey, writeTreeCache } =
+      await import('../src/engine/tree-cache.js')
+    fx = await createSpackFixture()
+    const git = await createGit(fx.dir)
+    const snap = await readSnapshot(git, 'HEAD')
+    const s = settings()
+    const tree = await digestTreeFully(snap, s, new MemoryBlobCache())
+    const dir = await mkdtemp(join(tmpdir(), 'binary-check-tree-cache-'))
+    try {
+      const key = treeCacheKey(snap, s)
+      expect(await readTreeCache(dir, key, snap.rev, s.deptypes)).toBeUndefined()
+      await writeTreeCache(dir, key, tree)
+      const back = (await readTreeCache(dir, key, snap.rev, s.deptypes))!
+      expect(digests(back)).toEqual(digests(tree))
+      expect(Object.fromEntries(back.packages)).toEqual(
+        Object.fromEntries(
+          [...tree.packages].map(([n, p]) => [
+            n,
+            {
+              name: p.name,
+              ecosystem: p.ecosystem,
+              recipePath: p.recipePath,
+              directory: p.directory,
+              digestInputs: p.digestInputs,
+              unresolved: p.unresolved,
+              inputPaths: p.inputPaths,
+            },
+          ]),
+        ),
+      )
+      expect([...back.specDigests.values()].map((d) => d.inputs)).toEqual(
+        [...tree.specDigests.values()].map((d) => d.inputs),
+      )
+      // another config is another key
+      expect(treeCacheKey(snap, settings(`${CONFIG}deptypes: [link]\n`))).not.toBe(key)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
