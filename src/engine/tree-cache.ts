@@ -14,7 +14,11 @@ import {
   type Canonical,
   type Digest,
 } from '../core/canonical-encode.js'
-import { foldSpecDigests, type LocalSpecDigest } from '../core/digest/spec-digest.js'
+import {
+  propagatingDeps,
+  type LocalSpecDigest,
+  type SpecDigest,
+} from '../core/digest/spec-digest.js'
 import type { ConcreteSpec, DepType, PackageSummary } from '../core/model.js'
 import type { RepoSnapshot } from '../ecosystems/snapshot.js'
 import type { TreeResult } from './digest-tree.js'
@@ -49,6 +53,9 @@ interface Stored {
   resolutionDigests: Record<string, Digest>
   specs: ConcreteSpec[]
   locals: Record<string, LocalSpecDigest>
+  /** Folded spec digests, and for members of dependency cycles their shared cycle entry. */
+  digests: Record<string, Digest>
+  cycles: Record<string, [string, Digest]>
   notes: string[]
   containers: Record<string, string>
 }
@@ -76,7 +83,7 @@ export async function readTreeCache(
     resolutionDigests: new Map(Object.entries(stored.resolutionDigests)),
     specs,
     locals,
-    specDigests: foldSpecDigests(specs, locals, deptypes),
+    specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
     notes: stored.notes,
     containers: new Map(Object.entries(stored.containers)),
   }
@@ -100,6 +107,8 @@ export async function writeTreeCache(
     resolutionDigests: Object.fromEntries(tree.resolutionDigests),
     specs: [...tree.specs.values()],
     locals: Object.fromEntries(tree.locals),
+    digests: Object.fromEntries([...tree.specDigests].map(([id, d]) => [id, d.digest])),
+    cycles: cyclesOf(tree),
     notes: tree.notes,
     containers: Object.fromEntries(tree.containers),
   }
@@ -107,6 +116,41 @@ export async function writeTreeCache(
   await writeFile(tmp, JSON.stringify(stored))
   await rename(tmp, join(trees, `${key}.json`))
   await prune(trees)
+}
+
+/** The `cycle of N` dependency entries of the members of cycles. */
+function cyclesOf(tree: TreeResult): Record<string, [string, Digest]> {
+  const out: Record<string, [string, Digest]> = {}
+  for (const [id, d] of tree.specDigests) {
+    for (const [k, v] of Object.entries(d.inputs.dependencies))
+      if (k.startsWith('cycle of ')) out[id] = [k, v]
+  }
+  return out
+}
+
+/** SpecDigests from stored digests: the dependency records are rebuilt from the edges, nothing re-hashed. */
+function unfold(
+  specs: ReadonlyMap<string, ConcreteSpec>,
+  locals: ReadonlyMap<string, LocalSpecDigest>,
+  digests: Record<string, Digest>,
+  cycles: Record<string, [string, Digest]>,
+  deptypes: ReadonlySet<DepType>,
+): Map<string, SpecDigest> {
+  const out = new Map<string, SpecDigest>()
+  for (const [id, spec] of specs) {
+    const cycle = cycles[id]
+    const dependencies: Record<string, Digest> = {}
+    for (const d of propagatingDeps(spec, deptypes)) {
+      if (d === id) continue
+      // members of the same cycle enter through the cycle entry only
+      if (cycle && cycles[d]?.[1] === cycle[1]) continue
+      dependencies[d] = digests[d]!
+    }
+    if (cycle) dependencies[cycle[0]] = cycle[1]
+    const local = locals.get(id)!
+    out.set(id, { digest: digests[id]!, local, inputs: { ...local.inputs, dependencies } })
+  }
+  return out
 }
 
 function packPackage(p: PackageSummary, modules: Record<string, Digest>): StoredPackage {

@@ -18,26 +18,51 @@ export interface Signature {
   required: readonly string[]
 }
 
-export const SIGNATURES: Readonly<Record<string, Signature>> = {
+const SIGNATURE_TABLE: Record<string, Signature> = {
   version: { positional: ['version', 'checksum'], keywords: 'any', required: ['version'] },
   variant: {
-    positional: ['name', 'default', 'description', 'values', 'multi', 'validator', 'when', 'sticky'],
+    positional: [
+      'name',
+      'default',
+      'description',
+      'values',
+      'multi',
+      'validator',
+      'when',
+      'sticky',
+    ],
     keywords: [],
     required: ['name'],
   },
   depends_on: { positional: ['spec', 'when', 'type', 'patches'], keywords: [], required: ['spec'] },
   extends: { positional: ['spec', 'when', 'type', 'patches'], keywords: [], required: ['spec'] },
   patch: {
-    positional: ['url_or_filename', 'level', 'when', 'working_dir', 'reverse', 'sha256', 'archive_sha256'],
+    positional: [
+      'url_or_filename',
+      'level',
+      'when',
+      'working_dir',
+      'reverse',
+      'sha256',
+      'archive_sha256',
+    ],
     keywords: 'any',
     required: ['url_or_filename'],
   },
   resource: { positional: [], keywords: 'any', required: [] },
   provides: { positional: [], varargs: 'specs', keywords: ['when'], required: ['specs'] },
   conflicts: { positional: ['spec', 'when', 'msg'], keywords: [], required: ['spec'] },
-  requires: { positional: [], varargs: 'specs', keywords: ['policy', 'when', 'msg'], required: ['specs'] },
+  requires: {
+    positional: [],
+    varargs: 'specs',
+    keywords: ['policy', 'when', 'msg'],
+    required: ['specs'],
+  },
   build_system: { positional: [], varargs: 'values', keywords: ['default'], required: ['values'] },
 }
+
+/** Directive name → signature (a Map: names such as `toString` must not hit Object's prototype). */
+export const SIGNATURES: ReadonlyMap<string, Signature> = new Map(Object.entries(SIGNATURE_TABLE))
 
 export interface BoundCall {
   /** Bound arguments by parameter name, in call order (keywords after positionals). */
@@ -64,7 +89,13 @@ export function readArgList(args: PyNode, text: string): ArgItems {
     if (current.length === 0) return
     const [a, b, c] = current
     if (current.length === 1 && a !== undefined) items.positional.push(a)
-    else if (current.length === 3 && a?.name === 'VariableName' && b?.name === 'AssignOp' && c !== undefined && text.slice(b.from, b.to) === '=') {
+    else if (
+      current.length === 3 &&
+      a?.name === 'VariableName' &&
+      b?.name === 'AssignOp' &&
+      c !== undefined &&
+      text.slice(b.from, b.to) === '='
+    ) {
       items.keywords.push({ name: text.slice(a.from, a.to), node: c })
     } else if (current.length === 2 && (a?.name === '*' || a?.name === '**')) items.unpacking = true
     else items.other = true
@@ -81,7 +112,12 @@ export function readArgList(args: PyNode, text: string): ArgItems {
 }
 
 /** Bind a call to a signature, raising the errors Python would raise at class creation. */
-export function bindCall(directive: string, signature: Signature, items: ArgItems, place: string): BoundCall {
+export function bindCall(
+  directive: string,
+  signature: Signature,
+  items: ArgItems,
+  place: string,
+): BoundCall {
   const args = new Map<string, PyNode>()
   const rest: PyNode[] = []
   items.positional.forEach((node, i) => {
@@ -91,8 +127,14 @@ export function bindCall(directive: string, signature: Signature, items: ArgItem
     else throw new UserError('recipe', place, `${directive}(): too many positional arguments`)
   })
   for (const { name, node } of items.keywords) {
-    if (!accepts(signature, name)) throw new UserError('recipe', place, `${directive}(): unknown argument '${name}'`)
-    if (args.has(name)) throw new UserError('recipe', place, `${directive}(): got multiple values for argument '${name}'`)
+    if (!accepts(signature, name))
+      throw new UserError('recipe', place, `${directive}(): unknown argument '${name}'`)
+    if (args.has(name))
+      throw new UserError(
+        'recipe',
+        place,
+        `${directive}(): got multiple values for argument '${name}'`,
+      )
     args.set(name, node)
   }
   if (!items.unpacking) {
@@ -106,11 +148,20 @@ export function bindCall(directive: string, signature: Signature, items: ArgItem
 }
 
 export function accepts(signature: Signature, name: string): boolean {
-  return signature.keywords === 'any' || signature.positional.includes(name) || signature.keywords.includes(name)
+  return (
+    signature.keywords === 'any' ||
+    signature.positional.includes(name) ||
+    signature.keywords.includes(name)
+  )
 }
 
 /** Evaluated arguments, or the name of the first argument that is not a literal. */
-export function evalBound(bound: BoundCall, varargs: string, text: string, env: Env): { values: Map<string, PyValue>; rest: PyValue[] } | { notLiteral: string } {
+export function evalBound(
+  bound: BoundCall,
+  varargs: string,
+  text: string,
+  env: Env,
+): { values: Map<string, PyValue>; rest: PyValue[] } | { notLiteral: string } {
   const values = new Map<string, PyValue>()
   for (const [name, node] of bound.args) {
     const value = evalLiteral(node, text, env)

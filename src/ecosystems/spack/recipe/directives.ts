@@ -30,7 +30,16 @@ export interface Directives {
 }
 
 export function emptyDirectives(): Directives {
-  return { versions: [], variants: [], dependencies: [], patches: [], resources: [], provides: [], conflicts: [], requires: [] }
+  return {
+    versions: [],
+    variants: [],
+    dependencies: [],
+    patches: [],
+    resources: [],
+    provides: [],
+    conflicts: [],
+    requires: [],
+  }
 }
 
 export function appendDirectives(into: Directives, from: Directives): void {
@@ -63,7 +72,10 @@ const CHECKSUM_KEYS = ['checksum', 'sha256', 'sha512', 'sha384', 'sha224', 'sha1
 const URL_PATTERN = /^(https?|ftp|file):\/\//i
 
 /** Add the record for `call` to `into`, or return why it cannot be represented. */
-export function recordDirective(call: DirectiveCall, into: Directives): NotRepresentable | undefined {
+export function recordDirective(
+  call: DirectiveCall,
+  into: Directives,
+): NotRepresentable | undefined {
   const a = new ArgReader(call)
   try {
     switch (call.name) {
@@ -94,7 +106,10 @@ export function recordDirective(call: DirectiveCall, into: Directives): NotRepre
         break
       case 'requires': {
         const specs = a.restStrings()
-        if (specs.length > 1) throw new NotRepresentable(`requires(...): several specs (policy one_of/any_of) do not fit one constraint`)
+        if (specs.length > 1)
+          throw new NotRepresentable(
+            `requires(...): several specs (policy one_of/any_of) do not fit one constraint`,
+          )
         a.optional('policy')
         into.requires.push(constraintOf(a, specs[0] as string))
         break
@@ -115,7 +130,12 @@ function withWhen<T extends { when?: string }>(record: T, when: string | undefin
 }
 
 function versionOf(a: ArgReader, place: SourcePlace): VersionDirective {
-  const record: VersionDirective = { version: a.required('version'), deprecated: a.flag('deprecated'), preferred: a.flag('preferred'), place }
+  const record: VersionDirective = {
+    version: a.required('version'),
+    deprecated: a.flag('deprecated'),
+    preferred: a.flag('preferred'),
+    place,
+  }
   for (const key of CHECKSUM_KEYS) {
     const checksum = a.optional(key)
     if (checksum !== undefined && record.checksum === undefined) record.checksum = checksum
@@ -140,7 +160,12 @@ function variantOf(a: ArgReader, place: SourcePlace): VariantDirective {
   const defaultValue = a.any('default')
   const record: VariantDirective = {
     name,
-    default: defaultValue === undefined || defaultValue.kind === 'none' ? (values === undefined ? 'false' : '') : variantString(defaultValue),
+    default:
+      defaultValue === undefined || defaultValue.kind === 'none'
+        ? values === undefined
+          ? 'false'
+          : ''
+        : variantString(defaultValue),
     place,
   }
   if (values !== undefined) record.values = values
@@ -150,14 +175,25 @@ function variantOf(a: ArgReader, place: SourcePlace): VariantDirective {
 
 function buildSystemOf(a: ArgReader, place: SourcePlace): VariantDirective {
   const values = a.restStrings()
-  const record: VariantDirective = { name: 'build_system', default: a.optional('default') ?? (values[0] as string), values, multi: false, place }
+  const record: VariantDirective = {
+    name: 'build_system',
+    default: a.optional('default') ?? (values[0] as string),
+    values,
+    multi: false,
+    place,
+  }
   return withWhen(record, a.when())
 }
 
 function dependencyOf(a: ArgReader, place: SourcePlace): DependencyDirective {
   const spec = a.required('spec')
   if (a.present('patches')) throw a.problem('patches', 'is not supported')
-  const record: DependencyDirective = { name: packageName(a.directive, spec, a.placeText), spec, types: a.depTypes(), place }
+  const record: DependencyDirective = {
+    name: packageName(a.directive, spec, a.placeText),
+    spec,
+    types: a.depTypes(),
+    place,
+  }
   return withWhen(record, a.when())
 }
 
@@ -209,7 +245,8 @@ const NAME_PATTERN = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/
 /** The package (or virtual) named first in a constraint: `py-numpy@1.2:+x` → `py-numpy`. */
 function packageName(directive: string, spec: string, place: string): string {
   const match = NAME_PATTERN.exec(spec)
-  if (match === null) throw new UserError('recipe', place, `${directive}(): ${JSON.stringify(spec)} names no package`)
+  if (match === null)
+    throw new UserError('recipe', place, `${directive}(): ${JSON.stringify(spec)} names no package`)
   const dotted = (match[1] as string).replace(/\.+$/, '')
   // A namespace-qualified name (`builtin.zlib`) names the package `zlib`.
   return dotted.slice(dotted.lastIndexOf('.') + 1)
@@ -280,7 +317,8 @@ class ArgReader {
 
   restStrings(): string[] {
     return this.call.rest.map((value) => {
-      if (value.kind !== 'str') throw new NotRepresentable(`${this.directive}(...): a positional argument is not a string`)
+      if (value.kind !== 'str')
+        throw new NotRepresentable(`${this.directive}(...): a positional argument is not a string`)
       return value.value
     })
   }
@@ -289,7 +327,10 @@ class ArgReader {
   when(): string | undefined {
     const own = this.optional('when')
     const all = own === undefined ? this.call.whens : [...this.call.whens, own]
-    const joined = all.map((w) => w.trim()).filter((w) => w.length > 0).join(' ')
+    const joined = all
+      .map((w) => w.trim())
+      .filter((w) => w.length > 0)
+      .join(' ')
     return joined.length > 0 ? joined : undefined
   }
 
@@ -302,8 +343,17 @@ class ArgReader {
     const types = new Set<DepType>()
     for (const item of names) {
       if (item.kind !== 'str') throw this.problem('type', 'is not a string or a tuple of strings')
+      // Spack's deptypes.canonicalize: "all" means every dependency type.
+      if (item.value === 'all') {
+        for (const t of ALL_DEPTYPES) types.add(t)
+        continue
+      }
       if (!(ALL_DEPTYPES as readonly string[]).includes(item.value)) {
-        throw new UserError('recipe', this.placeText, `${this.directive}(): unknown dependency type '${item.value}'`)
+        throw new UserError(
+          'recipe',
+          this.placeText,
+          `${this.directive}(): unknown dependency type '${item.value}'`,
+        )
       }
       types.add(item.value as DepType)
     }

@@ -3,7 +3,14 @@
  * spacing, whatever the source's line breaks, backslash continuations, spaces, comments, quote
  * styles and trailing commas were. Only tokens are written, so the output parses to the same code.
  */
-import { canonicalLiteral, decodeBody, decodeLiteral, escapeBody, quoteValue, splitLiteral } from './strings.js'
+import {
+  canonicalLiteral,
+  decodeBody,
+  decodeLiteral,
+  escapeBody,
+  quoteValue,
+  splitLiteral,
+} from './strings.js'
 import type { PyCursor, PyNode } from './syntax.js'
 
 /** Token classes that decide spacing. */
@@ -23,23 +30,40 @@ const K = {
 } as const
 type K = (typeof K)[keyof typeof K]
 
-const KEYWORDS = new Set([
-  'and', 'as', 'assert', 'async', 'await', 'break', 'case', 'class', 'continue', 'def', 'del', 'elif',
-  'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'match',
-  'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'type', 'while', 'with', 'yield',
-])
+const KEYWORDS = new Set(
+  (
+    'and as assert async await break case class continue def del elif else except finally for from ' +
+    'global if import in is lambda match nonlocal not or pass raise return try type while with yield'
+  ).split(' '),
+)
 
 const CLOSERS = new Set([')', ']', '}'])
 const OPENERS = new Set(['(', '[', '{'])
 /** Parents in which `=` binds a keyword argument or a parameter default. */
 const KWARG_PARENTS = new Set(['ArgList', 'ParamList', 'PatternArgList', 'KeywordPattern'])
-/** Parents in which a `:` separates a key or annotation from what follows (space after). */
+/** Parents in which a `:` is a slice colon (no spaces); elsewhere a space follows it. */
 const SLICE_PARENTS = new Set(['MemberExpression'])
 const STRING_NODES = new Set(['String', 'FormatString', 'ContinuedString'])
 
 function needsSpace(prev: K, next: K): boolean {
-  if (prev === K.None || prev === K.Open || prev === K.Prefix || prev === K.Dot || prev === K.KwAssign || prev === K.SliceColon) return false
-  if (next === K.Close || next === K.Comma || next === K.Colon || next === K.SliceColon || next === K.Dot || next === K.KwAssign) return false
+  if (
+    prev === K.None ||
+    prev === K.Open ||
+    prev === K.Prefix ||
+    prev === K.Dot ||
+    prev === K.KwAssign ||
+    prev === K.SliceColon
+  )
+    return false
+  if (
+    next === K.Close ||
+    next === K.Comma ||
+    next === K.Colon ||
+    next === K.SliceColon ||
+    next === K.Dot ||
+    next === K.KwAssign
+  )
+    return false
   if (next === K.Open) return !(prev === K.Word || prev === K.Close)
   return true
 }
@@ -65,11 +89,11 @@ export class Writer {
     if (kind === K.Dot && this.prevIsIntLiteral) {
       // `1 .real` needs its space; `1.e8` / `1.j` (which lezer splits after the dot) must stay whole.
       if (!this.adjacent) this.out += ' '
-    }
-    else if (needsSpace(this.prev, kind)) this.out += ' '
+    } else if (needsSpace(this.prev, kind)) this.out += ' '
     this.out += token
     this.prev = kind
-    this.prevIsIntLiteral = kind === K.Word && /^[0-9_]+$/.test(token)
+    const first = token.charCodeAt(0)
+    this.prevIsIntLiteral = kind === K.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token)
   }
 
   /** A comma is held back until the next token: before a closing bracket it is dropped. */
@@ -176,7 +200,8 @@ export class Writer {
     }
     let pos = from
     let commas = 0
-    const tuple = name === 'TupleExpression' || name === 'SequencePattern' || name === 'MemberExpression'
+    const tuple =
+      name === 'TupleExpression' || name === 'SequencePattern' || name === 'MemberExpression'
     do {
       const childName = c.name
       if (childName === 'Comment') continue
@@ -256,7 +281,8 @@ export class Writer {
           const raw = this.text.slice(c.from, c.to)
           parts.push(canonicalLiteral(raw))
           const decoded = decodeLiteral(raw)
-          if (decoded === undefined || (bytes !== undefined && bytes !== decoded.bytes)) merged = undefined
+          if (decoded === undefined || (bytes !== undefined && bytes !== decoded.bytes))
+            merged = undefined
           else if (merged !== undefined) {
             merged += decoded.value
             bytes = decoded.bytes
@@ -303,7 +329,8 @@ export class Writer {
     let fieldText = ''
     for (const s of segments) if ('field' in s) fieldText += s.field
     const quote = fieldText.includes('"') ? "'" : '"'
-    if (fieldText.includes(quote) || fieldText.includes('\\') || fieldText.includes('\n')) return raw
+    if (fieldText.includes(quote) || fieldText.includes('\\') || fieldText.includes('\n'))
+      return raw
     let out = 'f' + quote
     for (const s of segments) {
       if ('field' in s) {
@@ -350,4 +377,3 @@ export class Writer {
     return '{' + inner.take() + this.text.slice(tailFrom, to)
   }
 }
-

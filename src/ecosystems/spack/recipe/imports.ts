@@ -15,7 +15,11 @@ export interface RecipeImport {
  * Read an ImportStatement node. One statement can import several modules (`import os, sys`): one
  * entry each. Also returns the statement's canonical text.
  */
-export function readImport(node: PyNode, text: string, line: number): { imports: RecipeImport[]; canonical: string } {
+export function readImport(
+  node: PyNode,
+  text: string,
+  line: number,
+): { imports: RecipeImport[]; canonical: string } {
   const tokens: Array<{ name: string; text: string }> = []
   for (let child = node.firstChild; child; child = child.nextSibling) {
     if (child.name === 'Comment' || child.name === '(' || child.name === ')') continue
@@ -25,7 +29,8 @@ export function readImport(node: PyNode, text: string, line: number): { imports:
     // from <dots><dotted> import <name [as alias]>, …
     let i = 1
     let module = ''
-    for (; i < tokens.length && tokens[i]?.name !== 'import'; i++) module += (tokens[i] as { text: string }).text
+    for (; i < tokens.length && tokens[i]?.name !== 'import'; i++)
+      module += (tokens[i] as { text: string }).text
     i++
     const names: string[] = []
     const aliases: Record<string, string> = {}
@@ -59,7 +64,8 @@ export function readImport(node: PyNode, text: string, line: number): { imports:
   let i = 1
   while (i < tokens.length) {
     let module = ''
-    for (; i < tokens.length && tokens[i]?.name !== ',' && tokens[i]?.name !== 'as'; i++) module += (tokens[i] as { text: string }).text
+    for (; i < tokens.length && tokens[i]?.name !== ',' && tokens[i]?.name !== 'as'; i++)
+      module += (tokens[i] as { text: string }).text
     const entry: RecipeImport = { module, names: [], line }
     if (tokens[i]?.name === 'as') {
       const alias = (tokens[i + 1] as { text: string }).text

@@ -95,7 +95,8 @@ export function parseSpackRecipe(source: string, file: string): ParsedRecipe {
     if ((stmt.definition ?? stmt.kind) !== 'ClassDefinition') continue
     const classBody = stmt.clauses?.[0]?.body ?? []
     const nameNode = stmt.clauses?.[0]?.header.find((node) => node.name === 'VariableName')
-    const qualifier = i === pkg?.index || nameNode === undefined ? '' : `${text.slice(nameNode.from, nameNode.to)}.`
+    const qualifier =
+      i === pkg?.index || nameNode === undefined ? '' : `${text.slice(nameNode.from, nameNode.to)}.`
     const rest = extractMultimethods(classBody, qualifier, parsed, recipe.conditionalCode)
     if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest)
   }

@@ -13,6 +13,7 @@ export type PyValue =
   | { kind: 'bool'; value: boolean }
   | { kind: 'none' }
   | { kind: 'seq'; items: PyValue[] }
+  | { kind: 'dict'; entries: Array<[PyValue, PyValue]> }
 
 /** Names bound by an unrolled loop. */
 export type Env = ReadonlyMap<string, PyValue>
@@ -24,7 +25,9 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
     case 'String': {
       const decoded = decodeLiteral(text.slice(node.from, node.to))
       if (decoded === undefined) return undefined
-      return decoded.bytes ? { kind: 'bytes', value: decoded.value } : { kind: 'str', value: decoded.value }
+      return decoded.bytes
+        ? { kind: 'bytes', value: decoded.value }
+        : { kind: 'str', value: decoded.value }
     }
     case 'FormatString': {
       const value = evalFormatString(node, text, env)
@@ -36,7 +39,12 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
       for (let part = node.firstChild; part; part = part.nextSibling) {
         if (part.name === 'Comment') continue
         const v = evalLiteral(part, text, env)
-        if (v === undefined || (v.kind !== 'str' && v.kind !== 'bytes') || (kind !== undefined && kind !== v.kind)) return undefined
+        if (
+          v === undefined ||
+          (v.kind !== 'str' && v.kind !== 'bytes') ||
+          (kind !== undefined && kind !== v.kind)
+        )
+          return undefined
         kind = v.kind
         value += v.value
       }
@@ -57,7 +65,8 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
     case 'UnaryExpression': {
       const op = node.firstChild
       const operand = op?.nextSibling
-      if (op?.name !== 'ArithOp' || operand == null || operand.nextSibling !== null) return undefined
+      if (op?.name !== 'ArithOp' || operand == null || operand.nextSibling !== null)
+        return undefined
       const sign = text.slice(op.from, op.to)
       const v = evalLiteral(operand, text, env)
       if (v?.kind !== 'num' || (sign !== '-' && sign !== '+')) return undefined
@@ -68,12 +77,37 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
       const items: PyValue[] = []
       for (let child = node.firstChild; child; child = child.nextSibling) {
         const name = child.name
-        if (name === '(' || name === ')' || name === '[' || name === ']' || name === ',' || name === 'Comment') continue
+        if (
+          name === '(' ||
+          name === ')' ||
+          name === '[' ||
+          name === ']' ||
+          name === ',' ||
+          name === 'Comment'
+        )
+          continue
         const v = evalLiteral(child, text, env)
         if (v === undefined) return undefined
         items.push(v)
       }
       return { kind: 'seq', items }
+    }
+    case 'DictionaryExpression': {
+      // {key: value, …}; `**splat` is not a literal
+      const entries: Array<[PyValue, PyValue]> = []
+      let key: PyValue | undefined
+      let expectKey = true
+      for (let child = node.firstChild; child; child = child.nextSibling) {
+        const name = child.name
+        if (name === '{' || name === '}' || name === ',' || name === ':' || name === 'Comment')
+          continue
+        const v = evalLiteral(child, text, env)
+        if (v === undefined) return undefined
+        if (expectKey) key = v
+        else entries.push([key as PyValue, v])
+        expectKey = !expectKey
+      }
+      return expectKey ? { kind: 'dict', entries } : undefined
     }
     default:
       return undefined
@@ -100,7 +134,11 @@ function evalFormatString(node: PyNode, text: string, env: Env): string | undefi
   let pos = node.from + lit.bodyFrom
   let out = ''
   const literal = (to: number): boolean => {
-    const value = decodeBody(text.slice(pos, to).replace(/\{\{/g, '{').replace(/\}\}/g, '}'), isRaw, false)
+    const value = decodeBody(
+      text.slice(pos, to).replace(/\{\{/g, '{').replace(/\}\}/g, '}'),
+      isRaw,
+      false,
+    )
     if (value === undefined) return false
     out += value
     return true
@@ -112,7 +150,13 @@ function evalFormatString(node: PyNode, text: string, env: Env): string | undefi
     const open = child.firstChild
     const name = open?.nextSibling
     const close = name?.nextSibling
-    if (name == null || name.name !== 'VariableName' || close?.name !== '}' || close.nextSibling !== null) return undefined
+    if (
+      name == null ||
+      name.name !== 'VariableName' ||
+      close?.name !== '}' ||
+      close.nextSibling !== null
+    )
+      return undefined
     const value = env.get(text.slice(name.from, name.to))
     if (value === undefined) return undefined
     const str = pyStr(value)
@@ -157,6 +201,10 @@ export function fieldString(value: PyValue): string {
       return 'none'
     case 'seq':
       return JSON.stringify(value.items.map(fieldString))
+    case 'dict':
+      return JSON.stringify(
+        Object.fromEntries(value.entries.map(([k, v]) => [fieldString(k), fieldString(v)])),
+      )
   }
 }
 
@@ -166,8 +214,7 @@ export function truthy(value: PyValue): boolean {
     case 'str':
     case 'bytes':
       return value.value.length > 0
-    case 'num':
-    {
+    case 'num': {
       const digits = value.text.replace(/[_+-]/g, '').toLowerCase()
       if (/^0[xob]/.test(digits)) return /[1-9a-f]/.test(digits.slice(2))
       return /[1-9]/.test(digits.split('e')[0] as string)
@@ -178,5 +225,7 @@ export function truthy(value: PyValue): boolean {
       return false
     case 'seq':
       return value.items.length > 0
+    case 'dict':
+      return value.entries.length > 0
   }
 }

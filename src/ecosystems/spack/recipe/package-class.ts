@@ -18,14 +18,21 @@ export interface PackageClass {
 
 const REPO_MODULE = /^(spack_repo\.|spack\.pkg\.|\.)/
 
-export function findPackageClass(body: readonly Stmt[], imports: readonly RecipeImport[], text: string): PackageClass | undefined {
+export function findPackageClass(
+  body: readonly Stmt[],
+  imports: readonly RecipeImport[],
+  text: string,
+): PackageClass | undefined {
   const repoNames = new Set<string>()
   for (const entry of imports) {
     if (!REPO_MODULE.test(entry.module)) continue
-    const aliasOf = new Map(Object.entries(entry.aliases ?? {}).map(([alias, name]) => [name, alias]))
+    const aliasOf = new Map(
+      Object.entries(entry.aliases ?? {}).map(([alias, name]) => [name, alias]),
+    )
     for (const name of entry.names) repoNames.add(aliasOf.get(name) ?? name)
     // import spack_repo.builtin.packages.boost.package as boost
-    if (entry.names.length === 0) for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias)
+    if (entry.names.length === 0)
+      for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias)
   }
   for (let index = 0; index < body.length; index++) {
     const stmt = body[index] as Stmt
@@ -33,7 +40,10 @@ export function findPackageClass(body: readonly Stmt[], imports: readonly Recipe
     const header = stmt.clauses?.[0]?.header ?? []
     const nameNode = header.find((node) => node.name === 'VariableName')
     if (nameNode === undefined) continue
-    const bases = baseClasses(header.find((node) => node.name === 'ArgList'), text)
+    const bases = baseClasses(
+      header.find((node) => node.name === 'ArgList'),
+      text,
+    )
     const isPackage = bases.some((base) => {
       const last = base.slice(base.lastIndexOf('.') + 1)
       if (last.endsWith('Package')) return true

@@ -58,7 +58,8 @@ function lowerBlock(block: PyNode, source: PySource, imports: RecipeImport[]): S
     if (name === 'StatementGroup') {
       // `a = 1; b = 2` is two statements.
       for (let inner = child.firstChild; inner; inner = inner.nextSibling) {
-        if (inner.name !== ';' && inner.name !== 'Comment') out.push(lowerStmt(inner, source, imports))
+        if (inner.name !== ';' && inner.name !== 'Comment')
+          out.push(lowerStmt(inner, source, imports))
       }
     } else out.push(lowerStmt(child, source, imports))
   }
@@ -81,7 +82,14 @@ function lowerStmt(node: PyNode, source: PySource, imports: RecipeImport[]): Stm
       else if (child.name !== 'Comment') definition = child
     }
     if (definition === null) return { node, kind, line }
-    return { node, kind, line, decorators, definition: definition.name, clauses: lowerClauses(definition, source, imports) }
+    return {
+      node,
+      kind,
+      line,
+      decorators,
+      definition: definition.name,
+      clauses: lowerClauses(definition, source, imports),
+    }
   }
   if (COMPOUND.has(kind)) return { node, kind, line, clauses: lowerClauses(node, source, imports) }
   return { node, kind, line }
@@ -102,7 +110,9 @@ function lowerClauses(node: PyNode, source: PySource, imports: RecipeImport[]): 
 
 /** A shallow copy of a compound statement with one clause's body replaced. */
 export function withBody(stmt: Stmt, clauseIndex: number, body: Stmt[]): Stmt {
-  const clauses = (stmt.clauses ?? []).map((clause, i) => (i === clauseIndex ? { header: clause.header, body } : clause))
+  const clauses = (stmt.clauses ?? []).map((clause, i) =>
+    i === clauseIndex ? { header: clause.header, body } : clause,
+  )
   return { ...stmt, clauses }
 }
 
@@ -113,6 +123,7 @@ export function bareCall(stmt: Stmt, text: string): { callee: string; args: PyNo
   if (call === null || call.name !== 'CallExpression' || call.nextSibling !== null) return undefined
   const callee = call.firstChild
   const args = call.lastChild
-  if (callee === null || callee.name !== 'VariableName' || args === null || args.name !== 'ArgList') return undefined
+  if (callee === null || callee.name !== 'VariableName' || args === null || args.name !== 'ArgList')
+    return undefined
   return { callee: text.slice(callee.from, callee.to), args }
 }

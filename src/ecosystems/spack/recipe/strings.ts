@@ -100,7 +100,11 @@ export function decodeBody(body: string, raw: boolean, bytes: boolean): string |
 export function decodeLiteral(raw: string): { value: string; bytes: boolean } | undefined {
   const parts = splitLiteral(raw)
   const bytes = parts.prefix.includes('b')
-  const value = decodeBody(raw.slice(parts.bodyFrom, parts.bodyTo), parts.prefix.includes('r'), bytes)
+  const value = decodeBody(
+    raw.slice(parts.bodyFrom, parts.bodyTo),
+    parts.prefix.includes('r'),
+    bytes,
+  )
   return value === undefined ? undefined : { value, bytes }
 }
 
@@ -113,7 +117,14 @@ export function escapeBody(value: string, quote: string, bytes: boolean): string
   let needs = false
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i)
-    if (code < 0x20 || code === 0x5c || value[i] === quote || code === 0x7f || (code >= 0xd800 && code <= 0xdfff) || (bytes && code > 0x7e)) {
+    if (
+      code < 0x20 ||
+      code === 0x5c ||
+      value[i] === quote ||
+      code === 0x7f ||
+      (code >= 0xd800 && code <= 0xdfff) ||
+      (bytes && code > 0x7e)
+    ) {
       needs = true
       break
     }
@@ -129,7 +140,13 @@ export function escapeBody(value: string, quote: string, bytes: boolean): string
     else if (ch === '\t') out += '\\t'
     else if (ch === '\r') out += '\\r'
     else if (code < 0x20 || code === 0x7f || (bytes && code > 0x7e)) out += hex2(code & 0xff)
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length && value.charCodeAt(i + 1) >= 0xdc00 && value.charCodeAt(i + 1) <= 0xdfff) {
+    else if (
+      code >= 0xd800 &&
+      code <= 0xdbff &&
+      i + 1 < value.length &&
+      value.charCodeAt(i + 1) >= 0xdc00 &&
+      value.charCodeAt(i + 1) <= 0xdfff
+    ) {
       out += ch + (value[i + 1] as string)
       i++
     } else if (code >= 0xd800 && code <= 0xdfff) out += '\\u' + code.toString(16)

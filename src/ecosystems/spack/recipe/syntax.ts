@@ -32,7 +32,11 @@ export function parsePython(text: string, file: string): PySource {
   const cursor = tree.cursor()
   do {
     if (cursor.type.isError) {
-      throw new UserError('recipe', `${file}:${lineAt(source, cursor.from)}`, `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`)
+      throw new UserError(
+        'recipe',
+        `${file}:${lineAt(source, cursor.from)}`,
+        `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`,
+      )
     }
   } while (cursor.next())
   return source
@@ -56,11 +60,20 @@ function describeError(text: string, from: number, to: number): string {
   let end = to
   if (end === start) {
     // A zero-width error node sits where something was expected: name what follows instead.
-    while (start < text.length && (text[start] === ' ' || text[start] === '\t' || text[start] === '\\')) start++
+    while (
+      start < text.length &&
+      (text[start] === ' ' || text[start] === '\t' || text[start] === '\\')
+    )
+      start++
     if (start >= text.length) return 'unexpected end of file'
     if (text[start] === '\n') return 'unexpected end of line'
     end = start + 1
-    while (end < text.length && /[A-Za-z0-9_]/.test(text[start] as string) && /[A-Za-z0-9_]/.test(text[end] as string)) end++
+    while (
+      end < text.length &&
+      /[A-Za-z0-9_]/.test(text[start] as string) &&
+      /[A-Za-z0-9_]/.test(text[end] as string)
+    )
+      end++
   }
   const token = text.slice(start, end).split('\n')[0] as string
   return `unexpected ${JSON.stringify(token.length > 40 ? token.slice(0, 40) + '…' : token)}`

@@ -1,16 +1,29 @@
 /**
- * Rule: extract directives. Scope: the package class body, including `with when(...)` /
- * `with default_args(...)` blocks (nested arbitrarily) and `for` loops over literal tuples/lists,
- * which are unrolled. A directive whose arguments are all literals becomes a record and leaves the
- * canonical text; any other stays as code (so it still counts for every spec) and is reported as
- * unresolved. A `with` wrapper left with no statements is dropped.
+ * Rule: extract directives. Scope: the package class body (and its same-file base classes),
+ * including `with when(...)` / `with default_args(...)` blocks (nested arbitrarily) and `for` loops
+ * over literal tuples/lists, which are unrolled. A directive whose arguments are all literals
+ * becomes a record and leaves the canonical text; any other stays as code (so it still counts for
+ * every spec) and is reported as unresolved. A `with` wrapper left with no statements is dropped.
+ *
+ * The other statements of a `with when(...)` block become conditional code under the block's
+ * condition (`blockCode: 'conditional'`, the default), or stay in the canonical text inside their
+ * wrapper (`'unconditional'`). Spack's `when` context only conditions directives: a method defined
+ * in the block exists for every spec, so only `'unconditional'` is sound for a method that specs
+ * outside the condition also call.
  */
 import { UserError } from '../../../../core/errors.js'
 import { accepts, bindCall, evalBound, readArgList, SIGNATURES } from '../arguments.js'
-import { appendDirectives, emptyDirectives, recordDirective, type Directives } from '../directives.js'
+import {
+  appendDirectives,
+  emptyDirectives,
+  recordDirective,
+  type Directives,
+} from '../directives.js'
+import type { ConditionalPiece } from '../conditional.js'
 import { EMPTY_ENV, evalLiteral, type Env, type PyValue } from '../literals.js'
 import { bareCall, withBody, type Stmt } from '../statements.js'
 import type { PyNode, PySource } from '../syntax.js'
+import { unparse } from '../unparse.js'
 import { isMetadataStatement } from './metadata.js'
 
 export interface Unresolved {
@@ -20,6 +33,14 @@ export interface Unresolved {
 
 export interface ExtractedDirectives extends Directives {
   unresolved: Unresolved[]
+  /** Non-directive statements of `with when()` blocks (in `conditional` mode). */
+  conditionalCode: ConditionalPiece[]
+}
+
+export type BlockCode = 'conditional' | 'unconditional'
+
+function emptyFound(): ExtractedDirectives {
+  return { ...emptyDirectives(), unresolved: [], conditionalCode: [] }
 }
 
 interface Scope {
@@ -29,9 +50,13 @@ interface Scope {
   env: Env
 }
 
-export function extractDirectives(classBody: readonly Stmt[], source: PySource): { body: Stmt[]; found: ExtractedDirectives } {
-  const found: ExtractedDirectives = { ...emptyDirectives(), unresolved: [] }
-  const walker = new Walker(source)
+export function extractDirectives(
+  classBody: readonly Stmt[],
+  source: PySource,
+  blockCode: BlockCode = 'conditional',
+): { body: Stmt[]; found: ExtractedDirectives } {
+  const found = emptyFound()
+  const walker = new Walker(source, blockCode)
   const body = walker.block(classBody, { whens: [], defaults: new Map(), env: EMPTY_ENV }, found)
   return { body, found }
 }
@@ -48,7 +73,10 @@ const COMPOUND_LABELS: Record<string, string> = {
 class Walker {
   private readonly text: string
 
-  constructor(private readonly source: PySource) {
+  constructor(
+    private readonly source: PySource,
+    private readonly blockCode: BlockCode,
+  ) {
     this.text = source.text
   }
 
@@ -58,7 +86,7 @@ class Walker {
     for (const stmt of stmts) {
       if (stmt.kind === 'PassStatement' || isMetadataStatement(stmt, this.text)) continue
       const call = bareCall(stmt, this.text)
-      if (call !== undefined && call.callee in SIGNATURES) {
+      if (call !== undefined && SIGNATURES.has(call.callee)) {
         if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt)
       } else if (stmt.kind === 'WithStatement') {
         const inner = this.withScope(stmt, scope, found)
@@ -67,7 +95,16 @@ class Walker {
           kept.push(stmt)
         } else if (inner !== 'code') {
           const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found)
-          if (body.length > 0) kept.push(withBody(stmt, 0, body))
+          if (body.length === 0) continue
+          if (this.blockCode === 'conditional' && inner.whens.length > 0) {
+            const when = inner.whens.join(' ')
+            found.conditionalCode.push({
+              when,
+              label: `with when(${JSON.stringify(when)}) block`,
+              canonical: unparse(body, this.text),
+              line: stmt.line,
+            })
+          } else kept.push(withBody(stmt, 0, body))
         } else {
           this.reportNested(stmt, found)
           kept.push(stmt)
@@ -83,8 +120,14 @@ class Walker {
   }
 
   /** Record one directive call; false when it stays as code. */
-  private directive(name: string, argList: PyNode, line: number, scope: Scope, found: ExtractedDirectives): boolean {
-    const signature = SIGNATURES[name]
+  private directive(
+    name: string,
+    argList: PyNode,
+    line: number,
+    scope: Scope,
+    found: ExtractedDirectives,
+  ): boolean {
+    const signature = SIGNATURES.get(name)
     if (signature === undefined) return false
     const place = `${this.source.file}:${line}`
     const items = readArgList(argList, this.text)
@@ -92,17 +135,41 @@ class Walker {
       found.unresolved.push({ line, reason })
       return false
     }
+    if (name === 'version' && scope.whens.length > 0) {
+      // Spack raises here too: version() takes no when= argument.
+      throw new UserError(
+        'recipe',
+        place,
+        `version(): cannot be used inside a 'with when(...)' block`,
+      )
+    }
     if (items.other) return unresolved(`${name}(...): an argument is not a literal`)
     const bound = bindCall(name, signature, items, place)
-    if (bound.unpacking) return unresolved(`${name}(...): uses argument unpacking (*args or **kwargs)`)
+    if (bound.unpacking)
+      return unresolved(`${name}(...): uses argument unpacking (*args or **kwargs)`)
     const evaluated = evalBound(bound, signature.varargs ?? '', this.text, scope.env)
-    if ('notLiteral' in evaluated) return unresolved(`${name}(...): argument '${evaluated.notLiteral}' is not a literal`)
+    if ('notLiteral' in evaluated)
+      return unresolved(`${name}(...): argument '${evaluated.notLiteral}' is not a literal`)
     for (const [key, value] of scope.defaults) {
       if (evaluated.values.has(key)) continue
-      if (!accepts(signature, key)) throw new UserError('recipe', place, `${name}(): unknown argument '${key}' (from default_args)`)
+      if (!accepts(signature, key))
+        throw new UserError(
+          'recipe',
+          place,
+          `${name}(): unknown argument '${key}' (from default_args)`,
+        )
       evaluated.values.set(key, value)
     }
-    const problem = recordDirective({ name, values: evaluated.values, rest: evaluated.rest, whens: scope.whens, place: { file: this.source.file, line } }, found)
+    const problem = recordDirective(
+      {
+        name,
+        values: evaluated.values,
+        rest: evaluated.rest,
+        whens: scope.whens,
+        place: { file: this.source.file, line },
+      },
+      found,
+    )
     if (problem !== undefined) return unresolved(problem.reason)
     return true
   }
@@ -111,7 +178,11 @@ class Walker {
    * The scope inside `with when(...)` / `with default_args(...)` (several items allowed); `code` for
    * any other `with`; undefined (and an unresolved item) when a condition is not a literal.
    */
-  private withScope(stmt: Stmt, scope: Scope, found: ExtractedDirectives): Scope | 'code' | undefined {
+  private withScope(
+    stmt: Stmt,
+    scope: Scope,
+    found: ExtractedDirectives,
+  ): Scope | 'code' | undefined {
     const header = stmt.clauses?.[0]?.header ?? []
     const whens = [...scope.whens]
     const defaults = new Map(scope.defaults)
@@ -133,21 +204,32 @@ class Walker {
         found.unresolved.push({ line: stmt.line, reason })
         return undefined
       }
-      if (items.other || items.unpacking) return unresolved(`${name}(...): an argument is not a literal`)
+      if (items.other || items.unpacking)
+        return unresolved(`${name}(...): an argument is not a literal`)
       if (name === 'when') {
         const [condition] = items.positional
         if (condition === undefined || items.positional.length !== 1 || items.keywords.length > 0) {
-          throw new UserError('recipe', `${this.source.file}:${stmt.line}`, 'when(): takes exactly one condition')
+          throw new UserError(
+            'recipe',
+            `${this.source.file}:${stmt.line}`,
+            'when(): takes exactly one condition',
+          )
         }
         const value = evalLiteral(condition, this.text, scope.env)
         if (value === undefined) return unresolved(`when(...): argument 1 is not a literal`)
         if (value.kind !== 'str') return unresolved(`when(...): argument 1 is not a string`)
         whens.push(value.value)
       } else {
-        if (items.positional.length > 0) throw new UserError('recipe', `${this.source.file}:${stmt.line}`, 'default_args(): takes keyword arguments only')
+        if (items.positional.length > 0)
+          throw new UserError(
+            'recipe',
+            `${this.source.file}:${stmt.line}`,
+            'default_args(): takes keyword arguments only',
+          )
         for (const { name: key, node: valueNode } of items.keywords) {
           const value = evalLiteral(valueNode, this.text, scope.env)
-          if (value === undefined) return unresolved(`default_args(...): argument '${key}' is not a literal`)
+          if (value === undefined)
+            return unresolved(`default_args(...): argument '${key}' is not a literal`)
           defaults.set(key, value)
         }
       }
@@ -160,12 +242,15 @@ class Walker {
   private unroll(stmt: Stmt, scope: Scope, found: ExtractedDirectives): boolean {
     const clauses = stmt.clauses ?? []
     const clause = clauses[0]
-    const bindings = clause === undefined || clauses.length !== 1 ? undefined : this.loopBindings(clause.header, scope.env)
+    const bindings =
+      clause === undefined || clauses.length !== 1
+        ? undefined
+        : this.loopBindings(clause.header, scope.env)
     if (clause === undefined || bindings === undefined) {
       this.reportNested(stmt, found)
       return false
     }
-    const trial: ExtractedDirectives = { ...emptyDirectives(), unresolved: [] }
+    const trial = emptyFound()
     let complete = true
     for (const env of bindings) {
       if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
@@ -175,6 +260,7 @@ class Walker {
     }
     if (complete) {
       appendDirectives(found, trial)
+      found.conditionalCode.push(...trial.conditionalCode)
       return true
     }
     if (trial.unresolved.length === 0) this.reportNested(stmt, found)
@@ -209,12 +295,13 @@ class Walker {
       }
     }
     const envs: Env[] = []
+    const { names, unpack } = targets
     for (const item of items) {
       const next = new Map(env)
-      if (targets.length === 1 && !targets.unpack) next.set(targets[0] as string, item)
+      if (!unpack) next.set(names[0] as string, item)
       else {
-        if (item.kind !== 'seq' || item.items.length !== targets.length) return undefined
-        targets.forEach((name, i) => next.set(name, item.items[i] as PyValue))
+        if (item.kind !== 'seq' || item.items.length !== names.length) return undefined
+        names.forEach((name, i) => next.set(name, item.items[i] as PyValue))
       }
       envs.push(next)
     }
@@ -222,24 +309,23 @@ class Walker {
   }
 
   /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
-  private targetNames(nodes: readonly PyNode[]): (string[] & { unpack?: boolean }) | undefined {
+  private targetNames(nodes: readonly PyNode[]): { names: string[]; unpack: boolean } | undefined {
     let list = nodes.filter((node) => node.name !== ',')
     let unpack = nodes.length > 1
-    if (list.length === 1 && (list[0]?.name === 'TupleExpression' || list[0]?.name === 'ArrayExpression')) {
-      const inner: PyNode[] = []
-      for (let child = (list[0] as PyNode).firstChild; child; child = child.nextSibling) {
-        if (!['(', ')', '[', ']', ',', 'Comment'].includes(child.name)) inner.push(child)
+    const only = list.length === 1 ? list[0] : undefined
+    if (only?.name === 'TupleExpression' || only?.name === 'ArrayExpression') {
+      list = []
+      for (let child = only.firstChild; child; child = child.nextSibling) {
+        if (!['(', ')', '[', ']', ',', 'Comment'].includes(child.name)) list.push(child)
       }
-      list = inner
       unpack = true
     }
-    const names: string[] & { unpack?: boolean } = []
+    const names: string[] = []
     for (const node of list) {
       if (node.name !== 'VariableName') return undefined
       names.push(this.text.slice(node.from, node.to))
     }
-    names.unpack = unpack
-    return names.length > 0 ? names : undefined
+    return names.length > 0 ? { names, unpack } : undefined
   }
 
   /** Directives inside a statement that stays as code are reported as unresolved. */
@@ -249,9 +335,17 @@ class Walker {
     const visit = (stmts: readonly Stmt[]): void => {
       for (const inner of stmts) {
         const call = bareCall(inner, this.text)
-        if (call !== undefined && call.callee in SIGNATURES) {
-          found.unresolved.push({ line: inner.line, reason: `${call.callee}(...): inside ${where}, kept as code` })
-        } else if (inner.clauses !== undefined && inner.kind !== 'FunctionDefinition' && inner.kind !== 'ClassDefinition' && inner.kind !== 'DecoratedStatement') {
+        if (call !== undefined && SIGNATURES.has(call.callee)) {
+          found.unresolved.push({
+            line: inner.line,
+            reason: `${call.callee}(...): inside ${where}, kept as code`,
+          })
+        } else if (
+          inner.clauses !== undefined &&
+          inner.kind !== 'FunctionDefinition' &&
+          inner.kind !== 'ClassDefinition' &&
+          inner.kind !== 'DecoratedStatement'
+        ) {
           for (const clause of inner.clauses) visit(clause.body)
         }
       }

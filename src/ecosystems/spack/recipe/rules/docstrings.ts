@@ -10,7 +10,14 @@ export function removeDocstrings(stmts: readonly Stmt[]): Stmt[] {
   for (const stmt of stmts) {
     if (isDocstring(stmt)) continue
     if (stmt.clauses === undefined) out.push(stmt)
-    else out.push({ ...stmt, clauses: stmt.clauses.map((clause) => ({ header: clause.header, body: removeDocstrings(clause.body) })) })
+    else
+      out.push({
+        ...stmt,
+        clauses: stmt.clauses.map((clause) => ({
+          header: clause.header,
+          body: removeDocstrings(clause.body),
+        })),
+      })
   }
   return out
 }
@@ -21,6 +28,7 @@ export function isDocstring(stmt: Stmt): boolean {
   if (expr === null || expr.nextSibling !== null) return false
   if (expr.name === 'String') return true
   if (expr.name !== 'ContinuedString') return false
-  for (let part = expr.firstChild; part; part = part.nextSibling) if (part.name === 'FormatString') return false
+  for (let part = expr.firstChild; part; part = part.nextSibling)
+    if (part.name === 'FormatString') return false
   return true
 }
