@@ -8032,12 +8032,12 @@ var require_src2 = __commonJS({
     function check2(path, isFile, isDirectory) {
       log(`checking %s`, path);
       try {
-        const stat3 = fs_1.statSync(path);
-        if (stat3.isFile() && isFile) {
+        const stat4 = fs_1.statSync(path);
+        if (stat4.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat3.isDirectory() && isDirectory) {
+        if (stat4.isDirectory() && isDirectory) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -8117,7 +8117,7 @@ var require_dist3 = __commonJS({
 });
 
 // src/cli/main.ts
-import { readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
+import { readFile as readFile5, writeFile as writeFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { resolve as resolve4 } from "node:path";
 import { parseArgs } from "node:util";
@@ -8143,7 +8143,7 @@ function isUserError(e) {
 }
 
 // src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join5, matchesGlob as matchesGlob2, resolve as resolve3 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join6, matchesGlob as matchesGlob2, resolve as resolve3 } from "node:path";
 
 // src/core/canonical-encode.ts
 import { createHash } from "node:crypto";
@@ -8163,7 +8163,8 @@ function canonicalEncode(value) {
     default:
       throw new Error(`canonicalEncode: unsupported ${typeof value}`);
   }
-  if (Array.isArray(value)) return `[${value.map((v2) => canonicalEncode(v2)).join(",")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v2) => canonicalEncode(v2)).join(",")}]`;
   const rec = value;
   const keys = Object.keys(rec).filter((k2) => rec[k2] !== void 0).sort(compareCodeUnits);
   return `{${keys.map((k2) => `${JSON.stringify(k2)}:${canonicalEncode(rec[k2])}`).join(",")}}`;
@@ -8261,1318 +8262,6 @@ function computeWaves(nodes, adj, subset) {
   return waves;
 }
 
-// src/core/spec/target.ts
-var PARENTS = {
-  // x86 (32 bit)
-  x86: [],
-  i686: ["x86"],
-  pentium2: ["i686"],
-  pentium3: ["pentium2"],
-  pentium4: ["pentium3"],
-  prescott: ["pentium4"],
-  // x86_64
-  x86_64: [],
-  x86_64_v2: ["x86_64"],
-  x86_64_v3: ["x86_64_v2"],
-  x86_64_v4: ["x86_64_v3"],
-  nocona: ["x86_64"],
-  core2: ["nocona"],
-  nehalem: ["core2", "x86_64_v2"],
-  westmere: ["nehalem"],
-  sandybridge: ["westmere"],
-  ivybridge: ["sandybridge"],
-  haswell: ["ivybridge", "x86_64_v3"],
-  broadwell: ["haswell"],
-  skylake: ["broadwell"],
-  mic_knl: ["broadwell"],
-  skylake_avx512: ["skylake", "x86_64_v4"],
-  cannonlake: ["skylake"],
-  cascadelake: ["skylake_avx512"],
-  icelake: ["cascadelake", "cannonlake"],
-  cooperlake: ["cascadelake"],
-  sapphirerapids: ["icelake", "cooperlake"],
-  graniterapids: ["sapphirerapids"],
-  alderlake: ["x86_64_v3"],
-  arrowlake_s: ["x86_64_v3"],
-  k10: ["x86_64"],
-  bulldozer: ["x86_64_v2"],
-  piledriver: ["bulldozer"],
-  steamroller: ["piledriver"],
-  excavator: ["steamroller", "x86_64_v3"],
-  zen: ["x86_64_v3"],
-  zen2: ["zen"],
-  zen3: ["zen2"],
-  zen4: ["zen3", "x86_64_v4"],
-  zen5: ["zen4"],
-  // aarch64
-  aarch64: [],
-  "armv8.1a": ["aarch64"],
-  "armv8.2a": ["armv8.1a"],
-  "armv8.3a": ["armv8.2a"],
-  "armv8.4a": ["armv8.3a"],
-  "armv8.5a": ["armv8.4a"],
-  "armv9.0a": ["armv8.5a"],
-  thunderx2: ["armv8.1a"],
-  a64fx: ["armv8.2a"],
-  cortex_a72: ["aarch64"],
-  graviton: ["cortex_a72"],
-  neoverse_n1: ["cortex_a72", "armv8.2a"],
-  graviton2: ["graviton", "neoverse_n1"],
-  neoverse_v1: ["neoverse_n1", "armv8.4a"],
-  graviton3: ["graviton2", "neoverse_v1"],
-  neoverse_v2: ["neoverse_v1", "armv9.0a"],
-  neoverse_n2: ["neoverse_n1", "armv9.0a"],
-  neoverse_v3ae: ["neoverse_v2"],
-  graviton4: ["graviton3", "neoverse_v2"],
-  ampere1: ["armv8.2a"],
-  ampere1a: ["ampere1"],
-  m1: ["armv8.4a"],
-  m2: ["m1", "armv8.5a"],
-  m3: ["m2"],
-  m4: ["m3"],
-  m5: ["m4"],
-  // 32-bit arm
-  arm: [],
-  // power
-  ppc64: [],
-  power7: ["ppc64"],
-  power8: ["power7"],
-  power9: ["power8"],
-  power10: ["power9"],
-  ppc64le: [],
-  power8le: ["ppc64le"],
-  power9le: ["power8le"],
-  power10le: ["power9le"],
-  ppc: [],
-  ppcle: [],
-  // risc-v
-  riscv64: [],
-  u74mc: ["riscv64"],
-  x60: ["riscv64"],
-  // sparc
-  sparc: [],
-  sparc64: []
-};
-function isTargetFamily(name2) {
-  const p2 = PARENTS[name2];
-  return p2 !== void 0 && p2.length === 0;
-}
-function targetFamily(name2) {
-  let current = name2;
-  for (let guard = 0; guard < 64; guard++) {
-    const parents = PARENTS[current];
-    if (parents === void 0) return void 0;
-    const first = parents[0];
-    if (first === void 0) return current;
-    current = first;
-  }
-  return void 0;
-}
-function descendsFrom(descendant, ancestor) {
-  if (descendant === ancestor) return true;
-  if (PARENTS[descendant] === void 0 || PARENTS[ancestor] === void 0) return void 0;
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [descendant];
-  while (stack.length > 0) {
-    const n = stack.pop();
-    if (n === ancestor) return true;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const p2 of PARENTS[n] ?? []) stack.push(p2);
-  }
-  return false;
-}
-function itemMatches(target, item) {
-  const colon = item.indexOf(":");
-  if (colon < 0) {
-    if (target === item) return true;
-    return isTargetFamily(item) && targetFamily(target) === item;
-  }
-  const lo = item.slice(0, colon);
-  const hi = item.slice(colon + 1);
-  if (lo !== "" && descendsFrom(target, lo) === false) return false;
-  if (hi !== "" && descendsFrom(hi, target) === false) return false;
-  return true;
-}
-function targetSatisfies(target, constraint) {
-  for (const item of constraint.split(",")) {
-    if (item !== "" && itemMatches(target, item)) return true;
-  }
-  return false;
-}
-
-// src/core/spec/version.ts
-var INFINITY_VERSIONS = [
-  "stable",
-  "nightly",
-  "trunk",
-  "head",
-  "master",
-  "main",
-  "develop"
-];
-var ALPHA = 0;
-var BETA = 1;
-var RC = 2;
-var FINAL = 3;
-var PRERELEASE = {
-  alpha: ALPHA,
-  beta: BETA,
-  rc: RC,
-  final: FINAL
-};
-var INFINITY_INDEX = new Map(INFINITY_VERSIONS.map((w2, i) => [w2, i]));
-var INF_SEGMENTS = [];
-function infinitySegment(i) {
-  let s = INF_SEGMENTS[i];
-  if (!s) {
-    s = Object.freeze({ inf: i });
-    INF_SEGMENTS[i] = s;
-  }
-  return s;
-}
-function segmentKind(s) {
-  switch (typeof s) {
-    case "string":
-      return 0;
-    case "object":
-      return 2;
-    default:
-      return 1;
-  }
-}
-function compareSegments(a, b3) {
-  const ka = segmentKind(a);
-  const kb = segmentKind(b3);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  if (ka === 2) {
-    const ia = a.inf;
-    const ib = b3.inf;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  }
-  return a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareNumberLists(a, b3) {
-  const n = Math.min(a.length, b3.length);
-  for (let i = 0; i < n; i++) {
-    const x3 = a[i];
-    const y2 = b3[i];
-    if (x3 !== y2) return x3 < y2 ? -1 : 1;
-  }
-  return a.length === b3.length ? 0 : a.length < b3.length ? -1 : 1;
-}
-function compareStandard(a, b3) {
-  const ra = a.release;
-  const rb = b3.release;
-  const n = Math.min(ra.length, rb.length);
-  for (let i = 0; i < n; i++) {
-    const c3 = compareSegments(ra[i], rb[i]);
-    if (c3 !== 0) return c3;
-  }
-  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
-  return compareNumberLists(a.pre, b3.pre);
-}
-function isCharDigit(c3) {
-  return c3 >= 48 && c3 <= 57;
-}
-function isCharLetter(c3) {
-  return c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
-}
-function parseNumber(digits) {
-  return digits.length <= 15 ? Number(digits) : BigInt(digits);
-}
-function parseStandard(text) {
-  const words = [];
-  const segments = [];
-  const s = text.trim();
-  let i = 0;
-  while (i < s.length) {
-    const c3 = s.charCodeAt(i);
-    if (isCharDigit(c3)) {
-      let j3 = i + 1;
-      while (j3 < s.length && isCharDigit(s.charCodeAt(j3))) j3++;
-      segments.push(parseNumber(s.slice(i, j3)));
-      words.push(null);
-      i = j3;
-    } else if (isCharLetter(c3)) {
-      let j3 = i + 1;
-      while (j3 < s.length && isCharLetter(s.charCodeAt(j3))) j3++;
-      const word = s.slice(i, j3);
-      const inf = INFINITY_INDEX.get(word);
-      segments.push(inf === void 0 ? word : infinitySegment(inf));
-      words.push(word);
-      i = j3;
-    } else {
-      i++;
-    }
-  }
-  const n = segments.length;
-  const beforeLast = n >= 2 ? words[n - 2] : null;
-  const last = n >= 1 ? words[n - 1] : null;
-  if (n >= 3 && beforeLast != null && beforeLast in PRERELEASE && last === null) {
-    const num = segments[n - 1];
-    return {
-      release: segments.slice(0, n - 2),
-      pre: [PRERELEASE[beforeLast], Number(num)]
-    };
-  }
-  if (n >= 2 && last != null && last in PRERELEASE) {
-    return { release: segments.slice(0, n - 1), pre: [PRERELEASE[last]] };
-  }
-  return { release: segments, pre: [FINAL] };
-}
-var HEX40 = /^[0-9a-fA-F]{40}$/;
-function isGitVersion(text) {
-  return text.startsWith("git.") || text.indexOf("=", 1) > 0 || HEX40.test(text);
-}
-var NO_RELEASE = { release: [], pre: [FINAL] };
-function parseUncached(text) {
-  if (!isGitVersion(text)) return parseStandard(text);
-  const body = text.startsWith("git.") ? text.slice(4) : text;
-  const eq = body.indexOf("=");
-  if (eq < 0) return { ...NO_RELEASE, gitRef: body, gitAssigned: false };
-  const assigned = body.slice(eq + 1);
-  if (assigned.includes(":"))
-    return { ...NO_RELEASE, gitRef: body.slice(0, eq), gitAssigned: false };
-  return { ...parseStandard(assigned), gitRef: body.slice(0, eq), gitAssigned: true };
-}
-var CACHE_LIMIT = 2e5;
-var parsedCache = /* @__PURE__ */ new Map();
-var nextCache = /* @__PURE__ */ new Map();
-function parsed(text) {
-  let p2 = parsedCache.get(text);
-  if (p2 === void 0) {
-    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
-    p2 = parseUncached(text);
-    parsedCache.set(text, p2);
-  }
-  return p2;
-}
-function compareParsed(a, b3) {
-  const ga = a.gitRef !== void 0;
-  const gb = b3.gitRef !== void 0;
-  if (!ga && !gb) return compareStandard(a, b3);
-  if (ga && gb) {
-    if (!a.gitAssigned || !b3.gitAssigned) {
-      if (a.gitAssigned) return -1;
-      if (b3.gitAssigned) return 1;
-      return compareRefs(a.gitRef, b3.gitRef);
-    }
-    const c3 = compareStandard(a, b3);
-    return c3 !== 0 ? c3 : compareRefs(a.gitRef, b3.gitRef);
-  }
-  const git = ga ? a : b3;
-  const std = ga ? b3 : a;
-  const gitVsStd = !git.gitAssigned ? 1 : compareStandard(git, std) < 0 ? -1 : 1;
-  return ga ? gitVsStd : -gitVsStd;
-}
-function compareRefs(a, b3) {
-  return a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareVersions(a, b3) {
-  if (a === b3) return 0;
-  return compareParsed(parsed(a), parsed(b3));
-}
-function nextWord(s) {
-  let out = s;
-  do {
-    if (out.length === 0 || out.endsWith("z")) out += "A";
-    else {
-      const last = out.charCodeAt(out.length - 1);
-      out = out.slice(0, -1) + (last === 90 ? "a" : String.fromCharCode(last + 1));
-    }
-  } while (INFINITY_INDEX.has(out));
-  return out;
-}
-function nextVersion(v2) {
-  if (v2.pre[0] !== FINAL) {
-    const n = v2.pre.length > 1 ? v2.pre[1] + 1 : 0;
-    return { release: v2.release, pre: [v2.pre[0], n] };
-  }
-  if (v2.release.length === 0) return { release: ["A"], pre: v2.pre };
-  const last = v2.release[v2.release.length - 1];
-  let bumped;
-  if (typeof last === "string") bumped = nextWord(last);
-  else if (typeof last === "object") bumped = infinitySegment(last.inf + 1);
-  else if (typeof last === "bigint") bumped = last + 1n;
-  else bumped = last + 1 > Number.MAX_SAFE_INTEGER ? BigInt(last) + 1n : last + 1;
-  return { release: [...v2.release.slice(0, -1), bumped], pre: v2.pre };
-}
-function upperLimit(hi) {
-  let p2 = nextCache.get(hi);
-  if (p2 === void 0) {
-    if (nextCache.size >= CACHE_LIMIT) nextCache.clear();
-    p2 = nextVersion(parsed(hi));
-    nextCache.set(hi, p2);
-  }
-  return p2;
-}
-function inStandardRange(v2, r2) {
-  if (r2.lo !== void 0 && compareStandard(v2, parsed(r2.lo)) < 0) return false;
-  if (r2.hi !== void 0 && compareStandard(v2, upperLimit(r2.hi)) >= 0) return false;
-  return true;
-}
-function gitParts(text) {
-  const body = text.startsWith("git.") ? text.slice(4) : text;
-  const eq = body.indexOf("=");
-  return eq < 0 ? { ref: body } : { ref: body.slice(0, eq), assigned: body.slice(eq + 1) };
-}
-function gitSatisfies(v2, constraint) {
-  if (!isGitVersion(v2)) return false;
-  const a = gitParts(v2);
-  const b3 = gitParts(constraint);
-  if (a.ref !== b3.ref) return false;
-  if (b3.assigned === void 0) return true;
-  if (a.assigned === void 0) return false;
-  if (a.assigned === b3.assigned) return true;
-  if (b3.assigned.includes(":") || a.assigned.includes(":")) {
-    if (a.assigned.includes(":")) return false;
-    return versionSatisfies(a.assigned, parseVersionConstraint(b3.assigned));
-  }
-  return compareVersions(a.assigned, b3.assigned) === 0;
-}
-function rangeSatisfied(v2, pv, r2) {
-  if (r2.exact) {
-    if (r2.lo === void 0) return false;
-    if (isGitVersion(r2.lo)) return gitSatisfies(v2, r2.lo);
-    return pv.gitRef === void 0 && compareStandard(pv, parsed(r2.lo)) === 0;
-  }
-  if (pv.gitRef !== void 0) {
-    if (!pv.gitAssigned) return r2.lo === void 0 && r2.hi === void 0;
-  }
-  return inStandardRange(pv, r2);
-}
-function versionSatisfies(v2, c3) {
-  const pv = parsed(v2);
-  for (const r2 of c3) {
-    if (rangeSatisfied(v2, pv, r2)) return true;
-  }
-  return false;
-}
-function rangeNonEmpty(lo, hi) {
-  return compareStandard(parsed(lo), upperLimit(hi)) < 0;
-}
-var VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-var GIT_VERSION_TEXT = /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/;
-function versionError(text, where, what) {
-  return new UserError("spec-syntax", where ?? "", `invalid version constraint "${text}": ${what}`);
-}
-function parseItem(text, item, where) {
-  if (item === "") throw versionError(text, where, "empty version in list");
-  if (item.startsWith("=")) {
-    const v2 = item.slice(1);
-    if (isGitVersion(v2)) {
-      if (!GIT_VERSION_TEXT.test(v2)) throw versionError(text, where, `bad git version "${v2}"`);
-    } else if (!VERSION_TEXT.test(v2)) {
-      throw versionError(text, where, `bad version "${v2}"`);
-    }
-    return { lo: v2, hi: v2, exact: true };
-  }
-  if (isGitVersion(item)) {
-    if (!GIT_VERSION_TEXT.test(item)) throw versionError(text, where, `bad git version "${item}"`);
-    return { lo: item, hi: item, exact: true };
-  }
-  const colon = item.indexOf(":");
-  if (colon < 0) {
-    if (!VERSION_TEXT.test(item)) throw versionError(text, where, `bad version "${item}"`);
-    return { lo: item, hi: item };
-  }
-  if (item.indexOf(":", colon + 1) >= 0) throw versionError(text, where, `bad range "${item}"`);
-  const lo = item.slice(0, colon);
-  const hi = item.slice(colon + 1);
-  for (const v2 of [lo, hi]) {
-    if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text, where, `bad version "${v2}"`);
-  }
-  if (lo !== "" && hi !== "" && !rangeNonEmpty(lo, hi)) {
-    throw versionError(text, where, `empty range "${item}"`);
-  }
-  const r2 = {};
-  if (lo !== "") r2.lo = lo;
-  if (hi !== "") r2.hi = hi;
-  return r2;
-}
-function compareBound(a, b3, missing) {
-  if (a === void 0 || b3 === void 0) {
-    if (a === b3) return 0;
-    return a === void 0 ? missing : -missing;
-  }
-  const c3 = compareVersions(a, b3);
-  return c3 !== 0 ? c3 : a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareVersionRanges(a, b3) {
-  const lo = compareBound(a.lo, b3.lo, -1);
-  if (lo !== 0) return lo;
-  const hi = compareBound(a.hi, b3.hi, 1);
-  if (hi !== 0) return hi;
-  return (a.exact ? 1 : 0) - (b3.exact ? 1 : 0);
-}
-function parseVersionConstraint(text, where) {
-  const items = text.split(",");
-  const out = [];
-  for (const raw of items) {
-    out.push(parseItem(text, raw.trim(), where));
-  }
-  out.sort(compareVersionRanges);
-  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
-}
-function formatVersionRange(r2) {
-  if (r2.exact) {
-    const v2 = r2.lo ?? "";
-    return isGitVersion(v2) ? v2 : `=${v2}`;
-  }
-  if (r2.lo !== void 0 && r2.lo === r2.hi) return r2.lo;
-  return `${r2.lo ?? ""}:${r2.hi ?? ""}`;
-}
-function formatVersionConstraint(c3) {
-  return [...c3].sort(compareVersionRanges).map(formatVersionRange).join(",");
-}
-function intersectRanges(a, b3) {
-  if (a.exact || b3.exact) {
-    if (a.exact && b3.exact) {
-      const x3 = a.lo ?? "";
-      const y2 = b3.lo ?? "";
-      if (isGitVersion(x3) || isGitVersion(y2)) return x3 === y2 ? a : void 0;
-      return compareVersions(x3, y2) === 0 ? a : void 0;
-    }
-    const exact = a.exact ? a : b3;
-    const range = a.exact ? b3 : a;
-    return versionSatisfies(exact.lo ?? "", [range]) ? exact : void 0;
-  }
-  let lo = a.lo;
-  if (b3.lo !== void 0 && (lo === void 0 || compareVersions(b3.lo, lo) > 0)) lo = b3.lo;
-  let hi = a.hi;
-  if (b3.hi !== void 0) {
-    if (hi === void 0 || compareStandard(upperLimit(b3.hi), upperLimit(hi)) < 0) hi = b3.hi;
-  }
-  if (lo !== void 0 && hi !== void 0 && !rangeNonEmpty(lo, hi)) return void 0;
-  const r2 = {};
-  if (lo !== void 0) r2.lo = lo;
-  if (hi !== void 0) r2.hi = hi;
-  return r2;
-}
-function intersectVersionConstraints(a, b3) {
-  const out = [];
-  for (const x3 of a) {
-    for (const y2 of b3) {
-      const r2 = intersectRanges(x3, y2);
-      if (r2 !== void 0) out.push(r2);
-    }
-  }
-  out.sort(compareVersionRanges);
-  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
-}
-
-// src/core/spec/constraint.ts
-var COMPILER_FLAGS = [
-  "cflags",
-  "cxxflags",
-  "fflags",
-  "cppflags",
-  "ldflags",
-  "ldlibs"
-];
-var FLAG_SET = new Set(COMPILER_FLAGS);
-var DEPTYPES = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
-var COMPILER_ALIASES = {
-  clang: "llvm",
-  llvm: "clang",
-  oneapi: "intel-oneapi-compilers",
-  "intel-oneapi-compilers": "oneapi",
-  rocmcc: "llvm-amdgpu",
-  "llvm-amdgpu": "rocmcc",
-  intel: "intel-oneapi-compiler-classic",
-  "intel-oneapi-compiler-classic": "intel",
-  arm: "acfl",
-  acfl: "arm"
-};
-function isWs(c3) {
-  return c3 === 32 || c3 >= 9 && c3 <= 13;
-}
-function isAlnum(c3) {
-  return c3 >= 48 && c3 <= 57 || c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122 || c3 === 95;
-}
-function isWordChar(c3) {
-  return isAlnum(c3) || c3 === 45 || c3 === 46;
-}
-function isValueChar(c3) {
-  return isAlnum(c3) || c3 === 45 || // -
-  c3 === 43 || // +
-  c3 === 42 || // *
-  c3 === 46 || // .
-  c3 === 44 || // ,
-  c3 === 58 || // :
-  c3 === 61 || // =
-  c3 === 37 || // %
-  c3 === 94 || // ^
-  c3 === 126 || // ~
-  c3 === 47 || // /
-  c3 === 92;
-}
-var IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
-var DOTTED_IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$/;
-var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
-function newNode() {
-  return { variants: {}, dependencies: [] };
-}
-var Parser = class {
-  pos = 0;
-  text;
-  where;
-  constructor(text, where) {
-    this.text = text;
-    this.where = where;
-  }
-  error(at2, what) {
-    return new UserError(
-      "spec-syntax",
-      this.where,
-      `invalid spec "${this.text}" at column ${at2 + 1}: ${what}`
-    );
-  }
-  code() {
-    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
-  }
-  skipWs() {
-    const t3 = this.text;
-    while (this.pos < t3.length && isWs(t3.charCodeAt(this.pos))) this.pos++;
-  }
-  readWhile(pred) {
-    const t3 = this.text;
-    const start = this.pos;
-    while (this.pos < t3.length && pred(t3.charCodeAt(this.pos))) this.pos++;
-    return t3.slice(start, this.pos);
-  }
-  parse() {
-    const root = newNode();
-    this.node(root, false);
-    let current = root;
-    for (; ; ) {
-      this.skipWs();
-      const c3 = this.code();
-      if (c3 === -1) break;
-      const sigilAt = this.pos;
-      const direct = c3 === 37;
-      this.pos++;
-      if (direct && this.code() === 37) this.pos++;
-      let virtuals = [];
-      let deptypes;
-      let substitute;
-      if (this.code() === 91) {
-        const edge = this.edgeAttributes();
-        virtuals = edge.virtuals;
-        deptypes = edge.deptypes;
-        const assignment = this.virtualAssignment();
-        if (assignment) {
-          virtuals = [...virtuals, ...assignment.virtuals];
-          substitute = assignment.substitute;
-        }
-      } else {
-        const assignment = this.virtualAssignment();
-        if (assignment) {
-          virtuals = assignment.virtuals;
-          substitute = assignment.substitute;
-        }
-      }
-      const dep = newNode();
-      if (substitute) this.setName(dep, substitute.name, substitute.at);
-      this.node(dep, substitute !== void 0);
-      if (dep.name === void 0) {
-        throw this.error(sigilAt, `expected a package name after "${direct ? "%" : "^"}"`);
-      }
-      if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort();
-      if (deptypes) dep.deptypes = deptypes;
-      if (direct) {
-        this.attachDirect(current, dep, sigilAt);
-      } else {
-        const same = root.dependencies.find((d2) => !d2.direct && d2.name === dep.name);
-        if (same) this.merge(same, dep, sigilAt);
-        else root.dependencies.push(dep);
-        current = same ?? dep;
-      }
-    }
-    sortDependencies(root);
-    return root;
-  }
-  attachDirect(owner, dep, at2) {
-    const name2 = dep.name;
-    if (isBareCompiler(dep)) {
-      if (owner.compiler === void 0) {
-        owner.compiler = dep.versions === void 0 ? { name: name2 } : { name: name2, versions: dep.versions };
-        return;
-      }
-      if (owner.compiler.name === name2) {
-        const a = owner.compiler.versions;
-        const b3 = dep.versions;
-        if (b3 !== void 0) {
-          owner.compiler.versions = a === void 0 ? b3 : intersectVersionConstraints(a, b3);
-        }
-        return;
-      }
-    }
-    dep.direct = true;
-    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name2);
-    if (same) this.merge(same, dep, at2);
-    else owner.dependencies.push(dep);
-  }
-  /** Constrains `into` by `from` (the same dependency given twice). */
-  merge(into, from, at2) {
-    if (from.versions !== void 0) {
-      into.versions = into.versions === void 0 ? from.versions : intersectVersionConstraints(into.versions, from.versions);
-    }
-    for (const k2 of Object.keys(from.variants)) {
-      this.setVariant(into, k2, from.variants[k2]);
-    }
-    if (from.flags !== void 0) {
-      into.flags ??= {};
-      for (const k2 of Object.keys(from.flags)) {
-        const prev = into.flags[k2];
-        into.flags[k2] = prev === void 0 ? from.flags[k2] : `${prev} ${from.flags[k2]}`;
-      }
-    }
-    for (const k2 of ["platform", "os", "target"]) {
-      const v2 = from[k2];
-      if (v2 !== void 0) this.setArch(into, k2, v2, at2);
-    }
-    for (const k2 of ["hash", "namespace"]) {
-      const v2 = from[k2];
-      if (v2 === void 0) continue;
-      if (into[k2] !== void 0 && into[k2] !== v2) {
-        throw this.error(at2, `conflicting ${k2} "${into[k2]}" and "${v2}" for ${into.name}`);
-      }
-      into[k2] = v2;
-    }
-    if (from.compiler !== void 0) {
-      const { name: name2, versions } = from.compiler;
-      const bare = { name: name2, variants: {}, dependencies: [] };
-      if (versions !== void 0) bare.versions = versions;
-      this.attachDirect(into, bare, at2);
-    }
-    for (const d2 of from.dependencies) {
-      if (d2.direct) {
-        const copy = { ...d2 };
-        delete copy.direct;
-        this.attachDirect(into, copy, at2);
-      } else {
-        into.dependencies.push(d2);
-      }
-    }
-    if (from.virtuals !== void 0) {
-      into.virtuals = [.../* @__PURE__ */ new Set([...into.virtuals ?? [], ...from.virtuals])].sort();
-    }
-    if (from.deptypes !== void 0) {
-      into.deptypes = [.../* @__PURE__ */ new Set([...into.deptypes ?? [], ...from.deptypes])].sort();
-    }
-  }
-  /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
-  edgeAttributes() {
-    const open3 = this.pos;
-    this.pos++;
-    const out = { virtuals: [] };
-    for (; ; ) {
-      this.skipWs();
-      const c3 = this.code();
-      if (c3 === -1) throw this.error(open3, 'unterminated "["');
-      if (c3 === 93) {
-        this.pos++;
-        return out;
-      }
-      const keyAt = this.pos;
-      const key = this.readWhile(isWordChar);
-      if (key === "") throw this.error(this.pos, `unexpected character "${this.text[this.pos]}"`);
-      if (this.code() === 58 && this.text.charCodeAt(this.pos + 1) === 61) this.pos++;
-      if (this.code() !== 61) throw this.error(this.pos, `expected "=" after "${key}"`);
-      this.pos++;
-      const valueAt = this.pos;
-      const raw = this.value(key);
-      const values = raw.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
-      if (key === "virtuals") {
-        out.virtuals.push(...values);
-      } else if (key === "deptypes") {
-        for (const v2 of values) {
-          if (!DEPTYPES.has(v2)) throw this.error(valueAt, `unknown deptype "${v2}"`);
-        }
-        out.deptypes = [...new Set(values)].sort();
-      } else if (key === "when") {
-        throw this.error(keyAt, 'conditional edges ("when=" in "[...]") are not supported');
-      } else {
-        throw this.error(keyAt, `unknown edge attribute "${key}" (expected virtuals or deptypes)`);
-      }
-    }
-  }
-  /** `c,cxx=gcc` right after a sigil or `]` (whitespace allowed before); else nothing. */
-  virtualAssignment() {
-    const save = this.pos;
-    this.skipWs();
-    const t3 = this.text;
-    const virtuals = [];
-    for (; ; ) {
-      const ident = this.readIdentifier();
-      if (ident === "") {
-        this.pos = save;
-        return void 0;
-      }
-      virtuals.push(ident);
-      if (this.code() === 44) {
-        this.pos++;
-        continue;
-      }
-      break;
-    }
-    if (this.code() !== 61) {
-      this.pos = save;
-      return void 0;
-    }
-    this.pos++;
-    const at2 = this.pos;
-    let name2 = this.readIdentifier();
-    while (name2 !== "" && t3.charCodeAt(this.pos) === 46 && isAlnum(t3.charCodeAt(this.pos + 1))) {
-      this.pos++;
-      name2 += "." + this.readIdentifier();
-    }
-    if (name2 === "") {
-      this.pos = save;
-      return void 0;
-    }
-    return { virtuals, substitute: { name: name2, at: at2 } };
-  }
-  readIdentifier() {
-    if (!isAlnum(this.code())) return "";
-    return this.readWhile((c3) => isAlnum(c3) || c3 === 45);
-  }
-  setName(node2, word, at2) {
-    if (IDENTIFIER.test(word)) {
-      node2.name = word;
-      return;
-    }
-    if (DOTTED_IDENTIFIER.test(word)) {
-      const dot2 = word.lastIndexOf(".");
-      node2.namespace = word.slice(0, dot2);
-      node2.name = word.slice(dot2 + 1);
-      return;
-    }
-    throw this.error(at2, `invalid package name "${word}"`);
-  }
-  /** Node options up to the end, a `^` or a `%`. */
-  node(node2, named) {
-    let first = !named;
-    for (; ; first = false) {
-      this.skipWs();
-      const at2 = this.pos;
-      const c3 = this.code();
-      if (c3 === -1 || c3 === 94 || c3 === 37) return;
-      if (c3 === 64) {
-        this.versions(node2);
-      } else if (c3 === 43 || c3 === 126 || c3 === 45) {
-        this.boolVariant(node2);
-      } else if (c3 === 47) {
-        this.pos++;
-        const hash3 = this.readWhile(isAlnum);
-        if (hash3 === "") throw this.error(at2, 'expected a hash after "/"');
-        if (node2.hash !== void 0) throw this.error(at2, "a spec cannot have two hashes");
-        node2.hash = hash3;
-      } else if (c3 === 42 && first) {
-        this.pos++;
-      } else if (isAlnum(c3)) {
-        const word = this.readWhile(isWordChar);
-        const next = this.code();
-        if (next === 61 || next === 58 && this.text.charCodeAt(this.pos + 1) === 61) {
-          this.keyValue(node2, word, at2);
-        } else {
-          if (!first) {
-            throw this.error(
-              at2,
-              node2.name === void 0 && !named ? `unexpected package name "${word}" (the name must come first)` : `unexpected package name "${word}" (a spec has one name; use "^" for a dependency)`
-            );
-          }
-          this.setName(node2, word, at2);
-        }
-      } else {
-        throw this.error(at2, `unexpected character "${this.text[at2]}"`);
-      }
-    }
-  }
-  versions(node2) {
-    const at2 = this.pos;
-    this.pos++;
-    this.skipWs();
-    const start = this.pos;
-    const t3 = this.text;
-    for (; ; ) {
-      const itemAt = this.pos;
-      if (this.code() === 61) this.pos++;
-      const git = GIT_PREFIX.test(t3.slice(this.pos, this.pos + 41));
-      this.readVersionWord(git);
-      if (this.code() === 61 && git) {
-        this.pos++;
-        this.readVersionWord(false);
-      } else if (this.code() === 58) {
-        this.pos++;
-        const hiAt = this.pos;
-        this.readVersionWord(false);
-        if (this.pos > hiAt) {
-          const after = this.pos;
-          this.skipWs();
-          const eq = this.code() === 61;
-          this.pos = eq ? hiAt : after;
-        }
-      }
-      if (this.pos === itemAt) throw this.error(at2, 'expected a version after "@"');
-      const save = this.pos;
-      this.skipWs();
-      if (this.code() === 44) {
-        this.pos++;
-        this.skipWs();
-        continue;
-      }
-      this.pos = save;
-      break;
-    }
-    const text = t3.slice(start, this.pos);
-    let versions;
-    try {
-      versions = parseVersionConstraint(text);
-    } catch (e) {
-      if (e instanceof UserError) throw this.error(start, e.message);
-      throw e;
-    }
-    node2.versions = node2.versions === void 0 ? versions : intersectVersionConstraints(node2.versions, versions);
-  }
-  /** `[A-Za-z0-9_.-]*` not ending in `.` or `-` (plus `/` in a git ref). */
-  readVersionWord(gitRef) {
-    const start = this.pos;
-    if (!isAlnum(this.code())) return;
-    this.readWhile((c3) => isWordChar(c3) || gitRef && c3 === 47);
-    while (this.pos > start) {
-      const last = this.text.charCodeAt(this.pos - 1);
-      if (last !== 46 && last !== 45) break;
-      this.pos--;
-    }
-  }
-  boolVariant(node2) {
-    const at2 = this.pos;
-    const sign = this.code();
-    this.pos++;
-    if (this.code() === sign) this.pos++;
-    this.skipWs();
-    const name2 = this.readWhile(isWordChar);
-    if (name2 === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
-    this.setVariant(node2, name2, [sign === 43 ? "true" : "false"]);
-  }
-  setVariant(node2, name2, values) {
-    const prev = node2.variants[name2];
-    node2.variants[name2] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
-  }
-  /** A value after `key=`: quoted, or a run of value characters. */
-  value(key) {
-    const c3 = this.code();
-    if (c3 === 34 || c3 === 39) {
-      const open3 = this.pos;
-      const quote = this.text[open3];
-      let i = open3 + 1;
-      for (; ; ) {
-        const j3 = this.text.indexOf(quote, i);
-        if (j3 < 0) throw this.error(open3, "unterminated quoted value");
-        if (this.text[j3 - 1] === "\\") {
-          i = j3 + 1;
-          continue;
-        }
-        this.pos = j3 + 1;
-        return this.text.slice(open3 + 1, j3).replaceAll(`\\${quote}`, quote);
-      }
-    }
-    const v2 = this.readWhile(isValueChar);
-    if (v2 === "") throw this.error(this.pos, `expected a value after "${key}="`);
-    return v2;
-  }
-  setArch(node2, key, value, at2) {
-    if (value === "" || value === "None") return;
-    const prev = node2[key];
-    if (prev !== void 0 && prev !== value) {
-      throw this.error(at2, `conflicting ${key}=${prev} and ${key}=${value}`);
-    }
-    node2[key] = value;
-  }
-  keyValue(node2, key, at2) {
-    if (this.code() === 58) this.pos++;
-    this.pos++;
-    if (this.code() === 61) this.pos++;
-    const value = this.value(key);
-    if (key === "os" || key === "platform" || key === "target") {
-      this.setArch(node2, key, value, at2);
-      return;
-    }
-    if (key === "arch" || key === "architecture") {
-      const first = value.indexOf("-");
-      const last = value.lastIndexOf("-");
-      if (first < 0) {
-        this.setArch(node2, "target", value, at2);
-        return;
-      }
-      if (first === last) {
-        throw this.error(at2, `expected "${key}=platform-os-target" or a target, got "${value}"`);
-      }
-      this.setArch(node2, "platform", value.slice(0, first), at2);
-      this.setArch(node2, "os", value.slice(first + 1, last), at2);
-      this.setArch(node2, "target", value.slice(last + 1), at2);
-      return;
-    }
-    if (FLAG_SET.has(key)) {
-      node2.flags ??= {};
-      const prev = node2.flags[key];
-      node2.flags[key] = prev === void 0 ? value : `${prev} ${value}`;
-      return;
-    }
-    const values = value.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
-    if (values.length === 0) throw this.error(at2, `expected a value after "${key}="`);
-    if (values.length === 1) {
-      const lower = values[0].toLowerCase();
-      if (lower === "true" || lower === "false") values[0] = lower;
-    }
-    this.setVariant(node2, key, [...new Set(values)].sort());
-  }
-};
-function isBareCompiler(dep) {
-  return dep.name !== void 0 && dep.namespace === void 0 && dep.virtuals === void 0 && dep.deptypes === void 0 && Object.keys(dep.variants).length === 0 && dep.flags === void 0 && dep.compiler === void 0 && dep.os === void 0 && dep.target === void 0 && dep.platform === void 0 && dep.hash === void 0 && dep.dependencies.length === 0;
-}
-function sortDependencies(c3) {
-  const deps = c3.dependencies;
-  for (const d2 of deps) sortDependencies(d2);
-  if (deps.length < 2) return;
-  const keyed = deps.map((d2) => ({ d: d2, key: formatEdge(d2.direct ? "%" : "^", d2) }));
-  keyed.sort((a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0);
-  c3.dependencies = keyed.map((k2) => k2.d);
-}
-function parseSpecConstraint(text, where) {
-  return new Parser(text, where ?? "").parse();
-}
-var CACHE_LIMIT2 = 5e5;
-var cache = /* @__PURE__ */ new Map();
-function deepFreeze(value) {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v2 of Object.values(value)) deepFreeze(v2);
-  }
-  return value;
-}
-function parseSpecConstraintCached(text, where) {
-  let c3 = cache.get(text);
-  if (c3 === void 0) {
-    c3 = deepFreeze(parseSpecConstraint(text, where));
-    if (cache.size >= CACHE_LIMIT2) cache.clear();
-    cache.set(text, c3);
-  }
-  return c3;
-}
-var BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/;
-function quoteIfNeeded(v2) {
-  if (BARE_VALUE.test(v2)) return v2;
-  if (!v2.includes("'")) return `'${v2}'`;
-  return `"${v2.replaceAll('"', '\\"')}"`;
-}
-function sortedKeys(r2) {
-  return Object.keys(r2).sort();
-}
-function formatNode(c3) {
-  let head = "";
-  if (c3.name !== void 0) head = c3.namespace !== void 0 ? `${c3.namespace}.${c3.name}` : c3.name;
-  if (c3.versions !== void 0) {
-    head += c3.versions.length > 0 ? `@${formatVersionConstraint(c3.versions)}` : "@=0 @=1";
-  }
-  const parts = [];
-  let bools = "";
-  const pairs = [];
-  for (const k2 of sortedKeys(c3.variants)) {
-    const values = c3.variants[k2];
-    if (values.length === 1 && values[0] === "true") bools += `+${k2}`;
-    else if (values.length === 1 && values[0] === "false") bools += `~${k2}`;
-    else pairs.push(`${k2}=${quoteIfNeeded([...values].sort().join(","))}`);
-  }
-  head += bools;
-  if (head !== "") parts.push(head);
-  parts.push(...pairs);
-  if (c3.flags) {
-    for (const k2 of sortedKeys(c3.flags)) parts.push(`${k2}=${quoteIfNeeded(c3.flags[k2])}`);
-  }
-  if (c3.platform !== void 0) parts.push(`platform=${quoteIfNeeded(c3.platform)}`);
-  if (c3.os !== void 0) parts.push(`os=${quoteIfNeeded(c3.os)}`);
-  if (c3.target !== void 0) parts.push(`target=${quoteIfNeeded(c3.target)}`);
-  if (c3.hash !== void 0) parts.push(`/${c3.hash}`);
-  if (c3.compiler !== void 0) {
-    const v2 = c3.compiler.versions;
-    parts.push(`%${c3.compiler.name}${v2 && v2.length > 0 ? `@${formatVersionConstraint(v2)}` : ""}`);
-  }
-  const direct = c3.dependencies.filter((d2) => d2.direct).map((d2) => formatEdge("%", d2));
-  parts.push(...direct.sort());
-  return parts.join(" ");
-}
-function formatEdge(sigil, d2) {
-  const attrs = [];
-  if (d2.virtuals && d2.virtuals.length > 0)
-    attrs.push(`virtuals=${[...d2.virtuals].sort().join(",")}`);
-  if (d2.deptypes && d2.deptypes.length > 0)
-    attrs.push(`deptypes=${[...d2.deptypes].sort().join(",")}`);
-  const edge = attrs.length > 0 ? `[${attrs.join(" ")}] ` : "";
-  return `${sigil}${edge}${formatNode(d2)}`;
-}
-function compilerNamesMatch(a, b3) {
-  return a === b3 || COMPILER_ALIASES[a] === b3;
-}
-function compilerAsNode(view, name2) {
-  const cc = view.compiler;
-  if (cc === void 0 || !compilerNamesMatch(cc.name, name2)) return void 0;
-  return {
-    name: cc.name,
-    version: cc.version ?? "",
-    variants: {},
-    os: view.os,
-    target: view.target,
-    platform: view.platform,
-    dependency: () => void 0
-  };
-}
-function findDependency(view, name2) {
-  const found = view.dependency(name2);
-  if (found !== void 0) return found;
-  const alias = COMPILER_ALIASES[name2];
-  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name2);
-}
-function nameMatches(viewName, wanted, direct) {
-  return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
-}
-function dependencySatisfied(view, d2) {
-  const name2 = d2.name;
-  if (name2 === void 0) return false;
-  if (d2.virtuals && d2.virtuals.length > 0) {
-    let checked = false;
-    for (const v2 of d2.virtuals) {
-      const provider = view.dependency(v2);
-      if (provider === void 0) continue;
-      if (!nameMatches(provider.name, name2, d2.direct)) return false;
-      if (!nodeSatisfies(provider, d2, true)) return false;
-      checked = true;
-    }
-    if (checked) return true;
-  }
-  const dep = findDependency(view, name2);
-  return dep !== void 0 && nodeSatisfies(dep, d2, true);
-}
-function variantSatisfied(actual, wanted) {
-  if (actual === void 0) return false;
-  if (wanted.length === 1 && wanted[0] === actual) return true;
-  const have = actual.split(",");
-  for (const w2 of wanted) {
-    if (!have.includes(w2)) return false;
-  }
-  return true;
-}
-function flagsSatisfied(actual, wanted) {
-  const have = (actual ?? "").split(/\s+/).filter((f3) => f3 !== "");
-  for (const f3 of wanted.split(/\s+/)) {
-    if (f3 !== "" && !have.includes(f3)) return false;
-  }
-  return true;
-}
-function compilerSatisfied(view, cc) {
-  const own2 = view.compiler;
-  if (own2 !== void 0 && compilerNamesMatch(own2.name, cc.name)) {
-    if (cc.versions === void 0) return true;
-    return own2.version !== void 0 && versionSatisfies(own2.version, cc.versions);
-  }
-  const dep = findDependency(view, cc.name);
-  if (dep === void 0) return false;
-  return cc.versions === void 0 || versionSatisfies(dep.version, cc.versions);
-}
-function nodeSatisfies(view, c3, nameChecked) {
-  if (!nameChecked && c3.name !== void 0 && c3.name !== view.name) return false;
-  if (c3.versions !== void 0 && !versionSatisfies(view.version, c3.versions)) return false;
-  for (const k2 in c3.variants) {
-    if (!variantSatisfied(view.variants[k2], c3.variants[k2])) return false;
-  }
-  if (c3.flags !== void 0) {
-    for (const k2 in c3.flags) {
-      if (!flagsSatisfied(view.parameters?.[k2], c3.flags[k2])) return false;
-    }
-  }
-  if (c3.platform !== void 0 && view.platform !== c3.platform) return false;
-  if (c3.os !== void 0 && view.os !== c3.os) return false;
-  if (c3.target !== void 0) {
-    if (view.target === void 0 || !targetSatisfies(view.target, c3.target)) return false;
-  }
-  if (c3.hash !== void 0 && !(view.hash !== void 0 && view.hash.startsWith(c3.hash))) {
-    return false;
-  }
-  if (c3.compiler !== void 0 && !compilerSatisfied(view, c3.compiler)) return false;
-  for (const d2 of c3.dependencies) {
-    if (!dependencySatisfied(view, d2)) return false;
-  }
-  return true;
-}
-function satisfies(view, c3) {
-  return nodeSatisfies(view, c3, false);
-}
-
-// src/core/spec-view.ts
-function specView(spec, table2) {
-  let byName;
-  const index = () => {
-    if (byName) return byName;
-    byName = /* @__PURE__ */ new Map();
-    const seen = /* @__PURE__ */ new Set([spec.id]);
-    const queue = [...spec.dependencies];
-    while (queue.length > 0) {
-      const edge = queue.shift();
-      if (seen.has(edge.id)) continue;
-      seen.add(edge.id);
-      const dep = table2.get(edge.id);
-      if (!dep) continue;
-      if (!byName.has(dep.package)) byName.set(dep.package, dep);
-      for (const v2 of edge.virtuals ?? []) if (!byName.has(v2)) byName.set(v2, dep);
-      queue.push(...dep.dependencies);
-    }
-    return byName;
-  };
-  return {
-    name: spec.package,
-    version: spec.version,
-    variants: spec.variants,
-    compiler: spec.compiler,
-    os: spec.os,
-    target: spec.target,
-    platform: spec.platform,
-    dependency(name2) {
-      const dep = index().get(name2);
-      return dep ? specView(dep, table2) : void 0;
-    }
-  };
-}
-function conditionHolds(view, when, place) {
-  if (!when || when.trim() === "") return true;
-  let constraint;
-  try {
-    constraint = parseSpecConstraintCached(when);
-  } catch (e) {
-    if (e instanceof UserError) throw new UserError("spec-syntax", place, e.message);
-    throw e;
-  }
-  return satisfies(view, constraint);
-}
-
-// src/core/digest/spec-digest.ts
-function foreignPackageDigest(name2) {
-  return digestOf({ algorithm: DIGEST_ALGORITHM, foreignPackage: name2 });
-}
-function propagatingDeps(spec, deptypes) {
-  const out = [];
-  for (const e of spec.dependencies) if (e.types.some((t3) => deptypes.has(t3))) out.push(e.id);
-  return out;
-}
-function localSpecInputs(spec, ctx) {
-  const pkg = ctx.packages.get(spec.package);
-  const view = specView(spec, ctx.specs);
-  const parameters = {};
-  for (const [k2, v2] of Object.entries(spec.variants)) parameters[`variant:${k2}`] = v2;
-  for (const [k2, v2] of Object.entries(spec.parameters)) parameters[k2] = v2;
-  if (spec.compiler)
-    parameters.compiler = spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name;
-  if (spec.os) parameters.os = spec.os;
-  if (spec.target) parameters.target = spec.target;
-  if (spec.platform) parameters.platform = spec.platform;
-  if (spec.lockedPatches?.length) parameters.lockedPatches = spec.lockedPatches.join(",");
-  if (spec.external)
-    for (const [k2, v2] of Object.entries(spec.external)) parameters[`external:${k2}`] = v2;
-  const source = { version: spec.version };
-  const patches = {};
-  const resources = {};
-  const code2 = {};
-  if (pkg) {
-    const v2 = pkg.versions.find((d2) => d2.version === spec.version);
-    if (v2) {
-      if (v2.checksum !== void 0) source.checksum = v2.checksum;
-      if (v2.url !== void 0) source.url = v2.url;
-      if (v2.commit !== void 0) source.commit = v2.commit;
-      if (v2.tag !== void 0) source.tag = v2.tag;
-      if (v2.branch !== void 0) source.branch = v2.branch;
-      if (v2.extra && Object.keys(v2.extra).length > 0) source.extra = v2.extra;
-    }
-    for (const p2 of pkg.patches) {
-      if (!conditionHolds(view, p2.when, placeOf(p2.place, pkg))) continue;
-      const key = p2.file ?? p2.url ?? "?";
-      patches[key] = digestOf({
-        content: p2.contentHash ?? null,
-        sha256: p2.sha256 ?? null,
-        level: p2.level ?? null,
-        extra: p2.extra ?? {}
-      });
-    }
-    pkg.resources.forEach((r2, i) => {
-      if (!conditionHolds(view, r2.when, placeOf(r2.place, pkg))) return;
-      resources[r2.fields.name ?? r2.fields.destination ?? `resource-${i}`] = digestOf(r2.fields);
-    });
-    for (const c3 of pkg.conditionalCode) {
-      if (conditionHolds(view, c3.when, placeOf(c3.place, pkg))) code2[c3.label] = c3.digest;
-    }
-  }
-  return {
-    algorithm: DIGEST_ALGORITHM,
-    package: spec.package,
-    packageDigest: ctx.packageDigests.get(spec.package) ?? foreignPackageDigest(spec.package),
-    source,
-    patches,
-    resources,
-    code: code2,
-    parameters,
-    envSignature: ctx.envSignature(spec)
-  };
-}
-function placeOf(place, pkg) {
-  return place ? `${place.file}:${place.line}` : pkg.recipePath;
-}
-function computeSpecDigests(ctx) {
-  const ids = [...ctx.specs.keys()].sort();
-  const adj = /* @__PURE__ */ new Map();
-  for (const id2 of ids) adj.set(id2, propagatingDeps(ctx.specs.get(id2), ctx.deptypes));
-  const comps = stronglyConnectedComponents(ids, adj);
-  const out = /* @__PURE__ */ new Map();
-  for (const comp of comps) {
-    const members2 = new Set(comp);
-    const locals = /* @__PURE__ */ new Map();
-    const external = /* @__PURE__ */ new Map();
-    for (const id2 of comp) {
-      const spec = ctx.specs.get(id2);
-      locals.set(id2, localSpecInputs(spec, ctx));
-      const deps = {};
-      for (const d2 of adj.get(id2)) if (!members2.has(d2)) deps[d2] = out.get(d2).digest;
-      external.set(id2, deps);
-    }
-    const cyclic = comp.length > 1 || adj.get(comp[0]).includes(comp[0]);
-    let cycleDigest;
-    if (cyclic) {
-      cycleDigest = digestOf({
-        algorithm: DIGEST_ALGORITHM,
-        cycle: comp.map((id2) => [
-          id2,
-          digestOf({ ...locals.get(id2), dependencies: external.get(id2) })
-        ])
-      });
-    }
-    for (const id2 of comp) {
-      const dependencies = { ...external.get(id2) };
-      if (cycleDigest) dependencies[`cycle of ${comp.length}`] = cycleDigest;
-      const inputs = { ...locals.get(id2), dependencies };
-      out.set(id2, { digest: digestOf({ ...inputs }), inputs });
-    }
-  }
-  return out;
-}
-
-// src/core/digest/package-digest.ts
-function packageDigestInputs(ecosystem, recipe, bases, files) {
-  return { algorithm: DIGEST_ALGORITHM, ecosystem, recipe, bases, files };
-}
-function computePackageDigest(inputs) {
-  return digestOf({ ...inputs });
-}
-
 // src/core/plan.ts
 var PLAN_SCHEMA = "binary-check/plan@1";
 function computePlan(input2) {
@@ -9612,12 +8301,20 @@ function computePlan(input2) {
     const ref = refFor(id2);
     let reasons;
     if (!ref) {
-      reasons = [{ kind: "missing", detail: mirror ? "not in the mirror" : base ? "not in the base commit" : "no base commit and no mirror" }];
+      reasons = [
+        {
+          kind: "missing",
+          detail: mirror ? "not in the mirror" : base ? "not in the base commit" : "no base commit and no mirror"
+        }
+      ];
     } else if (ref.digest === now.digest) {
       reasons = [];
     } else {
       const before = ref.inputs ?? base?.specDigests.get(id2)?.inputs;
-      if (!before) reasons = [{ kind: "missing", detail: "the mirror entry has another digest and records no inputs" }];
+      if (!before)
+        reasons = [
+          { kind: "missing", detail: "the mirror entry has another digest and records no inputs" }
+        ];
       else {
         stack.add(id2);
         reasons = diffSpecInputs(
@@ -9628,7 +8325,8 @@ function computePlan(input2) {
           (dep) => stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack)
         );
         stack.delete(id2);
-        if (reasons.length === 0) reasons = [{ kind: "missing", detail: `recorded digest ${ref.digest} differs` }];
+        if (reasons.length === 0)
+          reasons = [{ kind: "missing", detail: `recorded digest ${ref.digest} differs` }];
       }
     }
     reasonsCache.set(id2, reasons);
@@ -9644,10 +8342,15 @@ function computePlan(input2) {
     else status = ref.digest === now.digest ? "up-to-date" : "rebuild";
     statusOf.set(id2, status);
   }
-  const toBuild = new Set(ids.filter((id2) => statusOf.get(id2) === "rebuild" || statusOf.get(id2) === "new"));
+  const toBuild = new Set(
+    ids.filter((id2) => statusOf.get(id2) === "rebuild" || statusOf.get(id2) === "new")
+  );
   const adj = /* @__PURE__ */ new Map();
   for (const id2 of ids)
-    adj.set(id2, head.specs.get(id2).dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === "test")).map((e) => e.id));
+    adj.set(
+      id2,
+      head.specs.get(id2).dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === "test")).map((e) => e.id)
+    );
   const waves = computeWaves(ids, adj, toBuild);
   const specs = [];
   for (const id2 of ids) {
@@ -9703,9 +8406,13 @@ function computePlan(input2) {
   const unresolved = [];
   for (const p2 of [...head.packages.values()].sort((a, b3) => compareCodeUnits(a.name, b3.name)))
     unresolved.push(...p2.unresolved);
-  const ignoredFiles = ignoredChangedFiles(input2.changedFiles, [head.packages, ...base ? [base.packages] : []]);
+  const ignoredFiles = ignoredChangedFiles(input2.changedFiles, [
+    head.packages,
+    ...base ? [base.packages] : []
+  ]);
   const byReason = {};
-  for (const s of specs) for (const k2 of new Set(s.reasons.map((r2) => r2.kind))) byReason[k2] = (byReason[k2] ?? 0) + 1;
+  for (const s of specs)
+    for (const k2 of new Set(s.reasons.map((r2) => r2.kind))) byReason[k2] = (byReason[k2] ?? 0) + 1;
   const count = (st2) => specs.filter((s) => s.status === st2).length;
   const summary = {
     specs: head.specs.size,
@@ -9741,13 +8448,15 @@ function packageReasons(name2, before, now) {
   const a = before.digestInputs;
   const b3 = now.digestInputs;
   const reasons = [];
-  if (a.algorithm !== b3.algorithm) reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
+  if (a.algorithm !== b3.algorithm)
+    reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
   const files = [];
   if (a.recipe !== b3.recipe) files.push(now.recipePath);
   for (const k2 of unionKeys(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
   if (files.length > 0) reasons.push({ kind: "recipe", package: name2, files });
   for (const k2 of unionKeys(a.files, b3.files))
-    if (a.files[k2] !== b3.files[k2]) reasons.push({ kind: "input-file", package: name2, file: joinPath(now.directory, k2) });
+    if (a.files[k2] !== b3.files[k2])
+      reasons.push({ kind: "input-file", package: name2, file: joinPath(now.directory, k2) });
   return reasons;
 }
 function joinPath(dir, rel) {
@@ -9766,41 +8475,91 @@ function diffSpecInputs(a, b3, head, base, depReasons) {
     const now = head.packages.get(b3.package);
     const before = base?.packages.get(a.package);
     if (now && before) reasons.push(...packageReasons(b3.package, before, now));
-    else reasons.push({ kind: "recipe", package: b3.package, files: now ? [now.recipePath] : [], detail: "package digest changed" });
+    else
+      reasons.push({
+        kind: "recipe",
+        package: b3.package,
+        files: now ? [now.recipePath] : [],
+        detail: "package digest changed"
+      });
   }
   for (const f3 of unionKeys(a.source, b3.source)) {
     const x3 = canonicalField(a.source[f3]);
     const y2 = canonicalField(b3.source[f3]);
-    if (x3 !== y2) reasons.push({ kind: "source", version: b3.source.version, field: f3, ...x3 !== void 0 ? { old: x3 } : {}, ...y2 !== void 0 ? { new: y2 } : {} });
+    if (x3 !== y2)
+      reasons.push({
+        kind: "source",
+        version: b3.source.version,
+        field: f3,
+        ...x3 !== void 0 ? { old: x3 } : {},
+        ...y2 !== void 0 ? { new: y2 } : {}
+      });
   }
   for (const k2 of unionKeys(a.patches, b3.patches)) {
     if (a.patches[k2] === b3.patches[k2]) continue;
-    reasons.push({ kind: "patch", file: k2, change: a.patches[k2] === void 0 ? "added" : b3.patches[k2] === void 0 ? "removed" : "changed" });
+    reasons.push({
+      kind: "patch",
+      file: k2,
+      change: a.patches[k2] === void 0 ? "added" : b3.patches[k2] === void 0 ? "removed" : "changed"
+    });
   }
   for (const k2 of unionKeys(a.resources, b3.resources)) {
     if (a.resources[k2] === b3.resources[k2]) continue;
-    reasons.push({ kind: "resource", name: k2, change: a.resources[k2] === void 0 ? "added" : b3.resources[k2] === void 0 ? "removed" : "changed" });
+    reasons.push({
+      kind: "resource",
+      name: k2,
+      change: a.resources[k2] === void 0 ? "added" : b3.resources[k2] === void 0 ? "removed" : "changed"
+    });
   }
   const codeChanged = unionKeys(a.code, b3.code).filter((k2) => a.code[k2] !== b3.code[k2]);
   if (codeChanged.length > 0) {
     const now = head.packages.get(b3.package);
-    reasons.push({ kind: "recipe", package: b3.package, files: now ? [now.recipePath] : [], detail: `conditional code: ${codeChanged.join("; ")}` });
+    reasons.push({
+      kind: "recipe",
+      package: b3.package,
+      files: now ? [now.recipePath] : [],
+      detail: `conditional code: ${codeChanged.join("; ")}`
+    });
   }
   for (const k2 of unionKeys(a.parameters, b3.parameters)) {
     if (a.parameters[k2] === b3.parameters[k2]) continue;
-    reasons.push({ kind: "parameters", name: k2, ...a.parameters[k2] !== void 0 ? { old: a.parameters[k2] } : {}, ...b3.parameters[k2] !== void 0 ? { new: b3.parameters[k2] } : {} });
+    reasons.push({
+      kind: "parameters",
+      name: k2,
+      ...a.parameters[k2] !== void 0 ? { old: a.parameters[k2] } : {},
+      ...b3.parameters[k2] !== void 0 ? { new: b3.parameters[k2] } : {}
+    });
   }
-  if (a.envSignature !== b3.envSignature) reasons.push({ kind: "environment", detail: "build-environment signature changed" });
+  if (a.envSignature !== b3.envSignature)
+    reasons.push({ kind: "environment", detail: "build-environment signature changed" });
   for (const k2 of unionKeys(a.dependencies, b3.dependencies)) {
     if (a.dependencies[k2] === b3.dependencies[k2]) continue;
-    if (a.dependencies[k2] === void 0) reasons.push({ kind: "dependency", dependency: k2, change: "added", chain: [k2], cause: [] });
-    else if (b3.dependencies[k2] === void 0) reasons.push({ kind: "dependency", dependency: k2, change: "removed", chain: [k2], cause: [] });
+    if (a.dependencies[k2] === void 0)
+      reasons.push({ kind: "dependency", dependency: k2, change: "added", chain: [k2], cause: [] });
+    else if (b3.dependencies[k2] === void 0)
+      reasons.push({ kind: "dependency", dependency: k2, change: "removed", chain: [k2], cause: [] });
     else {
       const own2 = depReasons(k2);
       const direct = own2.filter((r2) => r2.kind !== "dependency");
-      const firstDep = own2.find((r2) => r2.kind === "dependency");
-      if (direct.length > 0 || !firstDep) reasons.push({ kind: "dependency", dependency: k2, change: "changed", chain: [k2], cause: direct });
-      else reasons.push({ kind: "dependency", dependency: k2, change: "changed", chain: [k2, ...firstDep.chain], cause: firstDep.cause });
+      const firstDep = own2.find(
+        (r2) => r2.kind === "dependency"
+      );
+      if (direct.length > 0 || !firstDep)
+        reasons.push({
+          kind: "dependency",
+          dependency: k2,
+          change: "changed",
+          chain: [k2],
+          cause: direct
+        });
+      else
+        reasons.push({
+          kind: "dependency",
+          dependency: k2,
+          change: "changed",
+          chain: [k2, ...firstDep.chain],
+          cause: firstDep.cause
+        });
     }
   }
   return reasons;
@@ -9811,221 +8570,12 @@ function canonicalField(v2) {
 }
 function ignoredChangedFiles(changed, trees) {
   const used = /* @__PURE__ */ new Set();
-  for (const packages of trees) for (const p2 of packages.values()) for (const f3 of p2.inputPaths) used.add(f3);
+  for (const packages of trees)
+    for (const p2 of packages.values()) for (const f3 of p2.inputPaths) used.add(f3);
   const out = /* @__PURE__ */ new Set();
-  for (const c3 of changed) for (const path of [c3.path, c3.oldPath]) if (path && !used.has(path)) out.add(path);
+  for (const c3 of changed)
+    for (const path of [c3.path, c3.oldPath]) if (path && !used.has(path)) out.add(path);
   return [...out].sort(compareCodeUnits);
-}
-
-// src/core/resolve-specs.ts
-var LANGUAGE_VIRTUALS = /* @__PURE__ */ new Set(["c", "cxx", "fortran"]);
-var INFINITY_VERSIONS2 = /* @__PURE__ */ new Set(["develop", "main", "master", "head", "trunk", "stable"]);
-function resolveSpecs(req) {
-  const specs = /* @__PURE__ */ new Map();
-  const notes = /* @__PURE__ */ new Set();
-  const virtualProviders = indexVirtuals(req.packages);
-  const roots = [];
-  const resolve5 = (name2, constraints, inherited, place, isRoot) => {
-    const pkg = req.packages.get(name2);
-    if (!pkg) {
-      const preferred = req.providers[name2];
-      const providers = virtualProviders.get(name2);
-      if (preferred) {
-        if (!req.packages.has(preferred))
-          throw new UserError("config", `providers.${name2}`, `provider "${preferred}" is not a package in the recipe repository`);
-        return resolve5(preferred, constraints.map(dropName), inherited, place, isRoot);
-      }
-      if (providers && providers.length > 0) {
-        notes.add(`virtual "${name2}" has no preferred provider (set providers.${name2}); depending on every provider: ${providers.join(", ")}`);
-        return providers.flatMap((p2) => resolve5(p2, constraints.map(dropName), inherited, place, isRoot));
-      }
-      if (isRoot) throw new UserError("config", place, `"${name2}" is not a package in the recipe repository`);
-      notes.add(`dependency "${name2}" is neither a package nor a provided virtual in the recipe repository: ignored`);
-      return [];
-    }
-    const version2 = pickVersion(pkg, constraints, place, isRoot, notes);
-    const own2 = { ...inherited };
-    const variants = {};
-    for (const c3 of constraints) {
-      const cc = requestedCompiler(c3, req.packages);
-      if (cc) own2.compiler = { name: cc.name, ...cc.versions ? { version: versionText(cc.versions) } : {} };
-      const arch = { os: c3.os ?? cc?.os, target: c3.target ?? cc?.target, platform: c3.platform ?? cc?.platform };
-      if (arch.os) own2.os = arch.os;
-      if (arch.target) own2.target = arch.target;
-      if (arch.platform) own2.platform = arch.platform;
-    }
-    const spec = {
-      id: "",
-      package: name2,
-      version: version2,
-      variants,
-      parameters: {},
-      dependencies: [],
-      origin: isRoot ? "config" : "dependency",
-      ...own2
-    };
-    const requested = /* @__PURE__ */ new Map();
-    for (const c3 of constraints) for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
-    for (let pass = 0; pass < 3; pass++) {
-      let added = false;
-      for (const v2 of pkg.variants) {
-        if (v2.name in variants) continue;
-        if (v2.when && !conditionHolds(specView(spec, specs), v2.when, `${pkg.recipePath}:${v2.place?.line ?? 0}`)) continue;
-        variants[v2.name] = requested.get(v2.name) ?? v2.default;
-        added = true;
-      }
-      if (!added) break;
-    }
-    for (const k2 of requested.keys()) {
-      if (k2 in variants) continue;
-      if (isRoot) throw new UserError("config", place, `package "${name2}" has no variant "${k2}"`);
-      notes.add(`a dependency constraint asks for variant "${k2}" that "${name2}" does not define: ignored`);
-    }
-    const defaults = /* @__PURE__ */ new Map();
-    for (const v2 of pkg.variants) if (!defaults.has(v2.name)) defaults.set(v2.name, v2.default);
-    spec.id = specId(spec, defaults);
-    const existing = specs.get(spec.id);
-    if (existing) return [existing.id];
-    specs.set(spec.id, spec);
-    const grouped = /* @__PURE__ */ new Map();
-    for (const d2 of pkg.dependencies) {
-      const where = `${pkg.recipePath}:${d2.place?.line ?? 0}`;
-      if (!conditionHolds(specView(spec, specs), d2.when, where)) continue;
-      if (LANGUAGE_VIRTUALS.has(d2.name)) continue;
-      const g2 = grouped.get(d2.name) ?? { constraints: [], types: /* @__PURE__ */ new Set() };
-      g2.constraints.push(parseSpecConstraintCached(d2.spec));
-      for (const t3 of d2.types) g2.types.add(t3);
-      grouped.set(d2.name, g2);
-    }
-    const edges = /* @__PURE__ */ new Map();
-    for (const [depName, g2] of grouped) {
-      const ids = resolve5(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
-      for (const id2 of ids) {
-        const target = specs.get(id2);
-        const prev = edges.get(id2);
-        const types = /* @__PURE__ */ new Set([...prev?.types ?? [], ...g2.types]);
-        const virtuals = depName !== target.package ? [.../* @__PURE__ */ new Set([...prev?.virtuals ?? [], depName])] : prev?.virtuals;
-        edges.set(id2, { id: id2, name: target.package, types: [...types].sort(), ...virtuals ? { virtuals } : {} });
-      }
-    }
-    spec.dependencies = [...edges.values()].sort((a, b3) => a.id < b3.id ? -1 : a.id > b3.id ? 1 : 0);
-    return [spec.id];
-  };
-  if (req.requests.length === 0) {
-    for (const name2 of [...req.packages.keys()].sort())
-      roots.push(...resolve5(name2, [], {}, `package ${name2}`, true));
-  } else {
-    for (const r2 of req.requests) {
-      const c3 = parseSpecConstraintCached(r2.spec, r2.place);
-      if (!c3.name) throw new UserError("config", r2.place, `spec "${r2.spec}" names no package`);
-      try {
-        roots.push(...resolve5(c3.name, [c3], {}, r2.place, true));
-      } catch (e) {
-        if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
-        notes.add(`base: ${e.message}`);
-      }
-    }
-  }
-  return { specs, roots: [...new Set(roots)], notes: [...notes].sort() };
-}
-var KNOWN_COMPILERS = /* @__PURE__ */ new Set([
-  "gcc",
-  "clang",
-  "llvm",
-  "apple-clang",
-  "intel",
-  "oneapi",
-  "intel-oneapi-compilers",
-  "nvhpc",
-  "aocc",
-  "cce",
-  "xl",
-  "fj",
-  "arm",
-  "msvc",
-  "rocmcc",
-  "llvm-amdgpu",
-  "pgi",
-  "nag"
-]);
-function requestedCompiler(c3, packages) {
-  if (c3.compiler) return c3.compiler;
-  const node2 = c3.dependencies.find(
-    (d2) => d2.direct && d2.name !== void 0 && !d2.virtuals?.length && KNOWN_COMPILERS.has(d2.name) && !packages.has(d2.name)
-  );
-  if (!node2?.name) return void 0;
-  return { name: node2.name, ...node2.versions ? { versions: node2.versions } : {}, ...node2.os ? { os: node2.os } : {}, ...node2.target ? { target: node2.target } : {}, ...node2.platform ? { platform: node2.platform } : {} };
-}
-function dropName(c3) {
-  const { name: _name, ...rest } = c3;
-  return rest;
-}
-function versionText(v2) {
-  return v2.map((r2) => r2.exact || r2.lo === r2.hi ? r2.lo ?? "" : `${r2.lo ?? ""}:${r2.hi ?? ""}`).join(",");
-}
-function indexVirtuals(packages) {
-  const out = /* @__PURE__ */ new Map();
-  for (const pkg of [...packages.values()].sort((a, b3) => a.name < b3.name ? -1 : 1)) {
-    for (const p2 of pkg.provides) {
-      for (const s of p2.specs) {
-        const v2 = parseSpecConstraintCached(s).name;
-        if (!v2) continue;
-        const list = out.get(v2) ?? [];
-        if (!list.includes(pkg.name)) list.push(pkg.name);
-        out.set(v2, list);
-      }
-    }
-  }
-  return out;
-}
-function pickVersion(pkg, constraints, place, isRoot, notes) {
-  const wanted = constraints.map((c3) => c3.versions).filter((v2) => v2 !== void 0);
-  const fits = (v2) => wanted.every((w2) => versionSatisfies(v2.version, w2));
-  const candidates = pkg.versions.filter(fits);
-  if (candidates.length === 0) {
-    if (pkg.versions.length === 0) {
-      const exact = wanted.length === 1 && wanted[0].length === 1 ? wanted[0][0] : void 0;
-      if (exact && exact.lo && exact.lo === exact.hi) return exact.lo;
-      return "none";
-    }
-    const asked = constraints.map((c3) => c3.versions ? `@${versionText(c3.versions)}` : "").join(" ");
-    const have = pkg.versions.map((v2) => v2.version).join(", ");
-    if (isRoot) throw new UserError("config", place, `no version of "${pkg.name}" satisfies ${asked} (declared: ${have})`);
-    notes.add(`no version of "${pkg.name}" satisfies ${asked}: using its default version`);
-    return defaultVersion(pkg.versions);
-  }
-  return defaultVersion(candidates);
-}
-function defaultVersion(versions) {
-  const preferred = versions.filter((v2) => v2.preferred && !v2.deprecated);
-  if (preferred.length > 0) return highest(preferred);
-  const live = versions.filter((v2) => !v2.deprecated && !INFINITY_VERSIONS2.has(v2.version));
-  if (live.length > 0) return highest(live);
-  const nonDeprecated = versions.filter((v2) => !v2.deprecated);
-  return highest(nonDeprecated.length > 0 ? nonDeprecated : versions);
-}
-function highest(vs2) {
-  let best = vs2[0].version;
-  for (const v2 of vs2) if (compareVersions(v2.version, best) > 0) best = v2.version;
-  return best;
-}
-function specId(spec, defaults) {
-  let id2 = `${spec.package}@${spec.version}`;
-  const keys = Object.keys(spec.variants).sort();
-  const kv = [];
-  for (const k2 of keys) {
-    const v2 = spec.variants[k2];
-    if (defaults.get(k2) === v2) continue;
-    if (v2 === "true") id2 += `+${k2}`;
-    else if (v2 === "false") id2 += `~${k2}`;
-    else kv.push(`${k2}=${v2}`);
-  }
-  if (kv.length > 0) id2 += ` ${kv.join(" ")}`;
-  if (spec.compiler) id2 += ` %${spec.compiler.name}${spec.compiler.version ? `@${spec.compiler.version}` : ""}`;
-  if (spec.os) id2 += ` os=${spec.os}`;
-  if (spec.target) id2 += ` target=${spec.target}`;
-  if (spec.platform) id2 += ` platform=${spec.platform}`;
-  return id2;
 }
 
 // src/config/read-config.ts
@@ -29781,7 +28331,9 @@ var configSchema = external_exports.object({
   recipes: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).optional().describe(
     "Recipe roots (repository-relative). Spack: directories holding <name>/package.py; the spack_repo layout (py_numpy \u2192 py-numpy) is recognised."
   ),
-  buildSystems: external_exports.string().min(1).optional().describe("Folder of build-system base classes, e.g. repos/spack_repo/builtin/build_systems."),
+  buildSystems: external_exports.string().min(1).optional().describe(
+    "Folder of build-system base classes, e.g. repos/spack_repo/builtin/build_systems."
+  ),
   specs: external_exports.array(external_exports.union([external_exports.string().min(1), specMatrix])).optional().describe("The spec set: spec strings and/or matrices of lists to cross."),
   lockfile: external_exports.string().min(1).optional().describe("A Spack spack.lock (repository-relative)."),
   providers: external_exports.record(external_exports.string(), external_exports.string().min(1)).default({}).describe("Virtual \u2192 preferred provider, e.g. {mpi: openmpi}."),
@@ -29803,11 +28355,28 @@ function validateConfig(value) {
   const problems = CONFIG_RULES.flatMap((rule) => rule(config2));
   return problems.length > 0 ? { problems } : { config: config2 };
 }
-var manifestNeedsPackages = (c3) => c3.ecosystem === "manifest" && !c3.packages ? [{ path: "packages", message: 'expected a map of packages (ecosystem is "manifest"), got nothing' }] : [];
-var spackHasNoPackagesMap = (c3) => c3.ecosystem === "spack" && c3.packages ? [{ path: "packages", message: "only valid with ecosystem: manifest (spack recipes come from package.py files)" }] : [];
+var manifestNeedsPackages = (c3) => c3.ecosystem === "manifest" && !c3.packages ? [
+  {
+    path: "packages",
+    message: 'expected a map of packages (ecosystem is "manifest"), got nothing'
+  }
+] : [];
+var spackHasNoPackagesMap = (c3) => c3.ecosystem === "spack" && c3.packages ? [
+  {
+    path: "packages",
+    message: "only valid with ecosystem: manifest (spack recipes come from package.py files)"
+  }
+] : [];
 var PACKAGE_NAME = /^[a-z0-9][a-z0-9._+-]*$/;
-var manifestPackageNames = (c3) => Object.keys(c3.packages ?? {}).filter((n) => !PACKAGE_NAME.test(n)).map((n) => ({ path: `packages.${n}`, message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"` }));
-var CONFIG_RULES = [manifestNeedsPackages, spackHasNoPackagesMap, manifestPackageNames];
+var manifestPackageNames = (c3) => Object.keys(c3.packages ?? {}).filter((n) => !PACKAGE_NAME.test(n)).map((n) => ({
+  path: `packages.${n}`,
+  message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"`
+}));
+var CONFIG_RULES = [
+  manifestNeedsPackages,
+  spackHasNoPackagesMap,
+  manifestPackageNames
+];
 function describeIssue(issue2) {
   const path = issue2.path.map(String).join(".") || "(root)";
   const got = "input" in issue2 ? describeValue(issue2.input) : void 0;
@@ -29815,11 +28384,20 @@ function describeIssue(issue2) {
     case "invalid_type":
       return { path, message: `expected ${issue2.expected}, got ${got ?? "nothing"}` };
     case "invalid_value":
-      return { path, message: `expected one of ${issue2.values.map((v2) => JSON.stringify(v2)).join(", ")}, got ${got}` };
+      return {
+        path,
+        message: `expected one of ${issue2.values.map((v2) => JSON.stringify(v2)).join(", ")}, got ${got}`
+      };
     case "unrecognized_keys":
-      return { path, message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k2) => `"${k2}"`).join(", ")}` };
+      return {
+        path,
+        message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k2) => `"${k2}"`).join(", ")}`
+      };
     case "too_small":
-      return { path, message: `expected at least ${String(issue2.minimum)} ${issue2.origin === "string" ? "character(s)" : "item(s)"}, got ${got}` };
+      return {
+        path,
+        message: `expected at least ${String(issue2.minimum)} ${issue2.origin === "string" ? "character(s)" : "item(s)"}, got ${got}`
+      };
     case "invalid_union":
       return { path, message: `expected ${unionExpectation(path)}, got ${got}` };
     default:
@@ -29868,7 +28446,11 @@ function parseConfigText(text, file2) {
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const line = err.linePos?.[0]?.line;
-    throw new UserError("config", line ? `${file2}:${line}` : file2, `invalid YAML: ${err.message.split("\n")[0]}`);
+    throw new UserError(
+      "config",
+      line ? `${file2}:${line}` : file2,
+      `invalid YAML: ${err.message.split("\n")[0]}`
+    );
   }
   const result = validateConfig(doc.toJS());
   if ("problems" in result) {
@@ -29884,9 +28466,6209 @@ async function readConfigFile(path, label = path) {
     text = await readFile(path, "utf8");
   } catch (e) {
     const code2 = e.code;
-    throw new UserError("config", label, code2 === "ENOENT" ? "config file not found" : `cannot read config file (${code2})`);
+    throw new UserError(
+      "config",
+      label,
+      code2 === "ENOENT" ? "config file not found" : `cannot read config file (${code2})`
+    );
   }
   return parseConfigText(text, label);
+}
+
+// src/ecosystems/snapshot.ts
+var MemoryBlobCache = class {
+  map = /* @__PURE__ */ new Map();
+  get(key) {
+    return this.map.get(key);
+  }
+  set(key, value) {
+    this.map.set(key, value);
+  }
+};
+
+// src/git/git.ts
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// src/git/output.ts
+var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+function isObjectId(value) {
+  return OBJECT_ID.test(value);
+}
+function isZeroObjectId(value) {
+  return isObjectId(value) && /^0+$/.test(value);
+}
+function splitNul(output2) {
+  if (output2 === "") return [];
+  const fields = output2.split("\0");
+  if (fields[fields.length - 1] === "") fields.pop();
+  return fields;
+}
+function parseNameStatusZ(output2) {
+  const fields = splitNul(output2);
+  const changes = [];
+  let i = 0;
+  while (i < fields.length) {
+    const code2 = fields[i++];
+    const status = code2.charAt(0);
+    if (!/^[ACDMRTUX]$/.test(status)) {
+      throw new Error(
+        `parseNameStatusZ: unexpected status ${JSON.stringify(code2)} at field ${i - 1}`
+      );
+    }
+    if (status === "R" || status === "C") {
+      const oldPath = fields[i++];
+      const path = fields[i++];
+      if (oldPath === void 0 || path === void 0) {
+        throw new Error(`parseNameStatusZ: ${status} record without two paths at field ${i}`);
+      }
+      const similarity = code2.length > 1 ? Number.parseInt(code2.slice(1), 10) : void 0;
+      changes.push(
+        similarity === void 0 || Number.isNaN(similarity) ? { status, path, oldPath } : { status, path, oldPath, similarity }
+      );
+    } else {
+      const path = fields[i++];
+      if (path === void 0) throw new Error(`parseNameStatusZ: ${status} record without a path`);
+      changes.push({ status, path });
+    }
+  }
+  return changes;
+}
+function parseLsTreeZ(output2) {
+  return splitNul(output2).map((record2) => {
+    const tab2 = record2.indexOf("	");
+    const meta4 = tab2 < 0 ? [] : record2.slice(0, tab2).split(" ");
+    const [mode, type, oid] = meta4;
+    if (meta4.length !== 3 || mode === void 0 || !/^[0-7]{6}$/.test(mode) || type !== "blob" && type !== "commit" && type !== "tree" || oid === void 0 || !isObjectId(oid)) {
+      throw new Error(`parseLsTreeZ: malformed record ${JSON.stringify(record2)}`);
+    }
+    return { path: record2.slice(tab2 + 1), mode, type, oid };
+  });
+}
+var NEWLINE = 10;
+var CatFileBatchParser = class {
+  chunks = [];
+  buffered = 0;
+  /** Header of the object whose content is being read. */
+  pending;
+  push(chunk) {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const records = [];
+    for (; ; ) {
+      if (this.pending === void 0) {
+        const header = this.takeLine();
+        if (header === void 0) break;
+        const parts = header.split(" ");
+        if (parts.length === 2 && (parts[1] === "missing" || parts[1] === "ambiguous")) {
+          records.push({ oid: parts[0], missing: true });
+          continue;
+        }
+        const [oid2, type2, sizeText] = parts;
+        if (parts.length !== 3 || oid2 === void 0 || type2 === void 0 || !/^\d+$/.test(sizeText ?? "")) {
+          throw new Error(`CatFileBatchParser: malformed header ${JSON.stringify(header)}`);
+        }
+        this.pending = { oid: oid2, type: type2, size: Number(sizeText) };
+      }
+      const { oid, type, size } = this.pending;
+      if (this.buffered < size + 1) break;
+      const content2 = this.take(size);
+      const terminator = this.take(1);
+      if (terminator[0] !== NEWLINE) {
+        throw new Error(`CatFileBatchParser: object ${oid} is not followed by a newline`);
+      }
+      this.pending = void 0;
+      records.push({ oid, type, size, content: content2 });
+    }
+    return records;
+  }
+  /** Assert the stream ended on a record boundary. */
+  end() {
+    if (this.pending !== void 0 || this.buffered > 0) {
+      const what = this.pending ? `object ${this.pending.oid}` : "a header";
+      throw new Error(`CatFileBatchParser: output ended in the middle of ${what}`);
+    }
+  }
+  /** Remove and decode one header line (without LF), or undefined if no full line is buffered. */
+  takeLine() {
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      const at2 = chunk.indexOf(NEWLINE);
+      if (at2 >= 0) {
+        const line = this.take(offset + at2);
+        this.take(1);
+        return line.toString("utf8");
+      }
+      offset += chunk.length;
+    }
+    return void 0;
+  }
+  /** Remove and return the first `n` buffered bytes (n ≤ buffered). Copies only across chunks. */
+  take(n) {
+    const first = this.chunks[0];
+    if (n === 0) return Buffer.alloc(0);
+    if (first !== void 0 && first.length >= n) {
+      const out2 = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      return out2;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0];
+      const want = n - filled;
+      if (chunk.length <= want) {
+        chunk.copy(out, filled);
+        filled += chunk.length;
+        this.chunks.shift();
+      } else {
+        chunk.copy(out, filled, 0, want);
+        filled += want;
+        this.chunks[0] = chunk.subarray(want);
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+};
+
+// src/git/runner.ts
+import { spawn } from "node:child_process";
+
+// node_modules/@simple-git/args-pathspec/dist/index.mjs
+var t = /* @__PURE__ */ new WeakMap();
+function c(...n) {
+  const e = new String(n);
+  return t.set(e, n), e;
+}
+function r(n) {
+  return n instanceof String && t.has(n);
+}
+function o(n) {
+  return t.get(n) ?? [];
+}
+
+// node_modules/simple-git/dist/index.mjs
+var import_file_exists = __toESM(require_dist2(), 1);
+var import_debug = __toESM(require_src(), 1);
+var import_promise_deferred = __toESM(require_dist3(), 1);
+import { spawn as ve } from "node:child_process";
+import { normalize as Se } from "node:path";
+
+// node_modules/@simple-git/argv-parser/dist/index.mjs
+function* x(e, n) {
+  const t3 = n === "global";
+  for (const o2 of e)
+    o2.isGlobal === t3 && (yield o2);
+}
+var P = /* @__PURE__ */ new Set([
+  "--add",
+  "--edit",
+  "--remove-section",
+  "--rename-section",
+  "--replace-all",
+  "--unset",
+  "--unset-all",
+  "-e"
+]);
+var S = /* @__PURE__ */ new Set([
+  "--get",
+  "--get-all",
+  "--get-color",
+  "--get-colorbool",
+  "--get-regexp",
+  "--get-urlmatch",
+  "--list",
+  "-l"
+]);
+var E = /* @__PURE__ */ new Set([
+  "edit",
+  "remove-section",
+  "rename-section",
+  "set",
+  "unset"
+]);
+var F = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
+function A(e, n) {
+  for (const { name: o2 } of x(e, "task")) {
+    if (P.has(o2))
+      return w(true, n);
+    if (S.has(o2))
+      return w(false, n);
+  }
+  const t3 = n.at(0)?.toLowerCase();
+  return t3 === void 0 ? null : E.has(t3) ? w(true, n.slice(1)) : F.has(t3) ? w(false, n.slice(1)) : n.length === 1 ? w(false, n) : w(true, n);
+}
+function w(e = false, n = []) {
+  const t3 = n.at(0)?.toLowerCase();
+  return t3 === void 0 ? null : {
+    isWrite: e,
+    isRead: !e,
+    key: t3,
+    value: n.at(1)
+  };
+}
+function O(e, n) {
+  return n.isWrite && n.value !== void 0 ? { key: n.key, value: n.value, scope: e } : { key: n.key, scope: e };
+}
+function G(e) {
+  const n = e?.indexOf("=") || -1;
+  return !e || n < 0 ? null : {
+    key: e.slice(0, n).trim().toLowerCase(),
+    value: e.slice(n + 1)
+  };
+}
+function M(e) {
+  for (const { name: n } of x(e, "task"))
+    switch (n) {
+      case "--global":
+        return "global";
+      case "--system":
+        return "system";
+      case "--worktree":
+        return "worktree";
+      case "--local":
+        return "local";
+      case "--file":
+      case "-f":
+        return "file";
+    }
+  return "local";
+}
+function N({ name: e }) {
+  if (e === "-c" || e === "--config")
+    return "inline";
+  if (e === "--config-env")
+    return "env";
+}
+function* $(e) {
+  for (const n of e) {
+    const t3 = N(n), o2 = t3 && G(n.value);
+    o2 && (yield {
+      ...o2,
+      scope: t3
+    });
+  }
+}
+function D(e, n, t3) {
+  const o2 = {
+    read: [],
+    write: [...$(n)]
+  };
+  return e === "config" && L(
+    o2,
+    M(n),
+    A(n, t3)
+  ), o2;
+}
+function L(e, n, t3) {
+  if (t3 === null)
+    return;
+  const o2 = O(n, t3);
+  t3.isWrite ? e.write.push(o2) : e.read.push(o2);
+}
+var C = {
+  short: /* @__PURE__ */ new Map([
+    ["c", true]
+    //  -c <k=v>    set config key for this invocation
+  ])
+};
+var I = {
+  short: new Map([
+    ["C", true],
+    //  -C <path>   change working directory
+    ["P", false],
+    // -P          no pager (alias for --no-pager)
+    ["h", false],
+    // -h          help
+    ["p", false],
+    // -p          paginate
+    ["v", false],
+    // -v          version
+    ...C.short.entries()
+  ]),
+  long: /* @__PURE__ */ new Set([
+    "attr-source",
+    "config-env",
+    "exec-path",
+    "git-dir",
+    "list-cmds",
+    "namespace",
+    "super-prefix",
+    "work-tree"
+  ])
+};
+var R = {
+  clone: {
+    short: /* @__PURE__ */ new Map([
+      ["b", true],
+      // -b <branch>
+      ["j", true],
+      // -j <n>          parallel jobs
+      ["l", false],
+      // -l local
+      ["n", false],
+      // -n no-checkout
+      ["o", true],
+      // -o <name>       remote name
+      ["q", false],
+      // -q quiet
+      ["s", false],
+      // -s shared
+      ["u", true]
+      // -u <upload-pack>
+    ]),
+    long: /* @__PURE__ */ new Set(["branch", "config", "jobs", "origin", "upload-pack", "u", "template"])
+  },
+  commit: {
+    short: /* @__PURE__ */ new Map([
+      ["C", true],
+      // -C <commit>  reuse message
+      ["F", true],
+      // -F <file>    read message from file
+      ["c", true],
+      // -c <commit>  reedit message
+      ["m", true],
+      // -m <msg>
+      ["t", true]
+      // -t <template>
+    ]),
+    long: /* @__PURE__ */ new Set(["file", "message", "reedit-message", "reuse-message", "template"])
+  },
+  config: {
+    short: /* @__PURE__ */ new Map([
+      ["e", false],
+      // -e  open editor
+      ["f", true],
+      //  -f <file>
+      ["l", false]
+      // -l  list
+    ]),
+    long: /* @__PURE__ */ new Set(["blob", "comment", "default", "file", "type", "value"])
+  },
+  fetch: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["upload-pack"])
+  },
+  init: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["template"])
+  },
+  pull: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["upload-pack"])
+  },
+  push: {
+    short: /* @__PURE__ */ new Map(),
+    long: /* @__PURE__ */ new Set(["exec", "receive-pack"])
+  },
+  rebase: {
+    short: /* @__PURE__ */ new Map([
+      ["X", true],
+      // -X <option>   strategy option
+      ["f", false],
+      // -f force-rebase
+      ["i", false],
+      // -i interactive
+      ["k", false],
+      // -k keep-base
+      ["m", false],
+      // -m merge
+      ["n", false],
+      // -n no-stat
+      ["q", false],
+      // -q quiet
+      ["r", false],
+      // -r rebase-merges
+      ["s", true],
+      // -s <strategy>
+      ["v", false],
+      // -v verbose
+      ["x", true]
+      // -x <cmd>      exec
+    ]),
+    long: /* @__PURE__ */ new Set(["exec", "onto", "strategy", "strategy-option"])
+  }
+};
+var T = { short: /* @__PURE__ */ new Map(), long: /* @__PURE__ */ new Set() };
+function B(e) {
+  const n = R[e ?? ""] ?? T;
+  return {
+    short: new Map([...C.short.entries(), ...n.short.entries()]),
+    long: n.long
+  };
+}
+function b(e, n = I) {
+  if (e.startsWith("--")) {
+    const t3 = e.indexOf("=");
+    if (t3 > 2)
+      return [{ name: e.slice(0, t3), value: e.slice(t3 + 1), needsNext: false }];
+    const o2 = e.slice(2);
+    return [{ name: e, needsNext: n.long.has(o2) }];
+  }
+  if (e.length === 2) {
+    const t3 = e.charAt(1), o2 = n.short.get(t3);
+    return [{ name: e, needsNext: o2 === true }];
+  }
+  return j(e, n.short);
+}
+function j(e, n) {
+  const t3 = e.slice(1).split(""), o2 = [];
+  for (let a = 0; a < t3.length; a++) {
+    const s = t3[a], r2 = n.get(s);
+    if (r2 === void 0)
+      return [{ name: e, needsNext: false }];
+    if (r2) {
+      const i = t3.slice(a + 1).join("");
+      if (i && ![...i].every((m2) => n.has(m2)))
+        return o2.push({ name: `-${s}`, value: i, needsNext: false }), o2;
+    }
+    o2.push({ name: `-${s}`, needsNext: r2 });
+  }
+  return o2;
+}
+function W(e, n = []) {
+  let t3 = 0;
+  for (; t3 < e.length; ) {
+    const o2 = String(e[t3]);
+    if (!o2.startsWith("-") || o2.length < 2) break;
+    const a = b(o2);
+    let s = t3 + 1;
+    for (const r2 of a) {
+      const i = {
+        name: r2.name,
+        value: r2.value,
+        absorbedNext: false,
+        isGlobal: true
+      };
+      r2.needsNext && i.value === void 0 && s < e.length && (i.value = String(e[s]), i.absorbedNext = true, s++), n.push(i);
+    }
+    t3 = s;
+  }
+  return { flags: n, taskIndex: t3 };
+}
+function V(e, n, t3 = []) {
+  const o2 = B(n), a = [], s = [];
+  let r2 = 0;
+  for (; r2 < e.length; ) {
+    const i = e[r2];
+    if (r(i)) {
+      s.push(...o(i)), r2++;
+      continue;
+    }
+    const p2 = String(i);
+    if (p2 === "--") {
+      for (let d2 = r2 + 1; d2 < e.length; d2++) {
+        const g2 = e[d2];
+        r(g2) ? s.push(...o(g2)) : s.push(String(g2));
+      }
+      break;
+    }
+    if (!p2.startsWith("-") || p2.length < 2) {
+      a.push(p2), r2++;
+      continue;
+    }
+    const m2 = b(p2, o2);
+    let u2 = r2 + 1;
+    for (const d2 of m2) {
+      const g2 = {
+        name: d2.name,
+        value: d2.value,
+        absorbedNext: false,
+        isGlobal: false
+      };
+      d2.needsNext && g2.value === void 0 && u2 < e.length && !r(e[u2]) && (g2.value = String(e[u2]), g2.absorbedNext = true, u2++), t3.push(g2);
+    }
+    r2 = u2;
+  }
+  return { flags: t3, positionals: a, pathspecs: s };
+}
+function* q({
+  write: e
+}) {
+  for (const n of e)
+    for (const t3 of K) {
+      const o2 = t3(n.key);
+      o2 && (yield o2);
+    }
+}
+function f(e, n, t3 = String(e)) {
+  const o2 = typeof e == "string" ? new RegExp(`\\s*${e.toLowerCase()}`) : e;
+  return function(s) {
+    if (o2.test(s))
+      return {
+        category: n,
+        message: `Configuring ${t3} is not permitted without enabling ${n}`
+      };
+  };
+}
+function l(e, n) {
+  const t3 = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
+  return f(t3, n, e);
+}
+var K = [
+  f("alias", "allowUnsafeAlias"),
+  f("core.askPass", "allowUnsafeAskPass"),
+  f("core.editor", "allowUnsafeEditor"),
+  f("core.fsmonitor", "allowUnsafeFsMonitor"),
+  f("core.gitProxy", "allowUnsafeGitProxy"),
+  f("core.hooksPath", "allowUnsafeHooksPath"),
+  f("core.pager", "allowUnsafePager"),
+  f("core.sshCommand", "allowUnsafeSshCommand"),
+  l("credential.helper", "allowUnsafeCredentialHelper"),
+  l("diff.command", "allowUnsafeDiffExternal"),
+  f("diff.external", "allowUnsafeDiffExternal"),
+  l("difftool.cmd", "allowUnsafeDiffExternal"),
+  l("diff.textconv", "allowUnsafeDiffTextConv"),
+  l("filter.clean", "allowUnsafeFilter"),
+  l("filter.process", "allowUnsafeFilter"),
+  l("filter.smudge", "allowUnsafeFilter"),
+  l("gpg.program", "allowUnsafeGpgProgram"),
+  f("include.path", "allowUnsafeInclude"),
+  l("includeIf", "allowUnsafeInclude"),
+  f("init.templateDir", "allowUnsafeTemplateDir"),
+  l("pager.", "allowUnsafePager"),
+  l("merge.driver", "allowUnsafeMergeDriver"),
+  l("mergetool.path", "allowUnsafeMergeDriver"),
+  l("mergetool.cmd", "allowUnsafeMergeDriver"),
+  l("protocol.allow", "allowUnsafeProtocolOverride"),
+  l("remote.receivepack", "allowUnsafePack"),
+  l("remote.uploadpack", "allowUnsafePack"),
+  f("uploadpack.packObjectsHook", "allowUnsafePack"),
+  f("sequence.editor", "allowUnsafeEditor"),
+  l("submodule.update", "allowUnsafeSubmodule"),
+  l("tar.command", "allowUnsafeCommandBinaries"),
+  l("trailer.cmd", "allowUnsafeCommandBinaries"),
+  l("trailer.command", "allowUnsafeCommandBinaries"),
+  l("url.insteadOf", "allowUnsafeUrlRewrite")
+];
+function* H(e, n) {
+  for (const t3 of n)
+    for (const o2 of X) {
+      const a = o2(e, t3);
+      a && (yield a);
+    }
+}
+function c2(e, n, t3, { name: o2 = String(n), globalOnly: a = false, withValue: s = false } = {}) {
+  const r2 = typeof n == "string" ? new RegExp(`\\s*${n.toLowerCase()}`) : n, i = `Use of ${e ? `${e} with option ` : ""}${o2} is not permitted without enabling ${t3}`;
+  return function(m2, u2) {
+    if (!(e && m2 !== e) && !(a && !u2.isGlobal) && !(s && u2.value === void 0) && r2.test(u2.name))
+      return {
+        category: t3,
+        message: i
+      };
+  };
+}
+var h = { globalOnly: true, withValue: true };
+var X = [
+  c2(null, /--(upload|receive)-pack/, "allowUnsafePack", {
+    name: "--upload-pack or --receive-pack"
+  }),
+  c2("clone", /^-\w*u/, "allowUnsafePack"),
+  c2("clone", "--u", "allowUnsafePack"),
+  c2("push", /^--exec$/, "allowUnsafePack", { name: "--exec" }),
+  // `git` accepts unambiguous abbreviations of long options, so `--ex` and `--exe` are `--exec`
+  c2("rebase", /^(-x|--ex(ec?)?)$/, "allowUnsafeExec", { name: "-x or --exec" }),
+  c2(null, "--template", "allowUnsafeTemplateDir"),
+  c2(null, "--exec-path", "allowUnsafeExec", h),
+  // `git` reads the configuration of whichever repository these name, so the
+  // directory alone is enough to deliver config the argv guards never see
+  c2(null, "--git-dir", "allowUnsafeConfigPaths", h),
+  c2(null, "--work-tree", "allowUnsafeConfigPaths", h),
+  c2(null, /^-C$/, "allowUnsafeConfigPaths", { ...h, name: "-C" })
+];
+function k(e, n, t3) {
+  return [...H(e, n), ...q(t3)];
+}
+function Y(...e) {
+  const { flags: n, taskIndex: t3 } = W(e), o2 = t3 < e.length ? String(e[t3]).toLowerCase() : null, a = o2 !== null ? e.slice(t3 + 1) : [], { positionals: s, pathspecs: r2 } = V(a, o2, n), i = D(o2, n, s);
+  return {
+    task: o2,
+    flags: n.map(J),
+    paths: r2,
+    config: i,
+    vulnerabilities: z2(k(o2, n, i))
+  };
+}
+function z2(e) {
+  return Object.defineProperty(e, "vulnerabilities", {
+    value: e
+  });
+}
+function J({ value: e, name: n }) {
+  return e !== void 0 ? { name: n, value: e } : { name: n };
+}
+var y = {
+  editor: "allowUnsafeEditor",
+  git_askpass: "allowUnsafeAskPass",
+  git_config_global: "allowUnsafeConfigPaths",
+  git_config_system: "allowUnsafeConfigPaths",
+  git_config_count: "allowUnsafeConfigEnvCount",
+  git_config_parameters: "allowUnsafeConfigEnvCount",
+  git_config: "allowUnsafeConfigPaths",
+  git_editor: "allowUnsafeEditor",
+  git_exec_path: "allowUnsafeExec",
+  git_external_diff: "allowUnsafeDiffExternal",
+  git_pager: "allowUnsafePager",
+  git_proxy_command: "allowUnsafeGitProxy",
+  git_template_dir: "allowUnsafeTemplateDir",
+  git_sequence_editor: "allowUnsafeEditor",
+  git_ssh: "allowUnsafeSshCommand",
+  git_ssh_command: "allowUnsafeSshCommand",
+  pager: "allowUnsafePager",
+  prefix: "allowUnsafeConfigPaths",
+  ssh_askpass: "allowUnsafeAskPass",
+  visual: "allowUnsafeEditor"
+};
+function* Q(e) {
+  const n = parseInt(e.git_config_count ?? "0", 10);
+  for (let t3 = 0; t3 < n; t3++) {
+    const o2 = e[`git_config_key_${t3}`], a = e[`git_config_value_${t3}`];
+    o2 !== void 0 && (yield { key: o2.toLowerCase().trim(), value: a, scope: "env" });
+  }
+}
+function* Z(e) {
+  for (const n of Object.keys(e))
+    if (_(n)) {
+      const t3 = y[n];
+      yield {
+        category: t3,
+        message: `Use of "${n.toUpperCase()}" is not permitted without enabling ${t3}`
+      };
+    }
+}
+function _(e) {
+  return Object.hasOwn(y, e);
+}
+function ee(e) {
+  const n = {};
+  for (const [t3, o2] of Object.entries(e)) {
+    const a = t3.toLowerCase().trim();
+    (_(a) || a.startsWith("git")) && (n[a] = String(o2));
+  }
+  return n;
+}
+function ne(e) {
+  const n = ee(e), t3 = {
+    read: [],
+    write: [...Q(n)]
+  }, o2 = [
+    ...Z(n),
+    ...k(null, [], t3)
+  ];
+  return {
+    config: t3,
+    vulnerabilities: o2
+  };
+}
+function oe(e, n) {
+  return [...Y(...e).vulnerabilities, ...ne(n).vulnerabilities];
+}
+
+// node_modules/simple-git/dist/index.mjs
+import { EventEmitter as Ce } from "node:events";
+var O2 = class extends Error {
+  constructor(e, n) {
+    super(n), this.task = e, Object.setPrototypeOf(this, new.target.prototype);
+  }
+};
+var Ae = class extends O2 {
+  constructor(e, n) {
+    super(void 0, n), this.config = e;
+  }
+};
+var A2 = class extends O2 {
+  constructor(e, n, r2) {
+    super(e, r2), this.task = e, this.plugin = n, Object.setPrototypeOf(this, new.target.prototype);
+  }
+};
+var at = class extends O2 {
+  constructor(e, n) {
+    super(void 0, n || String(e)), this.git = e;
+  }
+};
+var xe = class extends O2 {
+  constructor(e) {
+    super(void 0, e);
+  }
+};
+var I2 = "\0";
+var W2 = () => {
+};
+function Ne(t3) {
+  return typeof t3 != "function" ? W2 : t3;
+}
+function $e(t3) {
+  return typeof t3 == "function" && t3 !== W2;
+}
+function Pe(t3, e) {
+  const n = t3.indexOf(e);
+  return n <= 0 ? [t3, ""] : [t3.substr(0, n), t3.substr(n + 1)];
+}
+function Me(t3, e = 0) {
+  return Dt(t3) && t3.length > e ? t3[e] : void 0;
+}
+function N2(t3, e = 0) {
+  if (Dt(t3) && t3.length > e)
+    return t3[t3.length - 1 - e];
+}
+function Dt(t3) {
+  return Bt(t3);
+}
+function H2(t3 = "", e = true, n = `
+`) {
+  return t3.split(n).reduce((r2, s) => {
+    const o2 = e ? s.trim() : s;
+    return o2 && r2.push(o2), r2;
+  }, []);
+}
+function ut(t3, e) {
+  return H2(t3, true).map((n) => e(n));
+}
+function Lt(t3) {
+  return (0, import_file_exists.exists)(t3, import_file_exists.FOLDER);
+}
+function S2(t3, e) {
+  return Array.isArray(t3) ? t3.includes(e) || t3.push(e) : t3.add(e), e;
+}
+function De(t3, e) {
+  return Array.isArray(t3) && !t3.includes(e) && t3.push(e), t3;
+}
+function ct(t3, e) {
+  if (Array.isArray(t3)) {
+    const n = t3.indexOf(e);
+    n >= 0 && t3.splice(n, 1);
+  } else
+    t3.delete(e);
+  return e;
+}
+var ft = Object.prototype.toString.call.bind(Object.prototype.toString);
+function v(t3) {
+  return Array.isArray(t3) ? t3 : [t3];
+}
+function jt(t3) {
+  return t3.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
+}
+function L2(t3) {
+  return v(t3).map((e) => e instanceof String ? e : String(e));
+}
+function p(t3, e = 0) {
+  if (t3 == null)
+    return e;
+  const n = parseInt(t3, 10);
+  return Number.isNaN(n) ? e : n;
+}
+function U(t3, e) {
+  const n = [];
+  for (let r2 = 0, s = t3.length; r2 < s; r2++)
+    n.push(e, t3[r2]);
+  return n;
+}
+function F2(t3) {
+  return (Array.isArray(t3) ? Buffer.concat(t3) : t3).toString("utf-8");
+}
+function Le(t3) {
+  return t3 ? Buffer.isBuffer(t3) ? t3.length : Buffer.byteLength(t3) : 0;
+}
+function je(t3, e) {
+  const n = {};
+  return e.forEach((r2) => {
+    t3[r2] !== void 0 && (n[r2] = t3[r2]);
+  }), n;
+}
+function wt(t3 = 0) {
+  return new Promise((e) => setTimeout(e, t3));
+}
+function bt(t3) {
+  if (t3 !== false)
+    return t3;
+}
+function d(t3, e, n) {
+  return e(t3) ? t3 : arguments.length > 2 ? n : void 0;
+}
+var K2 = (t3) => Array.isArray(t3);
+function st(t3, e) {
+  const n = r(t3) ? "string" : typeof t3;
+  return /number|string|boolean/.test(n) && (!e || !e.includes(n));
+}
+var m = (t3) => typeof t3 == "string" || r(t3);
+var Be = (t3) => m(t3) || Buffer.isBuffer(t3);
+var G2 = (t3) => m(t3) || Array.isArray(t3) && t3.every(m);
+function lt(t3) {
+  return !!t3 && ft(t3) === "[object Object]";
+}
+function Ie(t3) {
+  return typeof t3 == "function";
+}
+var Bt = (t3) => t3 == null || "number|boolean|function".includes(typeof t3) ? false : typeof t3.length == "number";
+var V2 = /* @__PURE__ */ ((t3) => (t3[t3.SUCCESS = 0] = "SUCCESS", t3[t3.ERROR = 1] = "ERROR", t3[t3.NOT_FOUND = -2] = "NOT_FOUND", t3[t3.UNCLEAN = 128] = "UNCLEAN", t3))(V2 || {});
+var z3 = class _z {
+  constructor(e, n) {
+    this.stdOut = e, this.stdErr = n;
+  }
+  asStrings() {
+    return new _z(this.stdOut.toString("utf8"), this.stdErr.toString("utf8"));
+  }
+};
+function Ue() {
+  throw new Error("LineParser:useMatches not implemented");
+}
+var l2 = class {
+  constructor(e, n) {
+    this.matches = [], this.useMatches = Ue, this.parse = (r2, s) => (this.resetMatches(), this._regExp.every((o2, i) => this.addMatch(o2, i, r2(i))) ? this.useMatches(s, this.prepareMatches()) !== false : false), this._regExp = Array.isArray(e) ? e : [e], n && (this.useMatches = n);
+  }
+  resetMatches() {
+    this.matches.length = 0;
+  }
+  prepareMatches() {
+    return this.matches;
+  }
+  addMatch(e, n, r2) {
+    const s = r2 && e.exec(r2);
+    return s && this.pushMatch(n, s), !!s;
+  }
+  pushMatch(e, n) {
+    this.matches.push(...n.slice(1));
+  }
+};
+var x2 = class extends l2 {
+  addMatch(e, n, r2) {
+    return /^remote:\s/.test(String(r2)) && super.addMatch(e, n, r2);
+  }
+  pushMatch(e, n) {
+    (e > 0 || n.length > 1) && super.pushMatch(e, n);
+  }
+};
+var Fe = {
+  binary: "git",
+  maxConcurrentProcesses: 5,
+  config: [],
+  trimmed: false
+};
+function Ge(...t3) {
+  const e = process.cwd(), n = Object.assign(
+    { baseDir: e, ...Fe },
+    ...t3.filter((r2) => typeof r2 == "object" && r2)
+  );
+  return n.baseDir = n.baseDir || e, n.trimmed = n.trimmed === true, n;
+}
+function It(t3, e = []) {
+  return lt(t3) ? Object.keys(t3).reduce((n, r2) => {
+    const s = t3[r2];
+    if (r(s))
+      n.push(s);
+    else if (st(s, ["boolean"]))
+      n.push(r2 + "=" + s);
+    else if (Array.isArray(s))
+      for (const o2 of s)
+        st(o2, ["string", "number"]) || n.push(r2 + "=" + o2);
+    else
+      n.push(r2);
+    return n;
+  }, e) : e;
+}
+function h2(t3, e = 0, n = false) {
+  const r2 = [];
+  for (let s = 0, o2 = e < 0 ? t3.length : e; s < o2; s++)
+    "string|number".includes(typeof t3[s]) && r2.push(String(t3[s]));
+  return It(ht(t3), r2), n || r2.push(...ze(t3)), r2;
+}
+function ze(t3) {
+  const e = typeof N2(t3) == "function";
+  return L2(d(N2(t3, e ? 1 : 0), K2, []));
+}
+function ht(t3) {
+  const e = Ie(N2(t3));
+  return d(N2(t3, e ? 1 : 0), lt);
+}
+function u(t3, e = true) {
+  const n = Ne(N2(t3));
+  return e || $e(n) ? n : void 0;
+}
+function Tt(t3, e) {
+  return t3(e.stdOut, e.stdErr);
+}
+function E2(t3, e, n, r2 = true) {
+  return v(n).forEach((s) => {
+    for (let o2 = H2(s, r2), i = 0, a = o2.length; i < a; i++) {
+      const c3 = (y2 = 0) => {
+        if (!(i + y2 >= a))
+          return o2[i + y2];
+      };
+      e.some(({ parse: y2 }) => y2(c3, t3));
+    }
+  }), t3;
+}
+var mt = ({ exitCode: t3 }, e, n, r2) => {
+  if (t3 === V2.UNCLEAN && Ve(e))
+    return n(Buffer.from("false"));
+  r2(e);
+};
+var Ut = (t3) => t3.trim() === "true";
+function We(t3) {
+  switch (t3) {
+    case "bare":
+      return Ke();
+    case "root":
+      return He();
+  }
+  return {
+    commands: ["rev-parse", "--is-inside-work-tree"],
+    format: "utf-8",
+    onError: mt,
+    parser: Ut
+  };
+}
+function He() {
+  return {
+    commands: ["rev-parse", "--git-dir"],
+    format: "utf-8",
+    onError: mt,
+    parser(e) {
+      return /^\.(git)?$/.test(e.trim());
+    }
+  };
+}
+function Ke() {
+  return {
+    commands: ["rev-parse", "--is-bare-repository"],
+    format: "utf-8",
+    onError: mt,
+    parser: Ut
+  };
+}
+function Ve(t3) {
+  return /(Not a git repository|Kein Git-Repository)/i.test(String(t3));
+}
+var Xe = class {
+  constructor(e) {
+    this.paths = [], this.files = [], this.folders = [], this.dryRun = e;
+  }
+};
+var Ye = /^[a-z]+\s*/i;
+var Qe = /^[a-z]+\s+[a-z]+\s*/i;
+var Je = /\/$/;
+function Ze(t3, e) {
+  const n = new Xe(t3), r2 = t3 ? Qe : Ye;
+  return H2(e).forEach((s) => {
+    const o2 = s.replace(r2, "");
+    n.paths.push(o2), (Je.test(o2) ? n.folders : n.files).push(o2);
+  }), n;
+}
+var Ft = [];
+function tn(t3) {
+  return {
+    commands: Ft,
+    format: "empty",
+    parser: t3
+  };
+}
+function b2(t3) {
+  return {
+    commands: Ft,
+    format: "empty",
+    parser() {
+      throw typeof t3 == "string" ? new xe(t3) : t3;
+    }
+  };
+}
+function g(t3, e = false) {
+  return {
+    commands: t3,
+    format: "utf-8",
+    parser(n) {
+      return e ? String(n).trim() : n;
+    }
+  };
+}
+function Gt(t3) {
+  return {
+    commands: t3,
+    format: "buffer",
+    parser(e) {
+      return e;
+    }
+  };
+}
+function en(t3) {
+  return t3.format === "buffer";
+}
+function kt(t3) {
+  return t3.format === "empty" || !t3.commands.length;
+}
+var nn = "Git clean interactive mode is not supported";
+var rn = 'Git clean mode parameter ("n" or "f") is required';
+var sn = "Git clean unknown option found in: ";
+var zt = /* @__PURE__ */ ((t3) => (t3.DRY_RUN = "n", t3.FORCE = "f", t3.IGNORED_INCLUDED = "x", t3.IGNORED_ONLY = "X", t3.EXCLUDING = "e", t3.QUIET = "q", t3.RECURSIVE = "d", t3))(zt || {});
+var qt = /* @__PURE__ */ new Set([
+  "i",
+  ...L2(Object.values(zt))
+]);
+function on(t3, e) {
+  const { cleanMode: n, options: r2, valid: s } = cn(t3);
+  return n ? s.options ? (r2.push(...e), r2.some(hn) ? b2(nn) : an(n, r2)) : b2(sn + JSON.stringify(t3)) : b2(rn);
+}
+function an(t3, e) {
+  return {
+    commands: ["clean", `-${t3}`, ...e],
+    format: "utf-8",
+    parser(r2) {
+      return Ze(t3 === "n", r2);
+    }
+  };
+}
+function un(t3) {
+  return Array.isArray(t3) && t3.every((e) => qt.has(e));
+}
+function cn(t3) {
+  let e, n = [], r2 = { cleanMode: false, options: true };
+  return t3.replace(/[^a-z]i/g, "").split("").forEach((s) => {
+    fn(s) ? (e = s, r2.cleanMode = true) : r2.options = r2.options && ln(n[n.length] = `-${s}`);
+  }), {
+    cleanMode: e,
+    options: n,
+    valid: r2
+  };
+}
+function fn(t3) {
+  return t3 === "f" || t3 === "n";
+}
+function ln(t3) {
+  return /^-[a-z]$/i.test(t3) && qt.has(t3.charAt(1));
+}
+function hn(t3) {
+  return /^-[^\-]/.test(t3) ? t3.indexOf("i") > 0 : t3 === "--interactive";
+}
+var mn = class {
+  constructor() {
+    this.files = [], this.values = /* @__PURE__ */ Object.create(null);
+  }
+  get all() {
+    return this._all || (this._all = this.files.reduce((e, n) => Object.assign(e, this.values[n]), {})), this._all;
+  }
+  addFile(e) {
+    if (!(e in this.values)) {
+      const n = N2(this.files);
+      this.values[e] = n ? Object.create(this.values[n]) : {}, this.files.push(e);
+    }
+    return this.values[e];
+  }
+  addValue(e, n, r2) {
+    const s = this.addFile(e);
+    Object.hasOwn(s, n) ? Array.isArray(s[n]) ? s[n].push(r2) : s[n] = [s[n], r2] : s[n] = r2, this._all = void 0;
+  }
+};
+function pn(t3) {
+  const e = new mn();
+  for (const n of Wt(t3))
+    e.addValue(n.file, String(n.key), n.value);
+  return e;
+}
+function dn(t3, e) {
+  let n = null;
+  const r2 = [], s = /* @__PURE__ */ new Map();
+  for (const o2 of Wt(t3, e))
+    o2.key === e && (r2.push(n = o2.value), s.has(o2.file) || s.set(o2.file, []), s.get(o2.file).push(n));
+  return {
+    key: e,
+    paths: Array.from(s.keys()),
+    scopes: s,
+    value: n,
+    values: r2
+  };
+}
+function gn(t3) {
+  return t3.replace(/^(file):/, "");
+}
+function* Wt(t3, e = null) {
+  const n = t3.split("\0");
+  for (let r2 = 0, s = n.length - 1; r2 < s; ) {
+    const o2 = gn(n[r2++]);
+    let i = n[r2++], a = e;
+    if (i.includes(`
+`)) {
+      const c3 = Pe(i, `
+`);
+      a = c3[0], i = c3[1];
+    }
+    yield { file: o2, key: a, value: i };
+  }
+}
+var Ht = /* @__PURE__ */ ((t3) => (t3.system = "system", t3.global = "global", t3.local = "local", t3.worktree = "worktree", t3))(Ht || {});
+function Y2(t3, e) {
+  return typeof t3 == "string" && Object.hasOwn(Ht, t3) ? t3 : e;
+}
+function yn(t3, e, n, r2) {
+  const s = ["config", `--${r2}`];
+  return n && s.push("--add"), s.push(t3, e), {
+    commands: s,
+    format: "utf-8",
+    parser(o2) {
+      return o2;
+    }
+  };
+}
+function wn(t3, e) {
+  const n = ["config", "--null", "--show-origin", "--get-all", t3];
+  return e && n.splice(1, 0, `--${e}`), {
+    commands: n,
+    format: "utf-8",
+    parser(r2) {
+      return dn(r2, t3);
+    }
+  };
+}
+function bn(t3) {
+  const e = ["config", "--list", "--show-origin", "--null"];
+  return t3 && e.push(`--${t3}`), {
+    commands: e,
+    format: "utf-8",
+    parser(n) {
+      return pn(n);
+    }
+  };
+}
+function Tn() {
+  return {
+    addConfig(t3, e, ...n) {
+      return this._runTask(
+        yn(
+          t3,
+          e,
+          n[0] === true,
+          Y2(
+            n[1],
+            "local"
+            /* local */
+          )
+        ),
+        u(arguments)
+      );
+    },
+    getConfig(t3, e) {
+      return this._runTask(
+        wn(t3, Y2(e, void 0)),
+        u(arguments)
+      );
+    },
+    listConfig(...t3) {
+      return this._runTask(
+        bn(Y2(t3[0], void 0)),
+        u(arguments)
+      );
+    }
+  };
+}
+var Kt = /* @__PURE__ */ ((t3) => (t3.ADDED = "A", t3.COPIED = "C", t3.DELETED = "D", t3.MODIFIED = "M", t3.RENAMED = "R", t3.CHANGED = "T", t3.UNMERGED = "U", t3.UNKNOWN = "X", t3.BROKEN = "B", t3))(Kt || {});
+var kn = new Set(Object.values(Kt));
+function _n(t3) {
+  return kn.has(t3);
+}
+var _t;
+var vn = ["-h"];
+var j2 = /* @__PURE__ */ Symbol("grepQuery");
+var En = class {
+  constructor() {
+    this[_t] = [];
+  }
+  *[(_t = j2, Symbol.iterator)]() {
+    for (const e of this[j2])
+      yield e;
+  }
+  and(...e) {
+    return e.length && this[j2].push("--and", "(", ...U(e, "-e"), ")"), this;
+  }
+  param(...e) {
+    return this[j2].push(...U(e, "-e")), this;
+  }
+};
+function Sn(...t3) {
+  return new En().param(...t3);
+}
+function Rn(t3) {
+  const e = /* @__PURE__ */ new Set(), n = {};
+  return ut(t3, (r2) => {
+    const [s, o2, i] = r2.split(I2);
+    e.add(s), (n[s] = n[s] || []).push({
+      line: p(o2),
+      path: s,
+      preview: i
+    });
+  }), {
+    paths: e,
+    results: n
+  };
+}
+function On() {
+  return {
+    grep(t3) {
+      const e = u(arguments), n = h2(arguments);
+      for (const s of vn)
+        if (n.includes(s))
+          return this._runTask(
+            b2(`git.grep: use of "${s}" is not supported.`),
+            e
+          );
+      typeof t3 == "string" && (t3 = Sn().param(t3));
+      const r2 = ["grep", "--null", "-n", "--full-name", ...n, ...t3];
+      return this._runTask(
+        {
+          commands: r2,
+          format: "utf-8",
+          parser(s) {
+            return Rn(s);
+          }
+        },
+        e
+      );
+    }
+  };
+}
+var Vt = /* @__PURE__ */ ((t3) => (t3.MIXED = "mixed", t3.SOFT = "soft", t3.HARD = "hard", t3.MERGE = "merge", t3.KEEP = "keep", t3))(Vt || {});
+var Cn = L2(Object.values(Vt));
+function An(t3, e) {
+  const n = ["reset"];
+  return Xt(t3) && n.push(`--${t3}`), n.push(...e), g(n);
+}
+function xn(t3) {
+  if (Xt(t3))
+    return t3;
+  switch (typeof t3) {
+    case "string":
+    case "undefined":
+      return "soft";
+  }
+}
+function Xt(t3) {
+  return typeof t3 == "string" && Cn.includes(t3);
+}
+import_debug.default.formatters.L = (t3) => String(Bt(t3) ? t3.length : "-");
+import_debug.default.formatters.B = (t3) => Buffer.isBuffer(t3) ? t3.toString("utf8") : ft(t3);
+function Nn() {
+  return (0, import_debug.default)("simple-git");
+}
+function vt(t3, e, n) {
+  return !e || !String(e).replace(/\s*/, "") ? n ? (r2, ...s) => {
+    t3(r2, ...s), n(r2, ...s);
+  } : t3 : (r2, ...s) => {
+    t3(`%s ${r2}`, e, ...s), n && n(r2, ...s);
+  };
+}
+function $n(t3, e, { namespace: n }) {
+  if (typeof t3 == "string")
+    return t3;
+  const r2 = e && e.namespace || "";
+  return r2.startsWith(n) ? r2.substr(n.length + 1) : r2 || n;
+}
+function $2(t3, e, n, r2 = Nn()) {
+  const s = t3 && `[${t3}]` || "", o2 = [], i = typeof e == "string" ? r2.extend(e) : e, a = $n(d(e, m), i, r2);
+  return y2(n);
+  function c3(w2, T2) {
+    return S2(
+      o2,
+      $2(t3, a.replace(/^[^:]+/, w2), T2, r2)
+    );
+  }
+  function y2(w2) {
+    const T2 = w2 && `[${w2}]` || "", k2 = i && vt(i, T2) || W2, C2 = vt(r2, `${s} ${T2}`, k2);
+    return Object.assign(i ? k2 : C2, {
+      label: t3,
+      sibling: c3,
+      info: C2,
+      step: y2
+    });
+  }
+}
+var M2 = class M3 {
+  constructor(e = "GitExecutor") {
+    this.logLabel = e, this._queue = /* @__PURE__ */ new Map();
+  }
+  withProgress(e) {
+    return this._queue.get(e);
+  }
+  createProgress(e) {
+    const n = M3.getName(e.commands[0]), r2 = $2(this.logLabel, n);
+    return {
+      task: e,
+      logger: r2,
+      name: n
+    };
+  }
+  push(e) {
+    const n = this.createProgress(e);
+    return n.logger("Adding task to the queue, commands = %o", e.commands), this._queue.set(e, n), n;
+  }
+  fatal(e) {
+    for (const [n, { logger: r2 }] of Array.from(this._queue.entries()))
+      n === e.task ? (r2.info("Failed %o", e), r2(
+        "Fatal exception, any as-yet un-started tasks run through this executor will not be attempted"
+      )) : r2.info(
+        "A fatal exception occurred in a previous task, the queue has been purged: %o",
+        e.message
+      ), this.complete(n);
+    if (this._queue.size !== 0)
+      throw new Error(`Queue size should be zero after fatal: ${this._queue.size}`);
+  }
+  complete(e) {
+    this.withProgress(e) && this._queue.delete(e);
+  }
+  attempt(e) {
+    const n = this.withProgress(e);
+    if (!n)
+      throw new O2(void 0, "TasksPendingQueue: attempt called for an unknown task");
+    return n.logger("Starting task"), n;
+  }
+  static getName(e = "empty") {
+    return `task:${e}:${++M3.counter}`;
+  }
+};
+M2.counter = 0;
+var ot = M2;
+var Pn = class {
+  constructor(e, n, r2) {
+    this._executor = e, this._scheduler = n, this._plugins = r2, this._chain = Promise.resolve(), this._queue = new ot();
+  }
+  get cwd() {
+    return this._cwd || this._executor.cwd;
+  }
+  set cwd(e) {
+    this._cwd = e;
+  }
+  get env() {
+    return this._executor.env;
+  }
+  get outputHandler() {
+    return this._executor.outputHandler;
+  }
+  chain() {
+    return this;
+  }
+  push(e) {
+    return this._queue.push(e), this._chain = this._chain.then(() => this.attemptTask(e));
+  }
+  async attemptTask(e) {
+    const n = await this._scheduler.next(), r2 = () => this._queue.complete(e);
+    try {
+      const { logger: s } = this._queue.attempt(e);
+      return await (kt(e) ? this.attemptEmptyTask(e, s) : this.attemptRemoteTask(e, s));
+    } catch (s) {
+      throw this.onFatalException(e, s);
+    } finally {
+      r2(), n();
+    }
+  }
+  onFatalException(e, n) {
+    const r2 = n instanceof O2 ? Object.assign(n, { task: e }) : new O2(e, n && String(n));
+    return this._chain = Promise.resolve(), this._queue.fatal(r2), r2;
+  }
+  async attemptRemoteTask(e, n) {
+    const r2 = this._plugins.exec("spawn.binary", "", this.taskContext(e, e.commands)), s = this._plugins.exec(
+      "spawn.args",
+      [...e.commands],
+      this.taskContext(e, e.commands)
+    ), o2 = await this.gitResponse(
+      e,
+      r2,
+      s,
+      this.outputHandler,
+      n.step("SPAWN")
+    ), i = await this.handleTaskData(e, s, o2, n.step("HANDLE"));
+    return n("passing response to task's parser as a %s", e.format), en(e) ? Tt(e.parser, i) : Tt(e.parser, i.asStrings());
+  }
+  async attemptEmptyTask(e, n) {
+    return n("empty task bypassing child process to call to task's parser"), e.parser(this);
+  }
+  handleTaskData(e, n, r2, s) {
+    const { exitCode: o2, rejection: i, stdOut: a, stdErr: c3 } = r2;
+    return new Promise((y2, w2) => {
+      s("Preparing to handle process response exitCode=%d stdOut=", o2);
+      const { error: T2 } = this._plugins.exec(
+        "task.error",
+        { error: i },
+        {
+          ...this.taskContext(e, n),
+          ...r2
+        }
+      );
+      if (T2 && e.onError)
+        return s.info("exitCode=%s handling with custom error handler"), e.onError(
+          r2,
+          T2,
+          (k2) => {
+            s.info("custom error handler treated as success"), s("custom error returned a %s", ft(k2)), y2(
+              new z3(
+                Array.isArray(k2) ? Buffer.concat(k2) : k2,
+                Buffer.concat(c3)
+              )
+            );
+          },
+          w2
+        );
+      if (T2)
+        return s.info(
+          "handling as error: exitCode=%s stdErr=%s rejection=%o",
+          o2,
+          c3.length,
+          i
+        ), w2(T2);
+      s.info("retrieving task output complete"), y2(new z3(Buffer.concat(a), Buffer.concat(c3)));
+    });
+  }
+  async gitResponse(e, n, r2, s, o2) {
+    const i = o2.sibling("output"), a = this._plugins.exec(
+      "spawn.options",
+      {
+        cwd: this.cwd,
+        env: this.env,
+        windowsHide: true
+      },
+      this.taskContext(e, e.commands)
+    );
+    return new Promise((c3) => {
+      const y2 = [], w2 = [];
+      o2.info("%s %o", n, r2), o2("%O", a);
+      let T2 = this._beforeSpawn(e, r2);
+      if (T2)
+        return c3({
+          stdOut: y2,
+          stdErr: w2,
+          exitCode: 9901,
+          rejection: T2
+        });
+      this._plugins.exec("spawn.before", void 0, {
+        ...this.taskContext(e, r2),
+        kill(C2) {
+          T2 = C2 || T2;
+        }
+      });
+      const k2 = ve(n, r2, a);
+      k2.stdout.on(
+        "data",
+        Et(y2, "stdOut", o2, i.step("stdOut"))
+      ), k2.stderr.on(
+        "data",
+        Et(w2, "stdErr", o2, i.step("stdErr"))
+      ), k2.on("error", Mn(w2, o2)), s && (o2("Passing child process stdOut/stdErr to custom outputHandler"), s(n, k2.stdout, k2.stderr, [...r2])), this._plugins.exec("spawn.after", void 0, {
+        ...this.taskContext(e, r2),
+        spawned: k2,
+        close(C2, Te) {
+          c3({
+            stdOut: y2,
+            stdErr: w2,
+            exitCode: C2,
+            rejection: T2 || Te
+          });
+        },
+        kill(C2) {
+          k2.killed || (T2 = C2, k2.kill("SIGINT"));
+        }
+      });
+    });
+  }
+  _beforeSpawn(e, n) {
+    let r2;
+    return this._plugins.exec("spawn.before", void 0, {
+      ...this.taskContext(e, n),
+      kill(s) {
+        r2 = s || r2;
+      }
+    }), r2;
+  }
+  taskContext(e, n) {
+    return {
+      method: String(Me(e.commands) || ""),
+      commands: n,
+      env: { ...this.env },
+      input: kt(e) ? void 0 : e.input
+    };
+  }
+};
+function Mn(t3, e) {
+  return (n) => {
+    e("[ERROR] child process exception %o", n), t3.push(Buffer.from(String(n.stack), "ascii"));
+  };
+}
+function Et(t3, e, n, r2) {
+  return (s) => {
+    n("%s received %L bytes", e, s), r2("%B", s), t3.push(s);
+  };
+}
+var Dn = class {
+  constructor(e, n, r2) {
+    this.cwd = e, this._scheduler = n, this._plugins = r2, this._chain = this.chain();
+  }
+  chain() {
+    return new Pn(this, this._scheduler, this._plugins);
+  }
+  push(e) {
+    return this._chain.push(e);
+  }
+};
+function Ln(t3, e, n = W2) {
+  const r2 = (o2) => {
+    n(null, o2);
+  }, s = (o2) => {
+    o2?.task === t3 && n(o2, void 0);
+  };
+  e.then(r2, s);
+}
+function St(t3, e) {
+  return tn((n) => {
+    if (!Lt(t3))
+      throw new Error(`Git.cwd: cannot change to non-directory "${t3}"`);
+    return (e || n).cwd = t3;
+  });
+}
+function Q2(t3) {
+  const e = ["checkout", ...t3];
+  return e[1] === "-b" && e.includes("-B") && (e[1] = ct(e, "-B")), g(e);
+}
+function jn() {
+  return {
+    checkout() {
+      return this._runTask(
+        Q2(h2(arguments, 1)),
+        u(arguments)
+      );
+    },
+    checkoutBranch(t3, e) {
+      return this._runTask(
+        Q2(["-b", t3, e, ...h2(arguments)]),
+        u(arguments)
+      );
+    },
+    checkoutLocalBranch(t3) {
+      return this._runTask(
+        Q2(["-b", t3, ...h2(arguments)]),
+        u(arguments)
+      );
+    }
+  };
+}
+var Yt = (t3, e, n) => {
+  const r2 = ["clone", ...n];
+  return m(t3) && r2.push(c(t3)), m(e) && r2.push(c(e)), g(r2);
+};
+var Bn = (t3, e, n) => (S2(n, "--mirror"), Yt(t3, e, n));
+function Rt(t3, e, n, ...r2) {
+  return m(n) ? e(n, d(r2[0], m), h2(arguments)) : b2(`git.${t3}() requires a string 'repoPath'`);
+}
+function In() {
+  return {
+    clone(t3, ...e) {
+      return this._runTask(
+        Rt("clone", Yt, d(t3, m), ...e),
+        u(arguments)
+      );
+    },
+    mirror(t3, ...e) {
+      return this._runTask(
+        Rt("mirror", Bn, d(t3, m), ...e),
+        u(arguments)
+      );
+    }
+  };
+}
+var Un = [
+  new l2(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (t3, [e, n, r2]) => {
+    t3.branch = e, t3.commit = r2, t3.root = !!n;
+  }),
+  new l2(/\s*Author:\s(.+)/i, (t3, [e]) => {
+    const n = e.split("<"), r2 = n.pop();
+    !r2 || !r2.includes("@") || (t3.author = {
+      email: r2.substr(0, r2.length - 1),
+      name: n.join("<").trim()
+    });
+  }),
+  new l2(
+    /(\d+)[^,]*(?:,\s*(\d+)[^,]*)(?:,\s*(\d+))/g,
+    (t3, [e, n, r2]) => {
+      t3.summary.changes = parseInt(e, 10) || 0, t3.summary.insertions = parseInt(n, 10) || 0, t3.summary.deletions = parseInt(r2, 10) || 0;
+    }
+  ),
+  new l2(
+    /^(\d+)[^,]*(?:,\s*(\d+)[^(]+\(([+-]))?/,
+    (t3, [e, n, r2]) => {
+      t3.summary.changes = parseInt(e, 10) || 0;
+      const s = parseInt(n, 10) || 0;
+      r2 === "-" ? t3.summary.deletions = s : r2 === "+" && (t3.summary.insertions = s);
+    }
+  )
+];
+function Fn(t3) {
+  return E2({
+    author: null,
+    branch: "",
+    commit: "",
+    root: false,
+    summary: {
+      changes: 0,
+      insertions: 0,
+      deletions: 0
+    }
+  }, Un, t3);
+}
+function Gn(t3, e, n) {
+  return {
+    commands: [
+      "-c",
+      "core.abbrev=40",
+      "commit",
+      ...U(t3, "-m"),
+      ...e,
+      ...n
+    ],
+    format: "utf-8",
+    parser: Fn
+  };
+}
+function zn() {
+  return {
+    commit(e, ...n) {
+      const r2 = u(arguments), s = t3(e) || Gn(
+        v(e),
+        v(d(n[0], G2, [])),
+        [
+          ...L2(d(n[1], K2, [])),
+          ...h2(arguments, 0, true)
+        ]
+      );
+      return this._runTask(s, r2);
+    }
+  };
+  function t3(e) {
+    return !G2(e) && b2(
+      "git.commit: requires the commit message to be supplied as a string/string[]"
+    );
+  }
+}
+function qn() {
+  return {
+    count: 0,
+    garbage: 0,
+    inPack: 0,
+    packs: 0,
+    prunePackable: 0,
+    size: 0,
+    sizeGarbage: 0,
+    sizePack: 0
+  };
+}
+var Wn = new l2(
+  /([a-z-]+): (\d+)$/,
+  (t3, [e, n]) => {
+    const r2 = jt(e);
+    Object.hasOwn(t3, r2) && (t3[r2] = p(n));
+  }
+);
+function Hn() {
+  return {
+    countObjects() {
+      return this._runTask({
+        commands: ["count-objects", "--verbose"],
+        format: "utf-8",
+        parser(t3) {
+          return E2(qn(), [Wn], t3);
+        }
+      });
+    }
+  };
+}
+function Kn() {
+  return {
+    firstCommit() {
+      return this._runTask(
+        g(["rev-list", "--max-parents=0", "HEAD"], true),
+        u(arguments)
+      );
+    }
+  };
+}
+function Vn(t3, e) {
+  const n = ["hash-object", t3];
+  return e && n.push("-w"), g(n, true);
+}
+var J2 = class {
+  constructor(e, n, r2, s) {
+    this.bare = e, this.path = n, this.existing = r2, this.gitDir = s;
+  }
+};
+var Xn = /^Init.+ repository in (.+)$/;
+var Yn = /^Rein.+ in (.+)$/;
+function Qn(t3, e, n) {
+  const r2 = String(n).trim();
+  let s;
+  if (s = Xn.exec(r2))
+    return new J2(t3, e, false, s[1]);
+  if (s = Yn.exec(r2))
+    return new J2(t3, e, true, s[1]);
+  let o2 = "";
+  const i = r2.split(" ");
+  for (; i.length; )
+    if (i.shift() === "in") {
+      o2 = i.join(" ");
+      break;
+    }
+  return new J2(t3, e, /^re/i.test(r2), o2);
+}
+var Qt = "--bare";
+function Jn(t3) {
+  return t3.includes(Qt);
+}
+function Zn(t3 = false, e, n) {
+  const r2 = ["init", ...n];
+  return t3 && !Jn(r2) && r2.splice(1, 0, Qt), {
+    commands: r2,
+    format: "utf-8",
+    parser(s) {
+      return Qn(r2.includes("--bare"), e, s);
+    }
+  };
+}
+function tr(t3) {
+  return t3 === void 0 ? b2("interpretTrailers called without input content") : {
+    format: "utf-8",
+    parser(e) {
+      return Object.fromEntries(
+        ut(e, (n) => {
+          const r2 = n.indexOf(":");
+          return [
+            jt(n.substring(0, r2).toLowerCase()),
+            n.substring(r2 + 2).trim()
+          ];
+        })
+      );
+    },
+    commands: ["interpret-trailers", "--parse"],
+    input: t3
+  };
+}
+function er() {
+  return {
+    interpretTrailers(t3) {
+      return this._runTask(
+        tr(d(t3, Be)),
+        u(arguments)
+      );
+    }
+  };
+}
+var R2 = /* @__PURE__ */ ((t3) => (t3.NONE = "", t3.STAT = "--stat", t3.NUM_STAT = "--numstat", t3.NAME_ONLY = "--name-only", t3.NAME_STATUS = "--name-status", t3))(R2 || {});
+var Jt = /^--(stat|numstat|name-only|name-status)(=|$)/;
+function pt(t3) {
+  for (let e = 0; e < t3.length; e++) {
+    const n = Jt.exec(t3[e]);
+    if (n)
+      return `--${n[1]}`;
+  }
+  return "";
+}
+function nr(t3) {
+  return Jt.test(t3);
+}
+var rr = class {
+  constructor() {
+    this.changed = 0, this.deletions = 0, this.insertions = 0, this.files = [];
+  }
+};
+var Ot = [
+  new l2(
+    /^(.+)\s+\|\s+(\d+)(\s+[+\-]+)?$/,
+    (t3, [e, n, r2 = ""]) => {
+      t3.files.push({
+        file: e.trim(),
+        changes: p(n),
+        insertions: r2.replace(/[^+]/g, "").length,
+        deletions: r2.replace(/[^-]/g, "").length,
+        binary: false
+      });
+    }
+  ),
+  new l2(
+    /^(.+) \|\s+Bin ([0-9.]+) -> ([0-9.]+) ([a-z]+)/,
+    (t3, [e, n, r2]) => {
+      t3.files.push({
+        file: e.trim(),
+        before: p(n),
+        after: p(r2),
+        binary: true
+      });
+    }
+  ),
+  new l2(/^(.+)\s+\|\s+Bin\s*$/, (t3, [e]) => {
+    t3.files.push({
+      file: e.trim(),
+      before: 0,
+      after: 0,
+      binary: true
+    });
+  }),
+  new l2(
+    /(\d+) files? changed\s*((?:, \d+ [^,]+){0,2})/,
+    (t3, [e, n]) => {
+      const r2 = /(\d+) i/.exec(n), s = /(\d+) d/.exec(n);
+      t3.changed = p(e), t3.insertions = p(r2?.[1]), t3.deletions = p(s?.[1]);
+    }
+  )
+];
+var sr = [
+  new l2(
+    /(\d+)\t(\d+)\t(.+)$/,
+    (t3, [e, n, r2]) => {
+      const s = p(e), o2 = p(n);
+      t3.changed++, t3.insertions += s, t3.deletions += o2, t3.files.push({
+        file: r2,
+        changes: s + o2,
+        insertions: s,
+        deletions: o2,
+        binary: false
+      });
+    }
+  ),
+  new l2(/-\t-\t(.+)$/, (t3, [e]) => {
+    t3.changed++, t3.files.push({
+      file: e,
+      after: 0,
+      before: 0,
+      binary: true
+    });
+  })
+];
+var or = [
+  new l2(/(.+)$/, (t3, [e]) => {
+    t3.changed++, t3.files.push({
+      file: e,
+      changes: 0,
+      insertions: 0,
+      deletions: 0,
+      binary: false
+    });
+  })
+];
+var ir = [
+  new l2(
+    /([ACDMRTUXB])([0-9]{0,3})\t(.[^\t]*)(\t(.[^\t]*))?$/,
+    (t3, [e, n, r2, s, o2]) => {
+      t3.changed++, t3.files.push({
+        file: o2 ?? r2,
+        changes: 0,
+        insertions: 0,
+        deletions: 0,
+        binary: false,
+        status: bt(_n(e) && e),
+        from: bt(!!o2 && r2 !== o2 && r2),
+        similarity: p(n)
+      });
+    }
+  )
+];
+var ar = {
+  [R2.NONE]: Ot,
+  [R2.STAT]: Ot,
+  [R2.NUM_STAT]: sr,
+  [R2.NAME_STATUS]: ir,
+  [R2.NAME_ONLY]: or
+};
+function Zt(t3 = R2.NONE) {
+  const e = ar[t3];
+  return (n) => E2(new rr(), e, n, false);
+}
+var te = "\xF2\xF2\xF2\xF2\xF2\xF2 ";
+var ee2 = " \xF2\xF2";
+var ne2 = " \xF2 ";
+var ur = ["hash", "date", "message", "refs", "author_name", "author_email"];
+function cr(t3, e) {
+  return e.reduce(
+    (n, r2, s) => (n[r2] = t3[s] || "", n),
+    /* @__PURE__ */ Object.create({ diff: null })
+  );
+}
+function re(t3 = ne2, e = ur, n = R2.NONE) {
+  const r2 = Zt(n);
+  return function(s) {
+    const o2 = H2(
+      s.trim(),
+      false,
+      te
+    ).map(function(i) {
+      const a = i.split(ee2), c3 = cr(a[0].split(t3), e);
+      return a.length > 1 && a[1].trim() && (c3.diff = r2(a[1])), c3;
+    });
+    return {
+      all: o2,
+      latest: o2.length && o2[0] || null,
+      total: o2.length
+    };
+  };
+}
+function fr(t3) {
+  let e = pt(t3);
+  const n = ["diff"];
+  return e === R2.NONE && (e = R2.STAT, n.push("--stat=4096")), n.push(...t3), dt(n) || {
+    commands: n,
+    format: "utf-8",
+    parser: Zt(e)
+  };
+}
+function dt(t3) {
+  const e = t3.filter(nr);
+  if (e.length > 1)
+    return b2(
+      `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
+    );
+  if (e.length && t3.includes("-z"))
+    return b2(
+      `Summary flag ${e} parsing is not compatible with null termination option '-z'`
+    );
+}
+var se = /* @__PURE__ */ ((t3) => (t3[t3["--pretty"] = 0] = "--pretty", t3[t3["max-count"] = 1] = "max-count", t3[t3.maxCount = 2] = "maxCount", t3[t3.n = 3] = "n", t3[t3.file = 4] = "file", t3[t3.format = 5] = "format", t3[t3.from = 6] = "from", t3[t3.to = 7] = "to", t3[t3.splitter = 8] = "splitter", t3[t3.symmetric = 9] = "symmetric", t3[t3.mailMap = 10] = "mailMap", t3[t3.multiLine = 11] = "multiLine", t3[t3.strictDate = 12] = "strictDate", t3))(se || {});
+function lr(t3, e) {
+  const n = [], r2 = [];
+  return Object.keys(t3).forEach((s) => {
+    n.push(s), r2.push(String(t3[s]));
+  }), [n, r2.join(e)];
+}
+function hr(t3) {
+  return Object.keys(t3).reduce((e, n) => (n in se || (e[n] = t3[n]), e), {});
+}
+function oe2(t3 = {}, e = []) {
+  const n = d(t3.splitter, m, ne2), r2 = lt(t3.format) ? t3.format : {
+    hash: "%H",
+    date: t3.strictDate === false ? "%ai" : "%aI",
+    message: "%s",
+    refs: "%D",
+    body: t3.multiLine ? "%B" : "%b",
+    author_name: t3.mailMap !== false ? "%aN" : "%an",
+    author_email: t3.mailMap !== false ? "%aE" : "%ae"
+  }, [s, o2] = lr(r2, n), i = [], a = [
+    `--pretty=format:${te}${o2}${ee2}`,
+    ...e
+  ], c3 = t3.n || t3["max-count"] || t3.maxCount;
+  if (c3 && a.push(`--max-count=${c3}`), t3.from || t3.to) {
+    const y2 = t3.symmetric !== false ? "..." : "..";
+    i.push(`${t3.from || ""}${y2}${t3.to || ""}`);
+  }
+  return m(t3.file) && a.push("--follow", c(t3.file)), It(hr(t3), a), {
+    fields: s,
+    splitter: n,
+    commands: [...a, ...i]
+  };
+}
+function mr(t3, e, n) {
+  const r2 = re(t3, e, pt(n));
+  return {
+    commands: ["log", ...n],
+    format: "utf-8",
+    parser: r2
+  };
+}
+function pr() {
+  return {
+    log(...n) {
+      const r2 = u(arguments), s = oe2(
+        ht(arguments),
+        L2(d(arguments[0], K2, []))
+      ), o2 = e(...n) || dt(s.commands) || t3(s);
+      return this._runTask(o2, r2);
+    }
+  };
+  function t3(n) {
+    return mr(n.splitter, n.fields, n.commands);
+  }
+  function e(n, r2) {
+    return m(n) && m(r2) && b2(
+      "git.log(string, string) should be replaced with git.log({ from: string, to: string })"
+    );
+  }
+}
+var Z2 = class {
+  constructor(e, n = null, r2) {
+    this.reason = e, this.file = n, this.meta = r2;
+  }
+  toString() {
+    return `${this.file}:${this.reason}`;
+  }
+};
+var dr = class {
+  constructor() {
+    this.conflicts = [], this.merges = [], this.result = "success";
+  }
+  get failed() {
+    return this.conflicts.length > 0;
+  }
+  get reason() {
+    return this.result;
+  }
+  toString() {
+    return this.conflicts.length ? `CONFLICTS: ${this.conflicts.join(", ")}` : "OK";
+  }
+};
+var ie = class {
+  constructor() {
+    this.remoteMessages = {
+      all: []
+    }, this.created = [], this.deleted = [], this.files = [], this.deletions = {}, this.insertions = {}, this.summary = {
+      changes: 0,
+      deletions: 0,
+      insertions: 0
+    };
+  }
+};
+var gr = class {
+  constructor() {
+    this.remote = "", this.hash = {
+      local: "",
+      remote: ""
+    }, this.branch = {
+      local: "",
+      remote: ""
+    }, this.message = "";
+  }
+  toString() {
+    return this.message;
+  }
+};
+function tt(t3) {
+  return t3.objects = t3.objects || {
+    compressing: 0,
+    counting: 0,
+    enumerating: 0,
+    packReused: 0,
+    reused: { count: 0, delta: 0 },
+    total: { count: 0, delta: 0 }
+  };
+}
+function Ct(t3) {
+  const e = /^\s*(\d+)/.exec(t3), n = /delta (\d+)/i.exec(t3);
+  return {
+    count: p(e && e[1] || "0"),
+    delta: p(n && n[1] || "0")
+  };
+}
+var yr = [
+  new x2(
+    /^remote:\s*(enumerating|counting|compressing) objects: (\d+),/i,
+    (t3, [e, n]) => {
+      const r2 = e.toLowerCase(), s = tt(t3.remoteMessages);
+      Object.assign(s, { [r2]: p(n) });
+    }
+  ),
+  new x2(
+    /^remote:\s*(enumerating|counting|compressing) objects: \d+% \(\d+\/(\d+)\),/i,
+    (t3, [e, n]) => {
+      const r2 = e.toLowerCase(), s = tt(t3.remoteMessages);
+      Object.assign(s, { [r2]: p(n) });
+    }
+  ),
+  new x2(
+    /total ([^,]+), reused ([^,]+), pack-reused (\d+)/i,
+    (t3, [e, n, r2]) => {
+      const s = tt(t3.remoteMessages);
+      s.total = Ct(e), s.reused = Ct(n), s.packReused = p(r2);
+    }
+  )
+];
+var wr = [
+  new x2(/^remote:\s*(.+)$/, (t3, [e]) => (t3.remoteMessages.all.push(e.trim()), false)),
+  ...yr,
+  new x2(
+    [/create a (?:pull|merge) request/i, /\s(https?:\/\/\S+)$/],
+    (t3, [e]) => {
+      t3.remoteMessages.pullRequestUrl = e;
+    }
+  ),
+  new x2(
+    [/found (\d+) vulnerabilities.+\(([^)]+)\)/i, /\s(https?:\/\/\S+)$/],
+    (t3, [e, n, r2]) => {
+      t3.remoteMessages.vulnerabilities = {
+        count: p(e),
+        summary: n,
+        url: r2
+      };
+    }
+  )
+];
+function ae(t3, e) {
+  return E2({ remoteMessages: new br() }, wr, e);
+}
+var br = class {
+  constructor() {
+    this.all = [];
+  }
+};
+var Tr = /^\s*(.+?)\s+\|\s+\d+\s*(\+*)(-*)/;
+var kr = /(\d+)\D+((\d+)\D+\(\+\))?(\D+(\d+)\D+\(-\))?/;
+var _r = /^(create|delete) mode \d+ (.+)/;
+var vr = [
+  new l2(Tr, (t3, [e, n, r2]) => {
+    t3.files.push(e), n && (t3.insertions[e] = n.length), r2 && (t3.deletions[e] = r2.length);
+  }),
+  new l2(kr, (t3, [e, , n, , r2]) => n !== void 0 || r2 !== void 0 ? (t3.summary.changes = +e || 0, t3.summary.insertions = +n || 0, t3.summary.deletions = +r2 || 0, true) : false),
+  new l2(_r, (t3, [e, n]) => {
+    S2(t3.files, n), S2(e === "create" ? t3.created : t3.deleted, n);
+  })
+];
+var Er = [
+  new l2(/^from\s(.+)$/i, (t3, [e]) => {
+    t3.remote = e;
+  }),
+  new l2(/^fatal:\s(.+)$/, (t3, [e]) => {
+    t3.message = e;
+  }),
+  new l2(
+    /([a-z0-9]+)\.\.([a-z0-9]+)\s+(\S+)\s+->\s+(\S+)$/,
+    (t3, [e, n, r2, s]) => {
+      t3.branch.local = r2, t3.hash.local = e, t3.branch.remote = s, t3.hash.remote = n;
+    }
+  )
+];
+var Sr = (t3, e) => E2(new ie(), vr, [t3, e]);
+var ue = (t3, e) => Object.assign(
+  new ie(),
+  Sr(t3, e),
+  ae(t3, e)
+);
+function Rr(t3, e) {
+  const n = E2(new gr(), Er, [t3, e]);
+  return n.message && n;
+}
+var Or = [
+  new l2(/^Auto-merging\s+(.+)$/, (t3, [e]) => {
+    t3.merges.push(e);
+  }),
+  new l2(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (t3, [e, n]) => {
+    t3.conflicts.push(new Z2(e, n));
+  }),
+  new l2(
+    /^CONFLICT\s+\((.+\/delete)\): (.+) deleted in (.+) and/,
+    (t3, [e, n, r2]) => {
+      t3.conflicts.push(new Z2(e, n, { deleteRef: r2 }));
+    }
+  ),
+  new l2(/^CONFLICT\s+\((.+)\):/, (t3, [e]) => {
+    t3.conflicts.push(new Z2(e, null));
+  }),
+  new l2(/^Automatic merge failed;\s+(.+)$/, (t3, [e]) => {
+    t3.result = e;
+  })
+];
+var Cr = (t3, e) => Object.assign(Ar(t3), ue(t3, e));
+var Ar = (t3) => E2(new dr(), Or, t3);
+function At(t3) {
+  return t3.length ? {
+    commands: ["merge", ...t3],
+    format: "utf-8",
+    parser(e, n) {
+      const r2 = Cr(e, n);
+      if (r2.failed)
+        throw new at(r2);
+      return r2;
+    }
+  } : b2("Git.merge requires at least one option");
+}
+function xr(t3, e, n) {
+  const r2 = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t3), o2 = !n.includes("new");
+  return {
+    deleted: r2,
+    tag: s,
+    branch: !s,
+    new: !o2,
+    alreadyUpdated: o2,
+    local: t3,
+    remote: e
+  };
+}
+var Nr = [
+  new l2(/^Pushing to (.+)$/, (t3, [e]) => {
+    t3.repo = e;
+  }),
+  new l2(/^updating local tracking ref '(.+)'/, (t3, [e]) => {
+    t3.ref = {
+      ...t3.ref || {},
+      local: e
+    };
+  }),
+  new l2(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (t3, [e, n, r2]) => {
+    t3.pushed.push(xr(e, n, r2));
+  }),
+  new l2(
+    /^Branch '([^']+)' set up to track remote branch '([^']+)' from '([^']+)'/,
+    (t3, [e, n, r2]) => {
+      t3.branch = {
+        ...t3.branch || {},
+        local: e,
+        remote: n,
+        remoteName: r2
+      };
+    }
+  ),
+  new l2(
+    /^([^:]+):(\S+)\s+([a-z0-9]+)\.\.([a-z0-9]+)$/,
+    (t3, [e, n, r2, s]) => {
+      t3.update = {
+        head: {
+          local: e,
+          remote: n
+        },
+        hash: {
+          from: r2,
+          to: s
+        }
+      };
+    }
+  )
+];
+var $r = (t3, e) => {
+  const n = Pr(t3, e), r2 = ae(t3, e);
+  return {
+    ...n,
+    ...r2
+  };
+};
+var Pr = (t3, e) => E2({ pushed: [] }, Nr, [t3, e]);
+function Mr(t3 = {}, e) {
+  return S2(e, "--tags"), ce(t3, e);
+}
+function ce(t3 = {}, e) {
+  const n = ["push", ...e];
+  return t3.branch && n.splice(1, 0, t3.branch), t3.remote && n.splice(1, 0, t3.remote), ct(n, "-v"), S2(n, "--verbose"), S2(n, "--porcelain"), {
+    commands: n,
+    format: "utf-8",
+    parser: $r
+  };
+}
+function Dr() {
+  return {
+    showBuffer() {
+      const t3 = ["show", ...h2(arguments, 1)];
+      return t3.includes("--binary") || t3.splice(1, 0, "--binary"), this._runTask(
+        Gt(t3),
+        u(arguments)
+      );
+    },
+    show() {
+      const t3 = ["show", ...h2(arguments, 1)];
+      return this._runTask(
+        g(t3),
+        u(arguments)
+      );
+    }
+  };
+}
+var Lr = /^(.+)\0(.+)$/;
+var jr = class {
+  constructor(e, n, r2) {
+    if (this.path = e, this.index = n, this.working_dir = r2, n === "R" || r2 === "R") {
+      const s = Lr.exec(e) || [null, e, e];
+      this.from = s[2] || "", this.path = s[1] || "";
+    }
+  }
+};
+var Br = class {
+  constructor() {
+    this.not_added = [], this.conflicted = [], this.created = [], this.deleted = [], this.ignored = void 0, this.modified = [], this.renamed = [], this.files = [], this.staged = [], this.ahead = 0, this.behind = 0, this.current = null, this.tracking = null, this.detached = false, this.isClean = () => !this.files.length;
+  }
+};
+function xt(t3) {
+  const [e, n] = t3.split(I2);
+  return {
+    from: n || e,
+    to: e
+  };
+}
+function _2(t3, e, n) {
+  return [`${t3}${e}`, n];
+}
+function et(t3, ...e) {
+  return e.map((n) => _2(t3, n, (r2, s) => r2.conflicted.push(s)));
+}
+var Ir = new Map([
+  _2(
+    " ",
+    "A",
+    (t3, e) => t3.created.push(e)
+  ),
+  _2(
+    " ",
+    "D",
+    (t3, e) => t3.deleted.push(e)
+  ),
+  _2(
+    " ",
+    "M",
+    (t3, e) => t3.modified.push(e)
+  ),
+  _2("A", " ", (t3, e) => {
+    t3.created.push(e), t3.staged.push(e);
+  }),
+  _2("A", "M", (t3, e) => {
+    t3.created.push(e), t3.staged.push(e), t3.modified.push(e);
+  }),
+  _2("D", " ", (t3, e) => {
+    t3.deleted.push(e), t3.staged.push(e);
+  }),
+  _2("M", " ", (t3, e) => {
+    t3.modified.push(e), t3.staged.push(e);
+  }),
+  _2("M", "M", (t3, e) => {
+    t3.modified.push(e), t3.staged.push(e);
+  }),
+  _2("R", " ", (t3, e) => {
+    t3.renamed.push(xt(e));
+  }),
+  _2("R", "M", (t3, e) => {
+    const n = xt(e);
+    t3.renamed.push(n), t3.modified.push(n.to);
+  }),
+  _2("!", "!", (t3, e) => {
+    (t3.ignored = t3.ignored || []).push(e);
+  }),
+  _2(
+    "?",
+    "?",
+    (t3, e) => t3.not_added.push(e)
+  ),
+  ...et(
+    "A",
+    "A",
+    "U"
+    /* UNMERGED */
+  ),
+  ...et(
+    "D",
+    "D",
+    "U"
+    /* UNMERGED */
+  ),
+  ...et(
+    "U",
+    "A",
+    "D",
+    "U"
+    /* UNMERGED */
+  ),
+  [
+    "##",
+    (t3, e) => {
+      const n = /ahead (\d+)/, r2 = /behind (\d+)/, s = /^(.+?(?=(?:\.{3}|\s|$)))/, o2 = /\.{3}(\S*)/, i = /\son\s(\S+?)(?=\.{3}|$)/;
+      let a = n.exec(e);
+      t3.ahead = a && +a[1] || 0, a = r2.exec(e), t3.behind = a && +a[1] || 0, a = s.exec(e), t3.current = d(a?.[1], m, null), a = o2.exec(e), t3.tracking = d(a?.[1], m, null), a = i.exec(e), a && (t3.current = d(a?.[1], m, t3.current)), t3.detached = /\(no branch\)/.test(e);
+    }
+  ]
+]);
+var Ur = function(t3) {
+  const e = t3.split(I2), n = new Br();
+  for (let r2 = 0, s = e.length; r2 < s; ) {
+    let o2 = e[r2++].trim();
+    o2 && (o2.charAt(0) === "R" && (o2 += I2 + (e[r2++] || "")), Fr(n, o2));
+  }
+  return n;
+};
+function Fr(t3, e) {
+  const n = e.trim();
+  switch (" ") {
+    case n.charAt(2):
+      return r2(n.charAt(0), n.charAt(1), n.slice(3));
+    case n.charAt(1):
+      return r2(" ", n.charAt(0), n.slice(2));
+    default:
+      return;
+  }
+  function r2(s, o2, i) {
+    const a = `${s}${o2}`, c3 = Ir.get(a);
+    c3 && c3(t3, i), a !== "##" && a !== "!!" && t3.files.push(new jr(i, s, o2));
+  }
+}
+var Gr = ["--null", "-z"];
+function zr(t3) {
+  return {
+    format: "utf-8",
+    commands: [
+      "status",
+      "--porcelain",
+      "-b",
+      "-u",
+      "--null",
+      ...t3.filter((n) => !Gr.includes(n))
+    ],
+    parser(n) {
+      return Ur(n);
+    }
+  };
+}
+var fe = "installed=false";
+function q2(t3 = 0, e = 0, n = 0, r2 = "", s = true) {
+  return Object.defineProperty(
+    {
+      major: t3,
+      minor: e,
+      patch: n,
+      agent: r2,
+      installed: s
+    },
+    "toString",
+    {
+      value() {
+        return `${this.major}.${this.minor}.${this.patch}`;
+      },
+      configurable: false,
+      enumerable: false
+    }
+  );
+}
+function qr() {
+  return q2(0, 0, 0, "", false);
+}
+function Wr() {
+  return {
+    version() {
+      return this._runTask({
+        commands: ["--version"],
+        format: "utf-8",
+        parser: Kr,
+        onError(t3, e, n, r2) {
+          if (t3.exitCode === V2.NOT_FOUND)
+            return n(Buffer.from(fe));
+          r2(e);
+        }
+      });
+    }
+  };
+}
+var Hr = [
+  new l2(
+    /version (\d+)\.(\d+)\.(\d+)(?:\s*\((.+)\))?/,
+    (t3, [e, n, r2, s = ""]) => {
+      Object.assign(
+        t3,
+        q2(p(e), p(n), p(r2), s)
+      );
+    }
+  ),
+  new l2(
+    /version (\d+)\.(\d+)\.(\D+)(.+)?$/,
+    (t3, [e, n, r2, s = ""]) => {
+      Object.assign(t3, q2(p(e), p(n), r2, s));
+    }
+  )
+];
+function Kr(t3) {
+  return t3 === fe ? qr() : E2(q2(0, 0, 0, t3), Hr, t3);
+}
+var le = class {
+  constructor(e) {
+    this._executor = e;
+  }
+  _runTask(e, n) {
+    const r2 = this._executor.chain(), s = r2.push(e);
+    return n && Ln(e, s, n), Object.create(this, {
+      then: { value: s.then.bind(s) },
+      catch: { value: s.catch.bind(s) },
+      _executor: { value: r2 }
+    });
+  }
+  add(e) {
+    return this._runTask(
+      g(["add", ...v(e)]),
+      u(arguments)
+    );
+  }
+  cwd(e) {
+    const n = u(arguments);
+    return typeof e == "string" ? this._runTask(St(e, this._executor), n) : typeof e?.path == "string" ? this._runTask(
+      St(
+        e.path,
+        e.root && this._executor || void 0
+      ),
+      n
+    ) : this._runTask(
+      b2("Git.cwd: workingDirectory must be supplied as a string"),
+      n
+    );
+  }
+  hashObject(e, n) {
+    return this._runTask(
+      Vn(e, n === true),
+      u(arguments)
+    );
+  }
+  init(e) {
+    return this._runTask(
+      Zn(e === true, this._executor.cwd, h2(arguments)),
+      u(arguments)
+    );
+  }
+  merge() {
+    return this._runTask(
+      At(h2(arguments)),
+      u(arguments)
+    );
+  }
+  mergeFromTo(e, n) {
+    return m(e) && m(n) ? this._runTask(
+      At([e, n, ...h2(arguments)]),
+      u(arguments, false)
+    ) : this._runTask(
+      b2(
+        "Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings"
+      )
+    );
+  }
+  outputHandler(e) {
+    return this._executor.outputHandler = e, this;
+  }
+  push() {
+    const e = ce(
+      {
+        remote: d(arguments[0], m),
+        branch: d(arguments[1], m)
+      },
+      h2(arguments)
+    );
+    return this._runTask(e, u(arguments));
+  }
+  stash() {
+    return this._runTask(
+      g(["stash", ...h2(arguments)]),
+      u(arguments)
+    );
+  }
+  status() {
+    return this._runTask(
+      zr(h2(arguments)),
+      u(arguments)
+    );
+  }
+};
+Object.assign(
+  le.prototype,
+  jn(),
+  In(),
+  zn(),
+  Tn(),
+  Hn(),
+  Kn(),
+  On(),
+  er(),
+  pr(),
+  Dr(),
+  Wr()
+);
+var Vr = /* @__PURE__ */ (() => {
+  let t3 = 0;
+  return () => {
+    t3++;
+    const { promise: e, done: n } = (0, import_promise_deferred.createDeferred)();
+    return {
+      promise: e,
+      done: n,
+      id: t3
+    };
+  };
+})();
+var Xr = class {
+  constructor(e = 2) {
+    this.concurrency = e, this.logger = $2("", "scheduler"), this.pending = [], this.running = [], this.logger("Constructed, concurrency=%s", e);
+  }
+  schedule() {
+    if (!this.pending.length || this.running.length >= this.concurrency) {
+      this.logger(
+        "Schedule attempt ignored, pending=%s running=%s concurrency=%s",
+        this.pending.length,
+        this.running.length,
+        this.concurrency
+      );
+      return;
+    }
+    const e = S2(this.running, this.pending.shift());
+    this.logger("Attempting id=%s", e.id), e.done(() => {
+      this.logger("Completing id=", e.id), ct(this.running, e), this.schedule();
+    });
+  }
+  next() {
+    const { promise: e, id: n } = S2(this.pending, Vr());
+    return this.logger("Scheduling id=%s", n), this.schedule(), e;
+  }
+};
+function Yr(t3, e) {
+  return g(["apply", ...e, ...t3]);
+}
+var he = /* @__PURE__ */ ((t3) => (t3.CURRENT = "*", t3.LINKED = "+", t3))(he || {});
+var Qr = class {
+  constructor() {
+    this.all = [], this.branches = {}, this.current = "", this.detached = false;
+  }
+  push(e, n, r2, s, o2) {
+    e === "*" && (this.detached = n, this.current = r2), this.all.push(r2), this.branches[r2] = {
+      current: e === "*",
+      linkedWorkTree: e === "+",
+      name: r2,
+      commit: s,
+      label: o2
+    };
+  }
+};
+var Jr = [
+  new l2(
+    /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
+    (t3, [e, n, r2, s]) => {
+      t3.push(Nt(e), true, n, r2, s);
+    }
+  ),
+  new l2(
+    /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
+    (t3, [e, n, r2, s]) => {
+      t3.push(Nt(e), false, n, r2, s);
+    }
+  )
+];
+var Zr = new l2(/^(\S+)$/s, (t3, [e]) => {
+  t3.push(he.CURRENT, false, e, "", "");
+});
+function Nt(t3) {
+  return t3 ? t3.charAt(0) : "";
+}
+function me(t3, e = false) {
+  return E2(
+    new Qr(),
+    e ? [Zr] : Jr,
+    t3
+  );
+}
+var ts = class {
+  constructor() {
+    this.all = [], this.branches = {}, this.errors = [];
+  }
+  get success() {
+    return !this.errors.length;
+  }
+};
+function es(t3, e) {
+  return {
+    branch: t3,
+    hash: e,
+    success: true
+  };
+}
+function ns(t3) {
+  return {
+    branch: t3,
+    hash: null,
+    success: false
+  };
+}
+var rs = /(\S+)\s+\(\S+\s([^)]+)\)/;
+var pe = /^error[^']+'([^']+)'/m;
+var ss = [
+  new l2(rs, (t3, [e, n]) => {
+    const r2 = es(e, n);
+    t3.all.push(r2), t3.branches[e] = r2;
+  }),
+  new l2(pe, (t3, [e]) => {
+    const n = ns(e);
+    t3.errors.push(n), t3.all.push(n), t3.branches[e] = n;
+  })
+];
+var gt = (t3, e) => E2(new ts(), ss, [t3, e]);
+function de(t3, e) {
+  return e === V2.ERROR && pe.test(t3);
+}
+function os(t3) {
+  const e = ["-d", "-D", "--delete"];
+  return t3.some((n) => e.includes(n));
+}
+function is(t3) {
+  const e = os(t3), n = t3.includes("--show-current"), r2 = ["branch", ...t3];
+  return r2.length === 1 && r2.push("-a"), r2.includes("-v") || r2.splice(1, 0, "-v"), {
+    format: "utf-8",
+    commands: r2,
+    parser(s, o2) {
+      return e ? gt(s, o2).all[0] : me(s, n);
+    }
+  };
+}
+function as() {
+  return {
+    format: "utf-8",
+    commands: ["branch", "-v"],
+    parser(t3) {
+      return me(t3);
+    }
+  };
+}
+function us(t3, e = false) {
+  return {
+    format: "utf-8",
+    commands: ["branch", "-v", e ? "-D" : "-d", ...t3],
+    parser(n, r2) {
+      return gt(n, r2);
+    },
+    onError({ exitCode: n, stdOut: r2 }, s, o2, i) {
+      if (!de(String(s), n))
+        return i(s);
+      o2(r2);
+    }
+  };
+}
+function cs(t3, e = false) {
+  const n = {
+    format: "utf-8",
+    commands: ["branch", "-v", e ? "-D" : "-d", t3],
+    parser(r2, s) {
+      return gt(r2, s).branches[t3];
+    },
+    onError({ exitCode: r2, stdErr: s, stdOut: o2 }, i, a, c3) {
+      if (!de(String(i), r2))
+        return c3(i);
+      throw new at(
+        n.parser(F2(o2), F2(s)),
+        String(i)
+      );
+    }
+  };
+  return n;
+}
+function fs(t3) {
+  return {
+    commands: ["check-ignore", ...t3],
+    format: "utf-8",
+    parser: ls
+  };
+}
+function ls(t3) {
+  return t3.split(/\n/g).map(hs).filter(Boolean);
+}
+function hs(t3) {
+  const e = t3.trim().replace(/^["']|["']$/g, "");
+  return e && Se(e);
+}
+var ms = [
+  new l2(/From (.+)$/, (t3, [e]) => {
+    t3.remote = e;
+  }),
+  new l2(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (t3, [e, n]) => {
+    t3.branches.push({
+      name: e,
+      tracking: n
+    });
+  }),
+  new l2(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (t3, [e, n]) => {
+    t3.tags.push({
+      name: e,
+      tracking: n
+    });
+  }),
+  new l2(/- \[deleted]\s+\S+\s*-> (.+)$/, (t3, [e]) => {
+    t3.deleted.push({
+      tracking: e
+    });
+  }),
+  new l2(
+    /\s*([^.]+)\.\.(\S+)\s+(\S+)\s*-> (.+)$/,
+    (t3, [e, n, r2, s]) => {
+      t3.updated.push({
+        name: r2,
+        tracking: s,
+        to: n,
+        from: e
+      });
+    }
+  )
+];
+function ps(t3, e) {
+  return E2({
+    raw: t3,
+    remote: null,
+    branches: [],
+    tags: [],
+    updated: [],
+    deleted: []
+  }, ms, [t3, e]);
+}
+function ds(t3) {
+  return /^--upload-pack(=|$)/.test(t3);
+}
+function gs(t3, e, n) {
+  const r2 = ["fetch", ...n];
+  return t3 && e && r2.push(t3, e), r2.find(ds) ? b2("git.fetch: potential exploit argument blocked.") : {
+    commands: r2,
+    format: "utf-8",
+    parser: ps
+  };
+}
+var ys = [
+  new l2(/^Renaming (.+) to (.+)$/, (t3, [e, n]) => {
+    t3.moves.push({ from: e, to: n });
+  })
+];
+function ws(t3) {
+  return E2({ moves: [] }, ys, t3);
+}
+function bs(t3, e) {
+  return {
+    commands: ["mv", "-v", ...v(t3), e],
+    format: "utf-8",
+    parser: ws
+  };
+}
+function Ts(t3, e, n) {
+  const r2 = ["pull", ...n];
+  return t3 && e && r2.splice(1, 0, t3, e), {
+    commands: r2,
+    format: "utf-8",
+    parser(s, o2) {
+      return ue(s, o2);
+    },
+    onError(s, o2, i, a) {
+      const c3 = Rr(
+        F2(s.stdOut),
+        F2(s.stdErr)
+      );
+      if (c3)
+        return a(new at(c3));
+      a(o2);
+    }
+  };
+}
+function ks(t3) {
+  const e = {};
+  return ge(t3, ([n]) => e[n] = { name: n }), Object.values(e);
+}
+function _s(t3) {
+  const e = {};
+  return ge(t3, ([n, r2, s]) => {
+    Object.hasOwn(e, n) || (e[n] = {
+      name: n,
+      refs: { fetch: "", push: "" }
+    }), s && r2 && (e[n].refs[s.replace(/[^a-z]/g, "")] = r2);
+  }), Object.values(e);
+}
+function ge(t3, e) {
+  ut(t3, (n) => e(n.split(/\s+/)));
+}
+function vs(t3, e, n) {
+  return g(["remote", "add", ...n, t3, e]);
+}
+function Es(t3) {
+  const e = ["remote"];
+  return t3 && e.push("-v"), {
+    commands: e,
+    format: "utf-8",
+    parser: t3 ? _s : ks
+  };
+}
+function Ss(t3) {
+  const e = [...t3];
+  return e[0] !== "ls-remote" && e.unshift("ls-remote"), g(e);
+}
+function Rs(t3) {
+  const e = [...t3];
+  return e[0] !== "remote" && e.unshift("remote"), g(e);
+}
+function Os(t3) {
+  return g(["remote", "remove", t3]);
+}
+function Cs(t3 = {}, e) {
+  const n = oe2(t3), r2 = ["stash", "list", ...n.commands, ...e], s = re(
+    n.splitter,
+    n.fields,
+    pt(r2)
+  );
+  return dt(r2) || {
+    commands: r2,
+    format: "utf-8",
+    parser: s
+  };
+}
+function As(t3, e) {
+  return X2(["add", t3, e]);
+}
+function xs(t3) {
+  return X2(["init", ...t3]);
+}
+function X2(t3) {
+  const e = [...t3];
+  return e[0] !== "submodule" && e.unshift("submodule"), g(e);
+}
+function Ns(t3) {
+  return X2(["update", ...t3]);
+}
+var $s = class {
+  constructor(e, n) {
+    this.all = e, this.latest = n;
+  }
+};
+var Ps = function(t3, e = false) {
+  const n = t3.split(`
+`).map(Ds).filter(Boolean);
+  e || n.sort(function(s, o2) {
+    const i = s.split("."), a = o2.split(".");
+    if (i.length === 1 || a.length === 1)
+      return Ms(B2(i[0]), B2(a[0]));
+    for (let c3 = 0, y2 = Math.max(i.length, a.length); c3 < y2; c3++) {
+      const w2 = ye(B2(i[c3]), B2(a[c3]));
+      if (w2)
+        return w2;
+    }
+    return 0;
+  });
+  const r2 = e ? n[0] : [...n].reverse().find((s) => s.indexOf(".") >= 0);
+  return new $s(n, r2);
+};
+function Ms(t3, e) {
+  const n = Number.isNaN(t3), r2 = Number.isNaN(e);
+  return n !== r2 ? n ? 1 : -1 : n ? ye(t3, e) : 0;
+}
+function ye(t3, e) {
+  return t3 === e ? 0 : t3 > e ? 1 : -1;
+}
+function Ds(t3) {
+  return t3.trim();
+}
+function B2(t3) {
+  return typeof t3 == "string" && parseInt(t3.replace(/^\D+/g, ""), 10) || 0;
+}
+function Ls(t3 = []) {
+  const e = t3.some((n) => /^--sort=/.test(n));
+  return {
+    format: "utf-8",
+    commands: ["tag", "-l", ...t3],
+    parser(n) {
+      return Ps(n, e);
+    }
+  };
+}
+function js(t3) {
+  return {
+    format: "utf-8",
+    commands: ["tag", t3],
+    parser() {
+      return { name: t3 };
+    }
+  };
+}
+function Bs(t3, e) {
+  return {
+    format: "utf-8",
+    commands: ["tag", "-a", "-m", e, t3],
+    parser() {
+      return { name: t3 };
+    }
+  };
+}
+function f2(t3, e) {
+  this._plugins = e, this._executor = new Dn(
+    t3.baseDir,
+    new Xr(t3.maxConcurrentProcesses),
+    e
+  ), this._trimmed = t3.trimmed;
+}
+(f2.prototype = Object.create(le.prototype)).constructor = f2;
+f2.prototype.customBinary = function(t3) {
+  return this._plugins.reconfigure("binary", t3), this;
+};
+f2.prototype.env = function(t3, e) {
+  return arguments.length === 1 && typeof t3 == "object" ? this._executor.env = t3 : (this._executor.env = this._executor.env || {})[t3] = e, this;
+};
+f2.prototype.stashList = function(t3) {
+  return this._runTask(
+    Cs(
+      ht(arguments) || {},
+      K2(t3) && t3 || []
+    ),
+    u(arguments)
+  );
+};
+f2.prototype.mv = function(t3, e) {
+  return this._runTask(bs(t3, e), u(arguments));
+};
+f2.prototype.checkoutLatestTag = function(t3) {
+  var e = this;
+  return this.pull(function() {
+    e.tags(function(n, r2) {
+      e.checkout(r2.latest, t3);
+    });
+  });
+};
+f2.prototype.pull = function(t3, e, n, r2) {
+  return this._runTask(
+    Ts(
+      d(t3, m),
+      d(e, m),
+      h2(arguments)
+    ),
+    u(arguments)
+  );
+};
+f2.prototype.fetch = function(t3, e) {
+  return this._runTask(
+    gs(
+      d(t3, m),
+      d(e, m),
+      h2(arguments)
+    ),
+    u(arguments)
+  );
+};
+f2.prototype.tags = function(t3, e) {
+  return this._runTask(
+    Ls(h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.rebase = function() {
+  return this._runTask(
+    g(["rebase", ...h2(arguments)]),
+    u(arguments)
+  );
+};
+f2.prototype.reset = function(t3) {
+  return this._runTask(
+    An(xn(t3), h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.revert = function(t3) {
+  const e = u(arguments);
+  return typeof t3 != "string" ? this._runTask(b2("Commit must be a string"), e) : this._runTask(
+    g(["revert", ...h2(arguments, 0, true), t3]),
+    e
+  );
+};
+f2.prototype.addTag = function(t3) {
+  const e = typeof t3 == "string" ? js(t3) : b2("Git.addTag requires a tag name");
+  return this._runTask(e, u(arguments));
+};
+f2.prototype.addAnnotatedTag = function(t3, e) {
+  return this._runTask(
+    Bs(t3, e),
+    u(arguments)
+  );
+};
+f2.prototype.deleteLocalBranch = function(t3, e, n) {
+  return this._runTask(
+    cs(t3, typeof e == "boolean" ? e : false),
+    u(arguments)
+  );
+};
+f2.prototype.deleteLocalBranches = function(t3, e, n) {
+  return this._runTask(
+    us(t3, typeof e == "boolean" ? e : false),
+    u(arguments)
+  );
+};
+f2.prototype.branch = function(t3, e) {
+  return this._runTask(
+    is(h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.branchLocal = function(t3) {
+  return this._runTask(as(), u(arguments));
+};
+f2.prototype.raw = function(t3) {
+  const e = !Array.isArray(t3), n = [].slice.call(e ? arguments : t3, 0);
+  for (let s = 0; s < n.length && e; s++)
+    if (!st(n[s])) {
+      n.splice(s, n.length - s);
+      break;
+    }
+  n.push(...h2(arguments, 0, true));
+  var r2 = u(arguments);
+  return n.length ? this._runTask(g(n, this._trimmed), r2) : this._runTask(
+    b2("Raw: must supply one or more command to execute"),
+    r2
+  );
+};
+f2.prototype.submoduleAdd = function(t3, e, n) {
+  return this._runTask(As(t3, e), u(arguments));
+};
+f2.prototype.submoduleUpdate = function(t3, e) {
+  return this._runTask(
+    Ns(h2(arguments, true)),
+    u(arguments)
+  );
+};
+f2.prototype.submoduleInit = function(t3, e) {
+  return this._runTask(
+    xs(h2(arguments, true)),
+    u(arguments)
+  );
+};
+f2.prototype.subModule = function(t3, e) {
+  return this._runTask(
+    X2(h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.listRemote = function() {
+  return this._runTask(
+    Ss(h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.addRemote = function(t3, e, n) {
+  return this._runTask(
+    vs(t3, e, h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.removeRemote = function(t3, e) {
+  return this._runTask(Os(t3), u(arguments));
+};
+f2.prototype.getRemotes = function(t3, e) {
+  return this._runTask(Es(t3 === true), u(arguments));
+};
+f2.prototype.remote = function(t3, e) {
+  return this._runTask(
+    Rs(h2(arguments)),
+    u(arguments)
+  );
+};
+f2.prototype.tag = function(t3, e) {
+  const n = h2(arguments);
+  return n[0] !== "tag" && n.unshift("tag"), this._runTask(g(n), u(arguments));
+};
+f2.prototype.updateServerInfo = function(t3) {
+  return this._runTask(
+    g(["update-server-info"]),
+    u(arguments)
+  );
+};
+f2.prototype.pushTags = function(t3, e) {
+  const n = Mr(
+    { remote: d(t3, m) },
+    h2(arguments)
+  );
+  return this._runTask(n, u(arguments));
+};
+f2.prototype.rm = function(t3) {
+  return this._runTask(
+    g(["rm", "-f", ...v(t3)]),
+    u(arguments)
+  );
+};
+f2.prototype.rmKeepLocal = function(t3) {
+  return this._runTask(
+    g(["rm", "--cached", ...v(t3)]),
+    u(arguments)
+  );
+};
+f2.prototype.catFile = function(t3, e) {
+  return this._catFile("utf-8", arguments);
+};
+f2.prototype.binaryCatFile = function() {
+  return this._catFile("buffer", arguments);
+};
+f2.prototype._catFile = function(t3, e) {
+  var n = u(e), r2 = ["cat-file"], s = e[0];
+  if (typeof s == "string")
+    return this._runTask(
+      b2("Git.catFile: options must be supplied as an array of strings"),
+      n
+    );
+  Array.isArray(s) && r2.push.apply(r2, s);
+  const o2 = t3 === "buffer" ? Gt(r2) : g(r2);
+  return this._runTask(o2, n);
+};
+f2.prototype.diff = function(t3, e) {
+  const n = m(t3) ? b2(
+    "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
+  ) : g(["diff", ...h2(arguments)]);
+  return this._runTask(n, u(arguments));
+};
+f2.prototype.diffSummary = function() {
+  return this._runTask(
+    fr(h2(arguments, 1)),
+    u(arguments)
+  );
+};
+f2.prototype.applyPatch = function(t3) {
+  const e = G2(t3) ? Yr(v(t3), h2([].slice.call(arguments, 1))) : b2(
+    "git.applyPatch requires one or more string patches as the first argument"
+  );
+  return this._runTask(e, u(arguments));
+};
+f2.prototype.revparse = function() {
+  const t3 = ["rev-parse", ...h2(arguments, true)];
+  return this._runTask(
+    g(t3, true),
+    u(arguments)
+  );
+};
+f2.prototype.clean = function(t3, e, n) {
+  const r2 = un(t3), s = r2 && t3.join("") || d(t3, m) || "", o2 = h2([].slice.call(arguments, r2 ? 1 : 0));
+  return this._runTask(
+    on(s, o2),
+    u(arguments)
+  );
+};
+f2.prototype.exec = function(t3) {
+  const e = {
+    commands: [],
+    format: "utf-8",
+    parser() {
+      typeof t3 == "function" && t3();
+    }
+  };
+  return this._runTask(e);
+};
+f2.prototype.checkIgnore = function(t3, e) {
+  return this._runTask(
+    fs(v(d(t3, G2, []))),
+    u(arguments)
+  );
+};
+f2.prototype.checkIsRepo = function(t3, e) {
+  return this._runTask(
+    We(d(t3, m)),
+    u(arguments)
+  );
+};
+function Is(t3) {
+  return t3 ? [{
+    type: "spawn.before",
+    action(r2, s) {
+      t3.aborted && s.kill(new A2(void 0, "abort", "Abort already signaled"));
+    }
+  }, {
+    type: "spawn.after",
+    action(r2, s) {
+      function o2() {
+        s.kill(new A2(void 0, "abort", "Abort signal received"));
+      }
+      t3.addEventListener("abort", o2), s.spawned.on("close", () => t3.removeEventListener("abort", o2));
+    }
+  }] : void 0;
+}
+var Us = $2("", "plugin:allowEnvironment");
+function Fs(t3, e = false) {
+  const n = new Set(t3.map((r2) => r2.toLowerCase().trim()));
+  return {
+    type: "spawn.options",
+    action(r2, s) {
+      const o2 = { ...r2.env ?? process.env }, i = new Set(
+        Object.keys(s.env).map((a) => a.toLowerCase().trim())
+      );
+      for (const a of Object.keys(o2)) {
+        const c3 = a.toLowerCase().trim();
+        if (!(!Gs(c3) || n.has(c3))) {
+          if (i.has(c3))
+            throw new A2(
+              void 0,
+              "allowEnvironment",
+              `Use of "${a}" is blocked by the environment guard - add it to the allowEnvironment option to permit it`
+            );
+          Us("removing ambient guarded environment variable %s", a), delete o2[a];
+        }
+      }
+      return {
+        ...r2,
+        env: {
+          ...o2,
+          GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: String(!e)
+        }
+      };
+    }
+  };
+}
+function Gs(t3) {
+  const e = t3.toLowerCase().trim();
+  return e.startsWith("git_") || _(e);
+}
+function zs(t3 = {}) {
+  return {
+    type: "spawn.args",
+    action(e, { env: n }) {
+      for (const r2 of oe(e, n))
+        if (t3[r2.category] !== true)
+          throw new A2(void 0, "unsafe", r2.message);
+      return e;
+    }
+  };
+}
+function qs(t3) {
+  const e = U(t3, "-c");
+  return {
+    type: "spawn.args",
+    action(n) {
+      return [...e, ...n];
+    }
+  };
+}
+var $t = (0, import_promise_deferred.deferred)().promise;
+function Ws({
+  onClose: t3 = true,
+  onExit: e = 50
+} = {}) {
+  function n() {
+    let s = -1;
+    const o2 = {
+      close: (0, import_promise_deferred.deferred)(),
+      closeTimeout: (0, import_promise_deferred.deferred)(),
+      exit: (0, import_promise_deferred.deferred)(),
+      exitTimeout: (0, import_promise_deferred.deferred)()
+    }, i = Promise.race([
+      t3 === false ? $t : o2.closeTimeout.promise,
+      e === false ? $t : o2.exitTimeout.promise
+    ]);
+    return r2(t3, o2.close, o2.closeTimeout), r2(e, o2.exit, o2.exitTimeout), {
+      close(a) {
+        s = a, o2.close.done();
+      },
+      exit(a) {
+        s = a, o2.exit.done();
+      },
+      get exitCode() {
+        return s;
+      },
+      result: i
+    };
+  }
+  function r2(s, o2, i) {
+    s !== false && (s === true ? o2.promise : o2.promise.then(() => wt(s))).then(i.done);
+  }
+  return {
+    type: "spawn.after",
+    async action(s, { spawned: o2, close: i }) {
+      const a = n();
+      let c3 = true, y2 = () => {
+        c3 = false;
+      };
+      o2.stdout?.on("data", y2), o2.stderr?.on("data", y2), o2.on("error", y2), o2.on("close", (w2) => a.close(w2)), o2.on("exit", (w2) => a.exit(w2));
+      try {
+        await a.result, c3 && await wt(50), i(a.exitCode);
+      } catch (w2) {
+        i(a.exitCode, w2);
+      }
+    }
+  };
+}
+var we = $2("", "plugin:binary");
+var Hs = "Invalid value supplied for custom binary, requires a single string or an array containing either one or two strings";
+var Ks = "Invalid value supplied for custom binary, restricted characters must be removed or supply the unsafe.allowUnsafeCustomBinary option";
+function Vs(t3) {
+  return !t3 || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(t3);
+}
+function Pt(t3, e) {
+  if (t3.length < 1 || t3.length > 2)
+    throw new A2(void 0, "binary", Hs);
+  if (t3.some(Vs))
+    if (e)
+      we("permitted unsafe binary %o", t3);
+    else
+      throw new A2(void 0, "binary", Ks);
+  const [r2, s] = t3;
+  return {
+    binary: r2,
+    prefix: s
+  };
+}
+function Xs(t3, e = ["git"], n = false) {
+  let r2 = Pt(v(e), n);
+  t3.on("binary", (s) => {
+    r2 = Pt(v(s), n), we.info("reconfiguring %o", r2);
+  }), t3.append("spawn.binary", () => r2.binary), t3.append("spawn.args", (s) => r2.prefix ? [r2.prefix, ...s] : s);
+}
+var be = {
+  DISALLOWED_ABBREVIATED: {
+    text: "disallowed abbreviated or ambiguous option",
+    solution: "Unambiguous abbreviated options blocked with unsafe.allowAbbreviatedOptions setting: {message}"
+  },
+  UNKNOWN: {
+    text: "~ unknown ~",
+    solution: void 0
+  }
+};
+function Ys(t3) {
+  if (!t3)
+    return "UNKNOWN";
+  for (const [e, { text: n }] of Object.entries(be))
+    if (t3.startsWith(`fatal: ${n}`))
+      return e;
+  return "UNKNOWN";
+}
+var Qs = class extends O2 {
+  constructor(e = "") {
+    const n = Ys(e);
+    super(void 0, be[n].solution?.replace("{message}", e) ?? e), this.reason = n;
+  }
+};
+function Js(t3) {
+  return !!(t3.exitCode && t3.stdErr.length);
+}
+function Zs(t3) {
+  return Buffer.concat([...t3.stdOut, ...t3.stdErr]);
+}
+function to(t3 = false, e = Js, n = Zs) {
+  return (r2, s) => !t3 && r2 || !e(s) ? r2 : n(s);
+}
+function eo(t3, e) {
+  return t3 === 128 && e.startsWith("fatal:") ? new Qs(e) : new O2(void 0, e);
+}
+function Mt(t3) {
+  return {
+    type: "task.error",
+    action(e, n) {
+      const r2 = t3(e.error, {
+        stdErr: n.stdErr,
+        stdOut: n.stdOut,
+        exitCode: n.exitCode
+      });
+      return Buffer.isBuffer(r2) ? {
+        error: eo(n.exitCode, r2.toString("utf-8"))
+      } : {
+        error: r2
+      };
+    }
+  };
+}
+var nt = $2("", "plugin:input");
+function no(t3) {
+  return {
+    type: "spawn.after",
+    action(e, { commands: n, input: r2, spawned: { stdin: s } }) {
+      if (!s)
+        return;
+      const o2 = t3?.([...n]) ?? r2;
+      if (!o2)
+        return nt("generated zero length content, not writing to stdin");
+      nt("writing %s bytes to stdin", Le(o2)), s.on("error", (i) => {
+        i.code !== "EPIPE" && nt("[ERROR] stdin error %o", i);
+      }), s.end(o2);
+    }
+  };
+}
+var ro = class {
+  constructor() {
+    this.plugins = /* @__PURE__ */ new Set(), this.events = new Ce();
+  }
+  on(e, n) {
+    this.events.on(e, n);
+  }
+  reconfigure(e, n) {
+    this.events.emit(e, n);
+  }
+  append(e, n) {
+    const r2 = S2(this.plugins, { type: e, action: n });
+    return () => this.plugins.delete(r2);
+  }
+  add(e) {
+    const n = [];
+    return v(e).forEach(
+      (r2) => {
+        r2 && this.plugins.add(S2(n, r2));
+      }
+    ), () => {
+      n.forEach((r2) => {
+        this.plugins.delete(r2);
+      });
+    };
+  }
+  exec(e, n, r2) {
+    let s = n;
+    const o2 = Object.freeze(Object.create(r2));
+    for (const i of this.plugins)
+      i.type === e && (s = i.action(s, o2));
+    return s;
+  }
+};
+function so(t3) {
+  const e = "--progress", n = ["checkout", "clone", "fetch", "pull", "push"];
+  return [{
+    type: "spawn.args",
+    action(o2, i) {
+      return n.includes(i.method) ? De(o2, e) : o2;
+    }
+  }, {
+    type: "spawn.after",
+    action(o2, i) {
+      i.commands.includes(e) && i.spawned.stderr?.on("data", (a) => {
+        const c3 = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(a.toString("utf8"));
+        c3 && t3({
+          method: i.method,
+          stage: oo(c3[1]),
+          progress: p(c3[2]),
+          processed: p(c3[3]),
+          total: p(c3[4])
+        });
+      });
+    }
+  }];
+}
+function oo(t3) {
+  return String(t3.toLowerCase().split(" ", 1)) || "unknown";
+}
+function io(t3) {
+  const e = je(t3, ["uid", "gid"]);
+  return {
+    type: "spawn.options",
+    action(n) {
+      return { ...e, ...n };
+    }
+  };
+}
+function ao() {
+  return {
+    type: "spawn.args",
+    action(t3) {
+      const e = [];
+      let n;
+      function r2(s) {
+        (n = n || []).push(...s);
+      }
+      for (let s = 0; s < t3.length; s++) {
+        const o2 = t3[s];
+        if (r(o2)) {
+          r2(o(o2));
+          continue;
+        }
+        if (o2 === "--") {
+          r2(
+            t3.slice(s + 1).flatMap((i) => r(i) && o(i) || i)
+          );
+          break;
+        }
+        e.push(o2);
+      }
+      return n ? [...e, "--", ...n.map(String)] : e;
+    }
+  };
+}
+function uo({
+  block: t3,
+  stdErr: e = true,
+  stdOut: n = true
+}) {
+  if (t3 > 0)
+    return {
+      type: "spawn.after",
+      action(r2, s) {
+        let o2;
+        function i() {
+          o2 && clearTimeout(o2), o2 = setTimeout(c3, t3);
+        }
+        function a() {
+          s.spawned.stdout?.off("data", i), s.spawned.stderr?.off("data", i), s.spawned.off("exit", a), s.spawned.off("close", a), o2 && clearTimeout(o2);
+        }
+        function c3() {
+          a(), s.kill(new A2(void 0, "timeout", "block timeout reached"));
+        }
+        n && s.spawned.stdout?.on("data", i), e && s.spawned.stderr?.on("data", i), s.spawned.on("exit", a), s.spawned.on("close", a), i();
+      }
+    };
+}
+var wo = (t3, e) => {
+  const n = new ro(), r2 = Ge(
+    t3 && (typeof t3 == "string" ? { baseDir: t3 } : t3) || {},
+    e
+  );
+  if (!Lt(r2.baseDir))
+    throw new Ae(
+      r2,
+      "Cannot use simple-git on a directory that does not exist"
+    );
+  return Array.isArray(r2.config) && n.add(qs(r2.config)), n.add(zs(r2.unsafe)), n.add(Ws(r2.completion)), r2.abort && n.add(Is(r2.abort)), r2.progress && n.add(so(r2.progress)), r2.timeout && n.add(uo(r2.timeout)), r2.spawnOptions && n.add(io(r2.spawnOptions)), n.add(ao()), n.add(no(r2.input)), n.add(Mt(to(true))), r2.errors && n.add(Mt(r2.errors)), Xs(n, r2.binary, r2.unsafe?.allowUnsafeCustomBinary), n.add(
+    Fs(r2.allowEnvironment ?? [], r2.unsafe?.allowAbbreviatedOptions)
+  ), new f2(r2, n);
+};
+
+// src/git/runner.ts
+var ALLOWED_GIT_VARIABLES = ["GIT_TERMINAL_PROMPT", "GIT_INDEX_FILE"];
+var DROPPED = /* @__PURE__ */ new Set(["editor", "visual", "pager", "prefix", "ssh_askpass"]);
+function gitEnvironment(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase();
+    if (value === void 0 || lower.startsWith("git") || DROPPED.has(lower)) continue;
+    env[key] = value;
+  }
+  return { ...env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", LANGUAGE: "C", ...extra };
+}
+var GitCommandError = class extends Error {
+  args;
+  stderr;
+  exitCode;
+  constructor(args, exitCode, stderr) {
+    const detail = stderr.trim().split("\n").slice(-3).join(" / ");
+    super(
+      `git ${args.join(" ")} failed${exitCode === null ? "" : ` (exit ${exitCode})`}: ${detail}`
+    );
+    this.name = "GitCommandError";
+    this.args = args;
+    this.stderr = stderr;
+    this.exitCode = exitCode;
+  }
+};
+function createRunner(dir) {
+  const instances = /* @__PURE__ */ new Map();
+  const instance = (extraEnv) => {
+    const key = JSON.stringify(extraEnv);
+    let git = instances.get(key);
+    if (git === void 0) {
+      git = wo({
+        baseDir: dir,
+        maxConcurrentProcesses: 6,
+        trimmed: false,
+        allowEnvironment: [...ALLOWED_GIT_VARIABLES]
+      }).env(gitEnvironment(extraEnv));
+      instances.set(key, git);
+    }
+    return git;
+  };
+  return {
+    dir,
+    async raw(args, extraEnv = {}) {
+      try {
+        return await instance(extraEnv).raw([...args]);
+      } catch (error62) {
+        const message = error62 instanceof Error ? error62.message : String(error62);
+        throw new GitCommandError(args, null, message);
+      }
+    },
+    spawnStream(args) {
+      return spawn("git", [...args], {
+        cwd: dir,
+        env: gitEnvironment(),
+        stdio: ["pipe", "pipe", "pipe"]
+      });
+    }
+  };
+}
+
+// src/git/cat-file.ts
+async function readBlobsBatch(runner, oids) {
+  const wanted = [...new Set(oids)];
+  for (const oid of wanted) {
+    if (!isObjectId(oid)) throw new Error(`readBlobs: not a full object id: ${JSON.stringify(oid)}`);
+  }
+  const blobs = /* @__PURE__ */ new Map();
+  if (wanted.length === 0) return blobs;
+  const args = ["cat-file", "--batch", "--buffer"];
+  const child = runner.spawnStream(args);
+  const parser2 = new CatFileBatchParser();
+  const missing = [];
+  const notBlobs = [];
+  const stderr = [];
+  let parseError;
+  const done = new Promise((resolve5, reject) => {
+    child.on("error", reject);
+    child.stdout?.on("data", (chunk) => {
+      if (parseError !== void 0) return;
+      try {
+        for (const record2 of parser2.push(chunk)) {
+          if ("missing" in record2) missing.push(record2.oid);
+          else if (record2.type !== "blob") notBlobs.push(`${record2.oid} (${record2.type})`);
+          else blobs.set(record2.oid, record2.content);
+        }
+      } catch (error62) {
+        parseError = error62;
+        child.kill();
+      }
+    });
+    child.stderr?.on("data", (chunk) => stderr.push(chunk));
+    child.on("close", (code2) => {
+      if (parseError !== void 0) return reject(parseError);
+      if (code2 !== 0)
+        return reject(new GitCommandError(args, code2, Buffer.concat(stderr).toString("utf8")));
+      try {
+        parser2.end();
+      } catch (error62) {
+        return reject(error62);
+      }
+      resolve5();
+    });
+  });
+  const stdin = child.stdin;
+  if (stdin === null) throw new Error("readBlobs: git cat-file has no stdin");
+  stdin.on("error", () => {
+  });
+  stdin.end(`${wanted.join("\n")}
+`);
+  await done;
+  if (missing.length > 0) {
+    throw new Error(
+      `readBlobs: ${missing.length} object(s) missing from ${runner.dir}: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", \u2026" : ""}`
+    );
+  }
+  if (notBlobs.length > 0)
+    throw new Error(`readBlobs: not blobs: ${notBlobs.slice(0, 5).join(", ")}`);
+  if (blobs.size !== wanted.length) {
+    throw new Error(`readBlobs: asked git for ${wanted.length} objects, got ${blobs.size}`);
+  }
+  return blobs;
+}
+
+// src/git/git.ts
+var WORKTREE = "WORKTREE";
+var MINIMUM_GIT_VERSION = [2, 25];
+async function createGit(dir) {
+  const absolute = resolve(dir);
+  const runner = createRunner(absolute);
+  await checkRepository(runner);
+  return new CommandGit(runner);
+}
+async function checkRepository(runner) {
+  let version2;
+  try {
+    version2 = await runner.raw(["version"]);
+  } catch (error62) {
+    throw new UserError("environment", "git", `cannot run git: ${error62.message}`);
+  }
+  const match = /(\d+)\.(\d+)/.exec(version2);
+  const [major, minor] = [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)];
+  const [wantMajor, wantMinor] = MINIMUM_GIT_VERSION;
+  if (major < wantMajor || major === wantMajor && minor < wantMinor) {
+    throw new UserError(
+      "environment",
+      "git",
+      `${version2.trim()} is too old: expected git ${wantMajor}.${wantMinor} or newer`
+    );
+  }
+  try {
+    await runner.raw(["rev-parse", "--git-dir"]);
+  } catch {
+    throw new UserError(
+      "git",
+      runner.dir,
+      "not a git repository (expected a checkout of the recipe repository)"
+    );
+  }
+}
+function isSafeRev(rev) {
+  return rev.length > 0 && !rev.startsWith("-") && !/[\0\n]/.test(rev);
+}
+var PATH_CHUNK_BYTES = 64 * 1024;
+var CommandGit = class {
+  dir;
+  runner;
+  constructor(runner) {
+    this.runner = runner;
+    this.dir = runner.dir;
+  }
+  async revParse(rev, label = "--base") {
+    const oid = await this.tryRevParse(rev);
+    if (oid === void 0)
+      throw new UserError("git", `${label} ${rev}`, `not a commit in ${this.dir}`);
+    return oid;
+  }
+  async tryRevParse(rev) {
+    if (!isSafeRev(rev)) return void 0;
+    const out = await this.runner.raw([
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      "--end-of-options",
+      `${rev}^{commit}`
+    ]);
+    const oid = out.trim();
+    return oid === "" ? void 0 : oid;
+  }
+  async mergeBase(a, b3) {
+    for (const rev of [a, b3])
+      if (!isSafeRev(rev)) throw new Error(`mergeBase: unsafe revision ${JSON.stringify(rev)}`);
+    const out = await this.runner.raw(["merge-base", "--end-of-options", a, b3]);
+    const oid = out.trim();
+    return oid === "" ? null : oid;
+  }
+  async isShallow() {
+    return (await this.runner.raw(["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  }
+  async deepen(by, options = {}) {
+    if (!Number.isSafeInteger(by) || by < 1)
+      throw new Error(`deepen: expected a positive integer, got ${by}`);
+    const remote = options.remote ?? "origin";
+    if (!isSafeRev(remote)) throw new Error(`deepen: unsafe remote name ${JSON.stringify(remote)}`);
+    await this.runner.raw(["fetch", "--quiet", "--no-tags", `--deepen=${by}`, remote]);
+  }
+  async fetchRef(ref, options = {}) {
+    const remote = options.remote ?? "origin";
+    if (!isSafeRev(remote) || !isSafeRev(ref))
+      throw new Error(`fetchRef: unsafe argument ${JSON.stringify([remote, ref])}`);
+    const depth = options.depth === void 0 ? [] : [`--depth=${options.depth}`];
+    await this.runner.raw(["fetch", "--quiet", "--no-tags", ...depth, remote, ref]);
+  }
+  async remotes() {
+    return (await this.runner.raw(["remote"])).split("\n").filter((name2) => name2 !== "");
+  }
+  async changedFiles(base, head) {
+    const headTree = head === WORKTREE ? await this.worktreeTree() : head;
+    for (const rev of [base, headTree]) {
+      if (!isSafeRev(rev)) throw new UserError("git", `rev ${rev}`, `not a commit in ${this.dir}`);
+    }
+    const out = await this.runner.raw([
+      "diff-tree",
+      "-r",
+      "-z",
+      "--name-status",
+      "-M",
+      "--no-commit-id",
+      "--end-of-options",
+      base,
+      headTree
+    ]);
+    return parseNameStatusZ(out);
+  }
+  async lsTree(rev, paths) {
+    const treeish = rev === WORKTREE ? await this.worktreeTree() : rev;
+    if (!isSafeRev(treeish))
+      throw new UserError("git", `rev ${treeish}`, `not a commit in ${this.dir}`);
+    const base = [
+      "--literal-pathspecs",
+      "ls-tree",
+      "-r",
+      "-z",
+      "--full-tree",
+      "--end-of-options",
+      treeish
+    ];
+    if (paths === void 0) return parseLsTreeZ(await this.runner.raw(base));
+    if (paths.length === 0) return [];
+    const byPath = /* @__PURE__ */ new Map();
+    for (const chunk of chunkPaths(paths)) {
+      for (const entry of parseLsTreeZ(await this.runner.raw([...base, ...chunk])))
+        byPath.set(entry.path, entry);
+    }
+    return [...byPath.values()].sort((a, b3) => compareCodeUnits(a.path, b3.path));
+  }
+  readBlobs(oids) {
+    return readBlobsBatch(this.runner, oids);
+  }
+  /**
+   * The tree id of what `git add -A` would stage, built in a copy of the index so the user's
+   * index is untouched. The copy keeps stat data, so only modified files are hashed.
+   */
+  async worktreeTree() {
+    const indexPath = resolve(
+      this.dir,
+      (await this.runner.raw(["rev-parse", "--git-path", "index"])).trim()
+    );
+    const scratch = await mkdtemp(join(tmpdir(), "binary-check-index-"));
+    const env = { GIT_INDEX_FILE: join(scratch, "index") };
+    try {
+      try {
+        await copyFile(indexPath, env.GIT_INDEX_FILE);
+      } catch (error62) {
+        if (error62.code !== "ENOENT") throw error62;
+      }
+      if ((await this.runner.raw(["rev-parse", "--is-bare-repository"])).trim() === "true")
+        throw new UserError(
+          "git",
+          this.dir,
+          "has no working tree (a bare repository cannot be compared as WORKTREE)"
+        );
+      await this.runner.raw(["-c", "advice.addEmbeddedRepo=false", "add", "--all"], env);
+      return (await this.runner.raw(["write-tree"], env)).trim();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+};
+function chunkPaths(paths) {
+  const chunks = [];
+  let current = [];
+  let bytes = 0;
+  for (const path of paths) {
+    const size = Buffer.byteLength(path) + 1;
+    if (current.length > 0 && bytes + size > PATH_CHUNK_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(path);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+// src/git/range.ts
+var DEFAULT_DEEPEN_POLICY = { initial: 32, maxTries: 5, maxCommits: 1e3 };
+var NO_BASE_NOTE = "no base commit (first push): comparing against the mirror only";
+var sha = external_exports.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, "a full commit sha");
+var pushPayload = external_exports.object({
+  before: sha.optional(),
+  after: sha,
+  created: external_exports.boolean().optional()
+});
+var pullRequestPayload = external_exports.object({
+  pull_request: external_exports.object({ base: external_exports.object({ sha }), head: external_exports.object({ sha }) })
+});
+var mergeGroupPayload = external_exports.object({ merge_group: external_exports.object({ base_sha: sha, head_sha: sha }) });
+function parseEventRange(event) {
+  const parse4 = (schema) => {
+    const result = schema.safeParse(event.payload);
+    if (result.success) return result.data;
+    const issue2 = result.error.issues[0];
+    const where = issue2 && issue2.path.length > 0 ? issue2.path.join(".") : "payload";
+    throw new UserError(
+      "input",
+      `${event.eventName} event ${where}`,
+      `expected ${expectedOf(issue2)}`
+    );
+  };
+  switch (event.eventName) {
+    case "push": {
+      const push = parse4(pushPayload);
+      if (isZeroObjectId(push.after)) {
+        throw new UserError(
+          "input",
+          "push event after",
+          "is the zero sha (a deleted ref): there is nothing to build"
+        );
+      }
+      if (push.before === void 0 || isZeroObjectId(push.before) || push.created === true) {
+        return { kind: "commits", base: null, head: push.after, note: NO_BASE_NOTE };
+      }
+      return { kind: "commits", base: push.before, head: push.after };
+    }
+    case "pull_request":
+    case "pull_request_target": {
+      const { pull_request } = parse4(pullRequestPayload);
+      return { kind: "merge-base", base: pull_request.base.sha, head: pull_request.head.sha };
+    }
+    case "merge_group": {
+      const { merge_group } = parse4(mergeGroupPayload);
+      return { kind: "commits", base: merge_group.base_sha, head: merge_group.head_sha };
+    }
+    default:
+      return {
+        kind: "none",
+        note: `a ${event.eventName} event names no base commit: comparing against the mirror only`
+      };
+  }
+}
+function expectedOf(issue2) {
+  if (issue2 === void 0) return "a GitHub event payload";
+  if (issue2.code === "invalid_format") return "a full commit sha";
+  if (issue2.code === "invalid_type") return `${issue2.expected}`;
+  return issue2.message;
+}
+async function resolveRange(git, request) {
+  const policy = request.deepen ?? DEFAULT_DEEPEN_POLICY;
+  const fromEvent = request.event ? parseEventRange(request.event) : void 0;
+  const notes = [];
+  const deepener = new Deepener(git, policy);
+  const headRev = request.head ?? (fromEvent && fromEvent.kind !== "none" ? fromEvent.head : "HEAD");
+  const headFromEvent = request.head === void 0 && fromEvent !== void 0 && fromEvent.kind !== "none";
+  let baseRev;
+  let needMergeBase = false;
+  let baseLabel;
+  if (request.base !== void 0) {
+    baseRev = request.base;
+    baseLabel = "explicit";
+  } else if (fromEvent === void 0) {
+    baseRev = null;
+    baseLabel = "event";
+    notes.push("no base commit given: comparing against the mirror only");
+  } else if (fromEvent.kind === "none") {
+    baseRev = null;
+    baseLabel = "event";
+    notes.push(fromEvent.note);
+  } else {
+    baseRev = fromEvent.base;
+    baseLabel = "event";
+    needMergeBase = fromEvent.kind === "merge-base";
+    if (fromEvent.kind === "commits" && fromEvent.note) notes.push(fromEvent.note);
+  }
+  const head = await deepener.find(headRev);
+  if (head === void 0) {
+    if (!headFromEvent)
+      throw new UserError("git", `--head ${headRev}`, `not a commit in ${git.dir}`);
+    throw new UserError(
+      "git",
+      `head ${headRev}`,
+      `commit not found in ${git.dir} (fetch it or use --head)`
+    );
+  }
+  if (baseRev === null) return withNotes({ base: null, head }, notes);
+  let base = await deepener.find(baseRev);
+  if (base === void 0 && baseLabel === "event") base = await tryFetchCommit(git, baseRev);
+  if (base === void 0) {
+    if (baseLabel === "explicit")
+      throw new UserError("git", `--base ${baseRev}`, `not a commit in ${git.dir}`);
+    if (deepener.triedShallow) {
+      notes.push(
+        `base commit ${baseRev} not found ${deepener.describe()}: comparing against the mirror only`
+      );
+      return withNotes({ base: null, head }, notes);
+    }
+    throw new UserError(
+      "git",
+      `base ${baseRev}`,
+      `commit not found in ${git.dir} (fetch it or use --base)`
+    );
+  }
+  if (!needMergeBase) return withNotes({ base, head }, notes);
+  const mergeBase = await deepener.findMergeBase(base, head);
+  if (mergeBase === null) {
+    notes.push(
+      `no merge base of ${base} and ${head}${deepener.triedShallow ? ` ${deepener.describe()}` : ""}: comparing against ${base}`
+    );
+    return withNotes({ base, head }, notes);
+  }
+  return withNotes({ base: mergeBase, head }, notes);
+}
+function withNotes(range, notes) {
+  return notes.length > 0 ? { ...range, note: notes.join("; ") } : range;
+}
+async function tryFetchCommit(git, sha2) {
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha2)) return void 0;
+  const remotes = await git.remotes();
+  if (!remotes.includes("origin")) return void 0;
+  try {
+    await git.fetchRef(sha2, await git.isShallow() ? { depth: 1 } : {});
+  } catch {
+    return void 0;
+  }
+  return git.tryRevParse(sha2);
+}
+var Deepener = class {
+  constructor(git, policy) {
+    this.git = git;
+    this.policy = policy;
+    this.nextBy = policy.initial;
+  }
+  git;
+  policy;
+  tries = 0;
+  nextBy;
+  /** Commits asked for so far. */
+  fetched = 0;
+  /** Whether the repository was shallow when something was missing. */
+  triedShallow = false;
+  /** Why the last `git fetch --deepen` failed, if it did. */
+  failure;
+  async find(rev) {
+    for (; ; ) {
+      const oid = await this.git.tryRevParse(rev);
+      if (oid !== void 0) return oid;
+      if (!await this.step()) return void 0;
+    }
+  }
+  async findMergeBase(a, b3) {
+    for (; ; ) {
+      const oid = await this.git.mergeBase(a, b3);
+      if (oid !== null) return oid;
+      if (!await this.step()) return null;
+    }
+  }
+  /** How far the search went, for notes. */
+  describe() {
+    const depth = `after deepening the shallow clone by ${this.fetched} commits`;
+    return this.failure === void 0 ? depth : `${depth} (git fetch --deepen failed: ${this.failure})`;
+  }
+  /** One more `git fetch --deepen`; false when not shallow or out of budget. */
+  async step() {
+    if (!await this.git.isShallow()) return false;
+    this.triedShallow = true;
+    if (this.tries >= this.policy.maxTries || this.fetched >= this.policy.maxCommits) return false;
+    if (this.failure !== void 0) return false;
+    const by = Math.min(this.nextBy, this.policy.maxCommits - this.fetched);
+    try {
+      await this.git.deepen(
+        by,
+        this.policy.remote === void 0 ? {} : { remote: this.policy.remote }
+      );
+    } catch (error62) {
+      this.failure = error62.message.split("\n")[0];
+      return false;
+    }
+    this.tries += 1;
+    this.fetched += by;
+    this.nextBy *= 2;
+    return true;
+  }
+};
+
+// src/engine/repo-snapshot.ts
+async function readSnapshot(git, rev) {
+  const entries = await git.lsTree(rev);
+  const files = /* @__PURE__ */ new Map();
+  for (const e of entries) if (e.type === "blob") files.set(e.path, e.oid);
+  return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
+}
+
+// src/mirror/entry.ts
+var ENTRY_SCHEMA = "binary-check/entry@1";
+var DIGEST = /^sha256:[0-9a-f]{64}$/;
+var HEX64 = /^[0-9a-f]{64}$/;
+var nonEmpty = external_exports.string().min(1, "expected a non-empty string");
+var digest = external_exports.string().regex(DIGEST, "expected sha256:<64 hex>");
+var relativePath = external_exports.string().regex(
+  /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
+  'expected a mirror-relative path without ".." or "\\"'
+);
+var entryFields = {
+  spec: nonEmpty,
+  package: nonEmpty,
+  version: nonEmpty,
+  os: nonEmpty.optional(),
+  compiler: nonEmpty.optional(),
+  digest,
+  packageDigest: digest.optional(),
+  inputs: external_exports.unknown().optional(),
+  commit: nonEmpty.optional(),
+  builder: nonEmpty.optional()
+};
+var mirrorEntrySchema = external_exports.looseObject({
+  schema: external_exports.literal(ENTRY_SCHEMA),
+  ...entryFields,
+  artifact: external_exports.looseObject({
+    path: relativePath,
+    sha256: external_exports.string().regex(HEX64, "expected 64 hex digits"),
+    size: external_exports.number().int().nonnegative()
+  }),
+  builtAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS.sssZ)" })
+});
+var recordFieldsSchema = external_exports.strictObject(entryFields);
+function validateEntry(value, root = "") {
+  const result = mirrorEntrySchema.safeParse(value, { reportInput: true });
+  if (result.success) return { entry: result.data };
+  return { error: describeIssue2(result.error.issues[0], root) };
+}
+function describeIssue2(issue2, root = "") {
+  if (issue2 === void 0) return "invalid";
+  const path = formatPath(issue2.path, root);
+  let expected;
+  switch (issue2.code) {
+    case "invalid_type":
+      expected = `expected ${issue2.expected === "int" ? "an integer" : issue2.expected}`;
+      break;
+    case "invalid_value":
+      expected = `expected ${issue2.values.map((v2) => JSON.stringify(v2)).join(" or ")}`;
+      break;
+    case "unrecognized_keys":
+      return `${path ? `${path}: ` : ""}unexpected field ${issue2.keys.map((k2) => JSON.stringify(k2)).join(", ")}`;
+    default:
+      expected = issue2.message.startsWith("expected") ? issue2.message : issue2.message.toLowerCase();
+  }
+  return `${path ? `${path}: ` : ""}${expected}, got ${describeValue2(issue2.input)}`;
+}
+function formatPath(path, root) {
+  let out = root;
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key))
+      out += out === "" ? key : `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+function describeValue2(value) {
+  if (value === void 0) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}\u2026` : text;
+}
+
+// src/mirror/file-mirror.ts
+import { readdir, readFile as readFile2, stat as stat2 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+import { pathToFileURL } from "node:url";
+
+// src/mirror/atomic-file.ts
+import { createHash as createHash2, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open as open2, rename, rm as rm2, stat } from "node:fs/promises";
+import { basename, dirname, join as join2 } from "node:path";
+
+// src/mirror/layout.ts
+var INDEX_FILE = "index.json";
+var ENTRIES_DIR = "entries";
+var HISTORY_DIR = "history";
+var ARTIFACTS_DIR = "artifacts/sha256";
+var TEMP_MARKER = ".tmp";
+var READABLE_LENGTH = 80;
+function computeEntryName(specId2) {
+  const readable = specId2.replace(/[^A-Za-z0-9._+@=-]+/g, "_").replace(/^[._-]+/, "").slice(0, READABLE_LENGTH);
+  const hash3 = sha256Hex(specId2).slice(0, 12);
+  return readable === "" ? hash3 : `${readable}-${hash3}`;
+}
+function entryPath(specId2) {
+  return `${ENTRIES_DIR}/${computeEntryName(specId2)}.json`;
+}
+function historyPath(specId2, digest2) {
+  return `${HISTORY_DIR}/${computeEntryName(specId2)}/${digest2.replace(/^sha256:/, "")}.json`;
+}
+function artifactPath(sha256) {
+  return `${ARTIFACTS_DIR}/${sha256}`;
+}
+function isTempName(name2) {
+  return name2.includes(TEMP_MARKER);
+}
+
+// src/mirror/atomic-file.ts
+function tempNameFor(path) {
+  return join2(
+    dirname(path),
+    `${basename(path)}${TEMP_MARKER}-${process.pid}-${randomBytes(6).toString("hex")}`
+  );
+}
+async function writeFileAtomic(path, data) {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempNameFor(path);
+  try {
+    const handle = await open2(temp, "wx");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error62) {
+    await rm2(temp, { force: true });
+    throw error62;
+  }
+  await syncDirectory(dirname(path));
+}
+async function storeContentAddressed(source, directory) {
+  await mkdir(directory, { recursive: true });
+  const temp = tempNameFor(join2(directory, "upload"));
+  const hash3 = createHash2("sha256");
+  let size = 0;
+  try {
+    const handle = await open2(temp, "wx");
+    try {
+      for await (const chunk of createReadStream(source)) {
+        hash3.update(chunk);
+        size += chunk.length;
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const sha256 = hash3.digest("hex");
+    const target = join2(directory, sha256);
+    const existing = await stat(target).catch(() => void 0);
+    if (existing?.isFile() && existing.size === size) {
+      await rm2(temp, { force: true });
+      return { sha256, size, written: false };
+    }
+    await rename(temp, target);
+    await syncDirectory(directory);
+    return { sha256, size, written: true };
+  } catch (error62) {
+    await rm2(temp, { force: true });
+    throw error62;
+  }
+}
+async function syncDirectory(directory) {
+  if (process.platform === "win32") return;
+  try {
+    const handle = await open2(directory, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+  }
+}
+
+// src/mirror/mirror-index.ts
+var INDEX_SCHEMA = "binary-check/index@1";
+var REBUILD_HINT = "run `binary-check index` to rebuild it from entries";
+function computeIndexChecksum(entries) {
+  return `sha256:${sha256Hex(canonicalEncode(entries))}`;
+}
+function computeIndex(entries) {
+  const record2 = {};
+  for (const entry of [...entries].sort(
+    (a, b3) => a.spec < b3.spec ? -1 : a.spec > b3.spec ? 1 : 0
+  )) {
+    record2[entry.spec] = entry;
+  }
+  return { schema: INDEX_SCHEMA, checksum: computeIndexChecksum(record2), entries: record2 };
+}
+function serializeIndex(index) {
+  return serializeCanonical(index);
+}
+function serializeCanonical(value) {
+  return `${JSON.stringify(sortKeys(value), null, 2)}
+`;
+}
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  const out = {};
+  const record2 = value;
+  for (const key of Object.keys(record2).sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0)) {
+    if (record2[key] !== void 0) out[key] = sortKeys(record2[key]);
+  }
+  return out;
+}
+function parseIndex(text, place) {
+  const corrupt = (what) => new UserError("mirror", place, `index is corrupt: ${what}; ${REBUILD_HINT}`);
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error62) {
+    throw corrupt(`not valid JSON (${error62.message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw corrupt(`expected a JSON object, got ${describeValue2(value)}`);
+  }
+  const raw = value;
+  if (raw.schema !== INDEX_SCHEMA) {
+    if (typeof raw.schema === "string" && raw.schema.startsWith("binary-check/index@")) {
+      throw new UserError(
+        "mirror",
+        place,
+        `index has schema "${raw.schema}"; this binary-check reads "${INDEX_SCHEMA}" (upgrade binary-check)`
+      );
+    }
+    throw corrupt(`schema: expected "${INDEX_SCHEMA}", got ${describeValue2(raw.schema)}`);
+  }
+  if (typeof raw.checksum !== "string" || !/^sha256:[0-9a-f]{64}$/.test(raw.checksum)) {
+    throw corrupt(`checksum: expected sha256:<64 hex>, got ${describeValue2(raw.checksum)}`);
+  }
+  const entries = raw.entries;
+  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) {
+    throw corrupt(`entries: expected an object, got ${describeValue2(entries)}`);
+  }
+  let actual;
+  try {
+    actual = computeIndexChecksum(entries);
+  } catch (error62) {
+    throw corrupt(`entries cannot be encoded (${error62.message})`);
+  }
+  if (actual !== raw.checksum)
+    throw corrupt(`checksum mismatch (expected ${raw.checksum}, got ${actual})`);
+  const verified = {};
+  for (const [spec, rawEntry] of Object.entries(entries)) {
+    const at2 = `entries[${JSON.stringify(spec)}]`;
+    const result = validateEntry(rawEntry, at2);
+    if ("error" in result) throw corrupt(result.error);
+    if (result.entry.spec !== spec) {
+      throw corrupt(
+        `${at2}.spec: expected ${JSON.stringify(spec)}, got ${JSON.stringify(result.entry.spec)}`
+      );
+    }
+    verified[spec] = result.entry;
+  }
+  return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified };
+}
+
+// src/mirror/file-mirror.ts
+var READ_CONCURRENCY = 32;
+function openFileMirror(dir, options = {}) {
+  const warn = options.onWarning ?? (() => {
+  });
+  const indexFile = join3(dir, INDEX_FILE);
+  async function readIndexText() {
+    try {
+      return await readFile2(indexFile, "utf8");
+    } catch (error62) {
+      if (error62.code === "ENOENT") return void 0;
+      throw new UserError(
+        "mirror",
+        indexFile,
+        `cannot read the index (${error62.message})`
+      );
+    }
+  }
+  async function readEntryFile(relative) {
+    let text;
+    try {
+      text = await readFile2(join3(dir, relative), "utf8");
+    } catch (error62) {
+      if (error62.code === "ENOENT") return void 0;
+      return { error: `unreadable (${error62.message})` };
+    }
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (error62) {
+      return { error: `not valid JSON (${error62.message})` };
+    }
+    return validateEntry(value);
+  }
+  async function artifactPresent(entry) {
+    const info = await stat2(join3(dir, entry.artifact.path)).catch(() => void 0);
+    return info !== void 0 && info.isFile() && info.size === entry.artifact.size;
+  }
+  async function tryReadEntry(specId2) {
+    const result = await readEntryFile(entryPath(specId2));
+    return result !== void 0 && "entry" in result && result.entry.spec === specId2 ? result.entry : void 0;
+  }
+  async function readEntries() {
+    let names;
+    try {
+      names = await readdir(join3(dir, ENTRIES_DIR));
+    } catch (error62) {
+      if (error62.code !== "ENOENT") throw error62;
+      names = [];
+    }
+    const files = names.filter((name2) => !isTempName(name2)).sort();
+    const entries = [];
+    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+      const batch = files.slice(i, i + READ_CONCURRENCY);
+      for (const result of await Promise.all(batch.map((name2) => checkEntryFile(name2)))) {
+        if (typeof result === "string") warn(result);
+        else if (result !== void 0) entries.push(result);
+      }
+    }
+    return computeIndex(entries);
+  }
+  async function checkEntryFile(name2) {
+    const relative = `${ENTRIES_DIR}/${name2}`;
+    const skipped = (why) => `${join3(dir, relative)}: skipped: ${why}`;
+    if (!name2.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
+    const result = await readEntryFile(relative);
+    if (result === void 0) return void 0;
+    if ("error" in result) return skipped(result.error);
+    const { entry } = result;
+    const expected = `${computeEntryName(entry.spec)}.json`;
+    if (name2 !== expected)
+      return skipped(`holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`);
+    if (!await artifactPresent(entry)) {
+      return skipped(`artifact ${entry.artifact.path} is missing or has the wrong size`);
+    }
+    return entry;
+  }
+  return {
+    dir,
+    url: pathToFileURL(dir).href,
+    async tryReadIndex() {
+      const text = await readIndexText();
+      return text === void 0 ? void 0 : parseIndex(text, indexFile);
+    },
+    tryReadEntry,
+    async record(input2) {
+      const { entry: fields, artifactPath: source, now } = input2;
+      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
+      if (!checked.success) {
+        throw new UserError("input", "record", describeIssue2(checked.error.issues[0], "entry"));
+      }
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+        throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
+      }
+      try {
+        canonicalEncode(fields.inputs);
+      } catch (error62) {
+        throw new UserError(
+          "input",
+          "record",
+          `entry.inputs: expected JSON with integer numbers only (${error62.message})`
+        );
+      }
+      const target = entryPath(fields.spec);
+      const previous = await readEntryFile(target);
+      const existing = previous !== void 0 && "entry" in previous ? previous.entry : void 0;
+      if (existing !== void 0 && existing.spec !== fields.spec) {
+        throw new Error(
+          `record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`
+        );
+      }
+      if (existing?.digest === fields.digest && await artifactPresent(existing)) return existing;
+      let stored;
+      try {
+        stored = await storeContentAddressed(source, join3(dir, ARTIFACTS_DIR));
+      } catch (error62) {
+        const code2 = error62.code;
+        if (code2 === "ENOENT")
+          throw new UserError(
+            "input",
+            source,
+            "artifact not found (expected the built binary file)"
+          );
+        if (code2 === "EISDIR")
+          throw new UserError("input", source, "is a directory (expected the built binary file)");
+        throw error62;
+      }
+      const entry = {
+        ...withoutUndefined(fields),
+        schema: ENTRY_SCHEMA,
+        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
+        builtAt: now.toISOString()
+      };
+      if (existing !== void 0 && existing.digest !== entry.digest) {
+        await writeFileAtomic(
+          join3(dir, historyPath(existing.spec, existing.digest)),
+          serializeCanonical(existing)
+        );
+      }
+      await writeFileAtomic(join3(dir, target), serializeCanonical(entry));
+      return entry;
+    },
+    readEntries,
+    async writeIndex() {
+      const index = await readEntries();
+      await writeFileAtomic(indexFile, serializeIndex(index));
+      return index;
+    }
+  };
+}
+function withoutUndefined(value) {
+  return Object.fromEntries(Object.entries(value).filter(([, v2]) => v2 !== void 0));
+}
+
+// src/mirror/mirror.ts
+import { isAbsolute, resolve as resolve2 } from "node:path";
+import { fileURLToPath } from "node:url";
+var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+function openMirror(url2, options = {}) {
+  return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
+}
+function resolveMirrorDirectory(url2, cwd) {
+  if (url2.trim() === "")
+    throw new UserError(
+      "mirror",
+      "mirror",
+      "expected a mirror URL (file://\u2026) or a directory path, got nothing"
+    );
+  const scheme = SCHEME.exec(url2)?.[1];
+  if (scheme === void 0) return resolve2(cwd, url2);
+  if (scheme.toLowerCase() !== "file") {
+    throw new UserError(
+      "mirror",
+      url2,
+      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`
+    );
+  }
+  const rest = url2.slice(scheme.length + 3);
+  if (rest.startsWith("/")) {
+    try {
+      return fileURLToPath(`file://${rest}`);
+    } catch (error62) {
+      throw new UserError("mirror", url2, `not a usable file:// URL (${error62.message})`);
+    }
+  }
+  let path;
+  try {
+    path = decodeURIComponent(rest);
+  } catch {
+    throw new UserError("mirror", url2, "not a usable file:// URL (bad %-escape)");
+  }
+  return isAbsolute(path) ? path : resolve2(cwd, path);
+}
+
+// src/core/spec/target.ts
+var PARENTS = {
+  // x86 (32 bit)
+  x86: [],
+  i686: ["x86"],
+  pentium2: ["i686"],
+  pentium3: ["pentium2"],
+  pentium4: ["pentium3"],
+  prescott: ["pentium4"],
+  // x86_64
+  x86_64: [],
+  x86_64_v2: ["x86_64"],
+  x86_64_v3: ["x86_64_v2"],
+  x86_64_v4: ["x86_64_v3"],
+  nocona: ["x86_64"],
+  core2: ["nocona"],
+  nehalem: ["core2", "x86_64_v2"],
+  westmere: ["nehalem"],
+  sandybridge: ["westmere"],
+  ivybridge: ["sandybridge"],
+  haswell: ["ivybridge", "x86_64_v3"],
+  broadwell: ["haswell"],
+  skylake: ["broadwell"],
+  mic_knl: ["broadwell"],
+  skylake_avx512: ["skylake", "x86_64_v4"],
+  cannonlake: ["skylake"],
+  cascadelake: ["skylake_avx512"],
+  icelake: ["cascadelake", "cannonlake"],
+  cooperlake: ["cascadelake"],
+  sapphirerapids: ["icelake", "cooperlake"],
+  graniterapids: ["sapphirerapids"],
+  alderlake: ["x86_64_v3"],
+  arrowlake_s: ["x86_64_v3"],
+  k10: ["x86_64"],
+  bulldozer: ["x86_64_v2"],
+  piledriver: ["bulldozer"],
+  steamroller: ["piledriver"],
+  excavator: ["steamroller", "x86_64_v3"],
+  zen: ["x86_64_v3"],
+  zen2: ["zen"],
+  zen3: ["zen2"],
+  zen4: ["zen3", "x86_64_v4"],
+  zen5: ["zen4"],
+  // aarch64
+  aarch64: [],
+  "armv8.1a": ["aarch64"],
+  "armv8.2a": ["armv8.1a"],
+  "armv8.3a": ["armv8.2a"],
+  "armv8.4a": ["armv8.3a"],
+  "armv8.5a": ["armv8.4a"],
+  "armv9.0a": ["armv8.5a"],
+  thunderx2: ["armv8.1a"],
+  a64fx: ["armv8.2a"],
+  cortex_a72: ["aarch64"],
+  graviton: ["cortex_a72"],
+  neoverse_n1: ["cortex_a72", "armv8.2a"],
+  graviton2: ["graviton", "neoverse_n1"],
+  neoverse_v1: ["neoverse_n1", "armv8.4a"],
+  graviton3: ["graviton2", "neoverse_v1"],
+  neoverse_v2: ["neoverse_v1", "armv9.0a"],
+  neoverse_n2: ["neoverse_n1", "armv9.0a"],
+  neoverse_v3ae: ["neoverse_v2"],
+  graviton4: ["graviton3", "neoverse_v2"],
+  ampere1: ["armv8.2a"],
+  ampere1a: ["ampere1"],
+  m1: ["armv8.4a"],
+  m2: ["m1", "armv8.5a"],
+  m3: ["m2"],
+  m4: ["m3"],
+  m5: ["m4"],
+  // 32-bit arm
+  arm: [],
+  // power
+  ppc64: [],
+  power7: ["ppc64"],
+  power8: ["power7"],
+  power9: ["power8"],
+  power10: ["power9"],
+  ppc64le: [],
+  power8le: ["ppc64le"],
+  power9le: ["power8le"],
+  power10le: ["power9le"],
+  ppc: [],
+  ppcle: [],
+  // risc-v
+  riscv64: [],
+  u74mc: ["riscv64"],
+  x60: ["riscv64"],
+  // sparc
+  sparc: [],
+  sparc64: []
+};
+function isTargetFamily(name2) {
+  const p2 = PARENTS[name2];
+  return p2 !== void 0 && p2.length === 0;
+}
+function targetFamily(name2) {
+  let current = name2;
+  for (let guard = 0; guard < 64; guard++) {
+    const parents = PARENTS[current];
+    if (parents === void 0) return void 0;
+    const first = parents[0];
+    if (first === void 0) return current;
+    current = first;
+  }
+  return void 0;
+}
+function descendsFrom(descendant, ancestor) {
+  if (descendant === ancestor) return true;
+  if (PARENTS[descendant] === void 0 || PARENTS[ancestor] === void 0) return void 0;
+  const seen = /* @__PURE__ */ new Set();
+  const stack = [descendant];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n === ancestor) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const p2 of PARENTS[n] ?? []) stack.push(p2);
+  }
+  return false;
+}
+function itemMatches(target, item) {
+  const colon = item.indexOf(":");
+  if (colon < 0) {
+    if (target === item) return true;
+    return isTargetFamily(item) && targetFamily(target) === item;
+  }
+  const lo = item.slice(0, colon);
+  const hi = item.slice(colon + 1);
+  if (lo !== "" && descendsFrom(target, lo) === false) return false;
+  if (hi !== "" && descendsFrom(hi, target) === false) return false;
+  return true;
+}
+function targetSatisfies(target, constraint) {
+  for (const item of constraint.split(",")) {
+    if (item !== "" && itemMatches(target, item)) return true;
+  }
+  return false;
+}
+
+// src/core/spec/version.ts
+var INFINITY_VERSIONS = [
+  "stable",
+  "nightly",
+  "trunk",
+  "head",
+  "master",
+  "main",
+  "develop"
+];
+var ALPHA = 0;
+var BETA = 1;
+var RC = 2;
+var FINAL = 3;
+var PRERELEASE = {
+  alpha: ALPHA,
+  beta: BETA,
+  rc: RC,
+  final: FINAL
+};
+var INFINITY_INDEX = new Map(INFINITY_VERSIONS.map((w2, i) => [w2, i]));
+var INF_SEGMENTS = [];
+function infinitySegment(i) {
+  let s = INF_SEGMENTS[i];
+  if (!s) {
+    s = Object.freeze({ inf: i });
+    INF_SEGMENTS[i] = s;
+  }
+  return s;
+}
+function segmentKind(s) {
+  switch (typeof s) {
+    case "string":
+      return 0;
+    case "object":
+      return 2;
+    default:
+      return 1;
+  }
+}
+function compareSegments(a, b3) {
+  const ka = segmentKind(a);
+  const kb = segmentKind(b3);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  if (ka === 2) {
+    const ia = a.inf;
+    const ib = b3.inf;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  }
+  return a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareNumberLists(a, b3) {
+  const n = Math.min(a.length, b3.length);
+  for (let i = 0; i < n; i++) {
+    const x3 = a[i];
+    const y2 = b3[i];
+    if (x3 !== y2) return x3 < y2 ? -1 : 1;
+  }
+  return a.length === b3.length ? 0 : a.length < b3.length ? -1 : 1;
+}
+function compareStandard(a, b3) {
+  const ra = a.release;
+  const rb = b3.release;
+  const n = Math.min(ra.length, rb.length);
+  for (let i = 0; i < n; i++) {
+    const c3 = compareSegments(ra[i], rb[i]);
+    if (c3 !== 0) return c3;
+  }
+  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
+  return compareNumberLists(a.pre, b3.pre);
+}
+function isCharDigit(c3) {
+  return c3 >= 48 && c3 <= 57;
+}
+function isCharLetter(c3) {
+  return c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
+}
+function parseNumber(digits) {
+  return digits.length <= 15 ? Number(digits) : BigInt(digits);
+}
+function parseStandard(text) {
+  const words = [];
+  const segments = [];
+  const s = text.trim();
+  let i = 0;
+  while (i < s.length) {
+    const c3 = s.charCodeAt(i);
+    if (isCharDigit(c3)) {
+      let j3 = i + 1;
+      while (j3 < s.length && isCharDigit(s.charCodeAt(j3))) j3++;
+      segments.push(parseNumber(s.slice(i, j3)));
+      words.push(null);
+      i = j3;
+    } else if (isCharLetter(c3)) {
+      let j3 = i + 1;
+      while (j3 < s.length && isCharLetter(s.charCodeAt(j3))) j3++;
+      const word = s.slice(i, j3);
+      const inf = INFINITY_INDEX.get(word);
+      segments.push(inf === void 0 ? word : infinitySegment(inf));
+      words.push(word);
+      i = j3;
+    } else {
+      i++;
+    }
+  }
+  const n = segments.length;
+  const beforeLast = n >= 2 ? words[n - 2] : null;
+  const last = n >= 1 ? words[n - 1] : null;
+  if (n >= 3 && beforeLast != null && beforeLast in PRERELEASE && last === null) {
+    const num = segments[n - 1];
+    return {
+      release: segments.slice(0, n - 2),
+      pre: [PRERELEASE[beforeLast], Number(num)]
+    };
+  }
+  if (n >= 2 && last != null && last in PRERELEASE) {
+    return { release: segments.slice(0, n - 1), pre: [PRERELEASE[last]] };
+  }
+  return { release: segments, pre: [FINAL] };
+}
+var HEX40 = /^[0-9a-fA-F]{40}$/;
+function isGitVersion(text) {
+  return text.startsWith("git.") || text.indexOf("=", 1) > 0 || HEX40.test(text);
+}
+var NO_RELEASE = { release: [], pre: [FINAL] };
+function parseUncached(text) {
+  if (!isGitVersion(text)) return parseStandard(text);
+  const body = text.startsWith("git.") ? text.slice(4) : text;
+  const eq = body.indexOf("=");
+  if (eq < 0) return { ...NO_RELEASE, gitRef: body, gitAssigned: false };
+  const assigned = body.slice(eq + 1);
+  if (assigned.includes(":"))
+    return { ...NO_RELEASE, gitRef: body.slice(0, eq), gitAssigned: false };
+  return { ...parseStandard(assigned), gitRef: body.slice(0, eq), gitAssigned: true };
+}
+var CACHE_LIMIT = 2e5;
+var parsedCache = /* @__PURE__ */ new Map();
+var nextCache = /* @__PURE__ */ new Map();
+function parsed(text) {
+  let p2 = parsedCache.get(text);
+  if (p2 === void 0) {
+    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
+    p2 = parseUncached(text);
+    parsedCache.set(text, p2);
+  }
+  return p2;
+}
+function compareParsed(a, b3) {
+  const ga = a.gitRef !== void 0;
+  const gb = b3.gitRef !== void 0;
+  if (!ga && !gb) return compareStandard(a, b3);
+  if (ga && gb) {
+    if (!a.gitAssigned || !b3.gitAssigned) {
+      if (a.gitAssigned) return -1;
+      if (b3.gitAssigned) return 1;
+      return compareRefs(a.gitRef, b3.gitRef);
+    }
+    const c3 = compareStandard(a, b3);
+    return c3 !== 0 ? c3 : compareRefs(a.gitRef, b3.gitRef);
+  }
+  const git = ga ? a : b3;
+  const std = ga ? b3 : a;
+  const gitVsStd = !git.gitAssigned ? 1 : compareStandard(git, std) < 0 ? -1 : 1;
+  return ga ? gitVsStd : -gitVsStd;
+}
+function compareRefs(a, b3) {
+  return a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareVersions(a, b3) {
+  if (a === b3) return 0;
+  return compareParsed(parsed(a), parsed(b3));
+}
+function nextWord(s) {
+  let out = s;
+  do {
+    if (out.length === 0 || out.endsWith("z")) out += "A";
+    else {
+      const last = out.charCodeAt(out.length - 1);
+      out = out.slice(0, -1) + (last === 90 ? "a" : String.fromCharCode(last + 1));
+    }
+  } while (INFINITY_INDEX.has(out));
+  return out;
+}
+function nextVersion(v2) {
+  if (v2.pre[0] !== FINAL) {
+    const n = v2.pre.length > 1 ? v2.pre[1] + 1 : 0;
+    return { release: v2.release, pre: [v2.pre[0], n] };
+  }
+  if (v2.release.length === 0) return { release: ["A"], pre: v2.pre };
+  const last = v2.release[v2.release.length - 1];
+  let bumped;
+  if (typeof last === "string") bumped = nextWord(last);
+  else if (typeof last === "object") bumped = infinitySegment(last.inf + 1);
+  else if (typeof last === "bigint") bumped = last + 1n;
+  else bumped = last + 1 > Number.MAX_SAFE_INTEGER ? BigInt(last) + 1n : last + 1;
+  return { release: [...v2.release.slice(0, -1), bumped], pre: v2.pre };
+}
+function upperLimit(hi) {
+  let p2 = nextCache.get(hi);
+  if (p2 === void 0) {
+    if (nextCache.size >= CACHE_LIMIT) nextCache.clear();
+    p2 = nextVersion(parsed(hi));
+    nextCache.set(hi, p2);
+  }
+  return p2;
+}
+function inStandardRange(v2, r2) {
+  if (r2.lo !== void 0 && compareStandard(v2, parsed(r2.lo)) < 0) return false;
+  if (r2.hi !== void 0 && compareStandard(v2, upperLimit(r2.hi)) >= 0) return false;
+  return true;
+}
+function gitParts(text) {
+  const body = text.startsWith("git.") ? text.slice(4) : text;
+  const eq = body.indexOf("=");
+  return eq < 0 ? { ref: body } : { ref: body.slice(0, eq), assigned: body.slice(eq + 1) };
+}
+function gitSatisfies(v2, constraint) {
+  if (!isGitVersion(v2)) return false;
+  const a = gitParts(v2);
+  const b3 = gitParts(constraint);
+  if (a.ref !== b3.ref) return false;
+  if (b3.assigned === void 0) return true;
+  if (a.assigned === void 0) return false;
+  if (a.assigned === b3.assigned) return true;
+  if (b3.assigned.includes(":") || a.assigned.includes(":")) {
+    if (a.assigned.includes(":")) return false;
+    return versionSatisfies(a.assigned, parseVersionConstraint(b3.assigned));
+  }
+  return compareVersions(a.assigned, b3.assigned) === 0;
+}
+function rangeSatisfied(v2, pv, r2) {
+  if (r2.exact) {
+    if (r2.lo === void 0) return false;
+    if (isGitVersion(r2.lo)) return gitSatisfies(v2, r2.lo);
+    return pv.gitRef === void 0 && compareStandard(pv, parsed(r2.lo)) === 0;
+  }
+  if (pv.gitRef !== void 0) {
+    if (!pv.gitAssigned) return r2.lo === void 0 && r2.hi === void 0;
+  }
+  return inStandardRange(pv, r2);
+}
+function versionSatisfies(v2, c3) {
+  const pv = parsed(v2);
+  for (const r2 of c3) {
+    if (rangeSatisfied(v2, pv, r2)) return true;
+  }
+  return false;
+}
+function rangeNonEmpty(lo, hi) {
+  return compareStandard(parsed(lo), upperLimit(hi)) < 0;
+}
+var VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+var GIT_VERSION_TEXT = /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/;
+function versionError(text, where, what) {
+  return new UserError("spec-syntax", where ?? "", `invalid version constraint "${text}": ${what}`);
+}
+function parseItem(text, item, where) {
+  if (item === "") throw versionError(text, where, "empty version in list");
+  if (item.startsWith("=")) {
+    const v2 = item.slice(1);
+    if (isGitVersion(v2)) {
+      if (!GIT_VERSION_TEXT.test(v2)) throw versionError(text, where, `bad git version "${v2}"`);
+    } else if (!VERSION_TEXT.test(v2)) {
+      throw versionError(text, where, `bad version "${v2}"`);
+    }
+    return { lo: v2, hi: v2, exact: true };
+  }
+  if (isGitVersion(item)) {
+    if (!GIT_VERSION_TEXT.test(item)) throw versionError(text, where, `bad git version "${item}"`);
+    return { lo: item, hi: item, exact: true };
+  }
+  const colon = item.indexOf(":");
+  if (colon < 0) {
+    if (!VERSION_TEXT.test(item)) throw versionError(text, where, `bad version "${item}"`);
+    return { lo: item, hi: item };
+  }
+  if (item.indexOf(":", colon + 1) >= 0) throw versionError(text, where, `bad range "${item}"`);
+  const lo = item.slice(0, colon);
+  const hi = item.slice(colon + 1);
+  for (const v2 of [lo, hi]) {
+    if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text, where, `bad version "${v2}"`);
+  }
+  if (lo !== "" && hi !== "" && !rangeNonEmpty(lo, hi)) {
+    throw versionError(text, where, `empty range "${item}"`);
+  }
+  const r2 = {};
+  if (lo !== "") r2.lo = lo;
+  if (hi !== "") r2.hi = hi;
+  return r2;
+}
+function compareBound(a, b3, missing) {
+  if (a === void 0 || b3 === void 0) {
+    if (a === b3) return 0;
+    return a === void 0 ? missing : -missing;
+  }
+  const c3 = compareVersions(a, b3);
+  return c3 !== 0 ? c3 : a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareVersionRanges(a, b3) {
+  const lo = compareBound(a.lo, b3.lo, -1);
+  if (lo !== 0) return lo;
+  const hi = compareBound(a.hi, b3.hi, 1);
+  if (hi !== 0) return hi;
+  return (a.exact ? 1 : 0) - (b3.exact ? 1 : 0);
+}
+function parseVersionConstraint(text, where) {
+  const items = text.split(",");
+  const out = [];
+  for (const raw of items) {
+    out.push(parseItem(text, raw.trim(), where));
+  }
+  out.sort(compareVersionRanges);
+  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
+}
+function formatVersionRange(r2) {
+  if (r2.exact) {
+    const v2 = r2.lo ?? "";
+    return isGitVersion(v2) ? v2 : `=${v2}`;
+  }
+  if (r2.lo !== void 0 && r2.lo === r2.hi) return r2.lo;
+  return `${r2.lo ?? ""}:${r2.hi ?? ""}`;
+}
+function formatVersionConstraint(c3) {
+  return [...c3].sort(compareVersionRanges).map(formatVersionRange).join(",");
+}
+function intersectRanges(a, b3) {
+  if (a.exact || b3.exact) {
+    if (a.exact && b3.exact) {
+      const x3 = a.lo ?? "";
+      const y2 = b3.lo ?? "";
+      if (isGitVersion(x3) || isGitVersion(y2)) return x3 === y2 ? a : void 0;
+      return compareVersions(x3, y2) === 0 ? a : void 0;
+    }
+    const exact = a.exact ? a : b3;
+    const range = a.exact ? b3 : a;
+    return versionSatisfies(exact.lo ?? "", [range]) ? exact : void 0;
+  }
+  let lo = a.lo;
+  if (b3.lo !== void 0 && (lo === void 0 || compareVersions(b3.lo, lo) > 0)) lo = b3.lo;
+  let hi = a.hi;
+  if (b3.hi !== void 0) {
+    if (hi === void 0 || compareStandard(upperLimit(b3.hi), upperLimit(hi)) < 0) hi = b3.hi;
+  }
+  if (lo !== void 0 && hi !== void 0 && !rangeNonEmpty(lo, hi)) return void 0;
+  const r2 = {};
+  if (lo !== void 0) r2.lo = lo;
+  if (hi !== void 0) r2.hi = hi;
+  return r2;
+}
+function intersectVersionConstraints(a, b3) {
+  const out = [];
+  for (const x3 of a) {
+    for (const y2 of b3) {
+      const r2 = intersectRanges(x3, y2);
+      if (r2 !== void 0) out.push(r2);
+    }
+  }
+  out.sort(compareVersionRanges);
+  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
+}
+
+// src/core/spec/constraint.ts
+var COMPILER_FLAGS = [
+  "cflags",
+  "cxxflags",
+  "fflags",
+  "cppflags",
+  "ldflags",
+  "ldlibs"
+];
+var FLAG_SET = new Set(COMPILER_FLAGS);
+var DEPTYPES = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
+var COMPILER_ALIASES = {
+  clang: "llvm",
+  llvm: "clang",
+  oneapi: "intel-oneapi-compilers",
+  "intel-oneapi-compilers": "oneapi",
+  rocmcc: "llvm-amdgpu",
+  "llvm-amdgpu": "rocmcc",
+  intel: "intel-oneapi-compiler-classic",
+  "intel-oneapi-compiler-classic": "intel",
+  arm: "acfl",
+  acfl: "arm"
+};
+function isWs(c3) {
+  return c3 === 32 || c3 >= 9 && c3 <= 13;
+}
+function isAlnum(c3) {
+  return c3 >= 48 && c3 <= 57 || c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122 || c3 === 95;
+}
+function isWordChar(c3) {
+  return isAlnum(c3) || c3 === 45 || c3 === 46;
+}
+function isValueChar(c3) {
+  return isAlnum(c3) || c3 === 45 || // -
+  c3 === 43 || // +
+  c3 === 42 || // *
+  c3 === 46 || // .
+  c3 === 44 || // ,
+  c3 === 58 || // :
+  c3 === 61 || // =
+  c3 === 37 || // %
+  c3 === 94 || // ^
+  c3 === 126 || // ~
+  c3 === 47 || // /
+  c3 === 92;
+}
+var IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+var DOTTED_IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$/;
+var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
+function newNode() {
+  return { variants: {}, dependencies: [] };
+}
+var Parser = class {
+  pos = 0;
+  text;
+  where;
+  constructor(text, where) {
+    this.text = text;
+    this.where = where;
+  }
+  error(at2, what) {
+    return new UserError(
+      "spec-syntax",
+      this.where,
+      `invalid spec "${this.text}" at column ${at2 + 1}: ${what}`
+    );
+  }
+  code() {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+  skipWs() {
+    const t3 = this.text;
+    while (this.pos < t3.length && isWs(t3.charCodeAt(this.pos))) this.pos++;
+  }
+  readWhile(pred) {
+    const t3 = this.text;
+    const start = this.pos;
+    while (this.pos < t3.length && pred(t3.charCodeAt(this.pos))) this.pos++;
+    return t3.slice(start, this.pos);
+  }
+  parse() {
+    const root = newNode();
+    this.node(root, false);
+    let current = root;
+    for (; ; ) {
+      this.skipWs();
+      const c3 = this.code();
+      if (c3 === -1) break;
+      const sigilAt = this.pos;
+      const direct = c3 === 37;
+      this.pos++;
+      if (direct && this.code() === 37) this.pos++;
+      let virtuals = [];
+      let deptypes;
+      let substitute;
+      if (this.code() === 91) {
+        const edge = this.edgeAttributes();
+        virtuals = edge.virtuals;
+        deptypes = edge.deptypes;
+        const assignment = this.virtualAssignment();
+        if (assignment) {
+          virtuals = [...virtuals, ...assignment.virtuals];
+          substitute = assignment.substitute;
+        }
+      } else {
+        const assignment = this.virtualAssignment();
+        if (assignment) {
+          virtuals = assignment.virtuals;
+          substitute = assignment.substitute;
+        }
+      }
+      const dep = newNode();
+      if (substitute) this.setName(dep, substitute.name, substitute.at);
+      this.node(dep, substitute !== void 0);
+      if (dep.name === void 0) {
+        throw this.error(sigilAt, `expected a package name after "${direct ? "%" : "^"}"`);
+      }
+      if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort();
+      if (deptypes) dep.deptypes = deptypes;
+      if (direct) {
+        this.attachDirect(current, dep, sigilAt);
+      } else {
+        const same = root.dependencies.find((d2) => !d2.direct && d2.name === dep.name);
+        if (same) this.merge(same, dep, sigilAt);
+        else root.dependencies.push(dep);
+        current = same ?? dep;
+      }
+    }
+    sortDependencies(root);
+    return root;
+  }
+  attachDirect(owner, dep, at2) {
+    const name2 = dep.name;
+    if (isBareCompiler(dep)) {
+      if (owner.compiler === void 0) {
+        owner.compiler = dep.versions === void 0 ? { name: name2 } : { name: name2, versions: dep.versions };
+        return;
+      }
+      if (owner.compiler.name === name2) {
+        const a = owner.compiler.versions;
+        const b3 = dep.versions;
+        if (b3 !== void 0) {
+          owner.compiler.versions = a === void 0 ? b3 : intersectVersionConstraints(a, b3);
+        }
+        return;
+      }
+    }
+    dep.direct = true;
+    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name2);
+    if (same) this.merge(same, dep, at2);
+    else owner.dependencies.push(dep);
+  }
+  /** Constrains `into` by `from` (the same dependency given twice). */
+  merge(into, from, at2) {
+    if (from.versions !== void 0) {
+      into.versions = into.versions === void 0 ? from.versions : intersectVersionConstraints(into.versions, from.versions);
+    }
+    for (const k2 of Object.keys(from.variants)) {
+      this.setVariant(into, k2, from.variants[k2]);
+    }
+    if (from.flags !== void 0) {
+      into.flags ??= {};
+      for (const k2 of Object.keys(from.flags)) {
+        const prev = into.flags[k2];
+        into.flags[k2] = prev === void 0 ? from.flags[k2] : `${prev} ${from.flags[k2]}`;
+      }
+    }
+    for (const k2 of ["platform", "os", "target"]) {
+      const v2 = from[k2];
+      if (v2 !== void 0) this.setArch(into, k2, v2, at2);
+    }
+    for (const k2 of ["hash", "namespace"]) {
+      const v2 = from[k2];
+      if (v2 === void 0) continue;
+      if (into[k2] !== void 0 && into[k2] !== v2) {
+        throw this.error(at2, `conflicting ${k2} "${into[k2]}" and "${v2}" for ${into.name}`);
+      }
+      into[k2] = v2;
+    }
+    if (from.compiler !== void 0) {
+      const { name: name2, versions } = from.compiler;
+      const bare = { name: name2, variants: {}, dependencies: [] };
+      if (versions !== void 0) bare.versions = versions;
+      this.attachDirect(into, bare, at2);
+    }
+    for (const d2 of from.dependencies) {
+      if (d2.direct) {
+        const copy = { ...d2 };
+        delete copy.direct;
+        this.attachDirect(into, copy, at2);
+      } else {
+        into.dependencies.push(d2);
+      }
+    }
+    if (from.virtuals !== void 0) {
+      into.virtuals = [.../* @__PURE__ */ new Set([...into.virtuals ?? [], ...from.virtuals])].sort();
+    }
+    if (from.deptypes !== void 0) {
+      into.deptypes = [.../* @__PURE__ */ new Set([...into.deptypes ?? [], ...from.deptypes])].sort();
+    }
+  }
+  /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
+  edgeAttributes() {
+    const open3 = this.pos;
+    this.pos++;
+    const out = { virtuals: [] };
+    for (; ; ) {
+      this.skipWs();
+      const c3 = this.code();
+      if (c3 === -1) throw this.error(open3, 'unterminated "["');
+      if (c3 === 93) {
+        this.pos++;
+        return out;
+      }
+      const keyAt = this.pos;
+      const key = this.readWhile(isWordChar);
+      if (key === "") throw this.error(this.pos, `unexpected character "${this.text[this.pos]}"`);
+      if (this.code() === 58 && this.text.charCodeAt(this.pos + 1) === 61) this.pos++;
+      if (this.code() !== 61) throw this.error(this.pos, `expected "=" after "${key}"`);
+      this.pos++;
+      const valueAt = this.pos;
+      const raw = this.value(key);
+      const values = raw.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
+      if (key === "virtuals") {
+        out.virtuals.push(...values);
+      } else if (key === "deptypes") {
+        for (const v2 of values) {
+          if (!DEPTYPES.has(v2)) throw this.error(valueAt, `unknown deptype "${v2}"`);
+        }
+        out.deptypes = [...new Set(values)].sort();
+      } else if (key === "when") {
+        throw this.error(keyAt, 'conditional edges ("when=" in "[...]") are not supported');
+      } else {
+        throw this.error(keyAt, `unknown edge attribute "${key}" (expected virtuals or deptypes)`);
+      }
+    }
+  }
+  /** `c,cxx=gcc` right after a sigil or `]` (whitespace allowed before); else nothing. */
+  virtualAssignment() {
+    const save = this.pos;
+    this.skipWs();
+    const t3 = this.text;
+    const virtuals = [];
+    for (; ; ) {
+      const ident = this.readIdentifier();
+      if (ident === "") {
+        this.pos = save;
+        return void 0;
+      }
+      virtuals.push(ident);
+      if (this.code() === 44) {
+        this.pos++;
+        continue;
+      }
+      break;
+    }
+    if (this.code() !== 61) {
+      this.pos = save;
+      return void 0;
+    }
+    this.pos++;
+    const at2 = this.pos;
+    let name2 = this.readIdentifier();
+    while (name2 !== "" && t3.charCodeAt(this.pos) === 46 && isAlnum(t3.charCodeAt(this.pos + 1))) {
+      this.pos++;
+      name2 += "." + this.readIdentifier();
+    }
+    if (name2 === "") {
+      this.pos = save;
+      return void 0;
+    }
+    return { virtuals, substitute: { name: name2, at: at2 } };
+  }
+  readIdentifier() {
+    if (!isAlnum(this.code())) return "";
+    return this.readWhile((c3) => isAlnum(c3) || c3 === 45);
+  }
+  setName(node2, word, at2) {
+    if (IDENTIFIER.test(word)) {
+      node2.name = word;
+      return;
+    }
+    if (DOTTED_IDENTIFIER.test(word)) {
+      const dot2 = word.lastIndexOf(".");
+      node2.namespace = word.slice(0, dot2);
+      node2.name = word.slice(dot2 + 1);
+      return;
+    }
+    throw this.error(at2, `invalid package name "${word}"`);
+  }
+  /** Node options up to the end, a `^` or a `%`. */
+  node(node2, named) {
+    let first = !named;
+    for (; ; first = false) {
+      this.skipWs();
+      const at2 = this.pos;
+      const c3 = this.code();
+      if (c3 === -1 || c3 === 94 || c3 === 37) return;
+      if (c3 === 64) {
+        this.versions(node2);
+      } else if (c3 === 43 || c3 === 126 || c3 === 45) {
+        this.boolVariant(node2);
+      } else if (c3 === 47) {
+        this.pos++;
+        const hash3 = this.readWhile(isAlnum);
+        if (hash3 === "") throw this.error(at2, 'expected a hash after "/"');
+        if (node2.hash !== void 0) throw this.error(at2, "a spec cannot have two hashes");
+        node2.hash = hash3;
+      } else if (c3 === 42 && first) {
+        this.pos++;
+      } else if (isAlnum(c3)) {
+        const word = this.readWhile(isWordChar);
+        const next = this.code();
+        if (next === 61 || next === 58 && this.text.charCodeAt(this.pos + 1) === 61) {
+          this.keyValue(node2, word, at2);
+        } else {
+          if (!first) {
+            throw this.error(
+              at2,
+              node2.name === void 0 && !named ? `unexpected package name "${word}" (the name must come first)` : `unexpected package name "${word}" (a spec has one name; use "^" for a dependency)`
+            );
+          }
+          this.setName(node2, word, at2);
+        }
+      } else {
+        throw this.error(at2, `unexpected character "${this.text[at2]}"`);
+      }
+    }
+  }
+  versions(node2) {
+    const at2 = this.pos;
+    this.pos++;
+    this.skipWs();
+    const start = this.pos;
+    const t3 = this.text;
+    for (; ; ) {
+      const itemAt = this.pos;
+      if (this.code() === 61) this.pos++;
+      const git = GIT_PREFIX.test(t3.slice(this.pos, this.pos + 41));
+      this.readVersionWord(git);
+      if (this.code() === 61 && git) {
+        this.pos++;
+        this.readVersionWord(false);
+      } else if (this.code() === 58) {
+        this.pos++;
+        const hiAt = this.pos;
+        this.readVersionWord(false);
+        if (this.pos > hiAt) {
+          const after = this.pos;
+          this.skipWs();
+          const eq = this.code() === 61;
+          this.pos = eq ? hiAt : after;
+        }
+      }
+      if (this.pos === itemAt) throw this.error(at2, 'expected a version after "@"');
+      const save = this.pos;
+      this.skipWs();
+      if (this.code() === 44) {
+        this.pos++;
+        this.skipWs();
+        continue;
+      }
+      this.pos = save;
+      break;
+    }
+    const text = t3.slice(start, this.pos);
+    let versions;
+    try {
+      versions = parseVersionConstraint(text);
+    } catch (e) {
+      if (e instanceof UserError) throw this.error(start, e.message);
+      throw e;
+    }
+    node2.versions = node2.versions === void 0 ? versions : intersectVersionConstraints(node2.versions, versions);
+  }
+  /** `[A-Za-z0-9_.-]*` not ending in `.` or `-` (plus `/` in a git ref). */
+  readVersionWord(gitRef) {
+    const start = this.pos;
+    if (!isAlnum(this.code())) return;
+    this.readWhile((c3) => isWordChar(c3) || gitRef && c3 === 47);
+    while (this.pos > start) {
+      const last = this.text.charCodeAt(this.pos - 1);
+      if (last !== 46 && last !== 45) break;
+      this.pos--;
+    }
+  }
+  boolVariant(node2) {
+    const at2 = this.pos;
+    const sign = this.code();
+    this.pos++;
+    if (this.code() === sign) this.pos++;
+    this.skipWs();
+    const name2 = this.readWhile(isWordChar);
+    if (name2 === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
+    this.setVariant(node2, name2, [sign === 43 ? "true" : "false"]);
+  }
+  setVariant(node2, name2, values) {
+    const prev = node2.variants[name2];
+    node2.variants[name2] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
+  }
+  /** A value after `key=`: quoted, or a run of value characters. */
+  value(key) {
+    const c3 = this.code();
+    if (c3 === 34 || c3 === 39) {
+      const open3 = this.pos;
+      const quote = this.text[open3];
+      let i = open3 + 1;
+      for (; ; ) {
+        const j3 = this.text.indexOf(quote, i);
+        if (j3 < 0) throw this.error(open3, "unterminated quoted value");
+        if (this.text[j3 - 1] === "\\") {
+          i = j3 + 1;
+          continue;
+        }
+        this.pos = j3 + 1;
+        return this.text.slice(open3 + 1, j3).replaceAll(`\\${quote}`, quote);
+      }
+    }
+    const v2 = this.readWhile(isValueChar);
+    if (v2 === "") throw this.error(this.pos, `expected a value after "${key}="`);
+    return v2;
+  }
+  setArch(node2, key, value, at2) {
+    if (value === "" || value === "None") return;
+    const prev = node2[key];
+    if (prev !== void 0 && prev !== value) {
+      throw this.error(at2, `conflicting ${key}=${prev} and ${key}=${value}`);
+    }
+    node2[key] = value;
+  }
+  keyValue(node2, key, at2) {
+    if (this.code() === 58) this.pos++;
+    this.pos++;
+    if (this.code() === 61) this.pos++;
+    const value = this.value(key);
+    if (key === "os" || key === "platform" || key === "target") {
+      this.setArch(node2, key, value, at2);
+      return;
+    }
+    if (key === "arch" || key === "architecture") {
+      const first = value.indexOf("-");
+      const last = value.lastIndexOf("-");
+      if (first < 0) {
+        this.setArch(node2, "target", value, at2);
+        return;
+      }
+      if (first === last) {
+        throw this.error(at2, `expected "${key}=platform-os-target" or a target, got "${value}"`);
+      }
+      this.setArch(node2, "platform", value.slice(0, first), at2);
+      this.setArch(node2, "os", value.slice(first + 1, last), at2);
+      this.setArch(node2, "target", value.slice(last + 1), at2);
+      return;
+    }
+    if (FLAG_SET.has(key)) {
+      node2.flags ??= {};
+      const prev = node2.flags[key];
+      node2.flags[key] = prev === void 0 ? value : `${prev} ${value}`;
+      return;
+    }
+    const values = value.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
+    if (values.length === 0) throw this.error(at2, `expected a value after "${key}="`);
+    if (values.length === 1) {
+      const lower = values[0].toLowerCase();
+      if (lower === "true" || lower === "false") values[0] = lower;
+    }
+    this.setVariant(node2, key, [...new Set(values)].sort());
+  }
+};
+function isBareCompiler(dep) {
+  return dep.name !== void 0 && dep.namespace === void 0 && dep.virtuals === void 0 && dep.deptypes === void 0 && Object.keys(dep.variants).length === 0 && dep.flags === void 0 && dep.compiler === void 0 && dep.os === void 0 && dep.target === void 0 && dep.platform === void 0 && dep.hash === void 0 && dep.dependencies.length === 0;
+}
+function sortDependencies(c3) {
+  const deps = c3.dependencies;
+  for (const d2 of deps) sortDependencies(d2);
+  if (deps.length < 2) return;
+  const keyed = deps.map((d2) => ({ d: d2, key: formatEdge(d2.direct ? "%" : "^", d2) }));
+  keyed.sort((a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0);
+  c3.dependencies = keyed.map((k2) => k2.d);
+}
+function parseSpecConstraint(text, where) {
+  return new Parser(text, where ?? "").parse();
+}
+var CACHE_LIMIT2 = 5e5;
+var cache = /* @__PURE__ */ new Map();
+function deepFreeze(value) {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v2 of Object.values(value)) deepFreeze(v2);
+  }
+  return value;
+}
+function parseSpecConstraintCached(text, where) {
+  let c3 = cache.get(text);
+  if (c3 === void 0) {
+    c3 = deepFreeze(parseSpecConstraint(text, where));
+    if (cache.size >= CACHE_LIMIT2) cache.clear();
+    cache.set(text, c3);
+  }
+  return c3;
+}
+var BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/;
+function quoteIfNeeded(v2) {
+  if (BARE_VALUE.test(v2)) return v2;
+  if (!v2.includes("'")) return `'${v2}'`;
+  return `"${v2.replaceAll('"', '\\"')}"`;
+}
+function sortedKeys(r2) {
+  return Object.keys(r2).sort();
+}
+function formatNode(c3) {
+  let head = "";
+  if (c3.name !== void 0) head = c3.namespace !== void 0 ? `${c3.namespace}.${c3.name}` : c3.name;
+  if (c3.versions !== void 0) {
+    head += c3.versions.length > 0 ? `@${formatVersionConstraint(c3.versions)}` : "@=0 @=1";
+  }
+  const parts = [];
+  let bools = "";
+  const pairs = [];
+  for (const k2 of sortedKeys(c3.variants)) {
+    const values = c3.variants[k2];
+    if (values.length === 1 && values[0] === "true") bools += `+${k2}`;
+    else if (values.length === 1 && values[0] === "false") bools += `~${k2}`;
+    else pairs.push(`${k2}=${quoteIfNeeded([...values].sort().join(","))}`);
+  }
+  head += bools;
+  if (head !== "") parts.push(head);
+  parts.push(...pairs);
+  if (c3.flags) {
+    for (const k2 of sortedKeys(c3.flags)) parts.push(`${k2}=${quoteIfNeeded(c3.flags[k2])}`);
+  }
+  if (c3.platform !== void 0) parts.push(`platform=${quoteIfNeeded(c3.platform)}`);
+  if (c3.os !== void 0) parts.push(`os=${quoteIfNeeded(c3.os)}`);
+  if (c3.target !== void 0) parts.push(`target=${quoteIfNeeded(c3.target)}`);
+  if (c3.hash !== void 0) parts.push(`/${c3.hash}`);
+  if (c3.compiler !== void 0) {
+    const v2 = c3.compiler.versions;
+    parts.push(`%${c3.compiler.name}${v2 && v2.length > 0 ? `@${formatVersionConstraint(v2)}` : ""}`);
+  }
+  const direct = c3.dependencies.filter((d2) => d2.direct).map((d2) => formatEdge("%", d2));
+  parts.push(...direct.sort());
+  return parts.join(" ");
+}
+function formatEdge(sigil, d2) {
+  const attrs = [];
+  if (d2.virtuals && d2.virtuals.length > 0)
+    attrs.push(`virtuals=${[...d2.virtuals].sort().join(",")}`);
+  if (d2.deptypes && d2.deptypes.length > 0)
+    attrs.push(`deptypes=${[...d2.deptypes].sort().join(",")}`);
+  const edge = attrs.length > 0 ? `[${attrs.join(" ")}] ` : "";
+  return `${sigil}${edge}${formatNode(d2)}`;
+}
+function compilerNamesMatch(a, b3) {
+  return a === b3 || COMPILER_ALIASES[a] === b3;
+}
+function compilerAsNode(view, name2) {
+  const cc = view.compiler;
+  if (cc === void 0 || !compilerNamesMatch(cc.name, name2)) return void 0;
+  return {
+    name: cc.name,
+    version: cc.version ?? "",
+    variants: {},
+    os: view.os,
+    target: view.target,
+    platform: view.platform,
+    dependency: () => void 0
+  };
+}
+function findDependency(view, name2) {
+  const found = view.dependency(name2);
+  if (found !== void 0) return found;
+  const alias = COMPILER_ALIASES[name2];
+  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name2);
+}
+function nameMatches(viewName, wanted, direct) {
+  return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
+}
+function dependencySatisfied(view, d2) {
+  const name2 = d2.name;
+  if (name2 === void 0) return false;
+  if (d2.virtuals && d2.virtuals.length > 0) {
+    let checked = false;
+    for (const v2 of d2.virtuals) {
+      const provider = view.dependency(v2);
+      if (provider === void 0) continue;
+      if (!nameMatches(provider.name, name2, d2.direct)) return false;
+      if (!nodeSatisfies(provider, d2, true)) return false;
+      checked = true;
+    }
+    if (checked) return true;
+  }
+  const dep = findDependency(view, name2);
+  return dep !== void 0 && nodeSatisfies(dep, d2, true);
+}
+function variantSatisfied(actual, wanted) {
+  if (actual === void 0) return false;
+  if (wanted.length === 1 && wanted[0] === actual) return true;
+  const have = actual.split(",");
+  for (const w2 of wanted) {
+    if (!have.includes(w2)) return false;
+  }
+  return true;
+}
+function flagsSatisfied(actual, wanted) {
+  const have = (actual ?? "").split(/\s+/).filter((f3) => f3 !== "");
+  for (const f3 of wanted.split(/\s+/)) {
+    if (f3 !== "" && !have.includes(f3)) return false;
+  }
+  return true;
+}
+function compilerSatisfied(view, cc) {
+  const own2 = view.compiler;
+  if (own2 !== void 0 && compilerNamesMatch(own2.name, cc.name)) {
+    if (cc.versions === void 0) return true;
+    return own2.version !== void 0 && versionSatisfies(own2.version, cc.versions);
+  }
+  const dep = findDependency(view, cc.name);
+  if (dep === void 0) return false;
+  return cc.versions === void 0 || versionSatisfies(dep.version, cc.versions);
+}
+function nodeSatisfies(view, c3, nameChecked) {
+  if (!nameChecked && c3.name !== void 0 && c3.name !== view.name) return false;
+  if (c3.versions !== void 0 && !versionSatisfies(view.version, c3.versions)) return false;
+  for (const k2 in c3.variants) {
+    if (!variantSatisfied(view.variants[k2], c3.variants[k2])) return false;
+  }
+  if (c3.flags !== void 0) {
+    for (const k2 in c3.flags) {
+      if (!flagsSatisfied(view.parameters?.[k2], c3.flags[k2])) return false;
+    }
+  }
+  if (c3.platform !== void 0 && view.platform !== c3.platform) return false;
+  if (c3.os !== void 0 && view.os !== c3.os) return false;
+  if (c3.target !== void 0) {
+    if (view.target === void 0 || !targetSatisfies(view.target, c3.target)) return false;
+  }
+  if (c3.hash !== void 0 && !(view.hash !== void 0 && view.hash.startsWith(c3.hash))) {
+    return false;
+  }
+  if (c3.compiler !== void 0 && !compilerSatisfied(view, c3.compiler)) return false;
+  for (const d2 of c3.dependencies) {
+    if (!dependencySatisfied(view, d2)) return false;
+  }
+  return true;
+}
+function satisfies(view, c3) {
+  return nodeSatisfies(view, c3, false);
+}
+
+// src/core/spec-view.ts
+function specView(spec, table2) {
+  let byName;
+  const index = () => {
+    if (byName) return byName;
+    byName = /* @__PURE__ */ new Map();
+    const seen = /* @__PURE__ */ new Set([spec.id]);
+    const queue = [...spec.dependencies];
+    for (let i = 0; i < queue.length; i++) {
+      const edge = queue[i];
+      if (seen.has(edge.id)) continue;
+      seen.add(edge.id);
+      const dep = table2.get(edge.id);
+      if (!dep) continue;
+      if (!byName.has(dep.package)) byName.set(dep.package, dep);
+      for (const v2 of edge.virtuals ?? []) if (!byName.has(v2)) byName.set(v2, dep);
+      queue.push(...dep.dependencies);
+    }
+    return byName;
+  };
+  return {
+    name: spec.package,
+    version: spec.version,
+    variants: spec.variants,
+    compiler: spec.compiler,
+    os: spec.os,
+    target: spec.target,
+    platform: spec.platform,
+    parameters: spec.parameters,
+    ...spec.origin.startsWith("lockfile:") ? { hash: spec.origin.slice("lockfile:".length) } : {},
+    dependency(name2) {
+      const dep = index().get(name2);
+      return dep ? specView(dep, table2) : void 0;
+    }
+  };
+}
+function conditionHolds(view, when, place) {
+  if (!when || when.trim() === "") return true;
+  let constraint;
+  try {
+    constraint = parseSpecConstraintCached(when);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError("spec-syntax", place, e.message);
+    throw e;
+  }
+  return satisfies(view, constraint);
+}
+
+// src/core/digest/spec-digest.ts
+function foreignPackageDigest(name2) {
+  return digestOf({ algorithm: DIGEST_ALGORITHM, foreignPackage: name2 });
+}
+function propagatingDeps(spec, deptypes) {
+  const out = [];
+  for (const e of spec.dependencies) if (e.types.some((t3) => deptypes.has(t3))) out.push(e.id);
+  return out;
+}
+function localSpecInputs(spec, ctx) {
+  const pkg = ctx.packages.get(spec.package);
+  const view = specView(spec, ctx.specs);
+  const parameters = {};
+  for (const [k2, v2] of Object.entries(spec.variants)) parameters[`variant:${k2}`] = v2;
+  for (const [k2, v2] of Object.entries(spec.parameters)) parameters[k2] = v2;
+  if (spec.compiler)
+    parameters.compiler = spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name;
+  if (spec.os) parameters.os = spec.os;
+  if (spec.target) parameters.target = spec.target;
+  if (spec.platform) parameters.platform = spec.platform;
+  if (spec.lockedPatches?.length) parameters.lockedPatches = spec.lockedPatches.join(",");
+  if (spec.external)
+    for (const [k2, v2] of Object.entries(spec.external)) parameters[`external:${k2}`] = v2;
+  const source = { version: spec.version };
+  const patches = {};
+  const resources = {};
+  const code2 = {};
+  if (pkg) {
+    const v2 = pkg.versions.find((d2) => d2.version === spec.version);
+    if (v2) {
+      if (v2.checksum !== void 0) source.checksum = v2.checksum;
+      if (v2.url !== void 0) source.url = v2.url;
+      if (v2.commit !== void 0) source.commit = v2.commit;
+      if (v2.tag !== void 0) source.tag = v2.tag;
+      if (v2.branch !== void 0) source.branch = v2.branch;
+      if (v2.extra && Object.keys(v2.extra).length > 0) source.extra = v2.extra;
+    }
+    for (const p2 of pkg.patches) {
+      if (!conditionHolds(view, p2.when, placeOf(p2.place, pkg))) continue;
+      const key = p2.file ?? p2.url ?? "?";
+      patches[key] = digestOf({
+        content: p2.contentHash ?? null,
+        sha256: p2.sha256 ?? null,
+        level: p2.level ?? null,
+        extra: p2.extra ?? {}
+      });
+    }
+    pkg.resources.forEach((r2, i) => {
+      if (!conditionHolds(view, r2.when, placeOf(r2.place, pkg))) return;
+      resources[r2.fields.name ?? r2.fields.destination ?? `resource-${i}`] = digestOf(r2.fields);
+    });
+    for (const c3 of pkg.conditionalCode) {
+      if (conditionHolds(view, c3.when, placeOf(c3.place, pkg))) code2[c3.label] = c3.digest;
+    }
+  }
+  return {
+    algorithm: DIGEST_ALGORITHM,
+    package: spec.package,
+    packageDigest: ctx.packageDigests.get(spec.package) ?? foreignPackageDigest(spec.package),
+    source,
+    patches,
+    resources,
+    code: code2,
+    parameters,
+    envSignature: ctx.envSignature(spec)
+  };
+}
+function placeOf(place, pkg) {
+  return place ? `${place.file}:${place.line}` : pkg.recipePath;
+}
+function computeLocalSpecDigest(spec, ctx) {
+  const inputs = localSpecInputs(spec, ctx);
+  return { inputs, digest: digestOf({ ...inputs }) };
+}
+function foldSpecDigests(specs, locals, deptypes) {
+  const ids = [...specs.keys()].sort();
+  const adj = /* @__PURE__ */ new Map();
+  for (const id2 of ids) adj.set(id2, propagatingDeps(specs.get(id2), deptypes));
+  const comps = stronglyConnectedComponents(ids, adj);
+  const out = /* @__PURE__ */ new Map();
+  for (const comp of comps) {
+    const members2 = comp.length > 1 ? new Set(comp) : void 0;
+    const external = /* @__PURE__ */ new Map();
+    for (const id2 of comp) {
+      const deps = {};
+      for (const d2 of adj.get(id2)) if (!members2?.has(d2) && d2 !== id2) deps[d2] = out.get(d2).digest;
+      external.set(id2, deps);
+    }
+    let cycleDigest;
+    if (members2 || adj.get(comp[0]).includes(comp[0])) {
+      cycleDigest = digestOf({
+        algorithm: DIGEST_ALGORITHM,
+        cycle: comp.map((id2) => [id2, locals.get(id2).digest, external.get(id2)])
+      });
+    }
+    for (const id2 of comp) {
+      const dependencies = external.get(id2);
+      if (cycleDigest) dependencies[`cycle of ${comp.length}`] = cycleDigest;
+      const local = locals.get(id2);
+      out.set(id2, {
+        digest: foldedDigest(local.digest, dependencies),
+        local,
+        inputs: { ...local.inputs, dependencies }
+      });
+    }
+  }
+  return out;
+}
+function foldedDigest(local, dependencies) {
+  const keys = Object.keys(dependencies).sort();
+  let deps = "";
+  for (const k2 of keys)
+    deps += `${deps === "" ? "" : ","}${JSON.stringify(k2)}:${JSON.stringify(dependencies[k2])}`;
+  return digestText(
+    `{"algorithm":${JSON.stringify(DIGEST_ALGORITHM)},"dependencies":{${deps}},"local":${JSON.stringify(local)}}`
+  );
+}
+
+// src/core/digest/package-digest.ts
+function packageDigestInputs(ecosystem, recipe, bases, files) {
+  return { algorithm: DIGEST_ALGORITHM, ecosystem, recipe, bases, files };
+}
+function computePackageDigest(inputs) {
+  return digestOf({ ...inputs });
+}
+function computeResolutionDigest(pkg) {
+  return digestOf({
+    algorithm: DIGEST_ALGORITHM,
+    versions: pkg.versions.map((v2) => [v2.version, v2.deprecated, v2.preferred]),
+    variants: pkg.variants.map((v2) => [
+      v2.name,
+      v2.default,
+      v2.values ?? null,
+      v2.multi ?? null,
+      v2.when ?? null
+    ]),
+    dependencies: pkg.dependencies.map((d2) => [d2.spec, d2.types, d2.when ?? null]),
+    provides: pkg.provides.map((p2) => [p2.specs, p2.when ?? null])
+  });
+}
+
+// src/core/resolve-specs.ts
+var LANGUAGE_VIRTUALS = /* @__PURE__ */ new Set(["c", "cxx", "fortran"]);
+var INFINITY_VERSIONS2 = /* @__PURE__ */ new Set(["develop", "main", "master", "head", "trunk", "stable"]);
+function resolveSpecs(req) {
+  const specs = /* @__PURE__ */ new Map();
+  const notes = /* @__PURE__ */ new Set();
+  const virtualProviders = indexVirtuals(req.packages);
+  const roots = [];
+  const memo2 = /* @__PURE__ */ new Map();
+  const defaultsByPackage = /* @__PURE__ */ new Map();
+  const constraintIds = /* @__PURE__ */ new WeakMap();
+  let nextConstraintId = 0;
+  const keyOf = (name2, constraints, inherited, isRoot) => {
+    let key = `${isRoot ? "R" : "D"}|${name2}|${inherited.compiler?.name ?? ""}@${inherited.compiler?.version ?? ""}|${inherited.os ?? ""}|${inherited.target ?? ""}|${inherited.platform ?? ""}`;
+    for (const c3 of constraints) {
+      let id2 = constraintIds.get(c3);
+      if (id2 === void 0) {
+        id2 = nextConstraintId++;
+        constraintIds.set(c3, id2);
+      }
+      key += `|${id2}`;
+    }
+    return key;
+  };
+  const resolve5 = (name2, constraints, inherited, place, isRoot) => {
+    const key = keyOf(name2, constraints, inherited, isRoot);
+    const hit = memo2.get(key);
+    if (hit) return hit;
+    const result = resolveUncached(name2, constraints, inherited, place, isRoot);
+    memo2.set(key, result);
+    return result;
+  };
+  const resolveUncached = (name2, constraints, inherited, place, isRoot) => {
+    const pkg = req.packages.get(name2);
+    if (!pkg) {
+      const preferred = req.providers[name2];
+      const providers = virtualProviders.get(name2);
+      if (preferred) {
+        if (!req.packages.has(preferred))
+          throw new UserError(
+            "config",
+            `providers.${name2}`,
+            `provider "${preferred}" is not a package in the recipe repository`
+          );
+        return resolve5(preferred, constraints.map(dropName), inherited, place, isRoot);
+      }
+      if (providers && providers.length > 0) {
+        notes.add(
+          `virtual "${name2}" has no preferred provider (set providers.${name2}); depending on every provider: ${providers.join(", ")}`
+        );
+        return providers.flatMap(
+          (p2) => resolve5(p2, constraints.map(dropName), inherited, place, isRoot)
+        );
+      }
+      if (isRoot)
+        throw new UserError("config", place, `"${name2}" is not a package in the recipe repository`);
+      notes.add(
+        `dependency "${name2}" is neither a package nor a provided virtual in the recipe repository: ignored`
+      );
+      return [];
+    }
+    const version2 = pickVersion(pkg, constraints, place, isRoot, notes);
+    const own2 = { ...inherited };
+    const variants = {};
+    for (const c3 of constraints) {
+      const cc = requestedCompiler(c3, req.packages);
+      if (cc)
+        own2.compiler = {
+          name: cc.name,
+          ...cc.versions ? { version: versionText(cc.versions) } : {}
+        };
+      const arch = {
+        os: c3.os ?? cc?.os,
+        target: c3.target ?? cc?.target,
+        platform: c3.platform ?? cc?.platform
+      };
+      if (arch.os) own2.os = arch.os;
+      if (arch.target) own2.target = arch.target;
+      if (arch.platform) own2.platform = arch.platform;
+    }
+    const spec = {
+      id: "",
+      package: name2,
+      version: version2,
+      variants,
+      parameters: {},
+      dependencies: [],
+      origin: isRoot ? "config" : "dependency",
+      ...own2
+    };
+    const requested = /* @__PURE__ */ new Map();
+    for (const c3 of constraints)
+      for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
+    for (let pass = 0; pass < 3; pass++) {
+      let added = false;
+      for (const v2 of pkg.variants) {
+        if (v2.name in variants) continue;
+        if (v2.when && !conditionHolds(specView(spec, specs), v2.when, `${pkg.recipePath}:${v2.place?.line ?? 0}`))
+          continue;
+        variants[v2.name] = requested.get(v2.name) ?? v2.default;
+        added = true;
+      }
+      if (!added) break;
+    }
+    for (const k2 of requested.keys()) {
+      if (k2 in variants) continue;
+      if (isRoot) throw new UserError("config", place, `package "${name2}" has no variant "${k2}"`);
+      notes.add(
+        `a dependency constraint asks for variant "${k2}" that "${name2}" does not define: ignored`
+      );
+    }
+    let defaults = defaultsByPackage.get(name2);
+    if (!defaults) {
+      defaults = /* @__PURE__ */ new Map();
+      for (const v2 of pkg.variants) if (!defaults.has(v2.name)) defaults.set(v2.name, v2.default);
+      defaultsByPackage.set(name2, defaults);
+    }
+    spec.id = specId(spec, defaults);
+    const existing = specs.get(spec.id);
+    if (existing) return [existing.id];
+    specs.set(spec.id, spec);
+    const grouped = /* @__PURE__ */ new Map();
+    for (const d2 of pkg.dependencies) {
+      const where = `${pkg.recipePath}:${d2.place?.line ?? 0}`;
+      if (!conditionHolds(specView(spec, specs), d2.when, where)) continue;
+      if (LANGUAGE_VIRTUALS.has(d2.name)) continue;
+      const g2 = grouped.get(d2.name) ?? { constraints: [], types: /* @__PURE__ */ new Set() };
+      g2.constraints.push(parseSpecConstraintCached(d2.spec));
+      for (const t3 of d2.types) g2.types.add(t3);
+      grouped.set(d2.name, g2);
+    }
+    const edges = /* @__PURE__ */ new Map();
+    for (const [depName, g2] of grouped) {
+      const ids = resolve5(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
+      for (const id2 of ids) {
+        const target = specs.get(id2);
+        const prev = edges.get(id2);
+        const types = /* @__PURE__ */ new Set([...prev?.types ?? [], ...g2.types]);
+        const virtuals = depName !== target.package ? [.../* @__PURE__ */ new Set([...prev?.virtuals ?? [], depName])] : prev?.virtuals;
+        edges.set(id2, {
+          id: id2,
+          name: target.package,
+          types: [...types].sort(),
+          ...virtuals ? { virtuals } : {}
+        });
+      }
+    }
+    spec.dependencies = [...edges.values()].sort((a, b3) => a.id < b3.id ? -1 : a.id > b3.id ? 1 : 0);
+    return [spec.id];
+  };
+  if (req.requests.length === 0) {
+    for (const name2 of [...req.packages.keys()].sort())
+      roots.push(...resolve5(name2, [], {}, `package ${name2}`, true));
+  } else {
+    for (const r2 of req.requests) {
+      const c3 = parseSpecConstraintCached(r2.spec, r2.place);
+      if (!c3.name) throw new UserError("config", r2.place, `spec "${r2.spec}" names no package`);
+      try {
+        roots.push(...resolve5(c3.name, [c3], {}, r2.place, true));
+      } catch (e) {
+        if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
+        notes.add(`base: ${e.message}`);
+      }
+    }
+  }
+  return { specs, roots: [...new Set(roots)], notes: [...notes].sort() };
+}
+var KNOWN_COMPILERS = /* @__PURE__ */ new Set([
+  "gcc",
+  "clang",
+  "llvm",
+  "apple-clang",
+  "intel",
+  "oneapi",
+  "intel-oneapi-compilers",
+  "nvhpc",
+  "aocc",
+  "cce",
+  "xl",
+  "fj",
+  "arm",
+  "msvc",
+  "rocmcc",
+  "llvm-amdgpu",
+  "pgi",
+  "nag"
+]);
+function requestedCompiler(c3, packages) {
+  if (c3.compiler) return c3.compiler;
+  const node2 = c3.dependencies.find(
+    (d2) => d2.direct && d2.name !== void 0 && !d2.virtuals?.length && KNOWN_COMPILERS.has(d2.name) && !packages.has(d2.name)
+  );
+  if (!node2?.name) return void 0;
+  return {
+    name: node2.name,
+    ...node2.versions ? { versions: node2.versions } : {},
+    ...node2.os ? { os: node2.os } : {},
+    ...node2.target ? { target: node2.target } : {},
+    ...node2.platform ? { platform: node2.platform } : {}
+  };
+}
+function dropName(c3) {
+  const { name: _name, ...rest } = c3;
+  return rest;
+}
+function versionText(v2) {
+  return v2.map((r2) => r2.exact || r2.lo === r2.hi ? r2.lo ?? "" : `${r2.lo ?? ""}:${r2.hi ?? ""}`).join(",");
+}
+function indexVirtuals(packages) {
+  const out = /* @__PURE__ */ new Map();
+  for (const pkg of [...packages.values()].sort((a, b3) => a.name < b3.name ? -1 : 1)) {
+    for (const p2 of pkg.provides) {
+      for (const s of p2.specs) {
+        const v2 = parseSpecConstraintCached(s).name;
+        if (!v2) continue;
+        const list = out.get(v2) ?? [];
+        if (!list.includes(pkg.name)) list.push(pkg.name);
+        out.set(v2, list);
+      }
+    }
+  }
+  return out;
+}
+function pickVersion(pkg, constraints, place, isRoot, notes) {
+  const wanted = constraints.map((c3) => c3.versions).filter((v2) => v2 !== void 0);
+  const fits = (v2) => wanted.every((w2) => versionSatisfies(v2.version, w2));
+  const candidates = pkg.versions.filter(fits);
+  if (candidates.length === 0) {
+    if (pkg.versions.length === 0) {
+      const exact = wanted.length === 1 && wanted[0].length === 1 ? wanted[0][0] : void 0;
+      if (exact && exact.lo && exact.lo === exact.hi) return exact.lo;
+      return "none";
+    }
+    const asked = constraints.map((c3) => c3.versions ? `@${versionText(c3.versions)}` : "").join(" ");
+    const have = pkg.versions.map((v2) => v2.version).join(", ");
+    if (isRoot)
+      throw new UserError(
+        "config",
+        place,
+        `no version of "${pkg.name}" satisfies ${asked} (declared: ${have})`
+      );
+    notes.add(`no version of "${pkg.name}" satisfies ${asked}: using its default version`);
+    return defaultVersion(pkg.versions);
+  }
+  return defaultVersion(candidates);
+}
+function defaultVersion(versions) {
+  const preferred = versions.filter((v2) => v2.preferred && !v2.deprecated);
+  if (preferred.length > 0) return highest(preferred);
+  const live = versions.filter((v2) => !v2.deprecated && !INFINITY_VERSIONS2.has(v2.version));
+  if (live.length > 0) return highest(live);
+  const nonDeprecated = versions.filter((v2) => !v2.deprecated);
+  return highest(nonDeprecated.length > 0 ? nonDeprecated : versions);
+}
+function highest(vs2) {
+  let best = vs2[0].version;
+  for (const v2 of vs2) if (compareVersions(v2.version, best) > 0) best = v2.version;
+  return best;
+}
+function specId(spec, defaults) {
+  let id2 = `${spec.package}@${spec.version}`;
+  const keys = Object.keys(spec.variants).sort();
+  const kv = [];
+  for (const k2 of keys) {
+    const v2 = spec.variants[k2];
+    if (defaults.get(k2) === v2) continue;
+    if (v2 === "true") id2 += `+${k2}`;
+    else if (v2 === "false") id2 += `~${k2}`;
+    else kv.push(`${k2}=${v2}`);
+  }
+  if (kv.length > 0) id2 += ` ${kv.join(" ")}`;
+  if (spec.compiler)
+    id2 += ` %${spec.compiler.name}${spec.compiler.version ? `@${spec.compiler.version}` : ""}`;
+  if (spec.os) id2 += ` os=${spec.os}`;
+  if (spec.target) id2 += ` target=${spec.target}`;
+  if (spec.platform) id2 += ` platform=${spec.platform}`;
+  return id2;
 }
 
 // src/ecosystems/manifest/read-manifest-packages.ts
@@ -29894,12 +34676,18 @@ import { matchesGlob } from "node:path";
 function readManifestPackages(snap, config2, isIgnored) {
   const packages = /* @__PURE__ */ new Map();
   const allPaths = [...snap.files.keys()].filter((p2) => !isIgnored(p2)).sort();
-  for (const [name2, def] of Object.entries(config2.packages ?? {}).sort(([a], [b3]) => a < b3 ? -1 : 1)) {
+  for (const [name2, def] of Object.entries(config2.packages ?? {}).sort(
+    ([a], [b3]) => a < b3 ? -1 : 1
+  )) {
     const files = {};
     def.inputs.forEach((glob, i) => {
       const matched = allPaths.filter((p2) => matchesGlob(p2, glob));
       if (matched.length === 0)
-        throw new UserError("config", `packages.${name2}.inputs.${i}`, `glob "${glob}" matches no file in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`);
+        throw new UserError(
+          "config",
+          `packages.${name2}.inputs.${i}`,
+          `glob "${glob}" matches no file in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
+        );
       for (const p2 of matched) files[p2] = snap.files.get(p2);
     });
     const recipe = digestOf({ algorithm: DIGEST_ALGORITHM, manifest: { inputs: def.inputs } });
@@ -29907,8 +34695,18 @@ function readManifestPackages(snap, config2, isIgnored) {
       const spec = typeof d2 === "string" ? d2 : d2.spec;
       const types = typeof d2 === "string" ? ["build", "link"] : d2.types ?? ["build", "link"];
       const c3 = parseSpecConstraintCached(spec);
-      if (!c3.name) throw new UserError("config", `packages.${name2}.dependencies.${i}`, `expected a spec naming a package, got "${spec}"`);
-      return { name: c3.name, spec, types, ...typeof d2 !== "string" && d2.when ? { when: d2.when } : {} };
+      if (!c3.name)
+        throw new UserError(
+          "config",
+          `packages.${name2}.dependencies.${i}`,
+          `expected a spec naming a package, got "${spec}"`
+        );
+      return {
+        name: c3.name,
+        spec,
+        types,
+        ...typeof d2 !== "string" && d2.when ? { when: d2.when } : {}
+      };
     });
     packages.set(name2, {
       name: name2,
@@ -29924,7 +34722,10 @@ function readManifestPackages(snap, config2, isIgnored) {
         deprecated: v2.deprecated ?? false,
         preferred: v2.preferred ?? false
       })),
-      variants: Object.entries(def.variants).map(([vname, dflt]) => ({ name: vname, default: String(dflt) })),
+      variants: Object.entries(def.variants).map(([vname, dflt]) => ({
+        name: vname,
+        default: String(dflt)
+      })),
       dependencies,
       patches: [],
       resources: [],
@@ -29940,9 +34741,26 @@ function readManifestPackages(snap, config2, isIgnored) {
   for (const pkg of packages.values())
     for (const d2 of pkg.dependencies)
       if (!packages.has(d2.name) && !d2.name.match(/^(c|cxx|fortran)$/) && ![...packages.values()].some((p2) => p2.provides.some((pr2) => pr2.specs.includes(d2.name))))
-        throw new UserError("config", `packages.${pkg.name}.dependencies`, `"${d2.name}" is not a package in packages:`);
+        throw new UserError(
+          "config",
+          `packages.${pkg.name}.dependencies`,
+          `"${d2.name}" is not a package in packages:`
+        );
   return packages;
 }
+
+// src/ecosystems/spack/recipe/conditional.ts
+function uniqueLabels(pieces) {
+  const seen = /* @__PURE__ */ new Map();
+  return pieces.map((piece) => {
+    const count = (seen.get(piece.label) ?? 0) + 1;
+    seen.set(piece.label, count);
+    return count === 1 ? piece : { ...piece, label: `${piece.label} #${count}` };
+  });
+}
+
+// src/core/model.ts
+var ALL_DEPTYPES = ["build", "link", "run", "test"];
 
 // src/ecosystems/spack/recipe/strings.ts
 function splitLiteral(raw) {
@@ -30021,7 +34839,11 @@ function decodeBody(body, raw, bytes) {
 function decodeLiteral(raw) {
   const parts = splitLiteral(raw);
   const bytes = parts.prefix.includes("b");
-  const value = decodeBody(raw.slice(parts.bodyFrom, parts.bodyTo), parts.prefix.includes("r"), bytes);
+  const value = decodeBody(
+    raw.slice(parts.bodyFrom, parts.bodyTo),
+    parts.prefix.includes("r"),
+    bytes
+  );
   return value === void 0 ? void 0 : { value, bytes };
 }
 function hex22(code2) {
@@ -30063,415 +34885,6 @@ function canonicalLiteral(raw) {
   return decoded === void 0 ? raw : quoteValue(decoded.value, decoded.bytes);
 }
 
-// src/ecosystems/spack/recipe/emit.ts
-var K = {
-  None: 0,
-  Word: 1,
-  Keyword: 2,
-  Op: 3,
-  Open: 4,
-  Close: 5,
-  Comma: 6,
-  Colon: 7,
-  SliceColon: 8,
-  Dot: 9,
-  Prefix: 10,
-  KwAssign: 11
-};
-var KEYWORDS = /* @__PURE__ */ new Set([
-  "and",
-  "as",
-  "assert",
-  "async",
-  "await",
-  "break",
-  "case",
-  "class",
-  "continue",
-  "def",
-  "del",
-  "elif",
-  "else",
-  "except",
-  "finally",
-  "for",
-  "from",
-  "global",
-  "if",
-  "import",
-  "in",
-  "is",
-  "lambda",
-  "match",
-  "nonlocal",
-  "not",
-  "or",
-  "pass",
-  "raise",
-  "return",
-  "try",
-  "type",
-  "while",
-  "with",
-  "yield"
-]);
-var CLOSERS = /* @__PURE__ */ new Set([")", "]", "}"]);
-var OPENERS = /* @__PURE__ */ new Set(["(", "[", "{"]);
-var KWARG_PARENTS = /* @__PURE__ */ new Set(["ArgList", "ParamList", "PatternArgList", "KeywordPattern"]);
-var SLICE_PARENTS = /* @__PURE__ */ new Set(["MemberExpression"]);
-var STRING_NODES = /* @__PURE__ */ new Set(["String", "FormatString", "ContinuedString"]);
-function needsSpace(prev, next) {
-  if (prev === K.None || prev === K.Open || prev === K.Prefix || prev === K.Dot || prev === K.KwAssign || prev === K.SliceColon) return false;
-  if (next === K.Close || next === K.Comma || next === K.Colon || next === K.SliceColon || next === K.Dot || next === K.KwAssign) return false;
-  if (next === K.Open) return !(prev === K.Word || prev === K.Close);
-  return true;
-}
-var Writer = class _Writer {
-  constructor(text) {
-    this.text = text;
-  }
-  text;
-  out = "";
-  prev = K.None;
-  prevIsIntLiteral = false;
-  pendingComma = false;
-  push(kind, token) {
-    if (this.pendingComma) {
-      this.pendingComma = false;
-      this.out += ",";
-      this.prev = K.Comma;
-    }
-    if (kind === K.Dot && this.prevIsIntLiteral) this.out += " ";
-    else if (needsSpace(this.prev, kind)) this.out += " ";
-    this.out += token;
-    this.prev = kind;
-    this.prevIsIntLiteral = kind === K.Word && /^[0-9_]+$/.test(token);
-  }
-  /** A comma is held back until the next token: before a closing bracket it is dropped. */
-  comma() {
-    if (this.pendingComma) this.push(K.Comma, ",");
-    this.pendingComma = true;
-  }
-  close(token, keepComma) {
-    if (!keepComma) this.pendingComma = false;
-    this.push(K.Close, token);
-  }
-  word(token) {
-    this.push(K.Word, token);
-  }
-  /** Append a header's closing colon. */
-  colon() {
-    this.push(K.Colon, ":");
-  }
-  /** The line so far (a pending trailing comma is kept: `x = 1,` is a tuple). */
-  take() {
-    if (this.pendingComma) {
-      this.pendingComma = false;
-      this.out += ",";
-    }
-    const line = this.out;
-    this.out = "";
-    this.prev = K.None;
-    this.prevIsIntLiteral = false;
-    return line;
-  }
-  /** Emit the source text between two offsets when it holds tokens the tree does not name. */
-  gap(from, to2) {
-    const text = this.text;
-    let i = from;
-    while (i < to2) {
-      const c3 = text.charCodeAt(i);
-      if (c3 === 32 || c3 === 9 || c3 === 10 || c3 === 12 || c3 === 92) {
-        i++;
-        continue;
-      }
-      if (c3 === 35) {
-        const eol = text.indexOf("\n", i);
-        i = eol === -1 || eol > to2 ? to2 : eol;
-        continue;
-      }
-      let j3 = i + 1;
-      while (j3 < to2) {
-        const d2 = text.charCodeAt(j3);
-        if (d2 === 32 || d2 === 9 || d2 === 10 || d2 === 12 || d2 === 92 || d2 === 35) break;
-        j3++;
-      }
-      this.gapToken(text.slice(i, j3));
-      i = j3;
-    }
-  }
-  gapToken(token) {
-    if (token === ",") this.comma();
-    else if (OPENERS.has(token)) this.push(K.Open, token);
-    else if (CLOSERS.has(token)) this.close(token, true);
-    else if (token === ":") this.push(K.Colon, token);
-    else if (token === ".") this.push(K.Dot, token);
-    else if (/^[A-Za-z_]/.test(token)) this.push(KEYWORDS.has(token) ? K.Keyword : K.Word, token);
-    else this.push(K.Op, token);
-  }
-  emitNode(node2) {
-    this.emitCursor(node2.cursor(), "");
-  }
-  /** Emit a run of sibling nodes, with any unnamed tokens between them. */
-  emitNodes(nodes, parentName) {
-    let pos = -1;
-    for (const node2 of nodes) {
-      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
-      this.emitCursor(node2.cursor(), parentName);
-      pos = node2.to;
-    }
-  }
-  /** Emit the node under the cursor (the cursor is left where it started). */
-  emitCursor(c3, parentName) {
-    const name2 = c3.name;
-    if (name2 === "Comment") return;
-    if (STRING_NODES.has(name2)) {
-      this.push(K.Word, this.stringText(c3));
-      return;
-    }
-    const from = c3.from;
-    const to2 = c3.to;
-    if (!c3.firstChild()) {
-      this.leaf(name2, this.text.slice(from, to2), parentName);
-      return;
-    }
-    let pos = from;
-    let commas = 0;
-    const tuple2 = name2 === "TupleExpression" || name2 === "SequencePattern" || name2 === "MemberExpression";
-    do {
-      const childName = c3.name;
-      if (childName === "Comment") continue;
-      if (c3.from > pos) this.gap(pos, c3.from);
-      pos = c3.to;
-      if (childName === ",") {
-        commas++;
-        this.comma();
-      } else if (childName === ")" || childName === "]" || childName === "}") {
-        this.close(childName, tuple2 && (commas === 1 || name2 === "MemberExpression"));
-      } else this.emitCursor(c3, name2);
-    } while (c3.nextSibling());
-    c3.parent();
-    if (to2 > pos) this.gap(pos, to2);
-  }
-  leaf(name2, token, parentName) {
-    switch (name2) {
-      case "(":
-      case "[":
-      case "{":
-        this.push(K.Open, token);
-        return;
-      case ",":
-        this.comma();
-        return;
-      case ")":
-      case "]":
-      case "}":
-        this.close(token, true);
-        return;
-      case ".":
-        this.push(K.Dot, token);
-        return;
-      case ":":
-        this.push(SLICE_PARENTS.has(parentName) ? K.SliceColon : K.Colon, token);
-        return;
-      case "At":
-        this.push(K.Prefix, token);
-        return;
-      case "*":
-      case "**":
-        this.push(parentName === "ArithOp" ? K.Op : K.Prefix, token);
-        return;
-      case "AssignOp":
-        this.push(KWARG_PARENTS.has(parentName) && token === "=" ? K.KwAssign : K.Op, token);
-        return;
-      case "ArithOp":
-      case "BitOp":
-        this.push(parentName === "UnaryExpression" ? K.Prefix : K.Op, token);
-        return;
-      case "CompareOp":
-      case "UpdateOp":
-      case "LogicOp":
-        this.push(K.Op, token);
-        return;
-      default:
-        if (token.length === 0) return;
-        this.push(KEYWORDS.has(name2) && name2 === token ? K.Keyword : K.Word, token);
-    }
-  }
-  /** Canonical text of a String, FormatString or ContinuedString node under the cursor. */
-  stringText(c3) {
-    const name2 = c3.name;
-    if (name2 === "String") return canonicalLiteral(this.text.slice(c3.from, c3.to));
-    if (name2 === "FormatString") return this.formatString(c3);
-    const parts = [];
-    let merged = "";
-    let bytes;
-    if (c3.firstChild()) {
-      do {
-        if (c3.name === "Comment") continue;
-        if (c3.name === "String") {
-          const raw = this.text.slice(c3.from, c3.to);
-          parts.push(canonicalLiteral(raw));
-          const decoded = decodeLiteral(raw);
-          if (decoded === void 0 || bytes !== void 0 && bytes !== decoded.bytes) merged = void 0;
-          else if (merged !== void 0) {
-            merged += decoded.value;
-            bytes = decoded.bytes;
-          }
-        } else {
-          parts.push(this.formatString(c3));
-          merged = void 0;
-        }
-      } while (c3.nextSibling());
-      c3.parent();
-    }
-    return merged !== void 0 ? quoteValue(merged, bytes === true) : parts.join(" ");
-  }
-  /**
-   * An f-string: literal parts decoded and re-escaped, replacement expressions re-emitted. The
-   * quote is `"` unless an expression needs it; anything unusual is kept as written.
-   */
-  formatString(c3) {
-    const text = this.text;
-    const raw = text.slice(c3.from, c3.to);
-    const lit = splitLiteral(raw);
-    const isRaw = lit.prefix.includes("r");
-    const segments = [];
-    let pos = c3.from + lit.bodyFrom;
-    const bodyEnd = c3.from + lit.bodyTo;
-    if (c3.firstChild()) {
-      do {
-        if (c3.name !== "FormatReplacement") continue;
-        segments.push({ literal: text.slice(pos, c3.from) });
-        const field = this.replacementField(c3);
-        if (field === void 0) {
-          c3.parent();
-          return raw;
-        }
-        segments.push({ field });
-        pos = c3.to;
-      } while (c3.nextSibling());
-      c3.parent();
-    }
-    segments.push({ literal: text.slice(pos, bodyEnd) });
-    let fieldText = "";
-    for (const s of segments) if ("field" in s) fieldText += s.field;
-    const quote = fieldText.includes('"') ? "'" : '"';
-    if (fieldText.includes(quote) || fieldText.includes("\\") || fieldText.includes("\n")) return raw;
-    let out = "f" + quote;
-    for (const s of segments) {
-      if ("field" in s) {
-        out += s.field;
-        continue;
-      }
-      const value = decodeBody(s.literal.replace(/\{\{/g, "{").replace(/\}\}/g, "}"), isRaw, false);
-      if (value === void 0) return raw;
-      out += escapeBody(value, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
-    }
-    return out + quote;
-  }
-  /** `{expr!r:spec}` with the expression re-emitted; conversion and spec kept as written. */
-  replacementField(c3) {
-    const from = c3.from;
-    const to2 = c3.to;
-    const inner = new _Writer(this.text);
-    let tailFrom = -1;
-    if (!c3.firstChild()) return void 0;
-    let pos = from;
-    do {
-      const name2 = c3.name;
-      if (name2 === "{") {
-        pos = c3.to;
-        continue;
-      }
-      if (name2 === "FormatSelfDoc") {
-        c3.parent();
-        return void 0;
-      }
-      if (name2 === "FormatConversion" || name2 === "FormatSpec" || name2 === "}") {
-        tailFrom = c3.from;
-        break;
-      }
-      if (name2 === "Comment") continue;
-      if (c3.from > pos) inner.gap(pos, c3.from);
-      inner.emitCursor(c3, "FormatReplacement");
-      pos = c3.to;
-    } while (c3.nextSibling());
-    c3.parent();
-    if (tailFrom < 0) return void 0;
-    return "{" + inner.take() + this.text.slice(tailFrom, to2);
-  }
-};
-
-// src/ecosystems/spack/recipe/package-class.ts
-var REPO_MODULE = /^(spack_repo\.|spack\.pkg\.|\.)/;
-function findPackageClass(body, imports, text) {
-  const repoNames = /* @__PURE__ */ new Set();
-  for (const entry of imports) {
-    if (!REPO_MODULE.test(entry.module)) continue;
-    const aliasOf = new Map(Object.entries(entry.aliases ?? {}).map(([alias, name2]) => [name2, alias]));
-    for (const name2 of entry.names) repoNames.add(aliasOf.get(name2) ?? name2);
-    if (entry.names.length === 0) for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias);
-  }
-  for (let index = 0; index < body.length; index++) {
-    const stmt = body[index];
-    if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") continue;
-    const header = stmt.clauses?.[0]?.header ?? [];
-    const nameNode = header.find((node2) => node2.name === "VariableName");
-    if (nameNode === void 0) continue;
-    const bases = baseClasses(header.find((node2) => node2.name === "ArgList"), text);
-    const isPackage = bases.some((base) => {
-      const last = base.slice(base.lastIndexOf(".") + 1);
-      if (last.endsWith("Package")) return true;
-      if (last.endsWith("Builder")) return false;
-      return repoNames.has(base.split(".")[0]) || REPO_MODULE.test(base);
-    });
-    if (isPackage) return { index, name: text.slice(nameNode.from, nameNode.to), bases };
-  }
-  return void 0;
-}
-function baseClasses(argList, text) {
-  if (argList === void 0) return [];
-  const bases = [];
-  const writer = new Writer(text);
-  let current = [];
-  const flush = () => {
-    if (current.length === 1) {
-      writer.emitNode(current[0]);
-      bases.push(writer.take());
-    }
-    current = [];
-  };
-  for (let child = argList.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === "Comment") continue;
-    if (name2 === "," || name2 === ")") flush();
-    else current.push(child);
-  }
-  flush();
-  return bases;
-}
-
-// src/ecosystems/spack/recipe/rules/docstrings.ts
-function removeDocstrings(stmts) {
-  const out = [];
-  for (const stmt of stmts) {
-    if (isDocstring(stmt)) continue;
-    if (stmt.clauses === void 0) out.push(stmt);
-    else out.push({ ...stmt, clauses: stmt.clauses.map((clause) => ({ header: clause.header, body: removeDocstrings(clause.body) })) });
-  }
-  return out;
-}
-function isDocstring(stmt) {
-  if (stmt.kind !== "ExpressionStatement") return false;
-  const expr = stmt.node.firstChild;
-  if (expr === null || expr.nextSibling !== null) return false;
-  if (expr.name === "String") return true;
-  if (expr.name !== "ContinuedString") return false;
-  for (let part = expr.firstChild; part; part = part.nextSibling) if (part.name === "FormatString") return false;
-  return true;
-}
-
 // src/ecosystems/spack/recipe/literals.ts
 var EMPTY_ENV = /* @__PURE__ */ new Map();
 function evalLiteral(node2, text, env) {
@@ -30491,7 +34904,8 @@ function evalLiteral(node2, text, env) {
       for (let part = node2.firstChild; part; part = part.nextSibling) {
         if (part.name === "Comment") continue;
         const v2 = evalLiteral(part, text, env);
-        if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind !== void 0 && kind !== v2.kind) return void 0;
+        if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind !== void 0 && kind !== v2.kind)
+          return void 0;
         kind = v2.kind;
         value += v2.value;
       }
@@ -30512,7 +34926,8 @@ function evalLiteral(node2, text, env) {
     case "UnaryExpression": {
       const op = node2.firstChild;
       const operand = op?.nextSibling;
-      if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null) return void 0;
+      if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null)
+        return void 0;
       const sign = text.slice(op.from, op.to);
       const v2 = evalLiteral(operand, text, env);
       if (v2?.kind !== "num" || sign !== "-" && sign !== "+") return void 0;
@@ -30523,12 +34938,29 @@ function evalLiteral(node2, text, env) {
       const items = [];
       for (let child = node2.firstChild; child; child = child.nextSibling) {
         const name2 = child.name;
-        if (name2 === "(" || name2 === ")" || name2 === "[" || name2 === "]" || name2 === "," || name2 === "Comment") continue;
+        if (name2 === "(" || name2 === ")" || name2 === "[" || name2 === "]" || name2 === "," || name2 === "Comment")
+          continue;
         const v2 = evalLiteral(child, text, env);
         if (v2 === void 0) return void 0;
         items.push(v2);
       }
       return { kind: "seq", items };
+    }
+    case "DictionaryExpression": {
+      const entries = [];
+      let key;
+      let expectKey = true;
+      for (let child = node2.firstChild; child; child = child.nextSibling) {
+        const name2 = child.name;
+        if (name2 === "{" || name2 === "}" || name2 === "," || name2 === ":" || name2 === "Comment")
+          continue;
+        const v2 = evalLiteral(child, text, env);
+        if (v2 === void 0) return void 0;
+        if (expectKey) key = v2;
+        else entries.push([key, v2]);
+        expectKey = !expectKey;
+      }
+      return expectKey ? { kind: "dict", entries } : void 0;
     }
     default:
       return void 0;
@@ -30551,7 +34983,11 @@ function evalFormatString(node2, text, env) {
   let pos = node2.from + lit.bodyFrom;
   let out = "";
   const literal3 = (to2) => {
-    const value = decodeBody(text.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"), isRaw, false);
+    const value = decodeBody(
+      text.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"),
+      isRaw,
+      false
+    );
     if (value === void 0) return false;
     out += value;
     return true;
@@ -30562,7 +34998,8 @@ function evalFormatString(node2, text, env) {
     const open3 = child.firstChild;
     const name2 = open3?.nextSibling;
     const close = name2?.nextSibling;
-    if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null) return void 0;
+    if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
+      return void 0;
     const value = env.get(text.slice(name2.from, name2.to));
     if (value === void 0) return void 0;
     const str = pyStr(value);
@@ -30600,6 +35037,10 @@ function fieldString(value) {
       return "none";
     case "seq":
       return JSON.stringify(value.items.map(fieldString));
+    case "dict":
+      return JSON.stringify(
+        Object.fromEntries(value.entries.map(([k2, v2]) => [fieldString(k2), fieldString(v2)]))
+      );
   }
 }
 function truthy(value) {
@@ -30618,100 +35059,23 @@ function truthy(value) {
       return false;
     case "seq":
       return value.items.length > 0;
+    case "dict":
+      return value.entries.length > 0;
   }
 }
-
-// src/ecosystems/spack/recipe/arguments.ts
-var SIGNATURES = {
-  version: { positional: ["version", "checksum"], keywords: "any", required: ["version"] },
-  variant: {
-    positional: ["name", "default", "description", "values", "multi", "validator", "when", "sticky"],
-    keywords: [],
-    required: ["name"]
-  },
-  depends_on: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
-  extends: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
-  patch: {
-    positional: ["url_or_filename", "level", "when", "working_dir", "reverse", "sha256", "archive_sha256"],
-    keywords: "any",
-    required: ["url_or_filename"]
-  },
-  resource: { positional: [], keywords: "any", required: [] },
-  provides: { positional: [], varargs: "specs", keywords: ["when"], required: ["specs"] },
-  conflicts: { positional: ["spec", "when", "msg"], keywords: [], required: ["spec"] },
-  requires: { positional: [], varargs: "specs", keywords: ["policy", "when", "msg"], required: ["specs"] },
-  build_system: { positional: [], varargs: "values", keywords: ["default"], required: ["values"] }
-};
-function readArgList(args, text) {
-  const items = { positional: [], keywords: [], unpacking: false, other: false };
-  let current = [];
-  const flush = () => {
-    if (current.length === 0) return;
-    const [a, b3, c3] = current;
-    if (current.length === 1 && a !== void 0) items.positional.push(a);
-    else if (current.length === 3 && a?.name === "VariableName" && b3?.name === "AssignOp" && c3 !== void 0 && text.slice(b3.from, b3.to) === "=") {
-      items.keywords.push({ name: text.slice(a.from, a.to), node: c3 });
-    } else if (current.length === 2 && (a?.name === "*" || a?.name === "**")) items.unpacking = true;
-    else items.other = true;
-    current = [];
-  };
-  for (let child = args.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === "Comment") continue;
-    if (name2 === "," || name2 === ")") flush();
-    else current.push(child);
-  }
-  flush();
-  return items;
-}
-function bindCall(directive, signature, items, place) {
-  const args = /* @__PURE__ */ new Map();
-  const rest = [];
-  items.positional.forEach((node2, i) => {
-    const name2 = signature.positional[i];
-    if (name2 !== void 0) args.set(name2, node2);
-    else if (signature.varargs !== void 0) rest.push(node2);
-    else throw new UserError("recipe", place, `${directive}(): too many positional arguments`);
-  });
-  for (const { name: name2, node: node2 } of items.keywords) {
-    if (!accepts(signature, name2)) throw new UserError("recipe", place, `${directive}(): unknown argument '${name2}'`);
-    if (args.has(name2)) throw new UserError("recipe", place, `${directive}(): got multiple values for argument '${name2}'`);
-    args.set(name2, node2);
-  }
-  if (!items.unpacking) {
-    for (const name2 of signature.required) {
-      if (name2 === signature.varargs ? rest.length === 0 : !args.has(name2)) {
-        throw new UserError("recipe", place, `${directive}(): missing argument '${name2}'`);
-      }
-    }
-  }
-  return { args, rest, unpacking: items.unpacking };
-}
-function accepts(signature, name2) {
-  return signature.keywords === "any" || signature.positional.includes(name2) || signature.keywords.includes(name2);
-}
-function evalBound(bound, varargs, text, env) {
-  const values = /* @__PURE__ */ new Map();
-  for (const [name2, node2] of bound.args) {
-    const value = evalLiteral(node2, text, env);
-    if (value === void 0) return { notLiteral: name2 };
-    values.set(name2, value);
-  }
-  const rest = [];
-  for (const node2 of bound.rest) {
-    const value = evalLiteral(node2, text, env);
-    if (value === void 0) return { notLiteral: varargs };
-    rest.push(value);
-  }
-  return { values, rest };
-}
-
-// src/core/model.ts
-var ALL_DEPTYPES = ["build", "link", "run", "test"];
 
 // src/ecosystems/spack/recipe/directives.ts
 function emptyDirectives() {
-  return { versions: [], variants: [], dependencies: [], patches: [], resources: [], provides: [], conflicts: [], requires: [] };
+  return {
+    versions: [],
+    variants: [],
+    dependencies: [],
+    patches: [],
+    resources: [],
+    provides: [],
+    conflicts: [],
+    requires: []
+  };
 }
 function appendDirectives(into, from) {
   into.versions.push(...from.versions);
@@ -30762,7 +35126,10 @@ function recordDirective(call, into) {
         break;
       case "requires": {
         const specs = a.restStrings();
-        if (specs.length > 1) throw new NotRepresentable(`requires(...): several specs (policy one_of/any_of) do not fit one constraint`);
+        if (specs.length > 1)
+          throw new NotRepresentable(
+            `requires(...): several specs (policy one_of/any_of) do not fit one constraint`
+          );
         a.optional("policy");
         into.requires.push(constraintOf(a, specs[0]));
         break;
@@ -30781,7 +35148,12 @@ function withWhen(record2, when) {
   return record2;
 }
 function versionOf(a, place) {
-  const record2 = { version: a.required("version"), deprecated: a.flag("deprecated"), preferred: a.flag("preferred"), place };
+  const record2 = {
+    version: a.required("version"),
+    deprecated: a.flag("deprecated"),
+    preferred: a.flag("preferred"),
+    place
+  };
   for (const key of CHECKSUM_KEYS) {
     const checksum = a.optional(key);
     if (checksum !== void 0 && record2.checksum === void 0) record2.checksum = checksum;
@@ -30814,13 +35186,24 @@ function variantOf(a, place) {
 }
 function buildSystemOf(a, place) {
   const values = a.restStrings();
-  const record2 = { name: "build_system", default: a.optional("default") ?? values[0], values, multi: false, place };
+  const record2 = {
+    name: "build_system",
+    default: a.optional("default") ?? values[0],
+    values,
+    multi: false,
+    place
+  };
   return withWhen(record2, a.when());
 }
 function dependencyOf(a, place) {
   const spec = a.required("spec");
   if (a.present("patches")) throw a.problem("patches", "is not supported");
-  const record2 = { name: packageName(a.directive, spec, a.placeText), spec, types: a.depTypes(), place };
+  const record2 = {
+    name: packageName(a.directive, spec, a.placeText),
+    spec,
+    types: a.depTypes(),
+    place
+  };
   return withWhen(record2, a.when());
 }
 function patchOf(a, place) {
@@ -30864,7 +35247,8 @@ function variantString(value) {
 var NAME_PATTERN = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/;
 function packageName(directive, spec, place) {
   const match = NAME_PATTERN.exec(spec);
-  if (match === null) throw new UserError("recipe", place, `${directive}(): ${JSON.stringify(spec)} names no package`);
+  if (match === null)
+    throw new UserError("recipe", place, `${directive}(): ${JSON.stringify(spec)} names no package`);
   const dotted = match[1].replace(/\.+$/, "");
   return dotted.slice(dotted.lastIndexOf(".") + 1);
 }
@@ -30923,7 +35307,8 @@ var ArgReader = class {
   }
   restStrings() {
     return this.call.rest.map((value) => {
-      if (value.kind !== "str") throw new NotRepresentable(`${this.directive}(...): a positional argument is not a string`);
+      if (value.kind !== "str")
+        throw new NotRepresentable(`${this.directive}(...): a positional argument is not a string`);
       return value.value;
     });
   }
@@ -30943,8 +35328,16 @@ var ArgReader = class {
     const types = /* @__PURE__ */ new Set();
     for (const item of names) {
       if (item.kind !== "str") throw this.problem("type", "is not a string or a tuple of strings");
+      if (item.value === "all") {
+        for (const t3 of ALL_DEPTYPES) types.add(t3);
+        continue;
+      }
       if (!ALL_DEPTYPES.includes(item.value)) {
-        throw new UserError("recipe", this.placeText, `${this.directive}(): unknown dependency type '${item.value}'`);
+        throw new UserError(
+          "recipe",
+          this.placeText,
+          `${this.directive}(): unknown dependency type '${item.value}'`
+        );
       }
       types.add(item.value);
     }
@@ -30962,6 +35355,568 @@ var ArgReader = class {
   }
 };
 
+// src/ecosystems/spack/recipe/emit.ts
+var K3 = {
+  None: 0,
+  Word: 1,
+  Keyword: 2,
+  Op: 3,
+  Open: 4,
+  Close: 5,
+  Comma: 6,
+  Colon: 7,
+  SliceColon: 8,
+  Dot: 9,
+  Prefix: 10,
+  KwAssign: 11
+};
+var KEYWORDS = new Set(
+  "and as assert async await break case class continue def del elif else except finally for from global if import in is lambda match nonlocal not or pass raise return try type while with yield".split(" ")
+);
+var CLOSERS = /* @__PURE__ */ new Set([")", "]", "}"]);
+var OPENERS = /* @__PURE__ */ new Set(["(", "[", "{"]);
+var KWARG_PARENTS = /* @__PURE__ */ new Set(["ArgList", "ParamList", "PatternArgList", "KeywordPattern"]);
+var SLICE_PARENTS = /* @__PURE__ */ new Set(["MemberExpression"]);
+var STRING_NODES = /* @__PURE__ */ new Set(["String", "FormatString", "ContinuedString"]);
+function needsSpace(prev, next) {
+  if (prev === K3.None || prev === K3.Open || prev === K3.Prefix || prev === K3.Dot || prev === K3.KwAssign || prev === K3.SliceColon)
+    return false;
+  if (next === K3.Close || next === K3.Comma || next === K3.Colon || next === K3.SliceColon || next === K3.Dot || next === K3.KwAssign)
+    return false;
+  if (next === K3.Open) return !(prev === K3.Word || prev === K3.Close);
+  return true;
+}
+var Writer = class _Writer {
+  constructor(text) {
+    this.text = text;
+  }
+  text;
+  out = "";
+  prev = K3.None;
+  prevIsIntLiteral = false;
+  pendingComma = false;
+  /** End offset of the last token taken from the tree (to tell `1 .real` from lezer's split `1.e8`). */
+  lastEnd = -1;
+  adjacent = false;
+  push(kind, token) {
+    if (this.pendingComma) {
+      this.pendingComma = false;
+      this.out += ",";
+      this.prev = K3.Comma;
+    }
+    if (kind === K3.Dot && this.prevIsIntLiteral) {
+      if (!this.adjacent) this.out += " ";
+    } else if (needsSpace(this.prev, kind)) this.out += " ";
+    this.out += token;
+    this.prev = kind;
+    const first = token.charCodeAt(0);
+    this.prevIsIntLiteral = kind === K3.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token);
+  }
+  /** A comma is held back until the next token: before a closing bracket it is dropped. */
+  comma() {
+    if (this.pendingComma) this.push(K3.Comma, ",");
+    this.pendingComma = true;
+  }
+  close(token, keepComma) {
+    if (!keepComma) this.pendingComma = false;
+    this.push(K3.Close, token);
+  }
+  word(token) {
+    this.push(K3.Word, token);
+  }
+  /** Append a header's closing colon. */
+  colon() {
+    this.push(K3.Colon, ":");
+  }
+  /** The line so far (a pending trailing comma is kept: `x = 1,` is a tuple). */
+  take() {
+    if (this.pendingComma) {
+      this.pendingComma = false;
+      this.out += ",";
+    }
+    const line = this.out;
+    this.out = "";
+    this.prev = K3.None;
+    this.prevIsIntLiteral = false;
+    this.lastEnd = -1;
+    return line;
+  }
+  /** Emit the source text between two offsets when it holds tokens the tree does not name. */
+  gap(from, to2) {
+    const text = this.text;
+    let i = from;
+    while (i < to2) {
+      const c3 = text.charCodeAt(i);
+      if (c3 === 32 || c3 === 9 || c3 === 10 || c3 === 12 || c3 === 92) {
+        i++;
+        continue;
+      }
+      if (c3 === 35) {
+        const eol = text.indexOf("\n", i);
+        i = eol === -1 || eol > to2 ? to2 : eol;
+        continue;
+      }
+      let j3 = i + 1;
+      while (j3 < to2) {
+        const d2 = text.charCodeAt(j3);
+        if (d2 === 32 || d2 === 9 || d2 === 10 || d2 === 12 || d2 === 92 || d2 === 35) break;
+        j3++;
+      }
+      this.gapToken(text.slice(i, j3));
+      i = j3;
+    }
+  }
+  gapToken(token) {
+    if (token === ",") this.comma();
+    else if (OPENERS.has(token)) this.push(K3.Open, token);
+    else if (CLOSERS.has(token)) this.close(token, true);
+    else if (token === ":") this.push(K3.Colon, token);
+    else if (token === ".") this.push(K3.Dot, token);
+    else if (/^[A-Za-z_]/.test(token)) this.push(KEYWORDS.has(token) ? K3.Keyword : K3.Word, token);
+    else this.push(K3.Op, token);
+  }
+  emitNode(node2) {
+    this.emitCursor(node2.cursor(), "");
+  }
+  /** Emit a run of sibling nodes, with any unnamed tokens between them. */
+  emitNodes(nodes, parentName) {
+    let pos = -1;
+    for (const node2 of nodes) {
+      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
+      this.emitCursor(node2.cursor(), parentName);
+      pos = node2.to;
+    }
+  }
+  /** Emit the node under the cursor (the cursor is left where it started). */
+  emitCursor(c3, parentName) {
+    const name2 = c3.name;
+    if (name2 === "Comment") return;
+    if (STRING_NODES.has(name2)) {
+      this.push(K3.Word, this.stringText(c3));
+      return;
+    }
+    const from = c3.from;
+    const to2 = c3.to;
+    if (!c3.firstChild()) {
+      this.adjacent = from === this.lastEnd;
+      this.leaf(name2, this.text.slice(from, to2), parentName);
+      this.lastEnd = to2;
+      return;
+    }
+    let pos = from;
+    let commas = 0;
+    const tuple2 = name2 === "TupleExpression" || name2 === "SequencePattern" || name2 === "MemberExpression";
+    do {
+      const childName = c3.name;
+      if (childName === "Comment") continue;
+      if (c3.from > pos) this.gap(pos, c3.from);
+      pos = c3.to;
+      if (childName === ",") {
+        commas++;
+        this.comma();
+      } else if (childName === ")" || childName === "]" || childName === "}") {
+        this.close(childName, tuple2 && (commas === 1 || name2 === "MemberExpression"));
+      } else this.emitCursor(c3, name2);
+    } while (c3.nextSibling());
+    c3.parent();
+    if (to2 > pos) this.gap(pos, to2);
+  }
+  leaf(name2, token, parentName) {
+    switch (name2) {
+      case "(":
+      case "[":
+      case "{":
+        this.push(K3.Open, token);
+        return;
+      case ",":
+        this.comma();
+        return;
+      case ")":
+      case "]":
+      case "}":
+        this.close(token, true);
+        return;
+      case ".":
+        this.push(K3.Dot, token);
+        return;
+      case ":":
+        this.push(SLICE_PARENTS.has(parentName) ? K3.SliceColon : K3.Colon, token);
+        return;
+      case "At":
+        this.push(K3.Prefix, token);
+        return;
+      case "*":
+      case "**":
+        this.push(parentName === "ArithOp" ? K3.Op : K3.Prefix, token);
+        return;
+      case "AssignOp":
+        this.push(KWARG_PARENTS.has(parentName) && token === "=" ? K3.KwAssign : K3.Op, token);
+        return;
+      case "ArithOp":
+      case "BitOp":
+        this.push(parentName === "UnaryExpression" ? K3.Prefix : K3.Op, token);
+        return;
+      case "CompareOp":
+      case "UpdateOp":
+      case "LogicOp":
+        this.push(K3.Op, token);
+        return;
+      default:
+        if (token.length === 0) return;
+        this.push(KEYWORDS.has(name2) && name2 === token ? K3.Keyword : K3.Word, token);
+    }
+  }
+  /** Canonical text of a String, FormatString or ContinuedString node under the cursor. */
+  stringText(c3) {
+    const name2 = c3.name;
+    if (name2 === "String") return canonicalLiteral(this.text.slice(c3.from, c3.to));
+    if (name2 === "FormatString") return this.formatString(c3);
+    const parts = [];
+    let merged = "";
+    let bytes;
+    if (c3.firstChild()) {
+      do {
+        if (c3.name === "Comment") continue;
+        if (c3.name === "String") {
+          const raw = this.text.slice(c3.from, c3.to);
+          parts.push(canonicalLiteral(raw));
+          const decoded = decodeLiteral(raw);
+          if (decoded === void 0 || bytes !== void 0 && bytes !== decoded.bytes)
+            merged = void 0;
+          else if (merged !== void 0) {
+            merged += decoded.value;
+            bytes = decoded.bytes;
+          }
+        } else {
+          parts.push(this.formatString(c3));
+          merged = void 0;
+        }
+      } while (c3.nextSibling());
+      c3.parent();
+    }
+    return merged !== void 0 ? quoteValue(merged, bytes === true) : parts.join(" ");
+  }
+  /**
+   * An f-string: literal parts decoded and re-escaped, replacement expressions re-emitted. The
+   * quote is `"` unless an expression needs it; anything unusual is kept as written.
+   */
+  formatString(c3) {
+    const text = this.text;
+    const raw = text.slice(c3.from, c3.to);
+    const lit = splitLiteral(raw);
+    const isRaw = lit.prefix.includes("r");
+    if (isRaw && raw.includes("\\")) return raw;
+    const segments = [];
+    let pos = c3.from + lit.bodyFrom;
+    const bodyEnd = c3.from + lit.bodyTo;
+    if (c3.firstChild()) {
+      do {
+        if (c3.name !== "FormatReplacement") continue;
+        segments.push({ literal: text.slice(pos, c3.from) });
+        const field = this.replacementField(c3);
+        if (field === void 0) {
+          c3.parent();
+          return raw;
+        }
+        segments.push({ field });
+        pos = c3.to;
+      } while (c3.nextSibling());
+      c3.parent();
+    }
+    segments.push({ literal: text.slice(pos, bodyEnd) });
+    let fieldText = "";
+    for (const s of segments) if ("field" in s) fieldText += s.field;
+    const quote = fieldText.includes('"') ? "'" : '"';
+    if (fieldText.includes(quote) || fieldText.includes("\\") || fieldText.includes("\n"))
+      return raw;
+    let out = "f" + quote;
+    for (const s of segments) {
+      if ("field" in s) {
+        out += s.field;
+        continue;
+      }
+      const value = decodeBody(s.literal.replace(/\{\{/g, "{").replace(/\}\}/g, "}"), isRaw, false);
+      if (value === void 0) return raw;
+      out += escapeBody(value, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
+    }
+    return out + quote;
+  }
+  /** `{expr!r:spec}` with the expression re-emitted; conversion and spec kept as written. */
+  replacementField(c3) {
+    const from = c3.from;
+    const to2 = c3.to;
+    const inner = new _Writer(this.text);
+    let tailFrom = -1;
+    if (!c3.firstChild()) return void 0;
+    let pos = from;
+    do {
+      const name2 = c3.name;
+      if (name2 === "{") {
+        pos = c3.to;
+        continue;
+      }
+      if (name2 === "FormatSelfDoc") {
+        c3.parent();
+        return void 0;
+      }
+      if (name2 === "FormatConversion" || name2 === "FormatSpec" || name2 === "}") {
+        tailFrom = c3.from;
+        break;
+      }
+      if (name2 === "Comment") continue;
+      if (c3.from > pos) inner.gap(pos, c3.from);
+      inner.emitCursor(c3, "FormatReplacement");
+      pos = c3.to;
+    } while (c3.nextSibling());
+    c3.parent();
+    if (tailFrom < 0) return void 0;
+    return "{" + inner.take() + this.text.slice(tailFrom, to2);
+  }
+};
+
+// src/ecosystems/spack/recipe/package-class.ts
+var REPO_MODULE = /^(spack_repo\.|spack\.pkg\.|\.)/;
+function expectedClassName(file2) {
+  const parts = file2.split(/[\\/]/);
+  const dir = parts[parts.length - 2];
+  if (parts[parts.length - 1] !== "package.py" || dir === void 0 || dir.length === 0)
+    return void 0;
+  const words = dir.replace(/[-_]+/g, "-").split("-");
+  const name2 = words.map((w2) => w2.charAt(0).toUpperCase() + w2.slice(1).toLowerCase()).join("");
+  return /^[0-9]/.test(name2) ? `_${name2}` : name2;
+}
+function findPackageClass(body, imports, text, file2) {
+  const classes = topLevelClasses(body, text);
+  const byName = /* @__PURE__ */ new Map();
+  for (const c3 of classes) if (!byName.has(c3.name)) byName.set(c3.name, c3);
+  const repoNames = /* @__PURE__ */ new Set();
+  for (const entry of imports) {
+    if (!REPO_MODULE.test(entry.module)) continue;
+    const aliasOf = new Map(
+      Object.entries(entry.aliases ?? {}).map(([alias, name2]) => [name2, alias])
+    );
+    for (const name2 of entry.names) repoNames.add(aliasOf.get(name2) ?? name2);
+    if (entry.names.length === 0)
+      for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias);
+  }
+  const packageLike = /* @__PURE__ */ new Map();
+  const isPackageLike = (c3) => {
+    const known = packageLike.get(c3.name);
+    if (known !== void 0) return known;
+    packageLike.set(c3.name, false);
+    const result = c3.bases.some((base) => {
+      const last = base.slice(base.lastIndexOf(".") + 1);
+      if (last.endsWith("Package") || last === "PackageBase") return true;
+      if (last.endsWith("Builder")) return false;
+      if (repoNames.has(base.split(".")[0]) || REPO_MODULE.test(base)) return true;
+      const local = byName.get(base);
+      return local !== void 0 && local !== c3 && isPackageLike(local);
+    });
+    packageLike.set(c3.name, result);
+    return result;
+  };
+  const hinted = expectedClassName(file2);
+  let chosen = hinted === void 0 ? void 0 : byName.get(hinted);
+  if (chosen === void 0) {
+    const usedAsBase = new Set(classes.flatMap((c3) => c3.bases));
+    const candidates = classes.filter(isPackageLike);
+    chosen = candidates.find((c3) => !usedAsBase.has(c3.name)) ?? candidates[0];
+  }
+  if (chosen === void 0) return void 0;
+  const ancestors = /* @__PURE__ */ new Set();
+  const queue = [...chosen.bases];
+  for (let base = queue.shift(); base !== void 0; base = queue.shift()) {
+    const local = byName.get(base);
+    if (local === void 0 || local === chosen || ancestors.has(local.index)) continue;
+    ancestors.add(local.index);
+    queue.push(...local.bases);
+  }
+  return {
+    index: chosen.index,
+    name: chosen.name,
+    bases: chosen.bases,
+    ancestors: [...ancestors].sort((a, b3) => a - b3)
+  };
+}
+function topLevelClasses(body, text) {
+  const classes = [];
+  body.forEach((stmt, index) => {
+    if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") return;
+    const header = stmt.clauses?.[0]?.header ?? [];
+    const nameNode = header.find((node2) => node2.name === "VariableName");
+    if (nameNode === void 0) return;
+    const bases = baseClasses(
+      header.find((node2) => node2.name === "ArgList"),
+      text
+    );
+    classes.push({ index, name: text.slice(nameNode.from, nameNode.to), bases });
+  });
+  return classes;
+}
+function baseClasses(argList, text) {
+  if (argList === void 0) return [];
+  const bases = [];
+  const writer = new Writer(text);
+  let current = [];
+  const flush = () => {
+    if (current.length === 1) {
+      writer.emitNode(current[0]);
+      bases.push(writer.take());
+    }
+    current = [];
+  };
+  for (let child = argList.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "(" || name2 === "Comment") continue;
+    if (name2 === "," || name2 === ")") flush();
+    else current.push(child);
+  }
+  flush();
+  return bases;
+}
+
+// src/ecosystems/spack/recipe/rules/docstrings.ts
+function removeDocstrings(stmts) {
+  const out = [];
+  for (const stmt of stmts) {
+    if (isDocstring(stmt)) continue;
+    if (stmt.clauses === void 0) out.push(stmt);
+    else
+      out.push({
+        ...stmt,
+        clauses: stmt.clauses.map((clause) => ({
+          header: clause.header,
+          body: removeDocstrings(clause.body)
+        }))
+      });
+  }
+  return out;
+}
+function isDocstring(stmt) {
+  if (stmt.kind !== "ExpressionStatement") return false;
+  const expr = stmt.node.firstChild;
+  if (expr === null || expr.nextSibling !== null) return false;
+  if (expr.name === "String") return true;
+  if (expr.name !== "ContinuedString") return false;
+  for (let part = expr.firstChild; part; part = part.nextSibling)
+    if (part.name === "FormatString") return false;
+  return true;
+}
+
+// src/ecosystems/spack/recipe/arguments.ts
+var SIGNATURE_TABLE = {
+  version: { positional: ["version", "checksum"], keywords: "any", required: ["version"] },
+  variant: {
+    positional: [
+      "name",
+      "default",
+      "description",
+      "values",
+      "multi",
+      "validator",
+      "when",
+      "sticky"
+    ],
+    keywords: [],
+    required: ["name"]
+  },
+  depends_on: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
+  extends: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
+  patch: {
+    positional: [
+      "url_or_filename",
+      "level",
+      "when",
+      "working_dir",
+      "reverse",
+      "sha256",
+      "archive_sha256"
+    ],
+    keywords: "any",
+    required: ["url_or_filename"]
+  },
+  resource: { positional: [], keywords: "any", required: [] },
+  provides: { positional: [], varargs: "specs", keywords: ["when"], required: ["specs"] },
+  conflicts: { positional: ["spec", "when", "msg"], keywords: [], required: ["spec"] },
+  requires: {
+    positional: [],
+    varargs: "specs",
+    keywords: ["policy", "when", "msg"],
+    required: ["specs"]
+  },
+  build_system: { positional: [], varargs: "values", keywords: ["default"], required: ["values"] }
+};
+var SIGNATURES = new Map(Object.entries(SIGNATURE_TABLE));
+function readArgList(args, text) {
+  const items = { positional: [], keywords: [], unpacking: false, other: false };
+  let current = [];
+  const flush = () => {
+    if (current.length === 0) return;
+    const [a, b3, c3] = current;
+    if (current.length === 1 && a !== void 0) items.positional.push(a);
+    else if (current.length === 3 && a?.name === "VariableName" && b3?.name === "AssignOp" && c3 !== void 0 && text.slice(b3.from, b3.to) === "=") {
+      items.keywords.push({ name: text.slice(a.from, a.to), node: c3 });
+    } else if (current.length === 2 && (a?.name === "*" || a?.name === "**")) items.unpacking = true;
+    else items.other = true;
+    current = [];
+  };
+  for (let child = args.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "(" || name2 === "Comment") continue;
+    if (name2 === "," || name2 === ")") flush();
+    else current.push(child);
+  }
+  flush();
+  return items;
+}
+function bindCall(directive, signature, items, place) {
+  const args = /* @__PURE__ */ new Map();
+  const rest = [];
+  items.positional.forEach((node2, i) => {
+    const name2 = signature.positional[i];
+    if (name2 !== void 0) args.set(name2, node2);
+    else if (signature.varargs !== void 0) rest.push(node2);
+    else throw new UserError("recipe", place, `${directive}(): too many positional arguments`);
+  });
+  for (const { name: name2, node: node2 } of items.keywords) {
+    if (!accepts(signature, name2))
+      throw new UserError("recipe", place, `${directive}(): unknown argument '${name2}'`);
+    if (args.has(name2))
+      throw new UserError(
+        "recipe",
+        place,
+        `${directive}(): got multiple values for argument '${name2}'`
+      );
+    args.set(name2, node2);
+  }
+  if (!items.unpacking) {
+    for (const name2 of signature.required) {
+      if (name2 === signature.varargs ? rest.length === 0 : !args.has(name2)) {
+        throw new UserError("recipe", place, `${directive}(): missing argument '${name2}'`);
+      }
+    }
+  }
+  return { args, rest, unpacking: items.unpacking };
+}
+function accepts(signature, name2) {
+  return signature.keywords === "any" || signature.positional.includes(name2) || signature.keywords.includes(name2);
+}
+function evalBound(bound, varargs, text, env) {
+  const values = /* @__PURE__ */ new Map();
+  for (const [name2, node2] of bound.args) {
+    const value = evalLiteral(node2, text, env);
+    if (value === void 0) return { notLiteral: name2 };
+    values.set(name2, value);
+  }
+  const rest = [];
+  for (const node2 of bound.rest) {
+    const value = evalLiteral(node2, text, env);
+    if (value === void 0) return { notLiteral: varargs };
+    rest.push(value);
+  }
+  return { values, rest };
+}
+
 // src/ecosystems/spack/recipe/imports.ts
 function readImport(node2, text, line) {
   const tokens = [];
@@ -30972,7 +35927,8 @@ function readImport(node2, text, line) {
   if (tokens[0]?.name === "from") {
     let i2 = 1;
     let module = "";
-    for (; i2 < tokens.length && tokens[i2]?.name !== "import"; i2++) module += tokens[i2].text;
+    for (; i2 < tokens.length && tokens[i2]?.name !== "import"; i2++)
+      module += tokens[i2].text;
     i2++;
     const names = [];
     const aliases = {};
@@ -31005,7 +35961,8 @@ function readImport(node2, text, line) {
   let i = 1;
   while (i < tokens.length) {
     let module = "";
-    for (; i < tokens.length && tokens[i]?.name !== "," && tokens[i]?.name !== "as"; i++) module += tokens[i].text;
+    for (; i < tokens.length && tokens[i]?.name !== "," && tokens[i]?.name !== "as"; i++)
+      module += tokens[i].text;
     const entry = { module, names: [], line };
     if (tokens[i]?.name === "as") {
       const alias = tokens[i + 1].text;
@@ -34555,21 +39512,21 @@ function tagHighlighter(tags2, options) {
     scope
   };
 }
-var t = Tag.define;
-var comment = t();
-var name = t();
-var typeName = t(name);
-var propertyName = t(name);
-var literal2 = t();
-var string4 = t(literal2);
-var number4 = t(literal2);
-var content = t();
-var heading = t(content);
-var keyword = t();
-var operator = t();
-var punctuation = t();
-var bracket = t(punctuation);
-var meta3 = t();
+var t2 = Tag.define;
+var comment = t2();
+var name = t2();
+var typeName = t2(name);
+var propertyName = t2(name);
+var literal2 = t2();
+var string4 = t2(literal2);
+var number4 = t2(literal2);
+var content = t2();
+var heading = t2(content);
+var keyword = t2();
+var operator = t2();
+var punctuation = t2();
+var bracket = t2(punctuation);
+var meta3 = t2();
 var tags = {
   /**
   A comment.
@@ -34578,15 +39535,15 @@ var tags = {
   /**
   A line [comment](#highlight.tags.comment).
   */
-  lineComment: t(comment),
+  lineComment: t2(comment),
   /**
   A block [comment](#highlight.tags.comment).
   */
-  blockComment: t(comment),
+  blockComment: t2(comment),
   /**
   A documentation [comment](#highlight.tags.comment).
   */
-  docComment: t(comment),
+  docComment: t2(comment),
   /**
   Any kind of identifier.
   */
@@ -34594,7 +39551,7 @@ var tags = {
   /**
   The [name](#highlight.tags.name) of a variable.
   */
-  variableName: t(name),
+  variableName: t2(name),
   /**
   A type [name](#highlight.tags.name).
   */
@@ -34602,7 +39559,7 @@ var tags = {
   /**
   A tag name (subtag of [`typeName`](#highlight.tags.typeName)).
   */
-  tagName: t(typeName),
+  tagName: t2(typeName),
   /**
   A property or field [name](#highlight.tags.name).
   */
@@ -34610,23 +39567,23 @@ var tags = {
   /**
   An attribute name (subtag of [`propertyName`](#highlight.tags.propertyName)).
   */
-  attributeName: t(propertyName),
+  attributeName: t2(propertyName),
   /**
   The [name](#highlight.tags.name) of a class.
   */
-  className: t(name),
+  className: t2(name),
   /**
   A label [name](#highlight.tags.name).
   */
-  labelName: t(name),
+  labelName: t2(name),
   /**
   A namespace [name](#highlight.tags.name).
   */
-  namespace: t(name),
+  namespace: t2(name),
   /**
   The [name](#highlight.tags.name) of a macro.
   */
-  macroName: t(name),
+  macroName: t2(name),
   /**
   A literal value.
   */
@@ -34638,15 +39595,15 @@ var tags = {
   /**
   A documentation [string](#highlight.tags.string).
   */
-  docString: t(string4),
+  docString: t2(string4),
   /**
   A character literal (subtag of [string](#highlight.tags.string)).
   */
-  character: t(string4),
+  character: t2(string4),
   /**
   An attribute value (subtag of [string](#highlight.tags.string)).
   */
-  attributeValue: t(string4),
+  attributeValue: t2(string4),
   /**
   A number [literal](#highlight.tags.literal).
   */
@@ -34654,32 +39611,32 @@ var tags = {
   /**
   An integer [number](#highlight.tags.number) literal.
   */
-  integer: t(number4),
+  integer: t2(number4),
   /**
   A floating-point [number](#highlight.tags.number) literal.
   */
-  float: t(number4),
+  float: t2(number4),
   /**
   A boolean [literal](#highlight.tags.literal).
   */
-  bool: t(literal2),
+  bool: t2(literal2),
   /**
   Regular expression [literal](#highlight.tags.literal).
   */
-  regexp: t(literal2),
+  regexp: t2(literal2),
   /**
   An escape [literal](#highlight.tags.literal), for example a
   backslash escape in a string.
   */
-  escape: t(literal2),
+  escape: t2(literal2),
   /**
   A color [literal](#highlight.tags.literal).
   */
-  color: t(literal2),
+  color: t2(literal2),
   /**
   A URL [literal](#highlight.tags.literal).
   */
-  url: t(literal2),
+  url: t2(literal2),
   /**
   A language keyword.
   */
@@ -34688,40 +39645,40 @@ var tags = {
   The [keyword](#highlight.tags.keyword) for the self or this
   object.
   */
-  self: t(keyword),
+  self: t2(keyword),
   /**
   The [keyword](#highlight.tags.keyword) for null.
   */
-  null: t(keyword),
+  null: t2(keyword),
   /**
   A [keyword](#highlight.tags.keyword) denoting some atomic value.
   */
-  atom: t(keyword),
+  atom: t2(keyword),
   /**
   A [keyword](#highlight.tags.keyword) that represents a unit.
   */
-  unit: t(keyword),
+  unit: t2(keyword),
   /**
   A modifier [keyword](#highlight.tags.keyword).
   */
-  modifier: t(keyword),
+  modifier: t2(keyword),
   /**
   A [keyword](#highlight.tags.keyword) that acts as an operator.
   */
-  operatorKeyword: t(keyword),
+  operatorKeyword: t2(keyword),
   /**
   A control-flow related [keyword](#highlight.tags.keyword).
   */
-  controlKeyword: t(keyword),
+  controlKeyword: t2(keyword),
   /**
   A [keyword](#highlight.tags.keyword) that defines something.
   */
-  definitionKeyword: t(keyword),
+  definitionKeyword: t2(keyword),
   /**
   A [keyword](#highlight.tags.keyword) related to defining or
   interfacing with modules.
   */
-  moduleKeyword: t(keyword),
+  moduleKeyword: t2(keyword),
   /**
   An operator.
   */
@@ -34729,39 +39686,39 @@ var tags = {
   /**
   An [operator](#highlight.tags.operator) that dereferences something.
   */
-  derefOperator: t(operator),
+  derefOperator: t2(operator),
   /**
   Arithmetic-related [operator](#highlight.tags.operator).
   */
-  arithmeticOperator: t(operator),
+  arithmeticOperator: t2(operator),
   /**
   Logical [operator](#highlight.tags.operator).
   */
-  logicOperator: t(operator),
+  logicOperator: t2(operator),
   /**
   Bit [operator](#highlight.tags.operator).
   */
-  bitwiseOperator: t(operator),
+  bitwiseOperator: t2(operator),
   /**
   Comparison [operator](#highlight.tags.operator).
   */
-  compareOperator: t(operator),
+  compareOperator: t2(operator),
   /**
   [Operator](#highlight.tags.operator) that updates its operand.
   */
-  updateOperator: t(operator),
+  updateOperator: t2(operator),
   /**
   [Operator](#highlight.tags.operator) that defines something.
   */
-  definitionOperator: t(operator),
+  definitionOperator: t2(operator),
   /**
   Type-related [operator](#highlight.tags.operator).
   */
-  typeOperator: t(operator),
+  typeOperator: t2(operator),
   /**
   Control-flow [operator](#highlight.tags.operator).
   */
-  controlOperator: t(operator),
+  controlOperator: t2(operator),
   /**
   Program or markup punctuation.
   */
@@ -34770,7 +39727,7 @@ var tags = {
   [Punctuation](#highlight.tags.punctuation) that separates
   things.
   */
-  separator: t(punctuation),
+  separator: t2(punctuation),
   /**
   Bracket-style [punctuation](#highlight.tags.punctuation).
   */
@@ -34779,22 +39736,22 @@ var tags = {
   Angle [brackets](#highlight.tags.bracket) (usually `<` and `>`
   tokens).
   */
-  angleBracket: t(bracket),
+  angleBracket: t2(bracket),
   /**
   Square [brackets](#highlight.tags.bracket) (usually `[` and `]`
   tokens).
   */
-  squareBracket: t(bracket),
+  squareBracket: t2(bracket),
   /**
   Parentheses (usually `(` and `)` tokens). Subtag of
   [bracket](#highlight.tags.bracket).
   */
-  paren: t(bracket),
+  paren: t2(bracket),
   /**
   Braces (usually `{` and `}` tokens). Subtag of
   [bracket](#highlight.tags.bracket).
   */
-  brace: t(bracket),
+  brace: t2(bracket),
   /**
   Content, for example plain text in XML or markup documents.
   */
@@ -34806,77 +39763,77 @@ var tags = {
   /**
   A level 1 [heading](#highlight.tags.heading).
   */
-  heading1: t(heading),
+  heading1: t2(heading),
   /**
   A level 2 [heading](#highlight.tags.heading).
   */
-  heading2: t(heading),
+  heading2: t2(heading),
   /**
   A level 3 [heading](#highlight.tags.heading).
   */
-  heading3: t(heading),
+  heading3: t2(heading),
   /**
   A level 4 [heading](#highlight.tags.heading).
   */
-  heading4: t(heading),
+  heading4: t2(heading),
   /**
   A level 5 [heading](#highlight.tags.heading).
   */
-  heading5: t(heading),
+  heading5: t2(heading),
   /**
   A level 6 [heading](#highlight.tags.heading).
   */
-  heading6: t(heading),
+  heading6: t2(heading),
   /**
   A prose [content](#highlight.tags.content) separator (such as a horizontal rule).
   */
-  contentSeparator: t(content),
+  contentSeparator: t2(content),
   /**
   [Content](#highlight.tags.content) that represents a list.
   */
-  list: t(content),
+  list: t2(content),
   /**
   [Content](#highlight.tags.content) that represents a quote.
   */
-  quote: t(content),
+  quote: t2(content),
   /**
   [Content](#highlight.tags.content) that is emphasized.
   */
-  emphasis: t(content),
+  emphasis: t2(content),
   /**
   [Content](#highlight.tags.content) that is styled strong.
   */
-  strong: t(content),
+  strong: t2(content),
   /**
   [Content](#highlight.tags.content) that is part of a link.
   */
-  link: t(content),
+  link: t2(content),
   /**
   [Content](#highlight.tags.content) that is styled as code or
   monospace.
   */
-  monospace: t(content),
+  monospace: t2(content),
   /**
   [Content](#highlight.tags.content) that has a strike-through
   style.
   */
-  strikethrough: t(content),
+  strikethrough: t2(content),
   /**
   Inserted text in a change-tracking format.
   */
-  inserted: t(),
+  inserted: t2(),
   /**
   Deleted text.
   */
-  deleted: t(),
+  deleted: t2(),
   /**
   Changed text.
   */
-  changed: t(),
+  changed: t2(),
   /**
   An invalid or unsyntactic element.
   */
-  invalid: t(),
+  invalid: t2(),
   /**
   Metadata or meta-instruction.
   */
@@ -34885,17 +39842,17 @@ var tags = {
   [Metadata](#highlight.tags.meta) that applies to the entire
   document.
   */
-  documentMeta: t(meta3),
+  documentMeta: t2(meta3),
   /**
   [Metadata](#highlight.tags.meta) that annotates or adds
   attributes to a given syntactic element.
   */
-  annotation: t(meta3),
+  annotation: t2(meta3),
   /**
   Processing instruction or preprocessor directive. Subtag of
   [meta](#highlight.tags.meta).
   */
-  processingInstruction: t(meta3),
+  processingInstruction: t2(meta3),
   /**
   [Modifier](#highlight.Tag^defineModifier) that indicates that a
   given element is being defined. Expected to be used with the
@@ -35320,7 +40277,11 @@ function parsePython(text, file2) {
   const cursor = tree.cursor();
   do {
     if (cursor.type.isError) {
-      throw new UserError("recipe", `${file2}:${lineAt(source, cursor.from)}`, `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`);
+      throw new UserError(
+        "recipe",
+        `${file2}:${lineAt(source, cursor.from)}`,
+        `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`
+      );
     }
   } while (cursor.next());
   return source;
@@ -35340,11 +40301,13 @@ function describeError(text, from, to2) {
   let start = from;
   let end = to2;
   if (end === start) {
-    while (start < text.length && (text[start] === " " || text[start] === "	" || text[start] === "\\")) start++;
+    while (start < text.length && (text[start] === " " || text[start] === "	" || text[start] === "\\"))
+      start++;
     if (start >= text.length) return "unexpected end of file";
     if (text[start] === "\n") return "unexpected end of line";
     end = start + 1;
-    while (end < text.length && /[A-Za-z0-9_]/.test(text[start]) && /[A-Za-z0-9_]/.test(text[end])) end++;
+    while (end < text.length && /[A-Za-z0-9_]/.test(text[start]) && /[A-Za-z0-9_]/.test(text[end]))
+      end++;
   }
   const token = text.slice(start, end).split("\n")[0];
   return `unexpected ${JSON.stringify(token.length > 40 ? token.slice(0, 40) + "\u2026" : token)}`;
@@ -35374,7 +40337,8 @@ function lowerBlock(block, source, imports) {
     if (name2 === "Comment" || name2 === ":") continue;
     if (name2 === "StatementGroup") {
       for (let inner = child.firstChild; inner; inner = inner.nextSibling) {
-        if (inner.name !== ";" && inner.name !== "Comment") out.push(lowerStmt(inner, source, imports));
+        if (inner.name !== ";" && inner.name !== "Comment")
+          out.push(lowerStmt(inner, source, imports));
       }
     } else out.push(lowerStmt(child, source, imports));
   }
@@ -35396,7 +40360,14 @@ function lowerStmt(node2, source, imports) {
       else if (child.name !== "Comment") definition = child;
     }
     if (definition === null) return { node: node2, kind, line };
-    return { node: node2, kind, line, decorators, definition: definition.name, clauses: lowerClauses(definition, source, imports) };
+    return {
+      node: node2,
+      kind,
+      line,
+      decorators,
+      definition: definition.name,
+      clauses: lowerClauses(definition, source, imports)
+    };
   }
   if (COMPOUND.has(kind)) return { node: node2, kind, line, clauses: lowerClauses(node2, source, imports) };
   return { node: node2, kind, line };
@@ -35414,7 +40385,9 @@ function lowerClauses(node2, source, imports) {
   return clauses;
 }
 function withBody(stmt, clauseIndex, body) {
-  const clauses = (stmt.clauses ?? []).map((clause, i) => i === clauseIndex ? { header: clause.header, body } : clause);
+  const clauses = (stmt.clauses ?? []).map(
+    (clause, i) => i === clauseIndex ? { header: clause.header, body } : clause
+  );
   return { ...stmt, clauses };
 }
 function bareCall(stmt, text) {
@@ -35423,250 +40396,10 @@ function bareCall(stmt, text) {
   if (call === null || call.name !== "CallExpression" || call.nextSibling !== null) return void 0;
   const callee = call.firstChild;
   const args = call.lastChild;
-  if (callee === null || callee.name !== "VariableName" || args === null || args.name !== "ArgList") return void 0;
+  if (callee === null || callee.name !== "VariableName" || args === null || args.name !== "ArgList")
+    return void 0;
   return { callee: text.slice(callee.from, callee.to), args };
 }
-
-// src/ecosystems/spack/recipe/rules/metadata.ts
-var METADATA_ATTRIBUTES = /* @__PURE__ */ new Set(["homepage", "list_url", "list_depth", "maintainers", "tags"]);
-var METADATA_CALLS = /* @__PURE__ */ new Set(["maintainers", "license", "redistribute"]);
-function removeMetadata(classBody, text) {
-  return classBody.filter((stmt) => !isMetadataStatement(stmt, text));
-}
-function isMetadataStatement(stmt, text) {
-  if (stmt.kind === "AssignStatement") {
-    const target = stmt.node.firstChild;
-    const op = target?.nextSibling;
-    const value = op?.nextSibling;
-    if (target?.name !== "VariableName" || op?.name !== "AssignOp" || value == null || value.nextSibling !== null) return false;
-    return text.slice(op.from, op.to) === "=" && METADATA_ATTRIBUTES.has(text.slice(target.from, target.to));
-  }
-  const call = bareCall(stmt, text);
-  return call !== void 0 && METADATA_CALLS.has(call.callee);
-}
-
-// src/ecosystems/spack/recipe/rules/directives.ts
-function extractDirectives(classBody, source) {
-  const found = { ...emptyDirectives(), unresolved: [] };
-  const walker = new Walker(source);
-  const body = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
-  return { body, found };
-}
-var COMPOUND_LABELS = {
-  IfStatement: "an 'if' statement",
-  TryStatement: "a 'try' statement",
-  WhileStatement: "a 'while' loop",
-  MatchStatement: "a 'match' statement",
-  WithStatement: "a 'with' block",
-  ForStatement: "a 'for' loop that cannot be unrolled"
-};
-var Walker = class {
-  constructor(source) {
-    this.source = source;
-    this.text = source.text;
-  }
-  source;
-  text;
-  /** The statements of `stmts` that stay as code; records go to `found`. */
-  block(stmts, scope, found) {
-    const kept = [];
-    for (const stmt of stmts) {
-      if (stmt.kind === "PassStatement" || isMetadataStatement(stmt, this.text)) continue;
-      const call = bareCall(stmt, this.text);
-      if (call !== void 0 && call.callee in SIGNATURES) {
-        if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt);
-      } else if (stmt.kind === "WithStatement") {
-        const inner = this.withScope(stmt, scope, found);
-        if (inner === void 0) {
-          this.reportNested(stmt, found);
-          kept.push(stmt);
-        } else if (inner !== "code") {
-          const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found);
-          if (body.length > 0) kept.push(withBody(stmt, 0, body));
-        } else {
-          this.reportNested(stmt, found);
-          kept.push(stmt);
-        }
-      } else if (stmt.kind === "ForStatement") {
-        if (!this.unroll(stmt, scope, found)) kept.push(stmt);
-      } else {
-        if (stmt.clauses !== void 0) this.reportNested(stmt, found);
-        kept.push(stmt);
-      }
-    }
-    return kept;
-  }
-  /** Record one directive call; false when it stays as code. */
-  directive(name2, argList, line, scope, found) {
-    const signature = SIGNATURES[name2];
-    if (signature === void 0) return false;
-    const place = `${this.source.file}:${line}`;
-    const items = readArgList(argList, this.text);
-    const unresolved = (reason) => {
-      found.unresolved.push({ line, reason });
-      return false;
-    };
-    if (items.other) return unresolved(`${name2}(...): an argument is not a literal`);
-    const bound = bindCall(name2, signature, items, place);
-    if (bound.unpacking) return unresolved(`${name2}(...): uses argument unpacking (*args or **kwargs)`);
-    const evaluated = evalBound(bound, signature.varargs ?? "", this.text, scope.env);
-    if ("notLiteral" in evaluated) return unresolved(`${name2}(...): argument '${evaluated.notLiteral}' is not a literal`);
-    for (const [key, value] of scope.defaults) {
-      if (evaluated.values.has(key)) continue;
-      if (!accepts(signature, key)) throw new UserError("recipe", place, `${name2}(): unknown argument '${key}' (from default_args)`);
-      evaluated.values.set(key, value);
-    }
-    const problem = recordDirective({ name: name2, values: evaluated.values, rest: evaluated.rest, whens: scope.whens, place: { file: this.source.file, line } }, found);
-    if (problem !== void 0) return unresolved(problem.reason);
-    return true;
-  }
-  /**
-   * The scope inside `with when(...)` / `with default_args(...)` (several items allowed); `code` for
-   * any other `with`; undefined (and an unresolved item) when a condition is not a literal.
-   */
-  withScope(stmt, scope, found) {
-    const header = stmt.clauses?.[0]?.header ?? [];
-    const whens = [...scope.whens];
-    const defaults = new Map(scope.defaults);
-    let expectItem = true;
-    for (const node2 of header.slice(1)) {
-      if (node2.name === "," && !expectItem) {
-        expectItem = true;
-        continue;
-      }
-      if (!expectItem || node2.name !== "CallExpression") return "code";
-      expectItem = false;
-      const callee = node2.firstChild;
-      const argList = node2.lastChild;
-      if (callee?.name !== "VariableName" || argList?.name !== "ArgList") return "code";
-      const name2 = this.text.slice(callee.from, callee.to);
-      if (name2 !== "when" && name2 !== "default_args") return "code";
-      const items = readArgList(argList, this.text);
-      const unresolved = (reason) => {
-        found.unresolved.push({ line: stmt.line, reason });
-        return void 0;
-      };
-      if (items.other || items.unpacking) return unresolved(`${name2}(...): an argument is not a literal`);
-      if (name2 === "when") {
-        const [condition] = items.positional;
-        if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0) {
-          throw new UserError("recipe", `${this.source.file}:${stmt.line}`, "when(): takes exactly one condition");
-        }
-        const value = evalLiteral(condition, this.text, scope.env);
-        if (value === void 0) return unresolved(`when(...): argument 1 is not a literal`);
-        if (value.kind !== "str") return unresolved(`when(...): argument 1 is not a string`);
-        whens.push(value.value);
-      } else {
-        if (items.positional.length > 0) throw new UserError("recipe", `${this.source.file}:${stmt.line}`, "default_args(): takes keyword arguments only");
-        for (const { name: key, node: valueNode } of items.keywords) {
-          const value = evalLiteral(valueNode, this.text, scope.env);
-          if (value === void 0) return unresolved(`default_args(...): argument '${key}' is not a literal`);
-          defaults.set(key, value);
-        }
-      }
-    }
-    if (expectItem) return "code";
-    return { whens, defaults, env: scope.env };
-  }
-  /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
-  unroll(stmt, scope, found) {
-    const clauses = stmt.clauses ?? [];
-    const clause = clauses[0];
-    const bindings = clause === void 0 || clauses.length !== 1 ? void 0 : this.loopBindings(clause.header, scope.env);
-    if (clause === void 0 || bindings === void 0) {
-      this.reportNested(stmt, found);
-      return false;
-    }
-    const trial = { ...emptyDirectives(), unresolved: [] };
-    let complete = true;
-    for (const env of bindings) {
-      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
-        complete = false;
-        break;
-      }
-    }
-    if (complete) {
-      appendDirectives(found, trial);
-      return true;
-    }
-    if (trial.unresolved.length === 0) this.reportNested(stmt, found);
-    const seen = /* @__PURE__ */ new Set();
-    for (const item of trial.unresolved) {
-      const key = `${item.line}\0${item.reason}`;
-      if (!seen.has(key)) found.unresolved.push(item);
-      seen.add(key);
-    }
-    return false;
-  }
-  /** One environment per iteration, or undefined when the loop is not over literals. */
-  loopBindings(header, env) {
-    const inAt = header.findIndex((node2) => node2.name === "in");
-    if (header[0]?.name !== "for" || inAt < 2) return void 0;
-    const targets = this.targetNames(header.slice(1, inAt));
-    const iterableNodes = header.slice(inAt + 1).filter((node2) => node2.name !== ",");
-    if (targets === void 0 || iterableNodes.length === 0) return void 0;
-    let items;
-    if (iterableNodes.length === 1) {
-      const iterable = evalLiteral(iterableNodes[0], this.text, env);
-      if (iterable?.kind !== "seq") return void 0;
-      items = iterable.items;
-    } else {
-      items = [];
-      for (const node2 of iterableNodes) {
-        const value = evalLiteral(node2, this.text, env);
-        if (value === void 0) return void 0;
-        items.push(value);
-      }
-    }
-    const envs = [];
-    for (const item of items) {
-      const next = new Map(env);
-      if (targets.length === 1 && !targets.unpack) next.set(targets[0], item);
-      else {
-        if (item.kind !== "seq" || item.items.length !== targets.length) return void 0;
-        targets.forEach((name2, i) => next.set(name2, item.items[i]));
-      }
-      envs.push(next);
-    }
-    return envs;
-  }
-  /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
-  targetNames(nodes) {
-    let list = nodes.filter((node2) => node2.name !== ",");
-    let unpack = nodes.length > 1;
-    if (list.length === 1 && (list[0]?.name === "TupleExpression" || list[0]?.name === "ArrayExpression")) {
-      const inner = [];
-      for (let child = list[0].firstChild; child; child = child.nextSibling) {
-        if (!["(", ")", "[", "]", ",", "Comment"].includes(child.name)) inner.push(child);
-      }
-      list = inner;
-      unpack = true;
-    }
-    const names = [];
-    for (const node2 of list) {
-      if (node2.name !== "VariableName") return void 0;
-      names.push(this.text.slice(node2.from, node2.to));
-    }
-    names.unpack = unpack;
-    return names.length > 0 ? names : void 0;
-  }
-  /** Directives inside a statement that stays as code are reported as unresolved. */
-  reportNested(stmt, found) {
-    const where = COMPOUND_LABELS[stmt.kind];
-    if (where === void 0) return;
-    const visit2 = (stmts) => {
-      for (const inner of stmts) {
-        const call = bareCall(inner, this.text);
-        if (call !== void 0 && call.callee in SIGNATURES) {
-          found.unresolved.push({ line: inner.line, reason: `${call.callee}(...): inside ${where}, kept as code` });
-        } else if (inner.clauses !== void 0 && inner.kind !== "FunctionDefinition" && inner.kind !== "ClassDefinition" && inner.kind !== "DecoratedStatement") {
-          for (const clause of inner.clauses) visit2(clause.body);
-        }
-      }
-    };
-    for (const clause of stmt.clauses ?? []) visit2(clause.body);
-  }
-};
 
 // src/ecosystems/spack/recipe/unparse.ts
 var PADS = [""];
@@ -35708,6 +40441,310 @@ function unparseStmt(stmt, depth, writer, out) {
   }
 }
 
+// src/ecosystems/spack/recipe/rules/metadata.ts
+var METADATA_ATTRIBUTES = /* @__PURE__ */ new Set([
+  "homepage",
+  "list_url",
+  "list_depth",
+  "maintainers",
+  "tags"
+]);
+var METADATA_CALLS = /* @__PURE__ */ new Set([
+  "maintainers",
+  "license",
+  "redistribute"
+]);
+function removeMetadata(classBody, text) {
+  return classBody.filter((stmt) => !isMetadataStatement(stmt, text));
+}
+function isMetadataStatement(stmt, text) {
+  if (stmt.kind === "AssignStatement") {
+    const target = stmt.node.firstChild;
+    const op = target?.nextSibling;
+    const value = op?.nextSibling;
+    if (target?.name !== "VariableName" || op?.name !== "AssignOp" || value == null || value.nextSibling !== null)
+      return false;
+    return text.slice(op.from, op.to) === "=" && METADATA_ATTRIBUTES.has(text.slice(target.from, target.to));
+  }
+  const call = bareCall(stmt, text);
+  return call !== void 0 && METADATA_CALLS.has(call.callee);
+}
+
+// src/ecosystems/spack/recipe/rules/directives.ts
+function emptyFound() {
+  return { ...emptyDirectives(), unresolved: [], conditionalCode: [] };
+}
+function extractDirectives(classBody, source, blockCode = "conditional") {
+  const found = emptyFound();
+  const walker = new Walker(source, blockCode);
+  const body = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
+  return { body, found };
+}
+var COMPOUND_LABELS = {
+  IfStatement: "an 'if' statement",
+  TryStatement: "a 'try' statement",
+  WhileStatement: "a 'while' loop",
+  MatchStatement: "a 'match' statement",
+  WithStatement: "a 'with' block",
+  ForStatement: "a 'for' loop that cannot be unrolled"
+};
+var Walker = class {
+  constructor(source, blockCode) {
+    this.source = source;
+    this.blockCode = blockCode;
+    this.text = source.text;
+  }
+  source;
+  blockCode;
+  text;
+  /** The statements of `stmts` that stay as code; records go to `found`. */
+  block(stmts, scope, found) {
+    const kept = [];
+    for (const stmt of stmts) {
+      if (stmt.kind === "PassStatement" || isMetadataStatement(stmt, this.text)) continue;
+      const call = bareCall(stmt, this.text);
+      if (call !== void 0 && SIGNATURES.has(call.callee)) {
+        if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt);
+      } else if (stmt.kind === "WithStatement") {
+        const inner = this.withScope(stmt, scope, found);
+        if (inner === void 0) {
+          this.reportNested(stmt, found);
+          kept.push(stmt);
+        } else if (inner !== "code") {
+          const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found);
+          if (body.length === 0) continue;
+          if (this.blockCode === "conditional" && inner.whens.length > 0) {
+            const when = inner.whens.join(" ");
+            found.conditionalCode.push({
+              when,
+              label: `with when(${JSON.stringify(when)}) block`,
+              canonical: unparse(body, this.text),
+              line: stmt.line
+            });
+          } else kept.push(withBody(stmt, 0, body));
+        } else {
+          this.reportNested(stmt, found);
+          kept.push(stmt);
+        }
+      } else if (stmt.kind === "ForStatement") {
+        if (!this.unroll(stmt, scope, found)) kept.push(stmt);
+      } else {
+        if (stmt.clauses !== void 0) this.reportNested(stmt, found);
+        kept.push(stmt);
+      }
+    }
+    return kept;
+  }
+  /** Record one directive call; false when it stays as code. */
+  directive(name2, argList, line, scope, found) {
+    const signature = SIGNATURES.get(name2);
+    if (signature === void 0) return false;
+    const place = `${this.source.file}:${line}`;
+    const items = readArgList(argList, this.text);
+    const unresolved = (reason) => {
+      found.unresolved.push({ line, reason });
+      return false;
+    };
+    if (name2 === "version" && scope.whens.length > 0) {
+      throw new UserError(
+        "recipe",
+        place,
+        `version(): cannot be used inside a 'with when(...)' block`
+      );
+    }
+    if (items.other) return unresolved(`${name2}(...): an argument is not a literal`);
+    const bound = bindCall(name2, signature, items, place);
+    if (bound.unpacking)
+      return unresolved(`${name2}(...): uses argument unpacking (*args or **kwargs)`);
+    const evaluated = evalBound(bound, signature.varargs ?? "", this.text, scope.env);
+    if ("notLiteral" in evaluated)
+      return unresolved(`${name2}(...): argument '${evaluated.notLiteral}' is not a literal`);
+    for (const [key, value] of scope.defaults) {
+      if (evaluated.values.has(key)) continue;
+      if (!accepts(signature, key))
+        throw new UserError(
+          "recipe",
+          place,
+          `${name2}(): unknown argument '${key}' (from default_args)`
+        );
+      evaluated.values.set(key, value);
+    }
+    const problem = recordDirective(
+      {
+        name: name2,
+        values: evaluated.values,
+        rest: evaluated.rest,
+        whens: scope.whens,
+        place: { file: this.source.file, line }
+      },
+      found
+    );
+    if (problem !== void 0) return unresolved(problem.reason);
+    return true;
+  }
+  /**
+   * The scope inside `with when(...)` / `with default_args(...)` (several items allowed); `code` for
+   * any other `with`; undefined (and an unresolved item) when a condition is not a literal.
+   */
+  withScope(stmt, scope, found) {
+    const header = stmt.clauses?.[0]?.header ?? [];
+    const whens = [...scope.whens];
+    const defaults = new Map(scope.defaults);
+    let expectItem = true;
+    for (const node2 of header.slice(1)) {
+      if (node2.name === "," && !expectItem) {
+        expectItem = true;
+        continue;
+      }
+      if (!expectItem || node2.name !== "CallExpression") return "code";
+      expectItem = false;
+      const callee = node2.firstChild;
+      const argList = node2.lastChild;
+      if (callee?.name !== "VariableName" || argList?.name !== "ArgList") return "code";
+      const name2 = this.text.slice(callee.from, callee.to);
+      if (name2 !== "when" && name2 !== "default_args") return "code";
+      const items = readArgList(argList, this.text);
+      const unresolved = (reason) => {
+        found.unresolved.push({ line: stmt.line, reason });
+        return void 0;
+      };
+      if (items.other || items.unpacking)
+        return unresolved(`${name2}(...): an argument is not a literal`);
+      if (name2 === "when") {
+        const [condition] = items.positional;
+        if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0) {
+          throw new UserError(
+            "recipe",
+            `${this.source.file}:${stmt.line}`,
+            "when(): takes exactly one condition"
+          );
+        }
+        const value = evalLiteral(condition, this.text, scope.env);
+        if (value === void 0) return unresolved(`when(...): argument 1 is not a literal`);
+        if (value.kind !== "str") return unresolved(`when(...): argument 1 is not a string`);
+        whens.push(value.value);
+      } else {
+        if (items.positional.length > 0)
+          throw new UserError(
+            "recipe",
+            `${this.source.file}:${stmt.line}`,
+            "default_args(): takes keyword arguments only"
+          );
+        for (const { name: key, node: valueNode } of items.keywords) {
+          const value = evalLiteral(valueNode, this.text, scope.env);
+          if (value === void 0)
+            return unresolved(`default_args(...): argument '${key}' is not a literal`);
+          defaults.set(key, value);
+        }
+      }
+    }
+    if (expectItem) return "code";
+    return { whens, defaults, env: scope.env };
+  }
+  /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
+  unroll(stmt, scope, found) {
+    const clauses = stmt.clauses ?? [];
+    const clause = clauses[0];
+    const bindings = clause === void 0 || clauses.length !== 1 ? void 0 : this.loopBindings(clause.header, scope.env);
+    if (clause === void 0 || bindings === void 0) {
+      this.reportNested(stmt, found);
+      return false;
+    }
+    const trial = emptyFound();
+    let complete = true;
+    for (const env of bindings) {
+      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
+        complete = false;
+        break;
+      }
+    }
+    if (complete) {
+      appendDirectives(found, trial);
+      found.conditionalCode.push(...trial.conditionalCode);
+      return true;
+    }
+    if (trial.unresolved.length === 0) this.reportNested(stmt, found);
+    const seen = /* @__PURE__ */ new Set();
+    for (const item of trial.unresolved) {
+      const key = `${item.line}\0${item.reason}`;
+      if (!seen.has(key)) found.unresolved.push(item);
+      seen.add(key);
+    }
+    return false;
+  }
+  /** One environment per iteration, or undefined when the loop is not over literals. */
+  loopBindings(header, env) {
+    const inAt = header.findIndex((node2) => node2.name === "in");
+    if (header[0]?.name !== "for" || inAt < 2) return void 0;
+    const targets = this.targetNames(header.slice(1, inAt));
+    const iterableNodes = header.slice(inAt + 1).filter((node2) => node2.name !== ",");
+    if (targets === void 0 || iterableNodes.length === 0) return void 0;
+    let items;
+    if (iterableNodes.length === 1) {
+      const iterable = evalLiteral(iterableNodes[0], this.text, env);
+      if (iterable?.kind !== "seq") return void 0;
+      items = iterable.items;
+    } else {
+      items = [];
+      for (const node2 of iterableNodes) {
+        const value = evalLiteral(node2, this.text, env);
+        if (value === void 0) return void 0;
+        items.push(value);
+      }
+    }
+    const envs = [];
+    const { names, unpack } = targets;
+    for (const item of items) {
+      const next = new Map(env);
+      if (!unpack) next.set(names[0], item);
+      else {
+        if (item.kind !== "seq" || item.items.length !== names.length) return void 0;
+        names.forEach((name2, i) => next.set(name2, item.items[i]));
+      }
+      envs.push(next);
+    }
+    return envs;
+  }
+  /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
+  targetNames(nodes) {
+    let list = nodes.filter((node2) => node2.name !== ",");
+    let unpack = nodes.length > 1;
+    const only = list.length === 1 ? list[0] : void 0;
+    if (only?.name === "TupleExpression" || only?.name === "ArrayExpression") {
+      list = [];
+      for (let child = only.firstChild; child; child = child.nextSibling) {
+        if (!["(", ")", "[", "]", ",", "Comment"].includes(child.name)) list.push(child);
+      }
+      unpack = true;
+    }
+    const names = [];
+    for (const node2 of list) {
+      if (node2.name !== "VariableName") return void 0;
+      names.push(this.text.slice(node2.from, node2.to));
+    }
+    return names.length > 0 ? { names, unpack } : void 0;
+  }
+  /** Directives inside a statement that stays as code are reported as unresolved. */
+  reportNested(stmt, found) {
+    const where = COMPOUND_LABELS[stmt.kind];
+    if (where === void 0) return;
+    const visit2 = (stmts) => {
+      for (const inner of stmts) {
+        const call = bareCall(inner, this.text);
+        if (call !== void 0 && SIGNATURES.has(call.callee)) {
+          found.unresolved.push({
+            line: inner.line,
+            reason: `${call.callee}(...): inside ${where}, kept as code`
+          });
+        } else if (inner.clauses !== void 0 && inner.kind !== "FunctionDefinition" && inner.kind !== "ClassDefinition" && inner.kind !== "DecoratedStatement") {
+          for (const clause of inner.clauses) visit2(clause.body);
+        }
+      }
+    };
+    for (const clause of stmt.clauses ?? []) visit2(clause.body);
+  }
+};
+
 // src/ecosystems/spack/recipe/rules/multimethods.ts
 function extractMultimethods(classBody, qualifier, source, pieces) {
   const kept = [];
@@ -35723,18 +40760,14 @@ function extractMultimethods(classBody, qualifier, source, pieces) {
     const body = unparse([{ ...stmt, decorators: [] }], source.text);
     const preamble = before.length > 0 ? `# after ${before.map((w2) => `@when(${JSON.stringify(w2)})`).join(", ")}
 ` : "";
-    let label = `method ${qualifier}${method.name} when ${method.when}`;
-    if (pieces.some((piece) => piece.label === label)) {
-      let n = 2;
-      while (pieces.some((piece) => piece.label === `${label} #${n}`)) n++;
-      label = `${label} #${n}`;
-    }
+    const label = `method ${qualifier}${method.name} when ${method.when}`;
     pieces.push({ when: method.when, label, canonical: preamble + body, line: stmt.line });
   }
   return kept;
 }
 function whenMethod(stmt, text) {
-  if (stmt.kind !== "DecoratedStatement" || stmt.definition !== "FunctionDefinition" || stmt.decorators?.length !== 1) return void 0;
+  if (stmt.kind !== "DecoratedStatement" || stmt.definition !== "FunctionDefinition" || stmt.decorators?.length !== 1)
+    return void 0;
   const decorator = stmt.decorators[0];
   const at2 = decorator?.firstChild;
   const callee = at2?.nextSibling;
@@ -35744,7 +40777,8 @@ function whenMethod(stmt, text) {
   }
   const items = readArgList(argList, text);
   const [condition] = items.positional;
-  if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0 || items.unpacking || items.other) return void 0;
+  if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0 || items.unpacking || items.other)
+    return void 0;
   const value = evalLiteral(condition, text, EMPTY_ENV);
   if (value?.kind !== "str") return void 0;
   const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
@@ -35753,7 +40787,7 @@ function whenMethod(stmt, text) {
 }
 
 // src/ecosystems/spack/recipe/index.ts
-function parseSpackRecipe(source, file2) {
+function parseSpackRecipe(source, file2, options = {}) {
   const parsed2 = parsePython(source, file2);
   const text = parsed2.text;
   const lowered = lowerModule(parsed2);
@@ -35773,17 +40807,21 @@ function parseSpackRecipe(source, file2) {
     conditionalCode: [],
     unresolved: []
   };
-  const pkg = findPackageClass(body, lowered.imports, text);
+  const pieces = [];
+  const pkg = findPackageClass(body, lowered.imports, text, file2);
   if (pkg !== void 0) {
     recipe.className = pkg.name;
     recipe.baseClassNames = pkg.bases;
-    const classStmt = body[pkg.index];
-    const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text);
-    const { body: rest, found } = extractDirectives(classBody, parsed2);
-    const { unresolved, ...directives } = found;
-    Object.assign(recipe, directives);
-    recipe.unresolved = unresolved;
-    body[pkg.index] = withBody(classStmt, 0, rest);
+    for (const index of [...pkg.ancestors, pkg.index]) {
+      const classStmt = body[index];
+      const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text);
+      const { body: rest, found } = extractDirectives(classBody, parsed2, options.withWhenCode);
+      const { unresolved, conditionalCode, ...directives } = found;
+      appendDirectives(recipe, directives);
+      recipe.unresolved.push(...unresolved);
+      pieces.push(...conditionalCode);
+      body[index] = withBody(classStmt, 0, rest);
+    }
   }
   for (let i = 0; i < body.length; i++) {
     const stmt = body[i];
@@ -35791,9 +40829,10 @@ function parseSpackRecipe(source, file2) {
     const classBody = stmt.clauses?.[0]?.body ?? [];
     const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
     const qualifier = i === pkg?.index || nameNode === void 0 ? "" : `${text.slice(nameNode.from, nameNode.to)}.`;
-    const rest = extractMultimethods(classBody, qualifier, parsed2, recipe.conditionalCode);
+    const rest = extractMultimethods(classBody, qualifier, parsed2, pieces);
     if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest);
   }
+  recipe.conditionalCode = uniqueLabels(pieces);
   recipe.canonical = unparse(body, text);
   return recipe;
 }
@@ -35814,7 +40853,8 @@ function importCandidates(imp, fromFile, recipeRoots2) {
     const up = parts.slice(0, Math.max(0, parts.length - (level - 1)));
     const base = [...up, ...rest ? rest.split(".") : []].join("/");
     if (rest) out.push(...asFiles(base));
-    for (const n of imp.names) out.push(...asFiles([...up, ...rest ? rest.split(".") : [], n].join("/")));
+    for (const n of imp.names)
+      out.push(...asFiles([...up, ...rest ? rest.split(".") : [], n].join("/")));
     return out;
   }
   const segs = mod.split(".");
@@ -35832,7 +40872,10 @@ function importCandidates(imp, fromFile, recipeRoots2) {
   if (segs[0] === "spack" && segs[1] === "pkg" && segs.length >= 4) {
     const pkgModule = segs[3];
     for (const root of recipeRoots2) {
-      out.push(`${root}/${pkgModule}/package.py`, `${root}/${pkgModule.replace(/_/g, "-")}/package.py`);
+      out.push(
+        `${root}/${pkgModule}/package.py`,
+        `${root}/${pkgModule.replace(/_/g, "-")}/package.py`
+      );
     }
   }
   return out;
@@ -35870,7 +40913,12 @@ async function readSpackPackages(snap, opts) {
       if (slash < 0) continue;
       const dir = `${root}/${rest.slice(0, slash)}`;
       if (rest.slice(slash + 1) === "package.py") {
-        found.push({ name: packageNameForDirectory(rest.slice(0, slash), root), dir, recipePath: path, root });
+        found.push({
+          name: packageNameForDirectory(rest.slice(0, slash), root),
+          dir,
+          recipePath: path,
+          root
+        });
       }
       const list = dirFiles.get(dir);
       if (list) list.push(path);
@@ -35880,10 +40928,24 @@ async function readSpackPackages(snap, opts) {
   if (found.length === 0 && roots.length > 0) {
     const anyUnder = roots.some((r2) => [...snap.files.keys()].some((p2) => p2.startsWith(`${r2}/`)));
     if (!anyUnder)
-      throw new UserError("config", "recipes", `no recipe root ${roots.map((r2) => `"${r2}"`).join(", ")} in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`);
+      throw new UserError(
+        "config",
+        "recipes",
+        `no recipe root ${roots.map((r2) => `"${r2}"`).join(", ")} in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
+      );
+  }
+  if (opts.only) {
+    const only = opts.only;
+    found.splice(0, found.length, ...found.filter((f3) => only.has(f3.name)));
   }
   const recipeOids = found.filter((f3) => !opts.isIgnored(f3.recipePath)).map((f3) => snap.files.get(f3.recipePath));
-  await fillCache(snap, recipeOids, opts.cache, (oid, text, path) => analyseRecipe(text, path), found);
+  await fillCache(
+    snap,
+    recipeOids,
+    opts.cache,
+    (oid, text, path) => analyseRecipe(text, path),
+    found
+  );
   const classToModule = /* @__PURE__ */ new Map();
   const moduleCache = /* @__PURE__ */ new Map();
   const loadModules = async (paths) => {
@@ -35900,13 +40962,18 @@ async function readSpackPackages(snap, opts) {
         opts.cache.set(`module:${oid}`, analyseModule(buf.toString("utf8"), p2));
       });
     }
-    for (const p2 of todo) moduleCache.set(p2, opts.cache.get(`module:${snap.files.get(p2)}`));
+    for (const p2 of todo)
+      moduleCache.set(p2, opts.cache.get(`module:${snap.files.get(p2)}`));
   };
   if (opts.buildSystems) {
     const bs2 = opts.buildSystems.replace(/\/+$/, "");
-    const paths = [...snap.files.keys()].filter((p2) => p2.startsWith(`${bs2}/`) && p2.endsWith(".py") && !opts.isIgnored(p2));
+    const paths = [...snap.files.keys()].filter(
+      (p2) => p2.startsWith(`${bs2}/`) && p2.endsWith(".py") && !opts.isIgnored(p2)
+    );
     await loadModules(paths);
-    for (const p2 of paths.sort()) for (const c3 of moduleCache.get(p2)?.classes ?? []) if (!classToModule.has(c3)) classToModule.set(c3, p2);
+    for (const p2 of paths.sort())
+      for (const c3 of moduleCache.get(p2)?.classes ?? [])
+        if (!classToModule.has(c3)) classToModule.set(c3, p2);
   }
   const resolveImports = (imports, fromFile) => {
     const out = [];
@@ -35919,7 +40986,8 @@ async function readSpackPackages(snap, opts) {
       }
       for (const n of imp.names) {
         for (const cand of importCandidates({ module: imp.module, names: [n] }, fromFile, roots)) {
-          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand)) out.push(cand);
+          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand))
+            out.push(cand);
         }
       }
     }
@@ -35940,7 +41008,8 @@ async function readSpackPackages(snap, opts) {
         seen.add(p2);
         const m2 = moduleCache.get(p2);
         if (!m2) continue;
-        for (const q3 of resolveImports(m2.imports, p2)) if (!seen.has(q3) && q3 !== fromRecipe) next.push(q3);
+        for (const q3 of resolveImports(m2.imports, p2))
+          if (!seen.has(q3) && q3 !== fromRecipe) next.push(q3);
         for (const base of m2.recipe?.baseClassNames ?? []) {
           const q3 = classToModule.get(base);
           if (q3 && !seen.has(q3) && q3 !== fromRecipe) next.push(q3);
@@ -35957,7 +41026,11 @@ async function readSpackPackages(snap, opts) {
     if (opts.isIgnored(f3.recipePath)) continue;
     const prev = packages.get(f3.name);
     if (prev)
-      throw new UserError("recipe", f3.recipePath, `package "${f3.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`);
+      throw new UserError(
+        "recipe",
+        f3.recipePath,
+        `package "${f3.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`
+      );
     const oid = snap.files.get(f3.recipePath);
     const a = opts.cache.get(`recipe:${oid}`);
     const direct = resolveImports(a.imports, f3.recipePath);
@@ -35968,23 +41041,32 @@ async function readSpackPackages(snap, opts) {
     const closure = await closureOf([...new Set(direct)].sort(), f3.recipePath);
     const bases = {};
     for (const p2 of closure) bases[p2] = moduleCache.get(p2).canonicalDigest;
-    const inherited = inheritedRecipes(a.baseClassNames, closure.map((p2) => moduleCache.get(p2)?.recipe));
+    const inherited = inheritedRecipes(
+      a.baseClassNames,
+      closure.map((p2) => moduleCache.get(p2)?.recipe)
+    );
     const place = (line) => ({ file: f3.recipePath, line });
     const withPlace = (d2) => d2.place ? { ...d2, place: place(d2.place.line) } : d2;
     const files = dirFiles.get(f3.dir) ?? [];
     const usedPatchFiles = /* @__PURE__ */ new Set();
-    const patches = [...inherited.flatMap((r2) => r2.patches.filter((p2) => p2.url)), ...a.patches].map((p2) => {
-      const q3 = withPlace(p2);
-      if (!q3.file) return q3;
-      const path = `${f3.dir}/${q3.file}`;
-      usedPatchFiles.add(path);
-      const blob = snap.files.get(path);
-      if (blob === void 0) {
-        if (opts.isIgnored(path)) return { ...q3, contentHash: "ignored" };
-        throw new UserError("recipe", `${f3.recipePath}:${q3.place?.line ?? 0}`, `patch file "${q3.file}" does not exist in ${f3.dir}/`);
+    const patches = [...inherited.flatMap((r2) => r2.patches.filter((p2) => p2.url)), ...a.patches].map(
+      (p2) => {
+        const q3 = withPlace(p2);
+        if (!q3.file) return q3;
+        const path = `${f3.dir}/${q3.file}`;
+        usedPatchFiles.add(path);
+        const blob = snap.files.get(path);
+        if (blob === void 0) {
+          if (opts.isIgnored(path)) return { ...q3, contentHash: "ignored" };
+          throw new UserError(
+            "recipe",
+            `${f3.recipePath}:${q3.place?.line ?? 0}`,
+            `patch file "${q3.file}" does not exist in ${f3.dir}/`
+          );
+        }
+        return { ...q3, contentHash: opts.isIgnored(path) ? "ignored" : blob };
       }
-      return { ...q3, contentHash: opts.isIgnored(path) ? "ignored" : blob };
-    });
+    );
     const variantNames = new Set(a.variants.map((v2) => v2.name));
     const variants = [
       ...a.variants.map(withPlace),
@@ -36005,13 +41087,19 @@ async function readSpackPackages(snap, opts) {
       provides: a.provides,
       conflicts: a.conflicts,
       requires: a.requires,
-      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map((c3) => ({
-        when: c3.when,
-        label: c3.label,
-        digest: c3.digest,
-        place: place(c3.line)
+      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map(
+        (c3) => ({
+          when: c3.when,
+          label: c3.label,
+          digest: c3.digest,
+          place: place(c3.line)
+        })
+      ),
+      unresolved: a.unresolved.map((u2) => ({
+        package: f3.name,
+        place: place(u2.line),
+        reason: u2.reason
       })),
-      unresolved: a.unresolved.map((u2) => ({ package: f3.name, place: place(u2.line), reason: u2.reason })),
       ignoredFiles: files.filter((p2) => p2 !== f3.recipePath && !usedPatchFiles.has(p2)),
       inputPaths: [f3.recipePath, ...closure, ...usedPatchFiles].sort()
     });
@@ -36037,7 +41125,12 @@ function analyseRecipe(text, path) {
     ...rest,
     algorithm: DIGEST_ALGORITHM,
     canonicalDigest: digestText(canonical),
-    conditionalCode: conditionalCode.map((c3) => ({ when: c3.when, label: c3.label, digest: digestText(c3.canonical), line: c3.line }))
+    conditionalCode: conditionalCode.map((c3) => ({
+      when: c3.when,
+      label: c3.label,
+      digest: digestText(c3.canonical),
+      line: c3.line
+    }))
   };
 }
 function analyseModule(text, path) {
@@ -36059,7 +41152,8 @@ function analyseModule(text, path) {
 }
 function inheritedRecipes(baseClassNames, candidates) {
   const byClass = /* @__PURE__ */ new Map();
-  for (const r2 of candidates) if (r2?.className && !byClass.has(r2.className)) byClass.set(r2.className, r2);
+  for (const r2 of candidates)
+    if (r2?.className && !byClass.has(r2.className)) byClass.set(r2.className, r2);
   const out = [];
   const seen = /* @__PURE__ */ new Set();
   const queue = [...baseClassNames];
@@ -36418,4563 +41512,157 @@ function parseSpackLockfile(text, file2) {
   return { roots, specs, lockfileVersion: version2 };
 }
 
-// src/git/git.ts
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-
-// src/git/output.ts
-var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-function isObjectId(value) {
-  return OBJECT_ID.test(value);
-}
-function isZeroObjectId(value) {
-  return isObjectId(value) && /^0+$/.test(value);
-}
-function splitNul(output2) {
-  if (output2 === "") return [];
-  const fields = output2.split("\0");
-  if (fields[fields.length - 1] === "") fields.pop();
-  return fields;
-}
-function parseNameStatusZ(output2) {
-  const fields = splitNul(output2);
-  const changes = [];
-  let i = 0;
-  while (i < fields.length) {
-    const code2 = fields[i++];
-    const status = code2.charAt(0);
-    if (!/^[ACDMRTUX]$/.test(status)) {
-      throw new Error(
-        `parseNameStatusZ: unexpected status ${JSON.stringify(code2)} at field ${i - 1}`
-      );
-    }
-    if (status === "R" || status === "C") {
-      const oldPath = fields[i++];
-      const path = fields[i++];
-      if (oldPath === void 0 || path === void 0) {
-        throw new Error(`parseNameStatusZ: ${status} record without two paths at field ${i}`);
-      }
-      const similarity = code2.length > 1 ? Number.parseInt(code2.slice(1), 10) : void 0;
-      changes.push(
-        similarity === void 0 || Number.isNaN(similarity) ? { status, path, oldPath } : { status, path, oldPath, similarity }
-      );
-    } else {
-      const path = fields[i++];
-      if (path === void 0) throw new Error(`parseNameStatusZ: ${status} record without a path`);
-      changes.push({ status, path });
-    }
-  }
-  return changes;
-}
-function parseLsTreeZ(output2) {
-  return splitNul(output2).map((record2) => {
-    const tab2 = record2.indexOf("	");
-    const meta4 = tab2 < 0 ? [] : record2.slice(0, tab2).split(" ");
-    const [mode, type, oid] = meta4;
-    if (meta4.length !== 3 || mode === void 0 || !/^[0-7]{6}$/.test(mode) || type !== "blob" && type !== "commit" && type !== "tree" || oid === void 0 || !isObjectId(oid)) {
-      throw new Error(`parseLsTreeZ: malformed record ${JSON.stringify(record2)}`);
-    }
-    return { path: record2.slice(tab2 + 1), mode, type, oid };
-  });
-}
-var NEWLINE = 10;
-var CatFileBatchParser = class {
-  chunks = [];
-  buffered = 0;
-  /** Header of the object whose content is being read. */
-  pending;
-  push(chunk) {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
-    const records = [];
-    for (; ; ) {
-      if (this.pending === void 0) {
-        const header = this.takeLine();
-        if (header === void 0) break;
-        const parts = header.split(" ");
-        if (parts.length === 2 && (parts[1] === "missing" || parts[1] === "ambiguous")) {
-          records.push({ oid: parts[0], missing: true });
-          continue;
-        }
-        const [oid2, type2, sizeText] = parts;
-        if (parts.length !== 3 || oid2 === void 0 || type2 === void 0 || !/^\d+$/.test(sizeText ?? "")) {
-          throw new Error(`CatFileBatchParser: malformed header ${JSON.stringify(header)}`);
-        }
-        this.pending = { oid: oid2, type: type2, size: Number(sizeText) };
-      }
-      const { oid, type, size } = this.pending;
-      if (this.buffered < size + 1) break;
-      const content2 = this.take(size);
-      const terminator = this.take(1);
-      if (terminator[0] !== NEWLINE) {
-        throw new Error(`CatFileBatchParser: object ${oid} is not followed by a newline`);
-      }
-      this.pending = void 0;
-      records.push({ oid, type, size, content: content2 });
-    }
-    return records;
-  }
-  /** Assert the stream ended on a record boundary. */
-  end() {
-    if (this.pending !== void 0 || this.buffered > 0) {
-      const what = this.pending ? `object ${this.pending.oid}` : "a header";
-      throw new Error(`CatFileBatchParser: output ended in the middle of ${what}`);
-    }
-  }
-  /** Remove and decode one header line (without LF), or undefined if no full line is buffered. */
-  takeLine() {
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      const at2 = chunk.indexOf(NEWLINE);
-      if (at2 >= 0) {
-        const line = this.take(offset + at2);
-        this.take(1);
-        return line.toString("utf8");
-      }
-      offset += chunk.length;
-    }
-    return void 0;
-  }
-  /** Remove and return the first `n` buffered bytes (n ≤ buffered). Copies only across chunks. */
-  take(n) {
-    const first = this.chunks[0];
-    if (n === 0) return Buffer.alloc(0);
-    if (first !== void 0 && first.length >= n) {
-      const out2 = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return out2;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.chunks[0];
-      const want = n - filled;
-      if (chunk.length <= want) {
-        chunk.copy(out, filled);
-        filled += chunk.length;
-        this.chunks.shift();
-      } else {
-        chunk.copy(out, filled, 0, want);
-        filled += want;
-        this.chunks[0] = chunk.subarray(want);
-      }
-    }
-    this.buffered -= n;
-    return out;
-  }
-};
-
-// src/git/runner.ts
-import { spawn } from "node:child_process";
-
-// node_modules/@simple-git/args-pathspec/dist/index.mjs
-var t2 = /* @__PURE__ */ new WeakMap();
-function c(...n) {
-  const e = new String(n);
-  return t2.set(e, n), e;
-}
-function r(n) {
-  return n instanceof String && t2.has(n);
-}
-function o(n) {
-  return t2.get(n) ?? [];
-}
-
-// node_modules/simple-git/dist/index.mjs
-var import_file_exists = __toESM(require_dist2(), 1);
-var import_debug = __toESM(require_src(), 1);
-var import_promise_deferred = __toESM(require_dist3(), 1);
-import { spawn as ve } from "node:child_process";
-import { normalize as Se } from "node:path";
-
-// node_modules/@simple-git/argv-parser/dist/index.mjs
-function* x(e, n) {
-  const t3 = n === "global";
-  for (const o2 of e)
-    o2.isGlobal === t3 && (yield o2);
-}
-var P = /* @__PURE__ */ new Set([
-  "--add",
-  "--edit",
-  "--remove-section",
-  "--rename-section",
-  "--replace-all",
-  "--unset",
-  "--unset-all",
-  "-e"
-]);
-var S = /* @__PURE__ */ new Set([
-  "--get",
-  "--get-all",
-  "--get-color",
-  "--get-colorbool",
-  "--get-regexp",
-  "--get-urlmatch",
-  "--list",
-  "-l"
-]);
-var E = /* @__PURE__ */ new Set([
-  "edit",
-  "remove-section",
-  "rename-section",
-  "set",
-  "unset"
-]);
-var F = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
-function A(e, n) {
-  for (const { name: o2 } of x(e, "task")) {
-    if (P.has(o2))
-      return w(true, n);
-    if (S.has(o2))
-      return w(false, n);
-  }
-  const t3 = n.at(0)?.toLowerCase();
-  return t3 === void 0 ? null : E.has(t3) ? w(true, n.slice(1)) : F.has(t3) ? w(false, n.slice(1)) : n.length === 1 ? w(false, n) : w(true, n);
-}
-function w(e = false, n = []) {
-  const t3 = n.at(0)?.toLowerCase();
-  return t3 === void 0 ? null : {
-    isWrite: e,
-    isRead: !e,
-    key: t3,
-    value: n.at(1)
-  };
-}
-function O(e, n) {
-  return n.isWrite && n.value !== void 0 ? { key: n.key, value: n.value, scope: e } : { key: n.key, scope: e };
-}
-function G(e) {
-  const n = e?.indexOf("=") || -1;
-  return !e || n < 0 ? null : {
-    key: e.slice(0, n).trim().toLowerCase(),
-    value: e.slice(n + 1)
-  };
-}
-function M(e) {
-  for (const { name: n } of x(e, "task"))
-    switch (n) {
-      case "--global":
-        return "global";
-      case "--system":
-        return "system";
-      case "--worktree":
-        return "worktree";
-      case "--local":
-        return "local";
-      case "--file":
-      case "-f":
-        return "file";
-    }
-  return "local";
-}
-function N({ name: e }) {
-  if (e === "-c" || e === "--config")
-    return "inline";
-  if (e === "--config-env")
-    return "env";
-}
-function* $(e) {
-  for (const n of e) {
-    const t3 = N(n), o2 = t3 && G(n.value);
-    o2 && (yield {
-      ...o2,
-      scope: t3
-    });
-  }
-}
-function D(e, n, t3) {
-  const o2 = {
-    read: [],
-    write: [...$(n)]
-  };
-  return e === "config" && L(
-    o2,
-    M(n),
-    A(n, t3)
-  ), o2;
-}
-function L(e, n, t3) {
-  if (t3 === null)
-    return;
-  const o2 = O(n, t3);
-  t3.isWrite ? e.write.push(o2) : e.read.push(o2);
-}
-var C = {
-  short: /* @__PURE__ */ new Map([
-    ["c", true]
-    //  -c <k=v>    set config key for this invocation
-  ])
-};
-var I = {
-  short: new Map([
-    ["C", true],
-    //  -C <path>   change working directory
-    ["P", false],
-    // -P          no pager (alias for --no-pager)
-    ["h", false],
-    // -h          help
-    ["p", false],
-    // -p          paginate
-    ["v", false],
-    // -v          version
-    ...C.short.entries()
-  ]),
-  long: /* @__PURE__ */ new Set([
-    "attr-source",
-    "config-env",
-    "exec-path",
-    "git-dir",
-    "list-cmds",
-    "namespace",
-    "super-prefix",
-    "work-tree"
-  ])
-};
-var R = {
-  clone: {
-    short: /* @__PURE__ */ new Map([
-      ["b", true],
-      // -b <branch>
-      ["j", true],
-      // -j <n>          parallel jobs
-      ["l", false],
-      // -l local
-      ["n", false],
-      // -n no-checkout
-      ["o", true],
-      // -o <name>       remote name
-      ["q", false],
-      // -q quiet
-      ["s", false],
-      // -s shared
-      ["u", true]
-      // -u <upload-pack>
-    ]),
-    long: /* @__PURE__ */ new Set(["branch", "config", "jobs", "origin", "upload-pack", "u", "template"])
-  },
-  commit: {
-    short: /* @__PURE__ */ new Map([
-      ["C", true],
-      // -C <commit>  reuse message
-      ["F", true],
-      // -F <file>    read message from file
-      ["c", true],
-      // -c <commit>  reedit message
-      ["m", true],
-      // -m <msg>
-      ["t", true]
-      // -t <template>
-    ]),
-    long: /* @__PURE__ */ new Set(["file", "message", "reedit-message", "reuse-message", "template"])
-  },
-  config: {
-    short: /* @__PURE__ */ new Map([
-      ["e", false],
-      // -e  open editor
-      ["f", true],
-      //  -f <file>
-      ["l", false]
-      // -l  list
-    ]),
-    long: /* @__PURE__ */ new Set(["blob", "comment", "default", "file", "type", "value"])
-  },
-  fetch: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["upload-pack"])
-  },
-  init: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["template"])
-  },
-  pull: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["upload-pack"])
-  },
-  push: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["exec", "receive-pack"])
-  },
-  rebase: {
-    short: /* @__PURE__ */ new Map([
-      ["X", true],
-      // -X <option>   strategy option
-      ["f", false],
-      // -f force-rebase
-      ["i", false],
-      // -i interactive
-      ["k", false],
-      // -k keep-base
-      ["m", false],
-      // -m merge
-      ["n", false],
-      // -n no-stat
-      ["q", false],
-      // -q quiet
-      ["r", false],
-      // -r rebase-merges
-      ["s", true],
-      // -s <strategy>
-      ["v", false],
-      // -v verbose
-      ["x", true]
-      // -x <cmd>      exec
-    ]),
-    long: /* @__PURE__ */ new Set(["exec", "onto", "strategy", "strategy-option"])
-  }
-};
-var T = { short: /* @__PURE__ */ new Map(), long: /* @__PURE__ */ new Set() };
-function B(e) {
-  const n = R[e ?? ""] ?? T;
-  return {
-    short: new Map([...C.short.entries(), ...n.short.entries()]),
-    long: n.long
-  };
-}
-function b(e, n = I) {
-  if (e.startsWith("--")) {
-    const t3 = e.indexOf("=");
-    if (t3 > 2)
-      return [{ name: e.slice(0, t3), value: e.slice(t3 + 1), needsNext: false }];
-    const o2 = e.slice(2);
-    return [{ name: e, needsNext: n.long.has(o2) }];
-  }
-  if (e.length === 2) {
-    const t3 = e.charAt(1), o2 = n.short.get(t3);
-    return [{ name: e, needsNext: o2 === true }];
-  }
-  return j(e, n.short);
-}
-function j(e, n) {
-  const t3 = e.slice(1).split(""), o2 = [];
-  for (let a = 0; a < t3.length; a++) {
-    const s = t3[a], r2 = n.get(s);
-    if (r2 === void 0)
-      return [{ name: e, needsNext: false }];
-    if (r2) {
-      const i = t3.slice(a + 1).join("");
-      if (i && ![...i].every((m2) => n.has(m2)))
-        return o2.push({ name: `-${s}`, value: i, needsNext: false }), o2;
-    }
-    o2.push({ name: `-${s}`, needsNext: r2 });
-  }
-  return o2;
-}
-function W(e, n = []) {
-  let t3 = 0;
-  for (; t3 < e.length; ) {
-    const o2 = String(e[t3]);
-    if (!o2.startsWith("-") || o2.length < 2) break;
-    const a = b(o2);
-    let s = t3 + 1;
-    for (const r2 of a) {
-      const i = {
-        name: r2.name,
-        value: r2.value,
-        absorbedNext: false,
-        isGlobal: true
-      };
-      r2.needsNext && i.value === void 0 && s < e.length && (i.value = String(e[s]), i.absorbedNext = true, s++), n.push(i);
-    }
-    t3 = s;
-  }
-  return { flags: n, taskIndex: t3 };
-}
-function V(e, n, t3 = []) {
-  const o2 = B(n), a = [], s = [];
-  let r2 = 0;
-  for (; r2 < e.length; ) {
-    const i = e[r2];
-    if (r(i)) {
-      s.push(...o(i)), r2++;
-      continue;
-    }
-    const p2 = String(i);
-    if (p2 === "--") {
-      for (let d2 = r2 + 1; d2 < e.length; d2++) {
-        const g2 = e[d2];
-        r(g2) ? s.push(...o(g2)) : s.push(String(g2));
-      }
-      break;
-    }
-    if (!p2.startsWith("-") || p2.length < 2) {
-      a.push(p2), r2++;
-      continue;
-    }
-    const m2 = b(p2, o2);
-    let u2 = r2 + 1;
-    for (const d2 of m2) {
-      const g2 = {
-        name: d2.name,
-        value: d2.value,
-        absorbedNext: false,
-        isGlobal: false
-      };
-      d2.needsNext && g2.value === void 0 && u2 < e.length && !r(e[u2]) && (g2.value = String(e[u2]), g2.absorbedNext = true, u2++), t3.push(g2);
-    }
-    r2 = u2;
-  }
-  return { flags: t3, positionals: a, pathspecs: s };
-}
-function* q({
-  write: e
-}) {
-  for (const n of e)
-    for (const t3 of K2) {
-      const o2 = t3(n.key);
-      o2 && (yield o2);
-    }
-}
-function f(e, n, t3 = String(e)) {
-  const o2 = typeof e == "string" ? new RegExp(`\\s*${e.toLowerCase()}`) : e;
-  return function(s) {
-    if (o2.test(s))
-      return {
-        category: n,
-        message: `Configuring ${t3} is not permitted without enabling ${n}`
-      };
-  };
-}
-function l(e, n) {
-  const t3 = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
-  return f(t3, n, e);
-}
-var K2 = [
-  f("alias", "allowUnsafeAlias"),
-  f("core.askPass", "allowUnsafeAskPass"),
-  f("core.editor", "allowUnsafeEditor"),
-  f("core.fsmonitor", "allowUnsafeFsMonitor"),
-  f("core.gitProxy", "allowUnsafeGitProxy"),
-  f("core.hooksPath", "allowUnsafeHooksPath"),
-  f("core.pager", "allowUnsafePager"),
-  f("core.sshCommand", "allowUnsafeSshCommand"),
-  l("credential.helper", "allowUnsafeCredentialHelper"),
-  l("diff.command", "allowUnsafeDiffExternal"),
-  f("diff.external", "allowUnsafeDiffExternal"),
-  l("difftool.cmd", "allowUnsafeDiffExternal"),
-  l("diff.textconv", "allowUnsafeDiffTextConv"),
-  l("filter.clean", "allowUnsafeFilter"),
-  l("filter.process", "allowUnsafeFilter"),
-  l("filter.smudge", "allowUnsafeFilter"),
-  l("gpg.program", "allowUnsafeGpgProgram"),
-  f("include.path", "allowUnsafeInclude"),
-  l("includeIf", "allowUnsafeInclude"),
-  f("init.templateDir", "allowUnsafeTemplateDir"),
-  l("pager.", "allowUnsafePager"),
-  l("merge.driver", "allowUnsafeMergeDriver"),
-  l("mergetool.path", "allowUnsafeMergeDriver"),
-  l("mergetool.cmd", "allowUnsafeMergeDriver"),
-  l("protocol.allow", "allowUnsafeProtocolOverride"),
-  l("remote.receivepack", "allowUnsafePack"),
-  l("remote.uploadpack", "allowUnsafePack"),
-  f("uploadpack.packObjectsHook", "allowUnsafePack"),
-  f("sequence.editor", "allowUnsafeEditor"),
-  l("submodule.update", "allowUnsafeSubmodule"),
-  l("tar.command", "allowUnsafeCommandBinaries"),
-  l("trailer.cmd", "allowUnsafeCommandBinaries"),
-  l("trailer.command", "allowUnsafeCommandBinaries"),
-  l("url.insteadOf", "allowUnsafeUrlRewrite")
-];
-function* H(e, n) {
-  for (const t3 of n)
-    for (const o2 of X) {
-      const a = o2(e, t3);
-      a && (yield a);
-    }
-}
-function c2(e, n, t3, { name: o2 = String(n), globalOnly: a = false, withValue: s = false } = {}) {
-  const r2 = typeof n == "string" ? new RegExp(`\\s*${n.toLowerCase()}`) : n, i = `Use of ${e ? `${e} with option ` : ""}${o2} is not permitted without enabling ${t3}`;
-  return function(m2, u2) {
-    if (!(e && m2 !== e) && !(a && !u2.isGlobal) && !(s && u2.value === void 0) && r2.test(u2.name))
-      return {
-        category: t3,
-        message: i
-      };
-  };
-}
-var h = { globalOnly: true, withValue: true };
-var X = [
-  c2(null, /--(upload|receive)-pack/, "allowUnsafePack", {
-    name: "--upload-pack or --receive-pack"
-  }),
-  c2("clone", /^-\w*u/, "allowUnsafePack"),
-  c2("clone", "--u", "allowUnsafePack"),
-  c2("push", /^--exec$/, "allowUnsafePack", { name: "--exec" }),
-  // `git` accepts unambiguous abbreviations of long options, so `--ex` and `--exe` are `--exec`
-  c2("rebase", /^(-x|--ex(ec?)?)$/, "allowUnsafeExec", { name: "-x or --exec" }),
-  c2(null, "--template", "allowUnsafeTemplateDir"),
-  c2(null, "--exec-path", "allowUnsafeExec", h),
-  // `git` reads the configuration of whichever repository these name, so the
-  // directory alone is enough to deliver config the argv guards never see
-  c2(null, "--git-dir", "allowUnsafeConfigPaths", h),
-  c2(null, "--work-tree", "allowUnsafeConfigPaths", h),
-  c2(null, /^-C$/, "allowUnsafeConfigPaths", { ...h, name: "-C" })
-];
-function k(e, n, t3) {
-  return [...H(e, n), ...q(t3)];
-}
-function Y(...e) {
-  const { flags: n, taskIndex: t3 } = W(e), o2 = t3 < e.length ? String(e[t3]).toLowerCase() : null, a = o2 !== null ? e.slice(t3 + 1) : [], { positionals: s, pathspecs: r2 } = V(a, o2, n), i = D(o2, n, s);
-  return {
-    task: o2,
-    flags: n.map(J),
-    paths: r2,
-    config: i,
-    vulnerabilities: z2(k(o2, n, i))
-  };
-}
-function z2(e) {
-  return Object.defineProperty(e, "vulnerabilities", {
-    value: e
-  });
-}
-function J({ value: e, name: n }) {
-  return e !== void 0 ? { name: n, value: e } : { name: n };
-}
-var y = {
-  editor: "allowUnsafeEditor",
-  git_askpass: "allowUnsafeAskPass",
-  git_config_global: "allowUnsafeConfigPaths",
-  git_config_system: "allowUnsafeConfigPaths",
-  git_config_count: "allowUnsafeConfigEnvCount",
-  git_config_parameters: "allowUnsafeConfigEnvCount",
-  git_config: "allowUnsafeConfigPaths",
-  git_editor: "allowUnsafeEditor",
-  git_exec_path: "allowUnsafeExec",
-  git_external_diff: "allowUnsafeDiffExternal",
-  git_pager: "allowUnsafePager",
-  git_proxy_command: "allowUnsafeGitProxy",
-  git_template_dir: "allowUnsafeTemplateDir",
-  git_sequence_editor: "allowUnsafeEditor",
-  git_ssh: "allowUnsafeSshCommand",
-  git_ssh_command: "allowUnsafeSshCommand",
-  pager: "allowUnsafePager",
-  prefix: "allowUnsafeConfigPaths",
-  ssh_askpass: "allowUnsafeAskPass",
-  visual: "allowUnsafeEditor"
-};
-function* Q(e) {
-  const n = parseInt(e.git_config_count ?? "0", 10);
-  for (let t3 = 0; t3 < n; t3++) {
-    const o2 = e[`git_config_key_${t3}`], a = e[`git_config_value_${t3}`];
-    o2 !== void 0 && (yield { key: o2.toLowerCase().trim(), value: a, scope: "env" });
-  }
-}
-function* Z(e) {
-  for (const n of Object.keys(e))
-    if (_(n)) {
-      const t3 = y[n];
-      yield {
-        category: t3,
-        message: `Use of "${n.toUpperCase()}" is not permitted without enabling ${t3}`
-      };
-    }
-}
-function _(e) {
-  return Object.hasOwn(y, e);
-}
-function ee(e) {
-  const n = {};
-  for (const [t3, o2] of Object.entries(e)) {
-    const a = t3.toLowerCase().trim();
-    (_(a) || a.startsWith("git")) && (n[a] = String(o2));
-  }
-  return n;
-}
-function ne(e) {
-  const n = ee(e), t3 = {
-    read: [],
-    write: [...Q(n)]
-  }, o2 = [
-    ...Z(n),
-    ...k(null, [], t3)
-  ];
-  return {
-    config: t3,
-    vulnerabilities: o2
-  };
-}
-function oe(e, n) {
-  return [...Y(...e).vulnerabilities, ...ne(n).vulnerabilities];
-}
-
-// node_modules/simple-git/dist/index.mjs
-import { EventEmitter as Ce } from "node:events";
-var O2 = class extends Error {
-  constructor(e, n) {
-    super(n), this.task = e, Object.setPrototypeOf(this, new.target.prototype);
-  }
-};
-var Ae = class extends O2 {
-  constructor(e, n) {
-    super(void 0, n), this.config = e;
-  }
-};
-var A2 = class extends O2 {
-  constructor(e, n, r2) {
-    super(e, r2), this.task = e, this.plugin = n, Object.setPrototypeOf(this, new.target.prototype);
-  }
-};
-var at = class extends O2 {
-  constructor(e, n) {
-    super(void 0, n || String(e)), this.git = e;
-  }
-};
-var xe = class extends O2 {
-  constructor(e) {
-    super(void 0, e);
-  }
-};
-var I2 = "\0";
-var W2 = () => {
-};
-function Ne(t3) {
-  return typeof t3 != "function" ? W2 : t3;
-}
-function $e(t3) {
-  return typeof t3 == "function" && t3 !== W2;
-}
-function Pe(t3, e) {
-  const n = t3.indexOf(e);
-  return n <= 0 ? [t3, ""] : [t3.substr(0, n), t3.substr(n + 1)];
-}
-function Me(t3, e = 0) {
-  return Dt(t3) && t3.length > e ? t3[e] : void 0;
-}
-function N2(t3, e = 0) {
-  if (Dt(t3) && t3.length > e)
-    return t3[t3.length - 1 - e];
-}
-function Dt(t3) {
-  return Bt(t3);
-}
-function H2(t3 = "", e = true, n = `
-`) {
-  return t3.split(n).reduce((r2, s) => {
-    const o2 = e ? s.trim() : s;
-    return o2 && r2.push(o2), r2;
-  }, []);
-}
-function ut(t3, e) {
-  return H2(t3, true).map((n) => e(n));
-}
-function Lt(t3) {
-  return (0, import_file_exists.exists)(t3, import_file_exists.FOLDER);
-}
-function S2(t3, e) {
-  return Array.isArray(t3) ? t3.includes(e) || t3.push(e) : t3.add(e), e;
-}
-function De(t3, e) {
-  return Array.isArray(t3) && !t3.includes(e) && t3.push(e), t3;
-}
-function ct(t3, e) {
-  if (Array.isArray(t3)) {
-    const n = t3.indexOf(e);
-    n >= 0 && t3.splice(n, 1);
-  } else
-    t3.delete(e);
-  return e;
-}
-var ft = Object.prototype.toString.call.bind(Object.prototype.toString);
-function v(t3) {
-  return Array.isArray(t3) ? t3 : [t3];
-}
-function jt(t3) {
-  return t3.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
-}
-function L2(t3) {
-  return v(t3).map((e) => e instanceof String ? e : String(e));
-}
-function p(t3, e = 0) {
-  if (t3 == null)
-    return e;
-  const n = parseInt(t3, 10);
-  return Number.isNaN(n) ? e : n;
-}
-function U(t3, e) {
-  const n = [];
-  for (let r2 = 0, s = t3.length; r2 < s; r2++)
-    n.push(e, t3[r2]);
-  return n;
-}
-function F2(t3) {
-  return (Array.isArray(t3) ? Buffer.concat(t3) : t3).toString("utf-8");
-}
-function Le(t3) {
-  return t3 ? Buffer.isBuffer(t3) ? t3.length : Buffer.byteLength(t3) : 0;
-}
-function je(t3, e) {
-  const n = {};
-  return e.forEach((r2) => {
-    t3[r2] !== void 0 && (n[r2] = t3[r2]);
-  }), n;
-}
-function wt(t3 = 0) {
-  return new Promise((e) => setTimeout(e, t3));
-}
-function bt(t3) {
-  if (t3 !== false)
-    return t3;
-}
-function d(t3, e, n) {
-  return e(t3) ? t3 : arguments.length > 2 ? n : void 0;
-}
-var K3 = (t3) => Array.isArray(t3);
-function st(t3, e) {
-  const n = r(t3) ? "string" : typeof t3;
-  return /number|string|boolean/.test(n) && (!e || !e.includes(n));
-}
-var m = (t3) => typeof t3 == "string" || r(t3);
-var Be = (t3) => m(t3) || Buffer.isBuffer(t3);
-var G2 = (t3) => m(t3) || Array.isArray(t3) && t3.every(m);
-function lt(t3) {
-  return !!t3 && ft(t3) === "[object Object]";
-}
-function Ie(t3) {
-  return typeof t3 == "function";
-}
-var Bt = (t3) => t3 == null || "number|boolean|function".includes(typeof t3) ? false : typeof t3.length == "number";
-var V2 = /* @__PURE__ */ ((t3) => (t3[t3.SUCCESS = 0] = "SUCCESS", t3[t3.ERROR = 1] = "ERROR", t3[t3.NOT_FOUND = -2] = "NOT_FOUND", t3[t3.UNCLEAN = 128] = "UNCLEAN", t3))(V2 || {});
-var z3 = class _z {
-  constructor(e, n) {
-    this.stdOut = e, this.stdErr = n;
-  }
-  asStrings() {
-    return new _z(this.stdOut.toString("utf8"), this.stdErr.toString("utf8"));
-  }
-};
-function Ue() {
-  throw new Error("LineParser:useMatches not implemented");
-}
-var l2 = class {
-  constructor(e, n) {
-    this.matches = [], this.useMatches = Ue, this.parse = (r2, s) => (this.resetMatches(), this._regExp.every((o2, i) => this.addMatch(o2, i, r2(i))) ? this.useMatches(s, this.prepareMatches()) !== false : false), this._regExp = Array.isArray(e) ? e : [e], n && (this.useMatches = n);
-  }
-  resetMatches() {
-    this.matches.length = 0;
-  }
-  prepareMatches() {
-    return this.matches;
-  }
-  addMatch(e, n, r2) {
-    const s = r2 && e.exec(r2);
-    return s && this.pushMatch(n, s), !!s;
-  }
-  pushMatch(e, n) {
-    this.matches.push(...n.slice(1));
-  }
-};
-var x2 = class extends l2 {
-  addMatch(e, n, r2) {
-    return /^remote:\s/.test(String(r2)) && super.addMatch(e, n, r2);
-  }
-  pushMatch(e, n) {
-    (e > 0 || n.length > 1) && super.pushMatch(e, n);
-  }
-};
-var Fe = {
-  binary: "git",
-  maxConcurrentProcesses: 5,
-  config: [],
-  trimmed: false
-};
-function Ge(...t3) {
-  const e = process.cwd(), n = Object.assign(
-    { baseDir: e, ...Fe },
-    ...t3.filter((r2) => typeof r2 == "object" && r2)
-  );
-  return n.baseDir = n.baseDir || e, n.trimmed = n.trimmed === true, n;
-}
-function It(t3, e = []) {
-  return lt(t3) ? Object.keys(t3).reduce((n, r2) => {
-    const s = t3[r2];
-    if (r(s))
-      n.push(s);
-    else if (st(s, ["boolean"]))
-      n.push(r2 + "=" + s);
-    else if (Array.isArray(s))
-      for (const o2 of s)
-        st(o2, ["string", "number"]) || n.push(r2 + "=" + o2);
-    else
-      n.push(r2);
-    return n;
-  }, e) : e;
-}
-function h2(t3, e = 0, n = false) {
-  const r2 = [];
-  for (let s = 0, o2 = e < 0 ? t3.length : e; s < o2; s++)
-    "string|number".includes(typeof t3[s]) && r2.push(String(t3[s]));
-  return It(ht(t3), r2), n || r2.push(...ze(t3)), r2;
-}
-function ze(t3) {
-  const e = typeof N2(t3) == "function";
-  return L2(d(N2(t3, e ? 1 : 0), K3, []));
-}
-function ht(t3) {
-  const e = Ie(N2(t3));
-  return d(N2(t3, e ? 1 : 0), lt);
-}
-function u(t3, e = true) {
-  const n = Ne(N2(t3));
-  return e || $e(n) ? n : void 0;
-}
-function Tt(t3, e) {
-  return t3(e.stdOut, e.stdErr);
-}
-function E2(t3, e, n, r2 = true) {
-  return v(n).forEach((s) => {
-    for (let o2 = H2(s, r2), i = 0, a = o2.length; i < a; i++) {
-      const c3 = (y2 = 0) => {
-        if (!(i + y2 >= a))
-          return o2[i + y2];
-      };
-      e.some(({ parse: y2 }) => y2(c3, t3));
-    }
-  }), t3;
-}
-var mt = ({ exitCode: t3 }, e, n, r2) => {
-  if (t3 === V2.UNCLEAN && Ve(e))
-    return n(Buffer.from("false"));
-  r2(e);
-};
-var Ut = (t3) => t3.trim() === "true";
-function We(t3) {
-  switch (t3) {
-    case "bare":
-      return Ke();
-    case "root":
-      return He();
-  }
-  return {
-    commands: ["rev-parse", "--is-inside-work-tree"],
-    format: "utf-8",
-    onError: mt,
-    parser: Ut
-  };
-}
-function He() {
-  return {
-    commands: ["rev-parse", "--git-dir"],
-    format: "utf-8",
-    onError: mt,
-    parser(e) {
-      return /^\.(git)?$/.test(e.trim());
-    }
-  };
-}
-function Ke() {
-  return {
-    commands: ["rev-parse", "--is-bare-repository"],
-    format: "utf-8",
-    onError: mt,
-    parser: Ut
-  };
-}
-function Ve(t3) {
-  return /(Not a git repository|Kein Git-Repository)/i.test(String(t3));
-}
-var Xe = class {
-  constructor(e) {
-    this.paths = [], this.files = [], this.folders = [], this.dryRun = e;
-  }
-};
-var Ye = /^[a-z]+\s*/i;
-var Qe = /^[a-z]+\s+[a-z]+\s*/i;
-var Je = /\/$/;
-function Ze(t3, e) {
-  const n = new Xe(t3), r2 = t3 ? Qe : Ye;
-  return H2(e).forEach((s) => {
-    const o2 = s.replace(r2, "");
-    n.paths.push(o2), (Je.test(o2) ? n.folders : n.files).push(o2);
-  }), n;
-}
-var Ft = [];
-function tn(t3) {
-  return {
-    commands: Ft,
-    format: "empty",
-    parser: t3
-  };
-}
-function b2(t3) {
-  return {
-    commands: Ft,
-    format: "empty",
-    parser() {
-      throw typeof t3 == "string" ? new xe(t3) : t3;
-    }
-  };
-}
-function g(t3, e = false) {
-  return {
-    commands: t3,
-    format: "utf-8",
-    parser(n) {
-      return e ? String(n).trim() : n;
-    }
-  };
-}
-function Gt(t3) {
-  return {
-    commands: t3,
-    format: "buffer",
-    parser(e) {
-      return e;
-    }
-  };
-}
-function en(t3) {
-  return t3.format === "buffer";
-}
-function kt(t3) {
-  return t3.format === "empty" || !t3.commands.length;
-}
-var nn = "Git clean interactive mode is not supported";
-var rn = 'Git clean mode parameter ("n" or "f") is required';
-var sn = "Git clean unknown option found in: ";
-var zt = /* @__PURE__ */ ((t3) => (t3.DRY_RUN = "n", t3.FORCE = "f", t3.IGNORED_INCLUDED = "x", t3.IGNORED_ONLY = "X", t3.EXCLUDING = "e", t3.QUIET = "q", t3.RECURSIVE = "d", t3))(zt || {});
-var qt = /* @__PURE__ */ new Set([
-  "i",
-  ...L2(Object.values(zt))
-]);
-function on(t3, e) {
-  const { cleanMode: n, options: r2, valid: s } = cn(t3);
-  return n ? s.options ? (r2.push(...e), r2.some(hn) ? b2(nn) : an(n, r2)) : b2(sn + JSON.stringify(t3)) : b2(rn);
-}
-function an(t3, e) {
-  return {
-    commands: ["clean", `-${t3}`, ...e],
-    format: "utf-8",
-    parser(r2) {
-      return Ze(t3 === "n", r2);
-    }
-  };
-}
-function un(t3) {
-  return Array.isArray(t3) && t3.every((e) => qt.has(e));
-}
-function cn(t3) {
-  let e, n = [], r2 = { cleanMode: false, options: true };
-  return t3.replace(/[^a-z]i/g, "").split("").forEach((s) => {
-    fn(s) ? (e = s, r2.cleanMode = true) : r2.options = r2.options && ln(n[n.length] = `-${s}`);
-  }), {
-    cleanMode: e,
-    options: n,
-    valid: r2
-  };
-}
-function fn(t3) {
-  return t3 === "f" || t3 === "n";
-}
-function ln(t3) {
-  return /^-[a-z]$/i.test(t3) && qt.has(t3.charAt(1));
-}
-function hn(t3) {
-  return /^-[^\-]/.test(t3) ? t3.indexOf("i") > 0 : t3 === "--interactive";
-}
-var mn = class {
-  constructor() {
-    this.files = [], this.values = /* @__PURE__ */ Object.create(null);
-  }
-  get all() {
-    return this._all || (this._all = this.files.reduce((e, n) => Object.assign(e, this.values[n]), {})), this._all;
-  }
-  addFile(e) {
-    if (!(e in this.values)) {
-      const n = N2(this.files);
-      this.values[e] = n ? Object.create(this.values[n]) : {}, this.files.push(e);
-    }
-    return this.values[e];
-  }
-  addValue(e, n, r2) {
-    const s = this.addFile(e);
-    Object.hasOwn(s, n) ? Array.isArray(s[n]) ? s[n].push(r2) : s[n] = [s[n], r2] : s[n] = r2, this._all = void 0;
-  }
-};
-function pn(t3) {
-  const e = new mn();
-  for (const n of Wt(t3))
-    e.addValue(n.file, String(n.key), n.value);
-  return e;
-}
-function dn(t3, e) {
-  let n = null;
-  const r2 = [], s = /* @__PURE__ */ new Map();
-  for (const o2 of Wt(t3, e))
-    o2.key === e && (r2.push(n = o2.value), s.has(o2.file) || s.set(o2.file, []), s.get(o2.file).push(n));
-  return {
-    key: e,
-    paths: Array.from(s.keys()),
-    scopes: s,
-    value: n,
-    values: r2
-  };
-}
-function gn(t3) {
-  return t3.replace(/^(file):/, "");
-}
-function* Wt(t3, e = null) {
-  const n = t3.split("\0");
-  for (let r2 = 0, s = n.length - 1; r2 < s; ) {
-    const o2 = gn(n[r2++]);
-    let i = n[r2++], a = e;
-    if (i.includes(`
-`)) {
-      const c3 = Pe(i, `
-`);
-      a = c3[0], i = c3[1];
-    }
-    yield { file: o2, key: a, value: i };
-  }
-}
-var Ht = /* @__PURE__ */ ((t3) => (t3.system = "system", t3.global = "global", t3.local = "local", t3.worktree = "worktree", t3))(Ht || {});
-function Y2(t3, e) {
-  return typeof t3 == "string" && Object.hasOwn(Ht, t3) ? t3 : e;
-}
-function yn(t3, e, n, r2) {
-  const s = ["config", `--${r2}`];
-  return n && s.push("--add"), s.push(t3, e), {
-    commands: s,
-    format: "utf-8",
-    parser(o2) {
-      return o2;
-    }
-  };
-}
-function wn(t3, e) {
-  const n = ["config", "--null", "--show-origin", "--get-all", t3];
-  return e && n.splice(1, 0, `--${e}`), {
-    commands: n,
-    format: "utf-8",
-    parser(r2) {
-      return dn(r2, t3);
-    }
-  };
-}
-function bn(t3) {
-  const e = ["config", "--list", "--show-origin", "--null"];
-  return t3 && e.push(`--${t3}`), {
-    commands: e,
-    format: "utf-8",
-    parser(n) {
-      return pn(n);
-    }
-  };
-}
-function Tn() {
-  return {
-    addConfig(t3, e, ...n) {
-      return this._runTask(
-        yn(
-          t3,
-          e,
-          n[0] === true,
-          Y2(
-            n[1],
-            "local"
-            /* local */
-          )
-        ),
-        u(arguments)
-      );
-    },
-    getConfig(t3, e) {
-      return this._runTask(
-        wn(t3, Y2(e, void 0)),
-        u(arguments)
-      );
-    },
-    listConfig(...t3) {
-      return this._runTask(
-        bn(Y2(t3[0], void 0)),
-        u(arguments)
-      );
-    }
-  };
-}
-var Kt = /* @__PURE__ */ ((t3) => (t3.ADDED = "A", t3.COPIED = "C", t3.DELETED = "D", t3.MODIFIED = "M", t3.RENAMED = "R", t3.CHANGED = "T", t3.UNMERGED = "U", t3.UNKNOWN = "X", t3.BROKEN = "B", t3))(Kt || {});
-var kn = new Set(Object.values(Kt));
-function _n(t3) {
-  return kn.has(t3);
-}
-var _t;
-var vn = ["-h"];
-var j2 = /* @__PURE__ */ Symbol("grepQuery");
-var En = class {
-  constructor() {
-    this[_t] = [];
-  }
-  *[(_t = j2, Symbol.iterator)]() {
-    for (const e of this[j2])
-      yield e;
-  }
-  and(...e) {
-    return e.length && this[j2].push("--and", "(", ...U(e, "-e"), ")"), this;
-  }
-  param(...e) {
-    return this[j2].push(...U(e, "-e")), this;
-  }
-};
-function Sn(...t3) {
-  return new En().param(...t3);
-}
-function Rn(t3) {
-  const e = /* @__PURE__ */ new Set(), n = {};
-  return ut(t3, (r2) => {
-    const [s, o2, i] = r2.split(I2);
-    e.add(s), (n[s] = n[s] || []).push({
-      line: p(o2),
-      path: s,
-      preview: i
-    });
-  }), {
-    paths: e,
-    results: n
-  };
-}
-function On() {
-  return {
-    grep(t3) {
-      const e = u(arguments), n = h2(arguments);
-      for (const s of vn)
-        if (n.includes(s))
-          return this._runTask(
-            b2(`git.grep: use of "${s}" is not supported.`),
-            e
-          );
-      typeof t3 == "string" && (t3 = Sn().param(t3));
-      const r2 = ["grep", "--null", "-n", "--full-name", ...n, ...t3];
-      return this._runTask(
-        {
-          commands: r2,
-          format: "utf-8",
-          parser(s) {
-            return Rn(s);
-          }
-        },
-        e
-      );
-    }
-  };
-}
-var Vt = /* @__PURE__ */ ((t3) => (t3.MIXED = "mixed", t3.SOFT = "soft", t3.HARD = "hard", t3.MERGE = "merge", t3.KEEP = "keep", t3))(Vt || {});
-var Cn = L2(Object.values(Vt));
-function An(t3, e) {
-  const n = ["reset"];
-  return Xt(t3) && n.push(`--${t3}`), n.push(...e), g(n);
-}
-function xn(t3) {
-  if (Xt(t3))
-    return t3;
-  switch (typeof t3) {
-    case "string":
-    case "undefined":
-      return "soft";
-  }
-}
-function Xt(t3) {
-  return typeof t3 == "string" && Cn.includes(t3);
-}
-import_debug.default.formatters.L = (t3) => String(Bt(t3) ? t3.length : "-");
-import_debug.default.formatters.B = (t3) => Buffer.isBuffer(t3) ? t3.toString("utf8") : ft(t3);
-function Nn() {
-  return (0, import_debug.default)("simple-git");
-}
-function vt(t3, e, n) {
-  return !e || !String(e).replace(/\s*/, "") ? n ? (r2, ...s) => {
-    t3(r2, ...s), n(r2, ...s);
-  } : t3 : (r2, ...s) => {
-    t3(`%s ${r2}`, e, ...s), n && n(r2, ...s);
-  };
-}
-function $n(t3, e, { namespace: n }) {
-  if (typeof t3 == "string")
-    return t3;
-  const r2 = e && e.namespace || "";
-  return r2.startsWith(n) ? r2.substr(n.length + 1) : r2 || n;
-}
-function $2(t3, e, n, r2 = Nn()) {
-  const s = t3 && `[${t3}]` || "", o2 = [], i = typeof e == "string" ? r2.extend(e) : e, a = $n(d(e, m), i, r2);
-  return y2(n);
-  function c3(w2, T2) {
-    return S2(
-      o2,
-      $2(t3, a.replace(/^[^:]+/, w2), T2, r2)
-    );
-  }
-  function y2(w2) {
-    const T2 = w2 && `[${w2}]` || "", k2 = i && vt(i, T2) || W2, C2 = vt(r2, `${s} ${T2}`, k2);
-    return Object.assign(i ? k2 : C2, {
-      label: t3,
-      sibling: c3,
-      info: C2,
-      step: y2
-    });
-  }
-}
-var M2 = class M3 {
-  constructor(e = "GitExecutor") {
-    this.logLabel = e, this._queue = /* @__PURE__ */ new Map();
-  }
-  withProgress(e) {
-    return this._queue.get(e);
-  }
-  createProgress(e) {
-    const n = M3.getName(e.commands[0]), r2 = $2(this.logLabel, n);
-    return {
-      task: e,
-      logger: r2,
-      name: n
-    };
-  }
-  push(e) {
-    const n = this.createProgress(e);
-    return n.logger("Adding task to the queue, commands = %o", e.commands), this._queue.set(e, n), n;
-  }
-  fatal(e) {
-    for (const [n, { logger: r2 }] of Array.from(this._queue.entries()))
-      n === e.task ? (r2.info("Failed %o", e), r2(
-        "Fatal exception, any as-yet un-started tasks run through this executor will not be attempted"
-      )) : r2.info(
-        "A fatal exception occurred in a previous task, the queue has been purged: %o",
-        e.message
-      ), this.complete(n);
-    if (this._queue.size !== 0)
-      throw new Error(`Queue size should be zero after fatal: ${this._queue.size}`);
-  }
-  complete(e) {
-    this.withProgress(e) && this._queue.delete(e);
-  }
-  attempt(e) {
-    const n = this.withProgress(e);
-    if (!n)
-      throw new O2(void 0, "TasksPendingQueue: attempt called for an unknown task");
-    return n.logger("Starting task"), n;
-  }
-  static getName(e = "empty") {
-    return `task:${e}:${++M3.counter}`;
-  }
-};
-M2.counter = 0;
-var ot = M2;
-var Pn = class {
-  constructor(e, n, r2) {
-    this._executor = e, this._scheduler = n, this._plugins = r2, this._chain = Promise.resolve(), this._queue = new ot();
-  }
-  get cwd() {
-    return this._cwd || this._executor.cwd;
-  }
-  set cwd(e) {
-    this._cwd = e;
-  }
-  get env() {
-    return this._executor.env;
-  }
-  get outputHandler() {
-    return this._executor.outputHandler;
-  }
-  chain() {
-    return this;
-  }
-  push(e) {
-    return this._queue.push(e), this._chain = this._chain.then(() => this.attemptTask(e));
-  }
-  async attemptTask(e) {
-    const n = await this._scheduler.next(), r2 = () => this._queue.complete(e);
-    try {
-      const { logger: s } = this._queue.attempt(e);
-      return await (kt(e) ? this.attemptEmptyTask(e, s) : this.attemptRemoteTask(e, s));
-    } catch (s) {
-      throw this.onFatalException(e, s);
-    } finally {
-      r2(), n();
-    }
-  }
-  onFatalException(e, n) {
-    const r2 = n instanceof O2 ? Object.assign(n, { task: e }) : new O2(e, n && String(n));
-    return this._chain = Promise.resolve(), this._queue.fatal(r2), r2;
-  }
-  async attemptRemoteTask(e, n) {
-    const r2 = this._plugins.exec("spawn.binary", "", this.taskContext(e, e.commands)), s = this._plugins.exec(
-      "spawn.args",
-      [...e.commands],
-      this.taskContext(e, e.commands)
-    ), o2 = await this.gitResponse(
-      e,
-      r2,
-      s,
-      this.outputHandler,
-      n.step("SPAWN")
-    ), i = await this.handleTaskData(e, s, o2, n.step("HANDLE"));
-    return n("passing response to task's parser as a %s", e.format), en(e) ? Tt(e.parser, i) : Tt(e.parser, i.asStrings());
-  }
-  async attemptEmptyTask(e, n) {
-    return n("empty task bypassing child process to call to task's parser"), e.parser(this);
-  }
-  handleTaskData(e, n, r2, s) {
-    const { exitCode: o2, rejection: i, stdOut: a, stdErr: c3 } = r2;
-    return new Promise((y2, w2) => {
-      s("Preparing to handle process response exitCode=%d stdOut=", o2);
-      const { error: T2 } = this._plugins.exec(
-        "task.error",
-        { error: i },
-        {
-          ...this.taskContext(e, n),
-          ...r2
-        }
-      );
-      if (T2 && e.onError)
-        return s.info("exitCode=%s handling with custom error handler"), e.onError(
-          r2,
-          T2,
-          (k2) => {
-            s.info("custom error handler treated as success"), s("custom error returned a %s", ft(k2)), y2(
-              new z3(
-                Array.isArray(k2) ? Buffer.concat(k2) : k2,
-                Buffer.concat(c3)
-              )
-            );
-          },
-          w2
-        );
-      if (T2)
-        return s.info(
-          "handling as error: exitCode=%s stdErr=%s rejection=%o",
-          o2,
-          c3.length,
-          i
-        ), w2(T2);
-      s.info("retrieving task output complete"), y2(new z3(Buffer.concat(a), Buffer.concat(c3)));
-    });
-  }
-  async gitResponse(e, n, r2, s, o2) {
-    const i = o2.sibling("output"), a = this._plugins.exec(
-      "spawn.options",
-      {
-        cwd: this.cwd,
-        env: this.env,
-        windowsHide: true
-      },
-      this.taskContext(e, e.commands)
-    );
-    return new Promise((c3) => {
-      const y2 = [], w2 = [];
-      o2.info("%s %o", n, r2), o2("%O", a);
-      let T2 = this._beforeSpawn(e, r2);
-      if (T2)
-        return c3({
-          stdOut: y2,
-          stdErr: w2,
-          exitCode: 9901,
-          rejection: T2
-        });
-      this._plugins.exec("spawn.before", void 0, {
-        ...this.taskContext(e, r2),
-        kill(C2) {
-          T2 = C2 || T2;
-        }
-      });
-      const k2 = ve(n, r2, a);
-      k2.stdout.on(
-        "data",
-        Et(y2, "stdOut", o2, i.step("stdOut"))
-      ), k2.stderr.on(
-        "data",
-        Et(w2, "stdErr", o2, i.step("stdErr"))
-      ), k2.on("error", Mn(w2, o2)), s && (o2("Passing child process stdOut/stdErr to custom outputHandler"), s(n, k2.stdout, k2.stderr, [...r2])), this._plugins.exec("spawn.after", void 0, {
-        ...this.taskContext(e, r2),
-        spawned: k2,
-        close(C2, Te) {
-          c3({
-            stdOut: y2,
-            stdErr: w2,
-            exitCode: C2,
-            rejection: T2 || Te
-          });
-        },
-        kill(C2) {
-          k2.killed || (T2 = C2, k2.kill("SIGINT"));
-        }
-      });
-    });
-  }
-  _beforeSpawn(e, n) {
-    let r2;
-    return this._plugins.exec("spawn.before", void 0, {
-      ...this.taskContext(e, n),
-      kill(s) {
-        r2 = s || r2;
-      }
-    }), r2;
-  }
-  taskContext(e, n) {
-    return {
-      method: String(Me(e.commands) || ""),
-      commands: n,
-      env: { ...this.env },
-      input: kt(e) ? void 0 : e.input
-    };
-  }
-};
-function Mn(t3, e) {
-  return (n) => {
-    e("[ERROR] child process exception %o", n), t3.push(Buffer.from(String(n.stack), "ascii"));
-  };
-}
-function Et(t3, e, n, r2) {
-  return (s) => {
-    n("%s received %L bytes", e, s), r2("%B", s), t3.push(s);
-  };
-}
-var Dn = class {
-  constructor(e, n, r2) {
-    this.cwd = e, this._scheduler = n, this._plugins = r2, this._chain = this.chain();
-  }
-  chain() {
-    return new Pn(this, this._scheduler, this._plugins);
-  }
-  push(e) {
-    return this._chain.push(e);
-  }
-};
-function Ln(t3, e, n = W2) {
-  const r2 = (o2) => {
-    n(null, o2);
-  }, s = (o2) => {
-    o2?.task === t3 && n(o2, void 0);
-  };
-  e.then(r2, s);
-}
-function St(t3, e) {
-  return tn((n) => {
-    if (!Lt(t3))
-      throw new Error(`Git.cwd: cannot change to non-directory "${t3}"`);
-    return (e || n).cwd = t3;
-  });
-}
-function Q2(t3) {
-  const e = ["checkout", ...t3];
-  return e[1] === "-b" && e.includes("-B") && (e[1] = ct(e, "-B")), g(e);
-}
-function jn() {
-  return {
-    checkout() {
-      return this._runTask(
-        Q2(h2(arguments, 1)),
-        u(arguments)
-      );
-    },
-    checkoutBranch(t3, e) {
-      return this._runTask(
-        Q2(["-b", t3, e, ...h2(arguments)]),
-        u(arguments)
-      );
-    },
-    checkoutLocalBranch(t3) {
-      return this._runTask(
-        Q2(["-b", t3, ...h2(arguments)]),
-        u(arguments)
-      );
-    }
-  };
-}
-var Yt = (t3, e, n) => {
-  const r2 = ["clone", ...n];
-  return m(t3) && r2.push(c(t3)), m(e) && r2.push(c(e)), g(r2);
-};
-var Bn = (t3, e, n) => (S2(n, "--mirror"), Yt(t3, e, n));
-function Rt(t3, e, n, ...r2) {
-  return m(n) ? e(n, d(r2[0], m), h2(arguments)) : b2(`git.${t3}() requires a string 'repoPath'`);
-}
-function In() {
-  return {
-    clone(t3, ...e) {
-      return this._runTask(
-        Rt("clone", Yt, d(t3, m), ...e),
-        u(arguments)
-      );
-    },
-    mirror(t3, ...e) {
-      return this._runTask(
-        Rt("mirror", Bn, d(t3, m), ...e),
-        u(arguments)
-      );
-    }
-  };
-}
-var Un = [
-  new l2(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (t3, [e, n, r2]) => {
-    t3.branch = e, t3.commit = r2, t3.root = !!n;
-  }),
-  new l2(/\s*Author:\s(.+)/i, (t3, [e]) => {
-    const n = e.split("<"), r2 = n.pop();
-    !r2 || !r2.includes("@") || (t3.author = {
-      email: r2.substr(0, r2.length - 1),
-      name: n.join("<").trim()
-    });
-  }),
-  new l2(
-    /(\d+)[^,]*(?:,\s*(\d+)[^,]*)(?:,\s*(\d+))/g,
-    (t3, [e, n, r2]) => {
-      t3.summary.changes = parseInt(e, 10) || 0, t3.summary.insertions = parseInt(n, 10) || 0, t3.summary.deletions = parseInt(r2, 10) || 0;
-    }
-  ),
-  new l2(
-    /^(\d+)[^,]*(?:,\s*(\d+)[^(]+\(([+-]))?/,
-    (t3, [e, n, r2]) => {
-      t3.summary.changes = parseInt(e, 10) || 0;
-      const s = parseInt(n, 10) || 0;
-      r2 === "-" ? t3.summary.deletions = s : r2 === "+" && (t3.summary.insertions = s);
-    }
-  )
-];
-function Fn(t3) {
-  return E2({
-    author: null,
-    branch: "",
-    commit: "",
-    root: false,
-    summary: {
-      changes: 0,
-      insertions: 0,
-      deletions: 0
-    }
-  }, Un, t3);
-}
-function Gn(t3, e, n) {
-  return {
-    commands: [
-      "-c",
-      "core.abbrev=40",
-      "commit",
-      ...U(t3, "-m"),
-      ...e,
-      ...n
-    ],
-    format: "utf-8",
-    parser: Fn
-  };
-}
-function zn() {
-  return {
-    commit(e, ...n) {
-      const r2 = u(arguments), s = t3(e) || Gn(
-        v(e),
-        v(d(n[0], G2, [])),
-        [
-          ...L2(d(n[1], K3, [])),
-          ...h2(arguments, 0, true)
-        ]
-      );
-      return this._runTask(s, r2);
-    }
-  };
-  function t3(e) {
-    return !G2(e) && b2(
-      "git.commit: requires the commit message to be supplied as a string/string[]"
-    );
-  }
-}
-function qn() {
-  return {
-    count: 0,
-    garbage: 0,
-    inPack: 0,
-    packs: 0,
-    prunePackable: 0,
-    size: 0,
-    sizeGarbage: 0,
-    sizePack: 0
-  };
-}
-var Wn = new l2(
-  /([a-z-]+): (\d+)$/,
-  (t3, [e, n]) => {
-    const r2 = jt(e);
-    Object.hasOwn(t3, r2) && (t3[r2] = p(n));
-  }
-);
-function Hn() {
-  return {
-    countObjects() {
-      return this._runTask({
-        commands: ["count-objects", "--verbose"],
-        format: "utf-8",
-        parser(t3) {
-          return E2(qn(), [Wn], t3);
-        }
-      });
-    }
-  };
-}
-function Kn() {
-  return {
-    firstCommit() {
-      return this._runTask(
-        g(["rev-list", "--max-parents=0", "HEAD"], true),
-        u(arguments)
-      );
-    }
-  };
-}
-function Vn(t3, e) {
-  const n = ["hash-object", t3];
-  return e && n.push("-w"), g(n, true);
-}
-var J2 = class {
-  constructor(e, n, r2, s) {
-    this.bare = e, this.path = n, this.existing = r2, this.gitDir = s;
-  }
-};
-var Xn = /^Init.+ repository in (.+)$/;
-var Yn = /^Rein.+ in (.+)$/;
-function Qn(t3, e, n) {
-  const r2 = String(n).trim();
-  let s;
-  if (s = Xn.exec(r2))
-    return new J2(t3, e, false, s[1]);
-  if (s = Yn.exec(r2))
-    return new J2(t3, e, true, s[1]);
-  let o2 = "";
-  const i = r2.split(" ");
-  for (; i.length; )
-    if (i.shift() === "in") {
-      o2 = i.join(" ");
-      break;
-    }
-  return new J2(t3, e, /^re/i.test(r2), o2);
-}
-var Qt = "--bare";
-function Jn(t3) {
-  return t3.includes(Qt);
-}
-function Zn(t3 = false, e, n) {
-  const r2 = ["init", ...n];
-  return t3 && !Jn(r2) && r2.splice(1, 0, Qt), {
-    commands: r2,
-    format: "utf-8",
-    parser(s) {
-      return Qn(r2.includes("--bare"), e, s);
-    }
-  };
-}
-function tr(t3) {
-  return t3 === void 0 ? b2("interpretTrailers called without input content") : {
-    format: "utf-8",
-    parser(e) {
-      return Object.fromEntries(
-        ut(e, (n) => {
-          const r2 = n.indexOf(":");
-          return [
-            jt(n.substring(0, r2).toLowerCase()),
-            n.substring(r2 + 2).trim()
-          ];
-        })
-      );
-    },
-    commands: ["interpret-trailers", "--parse"],
-    input: t3
-  };
-}
-function er() {
-  return {
-    interpretTrailers(t3) {
-      return this._runTask(
-        tr(d(t3, Be)),
-        u(arguments)
-      );
-    }
-  };
-}
-var R2 = /* @__PURE__ */ ((t3) => (t3.NONE = "", t3.STAT = "--stat", t3.NUM_STAT = "--numstat", t3.NAME_ONLY = "--name-only", t3.NAME_STATUS = "--name-status", t3))(R2 || {});
-var Jt = /^--(stat|numstat|name-only|name-status)(=|$)/;
-function pt(t3) {
-  for (let e = 0; e < t3.length; e++) {
-    const n = Jt.exec(t3[e]);
-    if (n)
-      return `--${n[1]}`;
-  }
-  return "";
-}
-function nr(t3) {
-  return Jt.test(t3);
-}
-var rr = class {
-  constructor() {
-    this.changed = 0, this.deletions = 0, this.insertions = 0, this.files = [];
-  }
-};
-var Ot = [
-  new l2(
-    /^(.+)\s+\|\s+(\d+)(\s+[+\-]+)?$/,
-    (t3, [e, n, r2 = ""]) => {
-      t3.files.push({
-        file: e.trim(),
-        changes: p(n),
-        insertions: r2.replace(/[^+]/g, "").length,
-        deletions: r2.replace(/[^-]/g, "").length,
-        binary: false
-      });
-    }
-  ),
-  new l2(
-    /^(.+) \|\s+Bin ([0-9.]+) -> ([0-9.]+) ([a-z]+)/,
-    (t3, [e, n, r2]) => {
-      t3.files.push({
-        file: e.trim(),
-        before: p(n),
-        after: p(r2),
-        binary: true
-      });
-    }
-  ),
-  new l2(/^(.+)\s+\|\s+Bin\s*$/, (t3, [e]) => {
-    t3.files.push({
-      file: e.trim(),
-      before: 0,
-      after: 0,
-      binary: true
-    });
-  }),
-  new l2(
-    /(\d+) files? changed\s*((?:, \d+ [^,]+){0,2})/,
-    (t3, [e, n]) => {
-      const r2 = /(\d+) i/.exec(n), s = /(\d+) d/.exec(n);
-      t3.changed = p(e), t3.insertions = p(r2?.[1]), t3.deletions = p(s?.[1]);
-    }
-  )
-];
-var sr = [
-  new l2(
-    /(\d+)\t(\d+)\t(.+)$/,
-    (t3, [e, n, r2]) => {
-      const s = p(e), o2 = p(n);
-      t3.changed++, t3.insertions += s, t3.deletions += o2, t3.files.push({
-        file: r2,
-        changes: s + o2,
-        insertions: s,
-        deletions: o2,
-        binary: false
-      });
-    }
-  ),
-  new l2(/-\t-\t(.+)$/, (t3, [e]) => {
-    t3.changed++, t3.files.push({
-      file: e,
-      after: 0,
-      before: 0,
-      binary: true
-    });
-  })
-];
-var or = [
-  new l2(/(.+)$/, (t3, [e]) => {
-    t3.changed++, t3.files.push({
-      file: e,
-      changes: 0,
-      insertions: 0,
-      deletions: 0,
-      binary: false
-    });
-  })
-];
-var ir = [
-  new l2(
-    /([ACDMRTUXB])([0-9]{0,3})\t(.[^\t]*)(\t(.[^\t]*))?$/,
-    (t3, [e, n, r2, s, o2]) => {
-      t3.changed++, t3.files.push({
-        file: o2 ?? r2,
-        changes: 0,
-        insertions: 0,
-        deletions: 0,
-        binary: false,
-        status: bt(_n(e) && e),
-        from: bt(!!o2 && r2 !== o2 && r2),
-        similarity: p(n)
-      });
-    }
-  )
-];
-var ar = {
-  [R2.NONE]: Ot,
-  [R2.STAT]: Ot,
-  [R2.NUM_STAT]: sr,
-  [R2.NAME_STATUS]: ir,
-  [R2.NAME_ONLY]: or
-};
-function Zt(t3 = R2.NONE) {
-  const e = ar[t3];
-  return (n) => E2(new rr(), e, n, false);
-}
-var te = "\xF2\xF2\xF2\xF2\xF2\xF2 ";
-var ee2 = " \xF2\xF2";
-var ne2 = " \xF2 ";
-var ur = ["hash", "date", "message", "refs", "author_name", "author_email"];
-function cr(t3, e) {
-  return e.reduce(
-    (n, r2, s) => (n[r2] = t3[s] || "", n),
-    /* @__PURE__ */ Object.create({ diff: null })
-  );
-}
-function re(t3 = ne2, e = ur, n = R2.NONE) {
-  const r2 = Zt(n);
-  return function(s) {
-    const o2 = H2(
-      s.trim(),
-      false,
-      te
-    ).map(function(i) {
-      const a = i.split(ee2), c3 = cr(a[0].split(t3), e);
-      return a.length > 1 && a[1].trim() && (c3.diff = r2(a[1])), c3;
-    });
-    return {
-      all: o2,
-      latest: o2.length && o2[0] || null,
-      total: o2.length
-    };
-  };
-}
-function fr(t3) {
-  let e = pt(t3);
-  const n = ["diff"];
-  return e === R2.NONE && (e = R2.STAT, n.push("--stat=4096")), n.push(...t3), dt(n) || {
-    commands: n,
-    format: "utf-8",
-    parser: Zt(e)
-  };
-}
-function dt(t3) {
-  const e = t3.filter(nr);
-  if (e.length > 1)
-    return b2(
-      `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
-    );
-  if (e.length && t3.includes("-z"))
-    return b2(
-      `Summary flag ${e} parsing is not compatible with null termination option '-z'`
-    );
-}
-var se = /* @__PURE__ */ ((t3) => (t3[t3["--pretty"] = 0] = "--pretty", t3[t3["max-count"] = 1] = "max-count", t3[t3.maxCount = 2] = "maxCount", t3[t3.n = 3] = "n", t3[t3.file = 4] = "file", t3[t3.format = 5] = "format", t3[t3.from = 6] = "from", t3[t3.to = 7] = "to", t3[t3.splitter = 8] = "splitter", t3[t3.symmetric = 9] = "symmetric", t3[t3.mailMap = 10] = "mailMap", t3[t3.multiLine = 11] = "multiLine", t3[t3.strictDate = 12] = "strictDate", t3))(se || {});
-function lr(t3, e) {
-  const n = [], r2 = [];
-  return Object.keys(t3).forEach((s) => {
-    n.push(s), r2.push(String(t3[s]));
-  }), [n, r2.join(e)];
-}
-function hr(t3) {
-  return Object.keys(t3).reduce((e, n) => (n in se || (e[n] = t3[n]), e), {});
-}
-function oe2(t3 = {}, e = []) {
-  const n = d(t3.splitter, m, ne2), r2 = lt(t3.format) ? t3.format : {
-    hash: "%H",
-    date: t3.strictDate === false ? "%ai" : "%aI",
-    message: "%s",
-    refs: "%D",
-    body: t3.multiLine ? "%B" : "%b",
-    author_name: t3.mailMap !== false ? "%aN" : "%an",
-    author_email: t3.mailMap !== false ? "%aE" : "%ae"
-  }, [s, o2] = lr(r2, n), i = [], a = [
-    `--pretty=format:${te}${o2}${ee2}`,
-    ...e
-  ], c3 = t3.n || t3["max-count"] || t3.maxCount;
-  if (c3 && a.push(`--max-count=${c3}`), t3.from || t3.to) {
-    const y2 = t3.symmetric !== false ? "..." : "..";
-    i.push(`${t3.from || ""}${y2}${t3.to || ""}`);
-  }
-  return m(t3.file) && a.push("--follow", c(t3.file)), It(hr(t3), a), {
-    fields: s,
-    splitter: n,
-    commands: [...a, ...i]
-  };
-}
-function mr(t3, e, n) {
-  const r2 = re(t3, e, pt(n));
-  return {
-    commands: ["log", ...n],
-    format: "utf-8",
-    parser: r2
-  };
-}
-function pr() {
-  return {
-    log(...n) {
-      const r2 = u(arguments), s = oe2(
-        ht(arguments),
-        L2(d(arguments[0], K3, []))
-      ), o2 = e(...n) || dt(s.commands) || t3(s);
-      return this._runTask(o2, r2);
-    }
-  };
-  function t3(n) {
-    return mr(n.splitter, n.fields, n.commands);
-  }
-  function e(n, r2) {
-    return m(n) && m(r2) && b2(
-      "git.log(string, string) should be replaced with git.log({ from: string, to: string })"
-    );
-  }
-}
-var Z2 = class {
-  constructor(e, n = null, r2) {
-    this.reason = e, this.file = n, this.meta = r2;
-  }
-  toString() {
-    return `${this.file}:${this.reason}`;
-  }
-};
-var dr = class {
-  constructor() {
-    this.conflicts = [], this.merges = [], this.result = "success";
-  }
-  get failed() {
-    return this.conflicts.length > 0;
-  }
-  get reason() {
-    return this.result;
-  }
-  toString() {
-    return this.conflicts.length ? `CONFLICTS: ${this.conflicts.join(", ")}` : "OK";
-  }
-};
-var ie = class {
-  constructor() {
-    this.remoteMessages = {
-      all: []
-    }, this.created = [], this.deleted = [], this.files = [], this.deletions = {}, this.insertions = {}, this.summary = {
-      changes: 0,
-      deletions: 0,
-      insertions: 0
-    };
-  }
-};
-var gr = class {
-  constructor() {
-    this.remote = "", this.hash = {
-      local: "",
-      remote: ""
-    }, this.branch = {
-      local: "",
-      remote: ""
-    }, this.message = "";
-  }
-  toString() {
-    return this.message;
-  }
-};
-function tt(t3) {
-  return t3.objects = t3.objects || {
-    compressing: 0,
-    counting: 0,
-    enumerating: 0,
-    packReused: 0,
-    reused: { count: 0, delta: 0 },
-    total: { count: 0, delta: 0 }
-  };
-}
-function Ct(t3) {
-  const e = /^\s*(\d+)/.exec(t3), n = /delta (\d+)/i.exec(t3);
-  return {
-    count: p(e && e[1] || "0"),
-    delta: p(n && n[1] || "0")
-  };
-}
-var yr = [
-  new x2(
-    /^remote:\s*(enumerating|counting|compressing) objects: (\d+),/i,
-    (t3, [e, n]) => {
-      const r2 = e.toLowerCase(), s = tt(t3.remoteMessages);
-      Object.assign(s, { [r2]: p(n) });
-    }
-  ),
-  new x2(
-    /^remote:\s*(enumerating|counting|compressing) objects: \d+% \(\d+\/(\d+)\),/i,
-    (t3, [e, n]) => {
-      const r2 = e.toLowerCase(), s = tt(t3.remoteMessages);
-      Object.assign(s, { [r2]: p(n) });
-    }
-  ),
-  new x2(
-    /total ([^,]+), reused ([^,]+), pack-reused (\d+)/i,
-    (t3, [e, n, r2]) => {
-      const s = tt(t3.remoteMessages);
-      s.total = Ct(e), s.reused = Ct(n), s.packReused = p(r2);
-    }
-  )
-];
-var wr = [
-  new x2(/^remote:\s*(.+)$/, (t3, [e]) => (t3.remoteMessages.all.push(e.trim()), false)),
-  ...yr,
-  new x2(
-    [/create a (?:pull|merge) request/i, /\s(https?:\/\/\S+)$/],
-    (t3, [e]) => {
-      t3.remoteMessages.pullRequestUrl = e;
-    }
-  ),
-  new x2(
-    [/found (\d+) vulnerabilities.+\(([^)]+)\)/i, /\s(https?:\/\/\S+)$/],
-    (t3, [e, n, r2]) => {
-      t3.remoteMessages.vulnerabilities = {
-        count: p(e),
-        summary: n,
-        url: r2
-      };
-    }
-  )
-];
-function ae(t3, e) {
-  return E2({ remoteMessages: new br() }, wr, e);
-}
-var br = class {
-  constructor() {
-    this.all = [];
-  }
-};
-var Tr = /^\s*(.+?)\s+\|\s+\d+\s*(\+*)(-*)/;
-var kr = /(\d+)\D+((\d+)\D+\(\+\))?(\D+(\d+)\D+\(-\))?/;
-var _r = /^(create|delete) mode \d+ (.+)/;
-var vr = [
-  new l2(Tr, (t3, [e, n, r2]) => {
-    t3.files.push(e), n && (t3.insertions[e] = n.length), r2 && (t3.deletions[e] = r2.length);
-  }),
-  new l2(kr, (t3, [e, , n, , r2]) => n !== void 0 || r2 !== void 0 ? (t3.summary.changes = +e || 0, t3.summary.insertions = +n || 0, t3.summary.deletions = +r2 || 0, true) : false),
-  new l2(_r, (t3, [e, n]) => {
-    S2(t3.files, n), S2(e === "create" ? t3.created : t3.deleted, n);
-  })
-];
-var Er = [
-  new l2(/^from\s(.+)$/i, (t3, [e]) => {
-    t3.remote = e;
-  }),
-  new l2(/^fatal:\s(.+)$/, (t3, [e]) => {
-    t3.message = e;
-  }),
-  new l2(
-    /([a-z0-9]+)\.\.([a-z0-9]+)\s+(\S+)\s+->\s+(\S+)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.branch.local = r2, t3.hash.local = e, t3.branch.remote = s, t3.hash.remote = n;
-    }
-  )
-];
-var Sr = (t3, e) => E2(new ie(), vr, [t3, e]);
-var ue = (t3, e) => Object.assign(
-  new ie(),
-  Sr(t3, e),
-  ae(t3, e)
-);
-function Rr(t3, e) {
-  const n = E2(new gr(), Er, [t3, e]);
-  return n.message && n;
-}
-var Or = [
-  new l2(/^Auto-merging\s+(.+)$/, (t3, [e]) => {
-    t3.merges.push(e);
-  }),
-  new l2(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (t3, [e, n]) => {
-    t3.conflicts.push(new Z2(e, n));
-  }),
-  new l2(
-    /^CONFLICT\s+\((.+\/delete)\): (.+) deleted in (.+) and/,
-    (t3, [e, n, r2]) => {
-      t3.conflicts.push(new Z2(e, n, { deleteRef: r2 }));
-    }
-  ),
-  new l2(/^CONFLICT\s+\((.+)\):/, (t3, [e]) => {
-    t3.conflicts.push(new Z2(e, null));
-  }),
-  new l2(/^Automatic merge failed;\s+(.+)$/, (t3, [e]) => {
-    t3.result = e;
-  })
-];
-var Cr = (t3, e) => Object.assign(Ar(t3), ue(t3, e));
-var Ar = (t3) => E2(new dr(), Or, t3);
-function At(t3) {
-  return t3.length ? {
-    commands: ["merge", ...t3],
-    format: "utf-8",
-    parser(e, n) {
-      const r2 = Cr(e, n);
-      if (r2.failed)
-        throw new at(r2);
-      return r2;
-    }
-  } : b2("Git.merge requires at least one option");
-}
-function xr(t3, e, n) {
-  const r2 = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t3), o2 = !n.includes("new");
-  return {
-    deleted: r2,
-    tag: s,
-    branch: !s,
-    new: !o2,
-    alreadyUpdated: o2,
-    local: t3,
-    remote: e
-  };
-}
-var Nr = [
-  new l2(/^Pushing to (.+)$/, (t3, [e]) => {
-    t3.repo = e;
-  }),
-  new l2(/^updating local tracking ref '(.+)'/, (t3, [e]) => {
-    t3.ref = {
-      ...t3.ref || {},
-      local: e
-    };
-  }),
-  new l2(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (t3, [e, n, r2]) => {
-    t3.pushed.push(xr(e, n, r2));
-  }),
-  new l2(
-    /^Branch '([^']+)' set up to track remote branch '([^']+)' from '([^']+)'/,
-    (t3, [e, n, r2]) => {
-      t3.branch = {
-        ...t3.branch || {},
-        local: e,
-        remote: n,
-        remoteName: r2
-      };
-    }
-  ),
-  new l2(
-    /^([^:]+):(\S+)\s+([a-z0-9]+)\.\.([a-z0-9]+)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.update = {
-        head: {
-          local: e,
-          remote: n
-        },
-        hash: {
-          from: r2,
-          to: s
-        }
-      };
-    }
-  )
-];
-var $r = (t3, e) => {
-  const n = Pr(t3, e), r2 = ae(t3, e);
-  return {
-    ...n,
-    ...r2
-  };
-};
-var Pr = (t3, e) => E2({ pushed: [] }, Nr, [t3, e]);
-function Mr(t3 = {}, e) {
-  return S2(e, "--tags"), ce(t3, e);
-}
-function ce(t3 = {}, e) {
-  const n = ["push", ...e];
-  return t3.branch && n.splice(1, 0, t3.branch), t3.remote && n.splice(1, 0, t3.remote), ct(n, "-v"), S2(n, "--verbose"), S2(n, "--porcelain"), {
-    commands: n,
-    format: "utf-8",
-    parser: $r
-  };
-}
-function Dr() {
-  return {
-    showBuffer() {
-      const t3 = ["show", ...h2(arguments, 1)];
-      return t3.includes("--binary") || t3.splice(1, 0, "--binary"), this._runTask(
-        Gt(t3),
-        u(arguments)
-      );
-    },
-    show() {
-      const t3 = ["show", ...h2(arguments, 1)];
-      return this._runTask(
-        g(t3),
-        u(arguments)
-      );
-    }
-  };
-}
-var Lr = /^(.+)\0(.+)$/;
-var jr = class {
-  constructor(e, n, r2) {
-    if (this.path = e, this.index = n, this.working_dir = r2, n === "R" || r2 === "R") {
-      const s = Lr.exec(e) || [null, e, e];
-      this.from = s[2] || "", this.path = s[1] || "";
-    }
-  }
-};
-var Br = class {
-  constructor() {
-    this.not_added = [], this.conflicted = [], this.created = [], this.deleted = [], this.ignored = void 0, this.modified = [], this.renamed = [], this.files = [], this.staged = [], this.ahead = 0, this.behind = 0, this.current = null, this.tracking = null, this.detached = false, this.isClean = () => !this.files.length;
-  }
-};
-function xt(t3) {
-  const [e, n] = t3.split(I2);
-  return {
-    from: n || e,
-    to: e
-  };
-}
-function _2(t3, e, n) {
-  return [`${t3}${e}`, n];
-}
-function et(t3, ...e) {
-  return e.map((n) => _2(t3, n, (r2, s) => r2.conflicted.push(s)));
-}
-var Ir = new Map([
-  _2(
-    " ",
-    "A",
-    (t3, e) => t3.created.push(e)
-  ),
-  _2(
-    " ",
-    "D",
-    (t3, e) => t3.deleted.push(e)
-  ),
-  _2(
-    " ",
-    "M",
-    (t3, e) => t3.modified.push(e)
-  ),
-  _2("A", " ", (t3, e) => {
-    t3.created.push(e), t3.staged.push(e);
-  }),
-  _2("A", "M", (t3, e) => {
-    t3.created.push(e), t3.staged.push(e), t3.modified.push(e);
-  }),
-  _2("D", " ", (t3, e) => {
-    t3.deleted.push(e), t3.staged.push(e);
-  }),
-  _2("M", " ", (t3, e) => {
-    t3.modified.push(e), t3.staged.push(e);
-  }),
-  _2("M", "M", (t3, e) => {
-    t3.modified.push(e), t3.staged.push(e);
-  }),
-  _2("R", " ", (t3, e) => {
-    t3.renamed.push(xt(e));
-  }),
-  _2("R", "M", (t3, e) => {
-    const n = xt(e);
-    t3.renamed.push(n), t3.modified.push(n.to);
-  }),
-  _2("!", "!", (t3, e) => {
-    (t3.ignored = t3.ignored || []).push(e);
-  }),
-  _2(
-    "?",
-    "?",
-    (t3, e) => t3.not_added.push(e)
-  ),
-  ...et(
-    "A",
-    "A",
-    "U"
-    /* UNMERGED */
-  ),
-  ...et(
-    "D",
-    "D",
-    "U"
-    /* UNMERGED */
-  ),
-  ...et(
-    "U",
-    "A",
-    "D",
-    "U"
-    /* UNMERGED */
-  ),
-  [
-    "##",
-    (t3, e) => {
-      const n = /ahead (\d+)/, r2 = /behind (\d+)/, s = /^(.+?(?=(?:\.{3}|\s|$)))/, o2 = /\.{3}(\S*)/, i = /\son\s(\S+?)(?=\.{3}|$)/;
-      let a = n.exec(e);
-      t3.ahead = a && +a[1] || 0, a = r2.exec(e), t3.behind = a && +a[1] || 0, a = s.exec(e), t3.current = d(a?.[1], m, null), a = o2.exec(e), t3.tracking = d(a?.[1], m, null), a = i.exec(e), a && (t3.current = d(a?.[1], m, t3.current)), t3.detached = /\(no branch\)/.test(e);
-    }
-  ]
-]);
-var Ur = function(t3) {
-  const e = t3.split(I2), n = new Br();
-  for (let r2 = 0, s = e.length; r2 < s; ) {
-    let o2 = e[r2++].trim();
-    o2 && (o2.charAt(0) === "R" && (o2 += I2 + (e[r2++] || "")), Fr(n, o2));
-  }
-  return n;
-};
-function Fr(t3, e) {
-  const n = e.trim();
-  switch (" ") {
-    case n.charAt(2):
-      return r2(n.charAt(0), n.charAt(1), n.slice(3));
-    case n.charAt(1):
-      return r2(" ", n.charAt(0), n.slice(2));
-    default:
-      return;
-  }
-  function r2(s, o2, i) {
-    const a = `${s}${o2}`, c3 = Ir.get(a);
-    c3 && c3(t3, i), a !== "##" && a !== "!!" && t3.files.push(new jr(i, s, o2));
-  }
-}
-var Gr = ["--null", "-z"];
-function zr(t3) {
-  return {
-    format: "utf-8",
-    commands: [
-      "status",
-      "--porcelain",
-      "-b",
-      "-u",
-      "--null",
-      ...t3.filter((n) => !Gr.includes(n))
-    ],
-    parser(n) {
-      return Ur(n);
-    }
-  };
-}
-var fe = "installed=false";
-function q2(t3 = 0, e = 0, n = 0, r2 = "", s = true) {
-  return Object.defineProperty(
-    {
-      major: t3,
-      minor: e,
-      patch: n,
-      agent: r2,
-      installed: s
-    },
-    "toString",
-    {
-      value() {
-        return `${this.major}.${this.minor}.${this.patch}`;
-      },
-      configurable: false,
-      enumerable: false
-    }
-  );
-}
-function qr() {
-  return q2(0, 0, 0, "", false);
-}
-function Wr() {
-  return {
-    version() {
-      return this._runTask({
-        commands: ["--version"],
-        format: "utf-8",
-        parser: Kr,
-        onError(t3, e, n, r2) {
-          if (t3.exitCode === V2.NOT_FOUND)
-            return n(Buffer.from(fe));
-          r2(e);
-        }
-      });
-    }
-  };
-}
-var Hr = [
-  new l2(
-    /version (\d+)\.(\d+)\.(\d+)(?:\s*\((.+)\))?/,
-    (t3, [e, n, r2, s = ""]) => {
-      Object.assign(
-        t3,
-        q2(p(e), p(n), p(r2), s)
-      );
-    }
-  ),
-  new l2(
-    /version (\d+)\.(\d+)\.(\D+)(.+)?$/,
-    (t3, [e, n, r2, s = ""]) => {
-      Object.assign(t3, q2(p(e), p(n), r2, s));
-    }
-  )
-];
-function Kr(t3) {
-  return t3 === fe ? qr() : E2(q2(0, 0, 0, t3), Hr, t3);
-}
-var le = class {
-  constructor(e) {
-    this._executor = e;
-  }
-  _runTask(e, n) {
-    const r2 = this._executor.chain(), s = r2.push(e);
-    return n && Ln(e, s, n), Object.create(this, {
-      then: { value: s.then.bind(s) },
-      catch: { value: s.catch.bind(s) },
-      _executor: { value: r2 }
-    });
-  }
-  add(e) {
-    return this._runTask(
-      g(["add", ...v(e)]),
-      u(arguments)
-    );
-  }
-  cwd(e) {
-    const n = u(arguments);
-    return typeof e == "string" ? this._runTask(St(e, this._executor), n) : typeof e?.path == "string" ? this._runTask(
-      St(
-        e.path,
-        e.root && this._executor || void 0
-      ),
-      n
-    ) : this._runTask(
-      b2("Git.cwd: workingDirectory must be supplied as a string"),
-      n
-    );
-  }
-  hashObject(e, n) {
-    return this._runTask(
-      Vn(e, n === true),
-      u(arguments)
-    );
-  }
-  init(e) {
-    return this._runTask(
-      Zn(e === true, this._executor.cwd, h2(arguments)),
-      u(arguments)
-    );
-  }
-  merge() {
-    return this._runTask(
-      At(h2(arguments)),
-      u(arguments)
-    );
-  }
-  mergeFromTo(e, n) {
-    return m(e) && m(n) ? this._runTask(
-      At([e, n, ...h2(arguments)]),
-      u(arguments, false)
-    ) : this._runTask(
-      b2(
-        "Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings"
-      )
-    );
-  }
-  outputHandler(e) {
-    return this._executor.outputHandler = e, this;
-  }
-  push() {
-    const e = ce(
-      {
-        remote: d(arguments[0], m),
-        branch: d(arguments[1], m)
-      },
-      h2(arguments)
-    );
-    return this._runTask(e, u(arguments));
-  }
-  stash() {
-    return this._runTask(
-      g(["stash", ...h2(arguments)]),
-      u(arguments)
-    );
-  }
-  status() {
-    return this._runTask(
-      zr(h2(arguments)),
-      u(arguments)
-    );
-  }
-};
-Object.assign(
-  le.prototype,
-  jn(),
-  In(),
-  zn(),
-  Tn(),
-  Hn(),
-  Kn(),
-  On(),
-  er(),
-  pr(),
-  Dr(),
-  Wr()
-);
-var Vr = /* @__PURE__ */ (() => {
-  let t3 = 0;
-  return () => {
-    t3++;
-    const { promise: e, done: n } = (0, import_promise_deferred.createDeferred)();
-    return {
-      promise: e,
-      done: n,
-      id: t3
-    };
-  };
-})();
-var Xr = class {
-  constructor(e = 2) {
-    this.concurrency = e, this.logger = $2("", "scheduler"), this.pending = [], this.running = [], this.logger("Constructed, concurrency=%s", e);
-  }
-  schedule() {
-    if (!this.pending.length || this.running.length >= this.concurrency) {
-      this.logger(
-        "Schedule attempt ignored, pending=%s running=%s concurrency=%s",
-        this.pending.length,
-        this.running.length,
-        this.concurrency
-      );
-      return;
-    }
-    const e = S2(this.running, this.pending.shift());
-    this.logger("Attempting id=%s", e.id), e.done(() => {
-      this.logger("Completing id=", e.id), ct(this.running, e), this.schedule();
-    });
-  }
-  next() {
-    const { promise: e, id: n } = S2(this.pending, Vr());
-    return this.logger("Scheduling id=%s", n), this.schedule(), e;
-  }
-};
-function Yr(t3, e) {
-  return g(["apply", ...e, ...t3]);
-}
-var he = /* @__PURE__ */ ((t3) => (t3.CURRENT = "*", t3.LINKED = "+", t3))(he || {});
-var Qr = class {
-  constructor() {
-    this.all = [], this.branches = {}, this.current = "", this.detached = false;
-  }
-  push(e, n, r2, s, o2) {
-    e === "*" && (this.detached = n, this.current = r2), this.all.push(r2), this.branches[r2] = {
-      current: e === "*",
-      linkedWorkTree: e === "+",
-      name: r2,
-      commit: s,
-      label: o2
-    };
-  }
-};
-var Jr = [
-  new l2(
-    /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.push(Nt(e), true, n, r2, s);
-    }
-  ),
-  new l2(
-    /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-    (t3, [e, n, r2, s]) => {
-      t3.push(Nt(e), false, n, r2, s);
-    }
-  )
-];
-var Zr = new l2(/^(\S+)$/s, (t3, [e]) => {
-  t3.push(he.CURRENT, false, e, "", "");
-});
-function Nt(t3) {
-  return t3 ? t3.charAt(0) : "";
-}
-function me(t3, e = false) {
-  return E2(
-    new Qr(),
-    e ? [Zr] : Jr,
-    t3
-  );
-}
-var ts = class {
-  constructor() {
-    this.all = [], this.branches = {}, this.errors = [];
-  }
-  get success() {
-    return !this.errors.length;
-  }
-};
-function es(t3, e) {
-  return {
-    branch: t3,
-    hash: e,
-    success: true
-  };
-}
-function ns(t3) {
-  return {
-    branch: t3,
-    hash: null,
-    success: false
-  };
-}
-var rs = /(\S+)\s+\(\S+\s([^)]+)\)/;
-var pe = /^error[^']+'([^']+)'/m;
-var ss = [
-  new l2(rs, (t3, [e, n]) => {
-    const r2 = es(e, n);
-    t3.all.push(r2), t3.branches[e] = r2;
-  }),
-  new l2(pe, (t3, [e]) => {
-    const n = ns(e);
-    t3.errors.push(n), t3.all.push(n), t3.branches[e] = n;
-  })
-];
-var gt = (t3, e) => E2(new ts(), ss, [t3, e]);
-function de(t3, e) {
-  return e === V2.ERROR && pe.test(t3);
-}
-function os(t3) {
-  const e = ["-d", "-D", "--delete"];
-  return t3.some((n) => e.includes(n));
-}
-function is(t3) {
-  const e = os(t3), n = t3.includes("--show-current"), r2 = ["branch", ...t3];
-  return r2.length === 1 && r2.push("-a"), r2.includes("-v") || r2.splice(1, 0, "-v"), {
-    format: "utf-8",
-    commands: r2,
-    parser(s, o2) {
-      return e ? gt(s, o2).all[0] : me(s, n);
-    }
-  };
-}
-function as() {
-  return {
-    format: "utf-8",
-    commands: ["branch", "-v"],
-    parser(t3) {
-      return me(t3);
-    }
-  };
-}
-function us(t3, e = false) {
-  return {
-    format: "utf-8",
-    commands: ["branch", "-v", e ? "-D" : "-d", ...t3],
-    parser(n, r2) {
-      return gt(n, r2);
-    },
-    onError({ exitCode: n, stdOut: r2 }, s, o2, i) {
-      if (!de(String(s), n))
-        return i(s);
-      o2(r2);
-    }
-  };
-}
-function cs(t3, e = false) {
-  const n = {
-    format: "utf-8",
-    commands: ["branch", "-v", e ? "-D" : "-d", t3],
-    parser(r2, s) {
-      return gt(r2, s).branches[t3];
-    },
-    onError({ exitCode: r2, stdErr: s, stdOut: o2 }, i, a, c3) {
-      if (!de(String(i), r2))
-        return c3(i);
-      throw new at(
-        n.parser(F2(o2), F2(s)),
-        String(i)
-      );
-    }
-  };
-  return n;
-}
-function fs(t3) {
-  return {
-    commands: ["check-ignore", ...t3],
-    format: "utf-8",
-    parser: ls
-  };
-}
-function ls(t3) {
-  return t3.split(/\n/g).map(hs).filter(Boolean);
-}
-function hs(t3) {
-  const e = t3.trim().replace(/^["']|["']$/g, "");
-  return e && Se(e);
-}
-var ms = [
-  new l2(/From (.+)$/, (t3, [e]) => {
-    t3.remote = e;
-  }),
-  new l2(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (t3, [e, n]) => {
-    t3.branches.push({
-      name: e,
-      tracking: n
-    });
-  }),
-  new l2(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (t3, [e, n]) => {
-    t3.tags.push({
-      name: e,
-      tracking: n
-    });
-  }),
-  new l2(/- \[deleted]\s+\S+\s*-> (.+)$/, (t3, [e]) => {
-    t3.deleted.push({
-      tracking: e
-    });
-  }),
-  new l2(
-    /\s*([^.]+)\.\.(\S+)\s+(\S+)\s*-> (.+)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.updated.push({
-        name: r2,
-        tracking: s,
-        to: n,
-        from: e
-      });
-    }
-  )
-];
-function ps(t3, e) {
-  return E2({
-    raw: t3,
-    remote: null,
-    branches: [],
-    tags: [],
-    updated: [],
-    deleted: []
-  }, ms, [t3, e]);
-}
-function ds(t3) {
-  return /^--upload-pack(=|$)/.test(t3);
-}
-function gs(t3, e, n) {
-  const r2 = ["fetch", ...n];
-  return t3 && e && r2.push(t3, e), r2.find(ds) ? b2("git.fetch: potential exploit argument blocked.") : {
-    commands: r2,
-    format: "utf-8",
-    parser: ps
-  };
-}
-var ys = [
-  new l2(/^Renaming (.+) to (.+)$/, (t3, [e, n]) => {
-    t3.moves.push({ from: e, to: n });
-  })
-];
-function ws(t3) {
-  return E2({ moves: [] }, ys, t3);
-}
-function bs(t3, e) {
-  return {
-    commands: ["mv", "-v", ...v(t3), e],
-    format: "utf-8",
-    parser: ws
-  };
-}
-function Ts(t3, e, n) {
-  const r2 = ["pull", ...n];
-  return t3 && e && r2.splice(1, 0, t3, e), {
-    commands: r2,
-    format: "utf-8",
-    parser(s, o2) {
-      return ue(s, o2);
-    },
-    onError(s, o2, i, a) {
-      const c3 = Rr(
-        F2(s.stdOut),
-        F2(s.stdErr)
-      );
-      if (c3)
-        return a(new at(c3));
-      a(o2);
-    }
-  };
-}
-function ks(t3) {
-  const e = {};
-  return ge(t3, ([n]) => e[n] = { name: n }), Object.values(e);
-}
-function _s(t3) {
-  const e = {};
-  return ge(t3, ([n, r2, s]) => {
-    Object.hasOwn(e, n) || (e[n] = {
-      name: n,
-      refs: { fetch: "", push: "" }
-    }), s && r2 && (e[n].refs[s.replace(/[^a-z]/g, "")] = r2);
-  }), Object.values(e);
-}
-function ge(t3, e) {
-  ut(t3, (n) => e(n.split(/\s+/)));
-}
-function vs(t3, e, n) {
-  return g(["remote", "add", ...n, t3, e]);
-}
-function Es(t3) {
-  const e = ["remote"];
-  return t3 && e.push("-v"), {
-    commands: e,
-    format: "utf-8",
-    parser: t3 ? _s : ks
-  };
-}
-function Ss(t3) {
-  const e = [...t3];
-  return e[0] !== "ls-remote" && e.unshift("ls-remote"), g(e);
-}
-function Rs(t3) {
-  const e = [...t3];
-  return e[0] !== "remote" && e.unshift("remote"), g(e);
-}
-function Os(t3) {
-  return g(["remote", "remove", t3]);
-}
-function Cs(t3 = {}, e) {
-  const n = oe2(t3), r2 = ["stash", "list", ...n.commands, ...e], s = re(
-    n.splitter,
-    n.fields,
-    pt(r2)
-  );
-  return dt(r2) || {
-    commands: r2,
-    format: "utf-8",
-    parser: s
-  };
-}
-function As(t3, e) {
-  return X2(["add", t3, e]);
-}
-function xs(t3) {
-  return X2(["init", ...t3]);
-}
-function X2(t3) {
-  const e = [...t3];
-  return e[0] !== "submodule" && e.unshift("submodule"), g(e);
-}
-function Ns(t3) {
-  return X2(["update", ...t3]);
-}
-var $s = class {
-  constructor(e, n) {
-    this.all = e, this.latest = n;
-  }
-};
-var Ps = function(t3, e = false) {
-  const n = t3.split(`
-`).map(Ds).filter(Boolean);
-  e || n.sort(function(s, o2) {
-    const i = s.split("."), a = o2.split(".");
-    if (i.length === 1 || a.length === 1)
-      return Ms(B2(i[0]), B2(a[0]));
-    for (let c3 = 0, y2 = Math.max(i.length, a.length); c3 < y2; c3++) {
-      const w2 = ye(B2(i[c3]), B2(a[c3]));
-      if (w2)
-        return w2;
-    }
-    return 0;
-  });
-  const r2 = e ? n[0] : [...n].reverse().find((s) => s.indexOf(".") >= 0);
-  return new $s(n, r2);
-};
-function Ms(t3, e) {
-  const n = Number.isNaN(t3), r2 = Number.isNaN(e);
-  return n !== r2 ? n ? 1 : -1 : n ? ye(t3, e) : 0;
-}
-function ye(t3, e) {
-  return t3 === e ? 0 : t3 > e ? 1 : -1;
-}
-function Ds(t3) {
-  return t3.trim();
-}
-function B2(t3) {
-  return typeof t3 == "string" && parseInt(t3.replace(/^\D+/g, ""), 10) || 0;
-}
-function Ls(t3 = []) {
-  const e = t3.some((n) => /^--sort=/.test(n));
-  return {
-    format: "utf-8",
-    commands: ["tag", "-l", ...t3],
-    parser(n) {
-      return Ps(n, e);
-    }
-  };
-}
-function js(t3) {
-  return {
-    format: "utf-8",
-    commands: ["tag", t3],
-    parser() {
-      return { name: t3 };
-    }
-  };
-}
-function Bs(t3, e) {
-  return {
-    format: "utf-8",
-    commands: ["tag", "-a", "-m", e, t3],
-    parser() {
-      return { name: t3 };
-    }
-  };
-}
-function f2(t3, e) {
-  this._plugins = e, this._executor = new Dn(
-    t3.baseDir,
-    new Xr(t3.maxConcurrentProcesses),
-    e
-  ), this._trimmed = t3.trimmed;
-}
-(f2.prototype = Object.create(le.prototype)).constructor = f2;
-f2.prototype.customBinary = function(t3) {
-  return this._plugins.reconfigure("binary", t3), this;
-};
-f2.prototype.env = function(t3, e) {
-  return arguments.length === 1 && typeof t3 == "object" ? this._executor.env = t3 : (this._executor.env = this._executor.env || {})[t3] = e, this;
-};
-f2.prototype.stashList = function(t3) {
-  return this._runTask(
-    Cs(
-      ht(arguments) || {},
-      K3(t3) && t3 || []
-    ),
-    u(arguments)
-  );
-};
-f2.prototype.mv = function(t3, e) {
-  return this._runTask(bs(t3, e), u(arguments));
-};
-f2.prototype.checkoutLatestTag = function(t3) {
-  var e = this;
-  return this.pull(function() {
-    e.tags(function(n, r2) {
-      e.checkout(r2.latest, t3);
-    });
-  });
-};
-f2.prototype.pull = function(t3, e, n, r2) {
-  return this._runTask(
-    Ts(
-      d(t3, m),
-      d(e, m),
-      h2(arguments)
-    ),
-    u(arguments)
-  );
-};
-f2.prototype.fetch = function(t3, e) {
-  return this._runTask(
-    gs(
-      d(t3, m),
-      d(e, m),
-      h2(arguments)
-    ),
-    u(arguments)
-  );
-};
-f2.prototype.tags = function(t3, e) {
-  return this._runTask(
-    Ls(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.rebase = function() {
-  return this._runTask(
-    g(["rebase", ...h2(arguments)]),
-    u(arguments)
-  );
-};
-f2.prototype.reset = function(t3) {
-  return this._runTask(
-    An(xn(t3), h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.revert = function(t3) {
-  const e = u(arguments);
-  return typeof t3 != "string" ? this._runTask(b2("Commit must be a string"), e) : this._runTask(
-    g(["revert", ...h2(arguments, 0, true), t3]),
-    e
-  );
-};
-f2.prototype.addTag = function(t3) {
-  const e = typeof t3 == "string" ? js(t3) : b2("Git.addTag requires a tag name");
-  return this._runTask(e, u(arguments));
-};
-f2.prototype.addAnnotatedTag = function(t3, e) {
-  return this._runTask(
-    Bs(t3, e),
-    u(arguments)
-  );
-};
-f2.prototype.deleteLocalBranch = function(t3, e, n) {
-  return this._runTask(
-    cs(t3, typeof e == "boolean" ? e : false),
-    u(arguments)
-  );
-};
-f2.prototype.deleteLocalBranches = function(t3, e, n) {
-  return this._runTask(
-    us(t3, typeof e == "boolean" ? e : false),
-    u(arguments)
-  );
-};
-f2.prototype.branch = function(t3, e) {
-  return this._runTask(
-    is(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.branchLocal = function(t3) {
-  return this._runTask(as(), u(arguments));
-};
-f2.prototype.raw = function(t3) {
-  const e = !Array.isArray(t3), n = [].slice.call(e ? arguments : t3, 0);
-  for (let s = 0; s < n.length && e; s++)
-    if (!st(n[s])) {
-      n.splice(s, n.length - s);
-      break;
-    }
-  n.push(...h2(arguments, 0, true));
-  var r2 = u(arguments);
-  return n.length ? this._runTask(g(n, this._trimmed), r2) : this._runTask(
-    b2("Raw: must supply one or more command to execute"),
-    r2
-  );
-};
-f2.prototype.submoduleAdd = function(t3, e, n) {
-  return this._runTask(As(t3, e), u(arguments));
-};
-f2.prototype.submoduleUpdate = function(t3, e) {
-  return this._runTask(
-    Ns(h2(arguments, true)),
-    u(arguments)
-  );
-};
-f2.prototype.submoduleInit = function(t3, e) {
-  return this._runTask(
-    xs(h2(arguments, true)),
-    u(arguments)
-  );
-};
-f2.prototype.subModule = function(t3, e) {
-  return this._runTask(
-    X2(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.listRemote = function() {
-  return this._runTask(
-    Ss(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.addRemote = function(t3, e, n) {
-  return this._runTask(
-    vs(t3, e, h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.removeRemote = function(t3, e) {
-  return this._runTask(Os(t3), u(arguments));
-};
-f2.prototype.getRemotes = function(t3, e) {
-  return this._runTask(Es(t3 === true), u(arguments));
-};
-f2.prototype.remote = function(t3, e) {
-  return this._runTask(
-    Rs(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.tag = function(t3, e) {
-  const n = h2(arguments);
-  return n[0] !== "tag" && n.unshift("tag"), this._runTask(g(n), u(arguments));
-};
-f2.prototype.updateServerInfo = function(t3) {
-  return this._runTask(
-    g(["update-server-info"]),
-    u(arguments)
-  );
-};
-f2.prototype.pushTags = function(t3, e) {
-  const n = Mr(
-    { remote: d(t3, m) },
-    h2(arguments)
-  );
-  return this._runTask(n, u(arguments));
-};
-f2.prototype.rm = function(t3) {
-  return this._runTask(
-    g(["rm", "-f", ...v(t3)]),
-    u(arguments)
-  );
-};
-f2.prototype.rmKeepLocal = function(t3) {
-  return this._runTask(
-    g(["rm", "--cached", ...v(t3)]),
-    u(arguments)
-  );
-};
-f2.prototype.catFile = function(t3, e) {
-  return this._catFile("utf-8", arguments);
-};
-f2.prototype.binaryCatFile = function() {
-  return this._catFile("buffer", arguments);
-};
-f2.prototype._catFile = function(t3, e) {
-  var n = u(e), r2 = ["cat-file"], s = e[0];
-  if (typeof s == "string")
-    return this._runTask(
-      b2("Git.catFile: options must be supplied as an array of strings"),
-      n
-    );
-  Array.isArray(s) && r2.push.apply(r2, s);
-  const o2 = t3 === "buffer" ? Gt(r2) : g(r2);
-  return this._runTask(o2, n);
-};
-f2.prototype.diff = function(t3, e) {
-  const n = m(t3) ? b2(
-    "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
-  ) : g(["diff", ...h2(arguments)]);
-  return this._runTask(n, u(arguments));
-};
-f2.prototype.diffSummary = function() {
-  return this._runTask(
-    fr(h2(arguments, 1)),
-    u(arguments)
-  );
-};
-f2.prototype.applyPatch = function(t3) {
-  const e = G2(t3) ? Yr(v(t3), h2([].slice.call(arguments, 1))) : b2(
-    "git.applyPatch requires one or more string patches as the first argument"
-  );
-  return this._runTask(e, u(arguments));
-};
-f2.prototype.revparse = function() {
-  const t3 = ["rev-parse", ...h2(arguments, true)];
-  return this._runTask(
-    g(t3, true),
-    u(arguments)
-  );
-};
-f2.prototype.clean = function(t3, e, n) {
-  const r2 = un(t3), s = r2 && t3.join("") || d(t3, m) || "", o2 = h2([].slice.call(arguments, r2 ? 1 : 0));
-  return this._runTask(
-    on(s, o2),
-    u(arguments)
-  );
-};
-f2.prototype.exec = function(t3) {
-  const e = {
-    commands: [],
-    format: "utf-8",
-    parser() {
-      typeof t3 == "function" && t3();
-    }
-  };
-  return this._runTask(e);
-};
-f2.prototype.checkIgnore = function(t3, e) {
-  return this._runTask(
-    fs(v(d(t3, G2, []))),
-    u(arguments)
-  );
-};
-f2.prototype.checkIsRepo = function(t3, e) {
-  return this._runTask(
-    We(d(t3, m)),
-    u(arguments)
-  );
-};
-function Is(t3) {
-  return t3 ? [{
-    type: "spawn.before",
-    action(r2, s) {
-      t3.aborted && s.kill(new A2(void 0, "abort", "Abort already signaled"));
-    }
-  }, {
-    type: "spawn.after",
-    action(r2, s) {
-      function o2() {
-        s.kill(new A2(void 0, "abort", "Abort signal received"));
-      }
-      t3.addEventListener("abort", o2), s.spawned.on("close", () => t3.removeEventListener("abort", o2));
-    }
-  }] : void 0;
-}
-var Us = $2("", "plugin:allowEnvironment");
-function Fs(t3, e = false) {
-  const n = new Set(t3.map((r2) => r2.toLowerCase().trim()));
-  return {
-    type: "spawn.options",
-    action(r2, s) {
-      const o2 = { ...r2.env ?? process.env }, i = new Set(
-        Object.keys(s.env).map((a) => a.toLowerCase().trim())
-      );
-      for (const a of Object.keys(o2)) {
-        const c3 = a.toLowerCase().trim();
-        if (!(!Gs(c3) || n.has(c3))) {
-          if (i.has(c3))
-            throw new A2(
-              void 0,
-              "allowEnvironment",
-              `Use of "${a}" is blocked by the environment guard - add it to the allowEnvironment option to permit it`
-            );
-          Us("removing ambient guarded environment variable %s", a), delete o2[a];
-        }
-      }
-      return {
-        ...r2,
-        env: {
-          ...o2,
-          GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: String(!e)
-        }
-      };
-    }
-  };
-}
-function Gs(t3) {
-  const e = t3.toLowerCase().trim();
-  return e.startsWith("git_") || _(e);
-}
-function zs(t3 = {}) {
-  return {
-    type: "spawn.args",
-    action(e, { env: n }) {
-      for (const r2 of oe(e, n))
-        if (t3[r2.category] !== true)
-          throw new A2(void 0, "unsafe", r2.message);
-      return e;
-    }
-  };
-}
-function qs(t3) {
-  const e = U(t3, "-c");
-  return {
-    type: "spawn.args",
-    action(n) {
-      return [...e, ...n];
-    }
-  };
-}
-var $t = (0, import_promise_deferred.deferred)().promise;
-function Ws({
-  onClose: t3 = true,
-  onExit: e = 50
-} = {}) {
-  function n() {
-    let s = -1;
-    const o2 = {
-      close: (0, import_promise_deferred.deferred)(),
-      closeTimeout: (0, import_promise_deferred.deferred)(),
-      exit: (0, import_promise_deferred.deferred)(),
-      exitTimeout: (0, import_promise_deferred.deferred)()
-    }, i = Promise.race([
-      t3 === false ? $t : o2.closeTimeout.promise,
-      e === false ? $t : o2.exitTimeout.promise
-    ]);
-    return r2(t3, o2.close, o2.closeTimeout), r2(e, o2.exit, o2.exitTimeout), {
-      close(a) {
-        s = a, o2.close.done();
-      },
-      exit(a) {
-        s = a, o2.exit.done();
-      },
-      get exitCode() {
-        return s;
-      },
-      result: i
-    };
-  }
-  function r2(s, o2, i) {
-    s !== false && (s === true ? o2.promise : o2.promise.then(() => wt(s))).then(i.done);
-  }
-  return {
-    type: "spawn.after",
-    async action(s, { spawned: o2, close: i }) {
-      const a = n();
-      let c3 = true, y2 = () => {
-        c3 = false;
-      };
-      o2.stdout?.on("data", y2), o2.stderr?.on("data", y2), o2.on("error", y2), o2.on("close", (w2) => a.close(w2)), o2.on("exit", (w2) => a.exit(w2));
-      try {
-        await a.result, c3 && await wt(50), i(a.exitCode);
-      } catch (w2) {
-        i(a.exitCode, w2);
-      }
-    }
-  };
-}
-var we = $2("", "plugin:binary");
-var Hs = "Invalid value supplied for custom binary, requires a single string or an array containing either one or two strings";
-var Ks = "Invalid value supplied for custom binary, restricted characters must be removed or supply the unsafe.allowUnsafeCustomBinary option";
-function Vs(t3) {
-  return !t3 || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(t3);
-}
-function Pt(t3, e) {
-  if (t3.length < 1 || t3.length > 2)
-    throw new A2(void 0, "binary", Hs);
-  if (t3.some(Vs))
-    if (e)
-      we("permitted unsafe binary %o", t3);
-    else
-      throw new A2(void 0, "binary", Ks);
-  const [r2, s] = t3;
-  return {
-    binary: r2,
-    prefix: s
-  };
-}
-function Xs(t3, e = ["git"], n = false) {
-  let r2 = Pt(v(e), n);
-  t3.on("binary", (s) => {
-    r2 = Pt(v(s), n), we.info("reconfiguring %o", r2);
-  }), t3.append("spawn.binary", () => r2.binary), t3.append("spawn.args", (s) => r2.prefix ? [r2.prefix, ...s] : s);
-}
-var be = {
-  DISALLOWED_ABBREVIATED: {
-    text: "disallowed abbreviated or ambiguous option",
-    solution: "Unambiguous abbreviated options blocked with unsafe.allowAbbreviatedOptions setting: {message}"
-  },
-  UNKNOWN: {
-    text: "~ unknown ~",
-    solution: void 0
-  }
-};
-function Ys(t3) {
-  if (!t3)
-    return "UNKNOWN";
-  for (const [e, { text: n }] of Object.entries(be))
-    if (t3.startsWith(`fatal: ${n}`))
-      return e;
-  return "UNKNOWN";
-}
-var Qs = class extends O2 {
-  constructor(e = "") {
-    const n = Ys(e);
-    super(void 0, be[n].solution?.replace("{message}", e) ?? e), this.reason = n;
-  }
-};
-function Js(t3) {
-  return !!(t3.exitCode && t3.stdErr.length);
-}
-function Zs(t3) {
-  return Buffer.concat([...t3.stdOut, ...t3.stdErr]);
-}
-function to(t3 = false, e = Js, n = Zs) {
-  return (r2, s) => !t3 && r2 || !e(s) ? r2 : n(s);
-}
-function eo(t3, e) {
-  return t3 === 128 && e.startsWith("fatal:") ? new Qs(e) : new O2(void 0, e);
-}
-function Mt(t3) {
-  return {
-    type: "task.error",
-    action(e, n) {
-      const r2 = t3(e.error, {
-        stdErr: n.stdErr,
-        stdOut: n.stdOut,
-        exitCode: n.exitCode
-      });
-      return Buffer.isBuffer(r2) ? {
-        error: eo(n.exitCode, r2.toString("utf-8"))
-      } : {
-        error: r2
-      };
-    }
-  };
-}
-var nt = $2("", "plugin:input");
-function no(t3) {
-  return {
-    type: "spawn.after",
-    action(e, { commands: n, input: r2, spawned: { stdin: s } }) {
-      if (!s)
-        return;
-      const o2 = t3?.([...n]) ?? r2;
-      if (!o2)
-        return nt("generated zero length content, not writing to stdin");
-      nt("writing %s bytes to stdin", Le(o2)), s.on("error", (i) => {
-        i.code !== "EPIPE" && nt("[ERROR] stdin error %o", i);
-      }), s.end(o2);
-    }
-  };
-}
-var ro = class {
-  constructor() {
-    this.plugins = /* @__PURE__ */ new Set(), this.events = new Ce();
-  }
-  on(e, n) {
-    this.events.on(e, n);
-  }
-  reconfigure(e, n) {
-    this.events.emit(e, n);
-  }
-  append(e, n) {
-    const r2 = S2(this.plugins, { type: e, action: n });
-    return () => this.plugins.delete(r2);
-  }
-  add(e) {
-    const n = [];
-    return v(e).forEach(
-      (r2) => {
-        r2 && this.plugins.add(S2(n, r2));
-      }
-    ), () => {
-      n.forEach((r2) => {
-        this.plugins.delete(r2);
-      });
-    };
-  }
-  exec(e, n, r2) {
-    let s = n;
-    const o2 = Object.freeze(Object.create(r2));
-    for (const i of this.plugins)
-      i.type === e && (s = i.action(s, o2));
-    return s;
-  }
-};
-function so(t3) {
-  const e = "--progress", n = ["checkout", "clone", "fetch", "pull", "push"];
-  return [{
-    type: "spawn.args",
-    action(o2, i) {
-      return n.includes(i.method) ? De(o2, e) : o2;
-    }
-  }, {
-    type: "spawn.after",
-    action(o2, i) {
-      i.commands.includes(e) && i.spawned.stderr?.on("data", (a) => {
-        const c3 = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(a.toString("utf8"));
-        c3 && t3({
-          method: i.method,
-          stage: oo(c3[1]),
-          progress: p(c3[2]),
-          processed: p(c3[3]),
-          total: p(c3[4])
-        });
-      });
-    }
-  }];
-}
-function oo(t3) {
-  return String(t3.toLowerCase().split(" ", 1)) || "unknown";
-}
-function io(t3) {
-  const e = je(t3, ["uid", "gid"]);
-  return {
-    type: "spawn.options",
-    action(n) {
-      return { ...e, ...n };
-    }
-  };
-}
-function ao() {
-  return {
-    type: "spawn.args",
-    action(t3) {
-      const e = [];
-      let n;
-      function r2(s) {
-        (n = n || []).push(...s);
-      }
-      for (let s = 0; s < t3.length; s++) {
-        const o2 = t3[s];
-        if (r(o2)) {
-          r2(o(o2));
-          continue;
-        }
-        if (o2 === "--") {
-          r2(
-            t3.slice(s + 1).flatMap((i) => r(i) && o(i) || i)
-          );
-          break;
-        }
-        e.push(o2);
-      }
-      return n ? [...e, "--", ...n.map(String)] : e;
-    }
-  };
-}
-function uo({
-  block: t3,
-  stdErr: e = true,
-  stdOut: n = true
-}) {
-  if (t3 > 0)
-    return {
-      type: "spawn.after",
-      action(r2, s) {
-        let o2;
-        function i() {
-          o2 && clearTimeout(o2), o2 = setTimeout(c3, t3);
-        }
-        function a() {
-          s.spawned.stdout?.off("data", i), s.spawned.stderr?.off("data", i), s.spawned.off("exit", a), s.spawned.off("close", a), o2 && clearTimeout(o2);
-        }
-        function c3() {
-          a(), s.kill(new A2(void 0, "timeout", "block timeout reached"));
-        }
-        n && s.spawned.stdout?.on("data", i), e && s.spawned.stderr?.on("data", i), s.spawned.on("exit", a), s.spawned.on("close", a), i();
-      }
-    };
-}
-var wo = (t3, e) => {
-  const n = new ro(), r2 = Ge(
-    t3 && (typeof t3 == "string" ? { baseDir: t3 } : t3) || {},
-    e
-  );
-  if (!Lt(r2.baseDir))
-    throw new Ae(
-      r2,
-      "Cannot use simple-git on a directory that does not exist"
-    );
-  return Array.isArray(r2.config) && n.add(qs(r2.config)), n.add(zs(r2.unsafe)), n.add(Ws(r2.completion)), r2.abort && n.add(Is(r2.abort)), r2.progress && n.add(so(r2.progress)), r2.timeout && n.add(uo(r2.timeout)), r2.spawnOptions && n.add(io(r2.spawnOptions)), n.add(ao()), n.add(no(r2.input)), n.add(Mt(to(true))), r2.errors && n.add(Mt(r2.errors)), Xs(n, r2.binary, r2.unsafe?.allowUnsafeCustomBinary), n.add(
-    Fs(r2.allowEnvironment ?? [], r2.unsafe?.allowAbbreviatedOptions)
-  ), new f2(r2, n);
-};
-
-// src/git/runner.ts
-var ALLOWED_GIT_VARIABLES = ["GIT_TERMINAL_PROMPT", "GIT_INDEX_FILE"];
-var DROPPED = /* @__PURE__ */ new Set(["editor", "visual", "pager", "prefix", "ssh_askpass"]);
-function gitEnvironment(extra = {}) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    const lower = key.toLowerCase();
-    if (value === void 0 || lower.startsWith("git") || DROPPED.has(lower)) continue;
-    env[key] = value;
-  }
-  return { ...env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", LANGUAGE: "C", ...extra };
-}
-var GitCommandError = class extends Error {
-  args;
-  stderr;
-  exitCode;
-  constructor(args, exitCode, stderr) {
-    const detail = stderr.trim().split("\n").slice(-3).join(" / ");
-    super(
-      `git ${args.join(" ")} failed${exitCode === null ? "" : ` (exit ${exitCode})`}: ${detail}`
-    );
-    this.name = "GitCommandError";
-    this.args = args;
-    this.stderr = stderr;
-    this.exitCode = exitCode;
-  }
-};
-function createRunner(dir) {
-  const instances = /* @__PURE__ */ new Map();
-  const instance = (extraEnv) => {
-    const key = JSON.stringify(extraEnv);
-    let git = instances.get(key);
-    if (git === void 0) {
-      git = wo({
-        baseDir: dir,
-        maxConcurrentProcesses: 6,
-        trimmed: false,
-        allowEnvironment: [...ALLOWED_GIT_VARIABLES]
-      }).env(gitEnvironment(extraEnv));
-      instances.set(key, git);
-    }
-    return git;
-  };
-  return {
-    dir,
-    async raw(args, extraEnv = {}) {
-      try {
-        return await instance(extraEnv).raw([...args]);
-      } catch (error62) {
-        const message = error62 instanceof Error ? error62.message : String(error62);
-        throw new GitCommandError(args, null, message);
-      }
-    },
-    spawnStream(args) {
-      return spawn("git", [...args], {
-        cwd: dir,
-        env: gitEnvironment(),
-        stdio: ["pipe", "pipe", "pipe"]
-      });
-    }
-  };
-}
-
-// src/git/cat-file.ts
-async function readBlobsBatch(runner, oids) {
-  const wanted = [...new Set(oids)];
-  for (const oid of wanted) {
-    if (!isObjectId(oid)) throw new Error(`readBlobs: not a full object id: ${JSON.stringify(oid)}`);
-  }
-  const blobs = /* @__PURE__ */ new Map();
-  if (wanted.length === 0) return blobs;
-  const args = ["cat-file", "--batch", "--buffer"];
-  const child = runner.spawnStream(args);
-  const parser2 = new CatFileBatchParser();
-  const missing = [];
-  const notBlobs = [];
-  const stderr = [];
-  let parseError;
-  const done = new Promise((resolve5, reject) => {
-    child.on("error", reject);
-    child.stdout?.on("data", (chunk) => {
-      if (parseError !== void 0) return;
-      try {
-        for (const record2 of parser2.push(chunk)) {
-          if ("missing" in record2) missing.push(record2.oid);
-          else if (record2.type !== "blob") notBlobs.push(`${record2.oid} (${record2.type})`);
-          else blobs.set(record2.oid, record2.content);
-        }
-      } catch (error62) {
-        parseError = error62;
-        child.kill();
-      }
-    });
-    child.stderr?.on("data", (chunk) => stderr.push(chunk));
-    child.on("close", (code2) => {
-      if (parseError !== void 0) return reject(parseError);
-      if (code2 !== 0)
-        return reject(new GitCommandError(args, code2, Buffer.concat(stderr).toString("utf8")));
-      try {
-        parser2.end();
-      } catch (error62) {
-        return reject(error62);
-      }
-      resolve5();
-    });
-  });
-  const stdin = child.stdin;
-  if (stdin === null) throw new Error("readBlobs: git cat-file has no stdin");
-  stdin.on("error", () => {
-  });
-  stdin.end(`${wanted.join("\n")}
-`);
-  await done;
-  if (missing.length > 0) {
-    throw new Error(
-      `readBlobs: ${missing.length} object(s) missing from ${runner.dir}: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", \u2026" : ""}`
-    );
-  }
-  if (notBlobs.length > 0)
-    throw new Error(`readBlobs: not blobs: ${notBlobs.slice(0, 5).join(", ")}`);
-  if (blobs.size !== wanted.length) {
-    throw new Error(`readBlobs: asked git for ${wanted.length} objects, got ${blobs.size}`);
-  }
-  return blobs;
-}
-
-// src/git/git.ts
-var WORKTREE = "WORKTREE";
-var MINIMUM_GIT_VERSION = [2, 25];
-async function createGit(dir) {
-  const absolute = resolve(dir);
-  const runner = createRunner(absolute);
-  await checkRepository(runner);
-  return new CommandGit(runner);
-}
-async function checkRepository(runner) {
-  let version2;
-  try {
-    version2 = await runner.raw(["version"]);
-  } catch (error62) {
-    throw new UserError("environment", "git", `cannot run git: ${error62.message}`);
-  }
-  const match = /(\d+)\.(\d+)/.exec(version2);
-  const [major, minor] = [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)];
-  const [wantMajor, wantMinor] = MINIMUM_GIT_VERSION;
-  if (major < wantMajor || major === wantMajor && minor < wantMinor) {
-    throw new UserError(
-      "environment",
-      "git",
-      `${version2.trim()} is too old: expected git ${wantMajor}.${wantMinor} or newer`
-    );
-  }
-  try {
-    await runner.raw(["rev-parse", "--git-dir"]);
-  } catch {
-    throw new UserError(
-      "git",
-      runner.dir,
-      "not a git repository (expected a checkout of the recipe repository)"
-    );
-  }
-}
-function isSafeRev(rev) {
-  return rev.length > 0 && !rev.startsWith("-") && !/[\0\n]/.test(rev);
-}
-var PATH_CHUNK_BYTES = 64 * 1024;
-var CommandGit = class {
-  dir;
-  runner;
-  constructor(runner) {
-    this.runner = runner;
-    this.dir = runner.dir;
-  }
-  async revParse(rev, label = "--base") {
-    const oid = await this.tryRevParse(rev);
-    if (oid === void 0)
-      throw new UserError("git", `${label} ${rev}`, `not a commit in ${this.dir}`);
-    return oid;
-  }
-  async tryRevParse(rev) {
-    if (!isSafeRev(rev)) return void 0;
-    const out = await this.runner.raw([
-      "rev-parse",
-      "--verify",
-      "--quiet",
-      "--end-of-options",
-      `${rev}^{commit}`
-    ]);
-    const oid = out.trim();
-    return oid === "" ? void 0 : oid;
-  }
-  async mergeBase(a, b3) {
-    for (const rev of [a, b3])
-      if (!isSafeRev(rev)) throw new Error(`mergeBase: unsafe revision ${JSON.stringify(rev)}`);
-    const out = await this.runner.raw(["merge-base", "--end-of-options", a, b3]);
-    const oid = out.trim();
-    return oid === "" ? null : oid;
-  }
-  async isShallow() {
-    return (await this.runner.raw(["rev-parse", "--is-shallow-repository"])).trim() === "true";
-  }
-  async deepen(by, options = {}) {
-    if (!Number.isSafeInteger(by) || by < 1)
-      throw new Error(`deepen: expected a positive integer, got ${by}`);
-    const remote = options.remote ?? "origin";
-    if (!isSafeRev(remote)) throw new Error(`deepen: unsafe remote name ${JSON.stringify(remote)}`);
-    await this.runner.raw(["fetch", "--quiet", "--no-tags", `--deepen=${by}`, remote]);
-  }
-  async fetchRef(ref, options = {}) {
-    const remote = options.remote ?? "origin";
-    if (!isSafeRev(remote) || !isSafeRev(ref))
-      throw new Error(`fetchRef: unsafe argument ${JSON.stringify([remote, ref])}`);
-    const depth = options.depth === void 0 ? [] : [`--depth=${options.depth}`];
-    await this.runner.raw(["fetch", "--quiet", "--no-tags", ...depth, remote, ref]);
-  }
-  async remotes() {
-    return (await this.runner.raw(["remote"])).split("\n").filter((name2) => name2 !== "");
-  }
-  async changedFiles(base, head) {
-    const headTree = head === WORKTREE ? await this.worktreeTree() : head;
-    for (const rev of [base, headTree]) {
-      if (!isSafeRev(rev)) throw new UserError("git", `rev ${rev}`, `not a commit in ${this.dir}`);
-    }
-    const out = await this.runner.raw([
-      "diff-tree",
-      "-r",
-      "-z",
-      "--name-status",
-      "-M",
-      "--no-commit-id",
-      "--end-of-options",
-      base,
-      headTree
-    ]);
-    return parseNameStatusZ(out);
-  }
-  async lsTree(rev, paths) {
-    const treeish = rev === WORKTREE ? await this.worktreeTree() : rev;
-    if (!isSafeRev(treeish))
-      throw new UserError("git", `rev ${treeish}`, `not a commit in ${this.dir}`);
-    const base = [
-      "--literal-pathspecs",
-      "ls-tree",
-      "-r",
-      "-z",
-      "--full-tree",
-      "--end-of-options",
-      treeish
-    ];
-    if (paths === void 0) return parseLsTreeZ(await this.runner.raw(base));
-    if (paths.length === 0) return [];
-    const byPath = /* @__PURE__ */ new Map();
-    for (const chunk of chunkPaths(paths)) {
-      for (const entry of parseLsTreeZ(await this.runner.raw([...base, ...chunk])))
-        byPath.set(entry.path, entry);
-    }
-    return [...byPath.values()].sort((a, b3) => compareCodeUnits(a.path, b3.path));
-  }
-  readBlobs(oids) {
-    return readBlobsBatch(this.runner, oids);
-  }
-  /**
-   * The tree id of what `git add -A` would stage, built in a copy of the index so the user's
-   * index is untouched. The copy keeps stat data, so only modified files are hashed.
-   */
-  async worktreeTree() {
-    const indexPath = resolve(
-      this.dir,
-      (await this.runner.raw(["rev-parse", "--git-path", "index"])).trim()
-    );
-    const scratch = await mkdtemp(join(tmpdir(), "binary-check-index-"));
-    const env = { GIT_INDEX_FILE: join(scratch, "index") };
-    try {
-      try {
-        await copyFile(indexPath, env.GIT_INDEX_FILE);
-      } catch (error62) {
-        if (error62.code !== "ENOENT") throw error62;
-      }
-      if ((await this.runner.raw(["rev-parse", "--is-bare-repository"])).trim() === "true")
-        throw new UserError(
-          "git",
-          this.dir,
-          "has no working tree (a bare repository cannot be compared as WORKTREE)"
-        );
-      await this.runner.raw(["-c", "advice.addEmbeddedRepo=false", "add", "--all"], env);
-      return (await this.runner.raw(["write-tree"], env)).trim();
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
-  }
-};
-function chunkPaths(paths) {
-  const chunks = [];
-  let current = [];
-  let bytes = 0;
-  for (const path of paths) {
-    const size = Buffer.byteLength(path) + 1;
-    if (current.length > 0 && bytes + size > PATH_CHUNK_BYTES) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(path);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-// src/git/range.ts
-var DEFAULT_DEEPEN_POLICY = { initial: 32, maxTries: 5, maxCommits: 1e3 };
-var NO_BASE_NOTE = "no base commit (first push): comparing against the mirror only";
-var sha = external_exports.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, "a full commit sha");
-var pushPayload = external_exports.object({
-  before: sha.optional(),
-  after: sha,
-  created: external_exports.boolean().optional()
-});
-var pullRequestPayload = external_exports.object({
-  pull_request: external_exports.object({ base: external_exports.object({ sha }), head: external_exports.object({ sha }) })
-});
-var mergeGroupPayload = external_exports.object({ merge_group: external_exports.object({ base_sha: sha, head_sha: sha }) });
-function parseEventRange(event) {
-  const parse4 = (schema) => {
-    const result = schema.safeParse(event.payload);
-    if (result.success) return result.data;
-    const issue2 = result.error.issues[0];
-    const where = issue2 && issue2.path.length > 0 ? issue2.path.join(".") : "payload";
-    throw new UserError(
-      "input",
-      `${event.eventName} event ${where}`,
-      `expected ${expectedOf(issue2)}`
-    );
-  };
-  switch (event.eventName) {
-    case "push": {
-      const push = parse4(pushPayload);
-      if (isZeroObjectId(push.after)) {
-        throw new UserError(
-          "input",
-          "push event after",
-          "is the zero sha (a deleted ref): there is nothing to build"
-        );
-      }
-      if (push.before === void 0 || isZeroObjectId(push.before) || push.created === true) {
-        return { kind: "commits", base: null, head: push.after, note: NO_BASE_NOTE };
-      }
-      return { kind: "commits", base: push.before, head: push.after };
-    }
-    case "pull_request":
-    case "pull_request_target": {
-      const { pull_request } = parse4(pullRequestPayload);
-      return { kind: "merge-base", base: pull_request.base.sha, head: pull_request.head.sha };
-    }
-    case "merge_group": {
-      const { merge_group } = parse4(mergeGroupPayload);
-      return { kind: "commits", base: merge_group.base_sha, head: merge_group.head_sha };
-    }
-    default:
-      return {
-        kind: "none",
-        note: `a ${event.eventName} event names no base commit: comparing against the mirror only`
-      };
-  }
-}
-function expectedOf(issue2) {
-  if (issue2 === void 0) return "a GitHub event payload";
-  if (issue2.code === "invalid_format") return "a full commit sha";
-  if (issue2.code === "invalid_type") return `${issue2.expected}`;
-  return issue2.message;
-}
-async function resolveRange(git, request) {
-  const policy = request.deepen ?? DEFAULT_DEEPEN_POLICY;
-  const fromEvent = request.event ? parseEventRange(request.event) : void 0;
-  const notes = [];
-  const deepener = new Deepener(git, policy);
-  const headRev = request.head ?? (fromEvent && fromEvent.kind !== "none" ? fromEvent.head : "HEAD");
-  const headFromEvent = request.head === void 0 && fromEvent !== void 0 && fromEvent.kind !== "none";
-  let baseRev;
-  let needMergeBase = false;
-  let baseLabel;
-  if (request.base !== void 0) {
-    baseRev = request.base;
-    baseLabel = "explicit";
-  } else if (fromEvent === void 0) {
-    baseRev = null;
-    baseLabel = "event";
-    notes.push("no base commit given: comparing against the mirror only");
-  } else if (fromEvent.kind === "none") {
-    baseRev = null;
-    baseLabel = "event";
-    notes.push(fromEvent.note);
+// src/engine/digest-tree.ts
+async function readPackages(snap, s, cache2, only) {
+  if (s.config.ecosystem === "manifest") return readManifestPackages(snap, s.config, s.isIgnored);
+  return (await readSpackPackages(snap, {
+    recipeRoots: recipeRoots(s.config),
+    ...s.config.buildSystems ? { buildSystems: s.config.buildSystems } : {},
+    isIgnored: s.isIgnored,
+    cache: cache2,
+    ...only ? { only } : {}
+  })).packages;
+}
+function envSignatureOf(containers) {
+  const memo2 = /* @__PURE__ */ new Map();
+  return (spec) => {
+    const image = containers.get(spec.id) ?? null;
+    const key = image ?? "";
+    let d2 = memo2.get(key);
+    if (!d2) {
+      d2 = digestOf({ algorithm: DIGEST_ALGORITHM, container: image });
+      memo2.set(key, d2);
+    }
+    return d2;
+  };
+}
+async function digestTreeFully(snap, s, cache2) {
+  const packages = await readPackages(snap, s, cache2);
+  const packageDigests = /* @__PURE__ */ new Map();
+  const resolutionDigests = /* @__PURE__ */ new Map();
+  for (const [name2, p2] of packages) {
+    packageDigests.set(name2, computePackageDigest(p2.digestInputs));
+    resolutionDigests.set(name2, computeResolutionDigest(p2));
+  }
+  let specs;
+  let notes = [];
+  if (s.config.lockfile) {
+    specs = await readLockfileSpecs(snap, s.config.lockfile);
   } else {
-    baseRev = fromEvent.base;
-    baseLabel = "event";
-    needMergeBase = fromEvent.kind === "merge-base";
-    if (fromEvent.kind === "commits" && fromEvent.note) notes.push(fromEvent.note);
+    const resolved = resolveSpecs({
+      packages,
+      requests: expandSpecRequests(s.config),
+      providers: s.config.providers,
+      skipUnknownRoots: s.isBase
+    });
+    specs = resolved.specs;
+    notes = resolved.notes;
   }
-  const head = await deepener.find(headRev);
-  if (head === void 0) {
-    if (!headFromEvent)
-      throw new UserError("git", `--head ${headRev}`, `not a commit in ${git.dir}`);
-    throw new UserError(
-      "git",
-      `head ${headRev}`,
-      `commit not found in ${git.dir} (fetch it or use --head)`
-    );
-  }
-  if (baseRev === null) return withNotes({ base: null, head }, notes);
-  let base = await deepener.find(baseRev);
-  if (base === void 0 && baseLabel === "event") base = await tryFetchCommit(git, baseRev);
-  if (base === void 0) {
-    if (baseLabel === "explicit")
-      throw new UserError("git", `--base ${baseRev}`, `not a commit in ${git.dir}`);
-    if (deepener.triedShallow) {
-      notes.push(
-        `base commit ${baseRev} not found ${deepener.describe()}: comparing against the mirror only`
-      );
-      return withNotes({ base: null, head }, notes);
-    }
-    throw new UserError(
-      "git",
-      `base ${baseRev}`,
-      `commit not found in ${git.dir} (fetch it or use --base)`
-    );
-  }
-  if (!needMergeBase) return withNotes({ base, head }, notes);
-  const mergeBase = await deepener.findMergeBase(base, head);
-  if (mergeBase === null) {
-    notes.push(
-      `no merge base of ${base} and ${head}${deepener.triedShallow ? ` ${deepener.describe()}` : ""}: comparing against ${base}`
-    );
-    return withNotes({ base, head }, notes);
-  }
-  return withNotes({ base: mergeBase, head }, notes);
-}
-function withNotes(range, notes) {
-  return notes.length > 0 ? { ...range, note: notes.join("; ") } : range;
-}
-async function tryFetchCommit(git, sha2) {
-  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha2)) return void 0;
-  const remotes = await git.remotes();
-  if (!remotes.includes("origin")) return void 0;
-  try {
-    await git.fetchRef(sha2, await git.isShallow() ? { depth: 1 } : {});
-  } catch {
-    return void 0;
-  }
-  return git.tryRevParse(sha2);
-}
-var Deepener = class {
-  constructor(git, policy) {
-    this.git = git;
-    this.policy = policy;
-    this.nextBy = policy.initial;
-  }
-  git;
-  policy;
-  tries = 0;
-  nextBy;
-  /** Commits asked for so far. */
-  fetched = 0;
-  /** Whether the repository was shallow when something was missing. */
-  triedShallow = false;
-  /** Why the last `git fetch --deepen` failed, if it did. */
-  failure;
-  async find(rev) {
-    for (; ; ) {
-      const oid = await this.git.tryRevParse(rev);
-      if (oid !== void 0) return oid;
-      if (!await this.step()) return void 0;
-    }
-  }
-  async findMergeBase(a, b3) {
-    for (; ; ) {
-      const oid = await this.git.mergeBase(a, b3);
-      if (oid !== null) return oid;
-      if (!await this.step()) return null;
-    }
-  }
-  /** How far the search went, for notes. */
-  describe() {
-    const depth = `after deepening the shallow clone by ${this.fetched} commits`;
-    return this.failure === void 0 ? depth : `${depth} (git fetch --deepen failed: ${this.failure})`;
-  }
-  /** One more `git fetch --deepen`; false when not shallow or out of budget. */
-  async step() {
-    if (!await this.git.isShallow()) return false;
-    this.triedShallow = true;
-    if (this.tries >= this.policy.maxTries || this.fetched >= this.policy.maxCommits) return false;
-    if (this.failure !== void 0) return false;
-    const by = Math.min(this.nextBy, this.policy.maxCommits - this.fetched);
-    try {
-      await this.git.deepen(
-        by,
-        this.policy.remote === void 0 ? {} : { remote: this.policy.remote }
-      );
-    } catch (error62) {
-      this.failure = error62.message.split("\n")[0];
-      return false;
-    }
-    this.tries += 1;
-    this.fetched += by;
-    this.nextBy *= 2;
-    return true;
-  }
-};
-
-// src/mirror/entry.ts
-var ENTRY_SCHEMA = "binary-check/entry@1";
-var DIGEST = /^sha256:[0-9a-f]{64}$/;
-var HEX64 = /^[0-9a-f]{64}$/;
-var nonEmpty = external_exports.string().min(1, "expected a non-empty string");
-var digest = external_exports.string().regex(DIGEST, "expected sha256:<64 hex>");
-var relativePath = external_exports.string().regex(
-  /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
-  'expected a mirror-relative path without ".." or "\\"'
-);
-var entryFields = {
-  spec: nonEmpty,
-  package: nonEmpty,
-  version: nonEmpty,
-  os: nonEmpty.optional(),
-  compiler: nonEmpty.optional(),
-  digest,
-  packageDigest: digest.optional(),
-  inputs: external_exports.unknown().optional(),
-  commit: nonEmpty.optional(),
-  builder: nonEmpty.optional()
-};
-var mirrorEntrySchema = external_exports.looseObject({
-  schema: external_exports.literal(ENTRY_SCHEMA),
-  ...entryFields,
-  artifact: external_exports.looseObject({
-    path: relativePath,
-    sha256: external_exports.string().regex(HEX64, "expected 64 hex digits"),
-    size: external_exports.number().int().nonnegative()
-  }),
-  builtAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS.sssZ)" })
-});
-var recordFieldsSchema = external_exports.strictObject(entryFields);
-function validateEntry(value, root = "") {
-  const result = mirrorEntrySchema.safeParse(value, { reportInput: true });
-  if (result.success) return { entry: result.data };
-  return { error: describeIssue2(result.error.issues[0], root) };
-}
-function describeIssue2(issue2, root = "") {
-  if (issue2 === void 0) return "invalid";
-  const path = formatPath(issue2.path, root);
-  let expected;
-  switch (issue2.code) {
-    case "invalid_type":
-      expected = `expected ${issue2.expected === "int" ? "an integer" : issue2.expected}`;
-      break;
-    case "invalid_value":
-      expected = `expected ${issue2.values.map((v2) => JSON.stringify(v2)).join(" or ")}`;
-      break;
-    case "unrecognized_keys":
-      return `${path ? `${path}: ` : ""}unexpected field ${issue2.keys.map((k2) => JSON.stringify(k2)).join(", ")}`;
-    default:
-      expected = issue2.message.startsWith("expected") ? issue2.message : issue2.message.toLowerCase();
-  }
-  return `${path ? `${path}: ` : ""}${expected}, got ${describeValue2(issue2.input)}`;
-}
-function formatPath(path, root) {
-  let out = root;
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key))
-      out += out === "" ? key : `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
-}
-function describeValue2(value) {
-  if (value === void 0) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}\u2026` : text;
-}
-
-// src/mirror/file-mirror.ts
-import { readdir, readFile as readFile2, stat as stat2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-import { pathToFileURL } from "node:url";
-
-// src/mirror/atomic-file.ts
-import { createHash as createHash2, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open as open2, rename, rm as rm2, stat } from "node:fs/promises";
-import { basename, dirname, join as join2 } from "node:path";
-
-// src/mirror/layout.ts
-var INDEX_FILE = "index.json";
-var ENTRIES_DIR = "entries";
-var HISTORY_DIR = "history";
-var ARTIFACTS_DIR = "artifacts/sha256";
-var TEMP_MARKER = ".tmp";
-var READABLE_LENGTH = 80;
-function computeEntryName(specId2) {
-  const readable = specId2.replace(/[^A-Za-z0-9._+@=-]+/g, "_").replace(/^[._-]+/, "").slice(0, READABLE_LENGTH);
-  const hash3 = sha256Hex(specId2).slice(0, 12);
-  return readable === "" ? hash3 : `${readable}-${hash3}`;
-}
-function entryPath(specId2) {
-  return `${ENTRIES_DIR}/${computeEntryName(specId2)}.json`;
-}
-function historyPath(specId2, digest2) {
-  return `${HISTORY_DIR}/${computeEntryName(specId2)}/${digest2.replace(/^sha256:/, "")}.json`;
-}
-function artifactPath(sha256) {
-  return `${ARTIFACTS_DIR}/${sha256}`;
-}
-function isTempName(name2) {
-  return name2.includes(TEMP_MARKER);
-}
-
-// src/mirror/atomic-file.ts
-function tempNameFor(path) {
-  return join2(
-    dirname(path),
-    `${basename(path)}${TEMP_MARKER}-${process.pid}-${randomBytes(6).toString("hex")}`
-  );
-}
-async function writeFileAtomic(path, data) {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = tempNameFor(path);
-  try {
-    const handle = await open2(temp, "wx");
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error62) {
-    await rm2(temp, { force: true });
-    throw error62;
-  }
-  await syncDirectory(dirname(path));
-}
-async function storeContentAddressed(source, directory) {
-  await mkdir(directory, { recursive: true });
-  const temp = tempNameFor(join2(directory, "upload"));
-  const hash3 = createHash2("sha256");
-  let size = 0;
-  try {
-    const handle = await open2(temp, "wx");
-    try {
-      for await (const chunk of createReadStream(source)) {
-        hash3.update(chunk);
-        size += chunk.length;
-        await handle.write(chunk);
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const sha256 = hash3.digest("hex");
-    const target = join2(directory, sha256);
-    const existing = await stat(target).catch(() => void 0);
-    if (existing?.isFile() && existing.size === size) {
-      await rm2(temp, { force: true });
-      return { sha256, size, written: false };
-    }
-    await rename(temp, target);
-    await syncDirectory(directory);
-    return { sha256, size, written: true };
-  } catch (error62) {
-    await rm2(temp, { force: true });
-    throw error62;
-  }
-}
-async function syncDirectory(directory) {
-  if (process.platform === "win32") return;
-  try {
-    const handle = await open2(directory, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-  }
-}
-
-// src/mirror/mirror-index.ts
-var INDEX_SCHEMA = "binary-check/index@1";
-var REBUILD_HINT = "run `binary-check index` to rebuild it from entries";
-function computeIndexChecksum(entries) {
-  return `sha256:${sha256Hex(canonicalEncode(entries))}`;
-}
-function computeIndex(entries) {
-  const record2 = {};
-  for (const entry of [...entries].sort(
-    (a, b3) => a.spec < b3.spec ? -1 : a.spec > b3.spec ? 1 : 0
-  )) {
-    record2[entry.spec] = entry;
-  }
-  return { schema: INDEX_SCHEMA, checksum: computeIndexChecksum(record2), entries: record2 };
-}
-function serializeIndex(index) {
-  return serializeCanonical(index);
-}
-function serializeCanonical(value) {
-  return `${JSON.stringify(sortKeys(value), null, 2)}
-`;
-}
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const out = {};
-  const record2 = value;
-  for (const key of Object.keys(record2).sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0)) {
-    if (record2[key] !== void 0) out[key] = sortKeys(record2[key]);
-  }
-  return out;
-}
-function parseIndex(text, place) {
-  const corrupt = (what) => new UserError("mirror", place, `index is corrupt: ${what}; ${REBUILD_HINT}`);
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error62) {
-    throw corrupt(`not valid JSON (${error62.message})`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw corrupt(`expected a JSON object, got ${describeValue2(value)}`);
-  }
-  const raw = value;
-  if (raw.schema !== INDEX_SCHEMA) {
-    if (typeof raw.schema === "string" && raw.schema.startsWith("binary-check/index@")) {
-      throw new UserError(
-        "mirror",
-        place,
-        `index has schema "${raw.schema}"; this binary-check reads "${INDEX_SCHEMA}" (upgrade binary-check)`
-      );
-    }
-    throw corrupt(`schema: expected "${INDEX_SCHEMA}", got ${describeValue2(raw.schema)}`);
-  }
-  if (typeof raw.checksum !== "string" || !/^sha256:[0-9a-f]{64}$/.test(raw.checksum)) {
-    throw corrupt(`checksum: expected sha256:<64 hex>, got ${describeValue2(raw.checksum)}`);
-  }
-  const entries = raw.entries;
-  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) {
-    throw corrupt(`entries: expected an object, got ${describeValue2(entries)}`);
-  }
-  let actual;
-  try {
-    actual = computeIndexChecksum(entries);
-  } catch (error62) {
-    throw corrupt(`entries cannot be encoded (${error62.message})`);
-  }
-  if (actual !== raw.checksum)
-    throw corrupt(`checksum mismatch (expected ${raw.checksum}, got ${actual})`);
-  const verified = {};
-  for (const [spec, rawEntry] of Object.entries(entries)) {
-    const at2 = `entries[${JSON.stringify(spec)}]`;
-    const result = validateEntry(rawEntry, at2);
-    if ("error" in result) throw corrupt(result.error);
-    if (result.entry.spec !== spec) {
-      throw corrupt(
-        `${at2}.spec: expected ${JSON.stringify(spec)}, got ${JSON.stringify(result.entry.spec)}`
-      );
-    }
-    verified[spec] = result.entry;
-  }
-  return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified };
-}
-
-// src/mirror/file-mirror.ts
-var READ_CONCURRENCY = 32;
-function openFileMirror(dir, options = {}) {
-  const warn = options.onWarning ?? (() => {
-  });
-  const indexFile = join3(dir, INDEX_FILE);
-  async function readIndexText() {
-    try {
-      return await readFile2(indexFile, "utf8");
-    } catch (error62) {
-      if (error62.code === "ENOENT") return void 0;
-      throw new UserError(
-        "mirror",
-        indexFile,
-        `cannot read the index (${error62.message})`
-      );
-    }
-  }
-  async function readEntryFile(relative) {
-    let text;
-    try {
-      text = await readFile2(join3(dir, relative), "utf8");
-    } catch (error62) {
-      if (error62.code === "ENOENT") return void 0;
-      return { error: `unreadable (${error62.message})` };
-    }
-    let value;
-    try {
-      value = JSON.parse(text);
-    } catch (error62) {
-      return { error: `not valid JSON (${error62.message})` };
-    }
-    return validateEntry(value);
-  }
-  async function artifactPresent(entry) {
-    const info = await stat2(join3(dir, entry.artifact.path)).catch(() => void 0);
-    return info !== void 0 && info.isFile() && info.size === entry.artifact.size;
-  }
-  async function tryReadEntry(specId2) {
-    const result = await readEntryFile(entryPath(specId2));
-    return result !== void 0 && "entry" in result && result.entry.spec === specId2 ? result.entry : void 0;
-  }
-  async function readEntries() {
-    let names;
-    try {
-      names = await readdir(join3(dir, ENTRIES_DIR));
-    } catch (error62) {
-      if (error62.code !== "ENOENT") throw error62;
-      names = [];
-    }
-    const files = names.filter((name2) => !isTempName(name2)).sort();
-    const entries = [];
-    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-      const batch = files.slice(i, i + READ_CONCURRENCY);
-      for (const result of await Promise.all(batch.map((name2) => checkEntryFile(name2)))) {
-        if (typeof result === "string") warn(result);
-        else if (result !== void 0) entries.push(result);
-      }
-    }
-    return computeIndex(entries);
-  }
-  async function checkEntryFile(name2) {
-    const relative = `${ENTRIES_DIR}/${name2}`;
-    const skipped = (why) => `${join3(dir, relative)}: skipped: ${why}`;
-    if (!name2.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
-    const result = await readEntryFile(relative);
-    if (result === void 0) return void 0;
-    if ("error" in result) return skipped(result.error);
-    const { entry } = result;
-    const expected = `${computeEntryName(entry.spec)}.json`;
-    if (name2 !== expected)
-      return skipped(`holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`);
-    if (!await artifactPresent(entry)) {
-      return skipped(`artifact ${entry.artifact.path} is missing or has the wrong size`);
-    }
-    return entry;
-  }
+  const containers = mapContainers(specs, s.config);
+  const ctx = {
+    packages,
+    packageDigests,
+    specs,
+    envSignature: envSignatureOf(containers),
+    deptypes: s.deptypes
+  };
+  const locals = /* @__PURE__ */ new Map();
+  for (const [id2, spec] of specs) locals.set(id2, computeLocalSpecDigest(spec, ctx));
+  const specDigests = foldSpecDigests(specs, locals, s.deptypes);
   return {
-    dir,
-    url: pathToFileURL(dir).href,
-    async tryReadIndex() {
-      const text = await readIndexText();
-      return text === void 0 ? void 0 : parseIndex(text, indexFile);
-    },
-    tryReadEntry,
-    async record(input2) {
-      const { entry: fields, artifactPath: source, now } = input2;
-      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
-      if (!checked.success) {
-        throw new UserError("input", "record", describeIssue2(checked.error.issues[0], "entry"));
-      }
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
-      }
-      try {
-        canonicalEncode(fields.inputs);
-      } catch (error62) {
-        throw new UserError(
-          "input",
-          "record",
-          `entry.inputs: expected JSON with integer numbers only (${error62.message})`
-        );
-      }
-      const target = entryPath(fields.spec);
-      const previous = await readEntryFile(target);
-      const existing = previous !== void 0 && "entry" in previous ? previous.entry : void 0;
-      if (existing !== void 0 && existing.spec !== fields.spec) {
-        throw new Error(
-          `record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`
-        );
-      }
-      if (existing?.digest === fields.digest && await artifactPresent(existing)) return existing;
-      let stored;
-      try {
-        stored = await storeContentAddressed(source, join3(dir, ARTIFACTS_DIR));
-      } catch (error62) {
-        const code2 = error62.code;
-        if (code2 === "ENOENT")
-          throw new UserError(
-            "input",
-            source,
-            "artifact not found (expected the built binary file)"
-          );
-        if (code2 === "EISDIR")
-          throw new UserError("input", source, "is a directory (expected the built binary file)");
-        throw error62;
-      }
-      const entry = {
-        ...withoutUndefined(fields),
-        schema: ENTRY_SCHEMA,
-        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
-        builtAt: now.toISOString()
-      };
-      if (existing !== void 0 && existing.digest !== entry.digest) {
-        await writeFileAtomic(
-          join3(dir, historyPath(existing.spec, existing.digest)),
-          serializeCanonical(existing)
-        );
-      }
-      await writeFileAtomic(join3(dir, target), serializeCanonical(entry));
-      return entry;
-    },
-    readEntries,
-    async writeIndex() {
-      const index = await readEntries();
-      await writeFileAtomic(indexFile, serializeIndex(index));
-      return index;
-    }
+    sha: snap.rev,
+    packages,
+    packageDigests,
+    resolutionDigests,
+    specs,
+    locals,
+    specDigests,
+    notes,
+    containers
   };
 }
-function withoutUndefined(value) {
-  return Object.fromEntries(Object.entries(value).filter(([, v2]) => v2 !== void 0));
-}
-
-// src/mirror/mirror.ts
-import { isAbsolute, resolve as resolve2 } from "node:path";
-import { fileURLToPath } from "node:url";
-var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
-function openMirror(url2, options = {}) {
-  return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
-}
-function resolveMirrorDirectory(url2, cwd) {
-  if (url2.trim() === "")
+async function readLockfileSpecs(snap, lockfile) {
+  const oid = snap.files.get(lockfile);
+  if (!oid)
     throw new UserError(
-      "mirror",
-      "mirror",
-      "expected a mirror URL (file://\u2026) or a directory path, got nothing"
+      "config",
+      "lockfile",
+      `"${lockfile}" not found in ${snap.rev === WORKTREE ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
     );
-  const scheme = SCHEME.exec(url2)?.[1];
-  if (scheme === void 0) return resolve2(cwd, url2);
-  if (scheme.toLowerCase() !== "file") {
-    throw new UserError(
-      "mirror",
-      url2,
-      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`
-    );
-  }
-  const rest = url2.slice(scheme.length + 3);
-  if (rest.startsWith("/")) {
-    try {
-      return fileURLToPath(`file://${rest}`);
-    } catch (error62) {
-      throw new UserError("mirror", url2, `not a usable file:// URL (${error62.message})`);
+  let text = (await snap.readBlobs([oid])).get(oid);
+  if (lockfile.endsWith(".gz")) text = (await import("node:zlib")).gunzipSync(text);
+  const lock = parseSpackLockfile(text.toString("utf8"), lockfile);
+  return new Map(lock.specs.map((spec) => [spec.id, spec]));
+}
+var MAX_DERIVED_PACKAGES = 400;
+async function deriveDigestTree(from, snap, changed, s, cache2) {
+  if (s.config.ecosystem !== "spack") return void 0;
+  if (from.notes.some((n) => n.startsWith("base: "))) return void 0;
+  const byPath = /* @__PURE__ */ new Map();
+  for (const p2 of from.packages.values()) {
+    for (const f3 of p2.inputPaths) {
+      const names = byPath.get(f3);
+      if (names) names.push(p2.name);
+      else byPath.set(f3, [p2.name]);
     }
   }
-  let path;
-  try {
-    path = decodeURIComponent(rest);
-  } catch {
-    throw new UserError("mirror", url2, "not a usable file:// URL (bad %-escape)");
+  const affected = /* @__PURE__ */ new Set();
+  for (const c3 of changed) {
+    for (const path of [c3.path, c3.oldPath]) {
+      if (!path) continue;
+      if (path === s.configPath || path === s.config.lockfile) return void 0;
+      if (path.endsWith("/package.py") && (c3.status !== "M" || !byPath.has(path))) return void 0;
+      if (s.config.buildSystems && path.startsWith(`${s.config.buildSystems}/`) && !byPath.has(path) && c3.status !== "M")
+        return void 0;
+      for (const name2 of byPath.get(path) ?? []) affected.add(name2);
+    }
   }
-  return isAbsolute(path) ? path : resolve2(cwd, path);
+  if (affected.size > MAX_DERIVED_PACKAGES) return void 0;
+  const fresh = affected.size > 0 ? await readPackages(snap, s, cache2, affected) : /* @__PURE__ */ new Map();
+  for (const name2 of affected) {
+    const pkg = fresh.get(name2);
+    if (!pkg || computeResolutionDigest(pkg) !== from.resolutionDigests.get(name2)) return void 0;
+  }
+  const packages = new Map(from.packages);
+  const packageDigests = new Map(from.packageDigests);
+  for (const [name2, pkg] of fresh) {
+    packages.set(name2, pkg);
+    packageDigests.set(name2, computePackageDigest(pkg.digestInputs));
+  }
+  const ctx = {
+    packages: fresh,
+    packageDigests,
+    specs: from.specs,
+    envSignature: envSignatureOf(from.containers),
+    deptypes: s.deptypes
+  };
+  const locals = new Map(from.locals);
+  for (const [id2, spec] of from.specs)
+    if (fresh.has(spec.package)) locals.set(id2, computeLocalSpecDigest(spec, ctx));
+  const specDigests = foldSpecDigests(from.specs, locals, s.deptypes);
+  return {
+    sha: snap.rev,
+    packages,
+    packageDigests,
+    resolutionDigests: from.resolutionDigests,
+    specs: from.specs,
+    locals,
+    specDigests,
+    notes: from.notes,
+    containers: from.containers
+  };
+}
+function mapContainers(specs, config2) {
+  const out = /* @__PURE__ */ new Map();
+  if (config2.containers.length === 0) return out;
+  for (const [id2, spec] of specs) {
+    const view = specView(spec, specs);
+    const hit = config2.containers.find(
+      (c3, i) => conditionHolds(view, c3.when, `containers.${i}.when`)
+    );
+    if (hit) out.set(id2, hit.image);
+  }
+  return out;
 }
 
 // src/engine/file-blob-cache.ts
@@ -40995,7 +41683,8 @@ var FileBlobCache = class _FileBlobCache {
     if (dir) {
       try {
         const data = JSON.parse(await readFile3(join4(dir, FILE), "utf8"));
-        if (data.algorithm === DIGEST_ALGORITHM && data.entries) for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
+        if (data.algorithm === DIGEST_ALGORITHM && data.entries)
+          for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
       } catch {
       }
     }
@@ -41028,8 +41717,133 @@ var SILENT_LOG = { info: () => {
 }, warn: () => {
 } };
 
+// src/engine/tree-cache.ts
+import { createHash as createHash3 } from "node:crypto";
+import { mkdir as mkdir3, readdir as readdir2, readFile as readFile4, rename as rename3, rm as rm3, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+var FORMAT = "binary-check/tree-cache@1";
+var KEEP = 6;
+function treeCacheKey(snap, settings) {
+  const h3 = createHash3("sha256");
+  h3.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0`);
+  h3.update(canonicalEncode(settings.config));
+  const paths = [...snap.files.keys()].sort();
+  for (const p2 of paths) h3.update(`\0${p2}\0${snap.files.get(p2)}`);
+  return h3.digest("hex");
+}
+async function readTreeCache(dir, key, rev, deptypes) {
+  if (!dir) return void 0;
+  let stored;
+  try {
+    stored = JSON.parse(await readFile4(join5(dir, "trees", `${key}.json`), "utf8"));
+  } catch {
+    return void 0;
+  }
+  if (stored.format !== FORMAT || stored.key !== key) return void 0;
+  const specs = new Map(stored.specs.map((s) => [s.id, s]));
+  const locals = new Map(Object.entries(stored.locals));
+  return {
+    sha: rev,
+    packages: new Map(stored.packages.map((p2) => [p2.name, unpackPackage(p2, stored.modules)])),
+    packageDigests: new Map(Object.entries(stored.packageDigests)),
+    resolutionDigests: new Map(Object.entries(stored.resolutionDigests)),
+    specs,
+    locals,
+    specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
+    notes: stored.notes,
+    containers: new Map(Object.entries(stored.containers))
+  };
+}
+async function writeTreeCache(dir, key, tree) {
+  if (!dir) return;
+  const trees = join5(dir, "trees");
+  await mkdir3(trees, { recursive: true });
+  const modules = {};
+  const stored = {
+    format: FORMAT,
+    key,
+    modules,
+    packages: [...tree.packages.values()].map((p2) => packPackage(p2, modules)),
+    packageDigests: Object.fromEntries(tree.packageDigests),
+    resolutionDigests: Object.fromEntries(tree.resolutionDigests),
+    specs: [...tree.specs.values()],
+    locals: Object.fromEntries(tree.locals),
+    digests: Object.fromEntries([...tree.specDigests].map(([id2, d2]) => [id2, d2.digest])),
+    cycles: cyclesOf(tree),
+    notes: tree.notes,
+    containers: Object.fromEntries(tree.containers)
+  };
+  const tmp = join5(trees, `${key}.${process.pid}.tmp`);
+  await writeFile2(tmp, JSON.stringify(stored));
+  await rename3(tmp, join5(trees, `${key}.json`));
+  await prune(trees);
+}
+function cyclesOf(tree) {
+  const out = {};
+  for (const [id2, d2] of tree.specDigests) {
+    for (const [k2, v2] of Object.entries(d2.inputs.dependencies))
+      if (k2.startsWith("cycle of ")) out[id2] = [k2, v2];
+  }
+  return out;
+}
+function unfold(specs, locals, digests, cycles, deptypes) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [id2, spec] of specs) {
+    const cycle = cycles[id2];
+    const dependencies = {};
+    for (const d2 of propagatingDeps(spec, deptypes)) {
+      if (d2 === id2) continue;
+      if (cycle && cycles[d2]?.[1] === cycle[1]) continue;
+      dependencies[d2] = digests[d2];
+    }
+    if (cycle) dependencies[cycle[0]] = cycle[1];
+    const local = locals.get(id2);
+    out.set(id2, { digest: digests[id2], local, inputs: { ...local.inputs, dependencies } });
+  }
+  return out;
+}
+function packPackage(p2, modules) {
+  const bases = Object.keys(p2.digestInputs.bases);
+  for (const b3 of bases) modules[b3] = p2.digestInputs.bases[b3];
+  const recipeInput = p2.inputPaths.includes(p2.recipePath);
+  const known = /* @__PURE__ */ new Set([...recipeInput ? [p2.recipePath] : [], ...bases]);
+  return {
+    name: p2.name,
+    ecosystem: p2.ecosystem,
+    recipePath: p2.recipePath,
+    directory: p2.directory,
+    digestInputs: { ...p2.digestInputs, bases },
+    unresolved: p2.unresolved,
+    otherInputs: p2.inputPaths.filter((f3) => !known.has(f3)),
+    recipeInput
+  };
+}
+function unpackPackage(p2, modules) {
+  const bases = {};
+  for (const b3 of p2.digestInputs.bases) bases[b3] = modules[b3];
+  const inputPaths = [
+    .../* @__PURE__ */ new Set([
+      ...p2.recipeInput ? [p2.recipePath] : [],
+      ...p2.digestInputs.bases,
+      ...p2.otherInputs
+    ])
+  ].sort();
+  const { otherInputs: _other, recipeInput: _recipe, ...rest } = p2;
+  return { ...rest, digestInputs: { ...p2.digestInputs, bases }, inputPaths };
+}
+async function prune(trees) {
+  const names = (await readdir2(trees)).filter((n) => n.endsWith(".json"));
+  if (names.length <= KEEP) return;
+  const withTimes = await Promise.all(
+    names.map(async (n) => ({ n, t: (await stat3(join5(trees, n))).mtimeMs }))
+  );
+  withTimes.sort((a, b3) => b3.t - a.t);
+  for (const { n } of withTimes.slice(KEEP)) await rm3(join5(trees, n), { force: true });
+}
+
 // src/engine/plan-engine.ts
 async function runPlan(request, log = SILENT_LOG) {
+  const clock = stopwatch();
   const git = await createGit(request.repo);
   const headIsWorktree = request.head === WORKTREE;
   const range = await resolveRange(git, {
@@ -41038,20 +41852,62 @@ async function runPlan(request, log = SILENT_LOG) {
     ...request.event ? { event: request.event } : {}
   });
   const headRev = headIsWorktree ? WORKTREE : range.head;
-  const headSnap = await snapshot(git, headRev);
+  const headSnap = await readSnapshot(git, headRev);
   const config2 = await loadConfig(request, headSnap);
   const isIgnored = (p2) => config2.ignore.some((g2) => matchesGlob2(p2, g2));
-  const cache2 = await FileBlobCache.open(request.cacheDir);
   const deptypes = new Set(config2.deptypes);
-  log.info(`Reading recipes at ${headRev === WORKTREE ? "the working tree" : headRev.slice(0, 12)}`);
-  const head = await digestTree(headSnap, config2, isIgnored, cache2, deptypes, false);
+  const configPath = request.config === void 0 ? DEFAULT_CONFIG_PATH : void 0;
+  const headSettings = {
+    config: config2,
+    isIgnored,
+    deptypes,
+    isBase: false,
+    ...configPath ? { configPath } : {}
+  };
+  const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : [];
+  log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`);
+  let analysis;
+  const analysisCache = async () => analysis ??= await FileBlobCache.open(request.cacheDir);
   let base;
   if (range.base) {
-    log.info(`Reading recipes at base ${range.base.slice(0, 12)}`);
-    const baseSnap = await snapshot(git, range.base);
-    base = await digestTree(baseSnap, await baseConfig(request, baseSnap, config2), isIgnored, cache2, deptypes, true);
+    const baseSnap = await readSnapshot(git, range.base);
+    const baseSettings = {
+      ...headSettings,
+      config: await baseConfig(request, baseSnap, config2),
+      isBase: true
+    };
+    const key = treeCacheKey(baseSnap, baseSettings);
+    base = await readTreeCache(request.cacheDir, key, baseSnap.rev, deptypes);
+    if (base) log.info(`Base ${range.base.slice(0, 12)}: digests from the cache (${clock()})`);
+    else {
+      base = await digestTreeFully(baseSnap, baseSettings, await analysisCache());
+      log.info(
+        `Base ${range.base.slice(0, 12)}: digested ${base.packages.size} packages, ${base.specs.size} specs (${clock()})`
+      );
+      if (!base.notes.some((n) => n.startsWith("base: ")))
+        await writeTreeCache(request.cacheDir, key, base);
+    }
   }
-  await cache2.save();
+  const headKey = treeCacheKey(headSnap, headSettings);
+  let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes);
+  const headCached = head !== void 0;
+  const where = headRev === WORKTREE ? "the working tree" : headRev.slice(0, 12);
+  if (head) log.info(`Head ${where}: digests from the cache (${clock()})`);
+  if (!head && base) {
+    head = await deriveDigestTree(base, headSnap, changedFiles, headSettings, new MemoryBlobCache());
+    if (head)
+      log.info(
+        `Head ${where}: derived from the base, re-reading only changed packages (${clock()})`
+      );
+  }
+  if (!head) {
+    head = await digestTreeFully(headSnap, headSettings, await analysisCache());
+    log.info(
+      `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`
+    );
+  }
+  if (!headCached && headRev !== WORKTREE) await writeTreeCache(request.cacheDir, headKey, head);
+  await analysis?.save();
   const mirrorUrl = request.mirror ?? config2.mirror;
   let mirror;
   if (mirrorUrl) {
@@ -41061,32 +41917,49 @@ async function runPlan(request, log = SILENT_LOG) {
     for (const [id2, e] of Object.entries(index?.entries ?? {})) {
       mirror.set(id2, { digest: e.digest, ...isSpecInputs(e.inputs) ? { inputs: e.inputs } : {} });
     }
+    log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`);
   }
-  const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : [];
-  const containers = head.containers;
   const notes = [...range.note ? [range.note] : [], ...head.notes];
-  const plan = computePlan({ head, ...base ? { base } : {}, ...mirror ? { mirror } : {}, changedFiles, containers, notes });
+  const plan = computePlan({
+    head,
+    ...base ? { base } : {},
+    ...mirror ? { mirror } : {},
+    changedFiles,
+    containers: head.containers,
+    notes
+  });
+  log.info(
+    `Planned: ${plan.summary.rebuild + plan.summary.new} of ${plan.summary.specs} specs to build (${clock()})`
+  );
   if (range.note) log.warn(range.note);
   return { plan, config: config2, head, ...base ? { base } : {} };
 }
+function stopwatch() {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms2 = now - last;
+    last = now;
+    return `${ms2.toFixed(0)} ms`;
+  };
+}
 function isSpecInputs(x3) {
   return typeof x3 === "object" && x3 !== null && "packageDigest" in x3 && "dependencies" in x3;
-}
-async function snapshot(git, rev) {
-  const entries = await git.lsTree(rev);
-  const files = /* @__PURE__ */ new Map();
-  for (const e of entries) if (e.type === "blob") files.set(e.path, e.oid);
-  return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
 }
 async function loadConfig(request, headSnap) {
   if (request.config !== void 0) {
     const path = isAbsolute2(request.config) ? request.config : resolve3(request.config);
     return readConfigFile(path, request.config);
   }
-  if (headSnap.rev === WORKTREE) return readConfigFile(join5(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
+  if (headSnap.rev === WORKTREE)
+    return readConfigFile(join6(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
   const oid = headSnap.files.get(DEFAULT_CONFIG_PATH);
   if (!oid)
-    throw new UserError("config", DEFAULT_CONFIG_PATH, `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`);
+    throw new UserError(
+      "config",
+      DEFAULT_CONFIG_PATH,
+      `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`
+    );
   const text = (await headSnap.readBlobs([oid])).get(oid).toString("utf8");
   return parseConfigText(text, DEFAULT_CONFIG_PATH);
 }
@@ -41099,47 +41972,6 @@ async function baseConfig(request, baseSnap, head) {
     if (e instanceof UserError) return head;
     throw e;
   }
-}
-async function digestTree(snap, config2, isIgnored, cache2, deptypes, isBase) {
-  let packages;
-  if (config2.ecosystem === "manifest") packages = readManifestPackages(snap, config2, isIgnored);
-  else
-    packages = (await readSpackPackages(snap, {
-      recipeRoots: recipeRoots(config2),
-      ...config2.buildSystems ? { buildSystems: config2.buildSystems } : {},
-      isIgnored,
-      cache: cache2
-    })).packages;
-  const packageDigests = /* @__PURE__ */ new Map();
-  for (const [name2, p2] of packages) packageDigests.set(name2, computePackageDigest(p2.digestInputs));
-  let specs;
-  let notes = [];
-  if (config2.lockfile) {
-    const oid = snap.files.get(config2.lockfile);
-    if (!oid) throw new UserError("config", "lockfile", `"${config2.lockfile}" not found in ${snap.rev === WORKTREE ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`);
-    let text = (await snap.readBlobs([oid])).get(oid);
-    if (config2.lockfile.endsWith(".gz")) text = (await import("node:zlib")).gunzipSync(text);
-    const lock = parseSpackLockfile(text.toString("utf8"), config2.lockfile);
-    specs = new Map(lock.specs.map((s) => [s.id, s]));
-  } else {
-    const resolved = resolveSpecs({ packages, requests: expandSpecRequests(config2), providers: config2.providers, skipUnknownRoots: isBase });
-    specs = resolved.specs;
-    notes = resolved.notes;
-  }
-  const containerOf = mapContainers(specs, config2);
-  const envSignature = (spec) => digestOf({ algorithm: DIGEST_ALGORITHM, container: containerOf.get(spec.id) ?? null });
-  const specDigests = computeSpecDigests({ packages, packageDigests, specs, envSignature, deptypes });
-  return { sha: snap.rev, packages, packageDigests, specs, specDigests, notes, containers: containerOf };
-}
-function mapContainers(specs, config2) {
-  const out = /* @__PURE__ */ new Map();
-  if (config2.containers.length === 0) return out;
-  for (const [id2, spec] of specs) {
-    const view = specView(spec, specs);
-    const hit = config2.containers.find((c3, i) => conditionHolds(view, c3.when, `containers.${i}.when`));
-    if (hit) out.set(id2, hit.image);
-  }
-  return out;
 }
 
 // src/render/reason-text.ts
@@ -41200,8 +42032,12 @@ function renderPlanText(plan) {
   const lines = [];
   const s = plan.summary;
   const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : "nothing (no base, no mirror)";
-  lines.push(`${verdict(plan)} \u2014 head ${plan.head === "WORKTREE" ? "working tree" : plan.head.slice(0, 12)} against ${ref}`);
-  lines.push(`specs: ${s.specs}  rebuild: ${s.rebuild}  new: ${s.new}  up-to-date: ${s.upToDate}  removed: ${s.removed}  external: ${s.external}  waves: ${s.waves}`);
+  lines.push(
+    `${verdict(plan)} \u2014 head ${plan.head === "WORKTREE" ? "working tree" : plan.head.slice(0, 12)} against ${ref}`
+  );
+  lines.push(
+    `specs: ${s.specs}  rebuild: ${s.rebuild}  new: ${s.new}  up-to-date: ${s.upToDate}  removed: ${s.removed}  external: ${s.external}  waves: ${s.waves}`
+  );
   const work = plan.specs.filter((x3) => x3.status === "rebuild" || x3.status === "new");
   if (work.length > 0) {
     lines.push("");
@@ -41210,8 +42046,10 @@ function renderPlanText(plan) {
   }
   const removed = plan.specs.filter((x3) => x3.status === "removed");
   if (removed.length > 0) lines.push("", `removed: ${removed.map((x3) => x3.id).join(", ")}`);
-  if (plan.ignoredFiles.length > 0) lines.push("", `changed but used by no package: ${plan.ignoredFiles.join(", ")}`);
-  if (plan.unresolved.length > 0) lines.push("", `unresolved directives kept as code (conservative): ${plan.unresolved.length}`);
+  if (plan.ignoredFiles.length > 0)
+    lines.push("", `changed but used by no package: ${plan.ignoredFiles.join(", ")}`);
+  if (plan.unresolved.length > 0)
+    lines.push("", `unresolved directives kept as code (conservative): ${plan.unresolved.length}`);
   for (const n of plan.notes) lines.push(`note: ${n}`);
   return `${lines.join("\n")}
 `;
@@ -41221,7 +42059,9 @@ function verdict(plan) {
   return n === 0 ? "Nothing to rebuild" : `${n} spec${n === 1 ? "" : "s"} to build`;
 }
 function table(head, rows) {
-  const widths = head.map((h3, i) => Math.min(60, Math.max(h3.length, ...rows.map((r2) => r2[i].length))));
+  const widths = head.map(
+    (h3, i) => Math.min(60, Math.max(h3.length, ...rows.map((r2) => r2[i].length)))
+  );
   const fmt = (r2) => r2.map((c3, i) => i === r2.length - 1 ? c3 : c3.padEnd(widths[i])).join("  ");
   return [fmt(head), fmt(widths.map((w2) => "-".repeat(w2))), ...rows.map(fmt)];
 }
@@ -41230,7 +42070,11 @@ function table(head, rows) {
 var SAFE_VALUE = /^[A-Za-z0-9@%+~=^:.,_/ -]*$/;
 function assertSafeValue(value, what) {
   if (!SAFE_VALUE.test(value) || value.includes("${{"))
-    throw new UserError("input", what, `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`);
+    throw new UserError(
+      "input",
+      what,
+      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`
+    );
   return value;
 }
 
@@ -41238,7 +42082,15 @@ function assertSafeValue(value, what) {
 function safeMatrix(plan) {
   for (const m2 of plan.matrix.include) {
     const where = `matrix entry ${JSON.stringify(m2.spec)}`;
-    for (const key of ["spec", "package", "version", "compiler", "os", "container", "digest"])
+    for (const key of [
+      "spec",
+      "package",
+      "version",
+      "compiler",
+      "os",
+      "container",
+      "digest"
+    ])
       assertSafeValue(m2[key], `${where} field ${key}`);
   }
   return plan.matrix;
@@ -41254,17 +42106,23 @@ function renderExplanationText(e) {
     out.push(`  package digest  ${e.inputs.packageDigest}`);
     if (e.packageInputs) {
       out.push(`    recipe        ${e.packageInputs.recipe}`);
-      for (const [p2, d2] of Object.entries(e.packageInputs.bases)) out.push(`    base          ${p2} ${d2}`);
-      for (const [p2, d2] of Object.entries(e.packageInputs.files)) out.push(`    file          ${p2} ${d2}`);
+      for (const [p2, d2] of Object.entries(e.packageInputs.bases))
+        out.push(`    base          ${p2} ${d2}`);
+      for (const [p2, d2] of Object.entries(e.packageInputs.files))
+        out.push(`    file          ${p2} ${d2}`);
     }
     const src = e.inputs.source;
-    out.push(`  source          ${src.version}${src.checksum ? ` checksum=${src.checksum}` : ""}${src.url ? ` url=${src.url}` : ""}${src.commit ? ` commit=${src.commit}` : ""}`);
+    out.push(
+      `  source          ${src.version}${src.checksum ? ` checksum=${src.checksum}` : ""}${src.url ? ` url=${src.url}` : ""}${src.commit ? ` commit=${src.commit}` : ""}`
+    );
     for (const [p2, d2] of Object.entries(e.inputs.patches)) out.push(`  patch           ${p2} ${d2}`);
     for (const [p2, d2] of Object.entries(e.inputs.resources)) out.push(`  resource        ${p2} ${d2}`);
     for (const [p2, d2] of Object.entries(e.inputs.code)) out.push(`  code            ${p2} ${d2}`);
-    for (const [k2, v2] of Object.entries(e.inputs.parameters)) out.push(`  parameter       ${k2}=${v2}`);
+    for (const [k2, v2] of Object.entries(e.inputs.parameters))
+      out.push(`  parameter       ${k2}=${v2}`);
     out.push(`  environment     ${e.inputs.envSignature}`);
-    for (const [id2, d2] of Object.entries(e.inputs.dependencies)) out.push(`  dependency      ${id2} ${d2}`);
+    for (const [id2, d2] of Object.entries(e.inputs.dependencies))
+      out.push(`  dependency      ${id2} ${d2}`);
   }
   if (e.differences.length === 0) out.push("  differs         nothing");
   for (const r2 of e.differences) out.push(`  differs         ${describeReason(r2)}`);
@@ -41300,6 +42158,7 @@ Options:
   --output FILE       write the plan there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
+  -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
 
 Exit status: 0 whatever the plan says, 1 on bad input, 2 on usage errors.
@@ -41345,6 +42204,7 @@ var COMMON = {
   output: { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" }
 };
 async function runCli(argv, io2) {
@@ -41402,25 +42262,32 @@ function planRequest(v2, io2) {
     ...v2["no-cache"] ? {} : { cacheDir: typeof v2["cache-dir"] === "string" ? v2["cache-dir"] : defaultCacheDir() }
   };
 }
-function stderrLog(io2) {
-  return { info: () => {
-  }, warn: (m2) => io2.stderr(`binary-check: warning: ${m2}
-`) };
+function stderrLog(io2, verbose2) {
+  return {
+    // Progress where a person watches (a terminal) or when asked (--verbose); pipes stay clean.
+    info: (m2) => {
+      if (io2.progress || verbose2) io2.stderr(`binary-check: ${m2}
+`);
+    },
+    warn: (m2) => io2.stderr(`binary-check: warning: ${m2}
+`)
+  };
 }
 function formatOf(v2, allowed, dflt) {
   const f3 = typeof v2 === "string" ? v2 : dflt;
-  if (!allowed.includes(f3)) throw new UsageError(`--format must be one of ${allowed.join(", ")}, got "${f3}"`);
+  if (!allowed.includes(f3))
+    throw new UsageError(`--format must be one of ${allowed.join(", ")}, got "${f3}"`);
   return f3;
 }
 async function planCommand(args, io2) {
   const { values } = parse3(args, COMMON);
   if (values.help) return help(io2, PLAN_HELP);
   const format = formatOf(values.format, ["json", "text"], "text");
-  const { plan } = await runPlan(planRequest(values, io2), stderrLog(io2));
+  const { plan } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
   safeMatrix(plan);
-  const text = format === "json" ? `${JSON.stringify(plan, null, 2)}
+  const text = format === "json" ? `${JSON.stringify(plan)}
 ` : renderPlanText(plan);
-  if (typeof values.output === "string") await writeFile2(resolve4(io2.cwd, values.output), text);
+  if (typeof values.output === "string") await writeFile3(resolve4(io2.cwd, values.output), text);
   else io2.stdout(text);
   return 0;
 }
@@ -41429,11 +42296,16 @@ async function explainCommand(args, io2) {
   if (values.help) return help(io2, EXPLAIN_HELP);
   if (positionals.length === 0) throw new UsageError("explain needs at least one SPEC");
   const format = formatOf(values.format, ["json", "text"], "text");
-  const { plan, head } = await runPlan(planRequest(values, io2), stderrLog(io2));
+  const { plan, head } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
   const out = [];
   for (const want of positionals) {
     const hits = plan.specs.filter((s) => s.id === want || s.package === want);
-    if (hits.length === 0) throw new UserError("input", `spec "${want}"`, `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`);
+    if (hits.length === 0)
+      throw new UserError(
+        "input",
+        `spec "${want}"`,
+        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`
+      );
     for (const s of hits) {
       const d2 = head.specDigests.get(s.id);
       const pkg = head.packages.get(s.package);
@@ -41449,8 +42321,10 @@ async function explainCommand(args, io2) {
       });
     }
   }
-  io2.stdout(format === "json" ? `${JSON.stringify(out, null, 2)}
-` : out.map(renderExplanationText).join("\n"));
+  io2.stdout(
+    format === "json" ? `${JSON.stringify(out, null, 2)}
+` : out.map(renderExplanationText).join("\n")
+  );
   return 0;
 }
 var RECORD_OPTIONS = {
@@ -41468,8 +42342,10 @@ var RECORD_OPTIONS = {
 async function recordCommand(args, io2) {
   const { values } = parse3(args, RECORD_OPTIONS);
   if (values.help) return help(io2, RECORD_HELP);
-  for (const k2 of ["mirror", "spec", "digest", "artifact"]) if (!values[k2]) throw new UsageError(`record needs --${k2}`);
-  if (!/^sha256:[0-9a-f]{64}$/.test(values.digest)) throw new UserError("input", "--digest", `expected sha256:<64 hex>, got "${values.digest}"`);
+  for (const k2 of ["mirror", "spec", "digest", "artifact"])
+    if (!values[k2]) throw new UsageError(`record needs --${k2}`);
+  if (!/^sha256:[0-9a-f]{64}$/.test(values.digest))
+    throw new UserError("input", "--digest", `expected sha256:<64 hex>, got "${values.digest}"`);
   let pkg = values.package;
   let version2 = values.version;
   let os2;
@@ -41480,13 +42356,23 @@ async function recordCommand(args, io2) {
     const planPath = resolve4(io2.cwd, values.plan);
     let plan;
     try {
-      plan = JSON.parse(await readFile4(planPath, "utf8"));
+      plan = JSON.parse(await readFile5(planPath, "utf8"));
     } catch (e) {
-      throw new UserError("input", values.plan, `cannot read the plan JSON (${e.message.split("\n")[0]})`);
+      throw new UserError(
+        "input",
+        values.plan,
+        `cannot read the plan JSON (${e.message.split("\n")[0]})`
+      );
     }
     const s = plan.specs?.find((x3) => x3.id === values.spec);
-    if (!s) throw new UserError("input", `${values.plan}`, `spec "${values.spec}" is not in this plan`);
-    if (s.digest !== values.digest) throw new UserError("input", "--digest", `${values.digest} is not the plan's digest for "${values.spec}" (${s.digest})`);
+    if (!s)
+      throw new UserError("input", `${values.plan}`, `spec "${values.spec}" is not in this plan`);
+    if (s.digest !== values.digest)
+      throw new UserError(
+        "input",
+        "--digest",
+        `${values.digest} is not the plan's digest for "${values.spec}" (${s.digest})`
+      );
     pkg = s.package;
     version2 = s.version;
     os2 = s.os ?? void 0;
@@ -41516,7 +42402,10 @@ async function recordCommand(args, io2) {
   return 0;
 }
 async function indexCommand(args, io2) {
-  const { values } = parse3(args, { mirror: { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values } = parse3(args, {
+    mirror: { type: "string" },
+    help: { type: "boolean", short: "h" }
+  });
   if (values.help) return help(io2, INDEX_HELP);
   if (!values.mirror) throw new UsageError("index needs --mirror");
   const index = await openMirror(values.mirror).writeIndex();
@@ -41536,6 +42425,7 @@ function defaultCacheDir() {
 var code = await runCli(process.argv.slice(2), {
   stdout: (t3) => process.stdout.write(t3),
   stderr: (t3) => process.stderr.write(t3),
-  cwd: process.cwd()
+  cwd: process.cwd(),
+  progress: process.stderr.isTTY === true
 });
 process.exitCode = code;

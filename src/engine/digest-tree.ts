@@ -168,8 +168,13 @@ export async function deriveDigestTree(
   // A base resolved leniently (some requests skipped) is not what this tree resolves to.
   if (from.notes.some((n) => n.startsWith('base: '))) return undefined
   const byPath = new Map<string, string[]>()
-  for (const p of from.packages.values())
-    for (const f of p.inputPaths) byPath.set(f, [...(byPath.get(f) ?? []), p.name])
+  for (const p of from.packages.values()) {
+    for (const f of p.inputPaths) {
+      const names = byPath.get(f)
+      if (names) names.push(p.name)
+      else byPath.set(f, [p.name])
+    }
+  }
   const affected = new Set<string>()
   for (const c of changed) {
     for (const path of [c.path, c.oldPath]) {
