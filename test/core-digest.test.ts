@@ -43,9 +43,17 @@ describe('golden digests (changing these means bumping the algorithm tag)', () =
 describe('foldedDigest', () => {
   it('hashes exactly what digestOf would', async () => {
     const { foldedDigest } = await import('../src/core/digest/spec-digest.js')
-    const deps = { 'zlib@1.3 %gcc@13': 'sha256:' + '1'.repeat(64), 'b"quoted"': 'sha256:' + '2'.repeat(64), a: 'sha256:' + '3'.repeat(64) }
+    const deps = {
+      'zlib@1.3 %gcc@13': 'sha256:' + '1'.repeat(64),
+      'b"quoted"': 'sha256:' + '2'.repeat(64),
+      a: 'sha256:' + '3'.repeat(64),
+    }
     const local = 'sha256:' + '4'.repeat(64)
-    expect(foldedDigest(local, deps)).toBe(digestOf({ algorithm: DIGEST_ALGORITHM, local, dependencies: deps }))
-    expect(foldedDigest(local, {})).toBe(digestOf({ algorithm: DIGEST_ALGORITHM, local, dependencies: {} }))
+    expect(foldedDigest(local, deps)).toBe(
+      digestOf({ algorithm: DIGEST_ALGORITHM, local, dependencies: deps }),
+    )
+    expect(foldedDigest(local, {})).toBe(
+      digestOf({ algorithm: DIGEST_ALGORITHM, local, dependencies: {} }),
+    )
   })
 })

@@ -23,37 +23,66 @@ class PythonPackage(PackageBase):
 describe('Spack repository layouts', () => {
   it('classic layout: names are directories, base classes are found by class name', async () => {
     fx = await createGitFixture({
-      '.binary-check.yml': 'recipes: var/spack/repos/builtin/packages\nbuildSystems: lib/build_systems\n',
+      '.binary-check.yml':
+        'recipes: var/spack/repos/builtin/packages\nbuildSystems: lib/build_systems\n',
       'lib/build_systems/python.py': PYTHON_BS,
-      'var/spack/repos/builtin/packages/py-numpy/package.py': 'from spack.package import *\n\n\nclass PyNumpy(PythonPackage):\n    version("2.0", sha256="aa")\n',
-      'var/spack/repos/builtin/packages/zlib/package.py': 'from spack.package import *\n\n\nclass Zlib(Package):\n    version("1.3", sha256="bb")\n',
+      'var/spack/repos/builtin/packages/py-numpy/package.py':
+        'from spack.package import *\n\n\nclass PyNumpy(PythonPackage):\n    version("2.0", sha256="aa")\n',
+      'var/spack/repos/builtin/packages/zlib/package.py':
+        'from spack.package import *\n\n\nclass Zlib(Package):\n    version("1.3", sha256="bb")\n',
     })
     const base = (await fx.git('rev-parse', 'HEAD')).trim()
-    await fx.write('lib/build_systems/python.py', PYTHON_BS.replace('pip("install", ".")', 'pip("install", "--no-deps", ".")'))
+    await fx.write(
+      'lib/build_systems/python.py',
+      PYTHON_BS.replace('pip("install", ".")', 'pip("install", "--no-deps", ".")'),
+    )
     const head = await fx.commit('pip --no-deps')
     const { plan } = await runPlan({ repo: fx.dir, base, head })
     expect(plan.specs.map((s) => s.id).sort()).toEqual(['py-numpy@2.0', 'zlib@1.3'])
-    expect(plan.specs.filter((s) => s.status === 'rebuild').map((s) => s.id)).toEqual(['py-numpy@2.0'])
+    expect(plan.specs.filter((s) => s.status === 'rebuild').map((s) => s.id)).toEqual([
+      'py-numpy@2.0',
+    ])
   })
 
   it('spack_repo layout: py_numpy is py-numpy, _3dtk is 3dtk; a base class from another package module', async () => {
     const root = 'repos/spack_repo/builtin'
     fx = await createGitFixture({
       '.binary-check.yml': `recipes: ${root}/packages\nbuildSystems: ${root}/build_systems\n`,
-      [`${root}/build_systems/generic.py`]: 'from spack.package import *\n\n\nclass Package(PackageBase):\n    pass\n',
+      [`${root}/build_systems/generic.py`]:
+        'from spack.package import *\n\n\nclass Package(PackageBase):\n    pass\n',
       [`${root}/packages/_3dtk/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass _3dtk(Package):\n    version("1.2", sha256="aa")\n`,
       [`${root}/packages/qt_base/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass QtPackage(Package):\n    def qmake_args(self):\n        return []\n\n\nclass QtBase(QtPackage):\n    version("6.8", sha256="bb")\n`,
       [`${root}/packages/qt_svg/package.py`]: `from ..qt_base.package import QtPackage\n\n\nclass QtSvg(QtPackage):\n    version("6.8", sha256="cc")\n    depends_on("qt-base")\n`,
       [`${root}/packages/py_numpy/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass PyNumpy(Package):\n    version("2.0", sha256="dd")\n`,
     })
     const base = (await fx.git('rev-parse', 'HEAD')).trim()
-    await fx.write(`${root}/packages/qt_base/package.py`, (await fx.git('show', `HEAD:${root}/packages/qt_base/package.py`)).replace('return []', 'return ["-release"]'))
+    await fx.write(
+      `${root}/packages/qt_base/package.py`,
+      (await fx.git('show', `HEAD:${root}/packages/qt_base/package.py`)).replace(
+        'return []',
+        'return ["-release"]',
+      ),
+    )
     const head = await fx.commit('qmake args')
     const { plan } = await runPlan({ repo: fx.dir, base, head })
-    expect(plan.specs.map((s) => s.id).sort()).toEqual(['3dtk@1.2', 'py-numpy@2.0', 'qt-base@6.8', 'qt-svg@6.8'])
+    expect(plan.specs.map((s) => s.id).sort()).toEqual([
+      '3dtk@1.2',
+      'py-numpy@2.0',
+      'qt-base@6.8',
+      'qt-svg@6.8',
+    ])
     const svg = plan.specs.find((s) => s.id === 'qt-svg@6.8')!
     expect(svg.status).toBe('rebuild')
-    expect(svg.reasons).toContainEqual({ kind: 'recipe', package: 'qt-svg', files: [`${root}/packages/qt_base/package.py`] })
-    expect(plan.specs.filter((s) => s.status === 'rebuild').map((s) => s.id).sort()).toEqual(['qt-base@6.8', 'qt-svg@6.8'])
+    expect(svg.reasons).toContainEqual({
+      kind: 'recipe',
+      package: 'qt-svg',
+      files: [`${root}/packages/qt_base/package.py`],
+    })
+    expect(
+      plan.specs
+        .filter((s) => s.status === 'rebuild')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['qt-base@6.8', 'qt-svg@6.8'])
   })
 })

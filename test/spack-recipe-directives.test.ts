@@ -279,15 +279,61 @@ depends_on("zlib")`)
     ])
   })
 
-  it('keeps code inside a with when() block as unconditional code (Spack runs it for every spec)', () => {
+  it('moves other code of a with when() block to conditional code, nested conditions combined', () => {
     const r = recipe(`with when("+cuda"):
     depends_on("cuda")
-    cuda_flags = ["-O3"]`)
+    def cuda_flags(self):
+        return ["-arch=sm_80"]  # default arch
+    with when("@2:"):
+        conflicts("%gcc@:8")
+        cuda_std = 17
+with when("+rocm"):
+    depends_on("hip", when=HIP_WHEN)`)
     expect(r.dependencies).toHaveLength(1)
+    expect(r.conflicts).toEqual([{ spec: '%gcc@:8', when: '+cuda @2:' }])
+    expect(r.conditionalCode).toEqual([
+      {
+        when: '+cuda @2:',
+        label: 'with when("+cuda @2:") block',
+        canonical: 'cuda_std = 17\n',
+        line: 9,
+      },
+      {
+        when: '+cuda',
+        label: 'with when("+cuda") block',
+        canonical: 'def cuda_flags(self):\n    return ["-arch=sm_80"]\n',
+        line: 5,
+      },
+      {
+        when: '+rocm',
+        label: 'with when("+rocm") block',
+        canonical: 'depends_on("hip", when=HIP_WHEN)\n',
+        line: 12,
+      },
+    ])
+    expect(r.unresolved).toEqual([
+      { line: 13, reason: "depends_on(...): argument 'when' is not a literal" },
+    ])
+    expect(r.canonical).toBe('from spack.package import *\nclass Foo(Package):\n    pass\n')
+  })
+
+  it('numbers repeated block labels without line numbers', () => {
+    const r = recipe('with when("+x"):\n    a = 1\nwith when("+x"):\n    b = 2')
+    expect(r.conditionalCode.map((c) => c.label)).toEqual([
+      'with when("+x") block',
+      'with when("+x") block #2',
+    ])
+  })
+
+  it('keeps that code unconditional on request (Spack runs it for every spec)', () => {
+    const source =
+      'from spack.package import *\n\nclass Foo(Package):\n    with when("+cuda"):\n        depends_on("cuda")\n        cuda_flags = ["-O3"]\n'
+    const r = parseSpackRecipe(source, FILE, { withWhenCode: 'unconditional' })
+    expect(r.dependencies).toHaveLength(1)
+    expect(r.conditionalCode).toEqual([])
     expect(r.canonical).toBe(
       'from spack.package import *\nclass Foo(Package):\n    with when("+cuda"):\n        cuda_flags = ["-O3"]\n',
     )
-    expect(r.conditionalCode).toEqual([])
   })
 })
 
@@ -602,6 +648,60 @@ class Other(Boost):
       { module: '.', names: ['helpers'], line: 5 },
     ])
     expect(r.versions.map((v) => v.version)).toEqual(['3.0'])
+  })
+
+  it('prefers the class named after the package directory and takes directives of its same-file bases', () => {
+    const source = `from spack_repo.builtin.build_systems.cmake import CMakePackage
+
+
+class QtPackage(CMakePackage):
+    variant("debug", default=False, description="Debug")
+    depends_on("cmake@3.16:", type="build")
+
+    def qmake_args(self):
+        return []
+
+
+class QtBase(QtPackage):
+    version("6.8", sha256="bb")
+`
+    const r = parseSpackRecipe(source, 'repos/spack_repo/builtin/packages/qt_base/package.py')
+    expect(r.className).toBe('QtBase')
+    expect(r.baseClassNames).toEqual(['QtPackage'])
+    expect(r.versions.map((v) => v.version)).toEqual(['6.8'])
+    expect(r.variants.map((v) => v.name)).toEqual(['debug'])
+    expect(r.dependencies.map((d) => d.spec)).toEqual(['cmake@3.16:'])
+    expect(r.canonical).toContain('class QtPackage(CMakePackage):\n    def qmake_args(self):\n')
+    expect(r.canonical).toContain('class QtBase(QtPackage):\n    pass\n')
+    // Without a directory hint: the package-like class no other class derives from.
+    expect(parseSpackRecipe(source, 'x.py').className).toBe('QtBase')
+    expect(
+      parseSpackRecipe('class _3dtk(Base):\n    version("1")\n', 'packages/3dtk/package.py')
+        .className,
+    ).toBe('_3dtk')
+  })
+
+  it('reads a build-system module whose class derives from PackageBase', () => {
+    const source = `class CMakePackage(PackageBase):
+    build_system("cmake")
+    depends_on("cmake", type="build", when="build_system=cmake")
+
+
+class CMakeBuilder(BuilderWithDefaults):
+    pass
+`
+    const r = parseSpackRecipe(source, 'build_systems/cmake.py')
+    expect(r.className).toBe('CMakePackage')
+    expect(r.variants).toEqual([
+      {
+        name: 'build_system',
+        default: 'cmake',
+        values: ['cmake'],
+        multi: false,
+        place: { file: 'build_systems/cmake.py', line: 2 },
+      },
+    ])
+    expect(r.dependencies.map((d) => d.when)).toEqual(['build_system=cmake'])
   })
 
   it('has no package class in a module without one: nothing is extracted', () => {

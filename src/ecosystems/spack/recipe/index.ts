@@ -6,7 +6,8 @@
  *   parse (lezer, syntax errors are UserErrors) → statements
  *   → docstrings removed (every body)
  *   → metadata removed (package class)
- *   → directives extracted (package class, `with when()` / `default_args()` blocks, literal loops)
+ *   → directives extracted (package class and its same-file bases, `with when()` /
+ *     `default_args()` blocks, literal loops; other `with when()` code → conditional code)
  *   → `@when` methods moved to conditional code (top-level classes)
  *   → unparsed with normalized formatting (comments, quotes, spacing, wrapping, trailing commas).
  */
@@ -19,22 +20,26 @@ import type {
   VariantDirective,
   VersionDirective,
 } from '../../../core/model.js'
+import { uniqueLabels, type ConditionalPiece } from './conditional.js'
+import { appendDirectives } from './directives.js'
 import type { RecipeImport } from './imports.js'
 import { findPackageClass } from './package-class.js'
 import { removeDocstrings } from './rules/docstrings.js'
-import { extractDirectives } from './rules/directives.js'
+import { extractDirectives, type BlockCode } from './rules/directives.js'
 import { removeMetadata } from './rules/metadata.js'
-import { extractMultimethods, type ConditionalPiece } from './rules/multimethods.js'
+import { extractMultimethods } from './rules/multimethods.js'
 import { lowerModule, withBody, type Stmt } from './statements.js'
 import { parsePython } from './syntax.js'
 import { unparse } from './unparse.js'
 
+export type { ConditionalPiece } from './conditional.js'
 export type { RecipeImport } from './imports.js'
+export type { BlockCode } from './rules/directives.js'
 
 export interface ParsedRecipe {
   /** Canonical text of the recipe (hashed by the caller). */
   canonical: string
-  /** The package class: the first deriving from a `…Package` base or a class imported from a repo. */
+  /** The package class (named after the package directory, else see package-class.ts). */
   className?: string
   /** Direct base classes of the package class, as written (dotted names kept). */
   baseClassNames: string[]
@@ -48,17 +53,33 @@ export interface ParsedRecipe {
   provides: ProvidesDirective[]
   conflicts: ConstraintDirective[]
   requires: ConstraintDirective[]
-  /** `@when` methods: canonical text per condition (not digested here). */
+  /** `@when` methods and `with when()` code: canonical text per condition (not digested here). */
   conditionalCode: ConditionalPiece[]
   /** Directives kept as code because they could not be resolved statically. */
   unresolved: Array<{ line: number; reason: string }>
 }
 
+export interface RecipeOptions {
+  /**
+   * Where the non-directive statements of a `with when(...)` block go: `conditional` (default)
+   * hashes them only into the specs that satisfy the condition; `unconditional` keeps them in the
+   * canonical text. Spack runs such statements for every spec (its `when` context only conditions
+   * directives), so `unconditional` is the sound choice when a method defined there may be called
+   * by specs outside the condition.
+   */
+  withWhenCode?: BlockCode
+}
+
 /**
  * Parse a `package.py`. Throws `UserError('recipe', 'file:line', …)` on a Python syntax error and
- * on a directive called with an argument it does not take.
+ * on a directive called with an argument it does not take. `file` names the recipe in messages and
+ * places; its directory name also tells which class is the package (`py-numpy` → `PyNumpy`).
  */
-export function parseSpackRecipe(source: string, file: string): ParsedRecipe {
+export function parseSpackRecipe(
+  source: string,
+  file: string,
+  options: RecipeOptions = {},
+): ParsedRecipe {
   const parsed = parsePython(source, file)
   const text = parsed.text
   const lowered = lowerModule(parsed)
@@ -78,17 +99,22 @@ export function parseSpackRecipe(source: string, file: string): ParsedRecipe {
     conditionalCode: [],
     unresolved: [],
   }
-  const pkg = findPackageClass(body, lowered.imports, text)
+  const pieces: ConditionalPiece[] = []
+  const pkg = findPackageClass(body, lowered.imports, text, file)
   if (pkg !== undefined) {
     recipe.className = pkg.name
     recipe.baseClassNames = pkg.bases
-    const classStmt = body[pkg.index] as Stmt
-    const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text)
-    const { body: rest, found } = extractDirectives(classBody, parsed)
-    const { unresolved, ...directives } = found
-    Object.assign(recipe, directives)
-    recipe.unresolved = unresolved
-    body[pkg.index] = withBody(classStmt, 0, rest)
+    // The package class and the same-file classes it derives from carry its directives.
+    for (const index of [...pkg.ancestors, pkg.index]) {
+      const classStmt = body[index] as Stmt
+      const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text)
+      const { body: rest, found } = extractDirectives(classBody, parsed, options.withWhenCode)
+      const { unresolved, conditionalCode, ...directives } = found
+      appendDirectives(recipe, directives)
+      recipe.unresolved.push(...unresolved)
+      pieces.push(...conditionalCode)
+      body[index] = withBody(classStmt, 0, rest)
+    }
   }
   for (let i = 0; i < body.length; i++) {
     const stmt = body[i] as Stmt
@@ -97,9 +123,10 @@ export function parseSpackRecipe(source: string, file: string): ParsedRecipe {
     const nameNode = stmt.clauses?.[0]?.header.find((node) => node.name === 'VariableName')
     const qualifier =
       i === pkg?.index || nameNode === undefined ? '' : `${text.slice(nameNode.from, nameNode.to)}.`
-    const rest = extractMultimethods(classBody, qualifier, parsed, recipe.conditionalCode)
+    const rest = extractMultimethods(classBody, qualifier, parsed, pieces)
     if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest)
   }
+  recipe.conditionalCode = uniqueLabels(pieces)
   recipe.canonical = unparse(body, text)
   return recipe
 }

@@ -1,7 +1,10 @@
 /**
- * Which class in a recipe is the package: the first top-level class deriving from a base whose
- * name ends in `Package`, or from a class imported from a package repository (`spack_repo.*`,
- * `spack.pkg.*`, a relative import) that is not a builder.
+ * Which class in a recipe is the package. Spack names it after the package directory
+ * (`py-numpy` / `py_numpy` → `PyNumpy`, `3dtk` → `_3dtk`), so that class wins when present.
+ * Otherwise: the first package-like class that no other class in the file derives from, where
+ * package-like means deriving from a base named `…Package` or `PackageBase`, from a class imported
+ * from a package repository (`spack_repo.*`, `spack.pkg.*`, a relative import) that is not a
+ * builder, or from another package-like class of the same file.
  */
 import { Writer } from './emit.js'
 import type { RecipeImport } from './imports.js'
@@ -14,15 +17,39 @@ export interface PackageClass {
   name: string
   /** Direct base classes as written (dotted names re-emitted canonically). */
   bases: string[]
+  /** Module-body indices of the same-file classes it derives from (directly or not), in order. */
+  ancestors: number[]
+}
+
+interface ClassInfo {
+  index: number
+  name: string
+  bases: string[]
 }
 
 const REPO_MODULE = /^(spack_repo\.|spack\.pkg\.|\.)/
+
+/** Spack's package-name → class-name rule, applied to the directory holding `package.py`. */
+export function expectedClassName(file: string): string | undefined {
+  const parts = file.split(/[\\/]/)
+  const dir = parts[parts.length - 2]
+  if (parts[parts.length - 1] !== 'package.py' || dir === undefined || dir.length === 0)
+    return undefined
+  const words = dir.replace(/[-_]+/g, '-').split('-')
+  const name = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('')
+  return /^[0-9]/.test(name) ? `_${name}` : name
+}
 
 export function findPackageClass(
   body: readonly Stmt[],
   imports: readonly RecipeImport[],
   text: string,
+  file: string,
 ): PackageClass | undefined {
+  const classes = topLevelClasses(body, text)
+  const byName = new Map<string, ClassInfo>()
+  for (const c of classes) if (!byName.has(c.name)) byName.set(c.name, c)
+
   const repoNames = new Set<string>()
   for (const entry of imports) {
     if (!REPO_MODULE.test(entry.module)) continue
@@ -34,25 +61,63 @@ export function findPackageClass(
     if (entry.names.length === 0)
       for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias)
   }
-  for (let index = 0; index < body.length; index++) {
-    const stmt = body[index] as Stmt
-    if ((stmt.definition ?? stmt.kind) !== 'ClassDefinition') continue
+
+  const packageLike = new Map<string, boolean>()
+  const isPackageLike = (c: ClassInfo): boolean => {
+    const known = packageLike.get(c.name)
+    if (known !== undefined) return known
+    packageLike.set(c.name, false) // a cycle is not package-like
+    const result = c.bases.some((base) => {
+      const last = base.slice(base.lastIndexOf('.') + 1)
+      if (last.endsWith('Package') || last === 'PackageBase') return true
+      if (last.endsWith('Builder')) return false
+      if (repoNames.has(base.split('.')[0] as string) || REPO_MODULE.test(base)) return true
+      const local = byName.get(base)
+      return local !== undefined && local !== c && isPackageLike(local)
+    })
+    packageLike.set(c.name, result)
+    return result
+  }
+
+  const hinted = expectedClassName(file)
+  let chosen = hinted === undefined ? undefined : byName.get(hinted)
+  if (chosen === undefined) {
+    const usedAsBase = new Set(classes.flatMap((c) => c.bases))
+    const candidates = classes.filter(isPackageLike)
+    chosen = candidates.find((c) => !usedAsBase.has(c.name)) ?? candidates[0]
+  }
+  if (chosen === undefined) return undefined
+
+  const ancestors = new Set<number>()
+  const queue = [...chosen.bases]
+  for (let base = queue.shift(); base !== undefined; base = queue.shift()) {
+    const local = byName.get(base)
+    if (local === undefined || local === chosen || ancestors.has(local.index)) continue
+    ancestors.add(local.index)
+    queue.push(...local.bases)
+  }
+  return {
+    index: chosen.index,
+    name: chosen.name,
+    bases: chosen.bases,
+    ancestors: [...ancestors].sort((a, b) => a - b),
+  }
+}
+
+function topLevelClasses(body: readonly Stmt[], text: string): ClassInfo[] {
+  const classes: ClassInfo[] = []
+  body.forEach((stmt, index) => {
+    if ((stmt.definition ?? stmt.kind) !== 'ClassDefinition') return
     const header = stmt.clauses?.[0]?.header ?? []
     const nameNode = header.find((node) => node.name === 'VariableName')
-    if (nameNode === undefined) continue
+    if (nameNode === undefined) return
     const bases = baseClasses(
       header.find((node) => node.name === 'ArgList'),
       text,
     )
-    const isPackage = bases.some((base) => {
-      const last = base.slice(base.lastIndexOf('.') + 1)
-      if (last.endsWith('Package')) return true
-      if (last.endsWith('Builder')) return false
-      return repoNames.has(base.split('.')[0] as string) || REPO_MODULE.test(base)
-    })
-    if (isPackage) return { index, name: text.slice(nameNode.from, nameNode.to), bases }
-  }
-  return undefined
+    classes.push({ index, name: text.slice(nameNode.from, nameNode.to), bases })
+  })
+  return classes
 }
 
 /** Positional arguments of a class's ArgList, canonically spelled (keywords such as metaclass= left out). */

@@ -13,7 +13,6 @@ import type { Stmt } from '../statements.js'
 import type { PySource } from '../syntax.js'
 import { unparse } from '../unparse.js'
 
-
 export function extractMultimethods(
   classBody: readonly Stmt[],
   qualifier: string,
