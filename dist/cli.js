@@ -1187,8 +1187,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str += json2.slice(start, i);
-                const code2 = json2.substr(i + 2, 4);
-                switch (code2) {
+                const code = json2.substr(i + 2, 4);
+                switch (code) {
                   case "0000":
                     str += "\\0";
                     break;
@@ -1214,8 +1214,8 @@ var require_stringifyString = __commonJS({
                     str += "\\P";
                     break;
                   default:
-                    if (code2.substr(0, 2) === "00")
-                      str += "\\x" + code2.substr(2);
+                    if (code.substr(0, 2) === "00")
+                      str += "\\x" + code.substr(2);
                     else
                       str += json2.substr(i, 6);
                 }
@@ -3714,22 +3714,22 @@ var require_errors = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name2, pos, code2, message) {
+      constructor(name2, pos, code, message) {
         super();
         this.name = name2;
-        this.code = code2;
+        this.code = code;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code2, message) {
-        super("YAMLParseError", pos, code2, message);
+      constructor(pos, code, message) {
+        super("YAMLParseError", pos, code, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code2, message) {
-        super("YAMLWarning", pos, code2, message);
+      constructor(pos, code, message) {
+        super("YAMLWarning", pos, code, message);
       }
     };
     var prettifyError2 = (src, lc) => (error62) => {
@@ -4638,7 +4638,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
+      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -4836,9 +4836,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code2 = ok ? parseInt(cc, 16) : NaN;
+      const code = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code2);
+        return String.fromCodePoint(code);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -5160,12 +5160,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code2, message, warning) => {
+        this.onError = (source, code, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code2, message));
+            this.errors.push(new errors.YAMLParseError(pos, code, message));
         };
         this.directives = new directives.Directives({ version: options.version || "1.2" });
         this.options = options;
@@ -5327,12 +5327,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code2, message) => {
+        const _onError = (pos, code, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code2, message);
+            onError(offset, code, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code, message);
         };
         switch (token.type) {
           case "scalar":
@@ -8116,35 +8116,6 @@ var require_dist3 = __commonJS({
   }
 });
 
-// src/cli/main.ts
-import { readFile as readFile5, writeFile as writeFile3 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { resolve as resolve4 } from "node:path";
-import { parseArgs } from "node:util";
-
-// src/core/errors.ts
-var UserError = class extends Error {
-  kind;
-  /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
-  place;
-  constructor(kind, place, message) {
-    super(place ? `${place}: ${message}` : message);
-    this.name = "UserError";
-    this.kind = kind;
-    this.place = place;
-  }
-  /** The one line a front end prints (without the `binary-check: ` prefix). */
-  oneLine() {
-    return this.message.replace(/\s*\n\s*/g, " ");
-  }
-};
-function isUserError(e) {
-  return e instanceof UserError;
-}
-
-// src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join6, matchesGlob as matchesGlob2, resolve as resolve3 } from "node:path";
-
 // src/core/canonical-encode.ts
 import { createHash } from "node:crypto";
 var DIGEST_ALGORITHM = "binary-check/digest@1";
@@ -8181,6 +8152,6529 @@ function digestOf(value) {
 function digestText(text) {
   return `sha256:${sha256Hex(text)}`;
 }
+
+// src/core/errors.ts
+var UserError = class extends Error {
+  kind;
+  /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
+  place;
+  constructor(kind, place, message) {
+    super(place ? `${place}: ${message}` : message);
+    this.name = "UserError";
+    this.kind = kind;
+    this.place = place;
+  }
+  /** The one line a front end prints (without the `binary-check: ` prefix). */
+  oneLine() {
+    return this.message.replace(/\s*\n\s*/g, " ");
+  }
+};
+function isUserError(e) {
+  return e instanceof UserError;
+}
+
+// src/core/digest/package-digest.ts
+function packageDigestInputs(ecosystem, recipe, bases, files) {
+  return { algorithm: DIGEST_ALGORITHM, ecosystem, recipe, bases, files };
+}
+function computePackageDigest(inputs) {
+  return digestOf({ ...inputs });
+}
+function computeResolutionDigest(pkg) {
+  return digestOf({
+    algorithm: DIGEST_ALGORITHM,
+    versions: pkg.versions.map((v2) => [v2.version, v2.deprecated, v2.preferred]),
+    variants: pkg.variants.map((v2) => [
+      v2.name,
+      v2.default,
+      v2.values ?? null,
+      v2.multi ?? null,
+      v2.when ?? null
+    ]),
+    dependencies: pkg.dependencies.map((d2) => [d2.spec, d2.types, d2.when ?? null]),
+    provides: pkg.provides.map((p2) => [p2.specs, p2.when ?? null])
+  });
+}
+
+// src/ecosystems/spack/recipe/conditional.ts
+function uniqueLabels(pieces) {
+  const seen = /* @__PURE__ */ new Map();
+  return pieces.map((piece) => {
+    const count = (seen.get(piece.label) ?? 0) + 1;
+    seen.set(piece.label, count);
+    return count === 1 ? piece : { ...piece, label: `${piece.label} #${count}` };
+  });
+}
+
+// src/core/model.ts
+var ALL_DEPTYPES = ["build", "link", "run", "test"];
+
+// src/ecosystems/spack/recipe/strings.ts
+function splitLiteral(raw) {
+  let i = 0;
+  while (i < raw.length && raw[i] !== '"' && raw[i] !== "'") i++;
+  const prefix = raw.slice(0, i).toLowerCase();
+  const q3 = raw[i];
+  const quote = raw.startsWith(q3 + q3 + q3, i) && raw.length - i >= 6 ? q3 + q3 + q3 : q3;
+  return { prefix, quote, bodyFrom: i + quote.length, bodyTo: raw.length - quote.length };
+}
+var SIMPLE_ESCAPES = {
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "	",
+  v: "\v"
+};
+function isOctal(c3) {
+  return c3 !== void 0 && c3 >= "0" && c3 <= "7";
+}
+var HEX = /^[0-9a-fA-F]+$/;
+function decodeBody(body, raw, bytes) {
+  if (raw || !body.includes("\\")) return body;
+  let out = "";
+  let i = 0;
+  while (i < body.length) {
+    const j3 = body.indexOf("\\", i);
+    if (j3 === -1) {
+      out += body.slice(i);
+      break;
+    }
+    out += body.slice(i, j3);
+    const c3 = body[j3 + 1];
+    if (c3 === void 0) {
+      out += "\\";
+      break;
+    }
+    if (c3 === "\n") {
+      i = j3 + 2;
+      continue;
+    }
+    const simple = SIMPLE_ESCAPES[c3];
+    if (simple !== void 0) {
+      out += simple;
+      i = j3 + 2;
+      continue;
+    }
+    if (isOctal(c3)) {
+      let k2 = j3 + 2;
+      while (k2 < j3 + 4 && isOctal(body[k2])) k2++;
+      out += String.fromCharCode(parseInt(body.slice(j3 + 1, k2), 8) & (bytes ? 255 : 511));
+      i = k2;
+      continue;
+    }
+    const width = c3 === "x" ? 2 : !bytes && c3 === "u" ? 4 : !bytes && c3 === "U" ? 8 : 0;
+    if (width > 0) {
+      const digits = body.slice(j3 + 2, j3 + 2 + width);
+      if (digits.length !== width || !HEX.test(digits)) return void 0;
+      const code = parseInt(digits, 16);
+      if (code > 1114111) return void 0;
+      out += String.fromCodePoint(code);
+      i = j3 + 2 + width;
+      continue;
+    }
+    if (!bytes && c3 === "N") return void 0;
+    out += "\\";
+    i = j3 + 1;
+  }
+  return out;
+}
+function decodeLiteral(raw) {
+  const parts = splitLiteral(raw);
+  const bytes = parts.prefix.includes("b");
+  const value = decodeBody(
+    raw.slice(parts.bodyFrom, parts.bodyTo),
+    parts.prefix.includes("r"),
+    bytes
+  );
+  return value === void 0 ? void 0 : { value, bytes };
+}
+function hex2(code) {
+  return "\\x" + (code < 16 ? "0" : "") + code.toString(16);
+}
+function escapeBody(value, quote, bytes) {
+  let needs = false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 32 || code === 92 || value[i] === quote || code === 127 || code >= 55296 && code <= 57343 || bytes && code > 126) {
+      needs = true;
+      break;
+    }
+  }
+  if (!needs) return value;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    const code = value.charCodeAt(i);
+    if (ch === "\\") out += "\\\\";
+    else if (ch === quote) out += "\\" + quote;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "	") out += "\\t";
+    else if (ch === "\r") out += "\\r";
+    else if (code < 32 || code === 127 || bytes && code > 126) out += hex2(code & 255);
+    else if (code >= 55296 && code <= 56319 && i + 1 < value.length && value.charCodeAt(i + 1) >= 56320 && value.charCodeAt(i + 1) <= 57343) {
+      out += ch + value[i + 1];
+      i++;
+    } else if (code >= 55296 && code <= 57343) out += "\\u" + code.toString(16);
+    else out += ch;
+  }
+  return out;
+}
+function quoteValue(value, bytes) {
+  return (bytes ? 'b"' : '"') + escapeBody(value, '"', bytes) + '"';
+}
+function canonicalLiteral(raw) {
+  const decoded = decodeLiteral(raw);
+  return decoded === void 0 ? raw : quoteValue(decoded.value, decoded.bytes);
+}
+
+// src/ecosystems/spack/recipe/literals.ts
+var EMPTY_ENV = /* @__PURE__ */ new Map();
+function evalLiteral(node2, text, env) {
+  switch (node2.name) {
+    case "String": {
+      const decoded = decodeLiteral(text.slice(node2.from, node2.to));
+      if (decoded === void 0) return void 0;
+      return decoded.bytes ? { kind: "bytes", value: decoded.value } : { kind: "str", value: decoded.value };
+    }
+    case "FormatString": {
+      const value = evalFormatString(node2, text, env);
+      return value === void 0 ? void 0 : { kind: "str", value };
+    }
+    case "ContinuedString": {
+      let value = "";
+      let kind;
+      for (let part = node2.firstChild; part; part = part.nextSibling) {
+        if (part.name === "Comment") continue;
+        const v2 = evalLiteral(part, text, env);
+        if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind !== void 0 && kind !== v2.kind)
+          return void 0;
+        kind = v2.kind;
+        value += v2.value;
+      }
+      return kind === void 0 ? void 0 : { kind, value };
+    }
+    case "Number":
+      return { kind: "num", text: text.slice(node2.from, node2.to) };
+    case "Boolean":
+      return { kind: "bool", value: text.slice(node2.from, node2.to) === "True" };
+    case "None":
+      return { kind: "none" };
+    case "VariableName":
+      return env.get(text.slice(node2.from, node2.to));
+    case "ParenthesizedExpression": {
+      const inner = onlyChild(node2);
+      return inner === void 0 ? void 0 : evalLiteral(inner, text, env);
+    }
+    case "UnaryExpression": {
+      const op = node2.firstChild;
+      const operand = op?.nextSibling;
+      if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null)
+        return void 0;
+      const sign = text.slice(op.from, op.to);
+      const v2 = evalLiteral(operand, text, env);
+      if (v2?.kind !== "num" || sign !== "-" && sign !== "+") return void 0;
+      return { kind: "num", text: sign === "-" ? "-" + v2.text : v2.text };
+    }
+    case "TupleExpression":
+    case "ArrayExpression": {
+      const items = [];
+      for (let child = node2.firstChild; child; child = child.nextSibling) {
+        const name2 = child.name;
+        if (name2 === "(" || name2 === ")" || name2 === "[" || name2 === "]" || name2 === "," || name2 === "Comment")
+          continue;
+        const v2 = evalLiteral(child, text, env);
+        if (v2 === void 0) return void 0;
+        items.push(v2);
+      }
+      return { kind: "seq", items };
+    }
+    case "DictionaryExpression": {
+      const entries = [];
+      let key;
+      let expectKey = true;
+      for (let child = node2.firstChild; child; child = child.nextSibling) {
+        const name2 = child.name;
+        if (name2 === "{" || name2 === "}" || name2 === "," || name2 === ":" || name2 === "Comment")
+          continue;
+        const v2 = evalLiteral(child, text, env);
+        if (v2 === void 0) return void 0;
+        if (expectKey) key = v2;
+        else entries.push([key, v2]);
+        expectKey = !expectKey;
+      }
+      return expectKey ? { kind: "dict", entries } : void 0;
+    }
+    default:
+      return void 0;
+  }
+}
+function onlyChild(node2) {
+  let found;
+  for (let child = node2.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "(" || name2 === ")" || name2 === "Comment") continue;
+    if (found !== void 0) return void 0;
+    found = child;
+  }
+  return found;
+}
+function evalFormatString(node2, text, env) {
+  const raw = text.slice(node2.from, node2.to);
+  const lit = splitLiteral(raw);
+  const isRaw = lit.prefix.includes("r");
+  let pos = node2.from + lit.bodyFrom;
+  let out = "";
+  const literal3 = (to2) => {
+    const value = decodeBody(
+      text.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"),
+      isRaw,
+      false
+    );
+    if (value === void 0) return false;
+    out += value;
+    return true;
+  };
+  for (let child = node2.firstChild; child; child = child.nextSibling) {
+    if (child.name !== "FormatReplacement") continue;
+    if (!literal3(child.from)) return void 0;
+    const open3 = child.firstChild;
+    const name2 = open3?.nextSibling;
+    const close = name2?.nextSibling;
+    if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
+      return void 0;
+    const value = env.get(text.slice(name2.from, name2.to));
+    if (value === void 0) return void 0;
+    const str = pyStr(value);
+    if (str === void 0) return void 0;
+    out += str;
+    pos = child.to;
+  }
+  if (!literal3(node2.from + lit.bodyTo)) return void 0;
+  return out;
+}
+function pyStr(value) {
+  switch (value.kind) {
+    case "str":
+      return value.value;
+    case "num":
+      return /^-?[0-9]+$/.test(value.text) ? String(BigInt(value.text)) : void 0;
+    case "bool":
+      return value.value ? "True" : "False";
+    case "none":
+      return "None";
+    default:
+      return void 0;
+  }
+}
+function fieldString(value) {
+  switch (value.kind) {
+    case "str":
+    case "bytes":
+      return value.value;
+    case "num":
+      return value.text;
+    case "bool":
+      return value.value ? "true" : "false";
+    case "none":
+      return "none";
+    case "seq":
+      return JSON.stringify(value.items.map(fieldString));
+    case "dict":
+      return JSON.stringify(
+        Object.fromEntries(value.entries.map(([k2, v2]) => [fieldString(k2), fieldString(v2)]))
+      );
+  }
+}
+function truthy(value) {
+  switch (value.kind) {
+    case "str":
+    case "bytes":
+      return value.value.length > 0;
+    case "num": {
+      const digits = value.text.replace(/[_+-]/g, "").toLowerCase();
+      if (/^0[xob]/.test(digits)) return /[1-9a-f]/.test(digits.slice(2));
+      return /[1-9]/.test(digits.split("e")[0]);
+    }
+    case "bool":
+      return value.value;
+    case "none":
+      return false;
+    case "seq":
+      return value.items.length > 0;
+    case "dict":
+      return value.entries.length > 0;
+  }
+}
+
+// src/ecosystems/spack/recipe/directives.ts
+function emptyDirectives() {
+  return {
+    versions: [],
+    variants: [],
+    dependencies: [],
+    patches: [],
+    resources: [],
+    provides: [],
+    conflicts: [],
+    requires: []
+  };
+}
+function appendDirectives(into, from) {
+  into.versions.push(...from.versions);
+  into.variants.push(...from.variants);
+  into.dependencies.push(...from.dependencies);
+  into.patches.push(...from.patches);
+  into.resources.push(...from.resources);
+  into.provides.push(...from.provides);
+  into.conflicts.push(...from.conflicts);
+  into.requires.push(...from.requires);
+}
+var NotRepresentable = class {
+  constructor(reason) {
+    this.reason = reason;
+  }
+  reason;
+};
+var CHECKSUM_KEYS = ["checksum", "sha256", "sha512", "sha384", "sha224", "sha1", "md5"];
+var URL_PATTERN = /^(https?|ftp|file):\/\//i;
+function recordDirective(call, into) {
+  const a = new ArgReader(call);
+  try {
+    switch (call.name) {
+      case "version":
+        into.versions.push(versionOf(a, call.place));
+        break;
+      case "variant":
+        into.variants.push(variantOf(a, call.place));
+        break;
+      case "build_system":
+        into.variants.push(buildSystemOf(a, call.place));
+        break;
+      case "depends_on":
+      case "extends":
+        into.dependencies.push(dependencyOf(a, call.place));
+        break;
+      case "patch":
+        into.patches.push(patchOf(a, call.place));
+        break;
+      case "resource":
+        into.resources.push(resourceOf(a, call.place));
+        break;
+      case "provides":
+        into.provides.push(withWhen({ specs: a.restStrings() }, a.when()));
+        break;
+      case "conflicts":
+        into.conflicts.push(constraintOf(a, a.required("spec")));
+        break;
+      case "requires": {
+        const specs = a.restStrings();
+        if (specs.length > 1)
+          throw new NotRepresentable(
+            `requires(...): several specs (policy one_of/any_of) do not fit one constraint`
+          );
+        a.optional("policy");
+        into.requires.push(constraintOf(a, specs[0]));
+        break;
+      }
+      default:
+        throw new Error(`no record for directive ${call.name}`);
+    }
+  } catch (e) {
+    if (e instanceof NotRepresentable) return e;
+    throw e;
+  }
+  return void 0;
+}
+function withWhen(record2, when) {
+  if (when !== void 0) record2.when = when;
+  return record2;
+}
+function versionOf(a, place) {
+  const record2 = {
+    version: a.required("version"),
+    deprecated: a.flag("deprecated"),
+    preferred: a.flag("preferred"),
+    place
+  };
+  for (const key of CHECKSUM_KEYS) {
+    const checksum = a.optional(key);
+    if (checksum !== void 0 && record2.checksum === void 0) record2.checksum = checksum;
+    else if (checksum !== void 0) a.unconsume(key);
+  }
+  for (const key of ["url", "commit", "tag", "branch"]) {
+    const value = a.optional(key);
+    if (value !== void 0) record2[key] = value;
+  }
+  const extra = a.remaining();
+  if (extra !== void 0) record2.extra = extra;
+  return record2;
+}
+function variantOf(a, place) {
+  const name2 = a.required("name");
+  a.any("description");
+  a.any("sticky");
+  if (a.present("validator")) throw a.problem("validator", "is not supported");
+  const values = a.list("values");
+  const multi = a.bool("multi");
+  const defaultValue = a.any("default");
+  const record2 = {
+    name: name2,
+    default: defaultValue === void 0 || defaultValue.kind === "none" ? values === void 0 ? "false" : "" : variantString(defaultValue),
+    place
+  };
+  if (values !== void 0) record2.values = values;
+  if (multi !== void 0) record2.multi = multi;
+  return withWhen(record2, a.when());
+}
+function buildSystemOf(a, place) {
+  const values = a.restStrings();
+  const record2 = {
+    name: "build_system",
+    default: a.optional("default") ?? values[0],
+    values,
+    multi: false,
+    place
+  };
+  return withWhen(record2, a.when());
+}
+function dependencyOf(a, place) {
+  const spec = a.required("spec");
+  if (a.present("patches")) throw a.problem("patches", "is not supported");
+  const record2 = {
+    name: packageName(a.directive, spec, a.placeText),
+    spec,
+    types: a.depTypes(),
+    place
+  };
+  return withWhen(record2, a.when());
+}
+function patchOf(a, place) {
+  const target = a.required("url_or_filename");
+  const record2 = URL_PATTERN.test(target) ? { url: target } : { file: target };
+  const sha256 = a.optional("sha256");
+  if (sha256 !== void 0) record2.sha256 = sha256;
+  const when = a.when();
+  if (when !== void 0) record2.when = when;
+  const level = a.any("level");
+  if (level?.kind === "num" && /^[0-9]+$/.test(level.text)) record2.level = Number(level.text);
+  else if (level !== void 0) a.unconsume("level");
+  const extra = a.remaining();
+  if (extra !== void 0) record2.extra = extra;
+  record2.place = place;
+  return record2;
+}
+function resourceOf(a, place) {
+  const when = a.when();
+  const record2 = { fields: a.remaining() ?? {}, place };
+  return withWhen(record2, when);
+}
+function constraintOf(a, spec) {
+  const record2 = { spec };
+  const when = a.when();
+  if (when !== void 0) record2.when = when;
+  const msg = a.optional("msg");
+  if (msg !== void 0) record2.msg = msg;
+  return record2;
+}
+function variantString(value) {
+  switch (value.kind) {
+    case "bool":
+      return value.value ? "true" : "false";
+    case "seq":
+      return value.items.map(variantString).join(",");
+    default:
+      return fieldString(value);
+  }
+}
+var NAME_PATTERN = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/;
+function packageName(directive, spec, place) {
+  const match = NAME_PATTERN.exec(spec);
+  if (match === null)
+    throw new UserError("recipe", place, `${directive}(): ${JSON.stringify(spec)} names no package`);
+  const dotted = match[1].replace(/\.+$/, "");
+  return dotted.slice(dotted.lastIndexOf(".") + 1);
+}
+var ArgReader = class {
+  constructor(call) {
+    this.call = call;
+    this.directive = call.name;
+    this.placeText = `${call.place.file}:${call.place.line}`;
+  }
+  call;
+  directive;
+  placeText;
+  used = /* @__PURE__ */ new Set();
+  problem(key, what) {
+    return new NotRepresentable(`${this.directive}(...): argument '${key}' ${what}`);
+  }
+  present(key) {
+    const value = this.call.values.get(key);
+    this.used.add(key);
+    return value !== void 0 && value.kind !== "none";
+  }
+  any(key) {
+    this.used.add(key);
+    return this.call.values.get(key);
+  }
+  unconsume(key) {
+    this.used.delete(key);
+  }
+  /** A str argument; absent or None → undefined. */
+  optional(key) {
+    const value = this.any(key);
+    if (value === void 0 || value.kind === "none") return void 0;
+    if (value.kind !== "str") throw this.problem(key, "is not a string");
+    return value.value;
+  }
+  required(key) {
+    const value = this.optional(key);
+    if (value === void 0) throw this.problem(key, "is not a string");
+    return value;
+  }
+  flag(key) {
+    const value = this.any(key);
+    return value !== void 0 && truthy(value);
+  }
+  bool(key) {
+    const value = this.any(key);
+    if (value === void 0 || value.kind === "none") return void 0;
+    if (value.kind !== "bool") throw this.problem(key, "is not True or False");
+    return value.value;
+  }
+  list(key) {
+    const value = this.any(key);
+    if (value === void 0 || value.kind === "none") return void 0;
+    if (value.kind !== "seq") throw this.problem(key, "is not a tuple or list");
+    return value.items.map(variantString);
+  }
+  restStrings() {
+    return this.call.rest.map((value) => {
+      if (value.kind !== "str")
+        throw new NotRepresentable(`${this.directive}(...): a positional argument is not a string`);
+      return value.value;
+    });
+  }
+  /** The enclosing `with when()` conditions and the call's own `when=`, joined by spaces. */
+  when() {
+    const own2 = this.optional("when");
+    const all = own2 === void 0 ? this.call.whens : [...this.call.whens, own2];
+    const joined = all.map((w2) => w2.trim()).filter((w2) => w2.length > 0).join(" ");
+    return joined.length > 0 ? joined : void 0;
+  }
+  depTypes() {
+    const value = this.any("type");
+    if (value === void 0 || value.kind === "none") {
+      return this.directive === "extends" ? ["build", "link", "run"] : ["build", "link"];
+    }
+    const names = value.kind === "seq" ? value.items : [value];
+    const types = /* @__PURE__ */ new Set();
+    for (const item of names) {
+      if (item.kind !== "str") throw this.problem("type", "is not a string or a tuple of strings");
+      if (item.value === "all") {
+        for (const t3 of ALL_DEPTYPES) types.add(t3);
+        continue;
+      }
+      if (!ALL_DEPTYPES.includes(item.value)) {
+        throw new UserError(
+          "recipe",
+          this.placeText,
+          `${this.directive}(): unknown dependency type '${item.value}'`
+        );
+      }
+      types.add(item.value);
+    }
+    return ALL_DEPTYPES.filter((t3) => types.has(t3));
+  }
+  /** Arguments not read yet, as canonical strings (None values left out). */
+  remaining() {
+    let out;
+    for (const [key, value] of this.call.values) {
+      if (this.used.has(key) || value.kind === "none") continue;
+      out ??= {};
+      out[key] = fieldString(value);
+    }
+    return out;
+  }
+};
+
+// src/ecosystems/spack/recipe/emit.ts
+var K = {
+  None: 0,
+  Word: 1,
+  Keyword: 2,
+  Op: 3,
+  Open: 4,
+  Close: 5,
+  Comma: 6,
+  Colon: 7,
+  SliceColon: 8,
+  Dot: 9,
+  Prefix: 10,
+  KwAssign: 11
+};
+var KEYWORDS = new Set(
+  "and as assert async await break case class continue def del elif else except finally for from global if import in is lambda match nonlocal not or pass raise return try type while with yield".split(" ")
+);
+var CLOSERS = /* @__PURE__ */ new Set([")", "]", "}"]);
+var OPENERS = /* @__PURE__ */ new Set(["(", "[", "{"]);
+var KWARG_PARENTS = /* @__PURE__ */ new Set(["ArgList", "ParamList", "PatternArgList", "KeywordPattern"]);
+var SLICE_PARENTS = /* @__PURE__ */ new Set(["MemberExpression"]);
+var STRING_NODES = /* @__PURE__ */ new Set(["String", "FormatString", "ContinuedString"]);
+function needsSpace(prev, next) {
+  if (prev === K.None || prev === K.Open || prev === K.Prefix || prev === K.Dot || prev === K.KwAssign || prev === K.SliceColon)
+    return false;
+  if (next === K.Close || next === K.Comma || next === K.Colon || next === K.SliceColon || next === K.Dot || next === K.KwAssign)
+    return false;
+  if (next === K.Open) return !(prev === K.Word || prev === K.Close);
+  return true;
+}
+var Writer = class _Writer {
+  constructor(text) {
+    this.text = text;
+  }
+  text;
+  out = "";
+  prev = K.None;
+  prevIsIntLiteral = false;
+  pendingComma = false;
+  /** End offset of the last token taken from the tree (to tell `1 .real` from lezer's split `1.e8`). */
+  lastEnd = -1;
+  adjacent = false;
+  push(kind, token) {
+    if (this.pendingComma) {
+      this.pendingComma = false;
+      this.out += ",";
+      this.prev = K.Comma;
+    }
+    if (kind === K.Dot && this.prevIsIntLiteral) {
+      if (!this.adjacent) this.out += " ";
+    } else if (needsSpace(this.prev, kind)) this.out += " ";
+    this.out += token;
+    this.prev = kind;
+    const first = token.charCodeAt(0);
+    this.prevIsIntLiteral = kind === K.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token);
+  }
+  /** A comma is held back until the next token: before a closing bracket it is dropped. */
+  comma() {
+    if (this.pendingComma) this.push(K.Comma, ",");
+    this.pendingComma = true;
+  }
+  close(token, keepComma) {
+    if (!keepComma) this.pendingComma = false;
+    this.push(K.Close, token);
+  }
+  word(token) {
+    this.push(K.Word, token);
+  }
+  /** Append a header's closing colon. */
+  colon() {
+    this.push(K.Colon, ":");
+  }
+  /** The line so far (a pending trailing comma is kept: `x = 1,` is a tuple). */
+  take() {
+    if (this.pendingComma) {
+      this.pendingComma = false;
+      this.out += ",";
+    }
+    const line = this.out;
+    this.out = "";
+    this.prev = K.None;
+    this.prevIsIntLiteral = false;
+    this.lastEnd = -1;
+    return line;
+  }
+  /** Emit the source text between two offsets when it holds tokens the tree does not name. */
+  gap(from, to2) {
+    const text = this.text;
+    let i = from;
+    while (i < to2) {
+      const c3 = text.charCodeAt(i);
+      if (c3 === 32 || c3 === 9 || c3 === 10 || c3 === 12 || c3 === 92) {
+        i++;
+        continue;
+      }
+      if (c3 === 35) {
+        const eol = text.indexOf("\n", i);
+        i = eol === -1 || eol > to2 ? to2 : eol;
+        continue;
+      }
+      let j3 = i + 1;
+      while (j3 < to2) {
+        const d2 = text.charCodeAt(j3);
+        if (d2 === 32 || d2 === 9 || d2 === 10 || d2 === 12 || d2 === 92 || d2 === 35) break;
+        j3++;
+      }
+      this.gapToken(text.slice(i, j3));
+      i = j3;
+    }
+  }
+  gapToken(token) {
+    if (token === ",") this.comma();
+    else if (OPENERS.has(token)) this.push(K.Open, token);
+    else if (CLOSERS.has(token)) this.close(token, true);
+    else if (token === ":") this.push(K.Colon, token);
+    else if (token === ".") this.push(K.Dot, token);
+    else if (/^[A-Za-z_]/.test(token)) this.push(KEYWORDS.has(token) ? K.Keyword : K.Word, token);
+    else this.push(K.Op, token);
+  }
+  emitNode(node2) {
+    this.emitCursor(node2.cursor(), "");
+  }
+  /** Emit a run of sibling nodes, with any unnamed tokens between them. */
+  emitNodes(nodes, parentName) {
+    let pos = -1;
+    for (const node2 of nodes) {
+      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
+      this.emitCursor(node2.cursor(), parentName);
+      pos = node2.to;
+    }
+  }
+  /** Emit the node under the cursor (the cursor is left where it started). */
+  emitCursor(c3, parentName) {
+    const name2 = c3.name;
+    if (name2 === "Comment") return;
+    if (STRING_NODES.has(name2)) {
+      this.push(K.Word, this.stringText(c3));
+      return;
+    }
+    const from = c3.from;
+    const to2 = c3.to;
+    if (!c3.firstChild()) {
+      this.adjacent = from === this.lastEnd;
+      this.leaf(name2, this.text.slice(from, to2), parentName);
+      this.lastEnd = to2;
+      return;
+    }
+    let pos = from;
+    let commas = 0;
+    const tuple2 = name2 === "TupleExpression" || name2 === "SequencePattern" || name2 === "MemberExpression";
+    do {
+      const childName = c3.name;
+      if (childName === "Comment") continue;
+      if (c3.from > pos) this.gap(pos, c3.from);
+      pos = c3.to;
+      if (childName === ",") {
+        commas++;
+        this.comma();
+      } else if (childName === ")" || childName === "]" || childName === "}") {
+        this.close(childName, tuple2 && (commas === 1 || name2 === "MemberExpression"));
+      } else this.emitCursor(c3, name2);
+    } while (c3.nextSibling());
+    c3.parent();
+    if (to2 > pos) this.gap(pos, to2);
+  }
+  leaf(name2, token, parentName) {
+    switch (name2) {
+      case "(":
+      case "[":
+      case "{":
+        this.push(K.Open, token);
+        return;
+      case ",":
+        this.comma();
+        return;
+      case ")":
+      case "]":
+      case "}":
+        this.close(token, true);
+        return;
+      case ".":
+        this.push(K.Dot, token);
+        return;
+      case ":":
+        this.push(SLICE_PARENTS.has(parentName) ? K.SliceColon : K.Colon, token);
+        return;
+      case "At":
+        this.push(K.Prefix, token);
+        return;
+      case "*":
+      case "**":
+        this.push(parentName === "ArithOp" ? K.Op : K.Prefix, token);
+        return;
+      case "AssignOp":
+        this.push(KWARG_PARENTS.has(parentName) && token === "=" ? K.KwAssign : K.Op, token);
+        return;
+      case "ArithOp":
+      case "BitOp":
+        this.push(parentName === "UnaryExpression" ? K.Prefix : K.Op, token);
+        return;
+      case "CompareOp":
+      case "UpdateOp":
+      case "LogicOp":
+        this.push(K.Op, token);
+        return;
+      default:
+        if (token.length === 0) return;
+        this.push(KEYWORDS.has(name2) && name2 === token ? K.Keyword : K.Word, token);
+    }
+  }
+  /** Canonical text of a String, FormatString or ContinuedString node under the cursor. */
+  stringText(c3) {
+    const name2 = c3.name;
+    if (name2 === "String") return canonicalLiteral(this.text.slice(c3.from, c3.to));
+    if (name2 === "FormatString") return this.formatString(c3);
+    const parts = [];
+    let merged = "";
+    let bytes;
+    if (c3.firstChild()) {
+      do {
+        if (c3.name === "Comment") continue;
+        if (c3.name === "String") {
+          const raw = this.text.slice(c3.from, c3.to);
+          parts.push(canonicalLiteral(raw));
+          const decoded = decodeLiteral(raw);
+          if (decoded === void 0 || bytes !== void 0 && bytes !== decoded.bytes)
+            merged = void 0;
+          else if (merged !== void 0) {
+            merged += decoded.value;
+            bytes = decoded.bytes;
+          }
+        } else {
+          parts.push(this.formatString(c3));
+          merged = void 0;
+        }
+      } while (c3.nextSibling());
+      c3.parent();
+    }
+    return merged !== void 0 ? quoteValue(merged, bytes === true) : parts.join(" ");
+  }
+  /**
+   * An f-string: literal parts decoded and re-escaped, replacement expressions re-emitted. The
+   * quote is `"` unless an expression needs it; anything unusual is kept as written.
+   */
+  formatString(c3) {
+    const text = this.text;
+    const raw = text.slice(c3.from, c3.to);
+    const lit = splitLiteral(raw);
+    const isRaw = lit.prefix.includes("r");
+    if (isRaw && raw.includes("\\")) return raw;
+    const segments = [];
+    let pos = c3.from + lit.bodyFrom;
+    const bodyEnd = c3.from + lit.bodyTo;
+    if (c3.firstChild()) {
+      do {
+        if (c3.name !== "FormatReplacement") continue;
+        segments.push({ literal: text.slice(pos, c3.from) });
+        const field = this.replacementField(c3);
+        if (field === void 0) {
+          c3.parent();
+          return raw;
+        }
+        segments.push({ field });
+        pos = c3.to;
+      } while (c3.nextSibling());
+      c3.parent();
+    }
+    segments.push({ literal: text.slice(pos, bodyEnd) });
+    let fieldText = "";
+    for (const s of segments) if ("field" in s) fieldText += s.field;
+    const quote = fieldText.includes('"') ? "'" : '"';
+    if (fieldText.includes(quote) || fieldText.includes("\\") || fieldText.includes("\n"))
+      return raw;
+    let out = "f" + quote;
+    for (const s of segments) {
+      if ("field" in s) {
+        out += s.field;
+        continue;
+      }
+      const value = decodeBody(s.literal.replace(/\{\{/g, "{").replace(/\}\}/g, "}"), isRaw, false);
+      if (value === void 0) return raw;
+      out += escapeBody(value, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
+    }
+    return out + quote;
+  }
+  /** `{expr!r:spec}` with the expression re-emitted; conversion and spec kept as written. */
+  replacementField(c3) {
+    const from = c3.from;
+    const to2 = c3.to;
+    const inner = new _Writer(this.text);
+    let tailFrom = -1;
+    if (!c3.firstChild()) return void 0;
+    let pos = from;
+    do {
+      const name2 = c3.name;
+      if (name2 === "{") {
+        pos = c3.to;
+        continue;
+      }
+      if (name2 === "FormatSelfDoc") {
+        c3.parent();
+        return void 0;
+      }
+      if (name2 === "FormatConversion" || name2 === "FormatSpec" || name2 === "}") {
+        tailFrom = c3.from;
+        break;
+      }
+      if (name2 === "Comment") continue;
+      if (c3.from > pos) inner.gap(pos, c3.from);
+      inner.emitCursor(c3, "FormatReplacement");
+      pos = c3.to;
+    } while (c3.nextSibling());
+    c3.parent();
+    if (tailFrom < 0) return void 0;
+    return "{" + inner.take() + this.text.slice(tailFrom, to2);
+  }
+};
+
+// src/ecosystems/spack/recipe/package-class.ts
+var REPO_MODULE = /^(spack_repo\.|spack\.pkg\.|\.)/;
+function expectedClassName(file2) {
+  const parts = file2.split(/[\\/]/);
+  const dir = parts[parts.length - 2];
+  if (parts[parts.length - 1] !== "package.py" || dir === void 0 || dir.length === 0)
+    return void 0;
+  const words = dir.replace(/[-_]+/g, "-").split("-");
+  const name2 = words.map((w2) => w2.charAt(0).toUpperCase() + w2.slice(1).toLowerCase()).join("");
+  return /^[0-9]/.test(name2) ? `_${name2}` : name2;
+}
+function findPackageClass(body, imports, text, file2) {
+  const classes = topLevelClasses(body, text);
+  const byName = /* @__PURE__ */ new Map();
+  for (const c3 of classes) if (!byName.has(c3.name)) byName.set(c3.name, c3);
+  const repoNames = /* @__PURE__ */ new Set();
+  for (const entry of imports) {
+    if (!REPO_MODULE.test(entry.module)) continue;
+    const aliasOf = new Map(
+      Object.entries(entry.aliases ?? {}).map(([alias, name2]) => [name2, alias])
+    );
+    for (const name2 of entry.names) repoNames.add(aliasOf.get(name2) ?? name2);
+    if (entry.names.length === 0)
+      for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias);
+  }
+  const packageLike = /* @__PURE__ */ new Map();
+  const isPackageLike = (c3) => {
+    const known = packageLike.get(c3.name);
+    if (known !== void 0) return known;
+    packageLike.set(c3.name, false);
+    const result = c3.bases.some((base) => {
+      const last = base.slice(base.lastIndexOf(".") + 1);
+      if (last.endsWith("Package") || last === "PackageBase") return true;
+      if (last.endsWith("Builder")) return false;
+      if (repoNames.has(base.split(".")[0]) || REPO_MODULE.test(base)) return true;
+      const local = byName.get(base);
+      return local !== void 0 && local !== c3 && isPackageLike(local);
+    });
+    packageLike.set(c3.name, result);
+    return result;
+  };
+  const hinted = expectedClassName(file2);
+  let chosen = hinted === void 0 ? void 0 : byName.get(hinted);
+  if (chosen === void 0) {
+    const usedAsBase = new Set(classes.flatMap((c3) => c3.bases));
+    const candidates = classes.filter(isPackageLike);
+    chosen = candidates.find((c3) => !usedAsBase.has(c3.name)) ?? candidates[0];
+  }
+  if (chosen === void 0) return void 0;
+  const ancestors = /* @__PURE__ */ new Set();
+  const queue = [...chosen.bases];
+  for (let base = queue.shift(); base !== void 0; base = queue.shift()) {
+    const local = byName.get(base);
+    if (local === void 0 || local === chosen || ancestors.has(local.index)) continue;
+    ancestors.add(local.index);
+    queue.push(...local.bases);
+  }
+  return {
+    index: chosen.index,
+    name: chosen.name,
+    bases: chosen.bases,
+    ancestors: [...ancestors].sort((a, b3) => a - b3)
+  };
+}
+function topLevelClasses(body, text) {
+  const classes = [];
+  body.forEach((stmt, index) => {
+    if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") return;
+    const header = stmt.clauses?.[0]?.header ?? [];
+    const nameNode = header.find((node2) => node2.name === "VariableName");
+    if (nameNode === void 0) return;
+    const bases = baseClasses(
+      header.find((node2) => node2.name === "ArgList"),
+      text
+    );
+    classes.push({ index, name: text.slice(nameNode.from, nameNode.to), bases });
+  });
+  return classes;
+}
+function baseClasses(argList, text) {
+  if (argList === void 0) return [];
+  const bases = [];
+  const writer = new Writer(text);
+  let current = [];
+  const flush = () => {
+    if (current.length === 1) {
+      writer.emitNode(current[0]);
+      bases.push(writer.take());
+    }
+    current = [];
+  };
+  for (let child = argList.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "(" || name2 === "Comment") continue;
+    if (name2 === "," || name2 === ")") flush();
+    else current.push(child);
+  }
+  flush();
+  return bases;
+}
+
+// src/ecosystems/spack/recipe/rules/docstrings.ts
+function removeDocstrings(stmts) {
+  const out = [];
+  for (const stmt of stmts) {
+    if (isDocstring(stmt)) continue;
+    if (stmt.clauses === void 0) out.push(stmt);
+    else
+      out.push({
+        ...stmt,
+        clauses: stmt.clauses.map((clause) => ({
+          header: clause.header,
+          body: removeDocstrings(clause.body)
+        }))
+      });
+  }
+  return out;
+}
+function isDocstring(stmt) {
+  if (stmt.kind !== "ExpressionStatement") return false;
+  const expr = stmt.node.firstChild;
+  if (expr === null || expr.nextSibling !== null) return false;
+  if (expr.name === "String") return true;
+  if (expr.name !== "ContinuedString") return false;
+  for (let part = expr.firstChild; part; part = part.nextSibling)
+    if (part.name === "FormatString") return false;
+  return true;
+}
+
+// src/ecosystems/spack/recipe/arguments.ts
+var SIGNATURE_TABLE = {
+  version: { positional: ["version", "checksum"], keywords: "any", required: ["version"] },
+  variant: {
+    positional: [
+      "name",
+      "default",
+      "description",
+      "values",
+      "multi",
+      "validator",
+      "when",
+      "sticky"
+    ],
+    keywords: [],
+    required: ["name"]
+  },
+  depends_on: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
+  extends: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
+  patch: {
+    positional: [
+      "url_or_filename",
+      "level",
+      "when",
+      "working_dir",
+      "reverse",
+      "sha256",
+      "archive_sha256"
+    ],
+    keywords: "any",
+    required: ["url_or_filename"]
+  },
+  resource: { positional: [], keywords: "any", required: [] },
+  provides: { positional: [], varargs: "specs", keywords: ["when"], required: ["specs"] },
+  conflicts: { positional: ["spec", "when", "msg"], keywords: [], required: ["spec"] },
+  requires: {
+    positional: [],
+    varargs: "specs",
+    keywords: ["policy", "when", "msg"],
+    required: ["specs"]
+  },
+  build_system: { positional: [], varargs: "values", keywords: ["default"], required: ["values"] }
+};
+var SIGNATURES = new Map(Object.entries(SIGNATURE_TABLE));
+function readArgList(args, text) {
+  const items = { positional: [], keywords: [], unpacking: false, other: false };
+  let current = [];
+  const flush = () => {
+    if (current.length === 0) return;
+    const [a, b3, c3] = current;
+    if (current.length === 1 && a !== void 0) items.positional.push(a);
+    else if (current.length === 3 && a?.name === "VariableName" && b3?.name === "AssignOp" && c3 !== void 0 && text.slice(b3.from, b3.to) === "=") {
+      items.keywords.push({ name: text.slice(a.from, a.to), node: c3 });
+    } else if (current.length === 2 && (a?.name === "*" || a?.name === "**")) items.unpacking = true;
+    else items.other = true;
+    current = [];
+  };
+  for (let child = args.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "(" || name2 === "Comment") continue;
+    if (name2 === "," || name2 === ")") flush();
+    else current.push(child);
+  }
+  flush();
+  return items;
+}
+function bindCall(directive, signature, items, place) {
+  const args = /* @__PURE__ */ new Map();
+  const rest = [];
+  items.positional.forEach((node2, i) => {
+    const name2 = signature.positional[i];
+    if (name2 !== void 0) args.set(name2, node2);
+    else if (signature.varargs !== void 0) rest.push(node2);
+    else throw new UserError("recipe", place, `${directive}(): too many positional arguments`);
+  });
+  for (const { name: name2, node: node2 } of items.keywords) {
+    if (!accepts(signature, name2))
+      throw new UserError("recipe", place, `${directive}(): unknown argument '${name2}'`);
+    if (args.has(name2))
+      throw new UserError(
+        "recipe",
+        place,
+        `${directive}(): got multiple values for argument '${name2}'`
+      );
+    args.set(name2, node2);
+  }
+  if (!items.unpacking) {
+    for (const name2 of signature.required) {
+      if (name2 === signature.varargs ? rest.length === 0 : !args.has(name2)) {
+        throw new UserError("recipe", place, `${directive}(): missing argument '${name2}'`);
+      }
+    }
+  }
+  return { args, rest, unpacking: items.unpacking };
+}
+function accepts(signature, name2) {
+  return signature.keywords === "any" || signature.positional.includes(name2) || signature.keywords.includes(name2);
+}
+function evalBound(bound, varargs, text, env) {
+  const values = /* @__PURE__ */ new Map();
+  for (const [name2, node2] of bound.args) {
+    const value = evalLiteral(node2, text, env);
+    if (value === void 0) return { notLiteral: name2 };
+    values.set(name2, value);
+  }
+  const rest = [];
+  for (const node2 of bound.rest) {
+    const value = evalLiteral(node2, text, env);
+    if (value === void 0) return { notLiteral: varargs };
+    rest.push(value);
+  }
+  return { values, rest };
+}
+
+// src/ecosystems/spack/recipe/imports.ts
+function readImport(node2, text, line) {
+  const tokens = [];
+  for (let child = node2.firstChild; child; child = child.nextSibling) {
+    if (child.name === "Comment" || child.name === "(" || child.name === ")") continue;
+    tokens.push({ name: child.name, text: text.slice(child.from, child.to) });
+  }
+  if (tokens[0]?.name === "from") {
+    let i2 = 1;
+    let module = "";
+    for (; i2 < tokens.length && tokens[i2]?.name !== "import"; i2++)
+      module += tokens[i2].text;
+    i2++;
+    const names = [];
+    const aliases = {};
+    const parts2 = [];
+    while (i2 < tokens.length) {
+      const t3 = tokens[i2];
+      if (t3.name === ",") {
+        i2++;
+        continue;
+      }
+      const next = tokens[i2 + 1];
+      if (next?.name === "as") {
+        const alias = tokens[i2 + 2].text;
+        aliases[alias] = t3.text;
+        names.push(t3.text);
+        parts2.push(`${t3.text} as ${alias}`);
+        i2 += 3;
+      } else {
+        names.push(t3.text);
+        parts2.push(t3.text);
+        i2++;
+      }
+    }
+    const entry = { module, names, line };
+    if (Object.keys(aliases).length > 0) entry.aliases = aliases;
+    return { imports: [entry], canonical: `from ${module} import ${parts2.join(", ")}` };
+  }
+  const imports = [];
+  const parts = [];
+  let i = 1;
+  while (i < tokens.length) {
+    let module = "";
+    for (; i < tokens.length && tokens[i]?.name !== "," && tokens[i]?.name !== "as"; i++)
+      module += tokens[i].text;
+    const entry = { module, names: [], line };
+    if (tokens[i]?.name === "as") {
+      const alias = tokens[i + 1].text;
+      entry.aliases = { [alias]: module };
+      parts.push(`${module} as ${alias}`);
+      i += 2;
+    } else parts.push(module);
+    imports.push(entry);
+    i++;
+  }
+  return { imports, canonical: `import ${parts.join(", ")}` };
+}
+
+// node_modules/@lezer/common/dist/index.js
+var DefaultBufferLength = 1024;
+var nextPropID = 0;
+var Range = class {
+  constructor(from, to2) {
+    this.from = from;
+    this.to = to2;
+  }
+};
+var NodeProp = class {
+  /**
+  Create a new node prop type.
+  */
+  constructor(config2 = {}) {
+    this.id = nextPropID++;
+    this.perNode = !!config2.perNode;
+    this.deserialize = config2.deserialize || (() => {
+      throw new Error("This node type doesn't define a deserialize function");
+    });
+    this.combine = config2.combine || null;
+  }
+  /**
+  This is meant to be used with
+  [`NodeSet.extend`](#common.NodeSet.extend) or
+  [`LRParser.configure`](#lr.ParserConfig.props) to compute
+  prop values for each node type in the set. Takes a [match
+  object](#common.NodeType^match) or function that returns undefined
+  if the node type doesn't get this prop, and the prop's value if
+  it does.
+  */
+  add(match) {
+    if (this.perNode)
+      throw new RangeError("Can't add per-node props to node types");
+    if (typeof match != "function")
+      match = NodeType.match(match);
+    return (type) => {
+      let result = match(type);
+      return result === void 0 ? null : [this, result];
+    };
+  }
+};
+NodeProp.closedBy = new NodeProp({ deserialize: (str) => str.split(" ") });
+NodeProp.openedBy = new NodeProp({ deserialize: (str) => str.split(" ") });
+NodeProp.group = new NodeProp({ deserialize: (str) => str.split(" ") });
+NodeProp.isolate = new NodeProp({ deserialize: (value) => {
+  if (value && value != "rtl" && value != "ltr" && value != "auto")
+    throw new RangeError("Invalid value for isolate: " + value);
+  return value || "auto";
+} });
+NodeProp.contextHash = new NodeProp({ perNode: true });
+NodeProp.lookAhead = new NodeProp({ perNode: true });
+NodeProp.mounted = new NodeProp({ perNode: true });
+var MountedTree = class {
+  constructor(tree, overlay, parser2, bracketed2 = false) {
+    this.tree = tree;
+    this.overlay = overlay;
+    this.parser = parser2;
+    this.bracketed = bracketed2;
+  }
+  /**
+  @internal
+  */
+  static get(tree) {
+    return tree && tree.props && tree.props[NodeProp.mounted.id];
+  }
+};
+var noProps = /* @__PURE__ */ Object.create(null);
+var NodeType = class _NodeType {
+  /**
+  @internal
+  */
+  constructor(name2, props, id2, flags = 0) {
+    this.name = name2;
+    this.props = props;
+    this.id = id2;
+    this.flags = flags;
+  }
+  /**
+  Define a node type.
+  */
+  static define(spec) {
+    let props = spec.props && spec.props.length ? /* @__PURE__ */ Object.create(null) : noProps;
+    let flags = (spec.top ? 1 : 0) | (spec.skipped ? 2 : 0) | (spec.error ? 4 : 0) | (spec.name == null ? 8 : 0);
+    let type = new _NodeType(spec.name || "", props, spec.id, flags);
+    if (spec.props)
+      for (let src of spec.props) {
+        if (!Array.isArray(src))
+          src = src(type);
+        if (src) {
+          if (src[0].perNode)
+            throw new RangeError("Can't store a per-node prop on a node type");
+          props[src[0].id] = src[1];
+        }
+      }
+    return type;
+  }
+  /**
+  Retrieves a node prop for this type. Will return `undefined` if
+  the prop isn't present on this node.
+  */
+  prop(prop) {
+    return this.props[prop.id];
+  }
+  /**
+  True when this is the top node of a grammar.
+  */
+  get isTop() {
+    return (this.flags & 1) > 0;
+  }
+  /**
+  True when this node is produced by a skip rule.
+  */
+  get isSkipped() {
+    return (this.flags & 2) > 0;
+  }
+  /**
+  Indicates whether this is an error node.
+  */
+  get isError() {
+    return (this.flags & 4) > 0;
+  }
+  /**
+  When true, this node type doesn't correspond to a user-declared
+  named node, for example because it is used to cache repetition.
+  */
+  get isAnonymous() {
+    return (this.flags & 8) > 0;
+  }
+  /**
+  Returns true when this node's name or one of its
+  [groups](#common.NodeProp^group) matches the given string.
+  */
+  is(name2) {
+    if (typeof name2 == "string") {
+      if (this.name == name2)
+        return true;
+      let group = this.prop(NodeProp.group);
+      return group ? group.indexOf(name2) > -1 : false;
+    }
+    return this.id == name2;
+  }
+  /**
+  Create a function from node types to arbitrary values by
+  specifying an object whose property names are node or
+  [group](#common.NodeProp^group) names. Often useful with
+  [`NodeProp.add`](#common.NodeProp.add). You can put multiple
+  names, separated by spaces, in a single property name to map
+  multiple node names to a single value.
+  */
+  static match(map2) {
+    let direct = /* @__PURE__ */ Object.create(null);
+    for (let prop in map2)
+      for (let name2 of prop.split(" "))
+        direct[name2] = map2[prop];
+    return (node2) => {
+      for (let groups = node2.prop(NodeProp.group), i = -1; i < (groups ? groups.length : 0); i++) {
+        let found = direct[i < 0 ? node2.name : groups[i]];
+        if (found)
+          return found;
+      }
+    };
+  }
+};
+NodeType.none = new NodeType(
+  "",
+  /* @__PURE__ */ Object.create(null),
+  0,
+  8
+  /* NodeFlag.Anonymous */
+);
+var NodeSet = class _NodeSet {
+  /**
+  Create a set with the given types. The `id` property of each
+  type should correspond to its position within the array.
+  */
+  constructor(types) {
+    this.types = types;
+    for (let i = 0; i < types.length; i++)
+      if (types[i].id != i)
+        throw new RangeError("Node type ids should correspond to array positions when creating a node set");
+  }
+  /**
+  Create a copy of this set with some node properties added. The
+  arguments to this method can be created with
+  [`NodeProp.add`](#common.NodeProp.add).
+  */
+  extend(...props) {
+    let newTypes = [];
+    for (let type of this.types) {
+      let newProps = null;
+      for (let source of props) {
+        let add = source(type);
+        if (add) {
+          if (!newProps)
+            newProps = Object.assign({}, type.props);
+          let value = add[1], prop = add[0];
+          if (prop.combine && prop.id in newProps)
+            value = prop.combine(newProps[prop.id], value);
+          newProps[prop.id] = value;
+        }
+      }
+      newTypes.push(newProps ? new NodeType(type.name, newProps, type.id, type.flags) : type);
+    }
+    return new _NodeSet(newTypes);
+  }
+};
+var CachedNode = /* @__PURE__ */ new WeakMap();
+var CachedInnerNode = /* @__PURE__ */ new WeakMap();
+var IterMode;
+(function(IterMode2) {
+  IterMode2[IterMode2["ExcludeBuffers"] = 1] = "ExcludeBuffers";
+  IterMode2[IterMode2["IncludeAnonymous"] = 2] = "IncludeAnonymous";
+  IterMode2[IterMode2["IgnoreMounts"] = 4] = "IgnoreMounts";
+  IterMode2[IterMode2["IgnoreOverlays"] = 8] = "IgnoreOverlays";
+  IterMode2[IterMode2["EnterBracketed"] = 16] = "EnterBracketed";
+})(IterMode || (IterMode = {}));
+var Tree = class _Tree {
+  /**
+  Construct a new tree. See also [`Tree.build`](#common.Tree^build).
+  */
+  constructor(type, children, positions, length, props) {
+    this.type = type;
+    this.children = children;
+    this.positions = positions;
+    this.length = length;
+    this.props = null;
+    if (props && props.length) {
+      this.props = /* @__PURE__ */ Object.create(null);
+      for (let [prop, value] of props)
+        this.props[typeof prop == "number" ? prop : prop.id] = value;
+    }
+  }
+  /**
+  @internal
+  */
+  toString() {
+    let mounted = MountedTree.get(this);
+    if (mounted && !mounted.overlay)
+      return mounted.tree.toString();
+    let children = "";
+    for (let ch of this.children) {
+      let str = ch.toString();
+      if (str) {
+        if (children)
+          children += ",";
+        children += str;
+      }
+    }
+    return !this.type.name ? children : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children.length ? "(" + children + ")" : "");
+  }
+  /**
+  Get a [tree cursor](#common.TreeCursor) positioned at the top of
+  the tree. Mode can be used to [control](#common.IterMode) which
+  nodes the cursor visits.
+  */
+  cursor(mode = 0) {
+    return new TreeCursor(this.topNode, mode);
+  }
+  /**
+  Get a [tree cursor](#common.TreeCursor) pointing into this tree
+  at the given position and side (see
+  [`moveTo`](#common.TreeCursor.moveTo).
+  */
+  cursorAt(pos, side = 0, mode = 0) {
+    let scope = CachedNode.get(this) || this.topNode;
+    let cursor = new TreeCursor(scope);
+    cursor.moveTo(pos, side);
+    CachedNode.set(this, cursor._tree);
+    return cursor;
+  }
+  /**
+  Get a [syntax node](#common.SyntaxNode) object for the top of the
+  tree.
+  */
+  get topNode() {
+    return new TreeNode(this, 0, 0, null);
+  }
+  /**
+  Get the [syntax node](#common.SyntaxNode) at the given position.
+  If `side` is -1, this will move into nodes that end at the
+  position. If 1, it'll move into nodes that start at the
+  position. With 0, it'll only enter nodes that cover the position
+  from both sides.
+  
+  Note that this will not enter
+  [overlays](#common.MountedTree.overlay), and you often want
+  [`resolveInner`](#common.Tree.resolveInner) instead.
+  */
+  resolve(pos, side = 0) {
+    let node2 = resolveNode(CachedNode.get(this) || this.topNode, pos, side, false);
+    CachedNode.set(this, node2);
+    return node2;
+  }
+  /**
+  Like [`resolve`](#common.Tree.resolve), but will enter
+  [overlaid](#common.MountedTree.overlay) nodes, producing a syntax node
+  pointing into the innermost overlaid tree at the given position
+  (with parent links going through all parent structure, including
+  the host trees).
+  */
+  resolveInner(pos, side = 0) {
+    let node2 = resolveNode(CachedInnerNode.get(this) || this.topNode, pos, side, true);
+    CachedInnerNode.set(this, node2);
+    return node2;
+  }
+  /**
+  In some situations, it can be useful to iterate through all
+  nodes around a position, including those in overlays that don't
+  directly cover the position. This method gives you an iterator
+  that will produce all nodes, from small to big, around the given
+  position.
+  */
+  resolveStack(pos, side = 0) {
+    return stackIterator(this, pos, side);
+  }
+  /**
+  Iterate over the tree and its children, calling `enter` for any
+  node that touches the `from`/`to` region (if given) before
+  running over such a node's children, and `leave` (if given) when
+  leaving the node. When `enter` returns `false`, that node will
+  not have its children iterated over (or `leave` called).
+  */
+  iterate(spec) {
+    let { enter, leave, from = 0, to: to2 = this.length } = spec;
+    let mode = spec.mode || 0, anon = (mode & IterMode.IncludeAnonymous) > 0;
+    for (let c3 = this.cursor(mode | IterMode.IncludeAnonymous); ; ) {
+      let entered = false;
+      if (c3.from <= to2 && c3.to >= from && (!anon && c3.type.isAnonymous || enter(c3) !== false)) {
+        if (c3.firstChild())
+          continue;
+        entered = true;
+      }
+      for (; ; ) {
+        if (entered && leave && (anon || !c3.type.isAnonymous))
+          leave(c3);
+        if (c3.nextSibling())
+          break;
+        if (!c3.parent())
+          return;
+        entered = true;
+      }
+    }
+  }
+  /**
+  Get the value of the given [node prop](#common.NodeProp) for this
+  node. Works with both per-node and per-type props.
+  */
+  prop(prop) {
+    return !prop.perNode ? this.type.prop(prop) : this.props ? this.props[prop.id] : void 0;
+  }
+  /**
+  Returns the node's [per-node props](#common.NodeProp.perNode) in a
+  format that can be passed to the [`Tree`](#common.Tree)
+  constructor.
+  */
+  get propValues() {
+    let result = [];
+    if (this.props)
+      for (let id2 in this.props)
+        result.push([+id2, this.props[id2]]);
+    return result;
+  }
+  /**
+  Balance the direct children of this tree, producing a copy of
+  which may have children grouped into subtrees with type
+  [`NodeType.none`](#common.NodeType^none).
+  */
+  balance(config2 = {}) {
+    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children, positions, length) => new _Tree(this.type, children, positions, length, this.propValues), config2.makeTree || ((children, positions, length) => new _Tree(NodeType.none, children, positions, length)));
+  }
+  /**
+  Build a tree from a postfix-ordered buffer of node information,
+  or a cursor over such a buffer.
+  */
+  static build(data) {
+    return buildTree(data);
+  }
+};
+Tree.empty = new Tree(NodeType.none, [], [], 0);
+var FlatBufferCursor = class _FlatBufferCursor {
+  constructor(buffer, index) {
+    this.buffer = buffer;
+    this.index = index;
+  }
+  get id() {
+    return this.buffer[this.index - 4];
+  }
+  get start() {
+    return this.buffer[this.index - 3];
+  }
+  get end() {
+    return this.buffer[this.index - 2];
+  }
+  get size() {
+    return this.buffer[this.index - 1];
+  }
+  get pos() {
+    return this.index;
+  }
+  next() {
+    this.index -= 4;
+  }
+  fork() {
+    return new _FlatBufferCursor(this.buffer, this.index);
+  }
+};
+var TreeBuffer = class _TreeBuffer {
+  /**
+  Create a tree buffer.
+  */
+  constructor(buffer, length, set2) {
+    this.buffer = buffer;
+    this.length = length;
+    this.set = set2;
+  }
+  /**
+  @internal
+  */
+  get type() {
+    return NodeType.none;
+  }
+  /**
+  @internal
+  */
+  toString() {
+    let result = [];
+    for (let index = 0; index < this.buffer.length; ) {
+      result.push(this.childString(index));
+      index = this.buffer[index + 3];
+    }
+    return result.join(",");
+  }
+  /**
+  @internal
+  */
+  childString(index) {
+    let id2 = this.buffer[index], endIndex = this.buffer[index + 3];
+    let type = this.set.types[id2], result = type.name;
+    if (/\W/.test(result) && !type.isError)
+      result = JSON.stringify(result);
+    index += 4;
+    if (endIndex == index)
+      return result;
+    let children = [];
+    while (index < endIndex) {
+      children.push(this.childString(index));
+      index = this.buffer[index + 3];
+    }
+    return result + "(" + children.join(",") + ")";
+  }
+  /**
+  @internal
+  */
+  findChild(startIndex, endIndex, dir, pos, side) {
+    let { buffer } = this, pick2 = -1;
+    for (let i = startIndex; i != endIndex; i = buffer[i + 3]) {
+      if (checkSide(side, pos, buffer[i + 1], buffer[i + 2])) {
+        pick2 = i;
+        if (dir > 0)
+          break;
+      }
+    }
+    return pick2;
+  }
+  /**
+  @internal
+  */
+  slice(startI, endI, from) {
+    let b3 = this.buffer;
+    let copy = new Uint16Array(endI - startI), len = 0;
+    for (let i = startI, j3 = 0; i < endI; ) {
+      copy[j3++] = b3[i++];
+      copy[j3++] = b3[i++] - from;
+      let to2 = copy[j3++] = b3[i++] - from;
+      copy[j3++] = b3[i++] - startI;
+      len = Math.max(len, to2);
+    }
+    return new _TreeBuffer(copy, len, this.set);
+  }
+};
+function checkSide(side, pos, from, to2) {
+  switch (side) {
+    case -2:
+      return from < pos;
+    case -1:
+      return to2 >= pos && from < pos;
+    case 0:
+      return from < pos && to2 > pos;
+    case 1:
+      return from <= pos && to2 > pos;
+    case 2:
+      return to2 > pos;
+    case 4:
+      return true;
+  }
+}
+function resolveNode(node2, pos, side, overlays) {
+  var _a3;
+  while (node2.from == node2.to || (side < 1 ? node2.from >= pos : node2.from > pos) || (side > -1 ? node2.to <= pos : node2.to < pos)) {
+    let parent = !overlays && node2 instanceof TreeNode && node2.index < 0 ? null : node2.parent;
+    if (!parent)
+      return node2;
+    node2 = parent;
+  }
+  let mode = overlays ? 0 : IterMode.IgnoreOverlays;
+  if (overlays)
+    for (let scan = node2, parent = scan.parent; parent; scan = parent, parent = scan.parent) {
+      if (scan instanceof TreeNode && scan.index < 0 && ((_a3 = parent.enter(pos, side, mode)) === null || _a3 === void 0 ? void 0 : _a3.from) != scan.from)
+        node2 = parent;
+    }
+  for (; ; ) {
+    let inner = node2.enter(pos, side, mode);
+    if (!inner)
+      return node2;
+    node2 = inner;
+  }
+}
+var BaseNode = class {
+  cursor(mode = 0) {
+    return new TreeCursor(this, mode);
+  }
+  getChild(type, before = null, after = null) {
+    let r2 = getChildren(this, type, before, after);
+    return r2.length ? r2[0] : null;
+  }
+  getChildren(type, before = null, after = null) {
+    return getChildren(this, type, before, after);
+  }
+  resolve(pos, side = 0) {
+    return resolveNode(this, pos, side, false);
+  }
+  resolveInner(pos, side = 0) {
+    return resolveNode(this, pos, side, true);
+  }
+  matchContext(context) {
+    return matchNodeContext(this.parent, context);
+  }
+  enterUnfinishedNodesBefore(pos) {
+    let scan = this.childBefore(pos), node2 = this;
+    while (scan) {
+      let last = scan.lastChild;
+      if (!last || last.to != scan.to)
+        break;
+      if (last.type.isError && last.from == last.to) {
+        node2 = scan;
+        scan = last.prevSibling;
+      } else {
+        scan = last;
+      }
+    }
+    return node2;
+  }
+  get node() {
+    return this;
+  }
+  get next() {
+    return this.parent;
+  }
+};
+var TreeNode = class _TreeNode extends BaseNode {
+  constructor(_tree, from, index, _parent) {
+    super();
+    this._tree = _tree;
+    this.from = from;
+    this.index = index;
+    this._parent = _parent;
+  }
+  get type() {
+    return this._tree.type;
+  }
+  get name() {
+    return this._tree.type.name;
+  }
+  get to() {
+    return this.from + this._tree.length;
+  }
+  nextChild(i, dir, pos, side, mode = 0) {
+    for (let parent = this; ; ) {
+      for (let { children, positions } = parent._tree, e = dir > 0 ? children.length : -1; i != e; i += dir) {
+        let next = children[i], start = positions[i] + parent.from, mounted;
+        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
+          continue;
+        if (next instanceof TreeBuffer) {
+          if (mode & IterMode.ExcludeBuffers)
+            continue;
+          let index = next.findChild(0, next.buffer.length, dir, pos - start, side);
+          if (index > -1)
+            return new BufferNode(new BufferContext(parent, next, i, start), null, index);
+        } else if (mode & IterMode.IncludeAnonymous || (!next.type.isAnonymous || hasChild(next))) {
+          let mounted2;
+          if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next)) && !mounted2.overlay)
+            return new _TreeNode(mounted2.tree, start, i, parent);
+          let inner = new _TreeNode(next, start, i, parent);
+          return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next.children.length - 1 : 0, dir, pos, side, mode);
+        }
+      }
+      if (mode & IterMode.IncludeAnonymous || !parent.type.isAnonymous)
+        return null;
+      if (parent.index >= 0)
+        i = parent.index + dir;
+      else
+        i = dir < 0 ? -1 : parent._parent._tree.children.length;
+      parent = parent._parent;
+      if (!parent)
+        return null;
+    }
+  }
+  get firstChild() {
+    return this.nextChild(
+      0,
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  get lastChild() {
+    return this.nextChild(
+      this._tree.children.length - 1,
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  childAfter(pos) {
+    return this.nextChild(
+      0,
+      1,
+      pos,
+      2
+      /* Side.After */
+    );
+  }
+  childBefore(pos) {
+    return this.nextChild(
+      this._tree.children.length - 1,
+      -1,
+      pos,
+      -2
+      /* Side.Before */
+    );
+  }
+  prop(prop) {
+    return this._tree.prop(prop);
+  }
+  enter(pos, side, mode = 0) {
+    let mounted;
+    if (!(mode & IterMode.IgnoreOverlays) && (mounted = MountedTree.get(this._tree)) && mounted.overlay) {
+      let rPos = pos - this.from, enterBracketed = mode & IterMode.EnterBracketed && mounted.bracketed;
+      for (let { from, to: to2 } of mounted.overlay) {
+        if ((side > 0 || enterBracketed ? from <= rPos : from < rPos) && (side < 0 || enterBracketed ? to2 >= rPos : to2 > rPos))
+          return new _TreeNode(mounted.tree, mounted.overlay[0].from + this.from, -1, this);
+      }
+    }
+    return this.nextChild(0, 1, pos, side, mode);
+  }
+  nextSignificantParent() {
+    let val = this;
+    while (val.type.isAnonymous && val._parent)
+      val = val._parent;
+    return val;
+  }
+  get parent() {
+    return this._parent ? this._parent.nextSignificantParent() : null;
+  }
+  get nextSibling() {
+    return this._parent && this.index >= 0 ? this._parent.nextChild(
+      this.index + 1,
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    ) : null;
+  }
+  get prevSibling() {
+    return this._parent && this.index >= 0 ? this._parent.nextChild(
+      this.index - 1,
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    ) : null;
+  }
+  get tree() {
+    return this._tree;
+  }
+  toTree() {
+    return this._tree;
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return this._tree.toString();
+  }
+};
+function getChildren(node2, type, before, after) {
+  let cur = node2.cursor(), result = [];
+  if (!cur.firstChild())
+    return result;
+  if (before != null)
+    for (let found = false; !found; ) {
+      found = cur.type.is(before);
+      if (!cur.nextSibling())
+        return result;
+    }
+  for (; ; ) {
+    if (after != null && cur.type.is(after))
+      return result;
+    if (cur.type.is(type))
+      result.push(cur.node);
+    if (!cur.nextSibling())
+      return after == null ? result : [];
+  }
+}
+function matchNodeContext(node2, context, i = context.length - 1) {
+  for (let p2 = node2; i >= 0; p2 = p2.parent) {
+    if (!p2)
+      return false;
+    if (!p2.type.isAnonymous) {
+      if (context[i] && context[i] != p2.name)
+        return false;
+      i--;
+    }
+  }
+  return true;
+}
+var BufferContext = class {
+  constructor(parent, buffer, index, start) {
+    this.parent = parent;
+    this.buffer = buffer;
+    this.index = index;
+    this.start = start;
+  }
+};
+var BufferNode = class _BufferNode extends BaseNode {
+  get name() {
+    return this.type.name;
+  }
+  get from() {
+    return this.context.start + this.context.buffer.buffer[this.index + 1];
+  }
+  get to() {
+    return this.context.start + this.context.buffer.buffer[this.index + 2];
+  }
+  constructor(context, _parent, index) {
+    super();
+    this.context = context;
+    this._parent = _parent;
+    this.index = index;
+    this.type = context.buffer.set.types[context.buffer.buffer[index]];
+  }
+  child(dir, pos, side) {
+    let { buffer } = this.context;
+    let index = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], dir, pos - this.context.start, side);
+    return index < 0 ? null : new _BufferNode(this.context, this, index);
+  }
+  get firstChild() {
+    return this.child(
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  get lastChild() {
+    return this.child(
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  childAfter(pos) {
+    return this.child(
+      1,
+      pos,
+      2
+      /* Side.After */
+    );
+  }
+  childBefore(pos) {
+    return this.child(
+      -1,
+      pos,
+      -2
+      /* Side.Before */
+    );
+  }
+  prop(prop) {
+    return this.type.prop(prop);
+  }
+  enter(pos, side, mode = 0) {
+    if (mode & IterMode.ExcludeBuffers)
+      return null;
+    let { buffer } = this.context;
+    let index = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], side > 0 ? 1 : -1, pos - this.context.start, side);
+    return index < 0 ? null : new _BufferNode(this.context, this, index);
+  }
+  get parent() {
+    return this._parent || this.context.parent.nextSignificantParent();
+  }
+  externalSibling(dir) {
+    return this._parent ? null : this.context.parent.nextChild(
+      this.context.index + dir,
+      dir,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  get nextSibling() {
+    let { buffer } = this.context;
+    let after = buffer.buffer[this.index + 3];
+    if (after < (this._parent ? buffer.buffer[this._parent.index + 3] : buffer.buffer.length))
+      return new _BufferNode(this.context, this._parent, after);
+    return this.externalSibling(1);
+  }
+  get prevSibling() {
+    let { buffer } = this.context;
+    let parentStart = this._parent ? this._parent.index + 4 : 0;
+    if (this.index == parentStart)
+      return this.externalSibling(-1);
+    return new _BufferNode(this.context, this._parent, buffer.findChild(
+      parentStart,
+      this.index,
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    ));
+  }
+  get tree() {
+    return null;
+  }
+  toTree() {
+    let children = [], positions = [];
+    let { buffer } = this.context;
+    let startI = this.index + 4, endI = buffer.buffer[this.index + 3];
+    if (endI > startI) {
+      let from = buffer.buffer[this.index + 1];
+      children.push(buffer.slice(startI, endI, from));
+      positions.push(0);
+    }
+    return new Tree(this.type, children, positions, this.to - this.from);
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return this.context.buffer.childString(this.index);
+  }
+};
+function iterStack(heads) {
+  if (!heads.length)
+    return null;
+  let pick2 = 0, picked = heads[0];
+  for (let i = 1; i < heads.length; i++) {
+    let node2 = heads[i];
+    if (node2.from > picked.from || node2.to < picked.to) {
+      picked = node2;
+      pick2 = i;
+    }
+  }
+  let next = picked instanceof TreeNode && picked.index < 0 ? null : picked.parent;
+  let newHeads = heads.slice();
+  if (next)
+    newHeads[pick2] = next;
+  else
+    newHeads.splice(pick2, 1);
+  return new StackIterator(newHeads, picked);
+}
+var StackIterator = class {
+  constructor(heads, node2) {
+    this.heads = heads;
+    this.node = node2;
+  }
+  get next() {
+    return iterStack(this.heads);
+  }
+};
+function stackIterator(tree, pos, side) {
+  let inner = tree.resolveInner(pos, side), layers = null;
+  for (let scan = inner instanceof TreeNode ? inner : inner.context.parent; scan; scan = scan.parent) {
+    if (scan.index < 0) {
+      let parent = scan.parent;
+      (layers || (layers = [inner])).push(parent.resolve(pos, side));
+      scan = parent;
+    } else {
+      let mount = MountedTree.get(scan.tree);
+      if (mount && mount.overlay && mount.overlay[0].from <= pos && mount.overlay[mount.overlay.length - 1].to >= pos) {
+        let root = new TreeNode(mount.tree, mount.overlay[0].from + scan.from, -1, scan);
+        (layers || (layers = [inner])).push(resolveNode(root, pos, side, false));
+      }
+    }
+  }
+  return layers ? iterStack(layers) : inner;
+}
+var TreeCursor = class {
+  /**
+  Shorthand for `.type.name`.
+  */
+  get name() {
+    return this.type.name;
+  }
+  /**
+  @internal
+  */
+  constructor(node2, mode = 0) {
+    this.buffer = null;
+    this.stack = [];
+    this.index = 0;
+    this.bufferNode = null;
+    this.mode = mode & ~IterMode.EnterBracketed;
+    if (node2 instanceof TreeNode) {
+      this.yieldNode(node2);
+    } else {
+      this._tree = node2.context.parent;
+      this.buffer = node2.context;
+      for (let n = node2._parent; n; n = n._parent)
+        this.stack.unshift(n.index);
+      this.bufferNode = node2;
+      this.yieldBuf(node2.index);
+    }
+  }
+  yieldNode(node2) {
+    if (!node2)
+      return false;
+    this._tree = node2;
+    this.type = node2.type;
+    this.from = node2.from;
+    this.to = node2.to;
+    return true;
+  }
+  yieldBuf(index, type) {
+    this.index = index;
+    let { start, buffer } = this.buffer;
+    this.type = type || buffer.set.types[buffer.buffer[index]];
+    this.from = start + buffer.buffer[index + 1];
+    this.to = start + buffer.buffer[index + 2];
+    return true;
+  }
+  /**
+  @internal
+  */
+  yield(node2) {
+    if (!node2)
+      return false;
+    if (node2 instanceof TreeNode) {
+      this.buffer = null;
+      return this.yieldNode(node2);
+    }
+    this.buffer = node2.context;
+    return this.yieldBuf(node2.index, node2.type);
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return this.buffer ? this.buffer.buffer.childString(this.index) : this._tree.toString();
+  }
+  /**
+  @internal
+  */
+  enterChild(dir, pos, side) {
+    if (!this.buffer)
+      return this.yield(this._tree.nextChild(dir < 0 ? this._tree._tree.children.length - 1 : 0, dir, pos, side, this.mode));
+    let { buffer } = this.buffer;
+    let index = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], dir, pos - this.buffer.start, side);
+    if (index < 0)
+      return false;
+    this.stack.push(this.index);
+    return this.yieldBuf(index);
+  }
+  /**
+  Move the cursor to this node's first child. When this returns
+  false, the node has no child, and the cursor has not been moved.
+  */
+  firstChild() {
+    return this.enterChild(
+      1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  /**
+  Move the cursor to this node's last child.
+  */
+  lastChild() {
+    return this.enterChild(
+      -1,
+      0,
+      4
+      /* Side.DontCare */
+    );
+  }
+  /**
+  Move the cursor to the first child that ends after `pos`.
+  */
+  childAfter(pos) {
+    return this.enterChild(
+      1,
+      pos,
+      2
+      /* Side.After */
+    );
+  }
+  /**
+  Move to the last child that starts before `pos`.
+  */
+  childBefore(pos) {
+    return this.enterChild(
+      -1,
+      pos,
+      -2
+      /* Side.Before */
+    );
+  }
+  /**
+  Move the cursor to the child around `pos`. If side is -1 the
+  child may end at that position, when 1 it may start there. This
+  will also enter [overlaid](#common.MountedTree.overlay)
+  [mounted](#common.NodeProp^mounted) trees unless `overlays` is
+  set to false.
+  */
+  enter(pos, side, mode = this.mode) {
+    if (!this.buffer)
+      return this.yield(this._tree.enter(pos, side, mode));
+    return mode & IterMode.ExcludeBuffers ? false : this.enterChild(1, pos, side);
+  }
+  /**
+  Move to the node's parent node, if this isn't the top node.
+  */
+  parent() {
+    if (!this.buffer)
+      return this.yieldNode(this.mode & IterMode.IncludeAnonymous ? this._tree._parent : this._tree.parent);
+    if (this.stack.length)
+      return this.yieldBuf(this.stack.pop());
+    let parent = this.mode & IterMode.IncludeAnonymous ? this.buffer.parent : this.buffer.parent.nextSignificantParent();
+    this.buffer = null;
+    return this.yieldNode(parent);
+  }
+  /**
+  @internal
+  */
+  sibling(dir) {
+    if (!this.buffer)
+      return !this._tree._parent ? false : this.yield(this._tree.index < 0 ? null : this._tree._parent.nextChild(this._tree.index + dir, dir, 0, 4, this.mode));
+    let { buffer } = this.buffer, d2 = this.stack.length - 1;
+    if (dir < 0) {
+      let parentStart = d2 < 0 ? 0 : this.stack[d2] + 4;
+      if (this.index != parentStart)
+        return this.yieldBuf(buffer.findChild(
+          parentStart,
+          this.index,
+          -1,
+          0,
+          4
+          /* Side.DontCare */
+        ));
+    } else {
+      let after = buffer.buffer[this.index + 3];
+      if (after < (d2 < 0 ? buffer.buffer.length : buffer.buffer[this.stack[d2] + 3]))
+        return this.yieldBuf(after);
+    }
+    return d2 < 0 ? this.yield(this.buffer.parent.nextChild(this.buffer.index + dir, dir, 0, 4, this.mode)) : false;
+  }
+  /**
+  Move to this node's next sibling, if any.
+  */
+  nextSibling() {
+    return this.sibling(1);
+  }
+  /**
+  Move to this node's previous sibling, if any.
+  */
+  prevSibling() {
+    return this.sibling(-1);
+  }
+  atLastNode(dir) {
+    let index, parent, { buffer } = this;
+    if (buffer) {
+      if (dir > 0) {
+        if (this.index < buffer.buffer.buffer.length)
+          return false;
+      } else {
+        for (let i = 0; i < this.index; i++)
+          if (buffer.buffer.buffer[i + 3] < this.index)
+            return false;
+      }
+      ({ index, parent } = buffer);
+    } else {
+      ({ index, _parent: parent } = this._tree);
+    }
+    for (; parent; { index, _parent: parent } = parent) {
+      if (index > -1)
+        for (let i = index + dir, e = dir < 0 ? -1 : parent._tree.children.length; i != e; i += dir) {
+          let child = parent._tree.children[i];
+          if (this.mode & IterMode.IncludeAnonymous || child instanceof TreeBuffer || !child.type.isAnonymous || hasChild(child))
+            return false;
+        }
+    }
+    return true;
+  }
+  move(dir, enter) {
+    if (enter && this.enterChild(
+      dir,
+      0,
+      4
+      /* Side.DontCare */
+    ))
+      return true;
+    for (; ; ) {
+      if (this.sibling(dir))
+        return true;
+      if (this.atLastNode(dir) || !this.parent())
+        return false;
+    }
+  }
+  /**
+  Move to the next node in a
+  [pre-order](https://en.wikipedia.org/wiki/Tree_traversal#Pre-order,_NLR)
+  traversal, going from a node to its first child or, if the
+  current node is empty or `enter` is false, its next sibling or
+  the next sibling of the first parent node that has one.
+  */
+  next(enter = true) {
+    return this.move(1, enter);
+  }
+  /**
+  Move to the next node in a last-to-first pre-order traversal. A
+  node is followed by its last child or, if it has none, its
+  previous sibling or the previous sibling of the first parent
+  node that has one.
+  */
+  prev(enter = true) {
+    return this.move(-1, enter);
+  }
+  /**
+  Move the cursor to the innermost node that covers `pos`. If
+  `side` is -1, it will enter nodes that end at `pos`. If it is 1,
+  it will enter nodes that start at `pos`.
+  */
+  moveTo(pos, side = 0) {
+    while (this.from == this.to || (side < 1 ? this.from >= pos : this.from > pos) || (side > -1 ? this.to <= pos : this.to < pos))
+      if (!this.parent())
+        break;
+    while (this.enterChild(1, pos, side)) {
+    }
+    return this;
+  }
+  /**
+  Get a [syntax node](#common.SyntaxNode) at the cursor's current
+  position.
+  */
+  get node() {
+    if (!this.buffer)
+      return this._tree;
+    let cache2 = this.bufferNode, result = null, depth = 0;
+    if (cache2 && cache2.context == this.buffer) {
+      scan: for (let index = this.index, d2 = this.stack.length; d2 >= 0; ) {
+        for (let c3 = cache2; c3; c3 = c3._parent)
+          if (c3.index == index) {
+            if (index == this.index)
+              return c3;
+            result = c3;
+            depth = d2 + 1;
+            break scan;
+          }
+        index = this.stack[--d2];
+      }
+    }
+    for (let i = depth; i < this.stack.length; i++)
+      result = new BufferNode(this.buffer, result, this.stack[i]);
+    return this.bufferNode = new BufferNode(this.buffer, result, this.index);
+  }
+  /**
+  Get the [tree](#common.Tree) that represents the current node, if
+  any. Will return null when the node is in a [tree
+  buffer](#common.TreeBuffer).
+  */
+  get tree() {
+    return this.buffer ? null : this._tree._tree;
+  }
+  /**
+  Iterate over the current node and all its descendants, calling
+  `enter` when entering a node and `leave`, if given, when leaving
+  one. When `enter` returns `false`, any children of that node are
+  skipped, and `leave` isn't called for it.
+  */
+  iterate(enter, leave) {
+    for (let depth = 0; ; ) {
+      let mustLeave = false;
+      if (this.type.isAnonymous || enter(this) !== false) {
+        if (this.firstChild()) {
+          depth++;
+          continue;
+        }
+        if (!this.type.isAnonymous)
+          mustLeave = true;
+      }
+      for (; ; ) {
+        if (mustLeave && leave)
+          leave(this);
+        mustLeave = this.type.isAnonymous;
+        if (!depth)
+          return;
+        if (this.nextSibling())
+          break;
+        this.parent();
+        depth--;
+        mustLeave = true;
+      }
+    }
+  }
+  /**
+  Test whether the current node matches a given context—a sequence
+  of direct parent node names. Empty strings in the context array
+  are treated as wildcards.
+  */
+  matchContext(context) {
+    if (!this.buffer)
+      return matchNodeContext(this.node.parent, context);
+    let { buffer } = this.buffer, { types } = buffer.set;
+    for (let i = context.length - 1, d2 = this.stack.length - 1; i >= 0; d2--) {
+      if (d2 < 0)
+        return matchNodeContext(this._tree, context, i);
+      let type = types[buffer.buffer[this.stack[d2]]];
+      if (!type.isAnonymous) {
+        if (context[i] && context[i] != type.name)
+          return false;
+        i--;
+      }
+    }
+    return true;
+  }
+};
+function hasChild(tree) {
+  return tree.children.some((ch) => ch instanceof TreeBuffer || !ch.type.isAnonymous || hasChild(ch));
+}
+function buildTree(data) {
+  var _a3;
+  let { buffer, nodeSet, maxBufferLength = DefaultBufferLength, reused = [], minRepeatType = nodeSet.types.length } = data;
+  let cursor = Array.isArray(buffer) ? new FlatBufferCursor(buffer, buffer.length) : buffer;
+  let types = nodeSet.types;
+  let contextHash = 0, lookAhead = 0;
+  function takeNode(parentStart, minPos, children2, positions2, inRepeat, depth) {
+    let { id: id2, start, end, size } = cursor;
+    let lookAheadAtStart = lookAhead, contextAtStart = contextHash;
+    if (size < 0) {
+      cursor.next();
+      if (size == -1) {
+        let node3 = reused[id2];
+        children2.push(node3);
+        positions2.push(start - parentStart);
+        return;
+      } else if (size == -3) {
+        contextHash = id2;
+        return;
+      } else if (size == -4) {
+        lookAhead = id2;
+        return;
+      } else {
+        throw new RangeError(`Unrecognized record size: ${size}`);
+      }
+    }
+    let type = types[id2], node2, buffer2;
+    let startPos = start - parentStart;
+    if (end - start <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
+      let data2 = new Uint16Array(buffer2.size - buffer2.skip);
+      let endPos = cursor.pos - buffer2.size, index = data2.length;
+      while (cursor.pos > endPos)
+        index = copyToBuffer(buffer2.start, data2, index);
+      node2 = new TreeBuffer(data2, end - buffer2.start, nodeSet);
+      startPos = buffer2.start - parentStart;
+    } else {
+      let endPos = cursor.pos - size;
+      cursor.next();
+      let localChildren = [], localPositions = [];
+      let localInRepeat = id2 >= minRepeatType ? id2 : -1;
+      let lastGroup = 0, lastEnd = end, groupLookAhead = lookAheadAtStart;
+      while (cursor.pos > endPos) {
+        if (localInRepeat >= 0 && cursor.id == localInRepeat && cursor.size >= 0) {
+          if (cursor.end <= lastEnd - maxBufferLength) {
+            makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextAtStart);
+            lastGroup = localChildren.length;
+            lastEnd = cursor.end;
+            groupLookAhead = lookAhead;
+          }
+          cursor.next();
+        } else if (depth > 2500) {
+          takeFlatNode(start, endPos, localChildren, localPositions);
+        } else {
+          if (localInRepeat >= 0 && cursor.size == -1 && reused[cursor.id].type == nodeSet.types[localInRepeat]) {
+            if (lastGroup < localChildren.length)
+              makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextAtStart);
+            lastGroup = localChildren.length + 1;
+            lastEnd = cursor.start;
+            groupLookAhead = lookAhead;
+          }
+          takeNode(start, endPos, localChildren, localPositions, localInRepeat, depth + 1);
+        }
+      }
+      if (localInRepeat >= 0 && lastGroup > 0 && lastGroup < localChildren.length)
+        makeRepeatLeaf(localChildren, localPositions, start, lastGroup, start, lastEnd, localInRepeat, groupLookAhead, contextAtStart);
+      localChildren.reverse();
+      localPositions.reverse();
+      if (localInRepeat > -1 && lastGroup > 0) {
+        let make = makeBalanced(type, contextAtStart);
+        node2 = balanceRange(type, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
+      } else {
+        node2 = makeTree(type, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
+      }
+    }
+    children2.push(node2);
+    positions2.push(startPos);
+  }
+  function takeFlatNode(parentStart, minPos, children2, positions2) {
+    let nodes = [];
+    let nodeCount = 0, stopAt = -1;
+    while (cursor.pos > minPos) {
+      let { id: id2, start, end, size } = cursor;
+      if (size > 4) {
+        cursor.next();
+      } else if (stopAt > -1 && start < stopAt) {
+        break;
+      } else {
+        if (stopAt < 0)
+          stopAt = end - maxBufferLength;
+        nodes.push(id2, start, end);
+        nodeCount++;
+        cursor.next();
+      }
+    }
+    if (nodeCount) {
+      let buffer2 = new Uint16Array(nodeCount * 4);
+      let start = nodes[nodes.length - 2];
+      for (let i = nodes.length - 3, j3 = 0; i >= 0; i -= 3) {
+        buffer2[j3++] = nodes[i];
+        buffer2[j3++] = nodes[i + 1] - start;
+        buffer2[j3++] = nodes[i + 2] - start;
+        buffer2[j3++] = j3;
+      }
+      children2.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
+      positions2.push(start - parentStart);
+    }
+  }
+  function makeBalanced(type, contextHash2) {
+    return (children2, positions2, length2) => {
+      let lookAhead2 = 0, lastI = children2.length - 1, last, lookAheadProp;
+      if (lastI >= 0 && (last = children2[lastI]) instanceof Tree) {
+        if (!lastI && last.type == type && last.length == length2)
+          return last;
+        if (lookAheadProp = last.prop(NodeProp.lookAhead))
+          lookAhead2 = positions2[lastI] + last.length + lookAheadProp - length2;
+      }
+      return makeTree(type, children2, positions2, length2, lookAhead2, contextHash2);
+    };
+  }
+  function makeRepeatLeaf(children2, positions2, base, i, from, to2, type, lookAhead2, contextHash2) {
+    let localChildren = [], localPositions = [];
+    while (children2.length > i) {
+      localChildren.push(children2.pop());
+      localPositions.push(positions2.pop() + base - from);
+    }
+    children2.push(makeTree(nodeSet.types[type], localChildren, localPositions, to2 - from, lookAhead2 - to2, contextHash2));
+    positions2.push(from - base);
+  }
+  function makeTree(type, children2, positions2, length2, lookAhead2, contextHash2, props) {
+    if (contextHash2) {
+      let pair2 = [NodeProp.contextHash, contextHash2];
+      props = props ? [pair2].concat(props) : [pair2];
+    }
+    if (lookAhead2 > 25) {
+      let pair2 = [NodeProp.lookAhead, lookAhead2];
+      props = props ? [pair2].concat(props) : [pair2];
+    }
+    return new Tree(type, children2, positions2, length2, props);
+  }
+  function findBufferSize(maxSize, inRepeat) {
+    let fork = cursor.fork();
+    let size = 0, start = 0, skip = 0, minStart = fork.end - maxBufferLength;
+    let result = { size: 0, start: 0, skip: 0 };
+    scan: for (let minPos = fork.pos - maxSize; fork.pos > minPos; ) {
+      let nodeSize2 = fork.size;
+      if (fork.id == inRepeat && nodeSize2 >= 0) {
+        result.size = size;
+        result.start = start;
+        result.skip = skip;
+        skip += 4;
+        size += 4;
+        fork.next();
+        continue;
+      }
+      let startPos = fork.pos - nodeSize2;
+      if (nodeSize2 < 0 || startPos < minPos || fork.start < minStart)
+        break;
+      let localSkipped = fork.id >= minRepeatType ? 4 : 0;
+      let nodeStart = fork.start;
+      fork.next();
+      while (fork.pos > startPos) {
+        if (fork.size < 0) {
+          if (fork.size == -3 || fork.size == -4)
+            localSkipped += 4;
+          else
+            break scan;
+        } else if (fork.id >= minRepeatType) {
+          localSkipped += 4;
+        }
+        fork.next();
+      }
+      start = nodeStart;
+      size += nodeSize2;
+      skip += localSkipped;
+    }
+    if (inRepeat < 0 || size == maxSize) {
+      result.size = size;
+      result.start = start;
+      result.skip = skip;
+    }
+    return result.size > 4 ? result : void 0;
+  }
+  function copyToBuffer(bufferStart, buffer2, index) {
+    let { id: id2, start, end, size } = cursor;
+    cursor.next();
+    if (size >= 0 && id2 < minRepeatType) {
+      let startIndex = index;
+      if (size > 4) {
+        let endPos = cursor.pos - (size - 4);
+        while (cursor.pos > endPos)
+          index = copyToBuffer(bufferStart, buffer2, index);
+      }
+      buffer2[--index] = startIndex;
+      buffer2[--index] = end - bufferStart;
+      buffer2[--index] = start - bufferStart;
+      buffer2[--index] = id2;
+    } else if (size == -3) {
+      contextHash = id2;
+    } else if (size == -4) {
+      lookAhead = id2;
+    }
+    return index;
+  }
+  let children = [], positions = [];
+  while (cursor.pos > 0)
+    takeNode(data.start || 0, data.bufferStart || 0, children, positions, -1, 0);
+  let length = (_a3 = data.length) !== null && _a3 !== void 0 ? _a3 : children.length ? positions[0] + children[0].length : 0;
+  return new Tree(types[data.topID], children.reverse(), positions.reverse(), length);
+}
+var nodeSizeCache = /* @__PURE__ */ new WeakMap();
+function nodeSize(balanceType, node2) {
+  if (!balanceType.isAnonymous || node2 instanceof TreeBuffer || node2.type != balanceType)
+    return 1;
+  let size = nodeSizeCache.get(node2);
+  if (size == null) {
+    size = 1;
+    for (let child of node2.children) {
+      if (child.type != balanceType || !(child instanceof Tree)) {
+        size = 1;
+        break;
+      }
+      size += nodeSize(balanceType, child);
+    }
+    nodeSizeCache.set(node2, size);
+  }
+  return size;
+}
+function balanceRange(balanceType, children, positions, from, to2, start, length, mkTop, mkTree) {
+  let total = 0;
+  for (let i = from; i < to2; i++)
+    total += nodeSize(balanceType, children[i]);
+  let maxChild = Math.ceil(
+    total * 1.5 / 8
+    /* Balance.BranchFactor */
+  );
+  let localChildren = [], localPositions = [];
+  function divide(children2, positions2, from2, to3, offset) {
+    for (let i = from2; i < to3; ) {
+      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children2[i]);
+      i++;
+      for (; i < to3; i++) {
+        let nextSize = nodeSize(balanceType, children2[i]);
+        if (groupSize + nextSize >= maxChild)
+          break;
+        groupSize += nextSize;
+      }
+      if (i == groupFrom + 1) {
+        if (groupSize > maxChild) {
+          let only = children2[groupFrom];
+          divide(only.children, only.positions, 0, only.children.length, positions2[groupFrom] + offset);
+          continue;
+        }
+        localChildren.push(children2[groupFrom]);
+      } else {
+        let length2 = positions2[i - 1] + children2[i - 1].length - groupStart;
+        localChildren.push(balanceRange(balanceType, children2, positions2, groupFrom, i, groupStart, length2, null, mkTree));
+      }
+      localPositions.push(groupStart + offset - start);
+    }
+  }
+  divide(children, positions, from, to2, 0);
+  return (mkTop || mkTree)(localChildren, localPositions, length);
+}
+var Parser = class {
+  /**
+  Start a parse, returning a [partial parse](#common.PartialParse)
+  object. [`fragments`](#common.TreeFragment) can be passed in to
+  make the parse incremental.
+  
+  By default, the entire input is parsed. You can pass `ranges`,
+  which should be a sorted array of non-empty, non-overlapping
+  ranges, to parse only those ranges. The tree returned in that
+  case will start at `ranges[0].from`.
+  */
+  startParse(input2, fragments, ranges) {
+    if (typeof input2 == "string")
+      input2 = new StringInput(input2);
+    ranges = !ranges ? [new Range(0, input2.length)] : ranges.length ? ranges.map((r2) => new Range(r2.from, r2.to)) : [new Range(0, 0)];
+    return this.createParse(input2, fragments || [], ranges);
+  }
+  /**
+  Run a full parse, returning the resulting tree.
+  */
+  parse(input2, fragments, ranges) {
+    let parse4 = this.startParse(input2, fragments, ranges);
+    for (; ; ) {
+      let done = parse4.advance();
+      if (done)
+        return done;
+    }
+  }
+};
+var StringInput = class {
+  constructor(string5) {
+    this.string = string5;
+  }
+  get length() {
+    return this.string.length;
+  }
+  chunk(from) {
+    return this.string.slice(from);
+  }
+  get lineChunks() {
+    return false;
+  }
+  read(from, to2) {
+    return this.string.slice(from, to2);
+  }
+};
+var stoppedInner = new NodeProp({ perNode: true });
+
+// node_modules/@lezer/lr/dist/index.js
+var Stack = class _Stack {
+  /**
+  @internal
+  */
+  constructor(p2, stack, state, reducePos, pos, score, buffer, bufferBase, curContext, lookAhead = 0, parent) {
+    this.p = p2;
+    this.stack = stack;
+    this.state = state;
+    this.reducePos = reducePos;
+    this.pos = pos;
+    this.score = score;
+    this.buffer = buffer;
+    this.bufferBase = bufferBase;
+    this.curContext = curContext;
+    this.lookAhead = lookAhead;
+    this.parent = parent;
+  }
+  /**
+  @internal
+  */
+  toString() {
+    return `[${this.stack.filter((_3, i) => i % 3 == 0).concat(this.state)}]@${this.pos}${this.score ? "!" + this.score : ""}`;
+  }
+  // Start an empty stack
+  /**
+  @internal
+  */
+  static start(p2, state, pos = 0) {
+    let cx = p2.parser.context;
+    return new _Stack(p2, [], state, pos, pos, 0, [], 0, cx ? new StackContext(cx, cx.start) : null, 0, null);
+  }
+  /**
+  The stack's current [context](#lr.ContextTracker) value, if
+  any. Its type will depend on the context tracker's type
+  parameter, or it will be `null` if there is no context
+  tracker.
+  */
+  get context() {
+    return this.curContext ? this.curContext.context : null;
+  }
+  // Push a state onto the stack, tracking its start position as well
+  // as the buffer base at that point.
+  /**
+  @internal
+  */
+  pushState(state, start) {
+    this.stack.push(this.state, start, this.bufferBase + this.buffer.length);
+    this.state = state;
+  }
+  // Apply a reduce action
+  /**
+  @internal
+  */
+  reduce(action) {
+    var _a3;
+    let depth = action >> 19, type = action & 65535;
+    let { parser: parser2 } = this.p;
+    let lookaheadRecord = this.reducePos < this.pos - 25 && this.setLookAhead(this.pos);
+    let dPrec = parser2.dynamicPrecedence(type);
+    if (dPrec)
+      this.score += dPrec;
+    if (depth == 0) {
+      if (type < parser2.minRepeatTerm && this.reducePos < this.pos)
+        this.reducePos = this.pos;
+      this.pushState(parser2.getGoto(this.state, type, true), this.reducePos);
+      if (type < parser2.minRepeatTerm)
+        this.storeNode(type, this.reducePos, this.reducePos, lookaheadRecord ? 8 : 4, true);
+      this.reduceContext(type, this.reducePos);
+      return;
+    }
+    let base = this.stack.length - (depth - 1) * 3 - (action & 262144 ? 6 : 0);
+    let start = base ? this.stack[base - 2] : this.p.ranges[0].from;
+    if (type < parser2.minRepeatTerm && start == this.reducePos && this.reducePos < this.pos)
+      this.reducePos = this.pos;
+    let size = this.reducePos - start;
+    if (size >= 2e3 && !((_a3 = this.p.parser.nodeSet.types[type]) === null || _a3 === void 0 ? void 0 : _a3.isAnonymous)) {
+      if (start == this.p.lastBigReductionStart) {
+        this.p.bigReductionCount++;
+        this.p.lastBigReductionSize = size;
+      } else if (this.p.lastBigReductionSize < size) {
+        this.p.bigReductionCount = 1;
+        this.p.lastBigReductionStart = start;
+        this.p.lastBigReductionSize = size;
+      }
+    }
+    let bufferBase = base ? this.stack[base - 1] : 0, count = this.bufferBase + this.buffer.length - bufferBase;
+    if (type < parser2.minRepeatTerm || action & 131072) {
+      let pos = parser2.stateFlag(
+        this.state,
+        1
+        /* StateFlag.Skipped */
+      ) ? this.pos : this.reducePos;
+      this.storeNode(type, start, pos, count + 4, true);
+    }
+    if (action & 262144) {
+      this.state = this.stack[base];
+    } else {
+      let baseStateID = this.stack[base - 3];
+      this.state = parser2.getGoto(baseStateID, type, true);
+    }
+    while (this.stack.length > base)
+      this.stack.pop();
+    this.reduceContext(type, start);
+  }
+  // Shift a value into the buffer
+  /**
+  @internal
+  */
+  storeNode(term, start, end, size = 4, mustSink = false) {
+    if (term == 0 && (!this.stack.length || this.stack[this.stack.length - 1] < this.buffer.length + this.bufferBase)) {
+      let top = this.buffer.length;
+      if (top > 0 && this.buffer[top - 4] == 0 && this.buffer[top - 1] > -1) {
+        if (start == end)
+          return;
+        if (this.buffer[top - 2] >= start) {
+          this.buffer[top - 2] = end;
+          return;
+        }
+      }
+    }
+    if (!mustSink || this.pos == end) {
+      this.buffer.push(term, start, end, size);
+    } else {
+      let index = this.buffer.length;
+      if (index > 0 && (this.buffer[index - 4] != 0 || this.buffer[index - 1] < 0)) {
+        let mustMove = false;
+        for (let scan = index; scan > 0 && this.buffer[scan - 2] > end; scan -= 4) {
+          if (this.buffer[scan - 1] >= 0) {
+            mustMove = true;
+            break;
+          }
+        }
+        if (mustMove)
+          while (index > 0 && this.buffer[index - 2] > end) {
+            this.buffer[index] = this.buffer[index - 4];
+            this.buffer[index + 1] = this.buffer[index - 3];
+            this.buffer[index + 2] = this.buffer[index - 2];
+            this.buffer[index + 3] = this.buffer[index - 1];
+            index -= 4;
+            if (size > 4)
+              size -= 4;
+          }
+      }
+      this.buffer[index] = term;
+      this.buffer[index + 1] = start;
+      this.buffer[index + 2] = end;
+      this.buffer[index + 3] = size;
+    }
+  }
+  // Apply a shift action
+  /**
+  @internal
+  */
+  shift(action, type, start, end) {
+    if (action & 131072) {
+      this.pushState(action & 65535, this.pos);
+    } else if ((action & 262144) == 0) {
+      let nextState = action, { parser: parser2 } = this.p;
+      this.pos = end;
+      let skipped = parser2.stateFlag(
+        nextState,
+        1
+        /* StateFlag.Skipped */
+      );
+      if (!skipped && (end > start || type <= parser2.maxNode))
+        this.reducePos = end;
+      this.pushState(nextState, skipped ? start : Math.min(start, this.reducePos));
+      this.shiftContext(type, start);
+      if (type <= parser2.maxNode)
+        this.buffer.push(type, start, end, 4);
+    } else {
+      this.pos = end;
+      this.shiftContext(type, start);
+      if (type <= this.p.parser.maxNode)
+        this.buffer.push(type, start, end, 4);
+    }
+  }
+  // Apply an action
+  /**
+  @internal
+  */
+  apply(action, next, nextStart, nextEnd) {
+    if (action & 65536)
+      this.reduce(action);
+    else
+      this.shift(action, next, nextStart, nextEnd);
+  }
+  // Add a prebuilt (reused) node into the buffer.
+  /**
+  @internal
+  */
+  useNode(value, next, start) {
+    let index = this.p.reused.length - 1;
+    if (index < 0 || this.p.reused[index] != value) {
+      this.p.reused.push(value);
+      index++;
+    }
+    let end = this.reducePos = this.pos = start + value.length;
+    this.pushState(next, start);
+    this.buffer.push(
+      index,
+      start,
+      end,
+      -1
+      /* size == -1 means this is a reused value */
+    );
+    if (this.curContext)
+      this.updateContext(this.curContext.tracker.reuse(this.curContext.context, value, this, this.p.stream.reset(this.pos - value.length)));
+  }
+  // Split the stack. Due to the buffer sharing and the fact
+  // that `this.stack` tends to stay quite shallow, this isn't very
+  // expensive.
+  /**
+  @internal
+  */
+  split() {
+    let parent = this;
+    let off = parent.buffer.length;
+    if (off && parent.buffer[off - 4] == 0)
+      off -= 4;
+    while (off > 0 && parent.buffer[off - 2] > parent.reducePos)
+      off -= 4;
+    let buffer = parent.buffer.slice(off), base = parent.bufferBase + off;
+    while (parent && base == parent.bufferBase)
+      parent = parent.parent;
+    return new _Stack(this.p, this.stack.slice(), this.state, this.reducePos, this.pos, this.score, buffer, base, this.curContext, this.lookAhead, parent);
+  }
+  // Try to recover from an error by 'deleting' (ignoring) one token.
+  /**
+  @internal
+  */
+  recoverByDelete(next, nextEnd) {
+    let isNode = next <= this.p.parser.maxNode;
+    if (isNode)
+      this.storeNode(next, this.pos, nextEnd, 4);
+    this.storeNode(0, this.pos, nextEnd, isNode ? 8 : 4);
+    this.pos = this.reducePos = nextEnd;
+    this.score -= 190;
+  }
+  /**
+  Check if the given term would be able to be shifted (optionally
+  after some reductions) on this stack. This can be useful for
+  external tokenizers that want to make sure they only provide a
+  given token when it applies.
+  */
+  canShift(term) {
+    for (let sim = new SimulatedStack(this); ; ) {
+      let action = this.p.parser.stateSlot(
+        sim.state,
+        4
+        /* ParseState.DefaultReduce */
+      ) || this.p.parser.hasAction(sim.state, term);
+      if (action == 0)
+        return false;
+      if ((action & 65536) == 0)
+        return true;
+      sim.reduce(action);
+    }
+  }
+  // Apply up to Recover.MaxNext recovery actions that conceptually
+  // inserts some missing token or rule.
+  /**
+  @internal
+  */
+  recoverByInsert(next) {
+    if (this.stack.length >= 300)
+      return [];
+    let nextStates = this.p.parser.nextStates(this.state);
+    if (nextStates.length > 4 << 1 || this.stack.length >= 120) {
+      let best = [];
+      for (let i = 0, s; i < nextStates.length; i += 2) {
+        if ((s = nextStates[i + 1]) != this.state && this.p.parser.hasAction(s, next))
+          best.push(nextStates[i], s);
+      }
+      if (this.stack.length < 120)
+        for (let i = 0; best.length < 4 << 1 && i < nextStates.length; i += 2) {
+          let s = nextStates[i + 1];
+          if (!best.some((v2, i2) => i2 & 1 && v2 == s))
+            best.push(nextStates[i], s);
+        }
+      nextStates = best;
+    }
+    let result = [];
+    for (let i = 0; i < nextStates.length && result.length < 4; i += 2) {
+      let s = nextStates[i + 1];
+      if (s == this.state)
+        continue;
+      let stack = this.split();
+      stack.pushState(s, this.pos);
+      stack.storeNode(0, stack.pos, stack.pos, 4, true);
+      stack.shiftContext(nextStates[i], this.pos);
+      stack.reducePos = this.pos;
+      stack.score -= 200;
+      result.push(stack);
+    }
+    return result;
+  }
+  // Force a reduce, if possible. Return false if that can't
+  // be done.
+  /**
+  @internal
+  */
+  forceReduce() {
+    let { parser: parser2 } = this.p;
+    let reduce = parser2.stateSlot(
+      this.state,
+      5
+      /* ParseState.ForcedReduce */
+    );
+    if ((reduce & 65536) == 0)
+      return false;
+    if (!parser2.validAction(this.state, reduce)) {
+      let depth = reduce >> 19, term = reduce & 65535;
+      let target = this.stack.length - depth * 3;
+      if (target < 0 || parser2.getGoto(this.stack[target], term, false) < 0) {
+        let backup = this.findForcedReduction();
+        if (backup == null)
+          return false;
+        reduce = backup;
+      }
+      this.storeNode(0, this.pos, this.pos, 4, true);
+      this.score -= 100;
+    }
+    this.reducePos = this.pos;
+    this.reduce(reduce);
+    return true;
+  }
+  /**
+  Try to scan through the automaton to find some kind of reduction
+  that can be applied. Used when the regular ForcedReduce field
+  isn't a valid action. @internal
+  */
+  findForcedReduction() {
+    let { parser: parser2 } = this.p, seen = [];
+    let explore = (state, depth) => {
+      if (seen.includes(state))
+        return;
+      seen.push(state);
+      return parser2.allActions(state, (action) => {
+        if (action & (262144 | 131072)) ;
+        else if (action & 65536) {
+          let rDepth = (action >> 19) - depth;
+          if (rDepth > 1) {
+            let term = action & 65535, target = this.stack.length - rDepth * 3;
+            if (target >= 0 && parser2.getGoto(this.stack[target], term, false) >= 0)
+              return rDepth << 19 | 65536 | term;
+          }
+        } else {
+          let found = explore(action, depth + 1);
+          if (found != null)
+            return found;
+        }
+      });
+    };
+    return explore(this.state, 0);
+  }
+  /**
+  @internal
+  */
+  forceAll() {
+    while (!this.p.parser.stateFlag(
+      this.state,
+      2
+      /* StateFlag.Accepting */
+    )) {
+      if (!this.forceReduce()) {
+        this.storeNode(0, this.pos, this.pos, 4, true);
+        break;
+      }
+    }
+    return this;
+  }
+  /**
+  Check whether this state has no further actions (assumed to be a direct descendant of the
+  top state, since any other states must be able to continue
+  somehow). @internal
+  */
+  get deadEnd() {
+    if (this.stack.length != 3)
+      return false;
+    let { parser: parser2 } = this.p;
+    return parser2.data[parser2.stateSlot(
+      this.state,
+      1
+      /* ParseState.Actions */
+    )] == 65535 && !parser2.stateSlot(
+      this.state,
+      4
+      /* ParseState.DefaultReduce */
+    );
+  }
+  /**
+  Restart the stack (put it back in its start state). Only safe
+  when this.stack.length == 3 (state is directly below the top
+  state). @internal
+  */
+  restart() {
+    this.storeNode(0, this.pos, this.pos, 4, true);
+    this.state = this.stack[0];
+    this.stack.length = 0;
+  }
+  /**
+  @internal
+  */
+  sameState(other) {
+    if (this.state != other.state || this.stack.length != other.stack.length)
+      return false;
+    for (let i = 0; i < this.stack.length; i += 3)
+      if (this.stack[i] != other.stack[i])
+        return false;
+    return true;
+  }
+  /**
+  Get the parser used by this stack.
+  */
+  get parser() {
+    return this.p.parser;
+  }
+  /**
+  Test whether a given dialect (by numeric ID, as exported from
+  the terms file) is enabled.
+  */
+  dialectEnabled(dialectID) {
+    return this.p.parser.dialect.flags[dialectID];
+  }
+  shiftContext(term, start) {
+    if (this.curContext)
+      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream.reset(start)));
+  }
+  reduceContext(term, start) {
+    if (this.curContext)
+      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream.reset(start)));
+  }
+  /**
+  @internal
+  */
+  emitContext() {
+    let last = this.buffer.length - 1;
+    if (last < 0 || this.buffer[last] != -3)
+      this.storeNode(this.curContext.hash, this.reducePos, this.reducePos, -3, true);
+  }
+  /**
+  @internal
+  */
+  emitLookAhead() {
+    let last = this.buffer.length - 1;
+    if (last < 0 || this.buffer[last] != -4)
+      this.buffer.push(this.lookAhead, this.pos, this.pos, -4);
+  }
+  updateContext(context) {
+    if (context != this.curContext.context) {
+      let newCx = new StackContext(this.curContext.tracker, context);
+      if (newCx.hash != this.curContext.hash)
+        this.emitContext();
+      this.curContext = newCx;
+    }
+  }
+  /**
+  @internal
+  */
+  setLookAhead(lookAhead) {
+    if (lookAhead <= this.lookAhead)
+      return false;
+    this.emitLookAhead();
+    this.lookAhead = lookAhead;
+    return true;
+  }
+  /**
+  @internal
+  */
+  close() {
+    if (this.curContext && this.curContext.tracker.strict)
+      this.emitContext();
+    if (this.lookAhead > 0)
+      this.emitLookAhead();
+  }
+};
+var StackContext = class {
+  constructor(tracker, context) {
+    this.tracker = tracker;
+    this.context = context;
+    this.hash = tracker.strict ? tracker.hash(context) : 0;
+  }
+};
+var SimulatedStack = class {
+  constructor(start) {
+    this.start = start;
+    this.state = start.state;
+    this.stack = start.stack;
+    this.base = this.stack.length;
+  }
+  reduce(action) {
+    let term = action & 65535, depth = action >> 19;
+    if (depth == 0) {
+      if (this.stack == this.start.stack)
+        this.stack = this.stack.slice();
+      this.stack.push(this.state, 0, 0);
+      this.base += 3;
+    } else {
+      this.base -= (depth - 1) * 3;
+    }
+    let goto = this.start.p.parser.getGoto(this.stack[this.base - 3], term, true);
+    this.state = goto;
+  }
+};
+var StackBufferCursor = class _StackBufferCursor {
+  constructor(stack, pos, index) {
+    this.stack = stack;
+    this.pos = pos;
+    this.index = index;
+    this.buffer = stack.buffer;
+    if (this.index == 0)
+      this.maybeNext();
+  }
+  static create(stack, pos = stack.bufferBase + stack.buffer.length) {
+    return new _StackBufferCursor(stack, pos, pos - stack.bufferBase);
+  }
+  maybeNext() {
+    let next = this.stack.parent;
+    if (next != null) {
+      this.index = this.stack.bufferBase - next.bufferBase;
+      this.stack = next;
+      this.buffer = next.buffer;
+    }
+  }
+  get id() {
+    return this.buffer[this.index - 4];
+  }
+  get start() {
+    return this.buffer[this.index - 3];
+  }
+  get end() {
+    return this.buffer[this.index - 2];
+  }
+  get size() {
+    return this.buffer[this.index - 1];
+  }
+  next() {
+    this.index -= 4;
+    this.pos -= 4;
+    if (this.index == 0)
+      this.maybeNext();
+  }
+  fork() {
+    return new _StackBufferCursor(this.stack, this.pos, this.index);
+  }
+};
+function decodeArray(input2, Type = Uint16Array) {
+  if (typeof input2 != "string")
+    return input2;
+  let array2 = null;
+  for (let pos = 0, out = 0; pos < input2.length; ) {
+    let value = 0;
+    for (; ; ) {
+      let next = input2.charCodeAt(pos++), stop = false;
+      if (next == 126) {
+        value = 65535;
+        break;
+      }
+      if (next >= 92)
+        next--;
+      if (next >= 34)
+        next--;
+      let digit = next - 32;
+      if (digit >= 46) {
+        digit -= 46;
+        stop = true;
+      }
+      value += digit;
+      if (stop)
+        break;
+      value *= 46;
+    }
+    if (array2)
+      array2[out++] = value;
+    else
+      array2 = new Type(value);
+  }
+  return array2;
+}
+var CachedToken = class {
+  constructor() {
+    this.start = -1;
+    this.value = -1;
+    this.end = -1;
+    this.extended = -1;
+    this.lookAhead = 0;
+    this.mask = 0;
+    this.context = 0;
+  }
+};
+var nullToken = new CachedToken();
+var InputStream = class {
+  /**
+  @internal
+  */
+  constructor(input2, ranges) {
+    this.input = input2;
+    this.ranges = ranges;
+    this.chunk = "";
+    this.chunkOff = 0;
+    this.chunk2 = "";
+    this.chunk2Pos = 0;
+    this.next = -1;
+    this.token = nullToken;
+    this.rangeIndex = 0;
+    this.pos = this.chunkPos = ranges[0].from;
+    this.range = ranges[0];
+    this.end = ranges[ranges.length - 1].to;
+    this.readNext();
+  }
+  /**
+  @internal
+  */
+  resolveOffset(offset, assoc) {
+    let range = this.range, index = this.rangeIndex;
+    let pos = this.pos + offset;
+    while (pos < range.from) {
+      if (!index)
+        return null;
+      let next = this.ranges[--index];
+      pos -= range.from - next.to;
+      range = next;
+    }
+    while (assoc < 0 ? pos > range.to : pos >= range.to) {
+      if (index == this.ranges.length - 1)
+        return null;
+      let next = this.ranges[++index];
+      pos += next.from - range.to;
+      range = next;
+    }
+    return pos;
+  }
+  /**
+  @internal
+  */
+  clipPos(pos) {
+    if (pos >= this.range.from && pos < this.range.to)
+      return pos;
+    for (let range of this.ranges)
+      if (range.to > pos)
+        return Math.max(pos, range.from);
+    return this.end;
+  }
+  /**
+  Look at a code unit near the stream position. `.peek(0)` equals
+  `.next`, `.peek(-1)` gives you the previous character, and so
+  on.
+  
+  Note that looking around during tokenizing creates dependencies
+  on potentially far-away content, which may reduce the
+  effectiveness incremental parsing—when looking forward—or even
+  cause invalid reparses when looking backward more than 25 code
+  units, since the library does not track lookbehind.
+  */
+  peek(offset) {
+    let idx = this.chunkOff + offset, pos, result;
+    if (idx >= 0 && idx < this.chunk.length) {
+      pos = this.pos + offset;
+      result = this.chunk.charCodeAt(idx);
+    } else {
+      let resolved = this.resolveOffset(offset, 1);
+      if (resolved == null)
+        return -1;
+      pos = resolved;
+      if (pos >= this.chunk2Pos && pos < this.chunk2Pos + this.chunk2.length) {
+        result = this.chunk2.charCodeAt(pos - this.chunk2Pos);
+      } else {
+        let i = this.rangeIndex, range = this.range;
+        while (range.to <= pos)
+          range = this.ranges[++i];
+        this.chunk2 = this.input.chunk(this.chunk2Pos = pos);
+        if (pos + this.chunk2.length > range.to)
+          this.chunk2 = this.chunk2.slice(0, range.to - pos);
+        result = this.chunk2.charCodeAt(0);
+      }
+    }
+    if (pos >= this.token.lookAhead)
+      this.token.lookAhead = pos + 1;
+    return result;
+  }
+  /**
+  Accept a token. By default, the end of the token is set to the
+  current stream position, but you can pass an offset (relative to
+  the stream position) to change that.
+  */
+  acceptToken(token, endOffset = 0) {
+    let end = endOffset ? this.resolveOffset(endOffset, -1) : this.pos;
+    if (end == null || end < this.token.start)
+      throw new RangeError("Token end out of bounds");
+    this.token.value = token;
+    this.token.end = end;
+  }
+  /**
+  Accept a token ending at a specific given position.
+  */
+  acceptTokenTo(token, endPos) {
+    this.token.value = token;
+    this.token.end = endPos;
+  }
+  getChunk() {
+    if (this.pos >= this.chunk2Pos && this.pos < this.chunk2Pos + this.chunk2.length) {
+      let { chunk, chunkPos } = this;
+      this.chunk = this.chunk2;
+      this.chunkPos = this.chunk2Pos;
+      this.chunk2 = chunk;
+      this.chunk2Pos = chunkPos;
+      this.chunkOff = this.pos - this.chunkPos;
+    } else {
+      this.chunk2 = this.chunk;
+      this.chunk2Pos = this.chunkPos;
+      let nextChunk = this.input.chunk(this.pos);
+      let end = this.pos + nextChunk.length;
+      this.chunk = end > this.range.to ? nextChunk.slice(0, this.range.to - this.pos) : nextChunk;
+      this.chunkPos = this.pos;
+      this.chunkOff = 0;
+    }
+  }
+  readNext() {
+    if (this.chunkOff >= this.chunk.length) {
+      this.getChunk();
+      if (this.chunkOff == this.chunk.length)
+        return this.next = -1;
+    }
+    return this.next = this.chunk.charCodeAt(this.chunkOff);
+  }
+  /**
+  Move the stream forward N (defaults to 1) code units. Returns
+  the new value of [`next`](#lr.InputStream.next).
+  */
+  advance(n = 1) {
+    this.chunkOff += n;
+    while (this.pos + n >= this.range.to) {
+      if (this.rangeIndex == this.ranges.length - 1)
+        return this.setDone();
+      n -= this.range.to - this.pos;
+      this.range = this.ranges[++this.rangeIndex];
+      this.pos = this.range.from;
+    }
+    this.pos += n;
+    if (this.pos >= this.token.lookAhead)
+      this.token.lookAhead = this.pos + 1;
+    return this.readNext();
+  }
+  setDone() {
+    this.pos = this.chunkPos = this.end;
+    this.range = this.ranges[this.rangeIndex = this.ranges.length - 1];
+    this.chunk = "";
+    return this.next = -1;
+  }
+  /**
+  @internal
+  */
+  reset(pos, token) {
+    if (token) {
+      this.token = token;
+      token.start = pos;
+      token.lookAhead = pos + 1;
+      token.value = token.extended = -1;
+    } else {
+      this.token = nullToken;
+    }
+    if (this.pos != pos) {
+      this.pos = pos;
+      if (pos == this.end) {
+        this.setDone();
+        return this;
+      }
+      while (pos < this.range.from)
+        this.range = this.ranges[--this.rangeIndex];
+      while (pos >= this.range.to)
+        this.range = this.ranges[++this.rangeIndex];
+      if (pos >= this.chunkPos && pos < this.chunkPos + this.chunk.length) {
+        this.chunkOff = pos - this.chunkPos;
+      } else {
+        this.chunk = "";
+        this.chunkOff = 0;
+      }
+      this.readNext();
+    }
+    return this;
+  }
+  /**
+  @internal
+  */
+  read(from, to2) {
+    if (from >= this.chunkPos && to2 <= this.chunkPos + this.chunk.length)
+      return this.chunk.slice(from - this.chunkPos, to2 - this.chunkPos);
+    if (from >= this.chunk2Pos && to2 <= this.chunk2Pos + this.chunk2.length)
+      return this.chunk2.slice(from - this.chunk2Pos, to2 - this.chunk2Pos);
+    if (from >= this.range.from && to2 <= this.range.to)
+      return this.input.read(from, to2);
+    let result = "";
+    for (let r2 of this.ranges) {
+      if (r2.from >= to2)
+        break;
+      if (r2.to > from)
+        result += this.input.read(Math.max(r2.from, from), Math.min(r2.to, to2));
+    }
+    return result;
+  }
+};
+var TokenGroup = class {
+  constructor(data, id2) {
+    this.data = data;
+    this.id = id2;
+  }
+  token(input2, stack) {
+    let { parser: parser2 } = stack.p;
+    readToken(this.data, input2, stack, this.id, parser2.data, parser2.tokenPrecTable);
+  }
+};
+TokenGroup.prototype.contextual = TokenGroup.prototype.fallback = TokenGroup.prototype.extend = false;
+var LocalTokenGroup = class {
+  constructor(data, precTable, elseToken) {
+    this.precTable = precTable;
+    this.elseToken = elseToken;
+    this.data = typeof data == "string" ? decodeArray(data) : data;
+  }
+  token(input2, stack) {
+    let start = input2.pos, skipped = 0;
+    for (; ; ) {
+      let atEof = input2.next < 0, nextPos = input2.resolveOffset(1, 1);
+      readToken(this.data, input2, stack, 0, this.data, this.precTable);
+      if (input2.token.value > -1)
+        break;
+      if (this.elseToken == null)
+        return;
+      if (!atEof)
+        skipped++;
+      if (nextPos == null)
+        break;
+      input2.reset(nextPos, input2.token);
+    }
+    if (skipped) {
+      input2.reset(start, input2.token);
+      input2.acceptToken(this.elseToken, skipped);
+    }
+  }
+};
+LocalTokenGroup.prototype.contextual = TokenGroup.prototype.fallback = TokenGroup.prototype.extend = false;
+var ExternalTokenizer = class {
+  /**
+  Create a tokenizer. The first argument is the function that,
+  given an input stream, scans for the types of tokens it
+  recognizes at the stream's position, and calls
+  [`acceptToken`](#lr.InputStream.acceptToken) when it finds
+  one.
+  */
+  constructor(token, options = {}) {
+    this.token = token;
+    this.contextual = !!options.contextual;
+    this.fallback = !!options.fallback;
+    this.extend = !!options.extend;
+  }
+};
+function readToken(data, input2, stack, group, precTable, precOffset) {
+  let state = 0, groupMask = 1 << group, { dialect } = stack.p.parser;
+  scan: for (; ; ) {
+    if ((groupMask & data[state]) == 0)
+      break;
+    let accEnd = data[state + 1];
+    for (let i = state + 3; i < accEnd; i += 2)
+      if ((data[i + 1] & groupMask) > 0) {
+        let term = data[i];
+        if (dialect.allows(term) && (input2.token.value == -1 || input2.token.value == term || overrides(term, input2.token.value, precTable, precOffset))) {
+          input2.acceptToken(term);
+          break;
+        }
+      }
+    let next = input2.next, low = 0, high = data[state + 2];
+    if (input2.next < 0 && high > low && data[accEnd + high * 3 - 3] == 65535) {
+      state = data[accEnd + high * 3 - 1];
+      continue scan;
+    }
+    for (; low < high; ) {
+      let mid = low + high >> 1;
+      let index = accEnd + mid + (mid << 1);
+      let from = data[index], to2 = data[index + 1] || 65536;
+      if (next < from)
+        high = mid;
+      else if (next >= to2)
+        low = mid + 1;
+      else {
+        state = data[index + 2];
+        input2.advance();
+        continue scan;
+      }
+    }
+    break;
+  }
+}
+function findOffset(data, start, term) {
+  for (let i = start, next; (next = data[i]) != 65535; i++)
+    if (next == term)
+      return i - start;
+  return -1;
+}
+function overrides(token, prev, tableData, tableOffset) {
+  let iPrev = findOffset(tableData, tableOffset, prev);
+  return iPrev < 0 || findOffset(tableData, tableOffset, token) < iPrev;
+}
+var verbose = typeof process != "undefined" && process.env && /\bparse\b/.test(process.env.LOG);
+var stackIDs = null;
+function cutAt(tree, pos, side) {
+  let cursor = tree.cursor(IterMode.IncludeAnonymous);
+  cursor.moveTo(pos);
+  for (; ; ) {
+    if (!(side < 0 ? cursor.childBefore(pos) : cursor.childAfter(pos)))
+      for (; ; ) {
+        if ((side < 0 ? cursor.to < pos : cursor.from > pos) && !cursor.type.isError)
+          return side < 0 ? Math.max(0, Math.min(
+            cursor.to - 1,
+            pos - 25
+            /* Lookahead.Margin */
+          )) : Math.min(tree.length, Math.max(
+            cursor.from + 1,
+            pos + 25
+            /* Lookahead.Margin */
+          ));
+        if (side < 0 ? cursor.prevSibling() : cursor.nextSibling())
+          break;
+        if (!cursor.parent())
+          return side < 0 ? 0 : tree.length;
+      }
+  }
+}
+var FragmentCursor = class {
+  constructor(fragments, minRepeat) {
+    this.fragments = fragments;
+    this.minRepeat = minRepeat;
+    this.i = 0;
+    this.fragment = null;
+    this.safeFrom = -1;
+    this.safeTo = -1;
+    this.trees = [];
+    this.start = [];
+    this.index = [];
+    this.lastRepeat = null;
+    this.lastRepeatPos = -1;
+    this.nextFragment();
+  }
+  nextFragment() {
+    let fr2 = this.fragment = this.i == this.fragments.length ? null : this.fragments[this.i++];
+    if (fr2) {
+      this.safeFrom = fr2.openStart ? cutAt(fr2.tree, fr2.from + fr2.offset, 1) - fr2.offset : fr2.from;
+      this.safeTo = fr2.openEnd ? cutAt(fr2.tree, fr2.to + fr2.offset, -1) - fr2.offset : fr2.to;
+      while (this.trees.length) {
+        this.trees.pop();
+        this.start.pop();
+        this.index.pop();
+      }
+      this.trees.push(fr2.tree);
+      this.start.push(-fr2.offset);
+      this.index.push(0);
+      this.nextStart = this.safeFrom;
+    } else {
+      this.nextStart = 1e9;
+    }
+  }
+  // `pos` must be >= any previously given `pos` for this cursor
+  nodeAt(pos) {
+    if (pos < this.nextStart)
+      return null;
+    while (this.fragment && this.safeTo <= pos)
+      this.nextFragment();
+    if (!this.fragment)
+      return null;
+    for (; ; ) {
+      let last = this.trees.length - 1;
+      if (last < 0) {
+        this.nextFragment();
+        return null;
+      }
+      if (pos < this.safeFrom)
+        return null;
+      let top = this.trees[last], index = this.index[last];
+      if (index == top.children.length) {
+        this.trees.pop();
+        this.start.pop();
+        this.index.pop();
+        continue;
+      }
+      let next = top.children[index];
+      let start = this.start[last] + top.positions[index];
+      if (start > pos) {
+        this.nextStart = start;
+        return null;
+      }
+      if (next instanceof Tree) {
+        let storeRepeat = start > this.lastRepeatPos && next.type.id >= this.minRepeat;
+        if (start == pos || storeRepeat) {
+          let end = start + next.length, lookahead;
+          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
+            if (storeRepeat) {
+              this.lastRepeat = next;
+              this.lastRepeatPos = start;
+            }
+            if (start == pos)
+              return next;
+          }
+        }
+        this.index[last]++;
+        if (start + next.length >= Math.max(this.safeFrom, pos)) {
+          this.trees.push(next);
+          this.start.push(start);
+          this.index.push(0);
+        }
+      } else {
+        this.index[last]++;
+        this.nextStart = start + next.length;
+      }
+    }
+  }
+};
+var TokenCache = class {
+  constructor(parser2, stream) {
+    this.stream = stream;
+    this.tokens = [];
+    this.mainToken = null;
+    this.actions = [];
+    this.tokens = parser2.tokenizers.map((_3) => new CachedToken());
+  }
+  getActions(stack) {
+    let actionIndex = 0;
+    let main = null;
+    let { parser: parser2 } = stack.p, { tokenizers } = parser2;
+    let mask = parser2.stateSlot(
+      stack.state,
+      3
+      /* ParseState.TokenizerMask */
+    );
+    let context = stack.curContext ? stack.curContext.hash : 0;
+    let lookAhead = 0;
+    for (let i = 0; i < tokenizers.length; i++) {
+      if ((1 << i & mask) == 0)
+        continue;
+      let tokenizer = tokenizers[i], token = this.tokens[i];
+      if (main && !tokenizer.fallback)
+        continue;
+      if (tokenizer.contextual || token.start != stack.pos || token.mask != mask || token.context != context) {
+        this.updateCachedToken(token, tokenizer, stack);
+        token.mask = mask;
+        token.context = context;
+      }
+      if (token.lookAhead > token.end + 25)
+        lookAhead = Math.max(token.lookAhead, lookAhead);
+      if (token.value != 0) {
+        let startIndex = actionIndex;
+        if (token.extended > -1)
+          actionIndex = this.addActions(stack, token.extended, token.end, actionIndex);
+        actionIndex = this.addActions(stack, token.value, token.end, actionIndex);
+        if (!tokenizer.extend) {
+          main = token;
+          if (actionIndex > startIndex)
+            break;
+        }
+      }
+    }
+    while (this.actions.length > actionIndex)
+      this.actions.pop();
+    if (lookAhead)
+      stack.setLookAhead(lookAhead);
+    if (!main && stack.pos == this.stream.end) {
+      main = new CachedToken();
+      main.value = stack.p.parser.eofTerm;
+      main.start = main.end = stack.pos;
+      actionIndex = this.addActions(stack, main.value, main.end, actionIndex);
+    }
+    this.mainToken = main;
+    return this.actions;
+  }
+  getMainToken(stack) {
+    if (this.mainToken)
+      return this.mainToken;
+    let main = new CachedToken(), { pos, p: p2 } = stack;
+    main.start = pos;
+    main.end = Math.min(pos + 1, p2.stream.end);
+    main.value = pos == p2.stream.end ? p2.parser.eofTerm : 0;
+    return main;
+  }
+  updateCachedToken(token, tokenizer, stack) {
+    let start = this.stream.clipPos(stack.pos);
+    tokenizer.token(this.stream.reset(start, token), stack);
+    if (token.value > -1) {
+      let { parser: parser2 } = stack.p;
+      for (let i = 0; i < parser2.specialized.length; i++)
+        if (parser2.specialized[i] == token.value) {
+          let result = parser2.specializers[i](this.stream.read(token.start, token.end), stack);
+          if (result >= 0 && stack.p.parser.dialect.allows(result >> 1)) {
+            if ((result & 1) == 0)
+              token.value = result >> 1;
+            else
+              token.extended = result >> 1;
+            break;
+          }
+        }
+    } else {
+      token.value = 0;
+      token.end = this.stream.clipPos(start + 1);
+    }
+  }
+  putAction(action, token, end, index) {
+    for (let i = 0; i < index; i += 3)
+      if (this.actions[i] == action)
+        return index;
+    this.actions[index++] = action;
+    this.actions[index++] = token;
+    this.actions[index++] = end;
+    return index;
+  }
+  addActions(stack, token, end, index) {
+    let { state } = stack, { parser: parser2 } = stack.p, { data } = parser2;
+    for (let set2 = 0; set2 < 2; set2++) {
+      for (let i = parser2.stateSlot(
+        state,
+        set2 ? 2 : 1
+        /* ParseState.Actions */
+      ); ; i += 3) {
+        if (data[i] == 65535) {
+          if (data[i + 1] == 1) {
+            i = pair(data, i + 2);
+          } else {
+            if (index == 0 && data[i + 1] == 2)
+              index = this.putAction(pair(data, i + 2), token, end, index);
+            break;
+          }
+        }
+        if (data[i] == token)
+          index = this.putAction(pair(data, i + 1), token, end, index);
+      }
+    }
+    return index;
+  }
+};
+var Parse = class {
+  constructor(parser2, input2, fragments, ranges) {
+    this.parser = parser2;
+    this.input = input2;
+    this.ranges = ranges;
+    this.recovering = 0;
+    this.nextStackID = 9812;
+    this.minStackPos = 0;
+    this.reused = [];
+    this.stoppedAt = null;
+    this.lastBigReductionStart = -1;
+    this.lastBigReductionSize = 0;
+    this.bigReductionCount = 0;
+    this.stream = new InputStream(input2, ranges);
+    this.tokens = new TokenCache(parser2, this.stream);
+    this.topTerm = parser2.top[1];
+    let { from } = ranges[0];
+    this.stacks = [Stack.start(this, parser2.top[0], from)];
+    this.fragments = fragments.length && this.stream.end - from > parser2.bufferLength * 4 ? new FragmentCursor(fragments, parser2.minRepeatTerm) : null;
+  }
+  get parsedPos() {
+    return this.minStackPos;
+  }
+  // Move the parser forward. This will process all parse stacks at
+  // `this.pos` and try to advance them to a further position. If no
+  // stack for such a position is found, it'll start error-recovery.
+  //
+  // When the parse is finished, this will return a syntax tree. When
+  // not, it returns `null`.
+  advance() {
+    let stacks = this.stacks, pos = this.minStackPos;
+    let newStacks = this.stacks = [];
+    let stopped, stoppedTokens;
+    if (this.bigReductionCount > 300 && stacks.length == 1) {
+      let [s] = stacks;
+      while (s.forceReduce() && s.stack.length && s.stack[s.stack.length - 2] >= this.lastBigReductionStart) {
+      }
+      this.bigReductionCount = this.lastBigReductionSize = 0;
+    }
+    for (let i = 0; i < stacks.length; i++) {
+      let stack = stacks[i];
+      for (; ; ) {
+        this.tokens.mainToken = null;
+        if (stack.pos > pos) {
+          newStacks.push(stack);
+        } else if (this.advanceStack(stack, newStacks, stacks)) {
+          continue;
+        } else {
+          if (!stopped) {
+            stopped = [];
+            stoppedTokens = [];
+          }
+          stopped.push(stack);
+          let tok = this.tokens.getMainToken(stack);
+          stoppedTokens.push(tok.value, tok.end);
+        }
+        break;
+      }
+    }
+    if (!newStacks.length) {
+      let finished = stopped && findFinished(stopped);
+      if (finished) {
+        if (verbose)
+          console.log("Finish with " + this.stackID(finished));
+        return this.stackToTree(finished);
+      }
+      if (this.parser.strict) {
+        if (verbose && stopped)
+          console.log("Stuck with token " + (this.tokens.mainToken ? this.parser.getName(this.tokens.mainToken.value) : "none"));
+        throw new SyntaxError("No parse at " + pos);
+      }
+      if (!this.recovering)
+        this.recovering = 5;
+    }
+    if (this.recovering && stopped) {
+      let finished = this.stoppedAt != null && stopped[0].pos > this.stoppedAt ? stopped[0] : this.runRecovery(stopped, stoppedTokens, newStacks);
+      if (finished) {
+        if (verbose)
+          console.log("Force-finish " + this.stackID(finished));
+        return this.stackToTree(finished.forceAll());
+      }
+    }
+    if (this.recovering) {
+      let maxRemaining = this.recovering == 1 ? 1 : this.recovering * 3;
+      if (newStacks.length > maxRemaining) {
+        newStacks.sort((a, b3) => b3.score - a.score);
+        while (newStacks.length > maxRemaining)
+          newStacks.pop();
+      }
+      if (newStacks.some((s) => s.reducePos > pos))
+        this.recovering--;
+    } else if (newStacks.length > 1) {
+      outer: for (let i = 0; i < newStacks.length - 1; i++) {
+        let stack = newStacks[i];
+        for (let j3 = i + 1; j3 < newStacks.length; j3++) {
+          let other = newStacks[j3];
+          if (stack.sameState(other) || stack.buffer.length > 500 && other.buffer.length > 500) {
+            if ((stack.score - other.score || stack.buffer.length - other.buffer.length) > 0) {
+              newStacks.splice(j3--, 1);
+            } else {
+              newStacks.splice(i--, 1);
+              continue outer;
+            }
+          }
+        }
+      }
+      if (newStacks.length > 12) {
+        newStacks.sort((a, b3) => b3.score - a.score);
+        newStacks.splice(
+          12,
+          newStacks.length - 12
+          /* Rec.MaxStackCount */
+        );
+      }
+    }
+    this.minStackPos = newStacks[0].pos;
+    for (let i = 1; i < newStacks.length; i++)
+      if (newStacks[i].pos < this.minStackPos)
+        this.minStackPos = newStacks[i].pos;
+    return null;
+  }
+  stopAt(pos) {
+    if (this.stoppedAt != null && this.stoppedAt < pos)
+      throw new RangeError("Can't move stoppedAt forward");
+    this.stoppedAt = pos;
+  }
+  // See if a given tree, or a descendant right at its start, can be
+  // reused in the given stack.
+  tryReuse(stack, start, tree, repeatOnly) {
+    if (!tree)
+      return null;
+    let strictCx = stack.curContext && stack.curContext.tracker.strict, cxHash = strictCx ? stack.curContext.hash : 0;
+    for (; tree; ) {
+      let match = this.parser.nodeSet.types[tree.type.id] != tree.type ? -1 : this.parser.getGoto(stack.state, tree.type.id);
+      if (match > -1 && tree.length && (!strictCx || (tree.prop(NodeProp.contextHash) || 0) == cxHash)) {
+        stack.useNode(tree, match, start);
+        return tree;
+      }
+      if (tree.children.length == 0 || tree.positions[0] > 0)
+        break;
+      let inner = tree.children[0];
+      if (inner instanceof Tree && (!repeatOnly || inner.type.id >= this.parser.minRepeatTerm))
+        tree = inner;
+      else
+        break;
+    }
+    return null;
+  }
+  // Returns an updated version of the given stack, or null if the
+  // stack can't advance normally. When `split` and `stacks` are
+  // given, stacks split off by ambiguous operations will be pushed to
+  // `split`, or added to `stacks` if they move `pos` forward.
+  advanceStack(stack, stacks, split) {
+    let start = stack.pos, { parser: parser2 } = this;
+    let base = verbose ? this.stackID(stack) + " -> " : "";
+    if (this.stoppedAt != null && start > this.stoppedAt)
+      return stack.forceReduce() ? stack : null;
+    if (this.fragments) {
+      let reused = stack.reducePos < start && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start, this.fragments.nodeAt(start), false);
+      if (reused) {
+        if (verbose)
+          console.log(base + this.stackID(stack) + ` (via reuse of ${parser2.getName(reused.type.id)})`);
+        return true;
+      }
+    }
+    let defaultReduce = parser2.stateSlot(
+      stack.state,
+      4
+      /* ParseState.DefaultReduce */
+    );
+    if (defaultReduce > 0) {
+      stack.reduce(defaultReduce);
+      if (verbose)
+        console.log(base + this.stackID(stack) + ` (via always-reduce ${parser2.getName(
+          defaultReduce & 65535
+          /* Action.ValueMask */
+        )})`);
+      return true;
+    }
+    if (stack.stack.length >= 8400) {
+      while (stack.stack.length > 6e3 && stack.forceReduce()) {
+      }
+    }
+    let actions = this.tokens.getActions(stack);
+    for (let i = 0; i < actions.length; ) {
+      let action = actions[i++], term = actions[i++], end = actions[i++];
+      let last = i == actions.length || !split;
+      let localStack = last ? stack : stack.split();
+      let main = this.tokens.mainToken;
+      localStack.apply(action, term, main ? main.start : localStack.pos, end);
+      if (verbose)
+        console.log(base + this.stackID(localStack) + ` (via ${(action & 65536) == 0 ? "shift" : `reduce of ${parser2.getName(
+          action & 65535
+          /* Action.ValueMask */
+        )}`} for ${parser2.getName(term)} @ ${start}${localStack == stack ? "" : ", split"})`);
+      if (last)
+        return true;
+      else if (localStack.pos > start)
+        stacks.push(localStack);
+      else
+        split.push(localStack);
+    }
+    return false;
+  }
+  // Advance a given stack forward as far as it will go. Returns the
+  // (possibly updated) stack if it got stuck, or null if it moved
+  // forward and was given to `pushStackDedup`.
+  advanceFully(stack, newStacks) {
+    let pos = stack.pos;
+    for (; ; ) {
+      if (!this.advanceStack(stack, null, null))
+        return false;
+      if (stack.pos > pos) {
+        pushStackDedup(stack, newStacks);
+        return true;
+      }
+    }
+  }
+  runRecovery(stacks, tokens, newStacks) {
+    let finished = null, restarted = false;
+    for (let i = 0; i < stacks.length; i++) {
+      let stack = stacks[i], token = tokens[i << 1], tokenEnd = tokens[(i << 1) + 1];
+      let base = verbose ? this.stackID(stack) + " -> " : "";
+      if (stack.deadEnd) {
+        if (restarted)
+          continue;
+        restarted = true;
+        stack.restart();
+        if (verbose)
+          console.log(base + this.stackID(stack) + " (restarted)");
+        let done = this.advanceFully(stack, newStacks);
+        if (done)
+          continue;
+      }
+      let force = stack.split(), forceBase = base;
+      for (let j3 = 0; j3 < 10 && force.forceReduce(); j3++) {
+        if (verbose)
+          console.log(forceBase + this.stackID(force) + " (via force-reduce)");
+        let done = this.advanceFully(force, newStacks);
+        if (done)
+          break;
+        if (verbose)
+          forceBase = this.stackID(force) + " -> ";
+      }
+      for (let insert of stack.recoverByInsert(token)) {
+        if (verbose)
+          console.log(base + this.stackID(insert) + " (via recover-insert)");
+        this.advanceFully(insert, newStacks);
+      }
+      if (this.stream.end > stack.pos) {
+        if (tokenEnd == stack.pos) {
+          tokenEnd++;
+          token = 0;
+        }
+        stack.recoverByDelete(token, tokenEnd);
+        if (verbose)
+          console.log(base + this.stackID(stack) + ` (via recover-delete ${this.parser.getName(token)})`);
+        pushStackDedup(stack, newStacks);
+      } else if (!finished || finished.score < force.score) {
+        finished = force;
+      }
+    }
+    return finished;
+  }
+  // Convert the stack's buffer to a syntax tree.
+  stackToTree(stack) {
+    stack.close();
+    return Tree.build({
+      buffer: StackBufferCursor.create(stack),
+      nodeSet: this.parser.nodeSet,
+      topID: this.topTerm,
+      maxBufferLength: this.parser.bufferLength,
+      reused: this.reused,
+      start: this.ranges[0].from,
+      length: stack.pos - this.ranges[0].from,
+      minRepeatType: this.parser.minRepeatTerm
+    });
+  }
+  stackID(stack) {
+    let id2 = (stackIDs || (stackIDs = /* @__PURE__ */ new WeakMap())).get(stack);
+    if (!id2)
+      stackIDs.set(stack, id2 = String.fromCodePoint(this.nextStackID++));
+    return id2 + stack;
+  }
+};
+function pushStackDedup(stack, newStacks) {
+  for (let i = 0; i < newStacks.length; i++) {
+    let other = newStacks[i];
+    if (other.pos == stack.pos && other.sameState(stack)) {
+      if (newStacks[i].score < stack.score)
+        newStacks[i] = stack;
+      return;
+    }
+  }
+  newStacks.push(stack);
+}
+var Dialect = class {
+  constructor(source, flags, disabled) {
+    this.source = source;
+    this.flags = flags;
+    this.disabled = disabled;
+  }
+  allows(term) {
+    return !this.disabled || this.disabled[term] == 0;
+  }
+};
+var id = (x3) => x3;
+var ContextTracker = class {
+  /**
+  Define a context tracker.
+  */
+  constructor(spec) {
+    this.start = spec.start;
+    this.shift = spec.shift || id;
+    this.reduce = spec.reduce || id;
+    this.reuse = spec.reuse || id;
+    this.hash = spec.hash || (() => 0);
+    this.strict = spec.strict !== false;
+  }
+};
+var LRParser = class _LRParser extends Parser {
+  /**
+  @internal
+  */
+  constructor(spec) {
+    super();
+    this.wrappers = [];
+    if (spec.version != 14)
+      throw new RangeError(`Parser version (${spec.version}) doesn't match runtime version (${14})`);
+    let nodeNames = spec.nodeNames.split(" ");
+    this.minRepeatTerm = nodeNames.length;
+    for (let i = 0; i < spec.repeatNodeCount; i++)
+      nodeNames.push("");
+    let topTerms = Object.keys(spec.topRules).map((r2) => spec.topRules[r2][1]);
+    let nodeProps = [];
+    for (let i = 0; i < nodeNames.length; i++)
+      nodeProps.push([]);
+    function setProp(nodeID, prop, value) {
+      nodeProps[nodeID].push([prop, prop.deserialize(String(value))]);
+    }
+    if (spec.nodeProps)
+      for (let propSpec of spec.nodeProps) {
+        let prop = propSpec[0];
+        if (typeof prop == "string")
+          prop = NodeProp[prop];
+        for (let i = 1; i < propSpec.length; ) {
+          let next = propSpec[i++];
+          if (next >= 0) {
+            setProp(next, prop, propSpec[i++]);
+          } else {
+            let value = propSpec[i + -next];
+            for (let j3 = -next; j3 > 0; j3--)
+              setProp(propSpec[i++], prop, value);
+            i++;
+          }
+        }
+      }
+    this.nodeSet = new NodeSet(nodeNames.map((name2, i) => NodeType.define({
+      name: i >= this.minRepeatTerm ? void 0 : name2,
+      id: i,
+      props: nodeProps[i],
+      top: topTerms.indexOf(i) > -1,
+      error: i == 0,
+      skipped: spec.skippedNodes && spec.skippedNodes.indexOf(i) > -1
+    })));
+    if (spec.propSources)
+      this.nodeSet = this.nodeSet.extend(...spec.propSources);
+    this.strict = false;
+    this.bufferLength = DefaultBufferLength;
+    let tokenArray = decodeArray(spec.tokenData);
+    this.context = spec.context;
+    this.specializerSpecs = spec.specialized || [];
+    this.specialized = new Uint16Array(this.specializerSpecs.length);
+    for (let i = 0; i < this.specializerSpecs.length; i++)
+      this.specialized[i] = this.specializerSpecs[i].term;
+    this.specializers = this.specializerSpecs.map(getSpecializer);
+    this.states = decodeArray(spec.states, Uint32Array);
+    this.data = decodeArray(spec.stateData);
+    this.goto = decodeArray(spec.goto);
+    this.maxTerm = spec.maxTerm;
+    this.tokenizers = spec.tokenizers.map((value) => typeof value == "number" ? new TokenGroup(tokenArray, value) : value);
+    this.topRules = spec.topRules;
+    this.dialects = spec.dialects || {};
+    this.dynamicPrecedences = spec.dynamicPrecedences || null;
+    this.tokenPrecTable = spec.tokenPrec;
+    this.termNames = spec.termNames || null;
+    this.maxNode = this.nodeSet.types.length - 1;
+    this.dialect = this.parseDialect();
+    this.top = this.topRules[Object.keys(this.topRules)[0]];
+  }
+  createParse(input2, fragments, ranges) {
+    let parse4 = new Parse(this, input2, fragments, ranges);
+    for (let w2 of this.wrappers)
+      parse4 = w2(parse4, input2, fragments, ranges);
+    return parse4;
+  }
+  /**
+  Get a goto table entry @internal
+  */
+  getGoto(state, term, loose = false) {
+    let table2 = this.goto;
+    if (term >= table2[0])
+      return -1;
+    for (let pos = table2[term + 1]; ; ) {
+      let groupTag = table2[pos++], last = groupTag & 1;
+      let target = table2[pos++];
+      if (last && loose)
+        return target;
+      for (let end = pos + (groupTag >> 1); pos < end; pos++)
+        if (table2[pos] == state)
+          return target;
+      if (last)
+        return -1;
+    }
+  }
+  /**
+  Check if this state has an action for a given terminal @internal
+  */
+  hasAction(state, terminal) {
+    let data = this.data;
+    for (let set2 = 0; set2 < 2; set2++) {
+      for (let i = this.stateSlot(
+        state,
+        set2 ? 2 : 1
+        /* ParseState.Actions */
+      ), next; ; i += 3) {
+        if ((next = data[i]) == 65535) {
+          if (data[i + 1] == 1)
+            next = data[i = pair(data, i + 2)];
+          else if (data[i + 1] == 2)
+            return pair(data, i + 2);
+          else
+            break;
+        }
+        if (next == terminal || next == 0)
+          return pair(data, i + 1);
+      }
+    }
+    return 0;
+  }
+  /**
+  @internal
+  */
+  stateSlot(state, slot) {
+    return this.states[state * 6 + slot];
+  }
+  /**
+  @internal
+  */
+  stateFlag(state, flag) {
+    return (this.stateSlot(
+      state,
+      0
+      /* ParseState.Flags */
+    ) & flag) > 0;
+  }
+  /**
+  @internal
+  */
+  validAction(state, action) {
+    return !!this.allActions(state, (a) => a == action ? true : null);
+  }
+  /**
+  @internal
+  */
+  allActions(state, action) {
+    let deflt = this.stateSlot(
+      state,
+      4
+      /* ParseState.DefaultReduce */
+    );
+    let result = deflt ? action(deflt) : void 0;
+    for (let i = this.stateSlot(
+      state,
+      1
+      /* ParseState.Actions */
+    ); result == null; i += 3) {
+      if (this.data[i] == 65535) {
+        if (this.data[i + 1] == 1)
+          i = pair(this.data, i + 2);
+        else
+          break;
+      }
+      result = action(pair(this.data, i + 1));
+    }
+    return result;
+  }
+  /**
+  Get the states that can follow this one through shift actions or
+  goto jumps. @internal
+  */
+  nextStates(state) {
+    let result = [];
+    for (let i = this.stateSlot(
+      state,
+      1
+      /* ParseState.Actions */
+    ); ; i += 3) {
+      if (this.data[i] == 65535) {
+        if (this.data[i + 1] == 1)
+          i = pair(this.data, i + 2);
+        else
+          break;
+      }
+      if ((this.data[i + 2] & 65536 >> 16) == 0) {
+        let value = this.data[i + 1];
+        if (!result.some((v2, i2) => i2 & 1 && v2 == value))
+          result.push(this.data[i], value);
+      }
+    }
+    return result;
+  }
+  /**
+  Configure the parser. Returns a new parser instance that has the
+  given settings modified. Settings not provided in `config` are
+  kept from the original parser.
+  */
+  configure(config2) {
+    let copy = Object.assign(Object.create(_LRParser.prototype), this);
+    if (config2.props)
+      copy.nodeSet = this.nodeSet.extend(...config2.props);
+    if (config2.top) {
+      let info = this.topRules[config2.top];
+      if (!info)
+        throw new RangeError(`Invalid top rule name ${config2.top}`);
+      copy.top = info;
+    }
+    if (config2.tokenizers)
+      copy.tokenizers = this.tokenizers.map((t3) => {
+        let found = config2.tokenizers.find((r2) => r2.from == t3);
+        return found ? found.to : t3;
+      });
+    if (config2.specializers) {
+      copy.specializers = this.specializers.slice();
+      copy.specializerSpecs = this.specializerSpecs.map((s, i) => {
+        let found = config2.specializers.find((r2) => r2.from == s.external);
+        if (!found)
+          return s;
+        let spec = Object.assign(Object.assign({}, s), { external: found.to });
+        copy.specializers[i] = getSpecializer(spec);
+        return spec;
+      });
+    }
+    if (config2.contextTracker)
+      copy.context = config2.contextTracker;
+    if (config2.dialect)
+      copy.dialect = this.parseDialect(config2.dialect);
+    if (config2.strict != null)
+      copy.strict = config2.strict;
+    if (config2.wrap)
+      copy.wrappers = copy.wrappers.concat(config2.wrap);
+    if (config2.bufferLength != null)
+      copy.bufferLength = config2.bufferLength;
+    return copy;
+  }
+  /**
+  Tells you whether any [parse wrappers](#lr.ParserConfig.wrap)
+  are registered for this parser.
+  */
+  hasWrappers() {
+    return this.wrappers.length > 0;
+  }
+  /**
+  Returns the name associated with a given term. This will only
+  work for all terms when the parser was generated with the
+  `--names` option. By default, only the names of tagged terms are
+  stored.
+  */
+  getName(term) {
+    return this.termNames ? this.termNames[term] : String(term <= this.maxNode && this.nodeSet.types[term].name || term);
+  }
+  /**
+  The eof term id is always allocated directly after the node
+  types. @internal
+  */
+  get eofTerm() {
+    return this.maxNode + 1;
+  }
+  /**
+  The type of top node produced by the parser.
+  */
+  get topNode() {
+    return this.nodeSet.types[this.top[1]];
+  }
+  /**
+  @internal
+  */
+  dynamicPrecedence(term) {
+    let prec = this.dynamicPrecedences;
+    return prec == null ? 0 : prec[term] || 0;
+  }
+  /**
+  @internal
+  */
+  parseDialect(dialect) {
+    let values = Object.keys(this.dialects), flags = values.map(() => false);
+    if (dialect)
+      for (let part of dialect.split(" ")) {
+        let id2 = values.indexOf(part);
+        if (id2 >= 0)
+          flags[id2] = true;
+      }
+    let disabled = null;
+    for (let i = 0; i < values.length; i++)
+      if (!flags[i]) {
+        for (let j3 = this.dialects[values[i]], id2; (id2 = this.data[j3++]) != 65535; )
+          (disabled || (disabled = new Uint8Array(this.maxTerm + 1)))[id2] = 1;
+      }
+    return new Dialect(dialect, flags, disabled);
+  }
+  /**
+  Used by the output of the parser generator. Not available to
+  user code. @hide
+  */
+  static deserialize(spec) {
+    return new _LRParser(spec);
+  }
+};
+function pair(data, off) {
+  return data[off] | data[off + 1] << 16;
+}
+function findFinished(stacks) {
+  let best = null;
+  for (let stack of stacks) {
+    let stopped = stack.p.stoppedAt;
+    if ((stack.pos == stack.p.stream.end || stopped != null && stack.pos > stopped) && stack.p.parser.stateFlag(
+      stack.state,
+      2
+      /* StateFlag.Accepting */
+    ) && (!best || best.score < stack.score))
+      best = stack;
+  }
+  return best;
+}
+function getSpecializer(spec) {
+  if (spec.external) {
+    let mask = spec.extend ? 1 : 0;
+    return (value, stack) => spec.external(value, stack) << 1 | mask;
+  }
+  return spec.get;
+}
+
+// node_modules/@lezer/highlight/dist/index.js
+var nextTagID = 0;
+var Tag = class _Tag {
+  /**
+  @internal
+  */
+  constructor(name2, set2, base, modified) {
+    this.name = name2;
+    this.set = set2;
+    this.base = base;
+    this.modified = modified;
+    this.id = nextTagID++;
+  }
+  toString() {
+    let { name: name2 } = this;
+    for (let mod of this.modified)
+      if (mod.name)
+        name2 = `${mod.name}(${name2})`;
+    return name2;
+  }
+  static define(nameOrParent, parent) {
+    let name2 = typeof nameOrParent == "string" ? nameOrParent : "?";
+    if (nameOrParent instanceof _Tag)
+      parent = nameOrParent;
+    if (parent === null || parent === void 0 ? void 0 : parent.base)
+      throw new Error("Can not derive from a modified tag");
+    let tag = new _Tag(name2, [], null, []);
+    tag.set.push(tag);
+    if (parent)
+      for (let t3 of parent.set)
+        tag.set.push(t3);
+    return tag;
+  }
+  /**
+  Define a tag _modifier_, which is a function that, given a tag,
+  will return a tag that is a subtag of the original. Applying the
+  same modifier to a twice tag will return the same value (`m1(t1)
+  == m1(t1)`) and applying multiple modifiers will, regardless or
+  order, produce the same tag (`m1(m2(t1)) == m2(m1(t1))`).
+  
+  When multiple modifiers are applied to a given base tag, each
+  smaller set of modifiers is registered as a parent, so that for
+  example `m1(m2(m3(t1)))` is a subtype of `m1(m2(t1))`,
+  `m1(m3(t1)`, and so on.
+  */
+  static defineModifier(name2) {
+    let mod = new Modifier(name2);
+    return (tag) => {
+      if (tag.modified.indexOf(mod) > -1)
+        return tag;
+      return Modifier.get(tag.base || tag, tag.modified.concat(mod).sort((a, b3) => a.id - b3.id));
+    };
+  }
+};
+var nextModifierID = 0;
+var Modifier = class _Modifier {
+  constructor(name2) {
+    this.name = name2;
+    this.instances = [];
+    this.id = nextModifierID++;
+  }
+  static get(base, mods) {
+    if (!mods.length)
+      return base;
+    let exists = mods[0].instances.find((t3) => t3.base == base && sameArray(mods, t3.modified));
+    if (exists)
+      return exists;
+    let set2 = [], tag = new Tag(base.name, set2, base, mods);
+    for (let m2 of mods)
+      m2.instances.push(tag);
+    let configs = powerSet(mods);
+    for (let parent of base.set)
+      if (!parent.modified.length)
+        for (let config2 of configs)
+          set2.push(_Modifier.get(parent, config2));
+    return tag;
+  }
+};
+function sameArray(a, b3) {
+  return a.length == b3.length && a.every((x3, i) => x3 == b3[i]);
+}
+function powerSet(array2) {
+  let sets = [[]];
+  for (let i = 0; i < array2.length; i++) {
+    for (let j3 = 0, e = sets.length; j3 < e; j3++) {
+      sets.push(sets[j3].concat(array2[i]));
+    }
+  }
+  return sets.sort((a, b3) => b3.length - a.length);
+}
+function styleTags(spec) {
+  let byName = /* @__PURE__ */ Object.create(null);
+  for (let prop in spec) {
+    let tags2 = spec[prop];
+    if (!Array.isArray(tags2))
+      tags2 = [tags2];
+    for (let part of prop.split(" "))
+      if (part) {
+        let pieces = [], mode = 2, rest = part;
+        for (let pos = 0; ; ) {
+          if (rest == "..." && pos > 0 && pos + 3 == part.length) {
+            mode = 1;
+            break;
+          }
+          let m2 = /^"(?:[^"\\]|\\.)*?"|[^\/!]+/.exec(rest);
+          if (!m2)
+            throw new RangeError("Invalid path: " + part);
+          pieces.push(m2[0] == "*" ? "" : m2[0][0] == '"' ? JSON.parse(m2[0]) : m2[0]);
+          pos += m2[0].length;
+          if (pos == part.length)
+            break;
+          let next = part[pos++];
+          if (pos == part.length && next == "!") {
+            mode = 0;
+            break;
+          }
+          if (next != "/")
+            throw new RangeError("Invalid path: " + part);
+          rest = part.slice(pos);
+        }
+        let last = pieces.length - 1, inner = pieces[last];
+        if (!inner)
+          throw new RangeError("Invalid path: " + part);
+        let rule = new Rule(tags2, mode, last > 0 ? pieces.slice(0, last) : null);
+        byName[inner] = rule.sort(byName[inner]);
+      }
+  }
+  return ruleNodeProp.add(byName);
+}
+var ruleNodeProp = new NodeProp({
+  combine(a, b3) {
+    let cur, root, take;
+    while (a || b3) {
+      if (!a || b3 && a.depth <= b3.depth) {
+        take = b3;
+        b3 = b3.next;
+      } else {
+        take = a;
+        a = a.next;
+      }
+      if (cur && cur.mode == take.mode && !take.context && !cur.context)
+        continue;
+      let copy = new Rule(take.tags, take.mode, take.context);
+      if (cur)
+        cur.next = copy;
+      else
+        root = copy;
+      cur = copy;
+    }
+    return root;
+  }
+});
+var Rule = class {
+  constructor(tags2, mode, context, next) {
+    this.tags = tags2;
+    this.mode = mode;
+    this.context = context;
+    this.next = next;
+  }
+  get opaque() {
+    return this.mode == 0;
+  }
+  get inherit() {
+    return this.mode == 1;
+  }
+  sort(other) {
+    if (!other || other.depth < this.depth) {
+      this.next = other;
+      return this;
+    }
+    other.next = this.sort(other.next);
+    return other;
+  }
+  get depth() {
+    return this.context ? this.context.length : 0;
+  }
+};
+Rule.empty = new Rule([], 2, null);
+function tagHighlighter(tags2, options) {
+  let map2 = /* @__PURE__ */ Object.create(null);
+  for (let style of tags2) {
+    if (!Array.isArray(style.tag))
+      map2[style.tag.id] = style.class;
+    else
+      for (let tag of style.tag)
+        map2[tag.id] = style.class;
+  }
+  let { scope, all = null } = options || {};
+  return {
+    style: (tags3) => {
+      let cls = all;
+      for (let tag of tags3) {
+        for (let sub of tag.set) {
+          let tagClass = map2[sub.id];
+          if (tagClass) {
+            cls = cls ? cls + " " + tagClass : tagClass;
+            break;
+          }
+        }
+      }
+      return cls;
+    },
+    scope
+  };
+}
+var t = Tag.define;
+var comment = t();
+var name = t();
+var typeName = t(name);
+var propertyName = t(name);
+var literal = t();
+var string = t(literal);
+var number = t(literal);
+var content = t();
+var heading = t(content);
+var keyword = t();
+var operator = t();
+var punctuation = t();
+var bracket = t(punctuation);
+var meta = t();
+var tags = {
+  /**
+  A comment.
+  */
+  comment,
+  /**
+  A line [comment](#highlight.tags.comment).
+  */
+  lineComment: t(comment),
+  /**
+  A block [comment](#highlight.tags.comment).
+  */
+  blockComment: t(comment),
+  /**
+  A documentation [comment](#highlight.tags.comment).
+  */
+  docComment: t(comment),
+  /**
+  Any kind of identifier.
+  */
+  name,
+  /**
+  The [name](#highlight.tags.name) of a variable.
+  */
+  variableName: t(name),
+  /**
+  A type [name](#highlight.tags.name).
+  */
+  typeName,
+  /**
+  A tag name (subtag of [`typeName`](#highlight.tags.typeName)).
+  */
+  tagName: t(typeName),
+  /**
+  A property or field [name](#highlight.tags.name).
+  */
+  propertyName,
+  /**
+  An attribute name (subtag of [`propertyName`](#highlight.tags.propertyName)).
+  */
+  attributeName: t(propertyName),
+  /**
+  The [name](#highlight.tags.name) of a class.
+  */
+  className: t(name),
+  /**
+  A label [name](#highlight.tags.name).
+  */
+  labelName: t(name),
+  /**
+  A namespace [name](#highlight.tags.name).
+  */
+  namespace: t(name),
+  /**
+  The [name](#highlight.tags.name) of a macro.
+  */
+  macroName: t(name),
+  /**
+  A literal value.
+  */
+  literal,
+  /**
+  A string [literal](#highlight.tags.literal).
+  */
+  string,
+  /**
+  A documentation [string](#highlight.tags.string).
+  */
+  docString: t(string),
+  /**
+  A character literal (subtag of [string](#highlight.tags.string)).
+  */
+  character: t(string),
+  /**
+  An attribute value (subtag of [string](#highlight.tags.string)).
+  */
+  attributeValue: t(string),
+  /**
+  A number [literal](#highlight.tags.literal).
+  */
+  number,
+  /**
+  An integer [number](#highlight.tags.number) literal.
+  */
+  integer: t(number),
+  /**
+  A floating-point [number](#highlight.tags.number) literal.
+  */
+  float: t(number),
+  /**
+  A boolean [literal](#highlight.tags.literal).
+  */
+  bool: t(literal),
+  /**
+  Regular expression [literal](#highlight.tags.literal).
+  */
+  regexp: t(literal),
+  /**
+  An escape [literal](#highlight.tags.literal), for example a
+  backslash escape in a string.
+  */
+  escape: t(literal),
+  /**
+  A color [literal](#highlight.tags.literal).
+  */
+  color: t(literal),
+  /**
+  A URL [literal](#highlight.tags.literal).
+  */
+  url: t(literal),
+  /**
+  A language keyword.
+  */
+  keyword,
+  /**
+  The [keyword](#highlight.tags.keyword) for the self or this
+  object.
+  */
+  self: t(keyword),
+  /**
+  The [keyword](#highlight.tags.keyword) for null.
+  */
+  null: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) denoting some atomic value.
+  */
+  atom: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) that represents a unit.
+  */
+  unit: t(keyword),
+  /**
+  A modifier [keyword](#highlight.tags.keyword).
+  */
+  modifier: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) that acts as an operator.
+  */
+  operatorKeyword: t(keyword),
+  /**
+  A control-flow related [keyword](#highlight.tags.keyword).
+  */
+  controlKeyword: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) that defines something.
+  */
+  definitionKeyword: t(keyword),
+  /**
+  A [keyword](#highlight.tags.keyword) related to defining or
+  interfacing with modules.
+  */
+  moduleKeyword: t(keyword),
+  /**
+  An operator.
+  */
+  operator,
+  /**
+  An [operator](#highlight.tags.operator) that dereferences something.
+  */
+  derefOperator: t(operator),
+  /**
+  Arithmetic-related [operator](#highlight.tags.operator).
+  */
+  arithmeticOperator: t(operator),
+  /**
+  Logical [operator](#highlight.tags.operator).
+  */
+  logicOperator: t(operator),
+  /**
+  Bit [operator](#highlight.tags.operator).
+  */
+  bitwiseOperator: t(operator),
+  /**
+  Comparison [operator](#highlight.tags.operator).
+  */
+  compareOperator: t(operator),
+  /**
+  [Operator](#highlight.tags.operator) that updates its operand.
+  */
+  updateOperator: t(operator),
+  /**
+  [Operator](#highlight.tags.operator) that defines something.
+  */
+  definitionOperator: t(operator),
+  /**
+  Type-related [operator](#highlight.tags.operator).
+  */
+  typeOperator: t(operator),
+  /**
+  Control-flow [operator](#highlight.tags.operator).
+  */
+  controlOperator: t(operator),
+  /**
+  Program or markup punctuation.
+  */
+  punctuation,
+  /**
+  [Punctuation](#highlight.tags.punctuation) that separates
+  things.
+  */
+  separator: t(punctuation),
+  /**
+  Bracket-style [punctuation](#highlight.tags.punctuation).
+  */
+  bracket,
+  /**
+  Angle [brackets](#highlight.tags.bracket) (usually `<` and `>`
+  tokens).
+  */
+  angleBracket: t(bracket),
+  /**
+  Square [brackets](#highlight.tags.bracket) (usually `[` and `]`
+  tokens).
+  */
+  squareBracket: t(bracket),
+  /**
+  Parentheses (usually `(` and `)` tokens). Subtag of
+  [bracket](#highlight.tags.bracket).
+  */
+  paren: t(bracket),
+  /**
+  Braces (usually `{` and `}` tokens). Subtag of
+  [bracket](#highlight.tags.bracket).
+  */
+  brace: t(bracket),
+  /**
+  Content, for example plain text in XML or markup documents.
+  */
+  content,
+  /**
+  [Content](#highlight.tags.content) that represents a heading.
+  */
+  heading,
+  /**
+  A level 1 [heading](#highlight.tags.heading).
+  */
+  heading1: t(heading),
+  /**
+  A level 2 [heading](#highlight.tags.heading).
+  */
+  heading2: t(heading),
+  /**
+  A level 3 [heading](#highlight.tags.heading).
+  */
+  heading3: t(heading),
+  /**
+  A level 4 [heading](#highlight.tags.heading).
+  */
+  heading4: t(heading),
+  /**
+  A level 5 [heading](#highlight.tags.heading).
+  */
+  heading5: t(heading),
+  /**
+  A level 6 [heading](#highlight.tags.heading).
+  */
+  heading6: t(heading),
+  /**
+  A prose [content](#highlight.tags.content) separator (such as a horizontal rule).
+  */
+  contentSeparator: t(content),
+  /**
+  [Content](#highlight.tags.content) that represents a list.
+  */
+  list: t(content),
+  /**
+  [Content](#highlight.tags.content) that represents a quote.
+  */
+  quote: t(content),
+  /**
+  [Content](#highlight.tags.content) that is emphasized.
+  */
+  emphasis: t(content),
+  /**
+  [Content](#highlight.tags.content) that is styled strong.
+  */
+  strong: t(content),
+  /**
+  [Content](#highlight.tags.content) that is part of a link.
+  */
+  link: t(content),
+  /**
+  [Content](#highlight.tags.content) that is styled as code or
+  monospace.
+  */
+  monospace: t(content),
+  /**
+  [Content](#highlight.tags.content) that has a strike-through
+  style.
+  */
+  strikethrough: t(content),
+  /**
+  Inserted text in a change-tracking format.
+  */
+  inserted: t(),
+  /**
+  Deleted text.
+  */
+  deleted: t(),
+  /**
+  Changed text.
+  */
+  changed: t(),
+  /**
+  An invalid or unsyntactic element.
+  */
+  invalid: t(),
+  /**
+  Metadata or meta-instruction.
+  */
+  meta,
+  /**
+  [Metadata](#highlight.tags.meta) that applies to the entire
+  document.
+  */
+  documentMeta: t(meta),
+  /**
+  [Metadata](#highlight.tags.meta) that annotates or adds
+  attributes to a given syntactic element.
+  */
+  annotation: t(meta),
+  /**
+  Processing instruction or preprocessor directive. Subtag of
+  [meta](#highlight.tags.meta).
+  */
+  processingInstruction: t(meta),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that indicates that a
+  given element is being defined. Expected to be used with the
+  various [name](#highlight.tags.name) tags.
+  */
+  definition: Tag.defineModifier("definition"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that indicates that
+  something is constant. Mostly expected to be used with
+  [variable names](#highlight.tags.variableName).
+  */
+  constant: Tag.defineModifier("constant"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) used to indicate that
+  a [variable](#highlight.tags.variableName) or [property
+  name](#highlight.tags.propertyName) is being called or defined
+  as a function.
+  */
+  function: Tag.defineModifier("function"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that can be applied to
+  [names](#highlight.tags.name) to indicate that they belong to
+  the language's standard environment.
+  */
+  standard: Tag.defineModifier("standard"),
+  /**
+  [Modifier](#highlight.Tag^defineModifier) that indicates a given
+  [names](#highlight.tags.name) is local to some scope.
+  */
+  local: Tag.defineModifier("local"),
+  /**
+  A generic variant [modifier](#highlight.Tag^defineModifier) that
+  can be used to tag language-specific alternative variants of
+  some common tag. It is recommended for themes to define special
+  forms of at least the [string](#highlight.tags.string) and
+  [variable name](#highlight.tags.variableName) tags, since those
+  come up a lot.
+  */
+  special: Tag.defineModifier("special")
+};
+for (let name2 in tags) {
+  let val = tags[name2];
+  if (val instanceof Tag)
+    val.name = name2;
+}
+var classHighlighter = tagHighlighter([
+  { tag: tags.link, class: "tok-link" },
+  { tag: tags.heading, class: "tok-heading" },
+  { tag: tags.emphasis, class: "tok-emphasis" },
+  { tag: tags.strong, class: "tok-strong" },
+  { tag: tags.keyword, class: "tok-keyword" },
+  { tag: tags.atom, class: "tok-atom" },
+  { tag: tags.bool, class: "tok-bool" },
+  { tag: tags.url, class: "tok-url" },
+  { tag: tags.labelName, class: "tok-labelName" },
+  { tag: tags.inserted, class: "tok-inserted" },
+  { tag: tags.deleted, class: "tok-deleted" },
+  { tag: tags.literal, class: "tok-literal" },
+  { tag: tags.string, class: "tok-string" },
+  { tag: tags.number, class: "tok-number" },
+  { tag: [tags.regexp, tags.escape, tags.special(tags.string)], class: "tok-string2" },
+  { tag: tags.variableName, class: "tok-variableName" },
+  { tag: tags.local(tags.variableName), class: "tok-variableName tok-local" },
+  { tag: tags.definition(tags.variableName), class: "tok-variableName tok-definition" },
+  { tag: tags.special(tags.variableName), class: "tok-variableName2" },
+  { tag: tags.definition(tags.propertyName), class: "tok-propertyName tok-definition" },
+  { tag: tags.typeName, class: "tok-typeName" },
+  { tag: tags.namespace, class: "tok-namespace" },
+  { tag: tags.className, class: "tok-className" },
+  { tag: tags.macroName, class: "tok-macroName" },
+  { tag: tags.propertyName, class: "tok-propertyName" },
+  { tag: tags.operator, class: "tok-operator" },
+  { tag: tags.comment, class: "tok-comment" },
+  { tag: tags.meta, class: "tok-meta" },
+  { tag: tags.invalid, class: "tok-invalid" },
+  { tag: tags.punctuation, class: "tok-punctuation" }
+]);
+
+// node_modules/@lezer/python/dist/index.js
+var printKeyword = 1;
+var indent = 194;
+var dedent = 195;
+var newline$1 = 196;
+var blankLineStart = 197;
+var newlineBracketed = 198;
+var eof = 199;
+var stringContent = 200;
+var Escape = 2;
+var replacementStart = 3;
+var stringEnd = 201;
+var ParenL = 24;
+var ParenthesizedExpression = 25;
+var TupleExpression = 49;
+var ComprehensionExpression = 50;
+var BracketL = 55;
+var ArrayExpression = 56;
+var ArrayComprehensionExpression = 57;
+var BraceL = 59;
+var DictionaryExpression = 60;
+var DictionaryComprehensionExpression = 61;
+var SetExpression = 62;
+var SetComprehensionExpression = 63;
+var ArgList = 65;
+var subscript = 238;
+var String$1 = 71;
+var stringStart = 241;
+var stringStartD = 242;
+var stringStartL = 243;
+var stringStartLD = 244;
+var stringStartR = 245;
+var stringStartRD = 246;
+var stringStartRL = 247;
+var stringStartRLD = 248;
+var FormatString = 72;
+var stringStartF = 249;
+var stringStartFD = 250;
+var stringStartFL = 251;
+var stringStartFLD = 252;
+var stringStartFR = 253;
+var stringStartFRD = 254;
+var stringStartFRL = 255;
+var stringStartFRLD = 256;
+var FormatReplacement = 73;
+var nestedFormatReplacement = 77;
+var importList = 263;
+var TypeParamList = 112;
+var ParamList = 130;
+var SequencePattern = 151;
+var MappingPattern = 152;
+var PatternArgList = 155;
+var newline = 10;
+var carriageReturn = 13;
+var space = 32;
+var tab = 9;
+var hash = 35;
+var parenOpen = 40;
+var dot = 46;
+var braceOpen = 123;
+var braceClose = 125;
+var singleQuote = 39;
+var doubleQuote = 34;
+var backslash = 92;
+var letter_o = 111;
+var letter_x = 120;
+var letter_N = 78;
+var letter_u = 117;
+var letter_U = 85;
+var bracketed = /* @__PURE__ */ new Set([
+  ParenthesizedExpression,
+  TupleExpression,
+  ComprehensionExpression,
+  importList,
+  ArgList,
+  ParamList,
+  ArrayExpression,
+  ArrayComprehensionExpression,
+  subscript,
+  SetExpression,
+  SetComprehensionExpression,
+  FormatString,
+  FormatReplacement,
+  nestedFormatReplacement,
+  DictionaryExpression,
+  DictionaryComprehensionExpression,
+  SequencePattern,
+  MappingPattern,
+  PatternArgList,
+  TypeParamList
+]);
+function isLineBreak(ch) {
+  return ch == newline || ch == carriageReturn;
+}
+function isHex(ch) {
+  return ch >= 48 && ch <= 57 || ch >= 65 && ch <= 70 || ch >= 97 && ch <= 102;
+}
+var newlines = new ExternalTokenizer((input2, stack) => {
+  let prev;
+  if (input2.next < 0) {
+    input2.acceptToken(eof);
+  } else if (stack.context.flags & cx_Bracketed) {
+    if (isLineBreak(input2.next)) input2.acceptToken(newlineBracketed, 1);
+  } else if (((prev = input2.peek(-1)) < 0 || isLineBreak(prev)) && stack.canShift(blankLineStart)) {
+    let spaces = 0;
+    while (input2.next == space || input2.next == tab) {
+      input2.advance();
+      spaces++;
+    }
+    if (input2.next == newline || input2.next == carriageReturn || input2.next == hash)
+      input2.acceptToken(blankLineStart, -spaces);
+  } else if (isLineBreak(input2.next)) {
+    input2.acceptToken(newline$1, 1);
+  }
+}, { contextual: true });
+var indentation = new ExternalTokenizer((input2, stack) => {
+  let context = stack.context;
+  if (context.flags) return;
+  let prev = input2.peek(-1);
+  if (prev == newline || prev == carriageReturn) {
+    let depth = 0, chars = 0;
+    for (; ; ) {
+      if (input2.next == space) depth++;
+      else if (input2.next == tab) depth += 8 - depth % 8;
+      else break;
+      input2.advance();
+      chars++;
+    }
+    if (depth != context.indent && input2.next != newline && input2.next != carriageReturn && input2.next != hash) {
+      if (depth < context.indent) input2.acceptToken(dedent, -chars);
+      else input2.acceptToken(indent);
+    }
+  }
+});
+var cx_Bracketed = 1;
+var cx_String = 2;
+var cx_DoubleQuote = 4;
+var cx_Long = 8;
+var cx_Raw = 16;
+var cx_Format = 32;
+function Context(parent, indent2, flags) {
+  this.parent = parent;
+  this.indent = indent2;
+  this.flags = flags;
+  this.hash = (parent ? parent.hash + parent.hash << 8 : 0) + indent2 + (indent2 << 4) + flags + (flags << 6);
+}
+var topIndent = new Context(null, 0, 0);
+function countIndent(space2) {
+  let depth = 0;
+  for (let i = 0; i < space2.length; i++)
+    depth += space2.charCodeAt(i) == tab ? 8 - depth % 8 : 1;
+  return depth;
+}
+var stringFlags = new Map([
+  [stringStart, 0],
+  [stringStartD, cx_DoubleQuote],
+  [stringStartL, cx_Long],
+  [stringStartLD, cx_Long | cx_DoubleQuote],
+  [stringStartR, cx_Raw],
+  [stringStartRD, cx_Raw | cx_DoubleQuote],
+  [stringStartRL, cx_Raw | cx_Long],
+  [stringStartRLD, cx_Raw | cx_Long | cx_DoubleQuote],
+  [stringStartF, cx_Format],
+  [stringStartFD, cx_Format | cx_DoubleQuote],
+  [stringStartFL, cx_Format | cx_Long],
+  [stringStartFLD, cx_Format | cx_Long | cx_DoubleQuote],
+  [stringStartFR, cx_Format | cx_Raw],
+  [stringStartFRD, cx_Format | cx_Raw | cx_DoubleQuote],
+  [stringStartFRL, cx_Format | cx_Raw | cx_Long],
+  [stringStartFRLD, cx_Format | cx_Raw | cx_Long | cx_DoubleQuote]
+].map(([term, flags]) => [term, flags | cx_String]));
+var trackIndent = new ContextTracker({
+  start: topIndent,
+  reduce(context, term, _3, input2) {
+    if (context.flags & cx_Bracketed && bracketed.has(term) || (term == String$1 || term == FormatString) && context.flags & cx_String)
+      return context.parent;
+    return context;
+  },
+  shift(context, term, stack, input2) {
+    if (term == indent)
+      return new Context(context, countIndent(input2.read(input2.pos, stack.pos)), 0);
+    if (term == dedent)
+      return context.parent;
+    if (term == ParenL || term == BracketL || term == BraceL || term == replacementStart)
+      return new Context(context, 0, cx_Bracketed);
+    if (stringFlags.has(term))
+      return new Context(context, 0, stringFlags.get(term) | context.flags & cx_Bracketed);
+    return context;
+  },
+  hash(context) {
+    return context.hash;
+  }
+});
+var legacyPrint = new ExternalTokenizer((input2) => {
+  for (let i = 0; i < 5; i++) {
+    if (input2.next != "print".charCodeAt(i)) return;
+    input2.advance();
+  }
+  if (/\w/.test(String.fromCharCode(input2.next))) return;
+  for (let off = 0; ; off++) {
+    let next = input2.peek(off);
+    if (next == space || next == tab) continue;
+    if (next != parenOpen && next != dot && next != newline && next != carriageReturn && next != hash)
+      input2.acceptToken(printKeyword);
+    return;
+  }
+});
+var strings = new ExternalTokenizer((input2, stack) => {
+  let { flags } = stack.context;
+  let quote = flags & cx_DoubleQuote ? doubleQuote : singleQuote;
+  let long = (flags & cx_Long) > 0;
+  let escapes = !(flags & cx_Raw);
+  let format = (flags & cx_Format) > 0;
+  let start = input2.pos;
+  for (; ; ) {
+    if (input2.next < 0) {
+      break;
+    } else if (format && input2.next == braceOpen) {
+      if (input2.peek(1) == braceOpen) {
+        input2.advance(2);
+      } else {
+        if (input2.pos == start) {
+          input2.acceptToken(replacementStart, 1);
+          return;
+        }
+        break;
+      }
+    } else if (escapes && input2.next == backslash) {
+      if (input2.pos == start) {
+        input2.advance();
+        let escaped = input2.next;
+        if (escaped >= 0) {
+          input2.advance();
+          skipEscape(input2, escaped);
+        }
+        input2.acceptToken(Escape);
+        return;
+      }
+      break;
+    } else if (input2.next == backslash && !escapes && input2.peek(1) > -1) {
+      input2.advance(2);
+    } else if (input2.next == quote && (!long || input2.peek(1) == quote && input2.peek(2) == quote)) {
+      if (input2.pos == start) {
+        input2.acceptToken(stringEnd, long ? 3 : 1);
+        return;
+      }
+      break;
+    } else if (input2.next == newline) {
+      if (long) {
+        input2.advance();
+      } else if (input2.pos == start) {
+        input2.acceptToken(stringEnd);
+        return;
+      }
+      break;
+    } else {
+      input2.advance();
+    }
+  }
+  if (input2.pos > start) input2.acceptToken(stringContent);
+});
+function skipEscape(input2, ch) {
+  if (ch == letter_o) {
+    for (let i = 0; i < 2 && input2.next >= 48 && input2.next <= 55; i++) input2.advance();
+  } else if (ch == letter_x) {
+    for (let i = 0; i < 2 && isHex(input2.next); i++) input2.advance();
+  } else if (ch == letter_u) {
+    for (let i = 0; i < 4 && isHex(input2.next); i++) input2.advance();
+  } else if (ch == letter_U) {
+    for (let i = 0; i < 8 && isHex(input2.next); i++) input2.advance();
+  } else if (ch == letter_N) {
+    if (input2.next == braceOpen) {
+      input2.advance();
+      while (input2.next >= 0 && input2.next != braceClose && input2.next != singleQuote && input2.next != doubleQuote && input2.next != newline) input2.advance();
+      if (input2.next == braceClose) input2.advance();
+    }
+  }
+}
+var pythonHighlighting = styleTags({
+  'async "*" "**" FormatConversion FormatSpec': tags.modifier,
+  "for while if elif else try except finally return raise break continue with pass assert await yield match case": tags.controlKeyword,
+  "in not and or is del": tags.operatorKeyword,
+  "from def class global nonlocal lambda": tags.definitionKeyword,
+  import: tags.moduleKeyword,
+  "with as print": tags.keyword,
+  Boolean: tags.bool,
+  None: tags.null,
+  VariableName: tags.variableName,
+  "CallExpression/VariableName": tags.function(tags.variableName),
+  "FunctionDefinition/VariableName": tags.function(tags.definition(tags.variableName)),
+  "ClassDefinition/VariableName": tags.definition(tags.className),
+  PropertyName: tags.propertyName,
+  "CallExpression/MemberExpression/PropertyName": tags.function(tags.propertyName),
+  Comment: tags.lineComment,
+  Number: tags.number,
+  String: tags.string,
+  FormatString: tags.special(tags.string),
+  Escape: tags.escape,
+  UpdateOp: tags.updateOperator,
+  "ArithOp!": tags.arithmeticOperator,
+  BitOp: tags.bitwiseOperator,
+  CompareOp: tags.compareOperator,
+  AssignOp: tags.definitionOperator,
+  Ellipsis: tags.punctuation,
+  At: tags.meta,
+  "( )": tags.paren,
+  "[ ]": tags.squareBracket,
+  "{ }": tags.brace,
+  ".": tags.derefOperator,
+  ", ;": tags.separator
+});
+var spec_identifier = { __proto__: null, await: 44, or: 54, and: 56, in: 60, not: 62, is: 64, if: 70, else: 72, lambda: 76, yield: 94, from: 96, async: 102, for: 104, None: 162, True: 164, False: 164, del: 178, pass: 182, break: 186, continue: 190, return: 194, raise: 202, import: 206, as: 208, global: 212, nonlocal: 214, assert: 218, type: 223, elif: 236, while: 240, try: 246, except: 248, finally: 250, with: 254, def: 258, class: 268, match: 279, case: 285 };
+var parser = LRParser.deserialize({
+  version: 14,
+  states: "##jQ`QeOOP$}OSOOO&WQtO'#HUOOQS'#Co'#CoOOQS'#Cp'#CpO'vQdO'#CnO*UQtO'#HTOOQS'#HU'#HUOOQS'#DU'#DUOOQS'#HT'#HTO*rQdO'#D_O+VQdO'#DfO+gQdO'#DjO+zOWO'#DuO,VOWO'#DvO.[QtO'#GuOOQS'#Gu'#GuO'vQdO'#GtO0ZQtO'#GtOOQS'#Eb'#EbO0rQdO'#EcOOQS'#Gs'#GsO0|QdO'#GrOOQV'#Gr'#GrO1XQdO'#FYOOQS'#G^'#G^O1^QdO'#FXOOQV'#IS'#ISOOQV'#Gq'#GqOOQV'#Fq'#FqQ`QeOOO'vQdO'#CqO1lQdO'#C}O1sQdO'#DRO2RQdO'#HYO2cQtO'#EVO'vQdO'#EWOOQS'#EY'#EYOOQS'#E['#E[OOQS'#E^'#E^O2wQdO'#E`O3_QdO'#EdO3rQdO'#EfO3zQtO'#EfO1XQdO'#EiO0rQdO'#ElO1XQdO'#EnO0rQdO'#EtO0rQdO'#EwO4VQdO'#EyO4^QdO'#FOO4iQdO'#EzO0rQdO'#FOO1XQdO'#FQO1XQdO'#FVO4nQdO'#F[P4uOdO'#GpPOOO)CBd)CBdOOQS'#Ce'#CeOOQS'#Cf'#CfOOQS'#Cg'#CgOOQS'#Ch'#ChOOQS'#Ci'#CiOOQS'#Cj'#CjOOQS'#Cl'#ClO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO5TQdO'#DoOOQS,5:Y,5:YO5hQdO'#HdOOQS,5:],5:]O5uQ!fO,5:]O5zQtO,59YO1lQdO,59bO1lQdO,59bO1lQdO,59bO8jQdO,59bO8oQdO,59bO8vQdO,59jO8}QdO'#HTO:TQdO'#HSOOQS'#HS'#HSOOQS'#D['#D[O:lQdO,59aO'vQdO,59aO:zQdO,59aOOQS,59y,59yO;PQdO,5:RO'vQdO,5:ROOQS,5:Q,5:QO;_QdO,5:QO;dQdO,5:XO'vQdO,5:XO'vQdO,5:VOOQS,5:U,5:UO;uQdO,5:UO;zQdO,5:WOOOW'#Fy'#FyO<POWO,5:aOOQS,5:a,5:aO<[QdO'#HwOOOW'#Dw'#DwOOOW'#Fz'#FzO<lOWO,5:bOOQS,5:b,5:bOOQS'#F}'#F}O<zQtO,5:iO?lQtO,5=`O@VQ#xO,5=`O@vQtO,5=`OOQS,5:},5:}OA_QeO'#GWOBqQdO,5;^OOQV,5=^,5=^OB|QtO'#IPOCkQdO,5;tOOQS-E:[-E:[OOQV,5;s,5;sO4dQdO'#FQOOQV-E9o-E9oOCsQtO,59]OEzQtO,59iOFeQdO'#HVOFpQdO'#HVO1XQdO'#HVOF{QdO'#DTOGTQdO,59mOGYQdO'#HZO'vQdO'#HZO0rQdO,5=tOOQS,5=t,5=tO0rQdO'#EROOQS'#ES'#ESOGwQdO'#GPOHXQdO,58|OHXQdO,58|O*xQdO,5:oOHgQtO'#H]OOQS,5:r,5:rOOQS,5:z,5:zOHzQdO,5;OOI]QdO'#IOO1XQdO'#H}OOQS,5;Q,5;QOOQS'#GT'#GTOIqQtO,5;QOJPQdO,5;QOJUQdO'#IQOOQS,5;T,5;TOJdQdO'#H|OOQS,5;W,5;WOJuQdO,5;YO4iQdO,5;`O4iQdO,5;cOJ}QtO'#ITO'vQdO'#ITOKXQdO,5;eO4VQdO,5;eO0rQdO,5;jO1XQdO,5;lOK^QeO'#EuOLjQgO,5;fO!!kQdO'#IUO4iQdO,5;jO!!vQdO,5;lO!#OQdO,5;qO!#ZQtO,5;vO'vQdO,5;vPOOO,5=[,5=[P!#bOSO,5=[P!#jOdO,5=[O!&bQtO1G.jO!&iQtO1G.jO!)YQtO1G.jO!)dQtO1G.jO!+}QtO1G.jO!,bQtO1G.jO!,uQdO'#HcO!-TQtO'#GuO0rQdO'#HcO!-_QdO'#HbOOQS,5:Z,5:ZO!-gQdO,5:ZO!-lQdO'#HeO!-wQdO'#HeO!.[QdO,5>OOOQS'#Ds'#DsOOQS1G/w1G/wOOQS1G.|1G.|O!/[QtO1G.|O!/cQtO1G.|O1lQdO1G.|O!0OQdO1G/UOOQS'#DZ'#DZO0rQdO,59tOOQS1G.{1G.{O!0VQdO1G/eO!0gQdO1G/eO!0oQdO1G/fO'vQdO'#H[O!0tQdO'#H[O!0yQtO1G.{O!1ZQdO,59iO!2aQdO,5=zO!2qQdO,5=zO!2yQdO1G/mO!3OQtO1G/mOOQS1G/l1G/lO!3`QdO,5=uO!4VQdO,5=uO0rQdO1G/qO!4tQdO1G/sO!4yQtO1G/sO!5ZQtO1G/qOOQS1G/p1G/pOOQS1G/r1G/rOOOW-E9w-E9wOOQS1G/{1G/{O!5kQdO'#HxO0rQdO'#HxO!5|QdO,5>cOOOW-E9x-E9xOOQS1G/|1G/|OOQS-E9{-E9{O!6[Q#xO1G2zO!6{QtO1G2zO'vQdO,5<jOOQS,5<j,5<jOOQS-E9|-E9|OOQS,5<r,5<rOOQS-E:U-E:UOOQV1G0x1G0xO1XQdO'#GRO!7dQtO,5>kOOQS1G1`1G1`O!8RQdO1G1`OOQS'#DV'#DVO0rQdO,5=qOOQS,5=q,5=qO!8WQdO'#FrO!8cQdO,59oO!8kQdO1G/XO!8uQtO,5=uOOQS1G3`1G3`OOQS,5:m,5:mO!9fQdO'#GtOOQS,5<k,5<kOOQS-E9}-E9}O!9wQdO1G.hOOQS1G0Z1G0ZO!:VQdO,5=wO!:gQdO,5=wO0rQdO1G0jO0rQdO1G0jO!:xQdO,5>jO!;ZQdO,5>jO1XQdO,5>jO!;lQdO,5>iOOQS-E:R-E:RO!;qQdO1G0lO!;|QdO1G0lO!<RQdO,5>lO!<aQdO,5>lO!<oQdO,5>hO!=VQdO,5>hO!=hQdO'#EpO0rQdO1G0tO!=sQdO1G0tO!=xQgO1G0zO!AvQgO1G0}O!EqQdO,5>oO!E{QdO,5>oO!FTQtO,5>oO0rQdO1G1PO!F_QdO1G1PO4iQdO1G1UO!!vQdO1G1WOOQV,5;a,5;aO!FdQfO,5;aO!FiQgO1G1QO!JjQdO'#GZO4iQdO1G1QO4iQdO1G1QO!JzQdO,5>pO!KXQdO,5>pO1XQdO,5>pOOQV1G1U1G1UO!KaQdO'#FSO!KrQ!fO1G1WO!KzQdO1G1WOOQV1G1]1G1]O4iQdO1G1]O!LPQdO1G1]O!LXQdO'#F^OOQV1G1b1G1bO!#ZQtO1G1bPOOO1G2v1G2vP!L^OSO1G2vOOQS,5=},5=}OOQS'#Dp'#DpO0rQdO,5=}O!LfQdO,5=|O!LyQdO,5=|OOQS1G/u1G/uO!MRQdO,5>PO!McQdO,5>PO!MkQdO,5>PO!NOQdO,5>PO!N`QdO,5>POOQS1G3j1G3jOOQS7+$h7+$hO!8kQdO7+$pO#!RQdO1G.|O#!YQdO1G.|OOQS1G/`1G/`OOQS,5<`,5<`O'vQdO,5<`OOQS7+%P7+%PO#!aQdO7+%POOQS-E9r-E9rOOQS7+%Q7+%QO#!qQdO,5=vO'vQdO,5=vOOQS7+$g7+$gO#!vQdO7+%PO##OQdO7+%QO##TQdO1G3fOOQS7+%X7+%XO##eQdO1G3fO##mQdO7+%XOOQS,5<_,5<_O'vQdO,5<_O##rQdO1G3aOOQS-E9q-E9qO#$iQdO7+%]OOQS7+%_7+%_O#$wQdO1G3aO#%fQdO7+%_O#%kQdO1G3gO#%{QdO1G3gO#&TQdO7+%]O#&YQdO,5>dO#&sQdO,5>dO#&sQdO,5>dOOQS'#Dx'#DxO#'UO&jO'#DzO#'aO`O'#HyOOOW1G3}1G3}O#'fQdO1G3}O#'nQdO1G3}O#'yQ#xO7+(fO#(jQtO1G2UP#)TQdO'#GOOOQS,5<m,5<mOOQS-E:P-E:POOQS7+&z7+&zOOQS1G3]1G3]OOQS,5<^,5<^OOQS-E9p-E9pOOQS7+$s7+$sO#)bQdO,5=`O#){QdO,5=`O#*^QtO,5<aO#*qQdO1G3cOOQS-E9s-E9sOOQS7+&U7+&UO#+RQdO7+&UO#+aQdO,5<nO#+uQdO1G4UOOQS-E:Q-E:QO#,WQdO1G4UOOQS1G4T1G4TOOQS7+&W7+&WO#,iQdO7+&WOOQS,5<p,5<pO#,tQdO1G4WOOQS-E:S-E:SOOQS,5<l,5<lO#-SQdO1G4SOOQS-E:O-E:OO1XQdO'#EqO#-jQdO'#EqO#-uQdO'#IRO#-}QdO,5;[OOQS7+&`7+&`O0rQdO7+&`O#.SQgO7+&fO!JmQdO'#GXO4iQdO7+&fO4iQdO7+&iO#2QQtO,5<tO'vQdO,5<tO#2[QdO1G4ZOOQS-E:W-E:WO#2fQdO1G4ZO4iQdO7+&kO0rQdO7+&kOOQV7+&p7+&pO!KrQ!fO7+&rO!KzQdO7+&rO`QeO1G0{OOQV-E:X-E:XO4iQdO7+&lO4iQdO7+&lOOQV,5<u,5<uO#2nQdO,5<uO!JmQdO,5<uOOQV7+&l7+&lO#2yQgO7+&lO#6tQdO,5<vO#7PQdO1G4[OOQS-E:Y-E:YO#7^QdO1G4[O#7fQdO'#IWO#7tQdO'#IWO1XQdO'#IWOOQS'#IW'#IWO#8PQdO'#IVOOQS,5;n,5;nO#8XQdO,5;nO0rQdO'#FUOOQV7+&r7+&rO4iQdO7+&rOOQV7+&w7+&wO4iQdO7+&wO#8^QfO,5;xOOQV7+&|7+&|POOO7+(b7+(bO#8cQdO1G3iOOQS,5<c,5<cO#8qQdO1G3hOOQS-E9u-E9uO#9UQdO,5<dO#9aQdO,5<dO#9tQdO1G3kOOQS-E9v-E9vO#:UQdO1G3kO#:^QdO1G3kO#:nQdO1G3kO#:UQdO1G3kOOQS<<H[<<H[O#:yQtO1G1zOOQS<<Hk<<HkP#;WQdO'#FtO8vQdO1G3bO#;eQdO1G3bO#;jQdO<<HkOOQS<<Hl<<HlO#;zQdO7+)QOOQS<<Hs<<HsO#<[QtO1G1yP#<{QdO'#FsO#=YQdO7+)RO#=jQdO7+)RO#=rQdO<<HwO#=wQdO7+({OOQS<<Hy<<HyO#>nQdO,5<bO'vQdO,5<bOOQS-E9t-E9tOOQS<<Hw<<HwOOQS,5<g,5<gO0rQdO,5<gO#>sQdO1G4OOOQS-E9y-E9yO#?^QdO1G4OO<[QdO'#H{OOOO'#D{'#D{OOOO'#F|'#F|O#?oO&jO,5:fOOOW,5>e,5>eOOOW7+)i7+)iO#?zQdO7+)iO#@SQdO1G2zO#@mQdO1G2zP'vQdO'#FuO0rQdO<<IpO1XQdO1G2YP1XQdO'#GSO#AOQdO7+)pO#AaQdO7+)pOOQS<<Ir<<IrP1XQdO'#GUP0rQdO'#GQOOQS,5;],5;]O#ArQdO,5>mO#BQQdO,5>mOOQS1G0v1G0vOOQS<<Iz<<IzOOQV-E:V-E:VO4iQdO<<JQOOQV,5<s,5<sO4iQdO,5<sOOQV<<JQ<<JQOOQV<<JT<<JTO#BYQtO1G2`P#BdQdO'#GYO#BkQdO7+)uO#BuQgO<<JVO4iQdO<<JVOOQV<<J^<<J^O4iQdO<<J^O!KrQ!fO<<J^O#FpQgO7+&gOOQV<<JW<<JWO#FzQgO<<JWOOQV1G2a1G2aO1XQdO1G2aO#JuQdO1G2aO4iQdO<<JWO1XQdO1G2bP0rQdO'#G[O#KQQdO7+)vO#K_QdO7+)vOOQS'#FT'#FTO0rQdO,5>rO#KgQdO,5>rO#KrQdO,5>rO#K}QdO,5>qO#L`QdO,5>qOOQS1G1Y1G1YOOQS,5;p,5;pOOQV<<Jc<<JcO#LhQdO1G1dOOQS7+)T7+)TP#LmQdO'#FwO#L}QdO1G2OO#MbQdO1G2OO#MrQdO1G2OP#M}QdO'#FxO#N[QdO7+)VO#NlQdO7+)VO#NlQdO7+)VO#NtQdO7+)VO$ UQdO7+(|O8vQdO7+(|OOQSAN>VAN>VO$ oQdO<<LmOOQSAN>cAN>cO0rQdO1G1|O$!PQtO1G1|P$!ZQdO'#FvOOQS1G2R1G2RP$!hQdO'#F{O$!uQdO7+)jO$#`QdO,5>gOOOO-E9z-E9zOOOW<<MT<<MTO$#nQdO7+(fOOQSAN?[AN?[OOQS7+'t7+'tO$$XQdO<<M[OOQS,5<q,5<qO$$jQdO1G4XOOQS-E:T-E:TOOQVAN?lAN?lOOQV1G2_1G2_O4iQdOAN?qO$$xQgOAN?qOOQVAN?xAN?xO4iQdOAN?xOOQV<<JR<<JRO4iQdOAN?rO4iQdO7+'{OOQV7+'{7+'{O1XQdO7+'{OOQVAN?rAN?rOOQS7+'|7+'|O$(sQdO<<MbOOQS1G4^1G4^O0rQdO1G4^OOQS,5<w,5<wO$)QQdO1G4]OOQS-E:Z-E:ZOOQU'#G_'#G_O$)cQfO7+'OO$)nQdO'#F_O$*uQdO7+'jO$+VQdO7+'jOOQS7+'j7+'jO$+bQdO<<LqO$+rQdO<<LqO$+rQdO<<LqO$+zQdO'#H^OOQS<<Lh<<LhO$,UQdO<<LhOOQS7+'h7+'hOOQS'#D|'#D|OOOO1G4R1G4RO$,oQdO1G4RO$,wQdO1G4RP!=hQdO'#GVOOQVG25]G25]O4iQdOG25]OOQVG25dG25dOOQVG25^G25^OOQV<<Kg<<KgO4iQdO<<KgOOQS7+)x7+)xP$-SQdO'#G]OOQU-E:]-E:]OOQV<<Jj<<JjO$-vQtO'#FaOOQS'#Fc'#FcO$.WQdO'#FbO$.xQdO'#FbOOQS'#Fb'#FbO$.}QdO'#IYO$)nQdO'#FiO$)nQdO'#FiO$/fQdO'#FjO$)nQdO'#FkO$/mQdO'#IZOOQS'#IZ'#IZO$0[QdO,5;yOOQS<<KU<<KUO$0dQdO<<KUO$0tQdOANB]O$1UQdOANB]O$1^QdO'#H_OOQS'#H_'#H_O1sQdO'#DcO$1wQdO,5=xOOQSANBSANBSOOOO7+)m7+)mO$2`QdO7+)mOOQVLD*wLD*wOOQVANARANARO5uQ!fO'#GaO$2hQtO,5<SO$)nQdO'#FmOOQS,5<W,5<WOOQS'#Fd'#FdO$3YQdO,5;|O$3_QdO,5;|OOQS'#Fg'#FgO$)nQdO'#G`O$4PQdO,5<QO$4kQdO,5>tO$4{QdO,5>tO1XQdO,5<PO$5^QdO,5<TO$5cQdO,5<TO$)nQdO'#I[O$5hQdO'#I[O$5mQdO,5<UOOQS,5<V,5<VO0rQdO'#FpOOQU1G1e1G1eO4iQdO1G1eOOQSAN@pAN@pO$5rQdOG27wO$6SQdO,59}OOQS1G3d1G3dOOOO<<MX<<MXOOQS,5<{,5<{OOQS-E:_-E:_O$6XQtO'#FaO$6`QdO'#I]O$6nQdO'#I]O$6vQdO,5<XOOQS1G1h1G1hO$6{QdO1G1hO$7QQdO,5<zOOQS-E:^-E:^O$7lQdO,5=OO$8TQdO1G4`OOQS-E:b-E:bOOQS1G1k1G1kOOQS1G1o1G1oO$8eQdO,5>vO$)nQdO,5>vOOQS1G1p1G1pOOQS,5<[,5<[OOQU7+'P7+'PO$+zQdO1G/iO$)nQdO,5<YO$8sQdO,5>wO$8zQdO,5>wOOQS1G1s1G1sOOQS7+'S7+'SP$)nQdO'#GdO$9SQdO1G4bO$9^QdO1G4bO$9fQdO1G4bOOQS7+%T7+%TO$9tQdO1G1tO$:SQtO'#FaO$:ZQdO,5<}OOQS,5<},5<}O$:iQdO1G4cOOQS-E:a-E:aO$)nQdO,5<|O$:pQdO,5<|O$:uQdO7+)|OOQS-E:`-E:`O$;PQdO7+)|O$)nQdO,5<ZP$)nQdO'#GcO$;XQdO1G2hO$)nQdO1G2hP$;gQdO'#GbO$;nQdO<<MhO$;xQdO1G1uO$<WQdO7+(SO8vQdO'#C}O8vQdO,59bO8vQdO,59bO8vQdO,59bO$<fQtO,5=`O8vQdO1G.|O0rQdO1G/XO0rQdO7+$pP$<yQdO'#GOO'vQdO'#GtO$=WQdO,59bO$=]QdO,59bO$=dQdO,59mO$=iQdO1G/UO1sQdO'#DRO8vQdO,59j",
+  stateData: "$>S~O%cOS%^OSSOS%]PQ~OPdOVaOfoOhYOopOs!POvqO!PrO!Q{O!T!SO!U!RO!XZO!][O!h`O!r`O!s`O!t`O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO#l!QO#o!TO#s!UO#u!VO#z!WO#}hO$P!XO%oRO%pRO%tSO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O~O%]!YO~OV!aO_!aOa!bOh!iO!X!kO!f!mO%j![O%k!]O%l!^O%m!_O%n!_O%o!`O%p!`O%q!aO%r!aO%s!aO~Ok%xXl%xXm%xXn%xXo%xXp%xXs%xXz%xX{%xX!x%xX#g%xX%[%xX%_%xX%z%xXg%xX!T%xX!U%xX%{%xX!W%xX![%xX!Q%xX#[%xXt%xX!m%xX~P%SOfoOhYO!XZO!][O!h`O!r`O!s`O!t`O%oRO%pRO%tSO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O~Oz%wX{%wX#g%wX%[%wX%_%wX%z%wX~Ok!pOl!qOm!oOn!oOo!rOp!sOs!tO!x%wX~P)pOV!zOg!|Oo0cOv0qO!PrO~P'vOV#OOo0cOv0qO!W#PO~P'vOV#SOa#TOo0cOv0qO![#UO~P'vOQ#XO%`#XO%a#ZO~OQ#^OR#[O%`#^O%a#`O~OV%iX_%iXa%iXh%iXk%iXl%iXm%iXn%iXo%iXp%iXs%iXz%iX!X%iX!f%iX%j%iX%k%iX%l%iX%m%iX%n%iX%o%iX%p%iX%q%iX%r%iX%s%iXg%iX!T%iX!U%iX~O&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O{%iX!x%iX#g%iX%[%iX%_%iX%z%iX%{%iX!W%iX![%iX!Q%iX#[%iXt%iX!m%iX~P,eOz#dO{%hX!x%hX#g%hX%[%hX%_%hX%z%hX~Oo0cOv0qO~P'vO#g#gO%[#iO%_#iO~O%uWO~O!T#nO#u!VO#z!WO#}hO~OopO~P'vOV#sOa#tO%uWO{wP~OV#xOo0cOv0qO!Q#yO~P'vO{#{O!x$QO%z#|O#g!yX%[!yX%_!yX~OV#xOo0cOv0qO#g#SX%[#SX%_#SX~P'vOo0cOv0qO#g#WX%[#WX%_#WX~P'vOh$WO%uWO~O!f$YO!r$YO%uWO~OV$eO~P'vO!U$gO#s$hO#u$iO~O{$jO~OV$qO~P'vOS$sO%[$rO%_$rO%c$tO~OV$}Oa$}Og%POo0cOv0qO~P'vOo0cOv0qO{%SO~P'vO&Y%UO~Oa!bOh!iO!X!kO!f!mOVba_bakbalbambanbaobapbasbazba{ba!xba#gba%[ba%_ba%jba%kba%lba%mba%nba%oba%pba%qba%rba%sba%zbagba!Tba!Uba%{ba!Wba![ba!Qba#[batba!mba~On%ZO~Oo%ZO~P'vOo0cO~P'vOk0eOl0fOm0dOn0dOo0mOp0nOs0rOg%wX!T%wX!U%wX%{%wX!W%wX![%wX!Q%wX#[%wX!m%wX~P)pO%{%]Og%vXz%vX!T%vX!U%vX!W%vX{%vX~Og%_Oz%`O!T%dO!U%cO~Og%_O~Oz%gO!T%dO!U%cO!W&SX~O!W%kO~Oz%lO{%nO!T%dO!U%cO![%}X~O![%rO~O![%sO~OQ#XO%`#XO%a%uO~OV%wOo0cOv0qO!PrO~P'vOQ#^OR#[O%`#^O%a%zO~OV!qa_!qaa!qah!qak!qal!qam!qan!qao!qap!qas!qaz!qa{!qa!X!qa!f!qa!x!qa#g!qa%[!qa%_!qa%j!qa%k!qa%l!qa%m!qa%n!qa%o!qa%p!qa%q!qa%r!qa%s!qa%z!qag!qa!T!qa!U!qa%{!qa!W!qa![!qa!Q!qa#[!qat!qa!m!qa~P#yOz%|O{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~P%SOV&OOopOvqO{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~P'vOz%|O{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~OPdOVaOopOvqO!PrO!Q{O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO#g$zX%[$zX%_$zX~P'vO#g#gO%[&TO%_&TO~O!f&UOh&sX%[&sXz&sX#[&sX#g&sX%_&sX#Z&sXg&sX~Oh!iO%[&WO~Okealeameaneaoeapeaseazea{ea!xea#gea%[ea%_ea%zeagea!Tea!Uea%{ea!Wea![ea!Qea#[eatea!mea~P%SOsqazqa{qa#gqa%[qa%_qa%zqa~Ok!pOl!qOm!oOn!oOo!rOp!sO!xqa~PEcO%z&YOz%yX{%yX~O%uWOz%yX{%yX~Oz&]O{wX~O{&_O~Oz%lO#g%}X%[%}X%_%}Xg%}X{%}X![%}X!m%}X%z%}X~OV0lOo0cOv0qO!PrO~P'vO%z#|O#gUa%[Ua%_Ua~Oz&hO#g&PX%[&PX%_&PXn&PX~P%SOz&kO!Q&jO#g#Wa%[#Wa%_#Wa~Oz&lO#[&nO#g&rX%[&rX%_&rXg&rX~O!f$YO!r$YO#Z&qO%uWO~O#Z&qO~Oz&sO#g&tX%[&tX%_&tX~Oz&uO#g&pX%[&pX%_&pX{&pX~O!X&wO%z&xO~Oz&|On&wX~P%SOn'PO~OPdOVaOopOvqO!PrO!Q{O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO%['UO~P'vOt'YO#p'WO#q'XOP#naV#naf#nah#nao#nas#nav#na!P#na!Q#na!T#na!U#na!X#na!]#na!h#na!r#na!s#na!t#na!{#na!}#na#P#na#R#na#T#na#X#na#Z#na#^#na#_#na#a#na#c#na#l#na#o#na#s#na#u#na#z#na#}#na$P#na%X#na%o#na%p#na%t#na%u#na&Z#na&[#na&]#na&^#na&_#na&`#na&a#na&b#na&c#na&d#na&e#na&f#na&g#na&h#na&i#na&j#na%Z#na%_#na~Oz'ZO#[']O{&xX~Oh'_O!X&wO~Oh!iO{$jO!X&wO~O{'eO~P%SO%['hO%_'hO~OS'iO%['hO%_'hO~OV!aO_!aOa!bOh!iO!X!kO!f!mO%l!^O%m!_O%n!_O%o!`O%p!`O%q!aO%r!aO%s!aOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~O%k!]O~P!#uO%kWi~P!#uOV!aO_!aOa!bOh!iO!X!kO!f!mO%o!`O%p!`O%q!aO%r!aO%s!aOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%kWi%lWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~O%m!_O%n!_O~P!&pO%mWi%nWi~P!&pOa!bOh!iO!X!kO!f!mOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%kWi%lWi%mWi%nWi%oWi%pWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~OV!aO_!aO%q!aO%r!aO%s!aO~P!)nOVWi_Wi%qWi%rWi%sWi~P!)nO!T%dO!U%cOg&VXz&VX~O%z'kO%{'kO~P,eOz'mOg&UX~Og'oO~Oz'pO{'rO!W&XX~Oo0cOv0qOz'pO{'sO!W&XX~P'vO!W'uO~Om!oOn!oOo!rOp!sOkjisjizji{ji!xji#gji%[ji%_ji%zji~Ol!qO~P!.aOlji~P!.aOk0eOl0fOm0dOn0dOo0mOp0nO~Ot'wO~P!/jOV'|Og'}Oo0cOv0qO~P'vOg'}Oz(OO~Og(QO~O!U(SO~Og(TOz(OO!T%dO!U%cO~P%SOk0eOl0fOm0dOn0dOo0mOp0nOgqa!Tqa!Uqa%{qa!Wqa![qa!Qqa#[qatqa!mqa~PEcOV'|Oo0cOv0qO!W&Sa~P'vOz(WO!W&Sa~O!W(XO~Oz(WO!T%dO!U%cO!W&Sa~P%SOV(]Oo0cOv0qO![%}a#g%}a%[%}a%_%}ag%}a{%}a!m%}a%z%}a~P'vOz(^O![%}a#g%}a%[%}a%_%}ag%}a{%}a!m%}a%z%}a~O![(aO~Oz(^O!T%dO!U%cO![%}a~P%SOz(dO!T%dO!U%cO![&Ta~P%SOz(gO{&lX![&lX!m&lX%z&lX~O{(kO![(mO!m(nO%z(jO~OV&OOopOvqO{%hi!x%hi#g%hi%[%hi%_%hi%z%hi~P'vOz(pO{%hi!x%hi#g%hi%[%hi%_%hi%z%hi~O!f&UOh&sa%[&saz&sa#[&sa#g&sa%_&sa#Z&sag&sa~O%[(uO~OV#sOa#tO%uWO~Oz&]O{wa~OopOvqO~P'vOz(^O#g%}a%[%}a%_%}ag%}a{%}a![%}a!m%}a%z%}a~P%SOz(zO#g%hX%[%hX%_%hX%z%hX~O%z#|O#gUi%[Ui%_Ui~O#g&Pa%[&Pa%_&Pan&Pa~P'vOz(}O#g&Pa%[&Pa%_&Pan&Pa~O%uWO#g&ra%[&ra%_&rag&ra~Oz)SO#g&ra%[&ra%_&rag&ra~Og)VO~OV)WOh$WO%uWO~O#Z)XO~O%uWO#g&ta%[&ta%_&ta~Oz)ZO#g&ta%[&ta%_&ta~Oo0cOv0qO#g&pa%[&pa%_&pa{&pa~P'vOz)^O#g&pa%[&pa%_&pa{&pa~OV)`Oa)`O%uWO~O%z)eO~Ot)hO#j)gOP#hiV#hif#hih#hio#his#hiv#hi!P#hi!Q#hi!T#hi!U#hi!X#hi!]#hi!h#hi!r#hi!s#hi!t#hi!{#hi!}#hi#P#hi#R#hi#T#hi#X#hi#Z#hi#^#hi#_#hi#a#hi#c#hi#l#hi#o#hi#s#hi#u#hi#z#hi#}#hi$P#hi%X#hi%o#hi%p#hi%t#hi%u#hi&Z#hi&[#hi&]#hi&^#hi&_#hi&`#hi&a#hi&b#hi&c#hi&d#hi&e#hi&f#hi&g#hi&h#hi&i#hi&j#hi%Z#hi%_#hi~Ot)iOP#kiV#kif#kih#kio#kis#kiv#ki!P#ki!Q#ki!T#ki!U#ki!X#ki!]#ki!h#ki!r#ki!s#ki!t#ki!{#ki!}#ki#P#ki#R#ki#T#ki#X#ki#Z#ki#^#ki#_#ki#a#ki#c#ki#l#ki#o#ki#s#ki#u#ki#z#ki#}#ki$P#ki%X#ki%o#ki%p#ki%t#ki%u#ki&Z#ki&[#ki&]#ki&^#ki&_#ki&`#ki&a#ki&b#ki&c#ki&d#ki&e#ki&f#ki&g#ki&h#ki&i#ki&j#ki%Z#ki%_#ki~OV)kOn&wa~P'vOz)lOn&wa~Oz)lOn&wa~P%SOn)pO~O%Y)tO~Ot)wO#p'WO#q)vOP#niV#nif#nih#nio#nis#niv#ni!P#ni!Q#ni!T#ni!U#ni!X#ni!]#ni!h#ni!r#ni!s#ni!t#ni!{#ni!}#ni#P#ni#R#ni#T#ni#X#ni#Z#ni#^#ni#_#ni#a#ni#c#ni#l#ni#o#ni#s#ni#u#ni#z#ni#}#ni$P#ni%X#ni%o#ni%p#ni%t#ni%u#ni&Z#ni&[#ni&]#ni&^#ni&_#ni&`#ni&a#ni&b#ni&c#ni&d#ni&e#ni&f#ni&g#ni&h#ni&i#ni&j#ni%Z#ni%_#ni~OV)zOo0cOv0qO{$jO~P'vOo0cOv0qO{&xa~P'vOz*OO{&xa~OV*SOa*TOg*WO%q*UO%uWO~O{$jO&{*YO~Oh'_O~Oh!iO{$jO~O%[*_O~O%[*aO%_*aO~OV$}Oa$}Oo0cOv0qOg&Ua~P'vOz*dOg&Ua~Oo0cOv0qO{*gO!W&Xa~P'vOz*hO!W&Xa~Oo0cOv0qOz*hO{*kO!W&Xa~P'vOo0cOv0qOz*hO!W&Xa~P'vOz*hO{*kO!W&Xa~Om0dOn0dOo0mOp0nOgjikjisjizji!Tji!Uji%{ji!Wji{ji![ji#gji%[ji%_ji!Qji#[jitji!mji%zji~Ol0fO~P!NkOlji~P!NkOV'|Og*pOo0cOv0qO~P'vOn*rO~Og*pOz*tO~Og*uO~OV'|Oo0cOv0qO!W&Si~P'vOz*vO!W&Si~O!W*wO~OV(]Oo0cOv0qO![%}i#g%}i%[%}i%_%}ig%}i{%}i!m%}i%z%}i~P'vOz*zO!T%dO!U%cO![&Ti~Oz*}O![%}i#g%}i%[%}i%_%}ig%}i{%}i!m%}i%z%}i~O![+OO~Oa+QOo0cOv0qO![&Ti~P'vOz*zO![&Ti~O![+SO~OV+UOo0cOv0qO{&la![&la!m&la%z&la~P'vOz+VO{&la![&la!m&la%z&la~O!]+YO&n+[O![!nX~O![+^O~O{(kO![+_O~O{(kO![+_O!m+`O~OV&OOopOvqO{%hq!x%hq#g%hq%[%hq%_%hq%z%hq~P'vOz$ri{$ri!x$ri#g$ri%[$ri%_$ri%z$ri~P%SOV&OOopOvqO~P'vOV&OOo0cOv0qO#g%ha%[%ha%_%ha%z%ha~P'vOz+aO#g%ha%[%ha%_%ha%z%ha~Oz$ia#g$ia%[$ia%_$ian$ia~P%SO#g&Pi%[&Pi%_&Pin&Pi~P'vOz+dO#g#Wq%[#Wq%_#Wq~O#[+eOz$va#g$va%[$va%_$vag$va~O%uWO#g&ri%[&ri%_&rig&ri~Oz+gO#g&ri%[&ri%_&rig&ri~OV+iOh$WO%uWO~O%uWO#g&ti%[&ti%_&ti~Oo0cOv0qO#g&pi%[&pi%_&pi{&pi~P'vO{#{Oz#eX!W#eX~Oz+mO!W&uX~O!W+oO~Ot+rO#j)gOP#hqV#hqf#hqh#hqo#hqs#hqv#hq!P#hq!Q#hq!T#hq!U#hq!X#hq!]#hq!h#hq!r#hq!s#hq!t#hq!{#hq!}#hq#P#hq#R#hq#T#hq#X#hq#Z#hq#^#hq#_#hq#a#hq#c#hq#l#hq#o#hq#s#hq#u#hq#z#hq#}#hq$P#hq%X#hq%o#hq%p#hq%t#hq%u#hq&Z#hq&[#hq&]#hq&^#hq&_#hq&`#hq&a#hq&b#hq&c#hq&d#hq&e#hq&f#hq&g#hq&h#hq&i#hq&j#hq%Z#hq%_#hq~On$|az$|a~P%SOV)kOn&wi~P'vOz+yOn&wi~Oz,TO{$jO#[,TO~O#q,VOP#nqV#nqf#nqh#nqo#nqs#nqv#nq!P#nq!Q#nq!T#nq!U#nq!X#nq!]#nq!h#nq!r#nq!s#nq!t#nq!{#nq!}#nq#P#nq#R#nq#T#nq#X#nq#Z#nq#^#nq#_#nq#a#nq#c#nq#l#nq#o#nq#s#nq#u#nq#z#nq#}#nq$P#nq%X#nq%o#nq%p#nq%t#nq%u#nq&Z#nq&[#nq&]#nq&^#nq&_#nq&`#nq&a#nq&b#nq&c#nq&d#nq&e#nq&f#nq&g#nq&h#nq&i#nq&j#nq%Z#nq%_#nq~O#[,WOz%Oa{%Oa~Oo0cOv0qO{&xi~P'vOz,YO{&xi~O{#{O%z,[Og&zXz&zX~O%uWOg&zXz&zX~Oz,`Og&yX~Og,bO~O%Y,eO~O!T%dO!U%cOg&Viz&Vi~OV$}Oa$}Oo0cOv0qOg&Ui~P'vO{,hOz$la!W$la~Oo0cOv0qO{,iOz$la!W$la~P'vOo0cOv0qO{*gO!W&Xi~P'vOz,lO!W&Xi~Oo0cOv0qOz,lO!W&Xi~P'vOz,lO{,oO!W&Xi~Og$hiz$hi!W$hi~P%SOV'|Oo0cOv0qO~P'vOn,qO~OV'|Og,rOo0cOv0qO~P'vOV'|Oo0cOv0qO!W&Sq~P'vOz$gi![$gi#g$gi%[$gi%_$gig$gi{$gi!m$gi%z$gi~P%SOV(]Oo0cOv0qO~P'vOa+QOo0cOv0qO![&Tq~P'vOz,sO![&Tq~O![,tO~OV(]Oo0cOv0qO![%}q#g%}q%[%}q%_%}qg%}q{%}q!m%}q%z%}q~P'vO{,uO~OV+UOo0cOv0qO{&li![&li!m&li%z&li~P'vOz,zO{&li![&li!m&li%z&li~O!]+YO&n+[O![!na~O{(kO![,}O~OV&OOo0cOv0qO#g%hi%[%hi%_%hi%z%hi~P'vOz-OO#g%hi%[%hi%_%hi%z%hi~O%uWO#g&rq%[&rq%_&rqg&rq~Oz-RO#g&rq%[&rq%_&rqg&rq~OV)`Oa)`O%uWO!W&ua~Oz-TO!W&ua~On$|iz$|i~P%SOV)kO~P'vOV)kOn&wq~P'vOt-XOP#myV#myf#myh#myo#mys#myv#my!P#my!Q#my!T#my!U#my!X#my!]#my!h#my!r#my!s#my!t#my!{#my!}#my#P#my#R#my#T#my#X#my#Z#my#^#my#_#my#a#my#c#my#l#my#o#my#s#my#u#my#z#my#}#my$P#my%X#my%o#my%p#my%t#my%u#my&Z#my&[#my&]#my&^#my&_#my&`#my&a#my&b#my&c#my&d#my&e#my&f#my&g#my&h#my&i#my&j#my%Z#my%_#my~O%Z-]O%_-]O~P`O#q-^OP#nyV#nyf#nyh#nyo#nys#nyv#ny!P#ny!Q#ny!T#ny!U#ny!X#ny!]#ny!h#ny!r#ny!s#ny!t#ny!{#ny!}#ny#P#ny#R#ny#T#ny#X#ny#Z#ny#^#ny#_#ny#a#ny#c#ny#l#ny#o#ny#s#ny#u#ny#z#ny#}#ny$P#ny%X#ny%o#ny%p#ny%t#ny%u#ny&Z#ny&[#ny&]#ny&^#ny&_#ny&`#ny&a#ny&b#ny&c#ny&d#ny&e#ny&f#ny&g#ny&h#ny&i#ny&j#ny%Z#ny%_#ny~Oz-aO{$jO#[-aO~Oo0cOv0qO{&xq~P'vOz-dO{&xq~O%z,[Og&zaz&za~O{#{Og&zaz&za~OV*SOa*TO%q*UO%uWOg&ya~Oz-hOg&ya~O$S-lO~OV$}Oa$}Oo0cOv0qO~P'vOo0cOv0qO{-mOz$li!W$li~P'vOo0cOv0qOz$li!W$li~P'vO{-mOz$li!W$li~Oo0cOv0qO{*gO~P'vOo0cOv0qO{*gO!W&Xq~P'vOz-pO!W&Xq~Oo0cOv0qOz-pO!W&Xq~P'vOs-sO!T%dO!U%cOg&Oq!W&Oq![&Oqz&Oq~P!/jOa+QOo0cOv0qO![&Ty~P'vOz$ji![$ji~P%SOa+QOo0cOv0qO~P'vOV+UOo0cOv0qO~P'vOV+UOo0cOv0qO{&lq![&lq!m&lq%z&lq~P'vO{(kO![-xO!m-yO%z-wO~OV&OOo0cOv0qO#g%hq%[%hq%_%hq%z%hq~P'vO%uWO#g&ry%[&ry%_&ryg&ry~OV)`Oa)`O%uWO!W&ui~Ot-}OP#m!RV#m!Rf#m!Rh#m!Ro#m!Rs#m!Rv#m!R!P#m!R!Q#m!R!T#m!R!U#m!R!X#m!R!]#m!R!h#m!R!r#m!R!s#m!R!t#m!R!{#m!R!}#m!R#P#m!R#R#m!R#T#m!R#X#m!R#Z#m!R#^#m!R#_#m!R#a#m!R#c#m!R#l#m!R#o#m!R#s#m!R#u#m!R#z#m!R#}#m!R$P#m!R%X#m!R%o#m!R%p#m!R%t#m!R%u#m!R&Z#m!R&[#m!R&]#m!R&^#m!R&_#m!R&`#m!R&a#m!R&b#m!R&c#m!R&d#m!R&e#m!R&f#m!R&g#m!R&h#m!R&i#m!R&j#m!R%Z#m!R%_#m!R~Oo0cOv0qO{&xy~P'vOV*SOa*TO%q*UO%uWOg&yi~O$S-lO%Z.VO%_.VO~OV.aOh._O!X.^O!].`O!h.YO!s.[O!t.[O%p.XO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O~Oo0cOv0qOz$lq!W$lq~P'vO{.fOz$lq!W$lq~Oo0cOv0qO{*gO!W&Xy~P'vOz.gO!W&Xy~Oo0cOv.kO~P'vOs-sO!T%dO!U%cOg&Oy!W&Oy![&Oyz&Oy~P!/jO{(kO![.nO~O{(kO![.nO!m.oO~OV*SOa*TO%q*UO%uWO~Oh.tO!f.rOz$TX#[$TX%j$TXg$TX~Os$TX{$TX!W$TX![$TX~P$-bO%o.vO%p.vOs$UXz$UX{$UX#[$UX%j$UX!W$UXg$UX![$UX~O!h.xO~Oz.|O#[/OO%j.yOs&|X{&|X!W&|Xg&|X~Oa/RO~P$)zOh.tOs&}Xz&}X{&}X#[&}X%j&}X!W&}Xg&}X![&}X~Os/VO{$jO~Oo0cOv0qOz$ly!W$ly~P'vOo0cOv0qO{*gO!W&X!R~P'vOz/ZO!W&X!R~Og&RXs&RX!T&RX!U&RX!W&RX![&RXz&RX~P!/jOs-sO!T%dO!U%cOg&Qa!W&Qa![&Qaz&Qa~O{(kO![/^O~O!f.rOh$[as$[az$[a{$[a#[$[a%j$[a!W$[ag$[a![$[a~O!h/eO~O%o.vO%p.vOs$Uaz$Ua{$Ua#[$Ua%j$Ua!W$Uag$Ua![$Ua~O%j.yOs$Yaz$Ya{$Ya#[$Ya!W$Yag$Ya![$Ya~Os&|a{&|a!W&|ag&|a~P$)nOz/jOs&|a{&|a!W&|ag&|a~O!W/mO~Og/mO~O{/oO~O![/pO~Oo0cOv0qO{*gO!W&X!Z~P'vO{/sO~O%z/tO~P$-bOz/uO#[/OO%j.yOg'PX~Oz/uOg'PX~Og/wO~O!h/xO~O#[/OOs%Saz%Sa{%Sa%j%Sa!W%Sag%Sa![%Sa~O#[/OO%j.yOs%Waz%Wa{%Wa!W%Wag%Wa~Os&|i{&|i!W&|ig&|i~P$)nOz/zO#[/OO%j.yO!['Oa~Og'Pa~P$)nOz0SOg'Pa~Oa0UO!['Oi~P$)zOz0WO!['Oi~Oz0WO#[/OO%j.yO!['Oi~O#[/OO%j.yOg$biz$bi~O%z0ZO~P$-bO#[/OO%j.yOg%Vaz%Va~Og'Pi~P$)nO{0^O~Oa0UO!['Oq~P$)zOz0`O!['Oq~O#[/OO%j.yOz%Ui![%Ui~Oa0UO~P$)zOa0UO!['Oy~P$)zO#[/OO%j.yOg$ciz$ci~O#[/OO%j.yOz%Uq![%Uq~Oz+aO#g%ha%[%ha%_%ha%z%ha~P%SOV&OOo0cOv0qO~P'vOn0hO~Oo0hO~P'vO{0iO~Ot0jO~P!/jO&]&Z&j&h&i&g&f&d&e&c&b&`&a&_&^&[%u~",
+  goto: "!=j'QPPPPPP'RP'Z*s+[+t,_,y-fP.SP'Z.r.r'ZPPP'Z2[PPPPPP2[5PPP5PP7b7k=sPP=v>h>kPP'Z'ZPP>zPP'Z'ZPP'Z'Z'Z'Z'Z?O?w'ZP?zP@QDXGuGyPG|HWH['ZPPPH_Hk'RP'R'RP'RP'RP'RP'RP'R'R'RP'RPP'RPP'RP'RPHqH}IVPI^IdPI^PI^I^PPPI^PKrPK{LVL]KrPI^LfPI^PLmLsPLwM]MzNeLwLwNkNxLwLwLwLw! ^! d! g! l! o! y!!P!!]!!o!!u!#P!#V!#s!#y!$P!$Z!$a!$g!$y!%T!%Z!%a!%k!%q!%w!%}!&T!&Z!&e!&k!&u!&{!'U!'[!'k!'s!'}!(UPPPPPPPPPPP!([!(_!(e!(n!(x!)TPPPPPPPPPPPP!-u!/Z!3^!6oPP!6w!7W!7a!8Y!8P!8c!8i!8l!8o!8r!8z!9jPPPPPPPPPPPPPPPPP!9m!9q!9wP!:]!:a!:m!:v!;S!;j!;m!;p!;v!;|!<S!<VP!<_!<h!=d!=g]eOn#g$j)t,P'}`OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0r{!cQ#c#p$R$d$p%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g}!dQ#c#p$R$d$p$u%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!P!eQ#c#p$R$d$p$u$v%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!R!fQ#c#p$R$d$p$u$v$w%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!T!gQ#c#p$R$d$p$u$v$w$x%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!V!hQ#c#p$R$d$p$u$v$w$x$y%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!Z!hQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g'}TOTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0r&eVOYZ[dnprxy}!P!Q!U!i!k!o!p!q!s!t#[#d#g#y#{#}$Q$h$j$}%S%Z%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0n0r%oXOYZ[dnrxy}!P!Q!U!i!k#[#d#g#y#{#}$Q$h$j$}%S%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,s,u,w,y,z-O-d-f-m-p.f.g/V/Z0i0j0kQ#vqQ/[.kR0o0q't`OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rh#jhz{$W$Z&l&q)S)X+f+g-RW#rq&].k0qQ$]|Q$a!OQ$n!VQ$o!WW$|!i'm*d,gS&[#s#tQ'S$iQ(s&UQ)U&nU)Y&s)Z+jW)a&w+m-T-{Q*Q']W*R'_,`-h.TQ+l)`S,_*S*TQ-Q+eQ-_,TQ-c,WQ.R-al.W-l.^._.a.z.|/R/j/o/t/y0U0Z0^Q/S.`Q/a.tQ/l/OU0P/u0S0[X0V/z0W0_0`R&Z#r!_!wYZ!P!Q!k%S%`%g'p'r's(O(W)g*g*h*k*q*t*v,h,i,k,l,o-m-p.f.g/ZR%^!vQ!{YQ%x#[Q&d#}Q&g$QR,{+YT.j-s/s!Y!jQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0gQ&X#kQ'c$oR*^'dR'l$|Q%V!mR/_.r'|_OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rS#a_#b!P.[-l.^._.`.a.t.z.|/R/j/o/t/u/y/z0S0U0W0Z0[0^0_0`'|_OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rT#a_#bT#^^#_R(o%xa(l%x(n(o+`,{-y-z.oT+[(k+]R-z,{Q$PsQ+l)aQ,^*RR-e,_X#}s$O$P&fQ&y$aQ'a$nQ'd$oR)s'SQ)b&wV-S+m-T-{ZgOn$j)t,PXkOn)t,PQ$k!TQ&z$bQ&{$cQ'^$mQ'b$oQ)q'RQ)x'WQ){'XQ)|'YQ*Z'`S*]'c'dQ+s)gQ+u)hQ+v)iQ+z)oS+|)r*[Q,Q)vQ,R)wS,S)y)zQ,d*^Q-V+rQ-W+tQ-Y+{S-Z+},OQ-`,UQ-b,VQ-|-XQ.O-[Q.P-^Q.Q-_Q.p-}Q.q.RQ/W.dR/r/XWkOn)t,PR#mjQ'`$nS)r'S'aR,O)sQ,]*RR-f,^Q*['`Q+})rR-[,OZiOjn)t,PQ'f$pR*`'gT-j,e-ku.c-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^t.c-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^Q/S.`X0V/z0W0_0`!P.Z-l.^._.`.a.t.z.|/R/j/o/t/u/y/z0S0U0W0Z0[0^0_0`Q.w.YR/f.xg.z.].{/b/i/n/|0O0Q0]0a0bu.b-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^X.u.W.b/a0PR/c.tV0R/u0S0[R/X.dQnOS#on,PR,P)tQ&^#uR(x&^S%m#R#wS(_%m(bT(b%p&`Q%a!yQ%h!}W(P%a%h(U(YQ(U%eR(Y%jQ&i$RR)O&iQ(e%qQ*{(`T+R(e*{Q'n%OR*e'nS'q%R%SY*i'q*j,m-q.hU*j'r's'tU,m*k*l*mS-q,n,oR.h-rQ#Y]R%t#YQ#_^R%y#_Q(h%vS+W(h+XR+X(iQ+](kR,|+]Q#b_R%{#bQ#ebQ%}#cW&Q#e%}({+bQ({&cR+b0gQ$OsS&e$O&fR&f$PQ&v$_R)_&vQ&V#jR(t&VQ&m$VS)T&m+hR+h)UQ$Z{R&p$ZQ&t$]R)[&tQ+n)bR-U+nQ#hfR&S#hQ)f&zR+q)fQ&}$dS)m&})nR)n'OQ'V$kR)u'VQ'[$lS*P'[,ZR,Z*QQ,a*VR-i,aWjOn)t,PR#ljQ-k,eR.U-kd.{.]/b/i/n/|0O0Q0]0a0bR/h.{U.s.W/a0PR/`.sQ/{/nS0X/{0YR0Y/|S/v/b/cR0T/vQ.}.]R/k.}R!ZPXmOn)t,PWlOn)t,PR'T$jYfOn$j)t,PR&R#g[sOn#g$j)t,PR&d#}&dQOYZ[dnprxy}!P!Q!U!i!k!o!p!q!s!t#[#d#g#y#{#}$Q$h$j$}%S%Z%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0n0rQ!nTQ#caQ#poU$Rt%c(SS$d!R$gQ$p!XQ$u!cQ$v!dQ$w!eQ$x!fQ$y!gQ$z!hQ%e!zQ%j#OQ%p#SQ%q#TQ&`#xQ'O$eQ'g$qQ(q&OU(|&h(}+cW)j&|)l+x+yQ*o'|Q*x(]Q+w)kQ,v+QR0g0lQ!yYQ!}ZQ$b!PQ$c!QQ%R!kQ't%S^'{%`%g(O(W*q*t*v^*f'p*h,k,l-p.g/ZQ*l'rQ*m'sQ+t)gQ,j*gQ,n*kQ-n,hQ-o,iQ-r,oQ.e-mR/Y.f[bOn#g$j)t,P!^!vYZ!P!Q!k%S%`%g'p'r's(O(W)g*g*h*k*q*t*v,h,i,k,l,o-m-p.f.g/ZQ#R[Q#fdS#wrxQ$UyW$_}$Q'P)pS$l!U$hW${!i'm*d,gS%v#[+Y`&P#d%|(p(r(z+a-O0kQ&a#yQ&b#{Q&c#}Q'j$}Q'z%^W([%l(^*y*}Q(`%nQ(i%wQ(v&ZS(y&_0iQ)P&jQ)Q&kU)]&u)^+kQ)d&xQ)y'WY)}'Z*O,X,Y-dQ*b'lS*n'w0jW+P(d*z,s,wW+T(g+V,y,zQ+p)eQ,U)zQ,c*YQ,x+UQ-P+dQ-e,]Q-v,uQ.S-fR/q/VhUOn#d#g$j%|&_'w(p(r)t,P%U!uYZ[drxy}!P!Q!U!i!k#[#y#{#}$Q$h$}%S%^%`%g%l%n%w&Z&j&k&u&x'P'W'Z'l'm'p'r's(O(W(^(d(g(z)^)e)g)p)z*O*Y*d*g*h*k*q*t*v*y*z*}+U+V+Y+a+d+k,X,Y,],g,h,i,k,l,o,s,u,w,y,z-O-d-f-m-p.f.g/V/Z0i0j0kQ#qpW%W!o!s0d0nQ%X!pQ%Y!qQ%[!tQ%f0cS'v%Z0hQ'x0eQ'y0fQ,p*rQ-u,qS.i-s/sR0p0rU#uq.k0qR(w&][cOn#g$j)t,PZ!xY#[#}$Q+YQ#W[Q#zrR$TxQ%b!yQ%i!}Q%o#RQ'j${Q(V%eQ(Z%jQ(c%pQ(f%qQ*|(`Q,f*bQ-t,pQ.m-uR/].lQ$StQ(R%cR*s(SQ.l-sR/}/sR#QZR#V[R%Q!iQ%O!iV*c'm*d,g!Z!lQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0gR%T!kT#]^#_Q%x#[R,{+YQ(m%xS+_(n(oQ,}+`Q-x,{S.n-y-zR/^.oT+Z(k+]Q$`}Q&g$QQ)o'PR+{)pQ$XzQ)W&qR+i)XQ$XzQ&o$WQ)W&qR+i)XQ#khW$Vz$W&q)XQ$[{Q&r$ZZ)R&l)S+f+g-RR$^|R)c&wXlOn)t,PQ$f!RR'Q$gQ$m!UR'R$hR*X'_Q*V'_V-g,`-h.TQ.d-lQ/P.^R/Q._U.]-l.^._Q/U.aQ/b.tQ/g.zU/i.|/j/yQ/n/RQ/|/oQ0O/tU0Q/u0S0[Q0]0UQ0a0ZR0b0^R/T.`R/d.t",
+  nodeNames: "\u26A0 print Escape { Comment Script AssignStatement * BinaryExpression BitOp BitOp BitOp BitOp ArithOp ArithOp @ ArithOp ** UnaryExpression ArithOp BitOp AwaitExpression await ) ( ParenthesizedExpression BinaryExpression or and CompareOp in not is UnaryExpression ConditionalExpression if else LambdaExpression lambda ParamList VariableName AssignOp , : NamedExpression AssignOp YieldExpression yield from TupleExpression ComprehensionExpression async for LambdaExpression ] [ ArrayExpression ArrayComprehensionExpression } { DictionaryExpression DictionaryComprehensionExpression SetExpression SetComprehensionExpression CallExpression ArgList AssignOp MemberExpression . PropertyName Number String FormatString FormatReplacement FormatSelfDoc FormatConversion FormatSpec FormatReplacement FormatSelfDoc ContinuedString Ellipsis None Boolean TypeDef AssignOp UpdateStatement UpdateOp ExpressionStatement DeleteStatement del PassStatement pass BreakStatement break ContinueStatement continue ReturnStatement return YieldStatement PrintStatement RaiseStatement raise ImportStatement import as ScopeStatement global nonlocal AssertStatement assert TypeDefinition type TypeParamList TypeParam StatementGroup ; IfStatement Body elif WhileStatement while ForStatement TryStatement try except finally WithStatement with FunctionDefinition def ParamList AssignOp TypeDef ClassDefinition class DecoratedStatement Decorator At MatchStatement match MatchBody MatchClause case CapturePattern LiteralPattern ArithOp ArithOp AsPattern OrPattern LogicOp AttributePattern SequencePattern MappingPattern StarPattern ClassPattern PatternArgList KeywordPattern KeywordPattern Guard",
+  maxTerm: 277,
+  context: trackIndent,
+  nodeProps: [
+    ["isolate", -5, 4, 71, 72, 73, 77, ""],
+    ["group", -15, 6, 85, 87, 88, 90, 92, 94, 96, 98, 99, 100, 102, 105, 108, 110, "Statement Statement", -22, 8, 18, 21, 25, 40, 49, 50, 56, 57, 60, 61, 62, 63, 64, 67, 70, 71, 72, 79, 80, 81, 82, "Expression", -10, 114, 116, 119, 121, 122, 126, 128, 133, 135, 138, "Statement", -9, 143, 144, 147, 148, 150, 151, 152, 153, 154, "Pattern"],
+    ["openedBy", 23, "(", 54, "[", 58, "{"],
+    ["closedBy", 24, ")", 55, "]", 59, "}"]
+  ],
+  propSources: [pythonHighlighting],
+  skippedNodes: [0, 4],
+  repeatNodeCount: 34,
+  tokenData: "!2|~R!`OX%TXY%oY[%T[]%o]p%Tpq%oqr'ars)Yst*xtu%Tuv,dvw-hwx.Uxy/tyz0[z{0r{|2S|}2p}!O3W!O!P4_!P!Q:Z!Q!R;k!R![>_![!]Do!]!^Es!^!_FZ!_!`Gk!`!aHX!a!b%T!b!cIf!c!dJU!d!eK^!e!hJU!h!i!#f!i!tJU!t!u!,|!u!wJU!w!x!.t!x!}JU!}#O!0S#O#P&o#P#Q!0j#Q#R!1Q#R#SJU#S#T%T#T#UJU#U#VK^#V#YJU#Y#Z!#f#Z#fJU#f#g!,|#g#iJU#i#j!.t#j#oJU#o#p!1n#p#q!1s#q#r!2a#r#s!2f#s$g%T$g;'SJU;'S;=`KW<%lOJU`%YT&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T`%lP;=`<%l%To%v]&n`%c_OX%TXY%oY[%T[]%o]p%Tpq%oq#O%T#O#P&o#P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To&tX&n`OY%TYZ%oZ]%T]^%o^#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc'f[&n`O!_%T!_!`([!`#T%T#T#U(r#U#f%T#f#g(r#g#h(r#h#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(cTmR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(yT!mR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk)aV&n`&[ZOr%Trs)vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk){V&n`Or%Trs*bs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk*iT&n`&^ZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To+PZS_&n`OY*xYZ%TZ]*x]^%T^#o*x#o#p+r#p#q*x#q#r+r#r;'S*x;'S;=`,^<%lO*x_+wTS_OY+rZ]+r^;'S+r;'S;=`,W<%lO+r_,ZP;=`<%l+ro,aP;=`<%l*xj,kV%rQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-XT!xY&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-oV%lQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.]V&n`&ZZOw%Twx.rx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.wV&n`Ow%Twx/^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/eT&n`&]ZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/{ThZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc0cTgR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk0yXVZ&n`Oz%Tz{1f{!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk1mVaR&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk2ZV%oZ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc2wTzR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To3_W%pZ&n`O!_%T!_!`-Q!`!a3w!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Td4OT&{S&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk4fX!fQ&n`O!O%T!O!P5R!P!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5WV&n`O!O%T!O!P5m!P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5tT!rZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti6[a!hX&n`O!Q%T!Q![6T![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S6T#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti7fZ&n`O{%T{|8X|}%T}!O8X!O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8^V&n`O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8z]!hX&n`O!Q%T!Q![8s![!l%T!l!m9s!m#R%T#R#S8s#S#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti9zT!hX&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk:bX%qR&n`O!P%T!P!Q:}!Q!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj;UV%sQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti;ro!hX&n`O!O%T!O!P=s!P!Q%T!Q![>_![!d%T!d!e?q!e!g%T!g!h7a!h!l%T!l!m9s!m!q%T!q!rA]!r!z%T!z!{Bq!{#R%T#R#S>_#S#U%T#U#V?q#V#X%T#X#Y7a#Y#^%T#^#_9s#_#c%T#c#dA]#d#l%T#l#mBq#m#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti=xV&n`O!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti>fc!hX&n`O!O%T!O!P=s!P!Q%T!Q![>_![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S>_#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti?vY&n`O!Q%T!Q!R@f!R!S@f!S#R%T#R#S@f#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti@mY!hX&n`O!Q%T!Q!R@f!R!S@f!S#R%T#R#S@f#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiAbX&n`O!Q%T!Q!YA}!Y#R%T#R#SA}#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBUX!hX&n`O!Q%T!Q!YA}!Y#R%T#R#SA}#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBv]&n`O!Q%T!Q![Co![!c%T!c!iCo!i#R%T#R#SCo#S#T%T#T#ZCo#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiCv]!hX&n`O!Q%T!Q![Co![!c%T!c!iCo!i#R%T#R#SCo#S#T%T#T#ZCo#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToDvV{_&n`O!_%T!_!`E]!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TcEdT%{R&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkEzT#gZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkFbXmR&n`O!^%T!^!_F}!_!`([!`!a([!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjGUV%mQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkGrV%zZ&n`O!_%T!_!`([!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkH`WmR&n`O!_%T!_!`([!`!aHx!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjIPV%nQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkIoV_Q#}P&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToJ_]&n`&YS%uZO!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUoKZP;=`<%lJUoKge&n`&YS%uZOr%Trs)Ysw%Twx.Ux!Q%T!Q![JU![!c%T!c!tJU!t!uLx!u!}JU!}#R%T#R#SJU#S#T%T#T#fJU#f#gLx#g#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUoMRa&n`&YS%uZOr%TrsNWsw%Twx! vx!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUkN_V&n`&`ZOr%TrsNts#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkNyV&n`Or%Trs! `s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! gT&n`&bZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! }V&n`&_ZOw%Twx!!dx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!!iV&n`Ow%Twx!#Ox#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!#VT&n`&aZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!#oe&n`&YS%uZOr%Trs!%Qsw%Twx!&px!Q%T!Q![JU![!c%T!c!tJU!t!u!(`!u!}JU!}#R%T#R#SJU#S#T%T#T#fJU#f#g!(`#g#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!%XV&n`&dZOr%Trs!%ns#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!%sV&n`Or%Trs!&Ys#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&aT&n`&fZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&wV&n`&cZOw%Twx!'^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!'cV&n`Ow%Twx!'xx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!(PT&n`&eZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!(ia&n`&YS%uZOr%Trs!)nsw%Twx!+^x!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!)uV&n`&hZOr%Trs!*[s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*aV&n`Or%Trs!*vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*}T&n`&jZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!+eV&n`&gZOw%Twx!+zx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,PV&n`Ow%Twx!,fx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,mT&n`&iZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!-Vi&n`&YS%uZOr%TrsNWsw%Twx! vx!Q%T!Q![JU![!c%T!c!dJU!d!eLx!e!hJU!h!i!(`!i!}JU!}#R%T#R#SJU#S#T%T#T#UJU#U#VLx#V#YJU#Y#Z!(`#Z#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUo!.}a&n`&YS%uZOr%Trs)Ysw%Twx.Ux!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!0ZT!XZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc!0qT!WR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj!1XV%kQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!1sO!]~k!1zV%jR&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!2fO![~i!2mT%tX&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T",
+  tokenizers: [legacyPrint, indentation, newlines, strings, 0, 1, 2, 3, 4],
+  topRules: { "Script": [0, 5] },
+  specialized: [{ term: 221, get: (value) => spec_identifier[value] || -1 }],
+  tokenPrec: 7668
+});
+
+// src/ecosystems/spack/recipe/syntax.ts
+function parsePython(text, file2) {
+  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+  const tree = parser.parse(text);
+  const lineStarts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const source = { text, file: file2, tree, lineStarts };
+  const cursor = tree.cursor();
+  do {
+    if (cursor.type.isError) {
+      throw new UserError(
+        "recipe",
+        `${file2}:${lineAt(source, cursor.from)}`,
+        `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`
+      );
+    }
+  } while (cursor.next());
+  return source;
+}
+function lineAt(source, pos) {
+  const starts = source.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >> 1;
+    if (starts[mid] <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+function describeError(text, from, to2) {
+  let start = from;
+  let end = to2;
+  if (end === start) {
+    while (start < text.length && (text[start] === " " || text[start] === "	" || text[start] === "\\"))
+      start++;
+    if (start >= text.length) return "unexpected end of file";
+    if (text[start] === "\n") return "unexpected end of line";
+    end = start + 1;
+    while (end < text.length && /[A-Za-z0-9_]/.test(text[start]) && /[A-Za-z0-9_]/.test(text[end]))
+      end++;
+  }
+  const token = text.slice(start, end).split("\n")[0];
+  return `unexpected ${JSON.stringify(token.length > 40 ? token.slice(0, 40) + "\u2026" : token)}`;
+}
+
+// src/ecosystems/spack/recipe/statements.ts
+var COMPOUND = /* @__PURE__ */ new Set([
+  "IfStatement",
+  "WhileStatement",
+  "ForStatement",
+  "TryStatement",
+  "WithStatement",
+  "FunctionDefinition",
+  "ClassDefinition",
+  "MatchStatement",
+  "MatchClause"
+]);
+function lowerModule(source) {
+  const imports = [];
+  const body = lowerBlock(source.tree.topNode, source, imports);
+  return { body, imports };
+}
+function lowerBlock(block, source, imports) {
+  const out = [];
+  for (let child = block.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "Comment" || name2 === ":") continue;
+    if (name2 === "StatementGroup") {
+      for (let inner = child.firstChild; inner; inner = inner.nextSibling) {
+        if (inner.name !== ";" && inner.name !== "Comment")
+          out.push(lowerStmt(inner, source, imports));
+      }
+    } else out.push(lowerStmt(child, source, imports));
+  }
+  return out;
+}
+function lowerStmt(node2, source, imports) {
+  const kind = node2.name;
+  const line = lineAt(source, node2.from);
+  if (kind === "ImportStatement") {
+    const read = readImport(node2, source.text, line);
+    imports.push(...read.imports);
+    return { node: node2, kind, line, importText: read.canonical };
+  }
+  if (kind === "DecoratedStatement") {
+    const decorators = [];
+    let definition = null;
+    for (let child = node2.firstChild; child; child = child.nextSibling) {
+      if (child.name === "Decorator") decorators.push(child);
+      else if (child.name !== "Comment") definition = child;
+    }
+    if (definition === null) return { node: node2, kind, line };
+    return {
+      node: node2,
+      kind,
+      line,
+      decorators,
+      definition: definition.name,
+      clauses: lowerClauses(definition, source, imports)
+    };
+  }
+  if (COMPOUND.has(kind)) return { node: node2, kind, line, clauses: lowerClauses(node2, source, imports) };
+  return { node: node2, kind, line };
+}
+function lowerClauses(node2, source, imports) {
+  const clauses = [];
+  let header = [];
+  for (let child = node2.firstChild; child; child = child.nextSibling) {
+    const name2 = child.name;
+    if (name2 === "Body" || name2 === "MatchBody") {
+      clauses.push({ header, body: lowerBlock(child, source, imports) });
+      header = [];
+    } else if (name2 !== "Comment") header.push(child);
+  }
+  return clauses;
+}
+function withBody(stmt, clauseIndex, body) {
+  const clauses = (stmt.clauses ?? []).map(
+    (clause, i) => i === clauseIndex ? { header: clause.header, body } : clause
+  );
+  return { ...stmt, clauses };
+}
+function bareCall(stmt, text) {
+  if (stmt.kind !== "ExpressionStatement") return void 0;
+  const call = stmt.node.firstChild;
+  if (call === null || call.name !== "CallExpression" || call.nextSibling !== null) return void 0;
+  const callee = call.firstChild;
+  const args = call.lastChild;
+  if (callee === null || callee.name !== "VariableName" || args === null || args.name !== "ArgList")
+    return void 0;
+  return { callee: text.slice(callee.from, callee.to), args };
+}
+
+// src/ecosystems/spack/recipe/unparse.ts
+var PADS = [""];
+function pad(depth) {
+  while (PADS.length <= depth) PADS.push(PADS[PADS.length - 1] + "    ");
+  return PADS[depth];
+}
+function unparse(stmts, text, depth = 0) {
+  const out = [];
+  const writer = new Writer(text);
+  for (const stmt of stmts) unparseStmt(stmt, depth, writer, out);
+  return out.length === 0 ? "" : out.join("\n") + "\n";
+}
+function unparseBlock(stmts, depth, writer, out) {
+  if (stmts.length === 0) out.push(pad(depth) + "pass");
+  for (const stmt of stmts) unparseStmt(stmt, depth, writer, out);
+}
+function unparseStmt(stmt, depth, writer, out) {
+  const indent2 = pad(depth);
+  if (stmt.importText !== void 0) {
+    out.push(indent2 + stmt.importText);
+    return;
+  }
+  if (stmt.clauses === void 0) {
+    writer.emitNode(stmt.node);
+    out.push(indent2 + writer.take());
+    return;
+  }
+  for (const decorator of stmt.decorators ?? []) {
+    writer.emitNode(decorator);
+    out.push(indent2 + writer.take());
+  }
+  const kind = stmt.definition ?? stmt.kind;
+  for (const clause of stmt.clauses) {
+    writer.emitNodes(clause.header, kind);
+    writer.colon();
+    out.push(indent2 + writer.take());
+    unparseBlock(clause.body, depth + 1, writer, out);
+  }
+}
+
+// src/ecosystems/spack/recipe/rules/metadata.ts
+var METADATA_ATTRIBUTES = /* @__PURE__ */ new Set([
+  "homepage",
+  "list_url",
+  "list_depth",
+  "maintainers",
+  "tags"
+]);
+var METADATA_CALLS = /* @__PURE__ */ new Set([
+  "maintainers",
+  "license",
+  "redistribute"
+]);
+function removeMetadata(classBody, text) {
+  return classBody.filter((stmt) => !isMetadataStatement(stmt, text));
+}
+function isMetadataStatement(stmt, text) {
+  if (stmt.kind === "AssignStatement") {
+    const target = stmt.node.firstChild;
+    const op = target?.nextSibling;
+    const value = op?.nextSibling;
+    if (target?.name !== "VariableName" || op?.name !== "AssignOp" || value == null || value.nextSibling !== null)
+      return false;
+    return text.slice(op.from, op.to) === "=" && METADATA_ATTRIBUTES.has(text.slice(target.from, target.to));
+  }
+  const call = bareCall(stmt, text);
+  return call !== void 0 && METADATA_CALLS.has(call.callee);
+}
+
+// src/ecosystems/spack/recipe/rules/directives.ts
+function emptyFound() {
+  return { ...emptyDirectives(), unresolved: [], conditionalCode: [] };
+}
+function extractDirectives(classBody, source, blockCode = "conditional") {
+  const found = emptyFound();
+  const walker = new Walker(source, blockCode);
+  const body = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
+  return { body, found };
+}
+var COMPOUND_LABELS = {
+  IfStatement: "an 'if' statement",
+  TryStatement: "a 'try' statement",
+  WhileStatement: "a 'while' loop",
+  MatchStatement: "a 'match' statement",
+  WithStatement: "a 'with' block",
+  ForStatement: "a 'for' loop that cannot be unrolled"
+};
+var Walker = class {
+  constructor(source, blockCode) {
+    this.source = source;
+    this.blockCode = blockCode;
+    this.text = source.text;
+  }
+  source;
+  blockCode;
+  text;
+  /** The statements of `stmts` that stay as code; records go to `found`. */
+  block(stmts, scope, found) {
+    const kept = [];
+    for (const stmt of stmts) {
+      if (stmt.kind === "PassStatement" || isMetadataStatement(stmt, this.text)) continue;
+      const call = bareCall(stmt, this.text);
+      if (call !== void 0 && SIGNATURES.has(call.callee)) {
+        if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt);
+      } else if (stmt.kind === "WithStatement") {
+        const inner = this.withScope(stmt, scope, found);
+        if (inner === void 0) {
+          this.reportNested(stmt, found);
+          kept.push(stmt);
+        } else if (inner !== "code") {
+          const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found);
+          if (body.length === 0) continue;
+          if (this.blockCode === "conditional" && inner.whens.length > 0) {
+            const when = inner.whens.join(" ");
+            found.conditionalCode.push({
+              when,
+              label: `with when(${JSON.stringify(when)}) block`,
+              canonical: unparse(body, this.text),
+              line: stmt.line
+            });
+          } else kept.push(withBody(stmt, 0, body));
+        } else {
+          this.reportNested(stmt, found);
+          kept.push(stmt);
+        }
+      } else if (stmt.kind === "ForStatement") {
+        if (!this.unroll(stmt, scope, found)) kept.push(stmt);
+      } else {
+        if (stmt.clauses !== void 0) this.reportNested(stmt, found);
+        kept.push(stmt);
+      }
+    }
+    return kept;
+  }
+  /** Record one directive call; false when it stays as code. */
+  directive(name2, argList, line, scope, found) {
+    const signature = SIGNATURES.get(name2);
+    if (signature === void 0) return false;
+    const place = `${this.source.file}:${line}`;
+    const items = readArgList(argList, this.text);
+    const unresolved = (reason) => {
+      found.unresolved.push({ line, reason });
+      return false;
+    };
+    if (name2 === "version" && scope.whens.length > 0) {
+      throw new UserError(
+        "recipe",
+        place,
+        `version(): cannot be used inside a 'with when(...)' block`
+      );
+    }
+    if (items.other) return unresolved(`${name2}(...): an argument is not a literal`);
+    const bound = bindCall(name2, signature, items, place);
+    if (bound.unpacking)
+      return unresolved(`${name2}(...): uses argument unpacking (*args or **kwargs)`);
+    const evaluated = evalBound(bound, signature.varargs ?? "", this.text, scope.env);
+    if ("notLiteral" in evaluated)
+      return unresolved(`${name2}(...): argument '${evaluated.notLiteral}' is not a literal`);
+    for (const [key, value] of scope.defaults) {
+      if (evaluated.values.has(key)) continue;
+      if (!accepts(signature, key))
+        throw new UserError(
+          "recipe",
+          place,
+          `${name2}(): unknown argument '${key}' (from default_args)`
+        );
+      evaluated.values.set(key, value);
+    }
+    const problem = recordDirective(
+      {
+        name: name2,
+        values: evaluated.values,
+        rest: evaluated.rest,
+        whens: scope.whens,
+        place: { file: this.source.file, line }
+      },
+      found
+    );
+    if (problem !== void 0) return unresolved(problem.reason);
+    return true;
+  }
+  /**
+   * The scope inside `with when(...)` / `with default_args(...)` (several items allowed); `code` for
+   * any other `with`; undefined (and an unresolved item) when a condition is not a literal.
+   */
+  withScope(stmt, scope, found) {
+    const header = stmt.clauses?.[0]?.header ?? [];
+    const whens = [...scope.whens];
+    const defaults = new Map(scope.defaults);
+    let expectItem = true;
+    for (const node2 of header.slice(1)) {
+      if (node2.name === "," && !expectItem) {
+        expectItem = true;
+        continue;
+      }
+      if (!expectItem || node2.name !== "CallExpression") return "code";
+      expectItem = false;
+      const callee = node2.firstChild;
+      const argList = node2.lastChild;
+      if (callee?.name !== "VariableName" || argList?.name !== "ArgList") return "code";
+      const name2 = this.text.slice(callee.from, callee.to);
+      if (name2 !== "when" && name2 !== "default_args") return "code";
+      const items = readArgList(argList, this.text);
+      const unresolved = (reason) => {
+        found.unresolved.push({ line: stmt.line, reason });
+        return void 0;
+      };
+      if (items.other || items.unpacking)
+        return unresolved(`${name2}(...): an argument is not a literal`);
+      if (name2 === "when") {
+        const [condition] = items.positional;
+        if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0) {
+          throw new UserError(
+            "recipe",
+            `${this.source.file}:${stmt.line}`,
+            "when(): takes exactly one condition"
+          );
+        }
+        const value = evalLiteral(condition, this.text, scope.env);
+        if (value === void 0) return unresolved(`when(...): argument 1 is not a literal`);
+        if (value.kind !== "str") return unresolved(`when(...): argument 1 is not a string`);
+        whens.push(value.value);
+      } else {
+        if (items.positional.length > 0)
+          throw new UserError(
+            "recipe",
+            `${this.source.file}:${stmt.line}`,
+            "default_args(): takes keyword arguments only"
+          );
+        for (const { name: key, node: valueNode } of items.keywords) {
+          const value = evalLiteral(valueNode, this.text, scope.env);
+          if (value === void 0)
+            return unresolved(`default_args(...): argument '${key}' is not a literal`);
+          defaults.set(key, value);
+        }
+      }
+    }
+    if (expectItem) return "code";
+    return { whens, defaults, env: scope.env };
+  }
+  /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
+  unroll(stmt, scope, found) {
+    const clauses = stmt.clauses ?? [];
+    const clause = clauses[0];
+    const bindings = clause === void 0 || clauses.length !== 1 ? void 0 : this.loopBindings(clause.header, scope.env);
+    if (clause === void 0 || bindings === void 0) {
+      this.reportNested(stmt, found);
+      return false;
+    }
+    const trial = emptyFound();
+    let complete = true;
+    for (const env of bindings) {
+      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
+        complete = false;
+        break;
+      }
+    }
+    if (complete) {
+      appendDirectives(found, trial);
+      found.conditionalCode.push(...trial.conditionalCode);
+      return true;
+    }
+    if (trial.unresolved.length === 0) this.reportNested(stmt, found);
+    const seen = /* @__PURE__ */ new Set();
+    for (const item of trial.unresolved) {
+      const key = `${item.line}\0${item.reason}`;
+      if (!seen.has(key)) found.unresolved.push(item);
+      seen.add(key);
+    }
+    return false;
+  }
+  /** One environment per iteration, or undefined when the loop is not over literals. */
+  loopBindings(header, env) {
+    const inAt = header.findIndex((node2) => node2.name === "in");
+    if (header[0]?.name !== "for" || inAt < 2) return void 0;
+    const targets = this.targetNames(header.slice(1, inAt));
+    const iterableNodes = header.slice(inAt + 1).filter((node2) => node2.name !== ",");
+    if (targets === void 0 || iterableNodes.length === 0) return void 0;
+    let items;
+    if (iterableNodes.length === 1) {
+      const iterable = evalLiteral(iterableNodes[0], this.text, env);
+      if (iterable?.kind !== "seq") return void 0;
+      items = iterable.items;
+    } else {
+      items = [];
+      for (const node2 of iterableNodes) {
+        const value = evalLiteral(node2, this.text, env);
+        if (value === void 0) return void 0;
+        items.push(value);
+      }
+    }
+    const envs = [];
+    const { names, unpack } = targets;
+    for (const item of items) {
+      const next = new Map(env);
+      if (!unpack) next.set(names[0], item);
+      else {
+        if (item.kind !== "seq" || item.items.length !== names.length) return void 0;
+        names.forEach((name2, i) => next.set(name2, item.items[i]));
+      }
+      envs.push(next);
+    }
+    return envs;
+  }
+  /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
+  targetNames(nodes) {
+    let list = nodes.filter((node2) => node2.name !== ",");
+    let unpack = nodes.length > 1;
+    const only = list.length === 1 ? list[0] : void 0;
+    if (only?.name === "TupleExpression" || only?.name === "ArrayExpression") {
+      list = [];
+      for (let child = only.firstChild; child; child = child.nextSibling) {
+        if (!["(", ")", "[", "]", ",", "Comment"].includes(child.name)) list.push(child);
+      }
+      unpack = true;
+    }
+    const names = [];
+    for (const node2 of list) {
+      if (node2.name !== "VariableName") return void 0;
+      names.push(this.text.slice(node2.from, node2.to));
+    }
+    return names.length > 0 ? { names, unpack } : void 0;
+  }
+  /** Directives inside a statement that stays as code are reported as unresolved. */
+  reportNested(stmt, found) {
+    const where = COMPOUND_LABELS[stmt.kind];
+    if (where === void 0) return;
+    const visit2 = (stmts) => {
+      for (const inner of stmts) {
+        const call = bareCall(inner, this.text);
+        if (call !== void 0 && SIGNATURES.has(call.callee)) {
+          found.unresolved.push({
+            line: inner.line,
+            reason: `${call.callee}(...): inside ${where}, kept as code`
+          });
+        } else if (inner.clauses !== void 0 && inner.kind !== "FunctionDefinition" && inner.kind !== "ClassDefinition" && inner.kind !== "DecoratedStatement") {
+          for (const clause of inner.clauses) visit2(clause.body);
+        }
+      }
+    };
+    for (const clause of stmt.clauses ?? []) visit2(clause.body);
+  }
+};
+
+// src/ecosystems/spack/recipe/rules/multimethods.ts
+function extractMultimethods(classBody, qualifier, source, pieces) {
+  const kept = [];
+  const earlier = /* @__PURE__ */ new Map();
+  for (const stmt of classBody) {
+    const method = whenMethod(stmt, source.text);
+    if (method === void 0) {
+      kept.push(stmt);
+      continue;
+    }
+    const before = earlier.get(method.name) ?? [];
+    earlier.set(method.name, [...before, method.when]);
+    const body = unparse([{ ...stmt, decorators: [] }], source.text);
+    const preamble = before.length > 0 ? `# after ${before.map((w2) => `@when(${JSON.stringify(w2)})`).join(", ")}
+` : "";
+    const label = `method ${qualifier}${method.name} when ${method.when}`;
+    pieces.push({ when: method.when, label, canonical: preamble + body, line: stmt.line });
+  }
+  return kept;
+}
+function whenMethod(stmt, text) {
+  if (stmt.kind !== "DecoratedStatement" || stmt.definition !== "FunctionDefinition" || stmt.decorators?.length !== 1)
+    return void 0;
+  const decorator = stmt.decorators[0];
+  const at2 = decorator?.firstChild;
+  const callee = at2?.nextSibling;
+  const argList = callee?.nextSibling;
+  if (callee?.name !== "VariableName" || text.slice(callee.from, callee.to) !== "when" || argList?.name !== "ArgList" || argList.nextSibling !== null) {
+    return void 0;
+  }
+  const items = readArgList(argList, text);
+  const [condition] = items.positional;
+  if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0 || items.unpacking || items.other)
+    return void 0;
+  const value = evalLiteral(condition, text, EMPTY_ENV);
+  if (value?.kind !== "str") return void 0;
+  const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
+  if (nameNode === void 0) return void 0;
+  return { name: text.slice(nameNode.from, nameNode.to), when: value.value };
+}
+
+// src/ecosystems/spack/recipe/index.ts
+function parseSpackRecipe(source, file2, options = {}) {
+  const parsed2 = parsePython(source, file2);
+  const text = parsed2.text;
+  const lowered = lowerModule(parsed2);
+  const body = removeDocstrings(lowered.body);
+  const recipe = {
+    canonical: "",
+    baseClassNames: [],
+    imports: lowered.imports,
+    versions: [],
+    variants: [],
+    dependencies: [],
+    patches: [],
+    resources: [],
+    provides: [],
+    conflicts: [],
+    requires: [],
+    conditionalCode: [],
+    unresolved: []
+  };
+  const pieces = [];
+  const pkg = findPackageClass(body, lowered.imports, text, file2);
+  if (pkg !== void 0) {
+    recipe.className = pkg.name;
+    recipe.baseClassNames = pkg.bases;
+    for (const index of [...pkg.ancestors, pkg.index]) {
+      const classStmt = body[index];
+      const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text);
+      const { body: rest, found } = extractDirectives(classBody, parsed2, options.withWhenCode);
+      const { unresolved, conditionalCode, ...directives } = found;
+      appendDirectives(recipe, directives);
+      recipe.unresolved.push(...unresolved);
+      pieces.push(...conditionalCode);
+      body[index] = withBody(classStmt, 0, rest);
+    }
+  }
+  for (let i = 0; i < body.length; i++) {
+    const stmt = body[i];
+    if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") continue;
+    const classBody = stmt.clauses?.[0]?.body ?? [];
+    const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
+    const qualifier = i === pkg?.index || nameNode === void 0 ? "" : `${text.slice(nameNode.from, nameNode.to)}.`;
+    const rest = extractMultimethods(classBody, qualifier, parsed2, pieces);
+    if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest);
+  }
+  recipe.conditionalCode = uniqueLabels(pieces);
+  recipe.canonical = unparse(body, text);
+  return recipe;
+}
+function canonicalizePythonModule(source, file2) {
+  const parsed2 = parsePython(source, file2);
+  return unparse(removeDocstrings(lowerModule(parsed2).body), parsed2.text);
+}
+
+// src/ecosystems/spack/python-modules.ts
+function importCandidates(imp, fromFile, recipeRoots2) {
+  const mod = imp.module;
+  const out = [];
+  const asFiles = (base) => [`${base}.py`, `${base}/__init__.py`];
+  if (mod.startsWith(".")) {
+    const level = mod.length - mod.replace(/^\.+/, "").length;
+    const rest = mod.slice(level);
+    const parts = fromFile.split("/").slice(0, -1);
+    const up = parts.slice(0, Math.max(0, parts.length - (level - 1)));
+    const base = [...up, ...rest ? rest.split(".") : []].join("/");
+    if (rest) out.push(...asFiles(base));
+    for (const n of imp.names)
+      out.push(...asFiles([...up, ...rest ? rest.split(".") : [], n].join("/")));
+    return out;
+  }
+  const segs = mod.split(".");
+  if (segs[0] === "spack_repo") {
+    for (const root of recipeRoots2) {
+      const i = root.split("/").indexOf("spack_repo");
+      if (i < 0) continue;
+      const prefix = root.split("/").slice(0, i).join("/");
+      const base = [prefix, ...segs].filter((s) => s !== "").join("/");
+      out.push(...asFiles(base));
+      for (const n of imp.names) out.push(...asFiles(`${base}/${n}`));
+    }
+    return out;
+  }
+  if (segs[0] === "spack" && segs[1] === "pkg" && segs.length >= 4) {
+    const pkgModule = segs[3];
+    for (const root of recipeRoots2) {
+      out.push(
+        `${root}/${pkgModule}/package.py`,
+        `${root}/${pkgModule.replace(/_/g, "-")}/package.py`
+      );
+    }
+  }
+  return out;
+}
+function packageNameForDirectory(dir, root) {
+  if (!root.split("/").includes("spack_repo")) return dir;
+  return dir.replace(/^_(?=[0-9])/, "").replace(/_/g, "-");
+}
+
+// src/ecosystems/spack/module-classes.ts
+function topLevelClassNames(source) {
+  const tree = parser.parse(source);
+  const names = [];
+  const cursor = tree.cursor();
+  if (!cursor.firstChild()) return names;
+  do {
+    if (cursor.name !== "ClassDefinition") continue;
+    const node2 = cursor.node;
+    const nameNode = node2.getChild("VariableName");
+    if (nameNode) names.push(source.slice(nameNode.from, nameNode.to));
+  } while (cursor.nextSibling());
+  return names;
+}
+
+// src/ecosystems/spack/parallel-analysis.ts
+import { availableParallelism } from "node:os";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+var MARK = "binary-check:recipe-analysis-worker";
+var MIN_JOBS_FOR_WORKERS = 256;
+function isRecipeWorker() {
+  return !isMainThread && workerData?.[MARK] === true;
+}
+function runRecipeWorker(analyse) {
+  const jobs = workerData.jobs;
+  parentPort.postMessage(JSON.stringify(jobs.map((j3) => attempt(analyse, j3))));
+}
+function attempt(analyse, j3) {
+  try {
+    return { ok: analyse(j3.text, j3.path) };
+  } catch (e) {
+    if (e instanceof UserError)
+      return { error: { kind: e.kind, place: e.place, message: e.message } };
+    throw e;
+  }
+}
+function unwrap(o2) {
+  if ("ok" in o2) return o2.ok;
+  const err = new UserError(o2.error.kind, "", o2.error.message);
+  Object.defineProperty(err, "place", { value: o2.error.place });
+  throw err;
+}
+async function analyseInParallel(jobs, analyse) {
+  const cap = Number(process.env.BINARY_CHECK_WORKERS ?? "8");
+  const threads = Math.min(availableParallelism(), Number.isInteger(cap) && cap >= 1 ? cap : 8);
+  const bundled = import.meta.url.endsWith(".js");
+  if (jobs.length < MIN_JOBS_FOR_WORKERS || threads < 2 || !bundled)
+    return jobs.map((j3) => analyse(j3.text, j3.path));
+  const workerWeight = 1.2;
+  const mainShare = Math.floor(jobs.length / (1 + (threads - 1) * workerWeight));
+  const rest = Math.ceil((jobs.length - mainShare) / (threads - 1));
+  const slices = [jobs.slice(0, mainShare)];
+  for (let i = mainShare; i < jobs.length; i += rest) slices.push(jobs.slice(i, i + rest));
+  const workers = slices.slice(1).map(
+    (slice) => new Promise((resolve5, reject) => {
+      const w2 = new Worker(new URL(import.meta.url), {
+        workerData: { [MARK]: true, jobs: slice }
+      });
+      w2.once("message", (m2) => resolve5(JSON.parse(m2)));
+      w2.once("error", reject);
+      w2.once("exit", (code) => {
+        if (code !== 0) reject(new Error(`recipe analysis worker exited with ${code}`));
+      });
+    })
+  );
+  const mine = slices[0].map((j3) => attempt(analyse, j3));
+  const theirs = await Promise.all(workers);
+  return [mine, ...theirs].flat().map(unwrap);
+}
+
+// src/ecosystems/spack/read-spack-packages.ts
+async function readSpackPackages(snap, opts) {
+  const roots = opts.recipeRoots.map((r2) => r2.replace(/^\.\//, "").replace(/\/+$/, ""));
+  const found = [];
+  const dirFiles = /* @__PURE__ */ new Map();
+  for (const path of snap.files.keys()) {
+    for (const root of roots) {
+      if (!path.startsWith(`${root}/`)) continue;
+      const rest = path.slice(root.length + 1);
+      const slash = rest.indexOf("/");
+      if (slash < 0) continue;
+      const dir = `${root}/${rest.slice(0, slash)}`;
+      if (rest.slice(slash + 1) === "package.py") {
+        found.push({
+          name: packageNameForDirectory(rest.slice(0, slash), root),
+          dir,
+          recipePath: path,
+          root
+        });
+      }
+      const list = dirFiles.get(dir);
+      if (list) list.push(path);
+      else dirFiles.set(dir, [path]);
+    }
+  }
+  if (found.length === 0 && roots.length > 0) {
+    const anyUnder = roots.some((r2) => [...snap.files.keys()].some((p2) => p2.startsWith(`${r2}/`)));
+    if (!anyUnder)
+      throw new UserError(
+        "config",
+        "recipes",
+        `no recipe root ${roots.map((r2) => `"${r2}"`).join(", ")} in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
+      );
+  }
+  if (opts.only) {
+    const only = opts.only;
+    found.splice(0, found.length, ...found.filter((f3) => only.has(f3.name)));
+  }
+  const recipeOids = found.filter((f3) => !opts.isIgnored(f3.recipePath)).map((f3) => snap.files.get(f3.recipePath));
+  await fillCache(snap, recipeOids, opts.cache, found);
+  const classToModule = /* @__PURE__ */ new Map();
+  const moduleCache = /* @__PURE__ */ new Map();
+  const loadModules = async (paths) => {
+    const todo = paths.filter((p2) => !moduleCache.has(p2) && snap.files.has(p2));
+    const oids = todo.map((p2) => snap.files.get(p2));
+    const missing = oids.filter((o2) => !opts.cache.get(`module:${o2}`));
+    if (missing.length > 0) {
+      const blobs = await snap.readBlobs([...new Set(missing)]);
+      todo.forEach((p2, i) => {
+        const oid = oids[i];
+        if (opts.cache.get(`module:${oid}`)) return;
+        const buf = blobs.get(oid);
+        if (!buf) return;
+        opts.cache.set(`module:${oid}`, analyseModule(buf.toString("utf8"), p2));
+      });
+    }
+    for (const p2 of todo)
+      moduleCache.set(p2, opts.cache.get(`module:${snap.files.get(p2)}`));
+  };
+  if (opts.buildSystems) {
+    const bs2 = opts.buildSystems.replace(/\/+$/, "");
+    const paths = [...snap.files.keys()].filter(
+      (p2) => p2.startsWith(`${bs2}/`) && p2.endsWith(".py") && !opts.isIgnored(p2)
+    );
+    await loadModules(paths);
+    for (const p2 of paths.sort())
+      for (const c3 of moduleCache.get(p2)?.classes ?? [])
+        if (!classToModule.has(c3)) classToModule.set(c3, p2);
+  }
+  const resolveImports = (imports, fromFile) => {
+    const out = [];
+    for (const imp of imports) {
+      for (const cand of importCandidates(imp, fromFile, roots)) {
+        if (snap.files.has(cand) && !opts.isIgnored(cand)) {
+          out.push(cand);
+          break;
+        }
+      }
+      for (const n of imp.names) {
+        for (const cand of importCandidates({ module: imp.module, names: [n] }, fromFile, roots)) {
+          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand))
+            out.push(cand);
+        }
+      }
+    }
+    return out;
+  };
+  const closureCache = /* @__PURE__ */ new Map();
+  const closureOf = async (start, fromRecipe) => {
+    const key = start.join("\n");
+    const hit = closureCache.get(key);
+    if (hit) return hit;
+    const seen = /* @__PURE__ */ new Set();
+    let frontier = start.filter((p2) => p2 !== fromRecipe);
+    while (frontier.length > 0) {
+      await loadModules(frontier);
+      const next = [];
+      for (const p2 of frontier) {
+        if (seen.has(p2)) continue;
+        seen.add(p2);
+        const m2 = moduleCache.get(p2);
+        if (!m2) continue;
+        for (const q3 of resolveImports(m2.imports, p2))
+          if (!seen.has(q3) && q3 !== fromRecipe) next.push(q3);
+        for (const base of m2.recipe?.baseClassNames ?? []) {
+          const q3 = classToModule.get(base);
+          if (q3 && !seen.has(q3) && q3 !== fromRecipe) next.push(q3);
+        }
+      }
+      frontier = next;
+    }
+    const result = [...seen].sort();
+    closureCache.set(key, result);
+    return result;
+  };
+  const packages = /* @__PURE__ */ new Map();
+  for (const f3 of found.sort((a, b3) => a.recipePath < b3.recipePath ? -1 : 1)) {
+    if (opts.isIgnored(f3.recipePath)) continue;
+    const prev = packages.get(f3.name);
+    if (prev)
+      throw new UserError(
+        "recipe",
+        f3.recipePath,
+        `package "${f3.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`
+      );
+    const oid = snap.files.get(f3.recipePath);
+    const a = opts.cache.get(`recipe:${oid}`);
+    const direct = resolveImports(a.imports, f3.recipePath);
+    for (const base of a.baseClassNames) {
+      const m2 = classToModule.get(base);
+      if (m2) direct.push(m2);
+    }
+    const closure = await closureOf([...new Set(direct)].sort(), f3.recipePath);
+    const bases = {};
+    for (const p2 of closure) bases[p2] = moduleCache.get(p2).canonicalDigest;
+    const inherited = inheritedRecipes(
+      a.baseClassNames,
+      closure.map((p2) => moduleCache.get(p2)?.recipe)
+    );
+    const place = (line) => ({ file: f3.recipePath, line });
+    const withPlace = (d2) => d2.place ? { ...d2, place: place(d2.place.line) } : d2;
+    const files = dirFiles.get(f3.dir) ?? [];
+    const usedPatchFiles = /* @__PURE__ */ new Set();
+    const patches = [...inherited.flatMap((r2) => r2.patches.filter((p2) => p2.url)), ...a.patches].map(
+      (p2) => {
+        const q3 = withPlace(p2);
+        if (!q3.file) return q3;
+        const path = `${f3.dir}/${q3.file}`;
+        usedPatchFiles.add(path);
+        const blob = snap.files.get(path);
+        if (blob === void 0) {
+          if (opts.isIgnored(path)) return { ...q3, contentHash: "ignored" };
+          throw new UserError(
+            "recipe",
+            `${f3.recipePath}:${q3.place?.line ?? 0}`,
+            `patch file "${q3.file}" does not exist in ${f3.dir}/`
+          );
+        }
+        return { ...q3, contentHash: opts.isIgnored(path) ? "ignored" : blob };
+      }
+    );
+    const variantNames = new Set(a.variants.map((v2) => v2.name));
+    const variants = [
+      ...a.variants.map(withPlace),
+      ...inherited.flatMap((r2) => r2.variants).filter((v2) => !variantNames.has(v2.name) && (variantNames.add(v2.name), true))
+    ];
+    const digestInputs = packageDigestInputs("spack", a.canonicalDigest, bases, {});
+    packages.set(f3.name, {
+      name: f3.name,
+      ecosystem: "spack",
+      recipePath: f3.recipePath,
+      directory: f3.dir,
+      digestInputs,
+      versions: a.versions.map(withPlace),
+      variants,
+      dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r2) => r2.dependencies)],
+      patches,
+      resources: [...a.resources.map(withPlace), ...inherited.flatMap((r2) => r2.resources)],
+      provides: a.provides,
+      conflicts: a.conflicts,
+      requires: a.requires,
+      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map(
+        (c3) => ({
+          when: c3.when,
+          label: c3.label,
+          digest: c3.digest,
+          place: place(c3.line)
+        })
+      ),
+      unresolved: a.unresolved.map((u2) => ({
+        package: f3.name,
+        place: place(u2.line),
+        reason: u2.reason
+      })),
+      ignoredFiles: files.filter((p2) => p2 !== f3.recipePath && !usedPatchFiles.has(p2)),
+      inputPaths: [f3.recipePath, ...closure, ...usedPatchFiles].sort()
+    });
+  }
+  return { packages };
+}
+async function fillCache(snap, oids, cache2, found) {
+  const pathOf = /* @__PURE__ */ new Map();
+  for (const f3 of found) pathOf.set(snap.files.get(f3.recipePath), f3.recipePath);
+  const missing = [...new Set(oids.filter((o2) => !cache2.get(`recipe:${o2}`)))];
+  if (missing.length === 0) return;
+  const blobs = await snap.readBlobs(missing);
+  const jobs = missing.map((oid) => {
+    const buf = blobs.get(oid);
+    if (!buf) throw new UserError("git", pathOf.get(oid) ?? oid, `blob ${oid} could not be read`);
+    return { text: buf.toString("utf8"), path: pathOf.get(oid) ?? oid };
+  });
+  const results = await analyseInParallel(jobs, analyseRecipe);
+  missing.forEach((oid, i) => cache2.set(`recipe:${oid}`, results[i]));
+}
+function analyseRecipe(text, path) {
+  const parsed2 = parseSpackRecipe(text, path);
+  const { canonical, conditionalCode, ...rest } = parsed2;
+  return {
+    ...rest,
+    algorithm: DIGEST_ALGORITHM,
+    canonicalDigest: digestText(canonical),
+    conditionalCode: conditionalCode.map((c3) => ({
+      when: c3.when,
+      label: c3.label,
+      digest: digestText(c3.canonical),
+      line: c3.line
+    }))
+  };
+}
+function analyseModule(text, path) {
+  const canonical = canonicalizePythonModule(text, path);
+  let recipe;
+  try {
+    recipe = analyseRecipe(text, path);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    recipe = void 0;
+  }
+  return {
+    algorithm: DIGEST_ALGORITHM,
+    canonicalDigest: digestText(canonical),
+    imports: recipe?.imports ?? [],
+    classes: topLevelClassNames(text),
+    ...recipe ? { recipe } : {}
+  };
+}
+function inheritedRecipes(baseClassNames, candidates) {
+  const byClass = /* @__PURE__ */ new Map();
+  for (const r2 of candidates)
+    if (r2?.className && !byClass.has(r2.className)) byClass.set(r2.className, r2);
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  const queue = [...baseClassNames];
+  while (queue.length > 0) {
+    const name2 = queue.shift();
+    if (seen.has(name2)) continue;
+    seen.add(name2);
+    const r2 = byClass.get(name2);
+    if (!r2) continue;
+    out.push(r2);
+    queue.push(...r2.baseClassNames);
+  }
+  return out;
+}
+
+// src/cli/main.ts
+import { readFile as readFile5, writeFile as writeFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { resolve as resolve4 } from "node:path";
+import { parseArgs } from "node:util";
+
+// src/engine/plan-engine.ts
+import { isAbsolute as isAbsolute2, join as join6, matchesGlob as matchesGlob2, resolve as resolve3 } from "node:path";
 
 // src/core/graph.ts
 function stronglyConnectedComponents(nodes, adj) {
@@ -8724,8 +15218,8 @@ __export(external_exports, {
   gt: () => _gt,
   gte: () => _gte,
   guid: () => guid2,
-  hash: () => hash,
-  hex: () => hex2,
+  hash: () => hash2,
+  hex: () => hex3,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -8746,7 +15240,7 @@ __export(external_exports, {
   ksuid: () => ksuid2,
   lazy: () => lazy,
   length: () => _length,
-  literal: () => literal,
+  literal: () => literal2,
   locales: () => locales_exports,
   looseObject: () => looseObject,
   looseRecord: () => looseRecord,
@@ -8758,7 +15252,7 @@ __export(external_exports, {
   maxLength: () => _maxLength,
   maxSize: () => _maxSize,
   memoizer: () => memoizer,
-  meta: () => meta2,
+  meta: () => meta3,
   mime: () => _mime,
   minLength: () => _minLength,
   minSize: () => _minSize,
@@ -8775,7 +15269,7 @@ __export(external_exports, {
   null: () => _null3,
   nullable: () => nullable,
   nullish: () => nullish2,
-  number: () => number2,
+  number: () => number3,
   object: () => object,
   optional: () => optional,
   output: () => output,
@@ -8809,7 +15303,7 @@ __export(external_exports, {
   slugify: () => _slugify,
   startsWith: () => _startsWith,
   strictObject: () => strictObject,
-  string: () => string2,
+  string: () => string3,
   stringFormat: () => stringFormat,
   stringbool: () => stringbool,
   success: () => success,
@@ -9131,7 +15625,7 @@ __export(core_exports2, {
   locales: () => locales_exports,
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
-  meta: () => meta,
+  meta: () => meta2,
   parse: () => parse,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
@@ -9886,8 +16380,8 @@ function base64urlToUint8Array(base64url3) {
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
-function hexToUint8Array(hex3) {
-  const cleanHex = hex3.replace(/^0x/, "");
+function hexToUint8Array(hex4) {
+  const cleanHex = hex4.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
@@ -10534,7 +17028,7 @@ __export(regexes_exports, {
   nanoid: () => nanoid,
   nanoidOfLength: () => nanoidOfLength,
   null: () => _null,
-  number: () => number,
+  number: () => number2,
   rfc5322Email: () => rfc5322Email,
   sha1_base64: () => sha1_base64,
   sha1_base64url: () => sha1_base64url,
@@ -10548,7 +17042,7 @@ __export(regexes_exports, {
   sha512_base64: () => sha512_base64,
   sha512_base64url: () => sha512_base64url,
   sha512_hex: () => sha512_hex,
-  string: () => string,
+  string: () => string2,
   time: () => time,
   ulid: () => ulid,
   undefined: () => _undefined,
@@ -10629,13 +17123,13 @@ function datetime(args) {
   return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
 }
 var anyString = /^[\s\S]{0,}$/;
-var string = (params) => {
+var string2 = (params) => {
   const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
   return new RegExp(`^${regex}$`);
 };
 var bigint = /^-?\d+n?$/;
 var integer = /^-?\d+$/;
-var number = /^-?\d+(?:\.\d+)?$/;
+var number2 = /^-?\d+(?:\.\d+)?$/;
 var boolean = /^(?:true|false)$/i;
 var _null = /^null$/i;
 var _undefined = /^undefined$/i;
@@ -11683,12 +18177,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i = 4; i < len; i++) {
-    const code2 = iban3.charCodeAt(i);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code = iban3.charCodeAt(i);
+    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
   }
   for (let i = 0; i < 4; i++) {
-    const code2 = iban3.charCodeAt(i);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code = iban3.charCodeAt(i);
+    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -11762,7 +18256,7 @@ var $ZodCustomStringFormat = /* @__PURE__ */ $constructor("$ZodCustomStringForma
 });
 var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
   $ZodType.init(inst, def);
-  inst._zod.pattern = number;
+  inst._zod.pattern = number2;
   inst._zod.parse = (payload, _ctx) => {
     if (def.coerce)
       try {
@@ -12865,7 +19359,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         if (keyResult instanceof Promise) {
           throw new Error("Async schemas not supported in object keys currently");
         }
-        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        const checkNumericKey = typeof key === "string" && number2.test(key) && keyResult.issues.length;
         if (checkNumericKey) {
           const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
           if (retryResult instanceof Promise) {
@@ -13432,9 +19926,9 @@ function leafPattern(schema) {
   if (minimum !== void 0 && maximum !== void 0 && minimum > maximum)
     return "(?!)";
   if (minimum !== void 0 || maximum !== void 0)
-    return string({ minimum, maximum }).source;
+    return string2({ minimum, maximum }).source;
   const own2 = schema._zod.pattern;
-  return (isInt && own2 === number ? integer : own2)?.source;
+  return (isInt && own2 === number2 ? integer : own2)?.source;
 }
 function partPattern(schema) {
   const def = schema._zod.def;
@@ -21634,12 +28128,12 @@ function compileFn(schema, options) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code2 = doc.content.join("\n");
+  const code = doc.content.join("\n");
   const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code2}` : code2 : "";
+${code}` : code : "";
   const F3 = Function;
   const factoryCode = `return (input) => {
-${code2}
+${code}
 }`;
   let fn2;
   try {
@@ -22914,7 +29408,7 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     if (keyFn.definite === false)
       ctx.definite = false;
     const keyFast = addConstant(ctx, keyFn);
-    const numericConst = addConstant(ctx, number);
+    const numericConst = addConstant(ctx, number2);
     const outKeyVar = newVar(ctx);
     emitOwnKeys(doc, ctx, accessor, kVar, (d2) => {
       d2.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
@@ -24110,7 +30604,7 @@ function describe(description) {
   return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function meta(metadata) {
+function meta2(metadata) {
   const ch = new $ZodCheck({ check: "meta" });
   ch._zod.onattach = [
     (inst) => {
@@ -25224,7 +31718,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
     return rest;
   rest.type = "string";
   if (!values)
-    rest.pattern = (types.includes("number") ? number : integer).source;
+    rest.pattern = (types.includes("number") ? number2 : integer).source;
   return rest;
 }
 var pendingRecords = /* @__PURE__ */ new WeakMap();
@@ -25663,8 +32157,8 @@ __export(schemas_exports2, {
   float64: () => float64,
   function: () => _function,
   guid: () => guid2,
-  hash: () => hash,
-  hex: () => hex2,
+  hash: () => hash2,
+  hex: () => hex3,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -25681,12 +32175,12 @@ __export(schemas_exports2, {
   keyof: () => keyof,
   ksuid: () => ksuid2,
   lazy: () => lazy,
-  literal: () => literal,
+  literal: () => literal2,
   looseObject: () => looseObject,
   looseRecord: () => looseRecord,
   mac: () => mac2,
   map: () => map,
-  meta: () => meta2,
+  meta: () => meta3,
   nan: () => nan,
   nanoid: () => nanoid2,
   nativeEnum: () => nativeEnum,
@@ -25695,7 +32189,7 @@ __export(schemas_exports2, {
   null: () => _null3,
   nullable: () => nullable,
   nullish: () => nullish2,
-  number: () => number2,
+  number: () => number3,
   object: () => object,
   optional: () => optional,
   partialRecord: () => partialRecord,
@@ -25708,7 +32202,7 @@ __export(schemas_exports2, {
   refine: () => refine,
   set: () => set,
   strictObject: () => strictObject,
-  string: () => string2,
+  string: () => string3,
   stringFormat: () => stringFormat,
   stringbool: () => stringbool,
   success: () => success,
@@ -26154,7 +32648,7 @@ var ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
     return this.check(_isoDuration(ZodISODuration, params));
   }
 });
-function string2(params) {
+function string3(params) {
   return _string(ZodString, params);
 }
 var ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
@@ -26357,13 +32851,13 @@ function stringFormat(format, fnOrRegex, _params = {}) {
 function hostname2(_params) {
   return _stringFormat(ZodCustomStringFormat, "hostname", hostname, _params);
 }
-function hex2(_params) {
+function hex3(_params) {
   return _stringFormat(ZodCustomStringFormat, "hex", hex, _params);
 }
 function currencyCode2(_params) {
   return _stringFormat(ZodCustomStringFormat, "currency_code", currencyCode, _params);
 }
-function hash(alg, params) {
+function hash2(alg, params) {
   const enc = params?.enc ?? "hex";
   const format = `${alg}_${enc}`;
   const regex = regexes_exports[format];
@@ -26441,7 +32935,7 @@ var ZodNumber = /* @__PURE__ */ $constructor(
     }
   })
 );
-function number2(params) {
+function number3(params) {
   return _number(ZodNumber, params);
 }
 var ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
@@ -26810,7 +33304,7 @@ function record(keyType, valueType, params) {
   if (!valueType || !valueType._zod) {
     return new ZodRecord({
       type: "record",
-      keyType: string2(),
+      keyType: string3(),
       valueType: keyType,
       ...util_exports.normalizeParams(valueType)
     });
@@ -26944,7 +33438,7 @@ var ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
     }
   });
 });
-function literal(value, params) {
+function literal2(value, params) {
   return new ZodLiteral({
     type: "literal",
     values: Array.isArray(value) ? value : [value],
@@ -27244,7 +33738,7 @@ function superRefine(fn2, params) {
   return _superRefine(fn2, params);
 }
 var describe2 = describe;
-var meta2 = meta;
+var meta3 = meta2;
 var ZodInstanceOf = /* @__PURE__ */ $constructor("ZodInstanceOf", (inst, def) => {
   ZodCustom.init(inst, def);
 }, {
@@ -27281,7 +33775,7 @@ var stringbool = (...args) => _stringbool({
 }, ...args);
 function json(params) {
   const jsonSchema = lazy(() => {
-    return union([string2(params), number2(), boolean2(), _null3(), array(jsonSchema), record(string2(), jsonSchema)]);
+    return union([string3(params), number3(), boolean2(), _null3(), array(jsonSchema), record(string3(), jsonSchema)]);
   });
   return jsonSchema;
 }
@@ -28280,13 +34774,13 @@ __export(coerce_exports, {
   bigint: () => bigint3,
   boolean: () => boolean3,
   date: () => date4,
-  number: () => number3,
-  string: () => string3
+  number: () => number4,
+  string: () => string4
 });
-function string3(params) {
+function string4(params) {
   return _coercedString(ZodString, params);
 }
-function number3(params) {
+function number4(params) {
   return _coercedNumber(ZodNumber, params);
 }
 function boolean3(params) {
@@ -28465,11 +34959,11 @@ async function readConfigFile(path, label = path) {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    const code2 = e.code;
+    const code = e.code;
     throw new UserError(
       "config",
       label,
-      code2 === "ENOENT" ? "config file not found" : `cannot read config file (${code2})`
+      code === "ENOENT" ? "config file not found" : `cannot read config file (${code})`
     );
   }
   return parseConfigText(text, label);
@@ -28510,11 +35004,11 @@ function parseNameStatusZ(output2) {
   const changes = [];
   let i = 0;
   while (i < fields.length) {
-    const code2 = fields[i++];
-    const status = code2.charAt(0);
+    const code = fields[i++];
+    const status = code.charAt(0);
     if (!/^[ACDMRTUX]$/.test(status)) {
       throw new Error(
-        `parseNameStatusZ: unexpected status ${JSON.stringify(code2)} at field ${i - 1}`
+        `parseNameStatusZ: unexpected status ${JSON.stringify(code)} at field ${i - 1}`
       );
     }
     if (status === "R" || status === "C") {
@@ -28523,7 +35017,7 @@ function parseNameStatusZ(output2) {
       if (oldPath === void 0 || path === void 0) {
         throw new Error(`parseNameStatusZ: ${status} record without two paths at field ${i}`);
       }
-      const similarity = code2.length > 1 ? Number.parseInt(code2.slice(1), 10) : void 0;
+      const similarity = code.length > 1 ? Number.parseInt(code.slice(1), 10) : void 0;
       changes.push(
         similarity === void 0 || Number.isNaN(similarity) ? { status, path, oldPath } : { status, path, oldPath, similarity }
       );
@@ -28641,16 +35135,16 @@ var CatFileBatchParser = class {
 import { spawn } from "node:child_process";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
-var t = /* @__PURE__ */ new WeakMap();
+var t2 = /* @__PURE__ */ new WeakMap();
 function c(...n) {
   const e = new String(n);
-  return t.set(e, n), e;
+  return t2.set(e, n), e;
 }
 function r(n) {
-  return n instanceof String && t.has(n);
+  return n instanceof String && t2.has(n);
 }
 function o(n) {
-  return t.get(n) ?? [];
+  return t2.get(n) ?? [];
 }
 
 // node_modules/simple-git/dist/index.mjs
@@ -28992,7 +35486,7 @@ function* q({
   write: e
 }) {
   for (const n of e)
-    for (const t3 of K) {
+    for (const t3 of K2) {
       const o2 = t3(n.key);
       o2 && (yield o2);
     }
@@ -29011,7 +35505,7 @@ function l(e, n) {
   const t3 = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
   return f(t3, n, e);
 }
-var K = [
+var K2 = [
   f("alias", "allowUnsafeAlias"),
   f("core.askPass", "allowUnsafeAskPass"),
   f("core.editor", "allowUnsafeEditor"),
@@ -29291,7 +35785,7 @@ function bt(t3) {
 function d(t3, e, n) {
   return e(t3) ? t3 : arguments.length > 2 ? n : void 0;
 }
-var K2 = (t3) => Array.isArray(t3);
+var K3 = (t3) => Array.isArray(t3);
 function st(t3, e) {
   const n = r(t3) ? "string" : typeof t3;
   return /number|string|boolean/.test(n) && (!e || !e.includes(n));
@@ -29380,7 +35874,7 @@ function h2(t3, e = 0, n = false) {
 }
 function ze(t3) {
   const e = typeof N2(t3) == "function";
-  return L2(d(N2(t3, e ? 1 : 0), K2, []));
+  return L2(d(N2(t3, e ? 1 : 0), K3, []));
 }
 function ht(t3) {
   const e = Ie(N2(t3));
@@ -30134,7 +36628,7 @@ function zn() {
         v(e),
         v(d(n[0], G2, [])),
         [
-          ...L2(d(n[1], K2, [])),
+          ...L2(d(n[1], K3, [])),
           ...h2(arguments, 0, true)
         ]
       );
@@ -30472,7 +36966,7 @@ function pr() {
     log(...n) {
       const r2 = u(arguments), s = oe2(
         ht(arguments),
-        L2(d(arguments[0], K2, []))
+        L2(d(arguments[0], K3, []))
       ), o2 = e(...n) || dt(s.commands) || t3(s);
       return this._runTask(o2, r2);
     }
@@ -31479,7 +37973,7 @@ f2.prototype.stashList = function(t3) {
   return this._runTask(
     Cs(
       ht(arguments) || {},
-      K2(t3) && t3 || []
+      K3(t3) && t3 || []
     ),
     u(arguments)
   );
@@ -32172,10 +38666,10 @@ async function readBlobsBatch(runner, oids) {
       }
     });
     child.stderr?.on("data", (chunk) => stderr.push(chunk));
-    child.on("close", (code2) => {
+    child.on("close", (code) => {
       if (parseError !== void 0) return reject(parseError);
-      if (code2 !== 0)
-        return reject(new GitCommandError(args, code2, Buffer.concat(stderr).toString("utf8")));
+      if (code !== 0)
+        return reject(new GitCommandError(args, code, Buffer.concat(stderr).toString("utf8")));
       try {
         parser2.end();
       } catch (error62) {
@@ -32975,14 +39469,14 @@ function openFileMirror(dir, options = {}) {
       try {
         stored = await storeContentAddressed(source, join3(dir, ARTIFACTS_DIR));
       } catch (error62) {
-        const code2 = error62.code;
-        if (code2 === "ENOENT")
+        const code = error62.code;
+        if (code === "ENOENT")
           throw new UserError(
             "input",
             source,
             "artifact not found (expected the built binary file)"
           );
-        if (code2 === "EISDIR")
+        if (code === "EISDIR")
           throw new UserError("input", source, "is a directory (expected the built binary file)");
         throw error62;
       }
@@ -33606,7 +40100,7 @@ var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
 function newNode() {
   return { variants: {}, dependencies: [] };
 }
-var Parser = class {
+var Parser2 = class {
   pos = 0;
   text;
   where;
@@ -34035,7 +40529,7 @@ function sortDependencies(c3) {
   c3.dependencies = keyed.map((k2) => k2.d);
 }
 function parseSpecConstraint(text, where) {
-  return new Parser(text, where ?? "").parse();
+  return new Parser2(text, where ?? "").parse();
 }
 var CACHE_LIMIT2 = 5e5;
 var cache = /* @__PURE__ */ new Map();
@@ -34277,7 +40771,7 @@ function localSpecInputs(spec, ctx) {
   const source = { version: spec.version };
   const patches = {};
   const resources = {};
-  const code2 = {};
+  const code = {};
   if (pkg) {
     const v2 = pkg.versions.find((d2) => d2.version === spec.version);
     if (v2) {
@@ -34303,7 +40797,7 @@ function localSpecInputs(spec, ctx) {
       resources[r2.fields.name ?? r2.fields.destination ?? `resource-${i}`] = digestOf(r2.fields);
     });
     for (const c3 of pkg.conditionalCode) {
-      if (conditionHolds(view, c3.when, placeOf(c3.place, pkg))) code2[c3.label] = c3.digest;
+      if (conditionHolds(view, c3.when, placeOf(c3.place, pkg))) code[c3.label] = c3.digest;
     }
   }
   return {
@@ -34313,7 +40807,7 @@ function localSpecInputs(spec, ctx) {
     source,
     patches,
     resources,
-    code: code2,
+    code,
     parameters,
     envSignature: ctx.envSignature(spec)
   };
@@ -34367,29 +40861,6 @@ function foldedDigest(local, dependencies) {
   return digestText(
     `{"algorithm":${JSON.stringify(DIGEST_ALGORITHM)},"dependencies":{${deps}},"local":${JSON.stringify(local)}}`
   );
-}
-
-// src/core/digest/package-digest.ts
-function packageDigestInputs(ecosystem, recipe, bases, files) {
-  return { algorithm: DIGEST_ALGORITHM, ecosystem, recipe, bases, files };
-}
-function computePackageDigest(inputs) {
-  return digestOf({ ...inputs });
-}
-function computeResolutionDigest(pkg) {
-  return digestOf({
-    algorithm: DIGEST_ALGORITHM,
-    versions: pkg.versions.map((v2) => [v2.version, v2.deprecated, v2.preferred]),
-    variants: pkg.variants.map((v2) => [
-      v2.name,
-      v2.default,
-      v2.values ?? null,
-      v2.multi ?? null,
-      v2.when ?? null
-    ]),
-    dependencies: pkg.dependencies.map((d2) => [d2.spec, d2.types, d2.when ?? null]),
-    provides: pkg.provides.map((p2) => [p2.specs, p2.when ?? null])
-  });
 }
 
 // src/core/resolve-specs.ts
@@ -34485,11 +40956,12 @@ function resolveSpecs(req) {
     const requested = /* @__PURE__ */ new Map();
     for (const c3 of constraints)
       for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
+    const view = specView(spec, specs);
     for (let pass = 0; pass < 3; pass++) {
       let added = false;
       for (const v2 of pkg.variants) {
         if (v2.name in variants) continue;
-        if (v2.when && !conditionHolds(specView(spec, specs), v2.when, `${pkg.recipePath}:${v2.place?.line ?? 0}`))
+        if (v2.when && !conditionHolds(view, v2.when, `${pkg.recipePath}:${v2.place?.line ?? 0}`))
           continue;
         variants[v2.name] = requested.get(v2.name) ?? v2.default;
         added = true;
@@ -34516,7 +40988,7 @@ function resolveSpecs(req) {
     const grouped = /* @__PURE__ */ new Map();
     for (const d2 of pkg.dependencies) {
       const where = `${pkg.recipePath}:${d2.place?.line ?? 0}`;
-      if (!conditionHolds(specView(spec, specs), d2.when, where)) continue;
+      if (d2.when && !conditionHolds(view, d2.when, where)) continue;
       if (LANGUAGE_VIRTUALS.has(d2.name)) continue;
       const g2 = grouped.get(d2.name) ?? { constraints: [], types: /* @__PURE__ */ new Set() };
       g2.constraints.push(parseSpecConstraintCached(d2.spec));
@@ -34747,6426 +41219,6 @@ function readManifestPackages(snap, config2, isIgnored) {
           `"${d2.name}" is not a package in packages:`
         );
   return packages;
-}
-
-// src/ecosystems/spack/recipe/conditional.ts
-function uniqueLabels(pieces) {
-  const seen = /* @__PURE__ */ new Map();
-  return pieces.map((piece) => {
-    const count = (seen.get(piece.label) ?? 0) + 1;
-    seen.set(piece.label, count);
-    return count === 1 ? piece : { ...piece, label: `${piece.label} #${count}` };
-  });
-}
-
-// src/core/model.ts
-var ALL_DEPTYPES = ["build", "link", "run", "test"];
-
-// src/ecosystems/spack/recipe/strings.ts
-function splitLiteral(raw) {
-  let i = 0;
-  while (i < raw.length && raw[i] !== '"' && raw[i] !== "'") i++;
-  const prefix = raw.slice(0, i).toLowerCase();
-  const q3 = raw[i];
-  const quote = raw.startsWith(q3 + q3 + q3, i) && raw.length - i >= 6 ? q3 + q3 + q3 : q3;
-  return { prefix, quote, bodyFrom: i + quote.length, bodyTo: raw.length - quote.length };
-}
-var SIMPLE_ESCAPES = {
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "	",
-  v: "\v"
-};
-function isOctal(c3) {
-  return c3 !== void 0 && c3 >= "0" && c3 <= "7";
-}
-var HEX = /^[0-9a-fA-F]+$/;
-function decodeBody(body, raw, bytes) {
-  if (raw || !body.includes("\\")) return body;
-  let out = "";
-  let i = 0;
-  while (i < body.length) {
-    const j3 = body.indexOf("\\", i);
-    if (j3 === -1) {
-      out += body.slice(i);
-      break;
-    }
-    out += body.slice(i, j3);
-    const c3 = body[j3 + 1];
-    if (c3 === void 0) {
-      out += "\\";
-      break;
-    }
-    if (c3 === "\n") {
-      i = j3 + 2;
-      continue;
-    }
-    const simple = SIMPLE_ESCAPES[c3];
-    if (simple !== void 0) {
-      out += simple;
-      i = j3 + 2;
-      continue;
-    }
-    if (isOctal(c3)) {
-      let k2 = j3 + 2;
-      while (k2 < j3 + 4 && isOctal(body[k2])) k2++;
-      out += String.fromCharCode(parseInt(body.slice(j3 + 1, k2), 8) & (bytes ? 255 : 511));
-      i = k2;
-      continue;
-    }
-    const width = c3 === "x" ? 2 : !bytes && c3 === "u" ? 4 : !bytes && c3 === "U" ? 8 : 0;
-    if (width > 0) {
-      const digits = body.slice(j3 + 2, j3 + 2 + width);
-      if (digits.length !== width || !HEX.test(digits)) return void 0;
-      const code2 = parseInt(digits, 16);
-      if (code2 > 1114111) return void 0;
-      out += String.fromCodePoint(code2);
-      i = j3 + 2 + width;
-      continue;
-    }
-    if (!bytes && c3 === "N") return void 0;
-    out += "\\";
-    i = j3 + 1;
-  }
-  return out;
-}
-function decodeLiteral(raw) {
-  const parts = splitLiteral(raw);
-  const bytes = parts.prefix.includes("b");
-  const value = decodeBody(
-    raw.slice(parts.bodyFrom, parts.bodyTo),
-    parts.prefix.includes("r"),
-    bytes
-  );
-  return value === void 0 ? void 0 : { value, bytes };
-}
-function hex22(code2) {
-  return "\\x" + (code2 < 16 ? "0" : "") + code2.toString(16);
-}
-function escapeBody(value, quote, bytes) {
-  let needs = false;
-  for (let i = 0; i < value.length; i++) {
-    const code2 = value.charCodeAt(i);
-    if (code2 < 32 || code2 === 92 || value[i] === quote || code2 === 127 || code2 >= 55296 && code2 <= 57343 || bytes && code2 > 126) {
-      needs = true;
-      break;
-    }
-  }
-  if (!needs) return value;
-  let out = "";
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    const code2 = value.charCodeAt(i);
-    if (ch === "\\") out += "\\\\";
-    else if (ch === quote) out += "\\" + quote;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "	") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (code2 < 32 || code2 === 127 || bytes && code2 > 126) out += hex22(code2 & 255);
-    else if (code2 >= 55296 && code2 <= 56319 && i + 1 < value.length && value.charCodeAt(i + 1) >= 56320 && value.charCodeAt(i + 1) <= 57343) {
-      out += ch + value[i + 1];
-      i++;
-    } else if (code2 >= 55296 && code2 <= 57343) out += "\\u" + code2.toString(16);
-    else out += ch;
-  }
-  return out;
-}
-function quoteValue(value, bytes) {
-  return (bytes ? 'b"' : '"') + escapeBody(value, '"', bytes) + '"';
-}
-function canonicalLiteral(raw) {
-  const decoded = decodeLiteral(raw);
-  return decoded === void 0 ? raw : quoteValue(decoded.value, decoded.bytes);
-}
-
-// src/ecosystems/spack/recipe/literals.ts
-var EMPTY_ENV = /* @__PURE__ */ new Map();
-function evalLiteral(node2, text, env) {
-  switch (node2.name) {
-    case "String": {
-      const decoded = decodeLiteral(text.slice(node2.from, node2.to));
-      if (decoded === void 0) return void 0;
-      return decoded.bytes ? { kind: "bytes", value: decoded.value } : { kind: "str", value: decoded.value };
-    }
-    case "FormatString": {
-      const value = evalFormatString(node2, text, env);
-      return value === void 0 ? void 0 : { kind: "str", value };
-    }
-    case "ContinuedString": {
-      let value = "";
-      let kind;
-      for (let part = node2.firstChild; part; part = part.nextSibling) {
-        if (part.name === "Comment") continue;
-        const v2 = evalLiteral(part, text, env);
-        if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind !== void 0 && kind !== v2.kind)
-          return void 0;
-        kind = v2.kind;
-        value += v2.value;
-      }
-      return kind === void 0 ? void 0 : { kind, value };
-    }
-    case "Number":
-      return { kind: "num", text: text.slice(node2.from, node2.to) };
-    case "Boolean":
-      return { kind: "bool", value: text.slice(node2.from, node2.to) === "True" };
-    case "None":
-      return { kind: "none" };
-    case "VariableName":
-      return env.get(text.slice(node2.from, node2.to));
-    case "ParenthesizedExpression": {
-      const inner = onlyChild(node2);
-      return inner === void 0 ? void 0 : evalLiteral(inner, text, env);
-    }
-    case "UnaryExpression": {
-      const op = node2.firstChild;
-      const operand = op?.nextSibling;
-      if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null)
-        return void 0;
-      const sign = text.slice(op.from, op.to);
-      const v2 = evalLiteral(operand, text, env);
-      if (v2?.kind !== "num" || sign !== "-" && sign !== "+") return void 0;
-      return { kind: "num", text: sign === "-" ? "-" + v2.text : v2.text };
-    }
-    case "TupleExpression":
-    case "ArrayExpression": {
-      const items = [];
-      for (let child = node2.firstChild; child; child = child.nextSibling) {
-        const name2 = child.name;
-        if (name2 === "(" || name2 === ")" || name2 === "[" || name2 === "]" || name2 === "," || name2 === "Comment")
-          continue;
-        const v2 = evalLiteral(child, text, env);
-        if (v2 === void 0) return void 0;
-        items.push(v2);
-      }
-      return { kind: "seq", items };
-    }
-    case "DictionaryExpression": {
-      const entries = [];
-      let key;
-      let expectKey = true;
-      for (let child = node2.firstChild; child; child = child.nextSibling) {
-        const name2 = child.name;
-        if (name2 === "{" || name2 === "}" || name2 === "," || name2 === ":" || name2 === "Comment")
-          continue;
-        const v2 = evalLiteral(child, text, env);
-        if (v2 === void 0) return void 0;
-        if (expectKey) key = v2;
-        else entries.push([key, v2]);
-        expectKey = !expectKey;
-      }
-      return expectKey ? { kind: "dict", entries } : void 0;
-    }
-    default:
-      return void 0;
-  }
-}
-function onlyChild(node2) {
-  let found;
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === ")" || name2 === "Comment") continue;
-    if (found !== void 0) return void 0;
-    found = child;
-  }
-  return found;
-}
-function evalFormatString(node2, text, env) {
-  const raw = text.slice(node2.from, node2.to);
-  const lit = splitLiteral(raw);
-  const isRaw = lit.prefix.includes("r");
-  let pos = node2.from + lit.bodyFrom;
-  let out = "";
-  const literal3 = (to2) => {
-    const value = decodeBody(
-      text.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"),
-      isRaw,
-      false
-    );
-    if (value === void 0) return false;
-    out += value;
-    return true;
-  };
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    if (child.name !== "FormatReplacement") continue;
-    if (!literal3(child.from)) return void 0;
-    const open3 = child.firstChild;
-    const name2 = open3?.nextSibling;
-    const close = name2?.nextSibling;
-    if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
-      return void 0;
-    const value = env.get(text.slice(name2.from, name2.to));
-    if (value === void 0) return void 0;
-    const str = pyStr(value);
-    if (str === void 0) return void 0;
-    out += str;
-    pos = child.to;
-  }
-  if (!literal3(node2.from + lit.bodyTo)) return void 0;
-  return out;
-}
-function pyStr(value) {
-  switch (value.kind) {
-    case "str":
-      return value.value;
-    case "num":
-      return /^-?[0-9]+$/.test(value.text) ? String(BigInt(value.text)) : void 0;
-    case "bool":
-      return value.value ? "True" : "False";
-    case "none":
-      return "None";
-    default:
-      return void 0;
-  }
-}
-function fieldString(value) {
-  switch (value.kind) {
-    case "str":
-    case "bytes":
-      return value.value;
-    case "num":
-      return value.text;
-    case "bool":
-      return value.value ? "true" : "false";
-    case "none":
-      return "none";
-    case "seq":
-      return JSON.stringify(value.items.map(fieldString));
-    case "dict":
-      return JSON.stringify(
-        Object.fromEntries(value.entries.map(([k2, v2]) => [fieldString(k2), fieldString(v2)]))
-      );
-  }
-}
-function truthy(value) {
-  switch (value.kind) {
-    case "str":
-    case "bytes":
-      return value.value.length > 0;
-    case "num": {
-      const digits = value.text.replace(/[_+-]/g, "").toLowerCase();
-      if (/^0[xob]/.test(digits)) return /[1-9a-f]/.test(digits.slice(2));
-      return /[1-9]/.test(digits.split("e")[0]);
-    }
-    case "bool":
-      return value.value;
-    case "none":
-      return false;
-    case "seq":
-      return value.items.length > 0;
-    case "dict":
-      return value.entries.length > 0;
-  }
-}
-
-// src/ecosystems/spack/recipe/directives.ts
-function emptyDirectives() {
-  return {
-    versions: [],
-    variants: [],
-    dependencies: [],
-    patches: [],
-    resources: [],
-    provides: [],
-    conflicts: [],
-    requires: []
-  };
-}
-function appendDirectives(into, from) {
-  into.versions.push(...from.versions);
-  into.variants.push(...from.variants);
-  into.dependencies.push(...from.dependencies);
-  into.patches.push(...from.patches);
-  into.resources.push(...from.resources);
-  into.provides.push(...from.provides);
-  into.conflicts.push(...from.conflicts);
-  into.requires.push(...from.requires);
-}
-var NotRepresentable = class {
-  constructor(reason) {
-    this.reason = reason;
-  }
-  reason;
-};
-var CHECKSUM_KEYS = ["checksum", "sha256", "sha512", "sha384", "sha224", "sha1", "md5"];
-var URL_PATTERN = /^(https?|ftp|file):\/\//i;
-function recordDirective(call, into) {
-  const a = new ArgReader(call);
-  try {
-    switch (call.name) {
-      case "version":
-        into.versions.push(versionOf(a, call.place));
-        break;
-      case "variant":
-        into.variants.push(variantOf(a, call.place));
-        break;
-      case "build_system":
-        into.variants.push(buildSystemOf(a, call.place));
-        break;
-      case "depends_on":
-      case "extends":
-        into.dependencies.push(dependencyOf(a, call.place));
-        break;
-      case "patch":
-        into.patches.push(patchOf(a, call.place));
-        break;
-      case "resource":
-        into.resources.push(resourceOf(a, call.place));
-        break;
-      case "provides":
-        into.provides.push(withWhen({ specs: a.restStrings() }, a.when()));
-        break;
-      case "conflicts":
-        into.conflicts.push(constraintOf(a, a.required("spec")));
-        break;
-      case "requires": {
-        const specs = a.restStrings();
-        if (specs.length > 1)
-          throw new NotRepresentable(
-            `requires(...): several specs (policy one_of/any_of) do not fit one constraint`
-          );
-        a.optional("policy");
-        into.requires.push(constraintOf(a, specs[0]));
-        break;
-      }
-      default:
-        throw new Error(`no record for directive ${call.name}`);
-    }
-  } catch (e) {
-    if (e instanceof NotRepresentable) return e;
-    throw e;
-  }
-  return void 0;
-}
-function withWhen(record2, when) {
-  if (when !== void 0) record2.when = when;
-  return record2;
-}
-function versionOf(a, place) {
-  const record2 = {
-    version: a.required("version"),
-    deprecated: a.flag("deprecated"),
-    preferred: a.flag("preferred"),
-    place
-  };
-  for (const key of CHECKSUM_KEYS) {
-    const checksum = a.optional(key);
-    if (checksum !== void 0 && record2.checksum === void 0) record2.checksum = checksum;
-    else if (checksum !== void 0) a.unconsume(key);
-  }
-  for (const key of ["url", "commit", "tag", "branch"]) {
-    const value = a.optional(key);
-    if (value !== void 0) record2[key] = value;
-  }
-  const extra = a.remaining();
-  if (extra !== void 0) record2.extra = extra;
-  return record2;
-}
-function variantOf(a, place) {
-  const name2 = a.required("name");
-  a.any("description");
-  a.any("sticky");
-  if (a.present("validator")) throw a.problem("validator", "is not supported");
-  const values = a.list("values");
-  const multi = a.bool("multi");
-  const defaultValue = a.any("default");
-  const record2 = {
-    name: name2,
-    default: defaultValue === void 0 || defaultValue.kind === "none" ? values === void 0 ? "false" : "" : variantString(defaultValue),
-    place
-  };
-  if (values !== void 0) record2.values = values;
-  if (multi !== void 0) record2.multi = multi;
-  return withWhen(record2, a.when());
-}
-function buildSystemOf(a, place) {
-  const values = a.restStrings();
-  const record2 = {
-    name: "build_system",
-    default: a.optional("default") ?? values[0],
-    values,
-    multi: false,
-    place
-  };
-  return withWhen(record2, a.when());
-}
-function dependencyOf(a, place) {
-  const spec = a.required("spec");
-  if (a.present("patches")) throw a.problem("patches", "is not supported");
-  const record2 = {
-    name: packageName(a.directive, spec, a.placeText),
-    spec,
-    types: a.depTypes(),
-    place
-  };
-  return withWhen(record2, a.when());
-}
-function patchOf(a, place) {
-  const target = a.required("url_or_filename");
-  const record2 = URL_PATTERN.test(target) ? { url: target } : { file: target };
-  const sha256 = a.optional("sha256");
-  if (sha256 !== void 0) record2.sha256 = sha256;
-  const when = a.when();
-  if (when !== void 0) record2.when = when;
-  const level = a.any("level");
-  if (level?.kind === "num" && /^[0-9]+$/.test(level.text)) record2.level = Number(level.text);
-  else if (level !== void 0) a.unconsume("level");
-  const extra = a.remaining();
-  if (extra !== void 0) record2.extra = extra;
-  record2.place = place;
-  return record2;
-}
-function resourceOf(a, place) {
-  const when = a.when();
-  const record2 = { fields: a.remaining() ?? {}, place };
-  return withWhen(record2, when);
-}
-function constraintOf(a, spec) {
-  const record2 = { spec };
-  const when = a.when();
-  if (when !== void 0) record2.when = when;
-  const msg = a.optional("msg");
-  if (msg !== void 0) record2.msg = msg;
-  return record2;
-}
-function variantString(value) {
-  switch (value.kind) {
-    case "bool":
-      return value.value ? "true" : "false";
-    case "seq":
-      return value.items.map(variantString).join(",");
-    default:
-      return fieldString(value);
-  }
-}
-var NAME_PATTERN = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/;
-function packageName(directive, spec, place) {
-  const match = NAME_PATTERN.exec(spec);
-  if (match === null)
-    throw new UserError("recipe", place, `${directive}(): ${JSON.stringify(spec)} names no package`);
-  const dotted = match[1].replace(/\.+$/, "");
-  return dotted.slice(dotted.lastIndexOf(".") + 1);
-}
-var ArgReader = class {
-  constructor(call) {
-    this.call = call;
-    this.directive = call.name;
-    this.placeText = `${call.place.file}:${call.place.line}`;
-  }
-  call;
-  directive;
-  placeText;
-  used = /* @__PURE__ */ new Set();
-  problem(key, what) {
-    return new NotRepresentable(`${this.directive}(...): argument '${key}' ${what}`);
-  }
-  present(key) {
-    const value = this.call.values.get(key);
-    this.used.add(key);
-    return value !== void 0 && value.kind !== "none";
-  }
-  any(key) {
-    this.used.add(key);
-    return this.call.values.get(key);
-  }
-  unconsume(key) {
-    this.used.delete(key);
-  }
-  /** A str argument; absent or None → undefined. */
-  optional(key) {
-    const value = this.any(key);
-    if (value === void 0 || value.kind === "none") return void 0;
-    if (value.kind !== "str") throw this.problem(key, "is not a string");
-    return value.value;
-  }
-  required(key) {
-    const value = this.optional(key);
-    if (value === void 0) throw this.problem(key, "is not a string");
-    return value;
-  }
-  flag(key) {
-    const value = this.any(key);
-    return value !== void 0 && truthy(value);
-  }
-  bool(key) {
-    const value = this.any(key);
-    if (value === void 0 || value.kind === "none") return void 0;
-    if (value.kind !== "bool") throw this.problem(key, "is not True or False");
-    return value.value;
-  }
-  list(key) {
-    const value = this.any(key);
-    if (value === void 0 || value.kind === "none") return void 0;
-    if (value.kind !== "seq") throw this.problem(key, "is not a tuple or list");
-    return value.items.map(variantString);
-  }
-  restStrings() {
-    return this.call.rest.map((value) => {
-      if (value.kind !== "str")
-        throw new NotRepresentable(`${this.directive}(...): a positional argument is not a string`);
-      return value.value;
-    });
-  }
-  /** The enclosing `with when()` conditions and the call's own `when=`, joined by spaces. */
-  when() {
-    const own2 = this.optional("when");
-    const all = own2 === void 0 ? this.call.whens : [...this.call.whens, own2];
-    const joined = all.map((w2) => w2.trim()).filter((w2) => w2.length > 0).join(" ");
-    return joined.length > 0 ? joined : void 0;
-  }
-  depTypes() {
-    const value = this.any("type");
-    if (value === void 0 || value.kind === "none") {
-      return this.directive === "extends" ? ["build", "link", "run"] : ["build", "link"];
-    }
-    const names = value.kind === "seq" ? value.items : [value];
-    const types = /* @__PURE__ */ new Set();
-    for (const item of names) {
-      if (item.kind !== "str") throw this.problem("type", "is not a string or a tuple of strings");
-      if (item.value === "all") {
-        for (const t3 of ALL_DEPTYPES) types.add(t3);
-        continue;
-      }
-      if (!ALL_DEPTYPES.includes(item.value)) {
-        throw new UserError(
-          "recipe",
-          this.placeText,
-          `${this.directive}(): unknown dependency type '${item.value}'`
-        );
-      }
-      types.add(item.value);
-    }
-    return ALL_DEPTYPES.filter((t3) => types.has(t3));
-  }
-  /** Arguments not read yet, as canonical strings (None values left out). */
-  remaining() {
-    let out;
-    for (const [key, value] of this.call.values) {
-      if (this.used.has(key) || value.kind === "none") continue;
-      out ??= {};
-      out[key] = fieldString(value);
-    }
-    return out;
-  }
-};
-
-// src/ecosystems/spack/recipe/emit.ts
-var K3 = {
-  None: 0,
-  Word: 1,
-  Keyword: 2,
-  Op: 3,
-  Open: 4,
-  Close: 5,
-  Comma: 6,
-  Colon: 7,
-  SliceColon: 8,
-  Dot: 9,
-  Prefix: 10,
-  KwAssign: 11
-};
-var KEYWORDS = new Set(
-  "and as assert async await break case class continue def del elif else except finally for from global if import in is lambda match nonlocal not or pass raise return try type while with yield".split(" ")
-);
-var CLOSERS = /* @__PURE__ */ new Set([")", "]", "}"]);
-var OPENERS = /* @__PURE__ */ new Set(["(", "[", "{"]);
-var KWARG_PARENTS = /* @__PURE__ */ new Set(["ArgList", "ParamList", "PatternArgList", "KeywordPattern"]);
-var SLICE_PARENTS = /* @__PURE__ */ new Set(["MemberExpression"]);
-var STRING_NODES = /* @__PURE__ */ new Set(["String", "FormatString", "ContinuedString"]);
-function needsSpace(prev, next) {
-  if (prev === K3.None || prev === K3.Open || prev === K3.Prefix || prev === K3.Dot || prev === K3.KwAssign || prev === K3.SliceColon)
-    return false;
-  if (next === K3.Close || next === K3.Comma || next === K3.Colon || next === K3.SliceColon || next === K3.Dot || next === K3.KwAssign)
-    return false;
-  if (next === K3.Open) return !(prev === K3.Word || prev === K3.Close);
-  return true;
-}
-var Writer = class _Writer {
-  constructor(text) {
-    this.text = text;
-  }
-  text;
-  out = "";
-  prev = K3.None;
-  prevIsIntLiteral = false;
-  pendingComma = false;
-  /** End offset of the last token taken from the tree (to tell `1 .real` from lezer's split `1.e8`). */
-  lastEnd = -1;
-  adjacent = false;
-  push(kind, token) {
-    if (this.pendingComma) {
-      this.pendingComma = false;
-      this.out += ",";
-      this.prev = K3.Comma;
-    }
-    if (kind === K3.Dot && this.prevIsIntLiteral) {
-      if (!this.adjacent) this.out += " ";
-    } else if (needsSpace(this.prev, kind)) this.out += " ";
-    this.out += token;
-    this.prev = kind;
-    const first = token.charCodeAt(0);
-    this.prevIsIntLiteral = kind === K3.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token);
-  }
-  /** A comma is held back until the next token: before a closing bracket it is dropped. */
-  comma() {
-    if (this.pendingComma) this.push(K3.Comma, ",");
-    this.pendingComma = true;
-  }
-  close(token, keepComma) {
-    if (!keepComma) this.pendingComma = false;
-    this.push(K3.Close, token);
-  }
-  word(token) {
-    this.push(K3.Word, token);
-  }
-  /** Append a header's closing colon. */
-  colon() {
-    this.push(K3.Colon, ":");
-  }
-  /** The line so far (a pending trailing comma is kept: `x = 1,` is a tuple). */
-  take() {
-    if (this.pendingComma) {
-      this.pendingComma = false;
-      this.out += ",";
-    }
-    const line = this.out;
-    this.out = "";
-    this.prev = K3.None;
-    this.prevIsIntLiteral = false;
-    this.lastEnd = -1;
-    return line;
-  }
-  /** Emit the source text between two offsets when it holds tokens the tree does not name. */
-  gap(from, to2) {
-    const text = this.text;
-    let i = from;
-    while (i < to2) {
-      const c3 = text.charCodeAt(i);
-      if (c3 === 32 || c3 === 9 || c3 === 10 || c3 === 12 || c3 === 92) {
-        i++;
-        continue;
-      }
-      if (c3 === 35) {
-        const eol = text.indexOf("\n", i);
-        i = eol === -1 || eol > to2 ? to2 : eol;
-        continue;
-      }
-      let j3 = i + 1;
-      while (j3 < to2) {
-        const d2 = text.charCodeAt(j3);
-        if (d2 === 32 || d2 === 9 || d2 === 10 || d2 === 12 || d2 === 92 || d2 === 35) break;
-        j3++;
-      }
-      this.gapToken(text.slice(i, j3));
-      i = j3;
-    }
-  }
-  gapToken(token) {
-    if (token === ",") this.comma();
-    else if (OPENERS.has(token)) this.push(K3.Open, token);
-    else if (CLOSERS.has(token)) this.close(token, true);
-    else if (token === ":") this.push(K3.Colon, token);
-    else if (token === ".") this.push(K3.Dot, token);
-    else if (/^[A-Za-z_]/.test(token)) this.push(KEYWORDS.has(token) ? K3.Keyword : K3.Word, token);
-    else this.push(K3.Op, token);
-  }
-  emitNode(node2) {
-    this.emitCursor(node2.cursor(), "");
-  }
-  /** Emit a run of sibling nodes, with any unnamed tokens between them. */
-  emitNodes(nodes, parentName) {
-    let pos = -1;
-    for (const node2 of nodes) {
-      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
-      this.emitCursor(node2.cursor(), parentName);
-      pos = node2.to;
-    }
-  }
-  /** Emit the node under the cursor (the cursor is left where it started). */
-  emitCursor(c3, parentName) {
-    const name2 = c3.name;
-    if (name2 === "Comment") return;
-    if (STRING_NODES.has(name2)) {
-      this.push(K3.Word, this.stringText(c3));
-      return;
-    }
-    const from = c3.from;
-    const to2 = c3.to;
-    if (!c3.firstChild()) {
-      this.adjacent = from === this.lastEnd;
-      this.leaf(name2, this.text.slice(from, to2), parentName);
-      this.lastEnd = to2;
-      return;
-    }
-    let pos = from;
-    let commas = 0;
-    const tuple2 = name2 === "TupleExpression" || name2 === "SequencePattern" || name2 === "MemberExpression";
-    do {
-      const childName = c3.name;
-      if (childName === "Comment") continue;
-      if (c3.from > pos) this.gap(pos, c3.from);
-      pos = c3.to;
-      if (childName === ",") {
-        commas++;
-        this.comma();
-      } else if (childName === ")" || childName === "]" || childName === "}") {
-        this.close(childName, tuple2 && (commas === 1 || name2 === "MemberExpression"));
-      } else this.emitCursor(c3, name2);
-    } while (c3.nextSibling());
-    c3.parent();
-    if (to2 > pos) this.gap(pos, to2);
-  }
-  leaf(name2, token, parentName) {
-    switch (name2) {
-      case "(":
-      case "[":
-      case "{":
-        this.push(K3.Open, token);
-        return;
-      case ",":
-        this.comma();
-        return;
-      case ")":
-      case "]":
-      case "}":
-        this.close(token, true);
-        return;
-      case ".":
-        this.push(K3.Dot, token);
-        return;
-      case ":":
-        this.push(SLICE_PARENTS.has(parentName) ? K3.SliceColon : K3.Colon, token);
-        return;
-      case "At":
-        this.push(K3.Prefix, token);
-        return;
-      case "*":
-      case "**":
-        this.push(parentName === "ArithOp" ? K3.Op : K3.Prefix, token);
-        return;
-      case "AssignOp":
-        this.push(KWARG_PARENTS.has(parentName) && token === "=" ? K3.KwAssign : K3.Op, token);
-        return;
-      case "ArithOp":
-      case "BitOp":
-        this.push(parentName === "UnaryExpression" ? K3.Prefix : K3.Op, token);
-        return;
-      case "CompareOp":
-      case "UpdateOp":
-      case "LogicOp":
-        this.push(K3.Op, token);
-        return;
-      default:
-        if (token.length === 0) return;
-        this.push(KEYWORDS.has(name2) && name2 === token ? K3.Keyword : K3.Word, token);
-    }
-  }
-  /** Canonical text of a String, FormatString or ContinuedString node under the cursor. */
-  stringText(c3) {
-    const name2 = c3.name;
-    if (name2 === "String") return canonicalLiteral(this.text.slice(c3.from, c3.to));
-    if (name2 === "FormatString") return this.formatString(c3);
-    const parts = [];
-    let merged = "";
-    let bytes;
-    if (c3.firstChild()) {
-      do {
-        if (c3.name === "Comment") continue;
-        if (c3.name === "String") {
-          const raw = this.text.slice(c3.from, c3.to);
-          parts.push(canonicalLiteral(raw));
-          const decoded = decodeLiteral(raw);
-          if (decoded === void 0 || bytes !== void 0 && bytes !== decoded.bytes)
-            merged = void 0;
-          else if (merged !== void 0) {
-            merged += decoded.value;
-            bytes = decoded.bytes;
-          }
-        } else {
-          parts.push(this.formatString(c3));
-          merged = void 0;
-        }
-      } while (c3.nextSibling());
-      c3.parent();
-    }
-    return merged !== void 0 ? quoteValue(merged, bytes === true) : parts.join(" ");
-  }
-  /**
-   * An f-string: literal parts decoded and re-escaped, replacement expressions re-emitted. The
-   * quote is `"` unless an expression needs it; anything unusual is kept as written.
-   */
-  formatString(c3) {
-    const text = this.text;
-    const raw = text.slice(c3.from, c3.to);
-    const lit = splitLiteral(raw);
-    const isRaw = lit.prefix.includes("r");
-    if (isRaw && raw.includes("\\")) return raw;
-    const segments = [];
-    let pos = c3.from + lit.bodyFrom;
-    const bodyEnd = c3.from + lit.bodyTo;
-    if (c3.firstChild()) {
-      do {
-        if (c3.name !== "FormatReplacement") continue;
-        segments.push({ literal: text.slice(pos, c3.from) });
-        const field = this.replacementField(c3);
-        if (field === void 0) {
-          c3.parent();
-          return raw;
-        }
-        segments.push({ field });
-        pos = c3.to;
-      } while (c3.nextSibling());
-      c3.parent();
-    }
-    segments.push({ literal: text.slice(pos, bodyEnd) });
-    let fieldText = "";
-    for (const s of segments) if ("field" in s) fieldText += s.field;
-    const quote = fieldText.includes('"') ? "'" : '"';
-    if (fieldText.includes(quote) || fieldText.includes("\\") || fieldText.includes("\n"))
-      return raw;
-    let out = "f" + quote;
-    for (const s of segments) {
-      if ("field" in s) {
-        out += s.field;
-        continue;
-      }
-      const value = decodeBody(s.literal.replace(/\{\{/g, "{").replace(/\}\}/g, "}"), isRaw, false);
-      if (value === void 0) return raw;
-      out += escapeBody(value, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
-    }
-    return out + quote;
-  }
-  /** `{expr!r:spec}` with the expression re-emitted; conversion and spec kept as written. */
-  replacementField(c3) {
-    const from = c3.from;
-    const to2 = c3.to;
-    const inner = new _Writer(this.text);
-    let tailFrom = -1;
-    if (!c3.firstChild()) return void 0;
-    let pos = from;
-    do {
-      const name2 = c3.name;
-      if (name2 === "{") {
-        pos = c3.to;
-        continue;
-      }
-      if (name2 === "FormatSelfDoc") {
-        c3.parent();
-        return void 0;
-      }
-      if (name2 === "FormatConversion" || name2 === "FormatSpec" || name2 === "}") {
-        tailFrom = c3.from;
-        break;
-      }
-      if (name2 === "Comment") continue;
-      if (c3.from > pos) inner.gap(pos, c3.from);
-      inner.emitCursor(c3, "FormatReplacement");
-      pos = c3.to;
-    } while (c3.nextSibling());
-    c3.parent();
-    if (tailFrom < 0) return void 0;
-    return "{" + inner.take() + this.text.slice(tailFrom, to2);
-  }
-};
-
-// src/ecosystems/spack/recipe/package-class.ts
-var REPO_MODULE = /^(spack_repo\.|spack\.pkg\.|\.)/;
-function expectedClassName(file2) {
-  const parts = file2.split(/[\\/]/);
-  const dir = parts[parts.length - 2];
-  if (parts[parts.length - 1] !== "package.py" || dir === void 0 || dir.length === 0)
-    return void 0;
-  const words = dir.replace(/[-_]+/g, "-").split("-");
-  const name2 = words.map((w2) => w2.charAt(0).toUpperCase() + w2.slice(1).toLowerCase()).join("");
-  return /^[0-9]/.test(name2) ? `_${name2}` : name2;
-}
-function findPackageClass(body, imports, text, file2) {
-  const classes = topLevelClasses(body, text);
-  const byName = /* @__PURE__ */ new Map();
-  for (const c3 of classes) if (!byName.has(c3.name)) byName.set(c3.name, c3);
-  const repoNames = /* @__PURE__ */ new Set();
-  for (const entry of imports) {
-    if (!REPO_MODULE.test(entry.module)) continue;
-    const aliasOf = new Map(
-      Object.entries(entry.aliases ?? {}).map(([alias, name2]) => [name2, alias])
-    );
-    for (const name2 of entry.names) repoNames.add(aliasOf.get(name2) ?? name2);
-    if (entry.names.length === 0)
-      for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias);
-  }
-  const packageLike = /* @__PURE__ */ new Map();
-  const isPackageLike = (c3) => {
-    const known = packageLike.get(c3.name);
-    if (known !== void 0) return known;
-    packageLike.set(c3.name, false);
-    const result = c3.bases.some((base) => {
-      const last = base.slice(base.lastIndexOf(".") + 1);
-      if (last.endsWith("Package") || last === "PackageBase") return true;
-      if (last.endsWith("Builder")) return false;
-      if (repoNames.has(base.split(".")[0]) || REPO_MODULE.test(base)) return true;
-      const local = byName.get(base);
-      return local !== void 0 && local !== c3 && isPackageLike(local);
-    });
-    packageLike.set(c3.name, result);
-    return result;
-  };
-  const hinted = expectedClassName(file2);
-  let chosen = hinted === void 0 ? void 0 : byName.get(hinted);
-  if (chosen === void 0) {
-    const usedAsBase = new Set(classes.flatMap((c3) => c3.bases));
-    const candidates = classes.filter(isPackageLike);
-    chosen = candidates.find((c3) => !usedAsBase.has(c3.name)) ?? candidates[0];
-  }
-  if (chosen === void 0) return void 0;
-  const ancestors = /* @__PURE__ */ new Set();
-  const queue = [...chosen.bases];
-  for (let base = queue.shift(); base !== void 0; base = queue.shift()) {
-    const local = byName.get(base);
-    if (local === void 0 || local === chosen || ancestors.has(local.index)) continue;
-    ancestors.add(local.index);
-    queue.push(...local.bases);
-  }
-  return {
-    index: chosen.index,
-    name: chosen.name,
-    bases: chosen.bases,
-    ancestors: [...ancestors].sort((a, b3) => a - b3)
-  };
-}
-function topLevelClasses(body, text) {
-  const classes = [];
-  body.forEach((stmt, index) => {
-    if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") return;
-    const header = stmt.clauses?.[0]?.header ?? [];
-    const nameNode = header.find((node2) => node2.name === "VariableName");
-    if (nameNode === void 0) return;
-    const bases = baseClasses(
-      header.find((node2) => node2.name === "ArgList"),
-      text
-    );
-    classes.push({ index, name: text.slice(nameNode.from, nameNode.to), bases });
-  });
-  return classes;
-}
-function baseClasses(argList, text) {
-  if (argList === void 0) return [];
-  const bases = [];
-  const writer = new Writer(text);
-  let current = [];
-  const flush = () => {
-    if (current.length === 1) {
-      writer.emitNode(current[0]);
-      bases.push(writer.take());
-    }
-    current = [];
-  };
-  for (let child = argList.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === "Comment") continue;
-    if (name2 === "," || name2 === ")") flush();
-    else current.push(child);
-  }
-  flush();
-  return bases;
-}
-
-// src/ecosystems/spack/recipe/rules/docstrings.ts
-function removeDocstrings(stmts) {
-  const out = [];
-  for (const stmt of stmts) {
-    if (isDocstring(stmt)) continue;
-    if (stmt.clauses === void 0) out.push(stmt);
-    else
-      out.push({
-        ...stmt,
-        clauses: stmt.clauses.map((clause) => ({
-          header: clause.header,
-          body: removeDocstrings(clause.body)
-        }))
-      });
-  }
-  return out;
-}
-function isDocstring(stmt) {
-  if (stmt.kind !== "ExpressionStatement") return false;
-  const expr = stmt.node.firstChild;
-  if (expr === null || expr.nextSibling !== null) return false;
-  if (expr.name === "String") return true;
-  if (expr.name !== "ContinuedString") return false;
-  for (let part = expr.firstChild; part; part = part.nextSibling)
-    if (part.name === "FormatString") return false;
-  return true;
-}
-
-// src/ecosystems/spack/recipe/arguments.ts
-var SIGNATURE_TABLE = {
-  version: { positional: ["version", "checksum"], keywords: "any", required: ["version"] },
-  variant: {
-    positional: [
-      "name",
-      "default",
-      "description",
-      "values",
-      "multi",
-      "validator",
-      "when",
-      "sticky"
-    ],
-    keywords: [],
-    required: ["name"]
-  },
-  depends_on: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
-  extends: { positional: ["spec", "when", "type", "patches"], keywords: [], required: ["spec"] },
-  patch: {
-    positional: [
-      "url_or_filename",
-      "level",
-      "when",
-      "working_dir",
-      "reverse",
-      "sha256",
-      "archive_sha256"
-    ],
-    keywords: "any",
-    required: ["url_or_filename"]
-  },
-  resource: { positional: [], keywords: "any", required: [] },
-  provides: { positional: [], varargs: "specs", keywords: ["when"], required: ["specs"] },
-  conflicts: { positional: ["spec", "when", "msg"], keywords: [], required: ["spec"] },
-  requires: {
-    positional: [],
-    varargs: "specs",
-    keywords: ["policy", "when", "msg"],
-    required: ["specs"]
-  },
-  build_system: { positional: [], varargs: "values", keywords: ["default"], required: ["values"] }
-};
-var SIGNATURES = new Map(Object.entries(SIGNATURE_TABLE));
-function readArgList(args, text) {
-  const items = { positional: [], keywords: [], unpacking: false, other: false };
-  let current = [];
-  const flush = () => {
-    if (current.length === 0) return;
-    const [a, b3, c3] = current;
-    if (current.length === 1 && a !== void 0) items.positional.push(a);
-    else if (current.length === 3 && a?.name === "VariableName" && b3?.name === "AssignOp" && c3 !== void 0 && text.slice(b3.from, b3.to) === "=") {
-      items.keywords.push({ name: text.slice(a.from, a.to), node: c3 });
-    } else if (current.length === 2 && (a?.name === "*" || a?.name === "**")) items.unpacking = true;
-    else items.other = true;
-    current = [];
-  };
-  for (let child = args.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === "Comment") continue;
-    if (name2 === "," || name2 === ")") flush();
-    else current.push(child);
-  }
-  flush();
-  return items;
-}
-function bindCall(directive, signature, items, place) {
-  const args = /* @__PURE__ */ new Map();
-  const rest = [];
-  items.positional.forEach((node2, i) => {
-    const name2 = signature.positional[i];
-    if (name2 !== void 0) args.set(name2, node2);
-    else if (signature.varargs !== void 0) rest.push(node2);
-    else throw new UserError("recipe", place, `${directive}(): too many positional arguments`);
-  });
-  for (const { name: name2, node: node2 } of items.keywords) {
-    if (!accepts(signature, name2))
-      throw new UserError("recipe", place, `${directive}(): unknown argument '${name2}'`);
-    if (args.has(name2))
-      throw new UserError(
-        "recipe",
-        place,
-        `${directive}(): got multiple values for argument '${name2}'`
-      );
-    args.set(name2, node2);
-  }
-  if (!items.unpacking) {
-    for (const name2 of signature.required) {
-      if (name2 === signature.varargs ? rest.length === 0 : !args.has(name2)) {
-        throw new UserError("recipe", place, `${directive}(): missing argument '${name2}'`);
-      }
-    }
-  }
-  return { args, rest, unpacking: items.unpacking };
-}
-function accepts(signature, name2) {
-  return signature.keywords === "any" || signature.positional.includes(name2) || signature.keywords.includes(name2);
-}
-function evalBound(bound, varargs, text, env) {
-  const values = /* @__PURE__ */ new Map();
-  for (const [name2, node2] of bound.args) {
-    const value = evalLiteral(node2, text, env);
-    if (value === void 0) return { notLiteral: name2 };
-    values.set(name2, value);
-  }
-  const rest = [];
-  for (const node2 of bound.rest) {
-    const value = evalLiteral(node2, text, env);
-    if (value === void 0) return { notLiteral: varargs };
-    rest.push(value);
-  }
-  return { values, rest };
-}
-
-// src/ecosystems/spack/recipe/imports.ts
-function readImport(node2, text, line) {
-  const tokens = [];
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    if (child.name === "Comment" || child.name === "(" || child.name === ")") continue;
-    tokens.push({ name: child.name, text: text.slice(child.from, child.to) });
-  }
-  if (tokens[0]?.name === "from") {
-    let i2 = 1;
-    let module = "";
-    for (; i2 < tokens.length && tokens[i2]?.name !== "import"; i2++)
-      module += tokens[i2].text;
-    i2++;
-    const names = [];
-    const aliases = {};
-    const parts2 = [];
-    while (i2 < tokens.length) {
-      const t3 = tokens[i2];
-      if (t3.name === ",") {
-        i2++;
-        continue;
-      }
-      const next = tokens[i2 + 1];
-      if (next?.name === "as") {
-        const alias = tokens[i2 + 2].text;
-        aliases[alias] = t3.text;
-        names.push(t3.text);
-        parts2.push(`${t3.text} as ${alias}`);
-        i2 += 3;
-      } else {
-        names.push(t3.text);
-        parts2.push(t3.text);
-        i2++;
-      }
-    }
-    const entry = { module, names, line };
-    if (Object.keys(aliases).length > 0) entry.aliases = aliases;
-    return { imports: [entry], canonical: `from ${module} import ${parts2.join(", ")}` };
-  }
-  const imports = [];
-  const parts = [];
-  let i = 1;
-  while (i < tokens.length) {
-    let module = "";
-    for (; i < tokens.length && tokens[i]?.name !== "," && tokens[i]?.name !== "as"; i++)
-      module += tokens[i].text;
-    const entry = { module, names: [], line };
-    if (tokens[i]?.name === "as") {
-      const alias = tokens[i + 1].text;
-      entry.aliases = { [alias]: module };
-      parts.push(`${module} as ${alias}`);
-      i += 2;
-    } else parts.push(module);
-    imports.push(entry);
-    i++;
-  }
-  return { imports, canonical: `import ${parts.join(", ")}` };
-}
-
-// node_modules/@lezer/common/dist/index.js
-var DefaultBufferLength = 1024;
-var nextPropID = 0;
-var Range = class {
-  constructor(from, to2) {
-    this.from = from;
-    this.to = to2;
-  }
-};
-var NodeProp = class {
-  /**
-  Create a new node prop type.
-  */
-  constructor(config2 = {}) {
-    this.id = nextPropID++;
-    this.perNode = !!config2.perNode;
-    this.deserialize = config2.deserialize || (() => {
-      throw new Error("This node type doesn't define a deserialize function");
-    });
-    this.combine = config2.combine || null;
-  }
-  /**
-  This is meant to be used with
-  [`NodeSet.extend`](#common.NodeSet.extend) or
-  [`LRParser.configure`](#lr.ParserConfig.props) to compute
-  prop values for each node type in the set. Takes a [match
-  object](#common.NodeType^match) or function that returns undefined
-  if the node type doesn't get this prop, and the prop's value if
-  it does.
-  */
-  add(match) {
-    if (this.perNode)
-      throw new RangeError("Can't add per-node props to node types");
-    if (typeof match != "function")
-      match = NodeType.match(match);
-    return (type) => {
-      let result = match(type);
-      return result === void 0 ? null : [this, result];
-    };
-  }
-};
-NodeProp.closedBy = new NodeProp({ deserialize: (str) => str.split(" ") });
-NodeProp.openedBy = new NodeProp({ deserialize: (str) => str.split(" ") });
-NodeProp.group = new NodeProp({ deserialize: (str) => str.split(" ") });
-NodeProp.isolate = new NodeProp({ deserialize: (value) => {
-  if (value && value != "rtl" && value != "ltr" && value != "auto")
-    throw new RangeError("Invalid value for isolate: " + value);
-  return value || "auto";
-} });
-NodeProp.contextHash = new NodeProp({ perNode: true });
-NodeProp.lookAhead = new NodeProp({ perNode: true });
-NodeProp.mounted = new NodeProp({ perNode: true });
-var MountedTree = class {
-  constructor(tree, overlay, parser2, bracketed2 = false) {
-    this.tree = tree;
-    this.overlay = overlay;
-    this.parser = parser2;
-    this.bracketed = bracketed2;
-  }
-  /**
-  @internal
-  */
-  static get(tree) {
-    return tree && tree.props && tree.props[NodeProp.mounted.id];
-  }
-};
-var noProps = /* @__PURE__ */ Object.create(null);
-var NodeType = class _NodeType {
-  /**
-  @internal
-  */
-  constructor(name2, props, id2, flags = 0) {
-    this.name = name2;
-    this.props = props;
-    this.id = id2;
-    this.flags = flags;
-  }
-  /**
-  Define a node type.
-  */
-  static define(spec) {
-    let props = spec.props && spec.props.length ? /* @__PURE__ */ Object.create(null) : noProps;
-    let flags = (spec.top ? 1 : 0) | (spec.skipped ? 2 : 0) | (spec.error ? 4 : 0) | (spec.name == null ? 8 : 0);
-    let type = new _NodeType(spec.name || "", props, spec.id, flags);
-    if (spec.props)
-      for (let src of spec.props) {
-        if (!Array.isArray(src))
-          src = src(type);
-        if (src) {
-          if (src[0].perNode)
-            throw new RangeError("Can't store a per-node prop on a node type");
-          props[src[0].id] = src[1];
-        }
-      }
-    return type;
-  }
-  /**
-  Retrieves a node prop for this type. Will return `undefined` if
-  the prop isn't present on this node.
-  */
-  prop(prop) {
-    return this.props[prop.id];
-  }
-  /**
-  True when this is the top node of a grammar.
-  */
-  get isTop() {
-    return (this.flags & 1) > 0;
-  }
-  /**
-  True when this node is produced by a skip rule.
-  */
-  get isSkipped() {
-    return (this.flags & 2) > 0;
-  }
-  /**
-  Indicates whether this is an error node.
-  */
-  get isError() {
-    return (this.flags & 4) > 0;
-  }
-  /**
-  When true, this node type doesn't correspond to a user-declared
-  named node, for example because it is used to cache repetition.
-  */
-  get isAnonymous() {
-    return (this.flags & 8) > 0;
-  }
-  /**
-  Returns true when this node's name or one of its
-  [groups](#common.NodeProp^group) matches the given string.
-  */
-  is(name2) {
-    if (typeof name2 == "string") {
-      if (this.name == name2)
-        return true;
-      let group = this.prop(NodeProp.group);
-      return group ? group.indexOf(name2) > -1 : false;
-    }
-    return this.id == name2;
-  }
-  /**
-  Create a function from node types to arbitrary values by
-  specifying an object whose property names are node or
-  [group](#common.NodeProp^group) names. Often useful with
-  [`NodeProp.add`](#common.NodeProp.add). You can put multiple
-  names, separated by spaces, in a single property name to map
-  multiple node names to a single value.
-  */
-  static match(map2) {
-    let direct = /* @__PURE__ */ Object.create(null);
-    for (let prop in map2)
-      for (let name2 of prop.split(" "))
-        direct[name2] = map2[prop];
-    return (node2) => {
-      for (let groups = node2.prop(NodeProp.group), i = -1; i < (groups ? groups.length : 0); i++) {
-        let found = direct[i < 0 ? node2.name : groups[i]];
-        if (found)
-          return found;
-      }
-    };
-  }
-};
-NodeType.none = new NodeType(
-  "",
-  /* @__PURE__ */ Object.create(null),
-  0,
-  8
-  /* NodeFlag.Anonymous */
-);
-var NodeSet = class _NodeSet {
-  /**
-  Create a set with the given types. The `id` property of each
-  type should correspond to its position within the array.
-  */
-  constructor(types) {
-    this.types = types;
-    for (let i = 0; i < types.length; i++)
-      if (types[i].id != i)
-        throw new RangeError("Node type ids should correspond to array positions when creating a node set");
-  }
-  /**
-  Create a copy of this set with some node properties added. The
-  arguments to this method can be created with
-  [`NodeProp.add`](#common.NodeProp.add).
-  */
-  extend(...props) {
-    let newTypes = [];
-    for (let type of this.types) {
-      let newProps = null;
-      for (let source of props) {
-        let add = source(type);
-        if (add) {
-          if (!newProps)
-            newProps = Object.assign({}, type.props);
-          let value = add[1], prop = add[0];
-          if (prop.combine && prop.id in newProps)
-            value = prop.combine(newProps[prop.id], value);
-          newProps[prop.id] = value;
-        }
-      }
-      newTypes.push(newProps ? new NodeType(type.name, newProps, type.id, type.flags) : type);
-    }
-    return new _NodeSet(newTypes);
-  }
-};
-var CachedNode = /* @__PURE__ */ new WeakMap();
-var CachedInnerNode = /* @__PURE__ */ new WeakMap();
-var IterMode;
-(function(IterMode2) {
-  IterMode2[IterMode2["ExcludeBuffers"] = 1] = "ExcludeBuffers";
-  IterMode2[IterMode2["IncludeAnonymous"] = 2] = "IncludeAnonymous";
-  IterMode2[IterMode2["IgnoreMounts"] = 4] = "IgnoreMounts";
-  IterMode2[IterMode2["IgnoreOverlays"] = 8] = "IgnoreOverlays";
-  IterMode2[IterMode2["EnterBracketed"] = 16] = "EnterBracketed";
-})(IterMode || (IterMode = {}));
-var Tree = class _Tree {
-  /**
-  Construct a new tree. See also [`Tree.build`](#common.Tree^build).
-  */
-  constructor(type, children, positions, length, props) {
-    this.type = type;
-    this.children = children;
-    this.positions = positions;
-    this.length = length;
-    this.props = null;
-    if (props && props.length) {
-      this.props = /* @__PURE__ */ Object.create(null);
-      for (let [prop, value] of props)
-        this.props[typeof prop == "number" ? prop : prop.id] = value;
-    }
-  }
-  /**
-  @internal
-  */
-  toString() {
-    let mounted = MountedTree.get(this);
-    if (mounted && !mounted.overlay)
-      return mounted.tree.toString();
-    let children = "";
-    for (let ch of this.children) {
-      let str = ch.toString();
-      if (str) {
-        if (children)
-          children += ",";
-        children += str;
-      }
-    }
-    return !this.type.name ? children : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children.length ? "(" + children + ")" : "");
-  }
-  /**
-  Get a [tree cursor](#common.TreeCursor) positioned at the top of
-  the tree. Mode can be used to [control](#common.IterMode) which
-  nodes the cursor visits.
-  */
-  cursor(mode = 0) {
-    return new TreeCursor(this.topNode, mode);
-  }
-  /**
-  Get a [tree cursor](#common.TreeCursor) pointing into this tree
-  at the given position and side (see
-  [`moveTo`](#common.TreeCursor.moveTo).
-  */
-  cursorAt(pos, side = 0, mode = 0) {
-    let scope = CachedNode.get(this) || this.topNode;
-    let cursor = new TreeCursor(scope);
-    cursor.moveTo(pos, side);
-    CachedNode.set(this, cursor._tree);
-    return cursor;
-  }
-  /**
-  Get a [syntax node](#common.SyntaxNode) object for the top of the
-  tree.
-  */
-  get topNode() {
-    return new TreeNode(this, 0, 0, null);
-  }
-  /**
-  Get the [syntax node](#common.SyntaxNode) at the given position.
-  If `side` is -1, this will move into nodes that end at the
-  position. If 1, it'll move into nodes that start at the
-  position. With 0, it'll only enter nodes that cover the position
-  from both sides.
-  
-  Note that this will not enter
-  [overlays](#common.MountedTree.overlay), and you often want
-  [`resolveInner`](#common.Tree.resolveInner) instead.
-  */
-  resolve(pos, side = 0) {
-    let node2 = resolveNode(CachedNode.get(this) || this.topNode, pos, side, false);
-    CachedNode.set(this, node2);
-    return node2;
-  }
-  /**
-  Like [`resolve`](#common.Tree.resolve), but will enter
-  [overlaid](#common.MountedTree.overlay) nodes, producing a syntax node
-  pointing into the innermost overlaid tree at the given position
-  (with parent links going through all parent structure, including
-  the host trees).
-  */
-  resolveInner(pos, side = 0) {
-    let node2 = resolveNode(CachedInnerNode.get(this) || this.topNode, pos, side, true);
-    CachedInnerNode.set(this, node2);
-    return node2;
-  }
-  /**
-  In some situations, it can be useful to iterate through all
-  nodes around a position, including those in overlays that don't
-  directly cover the position. This method gives you an iterator
-  that will produce all nodes, from small to big, around the given
-  position.
-  */
-  resolveStack(pos, side = 0) {
-    return stackIterator(this, pos, side);
-  }
-  /**
-  Iterate over the tree and its children, calling `enter` for any
-  node that touches the `from`/`to` region (if given) before
-  running over such a node's children, and `leave` (if given) when
-  leaving the node. When `enter` returns `false`, that node will
-  not have its children iterated over (or `leave` called).
-  */
-  iterate(spec) {
-    let { enter, leave, from = 0, to: to2 = this.length } = spec;
-    let mode = spec.mode || 0, anon = (mode & IterMode.IncludeAnonymous) > 0;
-    for (let c3 = this.cursor(mode | IterMode.IncludeAnonymous); ; ) {
-      let entered = false;
-      if (c3.from <= to2 && c3.to >= from && (!anon && c3.type.isAnonymous || enter(c3) !== false)) {
-        if (c3.firstChild())
-          continue;
-        entered = true;
-      }
-      for (; ; ) {
-        if (entered && leave && (anon || !c3.type.isAnonymous))
-          leave(c3);
-        if (c3.nextSibling())
-          break;
-        if (!c3.parent())
-          return;
-        entered = true;
-      }
-    }
-  }
-  /**
-  Get the value of the given [node prop](#common.NodeProp) for this
-  node. Works with both per-node and per-type props.
-  */
-  prop(prop) {
-    return !prop.perNode ? this.type.prop(prop) : this.props ? this.props[prop.id] : void 0;
-  }
-  /**
-  Returns the node's [per-node props](#common.NodeProp.perNode) in a
-  format that can be passed to the [`Tree`](#common.Tree)
-  constructor.
-  */
-  get propValues() {
-    let result = [];
-    if (this.props)
-      for (let id2 in this.props)
-        result.push([+id2, this.props[id2]]);
-    return result;
-  }
-  /**
-  Balance the direct children of this tree, producing a copy of
-  which may have children grouped into subtrees with type
-  [`NodeType.none`](#common.NodeType^none).
-  */
-  balance(config2 = {}) {
-    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children, positions, length) => new _Tree(this.type, children, positions, length, this.propValues), config2.makeTree || ((children, positions, length) => new _Tree(NodeType.none, children, positions, length)));
-  }
-  /**
-  Build a tree from a postfix-ordered buffer of node information,
-  or a cursor over such a buffer.
-  */
-  static build(data) {
-    return buildTree(data);
-  }
-};
-Tree.empty = new Tree(NodeType.none, [], [], 0);
-var FlatBufferCursor = class _FlatBufferCursor {
-  constructor(buffer, index) {
-    this.buffer = buffer;
-    this.index = index;
-  }
-  get id() {
-    return this.buffer[this.index - 4];
-  }
-  get start() {
-    return this.buffer[this.index - 3];
-  }
-  get end() {
-    return this.buffer[this.index - 2];
-  }
-  get size() {
-    return this.buffer[this.index - 1];
-  }
-  get pos() {
-    return this.index;
-  }
-  next() {
-    this.index -= 4;
-  }
-  fork() {
-    return new _FlatBufferCursor(this.buffer, this.index);
-  }
-};
-var TreeBuffer = class _TreeBuffer {
-  /**
-  Create a tree buffer.
-  */
-  constructor(buffer, length, set2) {
-    this.buffer = buffer;
-    this.length = length;
-    this.set = set2;
-  }
-  /**
-  @internal
-  */
-  get type() {
-    return NodeType.none;
-  }
-  /**
-  @internal
-  */
-  toString() {
-    let result = [];
-    for (let index = 0; index < this.buffer.length; ) {
-      result.push(this.childString(index));
-      index = this.buffer[index + 3];
-    }
-    return result.join(",");
-  }
-  /**
-  @internal
-  */
-  childString(index) {
-    let id2 = this.buffer[index], endIndex = this.buffer[index + 3];
-    let type = this.set.types[id2], result = type.name;
-    if (/\W/.test(result) && !type.isError)
-      result = JSON.stringify(result);
-    index += 4;
-    if (endIndex == index)
-      return result;
-    let children = [];
-    while (index < endIndex) {
-      children.push(this.childString(index));
-      index = this.buffer[index + 3];
-    }
-    return result + "(" + children.join(",") + ")";
-  }
-  /**
-  @internal
-  */
-  findChild(startIndex, endIndex, dir, pos, side) {
-    let { buffer } = this, pick2 = -1;
-    for (let i = startIndex; i != endIndex; i = buffer[i + 3]) {
-      if (checkSide(side, pos, buffer[i + 1], buffer[i + 2])) {
-        pick2 = i;
-        if (dir > 0)
-          break;
-      }
-    }
-    return pick2;
-  }
-  /**
-  @internal
-  */
-  slice(startI, endI, from) {
-    let b3 = this.buffer;
-    let copy = new Uint16Array(endI - startI), len = 0;
-    for (let i = startI, j3 = 0; i < endI; ) {
-      copy[j3++] = b3[i++];
-      copy[j3++] = b3[i++] - from;
-      let to2 = copy[j3++] = b3[i++] - from;
-      copy[j3++] = b3[i++] - startI;
-      len = Math.max(len, to2);
-    }
-    return new _TreeBuffer(copy, len, this.set);
-  }
-};
-function checkSide(side, pos, from, to2) {
-  switch (side) {
-    case -2:
-      return from < pos;
-    case -1:
-      return to2 >= pos && from < pos;
-    case 0:
-      return from < pos && to2 > pos;
-    case 1:
-      return from <= pos && to2 > pos;
-    case 2:
-      return to2 > pos;
-    case 4:
-      return true;
-  }
-}
-function resolveNode(node2, pos, side, overlays) {
-  var _a3;
-  while (node2.from == node2.to || (side < 1 ? node2.from >= pos : node2.from > pos) || (side > -1 ? node2.to <= pos : node2.to < pos)) {
-    let parent = !overlays && node2 instanceof TreeNode && node2.index < 0 ? null : node2.parent;
-    if (!parent)
-      return node2;
-    node2 = parent;
-  }
-  let mode = overlays ? 0 : IterMode.IgnoreOverlays;
-  if (overlays)
-    for (let scan = node2, parent = scan.parent; parent; scan = parent, parent = scan.parent) {
-      if (scan instanceof TreeNode && scan.index < 0 && ((_a3 = parent.enter(pos, side, mode)) === null || _a3 === void 0 ? void 0 : _a3.from) != scan.from)
-        node2 = parent;
-    }
-  for (; ; ) {
-    let inner = node2.enter(pos, side, mode);
-    if (!inner)
-      return node2;
-    node2 = inner;
-  }
-}
-var BaseNode = class {
-  cursor(mode = 0) {
-    return new TreeCursor(this, mode);
-  }
-  getChild(type, before = null, after = null) {
-    let r2 = getChildren(this, type, before, after);
-    return r2.length ? r2[0] : null;
-  }
-  getChildren(type, before = null, after = null) {
-    return getChildren(this, type, before, after);
-  }
-  resolve(pos, side = 0) {
-    return resolveNode(this, pos, side, false);
-  }
-  resolveInner(pos, side = 0) {
-    return resolveNode(this, pos, side, true);
-  }
-  matchContext(context) {
-    return matchNodeContext(this.parent, context);
-  }
-  enterUnfinishedNodesBefore(pos) {
-    let scan = this.childBefore(pos), node2 = this;
-    while (scan) {
-      let last = scan.lastChild;
-      if (!last || last.to != scan.to)
-        break;
-      if (last.type.isError && last.from == last.to) {
-        node2 = scan;
-        scan = last.prevSibling;
-      } else {
-        scan = last;
-      }
-    }
-    return node2;
-  }
-  get node() {
-    return this;
-  }
-  get next() {
-    return this.parent;
-  }
-};
-var TreeNode = class _TreeNode extends BaseNode {
-  constructor(_tree, from, index, _parent) {
-    super();
-    this._tree = _tree;
-    this.from = from;
-    this.index = index;
-    this._parent = _parent;
-  }
-  get type() {
-    return this._tree.type;
-  }
-  get name() {
-    return this._tree.type.name;
-  }
-  get to() {
-    return this.from + this._tree.length;
-  }
-  nextChild(i, dir, pos, side, mode = 0) {
-    for (let parent = this; ; ) {
-      for (let { children, positions } = parent._tree, e = dir > 0 ? children.length : -1; i != e; i += dir) {
-        let next = children[i], start = positions[i] + parent.from, mounted;
-        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
-          continue;
-        if (next instanceof TreeBuffer) {
-          if (mode & IterMode.ExcludeBuffers)
-            continue;
-          let index = next.findChild(0, next.buffer.length, dir, pos - start, side);
-          if (index > -1)
-            return new BufferNode(new BufferContext(parent, next, i, start), null, index);
-        } else if (mode & IterMode.IncludeAnonymous || (!next.type.isAnonymous || hasChild(next))) {
-          let mounted2;
-          if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next)) && !mounted2.overlay)
-            return new _TreeNode(mounted2.tree, start, i, parent);
-          let inner = new _TreeNode(next, start, i, parent);
-          return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next.children.length - 1 : 0, dir, pos, side, mode);
-        }
-      }
-      if (mode & IterMode.IncludeAnonymous || !parent.type.isAnonymous)
-        return null;
-      if (parent.index >= 0)
-        i = parent.index + dir;
-      else
-        i = dir < 0 ? -1 : parent._parent._tree.children.length;
-      parent = parent._parent;
-      if (!parent)
-        return null;
-    }
-  }
-  get firstChild() {
-    return this.nextChild(
-      0,
-      1,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  get lastChild() {
-    return this.nextChild(
-      this._tree.children.length - 1,
-      -1,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  childAfter(pos) {
-    return this.nextChild(
-      0,
-      1,
-      pos,
-      2
-      /* Side.After */
-    );
-  }
-  childBefore(pos) {
-    return this.nextChild(
-      this._tree.children.length - 1,
-      -1,
-      pos,
-      -2
-      /* Side.Before */
-    );
-  }
-  prop(prop) {
-    return this._tree.prop(prop);
-  }
-  enter(pos, side, mode = 0) {
-    let mounted;
-    if (!(mode & IterMode.IgnoreOverlays) && (mounted = MountedTree.get(this._tree)) && mounted.overlay) {
-      let rPos = pos - this.from, enterBracketed = mode & IterMode.EnterBracketed && mounted.bracketed;
-      for (let { from, to: to2 } of mounted.overlay) {
-        if ((side > 0 || enterBracketed ? from <= rPos : from < rPos) && (side < 0 || enterBracketed ? to2 >= rPos : to2 > rPos))
-          return new _TreeNode(mounted.tree, mounted.overlay[0].from + this.from, -1, this);
-      }
-    }
-    return this.nextChild(0, 1, pos, side, mode);
-  }
-  nextSignificantParent() {
-    let val = this;
-    while (val.type.isAnonymous && val._parent)
-      val = val._parent;
-    return val;
-  }
-  get parent() {
-    return this._parent ? this._parent.nextSignificantParent() : null;
-  }
-  get nextSibling() {
-    return this._parent && this.index >= 0 ? this._parent.nextChild(
-      this.index + 1,
-      1,
-      0,
-      4
-      /* Side.DontCare */
-    ) : null;
-  }
-  get prevSibling() {
-    return this._parent && this.index >= 0 ? this._parent.nextChild(
-      this.index - 1,
-      -1,
-      0,
-      4
-      /* Side.DontCare */
-    ) : null;
-  }
-  get tree() {
-    return this._tree;
-  }
-  toTree() {
-    return this._tree;
-  }
-  /**
-  @internal
-  */
-  toString() {
-    return this._tree.toString();
-  }
-};
-function getChildren(node2, type, before, after) {
-  let cur = node2.cursor(), result = [];
-  if (!cur.firstChild())
-    return result;
-  if (before != null)
-    for (let found = false; !found; ) {
-      found = cur.type.is(before);
-      if (!cur.nextSibling())
-        return result;
-    }
-  for (; ; ) {
-    if (after != null && cur.type.is(after))
-      return result;
-    if (cur.type.is(type))
-      result.push(cur.node);
-    if (!cur.nextSibling())
-      return after == null ? result : [];
-  }
-}
-function matchNodeContext(node2, context, i = context.length - 1) {
-  for (let p2 = node2; i >= 0; p2 = p2.parent) {
-    if (!p2)
-      return false;
-    if (!p2.type.isAnonymous) {
-      if (context[i] && context[i] != p2.name)
-        return false;
-      i--;
-    }
-  }
-  return true;
-}
-var BufferContext = class {
-  constructor(parent, buffer, index, start) {
-    this.parent = parent;
-    this.buffer = buffer;
-    this.index = index;
-    this.start = start;
-  }
-};
-var BufferNode = class _BufferNode extends BaseNode {
-  get name() {
-    return this.type.name;
-  }
-  get from() {
-    return this.context.start + this.context.buffer.buffer[this.index + 1];
-  }
-  get to() {
-    return this.context.start + this.context.buffer.buffer[this.index + 2];
-  }
-  constructor(context, _parent, index) {
-    super();
-    this.context = context;
-    this._parent = _parent;
-    this.index = index;
-    this.type = context.buffer.set.types[context.buffer.buffer[index]];
-  }
-  child(dir, pos, side) {
-    let { buffer } = this.context;
-    let index = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], dir, pos - this.context.start, side);
-    return index < 0 ? null : new _BufferNode(this.context, this, index);
-  }
-  get firstChild() {
-    return this.child(
-      1,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  get lastChild() {
-    return this.child(
-      -1,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  childAfter(pos) {
-    return this.child(
-      1,
-      pos,
-      2
-      /* Side.After */
-    );
-  }
-  childBefore(pos) {
-    return this.child(
-      -1,
-      pos,
-      -2
-      /* Side.Before */
-    );
-  }
-  prop(prop) {
-    return this.type.prop(prop);
-  }
-  enter(pos, side, mode = 0) {
-    if (mode & IterMode.ExcludeBuffers)
-      return null;
-    let { buffer } = this.context;
-    let index = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], side > 0 ? 1 : -1, pos - this.context.start, side);
-    return index < 0 ? null : new _BufferNode(this.context, this, index);
-  }
-  get parent() {
-    return this._parent || this.context.parent.nextSignificantParent();
-  }
-  externalSibling(dir) {
-    return this._parent ? null : this.context.parent.nextChild(
-      this.context.index + dir,
-      dir,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  get nextSibling() {
-    let { buffer } = this.context;
-    let after = buffer.buffer[this.index + 3];
-    if (after < (this._parent ? buffer.buffer[this._parent.index + 3] : buffer.buffer.length))
-      return new _BufferNode(this.context, this._parent, after);
-    return this.externalSibling(1);
-  }
-  get prevSibling() {
-    let { buffer } = this.context;
-    let parentStart = this._parent ? this._parent.index + 4 : 0;
-    if (this.index == parentStart)
-      return this.externalSibling(-1);
-    return new _BufferNode(this.context, this._parent, buffer.findChild(
-      parentStart,
-      this.index,
-      -1,
-      0,
-      4
-      /* Side.DontCare */
-    ));
-  }
-  get tree() {
-    return null;
-  }
-  toTree() {
-    let children = [], positions = [];
-    let { buffer } = this.context;
-    let startI = this.index + 4, endI = buffer.buffer[this.index + 3];
-    if (endI > startI) {
-      let from = buffer.buffer[this.index + 1];
-      children.push(buffer.slice(startI, endI, from));
-      positions.push(0);
-    }
-    return new Tree(this.type, children, positions, this.to - this.from);
-  }
-  /**
-  @internal
-  */
-  toString() {
-    return this.context.buffer.childString(this.index);
-  }
-};
-function iterStack(heads) {
-  if (!heads.length)
-    return null;
-  let pick2 = 0, picked = heads[0];
-  for (let i = 1; i < heads.length; i++) {
-    let node2 = heads[i];
-    if (node2.from > picked.from || node2.to < picked.to) {
-      picked = node2;
-      pick2 = i;
-    }
-  }
-  let next = picked instanceof TreeNode && picked.index < 0 ? null : picked.parent;
-  let newHeads = heads.slice();
-  if (next)
-    newHeads[pick2] = next;
-  else
-    newHeads.splice(pick2, 1);
-  return new StackIterator(newHeads, picked);
-}
-var StackIterator = class {
-  constructor(heads, node2) {
-    this.heads = heads;
-    this.node = node2;
-  }
-  get next() {
-    return iterStack(this.heads);
-  }
-};
-function stackIterator(tree, pos, side) {
-  let inner = tree.resolveInner(pos, side), layers = null;
-  for (let scan = inner instanceof TreeNode ? inner : inner.context.parent; scan; scan = scan.parent) {
-    if (scan.index < 0) {
-      let parent = scan.parent;
-      (layers || (layers = [inner])).push(parent.resolve(pos, side));
-      scan = parent;
-    } else {
-      let mount = MountedTree.get(scan.tree);
-      if (mount && mount.overlay && mount.overlay[0].from <= pos && mount.overlay[mount.overlay.length - 1].to >= pos) {
-        let root = new TreeNode(mount.tree, mount.overlay[0].from + scan.from, -1, scan);
-        (layers || (layers = [inner])).push(resolveNode(root, pos, side, false));
-      }
-    }
-  }
-  return layers ? iterStack(layers) : inner;
-}
-var TreeCursor = class {
-  /**
-  Shorthand for `.type.name`.
-  */
-  get name() {
-    return this.type.name;
-  }
-  /**
-  @internal
-  */
-  constructor(node2, mode = 0) {
-    this.buffer = null;
-    this.stack = [];
-    this.index = 0;
-    this.bufferNode = null;
-    this.mode = mode & ~IterMode.EnterBracketed;
-    if (node2 instanceof TreeNode) {
-      this.yieldNode(node2);
-    } else {
-      this._tree = node2.context.parent;
-      this.buffer = node2.context;
-      for (let n = node2._parent; n; n = n._parent)
-        this.stack.unshift(n.index);
-      this.bufferNode = node2;
-      this.yieldBuf(node2.index);
-    }
-  }
-  yieldNode(node2) {
-    if (!node2)
-      return false;
-    this._tree = node2;
-    this.type = node2.type;
-    this.from = node2.from;
-    this.to = node2.to;
-    return true;
-  }
-  yieldBuf(index, type) {
-    this.index = index;
-    let { start, buffer } = this.buffer;
-    this.type = type || buffer.set.types[buffer.buffer[index]];
-    this.from = start + buffer.buffer[index + 1];
-    this.to = start + buffer.buffer[index + 2];
-    return true;
-  }
-  /**
-  @internal
-  */
-  yield(node2) {
-    if (!node2)
-      return false;
-    if (node2 instanceof TreeNode) {
-      this.buffer = null;
-      return this.yieldNode(node2);
-    }
-    this.buffer = node2.context;
-    return this.yieldBuf(node2.index, node2.type);
-  }
-  /**
-  @internal
-  */
-  toString() {
-    return this.buffer ? this.buffer.buffer.childString(this.index) : this._tree.toString();
-  }
-  /**
-  @internal
-  */
-  enterChild(dir, pos, side) {
-    if (!this.buffer)
-      return this.yield(this._tree.nextChild(dir < 0 ? this._tree._tree.children.length - 1 : 0, dir, pos, side, this.mode));
-    let { buffer } = this.buffer;
-    let index = buffer.findChild(this.index + 4, buffer.buffer[this.index + 3], dir, pos - this.buffer.start, side);
-    if (index < 0)
-      return false;
-    this.stack.push(this.index);
-    return this.yieldBuf(index);
-  }
-  /**
-  Move the cursor to this node's first child. When this returns
-  false, the node has no child, and the cursor has not been moved.
-  */
-  firstChild() {
-    return this.enterChild(
-      1,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  /**
-  Move the cursor to this node's last child.
-  */
-  lastChild() {
-    return this.enterChild(
-      -1,
-      0,
-      4
-      /* Side.DontCare */
-    );
-  }
-  /**
-  Move the cursor to the first child that ends after `pos`.
-  */
-  childAfter(pos) {
-    return this.enterChild(
-      1,
-      pos,
-      2
-      /* Side.After */
-    );
-  }
-  /**
-  Move to the last child that starts before `pos`.
-  */
-  childBefore(pos) {
-    return this.enterChild(
-      -1,
-      pos,
-      -2
-      /* Side.Before */
-    );
-  }
-  /**
-  Move the cursor to the child around `pos`. If side is -1 the
-  child may end at that position, when 1 it may start there. This
-  will also enter [overlaid](#common.MountedTree.overlay)
-  [mounted](#common.NodeProp^mounted) trees unless `overlays` is
-  set to false.
-  */
-  enter(pos, side, mode = this.mode) {
-    if (!this.buffer)
-      return this.yield(this._tree.enter(pos, side, mode));
-    return mode & IterMode.ExcludeBuffers ? false : this.enterChild(1, pos, side);
-  }
-  /**
-  Move to the node's parent node, if this isn't the top node.
-  */
-  parent() {
-    if (!this.buffer)
-      return this.yieldNode(this.mode & IterMode.IncludeAnonymous ? this._tree._parent : this._tree.parent);
-    if (this.stack.length)
-      return this.yieldBuf(this.stack.pop());
-    let parent = this.mode & IterMode.IncludeAnonymous ? this.buffer.parent : this.buffer.parent.nextSignificantParent();
-    this.buffer = null;
-    return this.yieldNode(parent);
-  }
-  /**
-  @internal
-  */
-  sibling(dir) {
-    if (!this.buffer)
-      return !this._tree._parent ? false : this.yield(this._tree.index < 0 ? null : this._tree._parent.nextChild(this._tree.index + dir, dir, 0, 4, this.mode));
-    let { buffer } = this.buffer, d2 = this.stack.length - 1;
-    if (dir < 0) {
-      let parentStart = d2 < 0 ? 0 : this.stack[d2] + 4;
-      if (this.index != parentStart)
-        return this.yieldBuf(buffer.findChild(
-          parentStart,
-          this.index,
-          -1,
-          0,
-          4
-          /* Side.DontCare */
-        ));
-    } else {
-      let after = buffer.buffer[this.index + 3];
-      if (after < (d2 < 0 ? buffer.buffer.length : buffer.buffer[this.stack[d2] + 3]))
-        return this.yieldBuf(after);
-    }
-    return d2 < 0 ? this.yield(this.buffer.parent.nextChild(this.buffer.index + dir, dir, 0, 4, this.mode)) : false;
-  }
-  /**
-  Move to this node's next sibling, if any.
-  */
-  nextSibling() {
-    return this.sibling(1);
-  }
-  /**
-  Move to this node's previous sibling, if any.
-  */
-  prevSibling() {
-    return this.sibling(-1);
-  }
-  atLastNode(dir) {
-    let index, parent, { buffer } = this;
-    if (buffer) {
-      if (dir > 0) {
-        if (this.index < buffer.buffer.buffer.length)
-          return false;
-      } else {
-        for (let i = 0; i < this.index; i++)
-          if (buffer.buffer.buffer[i + 3] < this.index)
-            return false;
-      }
-      ({ index, parent } = buffer);
-    } else {
-      ({ index, _parent: parent } = this._tree);
-    }
-    for (; parent; { index, _parent: parent } = parent) {
-      if (index > -1)
-        for (let i = index + dir, e = dir < 0 ? -1 : parent._tree.children.length; i != e; i += dir) {
-          let child = parent._tree.children[i];
-          if (this.mode & IterMode.IncludeAnonymous || child instanceof TreeBuffer || !child.type.isAnonymous || hasChild(child))
-            return false;
-        }
-    }
-    return true;
-  }
-  move(dir, enter) {
-    if (enter && this.enterChild(
-      dir,
-      0,
-      4
-      /* Side.DontCare */
-    ))
-      return true;
-    for (; ; ) {
-      if (this.sibling(dir))
-        return true;
-      if (this.atLastNode(dir) || !this.parent())
-        return false;
-    }
-  }
-  /**
-  Move to the next node in a
-  [pre-order](https://en.wikipedia.org/wiki/Tree_traversal#Pre-order,_NLR)
-  traversal, going from a node to its first child or, if the
-  current node is empty or `enter` is false, its next sibling or
-  the next sibling of the first parent node that has one.
-  */
-  next(enter = true) {
-    return this.move(1, enter);
-  }
-  /**
-  Move to the next node in a last-to-first pre-order traversal. A
-  node is followed by its last child or, if it has none, its
-  previous sibling or the previous sibling of the first parent
-  node that has one.
-  */
-  prev(enter = true) {
-    return this.move(-1, enter);
-  }
-  /**
-  Move the cursor to the innermost node that covers `pos`. If
-  `side` is -1, it will enter nodes that end at `pos`. If it is 1,
-  it will enter nodes that start at `pos`.
-  */
-  moveTo(pos, side = 0) {
-    while (this.from == this.to || (side < 1 ? this.from >= pos : this.from > pos) || (side > -1 ? this.to <= pos : this.to < pos))
-      if (!this.parent())
-        break;
-    while (this.enterChild(1, pos, side)) {
-    }
-    return this;
-  }
-  /**
-  Get a [syntax node](#common.SyntaxNode) at the cursor's current
-  position.
-  */
-  get node() {
-    if (!this.buffer)
-      return this._tree;
-    let cache2 = this.bufferNode, result = null, depth = 0;
-    if (cache2 && cache2.context == this.buffer) {
-      scan: for (let index = this.index, d2 = this.stack.length; d2 >= 0; ) {
-        for (let c3 = cache2; c3; c3 = c3._parent)
-          if (c3.index == index) {
-            if (index == this.index)
-              return c3;
-            result = c3;
-            depth = d2 + 1;
-            break scan;
-          }
-        index = this.stack[--d2];
-      }
-    }
-    for (let i = depth; i < this.stack.length; i++)
-      result = new BufferNode(this.buffer, result, this.stack[i]);
-    return this.bufferNode = new BufferNode(this.buffer, result, this.index);
-  }
-  /**
-  Get the [tree](#common.Tree) that represents the current node, if
-  any. Will return null when the node is in a [tree
-  buffer](#common.TreeBuffer).
-  */
-  get tree() {
-    return this.buffer ? null : this._tree._tree;
-  }
-  /**
-  Iterate over the current node and all its descendants, calling
-  `enter` when entering a node and `leave`, if given, when leaving
-  one. When `enter` returns `false`, any children of that node are
-  skipped, and `leave` isn't called for it.
-  */
-  iterate(enter, leave) {
-    for (let depth = 0; ; ) {
-      let mustLeave = false;
-      if (this.type.isAnonymous || enter(this) !== false) {
-        if (this.firstChild()) {
-          depth++;
-          continue;
-        }
-        if (!this.type.isAnonymous)
-          mustLeave = true;
-      }
-      for (; ; ) {
-        if (mustLeave && leave)
-          leave(this);
-        mustLeave = this.type.isAnonymous;
-        if (!depth)
-          return;
-        if (this.nextSibling())
-          break;
-        this.parent();
-        depth--;
-        mustLeave = true;
-      }
-    }
-  }
-  /**
-  Test whether the current node matches a given context—a sequence
-  of direct parent node names. Empty strings in the context array
-  are treated as wildcards.
-  */
-  matchContext(context) {
-    if (!this.buffer)
-      return matchNodeContext(this.node.parent, context);
-    let { buffer } = this.buffer, { types } = buffer.set;
-    for (let i = context.length - 1, d2 = this.stack.length - 1; i >= 0; d2--) {
-      if (d2 < 0)
-        return matchNodeContext(this._tree, context, i);
-      let type = types[buffer.buffer[this.stack[d2]]];
-      if (!type.isAnonymous) {
-        if (context[i] && context[i] != type.name)
-          return false;
-        i--;
-      }
-    }
-    return true;
-  }
-};
-function hasChild(tree) {
-  return tree.children.some((ch) => ch instanceof TreeBuffer || !ch.type.isAnonymous || hasChild(ch));
-}
-function buildTree(data) {
-  var _a3;
-  let { buffer, nodeSet, maxBufferLength = DefaultBufferLength, reused = [], minRepeatType = nodeSet.types.length } = data;
-  let cursor = Array.isArray(buffer) ? new FlatBufferCursor(buffer, buffer.length) : buffer;
-  let types = nodeSet.types;
-  let contextHash = 0, lookAhead = 0;
-  function takeNode(parentStart, minPos, children2, positions2, inRepeat, depth) {
-    let { id: id2, start, end, size } = cursor;
-    let lookAheadAtStart = lookAhead, contextAtStart = contextHash;
-    if (size < 0) {
-      cursor.next();
-      if (size == -1) {
-        let node3 = reused[id2];
-        children2.push(node3);
-        positions2.push(start - parentStart);
-        return;
-      } else if (size == -3) {
-        contextHash = id2;
-        return;
-      } else if (size == -4) {
-        lookAhead = id2;
-        return;
-      } else {
-        throw new RangeError(`Unrecognized record size: ${size}`);
-      }
-    }
-    let type = types[id2], node2, buffer2;
-    let startPos = start - parentStart;
-    if (end - start <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
-      let data2 = new Uint16Array(buffer2.size - buffer2.skip);
-      let endPos = cursor.pos - buffer2.size, index = data2.length;
-      while (cursor.pos > endPos)
-        index = copyToBuffer(buffer2.start, data2, index);
-      node2 = new TreeBuffer(data2, end - buffer2.start, nodeSet);
-      startPos = buffer2.start - parentStart;
-    } else {
-      let endPos = cursor.pos - size;
-      cursor.next();
-      let localChildren = [], localPositions = [];
-      let localInRepeat = id2 >= minRepeatType ? id2 : -1;
-      let lastGroup = 0, lastEnd = end, groupLookAhead = lookAheadAtStart;
-      while (cursor.pos > endPos) {
-        if (localInRepeat >= 0 && cursor.id == localInRepeat && cursor.size >= 0) {
-          if (cursor.end <= lastEnd - maxBufferLength) {
-            makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextAtStart);
-            lastGroup = localChildren.length;
-            lastEnd = cursor.end;
-            groupLookAhead = lookAhead;
-          }
-          cursor.next();
-        } else if (depth > 2500) {
-          takeFlatNode(start, endPos, localChildren, localPositions);
-        } else {
-          if (localInRepeat >= 0 && cursor.size == -1 && reused[cursor.id].type == nodeSet.types[localInRepeat]) {
-            if (lastGroup < localChildren.length)
-              makeRepeatLeaf(localChildren, localPositions, start, lastGroup, cursor.end, lastEnd, localInRepeat, groupLookAhead, contextAtStart);
-            lastGroup = localChildren.length + 1;
-            lastEnd = cursor.start;
-            groupLookAhead = lookAhead;
-          }
-          takeNode(start, endPos, localChildren, localPositions, localInRepeat, depth + 1);
-        }
-      }
-      if (localInRepeat >= 0 && lastGroup > 0 && lastGroup < localChildren.length)
-        makeRepeatLeaf(localChildren, localPositions, start, lastGroup, start, lastEnd, localInRepeat, groupLookAhead, contextAtStart);
-      localChildren.reverse();
-      localPositions.reverse();
-      if (localInRepeat > -1 && lastGroup > 0) {
-        let make = makeBalanced(type, contextAtStart);
-        node2 = balanceRange(type, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
-      } else {
-        node2 = makeTree(type, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
-      }
-    }
-    children2.push(node2);
-    positions2.push(startPos);
-  }
-  function takeFlatNode(parentStart, minPos, children2, positions2) {
-    let nodes = [];
-    let nodeCount = 0, stopAt = -1;
-    while (cursor.pos > minPos) {
-      let { id: id2, start, end, size } = cursor;
-      if (size > 4) {
-        cursor.next();
-      } else if (stopAt > -1 && start < stopAt) {
-        break;
-      } else {
-        if (stopAt < 0)
-          stopAt = end - maxBufferLength;
-        nodes.push(id2, start, end);
-        nodeCount++;
-        cursor.next();
-      }
-    }
-    if (nodeCount) {
-      let buffer2 = new Uint16Array(nodeCount * 4);
-      let start = nodes[nodes.length - 2];
-      for (let i = nodes.length - 3, j3 = 0; i >= 0; i -= 3) {
-        buffer2[j3++] = nodes[i];
-        buffer2[j3++] = nodes[i + 1] - start;
-        buffer2[j3++] = nodes[i + 2] - start;
-        buffer2[j3++] = j3;
-      }
-      children2.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
-      positions2.push(start - parentStart);
-    }
-  }
-  function makeBalanced(type, contextHash2) {
-    return (children2, positions2, length2) => {
-      let lookAhead2 = 0, lastI = children2.length - 1, last, lookAheadProp;
-      if (lastI >= 0 && (last = children2[lastI]) instanceof Tree) {
-        if (!lastI && last.type == type && last.length == length2)
-          return last;
-        if (lookAheadProp = last.prop(NodeProp.lookAhead))
-          lookAhead2 = positions2[lastI] + last.length + lookAheadProp - length2;
-      }
-      return makeTree(type, children2, positions2, length2, lookAhead2, contextHash2);
-    };
-  }
-  function makeRepeatLeaf(children2, positions2, base, i, from, to2, type, lookAhead2, contextHash2) {
-    let localChildren = [], localPositions = [];
-    while (children2.length > i) {
-      localChildren.push(children2.pop());
-      localPositions.push(positions2.pop() + base - from);
-    }
-    children2.push(makeTree(nodeSet.types[type], localChildren, localPositions, to2 - from, lookAhead2 - to2, contextHash2));
-    positions2.push(from - base);
-  }
-  function makeTree(type, children2, positions2, length2, lookAhead2, contextHash2, props) {
-    if (contextHash2) {
-      let pair2 = [NodeProp.contextHash, contextHash2];
-      props = props ? [pair2].concat(props) : [pair2];
-    }
-    if (lookAhead2 > 25) {
-      let pair2 = [NodeProp.lookAhead, lookAhead2];
-      props = props ? [pair2].concat(props) : [pair2];
-    }
-    return new Tree(type, children2, positions2, length2, props);
-  }
-  function findBufferSize(maxSize, inRepeat) {
-    let fork = cursor.fork();
-    let size = 0, start = 0, skip = 0, minStart = fork.end - maxBufferLength;
-    let result = { size: 0, start: 0, skip: 0 };
-    scan: for (let minPos = fork.pos - maxSize; fork.pos > minPos; ) {
-      let nodeSize2 = fork.size;
-      if (fork.id == inRepeat && nodeSize2 >= 0) {
-        result.size = size;
-        result.start = start;
-        result.skip = skip;
-        skip += 4;
-        size += 4;
-        fork.next();
-        continue;
-      }
-      let startPos = fork.pos - nodeSize2;
-      if (nodeSize2 < 0 || startPos < minPos || fork.start < minStart)
-        break;
-      let localSkipped = fork.id >= minRepeatType ? 4 : 0;
-      let nodeStart = fork.start;
-      fork.next();
-      while (fork.pos > startPos) {
-        if (fork.size < 0) {
-          if (fork.size == -3 || fork.size == -4)
-            localSkipped += 4;
-          else
-            break scan;
-        } else if (fork.id >= minRepeatType) {
-          localSkipped += 4;
-        }
-        fork.next();
-      }
-      start = nodeStart;
-      size += nodeSize2;
-      skip += localSkipped;
-    }
-    if (inRepeat < 0 || size == maxSize) {
-      result.size = size;
-      result.start = start;
-      result.skip = skip;
-    }
-    return result.size > 4 ? result : void 0;
-  }
-  function copyToBuffer(bufferStart, buffer2, index) {
-    let { id: id2, start, end, size } = cursor;
-    cursor.next();
-    if (size >= 0 && id2 < minRepeatType) {
-      let startIndex = index;
-      if (size > 4) {
-        let endPos = cursor.pos - (size - 4);
-        while (cursor.pos > endPos)
-          index = copyToBuffer(bufferStart, buffer2, index);
-      }
-      buffer2[--index] = startIndex;
-      buffer2[--index] = end - bufferStart;
-      buffer2[--index] = start - bufferStart;
-      buffer2[--index] = id2;
-    } else if (size == -3) {
-      contextHash = id2;
-    } else if (size == -4) {
-      lookAhead = id2;
-    }
-    return index;
-  }
-  let children = [], positions = [];
-  while (cursor.pos > 0)
-    takeNode(data.start || 0, data.bufferStart || 0, children, positions, -1, 0);
-  let length = (_a3 = data.length) !== null && _a3 !== void 0 ? _a3 : children.length ? positions[0] + children[0].length : 0;
-  return new Tree(types[data.topID], children.reverse(), positions.reverse(), length);
-}
-var nodeSizeCache = /* @__PURE__ */ new WeakMap();
-function nodeSize(balanceType, node2) {
-  if (!balanceType.isAnonymous || node2 instanceof TreeBuffer || node2.type != balanceType)
-    return 1;
-  let size = nodeSizeCache.get(node2);
-  if (size == null) {
-    size = 1;
-    for (let child of node2.children) {
-      if (child.type != balanceType || !(child instanceof Tree)) {
-        size = 1;
-        break;
-      }
-      size += nodeSize(balanceType, child);
-    }
-    nodeSizeCache.set(node2, size);
-  }
-  return size;
-}
-function balanceRange(balanceType, children, positions, from, to2, start, length, mkTop, mkTree) {
-  let total = 0;
-  for (let i = from; i < to2; i++)
-    total += nodeSize(balanceType, children[i]);
-  let maxChild = Math.ceil(
-    total * 1.5 / 8
-    /* Balance.BranchFactor */
-  );
-  let localChildren = [], localPositions = [];
-  function divide(children2, positions2, from2, to3, offset) {
-    for (let i = from2; i < to3; ) {
-      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children2[i]);
-      i++;
-      for (; i < to3; i++) {
-        let nextSize = nodeSize(balanceType, children2[i]);
-        if (groupSize + nextSize >= maxChild)
-          break;
-        groupSize += nextSize;
-      }
-      if (i == groupFrom + 1) {
-        if (groupSize > maxChild) {
-          let only = children2[groupFrom];
-          divide(only.children, only.positions, 0, only.children.length, positions2[groupFrom] + offset);
-          continue;
-        }
-        localChildren.push(children2[groupFrom]);
-      } else {
-        let length2 = positions2[i - 1] + children2[i - 1].length - groupStart;
-        localChildren.push(balanceRange(balanceType, children2, positions2, groupFrom, i, groupStart, length2, null, mkTree));
-      }
-      localPositions.push(groupStart + offset - start);
-    }
-  }
-  divide(children, positions, from, to2, 0);
-  return (mkTop || mkTree)(localChildren, localPositions, length);
-}
-var Parser2 = class {
-  /**
-  Start a parse, returning a [partial parse](#common.PartialParse)
-  object. [`fragments`](#common.TreeFragment) can be passed in to
-  make the parse incremental.
-  
-  By default, the entire input is parsed. You can pass `ranges`,
-  which should be a sorted array of non-empty, non-overlapping
-  ranges, to parse only those ranges. The tree returned in that
-  case will start at `ranges[0].from`.
-  */
-  startParse(input2, fragments, ranges) {
-    if (typeof input2 == "string")
-      input2 = new StringInput(input2);
-    ranges = !ranges ? [new Range(0, input2.length)] : ranges.length ? ranges.map((r2) => new Range(r2.from, r2.to)) : [new Range(0, 0)];
-    return this.createParse(input2, fragments || [], ranges);
-  }
-  /**
-  Run a full parse, returning the resulting tree.
-  */
-  parse(input2, fragments, ranges) {
-    let parse4 = this.startParse(input2, fragments, ranges);
-    for (; ; ) {
-      let done = parse4.advance();
-      if (done)
-        return done;
-    }
-  }
-};
-var StringInput = class {
-  constructor(string5) {
-    this.string = string5;
-  }
-  get length() {
-    return this.string.length;
-  }
-  chunk(from) {
-    return this.string.slice(from);
-  }
-  get lineChunks() {
-    return false;
-  }
-  read(from, to2) {
-    return this.string.slice(from, to2);
-  }
-};
-var stoppedInner = new NodeProp({ perNode: true });
-
-// node_modules/@lezer/lr/dist/index.js
-var Stack = class _Stack {
-  /**
-  @internal
-  */
-  constructor(p2, stack, state, reducePos, pos, score, buffer, bufferBase, curContext, lookAhead = 0, parent) {
-    this.p = p2;
-    this.stack = stack;
-    this.state = state;
-    this.reducePos = reducePos;
-    this.pos = pos;
-    this.score = score;
-    this.buffer = buffer;
-    this.bufferBase = bufferBase;
-    this.curContext = curContext;
-    this.lookAhead = lookAhead;
-    this.parent = parent;
-  }
-  /**
-  @internal
-  */
-  toString() {
-    return `[${this.stack.filter((_3, i) => i % 3 == 0).concat(this.state)}]@${this.pos}${this.score ? "!" + this.score : ""}`;
-  }
-  // Start an empty stack
-  /**
-  @internal
-  */
-  static start(p2, state, pos = 0) {
-    let cx = p2.parser.context;
-    return new _Stack(p2, [], state, pos, pos, 0, [], 0, cx ? new StackContext(cx, cx.start) : null, 0, null);
-  }
-  /**
-  The stack's current [context](#lr.ContextTracker) value, if
-  any. Its type will depend on the context tracker's type
-  parameter, or it will be `null` if there is no context
-  tracker.
-  */
-  get context() {
-    return this.curContext ? this.curContext.context : null;
-  }
-  // Push a state onto the stack, tracking its start position as well
-  // as the buffer base at that point.
-  /**
-  @internal
-  */
-  pushState(state, start) {
-    this.stack.push(this.state, start, this.bufferBase + this.buffer.length);
-    this.state = state;
-  }
-  // Apply a reduce action
-  /**
-  @internal
-  */
-  reduce(action) {
-    var _a3;
-    let depth = action >> 19, type = action & 65535;
-    let { parser: parser2 } = this.p;
-    let lookaheadRecord = this.reducePos < this.pos - 25 && this.setLookAhead(this.pos);
-    let dPrec = parser2.dynamicPrecedence(type);
-    if (dPrec)
-      this.score += dPrec;
-    if (depth == 0) {
-      if (type < parser2.minRepeatTerm && this.reducePos < this.pos)
-        this.reducePos = this.pos;
-      this.pushState(parser2.getGoto(this.state, type, true), this.reducePos);
-      if (type < parser2.minRepeatTerm)
-        this.storeNode(type, this.reducePos, this.reducePos, lookaheadRecord ? 8 : 4, true);
-      this.reduceContext(type, this.reducePos);
-      return;
-    }
-    let base = this.stack.length - (depth - 1) * 3 - (action & 262144 ? 6 : 0);
-    let start = base ? this.stack[base - 2] : this.p.ranges[0].from;
-    if (type < parser2.minRepeatTerm && start == this.reducePos && this.reducePos < this.pos)
-      this.reducePos = this.pos;
-    let size = this.reducePos - start;
-    if (size >= 2e3 && !((_a3 = this.p.parser.nodeSet.types[type]) === null || _a3 === void 0 ? void 0 : _a3.isAnonymous)) {
-      if (start == this.p.lastBigReductionStart) {
-        this.p.bigReductionCount++;
-        this.p.lastBigReductionSize = size;
-      } else if (this.p.lastBigReductionSize < size) {
-        this.p.bigReductionCount = 1;
-        this.p.lastBigReductionStart = start;
-        this.p.lastBigReductionSize = size;
-      }
-    }
-    let bufferBase = base ? this.stack[base - 1] : 0, count = this.bufferBase + this.buffer.length - bufferBase;
-    if (type < parser2.minRepeatTerm || action & 131072) {
-      let pos = parser2.stateFlag(
-        this.state,
-        1
-        /* StateFlag.Skipped */
-      ) ? this.pos : this.reducePos;
-      this.storeNode(type, start, pos, count + 4, true);
-    }
-    if (action & 262144) {
-      this.state = this.stack[base];
-    } else {
-      let baseStateID = this.stack[base - 3];
-      this.state = parser2.getGoto(baseStateID, type, true);
-    }
-    while (this.stack.length > base)
-      this.stack.pop();
-    this.reduceContext(type, start);
-  }
-  // Shift a value into the buffer
-  /**
-  @internal
-  */
-  storeNode(term, start, end, size = 4, mustSink = false) {
-    if (term == 0 && (!this.stack.length || this.stack[this.stack.length - 1] < this.buffer.length + this.bufferBase)) {
-      let top = this.buffer.length;
-      if (top > 0 && this.buffer[top - 4] == 0 && this.buffer[top - 1] > -1) {
-        if (start == end)
-          return;
-        if (this.buffer[top - 2] >= start) {
-          this.buffer[top - 2] = end;
-          return;
-        }
-      }
-    }
-    if (!mustSink || this.pos == end) {
-      this.buffer.push(term, start, end, size);
-    } else {
-      let index = this.buffer.length;
-      if (index > 0 && (this.buffer[index - 4] != 0 || this.buffer[index - 1] < 0)) {
-        let mustMove = false;
-        for (let scan = index; scan > 0 && this.buffer[scan - 2] > end; scan -= 4) {
-          if (this.buffer[scan - 1] >= 0) {
-            mustMove = true;
-            break;
-          }
-        }
-        if (mustMove)
-          while (index > 0 && this.buffer[index - 2] > end) {
-            this.buffer[index] = this.buffer[index - 4];
-            this.buffer[index + 1] = this.buffer[index - 3];
-            this.buffer[index + 2] = this.buffer[index - 2];
-            this.buffer[index + 3] = this.buffer[index - 1];
-            index -= 4;
-            if (size > 4)
-              size -= 4;
-          }
-      }
-      this.buffer[index] = term;
-      this.buffer[index + 1] = start;
-      this.buffer[index + 2] = end;
-      this.buffer[index + 3] = size;
-    }
-  }
-  // Apply a shift action
-  /**
-  @internal
-  */
-  shift(action, type, start, end) {
-    if (action & 131072) {
-      this.pushState(action & 65535, this.pos);
-    } else if ((action & 262144) == 0) {
-      let nextState = action, { parser: parser2 } = this.p;
-      this.pos = end;
-      let skipped = parser2.stateFlag(
-        nextState,
-        1
-        /* StateFlag.Skipped */
-      );
-      if (!skipped && (end > start || type <= parser2.maxNode))
-        this.reducePos = end;
-      this.pushState(nextState, skipped ? start : Math.min(start, this.reducePos));
-      this.shiftContext(type, start);
-      if (type <= parser2.maxNode)
-        this.buffer.push(type, start, end, 4);
-    } else {
-      this.pos = end;
-      this.shiftContext(type, start);
-      if (type <= this.p.parser.maxNode)
-        this.buffer.push(type, start, end, 4);
-    }
-  }
-  // Apply an action
-  /**
-  @internal
-  */
-  apply(action, next, nextStart, nextEnd) {
-    if (action & 65536)
-      this.reduce(action);
-    else
-      this.shift(action, next, nextStart, nextEnd);
-  }
-  // Add a prebuilt (reused) node into the buffer.
-  /**
-  @internal
-  */
-  useNode(value, next, start) {
-    let index = this.p.reused.length - 1;
-    if (index < 0 || this.p.reused[index] != value) {
-      this.p.reused.push(value);
-      index++;
-    }
-    let end = this.reducePos = this.pos = start + value.length;
-    this.pushState(next, start);
-    this.buffer.push(
-      index,
-      start,
-      end,
-      -1
-      /* size == -1 means this is a reused value */
-    );
-    if (this.curContext)
-      this.updateContext(this.curContext.tracker.reuse(this.curContext.context, value, this, this.p.stream.reset(this.pos - value.length)));
-  }
-  // Split the stack. Due to the buffer sharing and the fact
-  // that `this.stack` tends to stay quite shallow, this isn't very
-  // expensive.
-  /**
-  @internal
-  */
-  split() {
-    let parent = this;
-    let off = parent.buffer.length;
-    if (off && parent.buffer[off - 4] == 0)
-      off -= 4;
-    while (off > 0 && parent.buffer[off - 2] > parent.reducePos)
-      off -= 4;
-    let buffer = parent.buffer.slice(off), base = parent.bufferBase + off;
-    while (parent && base == parent.bufferBase)
-      parent = parent.parent;
-    return new _Stack(this.p, this.stack.slice(), this.state, this.reducePos, this.pos, this.score, buffer, base, this.curContext, this.lookAhead, parent);
-  }
-  // Try to recover from an error by 'deleting' (ignoring) one token.
-  /**
-  @internal
-  */
-  recoverByDelete(next, nextEnd) {
-    let isNode = next <= this.p.parser.maxNode;
-    if (isNode)
-      this.storeNode(next, this.pos, nextEnd, 4);
-    this.storeNode(0, this.pos, nextEnd, isNode ? 8 : 4);
-    this.pos = this.reducePos = nextEnd;
-    this.score -= 190;
-  }
-  /**
-  Check if the given term would be able to be shifted (optionally
-  after some reductions) on this stack. This can be useful for
-  external tokenizers that want to make sure they only provide a
-  given token when it applies.
-  */
-  canShift(term) {
-    for (let sim = new SimulatedStack(this); ; ) {
-      let action = this.p.parser.stateSlot(
-        sim.state,
-        4
-        /* ParseState.DefaultReduce */
-      ) || this.p.parser.hasAction(sim.state, term);
-      if (action == 0)
-        return false;
-      if ((action & 65536) == 0)
-        return true;
-      sim.reduce(action);
-    }
-  }
-  // Apply up to Recover.MaxNext recovery actions that conceptually
-  // inserts some missing token or rule.
-  /**
-  @internal
-  */
-  recoverByInsert(next) {
-    if (this.stack.length >= 300)
-      return [];
-    let nextStates = this.p.parser.nextStates(this.state);
-    if (nextStates.length > 4 << 1 || this.stack.length >= 120) {
-      let best = [];
-      for (let i = 0, s; i < nextStates.length; i += 2) {
-        if ((s = nextStates[i + 1]) != this.state && this.p.parser.hasAction(s, next))
-          best.push(nextStates[i], s);
-      }
-      if (this.stack.length < 120)
-        for (let i = 0; best.length < 4 << 1 && i < nextStates.length; i += 2) {
-          let s = nextStates[i + 1];
-          if (!best.some((v2, i2) => i2 & 1 && v2 == s))
-            best.push(nextStates[i], s);
-        }
-      nextStates = best;
-    }
-    let result = [];
-    for (let i = 0; i < nextStates.length && result.length < 4; i += 2) {
-      let s = nextStates[i + 1];
-      if (s == this.state)
-        continue;
-      let stack = this.split();
-      stack.pushState(s, this.pos);
-      stack.storeNode(0, stack.pos, stack.pos, 4, true);
-      stack.shiftContext(nextStates[i], this.pos);
-      stack.reducePos = this.pos;
-      stack.score -= 200;
-      result.push(stack);
-    }
-    return result;
-  }
-  // Force a reduce, if possible. Return false if that can't
-  // be done.
-  /**
-  @internal
-  */
-  forceReduce() {
-    let { parser: parser2 } = this.p;
-    let reduce = parser2.stateSlot(
-      this.state,
-      5
-      /* ParseState.ForcedReduce */
-    );
-    if ((reduce & 65536) == 0)
-      return false;
-    if (!parser2.validAction(this.state, reduce)) {
-      let depth = reduce >> 19, term = reduce & 65535;
-      let target = this.stack.length - depth * 3;
-      if (target < 0 || parser2.getGoto(this.stack[target], term, false) < 0) {
-        let backup = this.findForcedReduction();
-        if (backup == null)
-          return false;
-        reduce = backup;
-      }
-      this.storeNode(0, this.pos, this.pos, 4, true);
-      this.score -= 100;
-    }
-    this.reducePos = this.pos;
-    this.reduce(reduce);
-    return true;
-  }
-  /**
-  Try to scan through the automaton to find some kind of reduction
-  that can be applied. Used when the regular ForcedReduce field
-  isn't a valid action. @internal
-  */
-  findForcedReduction() {
-    let { parser: parser2 } = this.p, seen = [];
-    let explore = (state, depth) => {
-      if (seen.includes(state))
-        return;
-      seen.push(state);
-      return parser2.allActions(state, (action) => {
-        if (action & (262144 | 131072)) ;
-        else if (action & 65536) {
-          let rDepth = (action >> 19) - depth;
-          if (rDepth > 1) {
-            let term = action & 65535, target = this.stack.length - rDepth * 3;
-            if (target >= 0 && parser2.getGoto(this.stack[target], term, false) >= 0)
-              return rDepth << 19 | 65536 | term;
-          }
-        } else {
-          let found = explore(action, depth + 1);
-          if (found != null)
-            return found;
-        }
-      });
-    };
-    return explore(this.state, 0);
-  }
-  /**
-  @internal
-  */
-  forceAll() {
-    while (!this.p.parser.stateFlag(
-      this.state,
-      2
-      /* StateFlag.Accepting */
-    )) {
-      if (!this.forceReduce()) {
-        this.storeNode(0, this.pos, this.pos, 4, true);
-        break;
-      }
-    }
-    return this;
-  }
-  /**
-  Check whether this state has no further actions (assumed to be a direct descendant of the
-  top state, since any other states must be able to continue
-  somehow). @internal
-  */
-  get deadEnd() {
-    if (this.stack.length != 3)
-      return false;
-    let { parser: parser2 } = this.p;
-    return parser2.data[parser2.stateSlot(
-      this.state,
-      1
-      /* ParseState.Actions */
-    )] == 65535 && !parser2.stateSlot(
-      this.state,
-      4
-      /* ParseState.DefaultReduce */
-    );
-  }
-  /**
-  Restart the stack (put it back in its start state). Only safe
-  when this.stack.length == 3 (state is directly below the top
-  state). @internal
-  */
-  restart() {
-    this.storeNode(0, this.pos, this.pos, 4, true);
-    this.state = this.stack[0];
-    this.stack.length = 0;
-  }
-  /**
-  @internal
-  */
-  sameState(other) {
-    if (this.state != other.state || this.stack.length != other.stack.length)
-      return false;
-    for (let i = 0; i < this.stack.length; i += 3)
-      if (this.stack[i] != other.stack[i])
-        return false;
-    return true;
-  }
-  /**
-  Get the parser used by this stack.
-  */
-  get parser() {
-    return this.p.parser;
-  }
-  /**
-  Test whether a given dialect (by numeric ID, as exported from
-  the terms file) is enabled.
-  */
-  dialectEnabled(dialectID) {
-    return this.p.parser.dialect.flags[dialectID];
-  }
-  shiftContext(term, start) {
-    if (this.curContext)
-      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream.reset(start)));
-  }
-  reduceContext(term, start) {
-    if (this.curContext)
-      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream.reset(start)));
-  }
-  /**
-  @internal
-  */
-  emitContext() {
-    let last = this.buffer.length - 1;
-    if (last < 0 || this.buffer[last] != -3)
-      this.storeNode(this.curContext.hash, this.reducePos, this.reducePos, -3, true);
-  }
-  /**
-  @internal
-  */
-  emitLookAhead() {
-    let last = this.buffer.length - 1;
-    if (last < 0 || this.buffer[last] != -4)
-      this.buffer.push(this.lookAhead, this.pos, this.pos, -4);
-  }
-  updateContext(context) {
-    if (context != this.curContext.context) {
-      let newCx = new StackContext(this.curContext.tracker, context);
-      if (newCx.hash != this.curContext.hash)
-        this.emitContext();
-      this.curContext = newCx;
-    }
-  }
-  /**
-  @internal
-  */
-  setLookAhead(lookAhead) {
-    if (lookAhead <= this.lookAhead)
-      return false;
-    this.emitLookAhead();
-    this.lookAhead = lookAhead;
-    return true;
-  }
-  /**
-  @internal
-  */
-  close() {
-    if (this.curContext && this.curContext.tracker.strict)
-      this.emitContext();
-    if (this.lookAhead > 0)
-      this.emitLookAhead();
-  }
-};
-var StackContext = class {
-  constructor(tracker, context) {
-    this.tracker = tracker;
-    this.context = context;
-    this.hash = tracker.strict ? tracker.hash(context) : 0;
-  }
-};
-var SimulatedStack = class {
-  constructor(start) {
-    this.start = start;
-    this.state = start.state;
-    this.stack = start.stack;
-    this.base = this.stack.length;
-  }
-  reduce(action) {
-    let term = action & 65535, depth = action >> 19;
-    if (depth == 0) {
-      if (this.stack == this.start.stack)
-        this.stack = this.stack.slice();
-      this.stack.push(this.state, 0, 0);
-      this.base += 3;
-    } else {
-      this.base -= (depth - 1) * 3;
-    }
-    let goto = this.start.p.parser.getGoto(this.stack[this.base - 3], term, true);
-    this.state = goto;
-  }
-};
-var StackBufferCursor = class _StackBufferCursor {
-  constructor(stack, pos, index) {
-    this.stack = stack;
-    this.pos = pos;
-    this.index = index;
-    this.buffer = stack.buffer;
-    if (this.index == 0)
-      this.maybeNext();
-  }
-  static create(stack, pos = stack.bufferBase + stack.buffer.length) {
-    return new _StackBufferCursor(stack, pos, pos - stack.bufferBase);
-  }
-  maybeNext() {
-    let next = this.stack.parent;
-    if (next != null) {
-      this.index = this.stack.bufferBase - next.bufferBase;
-      this.stack = next;
-      this.buffer = next.buffer;
-    }
-  }
-  get id() {
-    return this.buffer[this.index - 4];
-  }
-  get start() {
-    return this.buffer[this.index - 3];
-  }
-  get end() {
-    return this.buffer[this.index - 2];
-  }
-  get size() {
-    return this.buffer[this.index - 1];
-  }
-  next() {
-    this.index -= 4;
-    this.pos -= 4;
-    if (this.index == 0)
-      this.maybeNext();
-  }
-  fork() {
-    return new _StackBufferCursor(this.stack, this.pos, this.index);
-  }
-};
-function decodeArray(input2, Type = Uint16Array) {
-  if (typeof input2 != "string")
-    return input2;
-  let array2 = null;
-  for (let pos = 0, out = 0; pos < input2.length; ) {
-    let value = 0;
-    for (; ; ) {
-      let next = input2.charCodeAt(pos++), stop = false;
-      if (next == 126) {
-        value = 65535;
-        break;
-      }
-      if (next >= 92)
-        next--;
-      if (next >= 34)
-        next--;
-      let digit = next - 32;
-      if (digit >= 46) {
-        digit -= 46;
-        stop = true;
-      }
-      value += digit;
-      if (stop)
-        break;
-      value *= 46;
-    }
-    if (array2)
-      array2[out++] = value;
-    else
-      array2 = new Type(value);
-  }
-  return array2;
-}
-var CachedToken = class {
-  constructor() {
-    this.start = -1;
-    this.value = -1;
-    this.end = -1;
-    this.extended = -1;
-    this.lookAhead = 0;
-    this.mask = 0;
-    this.context = 0;
-  }
-};
-var nullToken = new CachedToken();
-var InputStream = class {
-  /**
-  @internal
-  */
-  constructor(input2, ranges) {
-    this.input = input2;
-    this.ranges = ranges;
-    this.chunk = "";
-    this.chunkOff = 0;
-    this.chunk2 = "";
-    this.chunk2Pos = 0;
-    this.next = -1;
-    this.token = nullToken;
-    this.rangeIndex = 0;
-    this.pos = this.chunkPos = ranges[0].from;
-    this.range = ranges[0];
-    this.end = ranges[ranges.length - 1].to;
-    this.readNext();
-  }
-  /**
-  @internal
-  */
-  resolveOffset(offset, assoc) {
-    let range = this.range, index = this.rangeIndex;
-    let pos = this.pos + offset;
-    while (pos < range.from) {
-      if (!index)
-        return null;
-      let next = this.ranges[--index];
-      pos -= range.from - next.to;
-      range = next;
-    }
-    while (assoc < 0 ? pos > range.to : pos >= range.to) {
-      if (index == this.ranges.length - 1)
-        return null;
-      let next = this.ranges[++index];
-      pos += next.from - range.to;
-      range = next;
-    }
-    return pos;
-  }
-  /**
-  @internal
-  */
-  clipPos(pos) {
-    if (pos >= this.range.from && pos < this.range.to)
-      return pos;
-    for (let range of this.ranges)
-      if (range.to > pos)
-        return Math.max(pos, range.from);
-    return this.end;
-  }
-  /**
-  Look at a code unit near the stream position. `.peek(0)` equals
-  `.next`, `.peek(-1)` gives you the previous character, and so
-  on.
-  
-  Note that looking around during tokenizing creates dependencies
-  on potentially far-away content, which may reduce the
-  effectiveness incremental parsing—when looking forward—or even
-  cause invalid reparses when looking backward more than 25 code
-  units, since the library does not track lookbehind.
-  */
-  peek(offset) {
-    let idx = this.chunkOff + offset, pos, result;
-    if (idx >= 0 && idx < this.chunk.length) {
-      pos = this.pos + offset;
-      result = this.chunk.charCodeAt(idx);
-    } else {
-      let resolved = this.resolveOffset(offset, 1);
-      if (resolved == null)
-        return -1;
-      pos = resolved;
-      if (pos >= this.chunk2Pos && pos < this.chunk2Pos + this.chunk2.length) {
-        result = this.chunk2.charCodeAt(pos - this.chunk2Pos);
-      } else {
-        let i = this.rangeIndex, range = this.range;
-        while (range.to <= pos)
-          range = this.ranges[++i];
-        this.chunk2 = this.input.chunk(this.chunk2Pos = pos);
-        if (pos + this.chunk2.length > range.to)
-          this.chunk2 = this.chunk2.slice(0, range.to - pos);
-        result = this.chunk2.charCodeAt(0);
-      }
-    }
-    if (pos >= this.token.lookAhead)
-      this.token.lookAhead = pos + 1;
-    return result;
-  }
-  /**
-  Accept a token. By default, the end of the token is set to the
-  current stream position, but you can pass an offset (relative to
-  the stream position) to change that.
-  */
-  acceptToken(token, endOffset = 0) {
-    let end = endOffset ? this.resolveOffset(endOffset, -1) : this.pos;
-    if (end == null || end < this.token.start)
-      throw new RangeError("Token end out of bounds");
-    this.token.value = token;
-    this.token.end = end;
-  }
-  /**
-  Accept a token ending at a specific given position.
-  */
-  acceptTokenTo(token, endPos) {
-    this.token.value = token;
-    this.token.end = endPos;
-  }
-  getChunk() {
-    if (this.pos >= this.chunk2Pos && this.pos < this.chunk2Pos + this.chunk2.length) {
-      let { chunk, chunkPos } = this;
-      this.chunk = this.chunk2;
-      this.chunkPos = this.chunk2Pos;
-      this.chunk2 = chunk;
-      this.chunk2Pos = chunkPos;
-      this.chunkOff = this.pos - this.chunkPos;
-    } else {
-      this.chunk2 = this.chunk;
-      this.chunk2Pos = this.chunkPos;
-      let nextChunk = this.input.chunk(this.pos);
-      let end = this.pos + nextChunk.length;
-      this.chunk = end > this.range.to ? nextChunk.slice(0, this.range.to - this.pos) : nextChunk;
-      this.chunkPos = this.pos;
-      this.chunkOff = 0;
-    }
-  }
-  readNext() {
-    if (this.chunkOff >= this.chunk.length) {
-      this.getChunk();
-      if (this.chunkOff == this.chunk.length)
-        return this.next = -1;
-    }
-    return this.next = this.chunk.charCodeAt(this.chunkOff);
-  }
-  /**
-  Move the stream forward N (defaults to 1) code units. Returns
-  the new value of [`next`](#lr.InputStream.next).
-  */
-  advance(n = 1) {
-    this.chunkOff += n;
-    while (this.pos + n >= this.range.to) {
-      if (this.rangeIndex == this.ranges.length - 1)
-        return this.setDone();
-      n -= this.range.to - this.pos;
-      this.range = this.ranges[++this.rangeIndex];
-      this.pos = this.range.from;
-    }
-    this.pos += n;
-    if (this.pos >= this.token.lookAhead)
-      this.token.lookAhead = this.pos + 1;
-    return this.readNext();
-  }
-  setDone() {
-    this.pos = this.chunkPos = this.end;
-    this.range = this.ranges[this.rangeIndex = this.ranges.length - 1];
-    this.chunk = "";
-    return this.next = -1;
-  }
-  /**
-  @internal
-  */
-  reset(pos, token) {
-    if (token) {
-      this.token = token;
-      token.start = pos;
-      token.lookAhead = pos + 1;
-      token.value = token.extended = -1;
-    } else {
-      this.token = nullToken;
-    }
-    if (this.pos != pos) {
-      this.pos = pos;
-      if (pos == this.end) {
-        this.setDone();
-        return this;
-      }
-      while (pos < this.range.from)
-        this.range = this.ranges[--this.rangeIndex];
-      while (pos >= this.range.to)
-        this.range = this.ranges[++this.rangeIndex];
-      if (pos >= this.chunkPos && pos < this.chunkPos + this.chunk.length) {
-        this.chunkOff = pos - this.chunkPos;
-      } else {
-        this.chunk = "";
-        this.chunkOff = 0;
-      }
-      this.readNext();
-    }
-    return this;
-  }
-  /**
-  @internal
-  */
-  read(from, to2) {
-    if (from >= this.chunkPos && to2 <= this.chunkPos + this.chunk.length)
-      return this.chunk.slice(from - this.chunkPos, to2 - this.chunkPos);
-    if (from >= this.chunk2Pos && to2 <= this.chunk2Pos + this.chunk2.length)
-      return this.chunk2.slice(from - this.chunk2Pos, to2 - this.chunk2Pos);
-    if (from >= this.range.from && to2 <= this.range.to)
-      return this.input.read(from, to2);
-    let result = "";
-    for (let r2 of this.ranges) {
-      if (r2.from >= to2)
-        break;
-      if (r2.to > from)
-        result += this.input.read(Math.max(r2.from, from), Math.min(r2.to, to2));
-    }
-    return result;
-  }
-};
-var TokenGroup = class {
-  constructor(data, id2) {
-    this.data = data;
-    this.id = id2;
-  }
-  token(input2, stack) {
-    let { parser: parser2 } = stack.p;
-    readToken(this.data, input2, stack, this.id, parser2.data, parser2.tokenPrecTable);
-  }
-};
-TokenGroup.prototype.contextual = TokenGroup.prototype.fallback = TokenGroup.prototype.extend = false;
-var LocalTokenGroup = class {
-  constructor(data, precTable, elseToken) {
-    this.precTable = precTable;
-    this.elseToken = elseToken;
-    this.data = typeof data == "string" ? decodeArray(data) : data;
-  }
-  token(input2, stack) {
-    let start = input2.pos, skipped = 0;
-    for (; ; ) {
-      let atEof = input2.next < 0, nextPos = input2.resolveOffset(1, 1);
-      readToken(this.data, input2, stack, 0, this.data, this.precTable);
-      if (input2.token.value > -1)
-        break;
-      if (this.elseToken == null)
-        return;
-      if (!atEof)
-        skipped++;
-      if (nextPos == null)
-        break;
-      input2.reset(nextPos, input2.token);
-    }
-    if (skipped) {
-      input2.reset(start, input2.token);
-      input2.acceptToken(this.elseToken, skipped);
-    }
-  }
-};
-LocalTokenGroup.prototype.contextual = TokenGroup.prototype.fallback = TokenGroup.prototype.extend = false;
-var ExternalTokenizer = class {
-  /**
-  Create a tokenizer. The first argument is the function that,
-  given an input stream, scans for the types of tokens it
-  recognizes at the stream's position, and calls
-  [`acceptToken`](#lr.InputStream.acceptToken) when it finds
-  one.
-  */
-  constructor(token, options = {}) {
-    this.token = token;
-    this.contextual = !!options.contextual;
-    this.fallback = !!options.fallback;
-    this.extend = !!options.extend;
-  }
-};
-function readToken(data, input2, stack, group, precTable, precOffset) {
-  let state = 0, groupMask = 1 << group, { dialect } = stack.p.parser;
-  scan: for (; ; ) {
-    if ((groupMask & data[state]) == 0)
-      break;
-    let accEnd = data[state + 1];
-    for (let i = state + 3; i < accEnd; i += 2)
-      if ((data[i + 1] & groupMask) > 0) {
-        let term = data[i];
-        if (dialect.allows(term) && (input2.token.value == -1 || input2.token.value == term || overrides(term, input2.token.value, precTable, precOffset))) {
-          input2.acceptToken(term);
-          break;
-        }
-      }
-    let next = input2.next, low = 0, high = data[state + 2];
-    if (input2.next < 0 && high > low && data[accEnd + high * 3 - 3] == 65535) {
-      state = data[accEnd + high * 3 - 1];
-      continue scan;
-    }
-    for (; low < high; ) {
-      let mid = low + high >> 1;
-      let index = accEnd + mid + (mid << 1);
-      let from = data[index], to2 = data[index + 1] || 65536;
-      if (next < from)
-        high = mid;
-      else if (next >= to2)
-        low = mid + 1;
-      else {
-        state = data[index + 2];
-        input2.advance();
-        continue scan;
-      }
-    }
-    break;
-  }
-}
-function findOffset(data, start, term) {
-  for (let i = start, next; (next = data[i]) != 65535; i++)
-    if (next == term)
-      return i - start;
-  return -1;
-}
-function overrides(token, prev, tableData, tableOffset) {
-  let iPrev = findOffset(tableData, tableOffset, prev);
-  return iPrev < 0 || findOffset(tableData, tableOffset, token) < iPrev;
-}
-var verbose = typeof process != "undefined" && process.env && /\bparse\b/.test(process.env.LOG);
-var stackIDs = null;
-function cutAt(tree, pos, side) {
-  let cursor = tree.cursor(IterMode.IncludeAnonymous);
-  cursor.moveTo(pos);
-  for (; ; ) {
-    if (!(side < 0 ? cursor.childBefore(pos) : cursor.childAfter(pos)))
-      for (; ; ) {
-        if ((side < 0 ? cursor.to < pos : cursor.from > pos) && !cursor.type.isError)
-          return side < 0 ? Math.max(0, Math.min(
-            cursor.to - 1,
-            pos - 25
-            /* Lookahead.Margin */
-          )) : Math.min(tree.length, Math.max(
-            cursor.from + 1,
-            pos + 25
-            /* Lookahead.Margin */
-          ));
-        if (side < 0 ? cursor.prevSibling() : cursor.nextSibling())
-          break;
-        if (!cursor.parent())
-          return side < 0 ? 0 : tree.length;
-      }
-  }
-}
-var FragmentCursor = class {
-  constructor(fragments, minRepeat) {
-    this.fragments = fragments;
-    this.minRepeat = minRepeat;
-    this.i = 0;
-    this.fragment = null;
-    this.safeFrom = -1;
-    this.safeTo = -1;
-    this.trees = [];
-    this.start = [];
-    this.index = [];
-    this.lastRepeat = null;
-    this.lastRepeatPos = -1;
-    this.nextFragment();
-  }
-  nextFragment() {
-    let fr2 = this.fragment = this.i == this.fragments.length ? null : this.fragments[this.i++];
-    if (fr2) {
-      this.safeFrom = fr2.openStart ? cutAt(fr2.tree, fr2.from + fr2.offset, 1) - fr2.offset : fr2.from;
-      this.safeTo = fr2.openEnd ? cutAt(fr2.tree, fr2.to + fr2.offset, -1) - fr2.offset : fr2.to;
-      while (this.trees.length) {
-        this.trees.pop();
-        this.start.pop();
-        this.index.pop();
-      }
-      this.trees.push(fr2.tree);
-      this.start.push(-fr2.offset);
-      this.index.push(0);
-      this.nextStart = this.safeFrom;
-    } else {
-      this.nextStart = 1e9;
-    }
-  }
-  // `pos` must be >= any previously given `pos` for this cursor
-  nodeAt(pos) {
-    if (pos < this.nextStart)
-      return null;
-    while (this.fragment && this.safeTo <= pos)
-      this.nextFragment();
-    if (!this.fragment)
-      return null;
-    for (; ; ) {
-      let last = this.trees.length - 1;
-      if (last < 0) {
-        this.nextFragment();
-        return null;
-      }
-      if (pos < this.safeFrom)
-        return null;
-      let top = this.trees[last], index = this.index[last];
-      if (index == top.children.length) {
-        this.trees.pop();
-        this.start.pop();
-        this.index.pop();
-        continue;
-      }
-      let next = top.children[index];
-      let start = this.start[last] + top.positions[index];
-      if (start > pos) {
-        this.nextStart = start;
-        return null;
-      }
-      if (next instanceof Tree) {
-        let storeRepeat = start > this.lastRepeatPos && next.type.id >= this.minRepeat;
-        if (start == pos || storeRepeat) {
-          let end = start + next.length, lookahead;
-          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
-            if (storeRepeat) {
-              this.lastRepeat = next;
-              this.lastRepeatPos = start;
-            }
-            if (start == pos)
-              return next;
-          }
-        }
-        this.index[last]++;
-        if (start + next.length >= Math.max(this.safeFrom, pos)) {
-          this.trees.push(next);
-          this.start.push(start);
-          this.index.push(0);
-        }
-      } else {
-        this.index[last]++;
-        this.nextStart = start + next.length;
-      }
-    }
-  }
-};
-var TokenCache = class {
-  constructor(parser2, stream) {
-    this.stream = stream;
-    this.tokens = [];
-    this.mainToken = null;
-    this.actions = [];
-    this.tokens = parser2.tokenizers.map((_3) => new CachedToken());
-  }
-  getActions(stack) {
-    let actionIndex = 0;
-    let main = null;
-    let { parser: parser2 } = stack.p, { tokenizers } = parser2;
-    let mask = parser2.stateSlot(
-      stack.state,
-      3
-      /* ParseState.TokenizerMask */
-    );
-    let context = stack.curContext ? stack.curContext.hash : 0;
-    let lookAhead = 0;
-    for (let i = 0; i < tokenizers.length; i++) {
-      if ((1 << i & mask) == 0)
-        continue;
-      let tokenizer = tokenizers[i], token = this.tokens[i];
-      if (main && !tokenizer.fallback)
-        continue;
-      if (tokenizer.contextual || token.start != stack.pos || token.mask != mask || token.context != context) {
-        this.updateCachedToken(token, tokenizer, stack);
-        token.mask = mask;
-        token.context = context;
-      }
-      if (token.lookAhead > token.end + 25)
-        lookAhead = Math.max(token.lookAhead, lookAhead);
-      if (token.value != 0) {
-        let startIndex = actionIndex;
-        if (token.extended > -1)
-          actionIndex = this.addActions(stack, token.extended, token.end, actionIndex);
-        actionIndex = this.addActions(stack, token.value, token.end, actionIndex);
-        if (!tokenizer.extend) {
-          main = token;
-          if (actionIndex > startIndex)
-            break;
-        }
-      }
-    }
-    while (this.actions.length > actionIndex)
-      this.actions.pop();
-    if (lookAhead)
-      stack.setLookAhead(lookAhead);
-    if (!main && stack.pos == this.stream.end) {
-      main = new CachedToken();
-      main.value = stack.p.parser.eofTerm;
-      main.start = main.end = stack.pos;
-      actionIndex = this.addActions(stack, main.value, main.end, actionIndex);
-    }
-    this.mainToken = main;
-    return this.actions;
-  }
-  getMainToken(stack) {
-    if (this.mainToken)
-      return this.mainToken;
-    let main = new CachedToken(), { pos, p: p2 } = stack;
-    main.start = pos;
-    main.end = Math.min(pos + 1, p2.stream.end);
-    main.value = pos == p2.stream.end ? p2.parser.eofTerm : 0;
-    return main;
-  }
-  updateCachedToken(token, tokenizer, stack) {
-    let start = this.stream.clipPos(stack.pos);
-    tokenizer.token(this.stream.reset(start, token), stack);
-    if (token.value > -1) {
-      let { parser: parser2 } = stack.p;
-      for (let i = 0; i < parser2.specialized.length; i++)
-        if (parser2.specialized[i] == token.value) {
-          let result = parser2.specializers[i](this.stream.read(token.start, token.end), stack);
-          if (result >= 0 && stack.p.parser.dialect.allows(result >> 1)) {
-            if ((result & 1) == 0)
-              token.value = result >> 1;
-            else
-              token.extended = result >> 1;
-            break;
-          }
-        }
-    } else {
-      token.value = 0;
-      token.end = this.stream.clipPos(start + 1);
-    }
-  }
-  putAction(action, token, end, index) {
-    for (let i = 0; i < index; i += 3)
-      if (this.actions[i] == action)
-        return index;
-    this.actions[index++] = action;
-    this.actions[index++] = token;
-    this.actions[index++] = end;
-    return index;
-  }
-  addActions(stack, token, end, index) {
-    let { state } = stack, { parser: parser2 } = stack.p, { data } = parser2;
-    for (let set2 = 0; set2 < 2; set2++) {
-      for (let i = parser2.stateSlot(
-        state,
-        set2 ? 2 : 1
-        /* ParseState.Actions */
-      ); ; i += 3) {
-        if (data[i] == 65535) {
-          if (data[i + 1] == 1) {
-            i = pair(data, i + 2);
-          } else {
-            if (index == 0 && data[i + 1] == 2)
-              index = this.putAction(pair(data, i + 2), token, end, index);
-            break;
-          }
-        }
-        if (data[i] == token)
-          index = this.putAction(pair(data, i + 1), token, end, index);
-      }
-    }
-    return index;
-  }
-};
-var Parse = class {
-  constructor(parser2, input2, fragments, ranges) {
-    this.parser = parser2;
-    this.input = input2;
-    this.ranges = ranges;
-    this.recovering = 0;
-    this.nextStackID = 9812;
-    this.minStackPos = 0;
-    this.reused = [];
-    this.stoppedAt = null;
-    this.lastBigReductionStart = -1;
-    this.lastBigReductionSize = 0;
-    this.bigReductionCount = 0;
-    this.stream = new InputStream(input2, ranges);
-    this.tokens = new TokenCache(parser2, this.stream);
-    this.topTerm = parser2.top[1];
-    let { from } = ranges[0];
-    this.stacks = [Stack.start(this, parser2.top[0], from)];
-    this.fragments = fragments.length && this.stream.end - from > parser2.bufferLength * 4 ? new FragmentCursor(fragments, parser2.minRepeatTerm) : null;
-  }
-  get parsedPos() {
-    return this.minStackPos;
-  }
-  // Move the parser forward. This will process all parse stacks at
-  // `this.pos` and try to advance them to a further position. If no
-  // stack for such a position is found, it'll start error-recovery.
-  //
-  // When the parse is finished, this will return a syntax tree. When
-  // not, it returns `null`.
-  advance() {
-    let stacks = this.stacks, pos = this.minStackPos;
-    let newStacks = this.stacks = [];
-    let stopped, stoppedTokens;
-    if (this.bigReductionCount > 300 && stacks.length == 1) {
-      let [s] = stacks;
-      while (s.forceReduce() && s.stack.length && s.stack[s.stack.length - 2] >= this.lastBigReductionStart) {
-      }
-      this.bigReductionCount = this.lastBigReductionSize = 0;
-    }
-    for (let i = 0; i < stacks.length; i++) {
-      let stack = stacks[i];
-      for (; ; ) {
-        this.tokens.mainToken = null;
-        if (stack.pos > pos) {
-          newStacks.push(stack);
-        } else if (this.advanceStack(stack, newStacks, stacks)) {
-          continue;
-        } else {
-          if (!stopped) {
-            stopped = [];
-            stoppedTokens = [];
-          }
-          stopped.push(stack);
-          let tok = this.tokens.getMainToken(stack);
-          stoppedTokens.push(tok.value, tok.end);
-        }
-        break;
-      }
-    }
-    if (!newStacks.length) {
-      let finished = stopped && findFinished(stopped);
-      if (finished) {
-        if (verbose)
-          console.log("Finish with " + this.stackID(finished));
-        return this.stackToTree(finished);
-      }
-      if (this.parser.strict) {
-        if (verbose && stopped)
-          console.log("Stuck with token " + (this.tokens.mainToken ? this.parser.getName(this.tokens.mainToken.value) : "none"));
-        throw new SyntaxError("No parse at " + pos);
-      }
-      if (!this.recovering)
-        this.recovering = 5;
-    }
-    if (this.recovering && stopped) {
-      let finished = this.stoppedAt != null && stopped[0].pos > this.stoppedAt ? stopped[0] : this.runRecovery(stopped, stoppedTokens, newStacks);
-      if (finished) {
-        if (verbose)
-          console.log("Force-finish " + this.stackID(finished));
-        return this.stackToTree(finished.forceAll());
-      }
-    }
-    if (this.recovering) {
-      let maxRemaining = this.recovering == 1 ? 1 : this.recovering * 3;
-      if (newStacks.length > maxRemaining) {
-        newStacks.sort((a, b3) => b3.score - a.score);
-        while (newStacks.length > maxRemaining)
-          newStacks.pop();
-      }
-      if (newStacks.some((s) => s.reducePos > pos))
-        this.recovering--;
-    } else if (newStacks.length > 1) {
-      outer: for (let i = 0; i < newStacks.length - 1; i++) {
-        let stack = newStacks[i];
-        for (let j3 = i + 1; j3 < newStacks.length; j3++) {
-          let other = newStacks[j3];
-          if (stack.sameState(other) || stack.buffer.length > 500 && other.buffer.length > 500) {
-            if ((stack.score - other.score || stack.buffer.length - other.buffer.length) > 0) {
-              newStacks.splice(j3--, 1);
-            } else {
-              newStacks.splice(i--, 1);
-              continue outer;
-            }
-          }
-        }
-      }
-      if (newStacks.length > 12) {
-        newStacks.sort((a, b3) => b3.score - a.score);
-        newStacks.splice(
-          12,
-          newStacks.length - 12
-          /* Rec.MaxStackCount */
-        );
-      }
-    }
-    this.minStackPos = newStacks[0].pos;
-    for (let i = 1; i < newStacks.length; i++)
-      if (newStacks[i].pos < this.minStackPos)
-        this.minStackPos = newStacks[i].pos;
-    return null;
-  }
-  stopAt(pos) {
-    if (this.stoppedAt != null && this.stoppedAt < pos)
-      throw new RangeError("Can't move stoppedAt forward");
-    this.stoppedAt = pos;
-  }
-  // See if a given tree, or a descendant right at its start, can be
-  // reused in the given stack.
-  tryReuse(stack, start, tree, repeatOnly) {
-    if (!tree)
-      return null;
-    let strictCx = stack.curContext && stack.curContext.tracker.strict, cxHash = strictCx ? stack.curContext.hash : 0;
-    for (; tree; ) {
-      let match = this.parser.nodeSet.types[tree.type.id] != tree.type ? -1 : this.parser.getGoto(stack.state, tree.type.id);
-      if (match > -1 && tree.length && (!strictCx || (tree.prop(NodeProp.contextHash) || 0) == cxHash)) {
-        stack.useNode(tree, match, start);
-        return tree;
-      }
-      if (tree.children.length == 0 || tree.positions[0] > 0)
-        break;
-      let inner = tree.children[0];
-      if (inner instanceof Tree && (!repeatOnly || inner.type.id >= this.parser.minRepeatTerm))
-        tree = inner;
-      else
-        break;
-    }
-    return null;
-  }
-  // Returns an updated version of the given stack, or null if the
-  // stack can't advance normally. When `split` and `stacks` are
-  // given, stacks split off by ambiguous operations will be pushed to
-  // `split`, or added to `stacks` if they move `pos` forward.
-  advanceStack(stack, stacks, split) {
-    let start = stack.pos, { parser: parser2 } = this;
-    let base = verbose ? this.stackID(stack) + " -> " : "";
-    if (this.stoppedAt != null && start > this.stoppedAt)
-      return stack.forceReduce() ? stack : null;
-    if (this.fragments) {
-      let reused = stack.reducePos < start && stack.buffer.length && stack.buffer[stack.buffer.length - 2] <= stack.reducePos && this.fragments.lastRepeatPos == stack.reducePos && this.tryReuse(stack, stack.reducePos, this.fragments.lastRepeat, true) || this.tryReuse(stack, start, this.fragments.nodeAt(start), false);
-      if (reused) {
-        if (verbose)
-          console.log(base + this.stackID(stack) + ` (via reuse of ${parser2.getName(reused.type.id)})`);
-        return true;
-      }
-    }
-    let defaultReduce = parser2.stateSlot(
-      stack.state,
-      4
-      /* ParseState.DefaultReduce */
-    );
-    if (defaultReduce > 0) {
-      stack.reduce(defaultReduce);
-      if (verbose)
-        console.log(base + this.stackID(stack) + ` (via always-reduce ${parser2.getName(
-          defaultReduce & 65535
-          /* Action.ValueMask */
-        )})`);
-      return true;
-    }
-    if (stack.stack.length >= 8400) {
-      while (stack.stack.length > 6e3 && stack.forceReduce()) {
-      }
-    }
-    let actions = this.tokens.getActions(stack);
-    for (let i = 0; i < actions.length; ) {
-      let action = actions[i++], term = actions[i++], end = actions[i++];
-      let last = i == actions.length || !split;
-      let localStack = last ? stack : stack.split();
-      let main = this.tokens.mainToken;
-      localStack.apply(action, term, main ? main.start : localStack.pos, end);
-      if (verbose)
-        console.log(base + this.stackID(localStack) + ` (via ${(action & 65536) == 0 ? "shift" : `reduce of ${parser2.getName(
-          action & 65535
-          /* Action.ValueMask */
-        )}`} for ${parser2.getName(term)} @ ${start}${localStack == stack ? "" : ", split"})`);
-      if (last)
-        return true;
-      else if (localStack.pos > start)
-        stacks.push(localStack);
-      else
-        split.push(localStack);
-    }
-    return false;
-  }
-  // Advance a given stack forward as far as it will go. Returns the
-  // (possibly updated) stack if it got stuck, or null if it moved
-  // forward and was given to `pushStackDedup`.
-  advanceFully(stack, newStacks) {
-    let pos = stack.pos;
-    for (; ; ) {
-      if (!this.advanceStack(stack, null, null))
-        return false;
-      if (stack.pos > pos) {
-        pushStackDedup(stack, newStacks);
-        return true;
-      }
-    }
-  }
-  runRecovery(stacks, tokens, newStacks) {
-    let finished = null, restarted = false;
-    for (let i = 0; i < stacks.length; i++) {
-      let stack = stacks[i], token = tokens[i << 1], tokenEnd = tokens[(i << 1) + 1];
-      let base = verbose ? this.stackID(stack) + " -> " : "";
-      if (stack.deadEnd) {
-        if (restarted)
-          continue;
-        restarted = true;
-        stack.restart();
-        if (verbose)
-          console.log(base + this.stackID(stack) + " (restarted)");
-        let done = this.advanceFully(stack, newStacks);
-        if (done)
-          continue;
-      }
-      let force = stack.split(), forceBase = base;
-      for (let j3 = 0; j3 < 10 && force.forceReduce(); j3++) {
-        if (verbose)
-          console.log(forceBase + this.stackID(force) + " (via force-reduce)");
-        let done = this.advanceFully(force, newStacks);
-        if (done)
-          break;
-        if (verbose)
-          forceBase = this.stackID(force) + " -> ";
-      }
-      for (let insert of stack.recoverByInsert(token)) {
-        if (verbose)
-          console.log(base + this.stackID(insert) + " (via recover-insert)");
-        this.advanceFully(insert, newStacks);
-      }
-      if (this.stream.end > stack.pos) {
-        if (tokenEnd == stack.pos) {
-          tokenEnd++;
-          token = 0;
-        }
-        stack.recoverByDelete(token, tokenEnd);
-        if (verbose)
-          console.log(base + this.stackID(stack) + ` (via recover-delete ${this.parser.getName(token)})`);
-        pushStackDedup(stack, newStacks);
-      } else if (!finished || finished.score < force.score) {
-        finished = force;
-      }
-    }
-    return finished;
-  }
-  // Convert the stack's buffer to a syntax tree.
-  stackToTree(stack) {
-    stack.close();
-    return Tree.build({
-      buffer: StackBufferCursor.create(stack),
-      nodeSet: this.parser.nodeSet,
-      topID: this.topTerm,
-      maxBufferLength: this.parser.bufferLength,
-      reused: this.reused,
-      start: this.ranges[0].from,
-      length: stack.pos - this.ranges[0].from,
-      minRepeatType: this.parser.minRepeatTerm
-    });
-  }
-  stackID(stack) {
-    let id2 = (stackIDs || (stackIDs = /* @__PURE__ */ new WeakMap())).get(stack);
-    if (!id2)
-      stackIDs.set(stack, id2 = String.fromCodePoint(this.nextStackID++));
-    return id2 + stack;
-  }
-};
-function pushStackDedup(stack, newStacks) {
-  for (let i = 0; i < newStacks.length; i++) {
-    let other = newStacks[i];
-    if (other.pos == stack.pos && other.sameState(stack)) {
-      if (newStacks[i].score < stack.score)
-        newStacks[i] = stack;
-      return;
-    }
-  }
-  newStacks.push(stack);
-}
-var Dialect = class {
-  constructor(source, flags, disabled) {
-    this.source = source;
-    this.flags = flags;
-    this.disabled = disabled;
-  }
-  allows(term) {
-    return !this.disabled || this.disabled[term] == 0;
-  }
-};
-var id = (x3) => x3;
-var ContextTracker = class {
-  /**
-  Define a context tracker.
-  */
-  constructor(spec) {
-    this.start = spec.start;
-    this.shift = spec.shift || id;
-    this.reduce = spec.reduce || id;
-    this.reuse = spec.reuse || id;
-    this.hash = spec.hash || (() => 0);
-    this.strict = spec.strict !== false;
-  }
-};
-var LRParser = class _LRParser extends Parser2 {
-  /**
-  @internal
-  */
-  constructor(spec) {
-    super();
-    this.wrappers = [];
-    if (spec.version != 14)
-      throw new RangeError(`Parser version (${spec.version}) doesn't match runtime version (${14})`);
-    let nodeNames = spec.nodeNames.split(" ");
-    this.minRepeatTerm = nodeNames.length;
-    for (let i = 0; i < spec.repeatNodeCount; i++)
-      nodeNames.push("");
-    let topTerms = Object.keys(spec.topRules).map((r2) => spec.topRules[r2][1]);
-    let nodeProps = [];
-    for (let i = 0; i < nodeNames.length; i++)
-      nodeProps.push([]);
-    function setProp(nodeID, prop, value) {
-      nodeProps[nodeID].push([prop, prop.deserialize(String(value))]);
-    }
-    if (spec.nodeProps)
-      for (let propSpec of spec.nodeProps) {
-        let prop = propSpec[0];
-        if (typeof prop == "string")
-          prop = NodeProp[prop];
-        for (let i = 1; i < propSpec.length; ) {
-          let next = propSpec[i++];
-          if (next >= 0) {
-            setProp(next, prop, propSpec[i++]);
-          } else {
-            let value = propSpec[i + -next];
-            for (let j3 = -next; j3 > 0; j3--)
-              setProp(propSpec[i++], prop, value);
-            i++;
-          }
-        }
-      }
-    this.nodeSet = new NodeSet(nodeNames.map((name2, i) => NodeType.define({
-      name: i >= this.minRepeatTerm ? void 0 : name2,
-      id: i,
-      props: nodeProps[i],
-      top: topTerms.indexOf(i) > -1,
-      error: i == 0,
-      skipped: spec.skippedNodes && spec.skippedNodes.indexOf(i) > -1
-    })));
-    if (spec.propSources)
-      this.nodeSet = this.nodeSet.extend(...spec.propSources);
-    this.strict = false;
-    this.bufferLength = DefaultBufferLength;
-    let tokenArray = decodeArray(spec.tokenData);
-    this.context = spec.context;
-    this.specializerSpecs = spec.specialized || [];
-    this.specialized = new Uint16Array(this.specializerSpecs.length);
-    for (let i = 0; i < this.specializerSpecs.length; i++)
-      this.specialized[i] = this.specializerSpecs[i].term;
-    this.specializers = this.specializerSpecs.map(getSpecializer);
-    this.states = decodeArray(spec.states, Uint32Array);
-    this.data = decodeArray(spec.stateData);
-    this.goto = decodeArray(spec.goto);
-    this.maxTerm = spec.maxTerm;
-    this.tokenizers = spec.tokenizers.map((value) => typeof value == "number" ? new TokenGroup(tokenArray, value) : value);
-    this.topRules = spec.topRules;
-    this.dialects = spec.dialects || {};
-    this.dynamicPrecedences = spec.dynamicPrecedences || null;
-    this.tokenPrecTable = spec.tokenPrec;
-    this.termNames = spec.termNames || null;
-    this.maxNode = this.nodeSet.types.length - 1;
-    this.dialect = this.parseDialect();
-    this.top = this.topRules[Object.keys(this.topRules)[0]];
-  }
-  createParse(input2, fragments, ranges) {
-    let parse4 = new Parse(this, input2, fragments, ranges);
-    for (let w2 of this.wrappers)
-      parse4 = w2(parse4, input2, fragments, ranges);
-    return parse4;
-  }
-  /**
-  Get a goto table entry @internal
-  */
-  getGoto(state, term, loose = false) {
-    let table2 = this.goto;
-    if (term >= table2[0])
-      return -1;
-    for (let pos = table2[term + 1]; ; ) {
-      let groupTag = table2[pos++], last = groupTag & 1;
-      let target = table2[pos++];
-      if (last && loose)
-        return target;
-      for (let end = pos + (groupTag >> 1); pos < end; pos++)
-        if (table2[pos] == state)
-          return target;
-      if (last)
-        return -1;
-    }
-  }
-  /**
-  Check if this state has an action for a given terminal @internal
-  */
-  hasAction(state, terminal) {
-    let data = this.data;
-    for (let set2 = 0; set2 < 2; set2++) {
-      for (let i = this.stateSlot(
-        state,
-        set2 ? 2 : 1
-        /* ParseState.Actions */
-      ), next; ; i += 3) {
-        if ((next = data[i]) == 65535) {
-          if (data[i + 1] == 1)
-            next = data[i = pair(data, i + 2)];
-          else if (data[i + 1] == 2)
-            return pair(data, i + 2);
-          else
-            break;
-        }
-        if (next == terminal || next == 0)
-          return pair(data, i + 1);
-      }
-    }
-    return 0;
-  }
-  /**
-  @internal
-  */
-  stateSlot(state, slot) {
-    return this.states[state * 6 + slot];
-  }
-  /**
-  @internal
-  */
-  stateFlag(state, flag) {
-    return (this.stateSlot(
-      state,
-      0
-      /* ParseState.Flags */
-    ) & flag) > 0;
-  }
-  /**
-  @internal
-  */
-  validAction(state, action) {
-    return !!this.allActions(state, (a) => a == action ? true : null);
-  }
-  /**
-  @internal
-  */
-  allActions(state, action) {
-    let deflt = this.stateSlot(
-      state,
-      4
-      /* ParseState.DefaultReduce */
-    );
-    let result = deflt ? action(deflt) : void 0;
-    for (let i = this.stateSlot(
-      state,
-      1
-      /* ParseState.Actions */
-    ); result == null; i += 3) {
-      if (this.data[i] == 65535) {
-        if (this.data[i + 1] == 1)
-          i = pair(this.data, i + 2);
-        else
-          break;
-      }
-      result = action(pair(this.data, i + 1));
-    }
-    return result;
-  }
-  /**
-  Get the states that can follow this one through shift actions or
-  goto jumps. @internal
-  */
-  nextStates(state) {
-    let result = [];
-    for (let i = this.stateSlot(
-      state,
-      1
-      /* ParseState.Actions */
-    ); ; i += 3) {
-      if (this.data[i] == 65535) {
-        if (this.data[i + 1] == 1)
-          i = pair(this.data, i + 2);
-        else
-          break;
-      }
-      if ((this.data[i + 2] & 65536 >> 16) == 0) {
-        let value = this.data[i + 1];
-        if (!result.some((v2, i2) => i2 & 1 && v2 == value))
-          result.push(this.data[i], value);
-      }
-    }
-    return result;
-  }
-  /**
-  Configure the parser. Returns a new parser instance that has the
-  given settings modified. Settings not provided in `config` are
-  kept from the original parser.
-  */
-  configure(config2) {
-    let copy = Object.assign(Object.create(_LRParser.prototype), this);
-    if (config2.props)
-      copy.nodeSet = this.nodeSet.extend(...config2.props);
-    if (config2.top) {
-      let info = this.topRules[config2.top];
-      if (!info)
-        throw new RangeError(`Invalid top rule name ${config2.top}`);
-      copy.top = info;
-    }
-    if (config2.tokenizers)
-      copy.tokenizers = this.tokenizers.map((t3) => {
-        let found = config2.tokenizers.find((r2) => r2.from == t3);
-        return found ? found.to : t3;
-      });
-    if (config2.specializers) {
-      copy.specializers = this.specializers.slice();
-      copy.specializerSpecs = this.specializerSpecs.map((s, i) => {
-        let found = config2.specializers.find((r2) => r2.from == s.external);
-        if (!found)
-          return s;
-        let spec = Object.assign(Object.assign({}, s), { external: found.to });
-        copy.specializers[i] = getSpecializer(spec);
-        return spec;
-      });
-    }
-    if (config2.contextTracker)
-      copy.context = config2.contextTracker;
-    if (config2.dialect)
-      copy.dialect = this.parseDialect(config2.dialect);
-    if (config2.strict != null)
-      copy.strict = config2.strict;
-    if (config2.wrap)
-      copy.wrappers = copy.wrappers.concat(config2.wrap);
-    if (config2.bufferLength != null)
-      copy.bufferLength = config2.bufferLength;
-    return copy;
-  }
-  /**
-  Tells you whether any [parse wrappers](#lr.ParserConfig.wrap)
-  are registered for this parser.
-  */
-  hasWrappers() {
-    return this.wrappers.length > 0;
-  }
-  /**
-  Returns the name associated with a given term. This will only
-  work for all terms when the parser was generated with the
-  `--names` option. By default, only the names of tagged terms are
-  stored.
-  */
-  getName(term) {
-    return this.termNames ? this.termNames[term] : String(term <= this.maxNode && this.nodeSet.types[term].name || term);
-  }
-  /**
-  The eof term id is always allocated directly after the node
-  types. @internal
-  */
-  get eofTerm() {
-    return this.maxNode + 1;
-  }
-  /**
-  The type of top node produced by the parser.
-  */
-  get topNode() {
-    return this.nodeSet.types[this.top[1]];
-  }
-  /**
-  @internal
-  */
-  dynamicPrecedence(term) {
-    let prec = this.dynamicPrecedences;
-    return prec == null ? 0 : prec[term] || 0;
-  }
-  /**
-  @internal
-  */
-  parseDialect(dialect) {
-    let values = Object.keys(this.dialects), flags = values.map(() => false);
-    if (dialect)
-      for (let part of dialect.split(" ")) {
-        let id2 = values.indexOf(part);
-        if (id2 >= 0)
-          flags[id2] = true;
-      }
-    let disabled = null;
-    for (let i = 0; i < values.length; i++)
-      if (!flags[i]) {
-        for (let j3 = this.dialects[values[i]], id2; (id2 = this.data[j3++]) != 65535; )
-          (disabled || (disabled = new Uint8Array(this.maxTerm + 1)))[id2] = 1;
-      }
-    return new Dialect(dialect, flags, disabled);
-  }
-  /**
-  Used by the output of the parser generator. Not available to
-  user code. @hide
-  */
-  static deserialize(spec) {
-    return new _LRParser(spec);
-  }
-};
-function pair(data, off) {
-  return data[off] | data[off + 1] << 16;
-}
-function findFinished(stacks) {
-  let best = null;
-  for (let stack of stacks) {
-    let stopped = stack.p.stoppedAt;
-    if ((stack.pos == stack.p.stream.end || stopped != null && stack.pos > stopped) && stack.p.parser.stateFlag(
-      stack.state,
-      2
-      /* StateFlag.Accepting */
-    ) && (!best || best.score < stack.score))
-      best = stack;
-  }
-  return best;
-}
-function getSpecializer(spec) {
-  if (spec.external) {
-    let mask = spec.extend ? 1 : 0;
-    return (value, stack) => spec.external(value, stack) << 1 | mask;
-  }
-  return spec.get;
-}
-
-// node_modules/@lezer/highlight/dist/index.js
-var nextTagID = 0;
-var Tag = class _Tag {
-  /**
-  @internal
-  */
-  constructor(name2, set2, base, modified) {
-    this.name = name2;
-    this.set = set2;
-    this.base = base;
-    this.modified = modified;
-    this.id = nextTagID++;
-  }
-  toString() {
-    let { name: name2 } = this;
-    for (let mod of this.modified)
-      if (mod.name)
-        name2 = `${mod.name}(${name2})`;
-    return name2;
-  }
-  static define(nameOrParent, parent) {
-    let name2 = typeof nameOrParent == "string" ? nameOrParent : "?";
-    if (nameOrParent instanceof _Tag)
-      parent = nameOrParent;
-    if (parent === null || parent === void 0 ? void 0 : parent.base)
-      throw new Error("Can not derive from a modified tag");
-    let tag = new _Tag(name2, [], null, []);
-    tag.set.push(tag);
-    if (parent)
-      for (let t3 of parent.set)
-        tag.set.push(t3);
-    return tag;
-  }
-  /**
-  Define a tag _modifier_, which is a function that, given a tag,
-  will return a tag that is a subtag of the original. Applying the
-  same modifier to a twice tag will return the same value (`m1(t1)
-  == m1(t1)`) and applying multiple modifiers will, regardless or
-  order, produce the same tag (`m1(m2(t1)) == m2(m1(t1))`).
-  
-  When multiple modifiers are applied to a given base tag, each
-  smaller set of modifiers is registered as a parent, so that for
-  example `m1(m2(m3(t1)))` is a subtype of `m1(m2(t1))`,
-  `m1(m3(t1)`, and so on.
-  */
-  static defineModifier(name2) {
-    let mod = new Modifier(name2);
-    return (tag) => {
-      if (tag.modified.indexOf(mod) > -1)
-        return tag;
-      return Modifier.get(tag.base || tag, tag.modified.concat(mod).sort((a, b3) => a.id - b3.id));
-    };
-  }
-};
-var nextModifierID = 0;
-var Modifier = class _Modifier {
-  constructor(name2) {
-    this.name = name2;
-    this.instances = [];
-    this.id = nextModifierID++;
-  }
-  static get(base, mods) {
-    if (!mods.length)
-      return base;
-    let exists = mods[0].instances.find((t3) => t3.base == base && sameArray(mods, t3.modified));
-    if (exists)
-      return exists;
-    let set2 = [], tag = new Tag(base.name, set2, base, mods);
-    for (let m2 of mods)
-      m2.instances.push(tag);
-    let configs = powerSet(mods);
-    for (let parent of base.set)
-      if (!parent.modified.length)
-        for (let config2 of configs)
-          set2.push(_Modifier.get(parent, config2));
-    return tag;
-  }
-};
-function sameArray(a, b3) {
-  return a.length == b3.length && a.every((x3, i) => x3 == b3[i]);
-}
-function powerSet(array2) {
-  let sets = [[]];
-  for (let i = 0; i < array2.length; i++) {
-    for (let j3 = 0, e = sets.length; j3 < e; j3++) {
-      sets.push(sets[j3].concat(array2[i]));
-    }
-  }
-  return sets.sort((a, b3) => b3.length - a.length);
-}
-function styleTags(spec) {
-  let byName = /* @__PURE__ */ Object.create(null);
-  for (let prop in spec) {
-    let tags2 = spec[prop];
-    if (!Array.isArray(tags2))
-      tags2 = [tags2];
-    for (let part of prop.split(" "))
-      if (part) {
-        let pieces = [], mode = 2, rest = part;
-        for (let pos = 0; ; ) {
-          if (rest == "..." && pos > 0 && pos + 3 == part.length) {
-            mode = 1;
-            break;
-          }
-          let m2 = /^"(?:[^"\\]|\\.)*?"|[^\/!]+/.exec(rest);
-          if (!m2)
-            throw new RangeError("Invalid path: " + part);
-          pieces.push(m2[0] == "*" ? "" : m2[0][0] == '"' ? JSON.parse(m2[0]) : m2[0]);
-          pos += m2[0].length;
-          if (pos == part.length)
-            break;
-          let next = part[pos++];
-          if (pos == part.length && next == "!") {
-            mode = 0;
-            break;
-          }
-          if (next != "/")
-            throw new RangeError("Invalid path: " + part);
-          rest = part.slice(pos);
-        }
-        let last = pieces.length - 1, inner = pieces[last];
-        if (!inner)
-          throw new RangeError("Invalid path: " + part);
-        let rule = new Rule(tags2, mode, last > 0 ? pieces.slice(0, last) : null);
-        byName[inner] = rule.sort(byName[inner]);
-      }
-  }
-  return ruleNodeProp.add(byName);
-}
-var ruleNodeProp = new NodeProp({
-  combine(a, b3) {
-    let cur, root, take;
-    while (a || b3) {
-      if (!a || b3 && a.depth <= b3.depth) {
-        take = b3;
-        b3 = b3.next;
-      } else {
-        take = a;
-        a = a.next;
-      }
-      if (cur && cur.mode == take.mode && !take.context && !cur.context)
-        continue;
-      let copy = new Rule(take.tags, take.mode, take.context);
-      if (cur)
-        cur.next = copy;
-      else
-        root = copy;
-      cur = copy;
-    }
-    return root;
-  }
-});
-var Rule = class {
-  constructor(tags2, mode, context, next) {
-    this.tags = tags2;
-    this.mode = mode;
-    this.context = context;
-    this.next = next;
-  }
-  get opaque() {
-    return this.mode == 0;
-  }
-  get inherit() {
-    return this.mode == 1;
-  }
-  sort(other) {
-    if (!other || other.depth < this.depth) {
-      this.next = other;
-      return this;
-    }
-    other.next = this.sort(other.next);
-    return other;
-  }
-  get depth() {
-    return this.context ? this.context.length : 0;
-  }
-};
-Rule.empty = new Rule([], 2, null);
-function tagHighlighter(tags2, options) {
-  let map2 = /* @__PURE__ */ Object.create(null);
-  for (let style of tags2) {
-    if (!Array.isArray(style.tag))
-      map2[style.tag.id] = style.class;
-    else
-      for (let tag of style.tag)
-        map2[tag.id] = style.class;
-  }
-  let { scope, all = null } = options || {};
-  return {
-    style: (tags3) => {
-      let cls = all;
-      for (let tag of tags3) {
-        for (let sub of tag.set) {
-          let tagClass = map2[sub.id];
-          if (tagClass) {
-            cls = cls ? cls + " " + tagClass : tagClass;
-            break;
-          }
-        }
-      }
-      return cls;
-    },
-    scope
-  };
-}
-var t2 = Tag.define;
-var comment = t2();
-var name = t2();
-var typeName = t2(name);
-var propertyName = t2(name);
-var literal2 = t2();
-var string4 = t2(literal2);
-var number4 = t2(literal2);
-var content = t2();
-var heading = t2(content);
-var keyword = t2();
-var operator = t2();
-var punctuation = t2();
-var bracket = t2(punctuation);
-var meta3 = t2();
-var tags = {
-  /**
-  A comment.
-  */
-  comment,
-  /**
-  A line [comment](#highlight.tags.comment).
-  */
-  lineComment: t2(comment),
-  /**
-  A block [comment](#highlight.tags.comment).
-  */
-  blockComment: t2(comment),
-  /**
-  A documentation [comment](#highlight.tags.comment).
-  */
-  docComment: t2(comment),
-  /**
-  Any kind of identifier.
-  */
-  name,
-  /**
-  The [name](#highlight.tags.name) of a variable.
-  */
-  variableName: t2(name),
-  /**
-  A type [name](#highlight.tags.name).
-  */
-  typeName,
-  /**
-  A tag name (subtag of [`typeName`](#highlight.tags.typeName)).
-  */
-  tagName: t2(typeName),
-  /**
-  A property or field [name](#highlight.tags.name).
-  */
-  propertyName,
-  /**
-  An attribute name (subtag of [`propertyName`](#highlight.tags.propertyName)).
-  */
-  attributeName: t2(propertyName),
-  /**
-  The [name](#highlight.tags.name) of a class.
-  */
-  className: t2(name),
-  /**
-  A label [name](#highlight.tags.name).
-  */
-  labelName: t2(name),
-  /**
-  A namespace [name](#highlight.tags.name).
-  */
-  namespace: t2(name),
-  /**
-  The [name](#highlight.tags.name) of a macro.
-  */
-  macroName: t2(name),
-  /**
-  A literal value.
-  */
-  literal: literal2,
-  /**
-  A string [literal](#highlight.tags.literal).
-  */
-  string: string4,
-  /**
-  A documentation [string](#highlight.tags.string).
-  */
-  docString: t2(string4),
-  /**
-  A character literal (subtag of [string](#highlight.tags.string)).
-  */
-  character: t2(string4),
-  /**
-  An attribute value (subtag of [string](#highlight.tags.string)).
-  */
-  attributeValue: t2(string4),
-  /**
-  A number [literal](#highlight.tags.literal).
-  */
-  number: number4,
-  /**
-  An integer [number](#highlight.tags.number) literal.
-  */
-  integer: t2(number4),
-  /**
-  A floating-point [number](#highlight.tags.number) literal.
-  */
-  float: t2(number4),
-  /**
-  A boolean [literal](#highlight.tags.literal).
-  */
-  bool: t2(literal2),
-  /**
-  Regular expression [literal](#highlight.tags.literal).
-  */
-  regexp: t2(literal2),
-  /**
-  An escape [literal](#highlight.tags.literal), for example a
-  backslash escape in a string.
-  */
-  escape: t2(literal2),
-  /**
-  A color [literal](#highlight.tags.literal).
-  */
-  color: t2(literal2),
-  /**
-  A URL [literal](#highlight.tags.literal).
-  */
-  url: t2(literal2),
-  /**
-  A language keyword.
-  */
-  keyword,
-  /**
-  The [keyword](#highlight.tags.keyword) for the self or this
-  object.
-  */
-  self: t2(keyword),
-  /**
-  The [keyword](#highlight.tags.keyword) for null.
-  */
-  null: t2(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) denoting some atomic value.
-  */
-  atom: t2(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) that represents a unit.
-  */
-  unit: t2(keyword),
-  /**
-  A modifier [keyword](#highlight.tags.keyword).
-  */
-  modifier: t2(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) that acts as an operator.
-  */
-  operatorKeyword: t2(keyword),
-  /**
-  A control-flow related [keyword](#highlight.tags.keyword).
-  */
-  controlKeyword: t2(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) that defines something.
-  */
-  definitionKeyword: t2(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) related to defining or
-  interfacing with modules.
-  */
-  moduleKeyword: t2(keyword),
-  /**
-  An operator.
-  */
-  operator,
-  /**
-  An [operator](#highlight.tags.operator) that dereferences something.
-  */
-  derefOperator: t2(operator),
-  /**
-  Arithmetic-related [operator](#highlight.tags.operator).
-  */
-  arithmeticOperator: t2(operator),
-  /**
-  Logical [operator](#highlight.tags.operator).
-  */
-  logicOperator: t2(operator),
-  /**
-  Bit [operator](#highlight.tags.operator).
-  */
-  bitwiseOperator: t2(operator),
-  /**
-  Comparison [operator](#highlight.tags.operator).
-  */
-  compareOperator: t2(operator),
-  /**
-  [Operator](#highlight.tags.operator) that updates its operand.
-  */
-  updateOperator: t2(operator),
-  /**
-  [Operator](#highlight.tags.operator) that defines something.
-  */
-  definitionOperator: t2(operator),
-  /**
-  Type-related [operator](#highlight.tags.operator).
-  */
-  typeOperator: t2(operator),
-  /**
-  Control-flow [operator](#highlight.tags.operator).
-  */
-  controlOperator: t2(operator),
-  /**
-  Program or markup punctuation.
-  */
-  punctuation,
-  /**
-  [Punctuation](#highlight.tags.punctuation) that separates
-  things.
-  */
-  separator: t2(punctuation),
-  /**
-  Bracket-style [punctuation](#highlight.tags.punctuation).
-  */
-  bracket,
-  /**
-  Angle [brackets](#highlight.tags.bracket) (usually `<` and `>`
-  tokens).
-  */
-  angleBracket: t2(bracket),
-  /**
-  Square [brackets](#highlight.tags.bracket) (usually `[` and `]`
-  tokens).
-  */
-  squareBracket: t2(bracket),
-  /**
-  Parentheses (usually `(` and `)` tokens). Subtag of
-  [bracket](#highlight.tags.bracket).
-  */
-  paren: t2(bracket),
-  /**
-  Braces (usually `{` and `}` tokens). Subtag of
-  [bracket](#highlight.tags.bracket).
-  */
-  brace: t2(bracket),
-  /**
-  Content, for example plain text in XML or markup documents.
-  */
-  content,
-  /**
-  [Content](#highlight.tags.content) that represents a heading.
-  */
-  heading,
-  /**
-  A level 1 [heading](#highlight.tags.heading).
-  */
-  heading1: t2(heading),
-  /**
-  A level 2 [heading](#highlight.tags.heading).
-  */
-  heading2: t2(heading),
-  /**
-  A level 3 [heading](#highlight.tags.heading).
-  */
-  heading3: t2(heading),
-  /**
-  A level 4 [heading](#highlight.tags.heading).
-  */
-  heading4: t2(heading),
-  /**
-  A level 5 [heading](#highlight.tags.heading).
-  */
-  heading5: t2(heading),
-  /**
-  A level 6 [heading](#highlight.tags.heading).
-  */
-  heading6: t2(heading),
-  /**
-  A prose [content](#highlight.tags.content) separator (such as a horizontal rule).
-  */
-  contentSeparator: t2(content),
-  /**
-  [Content](#highlight.tags.content) that represents a list.
-  */
-  list: t2(content),
-  /**
-  [Content](#highlight.tags.content) that represents a quote.
-  */
-  quote: t2(content),
-  /**
-  [Content](#highlight.tags.content) that is emphasized.
-  */
-  emphasis: t2(content),
-  /**
-  [Content](#highlight.tags.content) that is styled strong.
-  */
-  strong: t2(content),
-  /**
-  [Content](#highlight.tags.content) that is part of a link.
-  */
-  link: t2(content),
-  /**
-  [Content](#highlight.tags.content) that is styled as code or
-  monospace.
-  */
-  monospace: t2(content),
-  /**
-  [Content](#highlight.tags.content) that has a strike-through
-  style.
-  */
-  strikethrough: t2(content),
-  /**
-  Inserted text in a change-tracking format.
-  */
-  inserted: t2(),
-  /**
-  Deleted text.
-  */
-  deleted: t2(),
-  /**
-  Changed text.
-  */
-  changed: t2(),
-  /**
-  An invalid or unsyntactic element.
-  */
-  invalid: t2(),
-  /**
-  Metadata or meta-instruction.
-  */
-  meta: meta3,
-  /**
-  [Metadata](#highlight.tags.meta) that applies to the entire
-  document.
-  */
-  documentMeta: t2(meta3),
-  /**
-  [Metadata](#highlight.tags.meta) that annotates or adds
-  attributes to a given syntactic element.
-  */
-  annotation: t2(meta3),
-  /**
-  Processing instruction or preprocessor directive. Subtag of
-  [meta](#highlight.tags.meta).
-  */
-  processingInstruction: t2(meta3),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that indicates that a
-  given element is being defined. Expected to be used with the
-  various [name](#highlight.tags.name) tags.
-  */
-  definition: Tag.defineModifier("definition"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that indicates that
-  something is constant. Mostly expected to be used with
-  [variable names](#highlight.tags.variableName).
-  */
-  constant: Tag.defineModifier("constant"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) used to indicate that
-  a [variable](#highlight.tags.variableName) or [property
-  name](#highlight.tags.propertyName) is being called or defined
-  as a function.
-  */
-  function: Tag.defineModifier("function"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that can be applied to
-  [names](#highlight.tags.name) to indicate that they belong to
-  the language's standard environment.
-  */
-  standard: Tag.defineModifier("standard"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that indicates a given
-  [names](#highlight.tags.name) is local to some scope.
-  */
-  local: Tag.defineModifier("local"),
-  /**
-  A generic variant [modifier](#highlight.Tag^defineModifier) that
-  can be used to tag language-specific alternative variants of
-  some common tag. It is recommended for themes to define special
-  forms of at least the [string](#highlight.tags.string) and
-  [variable name](#highlight.tags.variableName) tags, since those
-  come up a lot.
-  */
-  special: Tag.defineModifier("special")
-};
-for (let name2 in tags) {
-  let val = tags[name2];
-  if (val instanceof Tag)
-    val.name = name2;
-}
-var classHighlighter = tagHighlighter([
-  { tag: tags.link, class: "tok-link" },
-  { tag: tags.heading, class: "tok-heading" },
-  { tag: tags.emphasis, class: "tok-emphasis" },
-  { tag: tags.strong, class: "tok-strong" },
-  { tag: tags.keyword, class: "tok-keyword" },
-  { tag: tags.atom, class: "tok-atom" },
-  { tag: tags.bool, class: "tok-bool" },
-  { tag: tags.url, class: "tok-url" },
-  { tag: tags.labelName, class: "tok-labelName" },
-  { tag: tags.inserted, class: "tok-inserted" },
-  { tag: tags.deleted, class: "tok-deleted" },
-  { tag: tags.literal, class: "tok-literal" },
-  { tag: tags.string, class: "tok-string" },
-  { tag: tags.number, class: "tok-number" },
-  { tag: [tags.regexp, tags.escape, tags.special(tags.string)], class: "tok-string2" },
-  { tag: tags.variableName, class: "tok-variableName" },
-  { tag: tags.local(tags.variableName), class: "tok-variableName tok-local" },
-  { tag: tags.definition(tags.variableName), class: "tok-variableName tok-definition" },
-  { tag: tags.special(tags.variableName), class: "tok-variableName2" },
-  { tag: tags.definition(tags.propertyName), class: "tok-propertyName tok-definition" },
-  { tag: tags.typeName, class: "tok-typeName" },
-  { tag: tags.namespace, class: "tok-namespace" },
-  { tag: tags.className, class: "tok-className" },
-  { tag: tags.macroName, class: "tok-macroName" },
-  { tag: tags.propertyName, class: "tok-propertyName" },
-  { tag: tags.operator, class: "tok-operator" },
-  { tag: tags.comment, class: "tok-comment" },
-  { tag: tags.meta, class: "tok-meta" },
-  { tag: tags.invalid, class: "tok-invalid" },
-  { tag: tags.punctuation, class: "tok-punctuation" }
-]);
-
-// node_modules/@lezer/python/dist/index.js
-var printKeyword = 1;
-var indent = 194;
-var dedent = 195;
-var newline$1 = 196;
-var blankLineStart = 197;
-var newlineBracketed = 198;
-var eof = 199;
-var stringContent = 200;
-var Escape = 2;
-var replacementStart = 3;
-var stringEnd = 201;
-var ParenL = 24;
-var ParenthesizedExpression = 25;
-var TupleExpression = 49;
-var ComprehensionExpression = 50;
-var BracketL = 55;
-var ArrayExpression = 56;
-var ArrayComprehensionExpression = 57;
-var BraceL = 59;
-var DictionaryExpression = 60;
-var DictionaryComprehensionExpression = 61;
-var SetExpression = 62;
-var SetComprehensionExpression = 63;
-var ArgList = 65;
-var subscript = 238;
-var String$1 = 71;
-var stringStart = 241;
-var stringStartD = 242;
-var stringStartL = 243;
-var stringStartLD = 244;
-var stringStartR = 245;
-var stringStartRD = 246;
-var stringStartRL = 247;
-var stringStartRLD = 248;
-var FormatString = 72;
-var stringStartF = 249;
-var stringStartFD = 250;
-var stringStartFL = 251;
-var stringStartFLD = 252;
-var stringStartFR = 253;
-var stringStartFRD = 254;
-var stringStartFRL = 255;
-var stringStartFRLD = 256;
-var FormatReplacement = 73;
-var nestedFormatReplacement = 77;
-var importList = 263;
-var TypeParamList = 112;
-var ParamList = 130;
-var SequencePattern = 151;
-var MappingPattern = 152;
-var PatternArgList = 155;
-var newline = 10;
-var carriageReturn = 13;
-var space = 32;
-var tab = 9;
-var hash2 = 35;
-var parenOpen = 40;
-var dot = 46;
-var braceOpen = 123;
-var braceClose = 125;
-var singleQuote = 39;
-var doubleQuote = 34;
-var backslash = 92;
-var letter_o = 111;
-var letter_x = 120;
-var letter_N = 78;
-var letter_u = 117;
-var letter_U = 85;
-var bracketed = /* @__PURE__ */ new Set([
-  ParenthesizedExpression,
-  TupleExpression,
-  ComprehensionExpression,
-  importList,
-  ArgList,
-  ParamList,
-  ArrayExpression,
-  ArrayComprehensionExpression,
-  subscript,
-  SetExpression,
-  SetComprehensionExpression,
-  FormatString,
-  FormatReplacement,
-  nestedFormatReplacement,
-  DictionaryExpression,
-  DictionaryComprehensionExpression,
-  SequencePattern,
-  MappingPattern,
-  PatternArgList,
-  TypeParamList
-]);
-function isLineBreak(ch) {
-  return ch == newline || ch == carriageReturn;
-}
-function isHex(ch) {
-  return ch >= 48 && ch <= 57 || ch >= 65 && ch <= 70 || ch >= 97 && ch <= 102;
-}
-var newlines = new ExternalTokenizer((input2, stack) => {
-  let prev;
-  if (input2.next < 0) {
-    input2.acceptToken(eof);
-  } else if (stack.context.flags & cx_Bracketed) {
-    if (isLineBreak(input2.next)) input2.acceptToken(newlineBracketed, 1);
-  } else if (((prev = input2.peek(-1)) < 0 || isLineBreak(prev)) && stack.canShift(blankLineStart)) {
-    let spaces = 0;
-    while (input2.next == space || input2.next == tab) {
-      input2.advance();
-      spaces++;
-    }
-    if (input2.next == newline || input2.next == carriageReturn || input2.next == hash2)
-      input2.acceptToken(blankLineStart, -spaces);
-  } else if (isLineBreak(input2.next)) {
-    input2.acceptToken(newline$1, 1);
-  }
-}, { contextual: true });
-var indentation = new ExternalTokenizer((input2, stack) => {
-  let context = stack.context;
-  if (context.flags) return;
-  let prev = input2.peek(-1);
-  if (prev == newline || prev == carriageReturn) {
-    let depth = 0, chars = 0;
-    for (; ; ) {
-      if (input2.next == space) depth++;
-      else if (input2.next == tab) depth += 8 - depth % 8;
-      else break;
-      input2.advance();
-      chars++;
-    }
-    if (depth != context.indent && input2.next != newline && input2.next != carriageReturn && input2.next != hash2) {
-      if (depth < context.indent) input2.acceptToken(dedent, -chars);
-      else input2.acceptToken(indent);
-    }
-  }
-});
-var cx_Bracketed = 1;
-var cx_String = 2;
-var cx_DoubleQuote = 4;
-var cx_Long = 8;
-var cx_Raw = 16;
-var cx_Format = 32;
-function Context(parent, indent2, flags) {
-  this.parent = parent;
-  this.indent = indent2;
-  this.flags = flags;
-  this.hash = (parent ? parent.hash + parent.hash << 8 : 0) + indent2 + (indent2 << 4) + flags + (flags << 6);
-}
-var topIndent = new Context(null, 0, 0);
-function countIndent(space2) {
-  let depth = 0;
-  for (let i = 0; i < space2.length; i++)
-    depth += space2.charCodeAt(i) == tab ? 8 - depth % 8 : 1;
-  return depth;
-}
-var stringFlags = new Map([
-  [stringStart, 0],
-  [stringStartD, cx_DoubleQuote],
-  [stringStartL, cx_Long],
-  [stringStartLD, cx_Long | cx_DoubleQuote],
-  [stringStartR, cx_Raw],
-  [stringStartRD, cx_Raw | cx_DoubleQuote],
-  [stringStartRL, cx_Raw | cx_Long],
-  [stringStartRLD, cx_Raw | cx_Long | cx_DoubleQuote],
-  [stringStartF, cx_Format],
-  [stringStartFD, cx_Format | cx_DoubleQuote],
-  [stringStartFL, cx_Format | cx_Long],
-  [stringStartFLD, cx_Format | cx_Long | cx_DoubleQuote],
-  [stringStartFR, cx_Format | cx_Raw],
-  [stringStartFRD, cx_Format | cx_Raw | cx_DoubleQuote],
-  [stringStartFRL, cx_Format | cx_Raw | cx_Long],
-  [stringStartFRLD, cx_Format | cx_Raw | cx_Long | cx_DoubleQuote]
-].map(([term, flags]) => [term, flags | cx_String]));
-var trackIndent = new ContextTracker({
-  start: topIndent,
-  reduce(context, term, _3, input2) {
-    if (context.flags & cx_Bracketed && bracketed.has(term) || (term == String$1 || term == FormatString) && context.flags & cx_String)
-      return context.parent;
-    return context;
-  },
-  shift(context, term, stack, input2) {
-    if (term == indent)
-      return new Context(context, countIndent(input2.read(input2.pos, stack.pos)), 0);
-    if (term == dedent)
-      return context.parent;
-    if (term == ParenL || term == BracketL || term == BraceL || term == replacementStart)
-      return new Context(context, 0, cx_Bracketed);
-    if (stringFlags.has(term))
-      return new Context(context, 0, stringFlags.get(term) | context.flags & cx_Bracketed);
-    return context;
-  },
-  hash(context) {
-    return context.hash;
-  }
-});
-var legacyPrint = new ExternalTokenizer((input2) => {
-  for (let i = 0; i < 5; i++) {
-    if (input2.next != "print".charCodeAt(i)) return;
-    input2.advance();
-  }
-  if (/\w/.test(String.fromCharCode(input2.next))) return;
-  for (let off = 0; ; off++) {
-    let next = input2.peek(off);
-    if (next == space || next == tab) continue;
-    if (next != parenOpen && next != dot && next != newline && next != carriageReturn && next != hash2)
-      input2.acceptToken(printKeyword);
-    return;
-  }
-});
-var strings = new ExternalTokenizer((input2, stack) => {
-  let { flags } = stack.context;
-  let quote = flags & cx_DoubleQuote ? doubleQuote : singleQuote;
-  let long = (flags & cx_Long) > 0;
-  let escapes = !(flags & cx_Raw);
-  let format = (flags & cx_Format) > 0;
-  let start = input2.pos;
-  for (; ; ) {
-    if (input2.next < 0) {
-      break;
-    } else if (format && input2.next == braceOpen) {
-      if (input2.peek(1) == braceOpen) {
-        input2.advance(2);
-      } else {
-        if (input2.pos == start) {
-          input2.acceptToken(replacementStart, 1);
-          return;
-        }
-        break;
-      }
-    } else if (escapes && input2.next == backslash) {
-      if (input2.pos == start) {
-        input2.advance();
-        let escaped = input2.next;
-        if (escaped >= 0) {
-          input2.advance();
-          skipEscape(input2, escaped);
-        }
-        input2.acceptToken(Escape);
-        return;
-      }
-      break;
-    } else if (input2.next == backslash && !escapes && input2.peek(1) > -1) {
-      input2.advance(2);
-    } else if (input2.next == quote && (!long || input2.peek(1) == quote && input2.peek(2) == quote)) {
-      if (input2.pos == start) {
-        input2.acceptToken(stringEnd, long ? 3 : 1);
-        return;
-      }
-      break;
-    } else if (input2.next == newline) {
-      if (long) {
-        input2.advance();
-      } else if (input2.pos == start) {
-        input2.acceptToken(stringEnd);
-        return;
-      }
-      break;
-    } else {
-      input2.advance();
-    }
-  }
-  if (input2.pos > start) input2.acceptToken(stringContent);
-});
-function skipEscape(input2, ch) {
-  if (ch == letter_o) {
-    for (let i = 0; i < 2 && input2.next >= 48 && input2.next <= 55; i++) input2.advance();
-  } else if (ch == letter_x) {
-    for (let i = 0; i < 2 && isHex(input2.next); i++) input2.advance();
-  } else if (ch == letter_u) {
-    for (let i = 0; i < 4 && isHex(input2.next); i++) input2.advance();
-  } else if (ch == letter_U) {
-    for (let i = 0; i < 8 && isHex(input2.next); i++) input2.advance();
-  } else if (ch == letter_N) {
-    if (input2.next == braceOpen) {
-      input2.advance();
-      while (input2.next >= 0 && input2.next != braceClose && input2.next != singleQuote && input2.next != doubleQuote && input2.next != newline) input2.advance();
-      if (input2.next == braceClose) input2.advance();
-    }
-  }
-}
-var pythonHighlighting = styleTags({
-  'async "*" "**" FormatConversion FormatSpec': tags.modifier,
-  "for while if elif else try except finally return raise break continue with pass assert await yield match case": tags.controlKeyword,
-  "in not and or is del": tags.operatorKeyword,
-  "from def class global nonlocal lambda": tags.definitionKeyword,
-  import: tags.moduleKeyword,
-  "with as print": tags.keyword,
-  Boolean: tags.bool,
-  None: tags.null,
-  VariableName: tags.variableName,
-  "CallExpression/VariableName": tags.function(tags.variableName),
-  "FunctionDefinition/VariableName": tags.function(tags.definition(tags.variableName)),
-  "ClassDefinition/VariableName": tags.definition(tags.className),
-  PropertyName: tags.propertyName,
-  "CallExpression/MemberExpression/PropertyName": tags.function(tags.propertyName),
-  Comment: tags.lineComment,
-  Number: tags.number,
-  String: tags.string,
-  FormatString: tags.special(tags.string),
-  Escape: tags.escape,
-  UpdateOp: tags.updateOperator,
-  "ArithOp!": tags.arithmeticOperator,
-  BitOp: tags.bitwiseOperator,
-  CompareOp: tags.compareOperator,
-  AssignOp: tags.definitionOperator,
-  Ellipsis: tags.punctuation,
-  At: tags.meta,
-  "( )": tags.paren,
-  "[ ]": tags.squareBracket,
-  "{ }": tags.brace,
-  ".": tags.derefOperator,
-  ", ;": tags.separator
-});
-var spec_identifier = { __proto__: null, await: 44, or: 54, and: 56, in: 60, not: 62, is: 64, if: 70, else: 72, lambda: 76, yield: 94, from: 96, async: 102, for: 104, None: 162, True: 164, False: 164, del: 178, pass: 182, break: 186, continue: 190, return: 194, raise: 202, import: 206, as: 208, global: 212, nonlocal: 214, assert: 218, type: 223, elif: 236, while: 240, try: 246, except: 248, finally: 250, with: 254, def: 258, class: 268, match: 279, case: 285 };
-var parser = LRParser.deserialize({
-  version: 14,
-  states: "##jQ`QeOOP$}OSOOO&WQtO'#HUOOQS'#Co'#CoOOQS'#Cp'#CpO'vQdO'#CnO*UQtO'#HTOOQS'#HU'#HUOOQS'#DU'#DUOOQS'#HT'#HTO*rQdO'#D_O+VQdO'#DfO+gQdO'#DjO+zOWO'#DuO,VOWO'#DvO.[QtO'#GuOOQS'#Gu'#GuO'vQdO'#GtO0ZQtO'#GtOOQS'#Eb'#EbO0rQdO'#EcOOQS'#Gs'#GsO0|QdO'#GrOOQV'#Gr'#GrO1XQdO'#FYOOQS'#G^'#G^O1^QdO'#FXOOQV'#IS'#ISOOQV'#Gq'#GqOOQV'#Fq'#FqQ`QeOOO'vQdO'#CqO1lQdO'#C}O1sQdO'#DRO2RQdO'#HYO2cQtO'#EVO'vQdO'#EWOOQS'#EY'#EYOOQS'#E['#E[OOQS'#E^'#E^O2wQdO'#E`O3_QdO'#EdO3rQdO'#EfO3zQtO'#EfO1XQdO'#EiO0rQdO'#ElO1XQdO'#EnO0rQdO'#EtO0rQdO'#EwO4VQdO'#EyO4^QdO'#FOO4iQdO'#EzO0rQdO'#FOO1XQdO'#FQO1XQdO'#FVO4nQdO'#F[P4uOdO'#GpPOOO)CBd)CBdOOQS'#Ce'#CeOOQS'#Cf'#CfOOQS'#Cg'#CgOOQS'#Ch'#ChOOQS'#Ci'#CiOOQS'#Cj'#CjOOQS'#Cl'#ClO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO5TQdO'#DoOOQS,5:Y,5:YO5hQdO'#HdOOQS,5:],5:]O5uQ!fO,5:]O5zQtO,59YO1lQdO,59bO1lQdO,59bO1lQdO,59bO8jQdO,59bO8oQdO,59bO8vQdO,59jO8}QdO'#HTO:TQdO'#HSOOQS'#HS'#HSOOQS'#D['#D[O:lQdO,59aO'vQdO,59aO:zQdO,59aOOQS,59y,59yO;PQdO,5:RO'vQdO,5:ROOQS,5:Q,5:QO;_QdO,5:QO;dQdO,5:XO'vQdO,5:XO'vQdO,5:VOOQS,5:U,5:UO;uQdO,5:UO;zQdO,5:WOOOW'#Fy'#FyO<POWO,5:aOOQS,5:a,5:aO<[QdO'#HwOOOW'#Dw'#DwOOOW'#Fz'#FzO<lOWO,5:bOOQS,5:b,5:bOOQS'#F}'#F}O<zQtO,5:iO?lQtO,5=`O@VQ#xO,5=`O@vQtO,5=`OOQS,5:},5:}OA_QeO'#GWOBqQdO,5;^OOQV,5=^,5=^OB|QtO'#IPOCkQdO,5;tOOQS-E:[-E:[OOQV,5;s,5;sO4dQdO'#FQOOQV-E9o-E9oOCsQtO,59]OEzQtO,59iOFeQdO'#HVOFpQdO'#HVO1XQdO'#HVOF{QdO'#DTOGTQdO,59mOGYQdO'#HZO'vQdO'#HZO0rQdO,5=tOOQS,5=t,5=tO0rQdO'#EROOQS'#ES'#ESOGwQdO'#GPOHXQdO,58|OHXQdO,58|O*xQdO,5:oOHgQtO'#H]OOQS,5:r,5:rOOQS,5:z,5:zOHzQdO,5;OOI]QdO'#IOO1XQdO'#H}OOQS,5;Q,5;QOOQS'#GT'#GTOIqQtO,5;QOJPQdO,5;QOJUQdO'#IQOOQS,5;T,5;TOJdQdO'#H|OOQS,5;W,5;WOJuQdO,5;YO4iQdO,5;`O4iQdO,5;cOJ}QtO'#ITO'vQdO'#ITOKXQdO,5;eO4VQdO,5;eO0rQdO,5;jO1XQdO,5;lOK^QeO'#EuOLjQgO,5;fO!!kQdO'#IUO4iQdO,5;jO!!vQdO,5;lO!#OQdO,5;qO!#ZQtO,5;vO'vQdO,5;vPOOO,5=[,5=[P!#bOSO,5=[P!#jOdO,5=[O!&bQtO1G.jO!&iQtO1G.jO!)YQtO1G.jO!)dQtO1G.jO!+}QtO1G.jO!,bQtO1G.jO!,uQdO'#HcO!-TQtO'#GuO0rQdO'#HcO!-_QdO'#HbOOQS,5:Z,5:ZO!-gQdO,5:ZO!-lQdO'#HeO!-wQdO'#HeO!.[QdO,5>OOOQS'#Ds'#DsOOQS1G/w1G/wOOQS1G.|1G.|O!/[QtO1G.|O!/cQtO1G.|O1lQdO1G.|O!0OQdO1G/UOOQS'#DZ'#DZO0rQdO,59tOOQS1G.{1G.{O!0VQdO1G/eO!0gQdO1G/eO!0oQdO1G/fO'vQdO'#H[O!0tQdO'#H[O!0yQtO1G.{O!1ZQdO,59iO!2aQdO,5=zO!2qQdO,5=zO!2yQdO1G/mO!3OQtO1G/mOOQS1G/l1G/lO!3`QdO,5=uO!4VQdO,5=uO0rQdO1G/qO!4tQdO1G/sO!4yQtO1G/sO!5ZQtO1G/qOOQS1G/p1G/pOOQS1G/r1G/rOOOW-E9w-E9wOOQS1G/{1G/{O!5kQdO'#HxO0rQdO'#HxO!5|QdO,5>cOOOW-E9x-E9xOOQS1G/|1G/|OOQS-E9{-E9{O!6[Q#xO1G2zO!6{QtO1G2zO'vQdO,5<jOOQS,5<j,5<jOOQS-E9|-E9|OOQS,5<r,5<rOOQS-E:U-E:UOOQV1G0x1G0xO1XQdO'#GRO!7dQtO,5>kOOQS1G1`1G1`O!8RQdO1G1`OOQS'#DV'#DVO0rQdO,5=qOOQS,5=q,5=qO!8WQdO'#FrO!8cQdO,59oO!8kQdO1G/XO!8uQtO,5=uOOQS1G3`1G3`OOQS,5:m,5:mO!9fQdO'#GtOOQS,5<k,5<kOOQS-E9}-E9}O!9wQdO1G.hOOQS1G0Z1G0ZO!:VQdO,5=wO!:gQdO,5=wO0rQdO1G0jO0rQdO1G0jO!:xQdO,5>jO!;ZQdO,5>jO1XQdO,5>jO!;lQdO,5>iOOQS-E:R-E:RO!;qQdO1G0lO!;|QdO1G0lO!<RQdO,5>lO!<aQdO,5>lO!<oQdO,5>hO!=VQdO,5>hO!=hQdO'#EpO0rQdO1G0tO!=sQdO1G0tO!=xQgO1G0zO!AvQgO1G0}O!EqQdO,5>oO!E{QdO,5>oO!FTQtO,5>oO0rQdO1G1PO!F_QdO1G1PO4iQdO1G1UO!!vQdO1G1WOOQV,5;a,5;aO!FdQfO,5;aO!FiQgO1G1QO!JjQdO'#GZO4iQdO1G1QO4iQdO1G1QO!JzQdO,5>pO!KXQdO,5>pO1XQdO,5>pOOQV1G1U1G1UO!KaQdO'#FSO!KrQ!fO1G1WO!KzQdO1G1WOOQV1G1]1G1]O4iQdO1G1]O!LPQdO1G1]O!LXQdO'#F^OOQV1G1b1G1bO!#ZQtO1G1bPOOO1G2v1G2vP!L^OSO1G2vOOQS,5=},5=}OOQS'#Dp'#DpO0rQdO,5=}O!LfQdO,5=|O!LyQdO,5=|OOQS1G/u1G/uO!MRQdO,5>PO!McQdO,5>PO!MkQdO,5>PO!NOQdO,5>PO!N`QdO,5>POOQS1G3j1G3jOOQS7+$h7+$hO!8kQdO7+$pO#!RQdO1G.|O#!YQdO1G.|OOQS1G/`1G/`OOQS,5<`,5<`O'vQdO,5<`OOQS7+%P7+%PO#!aQdO7+%POOQS-E9r-E9rOOQS7+%Q7+%QO#!qQdO,5=vO'vQdO,5=vOOQS7+$g7+$gO#!vQdO7+%PO##OQdO7+%QO##TQdO1G3fOOQS7+%X7+%XO##eQdO1G3fO##mQdO7+%XOOQS,5<_,5<_O'vQdO,5<_O##rQdO1G3aOOQS-E9q-E9qO#$iQdO7+%]OOQS7+%_7+%_O#$wQdO1G3aO#%fQdO7+%_O#%kQdO1G3gO#%{QdO1G3gO#&TQdO7+%]O#&YQdO,5>dO#&sQdO,5>dO#&sQdO,5>dOOQS'#Dx'#DxO#'UO&jO'#DzO#'aO`O'#HyOOOW1G3}1G3}O#'fQdO1G3}O#'nQdO1G3}O#'yQ#xO7+(fO#(jQtO1G2UP#)TQdO'#GOOOQS,5<m,5<mOOQS-E:P-E:POOQS7+&z7+&zOOQS1G3]1G3]OOQS,5<^,5<^OOQS-E9p-E9pOOQS7+$s7+$sO#)bQdO,5=`O#){QdO,5=`O#*^QtO,5<aO#*qQdO1G3cOOQS-E9s-E9sOOQS7+&U7+&UO#+RQdO7+&UO#+aQdO,5<nO#+uQdO1G4UOOQS-E:Q-E:QO#,WQdO1G4UOOQS1G4T1G4TOOQS7+&W7+&WO#,iQdO7+&WOOQS,5<p,5<pO#,tQdO1G4WOOQS-E:S-E:SOOQS,5<l,5<lO#-SQdO1G4SOOQS-E:O-E:OO1XQdO'#EqO#-jQdO'#EqO#-uQdO'#IRO#-}QdO,5;[OOQS7+&`7+&`O0rQdO7+&`O#.SQgO7+&fO!JmQdO'#GXO4iQdO7+&fO4iQdO7+&iO#2QQtO,5<tO'vQdO,5<tO#2[QdO1G4ZOOQS-E:W-E:WO#2fQdO1G4ZO4iQdO7+&kO0rQdO7+&kOOQV7+&p7+&pO!KrQ!fO7+&rO!KzQdO7+&rO`QeO1G0{OOQV-E:X-E:XO4iQdO7+&lO4iQdO7+&lOOQV,5<u,5<uO#2nQdO,5<uO!JmQdO,5<uOOQV7+&l7+&lO#2yQgO7+&lO#6tQdO,5<vO#7PQdO1G4[OOQS-E:Y-E:YO#7^QdO1G4[O#7fQdO'#IWO#7tQdO'#IWO1XQdO'#IWOOQS'#IW'#IWO#8PQdO'#IVOOQS,5;n,5;nO#8XQdO,5;nO0rQdO'#FUOOQV7+&r7+&rO4iQdO7+&rOOQV7+&w7+&wO4iQdO7+&wO#8^QfO,5;xOOQV7+&|7+&|POOO7+(b7+(bO#8cQdO1G3iOOQS,5<c,5<cO#8qQdO1G3hOOQS-E9u-E9uO#9UQdO,5<dO#9aQdO,5<dO#9tQdO1G3kOOQS-E9v-E9vO#:UQdO1G3kO#:^QdO1G3kO#:nQdO1G3kO#:UQdO1G3kOOQS<<H[<<H[O#:yQtO1G1zOOQS<<Hk<<HkP#;WQdO'#FtO8vQdO1G3bO#;eQdO1G3bO#;jQdO<<HkOOQS<<Hl<<HlO#;zQdO7+)QOOQS<<Hs<<HsO#<[QtO1G1yP#<{QdO'#FsO#=YQdO7+)RO#=jQdO7+)RO#=rQdO<<HwO#=wQdO7+({OOQS<<Hy<<HyO#>nQdO,5<bO'vQdO,5<bOOQS-E9t-E9tOOQS<<Hw<<HwOOQS,5<g,5<gO0rQdO,5<gO#>sQdO1G4OOOQS-E9y-E9yO#?^QdO1G4OO<[QdO'#H{OOOO'#D{'#D{OOOO'#F|'#F|O#?oO&jO,5:fOOOW,5>e,5>eOOOW7+)i7+)iO#?zQdO7+)iO#@SQdO1G2zO#@mQdO1G2zP'vQdO'#FuO0rQdO<<IpO1XQdO1G2YP1XQdO'#GSO#AOQdO7+)pO#AaQdO7+)pOOQS<<Ir<<IrP1XQdO'#GUP0rQdO'#GQOOQS,5;],5;]O#ArQdO,5>mO#BQQdO,5>mOOQS1G0v1G0vOOQS<<Iz<<IzOOQV-E:V-E:VO4iQdO<<JQOOQV,5<s,5<sO4iQdO,5<sOOQV<<JQ<<JQOOQV<<JT<<JTO#BYQtO1G2`P#BdQdO'#GYO#BkQdO7+)uO#BuQgO<<JVO4iQdO<<JVOOQV<<J^<<J^O4iQdO<<J^O!KrQ!fO<<J^O#FpQgO7+&gOOQV<<JW<<JWO#FzQgO<<JWOOQV1G2a1G2aO1XQdO1G2aO#JuQdO1G2aO4iQdO<<JWO1XQdO1G2bP0rQdO'#G[O#KQQdO7+)vO#K_QdO7+)vOOQS'#FT'#FTO0rQdO,5>rO#KgQdO,5>rO#KrQdO,5>rO#K}QdO,5>qO#L`QdO,5>qOOQS1G1Y1G1YOOQS,5;p,5;pOOQV<<Jc<<JcO#LhQdO1G1dOOQS7+)T7+)TP#LmQdO'#FwO#L}QdO1G2OO#MbQdO1G2OO#MrQdO1G2OP#M}QdO'#FxO#N[QdO7+)VO#NlQdO7+)VO#NlQdO7+)VO#NtQdO7+)VO$ UQdO7+(|O8vQdO7+(|OOQSAN>VAN>VO$ oQdO<<LmOOQSAN>cAN>cO0rQdO1G1|O$!PQtO1G1|P$!ZQdO'#FvOOQS1G2R1G2RP$!hQdO'#F{O$!uQdO7+)jO$#`QdO,5>gOOOO-E9z-E9zOOOW<<MT<<MTO$#nQdO7+(fOOQSAN?[AN?[OOQS7+'t7+'tO$$XQdO<<M[OOQS,5<q,5<qO$$jQdO1G4XOOQS-E:T-E:TOOQVAN?lAN?lOOQV1G2_1G2_O4iQdOAN?qO$$xQgOAN?qOOQVAN?xAN?xO4iQdOAN?xOOQV<<JR<<JRO4iQdOAN?rO4iQdO7+'{OOQV7+'{7+'{O1XQdO7+'{OOQVAN?rAN?rOOQS7+'|7+'|O$(sQdO<<MbOOQS1G4^1G4^O0rQdO1G4^OOQS,5<w,5<wO$)QQdO1G4]OOQS-E:Z-E:ZOOQU'#G_'#G_O$)cQfO7+'OO$)nQdO'#F_O$*uQdO7+'jO$+VQdO7+'jOOQS7+'j7+'jO$+bQdO<<LqO$+rQdO<<LqO$+rQdO<<LqO$+zQdO'#H^OOQS<<Lh<<LhO$,UQdO<<LhOOQS7+'h7+'hOOQS'#D|'#D|OOOO1G4R1G4RO$,oQdO1G4RO$,wQdO1G4RP!=hQdO'#GVOOQVG25]G25]O4iQdOG25]OOQVG25dG25dOOQVG25^G25^OOQV<<Kg<<KgO4iQdO<<KgOOQS7+)x7+)xP$-SQdO'#G]OOQU-E:]-E:]OOQV<<Jj<<JjO$-vQtO'#FaOOQS'#Fc'#FcO$.WQdO'#FbO$.xQdO'#FbOOQS'#Fb'#FbO$.}QdO'#IYO$)nQdO'#FiO$)nQdO'#FiO$/fQdO'#FjO$)nQdO'#FkO$/mQdO'#IZOOQS'#IZ'#IZO$0[QdO,5;yOOQS<<KU<<KUO$0dQdO<<KUO$0tQdOANB]O$1UQdOANB]O$1^QdO'#H_OOQS'#H_'#H_O1sQdO'#DcO$1wQdO,5=xOOQSANBSANBSOOOO7+)m7+)mO$2`QdO7+)mOOQVLD*wLD*wOOQVANARANARO5uQ!fO'#GaO$2hQtO,5<SO$)nQdO'#FmOOQS,5<W,5<WOOQS'#Fd'#FdO$3YQdO,5;|O$3_QdO,5;|OOQS'#Fg'#FgO$)nQdO'#G`O$4PQdO,5<QO$4kQdO,5>tO$4{QdO,5>tO1XQdO,5<PO$5^QdO,5<TO$5cQdO,5<TO$)nQdO'#I[O$5hQdO'#I[O$5mQdO,5<UOOQS,5<V,5<VO0rQdO'#FpOOQU1G1e1G1eO4iQdO1G1eOOQSAN@pAN@pO$5rQdOG27wO$6SQdO,59}OOQS1G3d1G3dOOOO<<MX<<MXOOQS,5<{,5<{OOQS-E:_-E:_O$6XQtO'#FaO$6`QdO'#I]O$6nQdO'#I]O$6vQdO,5<XOOQS1G1h1G1hO$6{QdO1G1hO$7QQdO,5<zOOQS-E:^-E:^O$7lQdO,5=OO$8TQdO1G4`OOQS-E:b-E:bOOQS1G1k1G1kOOQS1G1o1G1oO$8eQdO,5>vO$)nQdO,5>vOOQS1G1p1G1pOOQS,5<[,5<[OOQU7+'P7+'PO$+zQdO1G/iO$)nQdO,5<YO$8sQdO,5>wO$8zQdO,5>wOOQS1G1s1G1sOOQS7+'S7+'SP$)nQdO'#GdO$9SQdO1G4bO$9^QdO1G4bO$9fQdO1G4bOOQS7+%T7+%TO$9tQdO1G1tO$:SQtO'#FaO$:ZQdO,5<}OOQS,5<},5<}O$:iQdO1G4cOOQS-E:a-E:aO$)nQdO,5<|O$:pQdO,5<|O$:uQdO7+)|OOQS-E:`-E:`O$;PQdO7+)|O$)nQdO,5<ZP$)nQdO'#GcO$;XQdO1G2hO$)nQdO1G2hP$;gQdO'#GbO$;nQdO<<MhO$;xQdO1G1uO$<WQdO7+(SO8vQdO'#C}O8vQdO,59bO8vQdO,59bO8vQdO,59bO$<fQtO,5=`O8vQdO1G.|O0rQdO1G/XO0rQdO7+$pP$<yQdO'#GOO'vQdO'#GtO$=WQdO,59bO$=]QdO,59bO$=dQdO,59mO$=iQdO1G/UO1sQdO'#DRO8vQdO,59j",
-  stateData: "$>S~O%cOS%^OSSOS%]PQ~OPdOVaOfoOhYOopOs!POvqO!PrO!Q{O!T!SO!U!RO!XZO!][O!h`O!r`O!s`O!t`O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO#l!QO#o!TO#s!UO#u!VO#z!WO#}hO$P!XO%oRO%pRO%tSO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O~O%]!YO~OV!aO_!aOa!bOh!iO!X!kO!f!mO%j![O%k!]O%l!^O%m!_O%n!_O%o!`O%p!`O%q!aO%r!aO%s!aO~Ok%xXl%xXm%xXn%xXo%xXp%xXs%xXz%xX{%xX!x%xX#g%xX%[%xX%_%xX%z%xXg%xX!T%xX!U%xX%{%xX!W%xX![%xX!Q%xX#[%xXt%xX!m%xX~P%SOfoOhYO!XZO!][O!h`O!r`O!s`O!t`O%oRO%pRO%tSO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O~Oz%wX{%wX#g%wX%[%wX%_%wX%z%wX~Ok!pOl!qOm!oOn!oOo!rOp!sOs!tO!x%wX~P)pOV!zOg!|Oo0cOv0qO!PrO~P'vOV#OOo0cOv0qO!W#PO~P'vOV#SOa#TOo0cOv0qO![#UO~P'vOQ#XO%`#XO%a#ZO~OQ#^OR#[O%`#^O%a#`O~OV%iX_%iXa%iXh%iXk%iXl%iXm%iXn%iXo%iXp%iXs%iXz%iX!X%iX!f%iX%j%iX%k%iX%l%iX%m%iX%n%iX%o%iX%p%iX%q%iX%r%iX%s%iXg%iX!T%iX!U%iX~O&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O{%iX!x%iX#g%iX%[%iX%_%iX%z%iX%{%iX!W%iX![%iX!Q%iX#[%iXt%iX!m%iX~P,eOz#dO{%hX!x%hX#g%hX%[%hX%_%hX%z%hX~Oo0cOv0qO~P'vO#g#gO%[#iO%_#iO~O%uWO~O!T#nO#u!VO#z!WO#}hO~OopO~P'vOV#sOa#tO%uWO{wP~OV#xOo0cOv0qO!Q#yO~P'vO{#{O!x$QO%z#|O#g!yX%[!yX%_!yX~OV#xOo0cOv0qO#g#SX%[#SX%_#SX~P'vOo0cOv0qO#g#WX%[#WX%_#WX~P'vOh$WO%uWO~O!f$YO!r$YO%uWO~OV$eO~P'vO!U$gO#s$hO#u$iO~O{$jO~OV$qO~P'vOS$sO%[$rO%_$rO%c$tO~OV$}Oa$}Og%POo0cOv0qO~P'vOo0cOv0qO{%SO~P'vO&Y%UO~Oa!bOh!iO!X!kO!f!mOVba_bakbalbambanbaobapbasbazba{ba!xba#gba%[ba%_ba%jba%kba%lba%mba%nba%oba%pba%qba%rba%sba%zbagba!Tba!Uba%{ba!Wba![ba!Qba#[batba!mba~On%ZO~Oo%ZO~P'vOo0cO~P'vOk0eOl0fOm0dOn0dOo0mOp0nOs0rOg%wX!T%wX!U%wX%{%wX!W%wX![%wX!Q%wX#[%wX!m%wX~P)pO%{%]Og%vXz%vX!T%vX!U%vX!W%vX{%vX~Og%_Oz%`O!T%dO!U%cO~Og%_O~Oz%gO!T%dO!U%cO!W&SX~O!W%kO~Oz%lO{%nO!T%dO!U%cO![%}X~O![%rO~O![%sO~OQ#XO%`#XO%a%uO~OV%wOo0cOv0qO!PrO~P'vOQ#^OR#[O%`#^O%a%zO~OV!qa_!qaa!qah!qak!qal!qam!qan!qao!qap!qas!qaz!qa{!qa!X!qa!f!qa!x!qa#g!qa%[!qa%_!qa%j!qa%k!qa%l!qa%m!qa%n!qa%o!qa%p!qa%q!qa%r!qa%s!qa%z!qag!qa!T!qa!U!qa%{!qa!W!qa![!qa!Q!qa#[!qat!qa!m!qa~P#yOz%|O{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~P%SOV&OOopOvqO{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~P'vOz%|O{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~OPdOVaOopOvqO!PrO!Q{O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO#g$zX%[$zX%_$zX~P'vO#g#gO%[&TO%_&TO~O!f&UOh&sX%[&sXz&sX#[&sX#g&sX%_&sX#Z&sXg&sX~Oh!iO%[&WO~Okealeameaneaoeapeaseazea{ea!xea#gea%[ea%_ea%zeagea!Tea!Uea%{ea!Wea![ea!Qea#[eatea!mea~P%SOsqazqa{qa#gqa%[qa%_qa%zqa~Ok!pOl!qOm!oOn!oOo!rOp!sO!xqa~PEcO%z&YOz%yX{%yX~O%uWOz%yX{%yX~Oz&]O{wX~O{&_O~Oz%lO#g%}X%[%}X%_%}Xg%}X{%}X![%}X!m%}X%z%}X~OV0lOo0cOv0qO!PrO~P'vO%z#|O#gUa%[Ua%_Ua~Oz&hO#g&PX%[&PX%_&PXn&PX~P%SOz&kO!Q&jO#g#Wa%[#Wa%_#Wa~Oz&lO#[&nO#g&rX%[&rX%_&rXg&rX~O!f$YO!r$YO#Z&qO%uWO~O#Z&qO~Oz&sO#g&tX%[&tX%_&tX~Oz&uO#g&pX%[&pX%_&pX{&pX~O!X&wO%z&xO~Oz&|On&wX~P%SOn'PO~OPdOVaOopOvqO!PrO!Q{O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO%['UO~P'vOt'YO#p'WO#q'XOP#naV#naf#nah#nao#nas#nav#na!P#na!Q#na!T#na!U#na!X#na!]#na!h#na!r#na!s#na!t#na!{#na!}#na#P#na#R#na#T#na#X#na#Z#na#^#na#_#na#a#na#c#na#l#na#o#na#s#na#u#na#z#na#}#na$P#na%X#na%o#na%p#na%t#na%u#na&Z#na&[#na&]#na&^#na&_#na&`#na&a#na&b#na&c#na&d#na&e#na&f#na&g#na&h#na&i#na&j#na%Z#na%_#na~Oz'ZO#[']O{&xX~Oh'_O!X&wO~Oh!iO{$jO!X&wO~O{'eO~P%SO%['hO%_'hO~OS'iO%['hO%_'hO~OV!aO_!aOa!bOh!iO!X!kO!f!mO%l!^O%m!_O%n!_O%o!`O%p!`O%q!aO%r!aO%s!aOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~O%k!]O~P!#uO%kWi~P!#uOV!aO_!aOa!bOh!iO!X!kO!f!mO%o!`O%p!`O%q!aO%r!aO%s!aOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%kWi%lWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~O%m!_O%n!_O~P!&pO%mWi%nWi~P!&pOa!bOh!iO!X!kO!f!mOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%kWi%lWi%mWi%nWi%oWi%pWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~OV!aO_!aO%q!aO%r!aO%s!aO~P!)nOVWi_Wi%qWi%rWi%sWi~P!)nO!T%dO!U%cOg&VXz&VX~O%z'kO%{'kO~P,eOz'mOg&UX~Og'oO~Oz'pO{'rO!W&XX~Oo0cOv0qOz'pO{'sO!W&XX~P'vO!W'uO~Om!oOn!oOo!rOp!sOkjisjizji{ji!xji#gji%[ji%_ji%zji~Ol!qO~P!.aOlji~P!.aOk0eOl0fOm0dOn0dOo0mOp0nO~Ot'wO~P!/jOV'|Og'}Oo0cOv0qO~P'vOg'}Oz(OO~Og(QO~O!U(SO~Og(TOz(OO!T%dO!U%cO~P%SOk0eOl0fOm0dOn0dOo0mOp0nOgqa!Tqa!Uqa%{qa!Wqa![qa!Qqa#[qatqa!mqa~PEcOV'|Oo0cOv0qO!W&Sa~P'vOz(WO!W&Sa~O!W(XO~Oz(WO!T%dO!U%cO!W&Sa~P%SOV(]Oo0cOv0qO![%}a#g%}a%[%}a%_%}ag%}a{%}a!m%}a%z%}a~P'vOz(^O![%}a#g%}a%[%}a%_%}ag%}a{%}a!m%}a%z%}a~O![(aO~Oz(^O!T%dO!U%cO![%}a~P%SOz(dO!T%dO!U%cO![&Ta~P%SOz(gO{&lX![&lX!m&lX%z&lX~O{(kO![(mO!m(nO%z(jO~OV&OOopOvqO{%hi!x%hi#g%hi%[%hi%_%hi%z%hi~P'vOz(pO{%hi!x%hi#g%hi%[%hi%_%hi%z%hi~O!f&UOh&sa%[&saz&sa#[&sa#g&sa%_&sa#Z&sag&sa~O%[(uO~OV#sOa#tO%uWO~Oz&]O{wa~OopOvqO~P'vOz(^O#g%}a%[%}a%_%}ag%}a{%}a![%}a!m%}a%z%}a~P%SOz(zO#g%hX%[%hX%_%hX%z%hX~O%z#|O#gUi%[Ui%_Ui~O#g&Pa%[&Pa%_&Pan&Pa~P'vOz(}O#g&Pa%[&Pa%_&Pan&Pa~O%uWO#g&ra%[&ra%_&rag&ra~Oz)SO#g&ra%[&ra%_&rag&ra~Og)VO~OV)WOh$WO%uWO~O#Z)XO~O%uWO#g&ta%[&ta%_&ta~Oz)ZO#g&ta%[&ta%_&ta~Oo0cOv0qO#g&pa%[&pa%_&pa{&pa~P'vOz)^O#g&pa%[&pa%_&pa{&pa~OV)`Oa)`O%uWO~O%z)eO~Ot)hO#j)gOP#hiV#hif#hih#hio#his#hiv#hi!P#hi!Q#hi!T#hi!U#hi!X#hi!]#hi!h#hi!r#hi!s#hi!t#hi!{#hi!}#hi#P#hi#R#hi#T#hi#X#hi#Z#hi#^#hi#_#hi#a#hi#c#hi#l#hi#o#hi#s#hi#u#hi#z#hi#}#hi$P#hi%X#hi%o#hi%p#hi%t#hi%u#hi&Z#hi&[#hi&]#hi&^#hi&_#hi&`#hi&a#hi&b#hi&c#hi&d#hi&e#hi&f#hi&g#hi&h#hi&i#hi&j#hi%Z#hi%_#hi~Ot)iOP#kiV#kif#kih#kio#kis#kiv#ki!P#ki!Q#ki!T#ki!U#ki!X#ki!]#ki!h#ki!r#ki!s#ki!t#ki!{#ki!}#ki#P#ki#R#ki#T#ki#X#ki#Z#ki#^#ki#_#ki#a#ki#c#ki#l#ki#o#ki#s#ki#u#ki#z#ki#}#ki$P#ki%X#ki%o#ki%p#ki%t#ki%u#ki&Z#ki&[#ki&]#ki&^#ki&_#ki&`#ki&a#ki&b#ki&c#ki&d#ki&e#ki&f#ki&g#ki&h#ki&i#ki&j#ki%Z#ki%_#ki~OV)kOn&wa~P'vOz)lOn&wa~Oz)lOn&wa~P%SOn)pO~O%Y)tO~Ot)wO#p'WO#q)vOP#niV#nif#nih#nio#nis#niv#ni!P#ni!Q#ni!T#ni!U#ni!X#ni!]#ni!h#ni!r#ni!s#ni!t#ni!{#ni!}#ni#P#ni#R#ni#T#ni#X#ni#Z#ni#^#ni#_#ni#a#ni#c#ni#l#ni#o#ni#s#ni#u#ni#z#ni#}#ni$P#ni%X#ni%o#ni%p#ni%t#ni%u#ni&Z#ni&[#ni&]#ni&^#ni&_#ni&`#ni&a#ni&b#ni&c#ni&d#ni&e#ni&f#ni&g#ni&h#ni&i#ni&j#ni%Z#ni%_#ni~OV)zOo0cOv0qO{$jO~P'vOo0cOv0qO{&xa~P'vOz*OO{&xa~OV*SOa*TOg*WO%q*UO%uWO~O{$jO&{*YO~Oh'_O~Oh!iO{$jO~O%[*_O~O%[*aO%_*aO~OV$}Oa$}Oo0cOv0qOg&Ua~P'vOz*dOg&Ua~Oo0cOv0qO{*gO!W&Xa~P'vOz*hO!W&Xa~Oo0cOv0qOz*hO{*kO!W&Xa~P'vOo0cOv0qOz*hO!W&Xa~P'vOz*hO{*kO!W&Xa~Om0dOn0dOo0mOp0nOgjikjisjizji!Tji!Uji%{ji!Wji{ji![ji#gji%[ji%_ji!Qji#[jitji!mji%zji~Ol0fO~P!NkOlji~P!NkOV'|Og*pOo0cOv0qO~P'vOn*rO~Og*pOz*tO~Og*uO~OV'|Oo0cOv0qO!W&Si~P'vOz*vO!W&Si~O!W*wO~OV(]Oo0cOv0qO![%}i#g%}i%[%}i%_%}ig%}i{%}i!m%}i%z%}i~P'vOz*zO!T%dO!U%cO![&Ti~Oz*}O![%}i#g%}i%[%}i%_%}ig%}i{%}i!m%}i%z%}i~O![+OO~Oa+QOo0cOv0qO![&Ti~P'vOz*zO![&Ti~O![+SO~OV+UOo0cOv0qO{&la![&la!m&la%z&la~P'vOz+VO{&la![&la!m&la%z&la~O!]+YO&n+[O![!nX~O![+^O~O{(kO![+_O~O{(kO![+_O!m+`O~OV&OOopOvqO{%hq!x%hq#g%hq%[%hq%_%hq%z%hq~P'vOz$ri{$ri!x$ri#g$ri%[$ri%_$ri%z$ri~P%SOV&OOopOvqO~P'vOV&OOo0cOv0qO#g%ha%[%ha%_%ha%z%ha~P'vOz+aO#g%ha%[%ha%_%ha%z%ha~Oz$ia#g$ia%[$ia%_$ian$ia~P%SO#g&Pi%[&Pi%_&Pin&Pi~P'vOz+dO#g#Wq%[#Wq%_#Wq~O#[+eOz$va#g$va%[$va%_$vag$va~O%uWO#g&ri%[&ri%_&rig&ri~Oz+gO#g&ri%[&ri%_&rig&ri~OV+iOh$WO%uWO~O%uWO#g&ti%[&ti%_&ti~Oo0cOv0qO#g&pi%[&pi%_&pi{&pi~P'vO{#{Oz#eX!W#eX~Oz+mO!W&uX~O!W+oO~Ot+rO#j)gOP#hqV#hqf#hqh#hqo#hqs#hqv#hq!P#hq!Q#hq!T#hq!U#hq!X#hq!]#hq!h#hq!r#hq!s#hq!t#hq!{#hq!}#hq#P#hq#R#hq#T#hq#X#hq#Z#hq#^#hq#_#hq#a#hq#c#hq#l#hq#o#hq#s#hq#u#hq#z#hq#}#hq$P#hq%X#hq%o#hq%p#hq%t#hq%u#hq&Z#hq&[#hq&]#hq&^#hq&_#hq&`#hq&a#hq&b#hq&c#hq&d#hq&e#hq&f#hq&g#hq&h#hq&i#hq&j#hq%Z#hq%_#hq~On$|az$|a~P%SOV)kOn&wi~P'vOz+yOn&wi~Oz,TO{$jO#[,TO~O#q,VOP#nqV#nqf#nqh#nqo#nqs#nqv#nq!P#nq!Q#nq!T#nq!U#nq!X#nq!]#nq!h#nq!r#nq!s#nq!t#nq!{#nq!}#nq#P#nq#R#nq#T#nq#X#nq#Z#nq#^#nq#_#nq#a#nq#c#nq#l#nq#o#nq#s#nq#u#nq#z#nq#}#nq$P#nq%X#nq%o#nq%p#nq%t#nq%u#nq&Z#nq&[#nq&]#nq&^#nq&_#nq&`#nq&a#nq&b#nq&c#nq&d#nq&e#nq&f#nq&g#nq&h#nq&i#nq&j#nq%Z#nq%_#nq~O#[,WOz%Oa{%Oa~Oo0cOv0qO{&xi~P'vOz,YO{&xi~O{#{O%z,[Og&zXz&zX~O%uWOg&zXz&zX~Oz,`Og&yX~Og,bO~O%Y,eO~O!T%dO!U%cOg&Viz&Vi~OV$}Oa$}Oo0cOv0qOg&Ui~P'vO{,hOz$la!W$la~Oo0cOv0qO{,iOz$la!W$la~P'vOo0cOv0qO{*gO!W&Xi~P'vOz,lO!W&Xi~Oo0cOv0qOz,lO!W&Xi~P'vOz,lO{,oO!W&Xi~Og$hiz$hi!W$hi~P%SOV'|Oo0cOv0qO~P'vOn,qO~OV'|Og,rOo0cOv0qO~P'vOV'|Oo0cOv0qO!W&Sq~P'vOz$gi![$gi#g$gi%[$gi%_$gig$gi{$gi!m$gi%z$gi~P%SOV(]Oo0cOv0qO~P'vOa+QOo0cOv0qO![&Tq~P'vOz,sO![&Tq~O![,tO~OV(]Oo0cOv0qO![%}q#g%}q%[%}q%_%}qg%}q{%}q!m%}q%z%}q~P'vO{,uO~OV+UOo0cOv0qO{&li![&li!m&li%z&li~P'vOz,zO{&li![&li!m&li%z&li~O!]+YO&n+[O![!na~O{(kO![,}O~OV&OOo0cOv0qO#g%hi%[%hi%_%hi%z%hi~P'vOz-OO#g%hi%[%hi%_%hi%z%hi~O%uWO#g&rq%[&rq%_&rqg&rq~Oz-RO#g&rq%[&rq%_&rqg&rq~OV)`Oa)`O%uWO!W&ua~Oz-TO!W&ua~On$|iz$|i~P%SOV)kO~P'vOV)kOn&wq~P'vOt-XOP#myV#myf#myh#myo#mys#myv#my!P#my!Q#my!T#my!U#my!X#my!]#my!h#my!r#my!s#my!t#my!{#my!}#my#P#my#R#my#T#my#X#my#Z#my#^#my#_#my#a#my#c#my#l#my#o#my#s#my#u#my#z#my#}#my$P#my%X#my%o#my%p#my%t#my%u#my&Z#my&[#my&]#my&^#my&_#my&`#my&a#my&b#my&c#my&d#my&e#my&f#my&g#my&h#my&i#my&j#my%Z#my%_#my~O%Z-]O%_-]O~P`O#q-^OP#nyV#nyf#nyh#nyo#nys#nyv#ny!P#ny!Q#ny!T#ny!U#ny!X#ny!]#ny!h#ny!r#ny!s#ny!t#ny!{#ny!}#ny#P#ny#R#ny#T#ny#X#ny#Z#ny#^#ny#_#ny#a#ny#c#ny#l#ny#o#ny#s#ny#u#ny#z#ny#}#ny$P#ny%X#ny%o#ny%p#ny%t#ny%u#ny&Z#ny&[#ny&]#ny&^#ny&_#ny&`#ny&a#ny&b#ny&c#ny&d#ny&e#ny&f#ny&g#ny&h#ny&i#ny&j#ny%Z#ny%_#ny~Oz-aO{$jO#[-aO~Oo0cOv0qO{&xq~P'vOz-dO{&xq~O%z,[Og&zaz&za~O{#{Og&zaz&za~OV*SOa*TO%q*UO%uWOg&ya~Oz-hOg&ya~O$S-lO~OV$}Oa$}Oo0cOv0qO~P'vOo0cOv0qO{-mOz$li!W$li~P'vOo0cOv0qOz$li!W$li~P'vO{-mOz$li!W$li~Oo0cOv0qO{*gO~P'vOo0cOv0qO{*gO!W&Xq~P'vOz-pO!W&Xq~Oo0cOv0qOz-pO!W&Xq~P'vOs-sO!T%dO!U%cOg&Oq!W&Oq![&Oqz&Oq~P!/jOa+QOo0cOv0qO![&Ty~P'vOz$ji![$ji~P%SOa+QOo0cOv0qO~P'vOV+UOo0cOv0qO~P'vOV+UOo0cOv0qO{&lq![&lq!m&lq%z&lq~P'vO{(kO![-xO!m-yO%z-wO~OV&OOo0cOv0qO#g%hq%[%hq%_%hq%z%hq~P'vO%uWO#g&ry%[&ry%_&ryg&ry~OV)`Oa)`O%uWO!W&ui~Ot-}OP#m!RV#m!Rf#m!Rh#m!Ro#m!Rs#m!Rv#m!R!P#m!R!Q#m!R!T#m!R!U#m!R!X#m!R!]#m!R!h#m!R!r#m!R!s#m!R!t#m!R!{#m!R!}#m!R#P#m!R#R#m!R#T#m!R#X#m!R#Z#m!R#^#m!R#_#m!R#a#m!R#c#m!R#l#m!R#o#m!R#s#m!R#u#m!R#z#m!R#}#m!R$P#m!R%X#m!R%o#m!R%p#m!R%t#m!R%u#m!R&Z#m!R&[#m!R&]#m!R&^#m!R&_#m!R&`#m!R&a#m!R&b#m!R&c#m!R&d#m!R&e#m!R&f#m!R&g#m!R&h#m!R&i#m!R&j#m!R%Z#m!R%_#m!R~Oo0cOv0qO{&xy~P'vOV*SOa*TO%q*UO%uWOg&yi~O$S-lO%Z.VO%_.VO~OV.aOh._O!X.^O!].`O!h.YO!s.[O!t.[O%p.XO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O~Oo0cOv0qOz$lq!W$lq~P'vO{.fOz$lq!W$lq~Oo0cOv0qO{*gO!W&Xy~P'vOz.gO!W&Xy~Oo0cOv.kO~P'vOs-sO!T%dO!U%cOg&Oy!W&Oy![&Oyz&Oy~P!/jO{(kO![.nO~O{(kO![.nO!m.oO~OV*SOa*TO%q*UO%uWO~Oh.tO!f.rOz$TX#[$TX%j$TXg$TX~Os$TX{$TX!W$TX![$TX~P$-bO%o.vO%p.vOs$UXz$UX{$UX#[$UX%j$UX!W$UXg$UX![$UX~O!h.xO~Oz.|O#[/OO%j.yOs&|X{&|X!W&|Xg&|X~Oa/RO~P$)zOh.tOs&}Xz&}X{&}X#[&}X%j&}X!W&}Xg&}X![&}X~Os/VO{$jO~Oo0cOv0qOz$ly!W$ly~P'vOo0cOv0qO{*gO!W&X!R~P'vOz/ZO!W&X!R~Og&RXs&RX!T&RX!U&RX!W&RX![&RXz&RX~P!/jOs-sO!T%dO!U%cOg&Qa!W&Qa![&Qaz&Qa~O{(kO![/^O~O!f.rOh$[as$[az$[a{$[a#[$[a%j$[a!W$[ag$[a![$[a~O!h/eO~O%o.vO%p.vOs$Uaz$Ua{$Ua#[$Ua%j$Ua!W$Uag$Ua![$Ua~O%j.yOs$Yaz$Ya{$Ya#[$Ya!W$Yag$Ya![$Ya~Os&|a{&|a!W&|ag&|a~P$)nOz/jOs&|a{&|a!W&|ag&|a~O!W/mO~Og/mO~O{/oO~O![/pO~Oo0cOv0qO{*gO!W&X!Z~P'vO{/sO~O%z/tO~P$-bOz/uO#[/OO%j.yOg'PX~Oz/uOg'PX~Og/wO~O!h/xO~O#[/OOs%Saz%Sa{%Sa%j%Sa!W%Sag%Sa![%Sa~O#[/OO%j.yOs%Waz%Wa{%Wa!W%Wag%Wa~Os&|i{&|i!W&|ig&|i~P$)nOz/zO#[/OO%j.yO!['Oa~Og'Pa~P$)nOz0SOg'Pa~Oa0UO!['Oi~P$)zOz0WO!['Oi~Oz0WO#[/OO%j.yO!['Oi~O#[/OO%j.yOg$biz$bi~O%z0ZO~P$-bO#[/OO%j.yOg%Vaz%Va~Og'Pi~P$)nO{0^O~Oa0UO!['Oq~P$)zOz0`O!['Oq~O#[/OO%j.yOz%Ui![%Ui~Oa0UO~P$)zOa0UO!['Oy~P$)zO#[/OO%j.yOg$ciz$ci~O#[/OO%j.yOz%Uq![%Uq~Oz+aO#g%ha%[%ha%_%ha%z%ha~P%SOV&OOo0cOv0qO~P'vOn0hO~Oo0hO~P'vO{0iO~Ot0jO~P!/jO&]&Z&j&h&i&g&f&d&e&c&b&`&a&_&^&[%u~",
-  goto: "!=j'QPPPPPP'RP'Z*s+[+t,_,y-fP.SP'Z.r.r'ZPPP'Z2[PPPPPP2[5PPP5PP7b7k=sPP=v>h>kPP'Z'ZPP>zPP'Z'ZPP'Z'Z'Z'Z'Z?O?w'ZP?zP@QDXGuGyPG|HWH['ZPPPH_Hk'RP'R'RP'RP'RP'RP'RP'R'R'RP'RPP'RPP'RP'RPHqH}IVPI^IdPI^PI^I^PPPI^PKrPK{LVL]KrPI^LfPI^PLmLsPLwM]MzNeLwLwNkNxLwLwLwLw! ^! d! g! l! o! y!!P!!]!!o!!u!#P!#V!#s!#y!$P!$Z!$a!$g!$y!%T!%Z!%a!%k!%q!%w!%}!&T!&Z!&e!&k!&u!&{!'U!'[!'k!'s!'}!(UPPPPPPPPPPP!([!(_!(e!(n!(x!)TPPPPPPPPPPPP!-u!/Z!3^!6oPP!6w!7W!7a!8Y!8P!8c!8i!8l!8o!8r!8z!9jPPPPPPPPPPPPPPPPP!9m!9q!9wP!:]!:a!:m!:v!;S!;j!;m!;p!;v!;|!<S!<VP!<_!<h!=d!=g]eOn#g$j)t,P'}`OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0r{!cQ#c#p$R$d$p%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g}!dQ#c#p$R$d$p$u%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!P!eQ#c#p$R$d$p$u$v%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!R!fQ#c#p$R$d$p$u$v$w%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!T!gQ#c#p$R$d$p$u$v$w$x%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!V!hQ#c#p$R$d$p$u$v$w$x$y%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!Z!hQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g'}TOTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0r&eVOYZ[dnprxy}!P!Q!U!i!k!o!p!q!s!t#[#d#g#y#{#}$Q$h$j$}%S%Z%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0n0r%oXOYZ[dnrxy}!P!Q!U!i!k#[#d#g#y#{#}$Q$h$j$}%S%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,s,u,w,y,z-O-d-f-m-p.f.g/V/Z0i0j0kQ#vqQ/[.kR0o0q't`OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rh#jhz{$W$Z&l&q)S)X+f+g-RW#rq&].k0qQ$]|Q$a!OQ$n!VQ$o!WW$|!i'm*d,gS&[#s#tQ'S$iQ(s&UQ)U&nU)Y&s)Z+jW)a&w+m-T-{Q*Q']W*R'_,`-h.TQ+l)`S,_*S*TQ-Q+eQ-_,TQ-c,WQ.R-al.W-l.^._.a.z.|/R/j/o/t/y0U0Z0^Q/S.`Q/a.tQ/l/OU0P/u0S0[X0V/z0W0_0`R&Z#r!_!wYZ!P!Q!k%S%`%g'p'r's(O(W)g*g*h*k*q*t*v,h,i,k,l,o-m-p.f.g/ZR%^!vQ!{YQ%x#[Q&d#}Q&g$QR,{+YT.j-s/s!Y!jQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0gQ&X#kQ'c$oR*^'dR'l$|Q%V!mR/_.r'|_OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rS#a_#b!P.[-l.^._.`.a.t.z.|/R/j/o/t/u/y/z0S0U0W0Z0[0^0_0`'|_OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rT#a_#bT#^^#_R(o%xa(l%x(n(o+`,{-y-z.oT+[(k+]R-z,{Q$PsQ+l)aQ,^*RR-e,_X#}s$O$P&fQ&y$aQ'a$nQ'd$oR)s'SQ)b&wV-S+m-T-{ZgOn$j)t,PXkOn)t,PQ$k!TQ&z$bQ&{$cQ'^$mQ'b$oQ)q'RQ)x'WQ){'XQ)|'YQ*Z'`S*]'c'dQ+s)gQ+u)hQ+v)iQ+z)oS+|)r*[Q,Q)vQ,R)wS,S)y)zQ,d*^Q-V+rQ-W+tQ-Y+{S-Z+},OQ-`,UQ-b,VQ-|-XQ.O-[Q.P-^Q.Q-_Q.p-}Q.q.RQ/W.dR/r/XWkOn)t,PR#mjQ'`$nS)r'S'aR,O)sQ,]*RR-f,^Q*['`Q+})rR-[,OZiOjn)t,PQ'f$pR*`'gT-j,e-ku.c-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^t.c-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^Q/S.`X0V/z0W0_0`!P.Z-l.^._.`.a.t.z.|/R/j/o/t/u/y/z0S0U0W0Z0[0^0_0`Q.w.YR/f.xg.z.].{/b/i/n/|0O0Q0]0a0bu.b-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^X.u.W.b/a0PR/c.tV0R/u0S0[R/X.dQnOS#on,PR,P)tQ&^#uR(x&^S%m#R#wS(_%m(bT(b%p&`Q%a!yQ%h!}W(P%a%h(U(YQ(U%eR(Y%jQ&i$RR)O&iQ(e%qQ*{(`T+R(e*{Q'n%OR*e'nS'q%R%SY*i'q*j,m-q.hU*j'r's'tU,m*k*l*mS-q,n,oR.h-rQ#Y]R%t#YQ#_^R%y#_Q(h%vS+W(h+XR+X(iQ+](kR,|+]Q#b_R%{#bQ#ebQ%}#cW&Q#e%}({+bQ({&cR+b0gQ$OsS&e$O&fR&f$PQ&v$_R)_&vQ&V#jR(t&VQ&m$VS)T&m+hR+h)UQ$Z{R&p$ZQ&t$]R)[&tQ+n)bR-U+nQ#hfR&S#hQ)f&zR+q)fQ&}$dS)m&})nR)n'OQ'V$kR)u'VQ'[$lS*P'[,ZR,Z*QQ,a*VR-i,aWjOn)t,PR#ljQ-k,eR.U-kd.{.]/b/i/n/|0O0Q0]0a0bR/h.{U.s.W/a0PR/`.sQ/{/nS0X/{0YR0Y/|S/v/b/cR0T/vQ.}.]R/k.}R!ZPXmOn)t,PWlOn)t,PR'T$jYfOn$j)t,PR&R#g[sOn#g$j)t,PR&d#}&dQOYZ[dnprxy}!P!Q!U!i!k!o!p!q!s!t#[#d#g#y#{#}$Q$h$j$}%S%Z%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0n0rQ!nTQ#caQ#poU$Rt%c(SS$d!R$gQ$p!XQ$u!cQ$v!dQ$w!eQ$x!fQ$y!gQ$z!hQ%e!zQ%j#OQ%p#SQ%q#TQ&`#xQ'O$eQ'g$qQ(q&OU(|&h(}+cW)j&|)l+x+yQ*o'|Q*x(]Q+w)kQ,v+QR0g0lQ!yYQ!}ZQ$b!PQ$c!QQ%R!kQ't%S^'{%`%g(O(W*q*t*v^*f'p*h,k,l-p.g/ZQ*l'rQ*m'sQ+t)gQ,j*gQ,n*kQ-n,hQ-o,iQ-r,oQ.e-mR/Y.f[bOn#g$j)t,P!^!vYZ!P!Q!k%S%`%g'p'r's(O(W)g*g*h*k*q*t*v,h,i,k,l,o-m-p.f.g/ZQ#R[Q#fdS#wrxQ$UyW$_}$Q'P)pS$l!U$hW${!i'm*d,gS%v#[+Y`&P#d%|(p(r(z+a-O0kQ&a#yQ&b#{Q&c#}Q'j$}Q'z%^W([%l(^*y*}Q(`%nQ(i%wQ(v&ZS(y&_0iQ)P&jQ)Q&kU)]&u)^+kQ)d&xQ)y'WY)}'Z*O,X,Y-dQ*b'lS*n'w0jW+P(d*z,s,wW+T(g+V,y,zQ+p)eQ,U)zQ,c*YQ,x+UQ-P+dQ-e,]Q-v,uQ.S-fR/q/VhUOn#d#g$j%|&_'w(p(r)t,P%U!uYZ[drxy}!P!Q!U!i!k#[#y#{#}$Q$h$}%S%^%`%g%l%n%w&Z&j&k&u&x'P'W'Z'l'm'p'r's(O(W(^(d(g(z)^)e)g)p)z*O*Y*d*g*h*k*q*t*v*y*z*}+U+V+Y+a+d+k,X,Y,],g,h,i,k,l,o,s,u,w,y,z-O-d-f-m-p.f.g/V/Z0i0j0kQ#qpW%W!o!s0d0nQ%X!pQ%Y!qQ%[!tQ%f0cS'v%Z0hQ'x0eQ'y0fQ,p*rQ-u,qS.i-s/sR0p0rU#uq.k0qR(w&][cOn#g$j)t,PZ!xY#[#}$Q+YQ#W[Q#zrR$TxQ%b!yQ%i!}Q%o#RQ'j${Q(V%eQ(Z%jQ(c%pQ(f%qQ*|(`Q,f*bQ-t,pQ.m-uR/].lQ$StQ(R%cR*s(SQ.l-sR/}/sR#QZR#V[R%Q!iQ%O!iV*c'm*d,g!Z!lQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0gR%T!kT#]^#_Q%x#[R,{+YQ(m%xS+_(n(oQ,}+`Q-x,{S.n-y-zR/^.oT+Z(k+]Q$`}Q&g$QQ)o'PR+{)pQ$XzQ)W&qR+i)XQ$XzQ&o$WQ)W&qR+i)XQ#khW$Vz$W&q)XQ$[{Q&r$ZZ)R&l)S+f+g-RR$^|R)c&wXlOn)t,PQ$f!RR'Q$gQ$m!UR'R$hR*X'_Q*V'_V-g,`-h.TQ.d-lQ/P.^R/Q._U.]-l.^._Q/U.aQ/b.tQ/g.zU/i.|/j/yQ/n/RQ/|/oQ0O/tU0Q/u0S0[Q0]0UQ0a0ZR0b0^R/T.`R/d.t",
-  nodeNames: "\u26A0 print Escape { Comment Script AssignStatement * BinaryExpression BitOp BitOp BitOp BitOp ArithOp ArithOp @ ArithOp ** UnaryExpression ArithOp BitOp AwaitExpression await ) ( ParenthesizedExpression BinaryExpression or and CompareOp in not is UnaryExpression ConditionalExpression if else LambdaExpression lambda ParamList VariableName AssignOp , : NamedExpression AssignOp YieldExpression yield from TupleExpression ComprehensionExpression async for LambdaExpression ] [ ArrayExpression ArrayComprehensionExpression } { DictionaryExpression DictionaryComprehensionExpression SetExpression SetComprehensionExpression CallExpression ArgList AssignOp MemberExpression . PropertyName Number String FormatString FormatReplacement FormatSelfDoc FormatConversion FormatSpec FormatReplacement FormatSelfDoc ContinuedString Ellipsis None Boolean TypeDef AssignOp UpdateStatement UpdateOp ExpressionStatement DeleteStatement del PassStatement pass BreakStatement break ContinueStatement continue ReturnStatement return YieldStatement PrintStatement RaiseStatement raise ImportStatement import as ScopeStatement global nonlocal AssertStatement assert TypeDefinition type TypeParamList TypeParam StatementGroup ; IfStatement Body elif WhileStatement while ForStatement TryStatement try except finally WithStatement with FunctionDefinition def ParamList AssignOp TypeDef ClassDefinition class DecoratedStatement Decorator At MatchStatement match MatchBody MatchClause case CapturePattern LiteralPattern ArithOp ArithOp AsPattern OrPattern LogicOp AttributePattern SequencePattern MappingPattern StarPattern ClassPattern PatternArgList KeywordPattern KeywordPattern Guard",
-  maxTerm: 277,
-  context: trackIndent,
-  nodeProps: [
-    ["isolate", -5, 4, 71, 72, 73, 77, ""],
-    ["group", -15, 6, 85, 87, 88, 90, 92, 94, 96, 98, 99, 100, 102, 105, 108, 110, "Statement Statement", -22, 8, 18, 21, 25, 40, 49, 50, 56, 57, 60, 61, 62, 63, 64, 67, 70, 71, 72, 79, 80, 81, 82, "Expression", -10, 114, 116, 119, 121, 122, 126, 128, 133, 135, 138, "Statement", -9, 143, 144, 147, 148, 150, 151, 152, 153, 154, "Pattern"],
-    ["openedBy", 23, "(", 54, "[", 58, "{"],
-    ["closedBy", 24, ")", 55, "]", 59, "}"]
-  ],
-  propSources: [pythonHighlighting],
-  skippedNodes: [0, 4],
-  repeatNodeCount: 34,
-  tokenData: "!2|~R!`OX%TXY%oY[%T[]%o]p%Tpq%oqr'ars)Yst*xtu%Tuv,dvw-hwx.Uxy/tyz0[z{0r{|2S|}2p}!O3W!O!P4_!P!Q:Z!Q!R;k!R![>_![!]Do!]!^Es!^!_FZ!_!`Gk!`!aHX!a!b%T!b!cIf!c!dJU!d!eK^!e!hJU!h!i!#f!i!tJU!t!u!,|!u!wJU!w!x!.t!x!}JU!}#O!0S#O#P&o#P#Q!0j#Q#R!1Q#R#SJU#S#T%T#T#UJU#U#VK^#V#YJU#Y#Z!#f#Z#fJU#f#g!,|#g#iJU#i#j!.t#j#oJU#o#p!1n#p#q!1s#q#r!2a#r#s!2f#s$g%T$g;'SJU;'S;=`KW<%lOJU`%YT&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T`%lP;=`<%l%To%v]&n`%c_OX%TXY%oY[%T[]%o]p%Tpq%oq#O%T#O#P&o#P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To&tX&n`OY%TYZ%oZ]%T]^%o^#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc'f[&n`O!_%T!_!`([!`#T%T#T#U(r#U#f%T#f#g(r#g#h(r#h#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(cTmR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(yT!mR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk)aV&n`&[ZOr%Trs)vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk){V&n`Or%Trs*bs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk*iT&n`&^ZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To+PZS_&n`OY*xYZ%TZ]*x]^%T^#o*x#o#p+r#p#q*x#q#r+r#r;'S*x;'S;=`,^<%lO*x_+wTS_OY+rZ]+r^;'S+r;'S;=`,W<%lO+r_,ZP;=`<%l+ro,aP;=`<%l*xj,kV%rQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-XT!xY&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-oV%lQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.]V&n`&ZZOw%Twx.rx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.wV&n`Ow%Twx/^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/eT&n`&]ZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/{ThZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc0cTgR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk0yXVZ&n`Oz%Tz{1f{!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk1mVaR&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk2ZV%oZ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc2wTzR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To3_W%pZ&n`O!_%T!_!`-Q!`!a3w!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Td4OT&{S&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk4fX!fQ&n`O!O%T!O!P5R!P!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5WV&n`O!O%T!O!P5m!P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5tT!rZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti6[a!hX&n`O!Q%T!Q![6T![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S6T#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti7fZ&n`O{%T{|8X|}%T}!O8X!O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8^V&n`O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8z]!hX&n`O!Q%T!Q![8s![!l%T!l!m9s!m#R%T#R#S8s#S#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti9zT!hX&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk:bX%qR&n`O!P%T!P!Q:}!Q!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj;UV%sQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti;ro!hX&n`O!O%T!O!P=s!P!Q%T!Q![>_![!d%T!d!e?q!e!g%T!g!h7a!h!l%T!l!m9s!m!q%T!q!rA]!r!z%T!z!{Bq!{#R%T#R#S>_#S#U%T#U#V?q#V#X%T#X#Y7a#Y#^%T#^#_9s#_#c%T#c#dA]#d#l%T#l#mBq#m#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti=xV&n`O!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti>fc!hX&n`O!O%T!O!P=s!P!Q%T!Q![>_![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S>_#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti?vY&n`O!Q%T!Q!R@f!R!S@f!S#R%T#R#S@f#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti@mY!hX&n`O!Q%T!Q!R@f!R!S@f!S#R%T#R#S@f#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiAbX&n`O!Q%T!Q!YA}!Y#R%T#R#SA}#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBUX!hX&n`O!Q%T!Q!YA}!Y#R%T#R#SA}#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBv]&n`O!Q%T!Q![Co![!c%T!c!iCo!i#R%T#R#SCo#S#T%T#T#ZCo#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiCv]!hX&n`O!Q%T!Q![Co![!c%T!c!iCo!i#R%T#R#SCo#S#T%T#T#ZCo#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToDvV{_&n`O!_%T!_!`E]!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TcEdT%{R&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkEzT#gZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkFbXmR&n`O!^%T!^!_F}!_!`([!`!a([!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjGUV%mQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkGrV%zZ&n`O!_%T!_!`([!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkH`WmR&n`O!_%T!_!`([!`!aHx!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjIPV%nQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkIoV_Q#}P&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToJ_]&n`&YS%uZO!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUoKZP;=`<%lJUoKge&n`&YS%uZOr%Trs)Ysw%Twx.Ux!Q%T!Q![JU![!c%T!c!tJU!t!uLx!u!}JU!}#R%T#R#SJU#S#T%T#T#fJU#f#gLx#g#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUoMRa&n`&YS%uZOr%TrsNWsw%Twx! vx!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUkN_V&n`&`ZOr%TrsNts#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkNyV&n`Or%Trs! `s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! gT&n`&bZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! }V&n`&_ZOw%Twx!!dx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!!iV&n`Ow%Twx!#Ox#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!#VT&n`&aZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!#oe&n`&YS%uZOr%Trs!%Qsw%Twx!&px!Q%T!Q![JU![!c%T!c!tJU!t!u!(`!u!}JU!}#R%T#R#SJU#S#T%T#T#fJU#f#g!(`#g#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!%XV&n`&dZOr%Trs!%ns#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!%sV&n`Or%Trs!&Ys#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&aT&n`&fZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&wV&n`&cZOw%Twx!'^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!'cV&n`Ow%Twx!'xx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!(PT&n`&eZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!(ia&n`&YS%uZOr%Trs!)nsw%Twx!+^x!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!)uV&n`&hZOr%Trs!*[s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*aV&n`Or%Trs!*vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*}T&n`&jZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!+eV&n`&gZOw%Twx!+zx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,PV&n`Ow%Twx!,fx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,mT&n`&iZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!-Vi&n`&YS%uZOr%TrsNWsw%Twx! vx!Q%T!Q![JU![!c%T!c!dJU!d!eLx!e!hJU!h!i!(`!i!}JU!}#R%T#R#SJU#S#T%T#T#UJU#U#VLx#V#YJU#Y#Z!(`#Z#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUo!.}a&n`&YS%uZOr%Trs)Ysw%Twx.Ux!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!0ZT!XZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc!0qT!WR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj!1XV%kQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!1sO!]~k!1zV%jR&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!2fO![~i!2mT%tX&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T",
-  tokenizers: [legacyPrint, indentation, newlines, strings, 0, 1, 2, 3, 4],
-  topRules: { "Script": [0, 5] },
-  specialized: [{ term: 221, get: (value) => spec_identifier[value] || -1 }],
-  tokenPrec: 7668
-});
-
-// src/ecosystems/spack/recipe/syntax.ts
-function parsePython(text, file2) {
-  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
-  const tree = parser.parse(text);
-  const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const source = { text, file: file2, tree, lineStarts };
-  const cursor = tree.cursor();
-  do {
-    if (cursor.type.isError) {
-      throw new UserError(
-        "recipe",
-        `${file2}:${lineAt(source, cursor.from)}`,
-        `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`
-      );
-    }
-  } while (cursor.next());
-  return source;
-}
-function lineAt(source, pos) {
-  const starts = source.lineStarts;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = lo + hi + 1 >> 1;
-    if (starts[mid] <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-function describeError(text, from, to2) {
-  let start = from;
-  let end = to2;
-  if (end === start) {
-    while (start < text.length && (text[start] === " " || text[start] === "	" || text[start] === "\\"))
-      start++;
-    if (start >= text.length) return "unexpected end of file";
-    if (text[start] === "\n") return "unexpected end of line";
-    end = start + 1;
-    while (end < text.length && /[A-Za-z0-9_]/.test(text[start]) && /[A-Za-z0-9_]/.test(text[end]))
-      end++;
-  }
-  const token = text.slice(start, end).split("\n")[0];
-  return `unexpected ${JSON.stringify(token.length > 40 ? token.slice(0, 40) + "\u2026" : token)}`;
-}
-
-// src/ecosystems/spack/recipe/statements.ts
-var COMPOUND = /* @__PURE__ */ new Set([
-  "IfStatement",
-  "WhileStatement",
-  "ForStatement",
-  "TryStatement",
-  "WithStatement",
-  "FunctionDefinition",
-  "ClassDefinition",
-  "MatchStatement",
-  "MatchClause"
-]);
-function lowerModule(source) {
-  const imports = [];
-  const body = lowerBlock(source.tree.topNode, source, imports);
-  return { body, imports };
-}
-function lowerBlock(block, source, imports) {
-  const out = [];
-  for (let child = block.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "Comment" || name2 === ":") continue;
-    if (name2 === "StatementGroup") {
-      for (let inner = child.firstChild; inner; inner = inner.nextSibling) {
-        if (inner.name !== ";" && inner.name !== "Comment")
-          out.push(lowerStmt(inner, source, imports));
-      }
-    } else out.push(lowerStmt(child, source, imports));
-  }
-  return out;
-}
-function lowerStmt(node2, source, imports) {
-  const kind = node2.name;
-  const line = lineAt(source, node2.from);
-  if (kind === "ImportStatement") {
-    const read = readImport(node2, source.text, line);
-    imports.push(...read.imports);
-    return { node: node2, kind, line, importText: read.canonical };
-  }
-  if (kind === "DecoratedStatement") {
-    const decorators = [];
-    let definition = null;
-    for (let child = node2.firstChild; child; child = child.nextSibling) {
-      if (child.name === "Decorator") decorators.push(child);
-      else if (child.name !== "Comment") definition = child;
-    }
-    if (definition === null) return { node: node2, kind, line };
-    return {
-      node: node2,
-      kind,
-      line,
-      decorators,
-      definition: definition.name,
-      clauses: lowerClauses(definition, source, imports)
-    };
-  }
-  if (COMPOUND.has(kind)) return { node: node2, kind, line, clauses: lowerClauses(node2, source, imports) };
-  return { node: node2, kind, line };
-}
-function lowerClauses(node2, source, imports) {
-  const clauses = [];
-  let header = [];
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "Body" || name2 === "MatchBody") {
-      clauses.push({ header, body: lowerBlock(child, source, imports) });
-      header = [];
-    } else if (name2 !== "Comment") header.push(child);
-  }
-  return clauses;
-}
-function withBody(stmt, clauseIndex, body) {
-  const clauses = (stmt.clauses ?? []).map(
-    (clause, i) => i === clauseIndex ? { header: clause.header, body } : clause
-  );
-  return { ...stmt, clauses };
-}
-function bareCall(stmt, text) {
-  if (stmt.kind !== "ExpressionStatement") return void 0;
-  const call = stmt.node.firstChild;
-  if (call === null || call.name !== "CallExpression" || call.nextSibling !== null) return void 0;
-  const callee = call.firstChild;
-  const args = call.lastChild;
-  if (callee === null || callee.name !== "VariableName" || args === null || args.name !== "ArgList")
-    return void 0;
-  return { callee: text.slice(callee.from, callee.to), args };
-}
-
-// src/ecosystems/spack/recipe/unparse.ts
-var PADS = [""];
-function pad(depth) {
-  while (PADS.length <= depth) PADS.push(PADS[PADS.length - 1] + "    ");
-  return PADS[depth];
-}
-function unparse(stmts, text, depth = 0) {
-  const out = [];
-  const writer = new Writer(text);
-  for (const stmt of stmts) unparseStmt(stmt, depth, writer, out);
-  return out.length === 0 ? "" : out.join("\n") + "\n";
-}
-function unparseBlock(stmts, depth, writer, out) {
-  if (stmts.length === 0) out.push(pad(depth) + "pass");
-  for (const stmt of stmts) unparseStmt(stmt, depth, writer, out);
-}
-function unparseStmt(stmt, depth, writer, out) {
-  const indent2 = pad(depth);
-  if (stmt.importText !== void 0) {
-    out.push(indent2 + stmt.importText);
-    return;
-  }
-  if (stmt.clauses === void 0) {
-    writer.emitNode(stmt.node);
-    out.push(indent2 + writer.take());
-    return;
-  }
-  for (const decorator of stmt.decorators ?? []) {
-    writer.emitNode(decorator);
-    out.push(indent2 + writer.take());
-  }
-  const kind = stmt.definition ?? stmt.kind;
-  for (const clause of stmt.clauses) {
-    writer.emitNodes(clause.header, kind);
-    writer.colon();
-    out.push(indent2 + writer.take());
-    unparseBlock(clause.body, depth + 1, writer, out);
-  }
-}
-
-// src/ecosystems/spack/recipe/rules/metadata.ts
-var METADATA_ATTRIBUTES = /* @__PURE__ */ new Set([
-  "homepage",
-  "list_url",
-  "list_depth",
-  "maintainers",
-  "tags"
-]);
-var METADATA_CALLS = /* @__PURE__ */ new Set([
-  "maintainers",
-  "license",
-  "redistribute"
-]);
-function removeMetadata(classBody, text) {
-  return classBody.filter((stmt) => !isMetadataStatement(stmt, text));
-}
-function isMetadataStatement(stmt, text) {
-  if (stmt.kind === "AssignStatement") {
-    const target = stmt.node.firstChild;
-    const op = target?.nextSibling;
-    const value = op?.nextSibling;
-    if (target?.name !== "VariableName" || op?.name !== "AssignOp" || value == null || value.nextSibling !== null)
-      return false;
-    return text.slice(op.from, op.to) === "=" && METADATA_ATTRIBUTES.has(text.slice(target.from, target.to));
-  }
-  const call = bareCall(stmt, text);
-  return call !== void 0 && METADATA_CALLS.has(call.callee);
-}
-
-// src/ecosystems/spack/recipe/rules/directives.ts
-function emptyFound() {
-  return { ...emptyDirectives(), unresolved: [], conditionalCode: [] };
-}
-function extractDirectives(classBody, source, blockCode = "conditional") {
-  const found = emptyFound();
-  const walker = new Walker(source, blockCode);
-  const body = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
-  return { body, found };
-}
-var COMPOUND_LABELS = {
-  IfStatement: "an 'if' statement",
-  TryStatement: "a 'try' statement",
-  WhileStatement: "a 'while' loop",
-  MatchStatement: "a 'match' statement",
-  WithStatement: "a 'with' block",
-  ForStatement: "a 'for' loop that cannot be unrolled"
-};
-var Walker = class {
-  constructor(source, blockCode) {
-    this.source = source;
-    this.blockCode = blockCode;
-    this.text = source.text;
-  }
-  source;
-  blockCode;
-  text;
-  /** The statements of `stmts` that stay as code; records go to `found`. */
-  block(stmts, scope, found) {
-    const kept = [];
-    for (const stmt of stmts) {
-      if (stmt.kind === "PassStatement" || isMetadataStatement(stmt, this.text)) continue;
-      const call = bareCall(stmt, this.text);
-      if (call !== void 0 && SIGNATURES.has(call.callee)) {
-        if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt);
-      } else if (stmt.kind === "WithStatement") {
-        const inner = this.withScope(stmt, scope, found);
-        if (inner === void 0) {
-          this.reportNested(stmt, found);
-          kept.push(stmt);
-        } else if (inner !== "code") {
-          const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found);
-          if (body.length === 0) continue;
-          if (this.blockCode === "conditional" && inner.whens.length > 0) {
-            const when = inner.whens.join(" ");
-            found.conditionalCode.push({
-              when,
-              label: `with when(${JSON.stringify(when)}) block`,
-              canonical: unparse(body, this.text),
-              line: stmt.line
-            });
-          } else kept.push(withBody(stmt, 0, body));
-        } else {
-          this.reportNested(stmt, found);
-          kept.push(stmt);
-        }
-      } else if (stmt.kind === "ForStatement") {
-        if (!this.unroll(stmt, scope, found)) kept.push(stmt);
-      } else {
-        if (stmt.clauses !== void 0) this.reportNested(stmt, found);
-        kept.push(stmt);
-      }
-    }
-    return kept;
-  }
-  /** Record one directive call; false when it stays as code. */
-  directive(name2, argList, line, scope, found) {
-    const signature = SIGNATURES.get(name2);
-    if (signature === void 0) return false;
-    const place = `${this.source.file}:${line}`;
-    const items = readArgList(argList, this.text);
-    const unresolved = (reason) => {
-      found.unresolved.push({ line, reason });
-      return false;
-    };
-    if (name2 === "version" && scope.whens.length > 0) {
-      throw new UserError(
-        "recipe",
-        place,
-        `version(): cannot be used inside a 'with when(...)' block`
-      );
-    }
-    if (items.other) return unresolved(`${name2}(...): an argument is not a literal`);
-    const bound = bindCall(name2, signature, items, place);
-    if (bound.unpacking)
-      return unresolved(`${name2}(...): uses argument unpacking (*args or **kwargs)`);
-    const evaluated = evalBound(bound, signature.varargs ?? "", this.text, scope.env);
-    if ("notLiteral" in evaluated)
-      return unresolved(`${name2}(...): argument '${evaluated.notLiteral}' is not a literal`);
-    for (const [key, value] of scope.defaults) {
-      if (evaluated.values.has(key)) continue;
-      if (!accepts(signature, key))
-        throw new UserError(
-          "recipe",
-          place,
-          `${name2}(): unknown argument '${key}' (from default_args)`
-        );
-      evaluated.values.set(key, value);
-    }
-    const problem = recordDirective(
-      {
-        name: name2,
-        values: evaluated.values,
-        rest: evaluated.rest,
-        whens: scope.whens,
-        place: { file: this.source.file, line }
-      },
-      found
-    );
-    if (problem !== void 0) return unresolved(problem.reason);
-    return true;
-  }
-  /**
-   * The scope inside `with when(...)` / `with default_args(...)` (several items allowed); `code` for
-   * any other `with`; undefined (and an unresolved item) when a condition is not a literal.
-   */
-  withScope(stmt, scope, found) {
-    const header = stmt.clauses?.[0]?.header ?? [];
-    const whens = [...scope.whens];
-    const defaults = new Map(scope.defaults);
-    let expectItem = true;
-    for (const node2 of header.slice(1)) {
-      if (node2.name === "," && !expectItem) {
-        expectItem = true;
-        continue;
-      }
-      if (!expectItem || node2.name !== "CallExpression") return "code";
-      expectItem = false;
-      const callee = node2.firstChild;
-      const argList = node2.lastChild;
-      if (callee?.name !== "VariableName" || argList?.name !== "ArgList") return "code";
-      const name2 = this.text.slice(callee.from, callee.to);
-      if (name2 !== "when" && name2 !== "default_args") return "code";
-      const items = readArgList(argList, this.text);
-      const unresolved = (reason) => {
-        found.unresolved.push({ line: stmt.line, reason });
-        return void 0;
-      };
-      if (items.other || items.unpacking)
-        return unresolved(`${name2}(...): an argument is not a literal`);
-      if (name2 === "when") {
-        const [condition] = items.positional;
-        if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0) {
-          throw new UserError(
-            "recipe",
-            `${this.source.file}:${stmt.line}`,
-            "when(): takes exactly one condition"
-          );
-        }
-        const value = evalLiteral(condition, this.text, scope.env);
-        if (value === void 0) return unresolved(`when(...): argument 1 is not a literal`);
-        if (value.kind !== "str") return unresolved(`when(...): argument 1 is not a string`);
-        whens.push(value.value);
-      } else {
-        if (items.positional.length > 0)
-          throw new UserError(
-            "recipe",
-            `${this.source.file}:${stmt.line}`,
-            "default_args(): takes keyword arguments only"
-          );
-        for (const { name: key, node: valueNode } of items.keywords) {
-          const value = evalLiteral(valueNode, this.text, scope.env);
-          if (value === void 0)
-            return unresolved(`default_args(...): argument '${key}' is not a literal`);
-          defaults.set(key, value);
-        }
-      }
-    }
-    if (expectItem) return "code";
-    return { whens, defaults, env: scope.env };
-  }
-  /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
-  unroll(stmt, scope, found) {
-    const clauses = stmt.clauses ?? [];
-    const clause = clauses[0];
-    const bindings = clause === void 0 || clauses.length !== 1 ? void 0 : this.loopBindings(clause.header, scope.env);
-    if (clause === void 0 || bindings === void 0) {
-      this.reportNested(stmt, found);
-      return false;
-    }
-    const trial = emptyFound();
-    let complete = true;
-    for (const env of bindings) {
-      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
-        complete = false;
-        break;
-      }
-    }
-    if (complete) {
-      appendDirectives(found, trial);
-      found.conditionalCode.push(...trial.conditionalCode);
-      return true;
-    }
-    if (trial.unresolved.length === 0) this.reportNested(stmt, found);
-    const seen = /* @__PURE__ */ new Set();
-    for (const item of trial.unresolved) {
-      const key = `${item.line}\0${item.reason}`;
-      if (!seen.has(key)) found.unresolved.push(item);
-      seen.add(key);
-    }
-    return false;
-  }
-  /** One environment per iteration, or undefined when the loop is not over literals. */
-  loopBindings(header, env) {
-    const inAt = header.findIndex((node2) => node2.name === "in");
-    if (header[0]?.name !== "for" || inAt < 2) return void 0;
-    const targets = this.targetNames(header.slice(1, inAt));
-    const iterableNodes = header.slice(inAt + 1).filter((node2) => node2.name !== ",");
-    if (targets === void 0 || iterableNodes.length === 0) return void 0;
-    let items;
-    if (iterableNodes.length === 1) {
-      const iterable = evalLiteral(iterableNodes[0], this.text, env);
-      if (iterable?.kind !== "seq") return void 0;
-      items = iterable.items;
-    } else {
-      items = [];
-      for (const node2 of iterableNodes) {
-        const value = evalLiteral(node2, this.text, env);
-        if (value === void 0) return void 0;
-        items.push(value);
-      }
-    }
-    const envs = [];
-    const { names, unpack } = targets;
-    for (const item of items) {
-      const next = new Map(env);
-      if (!unpack) next.set(names[0], item);
-      else {
-        if (item.kind !== "seq" || item.items.length !== names.length) return void 0;
-        names.forEach((name2, i) => next.set(name2, item.items[i]));
-      }
-      envs.push(next);
-    }
-    return envs;
-  }
-  /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
-  targetNames(nodes) {
-    let list = nodes.filter((node2) => node2.name !== ",");
-    let unpack = nodes.length > 1;
-    const only = list.length === 1 ? list[0] : void 0;
-    if (only?.name === "TupleExpression" || only?.name === "ArrayExpression") {
-      list = [];
-      for (let child = only.firstChild; child; child = child.nextSibling) {
-        if (!["(", ")", "[", "]", ",", "Comment"].includes(child.name)) list.push(child);
-      }
-      unpack = true;
-    }
-    const names = [];
-    for (const node2 of list) {
-      if (node2.name !== "VariableName") return void 0;
-      names.push(this.text.slice(node2.from, node2.to));
-    }
-    return names.length > 0 ? { names, unpack } : void 0;
-  }
-  /** Directives inside a statement that stays as code are reported as unresolved. */
-  reportNested(stmt, found) {
-    const where = COMPOUND_LABELS[stmt.kind];
-    if (where === void 0) return;
-    const visit2 = (stmts) => {
-      for (const inner of stmts) {
-        const call = bareCall(inner, this.text);
-        if (call !== void 0 && SIGNATURES.has(call.callee)) {
-          found.unresolved.push({
-            line: inner.line,
-            reason: `${call.callee}(...): inside ${where}, kept as code`
-          });
-        } else if (inner.clauses !== void 0 && inner.kind !== "FunctionDefinition" && inner.kind !== "ClassDefinition" && inner.kind !== "DecoratedStatement") {
-          for (const clause of inner.clauses) visit2(clause.body);
-        }
-      }
-    };
-    for (const clause of stmt.clauses ?? []) visit2(clause.body);
-  }
-};
-
-// src/ecosystems/spack/recipe/rules/multimethods.ts
-function extractMultimethods(classBody, qualifier, source, pieces) {
-  const kept = [];
-  const earlier = /* @__PURE__ */ new Map();
-  for (const stmt of classBody) {
-    const method = whenMethod(stmt, source.text);
-    if (method === void 0) {
-      kept.push(stmt);
-      continue;
-    }
-    const before = earlier.get(method.name) ?? [];
-    earlier.set(method.name, [...before, method.when]);
-    const body = unparse([{ ...stmt, decorators: [] }], source.text);
-    const preamble = before.length > 0 ? `# after ${before.map((w2) => `@when(${JSON.stringify(w2)})`).join(", ")}
-` : "";
-    const label = `method ${qualifier}${method.name} when ${method.when}`;
-    pieces.push({ when: method.when, label, canonical: preamble + body, line: stmt.line });
-  }
-  return kept;
-}
-function whenMethod(stmt, text) {
-  if (stmt.kind !== "DecoratedStatement" || stmt.definition !== "FunctionDefinition" || stmt.decorators?.length !== 1)
-    return void 0;
-  const decorator = stmt.decorators[0];
-  const at2 = decorator?.firstChild;
-  const callee = at2?.nextSibling;
-  const argList = callee?.nextSibling;
-  if (callee?.name !== "VariableName" || text.slice(callee.from, callee.to) !== "when" || argList?.name !== "ArgList" || argList.nextSibling !== null) {
-    return void 0;
-  }
-  const items = readArgList(argList, text);
-  const [condition] = items.positional;
-  if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0 || items.unpacking || items.other)
-    return void 0;
-  const value = evalLiteral(condition, text, EMPTY_ENV);
-  if (value?.kind !== "str") return void 0;
-  const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
-  if (nameNode === void 0) return void 0;
-  return { name: text.slice(nameNode.from, nameNode.to), when: value.value };
-}
-
-// src/ecosystems/spack/recipe/index.ts
-function parseSpackRecipe(source, file2, options = {}) {
-  const parsed2 = parsePython(source, file2);
-  const text = parsed2.text;
-  const lowered = lowerModule(parsed2);
-  const body = removeDocstrings(lowered.body);
-  const recipe = {
-    canonical: "",
-    baseClassNames: [],
-    imports: lowered.imports,
-    versions: [],
-    variants: [],
-    dependencies: [],
-    patches: [],
-    resources: [],
-    provides: [],
-    conflicts: [],
-    requires: [],
-    conditionalCode: [],
-    unresolved: []
-  };
-  const pieces = [];
-  const pkg = findPackageClass(body, lowered.imports, text, file2);
-  if (pkg !== void 0) {
-    recipe.className = pkg.name;
-    recipe.baseClassNames = pkg.bases;
-    for (const index of [...pkg.ancestors, pkg.index]) {
-      const classStmt = body[index];
-      const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text);
-      const { body: rest, found } = extractDirectives(classBody, parsed2, options.withWhenCode);
-      const { unresolved, conditionalCode, ...directives } = found;
-      appendDirectives(recipe, directives);
-      recipe.unresolved.push(...unresolved);
-      pieces.push(...conditionalCode);
-      body[index] = withBody(classStmt, 0, rest);
-    }
-  }
-  for (let i = 0; i < body.length; i++) {
-    const stmt = body[i];
-    if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") continue;
-    const classBody = stmt.clauses?.[0]?.body ?? [];
-    const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
-    const qualifier = i === pkg?.index || nameNode === void 0 ? "" : `${text.slice(nameNode.from, nameNode.to)}.`;
-    const rest = extractMultimethods(classBody, qualifier, parsed2, pieces);
-    if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest);
-  }
-  recipe.conditionalCode = uniqueLabels(pieces);
-  recipe.canonical = unparse(body, text);
-  return recipe;
-}
-function canonicalizePythonModule(source, file2) {
-  const parsed2 = parsePython(source, file2);
-  return unparse(removeDocstrings(lowerModule(parsed2).body), parsed2.text);
-}
-
-// src/ecosystems/spack/python-modules.ts
-function importCandidates(imp, fromFile, recipeRoots2) {
-  const mod = imp.module;
-  const out = [];
-  const asFiles = (base) => [`${base}.py`, `${base}/__init__.py`];
-  if (mod.startsWith(".")) {
-    const level = mod.length - mod.replace(/^\.+/, "").length;
-    const rest = mod.slice(level);
-    const parts = fromFile.split("/").slice(0, -1);
-    const up = parts.slice(0, Math.max(0, parts.length - (level - 1)));
-    const base = [...up, ...rest ? rest.split(".") : []].join("/");
-    if (rest) out.push(...asFiles(base));
-    for (const n of imp.names)
-      out.push(...asFiles([...up, ...rest ? rest.split(".") : [], n].join("/")));
-    return out;
-  }
-  const segs = mod.split(".");
-  if (segs[0] === "spack_repo") {
-    for (const root of recipeRoots2) {
-      const i = root.split("/").indexOf("spack_repo");
-      if (i < 0) continue;
-      const prefix = root.split("/").slice(0, i).join("/");
-      const base = [prefix, ...segs].filter((s) => s !== "").join("/");
-      out.push(...asFiles(base));
-      for (const n of imp.names) out.push(...asFiles(`${base}/${n}`));
-    }
-    return out;
-  }
-  if (segs[0] === "spack" && segs[1] === "pkg" && segs.length >= 4) {
-    const pkgModule = segs[3];
-    for (const root of recipeRoots2) {
-      out.push(
-        `${root}/${pkgModule}/package.py`,
-        `${root}/${pkgModule.replace(/_/g, "-")}/package.py`
-      );
-    }
-  }
-  return out;
-}
-function packageNameForDirectory(dir, root) {
-  if (!root.split("/").includes("spack_repo")) return dir;
-  return dir.replace(/^_(?=[0-9])/, "").replace(/_/g, "-");
-}
-
-// src/ecosystems/spack/module-classes.ts
-function topLevelClassNames(source) {
-  const tree = parser.parse(source);
-  const names = [];
-  const cursor = tree.cursor();
-  if (!cursor.firstChild()) return names;
-  do {
-    if (cursor.name !== "ClassDefinition") continue;
-    const node2 = cursor.node;
-    const nameNode = node2.getChild("VariableName");
-    if (nameNode) names.push(source.slice(nameNode.from, nameNode.to));
-  } while (cursor.nextSibling());
-  return names;
-}
-
-// src/ecosystems/spack/read-spack-packages.ts
-async function readSpackPackages(snap, opts) {
-  const roots = opts.recipeRoots.map((r2) => r2.replace(/^\.\//, "").replace(/\/+$/, ""));
-  const found = [];
-  const dirFiles = /* @__PURE__ */ new Map();
-  for (const path of snap.files.keys()) {
-    for (const root of roots) {
-      if (!path.startsWith(`${root}/`)) continue;
-      const rest = path.slice(root.length + 1);
-      const slash = rest.indexOf("/");
-      if (slash < 0) continue;
-      const dir = `${root}/${rest.slice(0, slash)}`;
-      if (rest.slice(slash + 1) === "package.py") {
-        found.push({
-          name: packageNameForDirectory(rest.slice(0, slash), root),
-          dir,
-          recipePath: path,
-          root
-        });
-      }
-      const list = dirFiles.get(dir);
-      if (list) list.push(path);
-      else dirFiles.set(dir, [path]);
-    }
-  }
-  if (found.length === 0 && roots.length > 0) {
-    const anyUnder = roots.some((r2) => [...snap.files.keys()].some((p2) => p2.startsWith(`${r2}/`)));
-    if (!anyUnder)
-      throw new UserError(
-        "config",
-        "recipes",
-        `no recipe root ${roots.map((r2) => `"${r2}"`).join(", ")} in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
-      );
-  }
-  if (opts.only) {
-    const only = opts.only;
-    found.splice(0, found.length, ...found.filter((f3) => only.has(f3.name)));
-  }
-  const recipeOids = found.filter((f3) => !opts.isIgnored(f3.recipePath)).map((f3) => snap.files.get(f3.recipePath));
-  await fillCache(
-    snap,
-    recipeOids,
-    opts.cache,
-    (oid, text, path) => analyseRecipe(text, path),
-    found
-  );
-  const classToModule = /* @__PURE__ */ new Map();
-  const moduleCache = /* @__PURE__ */ new Map();
-  const loadModules = async (paths) => {
-    const todo = paths.filter((p2) => !moduleCache.has(p2) && snap.files.has(p2));
-    const oids = todo.map((p2) => snap.files.get(p2));
-    const missing = oids.filter((o2) => !opts.cache.get(`module:${o2}`));
-    if (missing.length > 0) {
-      const blobs = await snap.readBlobs([...new Set(missing)]);
-      todo.forEach((p2, i) => {
-        const oid = oids[i];
-        if (opts.cache.get(`module:${oid}`)) return;
-        const buf = blobs.get(oid);
-        if (!buf) return;
-        opts.cache.set(`module:${oid}`, analyseModule(buf.toString("utf8"), p2));
-      });
-    }
-    for (const p2 of todo)
-      moduleCache.set(p2, opts.cache.get(`module:${snap.files.get(p2)}`));
-  };
-  if (opts.buildSystems) {
-    const bs2 = opts.buildSystems.replace(/\/+$/, "");
-    const paths = [...snap.files.keys()].filter(
-      (p2) => p2.startsWith(`${bs2}/`) && p2.endsWith(".py") && !opts.isIgnored(p2)
-    );
-    await loadModules(paths);
-    for (const p2 of paths.sort())
-      for (const c3 of moduleCache.get(p2)?.classes ?? [])
-        if (!classToModule.has(c3)) classToModule.set(c3, p2);
-  }
-  const resolveImports = (imports, fromFile) => {
-    const out = [];
-    for (const imp of imports) {
-      for (const cand of importCandidates(imp, fromFile, roots)) {
-        if (snap.files.has(cand) && !opts.isIgnored(cand)) {
-          out.push(cand);
-          break;
-        }
-      }
-      for (const n of imp.names) {
-        for (const cand of importCandidates({ module: imp.module, names: [n] }, fromFile, roots)) {
-          if (cand.endsWith(`/${n}.py`) && snap.files.has(cand) && !opts.isIgnored(cand))
-            out.push(cand);
-        }
-      }
-    }
-    return out;
-  };
-  const closureCache = /* @__PURE__ */ new Map();
-  const closureOf = async (start, fromRecipe) => {
-    const key = start.join("\n");
-    const hit = closureCache.get(key);
-    if (hit) return hit;
-    const seen = /* @__PURE__ */ new Set();
-    let frontier = start.filter((p2) => p2 !== fromRecipe);
-    while (frontier.length > 0) {
-      await loadModules(frontier);
-      const next = [];
-      for (const p2 of frontier) {
-        if (seen.has(p2)) continue;
-        seen.add(p2);
-        const m2 = moduleCache.get(p2);
-        if (!m2) continue;
-        for (const q3 of resolveImports(m2.imports, p2))
-          if (!seen.has(q3) && q3 !== fromRecipe) next.push(q3);
-        for (const base of m2.recipe?.baseClassNames ?? []) {
-          const q3 = classToModule.get(base);
-          if (q3 && !seen.has(q3) && q3 !== fromRecipe) next.push(q3);
-        }
-      }
-      frontier = next;
-    }
-    const result = [...seen].sort();
-    closureCache.set(key, result);
-    return result;
-  };
-  const packages = /* @__PURE__ */ new Map();
-  for (const f3 of found.sort((a, b3) => a.recipePath < b3.recipePath ? -1 : 1)) {
-    if (opts.isIgnored(f3.recipePath)) continue;
-    const prev = packages.get(f3.name);
-    if (prev)
-      throw new UserError(
-        "recipe",
-        f3.recipePath,
-        `package "${f3.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`
-      );
-    const oid = snap.files.get(f3.recipePath);
-    const a = opts.cache.get(`recipe:${oid}`);
-    const direct = resolveImports(a.imports, f3.recipePath);
-    for (const base of a.baseClassNames) {
-      const m2 = classToModule.get(base);
-      if (m2) direct.push(m2);
-    }
-    const closure = await closureOf([...new Set(direct)].sort(), f3.recipePath);
-    const bases = {};
-    for (const p2 of closure) bases[p2] = moduleCache.get(p2).canonicalDigest;
-    const inherited = inheritedRecipes(
-      a.baseClassNames,
-      closure.map((p2) => moduleCache.get(p2)?.recipe)
-    );
-    const place = (line) => ({ file: f3.recipePath, line });
-    const withPlace = (d2) => d2.place ? { ...d2, place: place(d2.place.line) } : d2;
-    const files = dirFiles.get(f3.dir) ?? [];
-    const usedPatchFiles = /* @__PURE__ */ new Set();
-    const patches = [...inherited.flatMap((r2) => r2.patches.filter((p2) => p2.url)), ...a.patches].map(
-      (p2) => {
-        const q3 = withPlace(p2);
-        if (!q3.file) return q3;
-        const path = `${f3.dir}/${q3.file}`;
-        usedPatchFiles.add(path);
-        const blob = snap.files.get(path);
-        if (blob === void 0) {
-          if (opts.isIgnored(path)) return { ...q3, contentHash: "ignored" };
-          throw new UserError(
-            "recipe",
-            `${f3.recipePath}:${q3.place?.line ?? 0}`,
-            `patch file "${q3.file}" does not exist in ${f3.dir}/`
-          );
-        }
-        return { ...q3, contentHash: opts.isIgnored(path) ? "ignored" : blob };
-      }
-    );
-    const variantNames = new Set(a.variants.map((v2) => v2.name));
-    const variants = [
-      ...a.variants.map(withPlace),
-      ...inherited.flatMap((r2) => r2.variants).filter((v2) => !variantNames.has(v2.name) && (variantNames.add(v2.name), true))
-    ];
-    const digestInputs = packageDigestInputs("spack", a.canonicalDigest, bases, {});
-    packages.set(f3.name, {
-      name: f3.name,
-      ecosystem: "spack",
-      recipePath: f3.recipePath,
-      directory: f3.dir,
-      digestInputs,
-      versions: a.versions.map(withPlace),
-      variants,
-      dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r2) => r2.dependencies)],
-      patches,
-      resources: [...a.resources.map(withPlace), ...inherited.flatMap((r2) => r2.resources)],
-      provides: a.provides,
-      conflicts: a.conflicts,
-      requires: a.requires,
-      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map(
-        (c3) => ({
-          when: c3.when,
-          label: c3.label,
-          digest: c3.digest,
-          place: place(c3.line)
-        })
-      ),
-      unresolved: a.unresolved.map((u2) => ({
-        package: f3.name,
-        place: place(u2.line),
-        reason: u2.reason
-      })),
-      ignoredFiles: files.filter((p2) => p2 !== f3.recipePath && !usedPatchFiles.has(p2)),
-      inputPaths: [f3.recipePath, ...closure, ...usedPatchFiles].sort()
-    });
-  }
-  return { packages };
-}
-async function fillCache(snap, oids, cache2, analyse, found) {
-  const pathOf = /* @__PURE__ */ new Map();
-  for (const f3 of found) pathOf.set(snap.files.get(f3.recipePath), f3.recipePath);
-  const missing = [...new Set(oids.filter((o2) => !cache2.get(`recipe:${o2}`)))];
-  if (missing.length === 0) return;
-  const blobs = await snap.readBlobs(missing);
-  for (const oid of missing) {
-    const buf = blobs.get(oid);
-    if (!buf) throw new UserError("git", pathOf.get(oid) ?? oid, `blob ${oid} could not be read`);
-    cache2.set(`recipe:${oid}`, analyse(oid, buf.toString("utf8"), pathOf.get(oid) ?? oid));
-  }
-}
-function analyseRecipe(text, path) {
-  const parsed2 = parseSpackRecipe(text, path);
-  const { canonical, conditionalCode, ...rest } = parsed2;
-  return {
-    ...rest,
-    algorithm: DIGEST_ALGORITHM,
-    canonicalDigest: digestText(canonical),
-    conditionalCode: conditionalCode.map((c3) => ({
-      when: c3.when,
-      label: c3.label,
-      digest: digestText(c3.canonical),
-      line: c3.line
-    }))
-  };
-}
-function analyseModule(text, path) {
-  const canonical = canonicalizePythonModule(text, path);
-  let recipe;
-  try {
-    recipe = analyseRecipe(text, path);
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    recipe = void 0;
-  }
-  return {
-    algorithm: DIGEST_ALGORITHM,
-    canonicalDigest: digestText(canonical),
-    imports: recipe?.imports ?? [],
-    classes: topLevelClassNames(text),
-    ...recipe ? { recipe } : {}
-  };
-}
-function inheritedRecipes(baseClassNames, candidates) {
-  const byClass = /* @__PURE__ */ new Map();
-  for (const r2 of candidates)
-    if (r2?.className && !byClass.has(r2.className)) byClass.set(r2.className, r2);
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  const queue = [...baseClassNames];
-  while (queue.length > 0) {
-    const name2 = queue.shift();
-    if (seen.has(name2)) continue;
-    seen.add(name2);
-    const r2 = byClass.get(name2);
-    if (!r2) continue;
-    out.push(r2);
-    queue.push(...r2.baseClassNames);
-  }
-  return out;
 }
 
 // src/ecosystems/spack/lockfile.ts
@@ -42422,10 +42474,13 @@ function defaultCacheDir() {
 }
 
 // src/cli/index.ts
-var code = await runCli(process.argv.slice(2), {
-  stdout: (t3) => process.stdout.write(t3),
-  stderr: (t3) => process.stderr.write(t3),
-  cwd: process.cwd(),
-  progress: process.stderr.isTTY === true
-});
-process.exitCode = code;
+if (isRecipeWorker()) {
+  runRecipeWorker(analyseRecipe);
+} else {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: (t3) => process.stdout.write(t3),
+    stderr: (t3) => process.stderr.write(t3),
+    cwd: process.cwd(),
+    progress: process.stderr.isTTY === true
+  });
+}

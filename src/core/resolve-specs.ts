@@ -157,14 +157,13 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
     const requested = new Map<string, string>()
     for (const c of constraints)
       for (const [k, v] of Object.entries(c.variants)) requested.set(k, v.join(','))
+    // One view of the spec being built: it reads `spec` live (variants are filled in place).
+    const view = specView(spec, specs)
     for (let pass = 0; pass < 3; pass++) {
       let added = false
       for (const v of pkg.variants) {
         if (v.name in variants) continue
-        if (
-          v.when &&
-          !conditionHolds(specView(spec, specs), v.when, `${pkg.recipePath}:${v.place?.line ?? 0}`)
-        )
+        if (v.when && !conditionHolds(view, v.when, `${pkg.recipePath}:${v.place?.line ?? 0}`))
           continue
         variants[v.name] = requested.get(v.name) ?? v.default
         added = true
@@ -194,7 +193,7 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
     const grouped = new Map<string, { constraints: SpecConstraint[]; types: Set<DepType> }>()
     for (const d of pkg.dependencies) {
       const where = `${pkg.recipePath}:${d.place?.line ?? 0}`
-      if (!conditionHolds(specView(spec, specs), d.when, where)) continue
+      if (d.when && !conditionHolds(view, d.when, where)) continue
       if (LANGUAGE_VIRTUALS.has(d.name)) continue
       const g = grouped.get(d.name) ?? { constraints: [], types: new Set<DepType>() }
       g.constraints.push(parseSpecConstraintCached(d.spec))

@@ -12,6 +12,7 @@ import type { BlobCache, RepoSnapshot } from '../snapshot.js'
 import { canonicalizePythonModule, parseSpackRecipe, type ParsedRecipe } from './recipe/index.js'
 import { importCandidates, packageNameForDirectory } from './python-modules.js'
 import { topLevelClassNames } from './module-classes.js'
+import { analyseInParallel } from './parallel-analysis.js'
 
 /** What the cache keeps per recipe blob: the parse without the canonical text, plus its digest. */
 export interface RecipeAnalysis extends Omit<ParsedRecipe, 'canonical' | 'conditionalCode'> {
@@ -90,13 +91,7 @@ export async function readSpackPackages(
   const recipeOids = found
     .filter((f) => !opts.isIgnored(f.recipePath))
     .map((f) => snap.files.get(f.recipePath)!)
-  await fillCache(
-    snap,
-    recipeOids,
-    opts.cache,
-    (oid, text, path) => analyseRecipe(text, path),
-    found,
-  )
+  await fillCache(snap, recipeOids, opts.cache, found)
 
   // 3. Modules: the build-system folder and whatever recipes import from the repository.
   const classToModule = new Map<string, string>()
@@ -278,7 +273,6 @@ async function fillCache(
   snap: RepoSnapshot,
   oids: string[],
   cache: BlobCache<RecipeAnalysis | ModuleAnalysis>,
-  analyse: (oid: string, text: string, path: string) => RecipeAnalysis,
   found: Array<{ recipePath: string }>,
 ): Promise<void> {
   const pathOf = new Map<string, string>()
@@ -286,11 +280,13 @@ async function fillCache(
   const missing = [...new Set(oids.filter((o) => !cache.get(`recipe:${o}`)))]
   if (missing.length === 0) return
   const blobs = await snap.readBlobs(missing)
-  for (const oid of missing) {
+  const jobs = missing.map((oid) => {
     const buf = blobs.get(oid)
     if (!buf) throw new UserError('git', pathOf.get(oid) ?? oid, `blob ${oid} could not be read`)
-    cache.set(`recipe:${oid}`, analyse(oid, buf.toString('utf8'), pathOf.get(oid) ?? oid))
-  }
+    return { text: buf.toString('utf8'), path: pathOf.get(oid) ?? oid }
+  })
+  const results = await analyseInParallel(jobs, analyseRecipe)
+  missing.forEach((oid, i) => cache.set(`recipe:${oid}`, results[i]!))
 }
 
 export function analyseRecipe(text: string, path: string): RecipeAnalysis {
