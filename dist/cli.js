@@ -14386,11 +14386,11 @@ async function analyseInParallel(jobs, analyse) {
   const slices = [jobs.slice(0, mainShare)];
   for (let i = mainShare; i < jobs.length; i += rest) slices.push(jobs.slice(i, i + rest));
   const workers = slices.slice(1).map(
-    (slice) => new Promise((resolve5, reject) => {
+    (slice) => new Promise((resolve7, reject) => {
       const w2 = new Worker(new URL(import.meta.url), {
         workerData: { [MARK]: true, jobs: slice }
       });
-      w2.once("message", (m2) => resolve5(JSON.parse(m2)));
+      w2.once("message", (m2) => resolve7(JSON.parse(m2)));
       w2.once("error", reject);
       w2.once("exit", (code) => {
         if (code !== 0) reject(new Error(`recipe analysis worker exited with ${code}`));
@@ -14667,14 +14667,71 @@ function inheritedRecipes(baseClassNames, candidates) {
   return out;
 }
 
-// src/cli/main.ts
-import { readFile as readFile5, writeFile as writeFile3 } from "node:fs/promises";
+// src/cli/cli-io.ts
 import { homedir } from "node:os";
-import { resolve as resolve4 } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+var UsageError = class extends Error {
+};
+var PLAN_OPTIONS = {
+  repo: { type: "string" },
+  config: { type: "string" },
+  base: { type: "string" },
+  head: { type: "string" },
+  mirror: { type: "string" },
+  format: { type: "string" },
+  output: { type: "string" },
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" }
+};
+function parse(args, options, positionals = false) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: positionals, strict: true });
+  } catch (e) {
+    throw new UsageError(e.message.split("\n")[0]);
+  }
+}
+function planRequest(v2, io2) {
+  const repo = typeof v2.repo === "string" ? v2.repo : ".";
+  const abs = resolve(io2.cwd, repo);
+  return {
+    repo: abs,
+    ...typeof v2.config === "string" ? { config: resolve(io2.cwd, v2.config) } : {},
+    ...typeof v2.base === "string" ? { base: v2.base } : {},
+    ...typeof v2.head === "string" ? { head: v2.head } : {},
+    ...typeof v2.mirror === "string" ? { mirror: v2.mirror } : {},
+    ...v2["no-cache"] ? {} : { cacheDir: typeof v2["cache-dir"] === "string" ? v2["cache-dir"] : defaultCacheDir() }
+  };
+}
+function stderrLog(io2, verbose2) {
+  return {
+    // Progress where a person watches (a terminal) or when asked (--verbose); pipes stay clean.
+    info: (m2) => {
+      if (io2.progress || verbose2) io2.stderr(`binary-check: ${m2}
+`);
+    },
+    warn: (m2) => io2.stderr(`binary-check: warning: ${m2}
+`)
+  };
+}
+function formatOf(v2, allowed, dflt) {
+  const f3 = typeof v2 === "string" ? v2 : dflt;
+  if (!allowed.includes(f3))
+    throw new UsageError(`--format must be one of ${allowed.join(", ")}, got "${f3}"`);
+  return f3;
+}
+function help(io2, text) {
+  io2.stdout(text);
+  return 0;
+}
+function defaultCacheDir() {
+  return resolve(process.env.XDG_CACHE_HOME || resolve(homedir(), ".cache"), "binary-check");
+}
 
 // src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join6, matchesGlob as matchesGlob2, resolve as resolve3 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join6, matchesGlob as matchesGlob2, resolve as resolve4 } from "node:path";
 
 // src/core/graph.ts
 function stronglyConnectedComponents(nodes, adj) {
@@ -15274,7 +15331,7 @@ __export(external_exports, {
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
-  parse: () => parse2,
+  parse: () => parse3,
   parseAsync: () => parseAsync2,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -15626,7 +15683,7 @@ __export(core_exports2, {
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
   meta: () => meta2,
-  parse: () => parse,
+  parse: () => parse2,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
   prettifyError: () => prettifyError,
@@ -16846,7 +16903,7 @@ var _parse = (_Err) => {
   };
   return fn2;
 };
-var parse = /* @__PURE__ */ _parse($ZodRealError);
+var parse2 = /* @__PURE__ */ _parse($ZodRealError);
 var _parseAsync = (_Err) => {
   const fn2 = async (schema, value, _ctx, params) => {
     const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
@@ -19999,10 +20056,10 @@ var $ZodFunction = /* @__PURE__ */ $constructor("$ZodFunction", (inst, def) => {
       throw new Error("implement() must be called with a function");
     }
     return Object.defineProperty(function(...args) {
-      const parsedArgs = inst._def.input ? parse(inst._def.input, args) : args;
+      const parsedArgs = inst._def.input ? parse2(inst._def.input, args) : args;
       const result = Reflect.apply(func, this, parsedArgs);
       if (inst._def.output) {
-        return parse(inst._def.output, result);
+        return parse2(inst._def.output, result);
       }
       return result;
     }, "_zod", { value: inst._zod, enumerable: false });
@@ -20143,7 +20200,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve5) {
+function isRecursive(inst, stack, resolve7) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -20153,7 +20210,7 @@ function isRecursive(inst, stack, resolve5) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve5);
+      const answer = isRecursive(child, stack, resolve7);
       if (answer > result)
         result = answer;
     }
@@ -20164,7 +20221,7 @@ function isRecursive(inst, stack, resolve5) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -20228,7 +20285,7 @@ function isRecursive(inst, stack, resolve5) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -32309,7 +32366,7 @@ var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0
 });
 
 // node_modules/zod/v4/classic/parse.js
-var parse2 = /* @__PURE__ */ _parse(ZodRealError);
+var parse3 = /* @__PURE__ */ _parse(ZodRealError);
 var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
 var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
 var safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
@@ -32446,7 +32503,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     util_exports.own(this, "~standard", value);
   },
   parse: function _parse2(data, params) {
-    return parse2(this, data, params, { callee: _parse2 });
+    return parse3(this, data, params, { callee: _parse2 });
   },
   parseAsync: async function _parseAsync2(data, params) {
     return await parseAsync2(this, data, params, { callee: _parseAsync2 });
@@ -34983,7 +35040,7 @@ var MemoryBlobCache = class {
 // src/git/git.ts
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, resolve as resolve2 } from "node:path";
 
 // src/git/output.ts
 var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -38650,7 +38707,7 @@ async function readBlobsBatch(runner, oids) {
   const notBlobs = [];
   const stderr = [];
   let parseError;
-  const done = new Promise((resolve5, reject) => {
+  const done = new Promise((resolve7, reject) => {
     child.on("error", reject);
     child.stdout?.on("data", (chunk) => {
       if (parseError !== void 0) return;
@@ -38675,7 +38732,7 @@ async function readBlobsBatch(runner, oids) {
       } catch (error62) {
         return reject(error62);
       }
-      resolve5();
+      resolve7();
     });
   });
   const stdin = child.stdin;
@@ -38702,7 +38759,7 @@ async function readBlobsBatch(runner, oids) {
 var WORKTREE = "WORKTREE";
 var MINIMUM_GIT_VERSION = [2, 25];
 async function createGit(dir) {
-  const absolute = resolve(dir);
+  const absolute = resolve2(dir);
   const runner = createRunner(absolute);
   await checkRepository(runner);
   return new CommandGit(runner);
@@ -38838,7 +38895,7 @@ var CommandGit = class {
    * index is untouched. The copy keeps stat data, so only modified files are hashed.
    */
   async worktreeTree() {
-    const indexPath = resolve(
+    const indexPath = resolve2(
       this.dir,
       (await this.runner.raw(["rev-parse", "--git-path", "index"])).trim()
     );
@@ -39508,7 +39565,7 @@ function withoutUndefined(value) {
 }
 
 // src/mirror/mirror.ts
-import { isAbsolute, resolve as resolve2 } from "node:path";
+import { isAbsolute, resolve as resolve3 } from "node:path";
 import { fileURLToPath } from "node:url";
 var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 function openMirror(url2, options = {}) {
@@ -39522,7 +39579,7 @@ function resolveMirrorDirectory(url2, cwd) {
       "expected a mirror URL (file://\u2026) or a directory path, got nothing"
     );
   const scheme = SCHEME.exec(url2)?.[1];
-  if (scheme === void 0) return resolve2(cwd, url2);
+  if (scheme === void 0) return resolve3(cwd, url2);
   if (scheme.toLowerCase() !== "file") {
     throw new UserError(
       "mirror",
@@ -39544,7 +39601,7 @@ function resolveMirrorDirectory(url2, cwd) {
   } catch {
     throw new UserError("mirror", url2, "not a usable file:// URL (bad %-escape)");
   }
-  return isAbsolute(path) ? path : resolve2(cwd, path);
+  return isAbsolute(path) ? path : resolve3(cwd, path);
 }
 
 // src/core/spec/target.ts
@@ -40887,7 +40944,7 @@ function resolveSpecs(req) {
     }
     return key;
   };
-  const resolve5 = (name2, constraints, inherited, place, isRoot) => {
+  const resolve7 = (name2, constraints, inherited, place, isRoot) => {
     const key = keyOf(name2, constraints, inherited, isRoot);
     const hit = memo2.get(key);
     if (hit) return hit;
@@ -40907,14 +40964,14 @@ function resolveSpecs(req) {
             `providers.${name2}`,
             `provider "${preferred}" is not a package in the recipe repository`
           );
-        return resolve5(preferred, constraints.map(dropName), inherited, place, isRoot);
+        return resolve7(preferred, constraints.map(dropName), inherited, place, isRoot);
       }
       if (providers && providers.length > 0) {
         notes.add(
           `virtual "${name2}" has no preferred provider (set providers.${name2}); depending on every provider: ${providers.join(", ")}`
         );
         return providers.flatMap(
-          (p2) => resolve5(p2, constraints.map(dropName), inherited, place, isRoot)
+          (p2) => resolve7(p2, constraints.map(dropName), inherited, place, isRoot)
         );
       }
       if (isRoot)
@@ -40997,7 +41054,7 @@ function resolveSpecs(req) {
     }
     const edges = /* @__PURE__ */ new Map();
     for (const [depName, g2] of grouped) {
-      const ids = resolve5(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
+      const ids = resolve7(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
       for (const id2 of ids) {
         const target = specs.get(id2);
         const prev = edges.get(id2);
@@ -41016,13 +41073,13 @@ function resolveSpecs(req) {
   };
   if (req.requests.length === 0) {
     for (const name2 of [...req.packages.keys()].sort())
-      roots.push(...resolve5(name2, [], {}, `package ${name2}`, true));
+      roots.push(...resolve7(name2, [], {}, `package ${name2}`, true));
   } else {
     for (const r2 of req.requests) {
       const c3 = parseSpecConstraintCached(r2.spec, r2.place);
       if (!c3.name) throw new UserError("config", r2.place, `spec "${r2.spec}" names no package`);
       try {
-        roots.push(...resolve5(c3.name, [c3], {}, r2.place, true));
+        roots.push(...resolve7(c3.name, [c3], {}, r2.place, true));
       } catch (e) {
         if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
         notes.add(`base: ${e.message}`);
@@ -42000,7 +42057,7 @@ function isSpecInputs(x3) {
 }
 async function loadConfig(request, headSnap) {
   if (request.config !== void 0) {
-    const path = isAbsolute2(request.config) ? request.config : resolve3(request.config);
+    const path = isAbsolute2(request.config) ? request.config : resolve4(request.config);
     return readConfigFile(path, request.config);
   }
   if (headSnap.rev === WORKTREE)
@@ -42077,75 +42134,6 @@ function describeReasons(reasons, max = 3) {
   const shown = parts.slice(0, max);
   if (parts.length > max) shown.push(`and ${parts.length - max} more`);
   return shown.join("; ");
-}
-
-// src/render/plan-text.ts
-function renderPlanText(plan) {
-  const lines = [];
-  const s = plan.summary;
-  const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : "nothing (no base, no mirror)";
-  lines.push(
-    `${verdict(plan)} \u2014 head ${plan.head === "WORKTREE" ? "working tree" : plan.head.slice(0, 12)} against ${ref}`
-  );
-  lines.push(
-    `specs: ${s.specs}  rebuild: ${s.rebuild}  new: ${s.new}  up-to-date: ${s.upToDate}  removed: ${s.removed}  external: ${s.external}  waves: ${s.waves}`
-  );
-  const work = plan.specs.filter((x3) => x3.status === "rebuild" || x3.status === "new");
-  if (work.length > 0) {
-    lines.push("");
-    const rows = work.sort((a, b3) => (a.wave ?? 0) - (b3.wave ?? 0) || (a.id < b3.id ? -1 : 1)).map((x3) => [String(x3.wave ?? ""), x3.status, x3.id, describeReasons(x3.reasons)]);
-    lines.push(...table(["wave", "status", "spec", "why"], rows));
-  }
-  const removed = plan.specs.filter((x3) => x3.status === "removed");
-  if (removed.length > 0) lines.push("", `removed: ${removed.map((x3) => x3.id).join(", ")}`);
-  if (plan.ignoredFiles.length > 0)
-    lines.push("", `changed but used by no package: ${plan.ignoredFiles.join(", ")}`);
-  if (plan.unresolved.length > 0)
-    lines.push("", `unresolved directives kept as code (conservative): ${plan.unresolved.length}`);
-  for (const n of plan.notes) lines.push(`note: ${n}`);
-  return `${lines.join("\n")}
-`;
-}
-function verdict(plan) {
-  const n = plan.summary.rebuild + plan.summary.new;
-  return n === 0 ? "Nothing to rebuild" : `${n} spec${n === 1 ? "" : "s"} to build`;
-}
-function table(head, rows) {
-  const widths = head.map(
-    (h3, i) => Math.min(60, Math.max(h3.length, ...rows.map((r2) => r2[i].length)))
-  );
-  const fmt = (r2) => r2.map((c3, i) => i === r2.length - 1 ? c3 : c3.padEnd(widths[i])).join("  ");
-  return [fmt(head), fmt(widths.map((w2) => "-".repeat(w2))), ...rows.map(fmt)];
-}
-
-// src/render/safe-values.ts
-var SAFE_VALUE = /^[A-Za-z0-9@%+~=^:.,_/ -]*$/;
-function assertSafeValue(value, what) {
-  if (!SAFE_VALUE.test(value) || value.includes("${{"))
-    throw new UserError(
-      "input",
-      what,
-      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`
-    );
-  return value;
-}
-
-// src/render/github-matrix.ts
-function safeMatrix(plan) {
-  for (const m2 of plan.matrix.include) {
-    const where = `matrix entry ${JSON.stringify(m2.spec)}`;
-    for (const key of [
-      "spec",
-      "package",
-      "version",
-      "compiler",
-      "os",
-      "container",
-      "digest"
-    ])
-      assertSafeValue(m2[key], `${where} field ${key}`);
-  }
-  return plan.matrix;
 }
 
 // src/render/explain.ts
@@ -42243,108 +42231,9 @@ var INDEX_HELP = `Usage: binary-check index --mirror URL
 Merge every entry of the mirror into its index.json (with its checksum).
 `;
 
-// src/cli/main.ts
-var UsageError = class extends Error {
-};
-var COMMON = {
-  repo: { type: "string" },
-  config: { type: "string" },
-  base: { type: "string" },
-  head: { type: "string" },
-  mirror: { type: "string" },
-  format: { type: "string" },
-  output: { type: "string" },
-  "cache-dir": { type: "string" },
-  "no-cache": { type: "boolean" },
-  verbose: { type: "boolean", short: "v" },
-  help: { type: "boolean", short: "h" }
-};
-async function runCli(argv, io2) {
-  try {
-    const [command, ...rest] = argv;
-    switch (command) {
-      case "plan":
-        return await planCommand(rest, io2);
-      case "explain":
-        return await explainCommand(rest, io2);
-      case "record":
-        return await recordCommand(rest, io2);
-      case "index":
-        return await indexCommand(rest, io2);
-      case void 0:
-      case "-h":
-      case "--help":
-      case "help":
-        io2.stdout(MAIN_HELP);
-        return command === void 0 ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}" (plan, explain, record, index)`);
-    }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io2.stderr(`binary-check: ${e.message}
-Run 'binary-check --help' for usage.
-`);
-      return 2;
-    }
-    if (isUserError(e)) {
-      io2.stderr(`binary-check: ${e.oneLine()}
-`);
-      return 1;
-    }
-    throw e;
-  }
-}
-function parse3(args, options, positionals = false) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: positionals, strict: true });
-  } catch (e) {
-    throw new UsageError(e.message.split("\n")[0]);
-  }
-}
-function planRequest(v2, io2) {
-  const repo = typeof v2.repo === "string" ? v2.repo : ".";
-  const abs = resolve4(io2.cwd, repo);
-  return {
-    repo: abs,
-    ...typeof v2.config === "string" ? { config: resolve4(io2.cwd, v2.config) } : {},
-    ...typeof v2.base === "string" ? { base: v2.base } : {},
-    ...typeof v2.head === "string" ? { head: v2.head } : {},
-    ...typeof v2.mirror === "string" ? { mirror: v2.mirror } : {},
-    ...v2["no-cache"] ? {} : { cacheDir: typeof v2["cache-dir"] === "string" ? v2["cache-dir"] : defaultCacheDir() }
-  };
-}
-function stderrLog(io2, verbose2) {
-  return {
-    // Progress where a person watches (a terminal) or when asked (--verbose); pipes stay clean.
-    info: (m2) => {
-      if (io2.progress || verbose2) io2.stderr(`binary-check: ${m2}
-`);
-    },
-    warn: (m2) => io2.stderr(`binary-check: warning: ${m2}
-`)
-  };
-}
-function formatOf(v2, allowed, dflt) {
-  const f3 = typeof v2 === "string" ? v2 : dflt;
-  if (!allowed.includes(f3))
-    throw new UsageError(`--format must be one of ${allowed.join(", ")}, got "${f3}"`);
-  return f3;
-}
-async function planCommand(args, io2) {
-  const { values } = parse3(args, COMMON);
-  if (values.help) return help(io2, PLAN_HELP);
-  const format = formatOf(values.format, ["json", "text"], "text");
-  const { plan } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
-  safeMatrix(plan);
-  const text = format === "json" ? `${JSON.stringify(plan)}
-` : renderPlanText(plan);
-  if (typeof values.output === "string") await writeFile3(resolve4(io2.cwd, values.output), text);
-  else io2.stdout(text);
-  return 0;
-}
+// src/cli/commands/explain.ts
 async function explainCommand(args, io2) {
-  const { values, positionals } = parse3(args, COMMON, true);
+  const { values, positionals } = parse(args, PLAN_OPTIONS, true);
   if (values.help) return help(io2, EXPLAIN_HELP);
   if (positionals.length === 0) throw new UsageError("explain needs at least one SPEC");
   const format = formatOf(values.format, ["json", "text"], "text");
@@ -42379,6 +42268,111 @@ async function explainCommand(args, io2) {
   );
   return 0;
 }
+
+// src/cli/commands/index-command.ts
+async function indexCommand(args, io2) {
+  const { values } = parse(args, {
+    mirror: { type: "string" },
+    help: { type: "boolean", short: "h" }
+  });
+  if (values.help) return help(io2, INDEX_HELP);
+  if (!values.mirror) throw new UsageError("index needs --mirror");
+  const index = await openMirror(values.mirror).writeIndex();
+  io2.stdout(`indexed ${Object.keys(index.entries).length} entries (${index.checksum})
+`);
+  return 0;
+}
+
+// src/cli/commands/plan.ts
+import { writeFile as writeFile3 } from "node:fs/promises";
+import { resolve as resolve5 } from "node:path";
+
+// src/render/safe-values.ts
+var SAFE_VALUE = /^[A-Za-z0-9@%+~=^:.,_/ -]*$/;
+function assertSafeValue(value, what) {
+  if (!SAFE_VALUE.test(value) || value.includes("${{"))
+    throw new UserError(
+      "input",
+      what,
+      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`
+    );
+  return value;
+}
+
+// src/render/github-matrix.ts
+function safeMatrix(plan) {
+  for (const m2 of plan.matrix.include) {
+    const where = `matrix entry ${JSON.stringify(m2.spec)}`;
+    for (const key of [
+      "spec",
+      "package",
+      "version",
+      "compiler",
+      "os",
+      "container",
+      "digest"
+    ])
+      assertSafeValue(m2[key], `${where} field ${key}`);
+  }
+  return plan.matrix;
+}
+
+// src/render/plan-text.ts
+function renderPlanText(plan) {
+  const lines = [];
+  const s = plan.summary;
+  const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : "nothing (no base, no mirror)";
+  lines.push(
+    `${verdict(plan)} \u2014 head ${plan.head === "WORKTREE" ? "working tree" : plan.head.slice(0, 12)} against ${ref}`
+  );
+  lines.push(
+    `specs: ${s.specs}  rebuild: ${s.rebuild}  new: ${s.new}  up-to-date: ${s.upToDate}  removed: ${s.removed}  external: ${s.external}  waves: ${s.waves}`
+  );
+  const work = plan.specs.filter((x3) => x3.status === "rebuild" || x3.status === "new");
+  if (work.length > 0) {
+    lines.push("");
+    const rows = work.sort((a, b3) => (a.wave ?? 0) - (b3.wave ?? 0) || (a.id < b3.id ? -1 : 1)).map((x3) => [String(x3.wave ?? ""), x3.status, x3.id, describeReasons(x3.reasons)]);
+    lines.push(...table(["wave", "status", "spec", "why"], rows));
+  }
+  const removed = plan.specs.filter((x3) => x3.status === "removed");
+  if (removed.length > 0) lines.push("", `removed: ${removed.map((x3) => x3.id).join(", ")}`);
+  if (plan.ignoredFiles.length > 0)
+    lines.push("", `changed but used by no package: ${plan.ignoredFiles.join(", ")}`);
+  if (plan.unresolved.length > 0)
+    lines.push("", `unresolved directives kept as code (conservative): ${plan.unresolved.length}`);
+  for (const n of plan.notes) lines.push(`note: ${n}`);
+  return `${lines.join("\n")}
+`;
+}
+function verdict(plan) {
+  const n = plan.summary.rebuild + plan.summary.new;
+  return n === 0 ? "Nothing to rebuild" : `${n} spec${n === 1 ? "" : "s"} to build`;
+}
+function table(head, rows) {
+  const widths = head.map(
+    (h3, i) => Math.min(60, Math.max(h3.length, ...rows.map((r2) => r2[i].length)))
+  );
+  const fmt = (r2) => r2.map((c3, i) => i === r2.length - 1 ? c3 : c3.padEnd(widths[i])).join("  ");
+  return [fmt(head), fmt(widths.map((w2) => "-".repeat(w2))), ...rows.map(fmt)];
+}
+
+// src/cli/commands/plan.ts
+async function planCommand(args, io2) {
+  const { values } = parse(args, PLAN_OPTIONS);
+  if (values.help) return help(io2, PLAN_HELP);
+  const format = formatOf(values.format, ["json", "text"], "text");
+  const { plan } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
+  safeMatrix(plan);
+  const text = format === "json" ? `${JSON.stringify(plan)}
+` : renderPlanText(plan);
+  if (typeof values.output === "string") await writeFile3(resolve5(io2.cwd, values.output), text);
+  else io2.stdout(text);
+  return 0;
+}
+
+// src/cli/commands/record.ts
+import { readFile as readFile5 } from "node:fs/promises";
+import { resolve as resolve6 } from "node:path";
 var RECORD_OPTIONS = {
   mirror: { type: "string" },
   spec: { type: "string" },
@@ -42392,7 +42386,7 @@ var RECORD_OPTIONS = {
   help: { type: "boolean", short: "h" }
 };
 async function recordCommand(args, io2) {
-  const { values } = parse3(args, RECORD_OPTIONS);
+  const { values } = parse(args, RECORD_OPTIONS);
   if (values.help) return help(io2, RECORD_HELP);
   for (const k2 of ["mirror", "spec", "digest", "artifact"])
     if (!values[k2]) throw new UsageError(`record needs --${k2}`);
@@ -42405,7 +42399,7 @@ async function recordCommand(args, io2) {
   let inputs;
   let packageDigest;
   if (values.plan) {
-    const planPath = resolve4(io2.cwd, values.plan);
+    const planPath = resolve6(io2.cwd, values.plan);
     let plan;
     try {
       plan = JSON.parse(await readFile5(planPath, "utf8"));
@@ -42446,31 +42440,46 @@ async function recordCommand(args, io2) {
       ...values.commit ? { commit: values.commit } : {},
       ...values.builder ? { builder: values.builder } : {}
     },
-    artifactPath: resolve4(io2.cwd, values.artifact),
+    artifactPath: resolve6(io2.cwd, values.artifact),
     now: /* @__PURE__ */ new Date()
   });
   io2.stdout(`recorded ${entry.spec} ${entry.digest} \u2192 ${entry.artifact.path}
 `);
   return 0;
 }
-async function indexCommand(args, io2) {
-  const { values } = parse3(args, {
-    mirror: { type: "string" },
-    help: { type: "boolean", short: "h" }
-  });
-  if (values.help) return help(io2, INDEX_HELP);
-  if (!values.mirror) throw new UsageError("index needs --mirror");
-  const index = await openMirror(values.mirror).writeIndex();
-  io2.stdout(`indexed ${Object.keys(index.entries).length} entries (${index.checksum})
+
+// src/cli/main.ts
+var COMMANDS = {
+  plan: planCommand,
+  explain: explainCommand,
+  record: recordCommand,
+  index: indexCommand
+};
+async function runCli(argv, io2) {
+  try {
+    const [command, ...rest] = argv;
+    if (command === void 0 || command === "-h" || command === "--help" || command === "help") {
+      io2.stdout(MAIN_HELP);
+      return command === void 0 ? 2 : 0;
+    }
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : void 0;
+    if (!run)
+      throw new UsageError(`unknown command "${command}" (${Object.keys(COMMANDS).join(", ")})`);
+    return await run(rest, io2);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io2.stderr(`binary-check: ${e.message}
+Run 'binary-check --help' for usage.
 `);
-  return 0;
-}
-function help(io2, text) {
-  io2.stdout(text);
-  return 0;
-}
-function defaultCacheDir() {
-  return resolve4(process.env.XDG_CACHE_HOME || resolve4(homedir(), ".cache"), "binary-check");
+      return 2;
+    }
+    if (isUserError(e)) {
+      io2.stderr(`binary-check: ${e.oneLine()}
+`);
+      return 1;
+    }
+    throw e;
+  }
 }
 
 // src/cli/index.ts
