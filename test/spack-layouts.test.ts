@@ -86,3 +86,30 @@ describe('Spack repository layouts', () => {
     ).toEqual(['qt-base@6.8', 'qt-svg@6.8'])
   })
 })
+
+describe('base classes imported under another name', () => {
+  it('follows `import X as Y` to the module defining X', async () => {
+    const root = 'repos/spack_repo/builtin'
+    fx = await createGitFixture({
+      '.binary-check.yml': `recipes: ${root}/packages\nbuildSystems: ${root}/build_systems\n`,
+      [`${root}/build_systems/generic.py`]:
+        'from spack.package import *\n\n\nclass Package(PackageBase):\n    pass\n',
+      [`${root}/packages/mpich/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass MpichBase(Package):\n    def configure_args(self):\n        return []\n\n\nclass Mpich(MpichBase):\n    version("4.2", sha256="aa")\n`,
+      [`${root}/packages/mvapich/package.py`]: `from ..mpich.package import MpichBase as Base\n\n\nclass Mvapich(Base):\n    version("3.0", sha256="bb")\n`,
+    })
+    const base = (await fx.git('rev-parse', 'HEAD')).trim()
+    const mpich = `${root}/packages/mpich/package.py`
+    await fx.write(
+      mpich,
+      (await fx.git('show', `HEAD:${mpich}`)).replace('return []', 'return ["--with-device=ch4"]'),
+    )
+    const head = await fx.commit('mpich configure args')
+    const { plan } = await runPlan({ repo: fx.dir, base, head })
+    expect(
+      plan.specs
+        .filter((s) => s.status === 'rebuild')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['mpich@4.2', 'mvapich@3.0'])
+  })
+})

@@ -160,7 +160,7 @@ export async function readSpackPackages(
         if (!m) continue
         for (const q of resolveImports(m.imports, p))
           if (!seen.has(q) && q !== fromRecipe) next.push(q)
-        for (const base of m.recipe?.baseClassNames ?? []) {
+        for (const base of m.recipe ? originalBaseNames(m.recipe) : []) {
           const q = classToModule.get(base)
           if (q && !seen.has(q) && q !== fromRecipe) next.push(q)
         }
@@ -186,7 +186,7 @@ export async function readSpackPackages(
     const oid = snap.files.get(f.recipePath)!
     const a = opts.cache.get(`recipe:${oid}`) as RecipeAnalysis
     const direct = resolveImports(a.imports, f.recipePath)
-    for (const base of a.baseClassNames) {
+    for (const base of originalBaseNames(a)) {
       const m = classToModule.get(base)
       if (m) direct.push(m)
     }
@@ -196,7 +196,7 @@ export async function readSpackPackages(
 
     // Inherited directives: from modules whose package class the recipe builds on.
     const inherited = inheritedRecipes(
-      a.baseClassNames,
+      originalBaseNames(a),
       closure.map((p) => moduleCache.get(p)?.recipe),
     )
     const place = (line: number): SourcePlace => ({ file: f.recipePath, line })
@@ -341,7 +341,18 @@ function inheritedRecipes(
     const r = byClass.get(name)
     if (!r) continue
     out.push(r)
-    queue.push(...r.baseClassNames)
+    queue.push(...originalBaseNames(r))
   }
   return out
+}
+
+/** Base class names as defined where they come from: `import X as Y` aliases and `mod.X` resolved. */
+function originalBaseNames(r: Pick<RecipeAnalysis, 'baseClassNames' | 'imports'>): string[] {
+  const aliases = new Map<string, string>()
+  for (const imp of r.imports)
+    for (const [alias, original] of Object.entries(imp.aliases ?? {})) aliases.set(alias, original)
+  return r.baseClassNames.map((b) => {
+    const name = aliases.get(b) ?? b
+    return name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name
+  })
 }
