@@ -116,14 +116,8 @@ export interface PackageDigestInputs {
   files: Record<string, string>
 }
 
-export interface Package {
-  name: string
-  ecosystem: Ecosystem
-  /** Repo-relative path of the recipe file (or manifest entry). */
-  recipePath: string
-  /** Repo-relative directory of the package (patch files are relative to it). */
-  directory: string
-  digestInputs: PackageDigestInputs
+/** The directives of a recipe (what a package declares, each with its `when`). */
+export interface PackageDirectives {
   versions: VersionDirective[]
   variants: VariantDirective[]
   dependencies: DependencyDirective[]
@@ -132,6 +126,16 @@ export interface Package {
   provides: ProvidesDirective[]
   conflicts: ConstraintDirective[]
   requires: ConstraintDirective[]
+}
+
+export interface Package extends PackageDirectives {
+  name: string
+  ecosystem: Ecosystem
+  /** Repo-relative path of the recipe file (or manifest entry). */
+  recipePath: string
+  /** Repo-relative directory of the package (patch files are relative to it). */
+  directory: string
+  digestInputs: PackageDigestInputs
   conditionalCode: ConditionalCode[]
   unresolved: UnresolvedItem[]
   /** Repo paths of files in the package directory that no directive uses. */

@@ -15,19 +15,10 @@ import type {
   VariantDirective,
   VersionDirective,
 } from '../../../core/model.js'
-import { ALL_DEPTYPES } from '../../../core/model.js'
+import { ALL_DEPTYPES, type PackageDirectives } from '../../../core/model.js'
 import { fieldString, truthy, type PyValue } from './literals.js'
 
-export interface Directives {
-  versions: VersionDirective[]
-  variants: VariantDirective[]
-  dependencies: DependencyDirective[]
-  patches: PatchDirective[]
-  resources: ResourceDirective[]
-  provides: ProvidesDirective[]
-  conflicts: ConstraintDirective[]
-  requires: ConstraintDirective[]
-}
+export type Directives = PackageDirectives
 
 export function emptyDirectives(): Directives {
   return {

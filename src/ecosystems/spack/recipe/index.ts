@@ -11,15 +11,7 @@
  *   → `@when` methods moved to conditional code (top-level classes)
  *   → unparsed with normalized formatting (comments, quotes, spacing, wrapping, trailing commas).
  */
-import type {
-  ConstraintDirective,
-  DependencyDirective,
-  PatchDirective,
-  ProvidesDirective,
-  ResourceDirective,
-  VariantDirective,
-  VersionDirective,
-} from '../../../core/model.js'
+import type { PackageDirectives } from '../../../core/model.js'
 import { uniqueLabels, type ConditionalPiece } from './conditional.js'
 import { appendDirectives } from './directives.js'
 import type { RecipeImport } from './imports.js'
@@ -36,7 +28,7 @@ export type { ConditionalPiece } from './conditional.js'
 export type { RecipeImport } from './imports.js'
 export type { BlockCode } from './rules/directives.js'
 
-export interface ParsedRecipe {
+export interface ParsedRecipe extends PackageDirectives {
   /** Canonical text of the recipe (hashed by the caller). */
   canonical: string
   /** The package class (named after the package directory, else see package-class.ts). */
@@ -45,14 +37,6 @@ export interface ParsedRecipe {
   baseClassNames: string[]
   /** Every import statement, anywhere in the module. */
   imports: RecipeImport[]
-  versions: VersionDirective[]
-  variants: VariantDirective[]
-  dependencies: DependencyDirective[]
-  patches: PatchDirective[]
-  resources: ResourceDirective[]
-  provides: ProvidesDirective[]
-  conflicts: ConstraintDirective[]
-  requires: ConstraintDirective[]
   /** `@when` methods and `with when()` code: canonical text per condition (not digested here). */
   conditionalCode: ConditionalPiece[]
   /** Directives kept as code because they could not be resolved statically. */
