@@ -3415,7 +3415,7 @@ var require_Document = __commonJS({
     var applyReviver = require_applyReviver();
     var createNode = require_createNode();
     var directives = require_directives();
-    var Document = class _Document {
+    var Document2 = class _Document {
       constructor(value, replacer, options) {
         this.commentBefore = null;
         this.comment = null;
@@ -3705,7 +3705,7 @@ var require_Document = __commonJS({
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
-    exports.Document = Document;
+    exports.Document = Document2;
   }
 });
 
@@ -5070,13 +5070,13 @@ var require_compose_node = __commonJS({
 var require_compose_doc = __commonJS({
   "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
-    var Document = require_Document();
+    var Document2 = require_Document();
     var composeNode = require_compose_node();
     var resolveEnd = require_resolve_end();
     var resolveProps = require_resolve_props();
     function composeDoc(options, directives, { offset, start, value, end }, onError) {
       const opts = Object.assign({ _directives: directives }, options);
-      const doc = new Document.Document(void 0, opts);
+      const doc = new Document2.Document(void 0, opts);
       const ctx = {
         atKey: false,
         atRoot: true,
@@ -5115,7 +5115,7 @@ var require_composer = __commonJS({
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
-    var Document = require_Document();
+    var Document2 = require_Document();
     var errors = require_errors();
     var identity = require_identity();
     var composeDoc = require_compose_doc();
@@ -5304,7 +5304,7 @@ ${end.comment}` : end.comment;
           this.doc = null;
         } else if (forceDoc) {
           const opts = Object.assign({ _directives: this.directives }, this.options);
-          const doc = new Document.Document(void 0, opts);
+          const doc = new Document2.Document(void 0, opts);
           if (this.atDirectives)
             this.onError(endOffset, "MISSING_CHAR", "Missing directives-end indicator line");
           doc.range = [0, endOffset, endOffset];
@@ -7226,7 +7226,7 @@ var require_public_api = __commonJS({
   "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
-    var Document = require_Document();
+    var Document2 = require_Document();
     var errors = require_errors();
     var log = require_log();
     var identity = require_identity();
@@ -7309,7 +7309,7 @@ var require_public_api = __commonJS({
       }
       if (identity.isDocument(value) && !_replacer)
         return value.toString(options);
-      return new Document.Document(value, _replacer, options).toString(options);
+      return new Document2.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse4;
     exports.parseAllDocuments = parseAllDocuments;
@@ -7323,7 +7323,7 @@ var require_dist = __commonJS({
   "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
-    var Document = require_Document();
+    var Document2 = require_Document();
     var Schema = require_Schema();
     var errors = require_errors();
     var Alias = require_Alias();
@@ -7339,7 +7339,7 @@ var require_dist = __commonJS({
     var publicApi = require_public_api();
     var visit2 = require_visit();
     exports.Composer = composer.Composer;
-    exports.Document = Document.Document;
+    exports.Document = Document2.Document;
     exports.Schema = Schema.Schema;
     exports.YAMLError = errors.YAMLError;
     exports.YAMLParseError = errors.YAMLParseError;
@@ -8442,8 +8442,8 @@ function evalFormatString(node2, text, env) {
   for (let child = node2.firstChild; child; child = child.nextSibling) {
     if (child.name !== "FormatReplacement") continue;
     if (!literal3(child.from)) return void 0;
-    const open3 = child.firstChild;
-    const name2 = open3?.nextSibling;
+    const open4 = child.firstChild;
+    const name2 = open4?.nextSibling;
     const close = name2?.nextSibling;
     if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
       return void 0;
@@ -14386,11 +14386,11 @@ async function analyseInParallel(jobs, analyse) {
   const slices = [jobs.slice(0, mainShare)];
   for (let i = mainShare; i < jobs.length; i += rest) slices.push(jobs.slice(i, i + rest));
   const workers = slices.slice(1).map(
-    (slice) => new Promise((resolve7, reject) => {
+    (slice) => new Promise((resolve8, reject) => {
       const w2 = new Worker(new URL(import.meta.url), {
         workerData: { [MARK]: true, jobs: slice }
       });
-      w2.once("message", (m2) => resolve7(JSON.parse(m2)));
+      w2.once("message", (m2) => resolve8(JSON.parse(m2)));
       w2.once("error", reject);
       w2.once("exit", (code) => {
         if (code !== 0) reject(new Error(`recipe analysis worker exited with ${code}`));
@@ -14506,7 +14506,7 @@ async function readSpackPackages(snap, opts) {
         if (!m2) continue;
         for (const q3 of resolveImports(m2.imports, p2))
           if (!seen.has(q3) && q3 !== fromRecipe) next.push(q3);
-        for (const base of m2.recipe?.baseClassNames ?? []) {
+        for (const base of m2.recipe ? originalBaseNames(m2.recipe) : []) {
           const q3 = classToModule.get(base);
           if (q3 && !seen.has(q3) && q3 !== fromRecipe) next.push(q3);
         }
@@ -14530,7 +14530,7 @@ async function readSpackPackages(snap, opts) {
     const oid = snap.files.get(f3.recipePath);
     const a = opts.cache.get(`recipe:${oid}`);
     const direct = resolveImports(a.imports, f3.recipePath);
-    for (const base of a.baseClassNames) {
+    for (const base of originalBaseNames(a)) {
       const m2 = classToModule.get(base);
       if (m2) direct.push(m2);
     }
@@ -14538,7 +14538,7 @@ async function readSpackPackages(snap, opts) {
     const bases = {};
     for (const p2 of closure) bases[p2] = moduleCache.get(p2).canonicalDigest;
     const inherited = inheritedRecipes(
-      a.baseClassNames,
+      originalBaseNames(a),
       closure.map((p2) => moduleCache.get(p2)?.recipe)
     );
     const place = (line) => ({ file: f3.recipePath, line });
@@ -14662,9 +14662,18 @@ function inheritedRecipes(baseClassNames, candidates) {
     const r2 = byClass.get(name2);
     if (!r2) continue;
     out.push(r2);
-    queue.push(...r2.baseClassNames);
+    queue.push(...originalBaseNames(r2));
   }
   return out;
+}
+function originalBaseNames(r2) {
+  const aliases = /* @__PURE__ */ new Map();
+  for (const imp of r2.imports)
+    for (const [alias, original] of Object.entries(imp.aliases ?? {})) aliases.set(alias, original);
+  return r2.baseClassNames.map((b3) => {
+    const name2 = aliases.get(b3) ?? b3;
+    return name2.includes(".") ? name2.slice(name2.lastIndexOf(".") + 1) : name2;
+  });
 }
 
 // src/cli/cli-io.ts
@@ -14730,408 +14739,8 @@ function defaultCacheDir() {
   return resolve(process.env.XDG_CACHE_HOME || resolve(homedir(), ".cache"), "binary-check");
 }
 
-// src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join6, matchesGlob as matchesGlob2, resolve as resolve4 } from "node:path";
-
-// src/core/graph.ts
-function stronglyConnectedComponents(nodes, adj) {
-  const index = /* @__PURE__ */ new Map();
-  const low = /* @__PURE__ */ new Map();
-  const onStack = /* @__PURE__ */ new Set();
-  const stack = [];
-  const out = [];
-  let counter = 0;
-  const known = new Set(nodes);
-  for (const root of nodes) {
-    if (index.has(root)) continue;
-    const frames = [[root, 0]];
-    index.set(root, counter);
-    low.set(root, counter);
-    counter++;
-    stack.push(root);
-    onStack.add(root);
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1];
-      const [v2, i] = frame;
-      const edges = adj.get(v2) ?? [];
-      if (i < edges.length) {
-        frame[1] = i + 1;
-        const w2 = edges[i];
-        if (!known.has(w2)) continue;
-        if (!index.has(w2)) {
-          index.set(w2, counter);
-          low.set(w2, counter);
-          counter++;
-          stack.push(w2);
-          onStack.add(w2);
-          frames.push([w2, 0]);
-        } else if (onStack.has(w2)) {
-          low.set(v2, Math.min(low.get(v2), index.get(w2)));
-        }
-        continue;
-      }
-      frames.pop();
-      if (frames.length > 0) {
-        const parent = frames[frames.length - 1][0];
-        low.set(parent, Math.min(low.get(parent), low.get(v2)));
-      }
-      if (low.get(v2) === index.get(v2)) {
-        const comp = [];
-        let w2;
-        do {
-          w2 = stack.pop();
-          onStack.delete(w2);
-          comp.push(w2);
-        } while (w2 !== v2);
-        comp.sort();
-        out.push(comp);
-      }
-    }
-  }
-  return out;
-}
-function computeWaves(nodes, adj, subset) {
-  const comps = stronglyConnectedComponents(nodes, adj);
-  const compOf = /* @__PURE__ */ new Map();
-  comps.forEach((c3, i) => c3.forEach((n) => compOf.set(n, i)));
-  const after = [];
-  const waves = /* @__PURE__ */ new Map();
-  comps.forEach((comp, i) => {
-    let wave = 0;
-    for (const n of comp) {
-      for (const d2 of adj.get(n) ?? []) {
-        const j3 = compOf.get(d2);
-        if (j3 !== void 0 && j3 !== i) wave = Math.max(wave, after[j3]);
-      }
-    }
-    const inSubset = comp.some((n) => subset.has(n));
-    after[i] = inSubset ? wave + 1 : wave;
-    if (inSubset) {
-      for (const n of comp) if (subset.has(n)) waves.set(n, wave);
-    }
-  });
-  return waves;
-}
-
-// src/core/plan.ts
-var PLAN_SCHEMA = "binary-check/plan@1";
-function computePlan(input2) {
-  const { head, base, mirror } = input2;
-  const reference = mirror ? "mirror" : base ? "base" : "none";
-  const packages = [];
-  const pkgNames = /* @__PURE__ */ new Set([...head.packages.keys(), ...base ? base.packages.keys() : []]);
-  for (const name2 of [...pkgNames].sort(compareCodeUnits)) {
-    const now = head.packages.get(name2);
-    const before = base?.packages.get(name2);
-    const digest2 = head.packageDigests.get(name2) ?? null;
-    const previousDigest = base?.packageDigests.get(name2) ?? null;
-    let status;
-    let reasons = [];
-    if (!now) status = "removed";
-    else if (!base) status = "new";
-    else if (!before) status = "new";
-    else if (digest2 === previousDigest) status = "unchanged";
-    else {
-      status = "changed";
-      reasons = packageReasons(name2, before, now);
-    }
-    packages.push({ name: name2, digest: digest2, previousDigest: base ? previousDigest : null, status, reasons });
-  }
-  const reasonsCache = /* @__PURE__ */ new Map();
-  const statusOf = /* @__PURE__ */ new Map();
-  const ids = [...head.specs.keys()].sort(compareCodeUnits);
-  const refFor = (id2) => {
-    if (mirror) return mirror.get(id2);
-    const d2 = base?.specDigests.get(id2);
-    return d2 ? { digest: d2.digest, inputs: d2.inputs } : void 0;
-  };
-  const reasonsFor = (id2, stack) => {
-    const cached2 = reasonsCache.get(id2);
-    if (cached2) return cached2;
-    const now = head.specDigests.get(id2);
-    const ref = refFor(id2);
-    let reasons;
-    if (!ref) {
-      reasons = [
-        {
-          kind: "missing",
-          detail: mirror ? "not in the mirror" : base ? "not in the base commit" : "no base commit and no mirror"
-        }
-      ];
-    } else if (ref.digest === now.digest) {
-      reasons = [];
-    } else {
-      const before = ref.inputs ?? base?.specDigests.get(id2)?.inputs;
-      if (!before)
-        reasons = [
-          { kind: "missing", detail: "the mirror entry has another digest and records no inputs" }
-        ];
-      else {
-        stack.add(id2);
-        reasons = diffSpecInputs(
-          before,
-          now.inputs,
-          head,
-          base,
-          (dep) => stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack)
-        );
-        stack.delete(id2);
-        if (reasons.length === 0)
-          reasons = [{ kind: "missing", detail: `recorded digest ${ref.digest} differs` }];
-      }
-    }
-    reasonsCache.set(id2, reasons);
-    return reasons;
-  };
-  for (const id2 of ids) {
-    const spec = head.specs.get(id2);
-    const ref = refFor(id2);
-    const now = head.specDigests.get(id2);
-    let status;
-    if (spec.external) status = "external";
-    else if (!ref) status = mirror ? base && !base.specs.has(id2) ? "new" : "rebuild" : "new";
-    else status = ref.digest === now.digest ? "up-to-date" : "rebuild";
-    statusOf.set(id2, status);
-  }
-  const toBuild = new Set(
-    ids.filter((id2) => statusOf.get(id2) === "rebuild" || statusOf.get(id2) === "new")
-  );
-  const adj = /* @__PURE__ */ new Map();
-  for (const id2 of ids)
-    adj.set(
-      id2,
-      head.specs.get(id2).dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === "test")).map((e) => e.id)
-    );
-  const waves = computeWaves(ids, adj, toBuild);
-  const specs = [];
-  for (const id2 of ids) {
-    const spec = head.specs.get(id2);
-    const status = statusOf.get(id2);
-    const now = head.specDigests.get(id2);
-    specs.push({
-      id: id2,
-      package: spec.package,
-      version: spec.version,
-      compiler: compilerText(spec),
-      os: spec.os ?? null,
-      digest: now.digest,
-      previousDigest: refFor(id2)?.digest ?? null,
-      status,
-      reasons: status === "up-to-date" || status === "external" ? [] : reasonsFor(id2, /* @__PURE__ */ new Set()),
-      wave: waves.get(id2) ?? null,
-      container: input2.containers.get(id2) ?? null,
-      dependencies: spec.dependencies.map((e) => e.id),
-      ...status === "rebuild" || status === "new" ? { inputs: now.inputs } : {}
-    });
-  }
-  if (base) {
-    for (const id2 of [...base.specs.keys()].sort(compareCodeUnits)) {
-      if (head.specs.has(id2)) continue;
-      const spec = base.specs.get(id2);
-      specs.push({
-        id: id2,
-        package: spec.package,
-        version: spec.version,
-        compiler: compilerText(spec),
-        os: spec.os ?? null,
-        digest: null,
-        previousDigest: base.specDigests.get(id2)?.digest ?? null,
-        status: "removed",
-        reasons: [],
-        wave: null,
-        container: null,
-        dependencies: []
-      });
-    }
-  }
-  const include = specs.filter((s) => s.status === "rebuild" || s.status === "new").sort((a, b3) => a.wave - b3.wave || compareCodeUnits(a.id, b3.id)).map((s) => ({
-    spec: s.id,
-    package: s.package,
-    version: s.version,
-    compiler: s.compiler ?? "",
-    os: s.os ?? "",
-    container: s.container ?? "",
-    digest: s.digest,
-    wave: s.wave
-  }));
-  const unresolved = [];
-  for (const p2 of [...head.packages.values()].sort((a, b3) => compareCodeUnits(a.name, b3.name)))
-    unresolved.push(...p2.unresolved);
-  const ignoredFiles = ignoredChangedFiles(input2.changedFiles, [
-    head.packages,
-    ...base ? [base.packages] : []
-  ]);
-  const byReason = {};
-  for (const s of specs)
-    for (const k2 of new Set(s.reasons.map((r2) => r2.kind))) byReason[k2] = (byReason[k2] ?? 0) + 1;
-  const count = (st2) => specs.filter((s) => s.status === st2).length;
-  const summary = {
-    specs: head.specs.size,
-    rebuild: count("rebuild"),
-    new: count("new"),
-    upToDate: count("up-to-date"),
-    removed: count("removed"),
-    external: count("external"),
-    packagesChanged: packages.filter((p2) => p2.status !== "unchanged").length,
-    waves: include.length === 0 ? 0 : Math.max(...include.map((m2) => m2.wave)) + 1,
-    byReason
-  };
-  return {
-    schema: PLAN_SCHEMA,
-    base: base?.sha ?? null,
-    head: head.sha,
-    reference,
-    changedFiles: input2.changedFiles,
-    ignoredFiles,
-    packages,
-    specs,
-    matrix: { include },
-    unresolved,
-    notes: input2.notes,
-    summary
-  };
-}
-function compilerText(spec) {
-  if (!spec.compiler) return null;
-  return spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name;
-}
-function packageReasons(name2, before, now) {
-  const a = before.digestInputs;
-  const b3 = now.digestInputs;
-  const reasons = [];
-  if (a.algorithm !== b3.algorithm)
-    reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
-  const files = [];
-  if (a.recipe !== b3.recipe) files.push(now.recipePath);
-  for (const k2 of unionKeys(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
-  if (files.length > 0) reasons.push({ kind: "recipe", package: name2, files });
-  for (const k2 of unionKeys(a.files, b3.files))
-    if (a.files[k2] !== b3.files[k2])
-      reasons.push({ kind: "input-file", package: name2, file: joinPath(now.directory, k2) });
-  return reasons;
-}
-function joinPath(dir, rel) {
-  return dir === "" || dir === "." ? rel : `${dir}/${rel}`;
-}
-function unionKeys(a, b3) {
-  return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(compareCodeUnits);
-}
-function diffSpecInputs(a, b3, head, base, depReasons) {
-  const reasons = [];
-  if (a.algorithm !== b3.algorithm) {
-    reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
-    return reasons;
-  }
-  if (a.packageDigest !== b3.packageDigest) {
-    const now = head.packages.get(b3.package);
-    const before = base?.packages.get(a.package);
-    if (now && before) reasons.push(...packageReasons(b3.package, before, now));
-    else
-      reasons.push({
-        kind: "recipe",
-        package: b3.package,
-        files: now ? [now.recipePath] : [],
-        detail: "package digest changed"
-      });
-  }
-  for (const f3 of unionKeys(a.source, b3.source)) {
-    const x3 = canonicalField(a.source[f3]);
-    const y2 = canonicalField(b3.source[f3]);
-    if (x3 !== y2)
-      reasons.push({
-        kind: "source",
-        version: b3.source.version,
-        field: f3,
-        ...x3 !== void 0 ? { old: x3 } : {},
-        ...y2 !== void 0 ? { new: y2 } : {}
-      });
-  }
-  for (const k2 of unionKeys(a.patches, b3.patches)) {
-    if (a.patches[k2] === b3.patches[k2]) continue;
-    reasons.push({
-      kind: "patch",
-      file: k2,
-      change: a.patches[k2] === void 0 ? "added" : b3.patches[k2] === void 0 ? "removed" : "changed"
-    });
-  }
-  for (const k2 of unionKeys(a.resources, b3.resources)) {
-    if (a.resources[k2] === b3.resources[k2]) continue;
-    reasons.push({
-      kind: "resource",
-      name: k2,
-      change: a.resources[k2] === void 0 ? "added" : b3.resources[k2] === void 0 ? "removed" : "changed"
-    });
-  }
-  const codeChanged = unionKeys(a.code, b3.code).filter((k2) => a.code[k2] !== b3.code[k2]);
-  if (codeChanged.length > 0) {
-    const now = head.packages.get(b3.package);
-    reasons.push({
-      kind: "recipe",
-      package: b3.package,
-      files: now ? [now.recipePath] : [],
-      detail: `conditional code: ${codeChanged.join("; ")}`
-    });
-  }
-  for (const k2 of unionKeys(a.parameters, b3.parameters)) {
-    if (a.parameters[k2] === b3.parameters[k2]) continue;
-    reasons.push({
-      kind: "parameters",
-      name: k2,
-      ...a.parameters[k2] !== void 0 ? { old: a.parameters[k2] } : {},
-      ...b3.parameters[k2] !== void 0 ? { new: b3.parameters[k2] } : {}
-    });
-  }
-  if (a.envSignature !== b3.envSignature)
-    reasons.push({ kind: "environment", detail: "build-environment signature changed" });
-  for (const k2 of unionKeys(a.dependencies, b3.dependencies)) {
-    if (a.dependencies[k2] === b3.dependencies[k2]) continue;
-    if (a.dependencies[k2] === void 0)
-      reasons.push({ kind: "dependency", dependency: k2, change: "added", chain: [k2], cause: [] });
-    else if (b3.dependencies[k2] === void 0)
-      reasons.push({ kind: "dependency", dependency: k2, change: "removed", chain: [k2], cause: [] });
-    else {
-      const own2 = depReasons(k2);
-      const direct = own2.filter((r2) => r2.kind !== "dependency");
-      const firstDep = own2.find(
-        (r2) => r2.kind === "dependency"
-      );
-      if (direct.length > 0 || !firstDep)
-        reasons.push({
-          kind: "dependency",
-          dependency: k2,
-          change: "changed",
-          chain: [k2],
-          cause: direct
-        });
-      else
-        reasons.push({
-          kind: "dependency",
-          dependency: k2,
-          change: "changed",
-          chain: [k2, ...firstDep.chain],
-          cause: firstDep.cause
-        });
-    }
-  }
-  return reasons;
-}
-function canonicalField(v2) {
-  if (v2 === void 0) return void 0;
-  return typeof v2 === "string" ? v2 : JSON.stringify(v2);
-}
-function ignoredChangedFiles(changed, trees) {
-  const used = /* @__PURE__ */ new Set();
-  for (const packages of trees)
-    for (const p2 of packages.values()) for (const f3 of p2.inputPaths) used.add(f3);
-  const out = /* @__PURE__ */ new Set();
-  for (const c3 of changed)
-    for (const path of [c3.path, c3.oldPath]) if (path && !used.has(path)) out.add(path);
-  return [...out].sort(compareCodeUnits);
-}
-
-// src/config/read-config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { readFile } from "node:fs/promises";
+// src/cli/commands/claim.ts
+import { hostname as hostname3, userInfo } from "node:os";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -17959,9 +17568,9 @@ var asciiTabOrNewline = /[\t\n\r]/g;
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -20200,7 +19809,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve7) {
+function isRecursive(inst, stack, resolve8) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -20210,7 +19819,7 @@ function isRecursive(inst, stack, resolve7) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve7);
+      const answer = isRecursive(child, stack, resolve8);
       if (answer > result)
         result = answer;
     }
@@ -20221,7 +19830,7 @@ function isRecursive(inst, stack, resolve7) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -20285,7 +19894,7 @@ function isRecursive(inst, stack, resolve7) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -34850,6 +34459,1421 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/mirror/entry.ts
+var ENTRY_SCHEMA = "binary-check/entry@1";
+var DIGEST = /^sha256:[0-9a-f]{64}$/;
+var HEX64 = /^[0-9a-f]{64}$/;
+var nonEmpty = external_exports.string().min(1, "expected a non-empty string");
+var digest = external_exports.string().regex(DIGEST, "expected sha256:<64 hex>");
+var relativePath = external_exports.string().regex(
+  /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
+  'expected a mirror-relative path without ".." or "\\"'
+);
+var entryFields = {
+  spec: nonEmpty,
+  package: nonEmpty,
+  version: nonEmpty,
+  os: nonEmpty.optional(),
+  compiler: nonEmpty.optional(),
+  digest,
+  packageDigest: digest.optional(),
+  inputs: external_exports.unknown().optional(),
+  packageInputs: external_exports.unknown().optional(),
+  commit: nonEmpty.optional(),
+  builder: nonEmpty.optional()
+};
+var mirrorEntrySchema = external_exports.looseObject({
+  schema: external_exports.literal(ENTRY_SCHEMA),
+  ...entryFields,
+  artifact: external_exports.looseObject({
+    path: relativePath,
+    sha256: external_exports.string().regex(HEX64, "expected 64 hex digits"),
+    size: external_exports.number().int().nonnegative()
+  }),
+  builtAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS.sssZ)" })
+});
+var recordFieldsSchema = external_exports.strictObject(entryFields);
+function validateEntry(value, root = "") {
+  const result = mirrorEntrySchema.safeParse(value, { reportInput: true });
+  if (result.success) return { entry: result.data };
+  return { error: describeIssue(result.error.issues[0], root) };
+}
+function describeIssue(issue2, root = "") {
+  if (issue2 === void 0) return "invalid";
+  const path = formatPath(issue2.path, root);
+  let expected;
+  switch (issue2.code) {
+    case "invalid_type":
+      expected = `expected ${issue2.expected === "int" ? "an integer" : issue2.expected}`;
+      break;
+    case "invalid_value":
+      expected = `expected ${issue2.values.map((v2) => JSON.stringify(v2)).join(" or ")}`;
+      break;
+    case "unrecognized_keys":
+      return `${path ? `${path}: ` : ""}unexpected field ${issue2.keys.map((k2) => JSON.stringify(k2)).join(", ")}`;
+    default:
+      expected = issue2.message.startsWith("expected") ? issue2.message : issue2.message.toLowerCase();
+  }
+  return `${path ? `${path}: ` : ""}${expected}, got ${describeValue(issue2.input)}`;
+}
+function formatPath(path, root) {
+  let out = root;
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key))
+      out += out === "" ? key : `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+function describeValue(value) {
+  if (value === void 0) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}\u2026` : text;
+}
+
+// src/mirror/claim.ts
+var CLAIM_SCHEMA = "binary-check/claim@1";
+var DIGEST2 = /^sha256:[0-9a-f]{64}$/;
+var claimSchema = external_exports.strictObject({
+  schema: external_exports.literal(CLAIM_SCHEMA),
+  digest: external_exports.string().regex(DIGEST2, "expected sha256:<64 hex>"),
+  owner: external_exports.string().min(1, "expected a non-empty string"),
+  claimedAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
+  expiresAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
+  token: external_exports.string().min(1, "expected a non-empty string")
+});
+function parseClaim(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error62) {
+    return { error: `not valid JSON (${error62.message})` };
+  }
+  const result = claimSchema.safeParse(value, { reportInput: true });
+  return result.success ? { claim: result.data } : { error: describeIssue(result.error.issues[0]) };
+}
+function isLive(claim2, now) {
+  return Date.parse(claim2.expiresAt) > now.getTime();
+}
+var TTL_UNITS = { s: 1, m: 60, h: 3600, d: 86400 };
+var MAX_TTL_SECONDS = 30 * 86400;
+function parseTtl(text, place = "--ttl") {
+  const m2 = /^([0-9]{1,9})([smhd]?)$/.exec(text.trim());
+  const seconds = m2 ? Number(m2[1]) * TTL_UNITS[m2[2] || "s"] : NaN;
+  if (!m2 || seconds <= 0 || seconds > MAX_TTL_SECONDS)
+    throw new UserError(
+      "input",
+      place,
+      `expected a duration such as 30m, 2h, 1d or a number of seconds (at most 30d), got ${JSON.stringify(text)}`
+    );
+  return seconds * 1e3;
+}
+
+// src/mirror/file-mirror.ts
+import { readdir as readdir2, readFile as readFile2, rm as rm3, stat as stat2 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+import { pathToFileURL } from "node:url";
+
+// src/mirror/atomic-file.ts
+import { createHash as createHash2, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open as open2, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+// src/mirror/layout.ts
+var INDEX_FILE = "index.json";
+var ENTRIES_DIR = "entries";
+var HISTORY_DIR = "history";
+var ARTIFACTS_DIR = "artifacts/sha256";
+var CLAIMS_DIR = "claims";
+var TEMP_MARKER = ".tmp";
+var READABLE_LENGTH = 80;
+function computeEntryName(specId2) {
+  const readable = specId2.replace(/[^A-Za-z0-9._+@=-]+/g, "_").replace(/^[._-]+/, "").slice(0, READABLE_LENGTH);
+  const hash3 = sha256Hex(specId2).slice(0, 12);
+  return readable === "" ? hash3 : `${readable}-${hash3}`;
+}
+function entryPath(specId2) {
+  return `${ENTRIES_DIR}/${computeEntryName(specId2)}.json`;
+}
+function historyPath(specId2, digest2) {
+  return `${HISTORY_DIR}/${computeEntryName(specId2)}/${digest2.replace(/^sha256:/, "")}.json`;
+}
+function claimPath(digest2) {
+  return `${CLAIMS_DIR}/${digest2.replace(/^sha256:/, "")}.json`;
+}
+function artifactPath(sha256) {
+  return `${ARTIFACTS_DIR}/${sha256}`;
+}
+var TEMP_NAME = /\.tmp-[0-9]+-[0-9a-f]+$/;
+function isTempName(name2) {
+  return TEMP_NAME.test(name2);
+}
+
+// src/mirror/atomic-file.ts
+function tempNameFor(path) {
+  return join(
+    dirname(path),
+    `${basename(path)}${TEMP_MARKER}-${process.pid}-${randomBytes(6).toString("hex")}`
+  );
+}
+async function writeFileAtomic(path, data) {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempNameFor(path);
+  try {
+    const handle = await open2(temp, "wx");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error62) {
+    await rm(temp, { force: true });
+    throw error62;
+  }
+  await syncDirectory(dirname(path));
+}
+async function storeContentAddressed(source, directory) {
+  await mkdir(directory, { recursive: true });
+  const temp = tempNameFor(join(directory, "upload"));
+  const hash3 = createHash2("sha256");
+  let size = 0;
+  try {
+    const handle = await open2(temp, "wx");
+    try {
+      for await (const chunk of createReadStream(source)) {
+        hash3.update(chunk);
+        size += chunk.length;
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const sha256 = hash3.digest("hex");
+    const target = join(directory, sha256);
+    const existing = await stat(target).catch(() => void 0);
+    if (existing?.isFile() && existing.size === size) {
+      await rm(temp, { force: true });
+      return { sha256, size, written: false };
+    }
+    await rename(temp, target);
+    await syncDirectory(directory);
+    return { sha256, size, written: true };
+  } catch (error62) {
+    await rm(temp, { force: true });
+    throw error62;
+  }
+}
+async function syncDirectory(directory) {
+  if (process.platform === "win32") return;
+  try {
+    const handle = await open2(directory, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+  }
+}
+
+// src/mirror/file-claims.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { link, mkdir as mkdir2, open as open3, readdir, readFile, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { dirname as dirname2, join as join2 } from "node:path";
+
+// src/mirror/mirror-view.ts
+function computeView(request, recorded) {
+  const specs = {};
+  for (const { id: id2, digest: digest2 } of request.specs) {
+    const match = recorded(id2).filter((e) => e.digest === digest2).sort(compareNewestFirst)[0];
+    specs[id2] = match ? {
+      digest: digest2,
+      status: "current",
+      artifact: match.artifact,
+      builtAt: match.builtAt,
+      ...match.commit !== void 0 ? { commit: match.commit } : {}
+    } : { digest: digest2, status: "missing" };
+  }
+  return { head: request.head, specs };
+}
+function compareNewestFirst(a, b3) {
+  const t3 = Date.parse(b3.builtAt) - Date.parse(a.builtAt);
+  if (t3 !== 0) return t3;
+  for (const [x3, y2] of [
+    [a.artifact.sha256, b3.artifact.sha256],
+    [a.digest, b3.digest]
+  ])
+    if (x3 !== y2) return x3 < y2 ? -1 : 1;
+  return 0;
+}
+var DIGEST3 = /^sha256:[0-9a-f]{64}$/;
+var mirrorViewSchema = external_exports.strictObject({
+  head: external_exports.string().min(1, "expected a non-empty string"),
+  specs: external_exports.record(
+    external_exports.string(),
+    external_exports.strictObject({
+      digest: external_exports.string().regex(DIGEST3, "expected sha256:<64 hex>"),
+      status: external_exports.enum(["current", "missing"]),
+      artifact: external_exports.looseObject({
+        path: external_exports.string().min(1),
+        sha256: external_exports.string().regex(/^[0-9a-f]{64}$/, "expected 64 hex digits"),
+        size: external_exports.number().int().nonnegative()
+      }).optional(),
+      builtAt: external_exports.string().optional(),
+      commit: external_exports.string().optional()
+    })
+  )
+});
+
+// src/mirror/mirror-index.ts
+var INDEX_SCHEMA = "binary-check/index@1";
+var REBUILD_HINT = "run `binary-check index` to rebuild it from entries";
+function computeIndexChecksum(entries, view) {
+  const covered = view === void 0 ? entries : { entries, view };
+  return `sha256:${sha256Hex(canonicalEncode(covered))}`;
+}
+function computeIndex(entries, view) {
+  const record2 = {};
+  for (const entry of [...entries].sort(
+    (a, b3) => a.spec < b3.spec ? -1 : a.spec > b3.spec ? 1 : 0
+  )) {
+    record2[entry.spec] = entry;
+  }
+  return {
+    schema: INDEX_SCHEMA,
+    checksum: computeIndexChecksum(record2, view),
+    entries: record2,
+    ...view !== void 0 ? { view } : {}
+  };
+}
+function serializeIndex(index) {
+  return serializeCanonical(index);
+}
+function serializeCanonical(value) {
+  return `${JSON.stringify(sortKeys(value), null, 2)}
+`;
+}
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  const out = {};
+  const record2 = value;
+  for (const key of Object.keys(record2).sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0)) {
+    if (record2[key] !== void 0) out[key] = sortKeys(record2[key]);
+  }
+  return out;
+}
+function parseIndex(text, place) {
+  const corrupt = (what) => new UserError("mirror", place, `index is corrupt: ${what}; ${REBUILD_HINT}`);
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error62) {
+    throw corrupt(`not valid JSON (${error62.message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw corrupt(`expected a JSON object, got ${describeValue(value)}`);
+  }
+  const raw = value;
+  if (raw.schema !== INDEX_SCHEMA) {
+    if (typeof raw.schema === "string" && raw.schema.startsWith("binary-check/index@")) {
+      throw new UserError(
+        "mirror",
+        place,
+        `index has schema "${raw.schema}"; this binary-check reads "${INDEX_SCHEMA}" (upgrade binary-check)`
+      );
+    }
+    throw corrupt(`schema: expected "${INDEX_SCHEMA}", got ${describeValue(raw.schema)}`);
+  }
+  if (typeof raw.checksum !== "string" || !/^sha256:[0-9a-f]{64}$/.test(raw.checksum)) {
+    throw corrupt(`checksum: expected sha256:<64 hex>, got ${describeValue(raw.checksum)}`);
+  }
+  const entries = raw.entries;
+  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) {
+    throw corrupt(`entries: expected an object, got ${describeValue(entries)}`);
+  }
+  let actual;
+  try {
+    actual = computeIndexChecksum(entries, raw.view);
+  } catch (error62) {
+    throw corrupt(`entries cannot be encoded (${error62.message})`);
+  }
+  if (actual !== raw.checksum)
+    throw corrupt(`checksum mismatch (expected ${raw.checksum}, got ${actual})`);
+  const verified = {};
+  for (const [spec, rawEntry] of Object.entries(entries)) {
+    const at2 = `entries[${JSON.stringify(spec)}]`;
+    const result = validateEntry(rawEntry, at2);
+    if ("error" in result) throw corrupt(result.error);
+    if (result.entry.spec !== spec) {
+      throw corrupt(
+        `${at2}.spec: expected ${JSON.stringify(spec)}, got ${JSON.stringify(result.entry.spec)}`
+      );
+    }
+    verified[spec] = result.entry;
+  }
+  if (raw.view === void 0)
+    return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified };
+  const view = mirrorViewSchema.safeParse(raw.view, { reportInput: true });
+  if (!view.success) throw corrupt(describeIssue(view.error.issues[0], "view"));
+  return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified, view: view.data };
+}
+
+// src/mirror/file-claims.ts
+var ATTEMPTS = 8;
+async function claimDigest(dir, input2) {
+  const { digest: digest2, owner, ttlMs, now } = input2;
+  checkDigest(digest2, "claim");
+  if (owner.trim() === "")
+    throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+    throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
+  const target = join2(dir, claimPath(digest2));
+  await mkdir2(dirname2(target), { recursive: true });
+  const mine = {
+    schema: CLAIM_SCHEMA,
+    digest: digest2,
+    owner,
+    claimedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    token: randomBytes2(12).toString("hex")
+  };
+  const text = serializeCanonical(mine);
+  const temp = tempNameFor(target);
+  try {
+    for (let attempt2 = 0; attempt2 < ATTEMPTS; attempt2++) {
+      await writeTemp(temp, text);
+      if (await createExclusive(temp, target, text)) return { claimed: true, claim: mine };
+      const seen = await readText(target);
+      if (seen === void 0) continue;
+      const parsed2 = parseClaim(seen);
+      const held = "claim" in parsed2 ? parsed2.claim : void 0;
+      if (held && isLive(held, now) && held.owner !== owner) return { claimed: false, claim: held };
+      const replaced = held && isLive(held, now) ? "own" : "expired";
+      if (await readText(target) !== seen) continue;
+      await rename2(temp, target);
+      const back = await readText(target);
+      const now2 = back === void 0 ? void 0 : parseClaim(back);
+      if (now2 && "claim" in now2) {
+        if (now2.claim.token === mine.token) return { claimed: true, claim: mine, replaced };
+        return { claimed: false, claim: now2.claim };
+      }
+    }
+    throw new UserError(
+      "mirror",
+      target,
+      `the claim kept changing while it was being taken (${ATTEMPTS} attempts)`
+    );
+  } finally {
+    await rm2(temp, { force: true });
+  }
+}
+async function releaseDigest(dir, input2) {
+  checkDigest(input2.digest, "release");
+  const target = join2(dir, claimPath(input2.digest));
+  const text = await readText(target);
+  if (text === void 0) return { removed: false };
+  const parsed2 = parseClaim(text);
+  const held = "claim" in parsed2 ? parsed2.claim : void 0;
+  if (input2.owner !== void 0 && held && held.owner !== input2.owner)
+    throw new UserError(
+      "mirror",
+      target,
+      `claimed by ${JSON.stringify(held.owner)} until ${held.expiresAt}, not by ${JSON.stringify(input2.owner)}: not released`
+    );
+  await rm2(target, { force: true });
+  return { removed: true, ...held ? { claim: held } : {} };
+}
+async function readLiveClaims(dir, now, warn) {
+  let names;
+  try {
+    names = await readdir(join2(dir, CLAIMS_DIR));
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw error62;
+  }
+  const live = /* @__PURE__ */ new Map();
+  for (const name2 of names.filter((n) => !isTempName(n)).sort()) {
+    const path = join2(dir, CLAIMS_DIR, name2);
+    const text = await readText(path);
+    if (text === void 0) continue;
+    const parsed2 = parseClaim(text);
+    if ("error" in parsed2) {
+      warn(`${path}: skipped: ${parsed2.error}`);
+      continue;
+    }
+    const expected = claimPath(parsed2.claim.digest).slice(CLAIMS_DIR.length + 1);
+    if (name2 !== expected) {
+      warn(`${path}: skipped: holds the claim on ${parsed2.claim.digest}, whose file is ${expected}`);
+      continue;
+    }
+    if (isLive(parsed2.claim, now)) live.set(parsed2.claim.digest, parsed2.claim);
+  }
+  return live;
+}
+function checkDigest(digest2, place) {
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest2))
+    throw new UserError(
+      "input",
+      place,
+      `digest: expected sha256:<64 hex>, got ${JSON.stringify(digest2)}`
+    );
+}
+async function readText(path) {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return void 0;
+    throw error62;
+  }
+}
+async function writeTemp(temp, text) {
+  const handle = await open3(temp, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+async function createExclusive(temp, target, text) {
+  try {
+    await link(temp, target);
+    return true;
+  } catch (error62) {
+    const code = error62.code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS" && code !== "EOPNOTSUPP")
+      throw error62;
+  }
+  let handle;
+  try {
+    handle = await open3(target, "wx");
+  } catch (error62) {
+    if (error62.code === "EEXIST") return false;
+    throw error62;
+  }
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+// src/mirror/file-mirror.ts
+var READ_CONCURRENCY = 32;
+function openFileMirror(dir, options = {}) {
+  const warn = options.onWarning ?? (() => {
+  });
+  const indexFile = join3(dir, INDEX_FILE);
+  async function readIndexText() {
+    try {
+      return await readFile2(indexFile, "utf8");
+    } catch (error62) {
+      if (error62.code === "ENOENT") return void 0;
+      throw new UserError(
+        "mirror",
+        indexFile,
+        `cannot read the index (${error62.message})`
+      );
+    }
+  }
+  async function readEntryFile(relative) {
+    let text;
+    try {
+      text = await readFile2(join3(dir, relative), "utf8");
+    } catch (error62) {
+      if (error62.code === "ENOENT") return void 0;
+      return { error: `unreadable (${error62.message})` };
+    }
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (error62) {
+      return { error: `not valid JSON (${error62.message})` };
+    }
+    return validateEntry(value);
+  }
+  async function artifactPresent(entry) {
+    const info = await stat2(join3(dir, entry.artifact.path)).catch(() => void 0);
+    return info !== void 0 && info.isFile() && info.size === entry.artifact.size;
+  }
+  async function tryReadEntry(specId2) {
+    const result = await readEntryFile(entryPath(specId2));
+    return result !== void 0 && "entry" in result && result.entry.spec === specId2 ? result.entry : void 0;
+  }
+  async function readHistory(specId2) {
+    const found = [];
+    const current = await tryReadEntry(specId2);
+    if (current) found.push(current);
+    const folder = `${HISTORY_DIR}/${computeEntryName(specId2)}`;
+    let names;
+    try {
+      names = await readdir2(join3(dir, folder));
+    } catch (error62) {
+      if (error62.code !== "ENOENT") throw error62;
+      names = [];
+    }
+    for (const name2 of names.filter((n) => !isTempName(n)).sort()) {
+      const result = await readEntryFile(`${folder}/${name2}`);
+      if (result === void 0) continue;
+      const why = "error" in result ? result.error : result.entry.spec !== specId2 ? `holds spec ${JSON.stringify(result.entry.spec)}, not ${JSON.stringify(specId2)}` : `${folder}/${name2}` !== historyPath(specId2, result.entry.digest) ? `holds digest ${result.entry.digest}, whose file is ${historyPath(specId2, result.entry.digest)}` : void 0;
+      if (why !== void 0) warn(`${join3(dir, folder, name2)}: skipped: ${why}`);
+      else if ("entry" in result) found.push(result.entry);
+    }
+    const newest = /* @__PURE__ */ new Map();
+    for (const entry of found.sort(compareNewestFirst))
+      if (!newest.has(entry.digest)) newest.set(entry.digest, entry);
+    return [...newest.values()];
+  }
+  async function viewCandidates(index, request) {
+    const out = /* @__PURE__ */ new Map();
+    const needHistory = [];
+    for (const { id: id2, digest: digest2 } of request.specs) {
+      const current = index.entries[id2];
+      if (current?.digest === digest2) out.set(id2, [current]);
+      else needHistory.push(id2);
+    }
+    for (let i = 0; i < needHistory.length; i += READ_CONCURRENCY) {
+      await Promise.all(
+        needHistory.slice(i, i + READ_CONCURRENCY).map(async (id2) => {
+          const usable = [];
+          for (const entry of await readHistory(id2))
+            if (await artifactPresent(entry)) usable.push(entry);
+          out.set(id2, usable);
+        })
+      );
+    }
+    return out;
+  }
+  async function readEntries() {
+    let names;
+    try {
+      names = await readdir2(join3(dir, ENTRIES_DIR));
+    } catch (error62) {
+      if (error62.code !== "ENOENT") throw error62;
+      names = [];
+    }
+    const files = names.filter((name2) => !isTempName(name2)).sort();
+    const entries = [];
+    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+      const batch = files.slice(i, i + READ_CONCURRENCY);
+      for (const result of await Promise.all(batch.map((name2) => checkEntryFile(name2)))) {
+        if (typeof result === "string") warn(result);
+        else if (result !== void 0) entries.push(result);
+      }
+    }
+    return computeIndex(entries);
+  }
+  async function checkEntryFile(name2) {
+    const relative = `${ENTRIES_DIR}/${name2}`;
+    const skipped = (why) => `${join3(dir, relative)}: skipped: ${why}`;
+    if (!name2.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
+    const result = await readEntryFile(relative);
+    if (result === void 0) return void 0;
+    if ("error" in result) return skipped(result.error);
+    const { entry } = result;
+    const expected = `${computeEntryName(entry.spec)}.json`;
+    if (name2 !== expected)
+      return skipped(`holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`);
+    if (!await artifactPresent(entry)) {
+      return skipped(`artifact ${entry.artifact.path} is missing or has the wrong size`);
+    }
+    return entry;
+  }
+  return {
+    dir,
+    url: pathToFileURL(dir).href,
+    async tryReadIndex() {
+      const text = await readIndexText();
+      return text === void 0 ? void 0 : parseIndex(text, indexFile);
+    },
+    tryReadEntry,
+    async record(input2) {
+      const { entry: fields, artifactPath: source, now } = input2;
+      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
+      if (!checked.success) {
+        throw new UserError("input", "record", describeIssue(checked.error.issues[0], "entry"));
+      }
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+        throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
+      }
+      for (const field of ["inputs", "packageInputs"]) {
+        try {
+          canonicalEncode(fields[field]);
+        } catch (error62) {
+          throw new UserError(
+            "input",
+            "record",
+            `entry.${field}: expected JSON with integer numbers only (${error62.message})`
+          );
+        }
+      }
+      const target = entryPath(fields.spec);
+      const previous = await readEntryFile(target);
+      const existing = previous !== void 0 && "entry" in previous ? previous.entry : void 0;
+      if (existing !== void 0 && existing.spec !== fields.spec) {
+        throw new Error(
+          `record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`
+        );
+      }
+      if (existing?.digest === fields.digest && await artifactPresent(existing)) return existing;
+      let stored;
+      try {
+        stored = await storeContentAddressed(source, join3(dir, ARTIFACTS_DIR));
+      } catch (error62) {
+        const code = error62.code;
+        if (code === "ENOENT")
+          throw new UserError(
+            "input",
+            source,
+            "artifact not found (expected the built binary file)"
+          );
+        if (code === "EISDIR")
+          throw new UserError("input", source, "is a directory (expected the built binary file)");
+        throw error62;
+      }
+      const entry = {
+        ...withoutUndefined(fields),
+        schema: ENTRY_SCHEMA,
+        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
+        builtAt: now.toISOString()
+      };
+      if (existing !== void 0 && existing.digest !== entry.digest) {
+        await writeFileAtomic(
+          join3(dir, historyPath(existing.spec, existing.digest)),
+          serializeCanonical(existing)
+        );
+      }
+      await writeFileAtomic(
+        join3(dir, historyPath(entry.spec, entry.digest)),
+        serializeCanonical(entry)
+      );
+      await writeFileAtomic(join3(dir, target), serializeCanonical(entry));
+      return entry;
+    },
+    readHistory,
+    readEntries,
+    async writeIndex(options2 = {}) {
+      let index = await readEntries();
+      if (options2.view !== void 0) {
+        const candidates = await viewCandidates(index, options2.view);
+        const view = computeView(options2.view, (id2) => candidates.get(id2) ?? []);
+        index = computeIndex(Object.values(index.entries), view);
+      }
+      await writeFileAtomic(indexFile, serializeIndex(index));
+      return index;
+    },
+    claim: (input2) => claimDigest(dir, input2),
+    release: (input2) => releaseDigest(dir, input2),
+    tryReadClaims: (now) => readLiveClaims(dir, now, warn),
+    async removeStaleTempFiles(olderThan) {
+      const folders = [".", ENTRIES_DIR, ARTIFACTS_DIR, CLAIMS_DIR];
+      try {
+        for (const d2 of await readdir2(join3(dir, HISTORY_DIR), { withFileTypes: true }))
+          if (d2.isDirectory()) folders.push(`${HISTORY_DIR}/${d2.name}`);
+      } catch (error62) {
+        if (error62.code !== "ENOENT") throw error62;
+      }
+      const removed = [];
+      for (const folder of folders) {
+        let names;
+        try {
+          names = await readdir2(join3(dir, folder));
+        } catch (error62) {
+          if (error62.code === "ENOENT") continue;
+          throw error62;
+        }
+        for (const name2 of names.filter(isTempName)) {
+          const path = join3(dir, folder, name2);
+          const info = await stat2(path).catch(() => void 0);
+          if (info === void 0 || !info.isFile() || info.mtimeMs >= olderThan.getTime()) continue;
+          await rm3(path, { force: true });
+          removed.push(folder === "." ? name2 : `${folder}/${name2}`);
+        }
+      }
+      return removed.sort();
+    }
+  };
+}
+function withoutUndefined(value) {
+  return Object.fromEntries(Object.entries(value).filter(([, v2]) => v2 !== void 0));
+}
+
+// src/mirror/mirror.ts
+import { isAbsolute, resolve as resolve2 } from "node:path";
+import { fileURLToPath } from "node:url";
+var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+function openMirror(url2, options = {}) {
+  return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
+}
+function resolveMirrorDirectory(url2, cwd) {
+  if (url2.trim() === "")
+    throw new UserError(
+      "mirror",
+      "mirror",
+      "expected a mirror URL (file://\u2026) or a directory path, got nothing"
+    );
+  const scheme = SCHEME.exec(url2)?.[1];
+  if (scheme === void 0) return resolve2(cwd, url2);
+  if (scheme.toLowerCase() !== "file") {
+    throw new UserError(
+      "mirror",
+      url2,
+      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`
+    );
+  }
+  const rest = url2.slice(scheme.length + 3);
+  if (rest.startsWith("/")) {
+    try {
+      return fileURLToPath(`file://${rest}`);
+    } catch (error62) {
+      throw new UserError("mirror", url2, `not a usable file:// URL (${error62.message})`);
+    }
+  }
+  let path;
+  try {
+    path = decodeURIComponent(rest);
+  } catch {
+    throw new UserError("mirror", url2, "not a usable file:// URL (bad %-escape)");
+  }
+  return isAbsolute(path) ? path : resolve2(cwd, path);
+}
+
+// src/cli/usage.ts
+var MAIN_HELP = `binary-check \u2014 which prebuilt binaries are stale, and why
+
+Usage: binary-check <command> [options]
+
+Commands:
+  plan      plan what must be rebuilt between two commits (or against a mirror)
+  explain   show a spec's digest tree and what differs from the reference
+  record    record a built binary and its digest into a mirror
+  index     merge the mirror's entries into its index (and the complete view of a plan)
+  history   list the entries recorded for a spec, newest first
+  claim     claim a spec digest for building (other plans see it in progress)
+  release   remove a digest's claim
+
+Run 'binary-check <command> --help' for a command's options.
+`;
+var PLAN_HELP = `Usage: binary-check plan --repo DIR [options]
+
+Plan the rebuilds: digests at head against the mirror's index (with --mirror or the config's
+mirror), else against the base commit.
+
+Options:
+  --repo DIR          the recipe repository (a git work tree; default: .)
+  --config FILE       config file (default: .binary-check.yml in the repository at head)
+  --base REV          base revision (default: none, or HEAD with --head WORKTREE)
+  --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
+  --mirror URL        mirror (file://DIR); overrides the config's mirror
+  --format FMT        json | text | gitlab (default: text)
+  --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
+  --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
+  --no-cache          do not read or write the analysis cache
+  -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
+  -h, --help          this help
+
+With --format gitlab: a GitLab child pipeline that builds the plan (one job per spec, or per
+batch), records each binary into the mirror and indexes it; a single noop job when nothing
+builds. Spec data reach the build step as job variables (BINARY_CHECK_SPEC, _PACKAGE, _VERSION,
+_DIGEST, _CONTAINER, _ARTIFACT: the file the build must leave), never inside the script.
+  --build-script FILE   the build step: this file's content, run for each spec
+  --build-command CMD   the build step as one command (instead of --build-script)
+  --build-image IMAGE   image of specs the config maps to no container (default: the runner's)
+  --record-image IMAGE  image of the record and index jobs, with Node 24 (default: node:24)
+  --max-needs N         needs per job, 1-50 (default: 50); beyond it, one stage per wave
+  --max-jobs N          jobs in the pipeline (default: 500); beyond it, specs are batched
+  --cli-version V       binary-check version the record jobs run (default: this one's)
+  --cli-package SPEC    npm package spec they run instead (a tarball, a fork)
+
+Exit status: 0 whatever the plan says, 1 on bad input, 2 on usage errors.
+`;
+var EXPLAIN_HELP = `Usage: binary-check explain SPEC... --repo DIR [options]
+
+Print each spec's digest tree and what differs from the reference (mirror entry or base commit):
+the plan's reasons ("differs") and every input whose value changed, old \u2192 new ("changed"), from
+the inputs the mirror entry recorded (record --plan) or the base commit's.
+SPEC is a spec id from the plan, or a package name (all of its specs).
+
+Options: --repo, --config, --base, --head, --mirror, --cache-dir as for plan, and
+  --format FMT        text | json (default: text)
+`;
+var RECORD_HELP = `Usage: binary-check record --mirror URL --spec ID --digest D --artifact PATH [options]
+
+Copy a built artifact into the mirror (content-addressed), then write the spec's entry.
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --spec ID           the spec id (as in the plan's matrix)
+  --digest D          the spec digest (sha256:\u2026) the artifact was built from
+  --artifact PATH     the built binary (file)
+  --plan FILE         the plan JSON (adds package, version and the digest inputs to the entry)
+  --package NAME      package name (when no --plan is given)
+  --version V         version (when no --plan is given)
+  --commit SHA        the commit it was built from
+  --builder TEXT      who built it (runner, job url)
+`;
+var INDEX_HELP = `Usage: binary-check index --mirror URL [--plan FILE]
+
+Merge every entry of the mirror into its index.json (with its checksum). Entry files that are
+unusable (bad JSON, missing artifact) are skipped with a warning; temp files a killed writer
+left behind are ignored, and removed once older than an hour.
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --plan FILE         a plan JSON: also write the complete view of its specs into the index
+                      ("view": for every spec, the newest entry built from the plan's digest \u2014
+                      rebuilt now or earlier \u2014 or "missing")
+`;
+var HISTORY_HELP = `Usage: binary-check history SPEC --mirror URL [--format text|json]
+
+List the entries recorded for SPEC (one per digest, the current one marked), newest first:
+digest, build time, commit and artifact.
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --format FMT        text | json (default: text)
+`;
+var CLAIM_HELP = `Usage: binary-check claim --mirror URL --digest D [--ttl 2h] [--owner TEXT] [--format text|json]
+
+Claim a spec digest before building it. While the claim is live, plans against this mirror list
+specs of that digest as in-progress instead of rebuilding them. Exit status 0 either way:
+  claimed <digest> by <owner> until <time>     the claim is yours (new, renewed, or taken over
+                                               from an expired one)
+  held by <owner> until <time>                 someone else holds a live claim: do not build
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --digest D          the spec digest (sha256:\u2026), as in the plan's matrix
+  --ttl DURATION      how long the claim lives: 90 (seconds), 30m, 2h, 1d (default: 2h)
+  --owner TEXT        who claims (default: $CI_PIPELINE_URL, the GitHub run URL, else
+                      user@host); claiming again with the same owner renews the claim
+  --format FMT        text | json (default: text); json: {"claimed": true|false, "digest",
+                      "owner", "claimedAt", "expiresAt"} (owner etc. of the holder when false)
+`;
+var RELEASE_HELP = `Usage: binary-check release --mirror URL --digest D [--owner TEXT]
+
+Remove the claim on a digest (after recording, or when the build failed).
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --digest D          the claimed spec digest (sha256:\u2026)
+  --owner TEXT        only release a claim held by this owner (else: exit 1, nothing removed)
+`;
+
+// src/cli/commands/claim.ts
+var DEFAULT_TTL = "2h";
+var CLAIM_OPTIONS = {
+  mirror: { type: "string" },
+  digest: { type: "string" },
+  ttl: { type: "string" },
+  owner: { type: "string" },
+  format: { type: "string" },
+  help: { type: "boolean", short: "h" }
+};
+async function claimCommand(args, io2) {
+  const { values } = parse(args, CLAIM_OPTIONS);
+  if (values.help) return help(io2, CLAIM_HELP);
+  if (!values.mirror) throw new UsageError("claim needs --mirror");
+  if (!values.digest) throw new UsageError("claim needs --digest");
+  const format = formatOf(values.format, ["json", "text"], "text");
+  const ttlMs = parseTtl(values.ttl ?? DEFAULT_TTL);
+  if (values.owner !== void 0 && values.owner.trim() === "")
+    throw new UserError("input", "--owner", 'expected a non-empty text, got ""');
+  const mirror = openMirror(values.mirror, { cwd: io2.cwd });
+  const result = await supported(mirror, "claim").claim({
+    digest: values.digest,
+    owner: values.owner ?? defaultOwner(),
+    ttlMs,
+    now: /* @__PURE__ */ new Date()
+  });
+  io2.stdout(format === "json" ? `${JSON.stringify(claimJson(result))}
+` : claimText(result));
+  return 0;
+}
+async function releaseCommand(args, io2) {
+  const { values } = parse(args, {
+    mirror: { type: "string" },
+    digest: { type: "string" },
+    owner: { type: "string" },
+    help: { type: "boolean", short: "h" }
+  });
+  if (values.help) return help(io2, RELEASE_HELP);
+  if (!values.mirror) throw new UsageError("release needs --mirror");
+  if (!values.digest) throw new UsageError("release needs --digest");
+  const mirror = openMirror(values.mirror, { cwd: io2.cwd });
+  const result = await supported(mirror, "release").release({
+    digest: values.digest,
+    ...values.owner !== void 0 ? { owner: values.owner } : {}
+  });
+  io2.stdout(
+    !result.removed ? `no claim on ${values.digest}
+` : `released ${values.digest}${result.claim ? ` (held by ${result.claim.owner} until ${result.claim.expiresAt})` : ""}
+`
+  );
+  return 0;
+}
+function supported(mirror, what) {
+  if (mirror[what] === void 0)
+    throw new UserError("mirror", mirror.url, `this mirror does not support claims`);
+  return mirror;
+}
+function claimText(r2) {
+  const { owner, expiresAt, digest: digest2 } = r2.claim;
+  if (!r2.claimed) return `held by ${owner} until ${expiresAt}
+`;
+  const how = r2.replaced === "expired" ? " (took over an expired claim)" : r2.replaced === "own" ? " (renewed)" : "";
+  return `claimed ${digest2} by ${owner} until ${expiresAt}${how}
+`;
+}
+function claimJson(r2) {
+  const { digest: digest2, owner, claimedAt, expiresAt } = r2.claim;
+  return {
+    claimed: r2.claimed,
+    digest: digest2,
+    owner,
+    claimedAt,
+    expiresAt,
+    ...r2.claimed && r2.replaced ? { replaced: r2.replaced } : {}
+  };
+}
+function defaultOwner() {
+  const env = process.env;
+  if (env.CI_PIPELINE_URL) return env.CI_PIPELINE_URL;
+  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY) {
+    const server = env.GITHUB_SERVER_URL || "https://github.com";
+    return `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  }
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+  }
+  return `${user}@${hostname3()}`;
+}
+
+// src/engine/plan-engine.ts
+import { isAbsolute as isAbsolute2, join as join7, matchesGlob as matchesGlob2, resolve as resolve4 } from "node:path";
+
+// src/core/graph.ts
+function stronglyConnectedComponents(nodes, adj) {
+  const index = /* @__PURE__ */ new Map();
+  const low = /* @__PURE__ */ new Map();
+  const onStack = /* @__PURE__ */ new Set();
+  const stack = [];
+  const out = [];
+  let counter = 0;
+  const known = new Set(nodes);
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    const frames = [[root, 0]];
+    index.set(root, counter);
+    low.set(root, counter);
+    counter++;
+    stack.push(root);
+    onStack.add(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1];
+      const [v2, i] = frame;
+      const edges = adj.get(v2) ?? [];
+      if (i < edges.length) {
+        frame[1] = i + 1;
+        const w2 = edges[i];
+        if (!known.has(w2)) continue;
+        if (!index.has(w2)) {
+          index.set(w2, counter);
+          low.set(w2, counter);
+          counter++;
+          stack.push(w2);
+          onStack.add(w2);
+          frames.push([w2, 0]);
+        } else if (onStack.has(w2)) {
+          low.set(v2, Math.min(low.get(v2), index.get(w2)));
+        }
+        continue;
+      }
+      frames.pop();
+      if (frames.length > 0) {
+        const parent = frames[frames.length - 1][0];
+        low.set(parent, Math.min(low.get(parent), low.get(v2)));
+      }
+      if (low.get(v2) === index.get(v2)) {
+        const comp = [];
+        let w2;
+        do {
+          w2 = stack.pop();
+          onStack.delete(w2);
+          comp.push(w2);
+        } while (w2 !== v2);
+        comp.sort();
+        out.push(comp);
+      }
+    }
+  }
+  return out;
+}
+function computeWaves(nodes, adj, subset) {
+  const comps = stronglyConnectedComponents(nodes, adj);
+  const compOf = /* @__PURE__ */ new Map();
+  comps.forEach((c3, i) => c3.forEach((n) => compOf.set(n, i)));
+  const after = [];
+  const waves = /* @__PURE__ */ new Map();
+  comps.forEach((comp, i) => {
+    let wave = 0;
+    for (const n of comp) {
+      for (const d2 of adj.get(n) ?? []) {
+        const j3 = compOf.get(d2);
+        if (j3 !== void 0 && j3 !== i) wave = Math.max(wave, after[j3]);
+      }
+    }
+    const inSubset = comp.some((n) => subset.has(n));
+    after[i] = inSubset ? wave + 1 : wave;
+    if (inSubset) {
+      for (const n of comp) if (subset.has(n)) waves.set(n, wave);
+    }
+  });
+  return waves;
+}
+
+// src/core/plan.ts
+var PLAN_SCHEMA = "binary-check/plan@1";
+function computePlan(input2) {
+  const { head, base, mirror } = input2;
+  const reference = mirror ? "mirror" : base ? "base" : "none";
+  const packages = [];
+  const pkgNames = /* @__PURE__ */ new Set([...head.packages.keys(), ...base ? base.packages.keys() : []]);
+  for (const name2 of [...pkgNames].sort(compareCodeUnits)) {
+    const now = head.packages.get(name2);
+    const before = base?.packages.get(name2);
+    const digest2 = head.packageDigests.get(name2) ?? null;
+    const previousDigest = base?.packageDigests.get(name2) ?? null;
+    let status;
+    let reasons = [];
+    if (!now) status = "removed";
+    else if (!base) status = "new";
+    else if (!before) status = "new";
+    else if (digest2 === previousDigest) status = "unchanged";
+    else {
+      status = "changed";
+      reasons = packageReasons(name2, before.digestInputs, now);
+    }
+    packages.push({ name: name2, digest: digest2, previousDigest: base ? previousDigest : null, status, reasons });
+  }
+  const reasonsCache = /* @__PURE__ */ new Map();
+  const statusOf = /* @__PURE__ */ new Map();
+  const ids = [...head.specs.keys()].sort(compareCodeUnits);
+  const refFor = (id2) => {
+    if (mirror) return mirror.get(id2);
+    const d2 = base?.specDigests.get(id2);
+    return d2 ? { digest: d2.digest, inputs: d2.inputs } : void 0;
+  };
+  const reasonsFor = (id2, stack) => {
+    const cached2 = reasonsCache.get(id2);
+    if (cached2) return cached2;
+    const now = head.specDigests.get(id2);
+    const ref = refFor(id2);
+    let reasons;
+    if (!ref) {
+      reasons = [
+        {
+          kind: "missing",
+          detail: mirror ? "not in the mirror" : base ? "not in the base commit" : "no base commit and no mirror"
+        }
+      ];
+    } else if (ref.digest === now.digest) {
+      reasons = [];
+    } else {
+      const before = ref.inputs ?? base?.specDigests.get(id2)?.inputs;
+      if (!before)
+        reasons = [
+          { kind: "missing", detail: "the mirror entry has another digest and records no inputs" }
+        ];
+      else {
+        stack.add(id2);
+        const beforePkg = ref.packageInputs ?? (base?.packageDigests.get(before.package) === before.packageDigest ? base?.packages.get(before.package)?.digestInputs : void 0);
+        reasons = diffSpecInputs(
+          before,
+          now.inputs,
+          head,
+          beforePkg,
+          (dep) => stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack)
+        );
+        stack.delete(id2);
+        if (reasons.length === 0)
+          reasons = [{ kind: "missing", detail: `recorded digest ${ref.digest} differs` }];
+      }
+    }
+    reasonsCache.set(id2, reasons);
+    return reasons;
+  };
+  for (const id2 of ids) {
+    const spec = head.specs.get(id2);
+    const ref = refFor(id2);
+    const now = head.specDigests.get(id2);
+    let status;
+    if (spec.external) status = "external";
+    else if (!ref) status = mirror ? base && !base.specs.has(id2) ? "new" : "rebuild" : "new";
+    else status = ref.digest === now.digest ? "up-to-date" : "rebuild";
+    if ((status === "rebuild" || status === "new") && input2.claims?.has(now.digest))
+      status = "in-progress";
+    statusOf.set(id2, status);
+  }
+  const toBuild = new Set(
+    ids.filter((id2) => statusOf.get(id2) === "rebuild" || statusOf.get(id2) === "new")
+  );
+  const adj = /* @__PURE__ */ new Map();
+  for (const id2 of ids)
+    adj.set(
+      id2,
+      head.specs.get(id2).dependencies.filter((e) => !(e.types.length === 1 && e.types[0] === "test")).map((e) => e.id)
+    );
+  const waves = computeWaves(ids, adj, toBuild);
+  const specs = [];
+  for (const id2 of ids) {
+    const spec = head.specs.get(id2);
+    const status = statusOf.get(id2);
+    const now = head.specDigests.get(id2);
+    specs.push({
+      id: id2,
+      package: spec.package,
+      version: spec.version,
+      compiler: compilerText(spec),
+      os: spec.os ?? null,
+      digest: now.digest,
+      previousDigest: refFor(id2)?.digest ?? null,
+      status,
+      reasons: status === "up-to-date" || status === "external" ? [] : reasonsFor(id2, /* @__PURE__ */ new Set()),
+      wave: waves.get(id2) ?? null,
+      container: input2.containers.get(id2) ?? null,
+      dependencies: spec.dependencies.map((e) => e.id),
+      ...status === "rebuild" || status === "new" || status === "in-progress" ? { inputs: now.inputs, ...packageInputsOf(head, spec.package) } : {}
+    });
+  }
+  if (base) {
+    for (const id2 of [...base.specs.keys()].sort(compareCodeUnits)) {
+      if (head.specs.has(id2)) continue;
+      const spec = base.specs.get(id2);
+      specs.push({
+        id: id2,
+        package: spec.package,
+        version: spec.version,
+        compiler: compilerText(spec),
+        os: spec.os ?? null,
+        digest: null,
+        previousDigest: base.specDigests.get(id2)?.digest ?? null,
+        status: "removed",
+        reasons: [],
+        wave: null,
+        container: null,
+        dependencies: []
+      });
+    }
+  }
+  const include = specs.filter((s) => s.status === "rebuild" || s.status === "new").sort((a, b3) => a.wave - b3.wave || compareCodeUnits(a.id, b3.id)).map((s) => ({
+    spec: s.id,
+    package: s.package,
+    version: s.version,
+    compiler: s.compiler ?? "",
+    os: s.os ?? "",
+    container: s.container ?? "",
+    digest: s.digest,
+    wave: s.wave,
+    lock: s.digest
+  }));
+  const unresolved = [];
+  for (const p2 of [...head.packages.values()].sort((a, b3) => compareCodeUnits(a.name, b3.name)))
+    unresolved.push(...p2.unresolved);
+  const ignoredFiles = ignoredChangedFiles(input2.changedFiles, [
+    head.packages,
+    ...base ? [base.packages] : []
+  ]);
+  const byReason = {};
+  for (const s of specs)
+    for (const k2 of new Set(s.reasons.map((r2) => r2.kind))) byReason[k2] = (byReason[k2] ?? 0) + 1;
+  const count = (st2) => specs.filter((s) => s.status === st2).length;
+  const summary = {
+    specs: head.specs.size,
+    rebuild: count("rebuild"),
+    new: count("new"),
+    upToDate: count("up-to-date"),
+    removed: count("removed"),
+    external: count("external"),
+    inProgress: count("in-progress"),
+    packagesChanged: packages.filter((p2) => p2.status !== "unchanged").length,
+    waves: include.length === 0 ? 0 : Math.max(...include.map((m2) => m2.wave)) + 1,
+    byReason
+  };
+  return {
+    schema: PLAN_SCHEMA,
+    base: base?.sha ?? null,
+    head: head.sha,
+    reference,
+    changedFiles: input2.changedFiles,
+    ignoredFiles,
+    packages,
+    specs,
+    matrix: { include },
+    unresolved,
+    notes: input2.notes,
+    summary
+  };
+}
+function compilerText(spec) {
+  if (!spec.compiler) return null;
+  return spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name;
+}
+function packageInputsOf(head, name2) {
+  const p2 = head.packages.get(name2);
+  return p2 ? { packageInputs: p2.digestInputs } : {};
+}
+function packageReasons(name2, a, now) {
+  const b3 = now.digestInputs;
+  const reasons = [];
+  if (a.algorithm !== b3.algorithm)
+    reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
+  const files = [];
+  if (a.recipe !== b3.recipe) files.push(now.recipePath);
+  for (const k2 of unionKeys(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
+  if (files.length > 0) reasons.push({ kind: "recipe", package: name2, files });
+  for (const k2 of unionKeys(a.files, b3.files))
+    if (a.files[k2] !== b3.files[k2])
+      reasons.push({ kind: "input-file", package: name2, file: joinPath(now.directory, k2) });
+  return reasons;
+}
+function joinPath(dir, rel) {
+  return dir === "" || dir === "." ? rel : `${dir}/${rel}`;
+}
+function unionKeys(a, b3) {
+  return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(compareCodeUnits);
+}
+function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
+  const reasons = [];
+  if (a.algorithm !== b3.algorithm) {
+    reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
+    return reasons;
+  }
+  if (a.packageDigest !== b3.packageDigest) {
+    const now = head.packages.get(b3.package);
+    const pkgReasons = now && beforePackage ? packageReasons(b3.package, beforePackage, now) : [];
+    if (pkgReasons.length > 0) reasons.push(...pkgReasons);
+    else
+      reasons.push({
+        kind: "recipe",
+        package: b3.package,
+        files: now ? [now.recipePath] : [],
+        detail: "package digest changed"
+      });
+  }
+  for (const f3 of unionKeys(a.source, b3.source)) {
+    const x3 = canonicalField(a.source[f3]);
+    const y2 = canonicalField(b3.source[f3]);
+    if (x3 !== y2)
+      reasons.push({
+        kind: "source",
+        version: b3.source.version,
+        field: f3,
+        ...x3 !== void 0 ? { old: x3 } : {},
+        ...y2 !== void 0 ? { new: y2 } : {}
+      });
+  }
+  for (const k2 of unionKeys(a.patches, b3.patches)) {
+    if (a.patches[k2] === b3.patches[k2]) continue;
+    reasons.push({
+      kind: "patch",
+      file: k2,
+      change: a.patches[k2] === void 0 ? "added" : b3.patches[k2] === void 0 ? "removed" : "changed"
+    });
+  }
+  for (const k2 of unionKeys(a.resources, b3.resources)) {
+    if (a.resources[k2] === b3.resources[k2]) continue;
+    reasons.push({
+      kind: "resource",
+      name: k2,
+      change: a.resources[k2] === void 0 ? "added" : b3.resources[k2] === void 0 ? "removed" : "changed"
+    });
+  }
+  const codeChanged = unionKeys(a.code, b3.code).filter((k2) => a.code[k2] !== b3.code[k2]);
+  if (codeChanged.length > 0) {
+    const now = head.packages.get(b3.package);
+    reasons.push({
+      kind: "recipe",
+      package: b3.package,
+      files: now ? [now.recipePath] : [],
+      detail: `conditional code: ${codeChanged.join("; ")}`
+    });
+  }
+  for (const k2 of unionKeys(a.parameters, b3.parameters)) {
+    if (a.parameters[k2] === b3.parameters[k2]) continue;
+    reasons.push({
+      kind: "parameters",
+      name: k2,
+      ...a.parameters[k2] !== void 0 ? { old: a.parameters[k2] } : {},
+      ...b3.parameters[k2] !== void 0 ? { new: b3.parameters[k2] } : {}
+    });
+  }
+  if (a.envSignature !== b3.envSignature)
+    reasons.push({ kind: "environment", detail: "build-environment signature changed" });
+  for (const k2 of unionKeys(a.dependencies, b3.dependencies)) {
+    if (a.dependencies[k2] === b3.dependencies[k2]) continue;
+    if (a.dependencies[k2] === void 0)
+      reasons.push({ kind: "dependency", dependency: k2, change: "added", chain: [k2], cause: [] });
+    else if (b3.dependencies[k2] === void 0)
+      reasons.push({ kind: "dependency", dependency: k2, change: "removed", chain: [k2], cause: [] });
+    else {
+      const own2 = depReasons(k2);
+      const direct = own2.filter((r2) => r2.kind !== "dependency");
+      const firstDep = own2.find(
+        (r2) => r2.kind === "dependency"
+      );
+      if (direct.length > 0 || !firstDep)
+        reasons.push({
+          kind: "dependency",
+          dependency: k2,
+          change: "changed",
+          chain: [k2],
+          cause: direct
+        });
+      else
+        reasons.push({
+          kind: "dependency",
+          dependency: k2,
+          change: "changed",
+          chain: [k2, ...firstDep.chain],
+          cause: firstDep.cause
+        });
+    }
+  }
+  return reasons;
+}
+function canonicalField(v2) {
+  if (v2 === void 0) return void 0;
+  return typeof v2 === "string" ? v2 : JSON.stringify(v2);
+}
+function ignoredChangedFiles(changed, trees) {
+  const used = /* @__PURE__ */ new Set();
+  for (const packages of trees)
+    for (const p2 of packages.values()) for (const f3 of p2.inputPaths) used.add(f3);
+  const out = /* @__PURE__ */ new Set();
+  for (const c3 of changed)
+    for (const path of [c3.path, c3.oldPath]) if (path && !used.has(path)) out.add(path);
+  return [...out].sort(compareCodeUnits);
+}
+
+// src/config/read-config.ts
+var import_yaml = __toESM(require_dist(), 1);
+import { readFile as readFile3 } from "node:fs/promises";
+
 // src/config/config-schema.ts
 var depType = external_exports.enum(["build", "link", "run", "test"]);
 var specMatrix = external_exports.object({
@@ -34901,7 +35925,7 @@ var configSchema = external_exports.object({
 }).strict();
 function validateConfig(value) {
   const result = configSchema.safeParse(value ?? {}, { reportInput: true });
-  if (!result.success) return { problems: result.error.issues.map(describeIssue) };
+  if (!result.success) return { problems: result.error.issues.map(describeIssue2) };
   const config2 = result.data;
   const problems = CONFIG_RULES.flatMap((rule) => rule(config2));
   return problems.length > 0 ? { problems } : { config: config2 };
@@ -34928,9 +35952,9 @@ var CONFIG_RULES = [
   spackHasNoPackagesMap,
   manifestPackageNames
 ];
-function describeIssue(issue2) {
+function describeIssue2(issue2) {
   const path = issue2.path.map(String).join(".") || "(root)";
-  const got = "input" in issue2 ? describeValue(issue2.input) : void 0;
+  const got = "input" in issue2 ? describeValue2(issue2.input) : void 0;
   switch (issue2.code) {
     case "invalid_type":
       return { path, message: `expected ${issue2.expected}, got ${got ?? "nothing"}` };
@@ -34962,7 +35986,7 @@ function unionExpectation(path) {
   if (path.includes("variants")) return "a boolean or a string";
   return "a valid value";
 }
-function describeValue(v2) {
+function describeValue2(v2) {
   if (v2 === void 0) return "nothing";
   if (v2 === null) return "null";
   if (Array.isArray(v2)) return `a list (${truncate(JSON.stringify(v2))})`;
@@ -35014,7 +36038,7 @@ function parseConfigText(text, file2) {
 async function readConfigFile(path, label = path) {
   let text;
   try {
-    text = await readFile(path, "utf8");
+    text = await readFile3(path, "utf8");
   } catch (e) {
     const code = e.code;
     throw new UserError(
@@ -35038,9 +36062,9 @@ var MemoryBlobCache = class {
 };
 
 // src/git/git.ts
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm as rm4 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve as resolve2 } from "node:path";
+import { join as join4, resolve as resolve3 } from "node:path";
 
 // src/git/output.ts
 var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -38707,7 +39731,7 @@ async function readBlobsBatch(runner, oids) {
   const notBlobs = [];
   const stderr = [];
   let parseError;
-  const done = new Promise((resolve7, reject) => {
+  const done = new Promise((resolve8, reject) => {
     child.on("error", reject);
     child.stdout?.on("data", (chunk) => {
       if (parseError !== void 0) return;
@@ -38732,7 +39756,7 @@ async function readBlobsBatch(runner, oids) {
       } catch (error62) {
         return reject(error62);
       }
-      resolve7();
+      resolve8();
     });
   });
   const stdin = child.stdin;
@@ -38759,7 +39783,7 @@ async function readBlobsBatch(runner, oids) {
 var WORKTREE = "WORKTREE";
 var MINIMUM_GIT_VERSION = [2, 25];
 async function createGit(dir) {
-  const absolute = resolve2(dir);
+  const absolute = resolve3(dir);
   const runner = createRunner(absolute);
   await checkRepository(runner);
   return new CommandGit(runner);
@@ -38895,12 +39919,12 @@ var CommandGit = class {
    * index is untouched. The copy keeps stat data, so only modified files are hashed.
    */
   async worktreeTree() {
-    const indexPath = resolve2(
+    const indexPath = resolve3(
       this.dir,
       (await this.runner.raw(["rev-parse", "--git-path", "index"])).trim()
     );
-    const scratch = await mkdtemp(join(tmpdir(), "binary-check-index-"));
-    const env = { GIT_INDEX_FILE: join(scratch, "index") };
+    const scratch = await mkdtemp(join4(tmpdir(), "binary-check-index-"));
+    const env = { GIT_INDEX_FILE: join4(scratch, "index") };
     try {
       try {
         await copyFile(indexPath, env.GIT_INDEX_FILE);
@@ -38916,7 +39940,7 @@ var CommandGit = class {
       await this.runner.raw(["-c", "advice.addEmbeddedRepo=false", "add", "--all"], env);
       return (await this.runner.raw(["write-tree"], env)).trim();
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      await rm4(scratch, { recursive: true, force: true });
     }
   }
 };
@@ -39143,465 +40167,6 @@ async function readSnapshot(git, rev) {
   const files = /* @__PURE__ */ new Map();
   for (const e of entries) if (e.type === "blob") files.set(e.path, e.oid);
   return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
-}
-
-// src/mirror/entry.ts
-var ENTRY_SCHEMA = "binary-check/entry@1";
-var DIGEST = /^sha256:[0-9a-f]{64}$/;
-var HEX64 = /^[0-9a-f]{64}$/;
-var nonEmpty = external_exports.string().min(1, "expected a non-empty string");
-var digest = external_exports.string().regex(DIGEST, "expected sha256:<64 hex>");
-var relativePath = external_exports.string().regex(
-  /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
-  'expected a mirror-relative path without ".." or "\\"'
-);
-var entryFields = {
-  spec: nonEmpty,
-  package: nonEmpty,
-  version: nonEmpty,
-  os: nonEmpty.optional(),
-  compiler: nonEmpty.optional(),
-  digest,
-  packageDigest: digest.optional(),
-  inputs: external_exports.unknown().optional(),
-  commit: nonEmpty.optional(),
-  builder: nonEmpty.optional()
-};
-var mirrorEntrySchema = external_exports.looseObject({
-  schema: external_exports.literal(ENTRY_SCHEMA),
-  ...entryFields,
-  artifact: external_exports.looseObject({
-    path: relativePath,
-    sha256: external_exports.string().regex(HEX64, "expected 64 hex digits"),
-    size: external_exports.number().int().nonnegative()
-  }),
-  builtAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SS.sssZ)" })
-});
-var recordFieldsSchema = external_exports.strictObject(entryFields);
-function validateEntry(value, root = "") {
-  const result = mirrorEntrySchema.safeParse(value, { reportInput: true });
-  if (result.success) return { entry: result.data };
-  return { error: describeIssue2(result.error.issues[0], root) };
-}
-function describeIssue2(issue2, root = "") {
-  if (issue2 === void 0) return "invalid";
-  const path = formatPath(issue2.path, root);
-  let expected;
-  switch (issue2.code) {
-    case "invalid_type":
-      expected = `expected ${issue2.expected === "int" ? "an integer" : issue2.expected}`;
-      break;
-    case "invalid_value":
-      expected = `expected ${issue2.values.map((v2) => JSON.stringify(v2)).join(" or ")}`;
-      break;
-    case "unrecognized_keys":
-      return `${path ? `${path}: ` : ""}unexpected field ${issue2.keys.map((k2) => JSON.stringify(k2)).join(", ")}`;
-    default:
-      expected = issue2.message.startsWith("expected") ? issue2.message : issue2.message.toLowerCase();
-  }
-  return `${path ? `${path}: ` : ""}${expected}, got ${describeValue2(issue2.input)}`;
-}
-function formatPath(path, root) {
-  let out = root;
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key))
-      out += out === "" ? key : `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out;
-}
-function describeValue2(value) {
-  if (value === void 0) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}\u2026` : text;
-}
-
-// src/mirror/file-mirror.ts
-import { readdir, readFile as readFile2, stat as stat2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-import { pathToFileURL } from "node:url";
-
-// src/mirror/atomic-file.ts
-import { createHash as createHash2, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open as open2, rename, rm as rm2, stat } from "node:fs/promises";
-import { basename, dirname, join as join2 } from "node:path";
-
-// src/mirror/layout.ts
-var INDEX_FILE = "index.json";
-var ENTRIES_DIR = "entries";
-var HISTORY_DIR = "history";
-var ARTIFACTS_DIR = "artifacts/sha256";
-var TEMP_MARKER = ".tmp";
-var READABLE_LENGTH = 80;
-function computeEntryName(specId2) {
-  const readable = specId2.replace(/[^A-Za-z0-9._+@=-]+/g, "_").replace(/^[._-]+/, "").slice(0, READABLE_LENGTH);
-  const hash3 = sha256Hex(specId2).slice(0, 12);
-  return readable === "" ? hash3 : `${readable}-${hash3}`;
-}
-function entryPath(specId2) {
-  return `${ENTRIES_DIR}/${computeEntryName(specId2)}.json`;
-}
-function historyPath(specId2, digest2) {
-  return `${HISTORY_DIR}/${computeEntryName(specId2)}/${digest2.replace(/^sha256:/, "")}.json`;
-}
-function artifactPath(sha256) {
-  return `${ARTIFACTS_DIR}/${sha256}`;
-}
-function isTempName(name2) {
-  return name2.includes(TEMP_MARKER);
-}
-
-// src/mirror/atomic-file.ts
-function tempNameFor(path) {
-  return join2(
-    dirname(path),
-    `${basename(path)}${TEMP_MARKER}-${process.pid}-${randomBytes(6).toString("hex")}`
-  );
-}
-async function writeFileAtomic(path, data) {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = tempNameFor(path);
-  try {
-    const handle = await open2(temp, "wx");
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error62) {
-    await rm2(temp, { force: true });
-    throw error62;
-  }
-  await syncDirectory(dirname(path));
-}
-async function storeContentAddressed(source, directory) {
-  await mkdir(directory, { recursive: true });
-  const temp = tempNameFor(join2(directory, "upload"));
-  const hash3 = createHash2("sha256");
-  let size = 0;
-  try {
-    const handle = await open2(temp, "wx");
-    try {
-      for await (const chunk of createReadStream(source)) {
-        hash3.update(chunk);
-        size += chunk.length;
-        await handle.write(chunk);
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const sha256 = hash3.digest("hex");
-    const target = join2(directory, sha256);
-    const existing = await stat(target).catch(() => void 0);
-    if (existing?.isFile() && existing.size === size) {
-      await rm2(temp, { force: true });
-      return { sha256, size, written: false };
-    }
-    await rename(temp, target);
-    await syncDirectory(directory);
-    return { sha256, size, written: true };
-  } catch (error62) {
-    await rm2(temp, { force: true });
-    throw error62;
-  }
-}
-async function syncDirectory(directory) {
-  if (process.platform === "win32") return;
-  try {
-    const handle = await open2(directory, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-  }
-}
-
-// src/mirror/mirror-index.ts
-var INDEX_SCHEMA = "binary-check/index@1";
-var REBUILD_HINT = "run `binary-check index` to rebuild it from entries";
-function computeIndexChecksum(entries) {
-  return `sha256:${sha256Hex(canonicalEncode(entries))}`;
-}
-function computeIndex(entries) {
-  const record2 = {};
-  for (const entry of [...entries].sort(
-    (a, b3) => a.spec < b3.spec ? -1 : a.spec > b3.spec ? 1 : 0
-  )) {
-    record2[entry.spec] = entry;
-  }
-  return { schema: INDEX_SCHEMA, checksum: computeIndexChecksum(record2), entries: record2 };
-}
-function serializeIndex(index) {
-  return serializeCanonical(index);
-}
-function serializeCanonical(value) {
-  return `${JSON.stringify(sortKeys(value), null, 2)}
-`;
-}
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const out = {};
-  const record2 = value;
-  for (const key of Object.keys(record2).sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0)) {
-    if (record2[key] !== void 0) out[key] = sortKeys(record2[key]);
-  }
-  return out;
-}
-function parseIndex(text, place) {
-  const corrupt = (what) => new UserError("mirror", place, `index is corrupt: ${what}; ${REBUILD_HINT}`);
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error62) {
-    throw corrupt(`not valid JSON (${error62.message})`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw corrupt(`expected a JSON object, got ${describeValue2(value)}`);
-  }
-  const raw = value;
-  if (raw.schema !== INDEX_SCHEMA) {
-    if (typeof raw.schema === "string" && raw.schema.startsWith("binary-check/index@")) {
-      throw new UserError(
-        "mirror",
-        place,
-        `index has schema "${raw.schema}"; this binary-check reads "${INDEX_SCHEMA}" (upgrade binary-check)`
-      );
-    }
-    throw corrupt(`schema: expected "${INDEX_SCHEMA}", got ${describeValue2(raw.schema)}`);
-  }
-  if (typeof raw.checksum !== "string" || !/^sha256:[0-9a-f]{64}$/.test(raw.checksum)) {
-    throw corrupt(`checksum: expected sha256:<64 hex>, got ${describeValue2(raw.checksum)}`);
-  }
-  const entries = raw.entries;
-  if (entries === null || typeof entries !== "object" || Array.isArray(entries)) {
-    throw corrupt(`entries: expected an object, got ${describeValue2(entries)}`);
-  }
-  let actual;
-  try {
-    actual = computeIndexChecksum(entries);
-  } catch (error62) {
-    throw corrupt(`entries cannot be encoded (${error62.message})`);
-  }
-  if (actual !== raw.checksum)
-    throw corrupt(`checksum mismatch (expected ${raw.checksum}, got ${actual})`);
-  const verified = {};
-  for (const [spec, rawEntry] of Object.entries(entries)) {
-    const at2 = `entries[${JSON.stringify(spec)}]`;
-    const result = validateEntry(rawEntry, at2);
-    if ("error" in result) throw corrupt(result.error);
-    if (result.entry.spec !== spec) {
-      throw corrupt(
-        `${at2}.spec: expected ${JSON.stringify(spec)}, got ${JSON.stringify(result.entry.spec)}`
-      );
-    }
-    verified[spec] = result.entry;
-  }
-  return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified };
-}
-
-// src/mirror/file-mirror.ts
-var READ_CONCURRENCY = 32;
-function openFileMirror(dir, options = {}) {
-  const warn = options.onWarning ?? (() => {
-  });
-  const indexFile = join3(dir, INDEX_FILE);
-  async function readIndexText() {
-    try {
-      return await readFile2(indexFile, "utf8");
-    } catch (error62) {
-      if (error62.code === "ENOENT") return void 0;
-      throw new UserError(
-        "mirror",
-        indexFile,
-        `cannot read the index (${error62.message})`
-      );
-    }
-  }
-  async function readEntryFile(relative) {
-    let text;
-    try {
-      text = await readFile2(join3(dir, relative), "utf8");
-    } catch (error62) {
-      if (error62.code === "ENOENT") return void 0;
-      return { error: `unreadable (${error62.message})` };
-    }
-    let value;
-    try {
-      value = JSON.parse(text);
-    } catch (error62) {
-      return { error: `not valid JSON (${error62.message})` };
-    }
-    return validateEntry(value);
-  }
-  async function artifactPresent(entry) {
-    const info = await stat2(join3(dir, entry.artifact.path)).catch(() => void 0);
-    return info !== void 0 && info.isFile() && info.size === entry.artifact.size;
-  }
-  async function tryReadEntry(specId2) {
-    const result = await readEntryFile(entryPath(specId2));
-    return result !== void 0 && "entry" in result && result.entry.spec === specId2 ? result.entry : void 0;
-  }
-  async function readEntries() {
-    let names;
-    try {
-      names = await readdir(join3(dir, ENTRIES_DIR));
-    } catch (error62) {
-      if (error62.code !== "ENOENT") throw error62;
-      names = [];
-    }
-    const files = names.filter((name2) => !isTempName(name2)).sort();
-    const entries = [];
-    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-      const batch = files.slice(i, i + READ_CONCURRENCY);
-      for (const result of await Promise.all(batch.map((name2) => checkEntryFile(name2)))) {
-        if (typeof result === "string") warn(result);
-        else if (result !== void 0) entries.push(result);
-      }
-    }
-    return computeIndex(entries);
-  }
-  async function checkEntryFile(name2) {
-    const relative = `${ENTRIES_DIR}/${name2}`;
-    const skipped = (why) => `${join3(dir, relative)}: skipped: ${why}`;
-    if (!name2.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
-    const result = await readEntryFile(relative);
-    if (result === void 0) return void 0;
-    if ("error" in result) return skipped(result.error);
-    const { entry } = result;
-    const expected = `${computeEntryName(entry.spec)}.json`;
-    if (name2 !== expected)
-      return skipped(`holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`);
-    if (!await artifactPresent(entry)) {
-      return skipped(`artifact ${entry.artifact.path} is missing or has the wrong size`);
-    }
-    return entry;
-  }
-  return {
-    dir,
-    url: pathToFileURL(dir).href,
-    async tryReadIndex() {
-      const text = await readIndexText();
-      return text === void 0 ? void 0 : parseIndex(text, indexFile);
-    },
-    tryReadEntry,
-    async record(input2) {
-      const { entry: fields, artifactPath: source, now } = input2;
-      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
-      if (!checked.success) {
-        throw new UserError("input", "record", describeIssue2(checked.error.issues[0], "entry"));
-      }
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
-      }
-      try {
-        canonicalEncode(fields.inputs);
-      } catch (error62) {
-        throw new UserError(
-          "input",
-          "record",
-          `entry.inputs: expected JSON with integer numbers only (${error62.message})`
-        );
-      }
-      const target = entryPath(fields.spec);
-      const previous = await readEntryFile(target);
-      const existing = previous !== void 0 && "entry" in previous ? previous.entry : void 0;
-      if (existing !== void 0 && existing.spec !== fields.spec) {
-        throw new Error(
-          `record: entry file ${target} holds ${JSON.stringify(existing.spec)}, not ${JSON.stringify(fields.spec)}`
-        );
-      }
-      if (existing?.digest === fields.digest && await artifactPresent(existing)) return existing;
-      let stored;
-      try {
-        stored = await storeContentAddressed(source, join3(dir, ARTIFACTS_DIR));
-      } catch (error62) {
-        const code = error62.code;
-        if (code === "ENOENT")
-          throw new UserError(
-            "input",
-            source,
-            "artifact not found (expected the built binary file)"
-          );
-        if (code === "EISDIR")
-          throw new UserError("input", source, "is a directory (expected the built binary file)");
-        throw error62;
-      }
-      const entry = {
-        ...withoutUndefined(fields),
-        schema: ENTRY_SCHEMA,
-        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
-        builtAt: now.toISOString()
-      };
-      if (existing !== void 0 && existing.digest !== entry.digest) {
-        await writeFileAtomic(
-          join3(dir, historyPath(existing.spec, existing.digest)),
-          serializeCanonical(existing)
-        );
-      }
-      await writeFileAtomic(join3(dir, target), serializeCanonical(entry));
-      return entry;
-    },
-    readEntries,
-    async writeIndex() {
-      const index = await readEntries();
-      await writeFileAtomic(indexFile, serializeIndex(index));
-      return index;
-    }
-  };
-}
-function withoutUndefined(value) {
-  return Object.fromEntries(Object.entries(value).filter(([, v2]) => v2 !== void 0));
-}
-
-// src/mirror/mirror.ts
-import { isAbsolute, resolve as resolve3 } from "node:path";
-import { fileURLToPath } from "node:url";
-var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
-function openMirror(url2, options = {}) {
-  return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
-}
-function resolveMirrorDirectory(url2, cwd) {
-  if (url2.trim() === "")
-    throw new UserError(
-      "mirror",
-      "mirror",
-      "expected a mirror URL (file://\u2026) or a directory path, got nothing"
-    );
-  const scheme = SCHEME.exec(url2)?.[1];
-  if (scheme === void 0) return resolve3(cwd, url2);
-  if (scheme.toLowerCase() !== "file") {
-    throw new UserError(
-      "mirror",
-      url2,
-      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`
-    );
-  }
-  const rest = url2.slice(scheme.length + 3);
-  if (rest.startsWith("/")) {
-    try {
-      return fileURLToPath(`file://${rest}`);
-    } catch (error62) {
-      throw new UserError("mirror", url2, `not a usable file:// URL (${error62.message})`);
-    }
-  }
-  let path;
-  try {
-    path = decodeURIComponent(rest);
-  } catch {
-    throw new UserError("mirror", url2, "not a usable file:// URL (bad %-escape)");
-  }
-  return isAbsolute(path) ? path : resolve3(cwd, path);
 }
 
 // src/core/spec/target.ts
@@ -40308,13 +40873,13 @@ var Parser2 = class {
   }
   /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
   edgeAttributes() {
-    const open3 = this.pos;
+    const open4 = this.pos;
     this.pos++;
     const out = { virtuals: [] };
     for (; ; ) {
       this.skipWs();
       const c3 = this.code();
-      if (c3 === -1) throw this.error(open3, 'unterminated "["');
+      if (c3 === -1) throw this.error(open4, 'unterminated "["');
       if (c3 === 93) {
         this.pos++;
         return out;
@@ -40509,18 +41074,18 @@ var Parser2 = class {
   value(key) {
     const c3 = this.code();
     if (c3 === 34 || c3 === 39) {
-      const open3 = this.pos;
-      const quote = this.text[open3];
-      let i = open3 + 1;
+      const open4 = this.pos;
+      const quote = this.text[open4];
+      let i = open4 + 1;
       for (; ; ) {
         const j3 = this.text.indexOf(quote, i);
-        if (j3 < 0) throw this.error(open3, "unterminated quoted value");
+        if (j3 < 0) throw this.error(open4, "unterminated quoted value");
         if (this.text[j3 - 1] === "\\") {
           i = j3 + 1;
           continue;
         }
         this.pos = j3 + 1;
-        return this.text.slice(open3 + 1, j3).replaceAll(`\\${quote}`, quote);
+        return this.text.slice(open4 + 1, j3).replaceAll(`\\${quote}`, quote);
       }
     }
     const v2 = this.readWhile(isValueChar);
@@ -40944,7 +41509,7 @@ function resolveSpecs(req) {
     }
     return key;
   };
-  const resolve7 = (name2, constraints, inherited, place, isRoot) => {
+  const resolve8 = (name2, constraints, inherited, place, isRoot) => {
     const key = keyOf(name2, constraints, inherited, isRoot);
     const hit = memo2.get(key);
     if (hit) return hit;
@@ -40964,14 +41529,14 @@ function resolveSpecs(req) {
             `providers.${name2}`,
             `provider "${preferred}" is not a package in the recipe repository`
           );
-        return resolve7(preferred, constraints.map(dropName), inherited, place, isRoot);
+        return resolve8(preferred, constraints.map(dropName), inherited, place, isRoot);
       }
       if (providers && providers.length > 0) {
         notes.add(
           `virtual "${name2}" has no preferred provider (set providers.${name2}); depending on every provider: ${providers.join(", ")}`
         );
         return providers.flatMap(
-          (p2) => resolve7(p2, constraints.map(dropName), inherited, place, isRoot)
+          (p2) => resolve8(p2, constraints.map(dropName), inherited, place, isRoot)
         );
       }
       if (isRoot)
@@ -41054,7 +41619,7 @@ function resolveSpecs(req) {
     }
     const edges = /* @__PURE__ */ new Map();
     for (const [depName, g2] of grouped) {
-      const ids = resolve7(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
+      const ids = resolve8(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
       for (const id2 of ids) {
         const target = specs.get(id2);
         const prev = edges.get(id2);
@@ -41073,13 +41638,13 @@ function resolveSpecs(req) {
   };
   if (req.requests.length === 0) {
     for (const name2 of [...req.packages.keys()].sort())
-      roots.push(...resolve7(name2, [], {}, `package ${name2}`, true));
+      roots.push(...resolve8(name2, [], {}, `package ${name2}`, true));
   } else {
     for (const r2 of req.requests) {
       const c3 = parseSpecConstraintCached(r2.spec, r2.place);
       if (!c3.name) throw new UserError("config", r2.place, `spec "${r2.spec}" names no package`);
       try {
-        roots.push(...resolve7(c3.name, [c3], {}, r2.place, true));
+        roots.push(...resolve8(c3.name, [c3], {}, r2.place, true));
       } catch (e) {
         if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
         notes.add(`base: ${e.message}`);
@@ -41577,10 +42142,10 @@ function parseSpackLockfile(text, file2) {
   if (!isObject2(doc)) r2.fail("", `expected a JSON object, got ${describe3(doc)}`);
   const meta4 = doc["_meta"];
   const version2 = isObject2(meta4) ? meta4["lockfile-version"] : void 0;
-  const supported = SUPPORTED_LOCKFILE_VERSIONS.join(", ");
+  const supported2 = SUPPORTED_LOCKFILE_VERSIONS.join(", ");
   if (typeof version2 !== "number" || !SUPPORTED_LOCKFILE_VERSIONS.includes(version2)) {
     const shown = version2 === void 0 ? "missing" : JSON.stringify(version2);
-    r2.fail("", `unsupported lockfile version ${shown} (supported: ${supported})`);
+    r2.fail("", `unsupported lockfile version ${shown} (supported: ${supported2})`);
   }
   const concrete = r2.object(doc["concrete_specs"], "concrete_specs");
   const raws = [];
@@ -41775,8 +42340,8 @@ function mapContainers(specs, config2) {
 }
 
 // src/engine/file-blob-cache.ts
-import { mkdir as mkdir2, readFile as readFile3, rename as rename2, writeFile } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile4, rename as rename3, writeFile } from "node:fs/promises";
+import { join as join5 } from "node:path";
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}.json`;
 var FileBlobCache = class _FileBlobCache {
   constructor(dir, entries) {
@@ -41791,7 +42356,7 @@ var FileBlobCache = class _FileBlobCache {
     const entries = /* @__PURE__ */ new Map();
     if (dir) {
       try {
-        const data = JSON.parse(await readFile3(join4(dir, FILE), "utf8"));
+        const data = JSON.parse(await readFile4(join5(dir, FILE), "utf8"));
         if (data.algorithm === DIGEST_ALGORITHM && data.entries)
           for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
       } catch {
@@ -41812,12 +42377,12 @@ var FileBlobCache = class _FileBlobCache {
   /** Keep only `keep` keys (what this run used) and write atomically. */
   async save(keep) {
     if (!this.dir || !this.dirty) return;
-    await mkdir2(this.dir, { recursive: true });
+    await mkdir3(this.dir, { recursive: true });
     const entries = {};
     for (const [k2, v2] of this.map) if (!keep || keep.has(k2)) entries[k2] = v2;
-    const tmp = join4(this.dir, `${FILE}.${process.pid}.tmp`);
+    const tmp = join5(this.dir, `${FILE}.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify({ algorithm: DIGEST_ALGORITHM, entries }));
-    await rename2(tmp, join4(this.dir, FILE));
+    await rename3(tmp, join5(this.dir, FILE));
   }
 };
 
@@ -41828,8 +42393,8 @@ var SILENT_LOG = { info: () => {
 
 // src/engine/tree-cache.ts
 import { createHash as createHash3 } from "node:crypto";
-import { mkdir as mkdir3, readdir as readdir2, readFile as readFile4, rename as rename3, rm as rm3, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { mkdir as mkdir4, readdir as readdir3, readFile as readFile5, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 var FORMAT = "binary-check/tree-cache@1";
 var KEEP = 6;
 function treeCacheKey(snap, settings) {
@@ -41844,7 +42409,7 @@ async function readTreeCache(dir, key, rev, deptypes) {
   if (!dir) return void 0;
   let stored;
   try {
-    stored = JSON.parse(await readFile4(join5(dir, "trees", `${key}.json`), "utf8"));
+    stored = JSON.parse(await readFile5(join6(dir, "trees", `${key}.json`), "utf8"));
   } catch {
     return void 0;
   }
@@ -41865,8 +42430,8 @@ async function readTreeCache(dir, key, rev, deptypes) {
 }
 async function writeTreeCache(dir, key, tree) {
   if (!dir) return;
-  const trees = join5(dir, "trees");
-  await mkdir3(trees, { recursive: true });
+  const trees = join6(dir, "trees");
+  await mkdir4(trees, { recursive: true });
   const modules = {};
   const stored = {
     format: FORMAT,
@@ -41882,9 +42447,9 @@ async function writeTreeCache(dir, key, tree) {
     notes: tree.notes,
     containers: Object.fromEntries(tree.containers)
   };
-  const tmp = join5(trees, `${key}.${process.pid}.tmp`);
+  const tmp = join6(trees, `${key}.${process.pid}.tmp`);
   await writeFile2(tmp, JSON.stringify(stored));
-  await rename3(tmp, join5(trees, `${key}.json`));
+  await rename4(tmp, join6(trees, `${key}.json`));
   await prune(trees);
 }
 function cyclesOf(tree) {
@@ -41941,13 +42506,13 @@ function unpackPackage(p2, modules) {
   return { ...rest, digestInputs: { ...p2.digestInputs, bases }, inputPaths };
 }
 async function prune(trees) {
-  const names = (await readdir2(trees)).filter((n) => n.endsWith(".json"));
+  const names = (await readdir3(trees)).filter((n) => n.endsWith(".json"));
   if (names.length <= KEEP) return;
   const withTimes = await Promise.all(
-    names.map(async (n) => ({ n, t: (await stat3(join5(trees, n))).mtimeMs }))
+    names.map(async (n) => ({ n, t: (await stat3(join6(trees, n))).mtimeMs }))
   );
   withTimes.sort((a, b3) => b3.t - a.t);
-  for (const { n } of withTimes.slice(KEEP)) await rm3(join5(trees, n), { force: true });
+  for (const { n } of withTimes.slice(KEEP)) await rm5(join6(trees, n), { force: true });
 }
 
 // src/engine/plan-engine.ts
@@ -42019,13 +42584,21 @@ async function runPlan(request, log = SILENT_LOG) {
   await analysis?.save();
   const mirrorUrl = request.mirror ?? config2.mirror;
   let mirror;
+  let claims;
   if (mirrorUrl) {
-    const index = await openMirror(mirrorUrl).tryReadIndex();
+    const opened = openMirror(mirrorUrl, { onWarning: (m2) => log.warn(m2) });
+    const index = await opened.tryReadIndex();
     mirror = /* @__PURE__ */ new Map();
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`);
     for (const [id2, e] of Object.entries(index?.entries ?? {})) {
-      mirror.set(id2, { digest: e.digest, ...isSpecInputs(e.inputs) ? { inputs: e.inputs } : {} });
+      mirror.set(id2, {
+        digest: e.digest,
+        ...isSpecInputs(e.inputs) ? { inputs: e.inputs } : {},
+        ...isPackageInputs(e.packageInputs) ? { packageInputs: e.packageInputs } : {}
+      });
     }
+    const live = await opened.tryReadClaims?.(/* @__PURE__ */ new Date());
+    if (live && live.size > 0) claims = new Set(live.keys());
     log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`);
   }
   const notes = [...range.note ? [range.note] : [], ...head.notes];
@@ -42033,6 +42606,7 @@ async function runPlan(request, log = SILENT_LOG) {
     head,
     ...base ? { base } : {},
     ...mirror ? { mirror } : {},
+    ...claims ? { claims } : {},
     changedFiles,
     containers: head.containers,
     notes
@@ -42055,13 +42629,16 @@ function stopwatch() {
 function isSpecInputs(x3) {
   return typeof x3 === "object" && x3 !== null && "packageDigest" in x3 && "dependencies" in x3;
 }
+function isPackageInputs(x3) {
+  return typeof x3 === "object" && x3 !== null && "recipe" in x3 && "bases" in x3 && "files" in x3;
+}
 async function loadConfig(request, headSnap) {
   if (request.config !== void 0) {
     const path = isAbsolute2(request.config) ? request.config : resolve4(request.config);
     return readConfigFile(path, request.config);
   }
   if (headSnap.rev === WORKTREE)
-    return readConfigFile(join6(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
+    return readConfigFile(join7(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
   const oid = headSnap.files.get(DEFAULT_CONFIG_PATH);
   if (!oid)
     throw new UserError(
@@ -42123,7 +42700,9 @@ function describeReasons(reasons, max = 3) {
     }
     const root = r2.chain[r2.chain.length - 1] ?? r2.dependency;
     const key = `${root}\0${r2.cause.map(describeReason).join("; ")}`;
-    folded.set(key, [...folded.get(key) ?? [], r2.dependency]);
+    const deps = folded.get(key);
+    if (deps) deps.push(r2.dependency);
+    else folded.set(key, [r2.dependency]);
   }
   for (const [key, deps] of folded) {
     const [root, cause] = key.split("\0");
@@ -42137,11 +42716,71 @@ function describeReasons(reasons, max = 3) {
 }
 
 // src/render/explain.ts
+function computeInputChanges(before, after, paths) {
+  const a = before.spec;
+  const b3 = after.spec;
+  if (!a) return [];
+  if (a.algorithm !== b3.algorithm)
+    return [{ input: "algorithm", old: a.algorithm, new: b3.algorithm }];
+  const out = [];
+  const change = (input2, name2, x3, y2) => {
+    if (x3 !== y2)
+      out.push({ input: input2, ...name2 !== void 0 ? { name: name2 } : {}, old: x3 ?? null, new: y2 ?? null });
+  };
+  if (a.packageDigest !== b3.packageDigest) {
+    const pa = before.package;
+    const pb = after.package;
+    if (pa && pb && pa.algorithm === pb.algorithm) {
+      change("ecosystem", void 0, pa.ecosystem, pb.ecosystem);
+      change("recipe", paths?.recipePath ?? "recipe", pa.recipe, pb.recipe);
+      for (const k2 of unionKeys2(pa.bases, pb.bases)) change("base", k2, pa.bases[k2], pb.bases[k2]);
+      for (const k2 of unionKeys2(pa.files, pb.files))
+        change("file", joinPath2(paths?.directory, k2), pa.files[k2], pb.files[k2]);
+    } else change("package-digest", void 0, a.packageDigest, b3.packageDigest);
+  }
+  for (const f3 of unionKeys2(a.source, b3.source)) {
+    const x3 = sourceText(a.source[f3]);
+    const y2 = sourceText(b3.source[f3]);
+    if (f3 !== "version" && x3 !== y2)
+      out.push({
+        input: "source",
+        name: f3,
+        version: b3.source.version,
+        old: x3 ?? null,
+        new: y2 ?? null
+      });
+  }
+  for (const k2 of unionKeys2(a.patches, b3.patches)) change("patch", k2, a.patches[k2], b3.patches[k2]);
+  for (const k2 of unionKeys2(a.resources, b3.resources))
+    change("resource", k2, a.resources[k2], b3.resources[k2]);
+  for (const k2 of unionKeys2(a.code, b3.code)) change("code", k2, a.code[k2], b3.code[k2]);
+  for (const k2 of unionKeys2(a.parameters, b3.parameters))
+    change("parameter", k2, a.parameters[k2], b3.parameters[k2]);
+  change("environment", void 0, a.envSignature, b3.envSignature);
+  for (const k2 of unionKeys2(a.dependencies, b3.dependencies))
+    change("dependency", k2, a.dependencies[k2], b3.dependencies[k2]);
+  return out;
+}
+function describeInputChange(c3) {
+  const values = `${c3.old ?? "(none)"} \u2192 ${c3.new ?? "(none)"}`;
+  switch (c3.input) {
+    case "source":
+      return `source of ${c3.version}: ${c3.name} ${values}`;
+    case "package-digest":
+      return `package digest: ${values}`;
+    case "algorithm":
+    case "ecosystem":
+    case "environment":
+      return `${c3.input}: ${values}`;
+    default:
+      return `${c3.input} ${c3.name}: ${values}`;
+  }
+}
 function renderExplanationText(e) {
   const out = [];
   out.push(`${e.spec}  [${e.status}]`);
   out.push(`  digest          ${e.digest ?? "(none)"}`);
-  out.push(`  reference       ${e.previousDigest ?? "(none)"}`);
+  out.push(`  reference       ${e.previousDigest ?? "(none)"}${referenceNote(e)}`);
   if (e.inputs) {
     out.push(`  package digest  ${e.inputs.packageDigest}`);
     if (e.packageInputs) {
@@ -42166,70 +42805,31 @@ function renderExplanationText(e) {
   }
   if (e.differences.length === 0) out.push("  differs         nothing");
   for (const r2 of e.differences) out.push(`  differs         ${describeReason(r2)}`);
+  for (const c3 of e.changes) out.push(`  changed         ${describeInputChange(c3)}`);
   return `${out.join("\n")}
 `;
 }
-
-// src/cli/usage.ts
-var MAIN_HELP = `binary-check \u2014 which prebuilt binaries are stale, and why
-
-Usage: binary-check <command> [options]
-
-Commands:
-  plan      plan what must be rebuilt between two commits (or against a mirror)
-  explain   show a spec's digest tree and what differs from the reference
-  record    record a built binary and its digest into a mirror
-  index     merge the mirror's entries into its index
-
-Run 'binary-check <command> --help' for a command's options.
-`;
-var PLAN_HELP = `Usage: binary-check plan --repo DIR [options]
-
-Plan the rebuilds: digests at head against the mirror's index (with --mirror or the config's
-mirror), else against the base commit.
-
-Options:
-  --repo DIR          the recipe repository (a git work tree; default: .)
-  --config FILE       config file (default: .binary-check.yml in the repository at head)
-  --base REV          base revision (default: none, or HEAD with --head WORKTREE)
-  --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
-  --mirror URL        mirror (file://DIR); overrides the config's mirror
-  --format FMT        json | text (default: text)
-  --output FILE       write the plan there instead of stdout
-  --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
-  --no-cache          do not read or write the analysis cache
-  -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
-  -h, --help          this help
-
-Exit status: 0 whatever the plan says, 1 on bad input, 2 on usage errors.
-`;
-var EXPLAIN_HELP = `Usage: binary-check explain SPEC... --repo DIR [options]
-
-Print each spec's digest tree and what differs from the reference (mirror entry or base commit).
-SPEC is a spec id from the plan, or a package name (all of its specs).
-
-Options: --repo, --config, --base, --head, --mirror, --cache-dir as for plan, and
-  --format FMT        text | json (default: text)
-`;
-var RECORD_HELP = `Usage: binary-check record --mirror URL --spec ID --digest D --artifact PATH [options]
-
-Copy a built artifact into the mirror (content-addressed), then write the spec's entry.
-
-Options:
-  --mirror URL        the mirror (file://DIR)
-  --spec ID           the spec id (as in the plan's matrix)
-  --digest D          the spec digest (sha256:\u2026) the artifact was built from
-  --artifact PATH     the built binary (file)
-  --plan FILE         the plan JSON (adds package, version and the digest inputs to the entry)
-  --package NAME      package name (when no --plan is given)
-  --version V         version (when no --plan is given)
-  --commit SHA        the commit it was built from
-  --builder TEXT      who built it (runner, job url)
-`;
-var INDEX_HELP = `Usage: binary-check index --mirror URL
-
-Merge every entry of the mirror into its index.json (with its checksum).
-`;
+function referenceNote(e) {
+  if (e.reference === "mirror") {
+    if (!e.recorded) return " (no mirror entry)";
+    const from = e.recorded.commit ? ` from ${e.recorded.commit}` : "";
+    return ` (mirror entry built ${e.recorded.builtAt}${from})`;
+  }
+  if (e.reference === "base") return " (base commit)";
+  return "";
+}
+function sourceText(v2) {
+  if (v2 === void 0) return void 0;
+  return typeof v2 === "string" ? v2 : JSON.stringify(v2);
+}
+function unionKeys2(a, b3) {
+  return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(
+    (x3, y2) => x3 < y2 ? -1 : x3 > y2 ? 1 : 0
+  );
+}
+function joinPath2(dir, rel) {
+  return dir === void 0 || dir === "" || dir === "." ? rel : `${dir}/${rel}`;
+}
 
 // src/cli/commands/explain.ts
 async function explainCommand(args, io2) {
@@ -42237,7 +42837,11 @@ async function explainCommand(args, io2) {
   if (values.help) return help(io2, EXPLAIN_HELP);
   if (positionals.length === 0) throw new UsageError("explain needs at least one SPEC");
   const format = formatOf(values.format, ["json", "text"], "text");
-  const { plan, head } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
+  const log = stderrLog(io2, values.verbose);
+  const request = planRequest(values, io2);
+  const { plan, head, base, config: config2 } = await runPlan(request, log);
+  const mirrorUrl = request.mirror ?? config2.mirror;
+  const entries = plan.reference === "mirror" && mirrorUrl ? (await openMirror(mirrorUrl, { cwd: io2.cwd }).tryReadIndex())?.entries ?? {} : {};
   const out = [];
   for (const want of positionals) {
     const hits = plan.specs.filter((s) => s.id === want || s.package === want);
@@ -42250,15 +42854,32 @@ async function explainCommand(args, io2) {
     for (const s of hits) {
       const d2 = head.specDigests.get(s.id);
       const pkg = head.packages.get(s.package);
+      const entry = plan.reference === "mirror" ? entries[s.id] : void 0;
+      const matchesPlan = entry !== void 0 && entry.digest === s.previousDigest;
+      const before = plan.reference === "mirror" ? matchesPlan ? {
+        ...isSpecInputs2(entry.inputs) ? { spec: entry.inputs } : {},
+        ...isPackageInputs2(entry.packageInputs) ? { package: entry.packageInputs } : {}
+      } : {} : {
+        ...withValue("spec", base?.specDigests.get(s.id)?.inputs),
+        ...withValue("package", base?.packages.get(s.package)?.digestInputs)
+      };
+      const changes = d2 && s.previousDigest !== null && s.previousDigest !== s.digest ? computeInputChanges(
+        before,
+        { spec: d2.inputs, ...pkg ? { package: pkg.digestInputs } : {} },
+        pkg
+      ) : [];
       out.push({
         spec: s.id,
         status: s.status,
         digest: s.digest,
         previousDigest: s.previousDigest,
+        reference: plan.reference,
+        recorded: entry && matchesPlan ? recordedBuild(entry) : null,
         packageDigest: d2?.inputs.packageDigest ?? null,
         packageInputs: pkg?.digestInputs ?? null,
         inputs: d2?.inputs ?? null,
-        differences: s.reasons
+        differences: s.reasons,
+        changes
       });
     }
   }
@@ -42268,24 +42889,351 @@ async function explainCommand(args, io2) {
   );
   return 0;
 }
+function recordedBuild(e) {
+  return {
+    builtAt: e.builtAt,
+    ...e.commit !== void 0 ? { commit: e.commit } : {},
+    ...e.builder !== void 0 ? { builder: e.builder } : {},
+    artifact: e.artifact
+  };
+}
+function withValue(key, value) {
+  return value === void 0 ? {} : { [key]: value };
+}
+function isSpecInputs2(x3) {
+  return typeof x3 === "object" && x3 !== null && "packageDigest" in x3 && "source" in x3 && "dependencies" in x3;
+}
+function isPackageInputs2(x3) {
+  return typeof x3 === "object" && x3 !== null && "recipe" in x3 && "bases" in x3 && "files" in x3;
+}
+
+// src/cli/commands/history.ts
+async function historyCommand(args, io2) {
+  const { values, positionals } = parse(
+    args,
+    {
+      mirror: { type: "string" },
+      format: { type: "string" },
+      help: { type: "boolean", short: "h" }
+    },
+    true
+  );
+  if (values.help) return help(io2, HISTORY_HELP);
+  if (positionals.length !== 1)
+    throw new UsageError(`history needs exactly one SPEC, got ${positionals.length}`);
+  if (!values.mirror) throw new UsageError("history needs --mirror");
+  const format = formatOf(values.format, ["json", "text"], "text");
+  const spec = positionals[0];
+  const mirror = openMirror(values.mirror, {
+    cwd: io2.cwd,
+    onWarning: stderrLog(io2, false).warn
+  });
+  const entries = await mirror.readHistory(spec);
+  const current = (await mirror.tryReadEntry(spec))?.digest ?? null;
+  if (format === "json") {
+    io2.stdout(`${JSON.stringify({ spec, current, entries }, null, 2)}
+`);
+    return 0;
+  }
+  if (entries.length === 0) {
+    io2.stdout(`${spec}: no entries in ${mirror.url}
+`);
+    return 0;
+  }
+  const lines = [
+    `${spec}: ${entries.length} ${entries.length === 1 ? "entry" : "entries"}, newest first`
+  ];
+  for (const e of entries) lines.push(historyLine(e, e.digest === current));
+  io2.stdout(`${lines.join("\n")}
+`);
+  return 0;
+}
+function historyLine(e, isCurrent) {
+  return [
+    `${isCurrent ? "*" : " "} ${e.digest}`,
+    `built ${e.builtAt}`,
+    `commit ${e.commit ?? "-"}`,
+    e.artifact.path
+  ].join("  ");
+}
+
+// src/cli/plan-file.ts
+import { readFile as readFile6 } from "node:fs/promises";
+import { resolve as resolve5 } from "node:path";
+var planForView = external_exports.looseObject({
+  schema: external_exports.literal(PLAN_SCHEMA),
+  head: external_exports.string().min(1, "expected a non-empty string"),
+  specs: external_exports.array(
+    external_exports.looseObject({
+      id: external_exports.string().min(1, "expected a non-empty string"),
+      status: external_exports.string(),
+      digest: external_exports.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>").nullable()
+    })
+  )
+});
+async function readViewRequest(path, cwd, shown = path) {
+  let value;
+  try {
+    value = JSON.parse(await readFile6(resolve5(cwd, path), "utf8"));
+  } catch (e) {
+    throw new UserError(
+      "input",
+      shown,
+      `cannot read the plan JSON (${e.message.split("\n")[0]})`
+    );
+  }
+  const parsed2 = planForView.safeParse(value, { reportInput: true });
+  if (!parsed2.success)
+    throw new UserError(
+      "input",
+      shown,
+      `not a binary-check plan: ${describeIssue(parsed2.error.issues[0])}`
+    );
+  return {
+    head: parsed2.data.head,
+    specs: parsed2.data.specs.filter((s) => s.digest !== null && s.status !== "removed" && s.status !== "external").map((s) => ({ id: s.id, digest: s.digest }))
+  };
+}
 
 // src/cli/commands/index-command.ts
+var STALE_TEMP_MS = 60 * 60 * 1e3;
 async function indexCommand(args, io2) {
   const { values } = parse(args, {
     mirror: { type: "string" },
+    plan: { type: "string" },
     help: { type: "boolean", short: "h" }
   });
   if (values.help) return help(io2, INDEX_HELP);
   if (!values.mirror) throw new UsageError("index needs --mirror");
-  const index = await openMirror(values.mirror).writeIndex();
-  io2.stdout(`indexed ${Object.keys(index.entries).length} entries (${index.checksum})
+  const view = values.plan === void 0 ? void 0 : await readViewRequest(values.plan, io2.cwd);
+  const mirror = openMirror(values.mirror, { cwd: io2.cwd, onWarning: stderrLog(io2, false).warn });
+  const index = await mirror.writeIndex(view ? { view } : {});
+  const out = [`indexed ${Object.keys(index.entries).length} entries (${index.checksum})`];
+  if (index.view) {
+    const items = Object.values(index.view.specs);
+    const current = items.filter((v2) => v2.status === "current").length;
+    out.push(
+      `view of ${index.view.head}: ${items.length} specs, ${current} current, ${items.length - current} missing`
+    );
+  }
+  const removed = await mirror.removeStaleTempFiles?.(new Date(Date.now() - STALE_TEMP_MS)) ?? [];
+  if (removed.length > 0) out.push(`removed ${removed.length} stale temp file(s)`);
+  io2.stdout(`${out.join("\n")}
 `);
   return 0;
 }
 
 // src/cli/commands/plan.ts
-import { writeFile as writeFile3 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { readFile as readFile7, writeFile as writeFile3 } from "node:fs/promises";
+import { resolve as resolve6 } from "node:path";
+
+// package.json
+var package_default = {
+  name: "binary-check",
+  version: "0.1.0",
+  description: "Decide which prebuilt binaries in a package mirror are stale, from content digests, and emit a CI job matrix that rebuilds exactly those.",
+  type: "module",
+  license: "MIT",
+  bin: {
+    "binary-check": "dist/cli.js"
+  },
+  files: [
+    "dist/",
+    "schema/",
+    "action.yml",
+    "README.md"
+  ],
+  engines: {
+    node: ">=24"
+  },
+  scripts: {
+    build: "node scripts/build.mjs",
+    "check-dist": "node scripts/check-dist.mjs",
+    typecheck: "tsc --noEmit",
+    lint: "eslint . && prettier --check .",
+    format: "prettier --write .",
+    test: "node scripts/require-node24.mjs && node scripts/build.mjs && vitest run",
+    bench: "node bench/plan-scale.mjs",
+    example: "node scripts/require-node24.mjs && node scripts/run-example.mjs"
+  },
+  devDependencies: {
+    "@actions/artifact": "^6.2.1",
+    "@actions/cache": "^6.3.0",
+    "@actions/core": "^3.0.1",
+    "@actions/exec": "^3.0.0",
+    "@actions/github": "^9.1.1",
+    "@eslint/js": "^10.0.1",
+    "@lezer/python": "^1.1.19",
+    "@types/node": "^24.19.2",
+    ajv: "^8.20.0",
+    esbuild: "^0.28.2",
+    eslint: "^10.15.0",
+    "gitlab-ci-local": "^4.75.1",
+    globals: "^17.14.0",
+    node: "^24.21.0",
+    prettier: "^3.10.1",
+    "simple-git": "^4.0.2",
+    typescript: "^6.0.3",
+    "typescript-eslint": "^8.73.0",
+    vitest: "^4.1.12",
+    yaml: "^2.9.1",
+    zod: "^4.6.7"
+  },
+  allowScripts: {
+    esbuild: true,
+    node: true
+  }
+};
+
+// src/core/gitlab-layout.ts
+var GITLAB_LIMITS = {
+  /** Entries in one job's `needs:` (`ci_needs_size_limit`). */
+  needs: 50,
+  /** Characters in a job name. */
+  jobName: 255,
+  /** Jobs in one pipeline (`ci_pipeline_size`, GitLab.com free tier); beyond it, specs are batched. */
+  jobs: 500,
+  /** Bytes of the artifact a trigger job reads a generated configuration from. */
+  generatedConfigBytes: 5 * 1024 * 1024
+};
+var RESERVED_JOB_NAMES = /* @__PURE__ */ new Set([
+  "image",
+  "services",
+  "stages",
+  "types",
+  "before_script",
+  "after_script",
+  "variables",
+  "cache",
+  "include",
+  "default",
+  "workflow",
+  "spec",
+  "pages",
+  "true",
+  "false",
+  "nil"
+]);
+var SLUG_MAX = 96;
+function computeGitlabLayout(plan, options) {
+  const { maxNeeds, maxJobs, jobsPerUnit, fixedJobs } = options;
+  if (!Number.isInteger(maxNeeds) || maxNeeds < 1 || maxNeeds > GITLAB_LIMITS.needs)
+    throw new RangeError(`maxNeeds must be an integer from 1 to ${GITLAB_LIMITS.needs}`);
+  if (!Number.isInteger(maxJobs) || maxJobs < 1) throw new RangeError("maxJobs must be positive");
+  const building = plan.specs.filter((s) => s.status === "rebuild" || s.status === "new").sort((a, b3) => a.wave - b3.wave || compareCodeUnits(a.id, b3.id));
+  if (building.length === 0) return { ordering: "needs", batched: false, units: [], waves: 0 };
+  const waves = building.reduce((n, s) => Math.max(n, s.wave + 1), 0);
+  const budget = Math.floor((maxJobs - fixedJobs) / jobsPerUnit);
+  let units;
+  let batched = false;
+  if (building.length <= budget) {
+    const keys = slugs(building);
+    units = building.map((s, i) => singleUnit(s, keys[i]));
+  } else {
+    units = batches(building, budget, maxJobs, jobsPerUnit, fixedJobs);
+    batched = true;
+  }
+  const unitOf = /* @__PURE__ */ new Map();
+  for (const u2 of units) for (const s of u2.specs) unitOf.set(s.id, u2);
+  const nearest = nearestBuilt(plan, unitOf);
+  let widest = 0;
+  for (const u2 of units) {
+    const after = /* @__PURE__ */ new Set();
+    for (const s of u2.specs)
+      for (const d2 of nearest(s.id)) {
+        const du = unitOf.get(d2);
+        if (du !== u2 && du.wave < u2.wave) after.add(du.key);
+      }
+    u2.after = [...after].sort(compareCodeUnits);
+    widest = Math.max(widest, u2.after.length);
+  }
+  return { ordering: widest > maxNeeds ? "stages" : "needs", batched, units, waves };
+}
+function singleUnit(s, key) {
+  return { key, wave: s.wave, container: s.container, specs: [s], after: [] };
+}
+function slugs(specs) {
+  const stem = specs.map((s) => {
+    const text = s.id.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, SLUG_MAX);
+    return text === "" ? "spec" : text;
+  });
+  const hex4 = specs.map((s) => (s.digest ?? "").replace(/^sha256:/, ""));
+  let width = 8;
+  for (; ; ) {
+    const names = stem.map((t3, i) => `${t3}-${hex4[i].slice(0, width)}`);
+    if (new Set(names).size === names.length || width >= 64) return names;
+    width *= 2;
+  }
+}
+function batches(building, budget, maxJobs, jobsPerUnit, fixedJobs) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const s of building) {
+    const k2 = `${String(s.wave).padStart(8, "0")}\0${s.container ?? ""}`;
+    const group = groups.get(k2);
+    if (group) group.push(s);
+    else groups.set(k2, [s]);
+  }
+  const ordered = [...groups.entries()].sort((a, b3) => compareCodeUnits(a[0], b3[0]));
+  if (ordered.length > budget)
+    throw new UserError(
+      "input",
+      "--max-jobs",
+      `the plan needs at least ${ordered.length * jobsPerUnit + fixedJobs} jobs (one batch per wave and image), more than ${maxJobs}`
+    );
+  const count = (size2) => ordered.reduce((n, [, g2]) => n + Math.ceil(g2.length / size2), 0);
+  let size = Math.max(1, Math.ceil(building.length / budget));
+  while (count(size) > budget) size++;
+  const units = [];
+  const perWave = /* @__PURE__ */ new Map();
+  for (const [, group] of ordered) {
+    for (let i = 0; i < group.length; i += size) {
+      const specs = group.slice(i, i + size);
+      const wave = specs[0].wave;
+      const n = (perWave.get(wave) ?? 0) + 1;
+      perWave.set(wave, n);
+      units.push({
+        key: `wave-${wave}-batch-${n}`,
+        wave,
+        container: specs[0].container,
+        specs,
+        after: []
+      });
+    }
+  }
+  return units;
+}
+function nearestBuilt(plan, building) {
+  const byId = new Map(plan.specs.map((s) => [s.id, s]));
+  const through = /* @__PURE__ */ new Map();
+  const reach = (id2, visiting) => {
+    const known = through.get(id2);
+    if (known) return known;
+    const out = /* @__PURE__ */ new Set();
+    if (visiting.has(id2)) return out;
+    visiting.add(id2);
+    for (const d2 of byId.get(id2)?.dependencies ?? []) {
+      if (building.has(d2)) out.add(d2);
+      else for (const x3 of reach(d2, visiting)) out.add(x3);
+    }
+    visiting.delete(id2);
+    through.set(id2, out);
+    return out;
+  };
+  return (id2) => reach(id2, /* @__PURE__ */ new Set());
+}
+function checkGitlabJobName(name2) {
+  if (name2.length === 0 || name2.length > GITLAB_LIMITS.jobName || RESERVED_JOB_NAMES.has(name2) || name2.startsWith(".") || !/^[A-Za-z0-9._ -]+$/.test(name2))
+    throw new Error(`invalid GitLab job name ${JSON.stringify(name2)}`);
+  return name2;
+}
+function checkGitlabConfigSize(bytes, where) {
+  if (bytes > GITLAB_LIMITS.generatedConfigBytes)
+    throw new UserError(
+      "input",
+      where,
+      `the generated pipeline is ${(bytes / 1024 / 1024).toFixed(1)} MB; GitLab reads at most 5 MB from a trigger artifact (lower --max-jobs to batch specs into fewer jobs)`
+    );
+}
 
 // src/render/safe-values.ts
 var SAFE_VALUE = /^[A-Za-z0-9@%+~=^:.,_/ -]*$/;
@@ -42310,11 +43258,174 @@ function safeMatrix(plan) {
       "compiler",
       "os",
       "container",
-      "digest"
+      "digest",
+      "lock"
     ])
       assertSafeValue(m2[key], `${where} field ${key}`);
   }
   return plan.matrix;
+}
+
+// src/render/gitlab-pipeline.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var GITLAB_ARTIFACT_DIR = "binary-check-artifacts";
+var DEFAULT_RECORD_IMAGE = "node:24";
+var SPEC_VARIABLES = [
+  "BINARY_CHECK_SPEC",
+  "BINARY_CHECK_PACKAGE",
+  "BINARY_CHECK_VERSION",
+  "BINARY_CHECK_DIGEST",
+  "BINARY_CHECK_CONTAINER",
+  "BINARY_CHECK_ARTIFACT"
+];
+var BUILD_TEMPLATE = ".binary-check-build";
+var CLI_TEMPLATE = ".binary-check-cli";
+var RECORD_COMMAND = 'npx --yes --package="$BINARY_CHECK_CLI" binary-check record --mirror "$BINARY_CHECK_MIRROR" --spec "$BINARY_CHECK_SPEC" --digest "$BINARY_CHECK_DIGEST" --artifact "$BINARY_CHECK_ARTIFACT" --package "$BINARY_CHECK_PACKAGE" --version "$BINARY_CHECK_VERSION" --commit "$CI_COMMIT_SHA" --builder "$CI_JOB_URL"';
+var INDEX_COMMAND = 'npx --yes --package="$BINARY_CHECK_CLI" binary-check index --mirror "$BINARY_CHECK_MIRROR"';
+var ARTIFACT_CHECK = 'test -f "$BINARY_CHECK_ARTIFACT" || { echo "binary-check: the build left no file at $BINARY_CHECK_ARTIFACT" >&2; exit 1; }';
+function batchLoop(body) {
+  return [
+    "set -e",
+    `while IFS='|' read -r ${SPEC_VARIABLES.join(" ")} <&3; do`,
+    `export ${SPEC_VARIABLES.join(" ")}`,
+    body,
+    "done 3<<BINARY_CHECK_BATCH_END",
+    "$BINARY_CHECK_BATCH",
+    "BINARY_CHECK_BATCH_END"
+  ].join("\n");
+}
+function renderGitlabPipeline(plan, options) {
+  const { config: config2, layout } = gitlabPipelineConfig(plan, options);
+  const doc = new import_yaml2.Document(config2, { aliasDuplicateObjects: false });
+  const n = layout.units.reduce((k2, u2) => k2 + u2.specs.length, 0);
+  doc.commentBefore = [
+    ` Generated by binary-check plan --format gitlab for ${plan.head}.`,
+    n === 0 ? " Nothing to rebuild." : ` ${n} spec${n === 1 ? "" : "s"} in ${layout.units.length} build job${layout.units.length === 1 ? "" : "s"}${layout.batched ? " (batched)" : ""}; ordered by ${layout.ordering === "needs" ? "needs" : `one stage per wave (a job would need more than ${options.maxNeeds ?? GITLAB_LIMITS.needs} jobs)`}.`
+  ].join("\n");
+  const text = doc.toString({ lineWidth: 0 });
+  checkGitlabConfigSize(new TextEncoder().encode(text).length, "child pipeline");
+  return text;
+}
+function gitlabPipelineConfig(plan, options) {
+  const maxNeeds = options.maxNeeds ?? GITLAB_LIMITS.needs;
+  const maxJobs = options.maxJobs ?? GITLAB_LIMITS.jobs;
+  const recordImage = checkValue(options.recordImage ?? DEFAULT_RECORD_IMAGE, "record image");
+  const buildImage = options.buildImage === void 0 ? void 0 : checkValue(options.buildImage, "build image");
+  const cliPackage = checkValue(options.cliPackage, "CLI package");
+  const mirror = options.mirror === void 0 ? void 0 : checkValue(options.mirror, "mirror");
+  if (options.buildScript.length === 0 || options.buildScript.every((l3) => l3.trim() === ""))
+    throw new UserError("input", "build script", "expected at least one command");
+  const layout = computeGitlabLayout(plan, {
+    maxNeeds,
+    maxJobs,
+    jobsPerUnit: mirror ? 2 : 1,
+    fixedJobs: mirror ? 1 : 0
+  });
+  if (layout.units.length === 0) {
+    return {
+      layout,
+      config: {
+        noop: {
+          image: recordImage,
+          variables: { GIT_STRATEGY: "none" },
+          script: ['echo "binary-check: nothing to rebuild"']
+        }
+      }
+    };
+  }
+  for (const u2 of layout.units) for (const s of u2.specs) checkSpec(s);
+  const byStage = layout.ordering === "needs";
+  const stages = byStage ? ["build", ...mirror ? ["record", "index"] : []] : [...Array.from({ length: layout.waves }, (_3, w2) => `wave-${w2}`), ...mirror ? ["index"] : []];
+  const buildName = (key) => checkGitlabJobName(`build ${key}`);
+  const recordName = (key) => checkGitlabJobName(`record ${key}`);
+  const config2 = { stages };
+  config2[BUILD_TEMPLATE] = {
+    script: layout.batched ? [
+      `mkdir -p ${GITLAB_ARTIFACT_DIR}`,
+      batchLoop(
+        [
+          'echo "binary-check: building $BINARY_CHECK_SPEC"',
+          "(",
+          options.buildScript.join("\n"),
+          ") 3<&-",
+          ARTIFACT_CHECK
+        ].join("\n")
+      )
+    ] : [`mkdir -p ${GITLAB_ARTIFACT_DIR}`, ...options.buildScript, ARTIFACT_CHECK],
+    artifacts: { expire_in: "1 week" }
+  };
+  if (mirror)
+    config2[CLI_TEMPLATE] = {
+      image: recordImage,
+      variables: {
+        GIT_STRATEGY: "none",
+        BINARY_CHECK_CLI: cliPackage,
+        BINARY_CHECK_MIRROR: mirror
+      }
+    };
+  for (const u2 of layout.units) {
+    const variables = unitVariables(u2, layout.batched);
+    const image = u2.container ?? buildImage;
+    config2[buildName(u2.key)] = {
+      extends: BUILD_TEMPLATE,
+      stage: byStage ? "build" : `wave-${u2.wave}`,
+      ...image !== void 0 ? { image } : {},
+      ...byStage ? { needs: u2.after.map((k2) => ({ job: buildName(k2), artifacts: true })) } : { dependencies: u2.after.map(buildName) },
+      variables,
+      artifacts: { paths: u2.specs.map(artifactPath2) }
+    };
+    if (mirror)
+      config2[recordName(u2.key)] = {
+        extends: CLI_TEMPLATE,
+        stage: byStage ? "record" : `wave-${u2.wave}`,
+        // One need, always within the limit, also when the build jobs are ordered by stages.
+        needs: [{ job: buildName(u2.key), artifacts: true }],
+        variables: { ...variables },
+        script: [layout.batched ? batchLoop(RECORD_COMMAND) : RECORD_COMMAND]
+      };
+  }
+  if (mirror)
+    config2.index = {
+      extends: CLI_TEMPLATE,
+      stage: "index",
+      // After every earlier stage, whatever their outcome: what was recorded gets indexed.
+      when: "always",
+      dependencies: [],
+      script: [INDEX_COMMAND]
+    };
+  return { config: config2, layout };
+}
+function unitVariables(u2, batched) {
+  if (batched)
+    return {
+      BINARY_CHECK_BATCH: u2.specs.map((s) => specValues(s).join("|")).join("\n")
+    };
+  const values = specValues(u2.specs[0]);
+  return Object.fromEntries(SPEC_VARIABLES.map((k2, i) => [k2, values[i]]));
+}
+function specValues(s) {
+  return [s.id, s.package, s.version, s.digest, s.container ?? "", artifactPath2(s)];
+}
+function artifactPath2(s) {
+  return `${GITLAB_ARTIFACT_DIR}/${s.digest.replace(/^sha256:/, "")}`;
+}
+function checkSpec(s) {
+  const where = `spec ${JSON.stringify(s.id)}`;
+  checkValue(s.id, where);
+  checkValue(s.package, `${where} package`);
+  checkValue(s.version, `${where} version`);
+  checkValue(s.container ?? "", `${where} container`);
+  if (!/^sha256:[0-9a-f]{64}$/.test(s.digest ?? ""))
+    throw new UserError("input", `${where} digest`, `expected sha256:<64 hex>, got ${s.digest}`);
+}
+function checkValue(value, what) {
+  if (!SAFE_VALUE.test(value))
+    throw new UserError(
+      "input",
+      what,
+      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a GitLab pipeline`
+    );
+  return value;
 }
 
 // src/render/plan-text.ts
@@ -42334,6 +43445,9 @@ function renderPlanText(plan) {
     const rows = work.sort((a, b3) => (a.wave ?? 0) - (b3.wave ?? 0) || (a.id < b3.id ? -1 : 1)).map((x3) => [String(x3.wave ?? ""), x3.status, x3.id, describeReasons(x3.reasons)]);
     lines.push(...table(["wave", "status", "spec", "why"], rows));
   }
+  const claimed = plan.specs.filter((x3) => x3.status === "in-progress");
+  if (claimed.length > 0)
+    lines.push("", `in progress elsewhere (claimed): ${claimed.map((x3) => x3.id).join(", ")}`);
   const removed = plan.specs.filter((x3) => x3.status === "removed");
   if (removed.length > 0) lines.push("", `removed: ${removed.map((x3) => x3.id).join(", ")}`);
   if (plan.ignoredFiles.length > 0)
@@ -42357,22 +43471,164 @@ function table(head, rows) {
 }
 
 // src/cli/commands/plan.ts
+var GITLAB_OPTIONS = {
+  "build-script": { type: "string" },
+  "build-command": { type: "string" },
+  "build-image": { type: "string" },
+  "record-image": { type: "string" },
+  "max-needs": { type: "string" },
+  "max-jobs": { type: "string" },
+  "cli-version": { type: "string" },
+  "cli-package": { type: "string" }
+};
 async function planCommand(args, io2) {
-  const { values } = parse(args, PLAN_OPTIONS);
+  const { values } = parse(args, { ...PLAN_OPTIONS, ...GITLAB_OPTIONS });
   if (values.help) return help(io2, PLAN_HELP);
-  const format = formatOf(values.format, ["json", "text"], "text");
-  const { plan } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
+  const format = formatOf(values.format, ["json", "text", "gitlab"], "text");
+  const gitlabOnly = Object.keys(GITLAB_OPTIONS).find(
+    (k2) => values[k2] !== void 0
+  );
+  if (format !== "gitlab" && gitlabOnly)
+    throw new UsageError(`--${gitlabOnly} needs --format gitlab`);
+  const gitlab = format === "gitlab" ? await gitlabOptions(values, io2) : void 0;
+  const { plan, config: config2 } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
   safeMatrix(plan);
-  const text = format === "json" ? `${JSON.stringify(plan)}
+  let text;
+  if (gitlab) {
+    const mirror = values.mirror ?? config2.mirror;
+    text = renderGitlabPipeline(plan, { ...gitlab, ...mirror ? { mirror } : {} });
+  } else text = format === "json" ? `${JSON.stringify(plan)}
 ` : renderPlanText(plan);
-  if (typeof values.output === "string") await writeFile3(resolve5(io2.cwd, values.output), text);
+  if (typeof values.output === "string") await writeFile3(resolve6(io2.cwd, values.output), text);
   else io2.stdout(text);
   return 0;
 }
+function given(v2) {
+  return v2 === void 0 || v2 === "" ? void 0 : v2;
+}
+async function gitlabOptions(values, io2) {
+  const script = given(values["build-script"]);
+  const command = given(values["build-command"]);
+  if (script === void 0 === (command === void 0))
+    throw new UsageError("--format gitlab needs one of --build-script FILE or --build-command CMD");
+  let buildScript;
+  if (command !== void 0) buildScript = [command];
+  else {
+    let content2;
+    try {
+      content2 = await readFile7(resolve6(io2.cwd, script), "utf8");
+    } catch (e) {
+      throw new UserError(
+        "input",
+        script,
+        `cannot read the build script (${e.code ?? e.message})`
+      );
+    }
+    buildScript = [content2.replace(/\s+$/, "")];
+  }
+  const version2 = given(values["cli-version"]) ?? package_default.version;
+  const buildImage = given(values["build-image"]);
+  const recordImage = given(values["record-image"]);
+  return {
+    buildScript,
+    ...buildImage ? { buildImage } : {},
+    ...recordImage ? { recordImage } : {},
+    cliPackage: given(values["cli-package"]) ?? `binary-check@${version2}`,
+    maxNeeds: integerOption(
+      values["max-needs"],
+      "max-needs",
+      1,
+      GITLAB_LIMITS.needs,
+      GITLAB_LIMITS.needs
+    ),
+    maxJobs: integerOption(
+      values["max-jobs"],
+      "max-jobs",
+      2,
+      Number.MAX_SAFE_INTEGER,
+      GITLAB_LIMITS.jobs
+    )
+  };
+}
+function integerOption(v2, name2, min, max, dflt) {
+  if (given(v2) === void 0) return dflt;
+  const n = /^\d+$/.test(v2) ? Number(v2) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `--${name2} must be an integer${max === Number.MAX_SAFE_INTEGER ? ` of at least ${min}` : ` from ${min} to ${max}`}, got "${v2}"`
+    );
+  return n;
+}
+
+// src/engine/record-request.ts
+import { readFile as readFile8 } from "node:fs/promises";
+import { resolve as resolve7 } from "node:path";
+var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+function checkDigest2(digest2, field) {
+  if (!DIGEST_PATTERN.test(digest2))
+    throw new UserError("input", field, `expected sha256:<64 hex>, got "${digest2}"`);
+}
+async function readRecordPlan(path, cwd, label = path) {
+  try {
+    return JSON.parse(await readFile8(resolve7(cwd, path), "utf8"));
+  } catch (e) {
+    throw new UserError(
+      "input",
+      label,
+      `cannot read the plan JSON (${e.message.split("\n")[0]})`
+    );
+  }
+}
+function recordFields(req, plan, digestField) {
+  checkDigest2(req.digest, digestField);
+  let pkg = req.package;
+  let version2 = req.version;
+  let os2;
+  let compiler;
+  let inputs;
+  let packageInputs;
+  let packageDigest;
+  if (plan) {
+    const s = plan.plan.specs?.find((x3) => x3.id === req.spec);
+    if (!s) throw new UserError("input", plan.label, `spec "${req.spec}" is not in this plan`);
+    if (s.digest !== req.digest)
+      throw new UserError(
+        "input",
+        digestField,
+        `${req.digest} is not the plan's digest for "${req.spec}" (${s.digest})`
+      );
+    pkg = s.package;
+    version2 = s.version;
+    os2 = s.os ?? void 0;
+    compiler = s.compiler ?? void 0;
+    inputs = s.inputs;
+    packageInputs = s.packageInputs;
+    packageDigest = s.inputs?.packageDigest;
+  }
+  if (!pkg || !version2) return void 0;
+  return {
+    spec: req.spec,
+    package: pkg,
+    version: version2,
+    digest: req.digest,
+    ...os2 ? { os: os2 } : {},
+    ...compiler ? { compiler } : {},
+    ...packageDigest ? { packageDigest } : {},
+    ...inputs ? { inputs } : {},
+    ...packageInputs ? { packageInputs } : {},
+    ...req.commit ? { commit: req.commit } : {},
+    ...req.builder ? { builder: req.builder } : {}
+  };
+}
+function recordArtifact(input2) {
+  return openMirror(input2.mirror, { cwd: input2.cwd }).record({
+    entry: input2.fields,
+    artifactPath: resolve7(input2.cwd, input2.artifact),
+    now: input2.now
+  });
+}
 
 // src/cli/commands/record.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import { resolve as resolve6 } from "node:path";
 var RECORD_OPTIONS = {
   mirror: { type: "string" },
   spec: { type: "string" },
@@ -42390,57 +43646,25 @@ async function recordCommand(args, io2) {
   if (values.help) return help(io2, RECORD_HELP);
   for (const k2 of ["mirror", "spec", "digest", "artifact"])
     if (!values[k2]) throw new UsageError(`record needs --${k2}`);
-  if (!/^sha256:[0-9a-f]{64}$/.test(values.digest))
-    throw new UserError("input", "--digest", `expected sha256:<64 hex>, got "${values.digest}"`);
-  let pkg = values.package;
-  let version2 = values.version;
-  let os2;
-  let compiler;
-  let inputs;
-  let packageDigest;
-  if (values.plan) {
-    const planPath = resolve6(io2.cwd, values.plan);
-    let plan;
-    try {
-      plan = JSON.parse(await readFile5(planPath, "utf8"));
-    } catch (e) {
-      throw new UserError(
-        "input",
-        values.plan,
-        `cannot read the plan JSON (${e.message.split("\n")[0]})`
-      );
-    }
-    const s = plan.specs?.find((x3) => x3.id === values.spec);
-    if (!s)
-      throw new UserError("input", `${values.plan}`, `spec "${values.spec}" is not in this plan`);
-    if (s.digest !== values.digest)
-      throw new UserError(
-        "input",
-        "--digest",
-        `${values.digest} is not the plan's digest for "${values.spec}" (${s.digest})`
-      );
-    pkg = s.package;
-    version2 = s.version;
-    os2 = s.os ?? void 0;
-    compiler = s.compiler ?? void 0;
-    inputs = s.inputs;
-    packageDigest = s.inputs?.packageDigest;
-  }
-  if (!pkg || !version2) throw new UsageError("record needs --plan, or --package and --version");
-  const entry = await openMirror(values.mirror).record({
-    entry: {
+  checkDigest2(values.digest, "--digest");
+  const fields = recordFields(
+    {
       spec: values.spec,
-      package: pkg,
-      version: version2,
       digest: values.digest,
-      ...os2 ? { os: os2 } : {},
-      ...compiler ? { compiler } : {},
-      ...packageDigest ? { packageDigest } : {},
-      ...inputs ? { inputs } : {},
-      ...values.commit ? { commit: values.commit } : {},
-      ...values.builder ? { builder: values.builder } : {}
+      package: values.package,
+      version: values.version,
+      commit: values.commit,
+      builder: values.builder
     },
-    artifactPath: resolve6(io2.cwd, values.artifact),
+    values.plan ? { plan: await readRecordPlan(values.plan, io2.cwd), label: values.plan } : void 0,
+    "--digest"
+  );
+  if (!fields) throw new UsageError("record needs --plan, or --package and --version");
+  const entry = await recordArtifact({
+    mirror: values.mirror,
+    fields,
+    artifact: values.artifact,
+    cwd: io2.cwd,
     now: /* @__PURE__ */ new Date()
   });
   io2.stdout(`recorded ${entry.spec} ${entry.digest} \u2192 ${entry.artifact.path}
@@ -42453,7 +43677,10 @@ var COMMANDS = {
   plan: planCommand,
   explain: explainCommand,
   record: recordCommand,
-  index: indexCommand
+  index: indexCommand,
+  history: historyCommand,
+  claim: claimCommand,
+  release: releaseCommand
 };
 async function runCli(argv, io2) {
   try {

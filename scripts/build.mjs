@@ -1,5 +1,6 @@
-// Bundles the Action (dist/index.js) and the CLI (dist/cli.js) with esbuild, ESM for Node 24,
-// and regenerates schema/binary-check.schema.json from the zod config schema.
+// Bundles the Action (dist/index.js), its record sub-action (dist/record.js) and the CLI
+// (dist/cli.js) with esbuild, ESM for Node 24, and regenerates schema/binary-check.schema.json
+// from the zod config schema.
 // `node scripts/build.mjs [OUTDIR]` builds into OUTDIR instead of the repository (check-dist uses it).
 import { build } from 'esbuild'
 import { mkdir, writeFile, rm } from 'node:fs/promises'
@@ -27,6 +28,12 @@ await build({
   ...common,
   entryPoints: [join(root, 'src/action/index.ts')],
   outfile: join(out, 'dist/index.js'),
+})
+// The `record` sub-action (record/action.yml runs ../dist/record.js).
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/action/record-index.ts')],
+  outfile: join(out, 'dist/record.js'),
 })
 await build({
   ...common,

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GitFixture } from './support/git-fixture.js'
+import { parseGithubOutput } from './support/github-output.js'
 import { ACTION, cleanEnv, runNode } from './support/run-dist.js'
-import { createSpackFixture, PKG, ZLIB } from './support/spack-fixture.js'
+import { APP, createSpackFixture, PKG, ZLIB } from './support/spack-fixture.js'
 
 let fx: GitFixture
 let base: string
@@ -31,28 +32,11 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true })
 })
 
-/** Parse GITHUB_OUTPUT's `name<<delimiter` / `name=value` records. */
-export function parseGithubOutput(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
-    if (heredoc) {
-      const [, name, delim] = heredoc
-      const value: string[] = []
-      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!)
-      out[name!] = value.join('\n')
-    } else if (line.includes('=')) {
-      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
-    }
-  }
-  return out
-}
-
 async function runAction(
   event: { name: string; payload: unknown },
   inputs: Record<string, string> = {},
+  repo: GitFixture = fx,
+  extraEnv: Record<string, string> = {},
 ) {
   const dir = await mkdtemp(join(temp, 'run-'))
   const eventPath = join(dir, 'event.json')
@@ -67,13 +51,14 @@ async function runAction(
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_OUTPUT: outputPath,
     GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_WORKSPACE: fx.dir,
+    GITHUB_WORKSPACE: repo.dir,
     GITHUB_SHA: head,
     RUNNER_TEMP: dir,
     INPUT_CACHE: 'false',
+    ...extraEnv,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   })
-  const r = await runNode(ACTION, [], { cwd: fx.dir, env })
+  const r = await runNode(ACTION, [], { cwd: repo.dir, env })
   return {
     ...r,
     outputs: parseGithubOutput(await readFile(outputPath, 'utf8')),
@@ -98,16 +83,19 @@ describe('the bundled action (dist/index.js)', () => {
       'libfoo@2.0+cuda',
       'app@1.0',
     ])
-    expect(Object.keys(matrix.include[0]).sort()).toEqual([
-      'compiler',
-      'container',
-      'digest',
-      'os',
-      'package',
-      'spec',
-      'version',
-      'wave',
-    ])
+    expect(Object.keys(matrix.include[0]).sort()).toEqual(
+      [
+        'compiler',
+        'container',
+        'digest',
+        'os',
+        'package',
+        'spec',
+        'version',
+        'wave',
+        ...('lock' in matrix.include[0] ? ['lock'] : []),
+      ].sort(),
+    )
     expect(r.outputs['has-work']).toBe('true')
     expect(r.outputs['rebuild-count']).toBe('6')
     const plan = JSON.parse(await readFile(r.outputs['plan-file']!, 'utf8'))
@@ -157,5 +145,132 @@ describe('the bundled action (dist/index.js)', () => {
     )
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/^::error::binary-check: .*missing\.yml: config file not found$/m)
+  })
+
+  it('bad max-jobs fails the step naming the input', async () => {
+    const r = await runAction(
+      { name: 'push', payload: { before: base, after: head } },
+      { 'max-jobs': '300' },
+    )
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(
+      /^::error::binary-check: max-jobs: expected an integer from 1 to 256, got "300"$/m,
+    )
+  })
+})
+
+const PUSH = (): { name: string; payload: unknown } => ({
+  name: 'push',
+  payload: { before: base, after: head },
+})
+type Entry = { spec: string; wave: number; order?: number; batch?: number; specs?: Entry[] }
+const specsIn = (m: { include: Entry[] }): string[] =>
+  m.include.flatMap((e) => (e.specs ? e.specs.map((s) => s.spec) : [e.spec]))
+
+describe('waves, batches, the plan artifact and annotations (dist/index.js)', () => {
+  it('one matrix per wave: wave-i and has-wave-i for every i < 8, waves, wave-count', async () => {
+    const r = await runAction(PUSH())
+    expect(r.code).toBe(0)
+    const o = r.outputs
+    expect(specsIn(JSON.parse(o['wave-0']!))).toEqual(['zlib@1.2.13', 'zlib@1.3.1'])
+    expect(specsIn(JSON.parse(o['wave-1']!))).toEqual([
+      'libfoo@1.0',
+      'libfoo@2.0',
+      'libfoo@2.0+cuda',
+    ])
+    expect(specsIn(JSON.parse(o['wave-2']!))).toEqual(['app@1.0'])
+    for (let i = 0; i < 8; i++) {
+      expect(o[`has-wave-${i}`]).toBe(i < 3 ? 'true' : 'false')
+      if (i >= 3) expect(JSON.parse(o[`wave-${i}`]!)).toEqual({ include: [] })
+    }
+    expect(o['wave-8']).toBeUndefined()
+    const waves = JSON.parse(o.waves!)
+    expect(waves.map(specsIn)).toEqual([
+      ['zlib@1.2.13', 'zlib@1.3.1'],
+      ['libfoo@1.0', 'libfoo@2.0', 'libfoo@2.0+cuda'],
+      ['app@1.0'],
+    ])
+    expect(o['wave-count']).toBe('3')
+    expect(o.batched).toBe('false')
+    expect(r.summary).toContain('| 1 | 3 | 3 | libfoo@1.0, libfoo@2.0, libfoo@2.0\\+cuda |')
+    expect(r.stdout).not.toMatch(/Uploading the plan/)
+  })
+
+  it('max-waves folds deeper levels into the last wave; max-jobs packs batches', async () => {
+    const r = await runAction(PUSH(), { 'max-waves': '2', 'max-jobs': '2' })
+    expect(r.code).toBe(0)
+    const o = r.outputs
+    expect(o['has-wave-1']).toBe('true')
+    expect(o['wave-2']).toBeUndefined()
+    expect(o['wave-count']).toBe('3')
+    expect(o.batched).toBe('true')
+    const last = JSON.parse(o['wave-1']!) as { include: Entry[] }
+    expect(last.include.map((b) => [b.spec, b.batch, b.wave])).toEqual([
+      ['batch 1 of 2, wave 1', 1, 1],
+      ['batch 2 of 2, wave 1', 2, 1],
+    ])
+    // the folded wave keeps dependency order: libfoo (level 1) before app (level 2)
+    expect(last.include.flatMap((b) => b.specs!.map((s) => [s.spec, s.order]))).toEqual([
+      ['libfoo@1.0', 1],
+      ['libfoo@2.0', 1],
+      ['libfoo@2.0+cuda', 1],
+      ['app@1.0', 2],
+    ])
+    const matrix = JSON.parse(o.matrix!) as { include: Entry[] }
+    expect(matrix.include).toHaveLength(2)
+    expect(specsIn(matrix)).toHaveLength(6)
+    expect(o['rebuild-count']).toBe('6')
+    expect(r.stdout).toMatch(
+      /^::warning::The plan has 3 waves; waves 1–2 are folded into wave-1 \(max-waves 2\)/m,
+    )
+    expect(r.stdout).toMatch(
+      /^::warning::The matrix is packed into batches and the plan is not uploaded/m,
+    )
+    expect(r.summary).toContain('| 1 (levels 1–2) | 2 | 4 |')
+  })
+
+  it('plan-artifact: the upload is attempted and, without the artifact service, only warns', async () => {
+    // No ACTIONS_RUNTIME_TOKEN here (the artifact service only exists on a real runner): the
+    // upload is attempted, fails with a warning, and the step still succeeds with its outputs.
+    const r = await runAction(PUSH(), { 'plan-artifact': 'binary-check-plan' })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(
+      /^Uploading the plan .*binary-check-plan\.json as workflow artifact "binary-check-plan"$/m,
+    )
+    expect(r.stdout).toMatch(
+      /^::warning::Could not upload the plan as artifact "binary-check-plan": Unable to get the ACTIONS_RUNTIME_TOKEN env variable$/m,
+    )
+    expect(r.outputs['has-work']).toBe('true')
+    expect(r.summary).not.toContain('workflow artifact binary-check-plan')
+  })
+
+  it('unresolved directives become warnings on their file and line, at most 10', async () => {
+    const repo = await createSpackFixture()
+    try {
+      const before = (await repo.git('rev-parse', 'HEAD')).trim()
+      const computed = Array.from(
+        { length: 12 },
+        (_, i) => `    depends_on("zlib", when=WHEN_${i})\n`,
+      ).join('')
+      await repo.write(
+        `${PKG}/app/package.py`,
+        APP.replace('    def cmake_args', `${computed}\n    def cmake_args`),
+      )
+      const sha = await repo.commit('app: computed conditions')
+      const r = await runAction({ name: 'push', payload: { before, after: sha } }, {}, repo, {
+        GITHUB_SHA: sha,
+      })
+      expect(r.code).toBe(0)
+      const warnings = r.stdout.split('\n').filter((l) => l.startsWith('::warning'))
+      expect(warnings).toHaveLength(10)
+      expect(warnings[0]).toBe(
+        `::warning title=binary-check%3A unresolved directive,file=${PKG}/app/package.py,line=11::app: depends_on(...): argument 'when' is not a literal. Kept in the recipe as code: it affects every spec of app.`,
+      )
+      expect(warnings[9]).toBe(
+        '::warning title=binary-check%3A unresolved directives::and 3 more unresolved directives; see the plan file (output plan-file, field "unresolved").',
+      )
+    } finally {
+      await repo.cleanup()
+    }
   })
 })

@@ -73,6 +73,7 @@ describe('binary-check plan (dist/cli.js)', () => {
       container: '',
       digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       wave: 0,
+      lock: plan.matrix.include[0].digest,
     })
     expect(plan.summary).toMatchObject({ rebuild: 5, new: 0, upToDate: 5, waves: 3 })
   })

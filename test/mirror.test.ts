@@ -180,6 +180,9 @@ describe('file mirror', () => {
         `artifacts/sha256/${sha256Hex('curl binary')}`,
         `entries/${computeEntryName('curl@8.5.0')}.json`,
         `entries/${computeEntryName('zlib@1.3.1 os=linux')}.json`,
+        // every recorded entry is also kept in the spec's history, one file per digest
+        `history/${computeEntryName('curl@8.5.0')}/${sha256Hex('c')}.json`,
+        `history/${computeEntryName('zlib@1.3.1 os=linux')}/${sha256Hex('z')}.json`,
         'index.json',
       ].sort(),
     )

@@ -5,8 +5,13 @@
 import * as core from '@actions/core'
 import * as github from '@actions/github'
 import { tmpdir } from 'node:os'
-import { resolve } from 'node:path'
+import { relative, resolve } from 'node:path'
+import { UserError } from '../core/errors.js'
 import type { PlanRequest } from '../engine/plan-request.js'
+import { DEFAULT_MAX_WAVES, GITHUB_MAX_JOBS } from '../render/github-outputs.js'
+
+/** The most waves `max-waves` accepts (each one is two outputs). */
+export const MAX_WAVES_LIMIT = 64
 
 export interface ActionSettings {
   request: PlanRequest
@@ -14,6 +19,14 @@ export interface ActionSettings {
   planFile: string
   /** Persist the analysis cache with @actions/cache. */
   useCache: boolean
+  /** Jobs per matrix (1…256); larger matrices are packed into batches. */
+  maxJobs: number
+  /** Wave outputs (`wave-0` … `wave-<max-waves - 1>`); deeper levels fold into the last. */
+  maxWaves: number
+  /** Upload the plan file as a workflow artifact of this name ('' = no upload). */
+  planArtifact: string
+  /** The recipe repository relative to the workspace, for annotation paths ('' at the root). */
+  repoPath: string
 }
 
 export function readActionSettings(env: NodeJS.ProcessEnv = process.env): ActionSettings {
@@ -39,5 +52,18 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
     },
     planFile: resolve(temp, 'binary-check-plan.json'),
     useCache: cacheInput !== 'false',
+    maxJobs: integerInput('max-jobs', GITHUB_MAX_JOBS, 1, GITHUB_MAX_JOBS),
+    maxWaves: integerInput('max-waves', DEFAULT_MAX_WAVES, 1, MAX_WAVES_LIMIT),
+    planArtifact: core.getInput('plan-artifact'),
+    repoPath: relative(resolve(workspace), repo).split('\\').join('/'),
   }
+}
+
+function integerInput(name: string, fallback: number, min: number, max: number): number {
+  const text = core.getInput(name)
+  if (text === '') return fallback
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UserError('input', name, `expected an integer from ${min} to ${max}, got "${text}"`)
+  return n
 }

@@ -5,7 +5,9 @@
  */
 import { isUserError } from '../core/errors.js'
 import { UsageError, type CliIo, type Command } from './cli-io.js'
+import { claimCommand, releaseCommand } from './commands/claim.js'
 import { explainCommand } from './commands/explain.js'
+import { historyCommand } from './commands/history.js'
 import { indexCommand } from './commands/index-command.js'
 import { planCommand } from './commands/plan.js'
 import { recordCommand } from './commands/record.js'
@@ -18,6 +20,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   explain: explainCommand,
   record: recordCommand,
   index: indexCommand,
+  history: historyCommand,
+  claim: claimCommand,
+  release: releaseCommand,
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

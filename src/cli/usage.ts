@@ -7,7 +7,10 @@ Commands:
   plan      plan what must be rebuilt between two commits (or against a mirror)
   explain   show a spec's digest tree and what differs from the reference
   record    record a built binary and its digest into a mirror
-  index     merge the mirror's entries into its index
+  index     merge the mirror's entries into its index (and the complete view of a plan)
+  history   list the entries recorded for a spec, newest first
+  claim     claim a spec digest for building (other plans see it in progress)
+  release   remove a digest's claim
 
 Run 'binary-check <command> --help' for a command's options.
 `
@@ -23,19 +26,34 @@ Options:
   --base REV          base revision (default: none, or HEAD with --head WORKTREE)
   --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
   --mirror URL        mirror (file://DIR); overrides the config's mirror
-  --format FMT        json | text (default: text)
-  --output FILE       write the plan there instead of stdout
+  --format FMT        json | text | gitlab (default: text)
+  --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
   -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
+
+With --format gitlab: a GitLab child pipeline that builds the plan (one job per spec, or per
+batch), records each binary into the mirror and indexes it; a single noop job when nothing
+builds. Spec data reach the build step as job variables (BINARY_CHECK_SPEC, _PACKAGE, _VERSION,
+_DIGEST, _CONTAINER, _ARTIFACT: the file the build must leave), never inside the script.
+  --build-script FILE   the build step: this file's content, run for each spec
+  --build-command CMD   the build step as one command (instead of --build-script)
+  --build-image IMAGE   image of specs the config maps to no container (default: the runner's)
+  --record-image IMAGE  image of the record and index jobs, with Node 24 (default: node:24)
+  --max-needs N         needs per job, 1-50 (default: 50); beyond it, one stage per wave
+  --max-jobs N          jobs in the pipeline (default: 500); beyond it, specs are batched
+  --cli-version V       binary-check version the record jobs run (default: this one's)
+  --cli-package SPEC    npm package spec they run instead (a tarball, a fork)
 
 Exit status: 0 whatever the plan says, 1 on bad input, 2 on usage errors.
 `
 
 export const EXPLAIN_HELP = `Usage: binary-check explain SPEC... --repo DIR [options]
 
-Print each spec's digest tree and what differs from the reference (mirror entry or base commit).
+Print each spec's digest tree and what differs from the reference (mirror entry or base commit):
+the plan's reasons ("differs") and every input whose value changed, old → new ("changed"), from
+the inputs the mirror entry recorded (record --plan) or the base commit's.
 SPEC is a spec id from the plan, or a package name (all of its specs).
 
 Options: --repo, --config, --base, --head, --mirror, --cache-dir as for plan, and
@@ -58,7 +76,53 @@ Options:
   --builder TEXT      who built it (runner, job url)
 `
 
-export const INDEX_HELP = `Usage: binary-check index --mirror URL
+export const INDEX_HELP = `Usage: binary-check index --mirror URL [--plan FILE]
 
-Merge every entry of the mirror into its index.json (with its checksum).
+Merge every entry of the mirror into its index.json (with its checksum). Entry files that are
+unusable (bad JSON, missing artifact) are skipped with a warning; temp files a killed writer
+left behind are ignored, and removed once older than an hour.
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --plan FILE         a plan JSON: also write the complete view of its specs into the index
+                      ("view": for every spec, the newest entry built from the plan's digest —
+                      rebuilt now or earlier — or "missing")
+`
+
+export const HISTORY_HELP = `Usage: binary-check history SPEC --mirror URL [--format text|json]
+
+List the entries recorded for SPEC (one per digest, the current one marked), newest first:
+digest, build time, commit and artifact.
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --format FMT        text | json (default: text)
+`
+
+export const CLAIM_HELP = `Usage: binary-check claim --mirror URL --digest D [--ttl 2h] [--owner TEXT] [--format text|json]
+
+Claim a spec digest before building it. While the claim is live, plans against this mirror list
+specs of that digest as in-progress instead of rebuilding them. Exit status 0 either way:
+  claimed <digest> by <owner> until <time>     the claim is yours (new, renewed, or taken over
+                                               from an expired one)
+  held by <owner> until <time>                 someone else holds a live claim: do not build
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --digest D          the spec digest (sha256:…), as in the plan's matrix
+  --ttl DURATION      how long the claim lives: 90 (seconds), 30m, 2h, 1d (default: 2h)
+  --owner TEXT        who claims (default: $CI_PIPELINE_URL, the GitHub run URL, else
+                      user@host); claiming again with the same owner renews the claim
+  --format FMT        text | json (default: text); json: {"claimed": true|false, "digest",
+                      "owner", "claimedAt", "expiresAt"} (owner etc. of the holder when false)
+`
+
+export const RELEASE_HELP = `Usage: binary-check release --mirror URL --digest D [--owner TEXT]
+
+Remove the claim on a digest (after recording, or when the build failed).
+
+Options:
+  --mirror URL        the mirror (file://DIR)
+  --digest D          the claimed spec digest (sha256:…)
+  --owner TEXT        only release a claim held by this owner (else: exit 1, nothing removed)
 `

@@ -41,7 +41,8 @@ export type Reason =
   | { kind: 'missing'; detail: string }
   | { kind: 'algorithm'; old: string; new: string }
 
-export type SpecStatus = 'rebuild' | 'up-to-date' | 'new' | 'removed' | 'external'
+/** `in-progress`: would build, but a live claim on its digest says another job is building it. */
+export type SpecStatus = 'rebuild' | 'up-to-date' | 'new' | 'removed' | 'external' | 'in-progress'
 export type PackageStatus = 'changed' | 'unchanged' | 'new' | 'removed'
 
 export interface PlannedPackage {
@@ -68,6 +69,8 @@ export interface PlannedSpec {
   dependencies: string[]
   /** What went into the digest (specs that build only): `record --plan` stores it in the entry. */
   inputs?: SpecDigestInputs
+  /** What went into its package digest (specs that build only), stored in the entry likewise. */
+  packageInputs?: PackageDigestInputs
 }
 
 export interface MatrixEntry {
@@ -79,6 +82,8 @@ export interface MatrixEntry {
   container: string
   digest: string
   wave: number
+  /** The digest again, for a job-level `concurrency:` group (one build per digest at a time). */
+  lock: string
 }
 
 export interface Plan {
@@ -103,6 +108,7 @@ export interface PlanSummary {
   upToDate: number
   removed: number
   external: number
+  inProgress: number
   packagesChanged: number
   waves: number
   byReason: Record<string, number>
@@ -131,7 +137,8 @@ export interface PlanInput {
   changedFiles: ChangedFile[]
   containers: ReadonlyMap<string, string>
   notes: string[]
-  /** Specs to leave out of the plan as already claimed/in progress etc. (not used yet). */
+  /** Digests with a live claim in the mirror: such specs are `in-progress`, not built again. */
+  claims?: ReadonlySet<Digest>
 }
 
 export function computePlan(input: PlanInput): Plan {
@@ -154,7 +161,7 @@ export function computePlan(input: PlanInput): Plan {
     else if (digest === previousDigest) status = 'unchanged'
     else {
       status = 'changed'
-      reasons = packageReasons(name, before, now)
+      reasons = packageReasons(name, before.digestInputs, now)
     }
     packages.push({ name, digest, previousDigest: base ? previousDigest : null, status, reasons })
   }
@@ -198,7 +205,14 @@ export function computePlan(input: PlanInput): Plan {
         ]
       else {
         stack.add(id)
-        reasons = diffSpecInputs(before, now.inputs, head, base, (dep) =>
+        // The package side: the entry's recorded package inputs, else the base commit's package
+        // when it is the one the reference was built from.
+        const beforePkg =
+          ref.packageInputs ??
+          (base?.packageDigests.get(before.package) === before.packageDigest
+            ? base?.packages.get(before.package)?.digestInputs
+            : undefined)
+        reasons = diffSpecInputs(before, now.inputs, head, beforePkg, (dep) =>
           stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
         )
         stack.delete(id)
@@ -218,6 +232,8 @@ export function computePlan(input: PlanInput): Plan {
     if (spec.external) status = 'external'
     else if (!ref) status = mirror ? (base && !base.specs.has(id) ? 'new' : 'rebuild') : 'new'
     else status = ref.digest === now.digest ? 'up-to-date' : 'rebuild'
+    if ((status === 'rebuild' || status === 'new') && input.claims?.has(now.digest))
+      status = 'in-progress'
     statusOf.set(id, status)
   }
 
@@ -253,7 +269,9 @@ export function computePlan(input: PlanInput): Plan {
       wave: waves.get(id) ?? null,
       container: input.containers.get(id) ?? null,
       dependencies: spec.dependencies.map((e) => e.id),
-      ...(status === 'rebuild' || status === 'new' ? { inputs: now.inputs } : {}),
+      ...(status === 'rebuild' || status === 'new' || status === 'in-progress'
+        ? { inputs: now.inputs, ...packageInputsOf(head, spec.package) }
+        : {}),
     })
   }
   if (base) {
@@ -289,6 +307,7 @@ export function computePlan(input: PlanInput): Plan {
       container: s.container ?? '',
       digest: s.digest!,
       wave: s.wave!,
+      lock: s.digest!,
     }))
 
   const unresolved: UnresolvedItem[] = []
@@ -310,6 +329,7 @@ export function computePlan(input: PlanInput): Plan {
     upToDate: count('up-to-date'),
     removed: count('removed'),
     external: count('external'),
+    inProgress: count('in-progress'),
     packagesChanged: packages.filter((p) => p.status !== 'unchanged').length,
     waves: include.length === 0 ? 0 : Math.max(...include.map((m) => m.wave)) + 1,
     byReason,
@@ -337,8 +357,15 @@ function compilerText(spec: ConcreteSpec): string | null {
     : spec.compiler.name
 }
 
-function packageReasons(name: string, before: PackageSummary, now: PackageSummary): Reason[] {
-  const a = before.digestInputs
+function packageInputsOf(
+  head: DigestedTree,
+  name: string,
+): { packageInputs?: PackageDigestInputs } {
+  const p = head.packages.get(name)
+  return p ? { packageInputs: p.digestInputs } : {}
+}
+
+function packageReasons(name: string, a: PackageDigestInputs, now: PackageSummary): Reason[] {
   const b = now.digestInputs
   const reasons: Reason[] = []
   if (a.algorithm !== b.algorithm)
@@ -365,7 +392,7 @@ function diffSpecInputs(
   a: SpecDigestInputs,
   b: SpecDigestInputs,
   head: DigestedTree,
-  base: DigestedTree | undefined,
+  beforePackage: PackageDigestInputs | undefined,
   depReasons: (id: string) => Reason[],
 ): Reason[] {
   const reasons: Reason[] = []
@@ -375,8 +402,8 @@ function diffSpecInputs(
   }
   if (a.packageDigest !== b.packageDigest) {
     const now = head.packages.get(b.package)
-    const before = base?.packages.get(a.package)
-    if (now && before) reasons.push(...packageReasons(b.package, before, now))
+    const pkgReasons = now && beforePackage ? packageReasons(b.package, beforePackage, now) : []
+    if (pkgReasons.length > 0) reasons.push(...pkgReasons)
     else
       reasons.push({
         kind: 'recipe',

@@ -117,13 +117,21 @@ export async function runPlan(
 
   const mirrorUrl = request.mirror ?? config.mirror
   let mirror: Map<string, ReferenceEntry> | undefined
+  let claims: ReadonlySet<string> | undefined
   if (mirrorUrl) {
-    const index = await openMirror(mirrorUrl).tryReadIndex()
+    const opened = openMirror(mirrorUrl, { onWarning: (m) => log.warn(m) })
+    const index = await opened.tryReadIndex()
     mirror = new Map()
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`)
     for (const [id, e] of Object.entries(index?.entries ?? {})) {
-      mirror.set(id, { digest: e.digest, ...(isSpecInputs(e.inputs) ? { inputs: e.inputs } : {}) })
+      mirror.set(id, {
+        digest: e.digest,
+        ...(isSpecInputs(e.inputs) ? { inputs: e.inputs } : {}),
+        ...(isPackageInputs(e.packageInputs) ? { packageInputs: e.packageInputs } : {}),
+      })
     }
+    const live = await opened.tryReadClaims?.(new Date())
+    if (live && live.size > 0) claims = new Set(live.keys())
     log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`)
   }
 
@@ -132,6 +140,7 @@ export async function runPlan(
     head,
     ...(base ? { base } : {}),
     ...(mirror ? { mirror } : {}),
+    ...(claims ? { claims } : {}),
     changedFiles,
     containers: head.containers,
     notes,
@@ -156,6 +165,10 @@ function stopwatch(): () => string {
 
 function isSpecInputs(x: unknown): x is ReferenceEntry['inputs'] & object {
   return typeof x === 'object' && x !== null && 'packageDigest' in x && 'dependencies' in x
+}
+
+function isPackageInputs(x: unknown): x is ReferenceEntry['packageInputs'] & object {
+  return typeof x === 'object' && x !== null && 'recipe' in x && 'bases' in x && 'files' in x
 }
 
 async function loadConfig(request: PlanRequest, headSnap: RepoSnapshot): Promise<Config> {

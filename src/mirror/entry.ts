@@ -28,6 +28,8 @@ export interface MirrorEntry {
   packageDigest?: string
   /** What went into the digest (the `*Inputs` records), for `explain`. Canonical JSON only. */
   inputs?: unknown
+  /** What went into the package digest (`PackageDigestInputs`), for `explain`. Canonical JSON only. */
+  packageInputs?: unknown
   artifact: ArtifactRef
   /** The commit the binary was built from. */
   commit?: string
@@ -59,6 +61,7 @@ const entryFields = {
   digest,
   packageDigest: digest.optional(),
   inputs: z.unknown().optional(),
+  packageInputs: z.unknown().optional(),
   commit: nonEmpty.optional(),
   builder: nonEmpty.optional(),
 }

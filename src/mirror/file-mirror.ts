@@ -1,10 +1,13 @@
 /**
  * A mirror in a local directory (`file://`). Layout in `layout.ts`. Every write is atomic (temp
- * file + rename, `atomic-file.ts`) and ordered binary → entry → (later, `writeIndex`) index, so
- * a crash leaves at worst an unreferenced binary, never an entry pointing at nothing. Parallel
- * build jobs write different entry files and never the index.
+ * file + rename, `atomic-file.ts`) and ordered binary → history copy → entry → (later,
+ * `writeIndex`) index, so a crash leaves at worst an unreferenced binary (or a history copy of an
+ * entry whose binary is in place), never an entry pointing at nothing; a killed writer's temp
+ * files are ignored by readers and removed by `index` once stale. Parallel build jobs write
+ * different entry files and never the index; two jobs recording the same spec from different
+ * digests at once both land in the history, and the last rename is the current entry.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { canonicalEncode, type Canonical } from '../core/canonical-encode.js'
@@ -17,17 +20,20 @@ import {
   type MirrorEntry,
 } from './entry.js'
 import { storeContentAddressed, writeFileAtomic } from './atomic-file.js'
+import { claimDigest, readLiveClaims, releaseDigest } from './file-claims.js'
 import {
   ARTIFACTS_DIR,
   artifactPath,
+  CLAIMS_DIR,
   computeEntryName,
   ENTRIES_DIR,
   entryPath,
+  HISTORY_DIR,
   historyPath,
   INDEX_FILE,
   isTempName,
 } from './layout.js'
-import type { Mirror, MirrorOptions, RecordInput } from './mirror.js'
+import type { Mirror, MirrorOptions, RecordInput, WriteIndexOptions } from './mirror.js'
 import {
   computeIndex,
   parseIndex,
@@ -35,6 +41,7 @@ import {
   serializeIndex,
   type MirrorIndex,
 } from './mirror-index.js'
+import { compareNewestFirst, computeView, type ViewRequest } from './mirror-view.js'
 
 export interface FileMirror extends Mirror {
   /** The mirror's absolute directory. */
@@ -91,6 +98,65 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
     return result !== undefined && 'entry' in result && result.entry.spec === specId
       ? result.entry
       : undefined
+  }
+
+  /** The current entry and the history of a spec, one per digest (the newest), newest first. */
+  async function readHistory(specId: string): Promise<MirrorEntry[]> {
+    const found: MirrorEntry[] = []
+    const current = await tryReadEntry(specId)
+    if (current) found.push(current)
+    const folder = `${HISTORY_DIR}/${computeEntryName(specId)}`
+    let names: string[]
+    try {
+      names = await readdir(join(dir, folder))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      names = []
+    }
+    for (const name of names.filter((n) => !isTempName(n)).sort()) {
+      const result = await readEntryFile(`${folder}/${name}`)
+      if (result === undefined) continue
+      const why =
+        'error' in result
+          ? result.error
+          : result.entry.spec !== specId
+            ? `holds spec ${JSON.stringify(result.entry.spec)}, not ${JSON.stringify(specId)}`
+            : `${folder}/${name}` !== historyPath(specId, result.entry.digest)
+              ? `holds digest ${result.entry.digest}, whose file is ${historyPath(specId, result.entry.digest)}`
+              : undefined
+      if (why !== undefined) warn(`${join(dir, folder, name)}: skipped: ${why}`)
+      else if ('entry' in result) found.push(result.entry)
+    }
+    const newest = new Map<string, MirrorEntry>()
+    for (const entry of found.sort(compareNewestFirst))
+      if (!newest.has(entry.digest)) newest.set(entry.digest, entry)
+    return [...newest.values()]
+  }
+
+  /** For each spec of the view: the recorded entries that can serve it (artifact in place). */
+  async function viewCandidates(
+    index: MirrorIndex,
+    request: ViewRequest,
+  ): Promise<Map<string, MirrorEntry[]>> {
+    const out = new Map<string, MirrorEntry[]>()
+    const needHistory: string[] = []
+    for (const { id, digest } of request.specs) {
+      const current = index.entries[id]
+      // readEntries checked the current entry's artifact; the newest record of a digest is current.
+      if (current?.digest === digest) out.set(id, [current])
+      else needHistory.push(id)
+    }
+    for (let i = 0; i < needHistory.length; i += READ_CONCURRENCY) {
+      await Promise.all(
+        needHistory.slice(i, i + READ_CONCURRENCY).map(async (id) => {
+          const usable: MirrorEntry[] = []
+          for (const entry of await readHistory(id))
+            if (await artifactPresent(entry)) usable.push(entry)
+          out.set(id, usable)
+        }),
+      )
+    }
+    return out
   }
 
   async function readEntries(): Promise<MirrorIndex> {
@@ -152,14 +218,16 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
       if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
         throw new UserError('input', 'record', `now: expected a valid Date, got ${String(now)}`)
       }
-      try {
-        canonicalEncode(fields.inputs as Canonical)
-      } catch (error) {
-        throw new UserError(
-          'input',
-          'record',
-          `entry.inputs: expected JSON with integer numbers only (${(error as Error).message})`,
-        )
+      for (const field of ['inputs', 'packageInputs'] as const) {
+        try {
+          canonicalEncode(fields[field] as Canonical)
+        } catch (error) {
+          throw new UserError(
+            'input',
+            'record',
+            `entry.${field}: expected JSON with integer numbers only (${(error as Error).message})`,
+          )
+        }
       }
 
       const target = entryPath(fields.spec)
@@ -196,24 +264,71 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
         builtAt: now.toISOString(),
       } as MirrorEntry
 
-      // 2. the previous entry's copy, when a build from another digest replaces it
+      // 2. the history: the previous entry's copy when a build from another digest replaces it
+      // (entries recorded before the history held every entry), then this entry's own copy, so
+      // a concurrent record of the same spec that wins the entry file cannot make it vanish.
       if (existing !== undefined && existing.digest !== entry.digest) {
         await writeFileAtomic(
           join(dir, historyPath(existing.spec, existing.digest)),
           serializeCanonical(existing),
         )
       }
+      await writeFileAtomic(
+        join(dir, historyPath(entry.spec, entry.digest)),
+        serializeCanonical(entry),
+      )
       // 3. the entry
       await writeFileAtomic(join(dir, target), serializeCanonical(entry))
       return entry
     },
 
+    readHistory,
+
     readEntries,
 
-    async writeIndex() {
-      const index = await readEntries()
+    async writeIndex(options: WriteIndexOptions = {}) {
+      let index = await readEntries()
+      if (options.view !== undefined) {
+        const candidates = await viewCandidates(index, options.view)
+        const view = computeView(options.view, (id) => candidates.get(id) ?? [])
+        index = computeIndex(Object.values(index.entries), view)
+      }
       await writeFileAtomic(indexFile, serializeIndex(index))
       return index
+    },
+
+    claim: (input) => claimDigest(dir, input),
+
+    release: (input) => releaseDigest(dir, input),
+
+    tryReadClaims: (now) => readLiveClaims(dir, now, warn),
+
+    async removeStaleTempFiles(olderThan: Date) {
+      const folders = ['.', ENTRIES_DIR, ARTIFACTS_DIR, CLAIMS_DIR]
+      try {
+        for (const d of await readdir(join(dir, HISTORY_DIR), { withFileTypes: true }))
+          if (d.isDirectory()) folders.push(`${HISTORY_DIR}/${d.name}`)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+      const removed: string[] = []
+      for (const folder of folders) {
+        let names: string[]
+        try {
+          names = await readdir(join(dir, folder))
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+          throw error
+        }
+        for (const name of names.filter(isTempName)) {
+          const path = join(dir, folder, name)
+          const info = await stat(path).catch(() => undefined)
+          if (info === undefined || !info.isFile() || info.mtimeMs >= olderThan.getTime()) continue
+          await rm(path, { force: true })
+          removed.push(folder === '.' ? name : `${folder}/${name}`)
+        }
+      }
+      return removed.sort()
     },
   }
 }

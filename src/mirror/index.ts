@@ -1,7 +1,18 @@
+export {
+  CLAIM_SCHEMA,
+  isLive,
+  parseClaim,
+  parseTtl,
+  type Claim,
+  type ClaimResult,
+} from './claim.js'
 export { ENTRY_SCHEMA, validateEntry, type ArtifactRef, type MirrorEntry } from './entry.js'
+export type { ClaimInput, ReleaseInput, ReleaseResult } from './file-claims.js'
 export { openFileMirror, type FileMirror } from './file-mirror.js'
 export {
   ARTIFACTS_DIR,
+  claimPath,
+  CLAIMS_DIR,
   computeEntryName,
   ENTRIES_DIR,
   entryPath,
@@ -16,6 +27,7 @@ export {
   type MirrorOptions,
   type RecordedFields,
   type RecordInput,
+  type WriteIndexOptions,
 } from './mirror.js'
 export {
   computeIndex,
@@ -25,3 +37,10 @@ export {
   serializeIndex,
   type MirrorIndex,
 } from './mirror-index.js'
+export {
+  compareNewestFirst,
+  computeView,
+  type MirrorView,
+  type ViewItem,
+  type ViewRequest,
+} from './mirror-view.js'

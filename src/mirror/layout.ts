@@ -3,7 +3,8 @@
  *
  *   artifacts/sha256/<hex>               binaries, content-addressed
  *   entries/<entry-name>.json            one entry per spec
- *   history/<entry-name>/<digest>.json   entries replaced by a build from another digest
+ *   history/<entry-name>/<digest>.json   every entry recorded for the spec, one per digest
+ *   claims/<digest hex>.json             "someone is building this digest" (create-exclusive)
  *   index.json                           all entries, with a checksum
  *
  * Pure path computations; no file system.
@@ -14,8 +15,12 @@ export const INDEX_FILE = 'index.json'
 export const ENTRIES_DIR = 'entries'
 export const HISTORY_DIR = 'history'
 export const ARTIFACTS_DIR = 'artifacts/sha256'
+export const CLAIMS_DIR = 'claims'
 
-/** Temp files carry this marker (`<name>.tmp-<pid>-<random>`); readers skip them. */
+/**
+ * Temp files carry this marker (`<name>.tmp-<pid>-<random hex>`); readers skip them, and `index`
+ * removes those older than an hour (left behind by a killed writer).
+ */
 export const TEMP_MARKER = '.tmp'
 
 /** Longest readable prefix kept from a spec id (the hash suffix keeps names unique). */
@@ -46,10 +51,18 @@ export function historyPath(specId: string, digest: string): string {
   return `${HISTORY_DIR}/${computeEntryName(specId)}/${digest.replace(/^sha256:/, '')}.json`
 }
 
+/** `claims/<digest hex>.json`: the claim on one spec digest. */
+export function claimPath(digest: string): string {
+  return `${CLAIMS_DIR}/${digest.replace(/^sha256:/, '')}.json`
+}
+
 export function artifactPath(sha256: string): string {
   return `${ARTIFACTS_DIR}/${sha256}`
 }
 
+/** A temp file's name, as `tempNameFor` makes them: `<name>.tmp-<pid>-<hex>`. */
+const TEMP_NAME = /\.tmp-[0-9]+-[0-9a-f]+$/
+
 export function isTempName(name: string): boolean {
-  return name.includes(TEMP_MARKER)
+  return TEMP_NAME.test(name)
 }

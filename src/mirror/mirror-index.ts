@@ -1,37 +1,50 @@
 /**
- * The aggregated index (`index.json`): every entry keyed by spec id, with a checksum over the
- * canonical encoding of the entries so a truncated or edited index is detected, not trusted.
+ * The aggregated index (`index.json`): every entry keyed by spec id and, when built with a plan,
+ * the complete view of that plan's specs (`mirror-view.ts`), with a checksum over the canonical
+ * encoding of both so a truncated or edited index is detected, not trusted.
  * Pure: text in, values out.
  */
 import { canonicalEncode, sha256Hex, type Canonical } from '../core/canonical-encode.js'
 import { UserError } from '../core/errors.js'
-import { describeValue, validateEntry, type MirrorEntry } from './entry.js'
+import { describeIssue, describeValue, validateEntry, type MirrorEntry } from './entry.js'
+import { mirrorViewSchema, type MirrorView } from './mirror-view.js'
 
 export const INDEX_SCHEMA = 'binary-check/index@1' as const
 
 export interface MirrorIndex {
   schema: typeof INDEX_SCHEMA
-  /** `sha256:` + sha256 of `canonicalEncode(entries)`. */
+  /** `sha256:` + sha256 of `canonicalEncode(entries)`, or of `{entries, view}` with a view. */
   checksum: string
   entries: Record<string, MirrorEntry>
+  /** With `index --plan`: what every spec of that plan resolves to. */
+  view?: MirrorView
 }
 
 const REBUILD_HINT = 'run `binary-check index` to rebuild it from entries'
 
-/** `sha256:<hex>` of the canonical encoding of the entries record. */
-export function computeIndexChecksum(entries: unknown): string {
-  return `sha256:${sha256Hex(canonicalEncode(entries as Canonical))}`
+/**
+ * `sha256:<hex>` of the canonical encoding of the entries record, or of `{entries, view}` when
+ * there is a view (an index without one keeps the checksum it always had).
+ */
+export function computeIndexChecksum(entries: unknown, view?: unknown): string {
+  const covered = view === undefined ? entries : { entries, view }
+  return `sha256:${sha256Hex(canonicalEncode(covered as Canonical))}`
 }
 
 /** Build an index from entries (keys sorted by the canonical encoder when serialized). */
-export function computeIndex(entries: readonly MirrorEntry[]): MirrorIndex {
+export function computeIndex(entries: readonly MirrorEntry[], view?: MirrorView): MirrorIndex {
   const record: Record<string, MirrorEntry> = {}
   for (const entry of [...entries].sort((a, b) =>
     a.spec < b.spec ? -1 : a.spec > b.spec ? 1 : 0,
   )) {
     record[entry.spec] = entry
   }
-  return { schema: INDEX_SCHEMA, checksum: computeIndexChecksum(record), entries: record }
+  return {
+    schema: INDEX_SCHEMA,
+    checksum: computeIndexChecksum(record, view),
+    entries: record,
+    ...(view !== undefined ? { view } : {}),
+  }
 }
 
 /** The bytes written to `index.json`: keys sorted at every level, two-space indent. */
@@ -92,7 +105,7 @@ export function parseIndex(text: string, place: string): MirrorIndex {
   }
   let actual: string
   try {
-    actual = computeIndexChecksum(entries)
+    actual = computeIndexChecksum(entries, raw.view)
   } catch (error) {
     throw corrupt(`entries cannot be encoded (${(error as Error).message})`)
   }
@@ -111,5 +124,9 @@ export function parseIndex(text: string, place: string): MirrorIndex {
     }
     verified[spec] = result.entry
   }
-  return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified }
+  if (raw.view === undefined)
+    return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified }
+  const view = mirrorViewSchema.safeParse(raw.view, { reportInput: true })
+  if (!view.success) throw corrupt(describeIssue(view.error.issues[0], 'view'))
+  return { schema: INDEX_SCHEMA, checksum: raw.checksum, entries: verified, view: view.data }
 }

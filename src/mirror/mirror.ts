@@ -5,9 +5,12 @@
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../core/errors.js'
+import type { Claim, ClaimResult } from './claim.js'
 import type { MirrorEntry } from './entry.js'
+import type { ClaimInput, ReleaseInput, ReleaseResult } from './file-claims.js'
 import { openFileMirror } from './file-mirror.js'
 import type { MirrorIndex } from './mirror-index.js'
+import type { ViewRequest } from './mirror-view.js'
 
 /** The entry fields a build job supplies; the mirror adds `schema`, `artifact` and `builtAt`. */
 export type RecordedFields = Omit<MirrorEntry, 'schema' | 'artifact' | 'builtAt'>
@@ -33,15 +36,36 @@ export interface Mirror {
   /** The entry of one spec, or undefined when there is none (or it is unreadable). */
   tryReadEntry(specId: string): Promise<MirrorEntry | undefined>
   /**
-   * Store a built binary and its entry: the binary first (content-addressed), then the entry.
-   * Recording a spec again with the same digest changes nothing and returns the existing entry;
-   * with another digest the old entry moves to the history. Never touches the index.
+   * Store a built binary and its entry: the binary first (content-addressed), then the entry
+   * (also kept in the spec's history, one per digest). Recording a spec again with the same
+   * digest changes nothing and returns the existing entry; with another digest the newer entry
+   * becomes current and the older one stays in the history. Never touches the index.
    */
   record(input: RecordInput): Promise<MirrorEntry>
+  /** Every entry recorded for a spec (one per digest, the current one included), newest first. */
+  readHistory(specId: string): Promise<MirrorEntry[]>
   /** An index built from all entries, in memory (what `writeIndex` would write). */
   readEntries(): Promise<MirrorIndex>
-  /** Build the index from all entries and write it atomically. */
-  writeIndex(): Promise<MirrorIndex>
+  /**
+   * Build the index from all entries and write it atomically; with `view`, add the complete view
+   * of that plan's specs (`mirror-view.ts`).
+   */
+  writeIndex(options?: WriteIndexOptions): Promise<MirrorIndex>
+  /** Claim a spec digest for building (see `file-claims.ts`); absent where unsupported. */
+  claim?(input: ClaimInput): Promise<ClaimResult>
+  /** Remove a digest's claim. */
+  release?(input: ReleaseInput): Promise<ReleaseResult>
+  /** The live claims by digest; undefined when the mirror has none at all. */
+  tryReadClaims?(now: Date): Promise<ReadonlyMap<string, Claim> | undefined>
+  /**
+   * Remove temp files (`<name>.tmp-<pid>-<hex>`) last modified before `olderThan`: what a killed
+   * writer left behind. Readers ignore them anyway. Returns their mirror-relative paths.
+   */
+  removeStaleTempFiles?(olderThan: Date): Promise<string[]>
+}
+
+export interface WriteIndexOptions {
+  view?: ViewRequest
 }
 
 export interface MirrorOptions {

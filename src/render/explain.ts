@@ -1,28 +1,154 @@
 /**
  * `explain`: a spec's digest tree (package digest and its inputs, the directives that apply, its
  * environment, each dependency's digest) and, against the reference (mirror entry or base
- * commit), exactly which leaf differs.
+ * commit), exactly which leaf differs: the plan's reasons, and every input whose value changed
+ * with its old and new value (recipe and base-class files, input files, source fields, patches,
+ * parameters, dependencies …). Pure: values in, text out.
  */
+import type { ArtifactRef } from '../mirror/entry.js'
 import type { PackageDigestInputs, SpecDigestInputs } from '../core/model.js'
 import type { PlannedSpec } from '../core/plan.js'
 import { describeReason } from './reason-text.js'
+
+/** One leaf of the digest tree whose value differs from the reference. */
+export interface InputChange {
+  /** Which input. `recipe`, `base` and `file` are package-level; the rest spec-level. */
+  input:
+    | 'algorithm'
+    | 'ecosystem'
+    | 'recipe'
+    | 'base'
+    | 'file'
+    | 'package-digest'
+    | 'source'
+    | 'patch'
+    | 'resource'
+    | 'code'
+    | 'parameter'
+    | 'environment'
+    | 'dependency'
+  /** Repository path (recipe, base, file), source field, patch/resource key, code label,
+   *  parameter name or dependency spec id. */
+  name?: string
+  /** The version whose source changed (`source` only). */
+  version?: string
+  old: string | null
+  new: string | null
+}
+
+/** The recorded build a mirror reference stands for. */
+export interface RecordedBuild {
+  builtAt: string
+  commit?: string
+  builder?: string
+  artifact: ArtifactRef
+}
 
 export interface Explanation {
   spec: string
   status: PlannedSpec['status']
   digest: string | null
   previousDigest: string | null
+  /** What `previousDigest` comes from. */
+  reference: 'mirror' | 'base' | 'none'
+  /** With a mirror reference: the entry's build (null when the mirror has no entry for it). */
+  recorded: RecordedBuild | null
   packageDigest: string | null
   packageInputs: PackageDigestInputs | null
   inputs: SpecDigestInputs | null
+  /** The plan's reasons. */
   differences: PlannedSpec['reasons']
+  /** Every leaf that differs from the reference's recorded inputs (empty when it records none). */
+  changes: InputChange[]
+}
+
+/** Where the package's files are, to turn package-relative keys into repository paths. */
+export interface PackagePaths {
+  recipePath: string
+  directory: string
+}
+
+/**
+ * The leaves that differ between the reference's inputs (`before`) and head's (`after`). The
+ * package level is compared when both sides have package inputs, else its digest is one leaf.
+ */
+export function computeInputChanges(
+  before: { spec?: SpecDigestInputs; package?: PackageDigestInputs },
+  after: { spec: SpecDigestInputs; package?: PackageDigestInputs },
+  paths: PackagePaths | undefined,
+): InputChange[] {
+  const a = before.spec
+  const b = after.spec
+  if (!a) return []
+  if (a.algorithm !== b.algorithm)
+    return [{ input: 'algorithm', old: a.algorithm, new: b.algorithm }]
+  const out: InputChange[] = []
+  const change = (
+    input: InputChange['input'],
+    name: string | undefined,
+    x?: string,
+    y?: string,
+  ) => {
+    if (x !== y)
+      out.push({ input, ...(name !== undefined ? { name } : {}), old: x ?? null, new: y ?? null })
+  }
+  if (a.packageDigest !== b.packageDigest) {
+    const pa = before.package
+    const pb = after.package
+    if (pa && pb && pa.algorithm === pb.algorithm) {
+      change('ecosystem', undefined, pa.ecosystem, pb.ecosystem)
+      change('recipe', paths?.recipePath ?? 'recipe', pa.recipe, pb.recipe)
+      for (const k of unionKeys(pa.bases, pb.bases)) change('base', k, pa.bases[k], pb.bases[k])
+      for (const k of unionKeys(pa.files, pb.files))
+        change('file', joinPath(paths?.directory, k), pa.files[k], pb.files[k])
+    } else change('package-digest', undefined, a.packageDigest, b.packageDigest)
+  }
+  for (const f of unionKeys(a.source, b.source) as (keyof SpecDigestInputs['source'])[]) {
+    const x = sourceText(a.source[f])
+    const y = sourceText(b.source[f])
+    if (f !== 'version' && x !== y)
+      out.push({
+        input: 'source',
+        name: f,
+        version: b.source.version,
+        old: x ?? null,
+        new: y ?? null,
+      })
+  }
+  for (const k of unionKeys(a.patches, b.patches)) change('patch', k, a.patches[k], b.patches[k])
+  for (const k of unionKeys(a.resources, b.resources))
+    change('resource', k, a.resources[k], b.resources[k])
+  for (const k of unionKeys(a.code, b.code)) change('code', k, a.code[k], b.code[k])
+  for (const k of unionKeys(a.parameters, b.parameters))
+    change('parameter', k, a.parameters[k], b.parameters[k])
+  change('environment', undefined, a.envSignature, b.envSignature)
+  for (const k of unionKeys(a.dependencies, b.dependencies))
+    change('dependency', k, a.dependencies[k], b.dependencies[k])
+  return out
+}
+
+/** One line per change: `recipe repos/…/package.py: sha256:… → sha256:…`. */
+export function describeInputChange(c: InputChange): string {
+  const values = `${c.old ?? '(none)'} → ${c.new ?? '(none)'}`
+  switch (c.input) {
+    case 'source':
+      return `source of ${c.version}: ${c.name} ${values}`
+    case 'package-digest':
+      return `package digest: ${values}`
+    case 'algorithm':
+    case 'ecosystem':
+    case 'environment':
+      return `${c.input}: ${values}`
+    default:
+      return `${c.input} ${c.name}: ${values}`
+  }
 }
 
 export function renderExplanationText(e: Explanation): string {
   const out: string[] = []
   out.push(`${e.spec}  [${e.status}]`)
   out.push(`  digest          ${e.digest ?? '(none)'}`)
-  out.push(`  reference       ${e.previousDigest ?? '(none)'}`)
+  out.push(`  reference       ${e.previousDigest ?? '(none)'}${referenceNote(e)}`)
   if (e.inputs) {
     out.push(`  package digest  ${e.inputs.packageDigest}`)
     if (e.packageInputs) {
@@ -47,5 +173,31 @@ export function renderExplanationText(e: Explanation): string {
   }
   if (e.differences.length === 0) out.push('  differs         nothing')
   for (const r of e.differences) out.push(`  differs         ${describeReason(r)}`)
+  for (const c of e.changes) out.push(`  changed         ${describeInputChange(c)}`)
   return `${out.join('\n')}\n`
+}
+
+function referenceNote(e: Explanation): string {
+  if (e.reference === 'mirror') {
+    if (!e.recorded) return ' (no mirror entry)'
+    const from = e.recorded.commit ? ` from ${e.recorded.commit}` : ''
+    return ` (mirror entry built ${e.recorded.builtAt}${from})`
+  }
+  if (e.reference === 'base') return ' (base commit)'
+  return ''
+}
+
+function sourceText(v: unknown): string | undefined {
+  if (v === undefined) return undefined
+  return typeof v === 'string' ? v : JSON.stringify(v)
+}
+
+function unionKeys(a: object, b: object): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) =>
+    x < y ? -1 : x > y ? 1 : 0,
+  )
+}
+
+function joinPath(dir: string | undefined, rel: string): string {
+  return dir === undefined || dir === '' || dir === '.' ? rel : `${dir}/${rel}`
 }

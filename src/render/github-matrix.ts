@@ -13,6 +13,7 @@ export function safeMatrix(plan: Plan): { include: MatrixEntry[] } {
       'os',
       'container',
       'digest',
+      'lock',
     ] as const)
       assertSafeValue(m[key], `${where} field ${key}`)
   }

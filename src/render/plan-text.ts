@@ -25,6 +25,9 @@ export function renderPlanText(plan: Plan): string {
       .map((x) => [String(x.wave ?? ''), x.status, x.id, describeReasons(x.reasons)])
     lines.push(...table(['wave', 'status', 'spec', 'why'], rows))
   }
+  const claimed = plan.specs.filter((x) => x.status === 'in-progress')
+  if (claimed.length > 0)
+    lines.push('', `in progress elsewhere (claimed): ${claimed.map((x) => x.id).join(', ')}`)
   const removed = plan.specs.filter((x) => x.status === 'removed')
   if (removed.length > 0) lines.push('', `removed: ${removed.map((x) => x.id).join(', ')}`)
   if (plan.ignoredFiles.length > 0)

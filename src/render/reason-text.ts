@@ -45,7 +45,9 @@ export function describeReasons(reasons: readonly Reason[], max = 3): string {
     }
     const root = r.chain[r.chain.length - 1] ?? r.dependency
     const key = `${root}\u0000${r.cause.map(describeReason).join('; ')}`
-    folded.set(key, [...(folded.get(key) ?? []), r.dependency])
+    const deps = folded.get(key)
+    if (deps) deps.push(r.dependency)
+    else folded.set(key, [r.dependency])
   }
   for (const [key, deps] of folded) {
     const [root, cause] = key.split('\u0000') as [string, string]

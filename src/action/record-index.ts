@@ -1,0 +1,3 @@
+import { runRecord } from './record-main.js'
+
+await runRecord()
