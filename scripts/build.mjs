@@ -10,6 +10,23 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const out = resolve(process.argv[2] ?? root)
 
+// A hash of every source file, stamped into the bundles: caches are keyed by it (src/engine/build-id.ts).
+async function sourceHash(dir) {
+  const { createHash } = await import('node:crypto')
+  const { readdir, readFile } = await import('node:fs/promises')
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+  const h = createHash('sha256')
+  for (const f of files)
+    h.update(`${f.slice(dir.length)}\0`)
+      .update(await readFile(f))
+      .update('\0')
+  return h.digest('hex').slice(0, 16)
+}
+const buildId = await sourceHash(join(root, 'src'))
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -17,6 +34,7 @@ const common = {
   target: 'node24',
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __BINARY_CHECK_BUILD__: JSON.stringify(buildId) },
   // CommonJS dependencies inside an ESM bundle need `require`.
   banner: {
     js: "import { createRequire as __bcRequire } from 'node:module'; const require = __bcRequire(import.meta.url);",

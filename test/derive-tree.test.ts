@@ -192,3 +192,56 @@ describe('tree cache', () => {
     }
   })
 })
+
+describe('tree cache deltas', () => {
+  it('stores a derived head as a delta on its base and reads back the same tree', async () => {
+    const { mkdtemp, rm, stat } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { readTreeCache, treeCacheKey, writeTreeCache } =
+      await import('../src/engine/tree-cache.js')
+    fx = await createSpackFixture()
+    const git = await createGit(fx.dir)
+    const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
+    await fx.write(
+      `${PKG}/zlib/package.py`,
+      ZLIB.replace('make("install")', 'make("install", "-j3")'),
+    )
+    const headRev = await fx.commit('zlib install')
+    const s = settings()
+    const baseSnap = await readSnapshot(git, baseRev)
+    const headSnap = await readSnapshot(git, headRev)
+    const dir = await mkdtemp(join(tmpdir(), 'binary-check-tree-delta-'))
+    try {
+      const base = await digestTreeFully(baseSnap, s, new MemoryBlobCache())
+      const baseKey = treeCacheKey(baseSnap, s)
+      await writeTreeCache(dir, baseKey, base)
+      base.cacheDepth = 0
+      const head = (await deriveDigestTree(
+        base,
+        headSnap,
+        await git.changedFiles(baseRev, headRev),
+        s,
+        new MemoryBlobCache(),
+      ))!
+      const headKey = treeCacheKey(headSnap, s)
+      await writeTreeCache(dir, headKey, head, { key: baseKey, tree: base })
+      const back = (await readTreeCache(dir, headKey, headRev, s.deptypes))!
+      expect(back.cacheDepth).toBe(1)
+      expect(digests(back)).toEqual(digests(head))
+      expect(back.packages.get('zlib')!.digestInputs).toEqual(
+        head.packages.get('zlib')!.digestInputs,
+      )
+      expect(Object.fromEntries(back.packageDigests)).toEqual(
+        Object.fromEntries(head.packageDigests),
+      )
+      const size = async (k: string) => (await stat(join(dir, 'trees', `${k}.json`))).size
+      expect(await size(headKey)).toBeLessThan(await size(baseKey))
+      // without its base, a delta is a miss, not a wrong tree
+      await rm(join(dir, 'trees', `${baseKey}.json`))
+      expect(await readTreeCache(dir, headKey, headRev, s.deptypes)).toBeUndefined()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

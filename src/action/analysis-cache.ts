@@ -5,8 +5,9 @@
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { DIGEST_ALGORITHM } from '../core/canonical-encode.js'
+import { BUILD_ID } from '../engine/build-id.js'
 
-const PREFIX = `binary-check-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, '-')}-`
+const PREFIX = `binary-check-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, '-')}-${BUILD_ID}-`
 
 export async function restoreAnalysisCache(dir: string): Promise<void> {
   if (!cache.isFeatureAvailable()) return

@@ -36,6 +36,8 @@ export interface TreeResult extends DigestedTree {
   /** Per package: what resolution reads (see computeResolutionDigest). */
   resolutionDigests: Map<string, Digest>
   locals: Map<string, LocalSpecDigest>
+  /** How many cached deltas this tree stands on (0: stored in full), when read from the cache. */
+  cacheDepth?: number
 }
 
 export interface TreeSettings {

@@ -7,8 +7,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DIGEST_ALGORITHM } from '../core/canonical-encode.js'
 import type { BlobCache } from '../ecosystems/snapshot.js'
+import { BUILD_ID } from './build-id.js'
 
-const FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, '-')}.json`
+const FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, '-')}-${BUILD_ID}.json`
 
 export class FileBlobCache<T> implements BlobCache<T> {
   private readonly map: Map<string, T>

@@ -72,6 +72,7 @@ export async function runPlan(
   const analysisCache = async () => (analysis ??= await FileBlobCache.open(request.cacheDir))
 
   let base: TreeResult | undefined
+  let baseKey: string | undefined
   if (range.base) {
     const baseSnap = await readSnapshot(git, range.base)
     const baseSettings: TreeSettings = {
@@ -80,6 +81,7 @@ export async function runPlan(
       isBase: true,
     }
     const key = treeCacheKey(baseSnap, baseSettings)
+    baseKey = key
     base = await readTreeCache(request.cacheDir, key, baseSnap.rev, deptypes)
     if (base) log.info(`Base ${range.base.slice(0, 12)}: digests from the cache (${clock()})`)
     else {
@@ -89,18 +91,22 @@ export async function runPlan(
       )
       // A base resolved leniently (requests it could not satisfy skipped) is not what the same tree
       // gives as a head: keep it out of the cache.
-      if (!base.notes.some((n) => n.startsWith('base: ')))
+      if (!base.notes.some((n) => n.startsWith('base: '))) {
         await writeTreeCache(request.cacheDir, key, base)
+        base.cacheDepth = 0
+      }
     }
   }
 
   const headKey = treeCacheKey(headSnap, headSettings)
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes)
   const headCached = head !== undefined
+  let derived = false
   const where = headRev === WORKTREE ? 'the working tree' : headRev.slice(0, 12)
   if (head) log.info(`Head ${where}: digests from the cache (${clock()})`)
   if (!head && base) {
     head = await deriveDigestTree(base, headSnap, changedFiles, headSettings, new MemoryBlobCache())
+    derived = head !== undefined
     if (head)
       log.info(
         `Head ${where}: derived from the base, re-reading only changed packages (${clock()})`,
@@ -112,7 +118,14 @@ export async function runPlan(
       `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`,
     )
   }
-  if (!headCached && headRev !== WORKTREE) await writeTreeCache(request.cacheDir, headKey, head)
+  if (!headCached && headRev !== WORKTREE) {
+    // A derived head is stored as a delta on its (cached) base.
+    const origin =
+      derived && base && baseKey && base.cacheDepth !== undefined
+        ? { key: baseKey, tree: base }
+        : undefined
+    await writeTreeCache(request.cacheDir, headKey, head, origin)
+  }
   await analysis?.save()
 
   const mirrorUrl = request.mirror ?? config.mirror

@@ -21,6 +21,7 @@ import {
 } from '../core/digest/spec-digest.js'
 import type { ConcreteSpec, DepType, PackageSummary } from '../core/model.js'
 import type { RepoSnapshot } from '../ecosystems/snapshot.js'
+import { BUILD_ID } from './build-id.js'
 import type { TreeResult } from './digest-tree.js'
 
 const FORMAT = 'binary-check/tree-cache@1'
@@ -28,7 +29,7 @@ const KEEP = 6
 
 export function treeCacheKey(snap: RepoSnapshot, settings: { config: unknown }): string {
   const h = createHash('sha256')
-  h.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0`)
+  h.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0${BUILD_ID}\0`)
   h.update(canonicalEncode(settings.config as Canonical))
   const paths = [...snap.files.keys()].sort()
   for (const p of paths) h.update(`\0${p}\0${snap.files.get(p)}`)
@@ -60,6 +61,31 @@ interface Stored {
   containers: Record<string, string>
 }
 
+/**
+ * A tree derived from a cached base is stored as a delta on it: the packages and local digests
+ * that changed, and every folded digest. Reading it reads the base first; chains stay short.
+ */
+interface StoredDelta {
+  format: typeof FORMAT
+  key: string
+  baseKey: string
+  depth: number
+  modules: Record<string, Digest>
+  packages: StoredPackage[]
+  packageDigests: Record<string, Digest>
+  locals: Record<string, LocalSpecDigest>
+  digests: Record<string, Digest>
+  cycles: Record<string, [string, Digest]>
+}
+
+const MAX_DELTA_DEPTH = 3
+
+/** What a cached tree was read or derived from, for writing it as a delta. */
+export interface CachedOrigin {
+  key: string
+  tree: TreeResult
+}
+
 export async function readTreeCache(
   dir: string | undefined,
   key: string,
@@ -67,13 +93,25 @@ export async function readTreeCache(
   deptypes: ReadonlySet<DepType>,
 ): Promise<TreeResult | undefined> {
   if (!dir) return undefined
-  let stored: Stored
-  try {
-    stored = JSON.parse(await readFile(join(dir, 'trees', `${key}.json`), 'utf8')) as Stored
-  } catch {
-    return undefined
+  const stored = await readStored(dir, key)
+  if (!stored) return undefined
+  if ('baseKey' in stored) {
+    const base = await readTreeCache(dir, stored.baseKey, rev, deptypes)
+    if (!base) return undefined
+    const packages = new Map(base.packages)
+    for (const p of stored.packages) packages.set(p.name, unpackPackage(p, stored.modules))
+    const locals = new Map(base.locals)
+    for (const [id, l] of Object.entries(stored.locals)) locals.set(id, l)
+    return {
+      ...base,
+      sha: rev,
+      packages,
+      packageDigests: new Map([...base.packageDigests, ...Object.entries(stored.packageDigests)]),
+      locals,
+      specDigests: unfold(base.specs, locals, stored.digests, stored.cycles, deptypes),
+      cacheDepth: stored.depth,
+    }
   }
-  if (stored.format !== FORMAT || stored.key !== key) return undefined
   const specs = new Map(stored.specs.map((s) => [s.id, s]))
   const locals = new Map(Object.entries(stored.locals))
   return {
@@ -86,31 +124,73 @@ export async function readTreeCache(
     specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
     notes: stored.notes,
     containers: new Map(Object.entries(stored.containers)),
+    cacheDepth: 0,
   }
 }
 
+async function readStored(dir: string, key: string): Promise<Stored | StoredDelta | undefined> {
+  try {
+    const stored = JSON.parse(await readFile(join(dir, 'trees', `${key}.json`), 'utf8')) as
+      Stored | StoredDelta
+    return stored.format === FORMAT && stored.key === key ? stored : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Write `tree` under `key`: as a delta when it was derived from `origin` (same spec set) and the
+ * chain is short, else in full.
+ */
 export async function writeTreeCache(
   dir: string | undefined,
   key: string,
   tree: TreeResult,
+  origin?: CachedOrigin,
 ): Promise<void> {
   if (!dir) return
   const trees = join(dir, 'trees')
   await mkdir(trees, { recursive: true })
   const modules: Record<string, Digest> = {}
-  const stored: Stored = {
-    format: FORMAT,
-    key,
-    modules,
-    packages: [...tree.packages.values()].map((p) => packPackage(p, modules)),
-    packageDigests: Object.fromEntries(tree.packageDigests),
-    resolutionDigests: Object.fromEntries(tree.resolutionDigests),
-    specs: [...tree.specs.values()],
-    locals: Object.fromEntries(tree.locals),
-    digests: Object.fromEntries([...tree.specDigests].map(([id, d]) => [id, d.digest])),
-    cycles: cyclesOf(tree),
-    notes: tree.notes,
-    containers: Object.fromEntries(tree.containers),
+  const digests = Object.fromEntries([...tree.specDigests].map(([id, d]) => [id, d.digest]))
+  const depth = (origin?.tree.cacheDepth ?? MAX_DELTA_DEPTH) + 1
+  let stored: Stored | StoredDelta
+  if (origin && origin.tree.specs === tree.specs && depth <= MAX_DELTA_DEPTH) {
+    const changed = [...tree.packages.values()].filter(
+      (p) => tree.packageDigests.get(p.name) !== origin.tree.packageDigests.get(p.name),
+    )
+    const locals: Record<string, LocalSpecDigest> = {}
+    for (const [id, l] of tree.locals)
+      if (origin.tree.locals.get(id)?.digest !== l.digest) locals[id] = l
+    stored = {
+      format: FORMAT,
+      key,
+      baseKey: origin.key,
+      depth,
+      modules,
+      packages: changed.map((p) => packPackage(p, modules)),
+      packageDigests: Object.fromEntries(
+        changed.map((p) => [p.name, tree.packageDigests.get(p.name)!]),
+      ),
+      locals,
+      digests,
+      cycles: cyclesOf(tree),
+    }
+  } else {
+    stored = {
+      format: FORMAT,
+      key,
+      modules,
+      packages: [...tree.packages.values()].map((p) => packPackage(p, modules)),
+      packageDigests: Object.fromEntries(tree.packageDigests),
+      resolutionDigests: Object.fromEntries(tree.resolutionDigests),
+      specs: [...tree.specs.values()],
+      locals: Object.fromEntries(tree.locals),
+      digests,
+      cycles: cyclesOf(tree),
+      notes: tree.notes,
+      containers: Object.fromEntries(tree.containers),
+    }
   }
   const tmp = join(trees, `${key}.${process.pid}.tmp`)
   await writeFile(tmp, JSON.stringify(stored))
