@@ -74,6 +74,10 @@ const MISSING = [
   ...['bash', 'git', 'rsync', 'tar'].filter((t) => !has(t)),
 ]
 
+// CI installs every tool (.ci/run): there a missing one is a failure, not a skip.
+if (process.env.CI && MISSING.length > 0)
+  throw new Error(`GitLab end-to-end test: missing ${MISSING.join(', ')} on a CI machine`)
+
 let work: string
 let fx: GitFixture
 let mirrorDir: string
