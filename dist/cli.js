@@ -7635,8 +7635,8 @@ var require_common = __commonJS({
         return namespaces;
       }
       function enabled(name2) {
-        for (const skip of createDebug.skips) {
-          if (matchesTemplate(name2, skip)) {
+        for (const skip2 of createDebug.skips) {
+          if (matchesTemplate(name2, skip2)) {
             return false;
           }
         }
@@ -8442,8 +8442,8 @@ function evalFormatString(node2, text, env) {
   for (let child = node2.firstChild; child; child = child.nextSibling) {
     if (child.name !== "FormatReplacement") continue;
     if (!literal3(child.from)) return void 0;
-    const open4 = child.firstChild;
-    const name2 = open4?.nextSibling;
+    const open6 = child.firstChild;
+    const name2 = open6?.nextSibling;
     const close = name2?.nextSibling;
     if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
       return void 0;
@@ -10806,15 +10806,15 @@ function buildTree(data) {
   }
   function findBufferSize(maxSize, inRepeat) {
     let fork = cursor.fork();
-    let size = 0, start = 0, skip = 0, minStart = fork.end - maxBufferLength;
+    let size = 0, start = 0, skip2 = 0, minStart = fork.end - maxBufferLength;
     let result = { size: 0, start: 0, skip: 0 };
     scan: for (let minPos = fork.pos - maxSize; fork.pos > minPos; ) {
       let nodeSize2 = fork.size;
       if (fork.id == inRepeat && nodeSize2 >= 0) {
         result.size = size;
         result.start = start;
-        result.skip = skip;
-        skip += 4;
+        result.skip = skip2;
+        skip2 += 4;
         size += 4;
         fork.next();
         continue;
@@ -10838,12 +10838,12 @@ function buildTree(data) {
       }
       start = nodeStart;
       size += nodeSize2;
-      skip += localSkipped;
+      skip2 += localSkipped;
     }
     if (inRepeat < 0 || size == maxSize) {
       result.size = size;
       result.start = start;
-      result.skip = skip;
+      result.skip = skip2;
     }
     return result.size > 4 ? result : void 0;
   }
@@ -34684,6 +34684,40 @@ async function syncDirectory(directory) {
   }
 }
 
+// src/mirror/record-check.ts
+function checkRecordInput(input2) {
+  const { entry: fields, now } = input2;
+  const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
+  if (!checked.success) {
+    throw new UserError("input", "record", describeIssue(checked.error.issues[0], "entry"));
+  }
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+    throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
+  }
+  for (const field of ["inputs", "packageInputs"]) {
+    try {
+      canonicalEncode(fields[field]);
+    } catch (error62) {
+      throw new UserError(
+        "input",
+        "record",
+        `entry.${field}: expected JSON with integer numbers only (${error62.message})`
+      );
+    }
+  }
+}
+function computeEntry(input2, artifact) {
+  const fields = Object.fromEntries(
+    Object.entries(input2.entry).filter(([, v2]) => v2 !== void 0)
+  );
+  return {
+    ...fields,
+    schema: ENTRY_SCHEMA,
+    artifact,
+    builtAt: input2.now.toISOString()
+  };
+}
+
 // src/mirror/file-claims.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { link, mkdir as mkdir2, open as open3, readdir, readFile, rename as rename2, rm as rm2 } from "node:fs/promises";
@@ -35100,25 +35134,8 @@ function openFileMirror(dir, options = {}) {
     },
     tryReadEntry,
     async record(input2) {
-      const { entry: fields, artifactPath: source, now } = input2;
-      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
-      if (!checked.success) {
-        throw new UserError("input", "record", describeIssue(checked.error.issues[0], "entry"));
-      }
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
-      }
-      for (const field of ["inputs", "packageInputs"]) {
-        try {
-          canonicalEncode(fields[field]);
-        } catch (error62) {
-          throw new UserError(
-            "input",
-            "record",
-            `entry.${field}: expected JSON with integer numbers only (${error62.message})`
-          );
-        }
-      }
+      const { entry: fields, artifactPath: source } = input2;
+      checkRecordInput(input2);
       const target = entryPath(fields.spec);
       const previous = await readEntryFile(target);
       const existing = previous !== void 0 && "entry" in previous ? previous.entry : void 0;
@@ -35143,12 +35160,11 @@ function openFileMirror(dir, options = {}) {
           throw new UserError("input", source, "is a directory (expected the built binary file)");
         throw error62;
       }
-      const entry = {
-        ...withoutUndefined(fields),
-        schema: ENTRY_SCHEMA,
-        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
-        builtAt: now.toISOString()
-      };
+      const entry = computeEntry(input2, {
+        path: artifactPath(stored.sha256),
+        sha256: stored.sha256,
+        size: stored.size
+      });
       if (existing !== void 0 && existing.digest !== entry.digest) {
         await writeFileAtomic(
           join3(dir, historyPath(existing.spec, existing.digest)),
@@ -35206,15 +35222,1278 @@ function openFileMirror(dir, options = {}) {
     }
   };
 }
-function withoutUndefined(value) {
-  return Object.fromEntries(Object.entries(value).filter(([, v2]) => v2 !== void 0));
-}
 
 // src/mirror/mirror.ts
 import { isAbsolute, resolve as resolve2 } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// src/mirror/oci/bounded-map.ts
+async function mapBounded(items, limit, fn2) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  async function worker() {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn2(items[i], i);
+      } catch (error62) {
+        failed = true;
+        throw error62;
+      }
+    }
+  }
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  return results;
+}
+
+// src/mirror/oci/oci-claims.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+
+// src/mirror/oci/layout.ts
+var INDEX_TAG = "binary-check-index";
+var CLAIM_PREFIX = "binary-check-claim-";
+var MAX_TAG = 128;
+var DIGEST_HEX_IN_TAG = 16;
+function computeSpecTag(pkg, version2, digest2) {
+  const hex4 = digest2.replace(/^sha256:/, "").slice(0, DIGEST_HEX_IN_TAG);
+  return `${computeSpecTagPrefix(pkg, version2)}${hex4}`;
+}
+function computeSpecTagPrefix(pkg, version2) {
+  const readable = sanitize(`${pkg}-${version2}`).slice(0, MAX_TAG - DIGEST_HEX_IN_TAG - 1);
+  return `${readable}-`;
+}
+function computeClaimTag(digest2) {
+  return `${CLAIM_PREFIX}${digest2.replace(/^sha256:/, "")}`;
+}
+function claimDigestOf(tag) {
+  const m2 = /^binary-check-claim-([0-9a-f]{64})$/.exec(tag);
+  return m2 ? `sha256:${m2[1]}` : void 0;
+}
+function classifyTag(tag) {
+  if (tag === INDEX_TAG) return "index";
+  if (claimDigestOf(tag) !== void 0) return "claim";
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*-[0-9a-f]{16}$/.test(tag) && tag.length <= MAX_TAG) return "spec";
+  return "other";
+}
+function parseSpecIdPackage(specId2) {
+  const m2 = /^([^@\s]+)@([^\s+~]+)/.exec(specId2);
+  return m2 ? { pkg: m2[1], version: m2[2] } : void 0;
+}
+function sanitize(text) {
+  const safe = text.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  return /^[A-Za-z0-9_]/.test(safe) ? safe : `_${safe}`;
+}
+
+// src/mirror/oci/manifests.ts
+import { createHash as createHash3 } from "node:crypto";
+var MEDIA_TYPES = {
+  manifest: "application/vnd.oci.image.manifest.v1+json",
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  specArtifact: "application/vnd.binary-check.spec.v1+json",
+  entry: "application/vnd.binary-check.entry.v1+json",
+  artifactTarGz: "application/vnd.binary-check.artifact.v1.tar+gzip",
+  artifactBinary: "application/octet-stream",
+  index: "application/vnd.binary-check.index.v1+json",
+  claimArtifact: "application/vnd.binary-check.claim.v1+json",
+  empty: "application/vnd.oci.empty.v1+json"
+};
+var ANNOTATIONS = {
+  title: "org.opencontainers.image.title",
+  created: "org.opencontainers.image.created",
+  revision: "org.opencontainers.image.revision",
+  spec: "dev.binary-check.spec",
+  digest: "dev.binary-check.digest",
+  package: "dev.binary-check.package",
+  version: "dev.binary-check.version",
+  claimOwner: "dev.binary-check.claim.owner",
+  claimedAt: "dev.binary-check.claim.claimed-at",
+  claimExpires: "dev.binary-check.claim.expires-at",
+  claimToken: "dev.binary-check.claim.token"
+};
+var EMPTY_BLOB = Buffer.from("{}");
+var EMPTY_DESCRIPTOR = {
+  mediaType: MEDIA_TYPES.empty,
+  digest: sha256Digest(EMPTY_BLOB),
+  size: 2
+};
+function sha256Digest(bytes) {
+  return `sha256:${createHash3("sha256").update(bytes).digest("hex")}`;
+}
+function artifactMediaType(head) {
+  return head[0] === 31 && head[1] === 139 ? MEDIA_TYPES.artifactTarGz : MEDIA_TYPES.artifactBinary;
+}
+function computeSpecManifest(entry, config2, artifact, title) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: MEDIA_TYPES.specArtifact,
+    config: config2,
+    layers: [{ ...artifact, annotations: { [ANNOTATIONS.title]: title } }],
+    annotations: {
+      [ANNOTATIONS.title]: title,
+      [ANNOTATIONS.created]: entry.builtAt,
+      [ANNOTATIONS.spec]: entry.spec,
+      [ANNOTATIONS.digest]: entry.digest,
+      [ANNOTATIONS.package]: entry.package,
+      [ANNOTATIONS.version]: entry.version,
+      ...entry.commit !== void 0 ? { [ANNOTATIONS.revision]: entry.commit } : {}
+    }
+  };
+}
+function computeIndexManifest(index, checksum) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: MEDIA_TYPES.index,
+    config: EMPTY_DESCRIPTOR,
+    layers: [{ ...index, annotations: { [ANNOTATIONS.title]: "index.json" } }],
+    annotations: { [ANNOTATIONS.title]: "index.json", [ANNOTATIONS.digest]: checksum }
+  };
+}
+function computeClaimManifest(claim2) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: MEDIA_TYPES.claimArtifact,
+    config: EMPTY_DESCRIPTOR,
+    layers: [EMPTY_DESCRIPTOR],
+    annotations: {
+      [ANNOTATIONS.digest]: claim2.digest,
+      [ANNOTATIONS.claimOwner]: claim2.owner,
+      [ANNOTATIONS.claimedAt]: claim2.claimedAt,
+      [ANNOTATIONS.claimExpires]: claim2.expiresAt,
+      [ANNOTATIONS.claimToken]: claim2.token
+    }
+  };
+}
+function claimFromManifest(manifest) {
+  const a = manifest.annotations ?? {};
+  return {
+    schema: "binary-check/claim@1",
+    digest: a[ANNOTATIONS.digest],
+    owner: a[ANNOTATIONS.claimOwner],
+    claimedAt: a[ANNOTATIONS.claimedAt],
+    expiresAt: a[ANNOTATIONS.claimExpires],
+    token: a[ANNOTATIONS.claimToken]
+  };
+}
+function serializeManifest(manifest) {
+  return Buffer.from(JSON.stringify(manifest));
+}
+function parseManifest(bytes) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (error62) {
+    return { error: `manifest is not valid JSON (${error62.message})` };
+  }
+  const m2 = value;
+  if (m2 === null || typeof m2 !== "object" || m2.schemaVersion !== 2)
+    return { error: "not an image manifest (schemaVersion 2)" };
+  if (!isDescriptor(m2.config)) return { error: "manifest has no valid config descriptor" };
+  if (!Array.isArray(m2.layers) || !m2.layers.every(isDescriptor))
+    return { error: "manifest has no valid layers" };
+  return { manifest: m2 };
+}
+function isDescriptor(d2) {
+  const x3 = d2;
+  return x3 !== null && typeof x3 === "object" && typeof x3.mediaType === "string" && typeof x3.digest === "string" && /^sha256:[0-9a-f]{64}$/.test(x3.digest) && Number.isSafeInteger(x3.size) && x3.size >= 0;
+}
+
+// src/mirror/oci/oci-claims.ts
+var RELEASED = "released";
+var ATTEMPTS2 = 4;
+async function claimOciDigest(client, input2) {
+  const mine = newClaim(input2);
+  const tag = computeClaimTag(input2.digest);
+  await client.pushBlob({ bytes: EMPTY_BLOB, mediaType: MEDIA_TYPES.empty });
+  for (let attempt2 = 0; attempt2 < ATTEMPTS2; attempt2++) {
+    const held = await readHeld(client, tag);
+    const live = held.state === "claim" && isLive(held.claim, input2.now) ? held.claim : void 0;
+    if (live && live.owner !== input2.owner) return { claimed: false, claim: live };
+    await putClaim(client, tag, mine);
+    await client.http.options.sleep(client.http.options.claimSettleMs);
+    const back = await readHeld(client, tag);
+    if (back.state !== "claim") continue;
+    if (back.claim.token !== mine.token) return { claimed: false, claim: back.claim };
+    const replaced = live ? "own" : held.state === "none" ? void 0 : "expired";
+    return { claimed: true, claim: mine, ...replaced ? { replaced } : {} };
+  }
+  throw new UserError(
+    "mirror",
+    `${client.place}:${tag}`,
+    `the claim kept changing while it was being taken (${ATTEMPTS2} attempts)`
+  );
+}
+async function releaseOciDigest(client, input2, now) {
+  checkDigest2(input2.digest, "release");
+  const tag = computeClaimTag(input2.digest);
+  const held = await readHeld(client, tag);
+  if (held.state === "none") return { removed: false };
+  const claim2 = held.state === "claim" ? held.claim : void 0;
+  if (input2.owner !== void 0 && claim2 && claim2.owner !== input2.owner)
+    throw new UserError(
+      "mirror",
+      `${client.place}:${tag}`,
+      `claimed by ${JSON.stringify(claim2.owner)} until ${claim2.expiresAt}, not by ${JSON.stringify(input2.owner)}: not released`
+    );
+  if (await client.tryDeleteManifest(held.manifest))
+    return { removed: true, ...claim2 ? { claim: claim2 } : {} };
+  const at2 = now.toISOString();
+  await client.pushBlob({ bytes: EMPTY_BLOB, mediaType: MEDIA_TYPES.empty });
+  await putClaim(client, tag, {
+    schema: CLAIM_SCHEMA,
+    digest: input2.digest,
+    owner: claim2?.owner ?? input2.owner ?? "unknown",
+    claimedAt: at2,
+    expiresAt: at2,
+    token: RELEASED
+  });
+  return { removed: true, ...claim2 ? { claim: claim2 } : {} };
+}
+async function readLiveOciClaims(client, tags2, now, warn) {
+  const claimTags = tags2.filter((t3) => claimDigestOf(t3) !== void 0).sort();
+  if (claimTags.length === 0) return void 0;
+  const held = await mapBounded(
+    claimTags,
+    client.http.options.concurrency,
+    (t3) => readHeld(client, t3)
+  );
+  const live = /* @__PURE__ */ new Map();
+  for (const [i, h3] of held.entries()) {
+    if (h3.state === "unreadable") warn(`${client.place}:${claimTags[i]}: skipped: not a claim`);
+    else if (h3.state === "claim" && claimDigestOf(claimTags[i]) === h3.claim.digest) {
+      if (isLive(h3.claim, now)) live.set(h3.claim.digest, h3.claim);
+    }
+  }
+  return live;
+}
+function newClaim(input2) {
+  const { digest: digest2, owner, ttlMs, now } = input2;
+  checkDigest2(digest2, "claim");
+  if (owner.trim() === "")
+    throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+    throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
+  return {
+    schema: CLAIM_SCHEMA,
+    digest: digest2,
+    owner,
+    claimedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    token: randomBytes3(12).toString("hex")
+  };
+}
+async function readHeld(client, tag) {
+  const fetched = await client.tryGetManifest(tag, [MEDIA_TYPES.manifest]);
+  if (fetched === void 0) return { state: "none" };
+  const manifest = fetched.digest;
+  const parsed2 = parseManifest(fetched.bytes);
+  if ("error" in parsed2) return { state: "unreadable", manifest };
+  const claim2 = parseClaim(JSON.stringify(claimFromManifest(parsed2.manifest)));
+  if ("error" in claim2) return { state: "unreadable", manifest };
+  if (claim2.claim.token === RELEASED) return { state: "none" };
+  return { state: "claim", claim: claim2.claim, manifest };
+}
+async function putClaim(client, tag, claim2) {
+  const manifest = computeClaimManifest(claim2);
+  await client.putManifest(tag, serializeManifest(manifest), MEDIA_TYPES.manifest);
+}
+function checkDigest2(digest2, place) {
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest2))
+    throw new UserError(
+      "input",
+      place,
+      `digest: expected sha256:<64 hex>, got ${JSON.stringify(digest2)}`
+    );
+}
+
+// src/mirror/oci/reference.ts
+var REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+var HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?$/;
+function isLoopback(registry2) {
+  const host = registry2.replace(/:[0-9]+$/, "").toLowerCase();
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+}
+function parseOciMirrorUrl(url2, insecure = false) {
+  const m2 = /^oci:\/\/([^/]*)\/(.*)$/i.exec(url2.trim());
+  const shown = redactUrl(url2);
+  if (!m2)
+    throw new UserError(
+      "mirror",
+      shown,
+      "expected oci://host[:port]/repository (a repository path)"
+    );
+  if (m2[1].includes("@"))
+    throw new UserError(
+      "mirror",
+      shown,
+      "credentials do not belong in the URL: use BINARY_CHECK_REGISTRY_USER and BINARY_CHECK_REGISTRY_PASSWORD"
+    );
+  const repository = m2[2].replace(/\/+$/, "");
+  return locate(m2[1], repository, insecure, shown);
+}
+function formatRegistryPlace(location) {
+  return `${location.registry}/${location.repository}`;
+}
+function redactUrl(url2) {
+  return url2.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1").replace(/^[^/@:]*:[^/@]*@/, "");
+}
+function locate(host, repository, insecure, shown) {
+  if (!HOST.test(host))
+    throw new UserError("mirror", shown, `not a registry host: ${JSON.stringify(host)}`);
+  if (!REPOSITORY.test(repository))
+    throw new UserError(
+      "mirror",
+      shown,
+      `not a repository name: ${JSON.stringify(repository)} (lower-case letters, digits, separators . _ __ -, components joined by /)`
+    );
+  const registry2 = host.toLowerCase();
+  const scheme = insecure || isLoopback(registry2) ? "http" : "https";
+  return { registry: registry2, repository, baseUrl: `${scheme}://${registry2}` };
+}
+
+// src/mirror/oci/registry-client.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { open as open4, readFile as readFile3 } from "node:fs/promises";
+
+// src/mirror/oci/link-header.ts
+function parseLinkNext(header, base) {
+  if (!header) return void 0;
+  for (const link2 of splitLinks(header)) {
+    const m2 = /^\s*<([^>]*)>(.*)$/s.exec(link2);
+    if (!m2) continue;
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(m2[2]);
+    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (!rels.includes("next")) continue;
+    try {
+      return new URL(m2[1], base).href;
+    } catch {
+      return void 0;
+    }
+  }
+  return void 0;
+}
+function splitLinks(header) {
+  const out = [];
+  let current = "";
+  let inAngle = false;
+  let inQuote = false;
+  for (const ch of header) {
+    if (ch === "<" && !inQuote) inAngle = true;
+    else if (ch === ">" && !inQuote) inAngle = false;
+    else if (ch === '"' && !inAngle) inQuote = !inQuote;
+    if (ch === "," && !inAngle && !inQuote) {
+      out.push(current);
+      current = "";
+    } else current += ch;
+  }
+  out.push(current);
+  return out;
+}
+
+// src/mirror/oci/backoff.ts
+function computeBackoffMs(attempt2, baseMs, maxMs, random) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt2 - 1));
+  return Math.floor(random() * ceiling);
+}
+function parseRetryAfter(value, now) {
+  if (value === null || value === void 0) return void 0;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) return Number(text) * 1e3;
+  if (!/[A-Za-z]/.test(text)) return void 0;
+  const at2 = Date.parse(text);
+  if (Number.isNaN(at2)) return void 0;
+  return Math.max(0, at2 - now.getTime());
+}
+
+// src/mirror/oci/challenge.ts
+function parseChallenge(header) {
+  if (!header) return [];
+  const out = [];
+  const re2 = /\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=[\s,]|$)/y;
+  let i = 0;
+  while (i < header.length) {
+    i = skip(header, i, /[\s,]/);
+    if (i >= header.length) break;
+    re2.lastIndex = i;
+    const m2 = re2.exec(header);
+    if (!m2) break;
+    const challenge = { scheme: m2[1].toLowerCase(), params: {} };
+    i = re2.lastIndex;
+    i = readParams(header, i, challenge.params);
+    out.push(challenge);
+  }
+  return out;
+}
+function readParams(text, start, params) {
+  let i = start;
+  for (; ; ) {
+    i = skip(text, i, /[\s,]/);
+    const m2 = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*/y;
+    m2.lastIndex = i;
+    const name2 = m2.exec(text);
+    if (!name2) return i;
+    i = m2.lastIndex;
+    if (text[i] === '"') {
+      let value = "";
+      i++;
+      while (i < text.length && text[i] !== '"') {
+        if (text[i] === "\\" && i + 1 < text.length) i++;
+        value += text[i];
+        i++;
+      }
+      params[name2[1].toLowerCase()] = value;
+      i++;
+    } else {
+      const token = /[^\s,]*/y;
+      token.lastIndex = i;
+      params[name2[1].toLowerCase()] = token.exec(text)[0];
+      i = token.lastIndex;
+    }
+  }
+}
+function skip(text, start, chars) {
+  let i = start;
+  while (i < text.length && chars.test(text[i])) i++;
+  return i;
+}
+
+// src/mirror/oci/registry-auth.ts
+function createAuthState() {
+  return { tokens: /* @__PURE__ */ new Map(), basic: false };
+}
+function authorizationFor(state, scope, options) {
+  const token = state.tokens.get(scope);
+  if (token !== void 0) return `Bearer ${token}`;
+  if (state.basic && options.credentials) return basicHeader(options.credentials);
+  return void 0;
+}
+async function answerChallenge(header, context) {
+  const challenges = parseChallenge(header);
+  const bearer = challenges.find((c3) => c3.scheme === "bearer");
+  if (bearer?.params.realm !== void 0) {
+    const token = await requestToken(bearer, context);
+    context.state.tokens.set(context.scope, token);
+    return true;
+  }
+  if (challenges.some((c3) => c3.scheme === "basic") && context.options.credentials) {
+    if (context.state.basic) return false;
+    context.state.basic = true;
+    return true;
+  }
+  return false;
+}
+async function requestToken(challenge, context) {
+  const { realm, service } = challenge.params;
+  const scope = challenge.params.scope ?? context.scope;
+  let url2;
+  try {
+    url2 = new URL(realm);
+  } catch {
+    throw new UserError("mirror", context.place, "the registry names an unusable token realm");
+  }
+  const plain = url2.protocol === "http:";
+  if (plain && !context.options.insecure && !isLoopback(url2.host) || !/^https?:$/.test(url2.protocol))
+    throw new UserError(
+      "mirror",
+      context.place,
+      `the registry's token realm ${url2.origin} is not HTTPS (allow it with BINARY_CHECK_REGISTRY_INSECURE=1)`
+    );
+  if (service !== void 0) url2.searchParams.set("service", service);
+  for (const s of scope.split(" ").filter((x3) => x3 !== "")) url2.searchParams.append("scope", s);
+  const headers = {};
+  if (context.options.credentials) headers.authorization = basicHeader(context.options.credentials);
+  const response = await context.fetchToken(url2.href, headers);
+  const body = await response.json().catch(() => ({}));
+  const token = typeof body.token === "string" ? body.token : body.access_token;
+  if (typeof token !== "string" || token === "")
+    throw new UserError(
+      "mirror",
+      context.place,
+      `the token service ${url2.origin} returned no token`
+    );
+  return token;
+}
+function basicHeader(credentials) {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+}
+
+// src/mirror/oci/registry-http.ts
+var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
+function createRegistryHttp(location, options, auth = createAuthState()) {
+  const place = formatRegistryPlace(location);
+  const fail = (what, why) => new UserError("mirror", place, `${what} failed (${why})`);
+  async function fetchRetrying(request, authorization) {
+    let last = "";
+    let hintMs;
+    for (let attempt2 = 1; attempt2 <= options.maxAttempts; attempt2++) {
+      if (attempt2 > 1) await options.sleep(hintMs ?? backoff(attempt2 - 1));
+      hintMs = void 0;
+      const outcome = await fetchOnce(request, authorization());
+      if ("failure" in outcome) {
+        last = outcome.failure;
+        continue;
+      }
+      const response = await withTransientCode(outcome.response, request.retryCodes);
+      if (response.status === 429 || response.status >= 500 || "transient" in response) {
+        last = "transient" in response ? response.transient : `HTTP ${response.status}`;
+        const hinted = parseRetryAfter(response.headers.get("retry-after"), /* @__PURE__ */ new Date());
+        if (hinted !== void 0) hintMs = Math.min(hinted, options.backoffMaxMs);
+        await discard(response);
+        continue;
+      }
+      return response;
+    }
+    throw fail(request.what, `${last} after ${options.maxAttempts} attempts`);
+  }
+  function backoff(retry) {
+    return computeBackoffMs(retry, options.backoffBaseMs, options.backoffMaxMs, options.random);
+  }
+  async function fetchOnce(request, authorization) {
+    const headers = { ...request.headers };
+    if (authorization !== void 0) headers.authorization = authorization;
+    try {
+      const response = await fetch(request.url, {
+        method: request.method,
+        headers,
+        ...request.body !== void 0 ? { body: request.body } : {},
+        redirect: "follow",
+        signal: AbortSignal.timeout(options.timeoutMs)
+      });
+      if (!request.readBody) return { response };
+      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      return {
+        response: new Response(body, { status: response.status, headers: response.headers })
+      };
+    } catch (error62) {
+      return { failure: describeFetchFailure(error62, options.timeoutMs) };
+    }
+  }
+  const fetchToken = async (url2, headers) => {
+    const origin = new URL(url2).origin;
+    const what = `token request to ${origin}`;
+    const response = await fetchRetrying(
+      { method: "GET", url: url2, headers, what, accept: [200], readBody: true },
+      () => void 0
+    );
+    if (response.status === 200) return response;
+    await discard(response);
+    throw fail(what, authFailure(response.status, options));
+  };
+  async function send(request) {
+    let answered = false;
+    for (; ; ) {
+      const response = await fetchRetrying(
+        request,
+        () => authorizationFor(auth, request.scope, options)
+      );
+      if (request.accept.includes(response.status)) return response;
+      if (response.status === 401 && !answered) {
+        const header = response.headers.get("www-authenticate");
+        await discard(response);
+        answered = true;
+        const context = { state: auth, scope: request.scope, options, place, fetchToken };
+        if (await answerChallenge(header, context)) continue;
+        throw fail(request.what, authFailure(401, options));
+      }
+      throw fail(request.what, await describeStatus(response, options));
+    }
+  }
+  return { location, place, options, send };
+}
+async function withTransientCode(response, codes) {
+  if (codes === void 0 || response.status < 400 || response.status >= 500) return response;
+  const text = await response.text();
+  const again = new Response(text, { status: response.status, headers: response.headers });
+  const code = registryErrorCode(text);
+  if (code === void 0 || !codes.includes(code)) return again;
+  return Object.assign(again, { transient: `HTTP ${response.status} ${code}` });
+}
+function registryErrorCode(text) {
+  try {
+    const code = JSON.parse(text).errors?.[0]?.code;
+    return typeof code === "string" ? code : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function discard(response) {
+  try {
+    await response.body?.cancel();
+  } catch {
+  }
+}
+function authFailure(status, options) {
+  if (!options.credentials)
+    return `HTTP ${status}: authentication required; set BINARY_CHECK_REGISTRY_USER and BINARY_CHECK_REGISTRY_PASSWORD`;
+  return `HTTP ${status}: authentication as ${JSON.stringify(options.credentials.username)} refused`;
+}
+async function describeStatus(response, options) {
+  if (response.status === 401) return authFailure(401, options);
+  let detail = "";
+  try {
+    const text = response.bodyUsed ? "" : await response.text();
+    const body = JSON.parse(text);
+    const first = body.errors?.[0];
+    if (first && typeof first.code === "string")
+      detail = ` ${first.code}${typeof first.message === "string" ? `: ${first.message}` : ""}`;
+  } catch {
+  }
+  return `HTTP ${response.status}${oneLine(detail).slice(0, 200)}`;
+}
+function oneLine(text) {
+  return text.replace(/\s+/g, " ");
+}
+function describeFetchFailure(error62, timeoutMs) {
+  const e = error62;
+  if (e?.name === "TimeoutError" || e?.name === "AbortError")
+    return `timed out after ${timeoutMs} ms`;
+  const code = e?.cause?.code;
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connection reset";
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code) return oneLine(`${code}`);
+  return oneLine(redactUrl(e?.cause?.message ?? e?.message ?? String(error62)));
+}
+
+// src/mirror/oci/credentials.ts
+function resolveCredentials(registry2, env) {
+  const pair2 = (user, password) => user && password ? { username: user, password } : void 0;
+  const own2 = pair2(env.BINARY_CHECK_REGISTRY_USER, env.BINARY_CHECK_REGISTRY_PASSWORD);
+  if (own2) return own2;
+  const host = registry2.toLowerCase();
+  if (host === "ghcr.io") {
+    const github = pair2(env.GITHUB_ACTOR, env.GITHUB_TOKEN);
+    if (github) return github;
+  }
+  if (env.CI_REGISTRY && env.CI_REGISTRY.toLowerCase() === host)
+    return pair2(env.CI_REGISTRY_USER, env.CI_REGISTRY_PASSWORD);
+  return void 0;
+}
+
+// src/mirror/oci/registry-options.ts
+var DEFAULT_REGISTRY_OPTIONS = {
+  timeoutMs: 3e4,
+  maxAttempts: 5,
+  backoffBaseMs: 500,
+  backoffMaxMs: 3e4,
+  concurrency: 8,
+  chunkSize: 8 * 1024 * 1024,
+  tagPageSize: 1e3,
+  claimSettleMs: 500
+};
+function resolveRegistryOptions(registry2, options = {}) {
+  const env = options.env ?? process.env;
+  const credentials = options.credentials ?? resolveCredentials(registry2, env);
+  const mountFrom = options.mountFrom ?? (env.BINARY_CHECK_REGISTRY_MOUNT_FROM ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return {
+    ...DEFAULT_REGISTRY_OPTIONS,
+    ...readNumbersFromEnv(env),
+    ...withoutUndefined(options),
+    insecure: options.insecure ?? isInsecureByEnv(env),
+    mountFrom,
+    sleep: options.sleep ?? ((ms2) => new Promise((done) => setTimeout(done, ms2))),
+    random: options.random ?? Math.random,
+    ...credentials ? { credentials } : {}
+  };
+}
+function readNumbersFromEnv(env) {
+  const read = (name2, min) => {
+    const text = env[name2];
+    if (text === void 0 || text === "") return void 0;
+    const n = /^[0-9]{1,9}$/.test(text.trim()) ? Number(text) : NaN;
+    if (!(n >= min))
+      throw new UserError(
+        "input",
+        name2,
+        `expected a whole number of at least ${min}, got ${JSON.stringify(text)}`
+      );
+    return n;
+  };
+  const timeoutMs = read("BINARY_CHECK_REGISTRY_TIMEOUT_MS", 1);
+  const retries = read("BINARY_CHECK_REGISTRY_RETRIES", 0);
+  const concurrency = read("BINARY_CHECK_REGISTRY_CONCURRENCY", 1);
+  return {
+    ...timeoutMs !== void 0 ? { timeoutMs } : {},
+    ...retries !== void 0 ? { maxAttempts: retries + 1 } : {},
+    ...concurrency !== void 0 ? { concurrency } : {}
+  };
+}
+function isInsecureByEnv(env) {
+  const v2 = env.BINARY_CHECK_REGISTRY_INSECURE;
+  return v2 === "1" || v2 === "true";
+}
+function withoutUndefined(value) {
+  const out = {};
+  for (const [k2, v2] of Object.entries(value)) if (v2 !== void 0) out[k2] = v2;
+  delete out.env;
+  return out;
+}
+
+// src/mirror/oci/registry-client.ts
+function createRegistryClient(target, options = {}) {
+  const insecure = options.insecure ?? isInsecureByEnv(options.env ?? process.env);
+  const location = typeof target === "string" ? parseOciMirrorUrl(target, insecure) : target;
+  const resolved = resolveRegistryOptions(location.registry, options);
+  return clientOver(createRegistryHttp(location, resolved));
+}
+function clientOver(http) {
+  const { location, place, options } = http;
+  const repoUrl = `${location.baseUrl}/v2/${location.repository}`;
+  const pull = `repository:${location.repository}:pull`;
+  const push = `repository:${location.repository}:pull,push`;
+  async function blobExists(digest2, size) {
+    const response = await http.send({
+      method: "HEAD",
+      url: `${repoUrl}/blobs/${digest2}`,
+      what: `check of blob ${digest2}`,
+      accept: [200, 404],
+      scope: pull
+    });
+    await discard(response);
+    if (response.status !== 200) return false;
+    const length = response.headers.get("content-length");
+    return size === void 0 || length === null || Number(length) === size;
+  }
+  async function pushBlob(source) {
+    const { digest: digest2, size } = await describeSource(source);
+    const descriptor = { mediaType: source.mediaType, digest: digest2, size };
+    if (await blobExists(digest2, size)) return descriptor;
+    let session;
+    for (const from of options.mountFrom) {
+      if (from === location.repository) continue;
+      const mounted = await tryMount(digest2, from);
+      if (mounted === true) return descriptor;
+      session ??= mounted;
+    }
+    session ??= await startUpload(digest2);
+    try {
+      if (size <= options.chunkSize) await uploadWhole(session, source, digest2);
+      else await uploadChunked(session, source, digest2, size);
+    } catch (error62) {
+      if (error62 instanceof UserError && await blobExists(digest2, size)) return descriptor;
+      throw error62;
+    }
+    return descriptor;
+  }
+  async function tryMount(digest2, from) {
+    const query = `mount=${encodeURIComponent(digest2)}&from=${encodeURIComponent(from)}`;
+    const response = await http.send({
+      method: "POST",
+      url: `${repoUrl}/blobs/uploads/?${query}`,
+      what: `mount of blob ${digest2} from ${from}`,
+      accept: [201, 202, 404],
+      scope: `${push} repository:${from}:pull`
+    });
+    await discard(response);
+    if (response.status === 201) return true;
+    return response.status === 202 ? uploadLocation(response) : void 0;
+  }
+  async function startUpload(digest2) {
+    const response = await http.send({
+      method: "POST",
+      url: `${repoUrl}/blobs/uploads/`,
+      what: `upload of blob ${digest2}`,
+      accept: [202],
+      scope: push
+    });
+    await discard(response);
+    return uploadLocation(response);
+  }
+  function uploadLocation(response) {
+    const location2 = response.headers.get("location");
+    if (!location2)
+      throw new UserError("mirror", place, "the registry opened an upload without a Location");
+    return new URL(location2, response.url || repoUrl).href;
+  }
+  async function uploadWhole(session, source, digest2) {
+    const bytes = "bytes" in source ? source.bytes : await readFile3(source.path);
+    await finishUpload(session, digest2, bytes);
+  }
+  async function finishUpload(session, digest2, bytes) {
+    const url2 = new URL(session);
+    url2.searchParams.set("digest", digest2);
+    const response = await http.send({
+      method: "PUT",
+      url: url2.href,
+      headers: { "content-type": "application/octet-stream" },
+      body: bytes,
+      what: `upload of blob ${digest2}`,
+      accept: [201],
+      scope: push
+    });
+    await discard(response);
+    checkDigestHeader(response, digest2, `blob ${digest2}`);
+  }
+  async function uploadChunked(session, source, digest2, size) {
+    const handle = "path" in source ? await open4(source.path, "r") : void 0;
+    const readChunk = async (offset, length) => {
+      if (!handle)
+        return Buffer.from(
+          source.bytes.subarray(offset, offset + length)
+        );
+      const chunk = Buffer.alloc(length);
+      await handle.read(chunk, 0, length, offset);
+      return chunk;
+    };
+    try {
+      let location2 = session;
+      for (let offset = 0; offset < size; ) {
+        const length = Math.min(options.chunkSize, size - offset);
+        const chunk = await readChunk(offset, length);
+        const response = await http.send({
+          method: "PATCH",
+          url: location2,
+          headers: {
+            "content-type": "application/octet-stream",
+            "content-range": `${offset}-${offset + length - 1}`
+          },
+          body: chunk,
+          what: `upload of blob ${digest2} (bytes ${offset}-${offset + length - 1})`,
+          accept: [202, 416],
+          scope: push
+        });
+        await discard(response);
+        if (response.status === 416) {
+          ;
+          ({ location: location2, offset } = await uploadStatus(location2, digest2));
+          continue;
+        }
+        location2 = uploadLocation(response);
+        offset += length;
+      }
+      await finishUpload(location2, digest2, new Uint8Array(0));
+    } finally {
+      await handle?.close();
+    }
+  }
+  async function uploadStatus(session, digest2) {
+    const response = await http.send({
+      method: "GET",
+      url: session,
+      what: `upload of blob ${digest2} (status)`,
+      accept: [204],
+      scope: push
+    });
+    await discard(response);
+    const range = /^(?:bytes=)?0-([0-9]+)$/.exec(response.headers.get("range") ?? "");
+    return { location: uploadLocation(response), offset: range ? Number(range[1]) + 1 : 0 };
+  }
+  async function fetchBlob(digest2) {
+    const response = await http.send({
+      method: "GET",
+      url: `${repoUrl}/blobs/${digest2}`,
+      what: `download of blob ${digest2}`,
+      accept: [200],
+      scope: pull,
+      readBody: true
+    });
+    return Buffer.from(await response.arrayBuffer());
+  }
+  async function readBlob(digest2, size) {
+    const bytes = await fetchBlob(digest2);
+    const actual = sha256Digest(bytes);
+    if (actual !== digest2 || size !== void 0 && bytes.length !== size)
+      throw new UserError(
+        "mirror",
+        place,
+        `blob ${digest2} is corrupt (got ${bytes.length} bytes with digest ${actual})`
+      );
+    return bytes;
+  }
+  async function putManifest(reference, bytes, mediaType) {
+    const digest2 = sha256Digest(bytes);
+    const response = await http.send({
+      method: "PUT",
+      url: `${repoUrl}/manifests/${reference}`,
+      headers: { "content-type": mediaType },
+      body: bytes,
+      what: `push of manifest ${reference}`,
+      accept: [201],
+      scope: push,
+      retryCodes: ["DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN"]
+    });
+    await discard(response);
+    checkDigestHeader(response, digest2, `manifest ${reference}`);
+    return digest2;
+  }
+  async function tryGetManifest(reference, accept) {
+    const response = await http.send({
+      method: "GET",
+      url: `${repoUrl}/manifests/${reference}`,
+      headers: { accept: accept.join(", ") },
+      what: `read of manifest ${reference}`,
+      accept: [200, 404],
+      scope: pull,
+      readBody: true
+    });
+    if (response.status === 404) {
+      await discard(response);
+      return void 0;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const digest2 = sha256Digest(bytes);
+    checkDigestHeader(response, digest2, `manifest ${reference}`);
+    if (reference.startsWith("sha256:") && reference !== digest2)
+      throw new UserError("mirror", place, `manifest ${reference} is corrupt (digest ${digest2})`);
+    return { bytes, digest: digest2, mediaType: response.headers.get("content-type") ?? "" };
+  }
+  async function tryHeadManifest(reference, accept) {
+    const response = await http.send({
+      method: "HEAD",
+      url: `${repoUrl}/manifests/${reference}`,
+      headers: { accept: accept.join(", ") },
+      what: `check of manifest ${reference}`,
+      accept: [200, 404],
+      scope: pull
+    });
+    await discard(response);
+    if (response.status === 404) return void 0;
+    const digest2 = response.headers.get("docker-content-digest");
+    if (digest2 !== null) return digest2;
+    return (await tryGetManifest(reference, accept))?.digest;
+  }
+  async function tryDeleteManifest(digest2) {
+    const response = await http.send({
+      method: "DELETE",
+      url: `${repoUrl}/manifests/${digest2}`,
+      what: `delete of manifest ${digest2}`,
+      accept: [202, 400, 404, 405],
+      scope: `repository:${location.repository}:delete`
+    });
+    await discard(response);
+    return response.status === 202;
+  }
+  async function listTags() {
+    const tags2 = [];
+    let url2 = `${repoUrl}/tags/list?n=${options.tagPageSize}`;
+    const seen = /* @__PURE__ */ new Set([url2]);
+    while (url2 !== void 0) {
+      const response = await http.send({
+        method: "GET",
+        url: url2,
+        what: "listing of tags",
+        accept: [200, 404],
+        scope: pull,
+        readBody: true
+      });
+      if (response.status === 404) {
+        await discard(response);
+        return tags2;
+      }
+      const body = await response.json().catch(() => void 0);
+      if (body === void 0 || body.tags != null && !Array.isArray(body.tags))
+        throw new UserError("mirror", place, "listing of tags failed (not a tag list)");
+      for (const tag of body.tags ?? [])
+        if (typeof tag === "string") tags2.push(tag);
+      const next = parseLinkNext(response.headers.get("link"), url2);
+      if (next !== void 0 && seen.has(next))
+        throw new UserError(
+          "mirror",
+          place,
+          "listing of tags failed (the registry pages in a loop)"
+        );
+      if (next !== void 0) seen.add(next);
+      url2 = next;
+    }
+    return tags2;
+  }
+  function checkDigestHeader(response, expected, what) {
+    const returned = response.headers.get("docker-content-digest");
+    if (returned !== null && returned !== expected)
+      throw new UserError(
+        "mirror",
+        place,
+        `${what}: the registry reports digest ${returned}, expected ${expected}`
+      );
+  }
+  return {
+    location,
+    place,
+    http,
+    blobExists,
+    pushBlob,
+    readBlob,
+    fetchBlob,
+    putManifest,
+    tryGetManifest,
+    tryHeadManifest,
+    tryDeleteManifest,
+    listTags
+  };
+}
+async function describeSource(source) {
+  if ("bytes" in source) return { digest: sha256Digest(source.bytes), size: source.bytes.length };
+  const hash3 = createHash4("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream2(source.path)) {
+    hash3.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash3.digest("hex")}`, size };
+}
+
+// src/mirror/oci/spec-records.ts
+var ACCEPT = [MEDIA_TYPES.manifest];
+async function readSpecRecords(client, tags2, warn) {
+  const results = await mapBounded(
+    tags2,
+    client.http.options.concurrency,
+    (tag) => readSpecRecord(client, tag)
+  );
+  const records = [];
+  for (const [i, result] of results.entries()) {
+    if (typeof result === "string") warn(`${client.place}:${tags2[i]}: skipped: ${result}`);
+    else if (result !== void 0) records.push(result);
+  }
+  return records;
+}
+async function readSpecRecord(client, tag) {
+  const fetched = await client.tryGetManifest(tag, ACCEPT);
+  if (fetched === void 0) return void 0;
+  const parsed2 = parseManifest(fetched.bytes);
+  if ("error" in parsed2) return parsed2.error;
+  const { manifest } = parsed2;
+  const a = manifest.annotations ?? {};
+  const [spec, digest2, builtAt] = [
+    a[ANNOTATIONS.spec],
+    a[ANNOTATIONS.digest],
+    a[ANNOTATIONS.created]
+  ];
+  if (manifest.config.mediaType !== MEDIA_TYPES.entry)
+    return `not a binary-check spec manifest (config ${manifest.config.mediaType})`;
+  if (!spec || !digest2 || !builtAt || manifest.layers.length !== 1)
+    return "spec manifest lacks its spec, digest or created annotation, or its one layer";
+  return { tag, spec, digest: digest2, builtAt, config: manifest.config, artifact: manifest.layers[0] };
+}
+async function readRecordEntry(client, record2, known) {
+  const cached2 = known?.get(record2.config.digest);
+  if (cached2 !== void 0) return checkRecordEntry(record2, cached2) ?? cached2;
+  const bytes = await client.readBlob(record2.config.digest, record2.config.size);
+  let value;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch (error62) {
+    return `entry is not valid JSON (${error62.message})`;
+  }
+  const result = validateEntry(value);
+  if ("error" in result) return result.error;
+  return checkRecordEntry(record2, result.entry) ?? result.entry;
+}
+function checkRecordEntry(record2, entry) {
+  if (entry.spec !== record2.spec || entry.digest !== record2.digest)
+    return `entry holds ${JSON.stringify(entry.spec)} ${entry.digest}, its manifest says ${JSON.stringify(record2.spec)} ${record2.digest}`;
+  if (`sha256:${entry.artifact.sha256}` !== record2.artifact.digest)
+    return `entry's artifact ${entry.artifact.sha256} is not the manifest's layer ${record2.artifact.digest}`;
+  return void 0;
+}
+function compareRecordsNewestFirst(a, b3) {
+  const t3 = Date.parse(b3.builtAt) - Date.parse(a.builtAt);
+  if (t3 !== 0) return t3;
+  for (const [x3, y2] of [
+    [a.artifact.digest, b3.artifact.digest],
+    [a.digest, b3.digest]
+  ])
+    if (x3 !== y2) return x3 < y2 ? -1 : 1;
+  return 0;
+}
+function pickCurrent(records) {
+  const current = /* @__PURE__ */ new Map();
+  for (const r2 of [...records].sort(compareRecordsNewestFirst))
+    if (!current.has(r2.spec)) current.set(r2.spec, r2);
+  return current;
+}
+
+// src/mirror/oci/oci-mirror.ts
+import { open as open5 } from "node:fs/promises";
+var REBUILD_HINT2 = "run `binary-check index` to rebuild it from entries";
+function openOciMirror(url2, options = {}) {
+  const warn = options.onWarning ?? (() => {
+  });
+  const client = createRegistryClient(url2, options.registry);
+  const { location, place } = client;
+  const indexPlace = `${place}:${INDEX_TAG}`;
+  async function listSpecTags(specId2) {
+    const tags2 = (await client.listTags()).filter((t3) => classifyTag(t3) === "spec");
+    const pkg = specId2 === void 0 ? void 0 : parseSpecIdPackage(specId2);
+    if (pkg === void 0) return tags2.sort();
+    const prefix = computeSpecTagPrefix(pkg.pkg, pkg.version);
+    return tags2.filter((t3) => t3.startsWith(prefix)).sort();
+  }
+  async function readRecordsOf(specId2) {
+    const records = await readSpecRecords(client, await listSpecTags(specId2), warn);
+    return records.filter((r2) => r2.spec === specId2);
+  }
+  async function entryOf(record3, known) {
+    const result = await readRecordEntry(client, record3, known);
+    if (typeof result !== "string") return result;
+    warn(`${place}:${record3.tag}: skipped: ${result}`);
+    return void 0;
+  }
+  async function tryReadEntry(specId2) {
+    const current = pickCurrent(await readRecordsOf(specId2)).get(specId2);
+    return current === void 0 ? void 0 : entryOf(current);
+  }
+  async function readHistory(specId2) {
+    const records = await readRecordsOf(specId2);
+    const entries = await mapBounded(records, client.http.options.concurrency, (r2) => entryOf(r2));
+    const newest = /* @__PURE__ */ new Map();
+    for (const e of entries.filter((x3) => x3 !== void 0).sort(compareNewestFirst))
+      if (!newest.has(e.digest)) newest.set(e.digest, e);
+    return [...newest.values()];
+  }
+  async function tryReadIndex() {
+    const fetched = await client.tryGetManifest(INDEX_TAG, [MEDIA_TYPES.manifest]);
+    if (fetched === void 0) return void 0;
+    const corrupt = (what) => new UserError("mirror", indexPlace, `index is corrupt: ${what}; ${REBUILD_HINT2}`);
+    const parsed2 = parseManifest(fetched.bytes);
+    if ("error" in parsed2) throw corrupt(parsed2.error);
+    const layer = parsed2.manifest.layers[0];
+    if (layer === void 0 || layer.mediaType !== MEDIA_TYPES.index)
+      throw corrupt(`expected one layer of ${MEDIA_TYPES.index}`);
+    const bytes = await client.fetchBlob(layer.digest);
+    const actual = sha256Digest(bytes);
+    if (actual !== layer.digest || bytes.length !== layer.size)
+      throw corrupt(`blob digest mismatch (expected ${layer.digest}, got ${actual})`);
+    return parseIndex(bytes.toString("utf8"), indexPlace);
+  }
+  async function readCurrent(known) {
+    const records = await readSpecRecords(client, await listSpecTags(), warn);
+    const current = [...pickCurrent(records).values()];
+    const entries = await mapBounded(
+      current,
+      client.http.options.concurrency,
+      (r2) => entryOf(r2, known)
+    );
+    return { records, entries: entries.filter((e) => e !== void 0) };
+  }
+  async function knownEntries() {
+    let previous;
+    try {
+      previous = await tryReadIndex();
+    } catch (error62) {
+      if (!(error62 instanceof UserError)) throw error62;
+      return /* @__PURE__ */ new Map();
+    }
+    const known = /* @__PURE__ */ new Map();
+    for (const entry of Object.values(previous?.entries ?? {}))
+      known.set(sha256Digest(serializeCanonical(entry)), entry);
+    return known;
+  }
+  async function readEntries() {
+    return computeIndex((await readCurrent(/* @__PURE__ */ new Map())).entries);
+  }
+  async function viewEntries(request, records, index) {
+    const wanted = new Map(request.specs.map((s) => [s.id, s.digest]));
+    const out = /* @__PURE__ */ new Map();
+    for (const [id2, digest2] of wanted)
+      if (index.entries[id2]?.digest === digest2) out.set(id2, [index.entries[id2]]);
+    const older = records.filter((r2) => !out.has(r2.spec) && wanted.get(r2.spec) === r2.digest);
+    const entries = await mapBounded(older, client.http.options.concurrency, (r2) => entryOf(r2));
+    for (const e of entries) if (e !== void 0) out.set(e.spec, [...out.get(e.spec) ?? [], e]);
+    return out;
+  }
+  async function writeIndex(options2 = {}) {
+    const { records, entries } = await readCurrent(await knownEntries());
+    let index = computeIndex(entries);
+    if (options2.view !== void 0) {
+      const candidates = await viewEntries(options2.view, records, index);
+      index = computeIndex(
+        entries,
+        computeView(options2.view, (id2) => candidates.get(id2) ?? [])
+      );
+    }
+    const blob = await client.pushBlob({
+      bytes: Buffer.from(serializeIndex(index)),
+      mediaType: MEDIA_TYPES.index
+    });
+    await client.pushBlob({ bytes: EMPTY_BLOB, mediaType: MEDIA_TYPES.empty });
+    const manifest = computeIndexManifest(blob, index.checksum);
+    await client.putManifest(INDEX_TAG, serializeManifest(manifest), MEDIA_TYPES.manifest);
+    return index;
+  }
+  async function tryReadUnchanged(specId2, digest2, tag) {
+    const [own2] = await readSpecRecords(client, [tag], warn);
+    if (own2?.spec !== specId2) return void 0;
+    const current = pickCurrent(await readRecordsOf(specId2)).get(specId2);
+    return current?.digest === digest2 ? entryOf(current) : void 0;
+  }
+  async function record2(input2) {
+    checkRecordInput(input2);
+    const { entry: fields, artifactPath: artifactPath3 } = input2;
+    const named = parseSpecIdPackage(fields.spec) ?? {
+      pkg: fields.package,
+      version: fields.version
+    };
+    const tag = computeSpecTag(named.pkg, named.version, fields.digest);
+    const existing = await tryReadUnchanged(fields.spec, fields.digest, tag);
+    if (existing !== void 0) return existing;
+    const artifact = await client.pushBlob({
+      path: artifactPath3,
+      mediaType: await sniffArtifact(artifactPath3)
+    });
+    const hex4 = artifact.digest.slice("sha256:".length);
+    const entry = computeEntry(input2, {
+      path: `blobs/${artifact.digest}`,
+      sha256: hex4,
+      size: artifact.size
+    });
+    const config2 = await client.pushBlob({
+      bytes: Buffer.from(serializeCanonical(entry)),
+      mediaType: MEDIA_TYPES.entry
+    });
+    const manifest = computeSpecManifest(entry, config2, artifact, tag);
+    await client.putManifest(tag, serializeManifest(manifest), MEDIA_TYPES.manifest);
+    return entry;
+  }
+  return {
+    url: `oci://${location.registry}/${location.repository}`,
+    location,
+    client,
+    tryReadIndex,
+    tryReadEntry,
+    record: record2,
+    readHistory,
+    readEntries,
+    writeIndex,
+    claim: (input2) => claimOciDigest(client, input2),
+    release: (input2) => releaseOciDigest(client, input2, /* @__PURE__ */ new Date()),
+    tryReadClaims: async (now) => readLiveOciClaims(client, await client.listTags(), now, warn)
+  };
+}
+async function sniffArtifact(path) {
+  let handle;
+  try {
+    handle = await open5(path, "r");
+  } catch (error62) {
+    const code = error62.code;
+    if (code === "ENOENT")
+      throw new UserError("input", path, "artifact not found (expected the built binary file)");
+    throw error62;
+  }
+  try {
+    const head = Buffer.alloc(2);
+    await handle.read(head, 0, 2, 0);
+    return artifactMediaType(head);
+  } catch (error62) {
+    if (error62.code === "EISDIR")
+      throw new UserError("input", path, "is a directory (expected the built binary file)");
+    throw error62;
+  } finally {
+    await handle.close();
+  }
+}
+
+// src/mirror/mirror.ts
 var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 function openMirror(url2, options = {}) {
+  if (/^oci:\/\//i.test(url2.trim())) return openOciMirror(url2.trim(), options);
   return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
 }
 function resolveMirrorDirectory(url2, cwd) {
@@ -35222,7 +36501,7 @@ function resolveMirrorDirectory(url2, cwd) {
     throw new UserError(
       "mirror",
       "mirror",
-      "expected a mirror URL (file://\u2026) or a directory path, got nothing"
+      "expected a mirror URL (file://\u2026, oci://\u2026) or a directory path, got nothing"
     );
   const scheme = SCHEME.exec(url2)?.[1];
   if (scheme === void 0) return resolve2(cwd, url2);
@@ -35230,7 +36509,7 @@ function resolveMirrorDirectory(url2, cwd) {
     throw new UserError(
       "mirror",
       url2,
-      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`
+      `unsupported mirror URL scheme "${scheme}://" (expected file://, oci:// or a directory path)`
     );
   }
   const rest = url2.slice(scheme.length + 3);
@@ -35249,6 +36528,14 @@ function resolveMirrorDirectory(url2, cwd) {
   }
   return isAbsolute(path) ? path : resolve2(cwd, path);
 }
+
+// src/mirror/oci/image-digest.ts
+var MANIFEST_ACCEPT = [
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.manifest,
+  MEDIA_TYPES.dockerManifestList,
+  MEDIA_TYPES.dockerManifest
+];
 
 // src/cli/usage.ts
 var MAIN_HELP = `binary-check \u2014 which prebuilt binaries are stale, and why
@@ -35276,7 +36563,7 @@ Options:
   --config FILE       config file (default: .binary-check.yml in the repository at head)
   --base REV          base revision (default: none, or HEAD with --head WORKTREE)
   --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
-  --mirror URL        mirror (file://DIR); overrides the config's mirror
+  --mirror URL        mirror (file://DIR or oci://HOST/REPO); overrides the config's mirror
   --format FMT        json | text | gitlab (default: text)
   --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
@@ -35314,7 +36601,7 @@ var RECORD_HELP = `Usage: binary-check record --mirror URL --spec ID --digest D 
 Copy a built artifact into the mirror (content-addressed), then write the spec's entry.
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --spec ID           the spec id (as in the plan's matrix)
   --digest D          the spec digest (sha256:\u2026) the artifact was built from
   --artifact PATH     the built binary (file)
@@ -35331,7 +36618,7 @@ unusable (bad JSON, missing artifact) are skipped with a warning; temp files a k
 left behind are ignored, and removed once older than an hour.
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --plan FILE         a plan JSON: also write the complete view of its specs into the index
                       ("view": for every spec, the newest entry built from the plan's digest \u2014
                       rebuilt now or earlier \u2014 or "missing")
@@ -35342,7 +36629,7 @@ List the entries recorded for SPEC (one per digest, the current one marked), new
 digest, build time, commit and artifact.
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --format FMT        text | json (default: text)
 `;
 var CLAIM_HELP = `Usage: binary-check claim --mirror URL --digest D [--ttl 2h] [--owner TEXT] [--format text|json]
@@ -35354,7 +36641,7 @@ specs of that digest as in-progress instead of rebuilding them. Exit status 0 ei
   held by <owner> until <time>                 someone else holds a live claim: do not build
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --digest D          the spec digest (sha256:\u2026), as in the plan's matrix
   --ttl DURATION      how long the claim lives: 90 (seconds), 30m, 2h, 1d (default: 2h)
   --owner TEXT        who claims (default: $CI_PIPELINE_URL, the GitHub run URL, else
@@ -35367,7 +36654,7 @@ var RELEASE_HELP = `Usage: binary-check release --mirror URL --digest D [--owner
 Remove the claim on a digest (after recording, or when the build failed).
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --digest D          the claimed spec digest (sha256:\u2026)
   --owner TEXT        only release a claim held by this owner (else: exit 1, nothing removed)
 `;
@@ -35872,7 +37159,7 @@ function ignoredChangedFiles(changed, trees) {
 
 // src/config/read-config.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 
 // src/config/config-schema.ts
 var depType = external_exports.enum(["build", "link", "run", "test"]);
@@ -36038,7 +37325,7 @@ function parseConfigText(text, file2) {
 async function readConfigFile(path, label = path) {
   let text;
   try {
-    text = await readFile3(path, "utf8");
+    text = await readFile4(path, "utf8");
   } catch (e) {
     const code = e.code;
     throw new UserError(
@@ -40873,13 +42160,13 @@ var Parser2 = class {
   }
   /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
   edgeAttributes() {
-    const open4 = this.pos;
+    const open6 = this.pos;
     this.pos++;
     const out = { virtuals: [] };
     for (; ; ) {
       this.skipWs();
       const c3 = this.code();
-      if (c3 === -1) throw this.error(open4, 'unterminated "["');
+      if (c3 === -1) throw this.error(open6, 'unterminated "["');
       if (c3 === 93) {
         this.pos++;
         return out;
@@ -41074,18 +42361,18 @@ var Parser2 = class {
   value(key) {
     const c3 = this.code();
     if (c3 === 34 || c3 === 39) {
-      const open4 = this.pos;
-      const quote = this.text[open4];
-      let i = open4 + 1;
+      const open6 = this.pos;
+      const quote = this.text[open6];
+      let i = open6 + 1;
       for (; ; ) {
         const j3 = this.text.indexOf(quote, i);
-        if (j3 < 0) throw this.error(open4, "unterminated quoted value");
+        if (j3 < 0) throw this.error(open6, "unterminated quoted value");
         if (this.text[j3 - 1] === "\\") {
           i = j3 + 1;
           continue;
         }
         this.pos = j3 + 1;
-        return this.text.slice(open4 + 1, j3).replaceAll(`\\${quote}`, quote);
+        return this.text.slice(open6 + 1, j3).replaceAll(`\\${quote}`, quote);
       }
     }
     const v2 = this.readWhile(isValueChar);
@@ -41775,7 +43062,7 @@ function readManifestPackages(snap, config2, isIgnored) {
   )) {
     const files = {};
     def.inputs.forEach((glob, i) => {
-      const matched = allPaths.filter((p2) => matchesGlob(p2, glob));
+      const matched = pathsFrom(allPaths, staticPrefix(glob)).filter((p2) => matchesGlob(p2, glob));
       if (matched.length === 0)
         throw new UserError(
           "config",
@@ -41832,15 +43119,37 @@ function readManifestPackages(snap, config2, isIgnored) {
       inputPaths: Object.keys(files).sort()
     });
   }
+  const provided = /* @__PURE__ */ new Set();
+  for (const p2 of packages.values())
+    for (const pr2 of p2.provides)
+      for (const v2 of pr2.specs) provided.add(parseSpecConstraintCached(v2).name ?? v2);
   for (const pkg of packages.values())
     for (const d2 of pkg.dependencies)
-      if (!packages.has(d2.name) && !d2.name.match(/^(c|cxx|fortran)$/) && ![...packages.values()].some((p2) => p2.provides.some((pr2) => pr2.specs.includes(d2.name))))
+      if (!packages.has(d2.name) && !/^(c|cxx|fortran)$/.test(d2.name) && !provided.has(d2.name))
         throw new UserError(
           "config",
           `packages.${pkg.name}.dependencies`,
           `"${d2.name}" is not a package in packages:`
         );
   return packages;
+}
+function staticPrefix(glob) {
+  const wild = glob.search(/[*?[{]/);
+  const head = wild < 0 ? glob : glob.slice(0, wild);
+  return wild < 0 ? head : head.slice(0, head.lastIndexOf("/") + 1);
+}
+function pathsFrom(sorted, prefix) {
+  if (prefix === "") return [...sorted];
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = lo + hi >> 1;
+    if (sorted[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = [];
+  for (let k2 = lo; k2 < sorted.length && sorted[k2].startsWith(prefix); k2++) out.push(sorted[k2]);
+  return out;
 }
 
 // src/ecosystems/spack/lockfile.ts
@@ -42340,9 +43649,14 @@ function mapContainers(specs, config2) {
 }
 
 // src/engine/file-blob-cache.ts
-import { mkdir as mkdir3, readFile as readFile4, rename as rename3, writeFile } from "node:fs/promises";
+import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } from "node:fs/promises";
 import { join as join5 } from "node:path";
-var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}.json`;
+
+// src/engine/build-id.ts
+var BUILD_ID = true ? "78c6122061356b22" : "source";
+
+// src/engine/file-blob-cache.ts
+var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
 var FileBlobCache = class _FileBlobCache {
   constructor(dir, entries) {
     this.dir = dir;
@@ -42356,7 +43670,7 @@ var FileBlobCache = class _FileBlobCache {
     const entries = /* @__PURE__ */ new Map();
     if (dir) {
       try {
-        const data = JSON.parse(await readFile4(join5(dir, FILE), "utf8"));
+        const data = JSON.parse(await readFile5(join5(dir, FILE), "utf8"));
         if (data.algorithm === DIGEST_ALGORITHM && data.entries)
           for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
       } catch {
@@ -42392,28 +43706,41 @@ var SILENT_LOG = { info: () => {
 } };
 
 // src/engine/tree-cache.ts
-import { createHash as createHash3 } from "node:crypto";
-import { mkdir as mkdir4, readdir as readdir3, readFile as readFile5, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { createHash as createHash5 } from "node:crypto";
+import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 var FORMAT = "binary-check/tree-cache@1";
 var KEEP = 6;
 function treeCacheKey(snap, settings) {
-  const h3 = createHash3("sha256");
-  h3.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0`);
+  const h3 = createHash5("sha256");
+  h3.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0${BUILD_ID}\0`);
   h3.update(canonicalEncode(settings.config));
   const paths = [...snap.files.keys()].sort();
   for (const p2 of paths) h3.update(`\0${p2}\0${snap.files.get(p2)}`);
   return h3.digest("hex");
 }
+var MAX_DELTA_DEPTH = 3;
 async function readTreeCache(dir, key, rev, deptypes) {
   if (!dir) return void 0;
-  let stored;
-  try {
-    stored = JSON.parse(await readFile5(join6(dir, "trees", `${key}.json`), "utf8"));
-  } catch {
-    return void 0;
+  const stored = await readStored(dir, key);
+  if (!stored) return void 0;
+  if ("baseKey" in stored) {
+    const base = await readTreeCache(dir, stored.baseKey, rev, deptypes);
+    if (!base) return void 0;
+    const packages = new Map(base.packages);
+    for (const p2 of stored.packages) packages.set(p2.name, unpackPackage(p2, stored.modules));
+    const locals2 = new Map(base.locals);
+    for (const [id2, l3] of Object.entries(stored.locals)) locals2.set(id2, l3);
+    return {
+      ...base,
+      sha: rev,
+      packages,
+      packageDigests: new Map([...base.packageDigests, ...Object.entries(stored.packageDigests)]),
+      locals: locals2,
+      specDigests: unfold(base.specs, locals2, stored.digests, stored.cycles, deptypes),
+      cacheDepth: stored.depth
+    };
   }
-  if (stored.format !== FORMAT || stored.key !== key) return void 0;
   const specs = new Map(stored.specs.map((s) => [s.id, s]));
   const locals = new Map(Object.entries(stored.locals));
   return {
@@ -42425,28 +43752,63 @@ async function readTreeCache(dir, key, rev, deptypes) {
     locals,
     specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
     notes: stored.notes,
-    containers: new Map(Object.entries(stored.containers))
+    containers: new Map(Object.entries(stored.containers)),
+    cacheDepth: 0
   };
 }
-async function writeTreeCache(dir, key, tree) {
+async function readStored(dir, key) {
+  try {
+    const stored = JSON.parse(await readFile6(join6(dir, "trees", `${key}.json`), "utf8"));
+    return stored.format === FORMAT && stored.key === key ? stored : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function writeTreeCache(dir, key, tree, origin) {
   if (!dir) return;
   const trees = join6(dir, "trees");
   await mkdir4(trees, { recursive: true });
   const modules = {};
-  const stored = {
-    format: FORMAT,
-    key,
-    modules,
-    packages: [...tree.packages.values()].map((p2) => packPackage(p2, modules)),
-    packageDigests: Object.fromEntries(tree.packageDigests),
-    resolutionDigests: Object.fromEntries(tree.resolutionDigests),
-    specs: [...tree.specs.values()],
-    locals: Object.fromEntries(tree.locals),
-    digests: Object.fromEntries([...tree.specDigests].map(([id2, d2]) => [id2, d2.digest])),
-    cycles: cyclesOf(tree),
-    notes: tree.notes,
-    containers: Object.fromEntries(tree.containers)
-  };
+  const digests = Object.fromEntries([...tree.specDigests].map(([id2, d2]) => [id2, d2.digest]));
+  const depth = (origin?.tree.cacheDepth ?? MAX_DELTA_DEPTH) + 1;
+  let stored;
+  if (origin && origin.tree.specs === tree.specs && depth <= MAX_DELTA_DEPTH) {
+    const changed = [...tree.packages.values()].filter(
+      (p2) => tree.packageDigests.get(p2.name) !== origin.tree.packageDigests.get(p2.name)
+    );
+    const locals = {};
+    for (const [id2, l3] of tree.locals)
+      if (origin.tree.locals.get(id2)?.digest !== l3.digest) locals[id2] = l3;
+    stored = {
+      format: FORMAT,
+      key,
+      baseKey: origin.key,
+      depth,
+      modules,
+      packages: changed.map((p2) => packPackage(p2, modules)),
+      packageDigests: Object.fromEntries(
+        changed.map((p2) => [p2.name, tree.packageDigests.get(p2.name)])
+      ),
+      locals,
+      digests,
+      cycles: cyclesOf(tree)
+    };
+  } else {
+    stored = {
+      format: FORMAT,
+      key,
+      modules,
+      packages: [...tree.packages.values()].map((p2) => packPackage(p2, modules)),
+      packageDigests: Object.fromEntries(tree.packageDigests),
+      resolutionDigests: Object.fromEntries(tree.resolutionDigests),
+      specs: [...tree.specs.values()],
+      locals: Object.fromEntries(tree.locals),
+      digests,
+      cycles: cyclesOf(tree),
+      notes: tree.notes,
+      containers: Object.fromEntries(tree.containers)
+    };
+  }
   const tmp = join6(trees, `${key}.${process.pid}.tmp`);
   await writeFile2(tmp, JSON.stringify(stored));
   await rename4(tmp, join6(trees, `${key}.json`));
@@ -42543,6 +43905,7 @@ async function runPlan(request, log = SILENT_LOG) {
   let analysis;
   const analysisCache = async () => analysis ??= await FileBlobCache.open(request.cacheDir);
   let base;
+  let baseKey;
   if (range.base) {
     const baseSnap = await readSnapshot(git, range.base);
     const baseSettings = {
@@ -42551,6 +43914,7 @@ async function runPlan(request, log = SILENT_LOG) {
       isBase: true
     };
     const key = treeCacheKey(baseSnap, baseSettings);
+    baseKey = key;
     base = await readTreeCache(request.cacheDir, key, baseSnap.rev, deptypes);
     if (base) log.info(`Base ${range.base.slice(0, 12)}: digests from the cache (${clock()})`);
     else {
@@ -42558,17 +43922,21 @@ async function runPlan(request, log = SILENT_LOG) {
       log.info(
         `Base ${range.base.slice(0, 12)}: digested ${base.packages.size} packages, ${base.specs.size} specs (${clock()})`
       );
-      if (!base.notes.some((n) => n.startsWith("base: ")))
+      if (!base.notes.some((n) => n.startsWith("base: "))) {
         await writeTreeCache(request.cacheDir, key, base);
+        base.cacheDepth = 0;
+      }
     }
   }
   const headKey = treeCacheKey(headSnap, headSettings);
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes);
   const headCached = head !== void 0;
+  let derived2 = false;
   const where = headRev === WORKTREE ? "the working tree" : headRev.slice(0, 12);
   if (head) log.info(`Head ${where}: digests from the cache (${clock()})`);
   if (!head && base) {
     head = await deriveDigestTree(base, headSnap, changedFiles, headSettings, new MemoryBlobCache());
+    derived2 = head !== void 0;
     if (head)
       log.info(
         `Head ${where}: derived from the base, re-reading only changed packages (${clock()})`
@@ -42580,13 +43948,19 @@ async function runPlan(request, log = SILENT_LOG) {
       `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`
     );
   }
-  if (!headCached && headRev !== WORKTREE) await writeTreeCache(request.cacheDir, headKey, head);
+  if (!headCached && headRev !== WORKTREE) {
+    const origin = derived2 && base && baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0;
+    await writeTreeCache(request.cacheDir, headKey, head, origin);
+  }
   await analysis?.save();
   const mirrorUrl = request.mirror ?? config2.mirror;
   let mirror;
   let claims;
   if (mirrorUrl) {
-    const opened = openMirror(mirrorUrl, { onWarning: (m2) => log.warn(m2) });
+    const opened = openMirror(mirrorUrl, {
+      onWarning: (m2) => log.warn(m2),
+      ...request.registry ? { registry: request.registry } : {}
+    });
     const index = await opened.tryReadIndex();
     mirror = /* @__PURE__ */ new Map();
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`);
@@ -42958,7 +44332,7 @@ function historyLine(e, isCurrent) {
 }
 
 // src/cli/plan-file.ts
-import { readFile as readFile6 } from "node:fs/promises";
+import { readFile as readFile7 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 var planForView = external_exports.looseObject({
   schema: external_exports.literal(PLAN_SCHEMA),
@@ -42974,7 +44348,7 @@ var planForView = external_exports.looseObject({
 async function readViewRequest(path, cwd, shown = path) {
   let value;
   try {
-    value = JSON.parse(await readFile6(resolve5(cwd, path), "utf8"));
+    value = JSON.parse(await readFile7(resolve5(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -43024,7 +44398,7 @@ async function indexCommand(args, io2) {
 }
 
 // src/cli/commands/plan.ts
-import { readFile as readFile7, writeFile as writeFile3 } from "node:fs/promises";
+import { readFile as readFile8, writeFile as writeFile3 } from "node:fs/promises";
 import { resolve as resolve6 } from "node:path";
 
 // package.json
@@ -43516,7 +44890,7 @@ async function gitlabOptions(values, io2) {
   else {
     let content2;
     try {
-      content2 = await readFile7(resolve6(io2.cwd, script), "utf8");
+      content2 = await readFile8(resolve6(io2.cwd, script), "utf8");
     } catch (e) {
       throw new UserError(
         "input",
@@ -43561,16 +44935,16 @@ function integerOption(v2, name2, min, max, dflt) {
 }
 
 // src/engine/record-request.ts
-import { readFile as readFile8 } from "node:fs/promises";
+import { readFile as readFile9 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
-function checkDigest2(digest2, field) {
+function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
     throw new UserError("input", field, `expected sha256:<64 hex>, got "${digest2}"`);
 }
 async function readRecordPlan(path, cwd, label = path) {
   try {
-    return JSON.parse(await readFile8(resolve7(cwd, path), "utf8"));
+    return JSON.parse(await readFile9(resolve7(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -43580,7 +44954,7 @@ async function readRecordPlan(path, cwd, label = path) {
   }
 }
 function recordFields(req, plan, digestField) {
-  checkDigest2(req.digest, digestField);
+  checkDigest3(req.digest, digestField);
   let pkg = req.package;
   let version2 = req.version;
   let os2;
@@ -43621,7 +44995,8 @@ function recordFields(req, plan, digestField) {
   };
 }
 function recordArtifact(input2) {
-  return openMirror(input2.mirror, { cwd: input2.cwd }).record({
+  const registry2 = input2.registry ? { registry: input2.registry } : {};
+  return openMirror(input2.mirror, { cwd: input2.cwd, ...registry2 }).record({
     entry: input2.fields,
     artifactPath: resolve7(input2.cwd, input2.artifact),
     now: input2.now
@@ -43646,7 +45021,7 @@ async function recordCommand(args, io2) {
   if (values.help) return help(io2, RECORD_HELP);
   for (const k2 of ["mirror", "spec", "digest", "artifact"])
     if (!values[k2]) throw new UsageError(`record needs --${k2}`);
-  checkDigest2(values.digest, "--digest");
+  checkDigest3(values.digest, "--digest");
   const fields = recordFields(
     {
       spec: values.spec,

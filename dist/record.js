@@ -12404,7 +12404,7 @@ var require_response = __commonJS({
     var assert2 = __require("node:assert");
     var { types } = __require("node:util");
     var textEncoder = new TextEncoder("utf-8");
-    var Response = class _Response {
+    var Response2 = class _Response {
       // Creates network error Response.
       static error() {
         const responseObject = fromInnerResponse(makeNetworkError(), "immutable");
@@ -12547,8 +12547,8 @@ var require_response = __commonJS({
         return `Response ${nodeUtil.formatWithOptions(options, properties)}`;
       }
     };
-    mixinBody(Response);
-    Object.defineProperties(Response.prototype, {
+    mixinBody(Response2);
+    Object.defineProperties(Response2.prototype, {
       type: kEnumerableProperty,
       url: kEnumerableProperty,
       status: kEnumerableProperty,
@@ -12564,7 +12564,7 @@ var require_response = __commonJS({
         configurable: true
       }
     });
-    Object.defineProperties(Response, {
+    Object.defineProperties(Response2, {
       json: kEnumerableProperty,
       redirect: kEnumerableProperty,
       error: kEnumerableProperty
@@ -12697,7 +12697,7 @@ var require_response = __commonJS({
       }
     }
     function fromInnerResponse(innerResponse, guard) {
-      const response = new Response(kConstruct);
+      const response = new Response2(kConstruct);
       response[kState] = innerResponse;
       response[kHeaders] = new Headers2(kConstruct);
       setHeadersList(response[kHeaders], innerResponse.headersList);
@@ -12765,7 +12765,7 @@ var require_response = __commonJS({
       makeResponse,
       makeAppropriateNetworkError,
       filterResponse,
-      Response,
+      Response: Response2,
       cloneResponse,
       fromInnerResponse
     };
@@ -13611,7 +13611,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input2, init = void 0) {
+    function fetch2(input2, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14566,7 +14566,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -15435,7 +15435,7 @@ var require_cache = __commonJS({
     var { urlEquals, getFieldValues } = require_util5();
     var { kEnumerableProperty, isDisturbed } = require_util();
     var { webidl } = require_webidl();
-    var { Response, cloneResponse, fromInnerResponse } = require_response();
+    var { Response: Response2, cloneResponse, fromInnerResponse } = require_response();
     var { Request, fromInnerRequest } = require_request2();
     var { kState } = require_symbols2();
     var { fetching } = require_fetch();
@@ -15962,7 +15962,7 @@ var require_cache = __commonJS({
         converter: webidl.converters.DOMString
       }
     ]);
-    webidl.converters.Response = webidl.interfaceConverter(Response);
+    webidl.converters.Response = webidl.interfaceConverter(Response2);
     webidl.converters["sequence<RequestInfo>"] = webidl.sequenceConverter(
       webidl.converters.RequestInfo
     );
@@ -19104,7 +19104,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch(init, options = void 0) {
+    module.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19616,6 +19616,9 @@ var ExitCode;
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
   ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
 })(ExitCode || (ExitCode = {}));
+function setSecret(secret) {
+  issueCommand("add-mask", {}, secret);
+}
 function getInput(name, options) {
   const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options && options.required && !val) {
@@ -19669,7 +19672,7 @@ function isUserError(e) {
 }
 
 // src/engine/record-request.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 import { resolve as resolve2 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
@@ -39496,6 +39499,12 @@ import { readdir as readdir3, readFile as readFile2, rm as rm4, stat as stat3 } 
 import { join as join3 } from "node:path";
 import { pathToFileURL } from "node:url";
 
+// src/mirror/atomic-file.ts
+import { createHash as createHash2, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir as mkdir2, open as open3, rename as rename2, rm as rm2, stat as stat2 } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
 // src/core/canonical-encode.ts
 import { createHash } from "node:crypto";
 function canonicalEncode(value) {
@@ -39525,12 +39534,6 @@ function compareCodeUnits(a, b) {
 function sha256Hex(data) {
   return createHash("sha256").update(data).digest("hex");
 }
-
-// src/mirror/atomic-file.ts
-import { createHash as createHash2, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir as mkdir2, open as open3, rename as rename2, rm as rm2, stat as stat2 } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 
 // src/mirror/layout.ts
 var INDEX_FILE = "index.json";
@@ -39630,6 +39633,40 @@ async function syncDirectory(directory) {
     }
   } catch {
   }
+}
+
+// src/mirror/record-check.ts
+function checkRecordInput(input2) {
+  const { entry: fields, now } = input2;
+  const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
+  if (!checked.success) {
+    throw new UserError("input", "record", describeIssue(checked.error.issues[0], "entry"));
+  }
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+    throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
+  }
+  for (const field of ["inputs", "packageInputs"]) {
+    try {
+      canonicalEncode(fields[field]);
+    } catch (error63) {
+      throw new UserError(
+        "input",
+        "record",
+        `entry.${field}: expected JSON with integer numbers only (${error63.message})`
+      );
+    }
+  }
+}
+function computeEntry(input2, artifact) {
+  const fields = Object.fromEntries(
+    Object.entries(input2.entry).filter(([, v]) => v !== void 0)
+  );
+  return {
+    ...fields,
+    schema: ENTRY_SCHEMA,
+    artifact,
+    builtAt: input2.now.toISOString()
+  };
 }
 
 // src/mirror/file-claims.ts
@@ -40048,25 +40085,8 @@ function openFileMirror(dir, options = {}) {
     },
     tryReadEntry,
     async record(input2) {
-      const { entry: fields, artifactPath: source, now } = input2;
-      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true });
-      if (!checked.success) {
-        throw new UserError("input", "record", describeIssue(checked.error.issues[0], "entry"));
-      }
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        throw new UserError("input", "record", `now: expected a valid Date, got ${String(now)}`);
-      }
-      for (const field of ["inputs", "packageInputs"]) {
-        try {
-          canonicalEncode(fields[field]);
-        } catch (error63) {
-          throw new UserError(
-            "input",
-            "record",
-            `entry.${field}: expected JSON with integer numbers only (${error63.message})`
-          );
-        }
-      }
+      const { entry: fields, artifactPath: source } = input2;
+      checkRecordInput(input2);
       const target = entryPath(fields.spec);
       const previous = await readEntryFile(target);
       const existing = previous !== void 0 && "entry" in previous ? previous.entry : void 0;
@@ -40091,12 +40111,11 @@ function openFileMirror(dir, options = {}) {
           throw new UserError("input", source, "is a directory (expected the built binary file)");
         throw error63;
       }
-      const entry = {
-        ...withoutUndefined(fields),
-        schema: ENTRY_SCHEMA,
-        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
-        builtAt: now.toISOString()
-      };
+      const entry = computeEntry(input2, {
+        path: artifactPath(stored.sha256),
+        sha256: stored.sha256,
+        size: stored.size
+      });
       if (existing !== void 0 && existing.digest !== entry.digest) {
         await writeFileAtomic(
           join3(dir, historyPath(existing.spec, existing.digest)),
@@ -40154,15 +40173,1278 @@ function openFileMirror(dir, options = {}) {
     }
   };
 }
-function withoutUndefined(value) {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== void 0));
-}
 
 // src/mirror/mirror.ts
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// src/mirror/oci/bounded-map.ts
+async function mapBounded(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  async function worker() {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (error63) {
+        failed = true;
+        throw error63;
+      }
+    }
+  }
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  return results;
+}
+
+// src/mirror/oci/oci-claims.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+
+// src/mirror/oci/layout.ts
+var INDEX_TAG = "binary-check-index";
+var CLAIM_PREFIX = "binary-check-claim-";
+var MAX_TAG = 128;
+var DIGEST_HEX_IN_TAG = 16;
+function computeSpecTag(pkg, version2, digest2) {
+  const hex3 = digest2.replace(/^sha256:/, "").slice(0, DIGEST_HEX_IN_TAG);
+  return `${computeSpecTagPrefix(pkg, version2)}${hex3}`;
+}
+function computeSpecTagPrefix(pkg, version2) {
+  const readable = sanitize(`${pkg}-${version2}`).slice(0, MAX_TAG - DIGEST_HEX_IN_TAG - 1);
+  return `${readable}-`;
+}
+function computeClaimTag(digest2) {
+  return `${CLAIM_PREFIX}${digest2.replace(/^sha256:/, "")}`;
+}
+function claimDigestOf(tag) {
+  const m = /^binary-check-claim-([0-9a-f]{64})$/.exec(tag);
+  return m ? `sha256:${m[1]}` : void 0;
+}
+function classifyTag(tag) {
+  if (tag === INDEX_TAG) return "index";
+  if (claimDigestOf(tag) !== void 0) return "claim";
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*-[0-9a-f]{16}$/.test(tag) && tag.length <= MAX_TAG) return "spec";
+  return "other";
+}
+function parseSpecIdPackage(specId) {
+  const m = /^([^@\s]+)@([^\s+~]+)/.exec(specId);
+  return m ? { pkg: m[1], version: m[2] } : void 0;
+}
+function sanitize(text) {
+  const safe = text.replace(/[^A-Za-z0-9_.-]+/g, "_");
+  return /^[A-Za-z0-9_]/.test(safe) ? safe : `_${safe}`;
+}
+
+// src/mirror/oci/manifests.ts
+import { createHash as createHash3 } from "node:crypto";
+var MEDIA_TYPES = {
+  manifest: "application/vnd.oci.image.manifest.v1+json",
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  specArtifact: "application/vnd.binary-check.spec.v1+json",
+  entry: "application/vnd.binary-check.entry.v1+json",
+  artifactTarGz: "application/vnd.binary-check.artifact.v1.tar+gzip",
+  artifactBinary: "application/octet-stream",
+  index: "application/vnd.binary-check.index.v1+json",
+  claimArtifact: "application/vnd.binary-check.claim.v1+json",
+  empty: "application/vnd.oci.empty.v1+json"
+};
+var ANNOTATIONS = {
+  title: "org.opencontainers.image.title",
+  created: "org.opencontainers.image.created",
+  revision: "org.opencontainers.image.revision",
+  spec: "dev.binary-check.spec",
+  digest: "dev.binary-check.digest",
+  package: "dev.binary-check.package",
+  version: "dev.binary-check.version",
+  claimOwner: "dev.binary-check.claim.owner",
+  claimedAt: "dev.binary-check.claim.claimed-at",
+  claimExpires: "dev.binary-check.claim.expires-at",
+  claimToken: "dev.binary-check.claim.token"
+};
+var EMPTY_BLOB = Buffer.from("{}");
+var EMPTY_DESCRIPTOR = {
+  mediaType: MEDIA_TYPES.empty,
+  digest: sha256Digest(EMPTY_BLOB),
+  size: 2
+};
+function sha256Digest(bytes) {
+  return `sha256:${createHash3("sha256").update(bytes).digest("hex")}`;
+}
+function artifactMediaType(head) {
+  return head[0] === 31 && head[1] === 139 ? MEDIA_TYPES.artifactTarGz : MEDIA_TYPES.artifactBinary;
+}
+function computeSpecManifest(entry, config2, artifact, title) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: MEDIA_TYPES.specArtifact,
+    config: config2,
+    layers: [{ ...artifact, annotations: { [ANNOTATIONS.title]: title } }],
+    annotations: {
+      [ANNOTATIONS.title]: title,
+      [ANNOTATIONS.created]: entry.builtAt,
+      [ANNOTATIONS.spec]: entry.spec,
+      [ANNOTATIONS.digest]: entry.digest,
+      [ANNOTATIONS.package]: entry.package,
+      [ANNOTATIONS.version]: entry.version,
+      ...entry.commit !== void 0 ? { [ANNOTATIONS.revision]: entry.commit } : {}
+    }
+  };
+}
+function computeIndexManifest(index, checksum) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: MEDIA_TYPES.index,
+    config: EMPTY_DESCRIPTOR,
+    layers: [{ ...index, annotations: { [ANNOTATIONS.title]: "index.json" } }],
+    annotations: { [ANNOTATIONS.title]: "index.json", [ANNOTATIONS.digest]: checksum }
+  };
+}
+function computeClaimManifest(claim2) {
+  return {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    artifactType: MEDIA_TYPES.claimArtifact,
+    config: EMPTY_DESCRIPTOR,
+    layers: [EMPTY_DESCRIPTOR],
+    annotations: {
+      [ANNOTATIONS.digest]: claim2.digest,
+      [ANNOTATIONS.claimOwner]: claim2.owner,
+      [ANNOTATIONS.claimedAt]: claim2.claimedAt,
+      [ANNOTATIONS.claimExpires]: claim2.expiresAt,
+      [ANNOTATIONS.claimToken]: claim2.token
+    }
+  };
+}
+function claimFromManifest(manifest) {
+  const a = manifest.annotations ?? {};
+  return {
+    schema: "binary-check/claim@1",
+    digest: a[ANNOTATIONS.digest],
+    owner: a[ANNOTATIONS.claimOwner],
+    claimedAt: a[ANNOTATIONS.claimedAt],
+    expiresAt: a[ANNOTATIONS.claimExpires],
+    token: a[ANNOTATIONS.claimToken]
+  };
+}
+function serializeManifest(manifest) {
+  return Buffer.from(JSON.stringify(manifest));
+}
+function parseManifest(bytes) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (error63) {
+    return { error: `manifest is not valid JSON (${error63.message})` };
+  }
+  const m = value;
+  if (m === null || typeof m !== "object" || m.schemaVersion !== 2)
+    return { error: "not an image manifest (schemaVersion 2)" };
+  if (!isDescriptor(m.config)) return { error: "manifest has no valid config descriptor" };
+  if (!Array.isArray(m.layers) || !m.layers.every(isDescriptor))
+    return { error: "manifest has no valid layers" };
+  return { manifest: m };
+}
+function isDescriptor(d) {
+  const x = d;
+  return x !== null && typeof x === "object" && typeof x.mediaType === "string" && typeof x.digest === "string" && /^sha256:[0-9a-f]{64}$/.test(x.digest) && Number.isSafeInteger(x.size) && x.size >= 0;
+}
+
+// src/mirror/oci/oci-claims.ts
+var RELEASED = "released";
+var ATTEMPTS2 = 4;
+async function claimOciDigest(client, input2) {
+  const mine = newClaim(input2);
+  const tag = computeClaimTag(input2.digest);
+  await client.pushBlob({ bytes: EMPTY_BLOB, mediaType: MEDIA_TYPES.empty });
+  for (let attempt = 0; attempt < ATTEMPTS2; attempt++) {
+    const held = await readHeld(client, tag);
+    const live = held.state === "claim" && isLive(held.claim, input2.now) ? held.claim : void 0;
+    if (live && live.owner !== input2.owner) return { claimed: false, claim: live };
+    await putClaim(client, tag, mine);
+    await client.http.options.sleep(client.http.options.claimSettleMs);
+    const back = await readHeld(client, tag);
+    if (back.state !== "claim") continue;
+    if (back.claim.token !== mine.token) return { claimed: false, claim: back.claim };
+    const replaced = live ? "own" : held.state === "none" ? void 0 : "expired";
+    return { claimed: true, claim: mine, ...replaced ? { replaced } : {} };
+  }
+  throw new UserError(
+    "mirror",
+    `${client.place}:${tag}`,
+    `the claim kept changing while it was being taken (${ATTEMPTS2} attempts)`
+  );
+}
+async function releaseOciDigest(client, input2, now) {
+  checkDigest2(input2.digest, "release");
+  const tag = computeClaimTag(input2.digest);
+  const held = await readHeld(client, tag);
+  if (held.state === "none") return { removed: false };
+  const claim2 = held.state === "claim" ? held.claim : void 0;
+  if (input2.owner !== void 0 && claim2 && claim2.owner !== input2.owner)
+    throw new UserError(
+      "mirror",
+      `${client.place}:${tag}`,
+      `claimed by ${JSON.stringify(claim2.owner)} until ${claim2.expiresAt}, not by ${JSON.stringify(input2.owner)}: not released`
+    );
+  if (await client.tryDeleteManifest(held.manifest))
+    return { removed: true, ...claim2 ? { claim: claim2 } : {} };
+  const at = now.toISOString();
+  await client.pushBlob({ bytes: EMPTY_BLOB, mediaType: MEDIA_TYPES.empty });
+  await putClaim(client, tag, {
+    schema: CLAIM_SCHEMA,
+    digest: input2.digest,
+    owner: claim2?.owner ?? input2.owner ?? "unknown",
+    claimedAt: at,
+    expiresAt: at,
+    token: RELEASED
+  });
+  return { removed: true, ...claim2 ? { claim: claim2 } : {} };
+}
+async function readLiveOciClaims(client, tags, now, warn) {
+  const claimTags = tags.filter((t) => claimDigestOf(t) !== void 0).sort();
+  if (claimTags.length === 0) return void 0;
+  const held = await mapBounded(
+    claimTags,
+    client.http.options.concurrency,
+    (t) => readHeld(client, t)
+  );
+  const live = /* @__PURE__ */ new Map();
+  for (const [i, h] of held.entries()) {
+    if (h.state === "unreadable") warn(`${client.place}:${claimTags[i]}: skipped: not a claim`);
+    else if (h.state === "claim" && claimDigestOf(claimTags[i]) === h.claim.digest) {
+      if (isLive(h.claim, now)) live.set(h.claim.digest, h.claim);
+    }
+  }
+  return live;
+}
+function newClaim(input2) {
+  const { digest: digest2, owner, ttlMs, now } = input2;
+  checkDigest2(digest2, "claim");
+  if (owner.trim() === "")
+    throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+    throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
+  return {
+    schema: CLAIM_SCHEMA,
+    digest: digest2,
+    owner,
+    claimedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    token: randomBytes3(12).toString("hex")
+  };
+}
+async function readHeld(client, tag) {
+  const fetched = await client.tryGetManifest(tag, [MEDIA_TYPES.manifest]);
+  if (fetched === void 0) return { state: "none" };
+  const manifest = fetched.digest;
+  const parsed = parseManifest(fetched.bytes);
+  if ("error" in parsed) return { state: "unreadable", manifest };
+  const claim2 = parseClaim(JSON.stringify(claimFromManifest(parsed.manifest)));
+  if ("error" in claim2) return { state: "unreadable", manifest };
+  if (claim2.claim.token === RELEASED) return { state: "none" };
+  return { state: "claim", claim: claim2.claim, manifest };
+}
+async function putClaim(client, tag, claim2) {
+  const manifest = computeClaimManifest(claim2);
+  await client.putManifest(tag, serializeManifest(manifest), MEDIA_TYPES.manifest);
+}
+function checkDigest2(digest2, place) {
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest2))
+    throw new UserError(
+      "input",
+      place,
+      `digest: expected sha256:<64 hex>, got ${JSON.stringify(digest2)}`
+    );
+}
+
+// src/mirror/oci/reference.ts
+var REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+var HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?$/;
+function isLoopback(registry2) {
+  const host = registry2.replace(/:[0-9]+$/, "").toLowerCase();
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
+}
+function parseOciMirrorUrl(url2, insecure = false) {
+  const m = /^oci:\/\/([^/]*)\/(.*)$/i.exec(url2.trim());
+  const shown = redactUrl(url2);
+  if (!m)
+    throw new UserError(
+      "mirror",
+      shown,
+      "expected oci://host[:port]/repository (a repository path)"
+    );
+  if (m[1].includes("@"))
+    throw new UserError(
+      "mirror",
+      shown,
+      "credentials do not belong in the URL: use BINARY_CHECK_REGISTRY_USER and BINARY_CHECK_REGISTRY_PASSWORD"
+    );
+  const repository = m[2].replace(/\/+$/, "");
+  return locate(m[1], repository, insecure, shown);
+}
+function formatRegistryPlace(location) {
+  return `${location.registry}/${location.repository}`;
+}
+function redactUrl(url2) {
+  return url2.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1").replace(/^[^/@:]*:[^/@]*@/, "");
+}
+function locate(host, repository, insecure, shown) {
+  if (!HOST.test(host))
+    throw new UserError("mirror", shown, `not a registry host: ${JSON.stringify(host)}`);
+  if (!REPOSITORY.test(repository))
+    throw new UserError(
+      "mirror",
+      shown,
+      `not a repository name: ${JSON.stringify(repository)} (lower-case letters, digits, separators . _ __ -, components joined by /)`
+    );
+  const registry2 = host.toLowerCase();
+  const scheme = insecure || isLoopback(registry2) ? "http" : "https";
+  return { registry: registry2, repository, baseUrl: `${scheme}://${registry2}` };
+}
+
+// src/mirror/oci/registry-client.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { open as open5, readFile as readFile3 } from "node:fs/promises";
+
+// src/mirror/oci/link-header.ts
+function parseLinkNext(header, base) {
+  if (!header) return void 0;
+  for (const link2 of splitLinks(header)) {
+    const m = /^\s*<([^>]*)>(.*)$/s.exec(link2);
+    if (!m) continue;
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(m[2]);
+    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (!rels.includes("next")) continue;
+    try {
+      return new URL(m[1], base).href;
+    } catch {
+      return void 0;
+    }
+  }
+  return void 0;
+}
+function splitLinks(header) {
+  const out = [];
+  let current = "";
+  let inAngle = false;
+  let inQuote = false;
+  for (const ch of header) {
+    if (ch === "<" && !inQuote) inAngle = true;
+    else if (ch === ">" && !inQuote) inAngle = false;
+    else if (ch === '"' && !inAngle) inQuote = !inQuote;
+    if (ch === "," && !inAngle && !inQuote) {
+      out.push(current);
+      current = "";
+    } else current += ch;
+  }
+  out.push(current);
+  return out;
+}
+
+// src/mirror/oci/backoff.ts
+function computeBackoffMs(attempt, baseMs, maxMs, random) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+function parseRetryAfter(value, now) {
+  if (value === null || value === void 0) return void 0;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) return Number(text) * 1e3;
+  if (!/[A-Za-z]/.test(text)) return void 0;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return void 0;
+  return Math.max(0, at - now.getTime());
+}
+
+// src/mirror/oci/challenge.ts
+function parseChallenge(header) {
+  if (!header) return [];
+  const out = [];
+  const re = /\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?=[\s,]|$)/y;
+  let i = 0;
+  while (i < header.length) {
+    i = skip(header, i, /[\s,]/);
+    if (i >= header.length) break;
+    re.lastIndex = i;
+    const m = re.exec(header);
+    if (!m) break;
+    const challenge = { scheme: m[1].toLowerCase(), params: {} };
+    i = re.lastIndex;
+    i = readParams(header, i, challenge.params);
+    out.push(challenge);
+  }
+  return out;
+}
+function readParams(text, start, params) {
+  let i = start;
+  for (; ; ) {
+    i = skip(text, i, /[\s,]/);
+    const m = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*/y;
+    m.lastIndex = i;
+    const name = m.exec(text);
+    if (!name) return i;
+    i = m.lastIndex;
+    if (text[i] === '"') {
+      let value = "";
+      i++;
+      while (i < text.length && text[i] !== '"') {
+        if (text[i] === "\\" && i + 1 < text.length) i++;
+        value += text[i];
+        i++;
+      }
+      params[name[1].toLowerCase()] = value;
+      i++;
+    } else {
+      const token = /[^\s,]*/y;
+      token.lastIndex = i;
+      params[name[1].toLowerCase()] = token.exec(text)[0];
+      i = token.lastIndex;
+    }
+  }
+}
+function skip(text, start, chars) {
+  let i = start;
+  while (i < text.length && chars.test(text[i])) i++;
+  return i;
+}
+
+// src/mirror/oci/registry-auth.ts
+function createAuthState() {
+  return { tokens: /* @__PURE__ */ new Map(), basic: false };
+}
+function authorizationFor(state, scope, options) {
+  const token = state.tokens.get(scope);
+  if (token !== void 0) return `Bearer ${token}`;
+  if (state.basic && options.credentials) return basicHeader(options.credentials);
+  return void 0;
+}
+async function answerChallenge(header, context) {
+  const challenges = parseChallenge(header);
+  const bearer = challenges.find((c) => c.scheme === "bearer");
+  if (bearer?.params.realm !== void 0) {
+    const token = await requestToken(bearer, context);
+    context.state.tokens.set(context.scope, token);
+    return true;
+  }
+  if (challenges.some((c) => c.scheme === "basic") && context.options.credentials) {
+    if (context.state.basic) return false;
+    context.state.basic = true;
+    return true;
+  }
+  return false;
+}
+async function requestToken(challenge, context) {
+  const { realm, service } = challenge.params;
+  const scope = challenge.params.scope ?? context.scope;
+  let url2;
+  try {
+    url2 = new URL(realm);
+  } catch {
+    throw new UserError("mirror", context.place, "the registry names an unusable token realm");
+  }
+  const plain = url2.protocol === "http:";
+  if (plain && !context.options.insecure && !isLoopback(url2.host) || !/^https?:$/.test(url2.protocol))
+    throw new UserError(
+      "mirror",
+      context.place,
+      `the registry's token realm ${url2.origin} is not HTTPS (allow it with BINARY_CHECK_REGISTRY_INSECURE=1)`
+    );
+  if (service !== void 0) url2.searchParams.set("service", service);
+  for (const s of scope.split(" ").filter((x) => x !== "")) url2.searchParams.append("scope", s);
+  const headers = {};
+  if (context.options.credentials) headers.authorization = basicHeader(context.options.credentials);
+  const response = await context.fetchToken(url2.href, headers);
+  const body = await response.json().catch(() => ({}));
+  const token = typeof body.token === "string" ? body.token : body.access_token;
+  if (typeof token !== "string" || token === "")
+    throw new UserError(
+      "mirror",
+      context.place,
+      `the token service ${url2.origin} returned no token`
+    );
+  return token;
+}
+function basicHeader(credentials) {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+}
+
+// src/mirror/oci/registry-http.ts
+var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
+function createRegistryHttp(location, options, auth = createAuthState()) {
+  const place = formatRegistryPlace(location);
+  const fail = (what, why) => new UserError("mirror", place, `${what} failed (${why})`);
+  async function fetchRetrying(request, authorization) {
+    let last = "";
+    let hintMs;
+    for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
+      if (attempt > 1) await options.sleep(hintMs ?? backoff(attempt - 1));
+      hintMs = void 0;
+      const outcome = await fetchOnce(request, authorization());
+      if ("failure" in outcome) {
+        last = outcome.failure;
+        continue;
+      }
+      const response = await withTransientCode(outcome.response, request.retryCodes);
+      if (response.status === 429 || response.status >= 500 || "transient" in response) {
+        last = "transient" in response ? response.transient : `HTTP ${response.status}`;
+        const hinted = parseRetryAfter(response.headers.get("retry-after"), /* @__PURE__ */ new Date());
+        if (hinted !== void 0) hintMs = Math.min(hinted, options.backoffMaxMs);
+        await discard(response);
+        continue;
+      }
+      return response;
+    }
+    throw fail(request.what, `${last} after ${options.maxAttempts} attempts`);
+  }
+  function backoff(retry) {
+    return computeBackoffMs(retry, options.backoffBaseMs, options.backoffMaxMs, options.random);
+  }
+  async function fetchOnce(request, authorization) {
+    const headers = { ...request.headers };
+    if (authorization !== void 0) headers.authorization = authorization;
+    try {
+      const response = await fetch(request.url, {
+        method: request.method,
+        headers,
+        ...request.body !== void 0 ? { body: request.body } : {},
+        redirect: "follow",
+        signal: AbortSignal.timeout(options.timeoutMs)
+      });
+      if (!request.readBody) return { response };
+      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      return {
+        response: new Response(body, { status: response.status, headers: response.headers })
+      };
+    } catch (error63) {
+      return { failure: describeFetchFailure(error63, options.timeoutMs) };
+    }
+  }
+  const fetchToken = async (url2, headers) => {
+    const origin = new URL(url2).origin;
+    const what = `token request to ${origin}`;
+    const response = await fetchRetrying(
+      { method: "GET", url: url2, headers, what, accept: [200], readBody: true },
+      () => void 0
+    );
+    if (response.status === 200) return response;
+    await discard(response);
+    throw fail(what, authFailure(response.status, options));
+  };
+  async function send(request) {
+    let answered = false;
+    for (; ; ) {
+      const response = await fetchRetrying(
+        request,
+        () => authorizationFor(auth, request.scope, options)
+      );
+      if (request.accept.includes(response.status)) return response;
+      if (response.status === 401 && !answered) {
+        const header = response.headers.get("www-authenticate");
+        await discard(response);
+        answered = true;
+        const context = { state: auth, scope: request.scope, options, place, fetchToken };
+        if (await answerChallenge(header, context)) continue;
+        throw fail(request.what, authFailure(401, options));
+      }
+      throw fail(request.what, await describeStatus(response, options));
+    }
+  }
+  return { location, place, options, send };
+}
+async function withTransientCode(response, codes) {
+  if (codes === void 0 || response.status < 400 || response.status >= 500) return response;
+  const text = await response.text();
+  const again = new Response(text, { status: response.status, headers: response.headers });
+  const code = registryErrorCode(text);
+  if (code === void 0 || !codes.includes(code)) return again;
+  return Object.assign(again, { transient: `HTTP ${response.status} ${code}` });
+}
+function registryErrorCode(text) {
+  try {
+    const code = JSON.parse(text).errors?.[0]?.code;
+    return typeof code === "string" ? code : void 0;
+  } catch {
+    return void 0;
+  }
+}
+async function discard(response) {
+  try {
+    await response.body?.cancel();
+  } catch {
+  }
+}
+function authFailure(status, options) {
+  if (!options.credentials)
+    return `HTTP ${status}: authentication required; set BINARY_CHECK_REGISTRY_USER and BINARY_CHECK_REGISTRY_PASSWORD`;
+  return `HTTP ${status}: authentication as ${JSON.stringify(options.credentials.username)} refused`;
+}
+async function describeStatus(response, options) {
+  if (response.status === 401) return authFailure(401, options);
+  let detail = "";
+  try {
+    const text = response.bodyUsed ? "" : await response.text();
+    const body = JSON.parse(text);
+    const first = body.errors?.[0];
+    if (first && typeof first.code === "string")
+      detail = ` ${first.code}${typeof first.message === "string" ? `: ${first.message}` : ""}`;
+  } catch {
+  }
+  return `HTTP ${response.status}${oneLine(detail).slice(0, 200)}`;
+}
+function oneLine(text) {
+  return text.replace(/\s+/g, " ");
+}
+function describeFetchFailure(error63, timeoutMs) {
+  const e = error63;
+  if (e?.name === "TimeoutError" || e?.name === "AbortError")
+    return `timed out after ${timeoutMs} ms`;
+  const code = e?.cause?.code;
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connection reset";
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code) return oneLine(`${code}`);
+  return oneLine(redactUrl(e?.cause?.message ?? e?.message ?? String(error63)));
+}
+
+// src/mirror/oci/credentials.ts
+function resolveCredentials(registry2, env) {
+  const pair = (user, password) => user && password ? { username: user, password } : void 0;
+  const own2 = pair(env.BINARY_CHECK_REGISTRY_USER, env.BINARY_CHECK_REGISTRY_PASSWORD);
+  if (own2) return own2;
+  const host = registry2.toLowerCase();
+  if (host === "ghcr.io") {
+    const github = pair(env.GITHUB_ACTOR, env.GITHUB_TOKEN);
+    if (github) return github;
+  }
+  if (env.CI_REGISTRY && env.CI_REGISTRY.toLowerCase() === host)
+    return pair(env.CI_REGISTRY_USER, env.CI_REGISTRY_PASSWORD);
+  return void 0;
+}
+
+// src/mirror/oci/registry-options.ts
+var DEFAULT_REGISTRY_OPTIONS = {
+  timeoutMs: 3e4,
+  maxAttempts: 5,
+  backoffBaseMs: 500,
+  backoffMaxMs: 3e4,
+  concurrency: 8,
+  chunkSize: 8 * 1024 * 1024,
+  tagPageSize: 1e3,
+  claimSettleMs: 500
+};
+function resolveRegistryOptions(registry2, options = {}) {
+  const env = options.env ?? process.env;
+  const credentials = options.credentials ?? resolveCredentials(registry2, env);
+  const mountFrom = options.mountFrom ?? (env.BINARY_CHECK_REGISTRY_MOUNT_FROM ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return {
+    ...DEFAULT_REGISTRY_OPTIONS,
+    ...readNumbersFromEnv(env),
+    ...withoutUndefined(options),
+    insecure: options.insecure ?? isInsecureByEnv(env),
+    mountFrom,
+    sleep: options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms))),
+    random: options.random ?? Math.random,
+    ...credentials ? { credentials } : {}
+  };
+}
+function readNumbersFromEnv(env) {
+  const read = (name, min) => {
+    const text = env[name];
+    if (text === void 0 || text === "") return void 0;
+    const n = /^[0-9]{1,9}$/.test(text.trim()) ? Number(text) : NaN;
+    if (!(n >= min))
+      throw new UserError(
+        "input",
+        name,
+        `expected a whole number of at least ${min}, got ${JSON.stringify(text)}`
+      );
+    return n;
+  };
+  const timeoutMs = read("BINARY_CHECK_REGISTRY_TIMEOUT_MS", 1);
+  const retries = read("BINARY_CHECK_REGISTRY_RETRIES", 0);
+  const concurrency = read("BINARY_CHECK_REGISTRY_CONCURRENCY", 1);
+  return {
+    ...timeoutMs !== void 0 ? { timeoutMs } : {},
+    ...retries !== void 0 ? { maxAttempts: retries + 1 } : {},
+    ...concurrency !== void 0 ? { concurrency } : {}
+  };
+}
+function isInsecureByEnv(env) {
+  const v = env.BINARY_CHECK_REGISTRY_INSECURE;
+  return v === "1" || v === "true";
+}
+function withoutUndefined(value) {
+  const out = {};
+  for (const [k, v] of Object.entries(value)) if (v !== void 0) out[k] = v;
+  delete out.env;
+  return out;
+}
+
+// src/mirror/oci/registry-client.ts
+function createRegistryClient(target, options = {}) {
+  const insecure = options.insecure ?? isInsecureByEnv(options.env ?? process.env);
+  const location = typeof target === "string" ? parseOciMirrorUrl(target, insecure) : target;
+  const resolved = resolveRegistryOptions(location.registry, options);
+  return clientOver(createRegistryHttp(location, resolved));
+}
+function clientOver(http) {
+  const { location, place, options } = http;
+  const repoUrl = `${location.baseUrl}/v2/${location.repository}`;
+  const pull = `repository:${location.repository}:pull`;
+  const push = `repository:${location.repository}:pull,push`;
+  async function blobExists(digest2, size) {
+    const response = await http.send({
+      method: "HEAD",
+      url: `${repoUrl}/blobs/${digest2}`,
+      what: `check of blob ${digest2}`,
+      accept: [200, 404],
+      scope: pull
+    });
+    await discard(response);
+    if (response.status !== 200) return false;
+    const length = response.headers.get("content-length");
+    return size === void 0 || length === null || Number(length) === size;
+  }
+  async function pushBlob(source) {
+    const { digest: digest2, size } = await describeSource(source);
+    const descriptor = { mediaType: source.mediaType, digest: digest2, size };
+    if (await blobExists(digest2, size)) return descriptor;
+    let session;
+    for (const from of options.mountFrom) {
+      if (from === location.repository) continue;
+      const mounted = await tryMount(digest2, from);
+      if (mounted === true) return descriptor;
+      session ??= mounted;
+    }
+    session ??= await startUpload(digest2);
+    try {
+      if (size <= options.chunkSize) await uploadWhole(session, source, digest2);
+      else await uploadChunked(session, source, digest2, size);
+    } catch (error63) {
+      if (error63 instanceof UserError && await blobExists(digest2, size)) return descriptor;
+      throw error63;
+    }
+    return descriptor;
+  }
+  async function tryMount(digest2, from) {
+    const query = `mount=${encodeURIComponent(digest2)}&from=${encodeURIComponent(from)}`;
+    const response = await http.send({
+      method: "POST",
+      url: `${repoUrl}/blobs/uploads/?${query}`,
+      what: `mount of blob ${digest2} from ${from}`,
+      accept: [201, 202, 404],
+      scope: `${push} repository:${from}:pull`
+    });
+    await discard(response);
+    if (response.status === 201) return true;
+    return response.status === 202 ? uploadLocation(response) : void 0;
+  }
+  async function startUpload(digest2) {
+    const response = await http.send({
+      method: "POST",
+      url: `${repoUrl}/blobs/uploads/`,
+      what: `upload of blob ${digest2}`,
+      accept: [202],
+      scope: push
+    });
+    await discard(response);
+    return uploadLocation(response);
+  }
+  function uploadLocation(response) {
+    const location2 = response.headers.get("location");
+    if (!location2)
+      throw new UserError("mirror", place, "the registry opened an upload without a Location");
+    return new URL(location2, response.url || repoUrl).href;
+  }
+  async function uploadWhole(session, source, digest2) {
+    const bytes = "bytes" in source ? source.bytes : await readFile3(source.path);
+    await finishUpload(session, digest2, bytes);
+  }
+  async function finishUpload(session, digest2, bytes) {
+    const url2 = new URL(session);
+    url2.searchParams.set("digest", digest2);
+    const response = await http.send({
+      method: "PUT",
+      url: url2.href,
+      headers: { "content-type": "application/octet-stream" },
+      body: bytes,
+      what: `upload of blob ${digest2}`,
+      accept: [201],
+      scope: push
+    });
+    await discard(response);
+    checkDigestHeader(response, digest2, `blob ${digest2}`);
+  }
+  async function uploadChunked(session, source, digest2, size) {
+    const handle = "path" in source ? await open5(source.path, "r") : void 0;
+    const readChunk = async (offset, length) => {
+      if (!handle)
+        return Buffer.from(
+          source.bytes.subarray(offset, offset + length)
+        );
+      const chunk = Buffer.alloc(length);
+      await handle.read(chunk, 0, length, offset);
+      return chunk;
+    };
+    try {
+      let location2 = session;
+      for (let offset = 0; offset < size; ) {
+        const length = Math.min(options.chunkSize, size - offset);
+        const chunk = await readChunk(offset, length);
+        const response = await http.send({
+          method: "PATCH",
+          url: location2,
+          headers: {
+            "content-type": "application/octet-stream",
+            "content-range": `${offset}-${offset + length - 1}`
+          },
+          body: chunk,
+          what: `upload of blob ${digest2} (bytes ${offset}-${offset + length - 1})`,
+          accept: [202, 416],
+          scope: push
+        });
+        await discard(response);
+        if (response.status === 416) {
+          ;
+          ({ location: location2, offset } = await uploadStatus(location2, digest2));
+          continue;
+        }
+        location2 = uploadLocation(response);
+        offset += length;
+      }
+      await finishUpload(location2, digest2, new Uint8Array(0));
+    } finally {
+      await handle?.close();
+    }
+  }
+  async function uploadStatus(session, digest2) {
+    const response = await http.send({
+      method: "GET",
+      url: session,
+      what: `upload of blob ${digest2} (status)`,
+      accept: [204],
+      scope: push
+    });
+    await discard(response);
+    const range = /^(?:bytes=)?0-([0-9]+)$/.exec(response.headers.get("range") ?? "");
+    return { location: uploadLocation(response), offset: range ? Number(range[1]) + 1 : 0 };
+  }
+  async function fetchBlob(digest2) {
+    const response = await http.send({
+      method: "GET",
+      url: `${repoUrl}/blobs/${digest2}`,
+      what: `download of blob ${digest2}`,
+      accept: [200],
+      scope: pull,
+      readBody: true
+    });
+    return Buffer.from(await response.arrayBuffer());
+  }
+  async function readBlob(digest2, size) {
+    const bytes = await fetchBlob(digest2);
+    const actual = sha256Digest(bytes);
+    if (actual !== digest2 || size !== void 0 && bytes.length !== size)
+      throw new UserError(
+        "mirror",
+        place,
+        `blob ${digest2} is corrupt (got ${bytes.length} bytes with digest ${actual})`
+      );
+    return bytes;
+  }
+  async function putManifest(reference, bytes, mediaType) {
+    const digest2 = sha256Digest(bytes);
+    const response = await http.send({
+      method: "PUT",
+      url: `${repoUrl}/manifests/${reference}`,
+      headers: { "content-type": mediaType },
+      body: bytes,
+      what: `push of manifest ${reference}`,
+      accept: [201],
+      scope: push,
+      retryCodes: ["DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN"]
+    });
+    await discard(response);
+    checkDigestHeader(response, digest2, `manifest ${reference}`);
+    return digest2;
+  }
+  async function tryGetManifest(reference, accept) {
+    const response = await http.send({
+      method: "GET",
+      url: `${repoUrl}/manifests/${reference}`,
+      headers: { accept: accept.join(", ") },
+      what: `read of manifest ${reference}`,
+      accept: [200, 404],
+      scope: pull,
+      readBody: true
+    });
+    if (response.status === 404) {
+      await discard(response);
+      return void 0;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const digest2 = sha256Digest(bytes);
+    checkDigestHeader(response, digest2, `manifest ${reference}`);
+    if (reference.startsWith("sha256:") && reference !== digest2)
+      throw new UserError("mirror", place, `manifest ${reference} is corrupt (digest ${digest2})`);
+    return { bytes, digest: digest2, mediaType: response.headers.get("content-type") ?? "" };
+  }
+  async function tryHeadManifest(reference, accept) {
+    const response = await http.send({
+      method: "HEAD",
+      url: `${repoUrl}/manifests/${reference}`,
+      headers: { accept: accept.join(", ") },
+      what: `check of manifest ${reference}`,
+      accept: [200, 404],
+      scope: pull
+    });
+    await discard(response);
+    if (response.status === 404) return void 0;
+    const digest2 = response.headers.get("docker-content-digest");
+    if (digest2 !== null) return digest2;
+    return (await tryGetManifest(reference, accept))?.digest;
+  }
+  async function tryDeleteManifest(digest2) {
+    const response = await http.send({
+      method: "DELETE",
+      url: `${repoUrl}/manifests/${digest2}`,
+      what: `delete of manifest ${digest2}`,
+      accept: [202, 400, 404, 405],
+      scope: `repository:${location.repository}:delete`
+    });
+    await discard(response);
+    return response.status === 202;
+  }
+  async function listTags() {
+    const tags = [];
+    let url2 = `${repoUrl}/tags/list?n=${options.tagPageSize}`;
+    const seen = /* @__PURE__ */ new Set([url2]);
+    while (url2 !== void 0) {
+      const response = await http.send({
+        method: "GET",
+        url: url2,
+        what: "listing of tags",
+        accept: [200, 404],
+        scope: pull,
+        readBody: true
+      });
+      if (response.status === 404) {
+        await discard(response);
+        return tags;
+      }
+      const body = await response.json().catch(() => void 0);
+      if (body === void 0 || body.tags != null && !Array.isArray(body.tags))
+        throw new UserError("mirror", place, "listing of tags failed (not a tag list)");
+      for (const tag of body.tags ?? [])
+        if (typeof tag === "string") tags.push(tag);
+      const next = parseLinkNext(response.headers.get("link"), url2);
+      if (next !== void 0 && seen.has(next))
+        throw new UserError(
+          "mirror",
+          place,
+          "listing of tags failed (the registry pages in a loop)"
+        );
+      if (next !== void 0) seen.add(next);
+      url2 = next;
+    }
+    return tags;
+  }
+  function checkDigestHeader(response, expected, what) {
+    const returned = response.headers.get("docker-content-digest");
+    if (returned !== null && returned !== expected)
+      throw new UserError(
+        "mirror",
+        place,
+        `${what}: the registry reports digest ${returned}, expected ${expected}`
+      );
+  }
+  return {
+    location,
+    place,
+    http,
+    blobExists,
+    pushBlob,
+    readBlob,
+    fetchBlob,
+    putManifest,
+    tryGetManifest,
+    tryHeadManifest,
+    tryDeleteManifest,
+    listTags
+  };
+}
+async function describeSource(source) {
+  if ("bytes" in source) return { digest: sha256Digest(source.bytes), size: source.bytes.length };
+  const hash2 = createHash4("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream2(source.path)) {
+    hash2.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash2.digest("hex")}`, size };
+}
+
+// src/mirror/oci/spec-records.ts
+var ACCEPT = [MEDIA_TYPES.manifest];
+async function readSpecRecords(client, tags, warn) {
+  const results = await mapBounded(
+    tags,
+    client.http.options.concurrency,
+    (tag) => readSpecRecord(client, tag)
+  );
+  const records = [];
+  for (const [i, result] of results.entries()) {
+    if (typeof result === "string") warn(`${client.place}:${tags[i]}: skipped: ${result}`);
+    else if (result !== void 0) records.push(result);
+  }
+  return records;
+}
+async function readSpecRecord(client, tag) {
+  const fetched = await client.tryGetManifest(tag, ACCEPT);
+  if (fetched === void 0) return void 0;
+  const parsed = parseManifest(fetched.bytes);
+  if ("error" in parsed) return parsed.error;
+  const { manifest } = parsed;
+  const a = manifest.annotations ?? {};
+  const [spec, digest2, builtAt] = [
+    a[ANNOTATIONS.spec],
+    a[ANNOTATIONS.digest],
+    a[ANNOTATIONS.created]
+  ];
+  if (manifest.config.mediaType !== MEDIA_TYPES.entry)
+    return `not a binary-check spec manifest (config ${manifest.config.mediaType})`;
+  if (!spec || !digest2 || !builtAt || manifest.layers.length !== 1)
+    return "spec manifest lacks its spec, digest or created annotation, or its one layer";
+  return { tag, spec, digest: digest2, builtAt, config: manifest.config, artifact: manifest.layers[0] };
+}
+async function readRecordEntry(client, record2, known) {
+  const cached2 = known?.get(record2.config.digest);
+  if (cached2 !== void 0) return checkRecordEntry(record2, cached2) ?? cached2;
+  const bytes = await client.readBlob(record2.config.digest, record2.config.size);
+  let value;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch (error63) {
+    return `entry is not valid JSON (${error63.message})`;
+  }
+  const result = validateEntry(value);
+  if ("error" in result) return result.error;
+  return checkRecordEntry(record2, result.entry) ?? result.entry;
+}
+function checkRecordEntry(record2, entry) {
+  if (entry.spec !== record2.spec || entry.digest !== record2.digest)
+    return `entry holds ${JSON.stringify(entry.spec)} ${entry.digest}, its manifest says ${JSON.stringify(record2.spec)} ${record2.digest}`;
+  if (`sha256:${entry.artifact.sha256}` !== record2.artifact.digest)
+    return `entry's artifact ${entry.artifact.sha256} is not the manifest's layer ${record2.artifact.digest}`;
+  return void 0;
+}
+function compareRecordsNewestFirst(a, b) {
+  const t = Date.parse(b.builtAt) - Date.parse(a.builtAt);
+  if (t !== 0) return t;
+  for (const [x, y] of [
+    [a.artifact.digest, b.artifact.digest],
+    [a.digest, b.digest]
+  ])
+    if (x !== y) return x < y ? -1 : 1;
+  return 0;
+}
+function pickCurrent(records) {
+  const current = /* @__PURE__ */ new Map();
+  for (const r of [...records].sort(compareRecordsNewestFirst))
+    if (!current.has(r.spec)) current.set(r.spec, r);
+  return current;
+}
+
+// src/mirror/oci/oci-mirror.ts
+import { open as open6 } from "node:fs/promises";
+var REBUILD_HINT2 = "run `binary-check index` to rebuild it from entries";
+function openOciMirror(url2, options = {}) {
+  const warn = options.onWarning ?? (() => {
+  });
+  const client = createRegistryClient(url2, options.registry);
+  const { location, place } = client;
+  const indexPlace = `${place}:${INDEX_TAG}`;
+  async function listSpecTags(specId) {
+    const tags = (await client.listTags()).filter((t) => classifyTag(t) === "spec");
+    const pkg = specId === void 0 ? void 0 : parseSpecIdPackage(specId);
+    if (pkg === void 0) return tags.sort();
+    const prefix = computeSpecTagPrefix(pkg.pkg, pkg.version);
+    return tags.filter((t) => t.startsWith(prefix)).sort();
+  }
+  async function readRecordsOf(specId) {
+    const records = await readSpecRecords(client, await listSpecTags(specId), warn);
+    return records.filter((r) => r.spec === specId);
+  }
+  async function entryOf(record3, known) {
+    const result = await readRecordEntry(client, record3, known);
+    if (typeof result !== "string") return result;
+    warn(`${place}:${record3.tag}: skipped: ${result}`);
+    return void 0;
+  }
+  async function tryReadEntry(specId) {
+    const current = pickCurrent(await readRecordsOf(specId)).get(specId);
+    return current === void 0 ? void 0 : entryOf(current);
+  }
+  async function readHistory(specId) {
+    const records = await readRecordsOf(specId);
+    const entries = await mapBounded(records, client.http.options.concurrency, (r) => entryOf(r));
+    const newest = /* @__PURE__ */ new Map();
+    for (const e of entries.filter((x) => x !== void 0).sort(compareNewestFirst))
+      if (!newest.has(e.digest)) newest.set(e.digest, e);
+    return [...newest.values()];
+  }
+  async function tryReadIndex() {
+    const fetched = await client.tryGetManifest(INDEX_TAG, [MEDIA_TYPES.manifest]);
+    if (fetched === void 0) return void 0;
+    const corrupt = (what) => new UserError("mirror", indexPlace, `index is corrupt: ${what}; ${REBUILD_HINT2}`);
+    const parsed = parseManifest(fetched.bytes);
+    if ("error" in parsed) throw corrupt(parsed.error);
+    const layer = parsed.manifest.layers[0];
+    if (layer === void 0 || layer.mediaType !== MEDIA_TYPES.index)
+      throw corrupt(`expected one layer of ${MEDIA_TYPES.index}`);
+    const bytes = await client.fetchBlob(layer.digest);
+    const actual = sha256Digest(bytes);
+    if (actual !== layer.digest || bytes.length !== layer.size)
+      throw corrupt(`blob digest mismatch (expected ${layer.digest}, got ${actual})`);
+    return parseIndex(bytes.toString("utf8"), indexPlace);
+  }
+  async function readCurrent(known) {
+    const records = await readSpecRecords(client, await listSpecTags(), warn);
+    const current = [...pickCurrent(records).values()];
+    const entries = await mapBounded(
+      current,
+      client.http.options.concurrency,
+      (r) => entryOf(r, known)
+    );
+    return { records, entries: entries.filter((e) => e !== void 0) };
+  }
+  async function knownEntries() {
+    let previous;
+    try {
+      previous = await tryReadIndex();
+    } catch (error63) {
+      if (!(error63 instanceof UserError)) throw error63;
+      return /* @__PURE__ */ new Map();
+    }
+    const known = /* @__PURE__ */ new Map();
+    for (const entry of Object.values(previous?.entries ?? {}))
+      known.set(sha256Digest(serializeCanonical(entry)), entry);
+    return known;
+  }
+  async function readEntries() {
+    return computeIndex((await readCurrent(/* @__PURE__ */ new Map())).entries);
+  }
+  async function viewEntries(request, records, index) {
+    const wanted = new Map(request.specs.map((s) => [s.id, s.digest]));
+    const out = /* @__PURE__ */ new Map();
+    for (const [id, digest2] of wanted)
+      if (index.entries[id]?.digest === digest2) out.set(id, [index.entries[id]]);
+    const older = records.filter((r) => !out.has(r.spec) && wanted.get(r.spec) === r.digest);
+    const entries = await mapBounded(older, client.http.options.concurrency, (r) => entryOf(r));
+    for (const e of entries) if (e !== void 0) out.set(e.spec, [...out.get(e.spec) ?? [], e]);
+    return out;
+  }
+  async function writeIndex(options2 = {}) {
+    const { records, entries } = await readCurrent(await knownEntries());
+    let index = computeIndex(entries);
+    if (options2.view !== void 0) {
+      const candidates = await viewEntries(options2.view, records, index);
+      index = computeIndex(
+        entries,
+        computeView(options2.view, (id) => candidates.get(id) ?? [])
+      );
+    }
+    const blob = await client.pushBlob({
+      bytes: Buffer.from(serializeIndex(index)),
+      mediaType: MEDIA_TYPES.index
+    });
+    await client.pushBlob({ bytes: EMPTY_BLOB, mediaType: MEDIA_TYPES.empty });
+    const manifest = computeIndexManifest(blob, index.checksum);
+    await client.putManifest(INDEX_TAG, serializeManifest(manifest), MEDIA_TYPES.manifest);
+    return index;
+  }
+  async function tryReadUnchanged(specId, digest2, tag) {
+    const [own2] = await readSpecRecords(client, [tag], warn);
+    if (own2?.spec !== specId) return void 0;
+    const current = pickCurrent(await readRecordsOf(specId)).get(specId);
+    return current?.digest === digest2 ? entryOf(current) : void 0;
+  }
+  async function record2(input2) {
+    checkRecordInput(input2);
+    const { entry: fields, artifactPath: artifactPath2 } = input2;
+    const named = parseSpecIdPackage(fields.spec) ?? {
+      pkg: fields.package,
+      version: fields.version
+    };
+    const tag = computeSpecTag(named.pkg, named.version, fields.digest);
+    const existing = await tryReadUnchanged(fields.spec, fields.digest, tag);
+    if (existing !== void 0) return existing;
+    const artifact = await client.pushBlob({
+      path: artifactPath2,
+      mediaType: await sniffArtifact(artifactPath2)
+    });
+    const hex3 = artifact.digest.slice("sha256:".length);
+    const entry = computeEntry(input2, {
+      path: `blobs/${artifact.digest}`,
+      sha256: hex3,
+      size: artifact.size
+    });
+    const config2 = await client.pushBlob({
+      bytes: Buffer.from(serializeCanonical(entry)),
+      mediaType: MEDIA_TYPES.entry
+    });
+    const manifest = computeSpecManifest(entry, config2, artifact, tag);
+    await client.putManifest(tag, serializeManifest(manifest), MEDIA_TYPES.manifest);
+    return entry;
+  }
+  return {
+    url: `oci://${location.registry}/${location.repository}`,
+    location,
+    client,
+    tryReadIndex,
+    tryReadEntry,
+    record: record2,
+    readHistory,
+    readEntries,
+    writeIndex,
+    claim: (input2) => claimOciDigest(client, input2),
+    release: (input2) => releaseOciDigest(client, input2, /* @__PURE__ */ new Date()),
+    tryReadClaims: async (now) => readLiveOciClaims(client, await client.listTags(), now, warn)
+  };
+}
+async function sniffArtifact(path) {
+  let handle;
+  try {
+    handle = await open6(path, "r");
+  } catch (error63) {
+    const code = error63.code;
+    if (code === "ENOENT")
+      throw new UserError("input", path, "artifact not found (expected the built binary file)");
+    throw error63;
+  }
+  try {
+    const head = Buffer.alloc(2);
+    await handle.read(head, 0, 2, 0);
+    return artifactMediaType(head);
+  } catch (error63) {
+    if (error63.code === "EISDIR")
+      throw new UserError("input", path, "is a directory (expected the built binary file)");
+    throw error63;
+  } finally {
+    await handle.close();
+  }
+}
+
+// src/mirror/mirror.ts
 var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 function openMirror(url2, options = {}) {
+  if (/^oci:\/\//i.test(url2.trim())) return openOciMirror(url2.trim(), options);
   return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
 }
 function resolveMirrorDirectory(url2, cwd) {
@@ -40170,7 +41452,7 @@ function resolveMirrorDirectory(url2, cwd) {
     throw new UserError(
       "mirror",
       "mirror",
-      "expected a mirror URL (file://\u2026) or a directory path, got nothing"
+      "expected a mirror URL (file://\u2026, oci://\u2026) or a directory path, got nothing"
     );
   const scheme = SCHEME.exec(url2)?.[1];
   if (scheme === void 0) return resolve(cwd, url2);
@@ -40178,7 +41460,7 @@ function resolveMirrorDirectory(url2, cwd) {
     throw new UserError(
       "mirror",
       url2,
-      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`
+      `unsupported mirror URL scheme "${scheme}://" (expected file://, oci:// or a directory path)`
     );
   }
   const rest = url2.slice(scheme.length + 3);
@@ -40198,15 +41480,23 @@ function resolveMirrorDirectory(url2, cwd) {
   return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
+// src/mirror/oci/image-digest.ts
+var MANIFEST_ACCEPT = [
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.manifest,
+  MEDIA_TYPES.dockerManifestList,
+  MEDIA_TYPES.dockerManifest
+];
+
 // src/engine/record-request.ts
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
-function checkDigest2(digest2, field) {
+function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
     throw new UserError("input", field, `expected sha256:<64 hex>, got "${digest2}"`);
 }
 async function readRecordPlan(path, cwd, label = path) {
   try {
-    return JSON.parse(await readFile3(resolve2(cwd, path), "utf8"));
+    return JSON.parse(await readFile4(resolve2(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -40216,7 +41506,7 @@ async function readRecordPlan(path, cwd, label = path) {
   }
 }
 function recordFields(req, plan, digestField) {
-  checkDigest2(req.digest, digestField);
+  checkDigest3(req.digest, digestField);
   let pkg = req.package;
   let version2 = req.version;
   let os5;
@@ -40257,7 +41547,8 @@ function recordFields(req, plan, digestField) {
   };
 }
 function recordArtifact(input2) {
-  return openMirror(input2.mirror, { cwd: input2.cwd }).record({
+  const registry2 = input2.registry ? { registry: input2.registry } : {};
+  return openMirror(input2.mirror, { cwd: input2.cwd, ...registry2 }).record({
     entry: input2.fields,
     artifactPath: resolve2(input2.cwd, input2.artifact),
     now: input2.now
@@ -40266,10 +41557,29 @@ function recordArtifact(input2) {
 
 // src/action/record-inputs.ts
 import { join as join4 } from "node:path";
+
+// src/action/registry-inputs.ts
+function readRegistryInputs() {
+  const username = getInput("registry-username");
+  const password = getInput("registry-password");
+  for (const secret of [password, process.env.BINARY_CHECK_REGISTRY_PASSWORD ?? ""])
+    if (secret !== "") setSecret(secret);
+  if (username === "" && password === "") return void 0;
+  if (username === "" || password === "")
+    throw new UserError(
+      "input",
+      username === "" ? "registry-username" : "registry-password",
+      "expected registry-username and registry-password together, got only one of them"
+    );
+  return { credentials: { username, password } };
+}
+
+// src/action/record-inputs.ts
 function readRecordSettings(env = process.env) {
   const mirror = getInput("mirror") || env.BINARY_CHECK_MIRROR || "";
   if (!mirror)
-    throw new UserError("input", "mirror", "expected a mirror URL (file://\u2026), got nothing");
+    throw new UserError("input", "mirror", "expected a mirror URL (file://\u2026, oci://\u2026), got nothing");
+  const registry2 = readRegistryInputs();
   const planFile = getInput("plan-file");
   const commit = getInput("commit") || env.GITHUB_SHA || void 0;
   const builder = getInput("builder") || runUrl(env);
@@ -40321,7 +41631,8 @@ function readRecordSettings(env = process.env) {
     mirror,
     ...planFile ? { planFile } : {},
     jobs,
-    cwd: env.GITHUB_WORKSPACE || process.cwd()
+    cwd: env.GITHUB_WORKSPACE || process.cwd(),
+    ...registry2 ? { registry: registry2 } : {}
   };
 }
 function parseBatchSpecs(text) {
@@ -40392,7 +41703,8 @@ async function runRecord() {
         fields: r.fields,
         artifact: r.artifact,
         cwd: settings.cwd,
-        now
+        now,
+        ...settings.registry ? { registry: settings.registry } : {}
       });
       info(`recorded ${entry.spec} ${entry.digest} \u2192 ${entry.artifact.path}`);
     }

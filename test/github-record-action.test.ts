@@ -110,6 +110,8 @@ describe('the record sub-action (dist/record.js)', () => {
         'mirror',
         'package',
         'plan-file',
+        'registry-password',
+        'registry-username',
         'spec',
         'specs',
         'version',

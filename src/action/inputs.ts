@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { relative, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { PlanRequest } from '../engine/plan-request.js'
+import { readRegistryInputs } from './registry-inputs.js'
 import { DEFAULT_MAX_WAVES, GITHUB_MAX_JOBS } from '../render/github-outputs.js'
 
 /** The most waves `max-waves` accepts (each one is two outputs). */
@@ -38,6 +39,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
   const mirror = core.getInput('mirror')
   const temp = env.RUNNER_TEMP || tmpdir()
   const cacheInput = core.getInput('cache') || 'true'
+  const registry = readRegistryInputs()
   return {
     request: {
       repo,
@@ -49,6 +51,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
         ? { event: { eventName: github.context.eventName, payload: github.context.payload } }
         : {}),
       cacheDir: resolve(temp, 'binary-check-cache'),
+      ...(registry ? { registry } : {}),
     },
     planFile: resolve(temp, 'binary-check-plan.json'),
     useCache: cacheInput !== 'false',

@@ -7,6 +7,8 @@ import * as core from '@actions/core'
 import { join } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { RecordRequest } from '../engine/record-request.js'
+import type { RegistryOptions } from '../mirror/index.js'
+import { readRegistryInputs } from './registry-inputs.js'
 
 export interface RecordJob {
   request: RecordRequest
@@ -21,12 +23,15 @@ export interface RecordSettings {
   planFile?: string
   jobs: RecordJob[]
   cwd: string
+  /** Credentials for an `oci://` mirror (inputs `registry-username`, `registry-password`). */
+  registry?: RegistryOptions
 }
 
 export function readRecordSettings(env: NodeJS.ProcessEnv = process.env): RecordSettings {
   const mirror = core.getInput('mirror') || env.BINARY_CHECK_MIRROR || ''
   if (!mirror)
-    throw new UserError('input', 'mirror', 'expected a mirror URL (file://…), got nothing')
+    throw new UserError('input', 'mirror', 'expected a mirror URL (file://…, oci://…), got nothing')
+  const registry = readRegistryInputs()
   const planFile = core.getInput('plan-file')
   const commit = core.getInput('commit') || env.GITHUB_SHA || undefined
   const builder = core.getInput('builder') || runUrl(env)
@@ -79,6 +84,7 @@ export function readRecordSettings(env: NodeJS.ProcessEnv = process.env): Record
     ...(planFile ? { planFile } : {}),
     jobs,
     cwd: env.GITHUB_WORKSPACE || process.cwd(),
+    ...(registry ? { registry } : {}),
   }
 }
 

@@ -53,6 +53,7 @@ export async function runRecord(): Promise<void> {
         artifact: r.artifact,
         cwd: settings.cwd,
         now,
+        ...(settings.registry ? { registry: settings.registry } : {}),
       })
       core.info(`recorded ${entry.spec} ${entry.digest} → ${entry.artifact.path}`)
     }

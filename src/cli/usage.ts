@@ -25,7 +25,7 @@ Options:
   --config FILE       config file (default: .binary-check.yml in the repository at head)
   --base REV          base revision (default: none, or HEAD with --head WORKTREE)
   --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
-  --mirror URL        mirror (file://DIR); overrides the config's mirror
+  --mirror URL        mirror (file://DIR or oci://HOST/REPO); overrides the config's mirror
   --format FMT        json | text | gitlab (default: text)
   --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
@@ -65,7 +65,7 @@ export const RECORD_HELP = `Usage: binary-check record --mirror URL --spec ID --
 Copy a built artifact into the mirror (content-addressed), then write the spec's entry.
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --spec ID           the spec id (as in the plan's matrix)
   --digest D          the spec digest (sha256:…) the artifact was built from
   --artifact PATH     the built binary (file)
@@ -83,7 +83,7 @@ unusable (bad JSON, missing artifact) are skipped with a warning; temp files a k
 left behind are ignored, and removed once older than an hour.
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --plan FILE         a plan JSON: also write the complete view of its specs into the index
                       ("view": for every spec, the newest entry built from the plan's digest —
                       rebuilt now or earlier — or "missing")
@@ -95,7 +95,7 @@ List the entries recorded for SPEC (one per digest, the current one marked), new
 digest, build time, commit and artifact.
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --format FMT        text | json (default: text)
 `
 
@@ -108,7 +108,7 @@ specs of that digest as in-progress instead of rebuilding them. Exit status 0 ei
   held by <owner> until <time>                 someone else holds a live claim: do not build
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --digest D          the spec digest (sha256:…), as in the plan's matrix
   --ttl DURATION      how long the claim lives: 90 (seconds), 30m, 2h, 1d (default: 2h)
   --owner TEXT        who claims (default: $CI_PIPELINE_URL, the GitHub run URL, else
@@ -122,7 +122,7 @@ export const RELEASE_HELP = `Usage: binary-check release --mirror URL --digest D
 Remove the claim on a digest (after recording, or when the build failed).
 
 Options:
-  --mirror URL        the mirror (file://DIR)
+  --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --digest D          the claimed spec digest (sha256:…)
   --owner TEXT        only release a claim held by this owner (else: exit 1, nothing removed)
 `

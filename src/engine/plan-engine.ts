@@ -132,7 +132,10 @@ export async function runPlan(
   let mirror: Map<string, ReferenceEntry> | undefined
   let claims: ReadonlySet<string> | undefined
   if (mirrorUrl) {
-    const opened = openMirror(mirrorUrl, { onWarning: (m) => log.warn(m) })
+    const opened = openMirror(mirrorUrl, {
+      onWarning: (m) => log.warn(m),
+      ...(request.registry ? { registry: request.registry } : {}),
+    })
     const index = await opened.tryReadIndex()
     mirror = new Map()
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`)

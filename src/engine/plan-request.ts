@@ -1,4 +1,5 @@
 import type { GitHubEventContext } from '../git/index.js'
+import type { RegistryOptions } from '../mirror/index.js'
 
 /** Everything one plan needs, whoever asked (CLI argv or Action inputs). */
 export interface PlanRequest {
@@ -15,6 +16,8 @@ export interface PlanRequest {
   event?: GitHubEventContext
   /** Directory of the analysis cache (undefined: no persistent cache). */
   cacheDir?: string
+  /** For an `oci://` mirror: credentials and the like (default: from the environment). */
+  registry?: RegistryOptions
 }
 
 export interface EngineLog {

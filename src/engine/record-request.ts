@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { Plan } from '../core/plan.js'
-import { openMirror, type MirrorEntry, type RecordedFields } from '../mirror/index.js'
+import {
+  openMirror,
+  type MirrorEntry,
+  type RecordedFields,
+  type RegistryOptions,
+} from '../mirror/index.js'
 
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/
 
@@ -98,8 +103,11 @@ export function recordArtifact(input: {
   artifact: string
   cwd: string
   now: Date
+  /** For an `oci://` mirror (default: credentials from the environment). */
+  registry?: RegistryOptions
 }): Promise<MirrorEntry> {
-  return openMirror(input.mirror, { cwd: input.cwd }).record({
+  const registry = input.registry ? { registry: input.registry } : {}
+  return openMirror(input.mirror, { cwd: input.cwd, ...registry }).record({
     entry: input.fields,
     artifactPath: resolve(input.cwd, input.artifact),
     now: input.now,

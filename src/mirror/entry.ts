@@ -8,7 +8,10 @@ import { z } from 'zod'
 export const ENTRY_SCHEMA = 'binary-check/entry@1' as const
 
 export interface ArtifactRef {
-  /** Mirror-relative path of the binary: `artifacts/sha256/<hex>` in a `file://` mirror. */
+  /**
+   * Mirror-relative path of the binary: `artifacts/sha256/<hex>` in a `file://` mirror,
+   * `blobs/sha256:<hex>` in an `oci://` one (relative to `<registry>/v2/<repository>/`).
+   */
   path: string
   /** sha256 of the binary (64 hex), the output digest. */
   sha256: string

@@ -10,16 +10,10 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { canonicalEncode, type Canonical } from '../core/canonical-encode.js'
 import { UserError } from '../core/errors.js'
-import {
-  describeIssue,
-  ENTRY_SCHEMA,
-  recordFieldsSchema,
-  validateEntry,
-  type MirrorEntry,
-} from './entry.js'
+import { validateEntry, type MirrorEntry } from './entry.js'
 import { storeContentAddressed, writeFileAtomic } from './atomic-file.js'
+import { checkRecordInput, computeEntry } from './record-check.js'
 import { claimDigest, readLiveClaims, releaseDigest } from './file-claims.js'
 import {
   ARTIFACTS_DIR,
@@ -210,25 +204,8 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
     tryReadEntry,
 
     async record(input: RecordInput): Promise<MirrorEntry> {
-      const { entry: fields, artifactPath: source, now } = input
-      const checked = recordFieldsSchema.safeParse(fields, { reportInput: true })
-      if (!checked.success) {
-        throw new UserError('input', 'record', describeIssue(checked.error.issues[0], 'entry'))
-      }
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        throw new UserError('input', 'record', `now: expected a valid Date, got ${String(now)}`)
-      }
-      for (const field of ['inputs', 'packageInputs'] as const) {
-        try {
-          canonicalEncode(fields[field] as Canonical)
-        } catch (error) {
-          throw new UserError(
-            'input',
-            'record',
-            `entry.${field}: expected JSON with integer numbers only (${(error as Error).message})`,
-          )
-        }
-      }
+      const { entry: fields, artifactPath: source } = input
+      checkRecordInput(input)
 
       const target = entryPath(fields.spec)
       const previous = await readEntryFile(target)
@@ -257,12 +234,11 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
           throw new UserError('input', source, 'is a directory (expected the built binary file)')
         throw error
       }
-      const entry: MirrorEntry = {
-        ...withoutUndefined(fields),
-        schema: ENTRY_SCHEMA,
-        artifact: { path: artifactPath(stored.sha256), sha256: stored.sha256, size: stored.size },
-        builtAt: now.toISOString(),
-      } as MirrorEntry
+      const entry = computeEntry(input, {
+        path: artifactPath(stored.sha256),
+        sha256: stored.sha256,
+        size: stored.size,
+      })
 
       // 2. the history: the previous entry's copy when a build from another digest replaces it
       // (entries recorded before the history held every entry), then this entry's own copy, so
@@ -331,8 +307,4 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
       return removed.sort()
     },
   }
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 }

@@ -30,6 +30,13 @@ export {
   type WriteIndexOptions,
 } from './mirror.js'
 export {
+  openOciMirror,
+  resolveImageDigest,
+  type OciMirror,
+  type RegistryCredentials,
+  type RegistryOptions,
+} from './oci/index.js'
+export {
   computeIndex,
   computeIndexChecksum,
   INDEX_SCHEMA,

@@ -1,6 +1,6 @@
 /**
  * The `Mirror` interface (ARCHITECTURE §4) and `openMirror`, which picks the implementation from
- * the URL scheme. Only `file://` (or a plain directory path) exists so far.
+ * the URL scheme: `file://` (or a plain directory path), `oci://` (a registry repository).
  */
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,6 +10,8 @@ import type { MirrorEntry } from './entry.js'
 import type { ClaimInput, ReleaseInput, ReleaseResult } from './file-claims.js'
 import { openFileMirror } from './file-mirror.js'
 import type { MirrorIndex } from './mirror-index.js'
+import { openOciMirror } from './oci/oci-mirror.js'
+import type { RegistryOptions } from './oci/registry-options.js'
 import type { ViewRequest } from './mirror-view.js'
 
 /** The entry fields a build job supplies; the mirror adds `schema`, `artifact` and `builtAt`. */
@@ -73,16 +75,19 @@ export interface MirrorOptions {
   cwd?: string
   /** Receives warnings (skipped entry files). The front end decides how to show them. */
   onWarning?: (message: string) => void
+  /** For `oci://` mirrors: credentials, timeouts, retries, parallelism (all defaulted). */
+  registry?: RegistryOptions
 }
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//
 
 /**
- * Open a mirror by URL: `file:///abs/dir`, `file://relative/dir` (relative to `cwd`), or a plain
- * path. Other schemes are a `UserError`. Opening does no I/O: a mirror directory that does not
- * exist yet is an empty mirror.
+ * Open a mirror by URL: `file:///abs/dir`, `file://relative/dir` (relative to `cwd`), a plain
+ * path, or `oci://host[:port]/repository`. Other schemes are a `UserError`. Opening does no I/O:
+ * a mirror directory (or repository) that does not exist yet is an empty mirror.
  */
 export function openMirror(url: string, options: MirrorOptions = {}): Mirror {
+  if (/^oci:\/\//i.test(url.trim())) return openOciMirror(url.trim(), options)
   return openFileMirror(resolveMirrorDirectory(url, options.cwd ?? process.cwd()), options)
 }
 
@@ -92,7 +97,7 @@ export function resolveMirrorDirectory(url: string, cwd: string): string {
     throw new UserError(
       'mirror',
       'mirror',
-      'expected a mirror URL (file://…) or a directory path, got nothing',
+      'expected a mirror URL (file://…, oci://…) or a directory path, got nothing',
     )
   const scheme = SCHEME.exec(url)?.[1]
   if (scheme === undefined) return resolve(cwd, url)
@@ -100,7 +105,7 @@ export function resolveMirrorDirectory(url: string, cwd: string): string {
     throw new UserError(
       'mirror',
       url,
-      `unsupported mirror URL scheme "${scheme}://" (expected file:// or a directory path)`,
+      `unsupported mirror URL scheme "${scheme}://" (expected file://, oci:// or a directory path)`,
     )
   }
   const rest = url.slice(scheme.length + 3)

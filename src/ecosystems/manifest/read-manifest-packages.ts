@@ -25,7 +25,7 @@ export function readManifestPackages(
   )) {
     const files: Record<string, string> = {}
     def.inputs.forEach((glob, i) => {
-      const matched = allPaths.filter((p) => matchesGlob(p, glob))
+      const matched = pathsFrom(allPaths, staticPrefix(glob)).filter((p) => matchesGlob(p, glob))
       if (matched.length === 0)
         throw new UserError(
           'config',
@@ -83,17 +83,39 @@ export function readManifestPackages(
       inputPaths: Object.keys(files).sort(),
     })
   }
+  const provided = new Set<string>()
+  for (const p of packages.values())
+    for (const pr of p.provides)
+      for (const v of pr.specs) provided.add(parseSpecConstraintCached(v).name ?? v)
   for (const pkg of packages.values())
     for (const d of pkg.dependencies)
-      if (
-        !packages.has(d.name) &&
-        !d.name.match(/^(c|cxx|fortran)$/) &&
-        ![...packages.values()].some((p) => p.provides.some((pr) => pr.specs.includes(d.name)))
-      )
+      if (!packages.has(d.name) && !/^(c|cxx|fortran)$/.test(d.name) && !provided.has(d.name))
         throw new UserError(
           'config',
           `packages.${pkg.name}.dependencies`,
           `"${d.name}" is not a package in packages:`,
         )
   return packages
+}
+
+/** The part of a glob before its first wildcard, cut back to a directory boundary. */
+function staticPrefix(glob: string): string {
+  const wild = glob.search(/[*?[{]/)
+  const head = wild < 0 ? glob : glob.slice(0, wild)
+  return wild < 0 ? head : head.slice(0, head.lastIndexOf('/') + 1)
+}
+
+/** The paths (sorted) that start with `prefix`, found by binary search. */
+function pathsFrom(sorted: readonly string[], prefix: string): string[] {
+  if (prefix === '') return [...sorted]
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid]! < prefix) lo = mid + 1
+    else hi = mid
+  }
+  const out: string[] = []
+  for (let k = lo; k < sorted.length && sorted[k]!.startsWith(prefix); k++) out.push(sorted[k]!)
+  return out
 }
