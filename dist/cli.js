@@ -14613,6 +14613,7 @@ async function fillCache(snap, oids, cache2, found) {
     if (!buf) throw new UserError("git", pathOf.get(oid) ?? oid, `blob ${oid} could not be read`);
     return { text: buf.toString("utf8"), path: pathOf.get(oid) ?? oid };
   });
+  blobs.clear();
   const results = await analyseInParallel(jobs, analyseRecipe);
   missing.forEach((oid, i) => cache2.set(`recipe:${oid}`, results[i]));
 }
@@ -43620,9 +43621,14 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     deptypes: s.deptypes
   };
   const locals = new Map(from.locals);
-  for (const [id2, spec] of from.specs)
-    if (fresh.has(spec.package)) locals.set(id2, computeLocalSpecDigest(spec, ctx));
-  const specDigests = foldSpecDigests(from.specs, locals, s.deptypes);
+  const changedLocals = [];
+  for (const [id2, spec] of from.specs) {
+    if (!fresh.has(spec.package)) continue;
+    const local = computeLocalSpecDigest(spec, ctx);
+    locals.set(id2, local);
+    if (local.digest !== from.locals.get(id2)?.digest) changedLocals.push(id2);
+  }
+  const specDigests = refoldFrom(from, locals, changedLocals, s.deptypes) ?? foldSpecDigests(from.specs, locals, s.deptypes);
   return {
     sha: snap.rev,
     packages,
@@ -43634,6 +43640,46 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     notes: from.notes,
     containers: from.containers
   };
+}
+function refoldFrom(from, locals, changed, deptypes) {
+  const dependents = /* @__PURE__ */ new Map();
+  for (const [id2, spec] of from.specs)
+    for (const d2 of propagatingDeps(spec, deptypes)) {
+      const list = dependents.get(d2);
+      if (list) list.push(id2);
+      else dependents.set(d2, [id2]);
+    }
+  const reached = new Set(changed);
+  const queue = [...changed];
+  for (let i = 0; i < queue.length; i++)
+    for (const up of dependents.get(queue[i]) ?? [])
+      if (!reached.has(up)) {
+        reached.add(up);
+        queue.push(up);
+      }
+  for (const id2 of reached)
+    if (Object.keys(from.specDigests.get(id2).inputs.dependencies).some(
+      (k2) => k2.startsWith("cycle of ")
+    ))
+      return void 0;
+  const out = new Map(from.specDigests);
+  const done = /* @__PURE__ */ new Set();
+  const visit2 = (id2) => {
+    if (done.has(id2)) return;
+    done.add(id2);
+    const deps = propagatingDeps(from.specs.get(id2), deptypes).filter((d2) => d2 !== id2);
+    for (const d2 of deps) if (reached.has(d2)) visit2(d2);
+    const dependencies = {};
+    for (const d2 of deps) dependencies[d2] = out.get(d2).digest;
+    const local = locals.get(id2);
+    out.set(id2, {
+      digest: foldedDigest(local.digest, dependencies),
+      local,
+      inputs: { ...local.inputs, dependencies }
+    });
+  };
+  for (const id2 of [...reached].sort()) visit2(id2);
+  return out;
 }
 function mapContainers(specs, config2) {
   const out = /* @__PURE__ */ new Map();
@@ -43653,7 +43699,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "78c6122061356b22" : "source";
+var BUILD_ID = true ? "c1c1ab88b51597de" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;

@@ -9,7 +9,10 @@
 import { DIGEST_ALGORITHM, digestOf, type Digest } from '../core/canonical-encode.js'
 import {
   computeLocalSpecDigest,
+  foldedDigest,
   foldSpecDigests,
+  propagatingDeps,
+  type SpecDigest,
   type LocalSpecDigest,
   type SpecDigestContext,
 } from '../core/digest/spec-digest.js'
@@ -214,9 +217,16 @@ export async function deriveDigestTree(
     deptypes: s.deptypes,
   }
   const locals = new Map(from.locals)
-  for (const [id, spec] of from.specs)
-    if (fresh.has(spec.package)) locals.set(id, computeLocalSpecDigest(spec, ctx))
-  const specDigests = foldSpecDigests(from.specs, locals, s.deptypes)
+  const changedLocals: string[] = []
+  for (const [id, spec] of from.specs) {
+    if (!fresh.has(spec.package)) continue
+    const local = computeLocalSpecDigest(spec, ctx)
+    locals.set(id, local)
+    if (local.digest !== from.locals.get(id)?.digest) changedLocals.push(id)
+  }
+  const specDigests =
+    refoldFrom(from, locals, changedLocals, s.deptypes) ??
+    foldSpecDigests(from.specs, locals, s.deptypes)
   return {
     sha: snap.rev,
     packages,
@@ -228,6 +238,60 @@ export async function deriveDigestTree(
     notes: from.notes,
     containers: from.containers,
   }
+}
+
+/**
+ * Re-fold only what a change reaches: the specs whose local digest changed and everything that
+ * depends on them over the propagating deptypes; every other digest is the base's. Undefined when
+ * a reached spec is part of a dependency cycle (the caller folds everything).
+ */
+function refoldFrom(
+  from: TreeResult,
+  locals: ReadonlyMap<string, LocalSpecDigest>,
+  changed: readonly string[],
+  deptypes: ReadonlySet<DepType>,
+): Map<string, SpecDigest> | undefined {
+  const dependents = new Map<string, string[]>()
+  for (const [id, spec] of from.specs)
+    for (const d of propagatingDeps(spec, deptypes)) {
+      const list = dependents.get(d)
+      if (list) list.push(id)
+      else dependents.set(d, [id])
+    }
+  const reached = new Set<string>(changed)
+  const queue = [...changed]
+  for (let i = 0; i < queue.length; i++)
+    for (const up of dependents.get(queue[i]!) ?? [])
+      if (!reached.has(up)) {
+        reached.add(up)
+        queue.push(up)
+      }
+  for (const id of reached)
+    if (
+      Object.keys(from.specDigests.get(id)!.inputs.dependencies).some((k) =>
+        k.startsWith('cycle of '),
+      )
+    )
+      return undefined
+  const out = new Map(from.specDigests)
+  // Dependencies first: a depth-first post-order over the reached specs.
+  const done = new Set<string>()
+  const visit = (id: string): void => {
+    if (done.has(id)) return
+    done.add(id)
+    const deps = propagatingDeps(from.specs.get(id)!, deptypes).filter((d) => d !== id)
+    for (const d of deps) if (reached.has(d)) visit(d)
+    const dependencies: Record<string, Digest> = {}
+    for (const d of deps) dependencies[d] = out.get(d)!.digest
+    const local = locals.get(id)!
+    out.set(id, {
+      digest: foldedDigest(local.digest, dependencies),
+      local,
+      inputs: { ...local.inputs, dependencies },
+    })
+  }
+  for (const id of [...reached].sort()) visit(id)
+  return out
 }
 
 /** The build container of each spec: the first `containers` entry whose `when` it satisfies. */

@@ -285,6 +285,7 @@ async function fillCache(
     if (!buf) throw new UserError('git', pathOf.get(oid) ?? oid, `blob ${oid} could not be read`)
     return { text: buf.toString('utf8'), path: pathOf.get(oid) ?? oid }
   })
+  blobs.clear() // the texts are in `jobs` now: let the buffers go before parsing
   const results = await analyseInParallel(jobs, analyseRecipe)
   missing.forEach((oid, i) => cache.set(`recipe:${oid}`, results[i]!))
 }
