@@ -15,7 +15,9 @@ import {
   type Digest,
 } from '../core/canonical-encode.js'
 import {
+  foreignPackageDigest,
   propagatingDeps,
+  specParameters,
   type LocalSpecDigest,
   type SpecDigest,
 } from '../core/digest/spec-digest.js'
@@ -53,7 +55,7 @@ interface Stored {
   packageDigests: Record<string, Digest>
   resolutionDigests: Record<string, Digest>
   specs: ConcreteSpec[]
-  locals: Record<string, LocalSpecDigest>
+  locals: Record<string, StoredLocal>
   /** Folded spec digests, and for members of dependency cycles their shared cycle entry. */
   digests: Record<string, Digest>
   cycles: Record<string, [string, Digest]>
@@ -73,7 +75,7 @@ interface StoredDelta {
   modules: Record<string, Digest>
   packages: StoredPackage[]
   packageDigests: Record<string, Digest>
-  locals: Record<string, LocalSpecDigest>
+  locals: Record<string, StoredLocal>
   digests: Record<string, Digest>
   cycles: Record<string, [string, Digest]>
 }
@@ -100,24 +102,35 @@ export async function readTreeCache(
     if (!base) return undefined
     const packages = new Map(base.packages)
     for (const p of stored.packages) packages.set(p.name, unpackPackage(p, stored.modules))
+    const packageDigests = new Map([
+      ...base.packageDigests,
+      ...Object.entries(stored.packageDigests),
+    ])
     const locals = new Map(base.locals)
-    for (const [id, l] of Object.entries(stored.locals)) locals.set(id, l)
+    for (const [id, l] of Object.entries(stored.locals))
+      locals.set(id, unpackLocal(l, base.specs.get(id)!, packageDigests))
     return {
       ...base,
       sha: rev,
       packages,
-      packageDigests: new Map([...base.packageDigests, ...Object.entries(stored.packageDigests)]),
+      packageDigests,
       locals,
       specDigests: unfold(base.specs, locals, stored.digests, stored.cycles, deptypes),
       cacheDepth: stored.depth,
     }
   }
   const specs = new Map(stored.specs.map((s) => [s.id, s]))
-  const locals = new Map(Object.entries(stored.locals))
+  const packageDigests = new Map(Object.entries(stored.packageDigests))
+  const locals = new Map(
+    Object.entries(stored.locals).map(([id, l]) => [
+      id,
+      unpackLocal(l, specs.get(id)!, packageDigests),
+    ]),
+  )
   return {
     sha: rev,
     packages: new Map(stored.packages.map((p) => [p.name, unpackPackage(p, stored.modules)])),
-    packageDigests: new Map(Object.entries(stored.packageDigests)),
+    packageDigests,
     resolutionDigests: new Map(Object.entries(stored.resolutionDigests)),
     specs,
     locals,
@@ -159,9 +172,9 @@ export async function writeTreeCache(
     const changed = [...tree.packages.values()].filter(
       (p) => tree.packageDigests.get(p.name) !== origin.tree.packageDigests.get(p.name),
     )
-    const locals: Record<string, LocalSpecDigest> = {}
+    const locals: Record<string, StoredLocal> = {}
     for (const [id, l] of tree.locals)
-      if (origin.tree.locals.get(id)?.digest !== l.digest) locals[id] = l
+      if (origin.tree.locals.get(id)?.digest !== l.digest) locals[id] = packLocal(l)
     stored = {
       format: FORMAT,
       key,
@@ -185,7 +198,7 @@ export async function writeTreeCache(
       packageDigests: Object.fromEntries(tree.packageDigests),
       resolutionDigests: Object.fromEntries(tree.resolutionDigests),
       specs: [...tree.specs.values()],
-      locals: Object.fromEntries(tree.locals),
+      locals: Object.fromEntries([...tree.locals].map(([id, l]) => [id, packLocal(l)])),
       digests,
       cycles: cyclesOf(tree),
       notes: tree.notes,
@@ -196,6 +209,52 @@ export async function writeTreeCache(
   await writeFile(tmp, JSON.stringify(stored))
   await rename(tmp, join(trees, `${key}.json`))
   await prune(trees)
+}
+
+/**
+ * A local spec digest without what the spec and its package digest already say (algorithm,
+ * package, package digest, parameters): those are rebuilt on load, the rest is kept.
+ */
+interface StoredLocal {
+  digest: Digest
+  source: LocalSpecDigest['inputs']['source']
+  envSignature: Digest
+  patches?: Record<string, string>
+  resources?: Record<string, Digest>
+  code?: Record<string, Digest>
+}
+
+function packLocal(l: LocalSpecDigest): StoredLocal {
+  const { source, envSignature, patches, resources, code } = l.inputs
+  return {
+    digest: l.digest,
+    source,
+    envSignature,
+    ...(Object.keys(patches).length > 0 ? { patches } : {}),
+    ...(Object.keys(resources).length > 0 ? { resources } : {}),
+    ...(Object.keys(code).length > 0 ? { code } : {}),
+  }
+}
+
+function unpackLocal(
+  l: StoredLocal,
+  spec: ConcreteSpec,
+  packageDigests: ReadonlyMap<string, Digest>,
+): LocalSpecDigest {
+  return {
+    digest: l.digest,
+    inputs: {
+      algorithm: DIGEST_ALGORITHM,
+      package: spec.package,
+      packageDigest: packageDigests.get(spec.package) ?? foreignPackageDigest(spec.package),
+      source: l.source,
+      patches: l.patches ?? {},
+      resources: l.resources ?? {},
+      code: l.code ?? {},
+      parameters: specParameters(spec),
+      envSignature: l.envSignature,
+    },
+  }
 }
 
 /** The `cycle of N` dependency entries of the members of cycles. */

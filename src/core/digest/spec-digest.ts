@@ -36,13 +36,8 @@ export function propagatingDeps(spec: ConcreteSpec, deptypes: ReadonlySet<DepTyp
   return out
 }
 
-/** The spec's own inputs (everything but the dependency digests). */
-export function localSpecInputs(
-  spec: ConcreteSpec,
-  ctx: SpecDigestContext,
-): Omit<SpecDigestInputs, 'dependencies'> {
-  const pkg = ctx.packages.get(spec.package)
-  const view = specView(spec, ctx.specs)
+/** The spec's own parameters: variants, compiler, arch, locked patches, external attributes. */
+export function specParameters(spec: ConcreteSpec): Record<string, string> {
   const parameters: Record<string, string> = {}
   for (const [k, v] of Object.entries(spec.variants)) parameters[`variant:${k}`] = v
   for (const [k, v] of Object.entries(spec.parameters)) parameters[k] = v
@@ -56,6 +51,17 @@ export function localSpecInputs(
   if (spec.lockedPatches?.length) parameters.lockedPatches = spec.lockedPatches.join(',')
   if (spec.external)
     for (const [k, v] of Object.entries(spec.external)) parameters[`external:${k}`] = v
+  return parameters
+}
+
+/** The spec's own inputs (everything but the dependency digests). */
+export function localSpecInputs(
+  spec: ConcreteSpec,
+  ctx: SpecDigestContext,
+): Omit<SpecDigestInputs, 'dependencies'> {
+  const pkg = ctx.packages.get(spec.package)
+  const view = specView(spec, ctx.specs)
+  const parameters = specParameters(spec)
 
   const source: SpecDigestInputs['source'] = { version: spec.version }
   const patches: Record<string, string> = {}
