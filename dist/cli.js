@@ -51,12 +51,12 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
+    var isAlias2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -77,7 +77,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -86,14 +86,14 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias;
+    exports.isAlias = isAlias2;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap;
+    exports.isMap = isMap2;
     exports.isNode = isNode;
     exports.isPair = isPair;
-    exports.isScalar = isScalar;
-    exports.isSeq = isSeq;
+    exports.isScalar = isScalar2;
+    exports.isSeq = isSeq2;
   }
 });
 
@@ -4201,9 +4201,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap = fc.start.source === "{";
-      const fcName = isMap ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap2 = fc.start.source === "{";
+      const fcName = isMap2 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -4239,7 +4239,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -4279,7 +4279,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap && !sep && !props.found) {
+        if (!isMap2 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -4302,7 +4302,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap && !props.found && ctx.options.strict) {
+            if (!isMap2 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st2 of sep) {
                   if (st2 === valueProps.found)
@@ -4334,7 +4334,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair2 = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair2.srcToken = collItem;
-          if (isMap) {
+          if (isMap2) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -4350,7 +4350,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap ? "}" : "]";
+      const expectedEnd = isMap2 ? "}" : "]";
       const [ce2, ...ee3] = fc.end;
       let cePos = offset;
       if (ce2?.source === expectedEnd)
@@ -5637,7 +5637,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -5721,7 +5721,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar;
+    exports.isScalar = isScalar2;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -7251,7 +7251,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument2(source, options = {}) {
+    function parseDocument3(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser2.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7277,7 +7277,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument2(src, options);
+      const doc = parseDocument3(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
@@ -7313,7 +7313,7 @@ var require_public_api = __commonJS({
     }
     exports.parse = parse4;
     exports.parseAllDocuments = parseAllDocuments;
-    exports.parseDocument = parseDocument2;
+    exports.parseDocument = parseDocument3;
     exports.stringify = stringify;
   }
 });
@@ -8158,10 +8158,10 @@ var UserError = class extends Error {
   kind;
   /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
   place;
-  constructor(kind, place, message) {
+  constructor(kind2, place, message) {
     super(place ? `${place}: ${message}` : message);
     this.name = "UserError";
-    this.kind = kind;
+    this.kind = kind2;
     this.place = place;
   }
   /** The one line a front end prints (without the `binary-check: ` prefix). */
@@ -8347,16 +8347,16 @@ function evalLiteral(node2, text, env) {
     }
     case "ContinuedString": {
       let value = "";
-      let kind;
+      let kind2;
       for (let part = node2.firstChild; part; part = part.nextSibling) {
         if (part.name === "Comment") continue;
         const v2 = evalLiteral(part, text, env);
-        if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind !== void 0 && kind !== v2.kind)
+        if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind2 !== void 0 && kind2 !== v2.kind)
           return void 0;
-        kind = v2.kind;
+        kind2 = v2.kind;
         value += v2.value;
       }
-      return kind === void 0 ? void 0 : { kind, value };
+      return kind2 === void 0 ? void 0 : { kind: kind2, value };
     }
     case "Number":
       return { kind: "num", text: text.slice(node2.from, node2.to) };
@@ -8845,19 +8845,19 @@ var Writer = class _Writer {
   /** End offset of the last token taken from the tree (to tell `1 .real` from lezer's split `1.e8`). */
   lastEnd = -1;
   adjacent = false;
-  push(kind, token) {
+  push(kind2, token) {
     if (this.pendingComma) {
       this.pendingComma = false;
       this.out += ",";
       this.prev = K.Comma;
     }
-    if (kind === K.Dot && this.prevIsIntLiteral) {
+    if (kind2 === K.Dot && this.prevIsIntLiteral) {
       if (!this.adjacent) this.out += " ";
-    } else if (needsSpace(this.prev, kind)) this.out += " ";
+    } else if (needsSpace(this.prev, kind2)) this.out += " ";
     this.out += token;
-    this.prev = kind;
+    this.prev = kind2;
     const first = token.charCodeAt(0);
-    this.prevIsIntLiteral = kind === K.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token);
+    this.prevIsIntLiteral = kind2 === K.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token);
   }
   /** A comma is held back until the next token: before a closing bracket it is dropped. */
   comma() {
@@ -13792,32 +13792,32 @@ function lowerBlock(block, source, imports) {
   return out;
 }
 function lowerStmt(node2, source, imports) {
-  const kind = node2.name;
+  const kind2 = node2.name;
   const line = lineAt(source, node2.from);
-  if (kind === "ImportStatement") {
+  if (kind2 === "ImportStatement") {
     const read = readImport(node2, source.text, line);
     imports.push(...read.imports);
-    return { node: node2, kind, line, importText: read.canonical };
+    return { node: node2, kind: kind2, line, importText: read.canonical };
   }
-  if (kind === "DecoratedStatement") {
+  if (kind2 === "DecoratedStatement") {
     const decorators = [];
     let definition = null;
     for (let child = node2.firstChild; child; child = child.nextSibling) {
       if (child.name === "Decorator") decorators.push(child);
       else if (child.name !== "Comment") definition = child;
     }
-    if (definition === null) return { node: node2, kind, line };
+    if (definition === null) return { node: node2, kind: kind2, line };
     return {
       node: node2,
-      kind,
+      kind: kind2,
       line,
       decorators,
       definition: definition.name,
       clauses: lowerClauses(definition, source, imports)
     };
   }
-  if (COMPOUND.has(kind)) return { node: node2, kind, line, clauses: lowerClauses(node2, source, imports) };
-  return { node: node2, kind, line };
+  if (COMPOUND.has(kind2)) return { node: node2, kind: kind2, line, clauses: lowerClauses(node2, source, imports) };
+  return { node: node2, kind: kind2, line };
 }
 function lowerClauses(node2, source, imports) {
   const clauses = [];
@@ -13879,9 +13879,9 @@ function unparseStmt(stmt, depth, writer, out) {
     writer.emitNode(decorator);
     out.push(indent2 + writer.take());
   }
-  const kind = stmt.definition ?? stmt.kind;
+  const kind2 = stmt.definition ?? stmt.kind;
   for (const clause of stmt.clauses) {
-    writer.emitNodes(clause.header, kind);
+    writer.emitNodes(clause.header, kind2);
     writer.colon();
     out.push(indent2 + writer.take());
     unparseBlock(clause.body, depth + 1, writer, out);
@@ -18305,7 +18305,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject3 = isObject;
+  const isObject4 = isObject;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -18313,7 +18313,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject3(input2)) {
+    if (!isObject4(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -18449,7 +18449,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject3 = isObject;
+  const isObject4 = isObject;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -18458,7 +18458,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject3(input2)) {
+    if (!isObject4(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -19842,8 +19842,8 @@ function isRecursive(inst, stack, resolve8) {
       result = answer;
   };
   const def = inst._zod.def;
-  const kind = def.type;
-  switch (kind) {
+  const kind2 = def.type;
+  switch (kind2) {
     case "object": {
       const raw = rawShape(def);
       merge2(raw ? shape(raw, true) : ASSUMED);
@@ -19923,7 +19923,7 @@ function isRecursive(inst, stack, resolve8) {
     case "custom":
       break;
     default: {
-      kind;
+      kind2;
       for (const key in def) {
         const desc = Object.getOwnPropertyDescriptor(def, key);
         if (!desc || desc.get)
@@ -34264,8 +34264,8 @@ function visit(schema, fnOrHandlers) {
   }
   function mapInner(s) {
     const def = s._zod.def;
-    const kind = def.type;
-    switch (kind) {
+    const kind2 = def.type;
+    switch (kind2) {
       case "object": {
         const oldShape = def.shape;
         const keys = Object.keys(oldShape);
@@ -34385,7 +34385,7 @@ function visit(schema, fnOrHandlers) {
       case "custom":
         return s;
       default: {
-        kind;
+        kind2;
         return s;
       }
     }
@@ -35515,6 +35515,8 @@ function checkDigest2(digest2, place) {
 
 // src/mirror/oci/reference.ts
 var REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+var TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+var DIGEST4 = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 var HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?$/;
 function isLoopback(registry2) {
   const host = registry2.replace(/:[0-9]+$/, "").toLowerCase();
@@ -35522,21 +35524,49 @@ function isLoopback(registry2) {
 }
 function parseOciMirrorUrl(url2, insecure = false) {
   const m2 = /^oci:\/\/([^/]*)\/(.*)$/i.exec(url2.trim());
-  const shown = redactUrl(url2);
+  const shown2 = redactUrl(url2);
   if (!m2)
     throw new UserError(
       "mirror",
-      shown,
+      shown2,
       "expected oci://host[:port]/repository (a repository path)"
     );
   if (m2[1].includes("@"))
     throw new UserError(
       "mirror",
-      shown,
+      shown2,
       "credentials do not belong in the URL: use BINARY_CHECK_REGISTRY_USER and BINARY_CHECK_REGISTRY_PASSWORD"
     );
   const repository = m2[2].replace(/\/+$/, "");
-  return locate(m2[1], repository, insecure, shown);
+  return locate(m2[1], repository, insecure, shown2);
+}
+function parseImageReference(ref, insecure = false) {
+  const text = ref.trim().replace(/^docker:\/\//, "");
+  const shown2 = redactUrl(text);
+  let rest = text;
+  let reference;
+  const at2 = rest.indexOf("@");
+  if (at2 >= 0) {
+    reference = rest.slice(at2 + 1);
+    rest = rest.slice(0, at2);
+    if (!DIGEST4.test(reference))
+      throw new UserError("input", shown2, `not a digest: ${JSON.stringify(reference)}`);
+  }
+  const slash = rest.indexOf("/");
+  const first = slash >= 0 ? rest.slice(0, slash) : "";
+  const hasHost = slash >= 0 && (/[.:]/.test(first) || first === "localhost");
+  const registry2 = hasHost ? first : "registry-1.docker.io";
+  let path = hasHost ? rest.slice(slash + 1) : rest;
+  const colon = path.lastIndexOf(":");
+  if (colon >= 0) {
+    const tag = path.slice(colon + 1);
+    path = path.slice(0, colon);
+    if (!TAG.test(tag))
+      throw new UserError("input", shown2, `not a valid tag: ${JSON.stringify(tag)}`);
+    reference ??= tag;
+  }
+  if (!hasHost && !path.includes("/")) path = `library/${path}`;
+  return { ...locate(registry2, path, insecure, shown2), reference: reference ?? "latest" };
 }
 function formatRegistryPlace(location) {
   return `${location.registry}/${location.repository}`;
@@ -35544,13 +35574,13 @@ function formatRegistryPlace(location) {
 function redactUrl(url2) {
   return url2.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1").replace(/^[^/@:]*:[^/@]*@/, "");
 }
-function locate(host, repository, insecure, shown) {
+function locate(host, repository, insecure, shown2) {
   if (!HOST.test(host))
-    throw new UserError("mirror", shown, `not a registry host: ${JSON.stringify(host)}`);
+    throw new UserError("mirror", shown2, `not a registry host: ${JSON.stringify(host)}`);
   if (!REPOSITORY.test(repository))
     throw new UserError(
       "mirror",
-      shown,
+      shown2,
       `not a repository name: ${JSON.stringify(repository)} (lower-case letters, digits, separators . _ __ -, components joined by /)`
     );
   const registry2 = host.toLowerCase();
@@ -36537,6 +36567,26 @@ var MANIFEST_ACCEPT = [
   MEDIA_TYPES.dockerManifestList,
   MEDIA_TYPES.dockerManifest
 ];
+var RUN_CACHE = /* @__PURE__ */ new Map();
+function resolveImageDigest(ref, options = {}) {
+  const cache2 = options.cache ?? RUN_CACHE;
+  const cached2 = cache2.get(ref);
+  if (cached2 !== void 0) return cached2;
+  const pending = lookUp(ref, options);
+  cache2.set(ref, pending);
+  pending.catch(() => cache2.delete(ref));
+  return pending;
+}
+async function lookUp(ref, options) {
+  const insecure = options.insecure ?? isInsecureByEnv(options.env ?? process.env);
+  const image = parseImageReference(ref, insecure);
+  const resolved = resolveRegistryOptions(image.registry, options);
+  const client = clientOver(createRegistryHttp(image, resolved));
+  const digest2 = await client.tryHeadManifest(image.reference, MANIFEST_ACCEPT);
+  if (digest2 === void 0)
+    throw new UserError("mirror", client.place, `image ${image.reference} not found`);
+  return digest2;
+}
 
 // src/cli/usage.ts
 var MAIN_HELP = `binary-check \u2014 which prebuilt binaries are stale, and why
@@ -36752,7 +36802,7 @@ function defaultOwner() {
 }
 
 // src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join7, matchesGlob as matchesGlob2, resolve as resolve4 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join7, matchesGlob as matchesGlob4, resolve as resolve4 } from "node:path";
 
 // src/core/graph.ts
 function stronglyConnectedComponents(nodes, adj) {
@@ -36834,6 +36884,80 @@ function computeWaves(nodes, adj, subset) {
   return waves;
 }
 
+// src/core/digest/env-signature.ts
+var SHOWN_MAX = 64;
+var SECRET_NAME = /TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL/i;
+function envValueRecord(name2, value) {
+  const shown2 = value.length <= SHOWN_MAX && !/[\r\n]/.test(value) && !SECRET_NAME.test(name2);
+  return { sha256: digestText(value), ...shown2 ? { value } : {} };
+}
+function envSignatureDigest(inputs) {
+  const e = inputs.environment;
+  if (!e) return digestOf({ algorithm: DIGEST_ALGORITHM, container: inputs.container });
+  const env = {};
+  for (const [k2, v2] of Object.entries(e.env)) env[k2] = v2 ? v2.sha256 : null;
+  return digestOf({
+    algorithm: DIGEST_ALGORITHM,
+    container: inputs.container,
+    environment: {
+      image: e.image,
+      env,
+      files: e.files,
+      command: e.command ? { argv: e.command.argv, output: e.command.output.sha256 } : null
+    }
+  });
+}
+function diffEnvSignatures(a, b3) {
+  const out = [];
+  if (a.algorithm !== b3.algorithm) out.push(`digest algorithm ${a.algorithm} \u2192 ${b3.algorithm}`);
+  if (a.container !== b3.container)
+    out.push(`container ${a.container ?? "(none)"} \u2192 ${b3.container ?? "(none)"}`);
+  const x3 = a.environment;
+  const y2 = b3.environment;
+  if (!x3 && !y2) return out;
+  if (!x3 || !y2) {
+    out.push(y2 ? "environment signature declared" : "environment signature no longer declared");
+    return out;
+  }
+  if (x3.image !== y2.image && a.container === b3.container)
+    out.push(
+      y2.image ? `image ${b3.container ?? "(none)"} moved to ${y2.image}${x3.image ? ` (was ${x3.image})` : ""}` : `image ${b3.container ?? "(none)"} digest no longer checked`
+    );
+  for (const k2 of unionKeys(x3.env, y2.env)) {
+    const u2 = x3.env[k2];
+    const v2 = y2.env[k2];
+    if ((u2?.sha256 ?? null) === (v2?.sha256 ?? null)) continue;
+    if (u2 === void 0) out.push(`${k2} declared${v2 ? ` (${shown(v2)})` : ""}`);
+    else if (v2 === void 0) out.push(`${k2} no longer declared`);
+    else if (u2 === null) out.push(`${k2} set (${shown(v2)})`);
+    else if (v2 === null) out.push(`${k2} unset (was ${shown(u2)})`);
+    else out.push(`${k2} ${shown(u2)} \u2192 ${shown(v2)}`);
+  }
+  for (const k2 of unionKeys(x3.files, y2.files)) {
+    if (x3.files[k2] === y2.files[k2]) continue;
+    out.push(
+      `file ${k2} ${x3.files[k2] === void 0 ? "added" : y2.files[k2] === void 0 ? "removed" : "changed"}`
+    );
+  }
+  const c3 = x3.command;
+  const d2 = y2.command;
+  if (JSON.stringify(c3?.argv ?? null) !== JSON.stringify(d2?.argv ?? null))
+    out.push(
+      `command ${c3 ? JSON.stringify(c3.argv) : "(none)"} \u2192 ${d2 ? JSON.stringify(d2.argv) : "(none)"}`
+    );
+  else if (c3 && d2 && c3.output.sha256 !== d2.output.sha256)
+    out.push(`command ${d2.argv.join(" ")} output ${shown(c3.output)} \u2192 ${shown(d2.output)}`);
+  return out;
+}
+function shown(v2) {
+  return v2.value !== void 0 ? JSON.stringify(v2.value).slice(1, -1) || '""' : v2.sha256;
+}
+function unionKeys(a, b3) {
+  return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(
+    (p2, q3) => p2 < q3 ? -1 : p2 > q3 ? 1 : 0
+  );
+}
+
 // src/core/plan.ts
 var PLAN_SCHEMA = "binary-check/plan@1";
 function computePlan(input2) {
@@ -36866,6 +36990,7 @@ function computePlan(input2) {
     const d2 = base?.specDigests.get(id2);
     return d2 ? { digest: d2.digest, inputs: d2.inputs } : void 0;
   };
+  const environmentOf = (d2, recorded) => head.environments?.get(d2) ?? base?.environments?.get(d2) ?? recordedEnvironment(d2, recorded);
   const reasonsFor = (id2, stack) => {
     const cached2 = reasonsCache.get(id2);
     if (cached2) return cached2;
@@ -36895,7 +37020,8 @@ function computePlan(input2) {
           now.inputs,
           head,
           beforePkg,
-          (dep) => stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack)
+          (dep) => stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
+          environmentOf
         );
         stack.delete(id2);
         if (reasons.length === 0)
@@ -36945,7 +37071,7 @@ function computePlan(input2) {
       wave: waves.get(id2) ?? null,
       container: input2.containers.get(id2) ?? null,
       dependencies: spec.dependencies.map((e) => e.id),
-      ...status === "rebuild" || status === "new" || status === "in-progress" ? { inputs: now.inputs, ...packageInputsOf(head, spec.package) } : {}
+      ...status === "rebuild" || status === "new" || status === "in-progress" ? { inputs: withEnvironment(now.inputs, head), ...packageInputsOf(head, spec.package) } : {}
     });
   }
   if (base) {
@@ -37014,8 +37140,32 @@ function computePlan(input2) {
     matrix: { include },
     unresolved,
     notes: input2.notes,
-    summary
+    summary,
+    ...environmentsOf(head, base)
   };
+}
+function withEnvironment(inputs, head) {
+  const environment = head.environments?.get(inputs.envSignature);
+  return environment ? { ...inputs, environment } : inputs;
+}
+function recordedEnvironment(d2, inputs) {
+  if (typeof inputs !== "object" || inputs === null || !("environment" in inputs)) return void 0;
+  const e = inputs.environment;
+  if (typeof e !== "object" || e === null || !("algorithm" in e) || !("container" in e))
+    return void 0;
+  const candidate = e;
+  try {
+    return envSignatureDigest(candidate) === d2 ? candidate : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function environmentsOf(head, base) {
+  if (!head.environments && !base?.environments) return {};
+  const out = {};
+  for (const side of [base, head])
+    for (const [d2, inputs] of side?.environments ?? []) out[d2] = inputs;
+  return { environments: out };
 }
 function compilerText(spec) {
   if (!spec.compiler) return null;
@@ -37032,9 +37182,9 @@ function packageReasons(name2, a, now) {
     reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
   const files = [];
   if (a.recipe !== b3.recipe) files.push(now.recipePath);
-  for (const k2 of unionKeys(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
+  for (const k2 of unionKeys2(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
   if (files.length > 0) reasons.push({ kind: "recipe", package: name2, files });
-  for (const k2 of unionKeys(a.files, b3.files))
+  for (const k2 of unionKeys2(a.files, b3.files))
     if (a.files[k2] !== b3.files[k2])
       reasons.push({ kind: "input-file", package: name2, file: joinPath(now.directory, k2) });
   return reasons;
@@ -37042,10 +37192,10 @@ function packageReasons(name2, a, now) {
 function joinPath(dir, rel) {
   return dir === "" || dir === "." ? rel : `${dir}/${rel}`;
 }
-function unionKeys(a, b3) {
+function unionKeys2(a, b3) {
   return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(compareCodeUnits);
 }
-function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
+function diffSpecInputs(a, b3, head, beforePackage, depReasons, environmentOf = () => void 0) {
   const reasons = [];
   if (a.algorithm !== b3.algorithm) {
     reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
@@ -37063,7 +37213,7 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
         detail: "package digest changed"
       });
   }
-  for (const f3 of unionKeys(a.source, b3.source)) {
+  for (const f3 of unionKeys2(a.source, b3.source)) {
     const x3 = canonicalField(a.source[f3]);
     const y2 = canonicalField(b3.source[f3]);
     if (x3 !== y2)
@@ -37075,7 +37225,7 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
         ...y2 !== void 0 ? { new: y2 } : {}
       });
   }
-  for (const k2 of unionKeys(a.patches, b3.patches)) {
+  for (const k2 of unionKeys2(a.patches, b3.patches)) {
     if (a.patches[k2] === b3.patches[k2]) continue;
     reasons.push({
       kind: "patch",
@@ -37083,7 +37233,7 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
       change: a.patches[k2] === void 0 ? "added" : b3.patches[k2] === void 0 ? "removed" : "changed"
     });
   }
-  for (const k2 of unionKeys(a.resources, b3.resources)) {
+  for (const k2 of unionKeys2(a.resources, b3.resources)) {
     if (a.resources[k2] === b3.resources[k2]) continue;
     reasons.push({
       kind: "resource",
@@ -37091,7 +37241,7 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
       change: a.resources[k2] === void 0 ? "added" : b3.resources[k2] === void 0 ? "removed" : "changed"
     });
   }
-  const codeChanged = unionKeys(a.code, b3.code).filter((k2) => a.code[k2] !== b3.code[k2]);
+  const codeChanged = unionKeys2(a.code, b3.code).filter((k2) => a.code[k2] !== b3.code[k2]);
   if (codeChanged.length > 0) {
     const now = head.packages.get(b3.package);
     reasons.push({
@@ -37101,7 +37251,7 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
       detail: `conditional code: ${codeChanged.join("; ")}`
     });
   }
-  for (const k2 of unionKeys(a.parameters, b3.parameters)) {
+  for (const k2 of unionKeys2(a.parameters, b3.parameters)) {
     if (a.parameters[k2] === b3.parameters[k2]) continue;
     reasons.push({
       kind: "parameters",
@@ -37110,9 +37260,17 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons) {
       ...b3.parameters[k2] !== void 0 ? { new: b3.parameters[k2] } : {}
     });
   }
-  if (a.envSignature !== b3.envSignature)
-    reasons.push({ kind: "environment", detail: "build-environment signature changed" });
-  for (const k2 of unionKeys(a.dependencies, b3.dependencies)) {
+  if (a.envSignature !== b3.envSignature) {
+    const x3 = environmentOf(a.envSignature, a);
+    const y2 = environmentOf(b3.envSignature, b3);
+    const changes = x3 && y2 ? diffEnvSignatures(x3, y2) : [];
+    reasons.push({
+      kind: "environment",
+      detail: "build-environment signature changed",
+      ...changes.length > 0 ? { changes } : {}
+    });
+  }
+  for (const k2 of unionKeys2(a.dependencies, b3.dependencies)) {
     if (a.dependencies[k2] === b3.dependencies[k2]) continue;
     if (a.dependencies[k2] === void 0)
       reasons.push({ kind: "dependency", dependency: k2, change: "added", chain: [k2], cause: [] });
@@ -37189,8 +37347,22 @@ var manifestPackage = external_exports.object({
   dependencies: external_exports.array(manifestDependency).default([]),
   provides: external_exports.array(external_exports.string()).default([])
 }).strict();
+var buildEnvironment = external_exports.object({
+  env: external_exports.array(external_exports.string().min(1)).default([]).describe(
+    "Environment variables whose values enter the signature (an unset one is an error)."
+  ),
+  optionalEnv: external_exports.array(external_exports.string().min(1)).default([]).describe("Environment variables that enter the signature when set and may be missing."),
+  files: external_exports.array(external_exports.string().min(1)).default([]).describe("Globs (repository-relative) of files whose content enters the signature."),
+  command: external_exports.union([external_exports.array(external_exports.string().min(1)).min(1), external_exports.string()]).optional().describe(
+    'A signature command as an argv list, e.g. ["./ci/signature.sh", "--arg"]; its stdout enters the signature.'
+  ),
+  commandTimeout: external_exports.string().optional().describe('How long the command may run, e.g. "30s", "500ms", "2m" (default 30s).'),
+  image: external_exports.boolean().optional().describe(
+    "Resolve the container image to its manifest digest (through the image's registry)."
+  )
+}).strict();
 var configSchema = external_exports.object({
-  ecosystem: external_exports.enum(["spack", "manifest"]).default("spack").describe("Recipe ecosystem."),
+  ecosystem: external_exports.enum(["spack", "manifest", "fromager"]).default("spack").describe("Recipe ecosystem."),
   recipes: external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)]).optional().describe(
     "Recipe roots (repository-relative). Spack: directories holding <name>/package.py; the spack_repo layout (py_numpy \u2192 py-numpy) is recognised."
   ),
@@ -37204,12 +37376,23 @@ var configSchema = external_exports.object({
   containers: external_exports.array(
     external_exports.object({
       when: external_exports.string().describe('Spec constraint, e.g. "os=ubuntu24.04 %gcc@13".'),
-      image: external_exports.string().min(1).describe("Container image that builds matching specs.")
+      image: external_exports.string().min(1).describe("Container image that builds matching specs."),
+      environment: buildEnvironment.optional().describe("This container's build-environment signature (added to the global one).")
     }).strict()
   ).default([]).describe("Build container per spec; the first match wins."),
+  environment: buildEnvironment.optional().describe("Build-environment signature inputs for every spec (see README)."),
   mirror: external_exports.string().min(1).optional().describe("Mirror URL (file://\u2026 )."),
   ignore: external_exports.array(external_exports.string().min(1)).default([]).describe("Globs of repository paths that never trigger anything."),
-  packages: external_exports.record(external_exports.string(), manifestPackage).optional().describe("Manifest ecosystem: the packages, their input globs, versions and dependencies.")
+  packages: external_exports.record(external_exports.string(), manifestPackage).optional().describe("Manifest ecosystem: the packages, their input globs, versions and dependencies."),
+  fromager: external_exports.object({
+    graph: external_exports.string().min(1).optional().describe("Fromager's graph.json (repository-relative; default graph.json)."),
+    settings: external_exports.string().min(1).optional().describe("Folder of <name>.yaml package settings (default overrides/settings)."),
+    patches: external_exports.string().min(1).optional().describe("Folder of <name>[-<version>]/ patch folders (default overrides/patches)."),
+    variants: external_exports.array(external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)).min(1).optional().describe("Variants every wheel is built for (default [cpu]): ids end in variant=<v>."),
+    plugins: external_exports.record(external_exports.string(), external_exports.string().min(1)).optional().describe("Package \u2192 plugin: a repository path (x/y.py) or a dotted module (x.y)."),
+    sdists: external_exports.string().min(1).optional().describe("Folder of <name>-<version>.tar.gz sdists (when graph.json has no sha256)."),
+    envFiles: external_exports.array(external_exports.string().min(1)).optional().describe("Paths or globs of env files whose content enters every package digest.")
+  }).strict().optional().describe("Fromager ecosystem: where the overrides tree, graph and sdists are.")
 }).strict();
 function validateConfig(value) {
   const result = configSchema.safeParse(value ?? {}, { reportInput: true });
@@ -37235,10 +37418,53 @@ var manifestPackageNames = (c3) => Object.keys(c3.packages ?? {}).filter((n) => 
   path: `packages.${n}`,
   message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"`
 }));
+var DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+function parseDuration(text) {
+  const m2 = DURATION.exec(text.trim());
+  if (!m2) return void 0;
+  return Number(m2[1]) * (m2[2] === "ms" ? 1 : m2[2] === "s" ? 1e3 : 6e4);
+}
+var environmentFields = (c3) => [
+  ...c3.environment ? [{ at: "environment", e: c3.environment }] : [],
+  ...c3.containers.flatMap(
+    (k2, i) => k2.environment ? [{ at: `containers.${i}.environment`, e: k2.environment }] : []
+  )
+].flatMap(({ at: at2, e }) => [
+  ...typeof e.command === "string" ? [
+    {
+      path: `${at2}.command`,
+      message: `expected an argv list, e.g. ["./ci/signature.sh", "--arg"] (no shell splits a string), got string ${truncate(JSON.stringify(e.command))}`
+    }
+  ] : [],
+  ...e.commandTimeout !== void 0 && !parseDuration(e.commandTimeout) ? [
+    {
+      path: `${at2}.commandTimeout`,
+      message: `expected a duration like "30s", "500ms" or "2m", got "${e.commandTimeout}"`
+    }
+  ] : [],
+  ...e.env.filter((n) => e.optionalEnv.includes(n)).map((n) => ({
+    path: `${at2}.optionalEnv`,
+    message: `${n} is also in env (list it in one of them)`
+  }))
+]);
+var fromagerFields = (c3) => [
+  ...c3.fromager && c3.ecosystem !== "fromager" ? [
+    {
+      path: "fromager",
+      message: `only valid with ecosystem: fromager, got ecosystem ${c3.ecosystem}`
+    }
+  ] : [],
+  ...c3.ecosystem === "fromager" ? ["packages", "lockfile", "specs", "recipes", "buildSystems"].filter((k2) => c3[k2] !== void 0).map((k2) => ({
+    path: k2,
+    message: "not used with ecosystem: fromager (the spec set is graph.json \xD7 fromager.variants)"
+  })) : []
+];
 var CONFIG_RULES = [
   manifestNeedsPackages,
   spackHasNoPackagesMap,
-  manifestPackageNames
+  manifestPackageNames,
+  environmentFields,
+  fromagerFields
 ];
 function describeIssue2(issue2) {
   const path = issue2.path.map(String).join(".") || "(root)";
@@ -42664,9 +42890,7 @@ function propagatingDeps(spec, deptypes) {
   for (const e of spec.dependencies) if (e.types.some((t3) => deptypes.has(t3))) out.push(e.id);
   return out;
 }
-function localSpecInputs(spec, ctx) {
-  const pkg = ctx.packages.get(spec.package);
-  const view = specView(spec, ctx.specs);
+function specParameters(spec) {
   const parameters = {};
   for (const [k2, v2] of Object.entries(spec.variants)) parameters[`variant:${k2}`] = v2;
   for (const [k2, v2] of Object.entries(spec.parameters)) parameters[k2] = v2;
@@ -42678,6 +42902,12 @@ function localSpecInputs(spec, ctx) {
   if (spec.lockedPatches?.length) parameters.lockedPatches = spec.lockedPatches.join(",");
   if (spec.external)
     for (const [k2, v2] of Object.entries(spec.external)) parameters[`external:${k2}`] = v2;
+  return parameters;
+}
+function localSpecInputs(spec, ctx) {
+  const pkg = ctx.packages.get(spec.package);
+  const view = specView(spec, ctx.specs);
+  const parameters = specParameters(spec);
   const source = { version: spec.version };
   const patches = {};
   const resources = {};
@@ -43153,6 +43383,524 @@ function pathsFrom(sorted, prefix) {
   return out;
 }
 
+// src/ecosystems/fromager/read-fromager.ts
+import { matchesGlob as matchesGlob2 } from "node:path";
+
+// src/ecosystems/fromager/names.ts
+function canonicalizeName(name2) {
+  return name2.toLowerCase().replace(/[-_.]+/g, "-");
+}
+function splitNameVersion(stem, known) {
+  for (let i = stem.length - 1; i > 0; i--) {
+    if (stem[i] !== "-") continue;
+    const version2 = stem.slice(i + 1);
+    if (!/^[0-9]/.test(version2)) continue;
+    const name2 = canonicalizeName(stem.slice(0, i));
+    if (known.has(name2)) return { name: name2, version: version2 };
+  }
+  return void 0;
+}
+
+// src/ecosystems/fromager/graph.ts
+var REQUIREMENT_DEPTYPES = {
+  "build-system": "build",
+  "build-backend": "build",
+  "build-sdist": "build",
+  install: "run",
+  toplevel: "run"
+};
+function parseFromagerGraph(text, file2) {
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError("lockfile", file2, `invalid JSON: ${e.message.split("\n")[0]}`);
+  }
+  if (!isRecord(raw))
+    throw new UserError(
+      "lockfile",
+      file2,
+      `expected an object keyed by "name==version", got ${kind(raw)}`
+    );
+  const nodes = /* @__PURE__ */ new Map();
+  const topLevel = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const at2 = `${file2}: "${key}"`;
+    if (!isRecord(value))
+      throw new UserError("lockfile", at2, `expected a node object, got ${kind(value)}`);
+    const edgesRaw = value.edges ?? [];
+    if (!Array.isArray(edgesRaw))
+      throw new UserError("lockfile", `${at2}.edges`, `expected a list, got ${kind(edgesRaw)}`);
+    const edges = edgesRaw.map((e, i) => {
+      const eat = `${at2}.edges.${i}`;
+      if (!isRecord(e))
+        throw new UserError("lockfile", eat, `expected an edge object, got ${kind(e)}`);
+      if (typeof e.key !== "string")
+        throw new UserError("lockfile", `${eat}.key`, `expected a node key, got ${kind(e.key)}`);
+      if (typeof e.req_type !== "string" || !(e.req_type in REQUIREMENT_DEPTYPES))
+        throw new UserError(
+          "lockfile",
+          `${eat}.req_type`,
+          `unknown requirement type ${JSON.stringify(e.req_type)} (expected one of ${Object.keys(REQUIREMENT_DEPTYPES).join(", ")})`
+        );
+      return {
+        key: e.key,
+        reqType: e.req_type,
+        types: [REQUIREMENT_DEPTYPES[e.req_type]],
+        req: typeof e.req === "string" ? e.req : ""
+      };
+    });
+    if (key === "") {
+      topLevel.push(...edges.map((e) => e.key));
+      continue;
+    }
+    const name2 = typeof value.canonicalized_name === "string" ? value.canonicalized_name : void 0;
+    const version2 = typeof value.version === "string" ? value.version : void 0;
+    if (!name2 || !version2)
+      throw new UserError(
+        "lockfile",
+        at2,
+        `expected "canonicalized_name" and "version" strings, got ${kind(value.canonicalized_name)} and ${kind(value.version)}`
+      );
+    if (canonicalizeName(key.split("==")[0] ?? "") !== canonicalizeName(name2) || !key.endsWith(`==${version2}`))
+      throw new UserError(
+        "lockfile",
+        at2,
+        `key does not match "${name2}==${version2}" (canonicalized_name==version)`
+      );
+    const downloadUrl = typeof value.download_url === "string" ? value.download_url : "";
+    const fromUrl = /#sha256=([0-9a-f]{64})$/i.exec(downloadUrl)?.[1];
+    const declared = typeof value.sdist_sha256 === "string" ? value.sdist_sha256 : void 0;
+    const sha256 = (declared ?? fromUrl)?.toLowerCase();
+    nodes.set(key, {
+      key,
+      name: canonicalizeName(name2),
+      version: version2,
+      downloadUrl: downloadUrl.replace(/#.*$/, ""),
+      preBuilt: value.pre_built === true,
+      ...sha256 ? { sha256 } : {},
+      edges
+    });
+  }
+  for (const node2 of nodes.values())
+    node2.edges.forEach((e, i) => {
+      if (!nodes.has(e.key))
+        throw new UserError(
+          "lockfile",
+          `${file2}: "${node2.key}".edges.${i}.key`,
+          `dangling edge: no node "${e.key}" in the graph`
+        );
+    });
+  topLevel.forEach((k2, i) => {
+    if (!nodes.has(k2))
+      throw new UserError(
+        "lockfile",
+        `${file2}: "".edges.${i}.key`,
+        `dangling edge: no node "${k2}" in the graph`
+      );
+  });
+  return { nodes, topLevel };
+}
+function isRecord(v2) {
+  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+}
+function kind(v2) {
+  if (v2 === void 0) return "nothing";
+  if (v2 === null) return "null";
+  if (Array.isArray(v2)) return "a list";
+  return typeof v2 === "object" ? "an object" : `${typeof v2} ${JSON.stringify(v2)}`;
+}
+
+// src/ecosystems/fromager/settings.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+function parseFromagerSettings(text, file2) {
+  const doc = (0, import_yaml2.parseDocument)(text, { uniqueKeys: true, prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = lineOf(text, err.pos[0]);
+    throw new UserError("recipe", `${file2}:${line}`, `invalid YAML: ${err.message.split("\n")[0]}`);
+  }
+  const value = toCanonical(doc.contents, doc, file2, "");
+  if (value === null) return { common: {}, variants: {}, preBuiltVariants: [], changelog: {} };
+  if (!isObject2(value))
+    throw new UserError("recipe", file2, `expected a map of settings, got ${describe3(value)}`);
+  const { variants = {}, changelog = {}, ...common } = value;
+  const vmap = variants === null ? {} : variants;
+  if (!isObject2(vmap))
+    throw new UserError(
+      "recipe",
+      `${file2}: variants`,
+      `expected a map of variant \u2192 settings, got ${describe3(vmap)}`
+    );
+  const cmap = changelog === null ? {} : changelog;
+  if (!isObject2(cmap))
+    throw new UserError(
+      "recipe",
+      `${file2}: changelog`,
+      `expected a map of version \u2192 entries, got ${describe3(cmap)}`
+    );
+  const preBuiltVariants = Object.entries(vmap).filter(([, v2]) => isObject2(v2) && v2.pre_built === true).map(([k2]) => k2).sort();
+  return { common, variants: { ...vmap }, preBuiltVariants, changelog: { ...cmap } };
+}
+function isObject2(v2) {
+  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+}
+function describe3(v2) {
+  if (v2 === null) return "null";
+  if (Array.isArray(v2)) return "a list";
+  return typeof v2 === "object" ? "a map" : `${typeof v2} ${JSON.stringify(v2)}`;
+}
+function lineOf(text, pos) {
+  let line = 1;
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+function toCanonical(node2, doc, file2, path) {
+  if (node2 === null || node2 === void 0) return null;
+  if ((0, import_yaml2.isAlias)(node2)) return toCanonical(node2.resolve(doc), doc, file2, path);
+  if ((0, import_yaml2.isMap)(node2)) {
+    const out = {};
+    for (const pair2 of node2.items) {
+      const key = keyText(pair2.key);
+      if (key === void 0)
+        throw new UserError("recipe", `${file2}: ${path || "(root)"}`, "expected scalar keys");
+      out[key] = toCanonical(pair2.value, doc, file2, path ? `${path}.${key}` : key);
+    }
+    return out;
+  }
+  if ((0, import_yaml2.isSeq)(node2)) return node2.items.map((n, i) => toCanonical(n, doc, file2, `${path}.${i}`));
+  if ((0, import_yaml2.isScalar)(node2)) {
+    const v2 = node2.value;
+    if (v2 === null || typeof v2 === "string" || typeof v2 === "boolean") return v2;
+    if (typeof v2 === "number") return Number.isSafeInteger(v2) ? v2 : { $float: String(v2) };
+    return String(v2);
+  }
+  throw new UserError("recipe", `${file2}: ${path || "(root)"}`, "unsupported YAML node");
+}
+function keyText(key) {
+  if (key === null || key === void 0) return "";
+  if (!(0, import_yaml2.isScalar)(key)) return void 0;
+  const v2 = key.value;
+  if (typeof v2 === "string") return v2;
+  if (typeof key.source === "string") return key.source;
+  return String(v2);
+}
+
+// src/ecosystems/fromager/read-fromager.ts
+var FROMAGER_DEFAULTS = {
+  graph: "graph.json",
+  settings: "overrides/settings",
+  patches: "overrides/patches",
+  variants: ["cpu"]
+};
+function fromagerSpecId(name2, version2, variant) {
+  return `${name2}==${version2} variant=${variant}`;
+}
+async function readFromagerTree(snap, config2, isIgnored) {
+  const fc = config2.fromager ?? {};
+  const graphPath = fc.graph ?? FROMAGER_DEFAULTS.graph;
+  const settingsDir = trimDir(fc.settings ?? FROMAGER_DEFAULTS.settings);
+  const patchesDir = trimDir(fc.patches ?? FROMAGER_DEFAULTS.patches);
+  const variants = fc.variants ?? [...FROMAGER_DEFAULTS.variants];
+  const where = snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`;
+  const paths = [...snap.files.keys()].filter((p2) => !isIgnored(p2)).sort();
+  const graphOid = snap.files.get(graphPath);
+  if (!graphOid)
+    throw new UserError("config", "fromager.graph", `"${graphPath}" not found in ${where}`);
+  const graph = parseFromagerGraph(await readText2(snap, graphOid), graphPath);
+  const settingsFiles = /* @__PURE__ */ new Map();
+  for (const p2 of under(paths, settingsDir)) {
+    const rest = p2.slice(settingsDir.length + 1);
+    if (rest.includes("/") || !/\.ya?ml$/.test(rest)) continue;
+    const name2 = canonicalizeName(rest.replace(/\.ya?ml$/, ""));
+    const prev = settingsFiles.get(name2);
+    if (prev)
+      throw new UserError(
+        "recipe",
+        p2,
+        `settings for "${name2}" are also in ${prev} (one file per package)`
+      );
+    settingsFiles.set(name2, p2);
+  }
+  const plugins = /* @__PURE__ */ new Map();
+  for (const [key, ref] of Object.entries(fc.plugins ?? {})) {
+    const field = `fromager.plugins.${key}`;
+    plugins.set(canonicalizeName(key), { file: resolvePlugin(ref, snap, field, where), field });
+  }
+  const names = /* @__PURE__ */ new Set([...settingsFiles.keys(), ...plugins.keys()]);
+  for (const n of graph.nodes.values()) names.add(n.name);
+  const patchesByName = /* @__PURE__ */ new Map();
+  for (const p2 of under(paths, patchesDir)) {
+    if (!p2.endsWith(".patch")) continue;
+    const parts = p2.slice(patchesDir.length + 1).split("/");
+    if (parts.length < 2 || parts.length > 3) continue;
+    const [dir, sub] = [parts[0], parts.length === 3 ? parts[1] : void 0];
+    const plain = canonicalizeName(dir);
+    const hit = names.has(plain) ? { name: plain, version: void 0 } : splitNameVersion(dir, names);
+    if (!hit) continue;
+    const list = patchesByName.get(hit.name) ?? [];
+    list.push({
+      path: p2,
+      ...hit.version ? { version: hit.version } : {},
+      ...sub ? { variant: sub } : {}
+    });
+    patchesByName.set(hit.name, list);
+  }
+  const sdistHash = /* @__PURE__ */ new Map();
+  if (fc.sdists) {
+    const dir = trimDir(fc.sdists);
+    const files = under(paths, dir).filter(
+      (p2) => !p2.slice(dir.length + 1).includes("/") && p2.endsWith(".tar.gz")
+    );
+    const wanted = files.map((p2) => ({ p: p2, hit: splitNameVersion(p2.slice(dir.length + 1, -".tar.gz".length), names) })).filter((x3) => x3.hit !== void 0);
+    const blobs = await readBlobsCached(
+      snap,
+      wanted.map((w2) => snap.files.get(w2.p))
+    );
+    for (const { p: p2, hit } of wanted)
+      sdistHash.set(`${hit.name}==${hit.version}`, {
+        sha256: blobs.get(snap.files.get(p2)),
+        path: p2
+      });
+  }
+  const envFiles = {};
+  (fc.envFiles ?? []).forEach((glob, i) => {
+    const matched = paths.filter((p2) => p2 === glob || matchesGlob2(p2, glob));
+    if (matched.length === 0)
+      throw new UserError(
+        "config",
+        `fromager.envFiles.${i}`,
+        `"${glob}" matches no file in ${where}`
+      );
+    for (const p2 of matched) envFiles[p2] = snap.files.get(p2);
+  });
+  const settings = /* @__PURE__ */ new Map();
+  const settingsOids = [...settingsFiles.values()].map((p2) => snap.files.get(p2));
+  const settingsTexts = await snap.readBlobs(settingsOids);
+  for (const [name2, p2] of settingsFiles)
+    settings.set(
+      name2,
+      parseFromagerSettings(settingsTexts.get(snap.files.get(p2)).toString("utf8"), p2)
+    );
+  const moduleDigests = /* @__PURE__ */ new Map();
+  const loadModule = async (path) => {
+    const hit = moduleDigests.get(path);
+    if (hit) return hit;
+    const text = await readText2(snap, snap.files.get(path));
+    const canonical = canonicalizePythonModule(text, path);
+    const imports = parseSpackRecipe(text, path).imports;
+    const local = /* @__PURE__ */ new Set();
+    for (const imp of imports)
+      for (const c3 of localModuleCandidates(imp, path))
+        if (snap.files.has(c3) && !isIgnored(c3)) local.add(c3);
+    const m2 = { digest: digestText(canonical), imports: [...local].sort() };
+    moduleDigests.set(path, m2);
+    return m2;
+  };
+  const closureOf = async (start) => {
+    const seen = /* @__PURE__ */ new Set();
+    const queue = [start];
+    while (queue.length > 0) {
+      const p2 = queue.shift();
+      if (seen.has(p2)) continue;
+      seen.add(p2);
+      queue.push(...(await loadModule(p2)).imports);
+    }
+    return [...seen].sort();
+  };
+  const nodesByName = /* @__PURE__ */ new Map();
+  for (const n of graph.nodes.values()) {
+    const list = nodesByName.get(n.name) ?? [];
+    list.push(n.key);
+    nodesByName.set(n.name, list);
+  }
+  const packages = /* @__PURE__ */ new Map();
+  for (const name2 of [...names].sort()) {
+    const settingsPath = settingsFiles.get(name2);
+    const s = settings.get(name2) ?? {
+      common: {},
+      variants: {},
+      preBuiltVariants: [],
+      changelog: {}
+    };
+    const recipe = digestOf({ algorithm: DIGEST_ALGORITHM, fromagerSettings: s.common });
+    const bases = {};
+    const plugin = plugins.get(name2);
+    const closure = plugin ? await closureOf(plugin.file) : [];
+    for (const p2 of closure) bases[p2] = moduleDigests.get(p2).digest;
+    const nodeKeys = (nodesByName.get(name2) ?? []).sort();
+    const exact = nodeKeys.every((k2) => versionWhen(graph.nodes.get(k2).version) !== void 0);
+    const whenVersion = (v2) => exact ? versionWhen(v2) : void 0;
+    const conditionalCode = [];
+    const place = settingsPath ? { file: settingsPath, line: 1 } : void 0;
+    for (const [v2, part] of Object.entries(s.variants).sort(([a], [b3]) => a < b3 ? -1 : 1)) {
+      const when = `variant=${v2}`;
+      conditionalCode.push({
+        when: whenIfParsable(when) ?? "",
+        label: `settings variants.${v2}`,
+        digest: digestOf({ algorithm: DIGEST_ALGORITHM, fromagerVariant: part }),
+        ...place ? { place } : {}
+      });
+    }
+    for (const [ver, entries] of Object.entries(s.changelog).sort(([a], [b3]) => a < b3 ? -1 : 1)) {
+      conditionalCode.push({
+        when: whenVersion(ver) ?? "",
+        label: `settings changelog ${ver}`,
+        digest: digestOf({ algorithm: DIGEST_ALGORITHM, fromagerChangelog: entries }),
+        ...place ? { place } : {}
+      });
+    }
+    const versions = nodeKeys.map((k2) => {
+      const n = graph.nodes.get(k2);
+      const sha256 = n.sha256 ?? sdistHash.get(`${name2}==${n.version}`)?.sha256;
+      return {
+        version: n.version,
+        ...sha256 ? { checksum: `sha256:${sha256}` } : n.downloadUrl ? { url: n.downloadUrl } : {},
+        deprecated: false,
+        preferred: false
+      };
+    });
+    const patches = (patchesByName.get(name2) ?? []).sort((a, b3) => a.path < b3.path ? -1 : 1).map((p2) => {
+      const conds = [
+        ...p2.version ? [whenVersion(p2.version)] : [],
+        ...p2.variant ? [whenIfParsable(`variant=${p2.variant}`)] : []
+      ];
+      const when = conds.every((c3) => c3 !== void 0) ? conds.join(" ") : "";
+      return { file: p2.path, contentHash: snap.files.get(p2.path), ...when ? { when } : {} };
+    });
+    const inputPaths = [
+      ...settingsPath ? [settingsPath] : [],
+      ...closure,
+      ...patches.map((p2) => p2.file),
+      ...Object.keys(envFiles),
+      ...nodeKeys.length > 0 ? [graphPath] : [],
+      ...nodeKeys.flatMap((k2) => {
+        const hit = sdistHash.get(k2);
+        return hit && !graph.nodes.get(k2).sha256 ? [hit.path] : [];
+      })
+    ];
+    packages.set(name2, {
+      name: name2,
+      ecosystem: "fromager",
+      recipePath: settingsPath ?? plugin?.file ?? graphPath,
+      directory: "",
+      digestInputs: packageDigestInputs("fromager", recipe, bases, { ...envFiles }),
+      versions,
+      variants: [{ name: "variant", default: variants[0], values: [...variants] }],
+      dependencies: [],
+      patches,
+      resources: [],
+      provides: [],
+      conflicts: [],
+      requires: [],
+      conditionalCode,
+      unresolved: [],
+      ignoredFiles: [],
+      inputPaths: [...new Set(inputPaths)].sort()
+    });
+  }
+  const specs = /* @__PURE__ */ new Map();
+  for (const variant of variants) {
+    for (const node2 of graph.nodes.values()) {
+      const id2 = fromagerSpecId(node2.name, node2.version, variant);
+      const byDep = /* @__PURE__ */ new Map();
+      for (const e of node2.edges) {
+        const dep = graph.nodes.get(e.key);
+        const depId = fromagerSpecId(dep.name, dep.version, variant);
+        const prev = byDep.get(depId);
+        if (prev) prev.types = [.../* @__PURE__ */ new Set([...prev.types, ...e.types])].sort();
+        else byDep.set(depId, { id: depId, name: dep.name, types: [...e.types] });
+      }
+      const preBuilt = node2.preBuilt || (settings.get(node2.name)?.preBuiltVariants.includes(variant) ?? false);
+      specs.set(id2, {
+        id: id2,
+        package: node2.name,
+        version: node2.version,
+        variants: { variant },
+        parameters: {},
+        dependencies: [...byDep.values()].sort((a, b3) => a.id < b3.id ? -1 : 1),
+        ...preBuilt ? { external: { pre_built: "true" } } : {},
+        origin: `graph:${graphPath}`
+      });
+    }
+  }
+  return { packages, specs };
+}
+function trimDir(d2) {
+  return d2.replace(/^\.\//, "").replace(/\/+$/, "");
+}
+function under(sorted, dir) {
+  const prefix = dir === "" ? "" : `${dir}/`;
+  return sorted.filter((p2) => p2.startsWith(prefix));
+}
+async function readText2(snap, oid) {
+  return (await snap.readBlobs([oid])).get(oid).toString("utf8");
+}
+var SHA256_BY_OID = /* @__PURE__ */ new Map();
+async function readBlobsCached(snap, oids) {
+  const missing = [...new Set(oids.filter((o2) => !SHA256_BY_OID.has(o2)))];
+  for (const o2 of missing) {
+    const buf = (await snap.readBlobs([o2])).get(o2);
+    if (!buf) throw new UserError("git", o2, `blob ${o2} could not be read`);
+    SHA256_BY_OID.set(o2, sha256Hex(buf));
+  }
+  return new Map(oids.map((o2) => [o2, SHA256_BY_OID.get(o2)]));
+}
+function versionWhen(version2) {
+  const when = `@=${version2}`;
+  try {
+    const c3 = parseSpecConstraintCached(when);
+    return satisfies({ name: "", version: version2, variants: {}, dependency: () => void 0 }, c3) ? when : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function whenIfParsable(when) {
+  try {
+    parseSpecConstraintCached(when);
+    return when;
+  } catch {
+    return void 0;
+  }
+}
+function resolvePlugin(ref, snap, field, where) {
+  if (ref.endsWith(".py") || ref.includes("/")) {
+    const p2 = trimDir(ref);
+    if (snap.files.has(p2)) return p2;
+    throw new UserError("config", field, `plugin file "${ref}" not found in ${where}`);
+  }
+  const base = ref.split(".").join("/");
+  const candidates = ["", "src/"].flatMap((r2) => [`${r2}${base}.py`, `${r2}${base}/__init__.py`]);
+  const hit = candidates.find((c3) => snap.files.has(c3));
+  if (hit) return hit;
+  throw new UserError(
+    "config",
+    field,
+    `plugin module "${ref}" not found in ${where} (looked for ${candidates.join(", ")})`
+  );
+}
+function localModuleCandidates(imp, fromFile) {
+  const asFiles = (base) => [`${base}.py`, `${base}/__init__.py`];
+  const dirParts = fromFile.split("/").slice(0, -1);
+  const out = [];
+  if (imp.module.startsWith(".")) {
+    const level = imp.module.length - imp.module.replace(/^\.+/, "").length;
+    const rest = imp.module.slice(level);
+    const up = dirParts.slice(0, Math.max(0, dirParts.length - (level - 1)));
+    const base = [...up, ...rest ? rest.split(".") : []];
+    if (rest) out.push(...asFiles(base.join("/")));
+    for (const n of imp.names) out.push(...asFiles([...base, n].join("/")));
+    return out;
+  }
+  const segs = imp.module.split(".");
+  for (let i = dirParts.length; i >= 0; i--) {
+    const base = [...dirParts.slice(0, i), ...segs].join("/");
+    out.push(...asFiles(base));
+    for (const n of imp.names) if (n !== "*") out.push(...asFiles(`${base}/${n}`));
+  }
+  return out;
+}
+
 // src/ecosystems/spack/lockfile.ts
 var SUPPORTED_LOCKFILE_VERSIONS = [4, 5, 6];
 var FLAGS = /* @__PURE__ */ new Set([
@@ -43166,7 +43914,7 @@ var FLAGS = /* @__PURE__ */ new Set([
 var DEPTYPES2 = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
 var COMPILER_VIRTUALS = ["c", "cxx", "fortran"];
 var MIN_HASH_PREFIX = 7;
-function isObject2(v2) {
+function isObject3(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
 function lineColumn(text, offset) {
@@ -43269,22 +44017,22 @@ var Reader = class {
     throw new UserError("lockfile", this.file, path === "" ? what : `${path}: ${what}`);
   }
   string(v2, path) {
-    if (typeof v2 !== "string") this.fail(path, `expected a string, got ${describe3(v2)}`);
+    if (typeof v2 !== "string") this.fail(path, `expected a string, got ${describe4(v2)}`);
     return v2;
   }
   object(v2, path) {
-    if (!isObject2(v2)) this.fail(path, `expected an object, got ${describe3(v2)}`);
+    if (!isObject3(v2)) this.fail(path, `expected an object, got ${describe4(v2)}`);
     return v2;
   }
   array(v2, path) {
-    if (!Array.isArray(v2)) this.fail(path, `expected a list, got ${describe3(v2)}`);
+    if (!Array.isArray(v2)) this.fail(path, `expected a list, got ${describe4(v2)}`);
     return v2;
   }
   strings(v2, path) {
     return this.array(v2, path).map((x3, i) => this.string(x3, `${path}[${i}]`));
   }
 };
-function describe3(v2) {
+function describe4(v2) {
   if (v2 === void 0) return "nothing";
   if (v2 === null) return "null";
   if (Array.isArray(v2)) return "a list";
@@ -43308,7 +44056,7 @@ function readEdge(r2, e, path) {
   const params = o2["parameters"];
   let rawTypes;
   let virtuals = [];
-  if (isObject2(params)) {
+  if (isObject3(params)) {
     rawTypes = params["deptypes"];
     if (params["virtuals"] !== void 0 && params["virtuals"] !== null) {
       virtuals = r2.strings(params["virtuals"], `${path}.parameters.virtuals`);
@@ -43449,13 +44197,13 @@ function compilerFromEdges(raw, byHash) {
 function parseSpackLockfile(text, file2) {
   const r2 = new Reader(file2);
   const doc = parseJson(text, file2);
-  if (!isObject2(doc)) r2.fail("", `expected a JSON object, got ${describe3(doc)}`);
+  if (!isObject3(doc)) r2.fail("", `expected a JSON object, got ${describe4(doc)}`);
   const meta4 = doc["_meta"];
-  const version2 = isObject2(meta4) ? meta4["lockfile-version"] : void 0;
+  const version2 = isObject3(meta4) ? meta4["lockfile-version"] : void 0;
   const supported2 = SUPPORTED_LOCKFILE_VERSIONS.join(", ");
   if (typeof version2 !== "number" || !SUPPORTED_LOCKFILE_VERSIONS.includes(version2)) {
-    const shown = version2 === void 0 ? "missing" : JSON.stringify(version2);
-    r2.fail("", `unsupported lockfile version ${shown} (supported: ${supported2})`);
+    const shown2 = version2 === void 0 ? "missing" : JSON.stringify(version2);
+    r2.fail("", `unsupported lockfile version ${shown2} (supported: ${supported2})`);
   }
   const concrete = r2.object(doc["concrete_specs"], "concrete_specs");
   const raws = [];
@@ -43521,7 +44269,8 @@ function envSignatureOf(containers) {
   };
 }
 async function digestTreeFully(snap, s, cache2) {
-  const packages = await readPackages(snap, s, cache2);
+  const fromager = s.config.ecosystem === "fromager" ? await readFromagerTree(snap, s.config, s.isIgnored) : void 0;
+  const packages = fromager?.packages ?? await readPackages(snap, s, cache2);
   const packageDigests = /* @__PURE__ */ new Map();
   const resolutionDigests = /* @__PURE__ */ new Map();
   for (const [name2, p2] of packages) {
@@ -43530,7 +44279,9 @@ async function digestTreeFully(snap, s, cache2) {
   }
   let specs;
   let notes = [];
-  if (s.config.lockfile) {
+  if (fromager) {
+    specs = fromager.specs;
+  } else if (s.config.lockfile) {
     specs = await readLockfileSpecs(snap, s.config.lockfile);
   } else {
     const resolved = resolveSpecs({
@@ -43542,12 +44293,14 @@ async function digestTreeFully(snap, s, cache2) {
     specs = resolved.specs;
     notes = resolved.notes;
   }
-  const containers = mapContainers(specs, s.config);
+  const entries = mapContainerEntries(specs, s.config);
+  const containers = imagesOf(entries, s.config);
+  const environments = s.environment?.forTree(snap.files);
   const ctx = {
     packages,
     packageDigests,
     specs,
-    envSignature: envSignatureOf(containers),
+    envSignature: environments ? (spec) => environments.signatureOf(entries.get(spec.id)) : envSignatureOf(containers),
     deptypes: s.deptypes
   };
   const locals = /* @__PURE__ */ new Map();
@@ -43595,6 +44348,7 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     for (const path of [c3.path, c3.oldPath]) {
       if (!path) continue;
       if (path === s.configPath || path === s.config.lockfile) return void 0;
+      if (s.environment?.touches(path)) return void 0;
       if (path.endsWith("/package.py") && (c3.status !== "M" || !byPath.has(path))) return void 0;
       if (s.config.buildSystems && path.startsWith(`${s.config.buildSystems}/`) && !byPath.has(path) && c3.status !== "M")
         return void 0;
@@ -43617,7 +44371,8 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     packages: fresh,
     packageDigests,
     specs: from.specs,
-    envSignature: envSignatureOf(from.containers),
+    // Same containers, same ambient values, no environment file changed: the base's signatures.
+    envSignature: (spec) => from.locals.get(spec.id)?.inputs.envSignature ?? envSignatureOf(from.containers)(spec),
     deptypes: s.deptypes
   };
   const locals = new Map(from.locals);
@@ -43681,16 +44436,21 @@ function refoldFrom(from, locals, changed, deptypes) {
   for (const id2 of [...reached].sort()) visit2(id2);
   return out;
 }
-function mapContainers(specs, config2) {
+function mapContainerEntries(specs, config2) {
   const out = /* @__PURE__ */ new Map();
   if (config2.containers.length === 0) return out;
   for (const [id2, spec] of specs) {
     const view = specView(spec, specs);
-    const hit = config2.containers.find(
+    const hit = config2.containers.findIndex(
       (c3, i) => conditionHolds(view, c3.when, `containers.${i}.when`)
     );
-    if (hit) out.set(id2, hit.image);
+    if (hit >= 0) out.set(id2, hit);
   }
+  return out;
+}
+function imagesOf(entries, config2) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [id2, i] of entries) out.set(id2, config2.containers[i].image);
   return out;
 }
 
@@ -43699,7 +44459,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "c1c1ab88b51597de" : "source";
+var BUILD_ID = true ? "6edf509e49cf48e9" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -43775,24 +44535,35 @@ async function readTreeCache(dir, key, rev, deptypes) {
     if (!base) return void 0;
     const packages = new Map(base.packages);
     for (const p2 of stored.packages) packages.set(p2.name, unpackPackage(p2, stored.modules));
+    const packageDigests2 = new Map([
+      ...base.packageDigests,
+      ...Object.entries(stored.packageDigests)
+    ]);
     const locals2 = new Map(base.locals);
-    for (const [id2, l3] of Object.entries(stored.locals)) locals2.set(id2, l3);
+    for (const [id2, l3] of Object.entries(stored.locals))
+      locals2.set(id2, unpackLocal(l3, base.specs.get(id2), packageDigests2));
     return {
       ...base,
       sha: rev,
       packages,
-      packageDigests: new Map([...base.packageDigests, ...Object.entries(stored.packageDigests)]),
+      packageDigests: packageDigests2,
       locals: locals2,
       specDigests: unfold(base.specs, locals2, stored.digests, stored.cycles, deptypes),
       cacheDepth: stored.depth
     };
   }
   const specs = new Map(stored.specs.map((s) => [s.id, s]));
-  const locals = new Map(Object.entries(stored.locals));
+  const packageDigests = new Map(Object.entries(stored.packageDigests));
+  const locals = new Map(
+    Object.entries(stored.locals).map(([id2, l3]) => [
+      id2,
+      unpackLocal(l3, specs.get(id2), packageDigests)
+    ])
+  );
   return {
     sha: rev,
     packages: new Map(stored.packages.map((p2) => [p2.name, unpackPackage(p2, stored.modules)])),
-    packageDigests: new Map(Object.entries(stored.packageDigests)),
+    packageDigests,
     resolutionDigests: new Map(Object.entries(stored.resolutionDigests)),
     specs,
     locals,
@@ -43824,7 +44595,7 @@ async function writeTreeCache(dir, key, tree, origin) {
     );
     const locals = {};
     for (const [id2, l3] of tree.locals)
-      if (origin.tree.locals.get(id2)?.digest !== l3.digest) locals[id2] = l3;
+      if (origin.tree.locals.get(id2)?.digest !== l3.digest) locals[id2] = packLocal(l3);
     stored = {
       format: FORMAT,
       key,
@@ -43848,7 +44619,7 @@ async function writeTreeCache(dir, key, tree, origin) {
       packageDigests: Object.fromEntries(tree.packageDigests),
       resolutionDigests: Object.fromEntries(tree.resolutionDigests),
       specs: [...tree.specs.values()],
-      locals: Object.fromEntries(tree.locals),
+      locals: Object.fromEntries([...tree.locals].map(([id2, l3]) => [id2, packLocal(l3)])),
       digests,
       cycles: cyclesOf(tree),
       notes: tree.notes,
@@ -43859,6 +44630,33 @@ async function writeTreeCache(dir, key, tree, origin) {
   await writeFile2(tmp, JSON.stringify(stored));
   await rename4(tmp, join6(trees, `${key}.json`));
   await prune(trees);
+}
+function packLocal(l3) {
+  const { source, envSignature, patches, resources, code } = l3.inputs;
+  return {
+    digest: l3.digest,
+    source,
+    envSignature,
+    ...Object.keys(patches).length > 0 ? { patches } : {},
+    ...Object.keys(resources).length > 0 ? { resources } : {},
+    ...Object.keys(code).length > 0 ? { code } : {}
+  };
+}
+function unpackLocal(l3, spec, packageDigests) {
+  return {
+    digest: l3.digest,
+    inputs: {
+      algorithm: DIGEST_ALGORITHM,
+      package: spec.package,
+      packageDigest: packageDigests.get(spec.package) ?? foreignPackageDigest(spec.package),
+      source: l3.source,
+      patches: l3.patches ?? {},
+      resources: l3.resources ?? {},
+      code: l3.code ?? {},
+      parameters: specParameters(spec),
+      envSignature: l3.envSignature
+    }
+  };
 }
 function cyclesOf(tree) {
   const out = {};
@@ -43923,6 +44721,229 @@ async function prune(trees) {
   for (const { n } of withTimes.slice(KEEP)) await rm5(join6(trees, n), { force: true });
 }
 
+// src/env/environment-signer.ts
+import { spawn as spawn2 } from "node:child_process";
+import { matchesGlob as matchesGlob3 } from "node:path";
+var DEFAULT_TIMEOUT_MS = 3e4;
+async function createEnvironmentSigner(config2, options) {
+  if (!config2.environment && !config2.containers.some((c3) => c3.environment)) return void 0;
+  const env = options.env ?? process.env;
+  const imageCache = options.imageCache ?? /* @__PURE__ */ new Map();
+  const commandRuns = /* @__PURE__ */ new Map();
+  const slots = [
+    { index: void 0, container: null, ...declaredOf(config2, void 0) },
+    ...config2.containers.map((c3, i) => ({
+      index: i,
+      container: c3.image,
+      ...declaredOf(config2, i)
+    }))
+  ];
+  const ambient = /* @__PURE__ */ new Map();
+  for (const slot of slots) {
+    const d2 = slot.declared;
+    if (!d2) {
+      ambient.set(slot.index, null);
+      continue;
+    }
+    const values = {};
+    for (const name2 of [...d2.env].sort()) {
+      const value = env[name2];
+      if (value === void 0)
+        throw new UserError(
+          "environment",
+          `${d2.at}.env`,
+          `${name2} is not set (declare it in optionalEnv if it may be missing)`
+        );
+      values[name2] = envValueRecord(name2, value);
+    }
+    for (const name2 of [...d2.optionalEnv].sort()) {
+      if (name2 in values) continue;
+      const value = env[name2];
+      values[name2] = value === void 0 ? null : envValueRecord(name2, value);
+    }
+    let image = null;
+    if (d2.image && slot.container !== null) {
+      const ref = slot.container;
+      try {
+        image = await resolveImageDigest(ref, { ...options.registry ?? {}, cache: imageCache });
+      } catch (e) {
+        throw new UserError(
+          "environment",
+          d2.imageAt,
+          `cannot resolve image ${ref} to a digest: ${oneLine2(e)}`
+        );
+      }
+    }
+    let command = null;
+    if (d2.command) {
+      const argv = d2.command;
+      const key = JSON.stringify([argv, slot.container, image, slot.index ?? -1, d2.timeoutMs]);
+      let run = commandRuns.get(key);
+      if (!run) {
+        run = runCommand(argv, {
+          cwd: options.cwd,
+          env: {
+            ...env,
+            BINARY_CHECK_CONTAINER: slot.container ?? "",
+            BINARY_CHECK_CONTAINER_INDEX: slot.index === void 0 ? "" : String(slot.index),
+            BINARY_CHECK_IMAGE_DIGEST: image ?? ""
+          },
+          timeoutMs: d2.timeoutMs,
+          place: d2.commandAt
+        });
+        commandRuns.set(key, run);
+      }
+      command = { argv, output: envValueRecord("output", await run) };
+    }
+    ambient.set(slot.index, {
+      container: slot.container,
+      image,
+      env: values,
+      command,
+      files: d2.files
+    });
+  }
+  const globs = [...new Set(slots.flatMap((s) => s.declared?.files ?? []))];
+  const ambientKey = digestOf({
+    algorithm: DIGEST_ALGORITHM,
+    environments: slots.map((s) => {
+      const a = ambient.get(s.index);
+      return a ? JSON.parse(JSON.stringify(a)) : null;
+    })
+  });
+  return {
+    ambientKey,
+    touches: (path) => globs.some((g2) => matchesGlob3(path, g2)),
+    forTree(files) {
+      const memo2 = /* @__PURE__ */ new Map();
+      let paths;
+      const byGlob = /* @__PURE__ */ new Map();
+      const matching = (glob) => {
+        let hit = byGlob.get(glob);
+        if (!hit) {
+          paths ??= [...files.keys()].sort(compareCodeUnits);
+          const prefix = literalPrefix(glob);
+          hit = paths.filter((p2) => p2.startsWith(prefix) && matchesGlob3(p2, glob));
+          byGlob.set(glob, hit);
+        }
+        return hit;
+      };
+      const matchedPaths = (globs2) => [...new Set(globs2.flatMap(matching))].sort(compareCodeUnits);
+      const compute = (entry) => {
+        let hit = memo2.get(entry);
+        if (hit) return hit;
+        const a = ambient.get(entry);
+        const container = entry === void 0 ? null : config2.containers[entry]?.image ?? null;
+        const inputs = { algorithm: DIGEST_ALGORITHM, container };
+        if (a) {
+          const matched = {};
+          for (const p2 of matchedPaths(a.files)) matched[p2] = files.get(p2);
+          inputs.environment = { image: a.image, env: a.env, files: matched, command: a.command };
+        }
+        hit = { digest: envSignatureDigest(inputs), inputs };
+        memo2.set(entry, hit);
+        return hit;
+      };
+      return {
+        signatureOf: (entry) => compute(entry).digest,
+        all: () => {
+          const out = /* @__PURE__ */ new Map();
+          for (const s of slots) {
+            const { digest: digest2, inputs } = compute(s.index);
+            out.set(digest2, inputs);
+          }
+          return out;
+        }
+      };
+    }
+  };
+}
+function declaredOf(config2, i) {
+  const g2 = config2.environment;
+  const c3 = i === void 0 ? void 0 : config2.containers[i]?.environment;
+  if (!g2 && !c3) return {};
+  const at2 = c3 ? `containers.${i}.environment` : "environment";
+  const union2 = (x3 = [], y2 = []) => [.../* @__PURE__ */ new Set([...x3, ...y2])];
+  const commandOf = (e) => Array.isArray(e?.command) ? e.command : void 0;
+  const command = commandOf(c3) ?? commandOf(g2);
+  const timeout = c3?.commandTimeout ?? g2?.commandTimeout;
+  const env = union2(g2?.env, c3?.env);
+  return {
+    declared: {
+      at: at2,
+      env,
+      optionalEnv: union2(g2?.optionalEnv, c3?.optionalEnv).filter((n) => !env.includes(n)),
+      files: union2(g2?.files, c3?.files),
+      command,
+      commandAt: c3?.command !== void 0 ? `containers.${i}.environment.command` : "environment.command",
+      timeoutMs: (timeout !== void 0 ? parseDuration(timeout) : void 0) ?? DEFAULT_TIMEOUT_MS,
+      image: c3?.image ?? g2?.image ?? false,
+      imageAt: c3?.image !== void 0 ? `containers.${i}.environment.image` : "environment.image"
+    }
+  };
+}
+function runCommand(argv, o2) {
+  const shown2 = argv.join(" ");
+  const fail = (message) => new UserError("environment", o2.place, `signature command ${shown2} ${message}`);
+  return new Promise((resolve8, reject) => {
+    const child = spawn2(argv[0], argv.slice(1), {
+      cwd: o2.cwd,
+      env: o2.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+    });
+    const out = [];
+    let err = "";
+    let timedOut = false;
+    let settled = false;
+    const settle2 = (f3) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f3();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, o2.timeoutMs);
+    child.stdout.on("data", (b3) => out.push(b3));
+    child.stderr.on("data", (b3) => {
+      if (err.length < 2e3) err += b3.toString("utf8");
+    });
+    child.on("error", (e) => settle2(() => reject(fail(`cannot run: ${oneLine2(e)}`))));
+    child.on("exit", (code, signal) => {
+      if (timedOut)
+        return settle2(() => reject(fail(`timed out after ${formatMs(o2.timeoutMs)} (killed)`)));
+      if (code !== 0) {
+        const why = code !== null ? `exit status ${code}` : `killed by ${signal}`;
+        const detail = err.trim().split("\n").pop()?.slice(0, 200);
+        return settle2(() => reject(fail(`failed (${why})${detail ? `: ${detail}` : ""}`)));
+      }
+      const done = () => settle2(() => resolve8(Buffer.concat(out).toString("utf8")));
+      if (child.stdout.readableEnded) done();
+      else {
+        child.stdout.once("end", done);
+        setTimeout(done, 1e3).unref();
+      }
+    });
+  });
+}
+function literalPrefix(glob) {
+  const i = glob.search(/[*?[{\\!]/);
+  return i < 0 ? glob : glob.slice(0, i);
+}
+function formatMs(ms2) {
+  return ms2 % 1e3 === 0 ? `${ms2 / 1e3}s` : `${ms2}ms`;
+}
+function oneLine2(e) {
+  const m2 = e instanceof UserError ? e.oneLine() : e instanceof Error ? e.message : String(e);
+  return m2.replace(/\s*\n\s*/g, " ");
+}
+
 // src/engine/plan-engine.ts
 async function runPlan(request, log = SILENT_LOG) {
   const clock = stopwatch();
@@ -43936,16 +44957,25 @@ async function runPlan(request, log = SILENT_LOG) {
   const headRev = headIsWorktree ? WORKTREE : range.head;
   const headSnap = await readSnapshot(git, headRev);
   const config2 = await loadConfig(request, headSnap);
-  const isIgnored = (p2) => config2.ignore.some((g2) => matchesGlob2(p2, g2));
+  const isIgnored = (p2) => config2.ignore.some((g2) => matchesGlob4(p2, g2));
   const deptypes = new Set(config2.deptypes);
   const configPath = request.config === void 0 ? DEFAULT_CONFIG_PATH : void 0;
+  const environment = await createEnvironmentSigner(config2, {
+    cwd: request.repo,
+    ...request.registry ? { registry: request.registry } : {}
+  });
   const headSettings = {
     config: config2,
     isIgnored,
     deptypes,
     isBase: false,
-    ...configPath ? { configPath } : {}
+    ...configPath ? { configPath } : {},
+    ...environment ? { environment } : {}
   };
+  const cacheKey = (snap, settings) => treeCacheKey(
+    snap,
+    environment ? { config: { config: settings.config, environment: environment.ambientKey } } : settings
+  );
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : [];
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`);
   let analysis;
@@ -43959,7 +44989,7 @@ async function runPlan(request, log = SILENT_LOG) {
       config: await baseConfig(request, baseSnap, config2),
       isBase: true
     };
-    const key = treeCacheKey(baseSnap, baseSettings);
+    const key = cacheKey(baseSnap, baseSettings);
     baseKey = key;
     base = await readTreeCache(request.cacheDir, key, baseSnap.rev, deptypes);
     if (base) log.info(`Base ${range.base.slice(0, 12)}: digests from the cache (${clock()})`);
@@ -43973,8 +45003,9 @@ async function runPlan(request, log = SILENT_LOG) {
         base.cacheDepth = 0;
       }
     }
+    if (environment) base = { ...base, environments: environment.forTree(baseSnap.files).all() };
   }
-  const headKey = treeCacheKey(headSnap, headSettings);
+  const headKey = cacheKey(headSnap, headSettings);
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes);
   const headCached = head !== void 0;
   let derived2 = false;
@@ -43999,6 +45030,7 @@ async function runPlan(request, log = SILENT_LOG) {
     await writeTreeCache(request.cacheDir, headKey, head, origin);
   }
   await analysis?.save();
+  if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
   const mirrorUrl = request.mirror ?? config2.mirror;
   let mirror;
   let claims;
@@ -44103,7 +45135,7 @@ function describeReason(r2) {
       return `dependency ${r2.dependency}${via}${cause}`;
     }
     case "environment":
-      return `build environment: ${r2.detail}`;
+      return r2.changes && r2.changes.length > 0 ? `environment: ${r2.changes.join("; ")}` : `build environment: ${r2.detail}`;
     case "missing":
       return r2.detail;
     case "algorithm":
@@ -44130,9 +45162,9 @@ function describeReasons(reasons, max = 3) {
     const via = deps.length === 1 && deps[0] === root ? "" : ` (via ${root})`;
     parts.push(`${head}${via}${cause ? `: ${cause}` : ""}`);
   }
-  const shown = parts.slice(0, max);
-  if (parts.length > max) shown.push(`and ${parts.length - max} more`);
-  return shown.join("; ");
+  const shown2 = parts.slice(0, max);
+  if (parts.length > max) shown2.push(`and ${parts.length - max} more`);
+  return shown2.join("; ");
 }
 
 // src/render/explain.ts
@@ -44153,12 +45185,12 @@ function computeInputChanges(before, after, paths) {
     if (pa && pb && pa.algorithm === pb.algorithm) {
       change("ecosystem", void 0, pa.ecosystem, pb.ecosystem);
       change("recipe", paths?.recipePath ?? "recipe", pa.recipe, pb.recipe);
-      for (const k2 of unionKeys2(pa.bases, pb.bases)) change("base", k2, pa.bases[k2], pb.bases[k2]);
-      for (const k2 of unionKeys2(pa.files, pb.files))
+      for (const k2 of unionKeys3(pa.bases, pb.bases)) change("base", k2, pa.bases[k2], pb.bases[k2]);
+      for (const k2 of unionKeys3(pa.files, pb.files))
         change("file", joinPath2(paths?.directory, k2), pa.files[k2], pb.files[k2]);
     } else change("package-digest", void 0, a.packageDigest, b3.packageDigest);
   }
-  for (const f3 of unionKeys2(a.source, b3.source)) {
+  for (const f3 of unionKeys3(a.source, b3.source)) {
     const x3 = sourceText(a.source[f3]);
     const y2 = sourceText(b3.source[f3]);
     if (f3 !== "version" && x3 !== y2)
@@ -44170,14 +45202,14 @@ function computeInputChanges(before, after, paths) {
         new: y2 ?? null
       });
   }
-  for (const k2 of unionKeys2(a.patches, b3.patches)) change("patch", k2, a.patches[k2], b3.patches[k2]);
-  for (const k2 of unionKeys2(a.resources, b3.resources))
+  for (const k2 of unionKeys3(a.patches, b3.patches)) change("patch", k2, a.patches[k2], b3.patches[k2]);
+  for (const k2 of unionKeys3(a.resources, b3.resources))
     change("resource", k2, a.resources[k2], b3.resources[k2]);
-  for (const k2 of unionKeys2(a.code, b3.code)) change("code", k2, a.code[k2], b3.code[k2]);
-  for (const k2 of unionKeys2(a.parameters, b3.parameters))
+  for (const k2 of unionKeys3(a.code, b3.code)) change("code", k2, a.code[k2], b3.code[k2]);
+  for (const k2 of unionKeys3(a.parameters, b3.parameters))
     change("parameter", k2, a.parameters[k2], b3.parameters[k2]);
   change("environment", void 0, a.envSignature, b3.envSignature);
-  for (const k2 of unionKeys2(a.dependencies, b3.dependencies))
+  for (const k2 of unionKeys3(a.dependencies, b3.dependencies))
     change("dependency", k2, a.dependencies[k2], b3.dependencies[k2]);
   return out;
 }
@@ -44220,6 +45252,7 @@ function renderExplanationText(e) {
     for (const [k2, v2] of Object.entries(e.inputs.parameters))
       out.push(`  parameter       ${k2}=${v2}`);
     out.push(`  environment     ${e.inputs.envSignature}`);
+    if (e.environment) out.push(...environmentLines(e.environment));
     for (const [id2, d2] of Object.entries(e.inputs.dependencies))
       out.push(`  dependency      ${id2} ${d2}`);
   }
@@ -44228,6 +45261,23 @@ function renderExplanationText(e) {
   for (const c3 of e.changes) out.push(`  changed         ${describeInputChange(c3)}`);
   return `${out.join("\n")}
 `;
+}
+function environmentLines(inputs) {
+  const out = [];
+  if (inputs.container !== null) out.push(`    container     ${inputs.container}`);
+  const e = inputs.environment;
+  if (!e) return out;
+  if (e.image) out.push(`    image         ${e.image}`);
+  for (const [k2, v2] of Object.entries(e.env))
+    out.push(
+      `    env           ${k2}${v2 === null ? " (not set)" : v2.value !== void 0 ? `=${v2.value}` : ` ${v2.sha256}`}`
+    );
+  for (const [p2, oid] of Object.entries(e.files)) out.push(`    file          ${p2} ${oid}`);
+  if (e.command)
+    out.push(
+      `    command       ${e.command.argv.join(" ")} \u2192 ${e.command.output.value !== void 0 ? JSON.stringify(e.command.output.value) : e.command.output.sha256}`
+    );
+  return out;
 }
 function referenceNote(e) {
   if (e.reference === "mirror") {
@@ -44242,7 +45292,7 @@ function sourceText(v2) {
   if (v2 === void 0) return void 0;
   return typeof v2 === "string" ? v2 : JSON.stringify(v2);
 }
-function unionKeys2(a, b3) {
+function unionKeys3(a, b3) {
   return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(
     (x3, y2) => x3 < y2 ? -1 : x3 > y2 ? 1 : 0
   );
@@ -44299,7 +45349,8 @@ async function explainCommand(args, io2) {
         packageInputs: pkg?.digestInputs ?? null,
         inputs: d2?.inputs ?? null,
         differences: s.reasons,
-        changes
+        changes,
+        ...d2 && plan.environments?.[d2.inputs.envSignature] ? { environment: plan.environments[d2.inputs.envSignature] } : {}
       });
     }
   }
@@ -44391,14 +45442,14 @@ var planForView = external_exports.looseObject({
     })
   )
 });
-async function readViewRequest(path, cwd, shown = path) {
+async function readViewRequest(path, cwd, shown2 = path) {
   let value;
   try {
     value = JSON.parse(await readFile7(resolve5(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
-      shown,
+      shown2,
       `cannot read the plan JSON (${e.message.split("\n")[0]})`
     );
   }
@@ -44406,7 +45457,7 @@ async function readViewRequest(path, cwd, shown = path) {
   if (!parsed2.success)
     throw new UserError(
       "input",
-      shown,
+      shown2,
       `not a binary-check plan: ${describeIssue(parsed2.error.issues[0])}`
     );
   return {
@@ -44687,7 +45738,7 @@ function safeMatrix(plan) {
 }
 
 // src/render/gitlab-pipeline.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 var GITLAB_ARTIFACT_DIR = "binary-check-artifacts";
 var DEFAULT_RECORD_IMAGE = "node:24";
 var SPEC_VARIABLES = [
@@ -44716,7 +45767,7 @@ function batchLoop(body) {
 }
 function renderGitlabPipeline(plan, options) {
   const { config: config2, layout } = gitlabPipelineConfig(plan, options);
-  const doc = new import_yaml2.Document(config2, { aliasDuplicateObjects: false });
+  const doc = new import_yaml3.Document(config2, { aliasDuplicateObjects: false });
   const n = layout.units.reduce((k2, u2) => k2 + u2.specs.length, 0);
   doc.commentBefore = [
     ` Generated by binary-check plan --format gitlab for ${plan.head}.`,

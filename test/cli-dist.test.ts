@@ -271,7 +271,7 @@ describe('bad input: one line naming the place, exit 1, nothing written', () => 
     })
     expectOneLineError(
       e,
-      /^binary-check: \.binary-check\.yml: ecosystem: expected one of "spack", "manifest", got string "conda"$/,
+      /^binary-check: \.binary-check\.yml: ecosystem: expected one of "spack", "manifest", "fromager", got string "conda"$/,
     )
   })
 

@@ -50,9 +50,47 @@ const manifestPackage = z
   })
   .strict()
 
+const buildEnvironment = z
+  .object({
+    env: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Environment variables whose values enter the signature (an unset one is an error).',
+      ),
+    optionalEnv: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Environment variables that enter the signature when set and may be missing.'),
+    files: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Globs (repository-relative) of files whose content enters the signature.'),
+    command: z
+      .union([z.array(z.string().min(1)).min(1), z.string()])
+      .optional()
+      .describe(
+        'A signature command as an argv list, e.g. ["./ci/signature.sh", "--arg"]; its stdout enters the signature.',
+      ),
+    commandTimeout: z
+      .string()
+      .optional()
+      .describe('How long the command may run, e.g. "30s", "500ms", "2m" (default 30s).'),
+    image: z
+      .boolean()
+      .optional()
+      .describe(
+        "Resolve the container image to its manifest digest (through the image's registry).",
+      ),
+  })
+  .strict()
+
 export const configSchema = z
   .object({
-    ecosystem: z.enum(['spack', 'manifest']).default('spack').describe('Recipe ecosystem.'),
+    ecosystem: z
+      .enum(['spack', 'manifest', 'fromager'])
+      .default('spack')
+      .describe('Recipe ecosystem.'),
     recipes: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .optional()
@@ -86,11 +124,17 @@ export const configSchema = z
           .object({
             when: z.string().describe('Spec constraint, e.g. "os=ubuntu24.04 %gcc@13".'),
             image: z.string().min(1).describe('Container image that builds matching specs.'),
+            environment: buildEnvironment
+              .optional()
+              .describe("This container's build-environment signature (added to the global one)."),
           })
           .strict(),
       )
       .default([])
       .describe('Build container per spec; the first match wins.'),
+    environment: buildEnvironment
+      .optional()
+      .describe('Build-environment signature inputs for every spec (see README).'),
     mirror: z.string().min(1).optional().describe('Mirror URL (file://… ).'),
     ignore: z
       .array(z.string().min(1))
@@ -100,11 +144,51 @@ export const configSchema = z
       .record(z.string(), manifestPackage)
       .optional()
       .describe('Manifest ecosystem: the packages, their input globs, versions and dependencies.'),
+    fromager: z
+      .object({
+        graph: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Fromager's graph.json (repository-relative; default graph.json)."),
+        settings: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Folder of <name>.yaml package settings (default overrides/settings).'),
+        patches: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Folder of <name>[-<version>]/ patch folders (default overrides/patches).'),
+        variants: z
+          .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/))
+          .min(1)
+          .optional()
+          .describe('Variants every wheel is built for (default [cpu]): ids end in variant=<v>.'),
+        plugins: z
+          .record(z.string(), z.string().min(1))
+          .optional()
+          .describe('Package → plugin: a repository path (x/y.py) or a dotted module (x.y).'),
+        sdists: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Folder of <name>-<version>.tar.gz sdists (when graph.json has no sha256).'),
+        envFiles: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('Paths or globs of env files whose content enters every package digest.'),
+      })
+      .strict()
+      .optional()
+      .describe('Fromager ecosystem: where the overrides tree, graph and sdists are.'),
   })
   .strict()
 
 export type Config = z.output<typeof configSchema>
 export type ManifestPackageConfig = z.output<typeof manifestPackage>
+export type BuildEnvironmentConfig = z.output<typeof buildEnvironment>
 
 export interface ConfigProblem {
   path: string
@@ -151,10 +235,70 @@ const manifestPackageNames: Rule = (c) =>
       message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"`,
     }))
 
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/
+/** A `commandTimeout` in milliseconds (undefined when malformed). */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim())
+  if (!m) return undefined
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000)
+}
+const environmentFields: Rule = (c) =>
+  [
+    ...(c.environment ? [{ at: 'environment', e: c.environment }] : []),
+    ...c.containers.flatMap((k, i) =>
+      k.environment ? [{ at: `containers.${i}.environment`, e: k.environment }] : [],
+    ),
+  ].flatMap(({ at, e }) => [
+    ...(typeof e.command === 'string'
+      ? [
+          {
+            path: `${at}.command`,
+            message: `expected an argv list, e.g. ["./ci/signature.sh", "--arg"] (no shell splits a string), got string ${truncate(JSON.stringify(e.command))}`,
+          },
+        ]
+      : []),
+    ...(e.commandTimeout !== undefined && !parseDuration(e.commandTimeout)
+      ? [
+          {
+            path: `${at}.commandTimeout`,
+            message: `expected a duration like "30s", "500ms" or "2m", got "${e.commandTimeout}"`,
+          },
+        ]
+      : []),
+    ...e.env
+      .filter((n) => e.optionalEnv.includes(n))
+      .map((n) => ({
+        path: `${at}.optionalEnv`,
+        message: `${n} is also in env (list it in one of them)`,
+      })),
+  ])
+
+const fromagerFields: Rule = (c) => [
+  ...(c.fromager && c.ecosystem !== 'fromager'
+    ? [
+        {
+          path: 'fromager',
+          message: `only valid with ecosystem: fromager, got ecosystem ${c.ecosystem}`,
+        },
+      ]
+    : []),
+  ...(c.ecosystem === 'fromager'
+    ? (['packages', 'lockfile', 'specs', 'recipes', 'buildSystems'] as const)
+        .filter((k) => c[k] !== undefined)
+        .map((k) => ({
+          path: k,
+          message:
+            'not used with ecosystem: fromager (the spec set is graph.json × fromager.variants)',
+        }))
+    : []),
+]
+
 export const CONFIG_RULES: readonly Rule[] = [
   manifestNeedsPackages,
   spackHasNoPackagesMap,
   manifestPackageNames,
+  environmentFields,
+  fromagerFields,
 ]
 
 function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {

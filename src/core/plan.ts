@@ -13,6 +13,11 @@ import type {
   UnresolvedItem,
 } from './model.js'
 import type { SpecDigest } from './digest/spec-digest.js'
+import {
+  diffEnvSignatures,
+  envSignatureDigest,
+  type EnvSignatureInputs,
+} from './digest/env-signature.js'
 
 export const PLAN_SCHEMA = 'binary-check/plan@1' as const
 
@@ -37,7 +42,12 @@ export type Reason =
       chain: string[]
       cause: Reason[]
     }
-  | { kind: 'environment'; detail: string }
+  | {
+      kind: 'environment'
+      detail: string
+      /** What differs, when both signatures' inputs are known: `CUDA_VERSION 12.4 → 12.6`, … */
+      changes?: string[]
+    }
   | { kind: 'missing'; detail: string }
   | { kind: 'algorithm'; old: string; new: string }
 
@@ -67,8 +77,12 @@ export interface PlannedSpec {
   container: string | null
   /** Dependency spec ids (all deptypes), for ordering in renderers. */
   dependencies: string[]
-  /** What went into the digest (specs that build only): `record --plan` stores it in the entry. */
-  inputs?: SpecDigestInputs
+  /**
+   * What went into the digest (specs that build only): `record --plan` stores it in the entry.
+   * With `environment` configured it also carries the build-environment signature's inputs
+   * (`environment`, not part of the digest), so a later plan can say what changed against it.
+   */
+  inputs?: SpecDigestInputs & { environment?: EnvSignatureInputs }
   /** What went into its package digest (specs that build only), stored in the entry likewise. */
   packageInputs?: PackageDigestInputs
 }
@@ -99,6 +113,8 @@ export interface Plan {
   unresolved: UnresolvedItem[]
   notes: string[]
   summary: PlanSummary
+  /** Build-environment signature → what it is made of (only with `environment` configured). */
+  environments?: Record<Digest, EnvSignatureInputs>
 }
 
 export interface PlanSummary {
@@ -121,6 +137,8 @@ export interface DigestedTree {
   packageDigests: ReadonlyMap<string, Digest>
   specs: ReadonlyMap<string, ConcreteSpec>
   specDigests: ReadonlyMap<string, SpecDigest>
+  /** Build-environment signatures this side uses → their inputs (with `environment` only). */
+  environments?: ReadonlyMap<Digest, EnvSignatureInputs>
 }
 
 export interface ReferenceEntry {
@@ -177,6 +195,9 @@ export function computePlan(input: PlanInput): Plan {
     return d ? { digest: d.digest, inputs: d.inputs } : undefined
   }
 
+  const environmentOf = (d: Digest, recorded?: unknown): EnvSignatureInputs | undefined =>
+    head.environments?.get(d) ?? base?.environments?.get(d) ?? recordedEnvironment(d, recorded)
+
   const reasonsFor = (id: string, stack: Set<string>): Reason[] => {
     const cached = reasonsCache.get(id)
     if (cached) return cached
@@ -212,8 +233,13 @@ export function computePlan(input: PlanInput): Plan {
           (base?.packageDigests.get(before.package) === before.packageDigest
             ? base?.packages.get(before.package)?.digestInputs
             : undefined)
-        reasons = diffSpecInputs(before, now.inputs, head, beforePkg, (dep) =>
-          stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
+        reasons = diffSpecInputs(
+          before,
+          now.inputs,
+          head,
+          beforePkg,
+          (dep) => (stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack)),
+          environmentOf,
         )
         stack.delete(id)
         if (reasons.length === 0)
@@ -270,7 +296,7 @@ export function computePlan(input: PlanInput): Plan {
       container: input.containers.get(id) ?? null,
       dependencies: spec.dependencies.map((e) => e.id),
       ...(status === 'rebuild' || status === 'new' || status === 'in-progress'
-        ? { inputs: now.inputs, ...packageInputsOf(head, spec.package) }
+        ? { inputs: withEnvironment(now.inputs, head), ...packageInputsOf(head, spec.package) }
         : {}),
     })
   }
@@ -347,7 +373,42 @@ export function computePlan(input: PlanInput): Plan {
     unresolved,
     notes: input.notes,
     summary,
+    ...environmentsOf(head, base),
   }
+}
+
+function withEnvironment(
+  inputs: SpecDigestInputs,
+  head: DigestedTree,
+): SpecDigestInputs & { environment?: EnvSignatureInputs } {
+  const environment = head.environments?.get(inputs.envSignature)
+  return environment ? { ...inputs, environment } : inputs
+}
+
+/** The environment inputs a mirror entry recorded beside its inputs, when they are for `d`. */
+function recordedEnvironment(d: Digest, inputs: unknown): EnvSignatureInputs | undefined {
+  if (typeof inputs !== 'object' || inputs === null || !('environment' in inputs)) return undefined
+  const e = (inputs as { environment: unknown }).environment
+  if (typeof e !== 'object' || e === null || !('algorithm' in e) || !('container' in e))
+    return undefined
+  const candidate = e as EnvSignatureInputs
+  try {
+    return envSignatureDigest(candidate) === d ? candidate : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The signatures the plan's specs use (head's and base's), with their inputs. */
+function environmentsOf(
+  head: DigestedTree,
+  base: DigestedTree | undefined,
+): { environments?: Record<Digest, EnvSignatureInputs> } {
+  if (!head.environments && !base?.environments) return {}
+  const out: Record<Digest, EnvSignatureInputs> = {}
+  for (const side of [base, head])
+    for (const [d, inputs] of side?.environments ?? []) out[d] = inputs
+  return { environments: out }
 }
 
 function compilerText(spec: ConcreteSpec): string | null {
@@ -394,6 +455,8 @@ function diffSpecInputs(
   head: DigestedTree,
   beforePackage: PackageDigestInputs | undefined,
   depReasons: (id: string) => Reason[],
+  environmentOf: (signature: Digest, recorded?: unknown) => EnvSignatureInputs | undefined = () =>
+    undefined,
 ): Reason[] {
   const reasons: Reason[] = []
   if (a.algorithm !== b.algorithm) {
@@ -465,8 +528,16 @@ function diffSpecInputs(
       ...(b.parameters[k] !== undefined ? { new: b.parameters[k] } : {}),
     })
   }
-  if (a.envSignature !== b.envSignature)
-    reasons.push({ kind: 'environment', detail: 'build-environment signature changed' })
+  if (a.envSignature !== b.envSignature) {
+    const x = environmentOf(a.envSignature, a)
+    const y = environmentOf(b.envSignature, b)
+    const changes = x && y ? diffEnvSignatures(x, y) : []
+    reasons.push({
+      kind: 'environment',
+      detail: 'build-environment signature changed',
+      ...(changes.length > 0 ? { changes } : {}),
+    })
+  }
   for (const k of unionKeys(a.dependencies, b.dependencies)) {
     if (a.dependencies[k] === b.dependencies[k]) continue
     if (a.dependencies[k] === undefined)

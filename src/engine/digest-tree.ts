@@ -24,6 +24,7 @@ import { resolveSpecs } from '../core/resolve-specs.js'
 import { conditionHolds, specView } from '../core/spec-view.js'
 import { expandSpecRequests, recipeRoots, type Config } from '../config/config-schema.js'
 import { readManifestPackages } from '../ecosystems/manifest/read-manifest-packages.js'
+import { readFromagerTree } from '../ecosystems/fromager/read-fromager.js'
 import type { BlobCache, RepoSnapshot } from '../ecosystems/snapshot.js'
 import {
   readSpackPackages,
@@ -32,6 +33,7 @@ import {
 } from '../ecosystems/spack/read-spack-packages.js'
 import { parseSpackLockfile } from '../ecosystems/spack/lockfile.js'
 import { WORKTREE } from '../git/index.js'
+import type { EnvironmentSigner } from '../env/environment-signer.js'
 
 export interface TreeResult extends DigestedTree {
   notes: string[]
@@ -51,6 +53,8 @@ export interface TreeSettings {
   isBase: boolean
   /** The config file's path in the tree (when the config comes from the tree). */
   configPath?: string
+  /** Build-environment signatures (`environment` in the config); without: H(container image). */
+  environment?: EnvironmentSigner
 }
 
 type AnalysisCache = BlobCache<RecipeAnalysis | ModuleAnalysis>
@@ -92,7 +96,11 @@ export async function digestTreeFully(
   s: TreeSettings,
   cache: AnalysisCache,
 ): Promise<TreeResult> {
-  const packages = await readPackages(snap, s, cache)
+  const fromager =
+    s.config.ecosystem === 'fromager'
+      ? await readFromagerTree(snap, s.config, s.isIgnored)
+      : undefined
+  const packages = fromager?.packages ?? (await readPackages(snap, s, cache))
   const packageDigests = new Map<string, Digest>()
   const resolutionDigests = new Map<string, Digest>()
   for (const [name, p] of packages) {
@@ -101,7 +109,9 @@ export async function digestTreeFully(
   }
   let specs: Map<string, ConcreteSpec>
   let notes: string[] = []
-  if (s.config.lockfile) {
+  if (fromager) {
+    specs = fromager.specs
+  } else if (s.config.lockfile) {
     specs = await readLockfileSpecs(snap, s.config.lockfile)
   } else {
     const resolved = resolveSpecs({
@@ -113,12 +123,16 @@ export async function digestTreeFully(
     specs = resolved.specs
     notes = resolved.notes
   }
-  const containers = mapContainers(specs, s.config)
+  const entries = mapContainerEntries(specs, s.config)
+  const containers = imagesOf(entries, s.config)
+  const environments = s.environment?.forTree(snap.files)
   const ctx: SpecDigestContext = {
     packages,
     packageDigests,
     specs,
-    envSignature: envSignatureOf(containers),
+    envSignature: environments
+      ? (spec) => environments.signatureOf(entries.get(spec.id))
+      : envSignatureOf(containers),
     deptypes: s.deptypes,
   }
   const locals = new Map<string, LocalSpecDigest>()
@@ -185,6 +199,8 @@ export async function deriveDigestTree(
     for (const path of [c.path, c.oldPath]) {
       if (!path) continue
       if (path === s.configPath || path === s.config.lockfile) return undefined
+      // A declared environment file changed: signatures differ, digest this side in full.
+      if (s.environment?.touches(path)) return undefined
       if (path.endsWith('/package.py') && (c.status !== 'M' || !byPath.has(path))) return undefined
       if (
         s.config.buildSystems &&
@@ -213,7 +229,9 @@ export async function deriveDigestTree(
     packages: fresh,
     packageDigests,
     specs: from.specs,
-    envSignature: envSignatureOf(from.containers),
+    // Same containers, same ambient values, no environment file changed: the base's signatures.
+    envSignature: (spec) =>
+      from.locals.get(spec.id)?.inputs.envSignature ?? envSignatureOf(from.containers)(spec),
     deptypes: s.deptypes,
   }
   const locals = new Map(from.locals)
@@ -299,14 +317,28 @@ export function mapContainers(
   specs: ReadonlyMap<string, ConcreteSpec>,
   config: Config,
 ): Map<string, string> {
-  const out = new Map<string, string>()
+  return imagesOf(mapContainerEntries(specs, config), config)
+}
+
+/** The index of each spec's `containers` entry (the first whose `when` it satisfies). */
+export function mapContainerEntries(
+  specs: ReadonlyMap<string, ConcreteSpec>,
+  config: Config,
+): Map<string, number> {
+  const out = new Map<string, number>()
   if (config.containers.length === 0) return out
   for (const [id, spec] of specs) {
     const view = specView(spec, specs)
-    const hit = config.containers.find((c, i) =>
+    const hit = config.containers.findIndex((c, i) =>
       conditionHolds(view, c.when, `containers.${i}.when`),
     )
-    if (hit) out.set(id, hit.image)
+    if (hit >= 0) out.set(id, hit)
   }
+  return out
+}
+
+function imagesOf(entries: ReadonlyMap<string, number>, config: Config): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [id, i] of entries) out.set(id, config.containers[i]!.image)
   return out
 }

@@ -23,6 +23,7 @@ import {
 import { FileBlobCache } from './file-blob-cache.js'
 import { SILENT_LOG, type EngineLog, type PlanRequest } from './plan-request.js'
 import { readTreeCache, treeCacheKey, writeTreeCache } from './tree-cache.js'
+import { createEnvironmentSigner } from '../env/environment-signer.js'
 
 export { mapContainers } from './digest-tree.js'
 
@@ -57,13 +58,28 @@ export async function runPlan(
   const isIgnored = (p: string): boolean => config.ignore.some((g) => matchesGlob(p, g))
   const deptypes = new Set<DepType>(config.deptypes)
   const configPath = request.config === undefined ? DEFAULT_CONFIG_PATH : undefined
+  // Build-environment signatures: env values, command output and image digests are read once,
+  // from this process, for both sides; declared files come from each side's tree.
+  const environment = await createEnvironmentSigner(config, {
+    cwd: request.repo,
+    ...(request.registry ? { registry: request.registry } : {}),
+  })
   const headSettings: TreeSettings = {
     config,
     isIgnored,
     deptypes,
     isBase: false,
     ...(configPath ? { configPath } : {}),
+    ...(environment ? { environment } : {}),
   }
+  // The tree cache key covers the ambient environment inputs too.
+  const cacheKey = (snap: RepoSnapshot, settings: TreeSettings): string =>
+    treeCacheKey(
+      snap,
+      environment
+        ? { config: { config: settings.config, environment: environment.ambientKey } }
+        : settings,
+    )
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : []
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`)
 
@@ -80,7 +96,7 @@ export async function runPlan(
       config: await baseConfig(request, baseSnap, config),
       isBase: true,
     }
-    const key = treeCacheKey(baseSnap, baseSettings)
+    const key = cacheKey(baseSnap, baseSettings)
     baseKey = key
     base = await readTreeCache(request.cacheDir, key, baseSnap.rev, deptypes)
     if (base) log.info(`Base ${range.base.slice(0, 12)}: digests from the cache (${clock()})`)
@@ -96,9 +112,10 @@ export async function runPlan(
         base.cacheDepth = 0
       }
     }
+    if (environment) base = { ...base, environments: environment.forTree(baseSnap.files).all() }
   }
 
-  const headKey = treeCacheKey(headSnap, headSettings)
+  const headKey = cacheKey(headSnap, headSettings)
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes)
   const headCached = head !== undefined
   let derived = false
@@ -127,6 +144,7 @@ export async function runPlan(
     await writeTreeCache(request.cacheDir, headKey, head, origin)
   }
   await analysis?.save()
+  if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 
   const mirrorUrl = request.mirror ?? config.mirror
   let mirror: Map<string, ReferenceEntry> | undefined

@@ -8,6 +8,7 @@
 import type { ArtifactRef } from '../mirror/entry.js'
 import type { PackageDigestInputs, SpecDigestInputs } from '../core/model.js'
 import type { PlannedSpec } from '../core/plan.js'
+import type { EnvSignatureInputs } from '../core/digest/env-signature.js'
 import { describeReason } from './reason-text.js'
 
 /** One leaf of the digest tree whose value differs from the reference. */
@@ -60,6 +61,8 @@ export interface Explanation {
   differences: PlannedSpec['reasons']
   /** Every leaf that differs from the reference's recorded inputs (empty when it records none). */
   changes: InputChange[]
+  /** What the build-environment signature is made of (with `environment` configured). */
+  environment?: EnvSignatureInputs
 }
 
 /** Where the package's files are, to turn package-relative keys into repository paths. */
@@ -168,6 +171,7 @@ export function renderExplanationText(e: Explanation): string {
     for (const [k, v] of Object.entries(e.inputs.parameters))
       out.push(`  parameter       ${k}=${v}`)
     out.push(`  environment     ${e.inputs.envSignature}`)
+    if (e.environment) out.push(...environmentLines(e.environment))
     for (const [id, d] of Object.entries(e.inputs.dependencies))
       out.push(`  dependency      ${id} ${d}`)
   }
@@ -175,6 +179,25 @@ export function renderExplanationText(e: Explanation): string {
   for (const r of e.differences) out.push(`  differs         ${describeReason(r)}`)
   for (const c of e.changes) out.push(`  changed         ${describeInputChange(c)}`)
   return `${out.join('\n')}\n`
+}
+
+/** The signature's parts: container, image digest, env values (or hashes), files, command. */
+function environmentLines(inputs: EnvSignatureInputs): string[] {
+  const out: string[] = []
+  if (inputs.container !== null) out.push(`    container     ${inputs.container}`)
+  const e = inputs.environment
+  if (!e) return out
+  if (e.image) out.push(`    image         ${e.image}`)
+  for (const [k, v] of Object.entries(e.env))
+    out.push(
+      `    env           ${k}${v === null ? ' (not set)' : v.value !== undefined ? `=${v.value}` : ` ${v.sha256}`}`,
+    )
+  for (const [p, oid] of Object.entries(e.files)) out.push(`    file          ${p} ${oid}`)
+  if (e.command)
+    out.push(
+      `    command       ${e.command.argv.join(' ')} → ${e.command.output.value !== undefined ? JSON.stringify(e.command.output.value) : e.command.output.sha256}`,
+    )
+  return out
 }
 
 function referenceNote(e: Explanation): string {

@@ -23,7 +23,9 @@ export function describeReason(r: Reason): string {
       return `dependency ${r.dependency}${via}${cause}`
     }
     case 'environment':
-      return `build environment: ${r.detail}`
+      return r.changes && r.changes.length > 0
+        ? `environment: ${r.changes.join('; ')}`
+        : `build environment: ${r.detail}`
     case 'missing':
       return r.detail
     case 'algorithm':

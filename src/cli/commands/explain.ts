@@ -83,6 +83,9 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
         inputs: d?.inputs ?? null,
         differences: s.reasons,
         changes,
+        ...(d && plan.environments?.[d.inputs.envSignature]
+          ? { environment: plan.environments[d.inputs.envSignature] }
+          : {}),
       })
     }
   }
