@@ -37,6 +37,22 @@ describe('renderGithubSummary', () => {
     ]),
   )
 
+  it('lists specs claimed by another run (in progress), outside the rebuild table', () => {
+    const claimed = withReasons(
+      planOf([
+        { id: 'a@1', wave: 0 },
+        { id: 'b@1 +x', wave: 1 },
+      ]),
+    )
+    claimed.specs[1]!.status = 'in-progress'
+    claimed.specs[1]!.wave = null
+    const md = renderGithubSummary(claimed)
+    expect(md).toContain('\nIn progress elsewhere (claimed, not in this matrix): b@1 \\+x\n')
+    // not a row of the rebuild table (| wave | spec | container | why |)
+    expect(md).not.toMatch(/^\| \d+ \| b@1 \\\+x \|/m)
+    expect(md).toMatch(/^\| 0 \| a@1 \|/m)
+  })
+
   it('verdict, counts by reason kind, a wave table, then the rebuilds (escaped)', () => {
     const shape = shapeGithubOutputs(plan, '/tmp/p.json', {
       maxJobs: 2,

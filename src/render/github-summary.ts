@@ -53,6 +53,12 @@ export function renderGithubSummary(plan: Plan, options: GithubSummaryOptions = 
   if (work.length > 0) head.push(...waveTable(plan, options), '')
 
   const tail: string[] = []
+  const claimed = plan.specs.filter((x) => x.status === 'in-progress')
+  if (claimed.length > 0) {
+    const shown = claimed.slice(0, 20).map((x) => escapeMarkdown(x.id))
+    const more = claimed.length > shown.length ? ` and ${claimed.length - shown.length} more` : ''
+    tail.push('', `In progress elsewhere (claimed, not in this matrix): ${shown.join(', ')}${more}`)
+  }
   if (plan.notes.length > 0) tail.push('', ...plan.notes.map((n) => `> ${escapeMarkdown(n)}`))
 
   const rows = work.map(
