@@ -19,19 +19,11 @@
 //     A second `index` (the previous index's entries reused) is reported too.
 import { spawnSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { measuredCommand, median, TIME } from './measure.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const projectRoot = resolve(here, '..')
@@ -78,26 +70,8 @@ function parseArgs(argv) {
   return o
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 const sha256Hex = (x) => createHash('sha256').update(x).digest('hex')
 const seconds = (ms) => (ms / 1000).toFixed(2)
-
-function gnuTime() {
-  for (const p of ['/usr/bin/time', '/bin/time']) {
-    try {
-      accessSync(p, constants.X_OK)
-      const r = spawnSync(p, ['-f', '%M', 'true'], { encoding: 'utf8' })
-      if (r.status === 0 && /^\d+\s*$/.test(r.stderr.trim().split('\n').pop() ?? '')) return p
-    } catch {
-      // not there
-    }
-  }
-  return null
-}
-const TIME = gnuTime()
 
 /**
  * Run the CLI asynchronously (the registry client in this process keeps working meanwhile);
@@ -105,25 +79,10 @@ const TIME = gnuTime()
  * module recording process.resourceUsage().maxRSS at exit.
  */
 function runCli(args, { cwd = projectRoot, env = {} } = {}) {
-  const work = mkdtempSync(join(tmpdir(), 'bc-oci-bench-run-'))
-  const rssFile = join(work, 'rss')
-  const childEnv = { ...process.env, ...env }
-  let cmd
-  let cmdArgs
-  if (TIME) {
-    cmd = TIME
-    cmdArgs = ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args]
-  } else {
-    const preload = `data:text/javascript,${encodeURIComponent(
-      `import { writeFileSync } from 'node:fs'; process.on('exit', () => { try { writeFileSync(process.env.BC_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)) } catch {} })`,
-    )}`
-    cmd = process.execPath
-    cmdArgs = ['--import', preload, CLI, ...args]
-    childEnv.BC_BENCH_RSS_FILE = rssFile
-  }
+  const m = measuredCommand(CLI, args, { ...process.env, ...env })
   return new Promise((done, fail) => {
     const t0 = performance.now()
-    const child = spawn(cmd, cmdArgs, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(m.cmd, m.args, { cwd, env: m.env, stdio: ['ignore', 'pipe', 'pipe'] })
     const out = []
     const err = []
     child.stdout.on('data', (d) => out.push(d))
@@ -131,14 +90,8 @@ function runCli(args, { cwd = projectRoot, env = {} } = {}) {
     child.on('error', fail)
     child.on('close', (code, signal) => {
       const ms = performance.now() - t0
-      let rssMB = null
-      try {
-        const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
-        if (Number.isFinite(kb) && kb > 0) rssMB = kb / 1024
-      } catch {
-        // unknown
-      }
-      rmSync(work, { recursive: true, force: true })
+      const rssMB = m.readRssMB()
+      m.cleanup()
       const stdout = Buffer.concat(out).toString('utf8')
       const stderr = Buffer.concat(err).toString('utf8')
       if (code !== 0)

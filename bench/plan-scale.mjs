@@ -19,8 +19,6 @@ import {
   readFileSync,
   rmSync,
   writeFileSync,
-  accessSync,
-  constants,
   statSync,
   readdirSync,
 } from 'node:fs'
@@ -28,6 +26,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { measureFloor } from './floor.mjs'
+import { measuredCommand, median, TIME } from './measure.mjs'
 import { generateRepo, PACKAGES_ROOT, packageDir } from './generate-spack-repo.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -93,58 +92,16 @@ function git(cwd, args, env = {}) {
   return r.stdout.toString().trim()
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-function gnuTime() {
-  for (const p of ['/usr/bin/time', '/bin/time']) {
-    try {
-      accessSync(p, constants.X_OK)
-      const r = spawnSync(p, ['-f', '%M', 'true'], { encoding: 'utf8' })
-      if (r.status === 0 && /^\d+\s*$/.test(r.stderr.trim().split('\n').pop() ?? '')) return p
-    } catch {
-      // not there
-    }
-  }
-  return null
-}
-
-const TIME = gnuTime()
-
 /**
- * Runs the CLI; returns { seconds, rssMB (or null), stdout, stderr }. Peak RSS comes from GNU time
- * when present, else from a preloaded module that records process.resourceUsage().maxRSS at exit.
+ * Runs the CLI; returns { seconds, rssMB (or null), stdout, stderr }.
  */
 function runCli(cli, args, { cwd }) {
-  const work = mkdtempSync(join(tmpdir(), 'bc-bench-run-'))
-  const rssFile = join(work, 'rss')
-  let cmd
-  let cmdArgs
-  const env = { ...process.env }
-  if (TIME) {
-    cmd = TIME
-    cmdArgs = ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args]
-  } else {
-    const preload = `data:text/javascript,${encodeURIComponent(
-      `import { writeFileSync } from 'node:fs'; process.on('exit', () => { try { writeFileSync(process.env.BC_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)) } catch {} })`,
-    )}`
-    cmd = process.execPath
-    cmdArgs = ['--import', preload, cli, ...args]
-    env.BC_BENCH_RSS_FILE = rssFile
-  }
+  const m = measuredCommand(cli, args)
   const t0 = performance.now()
-  const r = spawnSync(cmd, cmdArgs, { cwd, env, maxBuffer: 1 << 30, encoding: 'utf8' })
+  const r = spawnSync(m.cmd, m.args, { cwd, env: m.env, maxBuffer: 1 << 30, encoding: 'utf8' })
   const seconds = (performance.now() - t0) / 1000
-  let rssMB = null
-  try {
-    const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
-    if (Number.isFinite(kb) && kb > 0) rssMB = kb / 1024
-  } catch {
-    // unknown
-  }
-  rmSync(work, { recursive: true, force: true })
+  const rssMB = m.readRssMB()
+  m.cleanup()
   if (r.status !== 0) {
     throw new CommandError(
       `binary-check ${args.join(' ')}\nexited with status ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}\n--- stderr ---\n${r.stderr}${r.stdout ? `--- stdout ---\n${r.stdout.slice(0, 4000)}` : ''}`,
