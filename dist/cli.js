@@ -14539,7 +14539,7 @@ async function readSpackPackages(snap, opts) {
     for (const p2 of closure) bases[p2] = moduleCache.get(p2).canonicalDigest;
     const inherited = inheritedRecipes(
       originalBaseNames(a),
-      closure.map((p2) => moduleCache.get(p2)?.recipe)
+      closure.map((p2) => moduleCache.get(p2))
     );
     const place = (line) => ({ file: f3.recipePath, line });
     const withPlace = (d2) => d2.place ? { ...d2, place: place(d2.place.line) } : d2;
@@ -14649,11 +14649,14 @@ function analyseModule(text, path) {
     ...recipe ? { recipe } : {}
   };
 }
-function inheritedRecipes(baseClassNames, candidates) {
+function inheritedRecipes(baseClassNames, modules) {
   const byClass = /* @__PURE__ */ new Map();
-  for (const r2 of candidates)
-    if (r2?.className && !byClass.has(r2.className)) byClass.set(r2.className, r2);
-  const out = [];
+  for (const m2 of modules) {
+    if (!m2?.recipe) continue;
+    for (const c3 of [m2.recipe.className, ...m2.classes])
+      if (c3 && !byClass.has(c3)) byClass.set(c3, m2.recipe);
+  }
+  const out = /* @__PURE__ */ new Set();
   const seen = /* @__PURE__ */ new Set();
   const queue = [...baseClassNames];
   while (queue.length > 0) {
@@ -14662,10 +14665,10 @@ function inheritedRecipes(baseClassNames, candidates) {
     seen.add(name2);
     const r2 = byClass.get(name2);
     if (!r2) continue;
-    out.push(r2);
+    out.add(r2);
     queue.push(...originalBaseNames(r2));
   }
-  return out;
+  return [...out];
 }
 function originalBaseNames(r2) {
   const aliases = /* @__PURE__ */ new Map();
@@ -44459,7 +44462,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "a355c73b48453a44" : "source";
+var BUILD_ID = true ? "da937a2f9ee56de9" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;

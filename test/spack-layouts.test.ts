@@ -94,8 +94,9 @@ describe('base classes imported under another name', () => {
       '.binary-check.yml': `recipes: ${root}/packages\nbuildSystems: ${root}/build_systems\n`,
       [`${root}/build_systems/generic.py`]:
         'from spack.package import *\n\n\nclass Package(PackageBase):\n    pass\n',
-      [`${root}/packages/mpich/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass MpichBase(Package):\n    def configure_args(self):\n        return []\n\n\nclass Mpich(MpichBase):\n    version("4.2", sha256="aa")\n`,
+      [`${root}/packages/mpich/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass MpichBase(Package):\n    depends_on("hwloc")\n\n    def configure_args(self):\n        return []\n\n\nclass Mpich(MpichBase):\n    version("4.2", sha256="aa")\n`,
       [`${root}/packages/mvapich/package.py`]: `from ..mpich.package import MpichBase as Base\n\n\nclass Mvapich(Base):\n    version("3.0", sha256="bb")\n`,
+      [`${root}/packages/hwloc/package.py`]: `from spack_repo.builtin.build_systems.generic import Package\n\n\nclass Hwloc(Package):\n    version("2.11", sha256="cc")\n`,
     })
     const base = (await fx.git('rev-parse', 'HEAD')).trim()
     const mpich = `${root}/packages/mpich/package.py`
@@ -111,5 +112,7 @@ describe('base classes imported under another name', () => {
         .map((s) => s.id)
         .sort(),
     ).toEqual(['mpich@4.2', 'mvapich@3.0'])
+    // the directives of the aliased base class are inherited too
+    expect(plan.specs.find((s) => s.id === 'mvapich@3.0')!.dependencies).toEqual(['hwloc@2.11'])
   })
 })

@@ -197,7 +197,7 @@ export async function readSpackPackages(
     // Inherited directives: from modules whose package class the recipe builds on.
     const inherited = inheritedRecipes(
       originalBaseNames(a),
-      closure.map((p) => moduleCache.get(p)?.recipe),
+      closure.map((p) => moduleCache.get(p)),
     )
     const place = (line: number): SourcePlace => ({ file: f.recipePath, line })
     const withPlace = <T extends { place?: SourcePlace }>(d: T): T =>
@@ -324,15 +324,23 @@ function analyseModule(text: string, path: string): ModuleAnalysis {
   }
 }
 
-/** The package classes (from modules) that a recipe inherits from, transitively by class name. */
+/**
+ * The package classes (from modules) that a recipe inherits from, transitively by class name. A
+ * module's directives are those of its package class together with the same-file classes it
+ * builds on, so inheriting any class a module defines inherits them all (conservative: at worst an
+ * extra dependency edge, never a missed one).
+ */
 function inheritedRecipes(
   baseClassNames: readonly string[],
-  candidates: ReadonlyArray<RecipeAnalysis | undefined>,
+  modules: ReadonlyArray<ModuleAnalysis | undefined>,
 ): RecipeAnalysis[] {
   const byClass = new Map<string, RecipeAnalysis>()
-  for (const r of candidates)
-    if (r?.className && !byClass.has(r.className)) byClass.set(r.className, r)
-  const out: RecipeAnalysis[] = []
+  for (const m of modules) {
+    if (!m?.recipe) continue
+    for (const c of [m.recipe.className, ...m.classes])
+      if (c && !byClass.has(c)) byClass.set(c, m.recipe)
+  }
+  const out = new Set<RecipeAnalysis>()
   const seen = new Set<string>()
   const queue = [...baseClassNames]
   while (queue.length > 0) {
@@ -341,10 +349,10 @@ function inheritedRecipes(
     seen.add(name)
     const r = byClass.get(name)
     if (!r) continue
-    out.push(r)
+    out.add(r)
     queue.push(...originalBaseNames(r))
   }
-  return out
+  return [...out]
 }
 
 /** Base class names as defined where they come from: `import X as Y` aliases and `mod.X` resolved. */
