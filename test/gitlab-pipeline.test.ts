@@ -55,6 +55,7 @@ function planOf(specs: PlannedSpec[]): Plan {
     specs,
     matrix: { include: [] },
     unresolved: [],
+    unreadable: [],
     notes: [],
     summary: {} as Plan['summary'],
   }

@@ -39,6 +39,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
   const mirror = core.getInput('mirror')
   const temp = env.RUNNER_TEMP || tmpdir()
   const cacheInput = core.getInput('cache') || 'true'
+  const strict = booleanInput('strict', false)
   const registry = readRegistryInputs()
   return {
     request: {
@@ -52,6 +53,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
         : {}),
       cacheDir: resolve(temp, 'binary-check-cache'),
       ...(registry ? { registry } : {}),
+      ...(strict ? { strict } : {}),
     },
     planFile: resolve(temp, 'binary-check-plan.json'),
     useCache: cacheInput !== 'false',
@@ -60,6 +62,13 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
     planArtifact: core.getInput('plan-artifact'),
     repoPath: relative(resolve(workspace), repo).split('\\').join('/'),
   }
+}
+
+function booleanInput(name: string, fallback: boolean): boolean {
+  const text = core.getInput(name)
+  if (text === '') return fallback
+  if (text === 'true' || text === 'false') return text === 'true'
+  throw new UserError('input', name, `expected true or false, got "${text}"`)
 }
 
 function integerInput(name: string, fallback: number, min: number, max: number): number {

@@ -29,6 +29,7 @@ export const PLAN_OPTIONS = {
   output: { type: 'string' },
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  strict: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
@@ -57,6 +58,7 @@ export function planRequest(
     ...(typeof v.base === 'string' ? { base: v.base } : {}),
     ...(typeof v.head === 'string' ? { head: v.head } : {}),
     ...(typeof v.mirror === 'string' ? { mirror: v.mirror } : {}),
+    ...(v.strict === true ? { strict: true } : {}),
     ...(v['no-cache']
       ? {}
       : { cacheDir: typeof v['cache-dir'] === 'string' ? v['cache-dir'] : defaultCacheDir() }),

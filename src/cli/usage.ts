@@ -30,6 +30,7 @@ Options:
   --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
+  --strict            fail on an unreadable recipe or a directive kept as code (default: warn)
   -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
 

@@ -18,12 +18,15 @@ export class UserError extends Error {
   readonly kind: ErrorKind
   /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
   readonly place: string
+  /** The message without its place. */
+  readonly detail: string
 
   constructor(kind: ErrorKind, place: string, message: string) {
     super(place ? `${place}: ${message}` : message)
     this.name = 'UserError'
     this.kind = kind
     this.place = place
+    this.detail = message
   }
 
   /** The one line a front end prints (without the `binary-check: ` prefix). */

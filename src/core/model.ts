@@ -104,6 +104,18 @@ export interface UnresolvedItem {
   reason: string
 }
 
+/**
+ * An input file (recipe or module) that does not parse: its digest comes from its raw bytes, so any
+ * edit rebuilds what uses it. Unchanged in the range it is a warning; changed, an error.
+ */
+export interface UnreadableInput {
+  /** Repo path of the file. */
+  path: string
+  /** `file:line` of the first syntax error. */
+  place: string
+  message: string
+}
+
 /** What goes into a package digest (one named field per input; stored in index entries). */
 export interface PackageDigestInputs {
   algorithm: DigestAlgorithm
@@ -138,6 +150,8 @@ export interface Package extends PackageDirectives {
   digestInputs: PackageDigestInputs
   conditionalCode: ConditionalCode[]
   unresolved: UnresolvedItem[]
+  /** Its recipe or a module it builds on does not parse (digested as raw bytes). */
+  unreadable?: UnreadableInput[]
   /** Repo paths of files in the package directory that no directive uses. */
   ignoredFiles: string[]
   /** Repo paths whose change changes this package's digest (recipe, bases, input files). */
@@ -147,7 +161,14 @@ export interface Package extends PackageDirectives {
 /** What the plan needs of a package once it is digested (no directives). */
 export type PackageSummary = Pick<
   Package,
-  'name' | 'ecosystem' | 'recipePath' | 'directory' | 'digestInputs' | 'unresolved' | 'inputPaths'
+  | 'name'
+  | 'ecosystem'
+  | 'recipePath'
+  | 'directory'
+  | 'digestInputs'
+  | 'unresolved'
+  | 'unreadable'
+  | 'inputPaths'
 >
 
 export interface Compiler {

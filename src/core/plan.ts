@@ -10,6 +10,7 @@ import type {
   PackageDigestInputs,
   PackageSummary,
   SpecDigestInputs,
+  UnreadableInput,
   UnresolvedItem,
 } from './model.js'
 import type { SpecDigest } from './digest/spec-digest.js'
@@ -111,6 +112,8 @@ export interface Plan {
   specs: PlannedSpec[]
   matrix: { include: MatrixEntry[] }
   unresolved: UnresolvedItem[]
+  /** Input files that do not parse, unchanged in the range (digested as raw bytes). */
+  unreadable: UnreadableInput[]
   notes: string[]
   summary: PlanSummary
   /** Build-environment signature → what it is made of (only with `environment` configured). */
@@ -337,8 +340,11 @@ export function computePlan(input: PlanInput): Plan {
     }))
 
   const unresolved: UnresolvedItem[] = []
-  for (const p of [...head.packages.values()].sort((a, b) => compareCodeUnits(a.name, b.name)))
+  const unreadable = new Map<string, UnreadableInput>()
+  for (const p of [...head.packages.values()].sort((a, b) => compareCodeUnits(a.name, b.name))) {
     unresolved.push(...p.unresolved)
+    for (const u of p.unreadable ?? []) if (!unreadable.has(u.path)) unreadable.set(u.path, u)
+  }
   const ignoredFiles = ignoredChangedFiles(input.changedFiles, [
     head.packages,
     ...(base ? [base.packages] : []),
@@ -371,6 +377,7 @@ export function computePlan(input: PlanInput): Plan {
     specs,
     matrix: { include },
     unresolved,
+    unreadable: [...unreadable.values()].sort((a, b) => compareCodeUnits(a.path, b.path)),
     notes: input.notes,
     summary,
     ...environmentsOf(head, base),

@@ -24,6 +24,7 @@ import { FileBlobCache } from './file-blob-cache.js'
 import { SILENT_LOG, type EngineLog, type PlanRequest } from './plan-request.js'
 import { readTreeCache, treeCacheKey, writeTreeCache } from './tree-cache.js'
 import { createEnvironmentSigner } from '../env/environment-signer.js'
+import { checkReadability } from './readability.js'
 
 export { mapContainers } from './digest-tree.js'
 
@@ -179,6 +180,7 @@ export async function runPlan(
     containers: head.containers,
     notes,
   })
+  checkReadability(plan, changedFiles, request.strict ?? false, log)
   log.info(
     `Planned: ${plan.summary.rebuild + plan.summary.new} of ${plan.summary.specs} specs to build (${clock()})`,
   )

@@ -18,6 +18,8 @@ export interface PlanRequest {
   cacheDir?: string
   /** For an `oci://` mirror: credentials and the like (default: from the environment). */
   registry?: RegistryOptions
+  /** Unreadable recipes and directives kept as code are errors, not warnings. */
+  strict?: boolean
 }
 
 export interface EngineLog {

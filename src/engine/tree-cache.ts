@@ -304,6 +304,7 @@ function packPackage(p: PackageSummary, modules: Record<string, Digest>): Stored
     directory: p.directory,
     digestInputs: { ...p.digestInputs, bases },
     unresolved: p.unresolved,
+    ...(p.unreadable ? { unreadable: p.unreadable } : {}),
     otherInputs: p.inputPaths.filter((f) => !known.has(f)),
     recipeInput,
   }

@@ -58,6 +58,7 @@ export function planOf(rows: readonly SpecRow[], extra: Partial<Plan> = {}): Pla
     specs,
     matrix: { include },
     unresolved: [],
+    unreadable: [],
     notes: [],
     summary: {
       specs: specs.length,

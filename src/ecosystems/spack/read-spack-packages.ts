@@ -6,7 +6,7 @@
  */
 import { DIGEST_ALGORITHM, digestText, type Digest } from '../../core/canonical-encode.js'
 import { UserError } from '../../core/errors.js'
-import type { Package, SourcePlace } from '../../core/model.js'
+import type { Package, SourcePlace, UnreadableInput } from '../../core/model.js'
 import { computePackageDigest, packageDigestInputs } from '../../core/digest/package-digest.js'
 import type { BlobCache, RepoSnapshot } from '../snapshot.js'
 import { canonicalizePythonModule, parseSpackRecipe, type ParsedRecipe } from './recipe/index.js'
@@ -19,6 +19,8 @@ export interface RecipeAnalysis extends Omit<ParsedRecipe, 'canonical' | 'condit
   algorithm: string
   canonicalDigest: Digest
   conditionalCode: Array<{ when: string; label: string; digest: Digest; line: number }>
+  /** The recipe does not parse: no directives, digest of its raw text. */
+  unreadable?: Omit<UnreadableInput, 'path'>
 }
 
 /** What the cache keeps per module blob (build-system / base modules). */
@@ -29,6 +31,8 @@ export interface ModuleAnalysis {
   classes: string[]
   /** Directives of the module's package class, inherited by packages built on it. */
   recipe?: RecipeAnalysis
+  /** The module does not parse: digest of its raw text. */
+  unreadable?: Omit<UnreadableInput, 'path'>
 }
 
 export interface SpackReadOptions {
@@ -258,11 +262,28 @@ export async function readSpackPackages(
         place: place(u.line),
         reason: u.reason,
       })),
+      ...unreadableOf(f.recipePath, a, closure, moduleCache),
       ignoredFiles: files.filter((p) => p !== f.recipePath && !usedPatchFiles.has(p)),
       inputPaths: [f.recipePath, ...closure, ...usedPatchFiles].sort(),
     })
   }
   return { packages }
+}
+
+/** The package's recipe and the modules it builds on that do not parse. */
+function unreadableOf(
+  recipePath: string,
+  recipe: RecipeAnalysis,
+  closure: readonly string[],
+  modules: ReadonlyMap<string, ModuleAnalysis>,
+): { unreadable?: UnreadableInput[] } {
+  const out: UnreadableInput[] = []
+  if (recipe.unreadable) out.push({ path: recipePath, ...recipe.unreadable })
+  for (const p of closure) {
+    const m = modules.get(p)
+    if (m?.unreadable) out.push({ path: p, ...m.unreadable })
+  }
+  return out.length > 0 ? { unreadable: out } : {}
 }
 
 export function packageDigestOf(pkg: Package): Digest {
@@ -290,8 +311,34 @@ async function fillCache(
   missing.forEach((oid, i) => cache.set(`recipe:${oid}`, results[i]!))
 }
 
+/**
+ * Analyse a recipe. One that does not parse (the only UserError the recipe analyser raises) is
+ * `unreadable`: no directives, and a digest of its raw text, so any edit to it rebuilds it.
+ */
 export function analyseRecipe(text: string, path: string): RecipeAnalysis {
-  const parsed = parseSpackRecipe(text, path)
+  let parsed: ParsedRecipe
+  try {
+    parsed = parseSpackRecipe(text, path)
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e
+    return {
+      algorithm: DIGEST_ALGORITHM,
+      canonicalDigest: rawDigest(text),
+      baseClassNames: [],
+      imports: [],
+      versions: [],
+      variants: [],
+      dependencies: [],
+      patches: [],
+      resources: [],
+      provides: [],
+      conflicts: [],
+      requires: [],
+      conditionalCode: [],
+      unresolved: [],
+      unreadable: { place: e.place, message: e.detail },
+    }
+  }
   const { canonical, conditionalCode, ...rest } = parsed
   return {
     ...rest,
@@ -306,8 +353,25 @@ export function analyseRecipe(text: string, path: string): RecipeAnalysis {
   }
 }
 
+/** The digest of a file that does not parse: its raw text, tagged apart from canonical texts. */
+function rawDigest(text: string): Digest {
+  return digestText(`binary-check: unreadable Python source\n${text}`)
+}
+
 function analyseModule(text: string, path: string): ModuleAnalysis {
-  const canonical = canonicalizePythonModule(text, path)
+  let canonical: string
+  try {
+    canonical = canonicalizePythonModule(text, path)
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e
+    return {
+      algorithm: DIGEST_ALGORITHM,
+      canonicalDigest: rawDigest(text),
+      imports: [],
+      classes: topLevelClassNames(text),
+      unreadable: { place: e.place, message: e.detail },
+    }
+  }
   let recipe: RecipeAnalysis | undefined
   try {
     recipe = analyseRecipe(text, path)

@@ -3,7 +3,6 @@
  * names (with Python's errors for unknown, duplicate or surplus arguments), and evaluating the
  * bound arguments as literals.
  */
-import { UserError } from '../../../core/errors.js'
 import { evalLiteral, type Env, type PyValue } from './literals.js'
 import type { PyNode } from './syntax.js'
 
@@ -18,8 +17,13 @@ export interface Signature {
   required: readonly string[]
 }
 
+/**
+ * Spack's directive signatures (lib/spack/spack/directives.py, Spack 1.x), parameter names as
+ * Spack spells them, so a call written with keywords binds as it does in Spack.
+ */
 const SIGNATURE_TABLE: Record<string, Signature> = {
-  version: { positional: ['version', 'checksum'], keywords: 'any', required: ['version'] },
+  // version(ver, checksum=None, *, preferred=…, deprecated=…, url=…, sha256=…, git=…, …)
+  version: { positional: ['ver', 'checksum'], keywords: 'any', required: ['ver'] },
   variant: {
     positional: [
       'name',
@@ -46,17 +50,17 @@ const SIGNATURE_TABLE: Record<string, Signature> = {
       'sha256',
       'archive_sha256',
     ],
-    keywords: 'any',
+    keywords: [],
     required: ['url_or_filename'],
   },
   resource: { positional: [], keywords: 'any', required: [] },
   provides: { positional: [], varargs: 'specs', keywords: ['when'], required: ['specs'] },
-  conflicts: { positional: ['spec', 'when', 'msg'], keywords: [], required: ['spec'] },
+  conflicts: { positional: ['conflict_spec', 'when', 'msg'], keywords: [], required: ['conflict_spec'] },
   requires: {
     positional: [],
-    varargs: 'specs',
+    varargs: 'requirement_specs',
     keywords: ['policy', 'when', 'msg'],
-    required: ['specs'],
+    required: ['requirement_specs'],
   },
   build_system: { positional: [], varargs: 'values', keywords: ['default'], required: ['values'] },
 }
@@ -111,37 +115,33 @@ export function readArgList(args: PyNode, text: string): ArgItems {
   return items
 }
 
-/** Bind a call to a signature, raising the errors Python would raise at class creation. */
+/**
+ * Bind a call to a signature. A call that Python would reject (unknown, duplicate, surplus or
+ * missing arguments) gives the reason instead: the analyser keeps such a directive as code.
+ */
 export function bindCall(
   directive: string,
   signature: Signature,
   items: ArgItems,
-  place: string,
-): BoundCall {
+): BoundCall | { unbound: string } {
   const args = new Map<string, PyNode>()
   const rest: PyNode[] = []
-  items.positional.forEach((node, i) => {
+  for (const [i, node] of items.positional.entries()) {
     const name = signature.positional[i]
     if (name !== undefined) args.set(name, node)
     else if (signature.varargs !== undefined) rest.push(node)
-    else throw new UserError('recipe', place, `${directive}(): too many positional arguments`)
-  })
+    else return { unbound: `${directive}(): too many positional arguments` }
+  }
   for (const { name, node } of items.keywords) {
-    if (!accepts(signature, name))
-      throw new UserError('recipe', place, `${directive}(): unknown argument '${name}'`)
+    if (!accepts(signature, name)) return { unbound: `${directive}(): unknown argument '${name}'` }
     if (args.has(name))
-      throw new UserError(
-        'recipe',
-        place,
-        `${directive}(): got multiple values for argument '${name}'`,
-      )
+      return { unbound: `${directive}(): got multiple values for argument '${name}'` }
     args.set(name, node)
   }
   if (!items.unpacking) {
     for (const name of signature.required) {
-      if (name === signature.varargs ? rest.length === 0 : !args.has(name)) {
-        throw new UserError('recipe', place, `${directive}(): missing argument '${name}'`)
-      }
+      if (name === signature.varargs ? rest.length === 0 : !args.has(name))
+        return { unbound: `${directive}(): missing argument '${name}'` }
     }
   }
   return { args, rest, unpacking: items.unpacking }

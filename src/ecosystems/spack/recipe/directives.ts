@@ -1,9 +1,8 @@
 /**
  * Directive values: from a directive's evaluated literal arguments to the model's records
  * (core/model.ts). A value of the wrong type makes the directive unresolvable (kept as code); a
- * dependency type outside build/link/run/test is an error.
+ * dependency type outside build/link/run/test too: Spack would reject it, the plan goes on.
  */
-import { UserError } from '../../../core/errors.js'
 import type {
   ConstraintDirective,
   DependencyDirective,
@@ -93,7 +92,7 @@ export function recordDirective(
         into.provides.push(withWhen<ProvidesDirective>({ specs: a.restStrings() }, a.when()))
         break
       case 'conflicts':
-        into.conflicts.push(constraintOf(a, a.required('spec')))
+        into.conflicts.push(constraintOf(a, a.required('conflict_spec')))
         break
       case 'requires': {
         const specs = a.restStrings()
@@ -122,7 +121,7 @@ function withWhen<T extends { when?: string }>(record: T, when: string | undefin
 
 function versionOf(a: ArgReader, place: SourcePlace): VersionDirective {
   const record: VersionDirective = {
-    version: a.required('version'),
+    version: a.versionString('ver'),
     deprecated: a.flag('deprecated'),
     preferred: a.flag('preferred'),
     place,
@@ -180,7 +179,7 @@ function dependencyOf(a: ArgReader, place: SourcePlace): DependencyDirective {
   const spec = a.required('spec')
   if (a.present('patches')) throw a.problem('patches', 'is not supported')
   const record: DependencyDirective = {
-    name: packageName(a.directive, spec, a.placeText),
+    name: packageName(a.directive, spec),
     spec,
     types: a.depTypes(),
     place,
@@ -234,10 +233,10 @@ function variantString(value: PyValue): string {
 const NAME_PATTERN = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/
 
 /** The package (or virtual) named first in a constraint: `py-numpy@1.2:+x` → `py-numpy`. */
-function packageName(directive: string, spec: string, place: string): string {
+function packageName(directive: string, spec: string): string {
   const match = NAME_PATTERN.exec(spec)
   if (match === null)
-    throw new UserError('recipe', place, `${directive}(): ${JSON.stringify(spec)} names no package`)
+    throw new NotRepresentable(`${directive}(): ${JSON.stringify(spec)} names no package`)
   const dotted = (match[1] as string).replace(/\.+$/, '')
   // A namespace-qualified name (`builtin.zlib`) names the package `zlib`.
   return dotted.slice(dotted.lastIndexOf('.') + 1)
@@ -246,12 +245,10 @@ function packageName(directive: string, spec: string, place: string): string {
 /** Typed access to a call's literal arguments; every read marks the argument as used. */
 class ArgReader {
   readonly directive: string
-  readonly placeText: string
   private readonly used = new Set<string>()
 
   constructor(private readonly call: DirectiveCall) {
     this.directive = call.name
-    this.placeText = `${call.place.file}:${call.place.line}`
   }
 
   problem(key: string, what: string): NotRepresentable {
@@ -279,6 +276,14 @@ class ArgReader {
     if (value === undefined || value.kind === 'none') return undefined
     if (value.kind !== 'str') throw this.problem(key, 'is not a string')
     return value.value
+  }
+
+  /** A version: Spack takes a str or an int (`version(2)`). */
+  versionString(key: string): string {
+    const value = this.any(key)
+    if (value?.kind === 'num' && /^[0-9]+$/.test(value.text)) return value.text
+    this.unconsume(key)
+    return this.required(key)
   }
 
   required(key: string): string {
@@ -328,7 +333,8 @@ class ArgReader {
   depTypes(): DepType[] {
     const value = this.any('type')
     if (value === undefined || value.kind === 'none') {
-      return this.directive === 'extends' ? ['build', 'link', 'run'] : ['build', 'link']
+      // Spack's defaults: depends_on → dt.DEFAULT_TYPES (build, link); extends → (build, run).
+      return this.directive === 'extends' ? ['build', 'run'] : ['build', 'link']
     }
     const names = value.kind === 'seq' ? value.items : [value]
     const types = new Set<DepType>()
@@ -339,13 +345,8 @@ class ArgReader {
         for (const t of ALL_DEPTYPES) types.add(t)
         continue
       }
-      if (!(ALL_DEPTYPES as readonly string[]).includes(item.value)) {
-        throw new UserError(
-          'recipe',
-          this.placeText,
-          `${this.directive}(): unknown dependency type '${item.value}'`,
-        )
-      }
+      if (!(ALL_DEPTYPES as readonly string[]).includes(item.value))
+        throw new NotRepresentable(`${this.directive}(): unknown dependency type '${item.value}'`)
       types.add(item.value as DepType)
     }
     return ALL_DEPTYPES.filter((t) => types.has(t))

@@ -11,7 +11,6 @@
  * in the block exists for every spec, so only `'unconditional'` is sound for a method that specs
  * outside the condition also call.
  */
-import { UserError } from '../../../../core/errors.js'
 import { accepts, bindCall, evalBound, readArgList, SIGNATURES } from '../arguments.js'
 import {
   appendDirectives,
@@ -129,22 +128,17 @@ class Walker {
   ): boolean {
     const signature = SIGNATURES.get(name)
     if (signature === undefined) return false
-    const place = `${this.source.file}:${line}`
     const items = readArgList(argList, this.text)
     const unresolved = (reason: string): boolean => {
       found.unresolved.push({ line, reason })
       return false
     }
-    if (name === 'version' && scope.whens.length > 0) {
-      // Spack raises here too: version() takes no when= argument.
-      throw new UserError(
-        'recipe',
-        place,
-        `version(): cannot be used inside a 'with when(...)' block`,
-      )
-    }
+    // Spack raises here: version() takes no when= argument.
+    if (name === 'version' && scope.whens.length > 0)
+      return unresolved(`version(): cannot be used inside a 'with when(...)' block`)
     if (items.other) return unresolved(`${name}(...): an argument is not a literal`)
-    const bound = bindCall(name, signature, items, place)
+    const bound = bindCall(name, signature, items)
+    if ('unbound' in bound) return unresolved(bound.unbound)
     if (bound.unpacking)
       return unresolved(`${name}(...): uses argument unpacking (*args or **kwargs)`)
     const evaluated = evalBound(bound, signature.varargs ?? '', this.text, scope.env)
@@ -153,11 +147,7 @@ class Walker {
     for (const [key, value] of scope.defaults) {
       if (evaluated.values.has(key)) continue
       if (!accepts(signature, key))
-        throw new UserError(
-          'recipe',
-          place,
-          `${name}(): unknown argument '${key}' (from default_args)`,
-        )
+        return unresolved(`${name}(): unknown argument '${key}' (from default_args)`)
       evaluated.values.set(key, value)
     }
     const problem = recordDirective(
@@ -208,24 +198,15 @@ class Walker {
         return unresolved(`${name}(...): an argument is not a literal`)
       if (name === 'when') {
         const [condition] = items.positional
-        if (condition === undefined || items.positional.length !== 1 || items.keywords.length > 0) {
-          throw new UserError(
-            'recipe',
-            `${this.source.file}:${stmt.line}`,
-            'when(): takes exactly one condition',
-          )
-        }
+        if (condition === undefined || items.positional.length !== 1 || items.keywords.length > 0)
+          return unresolved('when(): takes exactly one condition')
         const value = evalLiteral(condition, this.text, scope.env)
         if (value === undefined) return unresolved(`when(...): argument 1 is not a literal`)
         if (value.kind !== 'str') return unresolved(`when(...): argument 1 is not a string`)
         whens.push(value.value)
       } else {
         if (items.positional.length > 0)
-          throw new UserError(
-            'recipe',
-            `${this.source.file}:${stmt.line}`,
-            'default_args(): takes keyword arguments only',
-          )
+          return unresolved('default_args(): takes keyword arguments only')
         for (const { name: key, node: valueNode } of items.keywords) {
           const value = evalLiteral(valueNode, this.text, scope.env)
           if (value === undefined)
