@@ -97,6 +97,20 @@ export interface ConditionalCode {
   place?: SourcePlace
 }
 
+/**
+ * Conditional code whose label starts with this is a whole repository file (a build-system module
+ * that counts only for some build systems): `module <path> (<condition>)`.
+ */
+export const MODULE_CODE_LABEL = 'module '
+
+/** The repository file a conditional-code label names, if it names one. */
+export function moduleCodePath(label: string): string | undefined {
+  if (!label.startsWith(MODULE_CODE_LABEL)) return undefined
+  const rest = label.slice(MODULE_CODE_LABEL.length)
+  const cut = rest.lastIndexOf(' (')
+  return cut < 0 ? rest : rest.slice(0, cut)
+}
+
 /** Something that could not be resolved statically and was kept as code (conservative). */
 export interface UnresolvedItem {
   package: string

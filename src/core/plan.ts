@@ -5,13 +5,14 @@
  */
 import { compareCodeUnits, type Digest } from './canonical-encode.js'
 import { computeWaves } from './graph.js'
-import type {
-  ConcreteSpec,
-  PackageDigestInputs,
-  PackageSummary,
-  SpecDigestInputs,
-  UnreadableInput,
-  UnresolvedItem,
+import {
+  moduleCodePath,
+  type ConcreteSpec,
+  type PackageDigestInputs,
+  type PackageSummary,
+  type SpecDigestInputs,
+  type UnreadableInput,
+  type UnresolvedItem,
 } from './model.js'
 import type { SpecDigest } from './digest/spec-digest.js'
 import {
@@ -519,10 +520,17 @@ function diffSpecInputs(
   const codeChanged = unionKeys(a.code, b.code).filter((k) => a.code[k] !== b.code[k])
   if (codeChanged.length > 0) {
     const now = head.packages.get(b.package)
+    // A module's code names its module; any other conditional code is the recipe's.
+    const files = new Set<string>()
+    for (const k of codeChanged) {
+      const module = moduleCodePath(k)
+      if (module !== undefined) files.add(module)
+      else if (now) files.add(now.recipePath)
+    }
     reasons.push({
       kind: 'recipe',
       package: b.package,
-      files: now ? [now.recipePath] : [],
+      files: [...files].sort(),
       detail: `conditional code: ${codeChanged.join('; ')}`,
     })
   }

@@ -6,7 +6,12 @@
  */
 import { DIGEST_ALGORITHM, digestText, type Digest } from '../../core/canonical-encode.js'
 import { UserError } from '../../core/errors.js'
-import type { Package, SourcePlace, UnreadableInput } from '../../core/model.js'
+import {
+  MODULE_CODE_LABEL,
+  type Package,
+  type SourcePlace,
+  type UnreadableInput,
+} from '../../core/model.js'
 import { computePackageDigest, packageDigestInputs } from '../../core/digest/package-digest.js'
 import type { BlobCache, RepoSnapshot } from '../snapshot.js'
 import { canonicalizePythonModule, parseSpackRecipe, type ParsedRecipe } from './recipe/index.js'
@@ -195,8 +200,6 @@ export async function readSpackPackages(
       if (m) direct.push(m)
     }
     const closure = await closureOf([...new Set(direct)].sort(), f.recipePath)
-    const bases: Record<string, Digest> = {}
-    for (const p of closure) bases[p] = moduleCache.get(p)!.canonicalDigest
 
     // Inherited directives: from modules whose package class the recipe builds on.
     const inherited = inheritedRecipes(
@@ -234,6 +237,29 @@ export async function readSpackPackages(
         .flatMap((r) => r.variants)
         .filter((v) => !variantNames.has(v.name) && (variantNames.add(v.name), true)),
     ]
+    // A module that serves only some of the package's build systems counts only for the specs
+    // built with one of them (`build_system=cmake`); every other module enters the package digest.
+    const selected = buildSystemModules(
+      [...new Set(direct)],
+      variants.find((v) => v.name === 'build_system')?.values ?? [],
+      moduleCache,
+      (p) => resolveImports(moduleCache.get(p)?.imports ?? [], p),
+    )
+    const bases: Record<string, Digest> = {}
+    const moduleCode: Package['conditionalCode'] = []
+    for (const p of closure) {
+      const digest = moduleCache.get(p)!.canonicalDigest
+      const systems = selected.get(p)
+      if (systems === undefined) bases[p] = digest
+      else
+        for (const system of systems)
+          moduleCode.push({
+            when: `build_system=${system}`,
+            label: `${MODULE_CODE_LABEL}${p} (build_system=${system})`,
+            digest,
+            place: { file: p, line: 1 },
+          })
+    }
     const digestInputs = packageDigestInputs('spack', a.canonicalDigest, bases, {})
     packages.set(f.name, {
       name: f.name,
@@ -249,14 +275,15 @@ export async function readSpackPackages(
       provides: a.provides,
       conflicts: a.conflicts,
       requires: a.requires,
-      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map(
-        (c) => ({
+      conditionalCode: [
+        ...[...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map((c) => ({
           when: c.when,
           label: c.label,
           digest: c.digest,
           place: place(c.line),
-        }),
-      ),
+        })),
+        ...moduleCode,
+      ],
       unresolved: a.unresolved.map((u) => ({
         package: f.name,
         place: place(u.line),
@@ -268,6 +295,49 @@ export async function readSpackPackages(
     })
   }
   return { packages }
+}
+
+/**
+ * The modules of a package's closure that serve only some of its build systems, each with the
+ * build systems it serves. A module serves the build systems its package class declares
+ * (`build_system("cmake")` in cmake.py) and passes them on to the modules only it reaches; a module
+ * reached on a path that serves every build system (or one of no build system) is not listed.
+ */
+function buildSystemModules(
+  direct: readonly string[],
+  packageSystems: readonly string[],
+  modules: ReadonlyMap<string, ModuleAnalysis>,
+  importsOf: (path: string) => string[],
+): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  if (packageSystems.length < 2) return out
+  const all = new Set(packageSystems)
+  // Which of the package's build systems each module serves: `all` for an unconditional one.
+  const serves = new Map<string, Set<string>>()
+  const own = (path: string, from: ReadonlySet<string>): Set<string> => {
+    const declared = (modules.get(path)?.recipe?.variants ?? [])
+      .filter((v) => v.name === 'build_system')
+      .flatMap((v) => v.values ?? [])
+      .filter((v) => from.has(v))
+    return declared.length > 0 ? new Set(declared) : new Set(from)
+  }
+  const queue: Array<[string, Set<string>]> = direct.map((p) => [p, own(p, all)])
+  while (queue.length > 0) {
+    const [path, systems] = queue.shift()!
+    const known = serves.get(path) ?? new Set<string>()
+    const before = known.size
+    for (const s of systems) known.add(s)
+    serves.set(path, known)
+    if (known.size === before && before > 0) continue
+    for (const next of importsOf(path)) queue.push([next, own(next, known)])
+  }
+  for (const [path, systems] of serves)
+    if (systems.size < all.size)
+      out.set(
+        path,
+        packageSystems.filter((s) => systems.has(s)),
+      )
+  return out
 }
 
 /** The package's recipe and the modules it builds on that do not parse. */

@@ -24,6 +24,7 @@ import { bareCall, withBody, type Stmt } from '../statements.js'
 import type { PyNode, PySource } from '../syntax.js'
 import { unparse } from '../unparse.js'
 import { isMetadataStatement } from './metadata.js'
+import { evalHostCondition } from '../host-platform.js'
 
 export interface Unresolved {
   line: number
@@ -110,12 +111,40 @@ class Walker {
         }
       } else if (stmt.kind === 'ForStatement') {
         if (!this.unroll(stmt, scope, found)) kept.push(stmt)
+      } else if (stmt.kind === 'IfStatement' && this.hostBranch(stmt) !== undefined) {
+        const taken = this.hostBranch(stmt)!
+        // No branch runs on the host: kept as code, unreported (over-rebuilds at worst).
+        if (taken < 0) {
+          kept.push(stmt)
+          continue
+        }
+        const body = this.block(stmt.clauses![taken]!.body, scope, found)
+        const others = stmt.clauses!.some((c, i) => i !== taken && c.body.length > 0)
+        if (body.length > 0 || others) kept.push(withBody(stmt, taken, body))
       } else {
         if (stmt.clauses !== undefined) this.reportNested(stmt, found)
         kept.push(stmt)
       }
     }
     return kept
+  }
+
+  /**
+   * The clause of a class-level `if` on the host platform that runs on the planned (Linux)
+   * builders: its index, -1 when none does, undefined when a condition is not known statically.
+   * The taken clause's directives are plain directives; the others stay as code.
+   */
+  private hostBranch(stmt: Stmt): number | undefined {
+    const clauses = stmt.clauses ?? []
+    for (const [i, clause] of clauses.entries()) {
+      const [keyword, condition, extra] = clause.header
+      if (keyword?.name === 'else' && condition === undefined) return i
+      if (condition === undefined || extra !== undefined) return undefined
+      const holds = evalHostCondition(condition, this.text)
+      if (holds === undefined) return undefined
+      if (holds) return i
+    }
+    return -1
   }
 
   /** Record one directive call; false when it stays as code. */

@@ -1,0 +1,112 @@
+/**
+ * A build system counts only for the specs built with it (issue 8 §4): a package offering
+ * `build_system("autotools", "cmake")` takes in cmake.py only for its `build_system=cmake` specs,
+ * while modules every build system reaches (generic.py here) count for all of them.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Plan } from '../src/core/plan.js'
+import { runPlan } from '../src/engine/plan-engine.js'
+import type { GitFixture } from './support/git-fixture.js'
+import { BS, CMAKE_BS, createSpackFixture, FILES, PKG } from './support/spack-fixture.js'
+
+const AUTOTOOLS_BS = `from spack.package import *
+
+from .generic import Package
+
+
+class AutotoolsPackage(Package):
+    build_system("autotools")
+
+    depends_on("gmake", type="build", when="build_system=autotools")
+
+    def configure_args(self):
+        return []
+`
+
+const GMAKE = `from spack_repo.t.build_systems.generic import Package
+
+from spack.package import *
+
+
+class Gmake(Package):
+    version("4.4", sha256="5555")
+`
+
+const DUAL = `from spack_repo.t.build_systems.autotools import AutotoolsPackage
+from spack_repo.t.build_systems.cmake import CMakePackage
+
+from spack.package import *
+
+
+class Dual(AutotoolsPackage, CMakePackage):
+    version("1.0", sha256="6666")
+
+    build_system("autotools", "cmake", default="autotools")
+`
+
+const CONFIG = `ecosystem: spack
+recipes: ${PKG}
+buildSystems: ${BS}
+specs:
+  - dual
+  - dual build_system=cmake
+`
+
+let fx: GitFixture | undefined
+afterEach(async () => {
+  await fx?.cleanup()
+  fx = undefined
+})
+
+async function planChange(path: string, edit: (text: string) => string): Promise<Plan> {
+  const files: Record<string, string> = {
+    ...FILES,
+    '.binary-check.yml': CONFIG,
+    [`${BS}/autotools.py`]: AUTOTOOLS_BS,
+    [`${PKG}/gmake/package.py`]: GMAKE,
+    [`${PKG}/dual/package.py`]: DUAL,
+  }
+  fx = await createSpackFixture(files)
+  const base = (await fx.git('rev-parse', 'HEAD')).trim()
+  await fx.write(path, edit(files[path]!))
+  const head = await fx.commit('change')
+  return (await runPlan({ repo: fx.dir, base, head })).plan
+}
+
+const building = (plan: Plan): string[] =>
+  plan.specs
+    .filter((s) => s.status === 'rebuild' || s.status === 'new')
+    .map((s) => s.id)
+    .sort()
+
+describe('a build-system module counts only for the specs built with it', () => {
+  it('cmake.py changed: only the build_system=cmake spec rebuilds, naming cmake.py', async () => {
+    const plan = await planChange(`${BS}/cmake.py`, () =>
+      CMAKE_BS.replace('return []', 'return ["-DX=1"]'),
+    )
+    expect(building(plan)).toEqual(['dual@1.0 build_system=cmake'])
+    const spec = plan.specs.find((s) => s.id === 'dual@1.0 build_system=cmake')!
+    expect(spec.reasons).toEqual([
+      expect.objectContaining({ kind: 'recipe', package: 'dual', files: [`${BS}/cmake.py`] }),
+    ])
+  })
+
+  it('autotools.py changed: only the default (autotools) spec rebuilds', async () => {
+    const plan = await planChange(`${BS}/autotools.py`, (t) =>
+      t.replace('return []', 'return ["--enable-x"]'),
+    )
+    expect(building(plan)).toEqual(['dual@1.0'])
+  })
+
+  it('a module both build systems reach (generic.py) rebuilds both specs', async () => {
+    const plan = await planChange(`${BS}/generic.py`, (t) => t.replace('"1"', '"2"'))
+    expect(building(plan)).toEqual(
+      expect.arrayContaining(['dual@1.0', 'dual@1.0 build_system=cmake']),
+    )
+  })
+
+  it('a reformatting of cmake.py alone rebuilds nothing', async () => {
+    const plan = await planChange(`${BS}/cmake.py`, (t) => `${t}\n\n# trailing comment\n`)
+    expect(building(plan)).toEqual([])
+  })
+})

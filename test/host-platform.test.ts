@@ -1,0 +1,83 @@
+/**
+ * Class-level conditions on the host platform (issue 8 §4): `if sys.platform != "win32":` holds on
+ * the Linux builders, so its directives are plain directives; a condition that is not known
+ * statically keeps its directives as code.
+ */
+import { describe, expect, it } from 'vitest'
+import { parseSpackRecipe } from '../src/ecosystems/spack/recipe/index.js'
+
+const recipe = (body: string) =>
+  parseSpackRecipe(
+    `from spack.package import *\n\n\nclass Foo(Package):\n    version("1.0")\n${body
+      .split('\n')
+      .map((l) => (l ? `    ${l}` : l))
+      .join('\n')}\n`,
+    'packages/foo/package.py',
+  )
+
+const deps = (body: string): string[] => recipe(body).dependencies.map((d) => d.name)
+
+describe('class-level host-platform conditions', () => {
+  it('takes the branch that holds on Linux and keeps its directives out of the code', () => {
+    const r = recipe(
+      'if sys.platform != "win32":\n    depends_on("libiconv")\n    variant("pic", default=True)',
+    )
+    expect(r.dependencies.map((d) => d.name)).toEqual(['libiconv'])
+    expect(r.variants.map((v) => v.name)).toEqual(['pic'])
+    expect(r.unresolved).toEqual([])
+    expect(r.canonical).not.toContain('win32')
+    // Editing those directives changes no package-level text.
+    const edited = recipe(
+      'if sys.platform != "win32":\n    depends_on("libiconv@2:")\n    variant("pic", default=True)',
+    )
+    expect(edited.canonical).toBe(r.canonical)
+  })
+
+  it.each([
+    ['sys.platform == "linux"', ['a']],
+    ['sys.platform == "darwin"', ['b']],
+    ['sys.platform.startswith("linux")', ['a']],
+    ['sys.platform not in ["darwin", "win32"]', ['a']],
+    ['sys.platform in ("darwin", "win32")', ['b']],
+    ['host_platform().name == "linux"', ['a']],
+    ['platform.system() == "Linux"', ['a']],
+    ['sys.platform == "darwin" and macos_version() >= Version("10.13")', ['b']],
+    ['sys.platform.startswith("linux") or sys.platform == "win32"', ['a']],
+    ['(sys.platform != "darwin")', ['a']],
+    ['not sys.platform == "darwin"', ['a']],
+  ])('if %s: … else: …', (condition, expected) => {
+    expect(
+      deps(`if ${condition}:\n    depends_on("a")\nelse:\n    depends_on("b")`).filter(
+        (d) => d === 'a' || d === 'b',
+      ),
+    ).toEqual(expected)
+  })
+
+  it('elif: the first clause that holds', () => {
+    expect(
+      deps(
+        'if sys.platform == "darwin":\n    depends_on("a")\nelif sys.platform == "linux":\n    depends_on("b")\nelse:\n    depends_on("c")',
+      ),
+    ).toEqual(['b'])
+  })
+
+  it('keeps the directives of an untaken branch as code, without a warning', () => {
+    const r = recipe('if sys.platform == "darwin":\n    depends_on("apple-libuuid")')
+    expect(r.dependencies).toEqual([])
+    expect(r.unresolved).toEqual([])
+    expect(r.canonical).toContain('apple-libuuid')
+  })
+
+  it('keeps a condition that is not known statically as code, reported', () => {
+    const r = recipe('if platform.machine() == "aarch64":\n    depends_on("armpl")')
+    expect(r.dependencies).toEqual([])
+    expect(r.canonical).toContain('armpl')
+    expect(r.unresolved.map((u) => u.reason)).toEqual([
+      "depends_on(...): inside an 'if' statement, kept as code",
+    ])
+  })
+
+  it('evaluates `x or not a` whatever x is, since `not a` holds', () => {
+    expect(deps('if x or not sys.platform == "darwin":\n    depends_on("a")')).toEqual(['a'])
+  })
+})
