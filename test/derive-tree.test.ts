@@ -4,7 +4,7 @@
  * declines instead of guessing.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { DEFAULT_DEPTYPES } from '../src/core/model.js'
+import { DEFAULT_DEPTYPES, type SpecDigestInputs } from '../src/core/model.js'
 import { validateConfig } from '../src/config/config-schema.js'
 import { MemoryBlobCache } from '../src/ecosystems/snapshot.js'
 import { deriveDigestTree, digestTreeFully, type TreeSettings } from '../src/engine/digest-tree.js'
@@ -60,6 +60,8 @@ async function compare(change: (fx: GitFixture) => Promise<void>) {
 
 const digests = (t: { specDigests: ReadonlyMap<string, { digest: string }> }) =>
   Object.fromEntries([...t.specDigests].map(([id, d]) => [id, d.digest]))
+const inputs = (t: { specDigests: ReadonlyMap<string, { inputs: SpecDigestInputs }> }) =>
+  Object.fromEntries([...t.specDigests].map(([id, d]) => [id, d.inputs]))
 
 describe('deriveDigestTree', () => {
   it.each([
@@ -92,6 +94,9 @@ describe('deriveDigestTree', () => {
     const { derived, full } = await compare(change)
     expect(derived).toBeDefined()
     expect(digests(derived!)).toEqual(digests(full))
+    // the same breakdown too: each dependency edge with its deptypes, virtuals and digest
+    expect(inputs(derived!)).toEqual(inputs(full))
+    expect(inputs(full)['app@1.0']!.dependencies['libfoo@2.0']!.types).toEqual(['build', 'link'])
     expect(Object.fromEntries(derived!.packageDigests)).toEqual(
       Object.fromEntries(full.packageDigests),
     )
@@ -106,6 +111,17 @@ describe('deriveDigestTree', () => {
           LIBFOO.replace(
             'depends_on("zlib", type=("build", "link"))',
             'depends_on("zlib", type=("build", "link"))\n    depends_on("cmake", type="build")',
+          ),
+        ),
+    ],
+    [
+      'a dependency type',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/libfoo/package.py`,
+          LIBFOO.replace(
+            'depends_on("zlib", type=("build", "link"))',
+            'depends_on("zlib", type=("build", "link", "run"))',
           ),
         ),
     ],
@@ -182,8 +198,6 @@ describe('tree cache', () => {
           ]),
         ),
       )
-      const inputs = (t: typeof tree) =>
-        Object.fromEntries([...t.specDigests].map(([id, d]) => [id, d.inputs]))
       expect(inputs(back)).toEqual(inputs(tree))
       // another config is another key
       expect(treeCacheKey(snap, settings(`${CONFIG}deptypes: [link]\n`))).not.toBe(key)
@@ -229,6 +243,7 @@ describe('tree cache deltas', () => {
       const back = (await readTreeCache(dir, headKey, headRev, s.deptypes))!
       expect(back.cacheDepth).toBe(1)
       expect(digests(back)).toEqual(digests(head))
+      expect(inputs(back)).toEqual(inputs(head))
       expect(back.packages.get('zlib')!.digestInputs).toEqual(
         head.packages.get('zlib')!.digestInputs,
       )

@@ -250,7 +250,7 @@ describe('build-environment signatures', () => {
   })
 
   it('without environment the signature is H(container) as before; values shown only when safe', () => {
-    const plain = { algorithm: 'binary-check/digest@1', container: 'img' }
+    const plain = { algorithm: 'binary-check/digest@2', container: 'img' }
     expect(envSignatureDigest(plain)).toBe(digestOf(plain)) // what every digest held before
     const a = {
       ...plain,

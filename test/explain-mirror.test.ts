@@ -75,7 +75,7 @@ describe('explain against the mirror', () => {
     expect(e.inputs.source).toEqual({ version: '1.2.13', checksum: 'cccc' })
     expect(Object.keys(e.inputs.patches)).toEqual(['old.patch'])
     expect(e.packageInputs).toEqual({
-      algorithm: 'binary-check/digest@1',
+      algorithm: 'binary-check/digest@2',
       ecosystem: 'spack',
       recipe: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       bases: { [`${BS}/generic.py`]: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },

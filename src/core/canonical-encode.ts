@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
 
-/** The digest algorithm tag. Changing the encoder or any canonicalisation rule bumps it. */
-export const DIGEST_ALGORITHM = 'binary-check/digest@1' as const
+/**
+ * The digest algorithm tag. Changing the encoder or any canonicalisation rule bumps it.
+ * @2: a spec digest folds each dependency edge's deptypes and virtuals, not only its digest.
+ */
+export const DIGEST_ALGORITHM = 'binary-check/digest@2' as const
 export type DigestAlgorithm = typeof DIGEST_ALGORITHM
 
 /** `sha256:<64 hex>` */

@@ -245,6 +245,22 @@ export interface SpecDigestInputs {
   /** Variants, compiler, os, target, platform, other parameters. */
   parameters: Record<string, string>
   envSignature: Digest
-  /** By dependency spec id, propagating deptypes only. */
-  dependencies: Record<string, Digest>
+  /**
+   * The edges over the propagating deptypes, by dependency spec id. For the members of a
+   * dependency cycle, `cycle of N` stands for the cycle (its component digest, no types).
+   */
+  dependencies: Record<string, DependencyInput>
+}
+
+/**
+ * One dependency edge as a spec digest folds it (ARCHITECTURE §3): all the edge's deptypes (also
+ * those that do not propagate), the virtuals it satisfies, and the dependency's spec digest.
+ */
+export interface DependencyInput {
+  /** The dependency's spec digest (for `cycle of N`: the cycle's component digest). */
+  digest: Digest
+  /** Every deptype of the edge, sorted; empty for `cycle of N`. */
+  types: DepType[]
+  /** The virtuals the edge satisfies, sorted; absent when none. */
+  virtuals?: string[]
 }

@@ -40,9 +40,16 @@ export type Reason =
   | {
       kind: 'dependency'
       dependency: string
-      change: 'changed' | 'added' | 'removed'
+      /**
+       * `changed`: the dependency's digest (see `chain`, `cause`); `types` / `virtuals`: the edge's
+       * deptypes or the virtuals it satisfies (see `old`, `new`); `added` / `removed`: the edge.
+       */
+      change: 'changed' | 'added' | 'removed' | 'types' | 'virtuals'
       chain: string[]
       cause: Reason[]
+      /** `types` / `virtuals` only: the edge's deptypes or virtuals before and now (sorted). */
+      old?: string[]
+      new?: string[]
     }
   | {
       kind: 'environment'
@@ -554,16 +561,35 @@ function diffSpecInputs(
     })
   }
   for (const k of unionKeys(a.dependencies, b.dependencies)) {
-    if (a.dependencies[k] === b.dependencies[k]) continue
-    if (a.dependencies[k] === undefined)
+    const x = a.dependencies[k]
+    const y = b.dependencies[k]
+    if (x === undefined)
       reasons.push({ kind: 'dependency', dependency: k, change: 'added', chain: [k], cause: [] })
-    else if (b.dependencies[k] === undefined)
+    else if (y === undefined)
       reasons.push({ kind: 'dependency', dependency: k, change: 'removed', chain: [k], cause: [] })
     else {
+      for (const [change, old, now] of [
+        ['types', x.types, y.types],
+        ['virtuals', x.virtuals ?? [], y.virtuals ?? []],
+      ] as const)
+        if (old.join(',') !== now.join(','))
+          reasons.push({
+            kind: 'dependency',
+            dependency: k,
+            change,
+            chain: [k],
+            cause: [],
+            old: [...old],
+            new: [...now],
+          })
+      if (x.digest === y.digest) continue
       const own = depReasons(k)
-      const direct = own.filter((r) => r.kind !== 'dependency')
+      // A changed edge of the dependency (its deptypes or virtuals) is its own, direct cause.
+      const isEdge = (r: Reason) =>
+        r.kind === 'dependency' && (r.change === 'types' || r.change === 'virtuals')
+      const direct = own.filter((r) => r.kind !== 'dependency' || isEdge(r))
       const firstDep = own.find(
-        (r): r is Extract<Reason, { kind: 'dependency' }> => r.kind === 'dependency',
+        (r): r is Extract<Reason, { kind: 'dependency' }> => r.kind === 'dependency' && !isEdge(r),
       )
       if (direct.length > 0 || !firstDep)
         reasons.push({

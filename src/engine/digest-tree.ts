@@ -9,16 +9,24 @@
 import { DIGEST_ALGORITHM, digestOf, type Digest } from '../core/canonical-encode.js'
 import {
   computeLocalSpecDigest,
+  dependencyInput,
   foldedDigest,
   foldSpecDigests,
   propagatingDeps,
+  propagatingEdges,
   type SpecDigest,
   type LocalSpecDigest,
   type SpecDigestContext,
 } from '../core/digest/spec-digest.js'
 import { computePackageDigest, computeResolutionDigest } from '../core/digest/package-digest.js'
 import { UserError } from '../core/errors.js'
-import type { ConcreteSpec, DepType, Package, PackageSummary } from '../core/model.js'
+import type {
+  ConcreteSpec,
+  DependencyInput,
+  DepType,
+  Package,
+  PackageSummary,
+} from '../core/model.js'
 import type { ChangedFile, DigestedTree } from '../core/plan.js'
 import { resolveSpecs } from '../core/resolve-specs.js'
 import { conditionHolds, specView } from '../core/spec-view.js'
@@ -297,10 +305,11 @@ function refoldFrom(
   const visit = (id: string): void => {
     if (done.has(id)) return
     done.add(id)
-    const deps = propagatingDeps(from.specs.get(id)!, deptypes).filter((d) => d !== id)
-    for (const d of deps) if (reached.has(d)) visit(d)
-    const dependencies: Record<string, Digest> = {}
-    for (const d of deps) dependencies[d] = out.get(d)!.digest
+    const edges = propagatingEdges(from.specs.get(id)!, deptypes)
+    edges.delete(id)
+    for (const d of edges.keys()) if (reached.has(d)) visit(d)
+    const dependencies: Record<string, DependencyInput> = {}
+    for (const [d, edge] of edges) dependencies[d] = dependencyInput(edge, out.get(d)!.digest)
     const local = locals.get(id)!
     out.set(id, {
       digest: foldedDigest(local.digest, dependencies),

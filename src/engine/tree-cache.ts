@@ -15,13 +15,14 @@ import {
   type Digest,
 } from '../core/canonical-encode.js'
 import {
+  dependencyInput,
   foreignPackageDigest,
-  propagatingDeps,
+  propagatingEdges,
   specParameters,
   type LocalSpecDigest,
   type SpecDigest,
 } from '../core/digest/spec-digest.js'
-import type { ConcreteSpec, DepType, PackageSummary } from '../core/model.js'
+import type { ConcreteSpec, DependencyInput, DepType, PackageSummary } from '../core/model.js'
 import type { RepoSnapshot } from '../ecosystems/snapshot.js'
 import { BUILD_ID } from './build-id.js'
 import type { TreeResult } from './digest-tree.js'
@@ -262,12 +263,15 @@ function cyclesOf(tree: TreeResult): Record<string, [string, Digest]> {
   const out: Record<string, [string, Digest]> = {}
   for (const [id, d] of tree.specDigests) {
     for (const [k, v] of Object.entries(d.inputs.dependencies))
-      if (k.startsWith('cycle of ')) out[id] = [k, v]
+      if (k.startsWith('cycle of ')) out[id] = [k, v.digest]
   }
   return out
 }
 
-/** SpecDigests from stored digests: the dependency records are rebuilt from the edges, nothing re-hashed. */
+/**
+ * SpecDigests from stored digests: the dependency records (deptypes, virtuals, digest) are rebuilt
+ * from the edges, nothing re-hashed.
+ */
 function unfold(
   specs: ReadonlyMap<string, ConcreteSpec>,
   locals: ReadonlyMap<string, LocalSpecDigest>,
@@ -278,14 +282,14 @@ function unfold(
   const out = new Map<string, SpecDigest>()
   for (const [id, spec] of specs) {
     const cycle = cycles[id]
-    const dependencies: Record<string, Digest> = {}
-    for (const d of propagatingDeps(spec, deptypes)) {
+    const dependencies: Record<string, DependencyInput> = {}
+    for (const [d, edge] of propagatingEdges(spec, deptypes)) {
       if (d === id) continue
       // members of the same cycle enter through the cycle entry only
       if (cycle && cycles[d]?.[1] === cycle[1]) continue
-      dependencies[d] = digests[d]!
+      dependencies[d] = dependencyInput(edge, digests[d]!)
     }
-    if (cycle) dependencies[cycle[0]] = cycle[1]
+    if (cycle) dependencies[cycle[0]] = { digest: cycle[1], types: [] }
     const local = locals.get(id)!
     out.set(id, { digest: digests[id]!, local, inputs: { ...local.inputs, dependencies } })
   }

@@ -6,7 +6,7 @@
  * parameters, dependencies …). Pure: values in, text out.
  */
 import type { ArtifactRef } from '../mirror/entry.js'
-import type { PackageDigestInputs, SpecDigestInputs } from '../core/model.js'
+import type { DependencyInput, PackageDigestInputs, SpecDigestInputs } from '../core/model.js'
 import type { PlannedSpec } from '../core/plan.js'
 import type { EnvSignatureInputs } from '../core/digest/env-signature.js'
 import { describeReason } from './reason-text.js'
@@ -28,8 +28,11 @@ export interface InputChange {
     | 'parameter'
     | 'environment'
     | 'dependency'
+    | 'dependency-types'
+    | 'dependency-virtuals'
   /** Repository path (recipe, base, file), source field, patch/resource key, code label,
-   *  parameter name or dependency spec id. */
+   *  parameter name or dependency spec id. For `dependency-types` / `dependency-virtuals`, old
+   *  and new are the edge's deptypes / virtuals (`build, run`; empty: none). */
   name?: string
   /** The version whose source changed (`source` only). */
   version?: string
@@ -125,8 +128,15 @@ export function computeInputChanges(
   for (const k of unionKeys(a.parameters, b.parameters))
     change('parameter', k, a.parameters[k], b.parameters[k])
   change('environment', undefined, a.envSignature, b.envSignature)
-  for (const k of unionKeys(a.dependencies, b.dependencies))
-    change('dependency', k, a.dependencies[k], b.dependencies[k])
+  for (const k of unionKeys(a.dependencies, b.dependencies)) {
+    const x = a.dependencies[k]
+    const y = b.dependencies[k]
+    if (x && y) {
+      change('dependency-types', k, x.types.join(', '), y.types.join(', '))
+      change('dependency-virtuals', k, (x.virtuals ?? []).join(', '), (y.virtuals ?? []).join(', '))
+    }
+    change('dependency', k, x?.digest, y?.digest)
+  }
   return out
 }
 
@@ -138,6 +148,9 @@ export function describeInputChange(c: InputChange): string {
       return `source of ${c.version}: ${c.name} ${values}`
     case 'package-digest':
       return `package digest: ${values}`
+    case 'dependency-types':
+    case 'dependency-virtuals':
+      return `dependency ${c.name}: ${c.input === 'dependency-types' ? 'type' : 'virtuals'} ${c.old || '(none)'} → ${c.new || '(none)'}`
     case 'algorithm':
     case 'ecosystem':
     case 'environment':
@@ -173,7 +186,7 @@ export function renderExplanationText(e: Explanation): string {
     out.push(`  environment     ${e.inputs.envSignature}`)
     if (e.environment) out.push(...environmentLines(e.environment))
     for (const [id, d] of Object.entries(e.inputs.dependencies))
-      out.push(`  dependency      ${id} ${d}`)
+      out.push(`  dependency      ${id} ${d.digest}${edgeText(d)}`)
   }
   if (e.differences.length === 0) out.push('  differs         nothing')
   for (const r of e.differences) out.push(`  differs         ${describeReason(r)}`)
@@ -198,6 +211,14 @@ function environmentLines(inputs: EnvSignatureInputs): string[] {
       `    command       ${e.command.argv.join(' ')} → ${e.command.output.value !== undefined ? JSON.stringify(e.command.output.value) : e.command.output.sha256}`,
     )
   return out
+}
+
+/** ` (build, link)`, ` (build, link; virtuals blas, lapack)`; nothing for a cycle entry. */
+function edgeText(d: DependencyInput): string {
+  const parts: string[] = []
+  if (d.types.length > 0) parts.push(d.types.join(', '))
+  if (d.virtuals && d.virtuals.length > 0) parts.push(`virtuals ${d.virtuals.join(', ')}`)
+  return parts.length > 0 ? ` (${parts.join('; ')})` : ''
 }
 
 function referenceNote(e: Explanation): string {

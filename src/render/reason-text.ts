@@ -16,6 +16,8 @@ export function describeReason(r: Reason): string {
     case 'parameters':
       return `parameter ${r.name}: ${r.old ?? '(none)'} → ${r.new ?? '(none)'}`
     case 'dependency': {
+      if (r.change === 'types' || r.change === 'virtuals')
+        return `dependency ${r.dependency}: ${r.change === 'types' ? 'type' : 'virtuals'} ${listText(r.old)} → ${listText(r.new)}`
       if (r.change !== 'changed') return `dependency ${r.dependency} ${r.change}`
       const root = r.chain[r.chain.length - 1] ?? r.dependency
       const via = root !== r.dependency ? ` (via ${root})` : ''
@@ -60,4 +62,9 @@ export function describeReasons(reasons: readonly Reason[], max = 3): string {
   const shown = parts.slice(0, max)
   if (parts.length > max) shown.push(`and ${parts.length - max} more`)
   return shown.join('; ')
+}
+
+/** `build, run`, or `(none)` for an empty list. */
+function listText(xs: readonly string[] | undefined): string {
+  return xs && xs.length > 0 ? xs.join(', ') : '(none)'
 }

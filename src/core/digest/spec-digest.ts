@@ -1,12 +1,19 @@
 /**
  * Spec digests (ARCHITECTURE §3): H(tag, package digest, the directives that apply to this spec,
- * its parameters, its build-environment signature, and its dependencies' spec digests over the
- * propagating deptypes). Cycles are collapsed: the members of a strongly connected component fold
- * in one shared component digest, so the result is well defined. Pure.
+ * its parameters, its build-environment signature, and its dependency edges over the propagating
+ * deptypes, each as (all its deptypes, the virtuals it satisfies, the dependency's spec digest)).
+ * Cycles are collapsed: the members of a strongly connected component fold in one shared
+ * component digest, so the result is well defined. Pure.
  */
-import { DIGEST_ALGORITHM, digestOf, digestText, type Digest } from '../canonical-encode.js'
+import {
+  compareCodeUnits,
+  DIGEST_ALGORITHM,
+  digestOf,
+  digestText,
+  type Digest,
+} from '../canonical-encode.js'
 import { stronglyConnectedComponents } from '../graph.js'
-import type { ConcreteSpec, DepType, Package, SpecDigestInputs } from '../model.js'
+import type { ConcreteSpec, DependencyInput, DepType, Package, SpecDigestInputs } from '../model.js'
 import { conditionHolds, specView } from '../spec-view.js'
 
 export interface SpecDigestContext {
@@ -134,10 +141,46 @@ export function computeSpecDigests(ctx: SpecDigestContext): Map<string, SpecDige
   return foldSpecDigests(ctx.specs, locals, ctx.deptypes)
 }
 
+/** An edge as a spec digest folds it, before its dependency's digest is known. */
+export type EdgeRecord = Omit<DependencyInput, 'digest'>
+
 /**
- * Spec digest = H(tag, local digest, dependency spec digests over the propagating deptypes), folded
- * dependencies first. The members of a cycle share one component digest (over their local digests
- * and the digests of what the cycle depends on), so the result is well defined.
+ * The spec's edges that propagate a rebuild (one of their deptypes is in `deptypes`), by
+ * dependency id, in edge order: each with all its deptypes (the propagating ones and the others)
+ * and the virtuals it satisfies, sorted and without repeats (edges to one id are merged).
+ */
+export function propagatingEdges(
+  spec: ConcreteSpec,
+  deptypes: ReadonlySet<DepType>,
+): Map<string, EdgeRecord> {
+  const out = new Map<string, EdgeRecord>()
+  for (const e of spec.dependencies) {
+    if (!e.types.some((t) => deptypes.has(t))) continue
+    const prev = out.get(e.id)
+    const types = prev ? [...prev.types, ...e.types] : e.types
+    const virtuals = prev?.virtuals ? [...prev.virtuals, ...(e.virtuals ?? [])] : e.virtuals
+    out.set(e.id, {
+      types: sortedUnique(types),
+      ...(virtuals && virtuals.length > 0 ? { virtuals: sortedUnique(virtuals) } : {}),
+    })
+  }
+  return out
+}
+
+function sortedUnique<T extends string>(xs: readonly T[]): T[] {
+  return [...new Set(xs)].sort(compareCodeUnits)
+}
+
+/** The dependency record of an edge whose dependency has spec digest `digest`. */
+export function dependencyInput(edge: EdgeRecord, digest: Digest): DependencyInput {
+  return { digest, ...edge }
+}
+
+/**
+ * Spec digest = H(tag, local digest, each propagating edge as (its deptypes, its virtuals, the
+ * dependency's spec digest)), folded dependencies first. The members of a cycle share one
+ * component digest (over their local digests, the edges between them with their deptypes and
+ * virtuals, and the edges out of the cycle), so the result is well defined.
  */
 export function foldSpecDigests(
   specs: ReadonlyMap<string, ConcreteSpec>,
@@ -145,28 +188,50 @@ export function foldSpecDigests(
   deptypes: ReadonlySet<DepType>,
 ): Map<string, SpecDigest> {
   const ids = [...specs.keys()].sort()
+  const edges = new Map<string, Map<string, EdgeRecord>>()
   const adj = new Map<string, string[]>()
-  for (const id of ids) adj.set(id, propagatingDeps(specs.get(id)!, deptypes))
+  for (const id of ids) {
+    const e = propagatingEdges(specs.get(id)!, deptypes)
+    edges.set(id, e)
+    adj.set(id, [...e.keys()])
+  }
   const comps = stronglyConnectedComponents(ids, adj)
   const out = new Map<string, SpecDigest>()
   for (const comp of comps) {
-    const members = comp.length > 1 ? new Set(comp) : undefined
-    const external = new Map<string, Record<string, Digest>>()
+    const members = new Set(comp)
+    const external = new Map<string, Record<string, DependencyInput>>()
+    let inCycle = comp.length > 1
     for (const id of comp) {
-      const deps: Record<string, Digest> = {}
-      for (const d of adj.get(id)!) if (!members?.has(d) && d !== id) deps[d] = out.get(d)!.digest
+      const deps: Record<string, DependencyInput> = {}
+      for (const [d, e] of edges.get(id)!) {
+        if (members.has(d)) inCycle = true
+        else deps[d] = dependencyInput(e, out.get(d)!.digest)
+      }
       external.set(id, deps)
     }
-    let cycleDigest: Digest | undefined
-    if (members || adj.get(comp[0]!)!.includes(comp[0]!)) {
-      cycleDigest = digestOf({
+    let cycle: { key: string; input: DependencyInput } | undefined
+    if (inCycle) {
+      // each member: [id, local digest, [[dependency, deptypes, virtuals, digest (null inside)]]]
+      const digest = digestOf({
         algorithm: DIGEST_ALGORITHM,
-        cycle: comp.map((id) => [id, locals.get(id)!.digest, external.get(id)!]),
+        cycle: comp.map((id) => [
+          id,
+          locals.get(id)!.digest,
+          [...edges.get(id)!]
+            .sort(([x], [y]) => compareCodeUnits(x, y))
+            .map(([d, e]) => [
+              d,
+              e.types,
+              e.virtuals ?? [],
+              members.has(d) ? null : out.get(d)!.digest,
+            ]),
+        ]),
       })
+      cycle = { key: `cycle of ${comp.length}`, input: { digest, types: [] } }
     }
     for (const id of comp) {
       const dependencies = external.get(id)!
-      if (cycleDigest) dependencies[`cycle of ${comp.length}`] = cycleDigest
+      if (cycle) dependencies[cycle.key] = cycle.input
       const local = locals.get(id)!
       out.set(id, {
         digest: foldedDigest(local.digest, dependencies),
@@ -184,13 +249,23 @@ export function foldSpecDigests(
  */
 export function foldedDigest(
   local: Digest,
-  dependencies: Readonly<Record<string, Digest>>,
+  dependencies: Readonly<Record<string, DependencyInput>>,
 ): Digest {
-  const keys = Object.keys(dependencies).sort()
+  const keys = Object.keys(dependencies).sort(compareCodeUnits)
   let deps = ''
-  for (const k of keys)
-    deps += `${deps === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(dependencies[k])}`
+  for (const k of keys) {
+    const d = dependencies[k]!
+    // keys of a dependency record in code-unit order: digest, types, virtuals
+    const virtuals = d.virtuals !== undefined ? `,"virtuals":${strings(d.virtuals)}` : ''
+    deps += `${deps === '' ? '' : ','}${JSON.stringify(k)}:{"digest":${JSON.stringify(d.digest)},"types":${strings(d.types)}${virtuals}}`
+  }
   return digestText(
     `{"algorithm":${JSON.stringify(DIGEST_ALGORITHM)},"dependencies":{${deps}},"local":${JSON.stringify(local)}}`,
   )
+}
+
+function strings(xs: readonly string[]): string {
+  let out = ''
+  for (const x of xs) out += `${out === '' ? '' : ','}${JSON.stringify(x)}`
+  return `[${out}]`
 }
