@@ -220,30 +220,51 @@ describe('bad input: one line naming the place, exit 1, nothing written', () => 
     }
   }
 
-  it('a recipe with a Python syntax error', async () => {
-    const r = await planWith({
-      [`${PKG}/zlib/package.py`]: ZLIB.replace(
-        'def install(self, spec, prefix):',
-        'def install(self, spec, prefix)',
-      ),
-    })
+  const brokenZlib = ZLIB.replace(
+    'def install(self, spec, prefix):',
+    'def install(self, spec, prefix)',
+  )
+
+  it('a recipe with a Python syntax error that the range introduced', async () => {
+    const r = await planWith({ [`${PKG}/zlib/package.py`]: brokenZlib }, ['--base', 'HEAD~1'])
     expectOneLineError(
       r,
       new RegExp(`^binary-check: ${PKG}/zlib/package.py:\\d+: Python syntax error`),
     )
   })
 
-  it('an unknown directive argument', async () => {
-    const r = await planWith({
+  it('a recipe with a Python syntax error, unchanged or first plan: a warning, --strict: error', async () => {
+    const warned = await planWith({ [`${PKG}/zlib/package.py`]: brokenZlib }, ['--format', 'json'])
+    expect(warned.code).toBe(0)
+    const plan = JSON.parse(warned.stdout) as { unreadable: Array<{ path: string }> }
+    expect(plan.unreadable.map((u) => u.path)).toEqual([`${PKG}/zlib/package.py`])
+    expect(warned.stderr).toMatch(/package\.py:\d+: Python syntax error: .*: unreadable/)
+    const strict = await planWith({ [`${PKG}/zlib/package.py`]: brokenZlib }, ['--strict'])
+    expectOneLineError(
+      strict,
+      new RegExp(
+        `^binary-check: ${PKG}/zlib/package.py:\\d+: Python syntax error.*\\(--strict: an unreadable file\\)$`,
+      ),
+    )
+  })
+
+  it('an unknown directive argument: kept as code, an error with --strict', async () => {
+    const files = {
       [`${PKG}/zlib/package.py`]: ZLIB.replace(
         'variant("shared", default=True,',
         'variant("shared", default=True, flavour="x",',
       ),
-    })
+    }
+    const kept = await planWith(files, ['--format', 'json'])
+    expect(kept.code).toBe(0)
+    expect((JSON.parse(kept.stdout) as { unresolved: unknown[] }).unresolved).toEqual([
+      expect.objectContaining({ reason: "variant(): unknown argument 'flavour'" }),
+    ])
+    const r = await planWith(files, ['--strict'])
     expectOneLineError(
       r,
       new RegExp(
-        `^binary-check: ${PKG}/zlib/package.py:\\d+: variant\\(\\): unknown argument 'flavour'`,
+        `^binary-check: ${PKG}/zlib/package.py:\\d+: variant\\(\\): unknown argument 'flavour' \\(--strict: a directive kept as code\\)$`,
       ),
     )
   })
