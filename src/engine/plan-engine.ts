@@ -188,14 +188,14 @@ export async function runPlan(
   return { plan, config, head, ...(base ? { base } : {}) }
 }
 
-/** Milliseconds since the previous call, as text. */
+/** Milliseconds since the previous call and the resident set size now, as text. */
 function stopwatch(): () => string {
   let last = performance.now()
   return () => {
     const now = performance.now()
     const ms = now - last
     last = now
-    return `${ms.toFixed(0)} ms`
+    return `${ms.toFixed(0)} ms, ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`
   }
 }
 
