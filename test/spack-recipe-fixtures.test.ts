@@ -4,7 +4,7 @@
  * PythonPackage; old-style (`from spack.package import *`) and new-style (`spack_repo`) imports.
  */
 import { readFileSync } from 'node:fs'
-import { parser } from '@lezer/python'
+import { parser } from '../src/ecosystems/spack/recipe/grammar/parser.js'
 import { describe, expect, it } from 'vitest'
 import { canonicalizePythonModule, parseSpackRecipe } from '../src/ecosystems/spack/recipe/index.js'
 

@@ -2,7 +2,7 @@
  * Canonical recipe text (ARCHITECTURE §3, STYLE §4): each rule on inline source, as pairs that
  * differ in one thing, plus validity (the canonical text re-parses) and stability.
  */
-import { parser } from '@lezer/python'
+import { parser } from '../src/ecosystems/spack/recipe/grammar/parser.js'
 import { describe, expect, it } from 'vitest'
 import { UserError } from '../src/core/errors.js'
 import { canonicalizePythonModule, parseSpackRecipe } from '../src/ecosystems/spack/recipe/index.js'

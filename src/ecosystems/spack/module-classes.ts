@@ -1,4 +1,4 @@
-import { parser } from '@lezer/python'
+import { parser } from './recipe/grammar/parser.js'
 
 /** Names of the classes defined at the top level of a Python module (parsed, not pattern-matched). */
 export function topLevelClassNames(source: string): string[] {

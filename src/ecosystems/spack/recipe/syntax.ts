@@ -1,8 +1,9 @@
 /**
- * Parsing a Python module with `@lezer/python` (a real parser, no regexes) and the few facts about
- * the source every later step needs: the text, the tree, and offset → line lookups.
+ * Parsing a Python module with the repository's lezer grammar (./grammar: @lezer/python's, extended
+ * to read every valid Python 3 module; a real parser, no regexes) and the few facts about the
+ * source every later step needs: the text, the tree, and offset → line lookups.
  */
-import { parser } from '@lezer/python'
+import { parser } from './grammar/parser.js'
 import { UserError } from '../../../core/errors.js'
 
 export type PyTree = ReturnType<typeof parser.parse>
@@ -25,6 +26,8 @@ export interface PySource {
 export function parsePython(text: string, file: string): PySource {
   // Python reads source with universal newlines: a CRLF checkout is the same module.
   if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n')
+  // A UTF-8 byte order mark is not part of the module.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   const tree = parser.parse(text)
   const lineStarts = [0]
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1)
