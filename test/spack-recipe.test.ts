@@ -218,12 +218,12 @@ ${BASE}`,
 
     it('keeps the comma of a one-element tuple', () => {
       expect(canonicalizePythonModule('x = (1,)\ny = (1)\nz = [1,]\n', 'm.py')).toBe(
-        'x = (1,)\ny = (1)\nz = [1]\n',
+        'x = (1,)\ny = 1\nz = [1]\n',
       )
     })
 
-    it('keeps the comma of a bare tuple and of a tuple index', () => {
-      expect(canonicalizePythonModule('x = 1,\ny = a[1,]\n', 'm.py')).toBe('x = 1,\ny = a[1,]\n')
+    it('keeps the comma of a bare tuple (written in parentheses) and of a tuple index', () => {
+      expect(canonicalizePythonModule('x = 1,\ny = a[1,]\n', 'm.py')).toBe('x = (1,)\ny = a[1,]\n')
     })
   })
 

@@ -9,7 +9,9 @@
  *   → directives extracted (package class and its same-file bases, `with when()` /
  *     `default_args()` blocks, literal loops; other `with when()` code → conditional code)
  *   → `@when` methods moved to conditional code (top-level classes)
- *   → unparsed with normalized formatting (comments, quotes, spacing, wrapping, trailing commas).
+ *   → unparsed from the syntax tree (emit.ts): comments, spacing, wrapping, trailing commas,
+ *     redundant parentheses (by precedence, precedence.ts), tuple parentheses, quoting and
+ *     implicit concatenation (strings.ts) and number spellings (numbers.ts) do not count.
  */
 import type { PackageDirectives } from '../../../core/model.js'
 import { uniqueLabels, type ConditionalPiece } from './conditional.js'

@@ -3,12 +3,14 @@
  * whose fields are bound loop variables), numbers, True/False/None and tuples/lists of those.
  * Anything else is "not a literal", which callers treat conservatively.
  */
+import { canonicalNumber } from './numbers.js'
 import { decodeBody, decodeLiteral, splitLiteral } from './strings.js'
 import type { PyNode } from './syntax.js'
 
 export type PyValue =
   | { kind: 'str'; value: string }
   | { kind: 'bytes'; value: string }
+  /** `text`: the canonical spelling (numbers.ts), a leading `-` for a negative value. */
   | { kind: 'num'; text: string }
   | { kind: 'bool'; value: boolean }
   | { kind: 'none' }
@@ -51,7 +53,7 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
       return kind === undefined ? undefined : { kind, value }
     }
     case 'Number':
-      return { kind: 'num', text: text.slice(node.from, node.to) }
+      return { kind: 'num', text: canonicalNumber(text.slice(node.from, node.to)) }
     case 'Boolean':
       return { kind: 'bool', value: text.slice(node.from, node.to) === 'True' }
     case 'None':
@@ -70,7 +72,10 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
       const sign = text.slice(op.from, op.to)
       const v = evalLiteral(operand, text, env)
       if (v?.kind !== 'num' || (sign !== '-' && sign !== '+')) return undefined
-      return { kind: 'num', text: sign === '-' ? '-' + v.text : v.text }
+      if (sign === '+') return v
+      // `-0` is the int 0; `-0.0` stays (its repr keeps the sign).
+      if (v.text === '0') return v
+      return { kind: 'num', text: v.text.startsWith('-') ? v.text.slice(1) : '-' + v.text }
     }
     case 'TupleExpression':
     case 'ArrayExpression': {
@@ -186,7 +191,8 @@ function pyStr(value: PyValue): string | undefined {
 
 /**
  * A literal as a canonical string for directive fields: strings as they are, `true`/`false`,
- * numbers as written, a tuple/list as a JSON array of its items' strings.
+ * numbers in their canonical spelling (`0x10` → `16`), a tuple/list as a JSON array of its items'
+ * strings.
  */
 export function fieldString(value: PyValue): string {
   switch (value.kind) {
@@ -215,9 +221,9 @@ export function truthy(value: PyValue): boolean {
     case 'bytes':
       return value.value.length > 0
     case 'num': {
-      const digits = value.text.replace(/[_+-]/g, '').toLowerCase()
-      if (/^0[xob]/.test(digits)) return /[1-9a-f]/.test(digits.slice(2))
-      return /[1-9]/.test(digits.split('e')[0] as string)
+      // Canonical text: a decimal int, or a float (plus `j` when imaginary) Number() reads.
+      const magnitude = value.text.replace(/^-/, '').replace(/j$/, '')
+      return /^[0-9]+$/.test(magnitude) ? /[1-9]/.test(magnitude) : Number(magnitude) !== 0
     }
     case 'bool':
       return value.value

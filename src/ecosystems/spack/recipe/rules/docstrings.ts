@@ -4,6 +4,7 @@
  * f-string is kept (its fields are expressions that run).
  */
 import type { Stmt } from '../statements.js'
+import type { PyNode } from '../syntax.js'
 
 export function removeDocstrings(stmts: readonly Stmt[]): Stmt[] {
   const out: Stmt[] = []
@@ -24,8 +25,14 @@ export function removeDocstrings(stmts: readonly Stmt[]): Stmt[] {
 
 export function isDocstring(stmt: Stmt): boolean {
   if (stmt.kind !== 'ExpressionStatement') return false
-  const expr = stmt.node.firstChild
+  let expr = stmt.node.firstChild
   if (expr === null || expr.nextSibling !== null) return false
+  // `("text")` is the same bare string (the formatting rule writes it without parentheses).
+  while (expr.name === 'ParenthesizedExpression') {
+    const inner: PyNode | null | undefined = expr.firstChild?.nextSibling
+    if (inner == null || inner.nextSibling?.name !== ')') return false
+    expr = inner
+  }
   if (expr.name === 'String') return true
   if (expr.name !== 'ContinuedString') return false
   for (let part = expr.firstChild; part; part = part.nextSibling)
