@@ -60,7 +60,8 @@ describe.skipIf(!existsSync(CORPUS))(
         ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'break one recipe'],
         { cwd: repo },
       )
-      const r = await runCli(['plan', '--repo', repo, '--no-cache'], {
+      // The range introduced the error (issue 8 §3): an error, not an unreadable package.
+      const r = await runCli(['plan', '--repo', repo, '--base', 'HEAD~1', '--no-cache'], {
         env: cleanEnv({ BINARY_CHECK_WORKERS: '2' }),
       })
       expect(r.code).toBe(1)

@@ -3,7 +3,6 @@
  * blocks, literal loops, `@when` methods, what stays as code (unresolved) and what is an error.
  */
 import { describe, expect, it } from 'vitest'
-import { UserError } from '../src/core/errors.js'
 import { parseSpackRecipe, type ParsedRecipe } from '../src/ecosystems/spack/recipe/index.js'
 
 const FILE = 'repo/packages/foo/package.py'
@@ -21,16 +20,6 @@ function recipe(
 }
 
 const at = (line: number) => ({ file: FILE, line })
-
-function thrown(fn: () => unknown): UserError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof UserError) return e
-    throw e
-  }
-  throw new Error('expected a UserError')
-}
 
 describe('version', () => {
   it('reads checksums, sources, flags and other keywords', () => {
@@ -398,7 +387,7 @@ variant("opts", default="none", values=any_combination_of("a", "b"), description
 depends_on("llvm", patches=[patch("llvm.patch")])
 version("1.0", **_info)
 requires("%gcc", "%clang", policy="one_of")
-if sys.platform == "darwin":
+if WITH_ICONV:
     depends_on("libiconv")
 with when(_cond):
     depends_on("bzip2")
@@ -425,7 +414,7 @@ class Foo(Package):
     depends_on("llvm", patches=[patch("llvm.patch")])
     version("1.0", **_info)
     requires("%gcc", "%clang", policy="one_of")
-    if sys.platform == "darwin":
+    if WITH_ICONV:
         depends_on("libiconv")
     with when(_cond):
         depends_on("bzip2")

@@ -55,7 +55,11 @@ const SIGNATURE_TABLE: Record<string, Signature> = {
   },
   resource: { positional: [], keywords: 'any', required: [] },
   provides: { positional: [], varargs: 'specs', keywords: ['when'], required: ['specs'] },
-  conflicts: { positional: ['conflict_spec', 'when', 'msg'], keywords: [], required: ['conflict_spec'] },
+  conflicts: {
+    positional: ['conflict_spec', 'when', 'msg'],
+    keywords: [],
+    required: ['conflict_spec'],
+  },
   requires: {
     positional: [],
     varargs: 'requirement_specs',
