@@ -50,6 +50,7 @@ buildSystems: ${BS}
 specs:
   - dual
   - dual build_system=cmake
+concretizer: { unify: false }
 `
 
 let fx: GitFixture | undefined

@@ -334,6 +334,16 @@ describe('bad input: one line naming the place, exit 1, nothing written', () => 
     expectOneLineError(r, /^binary-check: spack\.lock: unsupported lockfile version 99/)
   })
 
+  it('requests that cannot be unified (concretizer.unify: true)', async () => {
+    const r = await planWith({
+      '.binary-check.yml': CONFIG.replace('{ unify: false }', '{ unify: true }'),
+    })
+    expectOneLineError(
+      r,
+      /^binary-check: concretizer\.unify: specs\.0 "zlib@1\.3\.1" and specs\.1 "zlib@1\.2\.13" cannot be unified: no single zlib satisfies both \(set concretizer\.unify to when_possible or false/,
+    )
+  })
+
   it('a patch file that does not exist', async () => {
     const r = await planWith({ [`${PKG}/zlib/old.patch`]: null })
     expectOneLineError(

@@ -20,7 +20,30 @@ describe('config validation', () => {
       containers: [],
       ignore: [],
       providers: {},
+      concretizer: { unify: true, reuse: true },
     })
+  })
+  it('reads concretizer and providers the way Spack spells them', () => {
+    const r = validateConfig({
+      concretizer: { unify: 'when_possible' },
+      providers: { mpi: 'mpich', 'zlib-api': ['zlib-ng+compat', 'zlib'] },
+    })
+    expect('config' in r && r.config).toMatchObject({
+      concretizer: { unify: 'when_possible', reuse: true },
+      providers: { mpi: 'mpich', 'zlib-api': ['zlib-ng+compat', 'zlib'] },
+    })
+    expect(problems({ concretizer: { unify: 'yes' } })).toEqual([
+      'concretizer.unify: expected true, false or "when_possible", got string "yes"',
+    ])
+    expect(problems({ concretizer: { reuse: 'dependencies' } })).toEqual([
+      'concretizer.reuse: expected boolean, got string "dependencies"',
+    ])
+    expect(problems({ concretizer: { unfiy: true } })).toEqual([
+      'concretizer: unknown field "unfiy"',
+    ])
+    expect(problems({ providers: { mpi: 3 } })).toEqual([
+      'providers.mpi: expected a provider name or a list of provider names, got number 3',
+    ])
   })
   it('names the field, the expected and the received value', () => {
     expect(problems({ deptypes: ['link', 'linkk'] })).toEqual([
@@ -77,6 +100,7 @@ describe('schema/binary-check.schema.json', () => {
         'specs',
         'lockfile',
         'providers',
+        'concretizer',
         'deptypes',
         'containers',
         'mirror',

@@ -10,11 +10,16 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, matchesGlob, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { UserError } from '../src/core/errors.js'
+import { readConfigFile } from '../src/config/read-config.js'
+import { reusableFrom } from '../src/core/resolve-specs.js'
+import { digestTreeFully } from '../src/engine/digest-tree.js'
+import { FileBlobCache } from '../src/engine/file-blob-cache.js'
 import { runPlan, type PlanResult } from '../src/engine/plan-engine.js'
+import { readSnapshot } from '../src/engine/repo-snapshot.js'
 import { createGit } from '../src/git/index.js'
 import { planViolations } from './support/plan-invariants.js'
 
@@ -38,13 +43,34 @@ interface RangeFigure {
   ms: number
 }
 
-/** A full digest of `rev` (analysis cache only, no tree cache, no base): the reference. */
-async function fullDigest(repo: string, config: string, rev: string, cacheDir: string) {
+/**
+ * A full digest of `rev` (analysis cache only, no tree cache): the reference. Resolved as a head of
+ * `base` is: keeping the versions the base resolved to (concretizer.reuse).
+ */
+async function fullDigest(
+  repo: string,
+  config: string,
+  base: string,
+  rev: string,
+  cacheDir: string,
+) {
   const dir = await mkdtemp(join(tmpdir(), 'bc-full-'))
   try {
     for (const f of await readdir(cacheDir))
       if (f.startsWith('recipes-')) await cp(join(cacheDir, f), join(dir, f))
-    return (await runPlan({ repo, config, head: rev, cacheDir: dir })).head
+    const baseTree = (await runPlan({ repo, config, head: base, cacheDir: dir })).head
+    const parsed = await readConfigFile(config)
+    return await digestTreeFully(
+      await readSnapshot(await createGit(repo), rev),
+      {
+        config: parsed,
+        isIgnored: (p) => parsed.ignore.some((g) => matchesGlob(p, g)),
+        deptypes: new Set(parsed.deptypes),
+        isBase: false,
+        reuse: reusableFrom(baseTree.specs.values(), undefined),
+      },
+      await FileBlobCache.open(dir),
+    )
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -137,7 +163,7 @@ describe.skipIf(!HAVE)(
             if (!head)
               head = (await runPlan({ repo, config, base: revs[i - 1]!, head: revs[i]!, cacheDir }))
                 .head
-            const full = await fullDigest(repo, config, revs[i]!, cacheDir)
+            const full = await fullDigest(repo, config, revs[i - 1]!, revs[i]!, cacheDir)
             const diff = sameDigests(head, full)
             if (diff.length > 0)
               failures.push(

@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_DEPTYPES, type SpecDigestInputs } from '../src/core/model.js'
 import { validateConfig } from '../src/config/config-schema.js'
 import { MemoryBlobCache } from '../src/ecosystems/snapshot.js'
-import { deriveDigestTree, digestTreeFully, type TreeSettings } from '../src/engine/digest-tree.js'
+import {
+  deriveDigestTree,
+  digestTreeFully,
+  type TreeResult,
+  type TreeSettings,
+} from '../src/engine/digest-tree.js'
+import { reusableFrom, type ReusableVersions } from '../src/core/resolve-specs.js'
 import { readSnapshot } from '../src/engine/repo-snapshot.js'
 import { createGit } from '../src/git/index.js'
 import { parse } from 'yaml'
@@ -38,23 +44,46 @@ function settings(configText = CONFIG): TreeSettings {
   }
 }
 
-async function compare(change: (fx: GitFixture) => Promise<void>) {
-  fx = await createSpackFixture()
+/**
+ * As the engine does with `concretizer.reuse` (the default) and no mirror: the head keeps the
+ * base's versions, and the base says whether that resolves like itself.
+ */
+function headSettingsAfter(
+  base: TreeResult,
+  s: TreeSettings,
+  mirror?: ReusableVersions,
+): TreeSettings {
+  const reuse = reusableFrom(base.specs.values(), mirror)
+  base.reuseStable = base.resolution!.sameWith(reuse)
+  return { ...s, reuse }
+}
+
+async function compare(
+  change: (fx: GitFixture) => Promise<void>,
+  configText = CONFIG,
+  mirror?: ReusableVersions,
+) {
+  fx = await createSpackFixture({ ...FILES, '.binary-check.yml': configText })
   const git = await createGit(fx.dir)
   const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
   await change(fx)
   const headRev = await fx.commit('change')
-  const s = settings()
-  const base = await digestTreeFully(await readSnapshot(git, baseRev), s, new MemoryBlobCache())
+  const s = settings(configText)
+  const base = await digestTreeFully(
+    await readSnapshot(git, baseRev),
+    { ...s, isBase: true, ...(mirror ? { reuse: mirror } : {}) },
+    new MemoryBlobCache(),
+  )
+  const headSettings = headSettingsAfter(base, s, mirror)
   const headSnap = await readSnapshot(git, headRev)
   const derived = await deriveDigestTree(
     base,
     headSnap,
     await git.changedFiles(baseRev, headRev),
-    s,
+    headSettings,
     new MemoryBlobCache(),
   )
-  const full = await digestTreeFully(headSnap, s, new MemoryBlobCache())
+  const full = await digestTreeFully(headSnap, headSettings, new MemoryBlobCache())
   return { derived, full }
 }
 
@@ -153,6 +182,55 @@ describe('deriveDigestTree', () => {
     const { derived } = await compare(change)
     expect(derived).toBeUndefined()
   })
+
+  const bodyChange = async (fx: GitFixture) =>
+    fx.write(`${PKG}/zlib/package.py`, ZLIB.replace('make("install")', 'make("install", "-j1")'))
+
+  it('gives the full result with unify: true and with the mirror’s versions kept (concretizer)', async () => {
+    const unified = CONFIG.replace('  - zlib@1.2.13\n', '')
+      .replace('  - libfoo@1.0\n', '')
+      .replace('  - libfoo@2.0+cuda\n', '')
+      .replace('{ unify: false }', '{ unify: true }')
+      .replace('  - zlib@1.3.1\n', '  - zlib\n')
+    // the mirror holds zlib 1.3: the base keeps it, so does the head
+    const mirror = new Map([['zlib||||', [{ version: '1.3', mirror: true }]]])
+    for (const [configText, m] of [
+      [unified, undefined],
+      [unified, mirror],
+      [CONFIG.replace('  - zlib@1.3.1\n', '  - zlib\n'), mirror],
+    ] as const) {
+      const { derived, full } = await compare(bodyChange, configText, m)
+      expect(derived).toBeDefined()
+      expect(digests(derived!)).toEqual(digests(full))
+      expect(derived!.notes).toEqual(full.notes)
+      if (m) expect(full.specs.has('zlib@1.3')).toBe(true)
+      await fx!.cleanup()
+      fx = undefined
+    }
+  })
+
+  it('declines when the base would not resolve the same keeping its own versions', async () => {
+    fx = await createSpackFixture()
+    const git = await createGit(fx.dir)
+    const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
+    await bodyChange(fx)
+    const headRev = await fx.commit('change')
+    const s = settings()
+    const base = await digestTreeFully(await readSnapshot(git, baseRev), s, new MemoryBlobCache())
+    const headSettings = headSettingsAfter(base, s)
+    expect(base.reuseStable).toBe(true)
+    base.reuseStable = false
+    const changed = await git.changedFiles(baseRev, headRev)
+    const headSnap = await readSnapshot(git, headRev)
+    expect(
+      await deriveDigestTree(base, headSnap, changed, headSettings, new MemoryBlobCache()),
+    ).toBeUndefined()
+    // without reuse it does not matter
+    const noReuse = settings(CONFIG.replace('{ unify: false }', '{ unify: false, reuse: false }'))
+    expect(
+      await deriveDigestTree(base, headSnap, changed, noReuse, new MemoryBlobCache()),
+    ).toBeDefined()
+  })
 })
 
 describe('tree cache', () => {
@@ -228,6 +306,7 @@ describe('tree cache deltas', () => {
     const dir = await mkdtemp(join(tmpdir(), 'binary-check-tree-delta-'))
     try {
       const base = await digestTreeFully(baseSnap, s, new MemoryBlobCache())
+      const headSettings = headSettingsAfter(base, s)
       const baseKey = treeCacheKey(baseSnap, s)
       await writeTreeCache(dir, baseKey, base)
       base.cacheDepth = 0
@@ -235,7 +314,7 @@ describe('tree cache deltas', () => {
         base,
         headSnap,
         await git.changedFiles(baseRev, headRev),
-        s,
+        headSettings,
         new MemoryBlobCache(),
       ))!
       const headKey = treeCacheKey(headSnap, s)

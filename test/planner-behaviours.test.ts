@@ -13,6 +13,7 @@ import {
   CMAKE_BS,
   CONFIG,
   createSpackFixture,
+  FILES,
   LIBFOO,
   PKG,
   ZLIB,
@@ -24,8 +25,11 @@ afterEach(async () => {
   fx = undefined
 })
 
-async function planChange(change: (fx: GitFixture) => Promise<void>): Promise<Plan> {
-  fx = await createSpackFixture()
+async function planChange(
+  change: (fx: GitFixture) => Promise<void>,
+  files: Record<string, string> = FILES,
+): Promise<Plan> {
+  fx = await createSpackFixture(files)
   const base = (await fx.git('rev-parse', 'HEAD')).trim()
   await change(fx)
   const head = await fx.commit('change')
@@ -123,15 +127,22 @@ describe('planner behaviours on a real git repository', () => {
     expect(plan.specs.find((s) => s.id === 'zlib@1.3.1')!.wave).toBe(0)
   })
 
-  it('2b. adding a newer version moves unpinned requests to it (new specs), pinned specs stay', async () => {
-    const plan = await planChange(async (fx) => {
-      await fx.write(
+  it('2b. adding a newer version rebuilds nothing (reuse); with reuse: false unpinned requests move to it (new specs), pinned specs stay', async () => {
+    const addNewer = async (fx: GitFixture) =>
+      fx.write(
         `${PKG}/zlib/package.py`,
         ZLIB.replace(
           '    version("1.3.1"',
           '    version("1.3.2", sha256="abab")\n    version("1.3.1"',
         ),
       )
+    let plan = await planChange(addNewer)
+    expect(building(plan)).toEqual([])
+    expect(plan.specs.find((s) => s.id === 'zlib@1.3.2')).toBeUndefined()
+    await fx!.cleanup()
+    plan = await planChange(addNewer, {
+      ...FILES,
+      '.binary-check.yml': CONFIG.replace('{ unify: false }', '{ unify: false, reuse: false }'),
     })
     expect(plan.specs.find((s) => s.id === 'zlib@1.3.1')!.status).toBe('up-to-date')
     expect(plan.specs.find((s) => s.id === 'zlib@1.3.2')!.status).toBe('new')

@@ -6,7 +6,7 @@ import type {
   VariantDirective,
   VersionDirective,
 } from '../src/core/model.js'
-import { resolveSpecs } from '../src/core/resolve-specs.js'
+import { resolveSpecs, reusableFrom } from '../src/core/resolve-specs.js'
 
 /** A Package value with just what resolution reads. */
 function pkg(
@@ -160,6 +160,308 @@ describe('resolveSpecs', () => {
     )
     expect(() => resolveSpecs({ packages, requests: req('a+x'), providers: {} })).toThrow(
       'specs.0: package "a" has no variant "x"',
+    )
+  })
+})
+
+const depsOf = (r: ReturnType<typeof resolveSpecs>, id: string) =>
+  r.specs.get(id)!.dependencies.map((e) => e.id)
+
+describe('resolveSpecs: concretizer.unify', () => {
+  // zlib pinned by a root; openssl and curl depend on any zlib
+  const packages = table(
+    pkg('zlib', { versions: ['1.3.2', '1.3.1', '1.2.13'] }),
+    pkg('openssl', { versions: ['3.6.0', '3.5.0'], deps: [dep('zlib')] }),
+    pkg('curl', { versions: ['8.11.0'], deps: [dep('zlib'), dep('openssl')] }),
+  )
+
+  it('false: every request and edge on its own (a second zlib for the dependents)', () => {
+    const r = resolveSpecs({
+      packages,
+      requests: req('zlib@1.3.1', 'openssl', 'curl'),
+      providers: {},
+      unify: false,
+    })
+    expect([...r.specs.keys()].sort()).toEqual([
+      'curl@8.11.0',
+      'openssl@3.6.0',
+      'zlib@1.3.1',
+      'zlib@1.3.2',
+    ])
+    expect(depsOf(r, 'openssl@3.6.0')).toEqual(['zlib@1.3.2'])
+  })
+
+  it('true: one node per package across the requests, satisfying every constraint', () => {
+    const r = resolveSpecs({
+      packages,
+      requests: req('zlib@1.3.1', 'openssl', 'curl'),
+      providers: {},
+      unify: true,
+    })
+    expect([...r.specs.keys()].sort()).toEqual(['curl@8.11.0', 'openssl@3.6.0', 'zlib@1.3.1'])
+    expect(depsOf(r, 'openssl@3.6.0')).toEqual(['zlib@1.3.1'])
+    expect(depsOf(r, 'curl@8.11.0')).toEqual(['openssl@3.6.0', 'zlib@1.3.1'])
+    expect(r.roots).toEqual(['zlib@1.3.1', 'openssl@3.6.0', 'curl@8.11.0'])
+    // a dependency constraint moves an unpinned request; variants unify too
+    const withVariant = table(
+      pkg('zlib', {
+        versions: ['1.3.1', '1.2.13'],
+        variants: [{ name: 'shared', default: 'true' }],
+      }),
+      pkg('old', { deps: [dep('zlib@:1.2~shared')] }),
+    )
+    const u = resolveSpecs({
+      packages: withVariant,
+      requests: req('zlib', 'old'),
+      providers: {},
+      unify: true,
+    })
+    expect([...u.specs.keys()].sort()).toEqual(['old@1.0', 'zlib@1.2.13~shared'])
+    // requests folded into one node are named
+    const folded = resolveSpecs({
+      packages: withVariant,
+      requests: req('zlib', 'zlib~shared'),
+      providers: {},
+      unify: true,
+    })
+    expect(folded.roots).toEqual(['zlib@1.3.1~shared'])
+    expect(folded.notes).toEqual([
+      'concretizer.unify: specs.0 "zlib", specs.1 "zlib~shared" are one node, zlib@1.3.1~shared',
+    ])
+  })
+
+  it('true: requests that cannot share a node are an error naming them', () => {
+    expect(() =>
+      resolveSpecs({
+        packages,
+        requests: req('zlib@1.3.1', 'curl', 'zlib@1.2.13'),
+        providers: {},
+        unify: true,
+      }),
+    ).toThrow(
+      'concretizer.unify: specs.0 "zlib@1.3.1" and specs.2 "zlib@1.2.13" cannot be unified: no single zlib satisfies both (set concretizer.unify to when_possible or false to give them their own nodes)',
+    )
+    // other contexts (compiler, os) are other nodes: no conflict
+    const r = resolveSpecs({
+      packages,
+      requests: req('zlib@1.3.1 %gcc@13', 'zlib@1.2.13 %clang@17'),
+      providers: {},
+      unify: true,
+    })
+    expect(r.roots).toEqual(['zlib@1.3.1 %gcc@13', 'zlib@1.2.13 %clang@17'])
+    // the lenient base side skips the request instead
+    const base = resolveSpecs({
+      packages,
+      requests: req('zlib@1.3.1', 'zlib@1.2.13'),
+      providers: {},
+      unify: true,
+      skipUnknownRoots: true,
+    })
+    expect(base.roots).toEqual(['zlib@1.3.1'])
+    expect(base.notes[0]).toMatch(/^base: concretizer\.unify: specs\.0 "zlib@1\.3\.1" and specs\.1/)
+  })
+
+  it('true: a dependency constraint the unified node cannot meet gets its own node, with a note', () => {
+    const r = resolveSpecs({
+      packages: table(
+        pkg('zlib', { versions: ['1.3.1', '1.2.13'] }),
+        pkg('old', { deps: [dep('zlib@:1.2')] }),
+      ),
+      requests: req('zlib@1.3.1', 'old'),
+      providers: {},
+      unify: true,
+    })
+    expect(depsOf(r, 'old@1.0')).toEqual(['zlib@1.2.13'])
+    expect(r.notes).toEqual([
+      'zlib: packages/old/package.py asks for "zlib@:1.2", which does not fit the unified zlib@1.3.1: resolved on its own',
+    ])
+  })
+
+  it('when_possible: conflicting requests form another group, unified within itself', () => {
+    const requests = req('zlib@1.3.1', 'openssl@3.6.0', 'curl', 'zlib@1.2.13', 'openssl@3.5.0')
+    const r = resolveSpecs({ packages, requests, providers: {}, unify: 'when_possible' })
+    expect(depsOf(r, 'openssl@3.6.0')).toEqual(['zlib@1.3.1'])
+    expect(depsOf(r, 'curl@8.11.0')).toEqual(['openssl@3.6.0', 'zlib@1.3.1'])
+    expect(depsOf(r, 'openssl@3.5.0')).toEqual(['zlib@1.2.13'])
+    expect(r.roots).toEqual([
+      'zlib@1.3.1',
+      'openssl@3.6.0',
+      'curl@8.11.0',
+      'zlib@1.2.13',
+      'openssl@3.5.0',
+    ])
+    const separate = resolveSpecs({ packages, requests, providers: {}, unify: false })
+    expect(depsOf(separate, 'openssl@3.5.0')).toEqual(['zlib@1.3.2'])
+  })
+
+  it('without requests every package resolves on its own, whatever unify says', () => {
+    const r = resolveSpecs({ packages, requests: [], providers: {}, unify: true })
+    expect(r.roots).toEqual(['curl@8.11.0', 'openssl@3.6.0', 'zlib@1.3.2'])
+  })
+})
+
+describe('resolveSpecs: concretizer.reuse', () => {
+  const zlib = (opts: { versions?: string[]; deprecated?: string[] } = {}) =>
+    table(
+      pkg('zlib', { versions: opts.versions ?? ['1.3.2', '1.3.1', '1.2.13'], ...opts }),
+      pkg('openssl', { deps: [dep('zlib')] }),
+    )
+  const kept = (...entries: [string, string, { base?: boolean; mirror?: boolean }][]) => {
+    const m = new Map<string, { version: string; base?: boolean; mirror?: boolean }[]>()
+    for (const [key, version, flags] of entries)
+      m.set(key, [...(m.get(key) ?? []), { version, ...flags }])
+    return m
+  }
+
+  it('keeps a reusable version while it exists and is not deprecated; says why it moved', () => {
+    const reuse = kept(['zlib||||', '1.3.1', { base: true }])
+    const r = resolveSpecs({ packages: zlib(), requests: req('openssl'), providers: {}, reuse })
+    expect(depsOf(r, 'openssl@1.0')).toEqual(['zlib@1.3.1'])
+    expect(r.specs.get('zlib@1.3.1')!.moved).toBeUndefined()
+    const deprecated = resolveSpecs({
+      packages: zlib({ deprecated: ['1.3.1'] }),
+      requests: req('openssl'),
+      providers: {},
+      reuse,
+    })
+    expect(depsOf(deprecated, 'openssl@1.0')).toEqual(['zlib@1.3.2'])
+    expect(deprecated.specs.get('zlib@1.3.2')!.moved).toEqual({
+      from: '1.3.1',
+      why: 'deprecated',
+      source: 'base',
+    })
+    const removed = resolveSpecs({
+      packages: zlib({ versions: ['1.3.2', '1.2.13'] }),
+      requests: req('openssl'),
+      providers: {},
+      reuse,
+    })
+    expect(removed.specs.get('zlib@1.3.2')!.moved).toMatchObject({ from: '1.3.1', why: 'removed' })
+    // a request that pins a version is not moved by reuse
+    const pinned = resolveSpecs({
+      packages: zlib(),
+      requests: req('zlib@1.2.13'),
+      providers: {},
+      reuse,
+    })
+    expect(pinned.roots).toEqual(['zlib@1.2.13'])
+    expect(pinned.specs.get('zlib@1.2.13')!.moved).toBeUndefined()
+  })
+
+  it('prefers versions the base chose and the mirror holds, then the base, then the mirror; never develop', () => {
+    const packages = table(
+      pkg('zlib', { versions: ['develop', '1.3.2', '1.3.1', '1.3', '1.2.13'] }),
+    )
+    const pick = (reuse: ReturnType<typeof kept>) =>
+      resolveSpecs({ packages, requests: req('zlib'), providers: {}, reuse }).roots
+    expect(pick(kept(['zlib||||', '1.2.13', { mirror: true }]))).toEqual(['zlib@1.2.13'])
+    expect(
+      pick(kept(['zlib||||', '1.2.13', { mirror: true }], ['zlib||||', '1.3', { base: true }])),
+    ).toEqual(['zlib@1.3'])
+    expect(
+      pick(
+        kept(
+          ['zlib||||', '1.3.1', { base: true }],
+          ['zlib||||', '1.3', { base: true, mirror: true }],
+        ),
+      ),
+    ).toEqual(['zlib@1.3'])
+    expect(pick(kept(['zlib||||', 'develop', { base: true }]))).toEqual(['zlib@1.3.2'])
+    // another context is another key
+    expect(pick(kept(['zlib|gcc@13|||', '1.2.13', { mirror: true }]))).toEqual(['zlib@1.3.2'])
+  })
+
+  it('a deprecated version the base chose by name is kept for that request only (no false move)', () => {
+    const packages = table(
+      pkg('zlib', { versions: ['1.3.2', '1.3.1'], deprecated: ['1.3.2'] }),
+      pkg('openssl', { deps: [dep('zlib')] }),
+    )
+    const base = resolveSpecs({ packages, requests: req('zlib@1.3.2', 'openssl'), providers: {} })
+    expect(base.specs.get('zlib@1.3.2')!.deprecated).toBe(true)
+    const reuse = reusableFrom(base.specs.values(), undefined)
+    expect(reuse.get('zlib||||')).toEqual([
+      { version: '1.3.2', base: true, deprecated: true },
+      { version: '1.3.1', base: true },
+    ])
+    expect(base.sameWith(reuse)).toBe(true)
+    const head = resolveSpecs({
+      packages,
+      requests: req('zlib@1.3.2', 'openssl'),
+      providers: {},
+      reuse,
+    })
+    expect(depsOf(head, 'openssl@1.0')).toEqual(['zlib@1.3.1'])
+    expect(head.specs.get('zlib@1.3.1')!.moved).toBeUndefined()
+  })
+
+  it('sameWith replays every version choice with other reusable versions', () => {
+    const r = resolveSpecs({ packages: zlib(), requests: req('openssl'), providers: {} })
+    expect(r.sameWith(undefined)).toBe(true)
+    expect(r.sameWith(kept(['zlib||||', '1.3.2', { base: true }]))).toBe(true)
+    expect(r.sameWith(kept(['zlib||||', '1.3.1', { base: true }]))).toBe(false)
+  })
+})
+
+describe('resolveSpecs: virtual providers', () => {
+  const packages = table(
+    pkg('app', { deps: [dep('mpi'), dep('zlib-api')] }),
+    pkg('mpich', { provides: ['mpi@3'] }),
+    pkg('openmpi', { provides: ['mpi'] }),
+    pkg('mvapich', { provides: ['mpi'] }),
+    // a Spack virtual package recipe (`virtual = True`): no versions
+    pkg('mpi', { versions: [] }),
+    pkg('zlib', { provides: ['zlib-api'] }),
+    pkg('zlib-ng', {
+      provides: ['zlib-api'],
+      variants: [{ name: 'compat', default: 'false' }],
+    }),
+  )
+  const defaults = { mpi: ['openmpi', 'mpich'], 'zlib-api': ['zlib-ng+compat', 'zlib'] }
+
+  it('the first default provider that is a package providing the virtual wins, with the variants it names', () => {
+    const r = resolveSpecs({
+      packages,
+      requests: req('app'),
+      providers: {},
+      defaultProviders: defaults,
+    })
+    expect(r.specs.get('app@1.0')!.dependencies).toEqual([
+      { id: 'openmpi@1.0', name: 'openmpi', types: ['build', 'link'], virtuals: ['mpi'] },
+      {
+        id: 'zlib-ng@1.0+compat',
+        name: 'zlib-ng',
+        types: ['build', 'link'],
+        virtuals: ['zlib-api'],
+      },
+    ])
+    expect(r.notes).toEqual([])
+    const missing = resolveSpecs({
+      packages,
+      requests: req('app'),
+      providers: {},
+      // nope is no package, zlib provides no mpi
+      defaultProviders: { mpi: ['nope', 'zlib', 'mpich'], 'zlib-api': ['zlib'] },
+    })
+    expect(depsOf(missing, 'app@1.0')).toEqual(['mpich@1.0', 'zlib@1.0'])
+  })
+
+  it('the config overrides the defaults (a name or a list); a provider that is no package is an error', () => {
+    const r = resolveSpecs({
+      packages,
+      requests: req('app'),
+      providers: { mpi: 'mvapich', 'zlib-api': ['zlib-ng', 'zlib'] },
+      defaultProviders: defaults,
+    })
+    expect(depsOf(r, 'app@1.0')).toEqual(['mvapich@1.0', 'zlib-ng@1.0'])
+    expect(() =>
+      resolveSpecs({
+        packages,
+        requests: req('app'),
+        providers: { mpi: ['nope', 'none'] },
+        defaultProviders: defaults,
+      }),
+    ).toThrow(
+      'providers.mpi: none of the providers "nope", "none" is a package in the recipe repository',
     )
   })
 })

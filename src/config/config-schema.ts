@@ -110,9 +110,29 @@ export const configSchema = z
       .describe('The spec set: spec strings and/or matrices of lists to cross.'),
     lockfile: z.string().min(1).optional().describe('A Spack spack.lock (repository-relative).'),
     providers: z
-      .record(z.string(), z.string().min(1))
+      .record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]))
       .default({})
-      .describe('Virtual → preferred provider, e.g. {mpi: openmpi}.'),
+      .describe(
+        "Virtual → preferred provider, or a list (the first that is a package wins), e.g. {mpi: openmpi, zlib-api: [zlib-ng+compat, zlib]}. Replaces Spack's default preference for that virtual.",
+      ),
+    concretizer: z
+      .object({
+        unify: z
+          .union([z.boolean(), z.literal('when_possible')])
+          .default(true)
+          .describe(
+            'One node per package (per compiler/os/target/platform) across the specs: true (an error when requests conflict), when_possible (conflicting requests get their own nodes), or false (every request on its own).',
+          ),
+        reuse: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Keep the version the base commit resolved a package to (or, without a base, one the mirror holds) while it exists and is not deprecated; false: always the newest.',
+          ),
+      })
+      .strict()
+      .default({ unify: true, reuse: true })
+      .describe("How spec requests resolve, after Spack's concretizer settings."),
     deptypes: z
       .array(depType)
       .min(1)
@@ -332,6 +352,8 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
 function unionExpectation(path: string): string {
   if (path.startsWith('specs')) return 'a spec string or {matrix: [[...], ...]}'
   if (path.startsWith('recipes')) return 'a path or a list of paths'
+  if (path === 'concretizer.unify') return 'true, false or "when_possible"'
+  if (path.startsWith('providers.')) return 'a provider name or a list of provider names'
   if (path.includes('dependencies')) return 'a spec string or {spec, types, when}'
   if (path.includes('variants')) return 'a boolean or a string'
   return 'a valid value'

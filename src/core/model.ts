@@ -222,6 +222,18 @@ export interface ConcreteSpec {
   lockedPatches?: string[]
   /** Where the spec came from: `lockfile:<hash>`, `config`, `default`. */
   origin: string
+  /** Resolved specs only: reuse could not keep the version it had before (not digested). */
+  moved?: VersionMove
+  /** Resolved specs only: its version is deprecated (asked for by name; not digested). */
+  deprecated?: true
+}
+
+/** `concretizer.reuse`: the version a spec kept before, and why it could not keep it. */
+export interface VersionMove {
+  /** The version reused before: the base commit's choice, or one the mirror holds. */
+  from: string
+  why: 'deprecated' | 'removed'
+  source: 'base' | 'mirror'
 }
 
 export interface SpecDigestInputs {

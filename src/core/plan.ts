@@ -59,6 +59,16 @@ export type Reason =
     }
   | { kind: 'missing'; detail: string }
   | { kind: 'algorithm'; old: string; new: string }
+  /** `concretizer.reuse` could not keep the version the spec had (`old`): it moved to `new`. */
+  | {
+      kind: 'reuse'
+      package: string
+      old: string
+      new: string
+      why: 'deprecated' | 'removed'
+      /** Where the kept version came from: the base commit's choice, or the mirror. */
+      source: 'base' | 'mirror'
+    }
 
 /** `in-progress`: would build, but a live claim on its digest says another job is building it. */
 export type SpecStatus = 'rebuild' | 'up-to-date' | 'new' | 'removed' | 'external' | 'in-progress'
@@ -257,6 +267,20 @@ export function computePlan(input: PlanInput): Plan {
           reasons = [{ kind: 'missing', detail: `recorded digest ${ref.digest} differs` }]
       }
     }
+    // A spec the reference lacks because reuse could not keep the version it had: say why.
+    const spec = head.specs.get(id)
+    if (!ref && spec?.moved)
+      reasons = [
+        {
+          kind: 'reuse',
+          package: spec.package,
+          old: spec.moved.from,
+          new: spec.version,
+          why: spec.moved.why,
+          source: spec.moved.source,
+        },
+        ...reasons,
+      ]
     reasonsCache.set(id, reasons)
     return reasons
   }
@@ -564,7 +588,14 @@ function diffSpecInputs(
     const x = a.dependencies[k]
     const y = b.dependencies[k]
     if (x === undefined)
-      reasons.push({ kind: 'dependency', dependency: k, change: 'added', chain: [k], cause: [] })
+      // A dependency that moved to another version says why (concretizer.reuse).
+      reasons.push({
+        kind: 'dependency',
+        dependency: k,
+        change: 'added',
+        chain: [k],
+        cause: depReasons(k).filter((r) => r.kind === 'reuse'),
+      })
     else if (y === undefined)
       reasons.push({ kind: 'dependency', dependency: k, change: 'removed', chain: [k], cause: [] })
     else {

@@ -28,7 +28,8 @@ import type {
   PackageSummary,
 } from '../core/model.js'
 import type { ChangedFile, DigestedTree } from '../core/plan.js'
-import { resolveSpecs } from '../core/resolve-specs.js'
+import { resolveSpecs, type ResolvedSpecs, type ReusableVersions } from '../core/resolve-specs.js'
+import { SPACK_DEFAULT_PROVIDERS } from '../core/spack-providers.js'
 import { conditionHolds, specView } from '../core/spec-view.js'
 import { expandSpecRequests, recipeRoots, type Config } from '../config/config-schema.js'
 import { readManifestPackages } from '../ecosystems/manifest/read-manifest-packages.js'
@@ -51,6 +52,14 @@ export interface TreeResult extends DigestedTree {
   locals: Map<string, LocalSpecDigest>
   /** How many cached deltas this tree stands on (0: stored in full), when read from the cache. */
   cacheDepth?: number
+  /**
+   * `concretizer.reuse`, for a tree resolved as a base (with the mirror's versions): whether a
+   * neighbour with the same resolution directives, resolved with this tree's versions as the ones
+   * to keep, resolves exactly like it (so it can be derived). Stored in the tree cache.
+   */
+  reuseStable?: boolean
+  /** The resolution, when this run resolved the tree (not stored). */
+  resolution?: Pick<ResolvedSpecs, 'sameWith'>
 }
 
 export interface TreeSettings {
@@ -63,6 +72,8 @@ export interface TreeSettings {
   configPath?: string
   /** Build-environment signatures (`environment` in the config); without: H(container image). */
   environment?: EnvironmentSigner
+  /** `concretizer.reuse`: the versions this side keeps (the base's choices, the mirror's). */
+  reuse?: ReusableVersions
 }
 
 type AnalysisCache = BlobCache<RecipeAnalysis | ModuleAnalysis>
@@ -117,6 +128,7 @@ export async function digestTreeFully(
   }
   let specs: Map<string, ConcreteSpec>
   let notes: string[] = []
+  let resolution: TreeResult['resolution']
   if (fromager) {
     specs = fromager.specs
   } else if (s.config.lockfile) {
@@ -126,10 +138,14 @@ export async function digestTreeFully(
       packages,
       requests: expandSpecRequests(s.config),
       providers: s.config.providers,
+      ...(s.config.ecosystem === 'spack' ? { defaultProviders: SPACK_DEFAULT_PROVIDERS } : {}),
+      unify: s.config.concretizer.unify,
+      ...(s.config.concretizer.reuse && s.reuse ? { reuse: s.reuse } : {}),
       skipUnknownRoots: s.isBase,
     })
     specs = resolved.specs
     notes = resolved.notes
+    resolution = resolved
   }
   const entries = mapContainerEntries(specs, s.config)
   const containers = imagesOf(entries, s.config)
@@ -156,6 +172,7 @@ export async function digestTreeFully(
     specDigests,
     notes,
     containers,
+    ...(resolution ? { resolution } : {}),
   }
 }
 
@@ -194,6 +211,10 @@ export async function deriveDigestTree(
   if (s.config.ecosystem !== 'spack') return undefined
   // A base resolved leniently (some requests skipped) is not what this tree resolves to.
   if (from.notes.some((n) => n.startsWith('base: '))) return undefined
+  // With reuse, this side keeps the base's versions: only a base known to resolve the same way
+  // with them (see TreeResult.reuseStable) has this tree's spec set.
+  if (s.config.concretizer.reuse && !s.config.lockfile && from.reuseStable !== true)
+    return undefined
   const byPath = new Map<string, string[]>()
   for (const p of from.packages.values()) {
     for (const f of p.inputPaths) {
@@ -263,6 +284,7 @@ export async function deriveDigestTree(
     specDigests,
     notes: from.notes,
     containers: from.containers,
+    ...(from.reuseStable !== undefined ? { reuseStable: from.reuseStable } : {}),
   }
 }
 

@@ -22,7 +22,13 @@ import {
 } from './digest-tree.js'
 import { FileBlobCache } from './file-blob-cache.js'
 import { SILENT_LOG, type EngineLog, type PlanRequest } from './plan-request.js'
-import { readTreeCache, treeCacheKey, writeTreeCache } from './tree-cache.js'
+import { readTreeCache, treeCacheKey, writeTreeAlias, writeTreeCache } from './tree-cache.js'
+import {
+  reusableFrom,
+  reusableInMirror,
+  reusableKeyValue,
+  type ReusableVersions,
+} from '../core/resolve-specs.js'
 import { createEnvironmentSigner } from '../env/environment-signer.js'
 import { checkReadability } from './readability.js'
 
@@ -73,16 +79,50 @@ export async function runPlan(
     ...(configPath ? { configPath } : {}),
     ...(environment ? { environment } : {}),
   }
-  // The tree cache key covers the ambient environment inputs too.
+  // `concretizer.reuse`: the base side keeps what the mirror holds, the head what the base chose.
+  const reuse = config.concretizer.reuse && !config.lockfile && config.ecosystem !== 'fromager'
+  // The tree cache key covers the ambient environment inputs and the versions kept too.
   const cacheKey = (snap: RepoSnapshot, settings: TreeSettings): string =>
     treeCacheKey(
       snap,
-      environment
-        ? { config: { config: settings.config, environment: environment.ambientKey } }
+      environment || reuse
+        ? {
+            config: {
+              config: settings.config,
+              ...(environment ? { environment: environment.ambientKey } : {}),
+              ...(reuse ? { reuse: reusableKeyValue(settings.reuse) } : {}),
+            },
+          }
         : settings,
     )
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : []
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`)
+
+  // The mirror is read first: with reuse, the versions it holds shape resolution.
+  const mirrorUrl = request.mirror ?? config.mirror
+  let mirror: Map<string, ReferenceEntry> | undefined
+  let claims: ReadonlySet<string> | undefined
+  let mirrorReuse: ReusableVersions | undefined
+  if (mirrorUrl) {
+    const opened = openMirror(mirrorUrl, {
+      onWarning: (m) => log.warn(m),
+      ...(request.registry ? { registry: request.registry } : {}),
+    })
+    const index = await opened.tryReadIndex()
+    mirror = new Map()
+    if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`)
+    for (const [id, e] of Object.entries(index?.entries ?? {})) {
+      mirror.set(id, {
+        digest: e.digest,
+        ...(isSpecInputs(e.inputs) ? { inputs: e.inputs } : {}),
+        ...(isPackageInputs(e.packageInputs) ? { packageInputs: e.packageInputs } : {}),
+      })
+    }
+    if (reuse && index) mirrorReuse = reusableInMirror(Object.values(index.entries))
+    const live = await opened.tryReadClaims?.(new Date())
+    if (live && live.size > 0) claims = new Set(live.keys())
+    log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`)
+  }
 
   // The recipe analysis cache is opened only when a tree has to be digested in full.
   let analysis: FileBlobCache<RecipeAnalysis | ModuleAnalysis> | undefined
@@ -96,6 +136,7 @@ export async function runPlan(
       ...headSettings,
       config: await baseConfig(request, baseSnap, config),
       isBase: true,
+      ...(mirrorReuse ? { reuse: mirrorReuse } : {}),
     }
     const key = cacheKey(baseSnap, baseSettings)
     baseKey = key
@@ -106,6 +147,10 @@ export async function runPlan(
       log.info(
         `Base ${range.base.slice(0, 12)}: digested ${base.packages.size} packages, ${base.specs.size} specs (${clock()})`,
       )
+      // Whether the head, keeping this base's versions, resolves like it (it may then be derived).
+      if (reuse)
+        base.reuseStable =
+          base.resolution?.sameWith(reusableFrom(base.specs.values(), mirrorReuse)) ?? false
       // A base resolved leniently (requests it could not satisfy skipped) is not what the same tree
       // gives as a head: keep it out of the cache.
       if (!base.notes.some((n) => n.startsWith('base: '))) {
@@ -116,6 +161,10 @@ export async function runPlan(
     if (environment) base = { ...base, environments: environment.forTree(baseSnap.files).all() }
   }
 
+  if (reuse) {
+    const kept = base ? reusableFrom(base.specs.values(), mirrorReuse) : mirrorReuse
+    if (kept) headSettings.reuse = kept
+  }
   const headKey = cacheKey(headSnap, headSettings)
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes)
   const headCached = head !== undefined
@@ -137,38 +186,27 @@ export async function runPlan(
     )
   }
   if (!headCached && headRev !== WORKTREE) {
+    // With reuse, the next run resolves this commit as its base: with the mirror's versions only.
+    // When that resolves like this head (a derived head does), it is stored under that key too.
+    const { reuse: _kept, ...rest } = headSettings
+    const asBaseKey = reuse
+      ? cacheKey(headSnap, { ...rest, ...(mirrorReuse ? { reuse: mirrorReuse } : {}) })
+      : headKey
+    const asBase =
+      asBaseKey === headKey || derived || head.resolution?.sameWith(mirrorReuse) === true
+    if (reuse && asBase && head.reuseStable === undefined)
+      head.reuseStable =
+        head.resolution?.sameWith(reusableFrom(head.specs.values(), mirrorReuse)) ?? false
     // A derived head is stored as a delta on its (cached) base.
     const origin =
       derived && base && baseKey && base.cacheDepth !== undefined
         ? { key: baseKey, tree: base }
         : undefined
     await writeTreeCache(request.cacheDir, headKey, head, origin)
+    if (asBase && asBaseKey !== headKey) await writeTreeAlias(request.cacheDir, asBaseKey, headKey)
   }
   await analysis?.save()
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
-
-  const mirrorUrl = request.mirror ?? config.mirror
-  let mirror: Map<string, ReferenceEntry> | undefined
-  let claims: ReadonlySet<string> | undefined
-  if (mirrorUrl) {
-    const opened = openMirror(mirrorUrl, {
-      onWarning: (m) => log.warn(m),
-      ...(request.registry ? { registry: request.registry } : {}),
-    })
-    const index = await opened.tryReadIndex()
-    mirror = new Map()
-    if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`)
-    for (const [id, e] of Object.entries(index?.entries ?? {})) {
-      mirror.set(id, {
-        digest: e.digest,
-        ...(isSpecInputs(e.inputs) ? { inputs: e.inputs } : {}),
-        ...(isPackageInputs(e.packageInputs) ? { packageInputs: e.packageInputs } : {}),
-      })
-    }
-    const live = await opened.tryReadClaims?.(new Date())
-    if (live && live.size > 0) claims = new Set(live.keys())
-    log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`)
-  }
 
   const notes = [...(range.note ? [range.note] : []), ...head.notes]
   const plan = computePlan({

@@ -1,8 +1,9 @@
 /**
  * Digested trees kept between runs (beside the recipe analysis cache), keyed by everything that
- * shapes them: the digest algorithm, the effective config and every file of
- * the tree (path and blob id). A run whose base (or head) was digested before reads it back instead
- * of digesting it again; the spec digests are re-folded from the stored local digests on load.
+ * shapes them: the digest algorithm, the effective config (with `concretizer.reuse`, the versions
+ * kept too) and every file of the tree (path and blob id). A run whose base (or head) was digested
+ * before reads it back instead of digesting it again; the spec digests are re-folded from the
+ * stored local digests on load. An alias file names another key whose tree is also this key's.
  * A missing, foreign or unreadable entry is simply a miss.
  */
 import { createHash } from 'node:crypto'
@@ -62,6 +63,8 @@ interface Stored {
   cycles: Record<string, [string, Digest]>
   notes: string[]
   containers: Record<string, string>
+  /** TreeResult.reuseStable. */
+  reuseStable?: boolean
 }
 
 /**
@@ -138,6 +141,7 @@ export async function readTreeCache(
     specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
     notes: stored.notes,
     containers: new Map(Object.entries(stored.containers)),
+    ...(stored.reuseStable !== undefined ? { reuseStable: stored.reuseStable } : {}),
     cacheDepth: 0,
   }
 }
@@ -148,8 +152,41 @@ async function readStored(dir: string, key: string): Promise<Stored | StoredDelt
       Stored | StoredDelta
     return stored.format === FORMAT && stored.key === key ? stored : undefined
   } catch {
-    return undefined
+    // An alias: another key's tree is this key's too (see writeTreeAlias).
+    try {
+      const alias = JSON.parse(await readFile(join(dir, 'trees', `${key}.alias`), 'utf8')) as {
+        format: string
+        key: string
+        target: string
+      }
+      if (alias.format !== FORMAT || alias.key !== key || alias.target === key) return undefined
+      const target = JSON.parse(
+        await readFile(join(dir, 'trees', `${alias.target}.json`), 'utf8'),
+      ) as Stored | StoredDelta
+      return target.format === FORMAT && target.key === alias.target ? target : undefined
+    } catch {
+      return undefined
+    }
   }
+}
+
+/**
+ * Record that the tree stored under `target` is also `key`'s: with `concretizer.reuse` a head is
+ * resolved with the base's versions, and when that gives what resolving it as the next run's base
+ * gives, the next run reads it back under its base key.
+ */
+export async function writeTreeAlias(
+  dir: string | undefined,
+  key: string,
+  target: string,
+): Promise<void> {
+  if (!dir || key === target) return
+  const trees = join(dir, 'trees')
+  await mkdir(trees, { recursive: true })
+  const tmp = join(trees, `${key}.${process.pid}.tmp`)
+  await writeFile(tmp, JSON.stringify({ format: FORMAT, key, target }))
+  await rename(tmp, join(trees, `${key}.alias`))
+  await prune(trees, '.alias')
 }
 
 /**
@@ -204,6 +241,7 @@ export async function writeTreeCache(
       cycles: cyclesOf(tree),
       notes: tree.notes,
       containers: Object.fromEntries(tree.containers),
+      ...(tree.reuseStable !== undefined ? { reuseStable: tree.reuseStable } : {}),
     }
   }
   const tmp = join(trees, `${key}.${process.pid}.tmp`)
@@ -328,9 +366,9 @@ function unpackPackage(p: StoredPackage, modules: Record<string, Digest>): Packa
   return { ...rest, digestInputs: { ...p.digestInputs, bases }, inputPaths }
 }
 
-/** Keep the most recently written entries only. */
-async function prune(trees: string): Promise<void> {
-  const names = (await readdir(trees)).filter((n) => n.endsWith('.json'))
+/** Keep the most recently written entries (or aliases) only. */
+async function prune(trees: string, suffix = '.json'): Promise<void> {
+  const names = (await readdir(trees)).filter((n) => n.endsWith(suffix))
   if (names.length <= KEEP) return
   const withTimes = await Promise.all(
     names.map(async (n) => ({ n, t: (await stat(join(trees, n))).mtimeMs })),

@@ -18,7 +18,8 @@ export function describeReason(r: Reason): string {
     case 'dependency': {
       if (r.change === 'types' || r.change === 'virtuals')
         return `dependency ${r.dependency}: ${r.change === 'types' ? 'type' : 'virtuals'} ${listText(r.old)} → ${listText(r.new)}`
-      if (r.change !== 'changed') return `dependency ${r.dependency} ${r.change}`
+      if (r.change !== 'changed')
+        return `dependency ${r.dependency} ${r.change}${r.cause.length > 0 ? `: ${r.cause.map(describeReason).join('; ')}` : ''}`
       const root = r.chain[r.chain.length - 1] ?? r.dependency
       const via = root !== r.dependency ? ` (via ${root})` : ''
       const cause = r.cause.length > 0 ? `: ${r.cause.map(describeReason).join('; ')}` : ''
@@ -32,6 +33,8 @@ export function describeReason(r: Reason): string {
       return r.detail
     case 'algorithm':
       return `digest algorithm ${r.old} → ${r.new}`
+    case 'reuse':
+      return `${r.package}: reused version ${r.old}${r.source === 'mirror' ? ' (in the mirror)' : ''} was ${r.why} → ${r.new}`
   }
 }
 

@@ -85,6 +85,7 @@ export function planViolations(result: PlanResult, changed: readonly ChangedFile
       case 'resource':
       case 'parameters':
       case 'missing':
+      case 'reuse': // a reused version deprecated or removed: the package's recipe changed
         return packageUsesChanged(leaf.pkg)
       case 'dependency':
         // An edge that appeared, went or changed its types: the dependent's recipe (or a module it

@@ -170,6 +170,8 @@ specs:
   - app@1.0
   - r-rcpp
   - cmake
+# zlib@1.3.1 and zlib@1.2.13 (and three libfoo) are requested together: each resolves on its own
+concretizer: { unify: false }
 containers:
   - when: "%gcc"
     image: ghcr.io/example/gcc:1
