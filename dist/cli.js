@@ -20,8 +20,8 @@ var __commonJS = (cb, mod) => function __require2() {
   }
 };
 var __export = (target, all) => {
-  for (var name2 in all)
-    __defProp(target, name2, { get: all[name2], enumerable: true });
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
 };
 var __copyProps = (to2, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -271,11 +271,11 @@ var require_directives = __commonJS({
     };
     var escapeTagName = (tn2) => tn2.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]);
     var Directives = class _Directives {
-      constructor(yaml, tags2) {
+      constructor(yaml, tags) {
         this.docStart = null;
         this.docEnd = false;
         this.yaml = Object.assign({}, _Directives.defaultYaml, yaml);
-        this.tags = Object.assign({}, _Directives.defaultTags, tags2);
+        this.tags = Object.assign({}, _Directives.defaultTags, tags);
       }
       clone() {
         const copy = new _Directives(this.yaml, this.tags);
@@ -314,8 +314,8 @@ var require_directives = __commonJS({
           this.atNextDocument = false;
         }
         const parts = line.trim().split(/[ \t]+/);
-        const name2 = parts.shift();
-        switch (name2) {
+        const name = parts.shift();
+        switch (name) {
           case "%TAG": {
             if (parts.length !== 2) {
               onError(0, "%TAG directive should contain exactly two parts");
@@ -343,7 +343,7 @@ var require_directives = __commonJS({
             }
           }
           default:
-            onError(0, `Unknown directive ${name2}`, true);
+            onError(0, `Unknown directive ${name}`, true);
             return false;
         }
       }
@@ -403,12 +403,12 @@ var require_directives = __commonJS({
         const tagEntries = Object.entries(this.tags);
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
-          const tags2 = {};
+          const tags = {};
           visit2.visit(doc.contents, (_key, node2) => {
             if (identity.isNode(node2) && node2.tag)
-              tags2[node2.tag] = true;
+              tags[node2.tag] = true;
           });
-          tagNames = Object.keys(tags2);
+          tagNames = Object.keys(tags);
         } else
           tagNames = [];
         for (const [handle, prefix] of tagEntries) {
@@ -452,9 +452,9 @@ var require_anchors = __commonJS({
     }
     function findNewAnchor(prefix, exclude) {
       for (let i = 1; true; ++i) {
-        const name2 = `${prefix}${i}`;
-        if (!exclude.has(name2))
-          return name2;
+        const name = `${prefix}${i}`;
+        if (!exclude.has(name))
+          return name;
       }
     }
     function createNodeAnchors(doc, prefix) {
@@ -773,15 +773,15 @@ var require_createNode = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
-    function findTagObject(value, tagName, tags2) {
+    function findTagObject(value, tagName, tags) {
       if (tagName) {
-        const match = tags2.filter((t3) => t3.tag === tagName);
-        const tagObj = match.find((t3) => !t3.format) ?? match[0];
+        const match = tags.filter((t2) => t2.tag === tagName);
+        const tagObj = match.find((t2) => !t2.format) ?? match[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags2.find((t3) => t3.identify?.(value) && !t3.format);
+      return tags.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
       if (identity.isDocument(value))
@@ -988,12 +988,12 @@ var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
-    function indentComment(comment2, indent2) {
-      if (/^\n+$/.test(comment2))
-        return comment2.substring(1);
-      return indent2 ? comment2.replace(/^(?! *$)/gm, indent2) : comment2;
+    function indentComment(comment, indent2) {
+      if (/^\n+$/.test(comment))
+        return comment.substring(1);
+      return indent2 ? comment.replace(/^(?! *$)/gm, indent2) : comment;
     }
-    var lineComment = (str, indent2, comment2) => str.endsWith("\n") ? indentComment(comment2, indent2) : comment2.includes("\n") ? "\n" + indentComment(comment2, indent2) : (str.endsWith(" ") ? "" : " ") + comment2;
+    var lineComment = (str, indent2, comment) => str.endsWith("\n") ? indentComment(comment, indent2) : comment.includes("\n") ? "\n" + indentComment(comment, indent2) : (str.endsWith(" ") ? "" : " ") + comment;
     exports.indentComment = indentComment;
     exports.lineComment = lineComment;
     exports.stringifyComment = stringifyComment;
@@ -1277,15 +1277,15 @@ ${indent2}`) + "'";
     } catch {
       blockEndNewlines = /\n+(?!\n|$)/g;
     }
-    function blockString({ comment: comment2, type, value }, ctx, onComment, onChompKeep) {
+    function blockString({ comment, type, value }, ctx, onComment, onChompKeep) {
       const { blockQuote, commentString, lineWidth } = ctx.options;
       if (!blockQuote || /\n[\t ]+$/.test(value)) {
         return quotedString(value, ctx);
       }
       const indent2 = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent2.length);
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent2.length);
       if (!value)
-        return literal3 ? "|\n" : ">\n";
+        return literal2 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -1329,12 +1329,12 @@ ${indent2}`) + "'";
       }
       const indentSize = indent2 ? "2" : "1";
       let header = (startWithSpace ? indentSize : "") + chomp;
-      if (comment2) {
-        header += " " + commentString(comment2.replace(/ ?[\r\n]+/g, " "));
+      if (comment) {
+        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
-      if (!literal3) {
+      if (!literal2) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent2}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -1376,8 +1376,8 @@ ${indent2}${start}${value}${end}`;
 ${indent2}`);
       if (actualString) {
         const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str);
-        const { compat, tags: tags2 } = ctx.doc.schema;
-        if (tags2.some(test) || compat?.some(test))
+        const { compat, tags } = ctx.doc.schema;
+        if (tags.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent2, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
@@ -1408,10 +1408,10 @@ ${indent2}`);
       let res = _stringify(type);
       if (res === null) {
         const { defaultKeyType, defaultStringType } = ctx.options;
-        const t3 = implicitKey && defaultKeyType || defaultStringType;
-        res = _stringify(t3);
+        const t2 = implicitKey && defaultKeyType || defaultStringType;
+        res = _stringify(t2);
         if (res === null)
-          throw new Error(`Unsupported default string type ${t3}`);
+          throw new Error(`Unsupported default string type ${t2}`);
       }
       return res;
     }
@@ -1469,30 +1469,30 @@ var require_stringify = __commonJS({
         options: opt
       };
     }
-    function getTagObject(tags2, item) {
+    function getTagObject(tags, item) {
       if (item.tag) {
-        const match = tags2.filter((t3) => t3.tag === item.tag);
+        const match = tags.filter((t2) => t2.tag === item.tag);
         if (match.length > 0)
-          return match.find((t3) => t3.format === item.format) ?? match[0];
+          return match.find((t2) => t2.format === item.format) ?? match[0];
       }
       let tagObj = void 0;
       let obj;
       if (identity.isScalar(item)) {
         obj = item.value;
-        let match = tags2.filter((t3) => t3.identify?.(obj));
+        let match = tags.filter((t2) => t2.identify?.(obj));
         if (match.length > 1) {
-          const testMatch = match.filter((t3) => t3.test);
+          const testMatch = match.filter((t2) => t2.test);
           if (testMatch.length > 0)
             match = testMatch;
         }
-        tagObj = match.find((t3) => t3.format === item.format) ?? match.find((t3) => !t3.format);
+        tagObj = match.find((t2) => t2.format === item.format) ?? match.find((t2) => !t2.format);
       } else {
         obj = item;
-        tagObj = tags2.find((t3) => t3.nodeClass && obj instanceof t3.nodeClass);
+        tagObj = tags.find((t2) => t2.nodeClass && obj instanceof t2.nodeClass);
       }
       if (!tagObj) {
-        const name2 = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
-        throw new Error(`Tag not resolved for ${name2} value`);
+        const name = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
+        throw new Error(`Tag not resolved for ${name} value`);
       }
       return tagObj;
     }
@@ -1874,20 +1874,20 @@ var require_stringifyCollection = __commonJS({
       const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
       return stringify2(collection, ctx, options);
     }
-    function stringifyBlockCollection({ comment: comment2, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
+    function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent: indent2, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
       const lines = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
-        let comment3 = null;
+        let comment2 = null;
         if (identity.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
           if (item.comment)
-            comment3 = item.comment;
+            comment2 = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
@@ -1897,10 +1897,10 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment3 = null, () => chompKeep = true);
-        if (comment3)
-          str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment3));
-        if (chompKeep && comment3)
+        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        if (comment2)
+          str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
+        if (chompKeep && comment2)
           chompKeep = false;
         lines.push(blockItemPrefix + str2);
       }
@@ -1915,8 +1915,8 @@ var require_stringifyCollection = __commonJS({
 ${indent2}${line}` : "\n";
         }
       }
-      if (comment2) {
-        str += "\n" + stringifyComment.indentComment(commentString(comment2), indent2);
+      if (comment) {
+        str += "\n" + stringifyComment.indentComment(commentString(comment), indent2);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
@@ -1936,13 +1936,13 @@ ${indent2}${line}` : "\n";
       const lines = [];
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
-        let comment2 = null;
+        let comment = null;
         if (identity.isNode(item)) {
           if (item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, false);
           if (item.comment)
-            comment2 = item.comment;
+            comment = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
@@ -1955,16 +1955,16 @@ ${indent2}${line}` : "\n";
           const iv = identity.isNode(item.value) ? item.value : null;
           if (iv) {
             if (iv.comment)
-              comment2 = iv.comment;
+              comment = iv.comment;
             if (iv.commentBefore)
               reqNewline = true;
           } else if (item.value == null && ik?.comment) {
-            comment2 = ik.comment;
+            comment = ik.comment;
           }
         }
-        if (comment2)
+        if (comment)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment2 = null);
+        let str = stringify.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -1976,8 +1976,8 @@ ${indent2}${line}` : "\n";
             str += ",";
           }
         }
-        if (comment2)
-          str += stringifyComment.lineComment(str, itemIndent, commentString(comment2));
+        if (comment)
+          str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
         lines.push(str);
         linesAtValue = lines.length;
       }
@@ -2001,11 +2001,11 @@ ${indent2}${end}`;
         }
       }
     }
-    function addCommentBefore({ indent: indent2, options: { commentString } }, lines, comment2, chompKeep) {
-      if (comment2 && chompKeep)
-        comment2 = comment2.replace(/^\n+/, "");
-      if (comment2) {
-        const ic = stringifyComment.indentComment(commentString(comment2), indent2);
+    function addCommentBefore({ indent: indent2, options: { commentString } }, lines, comment, chompKeep) {
+      if (comment && chompKeep)
+        comment = comment.replace(/^\n+/, "");
+      if (comment) {
+        const ic = stringifyComment.indentComment(commentString(comment), indent2);
         lines.push(ic.trimStart());
       }
     }
@@ -2322,7 +2322,7 @@ var require_string = __commonJS({
   "node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
-    var string5 = {
+    var string4 = {
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
@@ -2332,7 +2332,7 @@ var require_string = __commonJS({
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
       }
     };
-    exports.string = string5;
+    exports.string = string4;
   }
 });
 
@@ -2438,9 +2438,9 @@ var require_float = __commonJS({
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str) {
         const node2 = new Scalar.Scalar(parseFloat(str));
-        const dot2 = str.indexOf(".");
-        if (dot2 !== -1 && str[str.length - 1] === "0")
-          node2.minFractionDigits = str.length - dot2 - 1;
+        const dot = str.indexOf(".");
+        if (dot !== -1 && str[str.length - 1] === "0")
+          node2.minFractionDigits = str.length - dot - 1;
         return node2;
       },
       stringify: stringifyNumber.stringifyNumber
@@ -2503,14 +2503,14 @@ var require_schema = __commonJS({
     var map2 = require_map();
     var _null4 = require_null();
     var seq = require_seq();
-    var string5 = require_string();
+    var string4 = require_string();
     var bool = require_bool();
     var float = require_float();
     var int2 = require_int();
     var schema = [
       map2.map,
       seq.seq,
-      string5.string,
+      string4.string,
       _null4.nullTag,
       bool.boolTag,
       int2.intOct,
@@ -2625,7 +2625,7 @@ var require_binary = __commonJS({
           return src;
         }
       },
-      stringify({ comment: comment2, type, value }, ctx, onComment, onChompKeep) {
+      stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
         if (!value)
           return "";
         const buf = value;
@@ -2650,7 +2650,7 @@ var require_binary = __commonJS({
           }
           str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment: comment2, type, value: str }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
       }
     };
     exports.binary = binary;
@@ -2878,9 +2878,9 @@ var require_float2 = __commonJS({
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str) {
         const node2 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
-        const dot2 = str.indexOf(".");
-        if (dot2 !== -1) {
-          const f3 = str.substring(dot2 + 1).replace(/_/g, "");
+        const dot = str.indexOf(".");
+        if (dot !== -1) {
+          const f3 = str.substring(dot + 1).replace(/_/g, "");
           if (f3[f3.length - 1] === "0")
             node2.minFractionDigits = f3.length;
         }
@@ -3157,7 +3157,7 @@ var require_schema3 = __commonJS({
     var map2 = require_map();
     var _null4 = require_null();
     var seq = require_seq();
-    var string5 = require_string();
+    var string4 = require_string();
     var binary = require_binary();
     var bool = require_bool2();
     var float = require_float2();
@@ -3170,7 +3170,7 @@ var require_schema3 = __commonJS({
     var schema = [
       map2.map,
       seq.seq,
-      string5.string,
+      string4.string,
       _null4.nullTag,
       bool.trueTag,
       bool.falseTag,
@@ -3201,7 +3201,7 @@ var require_tags = __commonJS({
     var map2 = require_map();
     var _null4 = require_null();
     var seq = require_seq();
-    var string5 = require_string();
+    var string4 = require_string();
     var bool = require_bool();
     var float = require_float();
     var int2 = require_int();
@@ -3216,7 +3216,7 @@ var require_tags = __commonJS({
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
-      ["failsafe", [map2.map, seq.seq, string5.string]],
+      ["failsafe", [map2.map, seq.seq, string4.string]],
       ["json", schema$1.schema],
       ["yaml11", schema$2.schema],
       ["yaml-1.1", schema$2.schema]
@@ -3254,10 +3254,10 @@ var require_tags = __commonJS({
       if (schemaTags && !customTags) {
         return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
       }
-      let tags2 = schemaTags;
-      if (!tags2) {
+      let tags = schemaTags;
+      if (!tags) {
         if (Array.isArray(customTags))
-          tags2 = [];
+          tags = [];
         else {
           const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
@@ -3265,22 +3265,22 @@ var require_tags = __commonJS({
       }
       if (Array.isArray(customTags)) {
         for (const tag of customTags)
-          tags2 = tags2.concat(tag);
+          tags = tags.concat(tag);
       } else if (typeof customTags === "function") {
-        tags2 = customTags(tags2.slice());
+        tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags2 = tags2.concat(merge2.merge);
-      return tags2.reduce((tags3, tag) => {
+        tags = tags.concat(merge2.merge);
+      return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
           const keys = Object.keys(tagsByName).map((key) => JSON.stringify(key)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
-        if (!tags3.includes(tagObj))
-          tags3.push(tagObj);
-        return tags3;
+        if (!tags2.includes(tagObj))
+          tags2.push(tagObj);
+        return tags2;
       }, []);
     }
     exports.coreKnownTags = coreKnownTags;
@@ -3295,18 +3295,18 @@ var require_Schema = __commonJS({
     var identity = require_identity();
     var map2 = require_map();
     var seq = require_seq();
-    var string5 = require_string();
-    var tags2 = require_tags();
+    var string4 = require_string();
+    var tags = require_tags();
     var sortMapEntriesByKey = (a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0;
     var Schema = class _Schema {
       constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
-        this.compat = Array.isArray(compat) ? tags2.getTags(compat, "compat") : compat ? tags2.getTags(null, compat) : null;
+        this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
-        this.knownTags = resolveKnownTags ? tags2.coreKnownTags : {};
-        this.tags = tags2.getTags(customTags, this.name, merge2);
+        this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
+        this.tags = tags.getTags(customTags, this.name, merge2);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map2.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string5.string });
+        Object.defineProperty(this, identity.SCALAR, { value: string4.string });
         Object.defineProperty(this, identity.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
@@ -3491,11 +3491,11 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node2, name2) {
+      createAlias(node2, name) {
         if (!node2.anchor) {
           const prev = anchors.anchorNames(this);
           node2.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
-          !name2 || prev.has(name2) ? anchors.findNewAnchor(name2 || "a", prev) : name2;
+          !name || prev.has(name) ? anchors.findNewAnchor(name || "a", prev) : name;
         }
         return new Alias.Alias(node2.anchor);
       }
@@ -3714,9 +3714,9 @@ var require_errors = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name2, pos, code, message) {
+      constructor(name, pos, code, message) {
         super();
-        this.name = name2;
+        this.name = name;
         this.code = code;
         this.message = message;
         this.pos = pos;
@@ -3782,7 +3782,7 @@ var require_resolve_props = __commonJS({
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
-      let comment2 = "";
+      let comment = "";
       let commentSep = "";
       let hasNewline = false;
       let reqSpace = false;
@@ -3816,18 +3816,18 @@ var require_resolve_props = __commonJS({
             if (!hasSpace)
               onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
             const cb = token.source.substring(1) || " ";
-            if (!comment2)
-              comment2 = cb;
+            if (!comment)
+              comment = cb;
             else
-              comment2 += commentSep + cb;
+              comment += commentSep + cb;
             commentSep = "";
             atNewline = false;
             break;
           }
           case "newline":
             if (atNewline) {
-              if (comment2)
-                comment2 += token.source;
+              if (comment)
+                comment += token.source;
               else if (!found || indicator !== "seq-item-ind")
                 spaceBefore = true;
             } else
@@ -3895,7 +3895,7 @@ var require_resolve_props = __commonJS({
         comma,
         found,
         spaceBefore,
-        comment: comment2,
+        comment,
         hasNewline,
         anchor: anchor2,
         tag,
@@ -4148,7 +4148,7 @@ var require_resolve_end = __commonJS({
   "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
-      let comment2 = "";
+      let comment = "";
       if (end) {
         let hasSpace = false;
         let sep = "";
@@ -4162,15 +4162,15 @@ var require_resolve_end = __commonJS({
               if (reqSpace && !hasSpace)
                 onError(token, "MISSING_CHAR", "Comments must be separated from other tokens by white space characters");
               const cb = source.substring(1) || " ";
-              if (!comment2)
-                comment2 = cb;
+              if (!comment)
+                comment = cb;
               else
-                comment2 += sep + cb;
+                comment += sep + cb;
               sep = "";
               break;
             }
             case "newline":
-              if (comment2)
+              if (comment)
                 sep += source;
               hasSpace = true;
               break;
@@ -4180,7 +4180,7 @@ var require_resolve_end = __commonJS({
           offset += source.length;
         }
       }
-      return { comment: comment2, offset };
+      return { comment, offset };
     }
     exports.resolveEnd = resolveEnd;
   }
@@ -4356,8 +4356,8 @@ var require_resolve_flow_collection = __commonJS({
       if (ce2?.source === expectedEnd)
         cePos = ce2.offset + ce2.source.length;
       else {
-        const name2 = fcName[0].toUpperCase() + fcName.substring(1);
-        const msg = atRoot ? `${name2} must end with a ${expectedEnd}` : `${name2} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
+        const name = fcName[0].toUpperCase() + fcName.substring(1);
+        const msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
         onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
         if (ce2 && ce2.source.length !== 1)
           ee3.unshift(ce2);
@@ -4417,7 +4417,7 @@ var require_compose_collection = __commonJS({
       if (!tagToken || !tagName || tagName === "!" || tagName === YAMLMap.YAMLMap.tagName && expType === "map" || tagName === YAMLSeq.YAMLSeq.tagName && expType === "seq") {
         return resolveCollection(CN, ctx, token, onError, tagName);
       }
-      let tag = ctx.schema.tags.find((t3) => t3.tag === tagName && t3.collection === expType);
+      let tag = ctx.schema.tags.find((t2) => t2.tag === tagName && t2.collection === expType);
       if (!tag) {
         const kt2 = ctx.schema.knownTags[tagName];
         if (kt2?.collection === expType) {
@@ -4459,8 +4459,8 @@ var require_resolve_block_scalar = __commonJS({
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
-        const content2 = lines[i][1];
-        if (content2 === "" || content2 === "\r")
+        const content = lines[i][1];
+        if (content === "" || content === "\r")
           chompStart = i;
         else
           break;
@@ -4476,8 +4476,8 @@ var require_resolve_block_scalar = __commonJS({
       let offset = scalar.offset + header.length;
       let contentStart = 0;
       for (let i = 0; i < chompStart; ++i) {
-        const [indent2, content2] = lines[i];
-        if (content2 === "" || content2 === "\r") {
+        const [indent2, content] = lines[i];
+        if (content === "" || content === "\r") {
           if (header.indent === 0 && indent2.length > trimIndent)
             trimIndent = indent2.length;
         } else {
@@ -4494,7 +4494,7 @@ var require_resolve_block_scalar = __commonJS({
           }
           break;
         }
-        offset += indent2.length + content2.length + 1;
+        offset += indent2.length + content.length + 1;
       }
       for (let i = lines.length - 1; i >= chompStart; --i) {
         if (lines[i][0].length > trimIndent)
@@ -4506,35 +4506,35 @@ var require_resolve_block_scalar = __commonJS({
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
       for (let i = contentStart; i < chompStart; ++i) {
-        let [indent2, content2] = lines[i];
-        offset += indent2.length + content2.length + 1;
-        const crlf = content2[content2.length - 1] === "\r";
+        let [indent2, content] = lines[i];
+        offset += indent2.length + content.length + 1;
+        const crlf = content[content.length - 1] === "\r";
         if (crlf)
-          content2 = content2.slice(0, -1);
-        if (content2 && indent2.length < trimIndent) {
+          content = content.slice(0, -1);
+        if (content && indent2.length < trimIndent) {
           const src = header.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
-          onError(offset - content2.length - (crlf ? 2 : 1), "BAD_INDENT", message);
+          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent2 = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent2.slice(trimIndent) + content2;
+          value += sep + indent2.slice(trimIndent) + content;
           sep = "\n";
-        } else if (indent2.length > trimIndent || content2[0] === "	") {
+        } else if (indent2.length > trimIndent || content[0] === "	") {
           if (sep === " ")
             sep = "\n";
           else if (!prevMoreIndented && sep === "\n")
             sep = "\n\n";
-          value += sep + indent2.slice(trimIndent) + content2;
+          value += sep + indent2.slice(trimIndent) + content;
           sep = "\n";
           prevMoreIndented = true;
-        } else if (content2 === "") {
+        } else if (content === "") {
           if (sep === "\n")
             value += "\n";
           else
             sep = "\n";
         } else {
-          value += sep + content2;
+          value += sep + content;
           sep = " ";
           prevMoreIndented = false;
         }
@@ -4579,7 +4579,7 @@ var require_resolve_block_scalar = __commonJS({
       if (error62 !== -1)
         onError(error62, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
       let hasSpace = false;
-      let comment2 = "";
+      let comment = "";
       let length = source.length;
       for (let i = 1; i < props.length; ++i) {
         const token = props[i];
@@ -4596,7 +4596,7 @@ var require_resolve_block_scalar = __commonJS({
               onError(token, "MISSING_CHAR", message);
             }
             length += token.source.length;
-            comment2 = token.source.substring(1);
+            comment = token.source.substring(1);
             break;
           case "error":
             onError(token, "UNEXPECTED_TOKEN", token.message);
@@ -4612,7 +4612,7 @@ var require_resolve_block_scalar = __commonJS({
           }
         }
       }
-      return { mode, indent: indent2, chomp, comment: comment2, length };
+      return { mode, indent: indent2, chomp, comment, length };
     }
     function splitLines(source) {
       const split = source.split(/\n( *)/);
@@ -4858,7 +4858,7 @@ var require_compose_scalar = __commonJS({
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
-      const { value, type, comment: comment2, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+      const { value, type, comment, range } = token.type === "block-scalar" ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError) : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
@@ -4886,8 +4886,8 @@ var require_compose_scalar = __commonJS({
         scalar.tag = tagName;
       if (tag.format)
         scalar.format = tag.format;
-      if (comment2)
-        scalar.comment = comment2;
+      if (comment)
+        scalar.comment = comment;
       return scalar;
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
@@ -4973,7 +4973,7 @@ var require_compose_node = __commonJS({
     var CN = { composeNode, composeEmptyNode };
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
-      const { spaceBefore, comment: comment2, anchor: anchor2, tag } = props;
+      const { spaceBefore, comment, anchor: anchor2, tag } = props;
       let node2;
       let isSrcToken = true;
       switch (token.type) {
@@ -5017,17 +5017,17 @@ var require_compose_node = __commonJS({
       }
       if (spaceBefore)
         node2.spaceBefore = true;
-      if (comment2) {
+      if (comment) {
         if (token.type === "scalar" && token.source === "")
-          node2.comment = comment2;
+          node2.comment = comment;
         else
-          node2.commentBefore = comment2;
+          node2.commentBefore = comment;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
         node2.srcToken = token;
       return node2;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment: comment2, anchor: anchor2, tag, end }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor2, tag, end }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -5042,8 +5042,8 @@ var require_compose_node = __commonJS({
       }
       if (spaceBefore)
         node2.spaceBefore = true;
-      if (comment2) {
-        node2.comment = comment2;
+      if (comment) {
+        node2.comment = comment;
         node2.range[2] = end;
       }
       return node2;
@@ -5129,14 +5129,14 @@ var require_composer = __commonJS({
       return [offset, offset + (typeof source === "string" ? source.length : 1)];
     }
     function parsePrelude(prelude) {
-      let comment2 = "";
+      let comment = "";
       let atComment = false;
       let afterEmptyLine = false;
       for (let i = 0; i < prelude.length; ++i) {
         const source = prelude[i];
         switch (source[0]) {
           case "#":
-            comment2 += (comment2 === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
+            comment += (comment === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
             atComment = true;
             afterEmptyLine = false;
             break;
@@ -5151,7 +5151,7 @@ var require_composer = __commonJS({
             atComment = false;
         }
       }
-      return { comment: comment2, afterEmptyLine };
+      return { comment, afterEmptyLine };
     }
     var Composer = class {
       constructor(options = {}) {
@@ -5171,25 +5171,25 @@ var require_composer = __commonJS({
         this.options = options;
       }
       decorate(doc, afterDoc) {
-        const { comment: comment2, afterEmptyLine } = parsePrelude(this.prelude);
-        if (comment2) {
+        const { comment, afterEmptyLine } = parsePrelude(this.prelude);
+        if (comment) {
           const dc = doc.contents;
           if (afterDoc) {
             doc.comment = doc.comment ? `${doc.comment}
-${comment2}` : comment2;
+${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
-            doc.commentBefore = comment2;
+            doc.commentBefore = comment;
           } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it2 = dc.items[0];
             if (identity.isPair(it2))
               it2 = it2.key;
             const cb = it2.commentBefore;
-            it2.commentBefore = cb ? `${comment2}
-${cb}` : comment2;
+            it2.commentBefore = cb ? `${comment}
+${cb}` : comment;
           } else {
             const cb = dc.commentBefore;
-            dc.commentBefore = cb ? `${comment2}
-${cb}` : comment2;
+            dc.commentBefore = cb ? `${comment}
+${cb}` : comment;
           }
         }
         if (afterDoc) {
@@ -7479,9 +7479,9 @@ var require_ms = __commonJS({
       }
       return ms2 + " ms";
     }
-    function plural2(ms2, msAbs, n, name2) {
+    function plural2(ms2, msAbs, n, name) {
       var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms2 / n) + " " + name2 + (isPlural ? "s" : "");
+      return Math.round(ms2 / n) + " " + name + (isPlural ? "s" : "");
     }
   }
 });
@@ -7634,14 +7634,14 @@ var require_common = __commonJS({
         createDebug.enable("");
         return namespaces;
       }
-      function enabled(name2) {
+      function enabled(name) {
         for (const skip2 of createDebug.skips) {
-          if (matchesTemplate(name2, skip2)) {
+          if (matchesTemplate(name, skip2)) {
             return false;
           }
         }
         for (const ns2 of createDebug.names) {
-          if (matchesTemplate(name2, ns2)) {
+          if (matchesTemplate(name, ns2)) {
             return true;
           }
         }
@@ -7957,15 +7957,15 @@ var require_node = __commonJS({
       return "colors" in exports.inspectOpts ? Boolean(exports.inspectOpts.colors) : tty.isatty(process.stderr.fd);
     }
     function formatArgs(args) {
-      const { namespace: name2, useColors: useColors2 } = this;
+      const { namespace: name, useColors: useColors2 } = this;
       if (useColors2) {
         const c3 = this.color;
         const colorCode = "\x1B[3" + (c3 < 8 ? c3 : "8;5;" + c3);
-        const prefix = `  ${colorCode};1m${name2} \x1B[0m`;
+        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
         args[0] = prefix + args[0].split("\n").join("\n" + prefix);
         args.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
       } else {
-        args[0] = getDate() + name2 + " " + args[0];
+        args[0] = getDate() + name + " " + args[0];
       }
     }
     function getDate() {
@@ -8118,7 +8118,7 @@ var require_dist3 = __commonJS({
 
 // src/core/canonical-encode.ts
 import { createHash } from "node:crypto";
-var DIGEST_ALGORITHM = "binary-check/digest@1";
+var DIGEST_ALGORITHM = "binary-check/digest@2";
 function canonicalEncode(value) {
   if (value === void 0 || value === null) return "null";
   switch (typeof value) {
@@ -8158,11 +8158,14 @@ var UserError = class extends Error {
   kind;
   /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
   place;
+  /** The message without its place. */
+  detail;
   constructor(kind2, place, message) {
     super(place ? `${place}: ${message}` : message);
     this.name = "UserError";
     this.kind = kind2;
     this.place = place;
+    this.detail = message;
   }
   /** The one line a front end prints (without the `binary-check: ` prefix). */
   oneLine() {
@@ -8171,6 +8174,16 @@ var UserError = class extends Error {
 };
 function isUserError(e) {
   return e instanceof UserError;
+}
+
+// src/core/model.ts
+var ALL_DEPTYPES = ["build", "link", "run", "test"];
+var MODULE_CODE_LABEL = "module ";
+function moduleCodePath(label) {
+  if (!label.startsWith(MODULE_CODE_LABEL)) return void 0;
+  const rest = label.slice(MODULE_CODE_LABEL.length);
+  const cut = rest.lastIndexOf(" (");
+  return cut < 0 ? rest : rest.slice(0, cut);
 }
 
 // src/core/digest/package-digest.ts
@@ -8206,8 +8219,22 @@ function uniqueLabels(pieces) {
   });
 }
 
-// src/core/model.ts
-var ALL_DEPTYPES = ["build", "link", "run", "test"];
+// src/ecosystems/spack/recipe/numbers.ts
+function canonicalNumber(raw) {
+  const text = raw.replace(/_/g, "").toLowerCase();
+  if (/^0[xob][0-9a-f]+$/.test(text)) return BigInt(text).toString();
+  const imaginary = text.endsWith("j");
+  const body = imaginary ? text.slice(0, -1) : text;
+  if (!imaginary && /^[0-9]+$/.test(body)) return BigInt(body).toString();
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/.test(body)) return raw;
+  const value = Number(body);
+  if (!Number.isFinite(value)) return text;
+  return floatText(value) + (imaginary ? "j" : "");
+}
+function floatText(value) {
+  const digits = String(value);
+  return digits.includes(".") || digits.includes("e") ? digits : digits + ".0";
+}
 
 // src/ecosystems/spack/recipe/strings.ts
 function splitLiteral(raw) {
@@ -8327,10 +8354,6 @@ function escapeBody(value, quote, bytes) {
 function quoteValue(value, bytes) {
   return (bytes ? 'b"' : '"') + escapeBody(value, '"', bytes) + '"';
 }
-function canonicalLiteral(raw) {
-  const decoded = decodeLiteral(raw);
-  return decoded === void 0 ? raw : quoteValue(decoded.value, decoded.bytes);
-}
 
 // src/ecosystems/spack/recipe/literals.ts
 var EMPTY_ENV = /* @__PURE__ */ new Map();
@@ -8359,7 +8382,7 @@ function evalLiteral(node2, text, env) {
       return kind2 === void 0 ? void 0 : { kind: kind2, value };
     }
     case "Number":
-      return { kind: "num", text: text.slice(node2.from, node2.to) };
+      return { kind: "num", text: canonicalNumber(text.slice(node2.from, node2.to)) };
     case "Boolean":
       return { kind: "bool", value: text.slice(node2.from, node2.to) === "True" };
     case "None":
@@ -8378,14 +8401,16 @@ function evalLiteral(node2, text, env) {
       const sign = text.slice(op.from, op.to);
       const v2 = evalLiteral(operand, text, env);
       if (v2?.kind !== "num" || sign !== "-" && sign !== "+") return void 0;
-      return { kind: "num", text: sign === "-" ? "-" + v2.text : v2.text };
+      if (sign === "+") return v2;
+      if (v2.text === "0") return v2;
+      return { kind: "num", text: v2.text.startsWith("-") ? v2.text.slice(1) : "-" + v2.text };
     }
     case "TupleExpression":
     case "ArrayExpression": {
       const items = [];
       for (let child = node2.firstChild; child; child = child.nextSibling) {
-        const name2 = child.name;
-        if (name2 === "(" || name2 === ")" || name2 === "[" || name2 === "]" || name2 === "," || name2 === "Comment")
+        const name = child.name;
+        if (name === "(" || name === ")" || name === "[" || name === "]" || name === "," || name === "Comment")
           continue;
         const v2 = evalLiteral(child, text, env);
         if (v2 === void 0) return void 0;
@@ -8398,8 +8423,8 @@ function evalLiteral(node2, text, env) {
       let key;
       let expectKey = true;
       for (let child = node2.firstChild; child; child = child.nextSibling) {
-        const name2 = child.name;
-        if (name2 === "{" || name2 === "}" || name2 === "," || name2 === ":" || name2 === "Comment")
+        const name = child.name;
+        if (name === "{" || name === "}" || name === "," || name === ":" || name === "Comment")
           continue;
         const v2 = evalLiteral(child, text, env);
         if (v2 === void 0) return void 0;
@@ -8416,8 +8441,8 @@ function evalLiteral(node2, text, env) {
 function onlyChild(node2) {
   let found;
   for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === ")" || name2 === "Comment") continue;
+    const name = child.name;
+    if (name === "(" || name === ")" || name === "Comment") continue;
     if (found !== void 0) return void 0;
     found = child;
   }
@@ -8429,7 +8454,7 @@ function evalFormatString(node2, text, env) {
   const isRaw = lit.prefix.includes("r");
   let pos = node2.from + lit.bodyFrom;
   let out = "";
-  const literal3 = (to2) => {
+  const literal2 = (to2) => {
     const value = decodeBody(
       text.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"),
       isRaw,
@@ -8441,20 +8466,20 @@ function evalFormatString(node2, text, env) {
   };
   for (let child = node2.firstChild; child; child = child.nextSibling) {
     if (child.name !== "FormatReplacement") continue;
-    if (!literal3(child.from)) return void 0;
+    if (!literal2(child.from)) return void 0;
     const open6 = child.firstChild;
-    const name2 = open6?.nextSibling;
-    const close = name2?.nextSibling;
-    if (name2 == null || name2.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
+    const name = open6?.nextSibling;
+    const close = name?.nextSibling;
+    if (name == null || name.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
       return void 0;
-    const value = env.get(text.slice(name2.from, name2.to));
+    const value = env.get(text.slice(name.from, name.to));
     if (value === void 0) return void 0;
     const str = pyStr(value);
     if (str === void 0) return void 0;
     out += str;
     pos = child.to;
   }
-  if (!literal3(node2.from + lit.bodyTo)) return void 0;
+  if (!literal2(node2.from + lit.bodyTo)) return void 0;
   return out;
 }
 function pyStr(value) {
@@ -8496,9 +8521,8 @@ function truthy(value) {
     case "bytes":
       return value.value.length > 0;
     case "num": {
-      const digits = value.text.replace(/[_+-]/g, "").toLowerCase();
-      if (/^0[xob]/.test(digits)) return /[1-9a-f]/.test(digits.slice(2));
-      return /[1-9]/.test(digits.split("e")[0]);
+      const magnitude = value.text.replace(/^-/, "").replace(/j$/, "");
+      return /^[0-9]+$/.test(magnitude) ? /[1-9]/.test(magnitude) : Number(magnitude) !== 0;
     }
     case "bool":
       return value.value;
@@ -8569,7 +8593,7 @@ function recordDirective(call, into) {
         into.provides.push(withWhen({ specs: a.restStrings() }, a.when()));
         break;
       case "conflicts":
-        into.conflicts.push(constraintOf(a, a.required("spec")));
+        into.conflicts.push(constraintOf(a, a.required("conflict_spec")));
         break;
       case "requires": {
         const specs = a.restStrings();
@@ -8596,7 +8620,7 @@ function withWhen(record2, when) {
 }
 function versionOf(a, place) {
   const record2 = {
-    version: a.required("version"),
+    version: a.versionString("ver"),
     deprecated: a.flag("deprecated"),
     preferred: a.flag("preferred"),
     place
@@ -8615,7 +8639,7 @@ function versionOf(a, place) {
   return record2;
 }
 function variantOf(a, place) {
-  const name2 = a.required("name");
+  const name = a.required("name");
   a.any("description");
   a.any("sticky");
   if (a.present("validator")) throw a.problem("validator", "is not supported");
@@ -8623,7 +8647,7 @@ function variantOf(a, place) {
   const multi = a.bool("multi");
   const defaultValue = a.any("default");
   const record2 = {
-    name: name2,
+    name,
     default: defaultValue === void 0 || defaultValue.kind === "none" ? values === void 0 ? "false" : "" : variantString(defaultValue),
     place
   };
@@ -8646,7 +8670,7 @@ function dependencyOf(a, place) {
   const spec = a.required("spec");
   if (a.present("patches")) throw a.problem("patches", "is not supported");
   const record2 = {
-    name: packageName(a.directive, spec, a.placeText),
+    name: packageName(a.directive, spec),
     spec,
     types: a.depTypes(),
     place
@@ -8692,10 +8716,10 @@ function variantString(value) {
   }
 }
 var NAME_PATTERN = /^\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)/;
-function packageName(directive, spec, place) {
+function packageName(directive, spec) {
   const match = NAME_PATTERN.exec(spec);
   if (match === null)
-    throw new UserError("recipe", place, `${directive}(): ${JSON.stringify(spec)} names no package`);
+    throw new NotRepresentable(`${directive}(): ${JSON.stringify(spec)} names no package`);
   const dotted = match[1].replace(/\.+$/, "");
   return dotted.slice(dotted.lastIndexOf(".") + 1);
 }
@@ -8703,11 +8727,9 @@ var ArgReader = class {
   constructor(call) {
     this.call = call;
     this.directive = call.name;
-    this.placeText = `${call.place.file}:${call.place.line}`;
   }
   call;
   directive;
-  placeText;
   used = /* @__PURE__ */ new Set();
   problem(key, what) {
     return new NotRepresentable(`${this.directive}(...): argument '${key}' ${what}`);
@@ -8730,6 +8752,13 @@ var ArgReader = class {
     if (value === void 0 || value.kind === "none") return void 0;
     if (value.kind !== "str") throw this.problem(key, "is not a string");
     return value.value;
+  }
+  /** A version: Spack takes a str or an int (`version(2)`). */
+  versionString(key) {
+    const value = this.any(key);
+    if (value?.kind === "num" && /^[0-9]+$/.test(value.text)) return value.text;
+    this.unconsume(key);
+    return this.required(key);
   }
   required(key) {
     const value = this.optional(key);
@@ -8769,26 +8798,21 @@ var ArgReader = class {
   depTypes() {
     const value = this.any("type");
     if (value === void 0 || value.kind === "none") {
-      return this.directive === "extends" ? ["build", "link", "run"] : ["build", "link"];
+      return this.directive === "extends" ? ["build", "run"] : ["build", "link"];
     }
     const names = value.kind === "seq" ? value.items : [value];
     const types = /* @__PURE__ */ new Set();
     for (const item of names) {
       if (item.kind !== "str") throw this.problem("type", "is not a string or a tuple of strings");
       if (item.value === "all") {
-        for (const t3 of ALL_DEPTYPES) types.add(t3);
+        for (const t2 of ALL_DEPTYPES) types.add(t2);
         continue;
       }
-      if (!ALL_DEPTYPES.includes(item.value)) {
-        throw new UserError(
-          "recipe",
-          this.placeText,
-          `${this.directive}(): unknown dependency type '${item.value}'`
-        );
-      }
+      if (!ALL_DEPTYPES.includes(item.value))
+        throw new NotRepresentable(`${this.directive}(): unknown dependency type '${item.value}'`);
       types.add(item.value);
     }
-    return ALL_DEPTYPES.filter((t3) => types.has(t3));
+    return ALL_DEPTYPES.filter((t2) => types.has(t2));
   }
   /** Arguments not read yet, as canonical strings (None values left out). */
   remaining() {
@@ -8801,6 +8825,249 @@ var ArgReader = class {
     return out;
   }
 };
+
+// src/ecosystems/spack/recipe/precedence.ts
+var PREC = {
+  yield: -1,
+  named: 0,
+  lambda: 1,
+  conditional: 2,
+  or: 3,
+  and: 4,
+  not: 5,
+  compare: 6,
+  bitor: 7,
+  bitxor: 8,
+  bitand: 9,
+  shift: 10,
+  arith: 11,
+  term: 12,
+  unary: 13,
+  power: 14,
+  await: 15,
+  atom: 16
+};
+var OPERATOR_NODES = /* @__PURE__ */ new Set([
+  "BinaryExpression",
+  "UnaryExpression",
+  "AwaitExpression",
+  "ConditionalExpression",
+  "LambdaExpression"
+]);
+function precedence(expr) {
+  switch (expr.kind) {
+    case "atom":
+      return nodePrecedence(expr.node);
+    case "binary":
+    case "prefix":
+      return expr.prec;
+    case "compare":
+      return PREC.compare;
+    case "conditional":
+      return PREC.conditional;
+    case "lambda":
+      return PREC.lambda;
+  }
+}
+function nodePrecedence(node2) {
+  if (node2.name === "YieldExpression") return PREC.yield;
+  if (node2.name === "NamedExpression") return PREC.named;
+  return PREC.atom;
+}
+function readOperators(node2, text) {
+  const tokens = [];
+  flatten(node2, text, tokens);
+  const parser2 = new OperatorParser(tokens);
+  const expr = parser2.test();
+  return expr !== void 0 && parser2.done() ? expr : void 0;
+}
+function flatten(node2, text, out) {
+  if (!OPERATOR_NODES.has(node2.name)) {
+    out.push({ operand: node2 });
+    return;
+  }
+  if (node2.name === "LambdaExpression") {
+    out.push({ lambda: node2 });
+    const body = node2.lastChild;
+    if (body !== null) flatten(body, text, out);
+    return;
+  }
+  for (let child = node2.firstChild; child; child = child.nextSibling) {
+    const name = child.name;
+    if (name === "Comment") continue;
+    if (OPERATOR_TOKENS.has(name)) out.push({ op: text.slice(child.from, child.to) });
+    else flatten(child, text, out);
+  }
+}
+var OPERATOR_TOKENS = /* @__PURE__ */ new Set([
+  "ArithOp",
+  "BitOp",
+  "CompareOp",
+  "or",
+  "and",
+  "not",
+  "in",
+  "is",
+  "if",
+  "else",
+  "await"
+]);
+var BINARY_LEVELS = [
+  { ops: /* @__PURE__ */ new Set(["|"]), prec: PREC.bitor },
+  { ops: /* @__PURE__ */ new Set(["^"]), prec: PREC.bitxor },
+  { ops: /* @__PURE__ */ new Set(["&"]), prec: PREC.bitand },
+  { ops: /* @__PURE__ */ new Set(["<<", ">>"]), prec: PREC.shift },
+  { ops: /* @__PURE__ */ new Set(["+", "-"]), prec: PREC.arith },
+  { ops: /* @__PURE__ */ new Set(["*", "@", "/", "%", "//"]), prec: PREC.term }
+];
+var COMPARE_OPS = /* @__PURE__ */ new Set(["<", ">", "==", ">=", "<=", "!=", "<>"]);
+var OperatorParser = class {
+  constructor(tokens) {
+    this.tokens = tokens;
+  }
+  tokens;
+  at = 0;
+  done() {
+    return this.at === this.tokens.length;
+  }
+  peekOp() {
+    const token = this.tokens[this.at];
+    return token !== void 0 && "op" in token ? token.op : void 0;
+  }
+  eat(op) {
+    if (this.peekOp() !== op) return false;
+    this.at++;
+    return true;
+  }
+  /** lambda | or ['if' or 'else' test] */
+  test() {
+    const token = this.tokens[this.at];
+    if (token !== void 0 && "lambda" in token) {
+      this.at++;
+      const body2 = this.test();
+      return body2 === void 0 ? void 0 : { kind: "lambda", node: token.lambda, body: body2 };
+    }
+    const body = this.or();
+    if (body === void 0 || !this.eat("if")) return body;
+    const test = this.or();
+    if (test === void 0 || !this.eat("else")) return void 0;
+    const orelse = this.test();
+    return orelse === void 0 ? void 0 : { kind: "conditional", body, test, orelse };
+  }
+  or() {
+    return this.logic("or", PREC.or, () => this.and());
+  }
+  and() {
+    return this.logic("and", PREC.and, () => this.not());
+  }
+  logic(op, prec, next) {
+    let left = next();
+    while (left !== void 0 && this.eat(op)) {
+      const right = next();
+      if (right === void 0) return void 0;
+      left = { kind: "binary", op, prec, left, right };
+    }
+    return left;
+  }
+  not() {
+    if (!this.eat("not")) return this.compare();
+    const operand = this.not();
+    return operand === void 0 ? void 0 : { kind: "prefix", op: "not", prec: PREC.not, operand };
+  }
+  compare() {
+    const first = this.binary(0);
+    if (first === void 0) return void 0;
+    const operands = [first];
+    const ops = [];
+    for (; ; ) {
+      const op = this.compareOp();
+      if (op === void 0) break;
+      const next = this.binary(0);
+      if (next === void 0) return void 0;
+      ops.push(op);
+      operands.push(next);
+    }
+    return ops.length === 0 ? first : { kind: "compare", operands, ops };
+  }
+  compareOp() {
+    const op = this.peekOp();
+    if (op === void 0) return void 0;
+    if (COMPARE_OPS.has(op) || op === "in") {
+      this.at++;
+      return op;
+    }
+    if (op === "is") {
+      this.at++;
+      return this.eat("not") ? "is not" : "is";
+    }
+    if (op === "not") {
+      const next = this.tokens[this.at + 1];
+      if (next !== void 0 && "op" in next && next.op === "in") {
+        this.at += 2;
+        return "not in";
+      }
+    }
+    return void 0;
+  }
+  binary(level) {
+    const spec = BINARY_LEVELS[level];
+    if (spec === void 0) return this.factor();
+    let left = this.binary(level + 1);
+    for (; ; ) {
+      const op = this.peekOp();
+      if (left === void 0 || op === void 0 || !spec.ops.has(op)) return left;
+      this.at++;
+      const right = this.binary(level + 1);
+      if (right === void 0) return void 0;
+      left = { kind: "binary", op, prec: spec.prec, left, right };
+    }
+  }
+  /** ('+' | '-' | '~') factor | power */
+  factor() {
+    const op = this.peekOp();
+    if (op === "+" || op === "-" || op === "~") {
+      this.at++;
+      const operand = this.factor();
+      return operand === void 0 ? void 0 : { kind: "prefix", op, prec: PREC.unary, operand };
+    }
+    return this.power();
+  }
+  /** await_primary ['**' factor] */
+  power() {
+    const base = this.awaitPrimary();
+    if (base === void 0 || !this.eat("**")) return base;
+    const exponent = this.factor();
+    return exponent === void 0 ? void 0 : { kind: "binary", op: "**", prec: PREC.power, left: base, right: exponent };
+  }
+  awaitPrimary() {
+    if (!this.eat("await")) return this.primary();
+    const operand = this.primary();
+    return operand === void 0 ? void 0 : { kind: "prefix", op: "await", prec: PREC.await, operand };
+  }
+  primary() {
+    const token = this.tokens[this.at];
+    if (token === void 0 || !("operand" in token)) return void 0;
+    this.at++;
+    return { kind: "atom", node: token.operand };
+  }
+};
+function operandMinimum(expr, index) {
+  switch (expr.kind) {
+    case "binary":
+      if (expr.op === "**") return index === 0 ? PREC.await : PREC.unary;
+      return index === 0 ? expr.prec : expr.prec + 1;
+    case "compare":
+      return PREC.compare + 1;
+    case "prefix":
+      return expr.op === "await" ? PREC.atom : expr.prec;
+    case "conditional":
+      return index === 2 ? PREC.lambda : PREC.or;
+    case "lambda":
+      return PREC.lambda;
+    case "atom":
+      return PREC.atom;
+  }
+}
 
 // src/ecosystems/spack/recipe/emit.ts
 var K = {
@@ -8825,6 +9092,23 @@ var OPENERS = /* @__PURE__ */ new Set(["(", "[", "{"]);
 var KWARG_PARENTS = /* @__PURE__ */ new Set(["ArgList", "ParamList", "PatternArgList", "KeywordPattern"]);
 var SLICE_PARENTS = /* @__PURE__ */ new Set(["MemberExpression"]);
 var STRING_NODES = /* @__PURE__ */ new Set(["String", "FormatString", "ContinuedString"]);
+var COMPREHENSION_PARENTS = /* @__PURE__ */ new Set([
+  "ArgList",
+  "ComprehensionExpression",
+  "ArrayComprehensionExpression",
+  "SetComprehensionExpression",
+  "DictionaryComprehensionExpression"
+]);
+var LAMBDA_ITEM_PARENTS = /* @__PURE__ */ new Set([
+  "ArgList",
+  "ArrayExpression",
+  "ArrayComprehensionExpression",
+  "TupleExpression",
+  "SetExpression",
+  "SetComprehensionExpression",
+  "ComprehensionExpression"
+]);
+var KEEP = PREC.atom + 1;
 function needsSpace(prev, next) {
   if (prev === K.None || prev === K.Open || prev === K.Prefix || prev === K.Dot || prev === K.KwAssign || prev === K.SliceColon)
     return false;
@@ -8832,6 +9116,28 @@ function needsSpace(prev, next) {
     return false;
   if (next === K.Open) return !(prev === K.Word || prev === K.Close);
   return true;
+}
+function kidsOf(node2) {
+  const kids = [];
+  for (let child = node2.firstChild; child; child = child.nextSibling)
+    if (child.name !== "Comment") kids.push(child);
+  return kids;
+}
+function parenthesized(node2) {
+  const kids = kidsOf(node2);
+  if (kids.length !== 3 || kids[0]?.name !== "(" || kids[2]?.name !== ")") return void 0;
+  const inner = kids[1];
+  return inner.name === "*" ? void 0 : inner;
+}
+function unwrap(node2) {
+  let current = node2;
+  for (; ; ) {
+    if (current.name !== "ParenthesizedExpression") return current;
+    const inner = parenthesized(current);
+    if (inner === void 0 || inner.name === "YieldExpression" || inner.name === "NamedExpression")
+      return current;
+    current = inner;
+  }
 }
 var Writer = class _Writer {
   constructor(text) {
@@ -8842,7 +9148,7 @@ var Writer = class _Writer {
   prev = K.None;
   prevIsIntLiteral = false;
   pendingComma = false;
-  /** End offset of the last token taken from the tree (to tell `1 .real` from lezer's split `1.e8`). */
+  /** End offset of the last token taken from the tree (to tell `1 .real` from a split `1.e8`). */
   lastEnd = -1;
   adjacent = false;
   push(kind2, token) {
@@ -8858,11 +9164,16 @@ var Writer = class _Writer {
     this.prev = kind2;
     const first = token.charCodeAt(0);
     this.prevIsIntLiteral = kind2 === K.Word && first >= 48 && first <= 57 && /^[0-9_]+$/.test(token);
+    this.adjacent = false;
   }
   /** A comma is held back until the next token: before a closing bracket it is dropped. */
   comma() {
     if (this.pendingComma) this.push(K.Comma, ",");
     this.pendingComma = true;
+  }
+  /** Forget a held-back trailing comma. */
+  dropComma() {
+    this.pendingComma = false;
   }
   close(token, keepComma) {
     if (!keepComma) this.pendingComma = false;
@@ -8871,11 +9182,14 @@ var Writer = class _Writer {
   word(token) {
     this.push(K.Word, token);
   }
+  keyword(token) {
+    this.push(K.Keyword, token);
+  }
   /** Append a header's closing colon. */
   colon() {
     this.push(K.Colon, ":");
   }
-  /** The line so far (a pending trailing comma is kept: `x = 1,` is a tuple). */
+  /** The line so far (a pending trailing comma is kept: `a, = x` unpacks one item). */
   take() {
     if (this.pendingComma) {
       this.pendingComma = false;
@@ -8922,54 +9236,343 @@ var Writer = class _Writer {
     else if (/^[A-Za-z_]/.test(token)) this.push(KEYWORDS.has(token) ? K.Keyword : K.Word, token);
     else this.push(K.Op, token);
   }
+  /** Emit a statement, decorator or expression node. */
   emitNode(node2) {
-    this.emitCursor(node2.cursor(), "");
+    this.emit(node2, "", PREC.lambda);
   }
-  /** Emit a run of sibling nodes, with any unnamed tokens between them. */
+  /** Emit a compound statement's header (the nodes before its `:`). */
   emitNodes(nodes, parentName) {
+    if (parentName === "ForStatement") {
+      this.forClause(nodes, 0, nodes.length, PREC.lambda);
+      return;
+    }
     let pos = -1;
     for (const node2 of nodes) {
       if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
-      this.emitCursor(node2.cursor(), parentName);
       pos = node2.to;
+      if (parentName === "WithStatement" && (node2.name === "(" || node2.name === ")")) {
+        if (node2.name === ")") this.dropComma();
+        continue;
+      }
+      this.emit(node2, parentName, PREC.conditional);
     }
   }
-  /** Emit the node under the cursor (the cursor is left where it started). */
-  emitCursor(c3, parentName) {
-    const name2 = c3.name;
-    if (name2 === "Comment") return;
-    if (STRING_NODES.has(name2)) {
-      this.push(K.Word, this.stringText(c3));
+  /**
+   * Emit `node` where its parent `parent` needs it to bind at least as tightly as `min` (a PREC
+   * value; KEEP keeps parentheses as written).
+   */
+  emit(node2, parent, min) {
+    const name = node2.name;
+    if (name === "Comment") return;
+    if (STRING_NODES.has(name)) {
+      this.push(K.Word, this.stringText(node2));
+      this.lastEnd = node2.to;
       return;
     }
-    const from = c3.from;
-    const to2 = c3.to;
-    if (!c3.firstChild()) {
-      this.adjacent = from === this.lastEnd;
-      this.leaf(name2, this.text.slice(from, to2), parentName);
-      this.lastEnd = to2;
+    switch (name) {
+      case "ParenthesizedExpression":
+        this.paren(node2, min);
+        return;
+      case "AssignStatement":
+        this.assignment(node2);
+        return;
+      case "UpdateStatement":
+        this.update(node2);
+        return;
+      case "ExpressionStatement":
+        this.sequence(kidsOf(node2), "value", PREC.lambda);
+        return;
+      case "ReturnStatement":
+      case "DeleteStatement": {
+        const [keyword, ...rest] = kidsOf(node2);
+        if (keyword !== void 0) this.keyword(this.text.slice(keyword.from, keyword.to));
+        if (rest.length > 0)
+          this.sequence(rest, name === "DeleteStatement" ? "target" : "value", PREC.lambda);
+        return;
+      }
+      case "YieldStatement":
+      case "YieldExpression":
+        this.yieldNode(node2, min);
+        return;
+    }
+    if (OPERATOR_NODES.has(name)) {
+      const expr = readOperators(node2, this.text);
+      if (expr === void 0) this.children(node2, name, true);
+      else this.tree(expr, min);
       return;
     }
-    let pos = from;
+    if (node2.firstChild === null) {
+      this.adjacent = node2.from === this.lastEnd;
+      this.leaf(name, this.text.slice(node2.from, node2.to), parent);
+      this.lastEnd = node2.to;
+      return;
+    }
+    const own2 = nodePrecedence(node2);
+    if (own2 < min && min <= PREC.atom) {
+      this.push(K.Open, "(");
+      this.children(node2, name, false);
+      this.close(")", false);
+      return;
+    }
+    this.children(node2, name, false);
+  }
+  /** Children of a node, in order, with the unnamed tokens between them. */
+  children(node2, name, keep) {
+    const kids = kidsOf(node2);
+    let pos = node2.from;
     let commas = 0;
-    const tuple2 = name2 === "TupleExpression" || name2 === "SequencePattern" || name2 === "MemberExpression";
-    do {
-      const childName = c3.name;
-      if (childName === "Comment") continue;
-      if (c3.from > pos) this.gap(pos, c3.from);
-      pos = c3.to;
-      if (childName === ",") {
+    let afterStar = false;
+    let afterColon = false;
+    let afterAssign = false;
+    let comprehension = false;
+    const canComprehend = COMPREHENSION_PARENTS.has(name);
+    const tupleLike = name === "TupleExpression" || name === "SequencePattern" || name === "MemberExpression";
+    const itemMin = LAMBDA_ITEM_PARENTS.has(name) ? PREC.lambda : PREC.conditional;
+    for (let i = 0; i < kids.length; i++) {
+      const kid = kids[i];
+      const kidName = kid.name;
+      if (kid.from > pos) this.gap(pos, kid.from);
+      pos = kid.to;
+      if (kidName === ",") {
         commas++;
         this.comma();
-      } else if (childName === ")" || childName === "]" || childName === "}") {
-        this.close(childName, tuple2 && (commas === 1 || name2 === "MemberExpression"));
-      } else this.emitCursor(c3, name2);
-    } while (c3.nextSibling());
-    c3.parent();
-    if (to2 > pos) this.gap(pos, to2);
+        afterColon = false;
+        afterAssign = false;
+        continue;
+      }
+      if (kidName === ")" || kidName === "]" || kidName === "}") {
+        this.close(kidName, tupleLike && commas === 1);
+        continue;
+      }
+      if (canComprehend && kidName === "for") {
+        let end = i + 1;
+        while (end < kids.length && kids[end]?.name !== "in") end++;
+        this.forClause(kids, i, end + 1 < kids.length ? end + 2 : end, PREC.or);
+        i = end + 1;
+        pos = kids[Math.min(i, kids.length - 1)].to;
+        comprehension = true;
+        continue;
+      }
+      if (canComprehend && kidName === "if") {
+        this.keyword("if");
+        comprehension = true;
+        continue;
+      }
+      let min;
+      if (keep) min = KEEP;
+      else if (i === 0 && (name === "CallExpression" || name === "MemberExpression"))
+        min = PREC.atom;
+      else if (afterStar) min = PREC.bitor;
+      else if (comprehension) min = PREC.or;
+      else if (afterAssign) min = PREC.lambda;
+      else if (name === "DictionaryExpression" || name === "DictionaryComprehensionExpression")
+        min = afterColon ? PREC.lambda : PREC.conditional;
+      else min = itemMin;
+      afterStar = kidName === "*" || kidName === "**";
+      if (kidName === ":") afterColon = true;
+      afterAssign = kidName === "AssignOp";
+      this.emit(kid, name, min);
+    }
+    if (node2.to > pos) this.gap(pos, node2.to);
   }
-  leaf(name2, token, parentName) {
-    switch (name2) {
+  /**
+   * `for <targets> in <iterables>` from `nodes[from]` (the `async` or `for` keyword) to `to`: the
+   * targets bare, the iterables as a value (`iterMin`: a comprehension takes one `or`-level test).
+   */
+  forClause(nodes, from, to2, iterMin) {
+    let i = from;
+    while (i < to2 && (nodes[i]?.name === "async" || nodes[i]?.name === "for")) {
+      this.keyword(nodes[i]?.name);
+      i++;
+    }
+    let inAt = i;
+    while (inAt < to2 && nodes[inAt]?.name !== "in") inAt++;
+    this.sequence(nodes.slice(i, inAt), "target", PREC.lambda);
+    if (inAt >= to2) return;
+    this.keyword("in");
+    this.sequence(nodes.slice(inAt + 1, to2), "value", iterMin);
+  }
+  /**
+   * A comma-separated run of expressions (with `*` items) standing for one value or target: a
+   * tuple when it has a comma; a tuple value is parenthesized, a tuple target bare.
+   */
+  sequence(nodes, role, min) {
+    const items = [];
+    let star = false;
+    let commas = 0;
+    let plain = true;
+    for (const node2 of nodes) {
+      const name = node2.name;
+      if (name === ",") commas++;
+      else if (name === "*") star = true;
+      else {
+        if (name === "TypeDef" || name === "AssignOp" || name === "UpdateOp") plain = false;
+        items.push({ star, node: node2 });
+        star = false;
+      }
+    }
+    if (!plain || star || items.length === 0 || commas === 0 && items[0]?.star === true) {
+      this.list(nodes, min);
+      return;
+    }
+    if (commas === 0) {
+      const only2 = items[0].node;
+      const inner = unwrap(only2);
+      if (role === "target" && inner.name === "TupleExpression") {
+        const kids = kidsOf(inner).filter((kid) => kid.name !== "(" && kid.name !== ")");
+        if (kids.length > 0) {
+          this.sequence(kids, "target", min);
+          return;
+        }
+      }
+      this.emit(only2, "", min);
+      return;
+    }
+    if (role === "value") this.push(K.Open, "(");
+    items.forEach((item, index) => {
+      if (index > 0) this.comma();
+      if (item.star) this.push(K.Prefix, "*");
+      this.emit(item.node, "TupleExpression", item.star ? PREC.bitor : PREC.lambda);
+    });
+    if (items.length === 1) this.comma();
+    if (role === "value") this.close(")", true);
+  }
+  /** Nodes as written, in order (the fallback of `sequence`). */
+  list(nodes, min) {
+    let pos = -1;
+    let afterStar = false;
+    for (const node2 of nodes) {
+      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
+      pos = node2.to;
+      this.emit(node2, "", afterStar ? PREC.bitor : min);
+      afterStar = node2.name === "*";
+    }
+  }
+  /** `a = b = c`, `x: T = v`: targets, then the value. */
+  assignment(node2) {
+    const segments = [[]];
+    for (const kid of kidsOf(node2)) {
+      if (kid.name === "AssignOp") segments.push([]);
+      else segments[segments.length - 1].push(kid);
+    }
+    segments.forEach((segment, index) => {
+      if (index > 0) this.push(K.Op, "=");
+      const last = segment[segment.length - 1];
+      const annotation = last?.name === "TypeDef" ? last : void 0;
+      const nodes = annotation === void 0 ? segment : segment.slice(0, -1);
+      if (annotation !== void 0) {
+        this.list(nodes, KEEP);
+        this.emit(annotation, "AssignStatement", PREC.conditional);
+        return;
+      }
+      const value = index > 0 && index === segments.length - 1;
+      this.sequence(nodes, value ? "value" : "target", PREC.lambda);
+    });
+  }
+  /** `x += v`. */
+  update(node2) {
+    const kids = kidsOf(node2);
+    const opAt = kids.findIndex((kid) => kid.name === "UpdateOp");
+    if (opAt < 0) {
+      this.children(node2, "UpdateStatement", false);
+      return;
+    }
+    this.sequence(kids.slice(0, opAt), "target", PREC.lambda);
+    const op = kids[opAt];
+    this.push(K.Op, this.text.slice(op.from, op.to));
+    this.sequence(kids.slice(opAt + 1), "value", PREC.lambda);
+  }
+  /** `yield`, `yield a, b`, `yield from x`; a yield expression outside parentheses gets them. */
+  yieldNode(node2, min) {
+    const [keyword, ...rest] = kidsOf(node2);
+    const wrap = node2.name === "YieldExpression" && min > PREC.yield;
+    if (wrap) this.push(K.Open, "(");
+    if (keyword !== void 0) this.keyword("yield");
+    if (rest[0]?.name === "from") {
+      this.keyword("from");
+      this.list(rest.slice(1), PREC.lambda);
+    } else if (rest.length > 0) this.sequence(rest, "value", PREC.lambda);
+    if (wrap) this.close(")", false);
+  }
+  /** `( … )`: dropped when what is inside binds at least as tightly as the position needs. */
+  paren(node2, min) {
+    const inner = parenthesized(node2);
+    if (inner === void 0 || min > PREC.atom || inner.name === "YieldExpression") {
+      this.push(K.Open, "(");
+      if (inner === void 0) this.list(kidsOf(node2).slice(1, -1), PREC.yield);
+      else this.emit(inner, "ParenthesizedExpression", PREC.yield);
+      this.close(")", false);
+      return;
+    }
+    if (OPERATOR_NODES.has(inner.name)) {
+      const expr = readOperators(inner, this.text);
+      if (expr === void 0) {
+        this.push(K.Open, "(");
+        this.children(inner, inner.name, true);
+        this.close(")", false);
+      } else this.tree(expr, min);
+      return;
+    }
+    if (nodePrecedence(inner) >= min) {
+      this.emit(inner, "ParenthesizedExpression", min);
+      return;
+    }
+    this.push(K.Open, "(");
+    this.emit(inner, "ParenthesizedExpression", PREC.yield);
+    this.close(")", false);
+  }
+  /** An operator expression as Python reads it, parenthesized when weaker than `min`. */
+  tree(expr, min) {
+    if (expr.kind === "atom") {
+      this.emit(expr.node, "", min);
+      return;
+    }
+    const wrap = min <= PREC.atom && precedence(expr) < min;
+    if (wrap) this.push(K.Open, "(");
+    switch (expr.kind) {
+      case "binary":
+        this.tree(expr.left, operandMinimum(expr, 0));
+        this.operator(expr.op);
+        this.tree(expr.right, operandMinimum(expr, 1));
+        break;
+      case "compare":
+        expr.operands.forEach((operand, index) => {
+          if (index > 0) this.operator(expr.ops[index - 1]);
+          this.tree(operand, operandMinimum(expr, index));
+        });
+        break;
+      case "prefix":
+        if (expr.op === "not" || expr.op === "await") this.keyword(expr.op);
+        else this.push(K.Prefix, expr.op);
+        this.tree(expr.operand, operandMinimum(expr, 0));
+        break;
+      case "conditional":
+        this.tree(expr.body, operandMinimum(expr, 0));
+        this.keyword("if");
+        this.tree(expr.test, operandMinimum(expr, 1));
+        this.keyword("else");
+        this.tree(expr.orelse, operandMinimum(expr, 2));
+        break;
+      case "lambda": {
+        this.keyword("lambda");
+        const params = expr.node.firstChild?.nextSibling;
+        if (params?.name === "ParamList" && params.from < params.to) {
+          this.emit(params, "LambdaExpression", PREC.lambda);
+          this.dropComma();
+        }
+        this.push(K.Colon, ":");
+        this.tree(expr.body, operandMinimum(expr, 0));
+        break;
+      }
+    }
+    if (wrap) this.close(")", false);
+  }
+  operator(op) {
+    if (/^[a-z]/.test(op)) for (const word of op.split(" ")) this.keyword(word);
+    else this.push(K.Op, op);
+  }
+  leaf(name, token, parentName) {
+    switch (name) {
       case "(":
       case "[":
       case "{":
@@ -8996,6 +9599,9 @@ var Writer = class _Writer {
       case "**":
         this.push(parentName === "ArithOp" ? K.Op : K.Prefix, token);
         return;
+      case "Number":
+        this.push(K.Word, canonicalNumber(token));
+        return;
       case "AssignOp":
         this.push(KWARG_PARENTS.has(parentName) && token === "=" ? K.KwAssign : K.Op, token);
         return;
@@ -9010,114 +9616,129 @@ var Writer = class _Writer {
         return;
       default:
         if (token.length === 0) return;
-        this.push(KEYWORDS.has(name2) && name2 === token ? K.Keyword : K.Word, token);
+        this.push(KEYWORDS.has(name) && name === token ? K.Keyword : K.Word, token);
     }
   }
-  /** Canonical text of a String, FormatString or ContinuedString node under the cursor. */
-  stringText(c3) {
-    const name2 = c3.name;
-    if (name2 === "String") return canonicalLiteral(this.text.slice(c3.from, c3.to));
-    if (name2 === "FormatString") return this.formatString(c3);
-    const parts = [];
-    let merged = "";
+  /** Canonical text of a String, FormatString or ContinuedString node. */
+  stringText(node2) {
+    if (node2.name !== "ContinuedString") return this.render(this.piece(node2));
+    const pieces = [];
+    for (let part = node2.firstChild; part; part = part.nextSibling)
+      if (part.name === "String" || part.name === "FormatString") pieces.push(this.piece(part));
+    let value = "";
+    const segments = [];
     let bytes;
-    if (c3.firstChild()) {
-      do {
-        if (c3.name === "Comment") continue;
-        if (c3.name === "String") {
-          const raw = this.text.slice(c3.from, c3.to);
-          parts.push(canonicalLiteral(raw));
-          const decoded = decodeLiteral(raw);
-          if (decoded === void 0 || bytes !== void 0 && bytes !== decoded.bytes)
-            merged = void 0;
-          else if (merged !== void 0) {
-            merged += decoded.value;
-            bytes = decoded.bytes;
-          }
-        } else {
-          parts.push(this.formatString(c3));
-          merged = void 0;
-        }
-      } while (c3.nextSibling());
-      c3.parent();
+    let plain = true;
+    let format = true;
+    for (const piece of pieces) {
+      if (piece.kind === "verbatim") {
+        plain = format = false;
+        break;
+      }
+      if (piece.kind === "text") {
+        if (bytes !== void 0 && bytes !== piece.bytes) plain = format = false;
+        bytes = piece.bytes;
+        value += piece.value;
+        segments.push({ literal: piece.value });
+      } else {
+        plain = false;
+        segments.push(...piece.segments);
+      }
     }
-    return merged !== void 0 ? quoteValue(merged, bytes === true) : parts.join(" ");
+    if (plain) return quoteValue(value, bytes === true);
+    if (format && bytes !== true) {
+      const merged = this.renderFormat(segments);
+      if (merged !== void 0) return merged;
+    }
+    return pieces.map((piece) => this.render(piece)).join(" ");
+  }
+  render(piece) {
+    switch (piece.kind) {
+      case "text":
+        return quoteValue(piece.value, piece.bytes);
+      case "format":
+        return this.renderFormat(piece.segments) ?? piece.raw;
+      case "verbatim":
+        return piece.raw;
+    }
+  }
+  piece(node2) {
+    const raw = this.text.slice(node2.from, node2.to);
+    if (node2.name === "String") {
+      const decoded = decodeLiteral(raw);
+      return decoded === void 0 ? { kind: "verbatim", raw } : { kind: "text", value: decoded.value, bytes: decoded.bytes };
+    }
+    const segments = this.formatSegments(node2, raw);
+    return segments === void 0 ? { kind: "verbatim", raw } : { kind: "format", segments, raw };
   }
   /**
-   * An f-string: literal parts decoded and re-escaped, replacement expressions re-emitted. The
-   * quote is `"` unless an expression needs it; anything unusual is kept as written.
+   * An f-string's parts: literal text decoded, replacement fields re-emitted; undefined when
+   * something unusual (a `{x=}` field, a backslash in a raw f-string) keeps it as written.
    */
-  formatString(c3) {
-    const text = this.text;
-    const raw = text.slice(c3.from, c3.to);
+  formatSegments(node2, raw) {
     const lit = splitLiteral(raw);
     const isRaw = lit.prefix.includes("r");
-    if (isRaw && raw.includes("\\")) return raw;
+    if (isRaw && raw.includes("\\")) return void 0;
     const segments = [];
-    let pos = c3.from + lit.bodyFrom;
-    const bodyEnd = c3.from + lit.bodyTo;
-    if (c3.firstChild()) {
-      do {
-        if (c3.name !== "FormatReplacement") continue;
-        segments.push({ literal: text.slice(pos, c3.from) });
-        const field = this.replacementField(c3);
-        if (field === void 0) {
-          c3.parent();
-          return raw;
-        }
-        segments.push({ field });
-        pos = c3.to;
-      } while (c3.nextSibling());
-      c3.parent();
+    const literal2 = (from, to2) => {
+      if (to2 <= from) return true;
+      const body = this.text.slice(from, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}");
+      const value = decodeBody(body, isRaw, false);
+      if (value === void 0) return false;
+      segments.push({ literal: value });
+      return true;
+    };
+    let pos = node2.from + lit.bodyFrom;
+    for (let child = node2.firstChild; child; child = child.nextSibling) {
+      if (child.name !== "FormatReplacement") continue;
+      if (!literal2(pos, child.from)) return void 0;
+      const field = this.replacementField(child);
+      if (field === void 0) return void 0;
+      segments.push({ field });
+      pos = child.to;
     }
-    segments.push({ literal: text.slice(pos, bodyEnd) });
+    if (!literal2(pos, node2.from + lit.bodyTo)) return void 0;
+    return segments;
+  }
+  /** One f-string from its parts; a plain string when no field is left. */
+  renderFormat(segments) {
     let fieldText = "";
-    for (const s of segments) if ("field" in s) fieldText += s.field;
+    let value = "";
+    for (const s of segments) {
+      if ("field" in s) fieldText += s.field;
+      else value += s.literal;
+    }
+    if (fieldText === "") return quoteValue(value, false);
     const quote = fieldText.includes('"') ? "'" : '"';
     if (fieldText.includes(quote) || fieldText.includes("\\") || fieldText.includes("\n"))
-      return raw;
+      return void 0;
     let out = "f" + quote;
     for (const s of segments) {
-      if ("field" in s) {
-        out += s.field;
-        continue;
-      }
-      const value = decodeBody(s.literal.replace(/\{\{/g, "{").replace(/\}\}/g, "}"), isRaw, false);
-      if (value === void 0) return raw;
-      out += escapeBody(value, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
+      if ("field" in s) out += s.field;
+      else out += escapeBody(s.literal, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
     }
     return out + quote;
   }
   /** `{expr!r:spec}` with the expression re-emitted; conversion and spec kept as written. */
-  replacementField(c3) {
-    const from = c3.from;
-    const to2 = c3.to;
-    const inner = new _Writer(this.text);
+  replacementField(field) {
+    const exprs = [];
     let tailFrom = -1;
-    if (!c3.firstChild()) return void 0;
-    let pos = from;
-    do {
-      const name2 = c3.name;
-      if (name2 === "{") {
-        pos = c3.to;
-        continue;
-      }
-      if (name2 === "FormatSelfDoc") {
-        c3.parent();
-        return void 0;
-      }
-      if (name2 === "FormatConversion" || name2 === "FormatSpec" || name2 === "}") {
-        tailFrom = c3.from;
+    for (let child = field.firstChild; child; child = child.nextSibling) {
+      const name = child.name;
+      if (name === "{" || name === "Comment") continue;
+      if (name === "FormatSelfDoc") return void 0;
+      if (name === "FormatConversion" || name === "FormatSpec" || name === "}") {
+        tailFrom = child.from;
         break;
       }
-      if (name2 === "Comment") continue;
-      if (c3.from > pos) inner.gap(pos, c3.from);
-      inner.emitCursor(c3, "FormatReplacement");
-      pos = c3.to;
-    } while (c3.nextSibling());
-    c3.parent();
-    if (tailFrom < 0) return void 0;
-    return "{" + inner.take() + this.text.slice(tailFrom, to2);
+      exprs.push(child);
+    }
+    if (tailFrom < 0 || exprs.length === 0) return void 0;
+    const inner = new _Writer(this.text);
+    inner.sequence(exprs, "value", PREC.conditional);
+    let expr = inner.take();
+    if (expr.startsWith("{")) expr = ` ${expr} `;
+    return "{" + expr + this.text.slice(tailFrom, field.to);
   }
 };
 
@@ -9129,8 +9750,8 @@ function expectedClassName(file2) {
   if (parts[parts.length - 1] !== "package.py" || dir === void 0 || dir.length === 0)
     return void 0;
   const words = dir.replace(/[-_]+/g, "-").split("-");
-  const name2 = words.map((w2) => w2.charAt(0).toUpperCase() + w2.slice(1).toLowerCase()).join("");
-  return /^[0-9]/.test(name2) ? `_${name2}` : name2;
+  const name = words.map((w2) => w2.charAt(0).toUpperCase() + w2.slice(1).toLowerCase()).join("");
+  return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 function findPackageClass(body, imports, text, file2) {
   const classes = topLevelClasses(body, text);
@@ -9140,9 +9761,9 @@ function findPackageClass(body, imports, text, file2) {
   for (const entry of imports) {
     if (!REPO_MODULE.test(entry.module)) continue;
     const aliasOf = new Map(
-      Object.entries(entry.aliases ?? {}).map(([alias, name2]) => [name2, alias])
+      Object.entries(entry.aliases ?? {}).map(([alias, name]) => [name, alias])
     );
-    for (const name2 of entry.names) repoNames.add(aliasOf.get(name2) ?? name2);
+    for (const name of entry.names) repoNames.add(aliasOf.get(name) ?? name);
     if (entry.names.length === 0)
       for (const alias of Object.keys(entry.aliases ?? {})) repoNames.add(alias);
   }
@@ -9213,9 +9834,9 @@ function baseClasses(argList, text) {
     current = [];
   };
   for (let child = argList.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === "Comment") continue;
-    if (name2 === "," || name2 === ")") flush();
+    const name = child.name;
+    if (name === "(" || name === "Comment") continue;
+    if (name === "," || name === ")") flush();
     else current.push(child);
   }
   flush();
@@ -9241,8 +9862,13 @@ function removeDocstrings(stmts) {
 }
 function isDocstring(stmt) {
   if (stmt.kind !== "ExpressionStatement") return false;
-  const expr = stmt.node.firstChild;
+  let expr = stmt.node.firstChild;
   if (expr === null || expr.nextSibling !== null) return false;
+  while (expr.name === "ParenthesizedExpression") {
+    const inner = expr.firstChild?.nextSibling;
+    if (inner == null || inner.nextSibling?.name !== ")") return false;
+    expr = inner;
+  }
   if (expr.name === "String") return true;
   if (expr.name !== "ContinuedString") return false;
   for (let part = expr.firstChild; part; part = part.nextSibling)
@@ -9252,7 +9878,8 @@ function isDocstring(stmt) {
 
 // src/ecosystems/spack/recipe/arguments.ts
 var SIGNATURE_TABLE = {
-  version: { positional: ["version", "checksum"], keywords: "any", required: ["version"] },
+  // version(ver, checksum=None, *, preferred=…, deprecated=…, url=…, sha256=…, git=…, …)
+  version: { positional: ["ver", "checksum"], keywords: "any", required: ["ver"] },
   variant: {
     positional: [
       "name",
@@ -9279,17 +9906,21 @@ var SIGNATURE_TABLE = {
       "sha256",
       "archive_sha256"
     ],
-    keywords: "any",
+    keywords: [],
     required: ["url_or_filename"]
   },
   resource: { positional: [], keywords: "any", required: [] },
   provides: { positional: [], varargs: "specs", keywords: ["when"], required: ["specs"] },
-  conflicts: { positional: ["spec", "when", "msg"], keywords: [], required: ["spec"] },
+  conflicts: {
+    positional: ["conflict_spec", "when", "msg"],
+    keywords: [],
+    required: ["conflict_spec"]
+  },
   requires: {
     positional: [],
-    varargs: "specs",
+    varargs: "requirement_specs",
     keywords: ["policy", "when", "msg"],
-    required: ["specs"]
+    required: ["requirement_specs"]
   },
   build_system: { positional: [], varargs: "values", keywords: ["default"], required: ["values"] }
 };
@@ -9308,52 +9939,46 @@ function readArgList(args, text) {
     current = [];
   };
   for (let child = args.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "(" || name2 === "Comment") continue;
-    if (name2 === "," || name2 === ")") flush();
+    const name = child.name;
+    if (name === "(" || name === "Comment") continue;
+    if (name === "," || name === ")") flush();
     else current.push(child);
   }
   flush();
   return items;
 }
-function bindCall(directive, signature, items, place) {
+function bindCall(directive, signature, items) {
   const args = /* @__PURE__ */ new Map();
   const rest = [];
-  items.positional.forEach((node2, i) => {
-    const name2 = signature.positional[i];
-    if (name2 !== void 0) args.set(name2, node2);
+  for (const [i, node2] of items.positional.entries()) {
+    const name = signature.positional[i];
+    if (name !== void 0) args.set(name, node2);
     else if (signature.varargs !== void 0) rest.push(node2);
-    else throw new UserError("recipe", place, `${directive}(): too many positional arguments`);
-  });
-  for (const { name: name2, node: node2 } of items.keywords) {
-    if (!accepts(signature, name2))
-      throw new UserError("recipe", place, `${directive}(): unknown argument '${name2}'`);
-    if (args.has(name2))
-      throw new UserError(
-        "recipe",
-        place,
-        `${directive}(): got multiple values for argument '${name2}'`
-      );
-    args.set(name2, node2);
+    else return { unbound: `${directive}(): too many positional arguments` };
+  }
+  for (const { name, node: node2 } of items.keywords) {
+    if (!accepts(signature, name)) return { unbound: `${directive}(): unknown argument '${name}'` };
+    if (args.has(name))
+      return { unbound: `${directive}(): got multiple values for argument '${name}'` };
+    args.set(name, node2);
   }
   if (!items.unpacking) {
-    for (const name2 of signature.required) {
-      if (name2 === signature.varargs ? rest.length === 0 : !args.has(name2)) {
-        throw new UserError("recipe", place, `${directive}(): missing argument '${name2}'`);
-      }
+    for (const name of signature.required) {
+      if (name === signature.varargs ? rest.length === 0 : !args.has(name))
+        return { unbound: `${directive}(): missing argument '${name}'` };
     }
   }
   return { args, rest, unpacking: items.unpacking };
 }
-function accepts(signature, name2) {
-  return signature.keywords === "any" || signature.positional.includes(name2) || signature.keywords.includes(name2);
+function accepts(signature, name) {
+  return signature.keywords === "any" || signature.positional.includes(name) || signature.keywords.includes(name);
 }
 function evalBound(bound, varargs, text, env) {
   const values = /* @__PURE__ */ new Map();
-  for (const [name2, node2] of bound.args) {
+  for (const [name, node2] of bound.args) {
     const value = evalLiteral(node2, text, env);
-    if (value === void 0) return { notLiteral: name2 };
-    values.set(name2, value);
+    if (value === void 0) return { notLiteral: name };
+    values.set(name, value);
   }
   const rest = [];
   for (const node2 of bound.rest) {
@@ -9381,21 +10006,21 @@ function readImport(node2, text, line) {
     const aliases = {};
     const parts2 = [];
     while (i2 < tokens.length) {
-      const t3 = tokens[i2];
-      if (t3.name === ",") {
+      const t2 = tokens[i2];
+      if (t2.name === ",") {
         i2++;
         continue;
       }
       const next = tokens[i2 + 1];
       if (next?.name === "as") {
         const alias = tokens[i2 + 2].text;
-        aliases[alias] = t3.text;
-        names.push(t3.text);
-        parts2.push(`${t3.text} as ${alias}`);
+        aliases[alias] = t2.text;
+        names.push(t2.text);
+        parts2.push(`${t2.text} as ${alias}`);
         i2 += 3;
       } else {
-        names.push(t3.text);
-        parts2.push(t3.text);
+        names.push(t2.text);
+        parts2.push(t2.text);
         i2++;
       }
     }
@@ -9494,8 +10119,8 @@ var NodeType = class _NodeType {
   /**
   @internal
   */
-  constructor(name2, props, id2, flags = 0) {
-    this.name = name2;
+  constructor(name, props, id2, flags = 0) {
+    this.name = name;
     this.props = props;
     this.id = id2;
     this.flags = flags;
@@ -9555,14 +10180,14 @@ var NodeType = class _NodeType {
   Returns true when this node's name or one of its
   [groups](#common.NodeProp^group) matches the given string.
   */
-  is(name2) {
-    if (typeof name2 == "string") {
-      if (this.name == name2)
+  is(name) {
+    if (typeof name == "string") {
+      if (this.name == name)
         return true;
       let group = this.prop(NodeProp.group);
-      return group ? group.indexOf(name2) > -1 : false;
+      return group ? group.indexOf(name) > -1 : false;
     }
-    return this.id == name2;
+    return this.id == name;
   }
   /**
   Create a function from node types to arbitrary values by
@@ -9575,8 +10200,8 @@ var NodeType = class _NodeType {
   static match(map2) {
     let direct = /* @__PURE__ */ Object.create(null);
     for (let prop in map2)
-      for (let name2 of prop.split(" "))
-        direct[name2] = map2[prop];
+      for (let name of prop.split(" "))
+        direct[name] = map2[prop];
     return (node2) => {
       for (let groups = node2.prop(NodeProp.group), i = -1; i < (groups ? groups.length : 0); i++) {
         let found = direct[i < 0 ? node2.name : groups[i]];
@@ -9643,9 +10268,9 @@ var Tree = class _Tree {
   /**
   Construct a new tree. See also [`Tree.build`](#common.Tree^build).
   */
-  constructor(type, children, positions, length, props) {
+  constructor(type, children2, positions, length, props) {
     this.type = type;
-    this.children = children;
+    this.children = children2;
     this.positions = positions;
     this.length = length;
     this.props = null;
@@ -9662,16 +10287,16 @@ var Tree = class _Tree {
     let mounted = MountedTree.get(this);
     if (mounted && !mounted.overlay)
       return mounted.tree.toString();
-    let children = "";
+    let children2 = "";
     for (let ch of this.children) {
       let str = ch.toString();
       if (str) {
-        if (children)
-          children += ",";
-        children += str;
+        if (children2)
+          children2 += ",";
+        children2 += str;
       }
     }
-    return !this.type.name ? children : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children.length ? "(" + children + ")" : "");
+    return !this.type.name ? children2 : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children2.length ? "(" + children2 + ")" : "");
   }
   /**
   Get a [tree cursor](#common.TreeCursor) positioned at the top of
@@ -9791,7 +10416,7 @@ var Tree = class _Tree {
   [`NodeType.none`](#common.NodeType^none).
   */
   balance(config2 = {}) {
-    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children, positions, length) => new _Tree(this.type, children, positions, length, this.propValues), config2.makeTree || ((children, positions, length) => new _Tree(NodeType.none, children, positions, length)));
+    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children2, positions, length) => new _Tree(this.type, children2, positions, length, this.propValues), config2.makeTree || ((children2, positions, length) => new _Tree(NodeType.none, children2, positions, length)));
   }
   /**
   Build a tree from a postfix-ordered buffer of node information,
@@ -9866,12 +10491,12 @@ var TreeBuffer = class _TreeBuffer {
     index += 4;
     if (endIndex == index)
       return result;
-    let children = [];
+    let children2 = [];
     while (index < endIndex) {
-      children.push(this.childString(index));
+      children2.push(this.childString(index));
       index = this.buffer[index + 3];
     }
-    return result + "(" + children.join(",") + ")";
+    return result + "(" + children2.join(",") + ")";
   }
   /**
   @internal
@@ -10001,8 +10626,8 @@ var TreeNode = class _TreeNode extends BaseNode {
   }
   nextChild(i, dir, pos, side, mode = 0) {
     for (let parent = this; ; ) {
-      for (let { children, positions } = parent._tree, e = dir > 0 ? children.length : -1; i != e; i += dir) {
-        let next = children[i], start = positions[i] + parent.from, mounted;
+      for (let { children: children2, positions } = parent._tree, e = dir > 0 ? children2.length : -1; i != e; i += dir) {
+        let next = children2[i], start = positions[i] + parent.from, mounted;
         if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
           continue;
         if (next instanceof TreeBuffer) {
@@ -10260,15 +10885,15 @@ var BufferNode = class _BufferNode extends BaseNode {
     return null;
   }
   toTree() {
-    let children = [], positions = [];
+    let children2 = [], positions = [];
     let { buffer } = this.context;
     let startI = this.index + 4, endI = buffer.buffer[this.index + 3];
     if (endI > startI) {
       let from = buffer.buffer[this.index + 1];
-      children.push(buffer.slice(startI, endI, from));
+      children2.push(buffer.slice(startI, endI, from));
       positions.push(0);
     }
-    return new Tree(this.type, children, positions, this.to - this.from);
+    return new Tree(this.type, children2, positions, this.to - this.from);
   }
   /**
   @internal
@@ -10671,14 +11296,14 @@ function buildTree(data) {
   let cursor = Array.isArray(buffer) ? new FlatBufferCursor(buffer, buffer.length) : buffer;
   let types = nodeSet.types;
   let contextHash = 0, lookAhead = 0;
-  function takeNode(parentStart, minPos, children2, positions2, inRepeat, depth) {
+  function takeNode(parentStart, minPos, children3, positions2, inRepeat, depth) {
     let { id: id2, start, end, size } = cursor;
     let lookAheadAtStart = lookAhead, contextAtStart = contextHash;
     if (size < 0) {
       cursor.next();
       if (size == -1) {
         let node3 = reused[id2];
-        children2.push(node3);
+        children3.push(node3);
         positions2.push(start - parentStart);
         return;
       } else if (size == -3) {
@@ -10739,10 +11364,10 @@ function buildTree(data) {
         node2 = makeTree(type, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
       }
     }
-    children2.push(node2);
+    children3.push(node2);
     positions2.push(startPos);
   }
-  function takeFlatNode(parentStart, minPos, children2, positions2) {
+  function takeFlatNode(parentStart, minPos, children3, positions2) {
     let nodes = [];
     let nodeCount = 0, stopAt = -1;
     while (cursor.pos > minPos) {
@@ -10768,32 +11393,32 @@ function buildTree(data) {
         buffer2[j3++] = nodes[i + 2] - start;
         buffer2[j3++] = j3;
       }
-      children2.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
+      children3.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
       positions2.push(start - parentStart);
     }
   }
   function makeBalanced(type, contextHash2) {
-    return (children2, positions2, length2) => {
-      let lookAhead2 = 0, lastI = children2.length - 1, last, lookAheadProp;
-      if (lastI >= 0 && (last = children2[lastI]) instanceof Tree) {
+    return (children3, positions2, length2) => {
+      let lookAhead2 = 0, lastI = children3.length - 1, last, lookAheadProp;
+      if (lastI >= 0 && (last = children3[lastI]) instanceof Tree) {
         if (!lastI && last.type == type && last.length == length2)
           return last;
         if (lookAheadProp = last.prop(NodeProp.lookAhead))
           lookAhead2 = positions2[lastI] + last.length + lookAheadProp - length2;
       }
-      return makeTree(type, children2, positions2, length2, lookAhead2, contextHash2);
+      return makeTree(type, children3, positions2, length2, lookAhead2, contextHash2);
     };
   }
-  function makeRepeatLeaf(children2, positions2, base, i, from, to2, type, lookAhead2, contextHash2) {
+  function makeRepeatLeaf(children3, positions2, base, i, from, to2, type, lookAhead2, contextHash2) {
     let localChildren = [], localPositions = [];
-    while (children2.length > i) {
-      localChildren.push(children2.pop());
+    while (children3.length > i) {
+      localChildren.push(children3.pop());
       localPositions.push(positions2.pop() + base - from);
     }
-    children2.push(makeTree(nodeSet.types[type], localChildren, localPositions, to2 - from, lookAhead2 - to2, contextHash2));
+    children3.push(makeTree(nodeSet.types[type], localChildren, localPositions, to2 - from, lookAhead2 - to2, contextHash2));
     positions2.push(from - base);
   }
-  function makeTree(type, children2, positions2, length2, lookAhead2, contextHash2, props) {
+  function makeTree(type, children3, positions2, length2, lookAhead2, contextHash2, props) {
     if (contextHash2) {
       let pair2 = [NodeProp.contextHash, contextHash2];
       props = props ? [pair2].concat(props) : [pair2];
@@ -10802,7 +11427,7 @@ function buildTree(data) {
       let pair2 = [NodeProp.lookAhead, lookAhead2];
       props = props ? [pair2].concat(props) : [pair2];
     }
-    return new Tree(type, children2, positions2, length2, props);
+    return new Tree(type, children3, positions2, length2, props);
   }
   function findBufferSize(maxSize, inRepeat) {
     let fork = cursor.fork();
@@ -10868,11 +11493,11 @@ function buildTree(data) {
     }
     return index;
   }
-  let children = [], positions = [];
+  let children2 = [], positions = [];
   while (cursor.pos > 0)
-    takeNode(data.start || 0, data.bufferStart || 0, children, positions, -1, 0);
-  let length = (_a3 = data.length) !== null && _a3 !== void 0 ? _a3 : children.length ? positions[0] + children[0].length : 0;
-  return new Tree(types[data.topID], children.reverse(), positions.reverse(), length);
+    takeNode(data.start || 0, data.bufferStart || 0, children2, positions, -1, 0);
+  let length = (_a3 = data.length) !== null && _a3 !== void 0 ? _a3 : children2.length ? positions[0] + children2[0].length : 0;
+  return new Tree(types[data.topID], children2.reverse(), positions.reverse(), length);
 }
 var nodeSizeCache = /* @__PURE__ */ new WeakMap();
 function nodeSize(balanceType, node2) {
@@ -10892,40 +11517,40 @@ function nodeSize(balanceType, node2) {
   }
   return size;
 }
-function balanceRange(balanceType, children, positions, from, to2, start, length, mkTop, mkTree) {
+function balanceRange(balanceType, children2, positions, from, to2, start, length, mkTop, mkTree) {
   let total = 0;
   for (let i = from; i < to2; i++)
-    total += nodeSize(balanceType, children[i]);
+    total += nodeSize(balanceType, children2[i]);
   let maxChild = Math.ceil(
     total * 1.5 / 8
     /* Balance.BranchFactor */
   );
   let localChildren = [], localPositions = [];
-  function divide(children2, positions2, from2, to3, offset) {
+  function divide(children3, positions2, from2, to3, offset) {
     for (let i = from2; i < to3; ) {
-      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children2[i]);
+      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children3[i]);
       i++;
       for (; i < to3; i++) {
-        let nextSize = nodeSize(balanceType, children2[i]);
+        let nextSize = nodeSize(balanceType, children3[i]);
         if (groupSize + nextSize >= maxChild)
           break;
         groupSize += nextSize;
       }
       if (i == groupFrom + 1) {
         if (groupSize > maxChild) {
-          let only = children2[groupFrom];
-          divide(only.children, only.positions, 0, only.children.length, positions2[groupFrom] + offset);
+          let only2 = children3[groupFrom];
+          divide(only2.children, only2.positions, 0, only2.children.length, positions2[groupFrom] + offset);
           continue;
         }
-        localChildren.push(children2[groupFrom]);
+        localChildren.push(children3[groupFrom]);
       } else {
-        let length2 = positions2[i - 1] + children2[i - 1].length - groupStart;
-        localChildren.push(balanceRange(balanceType, children2, positions2, groupFrom, i, groupStart, length2, null, mkTree));
+        let length2 = positions2[i - 1] + children3[i - 1].length - groupStart;
+        localChildren.push(balanceRange(balanceType, children3, positions2, groupFrom, i, groupStart, length2, null, mkTree));
       }
       localPositions.push(groupStart + offset - start);
     }
   }
-  divide(children, positions, from, to2, 0);
+  divide(children2, positions, from, to2, 0);
   return (mkTop || mkTree)(localChildren, localPositions, length);
 }
 var Parser = class {
@@ -10958,8 +11583,8 @@ var Parser = class {
   }
 };
 var StringInput = class {
-  constructor(string5) {
-    this.string = string5;
+  constructor(string4) {
+    this.string = string4;
   }
   get length() {
     return this.string.length;
@@ -11184,7 +11809,7 @@ var Stack = class _Stack {
       /* size == -1 means this is a reused value */
     );
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.reuse(this.curContext.context, value, this, this.p.stream.reset(this.pos - value.length)));
+      this.updateContext(this.curContext.tracker.reuse(this.curContext.context, value, this, this.p.stream, this.pos - value.length));
   }
   // Split the stack. Due to the buffer sharing and the fact
   // that `this.stack` tends to stay quite shallow, this isn't very
@@ -11404,11 +12029,11 @@ var Stack = class _Stack {
   }
   shiftContext(term, start) {
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream.reset(start)));
+      this.updateContext(this.curContext.tracker.shift(this.curContext.context, term, this, this.p.stream, start));
   }
   reduceContext(term, start) {
     if (this.curContext)
-      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream.reset(start)));
+      this.updateContext(this.curContext.tracker.reduce(this.curContext.context, term, this, this.p.stream, start));
   }
   /**
   @internal
@@ -12419,15 +13044,22 @@ var Dialect = class {
   }
 };
 var id = (x3) => x3;
+function wrapContextOp(op) {
+  if (!op)
+    return id;
+  if (op.length < 3)
+    return op;
+  return (context, arg, stack, input2, pos) => op(context, arg, stack, input2.reset(pos));
+}
 var ContextTracker = class {
   /**
   Define a context tracker.
   */
   constructor(spec) {
     this.start = spec.start;
-    this.shift = spec.shift || id;
-    this.reduce = spec.reduce || id;
-    this.reuse = spec.reuse || id;
+    this.shift = wrapContextOp(spec.shift);
+    this.reduce = wrapContextOp(spec.reduce);
+    this.reuse = wrapContextOp(spec.reuse);
     this.hash = spec.hash || (() => 0);
     this.strict = spec.strict !== false;
   }
@@ -12469,8 +13101,8 @@ var LRParser = class _LRParser extends Parser {
           }
         }
       }
-    this.nodeSet = new NodeSet(nodeNames.map((name2, i) => NodeType.define({
-      name: i >= this.minRepeatTerm ? void 0 : name2,
+    this.nodeSet = new NodeSet(nodeNames.map((name, i) => NodeType.define({
+      name: i >= this.minRepeatTerm ? void 0 : name,
       id: i,
       props: nodeProps[i],
       top: topTerms.indexOf(i) > -1,
@@ -12640,9 +13272,9 @@ var LRParser = class _LRParser extends Parser {
       copy.top = info;
     }
     if (config2.tokenizers)
-      copy.tokenizers = this.tokenizers.map((t3) => {
-        let found = config2.tokenizers.find((r2) => r2.from == t3);
-        return found ? found.to : t3;
+      copy.tokenizers = this.tokenizers.map((t2) => {
+        let found = config2.tokenizers.find((r2) => r2.from == t2);
+        return found ? found.to : t2;
       });
     if (config2.specializers) {
       copy.specializers = this.specializers.slice();
@@ -12754,642 +13386,18 @@ function getSpecializer(spec) {
   return spec.get;
 }
 
-// node_modules/@lezer/highlight/dist/index.js
-var nextTagID = 0;
-var Tag = class _Tag {
-  /**
-  @internal
-  */
-  constructor(name2, set2, base, modified) {
-    this.name = name2;
-    this.set = set2;
-    this.base = base;
-    this.modified = modified;
-    this.id = nextTagID++;
-  }
-  toString() {
-    let { name: name2 } = this;
-    for (let mod of this.modified)
-      if (mod.name)
-        name2 = `${mod.name}(${name2})`;
-    return name2;
-  }
-  static define(nameOrParent, parent) {
-    let name2 = typeof nameOrParent == "string" ? nameOrParent : "?";
-    if (nameOrParent instanceof _Tag)
-      parent = nameOrParent;
-    if (parent === null || parent === void 0 ? void 0 : parent.base)
-      throw new Error("Can not derive from a modified tag");
-    let tag = new _Tag(name2, [], null, []);
-    tag.set.push(tag);
-    if (parent)
-      for (let t3 of parent.set)
-        tag.set.push(t3);
-    return tag;
-  }
-  /**
-  Define a tag _modifier_, which is a function that, given a tag,
-  will return a tag that is a subtag of the original. Applying the
-  same modifier to a twice tag will return the same value (`m1(t1)
-  == m1(t1)`) and applying multiple modifiers will, regardless or
-  order, produce the same tag (`m1(m2(t1)) == m2(m1(t1))`).
-  
-  When multiple modifiers are applied to a given base tag, each
-  smaller set of modifiers is registered as a parent, so that for
-  example `m1(m2(m3(t1)))` is a subtype of `m1(m2(t1))`,
-  `m1(m3(t1)`, and so on.
-  */
-  static defineModifier(name2) {
-    let mod = new Modifier(name2);
-    return (tag) => {
-      if (tag.modified.indexOf(mod) > -1)
-        return tag;
-      return Modifier.get(tag.base || tag, tag.modified.concat(mod).sort((a, b3) => a.id - b3.id));
-    };
-  }
-};
-var nextModifierID = 0;
-var Modifier = class _Modifier {
-  constructor(name2) {
-    this.name = name2;
-    this.instances = [];
-    this.id = nextModifierID++;
-  }
-  static get(base, mods) {
-    if (!mods.length)
-      return base;
-    let exists = mods[0].instances.find((t3) => t3.base == base && sameArray(mods, t3.modified));
-    if (exists)
-      return exists;
-    let set2 = [], tag = new Tag(base.name, set2, base, mods);
-    for (let m2 of mods)
-      m2.instances.push(tag);
-    let configs = powerSet(mods);
-    for (let parent of base.set)
-      if (!parent.modified.length)
-        for (let config2 of configs)
-          set2.push(_Modifier.get(parent, config2));
-    return tag;
-  }
-};
-function sameArray(a, b3) {
-  return a.length == b3.length && a.every((x3, i) => x3 == b3[i]);
-}
-function powerSet(array2) {
-  let sets = [[]];
-  for (let i = 0; i < array2.length; i++) {
-    for (let j3 = 0, e = sets.length; j3 < e; j3++) {
-      sets.push(sets[j3].concat(array2[i]));
-    }
-  }
-  return sets.sort((a, b3) => b3.length - a.length);
-}
-function styleTags(spec) {
-  let byName = /* @__PURE__ */ Object.create(null);
-  for (let prop in spec) {
-    let tags2 = spec[prop];
-    if (!Array.isArray(tags2))
-      tags2 = [tags2];
-    for (let part of prop.split(" "))
-      if (part) {
-        let pieces = [], mode = 2, rest = part;
-        for (let pos = 0; ; ) {
-          if (rest == "..." && pos > 0 && pos + 3 == part.length) {
-            mode = 1;
-            break;
-          }
-          let m2 = /^"(?:[^"\\]|\\.)*?"|[^\/!]+/.exec(rest);
-          if (!m2)
-            throw new RangeError("Invalid path: " + part);
-          pieces.push(m2[0] == "*" ? "" : m2[0][0] == '"' ? JSON.parse(m2[0]) : m2[0]);
-          pos += m2[0].length;
-          if (pos == part.length)
-            break;
-          let next = part[pos++];
-          if (pos == part.length && next == "!") {
-            mode = 0;
-            break;
-          }
-          if (next != "/")
-            throw new RangeError("Invalid path: " + part);
-          rest = part.slice(pos);
-        }
-        let last = pieces.length - 1, inner = pieces[last];
-        if (!inner)
-          throw new RangeError("Invalid path: " + part);
-        let rule = new Rule(tags2, mode, last > 0 ? pieces.slice(0, last) : null);
-        byName[inner] = rule.sort(byName[inner]);
-      }
-  }
-  return ruleNodeProp.add(byName);
-}
-var ruleNodeProp = new NodeProp({
-  combine(a, b3) {
-    let cur, root, take;
-    while (a || b3) {
-      if (!a || b3 && a.depth <= b3.depth) {
-        take = b3;
-        b3 = b3.next;
-      } else {
-        take = a;
-        a = a.next;
-      }
-      if (cur && cur.mode == take.mode && !take.context && !cur.context)
-        continue;
-      let copy = new Rule(take.tags, take.mode, take.context);
-      if (cur)
-        cur.next = copy;
-      else
-        root = copy;
-      cur = copy;
-    }
-    return root;
-  }
-});
-var Rule = class {
-  constructor(tags2, mode, context, next) {
-    this.tags = tags2;
-    this.mode = mode;
-    this.context = context;
-    this.next = next;
-  }
-  get opaque() {
-    return this.mode == 0;
-  }
-  get inherit() {
-    return this.mode == 1;
-  }
-  sort(other) {
-    if (!other || other.depth < this.depth) {
-      this.next = other;
-      return this;
-    }
-    other.next = this.sort(other.next);
-    return other;
-  }
-  get depth() {
-    return this.context ? this.context.length : 0;
-  }
-};
-Rule.empty = new Rule([], 2, null);
-function tagHighlighter(tags2, options) {
-  let map2 = /* @__PURE__ */ Object.create(null);
-  for (let style of tags2) {
-    if (!Array.isArray(style.tag))
-      map2[style.tag.id] = style.class;
-    else
-      for (let tag of style.tag)
-        map2[tag.id] = style.class;
-  }
-  let { scope, all = null } = options || {};
-  return {
-    style: (tags3) => {
-      let cls = all;
-      for (let tag of tags3) {
-        for (let sub of tag.set) {
-          let tagClass = map2[sub.id];
-          if (tagClass) {
-            cls = cls ? cls + " " + tagClass : tagClass;
-            break;
-          }
-        }
-      }
-      return cls;
-    },
-    scope
-  };
-}
-var t = Tag.define;
-var comment = t();
-var name = t();
-var typeName = t(name);
-var propertyName = t(name);
-var literal = t();
-var string = t(literal);
-var number = t(literal);
-var content = t();
-var heading = t(content);
-var keyword = t();
-var operator = t();
-var punctuation = t();
-var bracket = t(punctuation);
-var meta = t();
-var tags = {
-  /**
-  A comment.
-  */
-  comment,
-  /**
-  A line [comment](#highlight.tags.comment).
-  */
-  lineComment: t(comment),
-  /**
-  A block [comment](#highlight.tags.comment).
-  */
-  blockComment: t(comment),
-  /**
-  A documentation [comment](#highlight.tags.comment).
-  */
-  docComment: t(comment),
-  /**
-  Any kind of identifier.
-  */
-  name,
-  /**
-  The [name](#highlight.tags.name) of a variable.
-  */
-  variableName: t(name),
-  /**
-  A type [name](#highlight.tags.name).
-  */
-  typeName,
-  /**
-  A tag name (subtag of [`typeName`](#highlight.tags.typeName)).
-  */
-  tagName: t(typeName),
-  /**
-  A property or field [name](#highlight.tags.name).
-  */
-  propertyName,
-  /**
-  An attribute name (subtag of [`propertyName`](#highlight.tags.propertyName)).
-  */
-  attributeName: t(propertyName),
-  /**
-  The [name](#highlight.tags.name) of a class.
-  */
-  className: t(name),
-  /**
-  A label [name](#highlight.tags.name).
-  */
-  labelName: t(name),
-  /**
-  A namespace [name](#highlight.tags.name).
-  */
-  namespace: t(name),
-  /**
-  The [name](#highlight.tags.name) of a macro.
-  */
-  macroName: t(name),
-  /**
-  A literal value.
-  */
-  literal,
-  /**
-  A string [literal](#highlight.tags.literal).
-  */
-  string,
-  /**
-  A documentation [string](#highlight.tags.string).
-  */
-  docString: t(string),
-  /**
-  A character literal (subtag of [string](#highlight.tags.string)).
-  */
-  character: t(string),
-  /**
-  An attribute value (subtag of [string](#highlight.tags.string)).
-  */
-  attributeValue: t(string),
-  /**
-  A number [literal](#highlight.tags.literal).
-  */
-  number,
-  /**
-  An integer [number](#highlight.tags.number) literal.
-  */
-  integer: t(number),
-  /**
-  A floating-point [number](#highlight.tags.number) literal.
-  */
-  float: t(number),
-  /**
-  A boolean [literal](#highlight.tags.literal).
-  */
-  bool: t(literal),
-  /**
-  Regular expression [literal](#highlight.tags.literal).
-  */
-  regexp: t(literal),
-  /**
-  An escape [literal](#highlight.tags.literal), for example a
-  backslash escape in a string.
-  */
-  escape: t(literal),
-  /**
-  A color [literal](#highlight.tags.literal).
-  */
-  color: t(literal),
-  /**
-  A URL [literal](#highlight.tags.literal).
-  */
-  url: t(literal),
-  /**
-  A language keyword.
-  */
-  keyword,
-  /**
-  The [keyword](#highlight.tags.keyword) for the self or this
-  object.
-  */
-  self: t(keyword),
-  /**
-  The [keyword](#highlight.tags.keyword) for null.
-  */
-  null: t(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) denoting some atomic value.
-  */
-  atom: t(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) that represents a unit.
-  */
-  unit: t(keyword),
-  /**
-  A modifier [keyword](#highlight.tags.keyword).
-  */
-  modifier: t(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) that acts as an operator.
-  */
-  operatorKeyword: t(keyword),
-  /**
-  A control-flow related [keyword](#highlight.tags.keyword).
-  */
-  controlKeyword: t(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) that defines something.
-  */
-  definitionKeyword: t(keyword),
-  /**
-  A [keyword](#highlight.tags.keyword) related to defining or
-  interfacing with modules.
-  */
-  moduleKeyword: t(keyword),
-  /**
-  An operator.
-  */
-  operator,
-  /**
-  An [operator](#highlight.tags.operator) that dereferences something.
-  */
-  derefOperator: t(operator),
-  /**
-  Arithmetic-related [operator](#highlight.tags.operator).
-  */
-  arithmeticOperator: t(operator),
-  /**
-  Logical [operator](#highlight.tags.operator).
-  */
-  logicOperator: t(operator),
-  /**
-  Bit [operator](#highlight.tags.operator).
-  */
-  bitwiseOperator: t(operator),
-  /**
-  Comparison [operator](#highlight.tags.operator).
-  */
-  compareOperator: t(operator),
-  /**
-  [Operator](#highlight.tags.operator) that updates its operand.
-  */
-  updateOperator: t(operator),
-  /**
-  [Operator](#highlight.tags.operator) that defines something.
-  */
-  definitionOperator: t(operator),
-  /**
-  Type-related [operator](#highlight.tags.operator).
-  */
-  typeOperator: t(operator),
-  /**
-  Control-flow [operator](#highlight.tags.operator).
-  */
-  controlOperator: t(operator),
-  /**
-  Program or markup punctuation.
-  */
-  punctuation,
-  /**
-  [Punctuation](#highlight.tags.punctuation) that separates
-  things.
-  */
-  separator: t(punctuation),
-  /**
-  Bracket-style [punctuation](#highlight.tags.punctuation).
-  */
-  bracket,
-  /**
-  Angle [brackets](#highlight.tags.bracket) (usually `<` and `>`
-  tokens).
-  */
-  angleBracket: t(bracket),
-  /**
-  Square [brackets](#highlight.tags.bracket) (usually `[` and `]`
-  tokens).
-  */
-  squareBracket: t(bracket),
-  /**
-  Parentheses (usually `(` and `)` tokens). Subtag of
-  [bracket](#highlight.tags.bracket).
-  */
-  paren: t(bracket),
-  /**
-  Braces (usually `{` and `}` tokens). Subtag of
-  [bracket](#highlight.tags.bracket).
-  */
-  brace: t(bracket),
-  /**
-  Content, for example plain text in XML or markup documents.
-  */
-  content,
-  /**
-  [Content](#highlight.tags.content) that represents a heading.
-  */
-  heading,
-  /**
-  A level 1 [heading](#highlight.tags.heading).
-  */
-  heading1: t(heading),
-  /**
-  A level 2 [heading](#highlight.tags.heading).
-  */
-  heading2: t(heading),
-  /**
-  A level 3 [heading](#highlight.tags.heading).
-  */
-  heading3: t(heading),
-  /**
-  A level 4 [heading](#highlight.tags.heading).
-  */
-  heading4: t(heading),
-  /**
-  A level 5 [heading](#highlight.tags.heading).
-  */
-  heading5: t(heading),
-  /**
-  A level 6 [heading](#highlight.tags.heading).
-  */
-  heading6: t(heading),
-  /**
-  A prose [content](#highlight.tags.content) separator (such as a horizontal rule).
-  */
-  contentSeparator: t(content),
-  /**
-  [Content](#highlight.tags.content) that represents a list.
-  */
-  list: t(content),
-  /**
-  [Content](#highlight.tags.content) that represents a quote.
-  */
-  quote: t(content),
-  /**
-  [Content](#highlight.tags.content) that is emphasized.
-  */
-  emphasis: t(content),
-  /**
-  [Content](#highlight.tags.content) that is styled strong.
-  */
-  strong: t(content),
-  /**
-  [Content](#highlight.tags.content) that is part of a link.
-  */
-  link: t(content),
-  /**
-  [Content](#highlight.tags.content) that is styled as code or
-  monospace.
-  */
-  monospace: t(content),
-  /**
-  [Content](#highlight.tags.content) that has a strike-through
-  style.
-  */
-  strikethrough: t(content),
-  /**
-  Inserted text in a change-tracking format.
-  */
-  inserted: t(),
-  /**
-  Deleted text.
-  */
-  deleted: t(),
-  /**
-  Changed text.
-  */
-  changed: t(),
-  /**
-  An invalid or unsyntactic element.
-  */
-  invalid: t(),
-  /**
-  Metadata or meta-instruction.
-  */
-  meta,
-  /**
-  [Metadata](#highlight.tags.meta) that applies to the entire
-  document.
-  */
-  documentMeta: t(meta),
-  /**
-  [Metadata](#highlight.tags.meta) that annotates or adds
-  attributes to a given syntactic element.
-  */
-  annotation: t(meta),
-  /**
-  Processing instruction or preprocessor directive. Subtag of
-  [meta](#highlight.tags.meta).
-  */
-  processingInstruction: t(meta),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that indicates that a
-  given element is being defined. Expected to be used with the
-  various [name](#highlight.tags.name) tags.
-  */
-  definition: Tag.defineModifier("definition"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that indicates that
-  something is constant. Mostly expected to be used with
-  [variable names](#highlight.tags.variableName).
-  */
-  constant: Tag.defineModifier("constant"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) used to indicate that
-  a [variable](#highlight.tags.variableName) or [property
-  name](#highlight.tags.propertyName) is being called or defined
-  as a function.
-  */
-  function: Tag.defineModifier("function"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that can be applied to
-  [names](#highlight.tags.name) to indicate that they belong to
-  the language's standard environment.
-  */
-  standard: Tag.defineModifier("standard"),
-  /**
-  [Modifier](#highlight.Tag^defineModifier) that indicates a given
-  [names](#highlight.tags.name) is local to some scope.
-  */
-  local: Tag.defineModifier("local"),
-  /**
-  A generic variant [modifier](#highlight.Tag^defineModifier) that
-  can be used to tag language-specific alternative variants of
-  some common tag. It is recommended for themes to define special
-  forms of at least the [string](#highlight.tags.string) and
-  [variable name](#highlight.tags.variableName) tags, since those
-  come up a lot.
-  */
-  special: Tag.defineModifier("special")
-};
-for (let name2 in tags) {
-  let val = tags[name2];
-  if (val instanceof Tag)
-    val.name = name2;
-}
-var classHighlighter = tagHighlighter([
-  { tag: tags.link, class: "tok-link" },
-  { tag: tags.heading, class: "tok-heading" },
-  { tag: tags.emphasis, class: "tok-emphasis" },
-  { tag: tags.strong, class: "tok-strong" },
-  { tag: tags.keyword, class: "tok-keyword" },
-  { tag: tags.atom, class: "tok-atom" },
-  { tag: tags.bool, class: "tok-bool" },
-  { tag: tags.url, class: "tok-url" },
-  { tag: tags.labelName, class: "tok-labelName" },
-  { tag: tags.inserted, class: "tok-inserted" },
-  { tag: tags.deleted, class: "tok-deleted" },
-  { tag: tags.literal, class: "tok-literal" },
-  { tag: tags.string, class: "tok-string" },
-  { tag: tags.number, class: "tok-number" },
-  { tag: [tags.regexp, tags.escape, tags.special(tags.string)], class: "tok-string2" },
-  { tag: tags.variableName, class: "tok-variableName" },
-  { tag: tags.local(tags.variableName), class: "tok-variableName tok-local" },
-  { tag: tags.definition(tags.variableName), class: "tok-variableName tok-definition" },
-  { tag: tags.special(tags.variableName), class: "tok-variableName2" },
-  { tag: tags.definition(tags.propertyName), class: "tok-propertyName tok-definition" },
-  { tag: tags.typeName, class: "tok-typeName" },
-  { tag: tags.namespace, class: "tok-namespace" },
-  { tag: tags.className, class: "tok-className" },
-  { tag: tags.macroName, class: "tok-macroName" },
-  { tag: tags.propertyName, class: "tok-propertyName" },
-  { tag: tags.operator, class: "tok-operator" },
-  { tag: tags.comment, class: "tok-comment" },
-  { tag: tags.meta, class: "tok-meta" },
-  { tag: tags.invalid, class: "tok-invalid" },
-  { tag: tags.punctuation, class: "tok-punctuation" }
-]);
-
-// node_modules/@lezer/python/dist/index.js
-var printKeyword = 1;
-var indent = 194;
-var dedent = 195;
-var newline$1 = 196;
-var blankLineStart = 197;
-var newlineBracketed = 198;
-var eof = 199;
-var stringContent = 200;
+// src/ecosystems/spack/recipe/grammar/parser.terms.ts
+var indent = 200;
+var dedent = 201;
+var newline = 202;
+var blankLineStart = 203;
+var newlineBracketed = 204;
+var eof = 205;
+var formatSpecColon = 1;
+var stringContent = 206;
 var Escape = 2;
 var replacementStart = 3;
-var stringEnd = 201;
+var stringEnd = 207;
 var ParenL = 24;
 var ParenthesizedExpression = 25;
 var TupleExpression = 49;
@@ -13403,40 +13411,43 @@ var DictionaryComprehensionExpression = 61;
 var SetExpression = 62;
 var SetComprehensionExpression = 63;
 var ArgList = 65;
-var subscript = 238;
-var String$1 = 71;
-var stringStart = 241;
-var stringStartD = 242;
-var stringStartL = 243;
-var stringStartLD = 244;
-var stringStartR = 245;
-var stringStartRD = 246;
-var stringStartRL = 247;
-var stringStartRLD = 248;
+var subscript = 244;
+var String2 = 71;
+var stringStart = 247;
+var stringStartD = 248;
+var stringStartL = 249;
+var stringStartLD = 250;
+var stringStartR = 251;
+var stringStartRD = 252;
+var stringStartRL = 253;
+var stringStartRLD = 254;
 var FormatString = 72;
-var stringStartF = 249;
-var stringStartFD = 250;
-var stringStartFL = 251;
-var stringStartFLD = 252;
-var stringStartFR = 253;
-var stringStartFRD = 254;
-var stringStartFRL = 255;
-var stringStartFRLD = 256;
+var stringStartF = 255;
+var stringStartFD = 256;
+var stringStartFL = 257;
+var stringStartFLD = 258;
+var stringStartFR = 259;
+var stringStartFRD = 260;
+var stringStartFRL = 261;
+var stringStartFRLD = 262;
 var FormatReplacement = 73;
 var nestedFormatReplacement = 77;
-var importList = 263;
-var TypeParamList = 112;
-var ParamList = 130;
-var SequencePattern = 151;
-var MappingPattern = 152;
-var PatternArgList = 155;
-var newline = 10;
+var importList = 270;
+var TypeParamList = 111;
+var withItemsParenthesized = 278;
+var ParamList = 132;
+var SequencePattern = 155;
+var MappingPattern = 156;
+var PatternArgList = 159;
+
+// src/ecosystems/spack/recipe/grammar/tokens.ts
+var newline2 = 10;
 var carriageReturn = 13;
 var space = 32;
 var tab = 9;
+var formFeed = 12;
 var hash = 35;
-var parenOpen = 40;
-var dot = 46;
+var colon = 58;
 var braceOpen = 123;
 var braceClose = 125;
 var singleQuote = 39;
@@ -13467,149 +13478,155 @@ var bracketed = /* @__PURE__ */ new Set([
   SequencePattern,
   MappingPattern,
   PatternArgList,
-  TypeParamList
+  TypeParamList,
+  withItemsParenthesized
 ]);
 function isLineBreak(ch) {
-  return ch == newline || ch == carriageReturn;
+  return ch === newline2 || ch === carriageReturn;
 }
 function isHex(ch) {
   return ch >= 48 && ch <= 57 || ch >= 65 && ch <= 70 || ch >= 97 && ch <= 102;
 }
-var newlines = new ExternalTokenizer((input2, stack) => {
-  let prev;
-  if (input2.next < 0) {
-    input2.acceptToken(eof);
-  } else if (stack.context.flags & cx_Bracketed) {
-    if (isLineBreak(input2.next)) input2.acceptToken(newlineBracketed, 1);
-  } else if (((prev = input2.peek(-1)) < 0 || isLineBreak(prev)) && stack.canShift(blankLineStart)) {
-    let spaces = 0;
-    while (input2.next == space || input2.next == tab) {
-      input2.advance();
-      spaces++;
-    }
-    if (input2.next == newline || input2.next == carriageReturn || input2.next == hash)
-      input2.acceptToken(blankLineStart, -spaces);
-  } else if (isLineBreak(input2.next)) {
-    input2.acceptToken(newline$1, 1);
-  }
-}, { contextual: true });
-var indentation = new ExternalTokenizer((input2, stack) => {
-  let context = stack.context;
-  if (context.flags) return;
-  let prev = input2.peek(-1);
-  if (prev == newline || prev == carriageReturn) {
-    let depth = 0, chars = 0;
-    for (; ; ) {
-      if (input2.next == space) depth++;
-      else if (input2.next == tab) depth += 8 - depth % 8;
-      else break;
-      input2.advance();
-      chars++;
-    }
-    if (depth != context.indent && input2.next != newline && input2.next != carriageReturn && input2.next != hash) {
-      if (depth < context.indent) input2.acceptToken(dedent, -chars);
-      else input2.acceptToken(indent);
-    }
-  }
-});
 var cx_Bracketed = 1;
 var cx_String = 2;
 var cx_DoubleQuote = 4;
 var cx_Long = 8;
 var cx_Raw = 16;
 var cx_Format = 32;
-function Context(parent, indent2, flags) {
-  this.parent = parent;
-  this.indent = indent2;
-  this.flags = flags;
-  this.hash = (parent ? parent.hash + parent.hash << 8 : 0) + indent2 + (indent2 << 4) + flags + (flags << 6);
-}
+var cx_Replacement = 64;
+var Context = class {
+  constructor(parent, indent2, flags) {
+    this.parent = parent;
+    this.indent = indent2;
+    this.flags = flags;
+    this.hash = (parent ? parent.hash + parent.hash << 8 : 0) + indent2 + (indent2 << 4) + flags + (flags << 6);
+  }
+  parent;
+  indent;
+  flags;
+  hash;
+};
 var topIndent = new Context(null, 0, 0);
 function countIndent(space2) {
   let depth = 0;
-  for (let i = 0; i < space2.length; i++)
-    depth += space2.charCodeAt(i) == tab ? 8 - depth % 8 : 1;
+  for (let i = 0; i < space2.length; i++) {
+    const ch = space2.charCodeAt(i);
+    depth = ch === tab ? depth + 8 - depth % 8 : ch === formFeed ? 0 : depth + 1;
+  }
   return depth;
 }
-var stringFlags = new Map([
-  [stringStart, 0],
-  [stringStartD, cx_DoubleQuote],
-  [stringStartL, cx_Long],
-  [stringStartLD, cx_Long | cx_DoubleQuote],
-  [stringStartR, cx_Raw],
-  [stringStartRD, cx_Raw | cx_DoubleQuote],
-  [stringStartRL, cx_Raw | cx_Long],
-  [stringStartRLD, cx_Raw | cx_Long | cx_DoubleQuote],
-  [stringStartF, cx_Format],
-  [stringStartFD, cx_Format | cx_DoubleQuote],
-  [stringStartFL, cx_Format | cx_Long],
-  [stringStartFLD, cx_Format | cx_Long | cx_DoubleQuote],
-  [stringStartFR, cx_Format | cx_Raw],
-  [stringStartFRD, cx_Format | cx_Raw | cx_DoubleQuote],
-  [stringStartFRL, cx_Format | cx_Raw | cx_Long],
-  [stringStartFRLD, cx_Format | cx_Raw | cx_Long | cx_DoubleQuote]
-].map(([term, flags]) => [term, flags | cx_String]));
+var newlines = new ExternalTokenizer(
+  (input2, stack) => {
+    let prev;
+    if (input2.next < 0) {
+      input2.acceptToken(eof);
+    } else if (stack.context.flags & cx_Bracketed) {
+      if (isLineBreak(input2.next)) input2.acceptToken(newlineBracketed, 1);
+      else if (input2.next === colon && stack.context.flags & cx_Replacement)
+        input2.acceptToken(formatSpecColon, 1);
+    } else if (((prev = input2.peek(-1)) < 0 || isLineBreak(prev)) && stack.canShift(blankLineStart)) {
+      let spaces = 0;
+      while (input2.next === space || input2.next === tab || input2.next === formFeed) {
+        input2.advance();
+        spaces++;
+      }
+      if (input2.next === newline2 || input2.next === carriageReturn || input2.next === hash)
+        input2.acceptToken(blankLineStart, -spaces);
+    } else if (isLineBreak(input2.next)) {
+      input2.acceptToken(newline, 1);
+    }
+  },
+  { contextual: true }
+);
+var indentation = new ExternalTokenizer((input2, stack) => {
+  const context = stack.context;
+  if (context.flags) return;
+  const prev = input2.peek(-1);
+  if (prev === newline2 || prev === carriageReturn) {
+    let depth = 0, chars = 0;
+    for (; ; ) {
+      if (input2.next === space) depth++;
+      else if (input2.next === tab) depth += 8 - depth % 8;
+      else if (input2.next === formFeed) depth = 0;
+      else break;
+      input2.advance();
+      chars++;
+    }
+    if (depth !== context.indent && input2.next !== newline2 && input2.next !== carriageReturn && input2.next !== hash) {
+      if (depth < context.indent) input2.acceptToken(dedent, -chars);
+      else input2.acceptToken(indent);
+    }
+  }
+});
+var stringFlags = new Map(
+  [
+    [stringStart, 0],
+    [stringStartD, cx_DoubleQuote],
+    [stringStartL, cx_Long],
+    [stringStartLD, cx_Long | cx_DoubleQuote],
+    [stringStartR, cx_Raw],
+    [stringStartRD, cx_Raw | cx_DoubleQuote],
+    [stringStartRL, cx_Raw | cx_Long],
+    [stringStartRLD, cx_Raw | cx_Long | cx_DoubleQuote],
+    [stringStartF, cx_Format],
+    [stringStartFD, cx_Format | cx_DoubleQuote],
+    [stringStartFL, cx_Format | cx_Long],
+    [stringStartFLD, cx_Format | cx_Long | cx_DoubleQuote],
+    [stringStartFR, cx_Format | cx_Raw],
+    [stringStartFRD, cx_Format | cx_Raw | cx_DoubleQuote],
+    [stringStartFRL, cx_Format | cx_Raw | cx_Long],
+    [stringStartFRLD, cx_Format | cx_Raw | cx_Long | cx_DoubleQuote]
+  ].map(([term, flags]) => [term, flags | cx_String])
+);
+function readInput(input2, to2) {
+  return input2.read(input2.pos, to2);
+}
 var trackIndent = new ContextTracker({
   start: topIndent,
-  reduce(context, term, _3, input2) {
-    if (context.flags & cx_Bracketed && bracketed.has(term) || (term == String$1 || term == FormatString) && context.flags & cx_String)
+  reduce(context, term) {
+    if (context.flags & cx_Bracketed && bracketed.has(term) || (term === String2 || term === FormatString) && context.flags & cx_String)
       return context.parent;
     return context;
   },
   shift(context, term, stack, input2) {
-    if (term == indent)
-      return new Context(context, countIndent(input2.read(input2.pos, stack.pos)), 0);
-    if (term == dedent)
-      return context.parent;
-    if (term == ParenL || term == BracketL || term == BraceL || term == replacementStart)
+    if (term === indent) return new Context(context, countIndent(readInput(input2, stack.pos)), 0);
+    if (term === dedent) return context.parent;
+    if (term === replacementStart) return new Context(context, 0, cx_Bracketed | cx_Replacement);
+    if (term === ParenL || term === BracketL || term === BraceL)
       return new Context(context, 0, cx_Bracketed);
-    if (stringFlags.has(term))
-      return new Context(context, 0, stringFlags.get(term) | context.flags & cx_Bracketed);
+    const flags = stringFlags.get(term);
+    if (flags !== void 0) return new Context(context, 0, flags | context.flags & cx_Bracketed);
     return context;
   },
   hash(context) {
     return context.hash;
   }
 });
-var legacyPrint = new ExternalTokenizer((input2) => {
-  for (let i = 0; i < 5; i++) {
-    if (input2.next != "print".charCodeAt(i)) return;
-    input2.advance();
-  }
-  if (/\w/.test(String.fromCharCode(input2.next))) return;
-  for (let off = 0; ; off++) {
-    let next = input2.peek(off);
-    if (next == space || next == tab) continue;
-    if (next != parenOpen && next != dot && next != newline && next != carriageReturn && next != hash)
-      input2.acceptToken(printKeyword);
-    return;
-  }
-});
 var strings = new ExternalTokenizer((input2, stack) => {
-  let { flags } = stack.context;
-  let quote = flags & cx_DoubleQuote ? doubleQuote : singleQuote;
-  let long = (flags & cx_Long) > 0;
-  let escapes = !(flags & cx_Raw);
-  let format = (flags & cx_Format) > 0;
-  let start = input2.pos;
+  const { flags } = stack.context;
+  const quote = flags & cx_DoubleQuote ? doubleQuote : singleQuote;
+  const long = (flags & cx_Long) > 0;
+  const escapes = !(flags & cx_Raw);
+  const format = (flags & cx_Format) > 0;
+  const start = input2.pos;
   for (; ; ) {
     if (input2.next < 0) {
       break;
-    } else if (format && input2.next == braceOpen) {
-      if (input2.peek(1) == braceOpen) {
+    } else if (format && input2.next === braceOpen) {
+      if (input2.peek(1) === braceOpen) {
         input2.advance(2);
       } else {
-        if (input2.pos == start) {
+        if (input2.pos === start) {
           input2.acceptToken(replacementStart, 1);
           return;
         }
         break;
       }
-    } else if (escapes && input2.next == backslash) {
-      if (input2.pos == start) {
+    } else if (escapes && input2.next === backslash) {
+      if (input2.pos === start) {
         input2.advance();
-        let escaped = input2.next;
-        if (escaped >= 0) {
+        const escaped = input2.next;
+        if (escaped >= 0 && !(format && escaped === braceOpen)) {
           input2.advance();
           skipEscape(input2, escaped);
         }
@@ -13617,18 +13634,18 @@ var strings = new ExternalTokenizer((input2, stack) => {
         return;
       }
       break;
-    } else if (input2.next == backslash && !escapes && input2.peek(1) > -1) {
+    } else if (input2.next === backslash && !escapes && (input2.peek(1) === quote || input2.peek(1) === backslash || input2.peek(1) === newline2)) {
       input2.advance(2);
-    } else if (input2.next == quote && (!long || input2.peek(1) == quote && input2.peek(2) == quote)) {
-      if (input2.pos == start) {
+    } else if (input2.next === quote && (!long || input2.peek(1) === quote && input2.peek(2) === quote)) {
+      if (input2.pos === start) {
         input2.acceptToken(stringEnd, long ? 3 : 1);
         return;
       }
       break;
-    } else if (input2.next == newline) {
+    } else if (input2.next === newline2) {
       if (long) {
         input2.advance();
-      } else if (input2.pos == start) {
+      } else if (input2.pos === start) {
         input2.acceptToken(stringEnd);
         return;
       }
@@ -13640,83 +13657,449 @@ var strings = new ExternalTokenizer((input2, stack) => {
   if (input2.pos > start) input2.acceptToken(stringContent);
 });
 function skipEscape(input2, ch) {
-  if (ch == letter_o) {
+  if (ch === letter_o) {
     for (let i = 0; i < 2 && input2.next >= 48 && input2.next <= 55; i++) input2.advance();
-  } else if (ch == letter_x) {
+  } else if (ch === letter_x) {
     for (let i = 0; i < 2 && isHex(input2.next); i++) input2.advance();
-  } else if (ch == letter_u) {
+  } else if (ch === letter_u) {
     for (let i = 0; i < 4 && isHex(input2.next); i++) input2.advance();
-  } else if (ch == letter_U) {
+  } else if (ch === letter_U) {
     for (let i = 0; i < 8 && isHex(input2.next); i++) input2.advance();
-  } else if (ch == letter_N) {
-    if (input2.next == braceOpen) {
+  } else if (ch === letter_N) {
+    if (input2.next === braceOpen) {
       input2.advance();
-      while (input2.next >= 0 && input2.next != braceClose && input2.next != singleQuote && input2.next != doubleQuote && input2.next != newline) input2.advance();
-      if (input2.next == braceClose) input2.advance();
+      while (input2.next >= 0 && input2.next !== braceClose && input2.next !== singleQuote && input2.next !== doubleQuote && input2.next !== newline2)
+        input2.advance();
+      if (input2.next === braceClose) input2.advance();
     }
   }
 }
-var pythonHighlighting = styleTags({
-  'async "*" "**" FormatConversion FormatSpec': tags.modifier,
-  "for while if elif else try except finally return raise break continue with pass assert await yield match case": tags.controlKeyword,
-  "in not and or is del": tags.operatorKeyword,
-  "from def class global nonlocal lambda": tags.definitionKeyword,
-  import: tags.moduleKeyword,
-  "with as print": tags.keyword,
-  Boolean: tags.bool,
-  None: tags.null,
-  VariableName: tags.variableName,
-  "CallExpression/VariableName": tags.function(tags.variableName),
-  "FunctionDefinition/VariableName": tags.function(tags.definition(tags.variableName)),
-  "ClassDefinition/VariableName": tags.definition(tags.className),
-  PropertyName: tags.propertyName,
-  "CallExpression/MemberExpression/PropertyName": tags.function(tags.propertyName),
-  Comment: tags.lineComment,
-  Number: tags.number,
-  String: tags.string,
-  FormatString: tags.special(tags.string),
-  Escape: tags.escape,
-  UpdateOp: tags.updateOperator,
-  "ArithOp!": tags.arithmeticOperator,
-  BitOp: tags.bitwiseOperator,
-  CompareOp: tags.compareOperator,
-  AssignOp: tags.definitionOperator,
-  Ellipsis: tags.punctuation,
-  At: tags.meta,
-  "( )": tags.paren,
-  "[ ]": tags.squareBracket,
-  "{ }": tags.brace,
-  ".": tags.derefOperator,
-  ", ;": tags.separator
-});
-var spec_identifier = { __proto__: null, await: 44, or: 54, and: 56, in: 60, not: 62, is: 64, if: 70, else: 72, lambda: 76, yield: 94, from: 96, async: 102, for: 104, None: 162, True: 164, False: 164, del: 178, pass: 182, break: 186, continue: 190, return: 194, raise: 202, import: 206, as: 208, global: 212, nonlocal: 214, assert: 218, type: 223, elif: 236, while: 240, try: 246, except: 248, finally: 250, with: 254, def: 258, class: 268, match: 279, case: 285 };
+
+// src/ecosystems/spack/recipe/grammar/parser.ts
+var spec_identifier = {
+  __proto__: null,
+  await: 44,
+  or: 54,
+  and: 56,
+  in: 60,
+  not: 62,
+  is: 64,
+  if: 70,
+  else: 72,
+  lambda: 76,
+  yield: 94,
+  from: 96,
+  async: 102,
+  for: 104,
+  None: 162,
+  True: 164,
+  False: 164,
+  del: 178,
+  pass: 182,
+  break: 186,
+  continue: 190,
+  return: 194,
+  raise: 200,
+  import: 204,
+  as: 206,
+  global: 210,
+  nonlocal: 212,
+  assert: 216,
+  type: 221,
+  elif: 240,
+  while: 244,
+  try: 250,
+  except: 252,
+  finally: 254,
+  with: 258,
+  def: 262,
+  class: 274,
+  match: 285,
+  case: 291
+};
 var parser = LRParser.deserialize({
   version: 14,
-  states: "##jQ`QeOOP$}OSOOO&WQtO'#HUOOQS'#Co'#CoOOQS'#Cp'#CpO'vQdO'#CnO*UQtO'#HTOOQS'#HU'#HUOOQS'#DU'#DUOOQS'#HT'#HTO*rQdO'#D_O+VQdO'#DfO+gQdO'#DjO+zOWO'#DuO,VOWO'#DvO.[QtO'#GuOOQS'#Gu'#GuO'vQdO'#GtO0ZQtO'#GtOOQS'#Eb'#EbO0rQdO'#EcOOQS'#Gs'#GsO0|QdO'#GrOOQV'#Gr'#GrO1XQdO'#FYOOQS'#G^'#G^O1^QdO'#FXOOQV'#IS'#ISOOQV'#Gq'#GqOOQV'#Fq'#FqQ`QeOOO'vQdO'#CqO1lQdO'#C}O1sQdO'#DRO2RQdO'#HYO2cQtO'#EVO'vQdO'#EWOOQS'#EY'#EYOOQS'#E['#E[OOQS'#E^'#E^O2wQdO'#E`O3_QdO'#EdO3rQdO'#EfO3zQtO'#EfO1XQdO'#EiO0rQdO'#ElO1XQdO'#EnO0rQdO'#EtO0rQdO'#EwO4VQdO'#EyO4^QdO'#FOO4iQdO'#EzO0rQdO'#FOO1XQdO'#FQO1XQdO'#FVO4nQdO'#F[P4uOdO'#GpPOOO)CBd)CBdOOQS'#Ce'#CeOOQS'#Cf'#CfOOQS'#Cg'#CgOOQS'#Ch'#ChOOQS'#Ci'#CiOOQS'#Cj'#CjOOQS'#Cl'#ClO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO'vQdO,59OO5TQdO'#DoOOQS,5:Y,5:YO5hQdO'#HdOOQS,5:],5:]O5uQ!fO,5:]O5zQtO,59YO1lQdO,59bO1lQdO,59bO1lQdO,59bO8jQdO,59bO8oQdO,59bO8vQdO,59jO8}QdO'#HTO:TQdO'#HSOOQS'#HS'#HSOOQS'#D['#D[O:lQdO,59aO'vQdO,59aO:zQdO,59aOOQS,59y,59yO;PQdO,5:RO'vQdO,5:ROOQS,5:Q,5:QO;_QdO,5:QO;dQdO,5:XO'vQdO,5:XO'vQdO,5:VOOQS,5:U,5:UO;uQdO,5:UO;zQdO,5:WOOOW'#Fy'#FyO<POWO,5:aOOQS,5:a,5:aO<[QdO'#HwOOOW'#Dw'#DwOOOW'#Fz'#FzO<lOWO,5:bOOQS,5:b,5:bOOQS'#F}'#F}O<zQtO,5:iO?lQtO,5=`O@VQ#xO,5=`O@vQtO,5=`OOQS,5:},5:}OA_QeO'#GWOBqQdO,5;^OOQV,5=^,5=^OB|QtO'#IPOCkQdO,5;tOOQS-E:[-E:[OOQV,5;s,5;sO4dQdO'#FQOOQV-E9o-E9oOCsQtO,59]OEzQtO,59iOFeQdO'#HVOFpQdO'#HVO1XQdO'#HVOF{QdO'#DTOGTQdO,59mOGYQdO'#HZO'vQdO'#HZO0rQdO,5=tOOQS,5=t,5=tO0rQdO'#EROOQS'#ES'#ESOGwQdO'#GPOHXQdO,58|OHXQdO,58|O*xQdO,5:oOHgQtO'#H]OOQS,5:r,5:rOOQS,5:z,5:zOHzQdO,5;OOI]QdO'#IOO1XQdO'#H}OOQS,5;Q,5;QOOQS'#GT'#GTOIqQtO,5;QOJPQdO,5;QOJUQdO'#IQOOQS,5;T,5;TOJdQdO'#H|OOQS,5;W,5;WOJuQdO,5;YO4iQdO,5;`O4iQdO,5;cOJ}QtO'#ITO'vQdO'#ITOKXQdO,5;eO4VQdO,5;eO0rQdO,5;jO1XQdO,5;lOK^QeO'#EuOLjQgO,5;fO!!kQdO'#IUO4iQdO,5;jO!!vQdO,5;lO!#OQdO,5;qO!#ZQtO,5;vO'vQdO,5;vPOOO,5=[,5=[P!#bOSO,5=[P!#jOdO,5=[O!&bQtO1G.jO!&iQtO1G.jO!)YQtO1G.jO!)dQtO1G.jO!+}QtO1G.jO!,bQtO1G.jO!,uQdO'#HcO!-TQtO'#GuO0rQdO'#HcO!-_QdO'#HbOOQS,5:Z,5:ZO!-gQdO,5:ZO!-lQdO'#HeO!-wQdO'#HeO!.[QdO,5>OOOQS'#Ds'#DsOOQS1G/w1G/wOOQS1G.|1G.|O!/[QtO1G.|O!/cQtO1G.|O1lQdO1G.|O!0OQdO1G/UOOQS'#DZ'#DZO0rQdO,59tOOQS1G.{1G.{O!0VQdO1G/eO!0gQdO1G/eO!0oQdO1G/fO'vQdO'#H[O!0tQdO'#H[O!0yQtO1G.{O!1ZQdO,59iO!2aQdO,5=zO!2qQdO,5=zO!2yQdO1G/mO!3OQtO1G/mOOQS1G/l1G/lO!3`QdO,5=uO!4VQdO,5=uO0rQdO1G/qO!4tQdO1G/sO!4yQtO1G/sO!5ZQtO1G/qOOQS1G/p1G/pOOQS1G/r1G/rOOOW-E9w-E9wOOQS1G/{1G/{O!5kQdO'#HxO0rQdO'#HxO!5|QdO,5>cOOOW-E9x-E9xOOQS1G/|1G/|OOQS-E9{-E9{O!6[Q#xO1G2zO!6{QtO1G2zO'vQdO,5<jOOQS,5<j,5<jOOQS-E9|-E9|OOQS,5<r,5<rOOQS-E:U-E:UOOQV1G0x1G0xO1XQdO'#GRO!7dQtO,5>kOOQS1G1`1G1`O!8RQdO1G1`OOQS'#DV'#DVO0rQdO,5=qOOQS,5=q,5=qO!8WQdO'#FrO!8cQdO,59oO!8kQdO1G/XO!8uQtO,5=uOOQS1G3`1G3`OOQS,5:m,5:mO!9fQdO'#GtOOQS,5<k,5<kOOQS-E9}-E9}O!9wQdO1G.hOOQS1G0Z1G0ZO!:VQdO,5=wO!:gQdO,5=wO0rQdO1G0jO0rQdO1G0jO!:xQdO,5>jO!;ZQdO,5>jO1XQdO,5>jO!;lQdO,5>iOOQS-E:R-E:RO!;qQdO1G0lO!;|QdO1G0lO!<RQdO,5>lO!<aQdO,5>lO!<oQdO,5>hO!=VQdO,5>hO!=hQdO'#EpO0rQdO1G0tO!=sQdO1G0tO!=xQgO1G0zO!AvQgO1G0}O!EqQdO,5>oO!E{QdO,5>oO!FTQtO,5>oO0rQdO1G1PO!F_QdO1G1PO4iQdO1G1UO!!vQdO1G1WOOQV,5;a,5;aO!FdQfO,5;aO!FiQgO1G1QO!JjQdO'#GZO4iQdO1G1QO4iQdO1G1QO!JzQdO,5>pO!KXQdO,5>pO1XQdO,5>pOOQV1G1U1G1UO!KaQdO'#FSO!KrQ!fO1G1WO!KzQdO1G1WOOQV1G1]1G1]O4iQdO1G1]O!LPQdO1G1]O!LXQdO'#F^OOQV1G1b1G1bO!#ZQtO1G1bPOOO1G2v1G2vP!L^OSO1G2vOOQS,5=},5=}OOQS'#Dp'#DpO0rQdO,5=}O!LfQdO,5=|O!LyQdO,5=|OOQS1G/u1G/uO!MRQdO,5>PO!McQdO,5>PO!MkQdO,5>PO!NOQdO,5>PO!N`QdO,5>POOQS1G3j1G3jOOQS7+$h7+$hO!8kQdO7+$pO#!RQdO1G.|O#!YQdO1G.|OOQS1G/`1G/`OOQS,5<`,5<`O'vQdO,5<`OOQS7+%P7+%PO#!aQdO7+%POOQS-E9r-E9rOOQS7+%Q7+%QO#!qQdO,5=vO'vQdO,5=vOOQS7+$g7+$gO#!vQdO7+%PO##OQdO7+%QO##TQdO1G3fOOQS7+%X7+%XO##eQdO1G3fO##mQdO7+%XOOQS,5<_,5<_O'vQdO,5<_O##rQdO1G3aOOQS-E9q-E9qO#$iQdO7+%]OOQS7+%_7+%_O#$wQdO1G3aO#%fQdO7+%_O#%kQdO1G3gO#%{QdO1G3gO#&TQdO7+%]O#&YQdO,5>dO#&sQdO,5>dO#&sQdO,5>dOOQS'#Dx'#DxO#'UO&jO'#DzO#'aO`O'#HyOOOW1G3}1G3}O#'fQdO1G3}O#'nQdO1G3}O#'yQ#xO7+(fO#(jQtO1G2UP#)TQdO'#GOOOQS,5<m,5<mOOQS-E:P-E:POOQS7+&z7+&zOOQS1G3]1G3]OOQS,5<^,5<^OOQS-E9p-E9pOOQS7+$s7+$sO#)bQdO,5=`O#){QdO,5=`O#*^QtO,5<aO#*qQdO1G3cOOQS-E9s-E9sOOQS7+&U7+&UO#+RQdO7+&UO#+aQdO,5<nO#+uQdO1G4UOOQS-E:Q-E:QO#,WQdO1G4UOOQS1G4T1G4TOOQS7+&W7+&WO#,iQdO7+&WOOQS,5<p,5<pO#,tQdO1G4WOOQS-E:S-E:SOOQS,5<l,5<lO#-SQdO1G4SOOQS-E:O-E:OO1XQdO'#EqO#-jQdO'#EqO#-uQdO'#IRO#-}QdO,5;[OOQS7+&`7+&`O0rQdO7+&`O#.SQgO7+&fO!JmQdO'#GXO4iQdO7+&fO4iQdO7+&iO#2QQtO,5<tO'vQdO,5<tO#2[QdO1G4ZOOQS-E:W-E:WO#2fQdO1G4ZO4iQdO7+&kO0rQdO7+&kOOQV7+&p7+&pO!KrQ!fO7+&rO!KzQdO7+&rO`QeO1G0{OOQV-E:X-E:XO4iQdO7+&lO4iQdO7+&lOOQV,5<u,5<uO#2nQdO,5<uO!JmQdO,5<uOOQV7+&l7+&lO#2yQgO7+&lO#6tQdO,5<vO#7PQdO1G4[OOQS-E:Y-E:YO#7^QdO1G4[O#7fQdO'#IWO#7tQdO'#IWO1XQdO'#IWOOQS'#IW'#IWO#8PQdO'#IVOOQS,5;n,5;nO#8XQdO,5;nO0rQdO'#FUOOQV7+&r7+&rO4iQdO7+&rOOQV7+&w7+&wO4iQdO7+&wO#8^QfO,5;xOOQV7+&|7+&|POOO7+(b7+(bO#8cQdO1G3iOOQS,5<c,5<cO#8qQdO1G3hOOQS-E9u-E9uO#9UQdO,5<dO#9aQdO,5<dO#9tQdO1G3kOOQS-E9v-E9vO#:UQdO1G3kO#:^QdO1G3kO#:nQdO1G3kO#:UQdO1G3kOOQS<<H[<<H[O#:yQtO1G1zOOQS<<Hk<<HkP#;WQdO'#FtO8vQdO1G3bO#;eQdO1G3bO#;jQdO<<HkOOQS<<Hl<<HlO#;zQdO7+)QOOQS<<Hs<<HsO#<[QtO1G1yP#<{QdO'#FsO#=YQdO7+)RO#=jQdO7+)RO#=rQdO<<HwO#=wQdO7+({OOQS<<Hy<<HyO#>nQdO,5<bO'vQdO,5<bOOQS-E9t-E9tOOQS<<Hw<<HwOOQS,5<g,5<gO0rQdO,5<gO#>sQdO1G4OOOQS-E9y-E9yO#?^QdO1G4OO<[QdO'#H{OOOO'#D{'#D{OOOO'#F|'#F|O#?oO&jO,5:fOOOW,5>e,5>eOOOW7+)i7+)iO#?zQdO7+)iO#@SQdO1G2zO#@mQdO1G2zP'vQdO'#FuO0rQdO<<IpO1XQdO1G2YP1XQdO'#GSO#AOQdO7+)pO#AaQdO7+)pOOQS<<Ir<<IrP1XQdO'#GUP0rQdO'#GQOOQS,5;],5;]O#ArQdO,5>mO#BQQdO,5>mOOQS1G0v1G0vOOQS<<Iz<<IzOOQV-E:V-E:VO4iQdO<<JQOOQV,5<s,5<sO4iQdO,5<sOOQV<<JQ<<JQOOQV<<JT<<JTO#BYQtO1G2`P#BdQdO'#GYO#BkQdO7+)uO#BuQgO<<JVO4iQdO<<JVOOQV<<J^<<J^O4iQdO<<J^O!KrQ!fO<<J^O#FpQgO7+&gOOQV<<JW<<JWO#FzQgO<<JWOOQV1G2a1G2aO1XQdO1G2aO#JuQdO1G2aO4iQdO<<JWO1XQdO1G2bP0rQdO'#G[O#KQQdO7+)vO#K_QdO7+)vOOQS'#FT'#FTO0rQdO,5>rO#KgQdO,5>rO#KrQdO,5>rO#K}QdO,5>qO#L`QdO,5>qOOQS1G1Y1G1YOOQS,5;p,5;pOOQV<<Jc<<JcO#LhQdO1G1dOOQS7+)T7+)TP#LmQdO'#FwO#L}QdO1G2OO#MbQdO1G2OO#MrQdO1G2OP#M}QdO'#FxO#N[QdO7+)VO#NlQdO7+)VO#NlQdO7+)VO#NtQdO7+)VO$ UQdO7+(|O8vQdO7+(|OOQSAN>VAN>VO$ oQdO<<LmOOQSAN>cAN>cO0rQdO1G1|O$!PQtO1G1|P$!ZQdO'#FvOOQS1G2R1G2RP$!hQdO'#F{O$!uQdO7+)jO$#`QdO,5>gOOOO-E9z-E9zOOOW<<MT<<MTO$#nQdO7+(fOOQSAN?[AN?[OOQS7+'t7+'tO$$XQdO<<M[OOQS,5<q,5<qO$$jQdO1G4XOOQS-E:T-E:TOOQVAN?lAN?lOOQV1G2_1G2_O4iQdOAN?qO$$xQgOAN?qOOQVAN?xAN?xO4iQdOAN?xOOQV<<JR<<JRO4iQdOAN?rO4iQdO7+'{OOQV7+'{7+'{O1XQdO7+'{OOQVAN?rAN?rOOQS7+'|7+'|O$(sQdO<<MbOOQS1G4^1G4^O0rQdO1G4^OOQS,5<w,5<wO$)QQdO1G4]OOQS-E:Z-E:ZOOQU'#G_'#G_O$)cQfO7+'OO$)nQdO'#F_O$*uQdO7+'jO$+VQdO7+'jOOQS7+'j7+'jO$+bQdO<<LqO$+rQdO<<LqO$+rQdO<<LqO$+zQdO'#H^OOQS<<Lh<<LhO$,UQdO<<LhOOQS7+'h7+'hOOQS'#D|'#D|OOOO1G4R1G4RO$,oQdO1G4RO$,wQdO1G4RP!=hQdO'#GVOOQVG25]G25]O4iQdOG25]OOQVG25dG25dOOQVG25^G25^OOQV<<Kg<<KgO4iQdO<<KgOOQS7+)x7+)xP$-SQdO'#G]OOQU-E:]-E:]OOQV<<Jj<<JjO$-vQtO'#FaOOQS'#Fc'#FcO$.WQdO'#FbO$.xQdO'#FbOOQS'#Fb'#FbO$.}QdO'#IYO$)nQdO'#FiO$)nQdO'#FiO$/fQdO'#FjO$)nQdO'#FkO$/mQdO'#IZOOQS'#IZ'#IZO$0[QdO,5;yOOQS<<KU<<KUO$0dQdO<<KUO$0tQdOANB]O$1UQdOANB]O$1^QdO'#H_OOQS'#H_'#H_O1sQdO'#DcO$1wQdO,5=xOOQSANBSANBSOOOO7+)m7+)mO$2`QdO7+)mOOQVLD*wLD*wOOQVANARANARO5uQ!fO'#GaO$2hQtO,5<SO$)nQdO'#FmOOQS,5<W,5<WOOQS'#Fd'#FdO$3YQdO,5;|O$3_QdO,5;|OOQS'#Fg'#FgO$)nQdO'#G`O$4PQdO,5<QO$4kQdO,5>tO$4{QdO,5>tO1XQdO,5<PO$5^QdO,5<TO$5cQdO,5<TO$)nQdO'#I[O$5hQdO'#I[O$5mQdO,5<UOOQS,5<V,5<VO0rQdO'#FpOOQU1G1e1G1eO4iQdO1G1eOOQSAN@pAN@pO$5rQdOG27wO$6SQdO,59}OOQS1G3d1G3dOOOO<<MX<<MXOOQS,5<{,5<{OOQS-E:_-E:_O$6XQtO'#FaO$6`QdO'#I]O$6nQdO'#I]O$6vQdO,5<XOOQS1G1h1G1hO$6{QdO1G1hO$7QQdO,5<zOOQS-E:^-E:^O$7lQdO,5=OO$8TQdO1G4`OOQS-E:b-E:bOOQS1G1k1G1kOOQS1G1o1G1oO$8eQdO,5>vO$)nQdO,5>vOOQS1G1p1G1pOOQS,5<[,5<[OOQU7+'P7+'PO$+zQdO1G/iO$)nQdO,5<YO$8sQdO,5>wO$8zQdO,5>wOOQS1G1s1G1sOOQS7+'S7+'SP$)nQdO'#GdO$9SQdO1G4bO$9^QdO1G4bO$9fQdO1G4bOOQS7+%T7+%TO$9tQdO1G1tO$:SQtO'#FaO$:ZQdO,5<}OOQS,5<},5<}O$:iQdO1G4cOOQS-E:a-E:aO$)nQdO,5<|O$:pQdO,5<|O$:uQdO7+)|OOQS-E:`-E:`O$;PQdO7+)|O$)nQdO,5<ZP$)nQdO'#GcO$;XQdO1G2hO$)nQdO1G2hP$;gQdO'#GbO$;nQdO<<MhO$;xQdO1G1uO$<WQdO7+(SO8vQdO'#C}O8vQdO,59bO8vQdO,59bO8vQdO,59bO$<fQtO,5=`O8vQdO1G.|O0rQdO1G/XO0rQdO7+$pP$<yQdO'#GOO'vQdO'#GtO$=WQdO,59bO$=]QdO,59bO$=dQdO,59mO$=iQdO1G/UO1sQdO'#DRO8vQdO,59j",
-  stateData: "$>S~O%cOS%^OSSOS%]PQ~OPdOVaOfoOhYOopOs!POvqO!PrO!Q{O!T!SO!U!RO!XZO!][O!h`O!r`O!s`O!t`O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO#l!QO#o!TO#s!UO#u!VO#z!WO#}hO$P!XO%oRO%pRO%tSO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O~O%]!YO~OV!aO_!aOa!bOh!iO!X!kO!f!mO%j![O%k!]O%l!^O%m!_O%n!_O%o!`O%p!`O%q!aO%r!aO%s!aO~Ok%xXl%xXm%xXn%xXo%xXp%xXs%xXz%xX{%xX!x%xX#g%xX%[%xX%_%xX%z%xXg%xX!T%xX!U%xX%{%xX!W%xX![%xX!Q%xX#[%xXt%xX!m%xX~P%SOfoOhYO!XZO!][O!h`O!r`O!s`O!t`O%oRO%pRO%tSO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O~Oz%wX{%wX#g%wX%[%wX%_%wX%z%wX~Ok!pOl!qOm!oOn!oOo!rOp!sOs!tO!x%wX~P)pOV!zOg!|Oo0cOv0qO!PrO~P'vOV#OOo0cOv0qO!W#PO~P'vOV#SOa#TOo0cOv0qO![#UO~P'vOQ#XO%`#XO%a#ZO~OQ#^OR#[O%`#^O%a#`O~OV%iX_%iXa%iXh%iXk%iXl%iXm%iXn%iXo%iXp%iXs%iXz%iX!X%iX!f%iX%j%iX%k%iX%l%iX%m%iX%n%iX%o%iX%p%iX%q%iX%r%iX%s%iXg%iX!T%iX!U%iX~O&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O&c^O&d^O&e^O&f^O&g^O&h^O&i^O&j^O{%iX!x%iX#g%iX%[%iX%_%iX%z%iX%{%iX!W%iX![%iX!Q%iX#[%iXt%iX!m%iX~P,eOz#dO{%hX!x%hX#g%hX%[%hX%_%hX%z%hX~Oo0cOv0qO~P'vO#g#gO%[#iO%_#iO~O%uWO~O!T#nO#u!VO#z!WO#}hO~OopO~P'vOV#sOa#tO%uWO{wP~OV#xOo0cOv0qO!Q#yO~P'vO{#{O!x$QO%z#|O#g!yX%[!yX%_!yX~OV#xOo0cOv0qO#g#SX%[#SX%_#SX~P'vOo0cOv0qO#g#WX%[#WX%_#WX~P'vOh$WO%uWO~O!f$YO!r$YO%uWO~OV$eO~P'vO!U$gO#s$hO#u$iO~O{$jO~OV$qO~P'vOS$sO%[$rO%_$rO%c$tO~OV$}Oa$}Og%POo0cOv0qO~P'vOo0cOv0qO{%SO~P'vO&Y%UO~Oa!bOh!iO!X!kO!f!mOVba_bakbalbambanbaobapbasbazba{ba!xba#gba%[ba%_ba%jba%kba%lba%mba%nba%oba%pba%qba%rba%sba%zbagba!Tba!Uba%{ba!Wba![ba!Qba#[batba!mba~On%ZO~Oo%ZO~P'vOo0cO~P'vOk0eOl0fOm0dOn0dOo0mOp0nOs0rOg%wX!T%wX!U%wX%{%wX!W%wX![%wX!Q%wX#[%wX!m%wX~P)pO%{%]Og%vXz%vX!T%vX!U%vX!W%vX{%vX~Og%_Oz%`O!T%dO!U%cO~Og%_O~Oz%gO!T%dO!U%cO!W&SX~O!W%kO~Oz%lO{%nO!T%dO!U%cO![%}X~O![%rO~O![%sO~OQ#XO%`#XO%a%uO~OV%wOo0cOv0qO!PrO~P'vOQ#^OR#[O%`#^O%a%zO~OV!qa_!qaa!qah!qak!qal!qam!qan!qao!qap!qas!qaz!qa{!qa!X!qa!f!qa!x!qa#g!qa%[!qa%_!qa%j!qa%k!qa%l!qa%m!qa%n!qa%o!qa%p!qa%q!qa%r!qa%s!qa%z!qag!qa!T!qa!U!qa%{!qa!W!qa![!qa!Q!qa#[!qat!qa!m!qa~P#yOz%|O{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~P%SOV&OOopOvqO{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~P'vOz%|O{%ha!x%ha#g%ha%[%ha%_%ha%z%ha~OPdOVaOopOvqO!PrO!Q{O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO#g$zX%[$zX%_$zX~P'vO#g#gO%[&TO%_&TO~O!f&UOh&sX%[&sXz&sX#[&sX#g&sX%_&sX#Z&sXg&sX~Oh!iO%[&WO~Okealeameaneaoeapeaseazea{ea!xea#gea%[ea%_ea%zeagea!Tea!Uea%{ea!Wea![ea!Qea#[eatea!mea~P%SOsqazqa{qa#gqa%[qa%_qa%zqa~Ok!pOl!qOm!oOn!oOo!rOp!sO!xqa~PEcO%z&YOz%yX{%yX~O%uWOz%yX{%yX~Oz&]O{wX~O{&_O~Oz%lO#g%}X%[%}X%_%}Xg%}X{%}X![%}X!m%}X%z%}X~OV0lOo0cOv0qO!PrO~P'vO%z#|O#gUa%[Ua%_Ua~Oz&hO#g&PX%[&PX%_&PXn&PX~P%SOz&kO!Q&jO#g#Wa%[#Wa%_#Wa~Oz&lO#[&nO#g&rX%[&rX%_&rXg&rX~O!f$YO!r$YO#Z&qO%uWO~O#Z&qO~Oz&sO#g&tX%[&tX%_&tX~Oz&uO#g&pX%[&pX%_&pX{&pX~O!X&wO%z&xO~Oz&|On&wX~P%SOn'PO~OPdOVaOopOvqO!PrO!Q{O!{tO!}uO#PvO#RwO#TxO#XyO#ZzO#^|O#_|O#a}O#c!OO%['UO~P'vOt'YO#p'WO#q'XOP#naV#naf#nah#nao#nas#nav#na!P#na!Q#na!T#na!U#na!X#na!]#na!h#na!r#na!s#na!t#na!{#na!}#na#P#na#R#na#T#na#X#na#Z#na#^#na#_#na#a#na#c#na#l#na#o#na#s#na#u#na#z#na#}#na$P#na%X#na%o#na%p#na%t#na%u#na&Z#na&[#na&]#na&^#na&_#na&`#na&a#na&b#na&c#na&d#na&e#na&f#na&g#na&h#na&i#na&j#na%Z#na%_#na~Oz'ZO#[']O{&xX~Oh'_O!X&wO~Oh!iO{$jO!X&wO~O{'eO~P%SO%['hO%_'hO~OS'iO%['hO%_'hO~OV!aO_!aOa!bOh!iO!X!kO!f!mO%l!^O%m!_O%n!_O%o!`O%p!`O%q!aO%r!aO%s!aOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~O%k!]O~P!#uO%kWi~P!#uOV!aO_!aOa!bOh!iO!X!kO!f!mO%o!`O%p!`O%q!aO%r!aO%s!aOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%kWi%lWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~O%m!_O%n!_O~P!&pO%mWi%nWi~P!&pOa!bOh!iO!X!kO!f!mOkWilWimWinWioWipWisWizWi{Wi!xWi#gWi%[Wi%_Wi%jWi%kWi%lWi%mWi%nWi%oWi%pWi%zWigWi!TWi!UWi%{Wi!WWi![Wi!QWi#[WitWi!mWi~OV!aO_!aO%q!aO%r!aO%s!aO~P!)nOVWi_Wi%qWi%rWi%sWi~P!)nO!T%dO!U%cOg&VXz&VX~O%z'kO%{'kO~P,eOz'mOg&UX~Og'oO~Oz'pO{'rO!W&XX~Oo0cOv0qOz'pO{'sO!W&XX~P'vO!W'uO~Om!oOn!oOo!rOp!sOkjisjizji{ji!xji#gji%[ji%_ji%zji~Ol!qO~P!.aOlji~P!.aOk0eOl0fOm0dOn0dOo0mOp0nO~Ot'wO~P!/jOV'|Og'}Oo0cOv0qO~P'vOg'}Oz(OO~Og(QO~O!U(SO~Og(TOz(OO!T%dO!U%cO~P%SOk0eOl0fOm0dOn0dOo0mOp0nOgqa!Tqa!Uqa%{qa!Wqa![qa!Qqa#[qatqa!mqa~PEcOV'|Oo0cOv0qO!W&Sa~P'vOz(WO!W&Sa~O!W(XO~Oz(WO!T%dO!U%cO!W&Sa~P%SOV(]Oo0cOv0qO![%}a#g%}a%[%}a%_%}ag%}a{%}a!m%}a%z%}a~P'vOz(^O![%}a#g%}a%[%}a%_%}ag%}a{%}a!m%}a%z%}a~O![(aO~Oz(^O!T%dO!U%cO![%}a~P%SOz(dO!T%dO!U%cO![&Ta~P%SOz(gO{&lX![&lX!m&lX%z&lX~O{(kO![(mO!m(nO%z(jO~OV&OOopOvqO{%hi!x%hi#g%hi%[%hi%_%hi%z%hi~P'vOz(pO{%hi!x%hi#g%hi%[%hi%_%hi%z%hi~O!f&UOh&sa%[&saz&sa#[&sa#g&sa%_&sa#Z&sag&sa~O%[(uO~OV#sOa#tO%uWO~Oz&]O{wa~OopOvqO~P'vOz(^O#g%}a%[%}a%_%}ag%}a{%}a![%}a!m%}a%z%}a~P%SOz(zO#g%hX%[%hX%_%hX%z%hX~O%z#|O#gUi%[Ui%_Ui~O#g&Pa%[&Pa%_&Pan&Pa~P'vOz(}O#g&Pa%[&Pa%_&Pan&Pa~O%uWO#g&ra%[&ra%_&rag&ra~Oz)SO#g&ra%[&ra%_&rag&ra~Og)VO~OV)WOh$WO%uWO~O#Z)XO~O%uWO#g&ta%[&ta%_&ta~Oz)ZO#g&ta%[&ta%_&ta~Oo0cOv0qO#g&pa%[&pa%_&pa{&pa~P'vOz)^O#g&pa%[&pa%_&pa{&pa~OV)`Oa)`O%uWO~O%z)eO~Ot)hO#j)gOP#hiV#hif#hih#hio#his#hiv#hi!P#hi!Q#hi!T#hi!U#hi!X#hi!]#hi!h#hi!r#hi!s#hi!t#hi!{#hi!}#hi#P#hi#R#hi#T#hi#X#hi#Z#hi#^#hi#_#hi#a#hi#c#hi#l#hi#o#hi#s#hi#u#hi#z#hi#}#hi$P#hi%X#hi%o#hi%p#hi%t#hi%u#hi&Z#hi&[#hi&]#hi&^#hi&_#hi&`#hi&a#hi&b#hi&c#hi&d#hi&e#hi&f#hi&g#hi&h#hi&i#hi&j#hi%Z#hi%_#hi~Ot)iOP#kiV#kif#kih#kio#kis#kiv#ki!P#ki!Q#ki!T#ki!U#ki!X#ki!]#ki!h#ki!r#ki!s#ki!t#ki!{#ki!}#ki#P#ki#R#ki#T#ki#X#ki#Z#ki#^#ki#_#ki#a#ki#c#ki#l#ki#o#ki#s#ki#u#ki#z#ki#}#ki$P#ki%X#ki%o#ki%p#ki%t#ki%u#ki&Z#ki&[#ki&]#ki&^#ki&_#ki&`#ki&a#ki&b#ki&c#ki&d#ki&e#ki&f#ki&g#ki&h#ki&i#ki&j#ki%Z#ki%_#ki~OV)kOn&wa~P'vOz)lOn&wa~Oz)lOn&wa~P%SOn)pO~O%Y)tO~Ot)wO#p'WO#q)vOP#niV#nif#nih#nio#nis#niv#ni!P#ni!Q#ni!T#ni!U#ni!X#ni!]#ni!h#ni!r#ni!s#ni!t#ni!{#ni!}#ni#P#ni#R#ni#T#ni#X#ni#Z#ni#^#ni#_#ni#a#ni#c#ni#l#ni#o#ni#s#ni#u#ni#z#ni#}#ni$P#ni%X#ni%o#ni%p#ni%t#ni%u#ni&Z#ni&[#ni&]#ni&^#ni&_#ni&`#ni&a#ni&b#ni&c#ni&d#ni&e#ni&f#ni&g#ni&h#ni&i#ni&j#ni%Z#ni%_#ni~OV)zOo0cOv0qO{$jO~P'vOo0cOv0qO{&xa~P'vOz*OO{&xa~OV*SOa*TOg*WO%q*UO%uWO~O{$jO&{*YO~Oh'_O~Oh!iO{$jO~O%[*_O~O%[*aO%_*aO~OV$}Oa$}Oo0cOv0qOg&Ua~P'vOz*dOg&Ua~Oo0cOv0qO{*gO!W&Xa~P'vOz*hO!W&Xa~Oo0cOv0qOz*hO{*kO!W&Xa~P'vOo0cOv0qOz*hO!W&Xa~P'vOz*hO{*kO!W&Xa~Om0dOn0dOo0mOp0nOgjikjisjizji!Tji!Uji%{ji!Wji{ji![ji#gji%[ji%_ji!Qji#[jitji!mji%zji~Ol0fO~P!NkOlji~P!NkOV'|Og*pOo0cOv0qO~P'vOn*rO~Og*pOz*tO~Og*uO~OV'|Oo0cOv0qO!W&Si~P'vOz*vO!W&Si~O!W*wO~OV(]Oo0cOv0qO![%}i#g%}i%[%}i%_%}ig%}i{%}i!m%}i%z%}i~P'vOz*zO!T%dO!U%cO![&Ti~Oz*}O![%}i#g%}i%[%}i%_%}ig%}i{%}i!m%}i%z%}i~O![+OO~Oa+QOo0cOv0qO![&Ti~P'vOz*zO![&Ti~O![+SO~OV+UOo0cOv0qO{&la![&la!m&la%z&la~P'vOz+VO{&la![&la!m&la%z&la~O!]+YO&n+[O![!nX~O![+^O~O{(kO![+_O~O{(kO![+_O!m+`O~OV&OOopOvqO{%hq!x%hq#g%hq%[%hq%_%hq%z%hq~P'vOz$ri{$ri!x$ri#g$ri%[$ri%_$ri%z$ri~P%SOV&OOopOvqO~P'vOV&OOo0cOv0qO#g%ha%[%ha%_%ha%z%ha~P'vOz+aO#g%ha%[%ha%_%ha%z%ha~Oz$ia#g$ia%[$ia%_$ian$ia~P%SO#g&Pi%[&Pi%_&Pin&Pi~P'vOz+dO#g#Wq%[#Wq%_#Wq~O#[+eOz$va#g$va%[$va%_$vag$va~O%uWO#g&ri%[&ri%_&rig&ri~Oz+gO#g&ri%[&ri%_&rig&ri~OV+iOh$WO%uWO~O%uWO#g&ti%[&ti%_&ti~Oo0cOv0qO#g&pi%[&pi%_&pi{&pi~P'vO{#{Oz#eX!W#eX~Oz+mO!W&uX~O!W+oO~Ot+rO#j)gOP#hqV#hqf#hqh#hqo#hqs#hqv#hq!P#hq!Q#hq!T#hq!U#hq!X#hq!]#hq!h#hq!r#hq!s#hq!t#hq!{#hq!}#hq#P#hq#R#hq#T#hq#X#hq#Z#hq#^#hq#_#hq#a#hq#c#hq#l#hq#o#hq#s#hq#u#hq#z#hq#}#hq$P#hq%X#hq%o#hq%p#hq%t#hq%u#hq&Z#hq&[#hq&]#hq&^#hq&_#hq&`#hq&a#hq&b#hq&c#hq&d#hq&e#hq&f#hq&g#hq&h#hq&i#hq&j#hq%Z#hq%_#hq~On$|az$|a~P%SOV)kOn&wi~P'vOz+yOn&wi~Oz,TO{$jO#[,TO~O#q,VOP#nqV#nqf#nqh#nqo#nqs#nqv#nq!P#nq!Q#nq!T#nq!U#nq!X#nq!]#nq!h#nq!r#nq!s#nq!t#nq!{#nq!}#nq#P#nq#R#nq#T#nq#X#nq#Z#nq#^#nq#_#nq#a#nq#c#nq#l#nq#o#nq#s#nq#u#nq#z#nq#}#nq$P#nq%X#nq%o#nq%p#nq%t#nq%u#nq&Z#nq&[#nq&]#nq&^#nq&_#nq&`#nq&a#nq&b#nq&c#nq&d#nq&e#nq&f#nq&g#nq&h#nq&i#nq&j#nq%Z#nq%_#nq~O#[,WOz%Oa{%Oa~Oo0cOv0qO{&xi~P'vOz,YO{&xi~O{#{O%z,[Og&zXz&zX~O%uWOg&zXz&zX~Oz,`Og&yX~Og,bO~O%Y,eO~O!T%dO!U%cOg&Viz&Vi~OV$}Oa$}Oo0cOv0qOg&Ui~P'vO{,hOz$la!W$la~Oo0cOv0qO{,iOz$la!W$la~P'vOo0cOv0qO{*gO!W&Xi~P'vOz,lO!W&Xi~Oo0cOv0qOz,lO!W&Xi~P'vOz,lO{,oO!W&Xi~Og$hiz$hi!W$hi~P%SOV'|Oo0cOv0qO~P'vOn,qO~OV'|Og,rOo0cOv0qO~P'vOV'|Oo0cOv0qO!W&Sq~P'vOz$gi![$gi#g$gi%[$gi%_$gig$gi{$gi!m$gi%z$gi~P%SOV(]Oo0cOv0qO~P'vOa+QOo0cOv0qO![&Tq~P'vOz,sO![&Tq~O![,tO~OV(]Oo0cOv0qO![%}q#g%}q%[%}q%_%}qg%}q{%}q!m%}q%z%}q~P'vO{,uO~OV+UOo0cOv0qO{&li![&li!m&li%z&li~P'vOz,zO{&li![&li!m&li%z&li~O!]+YO&n+[O![!na~O{(kO![,}O~OV&OOo0cOv0qO#g%hi%[%hi%_%hi%z%hi~P'vOz-OO#g%hi%[%hi%_%hi%z%hi~O%uWO#g&rq%[&rq%_&rqg&rq~Oz-RO#g&rq%[&rq%_&rqg&rq~OV)`Oa)`O%uWO!W&ua~Oz-TO!W&ua~On$|iz$|i~P%SOV)kO~P'vOV)kOn&wq~P'vOt-XOP#myV#myf#myh#myo#mys#myv#my!P#my!Q#my!T#my!U#my!X#my!]#my!h#my!r#my!s#my!t#my!{#my!}#my#P#my#R#my#T#my#X#my#Z#my#^#my#_#my#a#my#c#my#l#my#o#my#s#my#u#my#z#my#}#my$P#my%X#my%o#my%p#my%t#my%u#my&Z#my&[#my&]#my&^#my&_#my&`#my&a#my&b#my&c#my&d#my&e#my&f#my&g#my&h#my&i#my&j#my%Z#my%_#my~O%Z-]O%_-]O~P`O#q-^OP#nyV#nyf#nyh#nyo#nys#nyv#ny!P#ny!Q#ny!T#ny!U#ny!X#ny!]#ny!h#ny!r#ny!s#ny!t#ny!{#ny!}#ny#P#ny#R#ny#T#ny#X#ny#Z#ny#^#ny#_#ny#a#ny#c#ny#l#ny#o#ny#s#ny#u#ny#z#ny#}#ny$P#ny%X#ny%o#ny%p#ny%t#ny%u#ny&Z#ny&[#ny&]#ny&^#ny&_#ny&`#ny&a#ny&b#ny&c#ny&d#ny&e#ny&f#ny&g#ny&h#ny&i#ny&j#ny%Z#ny%_#ny~Oz-aO{$jO#[-aO~Oo0cOv0qO{&xq~P'vOz-dO{&xq~O%z,[Og&zaz&za~O{#{Og&zaz&za~OV*SOa*TO%q*UO%uWOg&ya~Oz-hOg&ya~O$S-lO~OV$}Oa$}Oo0cOv0qO~P'vOo0cOv0qO{-mOz$li!W$li~P'vOo0cOv0qOz$li!W$li~P'vO{-mOz$li!W$li~Oo0cOv0qO{*gO~P'vOo0cOv0qO{*gO!W&Xq~P'vOz-pO!W&Xq~Oo0cOv0qOz-pO!W&Xq~P'vOs-sO!T%dO!U%cOg&Oq!W&Oq![&Oqz&Oq~P!/jOa+QOo0cOv0qO![&Ty~P'vOz$ji![$ji~P%SOa+QOo0cOv0qO~P'vOV+UOo0cOv0qO~P'vOV+UOo0cOv0qO{&lq![&lq!m&lq%z&lq~P'vO{(kO![-xO!m-yO%z-wO~OV&OOo0cOv0qO#g%hq%[%hq%_%hq%z%hq~P'vO%uWO#g&ry%[&ry%_&ryg&ry~OV)`Oa)`O%uWO!W&ui~Ot-}OP#m!RV#m!Rf#m!Rh#m!Ro#m!Rs#m!Rv#m!R!P#m!R!Q#m!R!T#m!R!U#m!R!X#m!R!]#m!R!h#m!R!r#m!R!s#m!R!t#m!R!{#m!R!}#m!R#P#m!R#R#m!R#T#m!R#X#m!R#Z#m!R#^#m!R#_#m!R#a#m!R#c#m!R#l#m!R#o#m!R#s#m!R#u#m!R#z#m!R#}#m!R$P#m!R%X#m!R%o#m!R%p#m!R%t#m!R%u#m!R&Z#m!R&[#m!R&]#m!R&^#m!R&_#m!R&`#m!R&a#m!R&b#m!R&c#m!R&d#m!R&e#m!R&f#m!R&g#m!R&h#m!R&i#m!R&j#m!R%Z#m!R%_#m!R~Oo0cOv0qO{&xy~P'vOV*SOa*TO%q*UO%uWOg&yi~O$S-lO%Z.VO%_.VO~OV.aOh._O!X.^O!].`O!h.YO!s.[O!t.[O%p.XO%uWO&Z]O&[]O&]]O&^]O&_]O&`]O&a]O&b]O~Oo0cOv0qOz$lq!W$lq~P'vO{.fOz$lq!W$lq~Oo0cOv0qO{*gO!W&Xy~P'vOz.gO!W&Xy~Oo0cOv.kO~P'vOs-sO!T%dO!U%cOg&Oy!W&Oy![&Oyz&Oy~P!/jO{(kO![.nO~O{(kO![.nO!m.oO~OV*SOa*TO%q*UO%uWO~Oh.tO!f.rOz$TX#[$TX%j$TXg$TX~Os$TX{$TX!W$TX![$TX~P$-bO%o.vO%p.vOs$UXz$UX{$UX#[$UX%j$UX!W$UXg$UX![$UX~O!h.xO~Oz.|O#[/OO%j.yOs&|X{&|X!W&|Xg&|X~Oa/RO~P$)zOh.tOs&}Xz&}X{&}X#[&}X%j&}X!W&}Xg&}X![&}X~Os/VO{$jO~Oo0cOv0qOz$ly!W$ly~P'vOo0cOv0qO{*gO!W&X!R~P'vOz/ZO!W&X!R~Og&RXs&RX!T&RX!U&RX!W&RX![&RXz&RX~P!/jOs-sO!T%dO!U%cOg&Qa!W&Qa![&Qaz&Qa~O{(kO![/^O~O!f.rOh$[as$[az$[a{$[a#[$[a%j$[a!W$[ag$[a![$[a~O!h/eO~O%o.vO%p.vOs$Uaz$Ua{$Ua#[$Ua%j$Ua!W$Uag$Ua![$Ua~O%j.yOs$Yaz$Ya{$Ya#[$Ya!W$Yag$Ya![$Ya~Os&|a{&|a!W&|ag&|a~P$)nOz/jOs&|a{&|a!W&|ag&|a~O!W/mO~Og/mO~O{/oO~O![/pO~Oo0cOv0qO{*gO!W&X!Z~P'vO{/sO~O%z/tO~P$-bOz/uO#[/OO%j.yOg'PX~Oz/uOg'PX~Og/wO~O!h/xO~O#[/OOs%Saz%Sa{%Sa%j%Sa!W%Sag%Sa![%Sa~O#[/OO%j.yOs%Waz%Wa{%Wa!W%Wag%Wa~Os&|i{&|i!W&|ig&|i~P$)nOz/zO#[/OO%j.yO!['Oa~Og'Pa~P$)nOz0SOg'Pa~Oa0UO!['Oi~P$)zOz0WO!['Oi~Oz0WO#[/OO%j.yO!['Oi~O#[/OO%j.yOg$biz$bi~O%z0ZO~P$-bO#[/OO%j.yOg%Vaz%Va~Og'Pi~P$)nO{0^O~Oa0UO!['Oq~P$)zOz0`O!['Oq~O#[/OO%j.yOz%Ui![%Ui~Oa0UO~P$)zOa0UO!['Oy~P$)zO#[/OO%j.yOg$ciz$ci~O#[/OO%j.yOz%Uq![%Uq~Oz+aO#g%ha%[%ha%_%ha%z%ha~P%SOV&OOo0cOv0qO~P'vOn0hO~Oo0hO~P'vO{0iO~Ot0jO~P!/jO&]&Z&j&h&i&g&f&d&e&c&b&`&a&_&^&[%u~",
-  goto: "!=j'QPPPPPP'RP'Z*s+[+t,_,y-fP.SP'Z.r.r'ZPPP'Z2[PPPPPP2[5PPP5PP7b7k=sPP=v>h>kPP'Z'ZPP>zPP'Z'ZPP'Z'Z'Z'Z'Z?O?w'ZP?zP@QDXGuGyPG|HWH['ZPPPH_Hk'RP'R'RP'RP'RP'RP'RP'R'R'RP'RPP'RPP'RP'RPHqH}IVPI^IdPI^PI^I^PPPI^PKrPK{LVL]KrPI^LfPI^PLmLsPLwM]MzNeLwLwNkNxLwLwLwLw! ^! d! g! l! o! y!!P!!]!!o!!u!#P!#V!#s!#y!$P!$Z!$a!$g!$y!%T!%Z!%a!%k!%q!%w!%}!&T!&Z!&e!&k!&u!&{!'U!'[!'k!'s!'}!(UPPPPPPPPPPP!([!(_!(e!(n!(x!)TPPPPPPPPPPPP!-u!/Z!3^!6oPP!6w!7W!7a!8Y!8P!8c!8i!8l!8o!8r!8z!9jPPPPPPPPPPPPPPPPP!9m!9q!9wP!:]!:a!:m!:v!;S!;j!;m!;p!;v!;|!<S!<VP!<_!<h!=d!=g]eOn#g$j)t,P'}`OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0r{!cQ#c#p$R$d$p%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g}!dQ#c#p$R$d$p$u%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!P!eQ#c#p$R$d$p$u$v%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!R!fQ#c#p$R$d$p$u$v$w%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!T!gQ#c#p$R$d$p$u$v$w$x%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!V!hQ#c#p$R$d$p$u$v$w$x$y%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g!Z!hQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0g'}TOTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0r&eVOYZ[dnprxy}!P!Q!U!i!k!o!p!q!s!t#[#d#g#y#{#}$Q$h$j$}%S%Z%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0n0r%oXOYZ[dnrxy}!P!Q!U!i!k#[#d#g#y#{#}$Q$h$j$}%S%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,s,u,w,y,z-O-d-f-m-p.f.g/V/Z0i0j0kQ#vqQ/[.kR0o0q't`OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rh#jhz{$W$Z&l&q)S)X+f+g-RW#rq&].k0qQ$]|Q$a!OQ$n!VQ$o!WW$|!i'm*d,gS&[#s#tQ'S$iQ(s&UQ)U&nU)Y&s)Z+jW)a&w+m-T-{Q*Q']W*R'_,`-h.TQ+l)`S,_*S*TQ-Q+eQ-_,TQ-c,WQ.R-al.W-l.^._.a.z.|/R/j/o/t/y0U0Z0^Q/S.`Q/a.tQ/l/OU0P/u0S0[X0V/z0W0_0`R&Z#r!_!wYZ!P!Q!k%S%`%g'p'r's(O(W)g*g*h*k*q*t*v,h,i,k,l,o-m-p.f.g/ZR%^!vQ!{YQ%x#[Q&d#}Q&g$QR,{+YT.j-s/s!Y!jQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0gQ&X#kQ'c$oR*^'dR'l$|Q%V!mR/_.r'|_OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rS#a_#b!P.[-l.^._.`.a.t.z.|/R/j/o/t/u/y/z0S0U0W0Z0[0^0_0`'|_OTYZ[adnoprtxy}!P!Q!R!U!X!c!d!e!f!g!h!i!k!o!p!q!s!t!z#O#S#T#[#d#g#x#y#{#}$Q$e$g$h$j$q$}%S%Z%^%`%c%g%l%n%w%|&O&Z&_&h&j&k&u&x&|'P'W'Z'l'm'p'r's'w'|(O(S(W(](^(d(g(p(r(z(})^)e)g)k)l)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+Q+U+V+Y+a+c+d+k+x+y,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0l0n0rT#a_#bT#^^#_R(o%xa(l%x(n(o+`,{-y-z.oT+[(k+]R-z,{Q$PsQ+l)aQ,^*RR-e,_X#}s$O$P&fQ&y$aQ'a$nQ'd$oR)s'SQ)b&wV-S+m-T-{ZgOn$j)t,PXkOn)t,PQ$k!TQ&z$bQ&{$cQ'^$mQ'b$oQ)q'RQ)x'WQ){'XQ)|'YQ*Z'`S*]'c'dQ+s)gQ+u)hQ+v)iQ+z)oS+|)r*[Q,Q)vQ,R)wS,S)y)zQ,d*^Q-V+rQ-W+tQ-Y+{S-Z+},OQ-`,UQ-b,VQ-|-XQ.O-[Q.P-^Q.Q-_Q.p-}Q.q.RQ/W.dR/r/XWkOn)t,PR#mjQ'`$nS)r'S'aR,O)sQ,]*RR-f,^Q*['`Q+})rR-[,OZiOjn)t,PQ'f$pR*`'gT-j,e-ku.c-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^t.c-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^Q/S.`X0V/z0W0_0`!P.Z-l.^._.`.a.t.z.|/R/j/o/t/u/y/z0S0U0W0Z0[0^0_0`Q.w.YR/f.xg.z.].{/b/i/n/|0O0Q0]0a0bu.b-l.^._.a.t.z.|/R/j/o/t/u/y0S0U0Z0[0^X.u.W.b/a0PR/c.tV0R/u0S0[R/X.dQnOS#on,PR,P)tQ&^#uR(x&^S%m#R#wS(_%m(bT(b%p&`Q%a!yQ%h!}W(P%a%h(U(YQ(U%eR(Y%jQ&i$RR)O&iQ(e%qQ*{(`T+R(e*{Q'n%OR*e'nS'q%R%SY*i'q*j,m-q.hU*j'r's'tU,m*k*l*mS-q,n,oR.h-rQ#Y]R%t#YQ#_^R%y#_Q(h%vS+W(h+XR+X(iQ+](kR,|+]Q#b_R%{#bQ#ebQ%}#cW&Q#e%}({+bQ({&cR+b0gQ$OsS&e$O&fR&f$PQ&v$_R)_&vQ&V#jR(t&VQ&m$VS)T&m+hR+h)UQ$Z{R&p$ZQ&t$]R)[&tQ+n)bR-U+nQ#hfR&S#hQ)f&zR+q)fQ&}$dS)m&})nR)n'OQ'V$kR)u'VQ'[$lS*P'[,ZR,Z*QQ,a*VR-i,aWjOn)t,PR#ljQ-k,eR.U-kd.{.]/b/i/n/|0O0Q0]0a0bR/h.{U.s.W/a0PR/`.sQ/{/nS0X/{0YR0Y/|S/v/b/cR0T/vQ.}.]R/k.}R!ZPXmOn)t,PWlOn)t,PR'T$jYfOn$j)t,PR&R#g[sOn#g$j)t,PR&d#}&dQOYZ[dnprxy}!P!Q!U!i!k!o!p!q!s!t#[#d#g#y#{#}$Q$h$j$}%S%Z%^%`%g%l%n%w%|&Z&_&j&k&u&x'P'W'Z'l'm'p'r's'w(O(W(^(d(g(p(r(z)^)e)g)p)t)z*O*Y*d*g*h*k*q*r*t*v*y*z*}+U+V+Y+a+d+k,P,X,Y,],g,h,i,k,l,o,q,s,u,w,y,z-O-d-f-m-p-s.f.g/V/Z/s0c0d0e0f0h0i0j0k0n0rQ!nTQ#caQ#poU$Rt%c(SS$d!R$gQ$p!XQ$u!cQ$v!dQ$w!eQ$x!fQ$y!gQ$z!hQ%e!zQ%j#OQ%p#SQ%q#TQ&`#xQ'O$eQ'g$qQ(q&OU(|&h(}+cW)j&|)l+x+yQ*o'|Q*x(]Q+w)kQ,v+QR0g0lQ!yYQ!}ZQ$b!PQ$c!QQ%R!kQ't%S^'{%`%g(O(W*q*t*v^*f'p*h,k,l-p.g/ZQ*l'rQ*m'sQ+t)gQ,j*gQ,n*kQ-n,hQ-o,iQ-r,oQ.e-mR/Y.f[bOn#g$j)t,P!^!vYZ!P!Q!k%S%`%g'p'r's(O(W)g*g*h*k*q*t*v,h,i,k,l,o-m-p.f.g/ZQ#R[Q#fdS#wrxQ$UyW$_}$Q'P)pS$l!U$hW${!i'm*d,gS%v#[+Y`&P#d%|(p(r(z+a-O0kQ&a#yQ&b#{Q&c#}Q'j$}Q'z%^W([%l(^*y*}Q(`%nQ(i%wQ(v&ZS(y&_0iQ)P&jQ)Q&kU)]&u)^+kQ)d&xQ)y'WY)}'Z*O,X,Y-dQ*b'lS*n'w0jW+P(d*z,s,wW+T(g+V,y,zQ+p)eQ,U)zQ,c*YQ,x+UQ-P+dQ-e,]Q-v,uQ.S-fR/q/VhUOn#d#g$j%|&_'w(p(r)t,P%U!uYZ[drxy}!P!Q!U!i!k#[#y#{#}$Q$h$}%S%^%`%g%l%n%w&Z&j&k&u&x'P'W'Z'l'm'p'r's(O(W(^(d(g(z)^)e)g)p)z*O*Y*d*g*h*k*q*t*v*y*z*}+U+V+Y+a+d+k,X,Y,],g,h,i,k,l,o,s,u,w,y,z-O-d-f-m-p.f.g/V/Z0i0j0kQ#qpW%W!o!s0d0nQ%X!pQ%Y!qQ%[!tQ%f0cS'v%Z0hQ'x0eQ'y0fQ,p*rQ-u,qS.i-s/sR0p0rU#uq.k0qR(w&][cOn#g$j)t,PZ!xY#[#}$Q+YQ#W[Q#zrR$TxQ%b!yQ%i!}Q%o#RQ'j${Q(V%eQ(Z%jQ(c%pQ(f%qQ*|(`Q,f*bQ-t,pQ.m-uR/].lQ$StQ(R%cR*s(SQ.l-sR/}/sR#QZR#V[R%Q!iQ%O!iV*c'm*d,g!Z!lQ!n#c#p$R$d$p$u$v$w$x$y$z%e%j%p%q&`'O'g(q(|)j*o*x+w,v0gR%T!kT#]^#_Q%x#[R,{+YQ(m%xS+_(n(oQ,}+`Q-x,{S.n-y-zR/^.oT+Z(k+]Q$`}Q&g$QQ)o'PR+{)pQ$XzQ)W&qR+i)XQ$XzQ&o$WQ)W&qR+i)XQ#khW$Vz$W&q)XQ$[{Q&r$ZZ)R&l)S+f+g-RR$^|R)c&wXlOn)t,PQ$f!RR'Q$gQ$m!UR'R$hR*X'_Q*V'_V-g,`-h.TQ.d-lQ/P.^R/Q._U.]-l.^._Q/U.aQ/b.tQ/g.zU/i.|/j/yQ/n/RQ/|/oQ0O/tU0Q/u0S0[Q0]0UQ0a0ZR0b0^R/T.`R/d.t",
-  nodeNames: "\u26A0 print Escape { Comment Script AssignStatement * BinaryExpression BitOp BitOp BitOp BitOp ArithOp ArithOp @ ArithOp ** UnaryExpression ArithOp BitOp AwaitExpression await ) ( ParenthesizedExpression BinaryExpression or and CompareOp in not is UnaryExpression ConditionalExpression if else LambdaExpression lambda ParamList VariableName AssignOp , : NamedExpression AssignOp YieldExpression yield from TupleExpression ComprehensionExpression async for LambdaExpression ] [ ArrayExpression ArrayComprehensionExpression } { DictionaryExpression DictionaryComprehensionExpression SetExpression SetComprehensionExpression CallExpression ArgList AssignOp MemberExpression . PropertyName Number String FormatString FormatReplacement FormatSelfDoc FormatConversion FormatSpec FormatReplacement FormatSelfDoc ContinuedString Ellipsis None Boolean TypeDef AssignOp UpdateStatement UpdateOp ExpressionStatement DeleteStatement del PassStatement pass BreakStatement break ContinueStatement continue ReturnStatement return YieldStatement PrintStatement RaiseStatement raise ImportStatement import as ScopeStatement global nonlocal AssertStatement assert TypeDefinition type TypeParamList TypeParam StatementGroup ; IfStatement Body elif WhileStatement while ForStatement TryStatement try except finally WithStatement with FunctionDefinition def ParamList AssignOp TypeDef ClassDefinition class DecoratedStatement Decorator At MatchStatement match MatchBody MatchClause case CapturePattern LiteralPattern ArithOp ArithOp AsPattern OrPattern LogicOp AttributePattern SequencePattern MappingPattern StarPattern ClassPattern PatternArgList KeywordPattern KeywordPattern Guard",
-  maxTerm: 277,
+  states: "#*lQ`QYOOP$zOQOOO&TQbO'#H[OOQQ'#Co'#CoOOQQ'#Cp'#CpO'vQYO'#CnO*UQbO'#HZOOQQ'#H['#H[OOQQ'#DU'#DUOOQQ'#HZ'#HZO*rQYO'#D_O+VQYO'#DfO+gQYO'#DjO+zOSO'#DuO,VOSO'#DvO.[QbO'#G{OOQQ'#G{'#G{O'vQYO'#GzO0^QbO'#GzOOQQ'#Eb'#EbOOQQ'#Gy'#GyO0uQYO'#GxOOQR'#Gx'#GxO1QQYO'#F]OOQQ'#Gb'#GbO1[QYO'#F[OOQR'#IZ'#IZOOQR'#Gw'#GwOOQR'#Fu'#FuQ`QYOOO'vQYO'#CqO1jQYO'#C}O1qQYO'#DRO2SQYO'#H`O3PQbO'#EVO'vQYO'#EWOOQQ'#EY'#EYOOQQ'#E['#E[OOQQ'#E^'#E^O3eQYO'#E`O3{QYO'#EcO4`QYO'#EeO4hQbO'#EeO4cQYO'#EhO1QQYO'#EkO4cQYO'#EmO1QQYO'#EvO1QQYO'#EyO4sQYO'#E{O4zQYO'#FQO5VQYO'#E|O5[QYO'#FQO4cQYO'#FSO4cQYO'#FYO7[QYO'#F_P7iOYO'#GvPOOO)CBj)CBjOOQQ'#Ce'#CeOOQQ'#Cf'#CfOOQQ'#Cg'#CgOOQQ'#Ch'#ChOOQQ'#Ci'#CiOOQQ'#Cj'#CjOOQQ'#Cl'#ClO'vQYO,59OO'vQYO,59OO'vQYO,59OO'vQYO,59OO'vQYO,59OO'vQYO,59OO7wQYO'#DoOOQQ,5:Y,5:YO8[QYO'#HjOOQQ,5:],5:]O8lQrO,5:]O8qQbO,59YO1jQYO,59bO1jQYO,59bO1jQYO,59bO;dQYO,59bO;iQYO,59bO;pQYO,59jO;wQYO'#HZO=cQYO'#HYOOQQ'#HY'#HYOOQQ'#D['#D[O=sQYO,59aO'vQYO,59aO>RQYO,59aOOQQ,59y,59yO>WQYO,5:RO'vQYO,5:ROOQQ,5:Q,5:QO>fQYO,5:QO>kQYO,5:VO>rQYO,5:XO'vQYO,5:XO'vQYO,5:VOOQQ,5:U,5:UO?QQYO,5:UO?VQYO,5:WOOOS'#F}'#F}O?[OSO,5:aOOQQ,5:a,5:aO?gQYO'#H}OOOS'#Dw'#DwOOOS'#GO'#GOO?wOSO,5:bOOQQ,5:b,5:bOOQQ'#GR'#GRO@VQbO,5:iOBzQbO,5=fOCeQ!dO,5=fODUQbO,5=fODmQYO'#G]OE|QYO,5;`OOQR,5=d,5=dOGrQbO'#G{OHVQYO,5;wOHYQYO,5;wOOQQ-E:`-E:`OOQR,5;v,5;vO5QQYO'#FSOOQR-E9s-E9sOH_QbO,59]OJiQbO,59iOKSQYO'#H]OK_QYO'#H]O4cQYO'#H]OOQQ'#H]'#H]OKjQYO'#DTOKrQYO,59mOKwQYO'#HaO'vQYO'#HaO1QQYO,5=zOOQQ,5=z,5=zO1QQYO'#EROOQQ'#ES'#ESOLiQYO'#GTOLyQYO,58|OLyQYO,58|O*xQYO,5:oOMXQbO'#ITOOQQ,5:r,5:rOOQQ,5:z,5:zOMiQYO,5:}OMzQbO'#IWONfQYO'#IVO4cQYO'#IUOOQQ,5;P,5;POOQQ'#GY'#GYONzQbO,5;PO! YQYO,5;PO! _QYO'#IXOOQQ,5;S,5;SO! mQYO'#ISOOQQ,5;V,5;VO!!RQYO,5;XO5VQYO,5;bO5VQYO,5;eO!!ZQbO'#HcO'vQYO'#HcO!!eQYO,5;gO4sQYO,5;gO5[QYO,5;lO4cQYO,5;nO!!jQYO'#EwO!#sQZO,5;hO*rQYO'#D_O!'qQYO'#I]O!(PQYO'#I[O5VQYO,5;lO!(XQYO,5;nO!(aQYO,5;tO!(lQYO,5;yO'vQYO,5;yPOOO,5=b,5=bP!(tOQO,5=bP!(|OYO,5=bO!+wQbO1G.jO!,OQbO1G.jO!.rQbO1G.jO!.|QbO1G.jO!1jQbO1G.jO!1}QbO1G.jO!2bQYO'#HiO!2pQbO'#G{O1QQYO'#HiO!2zQYO'#HhOOQQ,5:Z,5:ZO!3SQYO,5:ZO!3XQYO'#HkO'vQYO'#HkO!3dQYO'#HkO!3wQYO,5>UOOQQ'#Ds'#DsOOQQ1G/w1G/wOOQQ1G.|1G.|O!4wQbO1G.|O!5OQbO1G.|O1jQYO1G.|O!5kQYO1G/UOOQQ'#DZ'#DZO1QQYO,59tOOQQ1G.{1G.{O!5rQYO1G/eO!6SQYO1G/eO!6[QYO1G/fO4sQYO'#HbO!6aQYO'#HbO!6fQbO1G.{O!6vQYO,59iO!8PQYO,5>QO!8dQYO,5>QO!8oQYO1G/mO!8tQbO1G/mOOQQ1G/l1G/lO1QQYO1G/qO!9UQYO1G/sO!9ZQbO1G/sO!9kQbO1G/qOOQQ1G/p1G/pOOQQ1G/r1G/rOOOS-E9{-E9{OOQQ1G/{1G/{O!9{QYO'#IOO1QQYO'#IOO!:aQYO,5>iOOOS-E9|-E9|OOQQ1G/|1G/|OOQQ-E:P-E:PO!:rQ!dO1G3QO!;cQbO1G3QO'vQYO,5<nOOQQ,5<n,5<nOOQQ-E:Q-E:QOOQQ,5<w,5<wOOQQ-E:Z-E:ZOOQR1G0z1G0zO4cQYO'#GcO!;zQbO,5>|OOQQ1G1c1G1cO!<VQYO1G1cOOQQ'#DV'#DVO1QQYO,5=wOOQQ,5=w,5=wO!<[QYO,59oO!<mQYO,59oO!<uQYO1G/XO!=PQYO,5={O!=yQYO,5={O!>kQbO,5={OOQQ1G3f1G3fOOQQ,5:m,5:mO!?_QYO'#GzOOQQ,5<o,5<oOOQQ-E:R-E:RO!?pQYO1G.hOOQQ1G0Z1G0ZO!@OQYO,5>oO!@]QYO,5>oO1QQYO1G0iO1QQYO1G0iO4cQYO'#GWO!@kQbO,5>rO!AVQYO,5>qO!AhQYO,5>qO4cQYO,5>qO!AyQYO,5>pOOQQ-E:W-E:WO!BOQYO1G0kO!BZQYO1G0kO!B`QYO,5>sO!BnQYO,5>sO!B|QYO,5>nO!CgQYO,5>nO!C{QYO'#EoO1QQYO1G0sO!DWQYO1G0sO!D]QZO1G0|O!HWQZO1G1PO!LOQYO,5=}O!LYQYO,5=}O!LbQbO,5=}O!LlQYO1G1RO!LyQYO1G1RO5VQYO1G1WO!(XQYO1G1YOOQR,5;c,5;cO!MOQZO,5;cO!MTQZO1G1SO##RQYO'#G_O5VQYO1G1SO5VQYO1G1SO##cQYO,5>xO'vQYO,5>wO##zQYO,5>vO#$XQYO,5>vOOQR1G1W1G1WO#$aQYO'#FUO#$rQrO1G1YO#$zQYO1G1YOOQR1G1`1G1`O5VQYO1G1`O#%PQYO1G1`O#%XQYO1G1eO#%iQYO1G1eO#%qQYO'#FaOOQR1G1e1G1eO#%vQbO1G1ePOOO1G2|1G2|P#&QOQO1G2|OOQQ,5>T,5>TOOQQ'#Dp'#DpO1QQYO,5>TO#&YQYO,5>SO#&mQYO,5>SOOQQ1G/u1G/uO#&uQYO,5>VO#'YQYO,5>VO#'bQYO,5>VO#'uQbO,5>VO#(PQYO,5>VO#(aQYO,5>VOOQQ1G3p1G3pOOQQ7+$h7+$hO!<uQYO7+$pO#*VQYO1G.|O#*^QYO1G.|OOQQ1G/`1G/`OOQQ,5<d,5<dO'vQYO,5<dOOQQ7+%P7+%PO#*eQYO7+%POOQQ-E9v-E9vOOQQ7+%Q7+%QO#*uQYO,5=|O4sQYO,5=|OOQQ7+$g7+$gO#*zQYO7+%PO#+SQYO7+%QO#+XQYO1G3lOOQQ7+%X7+%XO#+lQYO1G3lO#+wQYO7+%XO#+|QYO7+%]OOQQ7+%_7+%_O#,[QYO7+%_O#,aQYO1G3mO#,qQYO1G3mO#,yQYO7+%]O#-OQYO,5>jO#-lQYO,5>jO#-lQYO,5>jOOQQ'#Dx'#DxO#.QO#tO'#DzO#.]OWO'#IPOOOS1G4T1G4TO#.bQYO1G4TO#.mQYO1G4TO#.{Q!dO7+(lO#/lQbO1G2YP#0VQYO'#GSOOQQ,5<},5<}OOQQ-E:a-E:aOOQQ7+&}7+&}OOQQ1G3c1G3cOOQQ,5<b,5<bO#0dQYO1G/ZOOQQ-E9t-E9tOOQQ7+$s7+$sOOQQ,5<c,5<cO'vQYO,5<cO#0uQYO1G3gOOQQ-E9u-E9uO#1oQYO1G3gO#2aQYO,5=fO#2zQYO,5=fO#3]QbO,5<qO#3mQYO1G4ZOOQQ-E:T-E:TOOQQ7+&T7+&TO#3zQYO7+&TOOQQ,5<r,5<rOOQQ-E:U-E:UO#4YQYO,5<sO#4nQYO1G4]OOQQ-E:V-E:VO#5PQYO1G4]OOQQ1G4[1G4[OOQQ7+&V7+&VO#5bQYO7+&VOOQQ,5<u,5<uO#5mQYO1G4_OOQQ-E:X-E:XOOQQ,5<p,5<pO#5{QYO1G4YOOQQ-E:S-E:SO4cQYO'#EpO4cQYO'#EpO#6fQYO'#EpO#6tQYO'#IYO#6|QYO,5;ZOOQQ7+&_7+&_O1QQYO7+&_O#7RQZO7+&hO##UQYO'#G^O5VQYO7+&hO5VQYO7+&kO#:|QbO,5<eO'vQYO,5<eO#;WQYO1G3iOOQQ-E9w-E9wO#;bQYO1G3iO5VQYO7+&mO!LlQYO7+&mOOQR7+&r7+&rO#$rQrO7+&tO#$zQYO7+&tO`QYO1G0}OOQR-E:]-E:]O5VQYO7+&nO5VQYO7+&nOOQR,5<y,5<yO#;jQYO,5<yO##UQYO,5<yOOQR7+&n7+&nO#;rQZO7+&nO#?jQYO1G4dO'vQYO1G4dO#?wQbO1G4cOOQQ,5<z,5<zO#@UQYO1G4bOOQQ-E:^-E:^O#@cQYO'#I`O#@qQYO'#I`O4cQYO'#I`OOQQ'#I`'#I`O#@|QYO'#I_OOQQ,5;p,5;pO#AUQYO,5;pO1QQYO'#FXOOQR7+&t7+&tO5VQYO7+&tOOQR7+&z7+&zO5VQYO7+&zOOQR7+'P7+'PO#%XQYO7+'PO#AZQZO,5;{O#A`QYO7+'PPOOO7+(h7+(hO#AhQYO1G3oOOQQ,5<g,5<gO#AvQYO1G3nOOQQ-E9y-E9yO#BZQYO,5<hO'vQYO,5<hO#BfQYO,5<hO#ByQYO1G3qOOQQ-E9z-E9zO#C^QYO1G3qO#CfQYO1G3qO#CvQYO1G3qO#C^QYO1G3qOOQQ<<H[<<H[O#DRQbO1G2OOOQQ<<Hk<<HkP#DfQYO'#FxO;pQYO1G3hO#DsQYO1G3hO#DxQYO<<HkOOQQ<<Hl<<HlO#EYQYO7+)WOOQQ<<Hs<<HsO#EmQYO7+)XO#E}QYO7+)XO#FVQYO<<HwOOQQ<<Hy<<HyO#F[QYO,5<fO'vQYO,5<fOOQQ-E9x-E9xOOQQ<<Hw<<HwOOQQ,5<k,5<kO1QQYO,5<kO#FaQYO1G4UOOQQ-E9}-E9}O#F}QYO1G4UO?gQYO'#IROOOO'#D{'#D{OOOO'#GQ'#GQO#GcO#tO,5:fOOOS,5>k,5>kOOOS7+)o7+)oO#GnQYO7+)oP#GyQYO'#FvO#HXQbO1G1}P#H{QYO'#FwO#IYQYO7+)RO#JSQYO1G3QO#JmQYO1G3QP'vQYO'#GVO1QQYO<<IoO4cQYO1G2_P4cQYO'#GXO#KOQYO7+)wO#KaQYO7+)wOOQQ<<Iq<<IqP4cQYO'#GZP1QQYO'#GUO#KrQYO,5;[O#K}QYO,5;[OOQQ'#Es'#EsO1QQYO,5;[O#LYQYO,5;[O#LeQYO,5>tO#LsQYO,5>tOOQQ1G0u1G0uOOQQ<<Iy<<IyOOQR-E:[-E:[O5VQYO<<JSOOQR,5<x,5<xO5VQYO,5<xOOQR<<JS<<JSOOQR<<JV<<JVO#L{QbO1G2PP#MVQYO'#FyO#M^QYO7+)TO#MhQZO<<JXO5VQYO<<JXOOQR<<J`<<J`O5VQYO<<J`O#$rQrO<<J`O$#`QZO7+&iOOQR<<JY<<JYO$#jQZO<<JYOOQR1G2e1G2eO4cQYO1G2eO$'bQYO1G2eO5VQYO<<JYOOQQ7+*O7+*OO$'jQYO7+*OO$'rQbO7+*OP1QQYO'#G`OOQQ'#FV'#FVO1QQYO,5>zO$'|QYO,5>zO$(XQYO,5>zO$(dQYO,5>zO$(oQYO,5>yO$)QQYO,5>yOOQQ1G1[1G1[OOQQ,5;s,5;sOOQR<<Jf<<JfOOQR<<Jk<<JkO$)YQYO1G1gO#%XQYO<<JkOOQQ7+)Z7+)ZP$)_QYO'#F{O$)oQYO1G2SO$*SQbO1G2SO$*^QYO1G2SO$*nQYO1G2SP$*yQYO'#F|O$+ZQYO7+)]O$+nQYO7+)]O$+nQYO7+)]O$+vQYO7+)]O$,WQYO7+)SO;pQYO7+)SOOQQAN>VAN>VO$,qQYO<<LsOOQQAN>cAN>cO1QQYO1G2QO$-RQbO1G2QP$-]QYO'#FzOOQQ1G2V1G2VP$-jQYO'#GPO$-wQYO7+)pO$.eQYO,5>mOOOO-E:O-E:OOOOS<<MZ<<MZO$.vQYO7+(lOOQQAN?ZAN?ZOOQQ7+'y7+'yO$/aQYO<<McOOQQ'#Eq'#EqO$/rQYO1G0vOOQQ'#Er'#ErO1QQYO1G0vOOQQ1G0v1G0vOOQQ,5<v,5<vO$0PQYO1G4`OOQQ-E:Y-E:YOOQRAN?nAN?nOOQR1G2d1G2dO5VQYOAN?sO$0_QZOAN?sOOQRAN?zAN?zO5VQYOAN?zOOQR<<JT<<JTO5VQYOAN?tO5VQYO7+(POOQR7+(P7+(PO4cQYO7+(POOQRAN?tAN?tO$4VQYO<<MjO$4dQYO<<MjOOQQ<<Mj<<MjOOQQ1G4f1G4fO1QQYO1G4fO$4lQYO'#EROOQQ,5<{,5<{O$4yQYO1G4eOOQQ-E:_-E:_OOQR'#Gd'#GdO$5[QZO7+'RO$5gQYO'#FbOOQRAN@VAN@VO$6nQYO7+'nO$7OQYO7+'nOOQQ7+'n7+'nO$7ZQYO<<LwO$7nQYO<<LwO$7nQYO<<LwO$7vQYO'#HdOOQQ<<Ln<<LnO$8QQYO<<LnOOQQ7+'l7+'lOOQQ'#D|'#D|OOOO1G4X1G4XO$8kQYO1G4XO$8vQYO1G4XOOQQ7+&b7+&bO1QQYO7+&bP!C{QYO'#G[OOQRG25_G25_O5VQYOG25_OOQRG25fG25fOOQRG25`G25`OOQR<<Kk<<KkO5VQYO<<KkOOQQANCUANCUO$9UQYOANCUOOQQ7+*Q7+*QO'vQYO,5;rP$9cQYO'#GaOOQR-E:b-E:bOOQR<<Jm<<JmO$:VQbO'#FdOOQQ'#Ff'#FfO$;RQYO'#FeO$;oQYO'#FeO$;yQYO'#FeOOQQ'#Fe'#FeO$<OQYO'#IcO$<gQYO'#FmO$<nQYO'#FmO$<uQYO'#FnO$5gQYO'#FoO$=PQYO'#IdOOQQ'#Id'#IdO$=nQYO,5;|OOQQ<<KY<<KYO$=vQYO<<KYO$>WQYOANBcO$>kQYOANBcO$>sQYO'#HeOOQQ'#He'#HeO1qQYO'#DcO$?^QYO,5>OOOQQANBYANBYOOOO7+)s7+)sO$?uQYO7+)sOOQQ<<I|<<I|OOQRLD*yLD*yOOQRANAVANAVOOQQG28pG28pO$@QQbO1G1^O8lQrO'#GgO$@[QbO,5<WO$@|QYO'#FqOOQQ,5<[,5<[OOQQ'#Ge'#GeO$ATQYO,5<SOOQQ'#Fg'#FgO$AqQYO,5<PO$AvQYO,5<POOQQ'#Fk'#FkO$5gQYO'#GfO$BhQYO,5<UO$CSQYO,5>}O$CdQYO,5>}O4cQYO,5<TOOQQ,5<X,5<XO$CuQYO,5<XO$CzQYO,5<XO$DPQbO'#FlO$5gQYO'#IeO$DXQYO'#IeOOQQ,5<Y,5<YO$D^QYO,5<YOOQQ,5<Z,5<ZO1QQYO'#FtOOQR1G1h1G1hO5VQYO1G1hOOQQAN@tAN@tO$DcQYOG27}O$DvQYO,59}OOQQ1G3j1G3jOOOO<<M_<<M_OOQQ,5=R,5=ROOQQ-E:e-E:eO$D{QbO'#FdO$ESQYO'#IfO$EbQYO'#IfOOQQ,5<],5<]O$EjQYO,5<]OOQQ-E:c-E:cOOQQ1G1k1G1kO$EoQYO1G1kO$EtQYO,5=QOOQQ-E:d-E:dO$F`QYO,5=UO$FwQYO1G4iOOQQ-E:h-E:hOOQQ1G1o1G1oOOQQ1G1s1G1sO$5gQYO,5?PO$GXQYO,5?POOQQ1G1t1G1tOOQQ,5<`,5<`OOQR7+'S7+'SO$7vQYO1G/iO$5gQYO,5<^O$GgQYO,5?QO$GnQYO,5?QOOQQ1G1w1G1wOOQQ7+'V7+'VP$5gQYO'#GjO$GvQYO1G4kO$HUQYO1G4kO$H`QYO1G4kOOQQ7+%T7+%TO$HhQYO1G1xO$HvQbO'#FdO$H}QYO,5=TOOQQ,5=T,5=TO$I]QYO1G4lOOQQ-E:g-E:gO$IdQYO7+*VO$InQYO7+*VO$IvQbO,5=SO$5gQYO,5=SO$JOQYO,5=SOOQQ-E:f-E:fO$5gQYO,5<_P$5gQYO'#GiO$JTQYO<<MqO$5gQYO1G2nO$J_QYO1G2nP$JmQYO'#GhO$JtQYO1G1yO$KSQYO7+(YO;pQYO'#C}O;pQYO,59bO;pQYO,59bO;pQYO,59bO$KbQbO,5=fO;pQYO1G.|O1QQYO1G/XO1QQYO7+$pP$KuQYO'#GSO'vQYO'#GzO$LSQYO,59bO$LXQYO,59bO$L`QYO,59mO$LeQYO1G/UO1qQYO'#DRO;pQYO,59j",
+  stateData: "$MO~O%iOS%dOSSOS%cPQ~OVaOfnOhYOooOs!OOvpO!PqO!QzO!T!RO!U!QO!XZO!][O!h`O!r`O!s`O!t`O!{sO!}tO#PuO#RvO#TwO#WxO#YyO#]{O#^{O#`|O#b}O#n!PO#q!SO#u!TO#w!UO#}!VO$QgO$S!WO%uRO%vRO%zSO%{WO&a]O&b]O&c]O&d]O&e]O&f]O&g]O&h]O&i^O&j^O&k^O&l^O&m^O&n^O&o^O&p^O~O%c!XO~OV!`O_!`Oa!aOh!hO!X!jO!f!lO%p!ZO%q![O%r!]O%s!^O%t!^O%u!_O%v!_O%w!`O%x!`O%y!`O~Ok&OXl&OXm&OXn&OXo&OXp&OXs&OXz&OX{&OX!x&OX#i&OX%b&OX%e&OX&Q&OXg&OX!T&OX!U&OX&R&OX!W&OX![&OX!Q&OX#Z&OXt&OXP&OX!m&OX~P%POfnOhYO!XZO!][O!h`O!r`O!s`O!t`O%uRO%vRO%zSO%{WO&a]O&b]O&c]O&d]O&e]O&f]O&g]O&h]O&i^O&j^O&k^O&l^O&m^O&n^O&o^O&p^O~Oz%}X{%}X#i%}X%b%}X%e%}X&Q%}X~Ok!oOl!pOm!nOn!nOo!qOp!rOs!sO!x%}X~P)pOV!yOg!{Oo1kOv1yO!PqO~P'vOV!}Oo1kOv1yO!W#OO~P'vOV#SOa#TOo1kOv1yO![#UO~P'vOQ#XO%f#XO%g#ZO~OQ#^OR#[O%f#^O%g#`O~OV%oX_%oXa%oXh%oXk%oXl%oXm%oXn%oXo%oXp%oXs%oXz%oX!X%oX!f%oX%p%oX%q%oX%r%oX%s%oX%t%oX%u%oX%v%oX%w%oX%x%oX%y%oXg%oX!T%oX!U%oX~O&a]O&b]O&c]O&d]O&e]O&f]O&g]O&h]O&i^O&j^O&k^O&l^O&m^O&n^O&o^O&p^O{%oX!x%oX#i%oX%b%oX%e%oX&Q%oX&R%oX!W%oX![%oX!Q%oX#Z%oXt%oXP%oX!m%oX~P,eOz#dO{%nX!x%nX#i%nX%b%nX%e%nX&Q%nX~O#i#fO%b#hO%e#hO~Oo1kOv1yO~P'vO!T#nO#w!UO#}!VO$QgO~OooO~P'vOV#sOa#tO%w#uO%{WO{wP~OV#yOo1kOv1yO!Q#zO#i&SX%b&SX%e&SXg&SXP&SX{&SX![&SX!m&SX&Q&SX~P'vO{#|O!x$RO&Q#}O#i!yX%b!yX%e!yX~OV#yOo1kOv1yO#i#SX%b#SX%e#SX~P'vOo1kOv1yO#i#VX%b#VX%e#VX~P'vOh$YO%{WO~O!f$[O!r$[O%{WO~OV$gO~P'vO!U$iO#u$jO#w$kO~O{$lO~OfnOh$nOo1kOv1yO!XZO!][O!h`O!r`O!s`O!t`O%uRO%vRO%zSO%{WO&a]O&b]O&c]O&d]O&e]O&f]O&g]O&h]O&i^O&j^O&k^O&l^O&m^O&n^O&o^O&p^O~OV$uOo1kOv1yO~P'vOS$wO%b$vO%e$vO%i$xO~OV%ROa%ROg%TOo1kOv1yO~P'vOV%WOo1kOv1yO{%XO~P'vO&`%ZO~Oa!aOh!hO!X!jO!f!lOVba_bakbalbambanbaobapbasbazba{ba!xba#iba%bba%eba%pba%qba%rba%sba%tba%uba%vba%wba%xba%yba&Qbagba!Tba!Uba&Rba!Wba![ba!Qba#ZbatbaPba!mba~On%`O~Oo%`O~P'vOo1kO~P'vOk1mOl1nOm1lOn1lOo1uOp1vOs1zOg%}X!T%}X!U%}X&R%}X!W%}X![%}X!Q%}X#Z%}XP%}X!m%}X~P)pO&R%bOz%|X!T%|X!U%|X![%|X~Og%|X!W%|X%b%|X{%|X~P=QOg%dOz%eO!T%iO!U%hO~Og%dO~Oz%lO!T%iO!U%hO!W&YX~O!W%pO~O{%qO~P=QOz%lO!T%iO!U%hO![&YX~O![%uO~O![%vO~OQ#XO%f#XO%g%xO~OV%zOo1kOv1yO!PqO~P'vOQ#^OR#[O%f#^O%g%}O~OV!qa_!qaa!qah!qak!qal!qam!qan!qao!qap!qas!qaz!qa{!qa!X!qa!f!qa!x!qa#i!qa%b!qa%e!qa%p!qa%q!qa%r!qa%s!qa%t!qa%u!qa%v!qa%w!qa%x!qa%y!qa&Q!qag!qa!T!qa!U!qa&R!qa!W!qa![!qa!Q!qa#Z!qat!qaP!qa!m!qa~P#vOz&PO{%na!x%na#i%na%b%na%e%na&Q%na~P%POV&ROooOvpO{%na!x%na#i%na%b%na%e%na&Q%na~P'vOz&PO{%na!x%na#i%na%b%na%e%na&Q%na~OVaOooOvpO!PqO!QzO!{sO!}tO#PuO#RvO#TwO#WxO#YyO#]{O#^{O#`|O#b}O#i%PX%b%PX%e%PX~P'vO#i#fO%b&WO%e&WO~OV%oX_%oXa%oXh%oXk%oXl%oXm%oXn%oXo%oXp%oXs%oX!X%oX!f%oX%p%oX%q%oX%r%oX%s%oX%t%oX%u%oX%v%oX%w%oX%x%oX%y%oX~O!f&XOh'UX%b%oX%b'UX&R%oX~PFXOh!hO%b&ZO~Okealeameaneaoeapeaseazea{ea!xea#iea%bea%eea&Qeagea!Tea!Uea&Rea!Wea![ea!Qea#ZeateaPea!mea~P%POsqazqa{qa#iqa%bqa%eqa&Qqa~Ok!oOl!pOm!nOn!nOo!qOp!rO!xqa~PJQO&Q&]Oz&PX{&PX~O%{WOz&PX{&PX~Oz&`O{wX~O{&bO~Oz&cO#i&TX%b&TX%e&TXg&TXP&TX{&TX![&TX!m&TX&Q&TX~OV1tOo1kOv1yO!PqO~P'vO&Q#}O#iUa%bUa%eUa~Oz&mO#i&wX%b&wX%e&wX~P%POz&pO!Q&oO#i#Va%b#Va%e#Va~O!f&qOz&zX#Z&zX#i&zX%b&zX%e&zX#Y&zXg&zX~Oz&sO#Z&uO#i&yX%b&yX%e&yXg&yX~O!f$[O!r$[O#Y&xO%{WO~O#Y&xO~Oz&zO#i&{X%b&{X%e&{X~Oz&|O#i&vX%b&vX%e&vX{&vX#Z&vX~O!X'OO&Q'PO~Oz'TOn&VX~P%POn'WO~OVaOooOvpO!PqO!QzO!{sO!}tO#PuO#RvO#TwO#WxO#YyO#]{O#^{O#`|O#b}O%b']O~P'vOt'aO#r'_O#s'`OV#paf#pah#pao#pas#pav#pa!P#pa!Q#pa!T#pa!U#pa!X#pa!]#pa!h#pa!r#pa!s#pa!t#pa!{#pa!}#pa#P#pa#R#pa#T#pa#W#pa#Y#pa#]#pa#^#pa#`#pa#b#pa#n#pa#q#pa#u#pa#w#pa#}#pa$Q#pa$S#pa%_#pa%u#pa%v#pa%z#pa%{#pa&a#pa&b#pa&c#pa&d#pa&e#pa&f#pa&g#pa&h#pa&i#pa&j#pa&k#pa&l#pa&m#pa&n#pa&o#pa&p#pa%a#pa%e#pa~O#Z'cOz'PX{'PXg'PX~Oz'dO{'OX~Oh'gO!X'OO~Oh!hO{$lO!X'OO~Oz'mO{'oO~O%b'rO%e'rO~OS'sO%b'rO%e'rO~OV!`O_!`Oa!aOh!hO!X!jO!f!lO%r!]O%s!^O%t!^O%u!_O%v!_O%w!`O%x!`O%y!`OkWilWimWinWioWipWisWizWi{Wi!xWi#iWi%bWi%eWi%pWi&QWigWi!TWi!UWi&RWi!WWi![Wi!QWi#ZWitWiPWi!mWi~O%q![O~P!)XO%qWi~P!)XOV!`O_!`Oa!aOh!hO!X!jO!f!lO%u!_O%v!_O%w!`O%x!`O%y!`OkWilWimWinWioWipWisWizWi{Wi!xWi#iWi%bWi%eWi%pWi%qWi%rWi&QWigWi!TWi!UWi&RWi!WWi![Wi!QWi#ZWitWiPWi!mWi~O%s!^O%t!^O~P!,VO%sWi%tWi~P!,VOa!aOh!hO!X!jO!f!lOkWilWimWinWioWipWisWizWi{Wi!xWi#iWi%bWi%eWi%pWi%qWi%rWi%sWi%tWi%uWi%vWi&QWigWi!TWi!UWi&RWi!WWi![Wi!QWi#ZWitWiPWi!mWi~OV!`O_!`O%w!`O%x!`O%y!`O~P!/WOVWi_Wi%wWi%xWi%yWi~P!/WO!T%iO!U%hOg&]Xz&]X~O&Q'uO&R'uO~P,eOz'wOg&[X~Og'yO~Oz'zO{'|O!W&_X~Oo1kOv1yOz'zO{(OO!W&_X~P'vO!W(QO~Om!nOn!nOo!qOp!rOkjisjizji{ji!xji#iji%bji%eji&Qji~Ol!pO~P!3|Olji~P!3|Ok1mOl1nOm1lOn1lOo1uOp1vO~Ot(SO~P!5VOV(XOg(YOo1kOv1yO~P'vOg(YOz(ZO~Og(]O~O!U(_O~Og(`Oz(ZO!T%iO!U%hO~P%POk1mOl1nOm1lOn1lOo1uOp1vOgqa!Tqa!Uqa&Rqa!Wqa![qa!Qqa#ZqatqaPqa!mqa~PJQOV(XOo1kOv1yO!W&Ya![&Ya~P'vOz(cO!W&Ya![&Ya~O!W(dO~Oz(cO!T%iO!U%hO!W&Ya~P%PO![(hO~Oz(cO!T%iO!U%hO![&Ya~P%POz(jO!T%iO!U%hO![&Za~P%POz(mOP&rX{&rX![&rX!m&rX&Q&rX~OP(qO{(qO![(sO!m(tO&Q(pO~OV&ROooOvpO{%ni!x%ni#i%ni%b%ni%e%ni&Q%ni~P'vOz(vO{%ni!x%ni#i%ni%b%ni%e%ni&Q%ni~O!f&XOh'Ua%b'Ua~O%b({O~OV#sOa#tO%w#uO%{WO{wa~Oz)OO{wa~OooOvpO~P'vOV)SOo1kOv1yO#i&Ta%b&Ta%e&Tag&TaP&Ta{&Ta![&Ta!m&Ta&Q&Ta~P'vOz)TO#i&Ta%b&Ta%e&Tag&TaP&Ta{&Ta![&Ta!m&Ta&Q&Ta~Oz)TO#i&Ta%b&Ta%e&Tag&TaP&Ta{&Ta![&Ta!m&Ta&Q&Ta~P%POz)WO#i%nX%b%nX%e%nX&Q%nX~O&Q#}O#iUi%bUi%eUi~O#i&wa%b&wa%e&wa~P'vOz)ZO#i&wa%b&wa%e&wa~O!f&qOz&za#Z&za#i&za%b&za%e&za#Y&zag&za~O%{WO#i&ya%b&ya%e&yag&ya~Oz)bO#i&ya%b&ya%e&yag&ya~Og)eO~OV)fOh$YO%{WO~O#Y)gO~O%{WO#i&{a%b&{a%e&{a~Oz)iO#i&{a%b&{a%e&{a~Oo1kOv1yO#i&va%b&va%e&va{&va#Z&va~P'vOz)lO#i&va%b&va%e&va{&va#Z&va~OV)nOa)oO%{WO~O&Q)tO~Ot)wO#l)vOV#jif#jih#jio#jis#jiv#ji!P#ji!Q#ji!T#ji!U#ji!X#ji!]#ji!h#ji!r#ji!s#ji!t#ji!{#ji!}#ji#P#ji#R#ji#T#ji#W#ji#Y#ji#]#ji#^#ji#`#ji#b#ji#n#ji#q#ji#u#ji#w#ji#}#ji$Q#ji$S#ji%_#ji%u#ji%v#ji%z#ji%{#ji&a#ji&b#ji&c#ji&d#ji&e#ji&f#ji&g#ji&h#ji&i#ji&j#ji&k#ji&l#ji&m#ji&n#ji&o#ji&p#ji%a#ji%e#ji~Ot)xOV#mif#mih#mio#mis#miv#mi!P#mi!Q#mi!T#mi!U#mi!X#mi!]#mi!h#mi!r#mi!s#mi!t#mi!{#mi!}#mi#P#mi#R#mi#T#mi#W#mi#Y#mi#]#mi#^#mi#`#mi#b#mi#n#mi#q#mi#u#mi#w#mi#}#mi$Q#mi$S#mi%_#mi%u#mi%v#mi%z#mi%{#mi&a#mi&b#mi&c#mi&d#mi&e#mi&f#mi&g#mi&h#mi&i#mi&j#mi&k#mi&l#mi&m#mi&n#mi&o#mi&p#mi%a#mi%e#mi~OV)zOn&Va~P'vOz){On&Va~Oz){On&Va~P%POV#yOo1kOv1yO~P'vOn*PO~O%`*TO~Ot*WO#r'_O#s*VOV#pif#pih#pio#pis#piv#pi!P#pi!Q#pi!T#pi!U#pi!X#pi!]#pi!h#pi!r#pi!s#pi!t#pi!{#pi!}#pi#P#pi#R#pi#T#pi#W#pi#Y#pi#]#pi#^#pi#`#pi#b#pi#n#pi#q#pi#u#pi#w#pi#}#pi$Q#pi$S#pi%_#pi%u#pi%v#pi%z#pi%{#pi&a#pi&b#pi&c#pi&d#pi&e#pi&f#pi&g#pi&h#pi&i#pi&j#pi&k#pi&l#pi&m#pi&n#pi&o#pi&p#pi%a#pi%e#pi~OV*ZOo1kOv1yO{$lO~P'vOz*^O#Z*_O&R%bOg%|Xz%|X!T%|X!U%|X~Oo1kOv1yO{'Oa~P'vOz*bO{'Oa~OV*eOa*fOg*iO%w*gO%{WO~O{$lO'T*kO~Oh'gO~Oh!hO{$lO~OV(XOo1kOv1yO{'oO~P'vOz*qO{'oO~O%b*rO~Oz*qO{'oO~P%PO%b*tO%e*tO~OV%ROa%ROo1kOv1yOg&[a~P'vOz*wOg&[a~OV*zOo1kOv1yO{*{O!W&_a~P'vOz*|O!W&_a~Oo1kOv1yOz*|O{+PO!W&_a~P'vOz*|O!W&_a~P%POo1kOv1yOz*|O!W&_a~P'vOz*|O{+PO!W&_a~Om1lOn1lOo1uOp1vOgjikjisjizji!Tji!Uji&Rji!Wji{ji![ji%bji#iji%eji!Qji#ZjitjiPji!mji&Qji~Ol1nO~P#(lOlji~P#(lOV(XOg+UOo1kOv1yO~P'vOn+WO~Og+UOz+YO~Og+ZO~OV(XOo1kOv1yO!W&Yi![&Yi~P'vOz+[O!W&Yi![&Yi~O!W+]O~Oz+^O!T%iO!U%hO![&Zi~O![+aO~Oa+cOo1kOv1yO![&Zi~P'vOz+^O![&Zi~O![+eO~OV+gOo1kOv1yOP&ra{&ra![&ra!m&ra&Q&ra~P'vOz+hOP&ra{&ra![&ra!m&ra&Q&ra~O!]+kO&t+mO![!nX~O![+oO~OP(qO{(qO![+pO~OP(qO{(qO![+pO!m+qO~OV&ROooOvpO{%nq!x%nq#i%nq%b%nq%e%nq&Q%nq~P'vOz$vi{$vi!x$vi#i$vi%b$vi%e$vi&Q$vi~P%POV&ROooOvpO~P'vOV#sOa#tO%w#uO%{WO{wi~OV)SOo1kOv1yO#i&Ti%b&Ti%e&Tig&TiP&Ti{&Ti![&Ti!m&Ti&Q&Ti~P'vOz+uO#i&Ti%b&Ti%e&Tig&TiP&Ti{&Ti![&Ti!m&Ti&Q&Ti~OV&ROo1kOv1yO#i%na%b%na%e%na&Q%na~P'vOz+vO#i%na%b%na%e%na&Q%na~Oz$ya#i$ya%b$ya%e$ya~P%PO#i&wi%b&wi%e&wi~P'vOz+yO#i#Vq%b#Vq%e#Vq~O#Z+zOz${a#i${a%b${a%e${ag${a~O%{WO#i&yi%b&yi%e&yig&yi~Oz+|O#i&yi%b&yi%e&yig&yi~OV,OOh$YO%{WO~O%{WO#i&{i%b&{i%e&{i~Oo1kOv1yO#i&vi%b&vi%e&vi{&vi#Z&vi~P'vO{#|O&Q,TOz#dX!W#dX~Oz,WO!W&|X~O!W,YO~Ot,]O#l)vOV#jqf#jqh#jqo#jqs#jqv#jq!P#jq!Q#jq!T#jq!U#jq!X#jq!]#jq!h#jq!r#jq!s#jq!t#jq!{#jq!}#jq#P#jq#R#jq#T#jq#W#jq#Y#jq#]#jq#^#jq#`#jq#b#jq#n#jq#q#jq#u#jq#w#jq#}#jq$Q#jq$S#jq%_#jq%u#jq%v#jq%z#jq%{#jq&a#jq&b#jq&c#jq&d#jq&e#jq&f#jq&g#jq&h#jq&i#jq&j#jq&k#jq&l#jq&m#jq&n#jq&o#jq&p#jq%a#jq%e#jq~On$maz$ma~P%POV)zOn&Vi~P'vOz,dOn&Vi~O{$lO#Z,nO~O#s,pOV#pqf#pqh#pqo#pqs#pqv#pq!P#pq!Q#pq!T#pq!U#pq!X#pq!]#pq!h#pq!r#pq!s#pq!t#pq!{#pq!}#pq#P#pq#R#pq#T#pq#W#pq#Y#pq#]#pq#^#pq#`#pq#b#pq#n#pq#q#pq#u#pq#w#pq#}#pq$Q#pq$S#pq%_#pq%u#pq%v#pq%z#pq%{#pq&a#pq&b#pq&c#pq&d#pq&e#pq&f#pq&g#pq&h#pq&i#pq&j#pq&k#pq&l#pq&m#pq&n#pq&o#pq&p#pq%a#pq%e#pq~Og,qOo1kOv1yO~P'vOz'Pi{'Pig'Pi~P%POo1kOv1yO{'Oi~P'vO{#|O&Q,uOg'SXz'SX~O%{WOg'SXz'SX~Oz,zOg'RX~Og,|O~O%`-QO~Oz-RO{'oO~O!T%iO!U%hOg&]iz&]i~OV%ROa%ROo1kOv1yOg&[i~P'vO{-UOz$pa!W$pa~Oo1kOv1yO{-WOz$pa!W$pa~P'vOV*zOo1kOv1yO{*{O!W&_i~P'vOz-ZO!W&_i~Oo1kOv1yOz-ZO!W&_i~P'vOz-ZO{-^O!W&_i~Og$liz$li!W$li![$li{$li~P%POV(XOo1kOv1yO~P'vOn-`O~OV(XOg-aOo1kOv1yO~P'vOV(XOo1kOv1yO!W&Yq![&Yq~P'vOa+cOo1kOv1yO![&Zq~P'vOz-bO![&Zq~O![-cO~O{-dO~OV+gOo1kOv1yOP&ri{&ri![&ri!m&ri&Q&ri~P'vOz-iOP&ri{&ri![&ri!m&ri&Q&ri~O!]+kO&t+mO![!na~OP(qO{(qO![-lO~OV#sOa#tO%w#uO%{WO~Oz$ki#i$ki%b$ki%e$kig$kiP$ki{$ki![$ki!m$ki&Q$ki~P%POV)SOo1kOv1yO~P'vOV)SOo1kOv1yO#i&Tq%b&Tq%e&Tqg&TqP&Tq{&Tq![&Tq!m&Tq&Q&Tq~P'vOV&ROo1kOv1yO#i%ni%b%ni%e%ni&Q%ni~P'vOz-mO#i%ni%b%ni%e%ni&Q%ni~O%{WO#i&yq%b&yq%e&yqg&yq~Oz-pO#i&yq%b&yq%e&yqg&yq~O&Q-qOz#da!W#da~O&Q-sOz#da!W#da~O&Q,TOz#da!W#da~OV)nOa)oO%{WO!W&|a~Oz-wO!W&|a~On$miz$mi~P%POV)zO~P'vOV)zOn&Vq~P'vOt-{OV#oyf#oyh#oyo#oys#oyv#oy!P#oy!Q#oy!T#oy!U#oy!X#oy!]#oy!h#oy!r#oy!s#oy!t#oy!{#oy!}#oy#P#oy#R#oy#T#oy#W#oy#Y#oy#]#oy#^#oy#`#oy#b#oy#n#oy#q#oy#u#oy#w#oy#}#oy$Q#oy$S#oy%_#oy%u#oy%v#oy%z#oy%{#oy&a#oy&b#oy&c#oy&d#oy&e#oy&f#oy&g#oy&h#oy&i#oy&j#oy&k#oy&l#oy&m#oy&n#oy&o#oy&p#oy%a#oy%e#oy~O%a.PO%e.PO~P`O#s.QOV#pyf#pyh#pyo#pys#pyv#py!P#py!Q#py!T#py!U#py!X#py!]#py!h#py!r#py!s#py!t#py!{#py!}#py#P#py#R#py#T#py#W#py#Y#py#]#py#^#py#`#py#b#py#n#py#q#py#u#py#w#py#}#py$Q#py$S#py%_#py%u#py%v#py%z#py%{#py&a#py&b#py&c#py&d#py&e#py&f#py&g#py&h#py&i#py&j#py&k#py&l#py&m#py&n#py&o#py&p#py%a#py%e#py~O{$lO#Z.TO~Og.XOz.VO~Og.XOz.VO~P%PO&Q,uOg'Saz'Sa~O{.[Og'Saz'Sa~O{#|Og'Saz'Sa~OV*eOa*fO%w*gO%{WOg'Ra~Oz.^Og'Ra~O$V.bO~OV%ROa%ROo1kOv1yO~P'vOo1kOv1yO{.dOz$pi!W$pi~P'vOz$pi!W$pi~P%POo1kOv1yOz$pi!W$pi~P'vO{.dOz$pi!W$pi~OV*zOo1kOv1yO{*{O~P'vOV*zOo1kOv1yO{*{O!W&_q~P'vOz.gO!W&_q~Oo1kOv1yOz.gO!W&_q~P'vOs.jO!T%iO!U%hOg&Uq!W&Uq![&Uqz&Uq~P!5VOa+cOo1kOv1yO![&Zy~P'vOz$ni![$ni~P%POa+cOo1kOv1yO~P'vOV+gOo1kOv1yO~P'vOV+gOo1kOv1yOP&rq{&rq![&rq!m&rq&Q&rq~P'vOP(qO{(qO![.oO!m.pO&Q.nO~OV&ROo1kOv1yO#i%nq%b%nq%e%nq&Q%nq~P'vO%{WO#i&yy%b&yy%e&yyg&yy~OV.sOo1kOv1yO~P'vOV)nOa)oO%{WO!W&|i~Ot.vOV#o!Rf#o!Rh#o!Ro#o!Rs#o!Rv#o!R!P#o!R!Q#o!R!T#o!R!U#o!R!X#o!R!]#o!R!h#o!R!r#o!R!s#o!R!t#o!R!{#o!R!}#o!R#P#o!R#R#o!R#T#o!R#W#o!R#Y#o!R#]#o!R#^#o!R#`#o!R#b#o!R#n#o!R#q#o!R#u#o!R#w#o!R#}#o!R$Q#o!R$S#o!R%_#o!R%u#o!R%v#o!R%z#o!R%{#o!R&a#o!R&b#o!R&c#o!R&d#o!R&e#o!R&f#o!R&g#o!R&h#o!R&i#o!R&j#o!R&k#o!R&l#o!R&m#o!R&n#o!R&o#o!R&p#o!R%a#o!R%e#o!R~Og.{Oo1kOv1yO~P'vOg.{Oz.|O~OV/OOo1kOv1yO~P'vOV*eOa*fO%w*gO%{WOg'Ri~O$V.bO%a/RO%e/RO~OV/^Oh/[O!X/ZO!]/]O!h/VO!s/XO!t/XO%v/TO%{WO&a]O&b]O&c]O&d]O&e]O&f]O&g]O&h]O~Oo1kOv1yOz$pq!W$pq~P'vO{/cOz$pq!W$pq~OV*zOo1kOv1yO{*{O!W&_y~P'vOz/dO!W&_y~Oo1kOv/hO~P'vOs.jO!T%iO!U%hOg&Uy!W&Uy![&Uyz&Uy~P!5VOP(qO{(qO![/kO~OP(qO{(qO![/kO!m/lO~Og/pOo1kOv1yO~P'vOV*eOa*fO%w*gO%{WO~Oh/tO!f/rOz$WX#Z$WX%p$WXg$WX~Os$WX{$WX!W$WX![$WX~P$9qOs$XXz$XX{$XX#Z$XX%p$XX!W$XXg$XX![$XX~O&a]O&b]O&c]O&d]O&e]O&f]O&g]O&h]O~P$:gO%u/xO%v/xO~P$:gO!h/zO~Oz0OO#Z0QO%p/{Os'VX{'VX!W'VXg'VX~O!W0RO~P$5gOg0RO~P$5gOa0VO![0XO~P$5sOh/tOs'WXz'WX{'WX#Z'WX%p'WX!W'WXg'WX!['WX~Os0[O{$lO~Oo1kOv1yOz$py!W$py~P'vOV*zOo1kOv1yO{*{O!W&_!R~P'vOz0`O!W&_!R~Og&XXs&XX!T&XX!U&XX!W&XX![&XXz&XX~P!5VOs.jO!T%iO!U%hOg&Wa!W&Wa![&Waz&Wa~OP(qO{(qO![0cO~Og#ziz#zi~P%PO!f/rOh$`as$`az$`a{$`a#Z$`a%p$`a!W$`ag$`a![$`a~Og0iO~P$5gOs$[az$[a{$[a#Z$[a%p$[a!W$[ag$[a![$[a~P$6SO!h0lO~O%u/xO%v/xOs$Xaz$Xa{$Xa#Z$Xa%p$Xa!W$Xag$Xa![$Xa~O%p/{Os$^az$^a{$^a#Z$^a!W$^ag$^a![$^a~Os'Va{'Va!W'Vag'Va~P$5gOz0qOs'Va{'Va!W'Vag'Va~O!W0tO~Og0tO~O{0uO!f/rO~O{0uO~O![0wO~OV*zOo1kOv1yO{*{O!W&_!Z~P'vO{0zO~O&Q0{O~P$9qOz0|O#Z0QO%p/{Og'YX~Oz0|Og'YX~Og1OO~O!h1PO~O#Z0QOs%Yaz%Ya{%Ya%p%Ya!W%Yag%Ya![%Ya~O#Z0QO%p/{Os%^az%^a{%^a!W%^ag%^a~Os'Vi{'Vi!W'Vig'Vi~P$5gOz1SO#Z0QO%p/{O!['Xa~Og'Ya~P$5gOz1ZOg'Ya~Oz1]O#Z0QO%p/{O!['Xi~Oa1`O!['Xi~P$5sOz1]O!['Xi~O#Z0QO%p/{Og$fiz$fi~O&Q1cO~P$9qO#Z0QO%p/{Og%]az%]a~Og'Yi~P$5gOa1`O!['Xq~P$5sOz1eO!['Xq~O{1fO!f/rO~O{1fO~Oa1`O!['Xy~P$5sO#Z0QO%p/{Oz%[i![%[i~Oa1`O~P$5sO#Z0QO%p/{Og$giz$gi~O#Z0QO%p/{Oz%[q![%[q~Oz+vO#i%na%b%na%e%na&Q%na~P%POV&ROo1kOv1yO~P'vOn1pO~Oo1pO~P'vO{1qO~Ot1rO~P!5VO&c&a&p&n&o&m&l&j&k&i&h&f&g&e&d&b%{~",
+  goto: "!Do'ZPPPPPP'[P'd+]+x,f-T-s.dP/UP'd/x/x'dPPP'd3qPPPPPP3q6qPP6qP9_9h@UPP@XARAWPP'd'dPPAhPP'd'dPP'd'd'd'd'dAlBi'dPBlPBrG^KZK_PKbKlKp'dPPPKsLQ'[P'['[P'[P'[P'[P'[P'['[P'[PP'[PP'[P'[PLWLdLlLoLrLxPMPMVPMPPMPMPPPPMPP! eP! n! x!!O!!R! ePMP!![PMPP!!c!!rP!!v!#[!#y!$d!$j!!v!!v!%T!%b!!v!!v!!v!!v!&P!&V!&Y!&_!&b!&l!&r!&|!'j!'t!(O!(U!(s!(y!)P!)Z!)a!)g!)y!*T!*Z!*a!*g!*q!*w!*}!+T!+Z!+a!+g!+r!+x!,R!,X!,_!,e!,t!-O!-Y!-aPPPPPPPPPPP!-g!-j!-p!-y!.T!.`PPPPPPPPPPPP!3i!5_!9k!=XPP!=c!=s!>P!>x!>o!?U!?[!?b!?e!?h!?p!@dPPPPPPPPPPPPPPPPP!@g!@k!@qP!AV!AZ!Ag!Aj!As!BP!Bd!Bg!Bj!Bp!Bv!Bp!CU!CXP!Ca!Cd!Cm!Di!Dl]dOm#f$l*T,j(m`OTYZ[agmnoqswx|!O!P!Q!T!W!b!c!d!e!f!g!h!j!n!o!p!r!s!y!}#S#T#[#d#f#y#z#|$O$R$g$i$j$l$n$u%R%W%X%`%c%e%h%l%q%z&P&R&^&b&c&m&o&p&|'P'T'W'_'c'd'm'v'w'z'|(O(S(X(Z(_(c(j(m(v(x)S)T)W)Z)l)t)v)z){*P*T*Z*^*_*b*k*q*w*z*{*|+P+V+W+Y+[+^+c+g+h+k+t+u+v+x+y,Q,U,c,d,j,t,v-R-T-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/O/c/d0[0`0z1k1l1m1n1p1q1r1s1t1v1z!T!bQ#c#p$S$f%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o!V!cQ#c#p$S$f$y%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o!X!dQ#c#p$S$f$y$z%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o!Z!eQ#c#p$S$f$y$z${%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o!]!fQ#c#p$S$f$y$z${$|%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o!_!gQ#c#p$S$f$y$z${$|$}%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o!c!gQ!m#c#p$S$f$y$z${$|$}%O%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1o(mTOTYZ[agmnoqswx|!O!P!Q!T!W!b!c!d!e!f!g!h!j!n!o!p!r!s!y!}#S#T#[#d#f#y#z#|$O$R$g$i$j$l$n$u%R%W%X%`%c%e%h%l%q%z&P&R&^&b&c&m&o&p&|'P'T'W'_'c'd'm'v'w'z'|(O(S(X(Z(_(c(j(m(v(x)S)T)W)Z)l)t)v)z){*P*T*Z*^*_*b*k*q*w*z*{*|+P+V+W+Y+[+^+c+g+h+k+t+u+v+x+y,Q,U,c,d,j,t,v-R-T-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/O/c/d0[0`0z1k1l1m1n1p1q1r1s1t1v1z&{VOYZ[gmoqwx|!O!P!T!W!h!j!n!o!p!r!s#[#d#f#z#|$O$R$j$l$n%R%X%`%c%e%l%q%z&P&^&b&c&o&p&|'P'W'_'d'm'v'w'z'|(O(S(Z(c(j(m(v(x)T)W)l)t)v*P*T*Z*^*b*k*q*w*{*|+P+V+W+Y+[+^+g+h+k+t+u+v+y,Q,U,j,t,v-R-T-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/c/d0[0`0z1k1l1m1n1p1q1r1s1v1z&VXOYZ[gmqwx|!O!P!T!W!h!j#[#d#f#z#|$O$R$j$l$n%R%X%c%e%l%q%z&P&^&b&c&o&p&|'P'W'_'d'm'v'w'z'|(O(S(Z(c(j(m(v(x)T)W)l)t)v*P*T*Z*^*b*k*q*w*{*|+P+V+Y+[+^+g+h+k+t+u+v+y,Q,U,j,t,v-R-T-U-W-Y-Z-^-b-d-f-h-i-m-r-t.V.Z.[.d.g.s.|/c/d0[0`1q1r1sQ#wpQ0a/hR1w1y(b`OTYZ[amnoqswx|!O!P!Q!T!W!b!c!d!e!f!g!j!n!o!p!r!s!y!}#S#T#[#d#f#y#z#|$O$R$g$i$j$l$n$u%R%W%X%`%c%e%h%l%q%z&P&R&^&b&c&m&o&p&|'P'T'W'_'c'd'm'v'z'|(O(S(X(Z(_(c(j(m(v(x)S)T)W)Z)l)t)v)z){*P*T*Z*^*_*b*k*q*z*{*|+P+V+W+Y+[+^+c+g+h+k+t+u+v+x+y,Q,U,c,d,j,t,v-R-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/O/c/d0[0`0z1k1l1m1n1p1q1r1s1t1v1zQ#ig[#rp&`)O+r/h1yf$Wyz$Y$]&s&x)b)g+{+|-pQ$_{Q$c}Q$r!UQ$s!VW%Q!h'w*w-TS&_#s#tQ'Z$kQ(y&XQ)_&qQ)d&uU)h&z)i,PW)p'O,W-w.tW*d'g,z.^/PQ,R)nQ,S)oQ,x*eQ,y*fQ-o+zQ.R,nQ.z.Tl/S.b/Z/[/^/|0O0V0q0u0{1Q1`1c1fQ0U/]Q0f/tQ0s0QU1W0|1Z1dX1_1S1]1e1hR&^#r!o!vYZ[g!O!P!W!j$n%X%e%l'm'z'|(O(Z(c)v*q*{*|+P+V+Y+[-R-U-W-Y-Z-^.d.g/c/d0[0`V%c!u#Q'bS!zY$nQ%{#[Q&i$OQ&l$RR-j+kT/g.j0z!b!iQ!m#c#p$S$f$y$z${$|$}%O%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1oQ&[#jQ'k$sR*o'lR'v%QQ%[!lR0d/r(l_OTYZ[agmnoqswx|!O!P!Q!T!W!b!c!d!e!f!g!h!j!n!o!p!r!s!y!}#S#T#[#d#f#y#z#|$O$R$g$i$j$l$n$u%R%W%X%`%c%e%h%l%q%z&P&R&^&b&c&m&o&p&|'P'T'W'_'c'd'm'v'w'z'|(O(S(X(Z(_(c(j(m(v(x)S)T)W)Z)l)t)v)z){*P*T*Z*^*_*b*k*q*w*z*{*|+P+V+W+Y+[+^+c+g+h+k+t+u+v+x+y,Q,U,c,d,j,t,v-R-T-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/O/c/d0[0`0z1k1l1m1n1p1q1r1s1t1v1zS#a_#b!O/U.b/Z/[/]/^/t/|0O0V0q0u0{0|1Q1S1Z1]1`1c1d1e1f1hT/v/U/w(l_OTYZ[agmnoqswx|!O!P!Q!T!W!b!c!d!e!f!g!h!j!n!o!p!r!s!y!}#S#T#[#d#f#y#z#|$O$R$g$i$j$l$n$u%R%W%X%`%c%e%h%l%q%z&P&R&^&b&c&m&o&p&|'P'T'W'_'c'd'm'v'w'z'|(O(S(X(Z(_(c(j(m(v(x)S)T)W)Z)l)t)v)z){*P*T*Z*^*_*b*k*q*w*z*{*|+P+V+W+Y+[+^+c+g+h+k+t+u+v+x+y,Q,U,c,d,j,t,v-R-T-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/O/c/d0[0`0z1k1l1m1n1p1q1r1s1t1v1zT#a_#bT#^^#_R(u%{a(r%{(t(u+q-j.p.q/lT+m(q+nR.q-jQ$QrQ,V)pQ,w*dT.Y,x,yX$Or$P$Q&kQ'Q$cQ'i$rQ'l$sR*S'ZQ)q'OV-v,W-w.tR-r,RR-t,SQ,U)pR-t,VZfOm$l*T,jXjOm*T,jQ$m!SQ'R$dQ'S$eQ'f$qQ'j$sQ*Q'YQ*X'_Q*['`Q*]'aQ*l'hS*n'k'lQ,^)vQ,`)wQ,a)xQ,e*OS,g*R*mQ,k*VQ,l*WS,m*Y*ZQ-O*oQ-y,]Q-z,_Q-|,fS-},h,iQ.S,oQ.U,pQ.u-{Q.w.OQ.x.QQ.y.RQ/n.vQ/o.zQ0]/aR0y0^WjOm*T,jR#miQ'h$rS*R'Z'iR,i*SQ,v*dR.Z,wR.Y,xQ*m'hQ,h*RR.O,iZhOim*T,jQ'p$tU*p'm'n'qS-P*q*sR.c-RT.`-Q.au/`.b/Z/[/^/t/|0O0V0q0u0{0|1Q1Z1`1c1d1ft/`.b/Z/[/^/t/|0O0V0q0u0{0|1Q1Z1`1c1d1fQ0W/]X1a1S1]1e1h!P/W.b/Z/[/]/^/t/|0O0V0q0u0{0|1Q1S1Z1]1`1c1d1e1f1hQ/y/VR0m/z!P/X.b/Z/[/]/^/t/|0O0V0q0u0{0|1Q1S1Z1]1`1c1d1e1f1hg/|/Y/}0g0p0v1R1V1X1g1i1jt/_.b/Z/[/^/t/|0O0V0q0u0{0|1Q1Z1`1c1d1fQ0W/]X1a1S1]1e1hX/u/S/_0f1WR0h/tV1Y0|1Z1dR0^/aQmOS#om,jR,j*TQ&a#vR)P&aQ&d#xS)U&d)VR)V&eQ%f!xS%m!|#RQ'n$t[([%f%m'n(a(e*sQ(a%jS(e%o%sR*s'qQ'U$fS)|'U)}R)}'VQ(k%tQ+_(gT+d(k+_Q'x%SR*x'xS'{%V%XY*}'{+O-[.h/eW+O'|'}(O(PU-[+P+Q+RS.h-]-^R/e.iQ#Y]R%w#YQ#_^R%|#_Q(n%yS+i(n+jR+j(oQ+n(qR-k+nQ#b_R&O#bQ#ebQ&Q#cW&T#e&Q)X+wQ)X&hR+w1oQ$PrS&j$P&kR&k$QQ&}$aR)m&}Q&n$SR)[&nQ&r$WR)`&rQ&t$XS)c&t+}R+})dQ$]zR&w$]Q&{$_R)j&{Q,X)qR-x,XQ#geR&V#gQ)u'RR,[)uQ'^$mR*U'^Q'e$pS*c'e.WT.W,r,sQ,{*hR._,{WiOm*T,jR#liQ&Y#iR(z&YQ.a-QR/Q.aQ/w/UR0k/wd/}/Y0g0p0v1R1V1X1g1i1jR0o/}Y/s/S0U0f1W1_R0e/sQ1T0vQ1^1RT1b1T1^S0}0g0hR1[0}Q0P/YR0r0PR!YPXlOm*T,jWkOm*T,jR'[$lYeOm$l*T,jR&U#f[rOm#f$l*T,jR&i$O&zQOYZ[gmoqwx|!O!P!T!W!h!j!n!o!p!r!s#[#d#f#z#|$O$R$j$l$n%R%X%`%c%e%l%q%z&P&^&b&c&o&p&|'P'W'_'d'm'v'w'z'|(O(S(Z(c(j(m(v(x)T)W)l)t)v*P*T*Z*^*b*k*q*w*{*|+P+V+W+Y+[+^+g+h+k+t+u+v+y,Q,U,j,t,v-R-T-U-W-Y-Z-^-`-b-d-f-h-i-m-r-t.V.Z.[.d.g.j.s.|/c/d0[0`0z1k1l1m1n1p1q1r1s1v1zQ!mTQ#caQ#pnQ$SsW$f!Q$i%h(_Q$y!bQ$z!cQ${!dQ$|!eQ$}!fQ%O!gQ%j!yQ%o!}Q%s#SQ%t#TQ&e#yQ'V$gQ'q$uQ'}%WQ(w&RU)Y&m)Z+xW)y'T){,c,dQ*`'cQ+T(XQ+s)SQ,b)zQ,s*_Q-V*zQ-e+cQ/q/OR1o1tS!xY$nQ!|ZQ#R[Q#kgQ$d!OQ$e!PQ$t!WQ%V!jQ(P%Xd(W%e%l'm(Z(c*q+V+Y+[-R^*y'z*|-Y-Z.g/d0`Q+Q'|Q+R(OQ,_)vQ-X*{Q-]+PQ.e-UQ.f-WQ.i-^Q/b.dQ0_/cR0x0[[bOm#f$l*T,j!j!uYZg!O!P!W!j%X%e%l'm'z'|(O(Z(c)v*q*{*|+P+V+Y+[-R-U-W-Y-Z-^.d.g/c/d0[0`Q#Q[W#xqw'W*PQ$VxW$a|$R'_*Z`$o!T$j'd*^*b,t.V.|W%P!h'w*w-TS%y#[+k`&S#d&P(v(x)W+v-m1sQ&f#zS&g#|.[Q&h$OQ'b$nQ't%RQ(V%cQ(g%qQ(o%zQ(|&^S)Q&b1qW)R&c)T+t+uQ)]&oQ)^&pU)k&|)l,QQ)s'PQ*u'vS+S(S1rW+b(j+^-b-fW+f(m+h-h-iQ,Z)tQ,}*kQ-g+gQ-n+yQ-u,UQ.Y,vQ.m-dS.r-r-tQ.}.ZR/m.shUOm#d#f$l&P&b(S(v(x*T,j%l!tYZ[gqwx|!O!P!T!W!h!j#[#z#|$O$R$j$n%R%X%c%e%l%q%z&^&c&o&p&|'P'W'_'d'm'v'w'z'|(O(Z(c(j(m)T)W)l)t)v*P*Z*^*b*k*q*w*{*|+P+V+Y+[+^+g+h+k+t+u+v+y,Q,U,t,v-R-T-U-W-Y-Z-^-b-d-f-h-i-m-r-t.V.Z.[.d.g.s.|/c/d0[0`1q1r1sQ#qoW%]!n!r1l1vQ%^!oQ%_!pQ%a!sQ%k1kS(R%`1pQ(T1mQ(U1nQ-_+WQ.l-`S/f.j0zR1x1zU#vp/h1yV(}&`)O+r[cOm#f$l*T,j]!wY#[$O$R$n+kQ#{qQ$UwQ*O'WR,f*PQ%g!xQ%n!|Q%r#RQ't%PQ(b%jQ(f%oQ(i%sQ(l%tQ+`(gQ-S*uQ.k-_Q/j.lR0b/iQ$h!QQ'X$iQ(^%hR+X(_Q/i.jR1U0zQ#PZR#W[R#V[R%U!hQ%S!hV*v'w*w-T!c!kQ!m#c#p$S$f$y$z${$|$}%O%j%o%s%t&e'V'q'}(w)Y)y*`+T+s,b,s-V-e/q1oR%Y!jT#]^#_Q%{#[R-j+kQ(s%{S+p(t(uQ-l+qQ.o-jS/k.p.qR0c/lT+l(q+nQ$b|Q&l$RQ*Y'_R,o*ZR$TsQ$ZyQ)f&xR,O)gQ$ZyQ&v$YQ)f&xR,O)gW$Xy$Y&x)gQ$^zQ&y$]Z)a&s)b+{+|-pR$`{R)r'OXkOm*T,jQ$q!TR'Y$jS$p!T$jY*a'd*b,t.V.|R,r*^R*j'gQ*h'gV.],z.^/PR#jgQ/a.bQ0S/ZR0T/[U/Y.b/Z/[Q0Z/^Q0g/tQ0n/|U0p0O0q1QQ0v0VQ1R0uQ1V0{U1X0|1Z1dQ1g1`Q1i1cR1j1fR0Y/]R0j/t",
+  nodeNames: "\u26A0 : Escape { Comment Script AssignStatement * BinaryExpression BitOp BitOp BitOp BitOp ArithOp ArithOp @ ArithOp ** UnaryExpression ArithOp BitOp AwaitExpression await ) ( ParenthesizedExpression BinaryExpression or and CompareOp in not is UnaryExpression ConditionalExpression if else LambdaExpression lambda ParamList VariableName AssignOp , : NamedExpression AssignOp YieldExpression yield from TupleExpression ComprehensionExpression async for LambdaExpression ] [ ArrayExpression ArrayComprehensionExpression } { DictionaryExpression DictionaryComprehensionExpression SetExpression SetComprehensionExpression CallExpression ArgList AssignOp MemberExpression . PropertyName Number String FormatString FormatReplacement FormatSelfDoc FormatConversion FormatSpec FormatReplacement FormatSelfDoc ContinuedString Ellipsis None Boolean TypeDef AssignOp UpdateStatement UpdateOp ExpressionStatement DeleteStatement del PassStatement pass BreakStatement break ContinueStatement continue ReturnStatement return YieldStatement RaiseStatement raise ImportStatement import as ScopeStatement global nonlocal AssertStatement assert TypeDefinition type TypeParamList TypeParam AssignOp AssignOp AssignOp StatementGroup ; IfStatement Body elif WhileStatement while ForStatement TryStatement try except finally WithStatement with FunctionDefinition def ParamList AssignOp TypeDef TypeDef ClassDefinition class DecoratedStatement Decorator At MatchStatement match MatchBody MatchClause case CapturePattern LiteralPattern ArithOp ArithOp ContinuedString AsPattern OrPattern LogicOp AttributePattern SequencePattern MappingPattern StarPattern ClassPattern PatternArgList KeywordPattern KeywordPattern Guard",
+  maxTerm: 286,
   context: trackIndent,
   nodeProps: [
     ["isolate", -5, 4, 71, 72, 73, 77, ""],
-    ["group", -15, 6, 85, 87, 88, 90, 92, 94, 96, 98, 99, 100, 102, 105, 108, 110, "Statement Statement", -22, 8, 18, 21, 25, 40, 49, 50, 56, 57, 60, 61, 62, 63, 64, 67, 70, 71, 72, 79, 80, 81, 82, "Expression", -10, 114, 116, 119, 121, 122, 126, 128, 133, 135, 138, "Statement", -9, 143, 144, 147, 148, 150, 151, 152, 153, 154, "Pattern"],
+    [
+      "group",
+      -14,
+      6,
+      85,
+      87,
+      88,
+      90,
+      92,
+      94,
+      96,
+      98,
+      99,
+      101,
+      104,
+      107,
+      109,
+      "Statement Statement",
+      -22,
+      8,
+      18,
+      21,
+      25,
+      40,
+      49,
+      50,
+      56,
+      57,
+      60,
+      61,
+      62,
+      63,
+      64,
+      67,
+      70,
+      71,
+      72,
+      79,
+      80,
+      81,
+      82,
+      "Expression",
+      -10,
+      116,
+      118,
+      121,
+      123,
+      124,
+      128,
+      130,
+      136,
+      138,
+      141,
+      "Statement",
+      -9,
+      146,
+      147,
+      151,
+      152,
+      154,
+      155,
+      156,
+      157,
+      158,
+      "Pattern"
+    ],
     ["openedBy", 23, "(", 54, "[", 58, "{"],
     ["closedBy", 24, ")", 55, "]", 59, "}"]
   ],
-  propSources: [pythonHighlighting],
   skippedNodes: [0, 4],
-  repeatNodeCount: 34,
-  tokenData: "!2|~R!`OX%TXY%oY[%T[]%o]p%Tpq%oqr'ars)Yst*xtu%Tuv,dvw-hwx.Uxy/tyz0[z{0r{|2S|}2p}!O3W!O!P4_!P!Q:Z!Q!R;k!R![>_![!]Do!]!^Es!^!_FZ!_!`Gk!`!aHX!a!b%T!b!cIf!c!dJU!d!eK^!e!hJU!h!i!#f!i!tJU!t!u!,|!u!wJU!w!x!.t!x!}JU!}#O!0S#O#P&o#P#Q!0j#Q#R!1Q#R#SJU#S#T%T#T#UJU#U#VK^#V#YJU#Y#Z!#f#Z#fJU#f#g!,|#g#iJU#i#j!.t#j#oJU#o#p!1n#p#q!1s#q#r!2a#r#s!2f#s$g%T$g;'SJU;'S;=`KW<%lOJU`%YT&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T`%lP;=`<%l%To%v]&n`%c_OX%TXY%oY[%T[]%o]p%Tpq%oq#O%T#O#P&o#P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To&tX&n`OY%TYZ%oZ]%T]^%o^#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc'f[&n`O!_%T!_!`([!`#T%T#T#U(r#U#f%T#f#g(r#g#h(r#h#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(cTmR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(yT!mR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk)aV&n`&[ZOr%Trs)vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk){V&n`Or%Trs*bs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk*iT&n`&^ZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To+PZS_&n`OY*xYZ%TZ]*x]^%T^#o*x#o#p+r#p#q*x#q#r+r#r;'S*x;'S;=`,^<%lO*x_+wTS_OY+rZ]+r^;'S+r;'S;=`,W<%lO+r_,ZP;=`<%l+ro,aP;=`<%l*xj,kV%rQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-XT!xY&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-oV%lQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.]V&n`&ZZOw%Twx.rx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.wV&n`Ow%Twx/^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/eT&n`&]ZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/{ThZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc0cTgR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk0yXVZ&n`Oz%Tz{1f{!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk1mVaR&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk2ZV%oZ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc2wTzR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To3_W%pZ&n`O!_%T!_!`-Q!`!a3w!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Td4OT&{S&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk4fX!fQ&n`O!O%T!O!P5R!P!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5WV&n`O!O%T!O!P5m!P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5tT!rZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti6[a!hX&n`O!Q%T!Q![6T![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S6T#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti7fZ&n`O{%T{|8X|}%T}!O8X!O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8^V&n`O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8z]!hX&n`O!Q%T!Q![8s![!l%T!l!m9s!m#R%T#R#S8s#S#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti9zT!hX&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk:bX%qR&n`O!P%T!P!Q:}!Q!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj;UV%sQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti;ro!hX&n`O!O%T!O!P=s!P!Q%T!Q![>_![!d%T!d!e?q!e!g%T!g!h7a!h!l%T!l!m9s!m!q%T!q!rA]!r!z%T!z!{Bq!{#R%T#R#S>_#S#U%T#U#V?q#V#X%T#X#Y7a#Y#^%T#^#_9s#_#c%T#c#dA]#d#l%T#l#mBq#m#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti=xV&n`O!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti>fc!hX&n`O!O%T!O!P=s!P!Q%T!Q![>_![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S>_#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti?vY&n`O!Q%T!Q!R@f!R!S@f!S#R%T#R#S@f#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti@mY!hX&n`O!Q%T!Q!R@f!R!S@f!S#R%T#R#S@f#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiAbX&n`O!Q%T!Q!YA}!Y#R%T#R#SA}#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBUX!hX&n`O!Q%T!Q!YA}!Y#R%T#R#SA}#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBv]&n`O!Q%T!Q![Co![!c%T!c!iCo!i#R%T#R#SCo#S#T%T#T#ZCo#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiCv]!hX&n`O!Q%T!Q![Co![!c%T!c!iCo!i#R%T#R#SCo#S#T%T#T#ZCo#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToDvV{_&n`O!_%T!_!`E]!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TcEdT%{R&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkEzT#gZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkFbXmR&n`O!^%T!^!_F}!_!`([!`!a([!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjGUV%mQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkGrV%zZ&n`O!_%T!_!`([!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkH`WmR&n`O!_%T!_!`([!`!aHx!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjIPV%nQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkIoV_Q#}P&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToJ_]&n`&YS%uZO!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUoKZP;=`<%lJUoKge&n`&YS%uZOr%Trs)Ysw%Twx.Ux!Q%T!Q![JU![!c%T!c!tJU!t!uLx!u!}JU!}#R%T#R#SJU#S#T%T#T#fJU#f#gLx#g#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUoMRa&n`&YS%uZOr%TrsNWsw%Twx! vx!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUkN_V&n`&`ZOr%TrsNts#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkNyV&n`Or%Trs! `s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! gT&n`&bZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! }V&n`&_ZOw%Twx!!dx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!!iV&n`Ow%Twx!#Ox#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!#VT&n`&aZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!#oe&n`&YS%uZOr%Trs!%Qsw%Twx!&px!Q%T!Q![JU![!c%T!c!tJU!t!u!(`!u!}JU!}#R%T#R#SJU#S#T%T#T#fJU#f#g!(`#g#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!%XV&n`&dZOr%Trs!%ns#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!%sV&n`Or%Trs!&Ys#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&aT&n`&fZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&wV&n`&cZOw%Twx!'^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!'cV&n`Ow%Twx!'xx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!(PT&n`&eZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!(ia&n`&YS%uZOr%Trs!)nsw%Twx!+^x!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!)uV&n`&hZOr%Trs!*[s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*aV&n`Or%Trs!*vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*}T&n`&jZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!+eV&n`&gZOw%Twx!+zx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,PV&n`Ow%Twx!,fx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,mT&n`&iZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!-Vi&n`&YS%uZOr%TrsNWsw%Twx! vx!Q%T!Q![JU![!c%T!c!dJU!d!eLx!e!hJU!h!i!(`!i!}JU!}#R%T#R#SJU#S#T%T#T#UJU#U#VLx#V#YJU#Y#Z!(`#Z#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUo!.}a&n`&YS%uZOr%Trs)Ysw%Twx.Ux!Q%T!Q![JU![!c%T!c!}JU!}#R%T#R#SJU#S#T%T#T#oJU#p#q%T#r$g%T$g;'SJU;'S;=`KW<%lOJUk!0ZT!XZ&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc!0qT!WR&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj!1XV%kQ&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!1sO!]~k!1zV%jR&n`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!2fO![~i!2mT%tX&n`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T",
-  tokenizers: [legacyPrint, indentation, newlines, strings, 0, 1, 2, 3, 4],
-  topRules: { "Script": [0, 5] },
-  specialized: [{ term: 221, get: (value) => spec_identifier[value] || -1 }],
-  tokenPrec: 7668
+  repeatNodeCount: 36,
+  tokenData: "!3h~R!`OX%TXY%oY[%T[]%o]p%Tpq%oqr'ars)Yst*xtu%Tuv,dvw-hwx.Uxy/tyz0[z{0r{|2S|}2p}!O3W!O!P4_!P!Q:Z!Q!R;k!R![>y![!]EZ!]!^F_!^!_Fu!_!`HV!`!aHs!a!b%T!b!cJQ!c!dJp!d!eKx!e!hJp!h!i!$Q!i!tJp!t!u!-h!u!wJp!w!x!/`!x!}Jp!}#O!0n#O#P&o#P#Q!1U#Q#R!1l#R#SJp#S#T%T#T#UJp#U#VKx#V#YJp#Y#Z!$Q#Z#fJp#f#g!-h#g#iJp#i#j!/`#j#oJp#o#p!2Y#p#q!2_#q#r!2{#r#s!3Q#s$g%T$g;'SJp;'S;=`Kr<%lOJp`%YT&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T`%lP;=`<%l%To%v]&t`%i_OX%TXY%oY[%T[]%o]p%Tpq%oq#O%T#O#P&o#P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To&tX&t`OY%TYZ%oZ]%T]^%o^#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc'f[&t`O!_%T!_!`([!`#T%T#T#U(r#U#f%T#f#g(r#g#h(r#h#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(cTmR&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc(yT!mR&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk)aV&t`&bZOr%Trs)vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk){V&t`Or%Trs*bs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk*iT&t`&dZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To+PZS_&t`OY*xYZ%TZ]*x]^%T^#o*x#o#p+r#p#q*x#q#r+r#r;'S*x;'S;=`,^<%lO*x_+wTS_OY+rZ]+r^;'S+r;'S;=`,W<%lO+r_,ZP;=`<%l+ro,aP;=`<%l*xj,kV%xQ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-XT!xY&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj-oV%rQ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.]V&t`&aZOw%Twx.rx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk.wV&t`Ow%Twx/^x#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/eT&t`&cZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk/{ThZ&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc0cTgR&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk0yXVZ&t`Oz%Tz{1f{!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk1mVaR&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk2ZV%uZ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc2wTzR&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To3_W%vZ&t`O!_%T!_!`-Q!`!a3w!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Td4OT'TS&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk4fX!fQ&t`O!O%T!O!P5R!P!Q%T!Q![6T![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5WV&t`O!O%T!O!P5m!P#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk5tT!rZ&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti6[a!hX&t`O!Q%T!Q![6T![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S6T#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti7fZ&t`O{%T{|8X|}%T}!O8X!O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8^V&t`O!Q%T!Q![8s![#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti8z]!hX&t`O!Q%T!Q![8s![!l%T!l!m9s!m#R%T#R#S8s#S#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti9zT!hX&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk:bX%wR&t`O!P%T!P!Q:}!Q!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj;UV%yQ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti;ro!hX&t`O!O%T!O!P=s!P!Q%T!Q![>y![!d%T!d!e@]!e!g%T!g!h7a!h!l%T!l!m9s!m!q%T!q!rAw!r!z%T!z!{C]!{#R%T#R#S>y#S#U%T#U#V@]#V#X%T#X#Y7a#Y#^%T#^#_9s#_#c%T#c#dAw#d#l%T#l#mC]#m#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti=z_!hX&t`O!Q%T!Q![6T![!g%T!g!h7a!h!l%T!l!m9s!m#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti?Qc!hX&t`O!O%T!O!P=s!P!Q%T!Q![>y![!g%T!g!h7a!h!l%T!l!m9s!m#R%T#R#S>y#S#X%T#X#Y7a#Y#^%T#^#_9s#_#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Ti@bY&t`O!Q%T!Q!RAQ!R!SAQ!S#R%T#R#SAQ#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiAXY!hX&t`O!Q%T!Q!RAQ!R!SAQ!S#R%T#R#SAQ#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiA|X&t`O!Q%T!Q!YBi!Y#R%T#R#SBi#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiBpX!hX&t`O!Q%T!Q!YBi!Y#R%T#R#SBi#S#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiCb]&t`O!Q%T!Q![DZ![!c%T!c!iDZ!i#R%T#R#SDZ#S#T%T#T#ZDZ#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TiDb]!hX&t`O!Q%T!Q![DZ![!c%T!c!iDZ!i#R%T#R#SDZ#S#T%T#T#ZDZ#Z#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToEbV{_&t`O!_%T!_!`Ew!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TcFOT&RR&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkFfT#iZ&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkF|XmR&t`O!^%T!^!_Gi!_!`([!`!a([!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjGpV%sQ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkH^V&QZ&t`O!_%T!_!`([!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkHzWmR&t`O!_%T!_!`([!`!aId!a#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TjIkV%tQ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%TkJZV_Q$QP&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%ToJy]&t`&`S%{ZO!Q%T!Q![Jp![!c%T!c!}Jp!}#R%T#R#SJp#S#T%T#T#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpoKuP;=`<%lJpoLRe&t`&`S%{ZOr%Trs)Ysw%Twx.Ux!Q%T!Q![Jp![!c%T!c!tJp!t!uMd!u!}Jp!}#R%T#R#SJp#S#T%T#T#fJp#f#gMd#g#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpoMma&t`&`S%{ZOr%TrsNrsw%Twx!!bx!Q%T!Q![Jp![!c%T!c!}Jp!}#R%T#R#SJp#S#T%T#T#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpkNyV&t`&fZOr%Trs! `s#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk! eV&t`Or%Trs! zs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!!RT&t`&hZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!!iV&t`&eZOw%Twx!#Ox#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!#TV&t`Ow%Twx!#jx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!#qT&t`&gZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!$Ze&t`&`S%{ZOr%Trs!%lsw%Twx!'[x!Q%T!Q![Jp![!c%T!c!tJp!t!u!(z!u!}Jp!}#R%T#R#SJp#S#T%T#T#fJp#f#g!(z#g#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpk!%sV&t`&jZOr%Trs!&Ys#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&_V&t`Or%Trs!&ts#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!&{T&t`&lZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!'cV&t`&iZOw%Twx!'xx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!'}V&t`Ow%Twx!(dx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!(kT&t`&kZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!)Ta&t`&`S%{ZOr%Trs!*Ysw%Twx!+xx!Q%T!Q![Jp![!c%T!c!}Jp!}#R%T#R#SJp#S#T%T#T#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpk!*aV&t`&nZOr%Trs!*vs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!*{V&t`Or%Trs!+bs#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!+iT&t`&pZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,PV&t`&mZOw%Twx!,fx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!,kV&t`Ow%Twx!-Qx#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tk!-XT&t`&oZO#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%To!-qi&t`&`S%{ZOr%TrsNrsw%Twx!!bx!Q%T!Q![Jp![!c%T!c!dJp!d!eMd!e!hJp!h!i!(z!i!}Jp!}#R%T#R#SJp#S#T%T#T#UJp#U#VMd#V#YJp#Y#Z!(z#Z#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpo!/ia&t`&`S%{ZOr%Trs)Ysw%Twx.Ux!Q%T!Q![Jp![!c%T!c!}Jp!}#R%T#R#SJp#S#T%T#T#oJp#p#q%T#r$g%T$g;'SJp;'S;=`Kr<%lOJpk!0uT!XZ&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tc!1]T!WR&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%Tj!1sV%qQ&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!2_O!]~k!2fV%pR&t`O!_%T!_!`-Q!`#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T~!3QO![~i!3XT%zX&t`O#o%T#p#q%T#r;'S%T;'S;=`%i<%lO%T",
+  tokenizers: [indentation, newlines, strings, 0, 1, 2, 3, 4],
+  topRules: { Script: [0, 5] },
+  dynamicPrecedences: [
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0
+  ],
+  specialized: [
+    { term: 227, get: (value) => spec_identifier[value] || -1 }
+  ],
+  tokenPrec: 8354
 });
 
 // src/ecosystems/spack/recipe/syntax.ts
 function parsePython(text, file2) {
   if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+  if (text.charCodeAt(0) === 65279) text = text.slice(1);
   const tree = parser.parse(text);
   const lineStarts = [0];
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
@@ -13780,9 +14163,9 @@ function lowerModule(source) {
 function lowerBlock(block, source, imports) {
   const out = [];
   for (let child = block.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "Comment" || name2 === ":") continue;
-    if (name2 === "StatementGroup") {
+    const name = child.name;
+    if (name === "Comment" || name === ":") continue;
+    if (name === "StatementGroup") {
       for (let inner = child.firstChild; inner; inner = inner.nextSibling) {
         if (inner.name !== ";" && inner.name !== "Comment")
           out.push(lowerStmt(inner, source, imports));
@@ -13823,11 +14206,11 @@ function lowerClauses(node2, source, imports) {
   const clauses = [];
   let header = [];
   for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name2 = child.name;
-    if (name2 === "Body" || name2 === "MatchBody") {
+    const name = child.name;
+    if (name === "Body" || name === "MatchBody") {
       clauses.push({ header, body: lowerBlock(child, source, imports) });
       header = [];
-    } else if (name2 !== "Comment") header.push(child);
+    } else if (name !== "Comment") header.push(child);
   }
   return clauses;
 }
@@ -13917,6 +14300,88 @@ function isMetadataStatement(stmt, text) {
   return call !== void 0 && METADATA_CALLS.has(call.callee);
 }
 
+// src/ecosystems/spack/recipe/host-platform.ts
+var HOST = {
+  "sys.platform": "linux",
+  "host_platform().name": "linux",
+  "platform.system()": "Linux"
+};
+function evalHostCondition(node2, text) {
+  switch (node2.name) {
+    case "ParenthesizedExpression": {
+      const inner = only(node2);
+      return inner === void 0 ? void 0 : evalHostCondition(inner, text);
+    }
+    case "UnaryExpression": {
+      const [op, operand] = children(node2);
+      if (op?.name !== "not" || operand === void 0) return void 0;
+      if (operand.name === "BinaryExpression" && isBoolOp(operand)) return void 0;
+      const value = evalHostCondition(operand, text);
+      return value === void 0 ? void 0 : !value;
+    }
+    case "BinaryExpression":
+      return evalBinary(node2, text);
+    case "CallExpression": {
+      const [callee, args] = children(node2);
+      if (callee?.name !== "MemberExpression" || args?.name !== "ArgList") return void 0;
+      const [object2, dot, method] = children(callee);
+      if (dot?.name !== "." || method === void 0 || object2 === void 0) return void 0;
+      if (text.slice(method.from, method.to) !== "startswith") return void 0;
+      const subject = hostValue(object2, text);
+      const arg = only(args);
+      const prefix = arg === void 0 ? void 0 : evalLiteral(arg, text, EMPTY_ENV);
+      if (subject === void 0 || prefix?.kind !== "str") return void 0;
+      return subject.startsWith(prefix.value);
+    }
+    default:
+      return void 0;
+  }
+}
+function isBoolOp(node2) {
+  return children(node2).some((c3) => c3.name === "and" || c3.name === "or");
+}
+function evalBinary(node2, text) {
+  const parts = children(node2);
+  const [left, op, ...rest] = parts;
+  if (left === void 0 || op === void 0) return void 0;
+  if (op.name === "and" || op.name === "or") {
+    const right = rest[0];
+    if (rest.length !== 1 || right === void 0) return void 0;
+    const a = evalHostCondition(left, text);
+    const b3 = evalHostCondition(right, text);
+    if (op.name === "and") return a === false || b3 === false ? false : a && b3;
+    return a === true || b3 === true ? true : a === void 0 || b3 === void 0 ? void 0 : false;
+  }
+  const subject = hostValue(left, text);
+  if (subject === void 0) return void 0;
+  if (op.name === "CompareOp" && rest.length === 1) {
+    const sign = text.slice(op.from, op.to);
+    const value = evalLiteral(rest[0], text, EMPTY_ENV);
+    if (value?.kind !== "str" || sign !== "==" && sign !== "!=") return void 0;
+    return subject === value.value === (sign === "==");
+  }
+  const negated = op.name === "not";
+  const tail = negated ? rest : [op, ...rest];
+  if (tail[0]?.name !== "in" || tail.length !== 2) return void 0;
+  const options = evalLiteral(tail[1], text, EMPTY_ENV);
+  if (options?.kind !== "seq" || options.items.some((i) => i.kind !== "str")) return void 0;
+  const found = options.items.some((i) => i.kind === "str" && i.value === subject);
+  return negated ? !found : found;
+}
+function hostValue(node2, text) {
+  const spelled = text.slice(node2.from, node2.to).replace(/\s+/g, "");
+  return Object.hasOwn(HOST, spelled) ? HOST[spelled] : void 0;
+}
+function children(node2) {
+  const out = [];
+  for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
+  return out;
+}
+function only(node2) {
+  const inner = children(node2).filter((c3) => !["(", ")", ","].includes(c3.name));
+  return inner.length === 1 ? inner[0] : void 0;
+}
+
 // src/ecosystems/spack/recipe/rules/directives.ts
 function emptyFound() {
   return { ...emptyDirectives(), unresolved: [], conditionalCode: [] };
@@ -13975,6 +14440,15 @@ var Walker = class {
         }
       } else if (stmt.kind === "ForStatement") {
         if (!this.unroll(stmt, scope, found)) kept.push(stmt);
+      } else if (stmt.kind === "IfStatement" && this.hostBranch(stmt) !== void 0) {
+        const taken = this.hostBranch(stmt);
+        if (taken < 0) {
+          kept.push(stmt);
+          continue;
+        }
+        const body = this.block(stmt.clauses[taken].body, scope, found);
+        const others = stmt.clauses.some((c3, i) => i !== taken && c3.body.length > 0);
+        if (body.length > 0 || others) kept.push(withBody(stmt, taken, body));
       } else {
         if (stmt.clauses !== void 0) this.reportNested(stmt, found);
         kept.push(stmt);
@@ -13982,43 +14456,51 @@ var Walker = class {
     }
     return kept;
   }
+  /**
+   * The clause of a class-level `if` on the host platform that runs on the planned (Linux)
+   * builders: its index, -1 when none does, undefined when a condition is not known statically.
+   * The taken clause's directives are plain directives; the others stay as code.
+   */
+  hostBranch(stmt) {
+    const clauses = stmt.clauses ?? [];
+    for (const [i, clause] of clauses.entries()) {
+      const [keyword, condition, extra] = clause.header;
+      if (keyword?.name === "else" && condition === void 0) return i;
+      if (condition === void 0 || extra !== void 0) return void 0;
+      const holds = evalHostCondition(condition, this.text);
+      if (holds === void 0) return void 0;
+      if (holds) return i;
+    }
+    return -1;
+  }
   /** Record one directive call; false when it stays as code. */
-  directive(name2, argList, line, scope, found) {
-    const signature = SIGNATURES.get(name2);
+  directive(name, argList, line, scope, found) {
+    const signature = SIGNATURES.get(name);
     if (signature === void 0) return false;
-    const place = `${this.source.file}:${line}`;
     const items = readArgList(argList, this.text);
     const unresolved = (reason) => {
       found.unresolved.push({ line, reason });
       return false;
     };
-    if (name2 === "version" && scope.whens.length > 0) {
-      throw new UserError(
-        "recipe",
-        place,
-        `version(): cannot be used inside a 'with when(...)' block`
-      );
-    }
-    if (items.other) return unresolved(`${name2}(...): an argument is not a literal`);
-    const bound = bindCall(name2, signature, items, place);
+    if (name === "version" && scope.whens.length > 0)
+      return unresolved(`version(): cannot be used inside a 'with when(...)' block`);
+    if (items.other) return unresolved(`${name}(...): an argument is not a literal`);
+    const bound = bindCall(name, signature, items);
+    if ("unbound" in bound) return unresolved(bound.unbound);
     if (bound.unpacking)
-      return unresolved(`${name2}(...): uses argument unpacking (*args or **kwargs)`);
+      return unresolved(`${name}(...): uses argument unpacking (*args or **kwargs)`);
     const evaluated = evalBound(bound, signature.varargs ?? "", this.text, scope.env);
     if ("notLiteral" in evaluated)
-      return unresolved(`${name2}(...): argument '${evaluated.notLiteral}' is not a literal`);
+      return unresolved(`${name}(...): argument '${evaluated.notLiteral}' is not a literal`);
     for (const [key, value] of scope.defaults) {
       if (evaluated.values.has(key)) continue;
       if (!accepts(signature, key))
-        throw new UserError(
-          "recipe",
-          place,
-          `${name2}(): unknown argument '${key}' (from default_args)`
-        );
+        return unresolved(`${name}(): unknown argument '${key}' (from default_args)`);
       evaluated.values.set(key, value);
     }
     const problem = recordDirective(
       {
-        name: name2,
+        name,
         values: evaluated.values,
         rest: evaluated.rest,
         whens: scope.whens,
@@ -14048,35 +14530,26 @@ var Walker = class {
       const callee = node2.firstChild;
       const argList = node2.lastChild;
       if (callee?.name !== "VariableName" || argList?.name !== "ArgList") return "code";
-      const name2 = this.text.slice(callee.from, callee.to);
-      if (name2 !== "when" && name2 !== "default_args") return "code";
+      const name = this.text.slice(callee.from, callee.to);
+      if (name !== "when" && name !== "default_args") return "code";
       const items = readArgList(argList, this.text);
       const unresolved = (reason) => {
         found.unresolved.push({ line: stmt.line, reason });
         return void 0;
       };
       if (items.other || items.unpacking)
-        return unresolved(`${name2}(...): an argument is not a literal`);
-      if (name2 === "when") {
+        return unresolved(`${name}(...): an argument is not a literal`);
+      if (name === "when") {
         const [condition] = items.positional;
-        if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0) {
-          throw new UserError(
-            "recipe",
-            `${this.source.file}:${stmt.line}`,
-            "when(): takes exactly one condition"
-          );
-        }
+        if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0)
+          return unresolved("when(): takes exactly one condition");
         const value = evalLiteral(condition, this.text, scope.env);
         if (value === void 0) return unresolved(`when(...): argument 1 is not a literal`);
         if (value.kind !== "str") return unresolved(`when(...): argument 1 is not a string`);
         whens.push(value.value);
       } else {
         if (items.positional.length > 0)
-          throw new UserError(
-            "recipe",
-            `${this.source.file}:${stmt.line}`,
-            "default_args(): takes keyword arguments only"
-          );
+          return unresolved("default_args(): takes keyword arguments only");
         for (const { name: key, node: valueNode } of items.keywords) {
           const value = evalLiteral(valueNode, this.text, scope.env);
           if (value === void 0)
@@ -14146,7 +14619,7 @@ var Walker = class {
       if (!unpack) next.set(names[0], item);
       else {
         if (item.kind !== "seq" || item.items.length !== names.length) return void 0;
-        names.forEach((name2, i) => next.set(name2, item.items[i]));
+        names.forEach((name, i) => next.set(name, item.items[i]));
       }
       envs.push(next);
     }
@@ -14156,10 +14629,10 @@ var Walker = class {
   targetNames(nodes) {
     let list = nodes.filter((node2) => node2.name !== ",");
     let unpack = nodes.length > 1;
-    const only = list.length === 1 ? list[0] : void 0;
-    if (only?.name === "TupleExpression" || only?.name === "ArrayExpression") {
+    const only2 = list.length === 1 ? list[0] : void 0;
+    if (only2?.name === "TupleExpression" || only2?.name === "ArrayExpression") {
       list = [];
-      for (let child = only.firstChild; child; child = child.nextSibling) {
+      for (let child = only2.firstChild; child; child = child.nextSibling) {
         if (!["(", ")", "[", "]", ",", "Comment"].includes(child.name)) list.push(child);
       }
       unpack = true;
@@ -14368,7 +14841,7 @@ function attempt(analyse, j3) {
     throw e;
   }
 }
-function unwrap(o2) {
+function unwrap2(o2) {
   if ("ok" in o2) return o2.ok;
   const err = new UserError(o2.error.kind, "", o2.error.message);
   Object.defineProperty(err, "place", { value: o2.error.place });
@@ -14399,7 +14872,7 @@ async function analyseInParallel(jobs, analyse) {
   );
   const mine = slices[0].map((j3) => attempt(analyse, j3));
   const theirs = await Promise.all(workers);
-  return [mine, ...theirs].flat().map(unwrap);
+  return [mine, ...theirs].flat().map(unwrap2);
 }
 
 // src/ecosystems/spack/read-spack-packages.ts
@@ -14437,8 +14910,8 @@ async function readSpackPackages(snap, opts) {
       );
   }
   if (opts.only) {
-    const only = opts.only;
-    found.splice(0, found.length, ...found.filter((f3) => only.has(f3.name)));
+    const only2 = opts.only;
+    found.splice(0, found.length, ...found.filter((f3) => only2.has(f3.name)));
   }
   const recipeOids = found.filter((f3) => !opts.isIgnored(f3.recipePath)).map((f3) => snap.files.get(f3.recipePath));
   await fillCache(snap, recipeOids, opts.cache, found);
@@ -14535,8 +15008,6 @@ async function readSpackPackages(snap, opts) {
       if (m2) direct.push(m2);
     }
     const closure = await closureOf([...new Set(direct)].sort(), f3.recipePath);
-    const bases = {};
-    for (const p2 of closure) bases[p2] = moduleCache.get(p2).canonicalDigest;
     const inherited = inheritedRecipes(
       originalBaseNames(a),
       closure.map((p2) => moduleCache.get(p2))
@@ -14568,6 +15039,27 @@ async function readSpackPackages(snap, opts) {
       ...a.variants.map(withPlace),
       ...inherited.flatMap((r2) => r2.variants).filter((v2) => !variantNames.has(v2.name) && (variantNames.add(v2.name), true))
     ];
+    const selected = buildSystemModules(
+      [...new Set(direct)],
+      variants.find((v2) => v2.name === "build_system")?.values ?? [],
+      moduleCache,
+      (p2) => resolveImports(moduleCache.get(p2)?.imports ?? [], p2)
+    );
+    const bases = {};
+    const moduleCode = [];
+    for (const p2 of closure) {
+      const digest2 = moduleCache.get(p2).canonicalDigest;
+      const systems = selected.get(p2);
+      if (systems === void 0) bases[p2] = digest2;
+      else
+        for (const system of systems)
+          moduleCode.push({
+            when: `build_system=${system}`,
+            label: `${MODULE_CODE_LABEL}${p2} (build_system=${system})`,
+            digest: digest2,
+            place: { file: p2, line: 1 }
+          });
+    }
     const digestInputs = packageDigestInputs("spack", a.canonicalDigest, bases, {});
     packages.set(f3.name, {
       name: f3.name,
@@ -14583,24 +15075,62 @@ async function readSpackPackages(snap, opts) {
       provides: a.provides,
       conflicts: a.conflicts,
       requires: a.requires,
-      conditionalCode: [...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map(
-        (c3) => ({
+      conditionalCode: [
+        ...[...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map((c3) => ({
           when: c3.when,
           label: c3.label,
           digest: c3.digest,
           place: place(c3.line)
-        })
-      ),
+        })),
+        ...moduleCode
+      ],
       unresolved: a.unresolved.map((u2) => ({
         package: f3.name,
         place: place(u2.line),
         reason: u2.reason
       })),
+      ...unreadableOf(f3.recipePath, a, closure, moduleCache),
       ignoredFiles: files.filter((p2) => p2 !== f3.recipePath && !usedPatchFiles.has(p2)),
       inputPaths: [f3.recipePath, ...closure, ...usedPatchFiles].sort()
     });
   }
   return { packages };
+}
+function buildSystemModules(direct, packageSystems, modules, importsOf) {
+  const out = /* @__PURE__ */ new Map();
+  if (packageSystems.length < 2) return out;
+  const all = new Set(packageSystems);
+  const serves = /* @__PURE__ */ new Map();
+  const own2 = (path, from) => {
+    const declared = (modules.get(path)?.recipe?.variants ?? []).filter((v2) => v2.name === "build_system").flatMap((v2) => v2.values ?? []).filter((v2) => from.has(v2));
+    return declared.length > 0 ? new Set(declared) : new Set(from);
+  };
+  const queue = direct.map((p2) => [p2, own2(p2, all)]);
+  while (queue.length > 0) {
+    const [path, systems] = queue.shift();
+    const known = serves.get(path) ?? /* @__PURE__ */ new Set();
+    const before = known.size;
+    for (const s of systems) known.add(s);
+    serves.set(path, known);
+    if (known.size === before && before > 0) continue;
+    for (const next of importsOf(path)) queue.push([next, own2(next, known)]);
+  }
+  for (const [path, systems] of serves)
+    if (systems.size < all.size)
+      out.set(
+        path,
+        packageSystems.filter((s) => systems.has(s))
+      );
+  return out;
+}
+function unreadableOf(recipePath, recipe, closure, modules) {
+  const out = [];
+  if (recipe.unreadable) out.push({ path: recipePath, ...recipe.unreadable });
+  for (const p2 of closure) {
+    const m2 = modules.get(p2);
+    if (m2?.unreadable) out.push({ path: p2, ...m2.unreadable });
+  }
+  return out.length > 0 ? { unreadable: out } : {};
 }
 async function fillCache(snap, oids, cache2, found) {
   const pathOf = /* @__PURE__ */ new Map();
@@ -14618,7 +15148,29 @@ async function fillCache(snap, oids, cache2, found) {
   missing.forEach((oid, i) => cache2.set(`recipe:${oid}`, results[i]));
 }
 function analyseRecipe(text, path) {
-  const parsed2 = parseSpackRecipe(text, path);
+  let parsed2;
+  try {
+    parsed2 = parseSpackRecipe(text, path);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return {
+      algorithm: DIGEST_ALGORITHM,
+      canonicalDigest: rawDigest(text),
+      baseClassNames: [],
+      imports: [],
+      versions: [],
+      variants: [],
+      dependencies: [],
+      patches: [],
+      resources: [],
+      provides: [],
+      conflicts: [],
+      requires: [],
+      conditionalCode: [],
+      unresolved: [],
+      unreadable: { place: e.place, message: e.detail }
+    };
+  }
   const { canonical, conditionalCode, ...rest } = parsed2;
   return {
     ...rest,
@@ -14632,8 +15184,24 @@ function analyseRecipe(text, path) {
     }))
   };
 }
+function rawDigest(text) {
+  return digestText(`binary-check: unreadable Python source
+${text}`);
+}
 function analyseModule(text, path) {
-  const canonical = canonicalizePythonModule(text, path);
+  let canonical;
+  try {
+    canonical = canonicalizePythonModule(text, path);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return {
+      algorithm: DIGEST_ALGORITHM,
+      canonicalDigest: rawDigest(text),
+      imports: [],
+      classes: topLevelClassNames(text),
+      unreadable: { place: e.place, message: e.detail }
+    };
+  }
   let recipe;
   try {
     recipe = analyseRecipe(text, path);
@@ -14660,10 +15228,10 @@ function inheritedRecipes(baseClassNames, modules) {
   const seen = /* @__PURE__ */ new Set();
   const queue = [...baseClassNames];
   while (queue.length > 0) {
-    const name2 = queue.shift();
-    if (seen.has(name2)) continue;
-    seen.add(name2);
-    const r2 = byClass.get(name2);
+    const name = queue.shift();
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const r2 = byClass.get(name);
     if (!r2) continue;
     out.add(r2);
     queue.push(...originalBaseNames(r2));
@@ -14675,8 +15243,8 @@ function originalBaseNames(r2) {
   for (const imp of r2.imports)
     for (const [alias, original] of Object.entries(imp.aliases ?? {})) aliases.set(alias, original);
   return r2.baseClassNames.map((b3) => {
-    const name2 = aliases.get(b3) ?? b3;
-    return name2.includes(".") ? name2.slice(name2.lastIndexOf(".") + 1) : name2;
+    const name = aliases.get(b3) ?? b3;
+    return name.includes(".") ? name.slice(name.lastIndexOf(".") + 1) : name;
   });
 }
 
@@ -14696,6 +15264,7 @@ var PLAN_OPTIONS = {
   output: { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
+  strict: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" }
 };
@@ -14715,6 +15284,7 @@ function planRequest(v2, io2) {
     ...typeof v2.base === "string" ? { base: v2.base } : {},
     ...typeof v2.head === "string" ? { head: v2.head } : {},
     ...typeof v2.mirror === "string" ? { mirror: v2.mirror } : {},
+    ...v2.strict === true ? { strict: true } : {},
     ...v2["no-cache"] ? {} : { cacheDir: typeof v2["cache-dir"] === "string" ? v2["cache-dir"] : defaultCacheDir() }
   };
 }
@@ -14910,7 +15480,7 @@ __export(external_exports, {
   ksuid: () => ksuid2,
   lazy: () => lazy,
   length: () => _length,
-  literal: () => literal2,
+  literal: () => literal,
   locales: () => locales_exports,
   looseObject: () => looseObject,
   looseRecord: () => looseRecord,
@@ -14922,7 +15492,7 @@ __export(external_exports, {
   maxLength: () => _maxLength,
   maxSize: () => _maxSize,
   memoizer: () => memoizer,
-  meta: () => meta3,
+  meta: () => meta2,
   mime: () => _mime,
   minLength: () => _minLength,
   minSize: () => _minSize,
@@ -14939,7 +15509,7 @@ __export(external_exports, {
   null: () => _null3,
   nullable: () => nullable,
   nullish: () => nullish2,
-  number: () => number3,
+  number: () => number2,
   object: () => object,
   optional: () => optional,
   output: () => output,
@@ -14973,7 +15543,7 @@ __export(external_exports, {
   slugify: () => _slugify,
   startsWith: () => _startsWith,
   strictObject: () => strictObject,
-  string: () => string3,
+  string: () => string2,
   stringFormat: () => stringFormat,
   stringbool: () => stringbool,
   success: () => success,
@@ -15295,7 +15865,7 @@ __export(core_exports2, {
   locales: () => locales_exports,
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
-  meta: () => meta2,
+  meta: () => meta,
   parse: () => parse2,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
@@ -15650,8 +16220,8 @@ function numKeys(data) {
   return keyCount;
 }
 var getParsedType = (data) => {
-  const t3 = typeof data;
-  switch (t3) {
+  const t2 = typeof data;
+  switch (t2) {
     case "undefined":
       return "undefined";
     case "string":
@@ -15690,7 +16260,7 @@ var getParsedType = (data) => {
       }
       return "object";
     default:
-      throw new Error(`Unknown data type: ${t3}`);
+      throw new Error(`Unknown data type: ${t2}`);
   }
 };
 var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
@@ -15865,12 +16435,12 @@ function merge(a, b3) {
   });
   return clone(a, def);
 }
-function partial(Class2, schema, mask, name2 = "partial") {
+function partial(Class2, schema, mask, name = "partial") {
   const currDef = schema._zod.def;
   const checks = currDef.checks;
   const hasChecks = checks && checks.length > 0;
   if (hasChecks) {
-    throw new Error(`.${name2}() cannot be used on object schemas containing refinements`);
+    throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
   }
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
@@ -15990,8 +16560,8 @@ function getLengthableOrigin(input2) {
   return "unknown";
 }
 function parsedType(data) {
-  const t3 = typeof data;
-  switch (t3) {
+  const t2 = typeof data;
+  switch (t2) {
     case "number": {
       return Number.isNaN(data) ? "nan" : "number";
     }
@@ -16008,7 +16578,7 @@ function parsedType(data) {
       }
     }
   }
-  return t3;
+  return t2;
 }
 function issue(...args) {
   const [iss, input2, inst] = args;
@@ -16210,7 +16780,7 @@ function newError(Definition) {
   return new Definition();
 }
 // @__NO_SIDE_EFFECTS__
-function $constructor(name2, initializer3, proto, params) {
+function $constructor(name, initializer3, proto, params) {
   const zodProto = {};
   function Internals(def) {
     this.def = def;
@@ -16228,10 +16798,10 @@ function $constructor(name2, initializer3, proto, params) {
       } finally {
         _zodDesc.value = void 0;
       }
-    } else if (inst._zod.traits.has(name2)) {
+    } else if (inst._zod.traits.has(name)) {
       return;
     }
-    inst._zod.traits.add(name2);
+    inst._zod.traits.add(name);
     initializer3(inst, def);
     if (initialized) {
       const own2 = Object.getPrototypeOf(inst);
@@ -16257,7 +16827,7 @@ function $constructor(name2, initializer3, proto, params) {
   const Parent = params?.Parent ?? Object;
   class Definition extends Parent {
   }
-  Object.defineProperty(Definition, "name", { value: name2 });
+  Object.defineProperty(Definition, "name", { value: name });
   function _3(def) {
     const inst = params?.Parent ? newError(Definition) : this;
     init(inst, def);
@@ -16278,10 +16848,10 @@ function $constructor(name2, initializer3, proto, params) {
     value: (inst) => {
       if (params?.Parent && inst instanceof params.Parent)
         return true;
-      return inst?._zod?.traits?.has(name2);
+      return inst?._zod?.traits?.has(name);
     }
   });
-  Object.defineProperty(_3, "name", { value: name2 });
+  Object.defineProperty(_3, "name", { value: name });
   return _3;
 }
 var $brand = /* @__PURE__ */ Symbol("zod_brand");
@@ -16291,8 +16861,8 @@ var $ZodAsyncError = class extends Error {
   }
 };
 var $ZodEncodeError = class extends Error {
-  constructor(name2) {
-    super(`Encountered unidirectional transform during encode: ${name2}`);
+  constructor(name) {
+    super(`Encountered unidirectional transform during encode: ${name}`);
     this.name = "ZodEncodeError";
   }
 };
@@ -16698,7 +17268,7 @@ __export(regexes_exports, {
   nanoid: () => nanoid,
   nanoidOfLength: () => nanoidOfLength,
   null: () => _null,
-  number: () => number2,
+  number: () => number,
   rfc5322Email: () => rfc5322Email,
   sha1_base64: () => sha1_base64,
   sha1_base64url: () => sha1_base64url,
@@ -16712,7 +17282,7 @@ __export(regexes_exports, {
   sha512_base64: () => sha512_base64,
   sha512_base64url: () => sha512_base64url,
   sha512_hex: () => sha512_hex,
-  string: () => string2,
+  string: () => string,
   time: () => time,
   ulid: () => ulid,
   undefined: () => _undefined,
@@ -16793,13 +17363,13 @@ function datetime(args) {
   return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
 }
 var anyString = /^[\s\S]{0,}$/;
-var string2 = (params) => {
+var string = (params) => {
   const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
   return new RegExp(`^${regex}$`);
 };
 var bigint = /^-?\d+n?$/;
 var integer = /^-?\d+$/;
-var number2 = /^-?\d+(?:\.\d+)?$/;
+var number = /^-?\d+(?:\.\d+)?$/;
 var boolean = /^(?:true|false)$/i;
 var _null = /^null$/i;
 var _undefined = /^undefined$/i;
@@ -17327,8 +17897,8 @@ var Doc = class {
       arg(this, { execution: "async" });
       return;
     }
-    const content2 = arg;
-    const lines = content2.split("\n").filter((x3) => x3);
+    const content = arg;
+    const lines = content.split("\n").filter((x3) => x3);
     const minIndent = Math.min(...lines.map((x3) => x3.length - x3.trimStart().length));
     const dedented = lines.map((x3) => x3.slice(minIndent)).map((x3) => " ".repeat(this.indent * 2) + x3);
     for (const line of dedented) {
@@ -17337,9 +17907,9 @@ var Doc = class {
   }
   compile() {
     const F3 = Function;
-    const content2 = this?.content ?? [``];
+    const content = this?.content ?? [``];
     const factory = new F3(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
-${content2.join("\n")}
+${content.join("\n")}
 };`);
     return factory(...Object.values(this.closed));
   }
@@ -17926,7 +18496,7 @@ var $ZodCustomStringFormat = /* @__PURE__ */ $constructor("$ZodCustomStringForma
 });
 var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
   $ZodType.init(inst, def);
-  inst._zod.pattern = number2;
+  inst._zod.pattern = number;
   inst._zod.parse = (payload, _ctx) => {
     if (def.coerce)
       try {
@@ -18232,7 +18802,7 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
-  const t3 = _catchall.def.type;
+  const t2 = _catchall.def.type;
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
@@ -18245,11 +18815,11 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
     if (keySet.has(key))
       continue;
     if (key === "__proto__") {
-      if (t3 === "never")
+      if (t2 === "never")
         unrecognized.push(key);
       continue;
     }
-    if (t3 === "never") {
+    if (t2 === "never") {
       unrecognized.push(key);
       continue;
     }
@@ -19029,7 +19599,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         if (keyResult instanceof Promise) {
           throw new Error("Async schemas not supported in object keys currently");
         }
-        const checkNumericKey = typeof key === "string" && number2.test(key) && keyResult.issues.length;
+        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
         if (checkNumericKey) {
           const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
           if (retryResult instanceof Promise) {
@@ -19596,9 +20166,9 @@ function leafPattern(schema) {
   if (minimum !== void 0 && maximum !== void 0 && minimum > maximum)
     return "(?!)";
   if (minimum !== void 0 || maximum !== void 0)
-    return string2({ minimum, maximum }).source;
+    return string({ minimum, maximum }).source;
   const own2 = schema._zod.pattern;
-  return (isInt && own2 === number2 ? integer : own2)?.source;
+  return (isInt && own2 === number ? integer : own2)?.source;
 }
 function partPattern(schema) {
   const def = schema._zod.def;
@@ -22485,16 +23055,16 @@ var error20 = () => {
     number: { unit: "", shortLabel: "\u05E7\u05D8\u05DF", longLabel: "\u05D2\u05D3\u05D5\u05DC" }
     // no unit
   };
-  const typeEntry = (t3) => t3 ? TypeNames[t3] : void 0;
-  const typeLabel = (t3) => {
-    const e = typeEntry(t3);
+  const typeEntry = (t2) => t2 ? TypeNames[t2] : void 0;
+  const typeLabel = (t2) => {
+    const e = typeEntry(t2);
     if (e)
       return e.label;
-    return t3 ?? TypeNames.unknown.label;
+    return t2 ?? TypeNames.unknown.label;
   };
-  const withDefinite = (t3) => `\u05D4${typeLabel(t3)}`;
-  const verbFor = (t3) => {
-    const e = typeEntry(t3);
+  const withDefinite = (t2) => `\u05D4${typeLabel(t2)}`;
+  const verbFor = (t2) => {
+    const e = typeEntry(t2);
     const gender = e?.gender ?? "m";
     return gender === "f" ? "\u05E6\u05E8\u05D9\u05DB\u05D4 \u05DC\u05D4\u05D9\u05D5\u05EA" : "\u05E6\u05E8\u05D9\u05DA \u05DC\u05D4\u05D9\u05D5\u05EA";
   };
@@ -24099,8 +24669,8 @@ function ko_default() {
 var capitalizeFirstCharacter = (text) => {
   return text.charAt(0).toUpperCase() + text.slice(1);
 };
-function getUnitTypeFromNumber(number5) {
-  const abs = Math.abs(number5);
+function getUnitTypeFromNumber(number4) {
+  const abs = Math.abs(number4);
   const last = abs % 10;
   const last2 = abs % 100;
   if (last2 >= 11 && last2 <= 19 || last === 0)
@@ -27648,10 +28218,10 @@ var $ZodRegistry = class {
     this._idmap = /* @__PURE__ */ new Map();
   }
   add(schema, ..._meta) {
-    const meta4 = _meta[0];
-    this._map.set(schema, meta4);
-    if (meta4 && typeof meta4 === "object" && "id" in meta4) {
-      this._idmap.set(meta4.id, schema);
+    const meta3 = _meta[0];
+    this._map.set(schema, meta3);
+    if (meta3 && typeof meta3 === "object" && "id" in meta3) {
+      this._idmap.set(meta3.id, schema);
     }
     return this;
   }
@@ -27661,9 +28231,9 @@ var $ZodRegistry = class {
     return this;
   }
   remove(schema) {
-    const meta4 = this._map.get(schema);
-    if (meta4 && typeof meta4 === "object" && "id" in meta4) {
-      this._idmap.delete(meta4.id);
+    const meta3 = this._map.get(schema);
+    if (meta3 && typeof meta3 === "object" && "id" in meta3) {
+      this._idmap.delete(meta3.id);
     }
     this._map.delete(schema);
     return this;
@@ -27819,13 +28389,13 @@ ${code}
   return fn2;
 }
 function addConstant(ctx, value) {
-  for (const [name3, v2] of ctx.constants) {
+  for (const [name2, v2] of ctx.constants) {
     if (v2 === value)
-      return name3;
+      return name2;
   }
-  const name2 = `c${ctx.constantCounter++}`;
-  ctx.constants.set(name2, value);
-  return name2;
+  const name = `c${ctx.constantCounter++}`;
+  ctx.constants.set(name, value);
+  return name;
 }
 function addUserConstant(ctx, fn2) {
   ctx.definite = false;
@@ -29078,7 +29648,7 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     if (keyFn.definite === false)
       ctx.definite = false;
     const keyFast = addConstant(ctx, keyFn);
-    const numericConst = addConstant(ctx, number2);
+    const numericConst = addConstant(ctx, number);
     const outKeyVar = newVar(ctx);
     emitOwnKeys(doc, ctx, accessor, kVar, (d2) => {
       d2.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
@@ -30274,7 +30844,7 @@ function describe(description) {
   return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function meta2(metadata) {
+function meta(metadata) {
   const ch = new $ZodCheck({ check: "meta" });
   ch._zod.onattach = [
     (inst) => {
@@ -30445,9 +31015,9 @@ function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
       ctx.seen.get(parent).isParent = true;
     }
   }
-  const meta4 = ctx.metadataRegistry.get(schema);
-  if (meta4)
-    assignProps(result.schema, meta4);
+  const meta3 = ctx.metadataRegistry.get(schema);
+  if (meta3)
+    assignProps(result.schema, meta3);
   if (ctx.io === "input" && isTransforming(schema)) {
     delete result.schema.examples;
     delete result.schema.default;
@@ -30648,14 +31218,14 @@ function foldIntersection(json2) {
     folded = foldObjects(allOf);
   } else {
     const union2 = unions[0];
-    const keyword2 = UNION_KEYS.find((k2) => Array.isArray(union2[k2]));
+    const keyword = UNION_KEYS.find((k2) => Array.isArray(union2[k2]));
     if (Object.keys(union2).length !== 1)
       return;
     const rest = allOf.filter((m2) => m2 !== union2);
-    const branches = union2[keyword2].map((branch) => foldObjects([...rest, branch]));
+    const branches = union2[keyword].map((branch) => foldObjects([...rest, branch]));
     if (branches.some((b3) => !b3))
       return;
-    folded = { [keyword2]: branches };
+    folded = { [keyword]: branches };
   }
   if (!folded)
     return;
@@ -31366,16 +31936,16 @@ function stringifyKeyNames(bySchema, json2, visited) {
     const inlined = stringifyKeyNames(bySchema, def, visited);
     return inlined === def ? json2 : inlined;
   }
-  for (const keyword2 of ["anyOf", "oneOf"]) {
-    const branches = json2[keyword2];
+  for (const keyword of ["anyOf", "oneOf"]) {
+    const branches = json2[keyword];
     if (!Array.isArray(branches))
       continue;
     const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
     if (mapped.some((branch, i) => branch !== branches[i]))
-      json2 = { ...json2, [keyword2]: mapped };
+      json2 = { ...json2, [keyword]: mapped };
   }
   const types = Array.isArray(json2.type) ? json2.type : [json2.type];
-  const numericType = !types.includes("string") && types.some((t3) => t3 === "number" || t3 === "integer");
+  const numericType = !types.includes("string") && types.some((t2) => t2 === "number" || t2 === "integer");
   const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
   if (!numericType && !values?.some((v2) => typeof v2 === "number"))
     return json2;
@@ -31388,7 +31958,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
     return rest;
   rest.type = "string";
   if (!values)
-    rest.pattern = (types.includes("number") ? number2 : integer).source;
+    rest.pattern = (types.includes("number") ? number : integer).source;
   return rest;
 }
 var pendingRecords = /* @__PURE__ */ new WeakMap();
@@ -31845,12 +32415,12 @@ __export(schemas_exports2, {
   keyof: () => keyof,
   ksuid: () => ksuid2,
   lazy: () => lazy,
-  literal: () => literal2,
+  literal: () => literal,
   looseObject: () => looseObject,
   looseRecord: () => looseRecord,
   mac: () => mac2,
   map: () => map,
-  meta: () => meta3,
+  meta: () => meta2,
   nan: () => nan,
   nanoid: () => nanoid2,
   nativeEnum: () => nativeEnum,
@@ -31859,7 +32429,7 @@ __export(schemas_exports2, {
   null: () => _null3,
   nullable: () => nullable,
   nullish: () => nullish2,
-  number: () => number3,
+  number: () => number2,
   object: () => object,
   optional: () => optional,
   partialRecord: () => partialRecord,
@@ -31872,7 +32442,7 @@ __export(schemas_exports2, {
   refine: () => refine,
   set: () => set,
   strictObject: () => strictObject,
-  string: () => string3,
+  string: () => string2,
   stringFormat: () => stringFormat,
   stringbool: () => stringbool,
   success: () => success,
@@ -32026,8 +32596,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
   brand() {
     return this;
   },
-  register(reg, meta4) {
-    reg.add(this, meta4);
+  register(reg, meta3) {
+    reg.add(this, meta3);
     return this;
   },
   refine(check2, params) {
@@ -32318,7 +32888,7 @@ var ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def) => {
     return this.check(_isoDuration(ZodISODuration, params));
   }
 });
-function string3(params) {
+function string2(params) {
   return _string(ZodString, params);
 }
 var ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def) => {
@@ -32605,7 +33175,7 @@ var ZodNumber = /* @__PURE__ */ $constructor(
     }
   })
 );
-function number3(params) {
+function number2(params) {
   return _number(ZodNumber, params);
 }
 var ZodNumberFormat = /* @__PURE__ */ $constructor("ZodNumberFormat", (inst, def) => {
@@ -32974,7 +33544,7 @@ function record(keyType, valueType, params) {
   if (!valueType || !valueType._zod) {
     return new ZodRecord({
       type: "record",
-      keyType: string3(),
+      keyType: string2(),
       valueType: keyType,
       ...util_exports.normalizeParams(valueType)
     });
@@ -33108,7 +33678,7 @@ var ZodLiteral = /* @__PURE__ */ $constructor("ZodLiteral", (inst, def) => {
     }
   });
 });
-function literal2(value, params) {
+function literal(value, params) {
   return new ZodLiteral({
     type: "literal",
     values: Array.isArray(value) ? value : [value],
@@ -33408,7 +33978,7 @@ function superRefine(fn2, params) {
   return _superRefine(fn2, params);
 }
 var describe2 = describe;
-var meta3 = meta2;
+var meta2 = meta;
 var ZodInstanceOf = /* @__PURE__ */ $constructor("ZodInstanceOf", (inst, def) => {
   ZodCustom.init(inst, def);
 }, {
@@ -33445,7 +34015,7 @@ var stringbool = (...args) => _stringbool({
 }, ...args);
 function json(params) {
   const jsonSchema = lazy(() => {
-    return union([string3(params), number3(), boolean2(), _null3(), array(jsonSchema), record(string3(), jsonSchema)]);
+    return union([string2(params), number2(), boolean2(), _null3(), array(jsonSchema), record(string2(), jsonSchema)]);
   });
   return jsonSchema;
 }
@@ -33878,8 +34448,8 @@ function convertBaseSchema(schema, ctx) {
   }
   const type = schema.type;
   if (Array.isArray(type)) {
-    const typeSchemas = type.map((t3) => {
-      const typeSchema = { ...schema, type: t3 };
+    const typeSchemas = type.map((t2) => {
+      const typeSchema = { ...schema, type: t2 };
       return convertBaseSchema(typeSchema, ctx);
     });
     if (typeSchemas.length === 0) {
@@ -34444,13 +35014,13 @@ __export(coerce_exports, {
   bigint: () => bigint3,
   boolean: () => boolean3,
   date: () => date4,
-  number: () => number4,
-  string: () => string4
+  number: () => number3,
+  string: () => string3
 });
-function string4(params) {
+function string3(params) {
   return _coercedString(ZodString, params);
 }
-function number4(params) {
+function number3(params) {
   return _coercedNumber(ZodNumber, params);
 }
 function boolean3(params) {
@@ -34614,8 +35184,8 @@ function artifactPath(sha256) {
   return `${ARTIFACTS_DIR}/${sha256}`;
 }
 var TEMP_NAME = /\.tmp-[0-9]+-[0-9a-f]+$/;
-function isTempName(name2) {
-  return TEMP_NAME.test(name2);
+function isTempName(name) {
+  return TEMP_NAME.test(name);
 }
 
 // src/mirror/atomic-file.ts
@@ -34743,8 +35313,8 @@ function computeView(request, recorded) {
   return { head: request.head, specs };
 }
 function compareNewestFirst(a, b3) {
-  const t3 = Date.parse(b3.builtAt) - Date.parse(a.builtAt);
-  if (t3 !== 0) return t3;
+  const t2 = Date.parse(b3.builtAt) - Date.parse(a.builtAt);
+  if (t2 !== 0) return t2;
   for (const [x3, y2] of [
     [a.artifact.sha256, b3.artifact.sha256],
     [a.digest, b3.digest]
@@ -34939,8 +35509,8 @@ async function readLiveClaims(dir, now, warn) {
     throw error62;
   }
   const live = /* @__PURE__ */ new Map();
-  for (const name2 of names.filter((n) => !isTempName(n)).sort()) {
-    const path = join2(dir, CLAIMS_DIR, name2);
+  for (const name of names.filter((n) => !isTempName(n)).sort()) {
+    const path = join2(dir, CLAIMS_DIR, name);
     const text = await readText(path);
     if (text === void 0) continue;
     const parsed2 = parseClaim(text);
@@ -34949,7 +35519,7 @@ async function readLiveClaims(dir, now, warn) {
       continue;
     }
     const expected = claimPath(parsed2.claim.digest).slice(CLAIMS_DIR.length + 1);
-    if (name2 !== expected) {
+    if (name !== expected) {
       warn(`${path}: skipped: holds the claim on ${parsed2.claim.digest}, whose file is ${expected}`);
       continue;
     }
@@ -35062,11 +35632,11 @@ function openFileMirror(dir, options = {}) {
       if (error62.code !== "ENOENT") throw error62;
       names = [];
     }
-    for (const name2 of names.filter((n) => !isTempName(n)).sort()) {
-      const result = await readEntryFile(`${folder}/${name2}`);
+    for (const name of names.filter((n) => !isTempName(n)).sort()) {
+      const result = await readEntryFile(`${folder}/${name}`);
       if (result === void 0) continue;
-      const why = "error" in result ? result.error : result.entry.spec !== specId2 ? `holds spec ${JSON.stringify(result.entry.spec)}, not ${JSON.stringify(specId2)}` : `${folder}/${name2}` !== historyPath(specId2, result.entry.digest) ? `holds digest ${result.entry.digest}, whose file is ${historyPath(specId2, result.entry.digest)}` : void 0;
-      if (why !== void 0) warn(`${join3(dir, folder, name2)}: skipped: ${why}`);
+      const why = "error" in result ? result.error : result.entry.spec !== specId2 ? `holds spec ${JSON.stringify(result.entry.spec)}, not ${JSON.stringify(specId2)}` : `${folder}/${name}` !== historyPath(specId2, result.entry.digest) ? `holds digest ${result.entry.digest}, whose file is ${historyPath(specId2, result.entry.digest)}` : void 0;
+      if (why !== void 0) warn(`${join3(dir, folder, name)}: skipped: ${why}`);
       else if ("entry" in result) found.push(result.entry);
     }
     const newest = /* @__PURE__ */ new Map();
@@ -35102,27 +35672,27 @@ function openFileMirror(dir, options = {}) {
       if (error62.code !== "ENOENT") throw error62;
       names = [];
     }
-    const files = names.filter((name2) => !isTempName(name2)).sort();
+    const files = names.filter((name) => !isTempName(name)).sort();
     const entries = [];
     for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
       const batch = files.slice(i, i + READ_CONCURRENCY);
-      for (const result of await Promise.all(batch.map((name2) => checkEntryFile(name2)))) {
+      for (const result of await Promise.all(batch.map((name) => checkEntryFile(name)))) {
         if (typeof result === "string") warn(result);
         else if (result !== void 0) entries.push(result);
       }
     }
     return computeIndex(entries);
   }
-  async function checkEntryFile(name2) {
-    const relative = `${ENTRIES_DIR}/${name2}`;
+  async function checkEntryFile(name) {
+    const relative = `${ENTRIES_DIR}/${name}`;
     const skipped = (why) => `${join3(dir, relative)}: skipped: ${why}`;
-    if (!name2.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
+    if (!name.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
     const result = await readEntryFile(relative);
     if (result === void 0) return void 0;
     if ("error" in result) return skipped(result.error);
     const { entry } = result;
     const expected = `${computeEntryName(entry.spec)}.json`;
-    if (name2 !== expected)
+    if (name !== expected)
       return skipped(`holds spec ${JSON.stringify(entry.spec)}, whose entry file is ${expected}`);
     if (!await artifactPresent(entry)) {
       return skipped(`artifact ${entry.artifact.path} is missing or has the wrong size`);
@@ -35214,12 +35784,12 @@ function openFileMirror(dir, options = {}) {
           if (error62.code === "ENOENT") continue;
           throw error62;
         }
-        for (const name2 of names.filter(isTempName)) {
-          const path = join3(dir, folder, name2);
+        for (const name of names.filter(isTempName)) {
+          const path = join3(dir, folder, name);
           const info = await stat2(path).catch(() => void 0);
           if (info === void 0 || !info.isFile() || info.mtimeMs >= olderThan.getTime()) continue;
           await rm3(path, { force: true });
-          removed.push(folder === "." ? name2 : `${folder}/${name2}`);
+          removed.push(folder === "." ? name : `${folder}/${name}`);
         }
       }
       return removed.sort();
@@ -35459,13 +36029,13 @@ async function releaseOciDigest(client, input2, now) {
   });
   return { removed: true, ...claim2 ? { claim: claim2 } : {} };
 }
-async function readLiveOciClaims(client, tags2, now, warn) {
-  const claimTags = tags2.filter((t3) => claimDigestOf(t3) !== void 0).sort();
+async function readLiveOciClaims(client, tags, now, warn) {
+  const claimTags = tags.filter((t2) => claimDigestOf(t2) !== void 0).sort();
   if (claimTags.length === 0) return void 0;
   const held = await mapBounded(
     claimTags,
     client.http.options.concurrency,
-    (t3) => readHeld(client, t3)
+    (t2) => readHeld(client, t2)
   );
   const live = /* @__PURE__ */ new Map();
   for (const [i, h3] of held.entries()) {
@@ -35520,7 +36090,7 @@ function checkDigest2(digest2, place) {
 var REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 var TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 var DIGEST4 = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-var HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?$/;
+var HOST2 = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::[0-9]{1,5})?$/;
 function isLoopback(registry2) {
   const host = registry2.replace(/:[0-9]+$/, "").toLowerCase();
   return host === "localhost" || host === "127.0.0.1" || host === "[::1]";
@@ -35560,10 +36130,10 @@ function parseImageReference(ref, insecure = false) {
   const hasHost = slash >= 0 && (/[.:]/.test(first) || first === "localhost");
   const registry2 = hasHost ? first : "registry-1.docker.io";
   let path = hasHost ? rest.slice(slash + 1) : rest;
-  const colon = path.lastIndexOf(":");
-  if (colon >= 0) {
-    const tag = path.slice(colon + 1);
-    path = path.slice(0, colon);
+  const colon2 = path.lastIndexOf(":");
+  if (colon2 >= 0) {
+    const tag = path.slice(colon2 + 1);
+    path = path.slice(0, colon2);
     if (!TAG.test(tag))
       throw new UserError("input", shown2, `not a valid tag: ${JSON.stringify(tag)}`);
     reference ??= tag;
@@ -35578,7 +36148,7 @@ function redactUrl(url2) {
   return url2.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1").replace(/^[^/@:]*:[^/@]*@/, "");
 }
 function locate(host, repository, insecure, shown2) {
-  if (!HOST.test(host))
+  if (!HOST2.test(host))
     throw new UserError("mirror", shown2, `not a registry host: ${JSON.stringify(host)}`);
   if (!REPOSITORY.test(repository))
     throw new UserError(
@@ -35671,8 +36241,8 @@ function readParams(text, start, params) {
     i = skip(text, i, /[\s,]/);
     const m2 = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*/y;
     m2.lastIndex = i;
-    const name2 = m2.exec(text);
-    if (!name2) return i;
+    const name = m2.exec(text);
+    if (!name) return i;
     i = m2.lastIndex;
     if (text[i] === '"') {
       let value = "";
@@ -35682,12 +36252,12 @@ function readParams(text, start, params) {
         value += text[i];
         i++;
       }
-      params[name2[1].toLowerCase()] = value;
+      params[name[1].toLowerCase()] = value;
       i++;
     } else {
       const token = /[^\s,]*/y;
       token.lastIndex = i;
-      params[name2[1].toLowerCase()] = token.exec(text)[0];
+      params[name[1].toLowerCase()] = token.exec(text)[0];
       i = token.lastIndex;
     }
   }
@@ -35938,14 +36508,14 @@ function resolveRegistryOptions(registry2, options = {}) {
   };
 }
 function readNumbersFromEnv(env) {
-  const read = (name2, min) => {
-    const text = env[name2];
+  const read = (name, min) => {
+    const text = env[name];
     if (text === void 0 || text === "") return void 0;
     const n = /^[0-9]{1,9}$/.test(text.trim()) ? Number(text) : NaN;
     if (!(n >= min))
       throw new UserError(
         "input",
-        name2,
+        name,
         `expected a whole number of at least ${min}, got ${JSON.stringify(text)}`
       );
     return n;
@@ -36205,7 +36775,7 @@ function clientOver(http) {
     return response.status === 202;
   }
   async function listTags() {
-    const tags2 = [];
+    const tags = [];
     let url2 = `${repoUrl}/tags/list?n=${options.tagPageSize}`;
     const seen = /* @__PURE__ */ new Set([url2]);
     while (url2 !== void 0) {
@@ -36219,13 +36789,13 @@ function clientOver(http) {
       });
       if (response.status === 404) {
         await discard(response);
-        return tags2;
+        return tags;
       }
       const body = await response.json().catch(() => void 0);
       if (body === void 0 || body.tags != null && !Array.isArray(body.tags))
         throw new UserError("mirror", place, "listing of tags failed (not a tag list)");
       for (const tag of body.tags ?? [])
-        if (typeof tag === "string") tags2.push(tag);
+        if (typeof tag === "string") tags.push(tag);
       const next = parseLinkNext(response.headers.get("link"), url2);
       if (next !== void 0 && seen.has(next))
         throw new UserError(
@@ -36236,7 +36806,7 @@ function clientOver(http) {
       if (next !== void 0) seen.add(next);
       url2 = next;
     }
-    return tags2;
+    return tags;
   }
   function checkDigestHeader(response, expected, what) {
     const returned = response.headers.get("docker-content-digest");
@@ -36275,15 +36845,15 @@ async function describeSource(source) {
 
 // src/mirror/oci/spec-records.ts
 var ACCEPT = [MEDIA_TYPES.manifest];
-async function readSpecRecords(client, tags2, warn) {
+async function readSpecRecords(client, tags, warn) {
   const results = await mapBounded(
-    tags2,
+    tags,
     client.http.options.concurrency,
     (tag) => readSpecRecord(client, tag)
   );
   const records = [];
   for (const [i, result] of results.entries()) {
-    if (typeof result === "string") warn(`${client.place}:${tags2[i]}: skipped: ${result}`);
+    if (typeof result === "string") warn(`${client.place}:${tags[i]}: skipped: ${result}`);
     else if (result !== void 0) records.push(result);
   }
   return records;
@@ -36328,8 +36898,8 @@ function checkRecordEntry(record2, entry) {
   return void 0;
 }
 function compareRecordsNewestFirst(a, b3) {
-  const t3 = Date.parse(b3.builtAt) - Date.parse(a.builtAt);
-  if (t3 !== 0) return t3;
+  const t2 = Date.parse(b3.builtAt) - Date.parse(a.builtAt);
+  if (t2 !== 0) return t2;
   for (const [x3, y2] of [
     [a.artifact.digest, b3.artifact.digest],
     [a.digest, b3.digest]
@@ -36354,11 +36924,11 @@ function openOciMirror(url2, options = {}) {
   const { location, place } = client;
   const indexPlace = `${place}:${INDEX_TAG}`;
   async function listSpecTags(specId2) {
-    const tags2 = (await client.listTags()).filter((t3) => classifyTag(t3) === "spec");
+    const tags = (await client.listTags()).filter((t2) => classifyTag(t2) === "spec");
     const pkg = specId2 === void 0 ? void 0 : parseSpecIdPackage(specId2);
-    if (pkg === void 0) return tags2.sort();
+    if (pkg === void 0) return tags.sort();
     const prefix = computeSpecTagPrefix(pkg.pkg, pkg.version);
-    return tags2.filter((t3) => t3.startsWith(prefix)).sort();
+    return tags.filter((t2) => t2.startsWith(prefix)).sort();
   }
   async function readRecordsOf(specId2) {
     const records = await readSpecRecords(client, await listSpecTags(specId2), warn);
@@ -36622,6 +37192,7 @@ Options:
   --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
+  --strict            fail on an unreadable recipe or a directive kept as code (default: warn)
   -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
 
@@ -36890,8 +37461,8 @@ function computeWaves(nodes, adj, subset) {
 // src/core/digest/env-signature.ts
 var SHOWN_MAX = 64;
 var SECRET_NAME = /TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL/i;
-function envValueRecord(name2, value) {
-  const shown2 = value.length <= SHOWN_MAX && !/[\r\n]/.test(value) && !SECRET_NAME.test(name2);
+function envValueRecord(name, value) {
+  const shown2 = value.length <= SHOWN_MAX && !/[\r\n]/.test(value) && !SECRET_NAME.test(name);
   return { sha256: digestText(value), ...shown2 ? { value } : {} };
 }
 function envSignatureDigest(inputs) {
@@ -36968,11 +37539,11 @@ function computePlan(input2) {
   const reference = mirror ? "mirror" : base ? "base" : "none";
   const packages = [];
   const pkgNames = /* @__PURE__ */ new Set([...head.packages.keys(), ...base ? base.packages.keys() : []]);
-  for (const name2 of [...pkgNames].sort(compareCodeUnits)) {
-    const now = head.packages.get(name2);
-    const before = base?.packages.get(name2);
-    const digest2 = head.packageDigests.get(name2) ?? null;
-    const previousDigest = base?.packageDigests.get(name2) ?? null;
+  for (const name of [...pkgNames].sort(compareCodeUnits)) {
+    const now = head.packages.get(name);
+    const before = base?.packages.get(name);
+    const digest2 = head.packageDigests.get(name) ?? null;
+    const previousDigest = base?.packageDigests.get(name) ?? null;
     let status;
     let reasons = [];
     if (!now) status = "removed";
@@ -36981,9 +37552,9 @@ function computePlan(input2) {
     else if (digest2 === previousDigest) status = "unchanged";
     else {
       status = "changed";
-      reasons = packageReasons(name2, before.digestInputs, now);
+      reasons = packageReasons(name, before.digestInputs, now);
     }
-    packages.push({ name: name2, digest: digest2, previousDigest: base ? previousDigest : null, status, reasons });
+    packages.push({ name, digest: digest2, previousDigest: base ? previousDigest : null, status, reasons });
   }
   const reasonsCache = /* @__PURE__ */ new Map();
   const statusOf = /* @__PURE__ */ new Map();
@@ -37031,6 +37602,19 @@ function computePlan(input2) {
           reasons = [{ kind: "missing", detail: `recorded digest ${ref.digest} differs` }];
       }
     }
+    const spec = head.specs.get(id2);
+    if (!ref && spec?.moved)
+      reasons = [
+        {
+          kind: "reuse",
+          package: spec.package,
+          old: spec.moved.from,
+          new: spec.version,
+          why: spec.moved.why,
+          source: spec.moved.source
+        },
+        ...reasons
+      ];
     reasonsCache.set(id2, reasons);
     return reasons;
   };
@@ -37109,8 +37693,11 @@ function computePlan(input2) {
     lock: s.digest
   }));
   const unresolved = [];
-  for (const p2 of [...head.packages.values()].sort((a, b3) => compareCodeUnits(a.name, b3.name)))
+  const unreadable = /* @__PURE__ */ new Map();
+  for (const p2 of [...head.packages.values()].sort((a, b3) => compareCodeUnits(a.name, b3.name))) {
     unresolved.push(...p2.unresolved);
+    for (const u2 of p2.unreadable ?? []) if (!unreadable.has(u2.path)) unreadable.set(u2.path, u2);
+  }
   const ignoredFiles = ignoredChangedFiles(input2.changedFiles, [
     head.packages,
     ...base ? [base.packages] : []
@@ -37142,6 +37729,7 @@ function computePlan(input2) {
     specs,
     matrix: { include },
     unresolved,
+    unreadable: [...unreadable.values()].sort((a, b3) => compareCodeUnits(a.path, b3.path)),
     notes: input2.notes,
     summary,
     ...environmentsOf(head, base)
@@ -37174,11 +37762,11 @@ function compilerText(spec) {
   if (!spec.compiler) return null;
   return spec.compiler.version ? `${spec.compiler.name}@${spec.compiler.version}` : spec.compiler.name;
 }
-function packageInputsOf(head, name2) {
-  const p2 = head.packages.get(name2);
+function packageInputsOf(head, name) {
+  const p2 = head.packages.get(name);
   return p2 ? { packageInputs: p2.digestInputs } : {};
 }
-function packageReasons(name2, a, now) {
+function packageReasons(name, a, now) {
   const b3 = now.digestInputs;
   const reasons = [];
   if (a.algorithm !== b3.algorithm)
@@ -37186,10 +37774,10 @@ function packageReasons(name2, a, now) {
   const files = [];
   if (a.recipe !== b3.recipe) files.push(now.recipePath);
   for (const k2 of unionKeys2(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
-  if (files.length > 0) reasons.push({ kind: "recipe", package: name2, files });
+  if (files.length > 0) reasons.push({ kind: "recipe", package: name, files });
   for (const k2 of unionKeys2(a.files, b3.files))
     if (a.files[k2] !== b3.files[k2])
-      reasons.push({ kind: "input-file", package: name2, file: joinPath(now.directory, k2) });
+      reasons.push({ kind: "input-file", package: name, file: joinPath(now.directory, k2) });
   return reasons;
 }
 function joinPath(dir, rel) {
@@ -37247,10 +37835,16 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons, environmentOf = 
   const codeChanged = unionKeys2(a.code, b3.code).filter((k2) => a.code[k2] !== b3.code[k2]);
   if (codeChanged.length > 0) {
     const now = head.packages.get(b3.package);
+    const files = /* @__PURE__ */ new Set();
+    for (const k2 of codeChanged) {
+      const module = moduleCodePath(k2);
+      if (module !== void 0) files.add(module);
+      else if (now) files.add(now.recipePath);
+    }
     reasons.push({
       kind: "recipe",
       package: b3.package,
-      files: now ? [now.recipePath] : [],
+      files: [...files].sort(),
       detail: `conditional code: ${codeChanged.join("; ")}`
     });
   }
@@ -37274,16 +37868,39 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons, environmentOf = 
     });
   }
   for (const k2 of unionKeys2(a.dependencies, b3.dependencies)) {
-    if (a.dependencies[k2] === b3.dependencies[k2]) continue;
-    if (a.dependencies[k2] === void 0)
-      reasons.push({ kind: "dependency", dependency: k2, change: "added", chain: [k2], cause: [] });
-    else if (b3.dependencies[k2] === void 0)
+    const x3 = a.dependencies[k2];
+    const y2 = b3.dependencies[k2];
+    if (x3 === void 0)
+      reasons.push({
+        kind: "dependency",
+        dependency: k2,
+        change: "added",
+        chain: [k2],
+        cause: depReasons(k2).filter((r2) => r2.kind === "reuse")
+      });
+    else if (y2 === void 0)
       reasons.push({ kind: "dependency", dependency: k2, change: "removed", chain: [k2], cause: [] });
     else {
+      for (const [change, old, now] of [
+        ["types", x3.types, y2.types],
+        ["virtuals", x3.virtuals ?? [], y2.virtuals ?? []]
+      ])
+        if (old.join(",") !== now.join(","))
+          reasons.push({
+            kind: "dependency",
+            dependency: k2,
+            change,
+            chain: [k2],
+            cause: [],
+            old: [...old],
+            new: [...now]
+          });
+      if (x3.digest === y2.digest) continue;
       const own2 = depReasons(k2);
-      const direct = own2.filter((r2) => r2.kind !== "dependency");
+      const isEdge = (r2) => r2.kind === "dependency" && (r2.change === "types" || r2.change === "virtuals");
+      const direct = own2.filter((r2) => r2.kind !== "dependency" || isEdge(r2));
       const firstDep = own2.find(
-        (r2) => r2.kind === "dependency"
+        (r2) => r2.kind === "dependency" && !isEdge(r2)
       );
       if (direct.length > 0 || !firstDep)
         reasons.push({
@@ -37374,7 +37991,17 @@ var configSchema = external_exports.object({
   ),
   specs: external_exports.array(external_exports.union([external_exports.string().min(1), specMatrix])).optional().describe("The spec set: spec strings and/or matrices of lists to cross."),
   lockfile: external_exports.string().min(1).optional().describe("A Spack spack.lock (repository-relative)."),
-  providers: external_exports.record(external_exports.string(), external_exports.string().min(1)).default({}).describe("Virtual \u2192 preferred provider, e.g. {mpi: openmpi}."),
+  providers: external_exports.record(external_exports.string(), external_exports.union([external_exports.string().min(1), external_exports.array(external_exports.string().min(1)).min(1)])).default({}).describe(
+    "Virtual \u2192 preferred provider, or a list (the first that is a package wins), e.g. {mpi: openmpi, zlib-api: [zlib-ng+compat, zlib]}. Replaces Spack's default preference for that virtual."
+  ),
+  concretizer: external_exports.object({
+    unify: external_exports.union([external_exports.boolean(), external_exports.literal("when_possible")]).default(true).describe(
+      "One node per package (per compiler/os/target/platform) across the specs: true (an error when requests conflict), when_possible (conflicting requests get their own nodes), or false (every request on its own)."
+    ),
+    reuse: external_exports.boolean().default(true).describe(
+      "Keep the version the base commit resolved a package to (or, without a base, one the mirror holds) while it exists and is not deprecated; false: always the newest."
+    )
+  }).strict().default({ unify: true, reuse: true }).describe("How spec requests resolve, after Spack's concretizer settings."),
   deptypes: external_exports.array(depType).min(1).default(["build", "link", "run"]).describe("Which dependency edges propagate a rebuild."),
   containers: external_exports.array(
     external_exports.object({
@@ -37499,6 +38126,8 @@ function describeIssue2(issue2) {
 function unionExpectation(path) {
   if (path.startsWith("specs")) return "a spec string or {matrix: [[...], ...]}";
   if (path.startsWith("recipes")) return "a path or a list of paths";
+  if (path === "concretizer.unify") return 'true, false or "when_possible"';
+  if (path.startsWith("providers.")) return "a provider name or a list of provider names";
   if (path.includes("dependencies")) return "a spec string or {spec, types, when}";
   if (path.includes("variants")) return "a boolean or a string";
   return "a valid value";
@@ -37630,9 +38259,9 @@ function parseNameStatusZ(output2) {
 function parseLsTreeZ(output2) {
   return splitNul(output2).map((record2) => {
     const tab2 = record2.indexOf("	");
-    const meta4 = tab2 < 0 ? [] : record2.slice(0, tab2).split(" ");
-    const [mode, type, oid] = meta4;
-    if (meta4.length !== 3 || mode === void 0 || !/^[0-7]{6}$/.test(mode) || type !== "blob" && type !== "commit" && type !== "tree" || oid === void 0 || !isObjectId(oid)) {
+    const meta3 = tab2 < 0 ? [] : record2.slice(0, tab2).split(" ");
+    const [mode, type, oid] = meta3;
+    if (meta3.length !== 3 || mode === void 0 || !/^[0-7]{6}$/.test(mode) || type !== "blob" && type !== "commit" && type !== "tree" || oid === void 0 || !isObjectId(oid)) {
       throw new Error(`parseLsTreeZ: malformed record ${JSON.stringify(record2)}`);
     }
     return { path: record2.slice(tab2 + 1), mode, type, oid };
@@ -37667,13 +38296,13 @@ var CatFileBatchParser = class {
       }
       const { oid, type, size } = this.pending;
       if (this.buffered < size + 1) break;
-      const content2 = this.take(size);
+      const content = this.take(size);
       const terminator = this.take(1);
       if (terminator[0] !== NEWLINE) {
         throw new Error(`CatFileBatchParser: object ${oid} is not followed by a newline`);
       }
       this.pending = void 0;
-      records.push({ oid, type, size, content: content2 });
+      records.push({ oid, type, size, content });
     }
     return records;
   }
@@ -37733,16 +38362,16 @@ var CatFileBatchParser = class {
 import { spawn } from "node:child_process";
 
 // node_modules/@simple-git/args-pathspec/dist/index.mjs
-var t2 = /* @__PURE__ */ new WeakMap();
+var t = /* @__PURE__ */ new WeakMap();
 function c(...n) {
   const e = new String(n);
-  return t2.set(e, n), e;
+  return t.set(e, n), e;
 }
 function r(n) {
-  return n instanceof String && t2.has(n);
+  return n instanceof String && t.has(n);
 }
 function o(n) {
-  return t2.get(n) ?? [];
+  return t.get(n) ?? [];
 }
 
 // node_modules/simple-git/dist/index.mjs
@@ -37754,9 +38383,9 @@ import { normalize as Se } from "node:path";
 
 // node_modules/@simple-git/argv-parser/dist/index.mjs
 function* x(e, n) {
-  const t3 = n === "global";
+  const t2 = n === "global";
   for (const o2 of e)
-    o2.isGlobal === t3 && (yield o2);
+    o2.isGlobal === t2 && (yield o2);
 }
 var P = /* @__PURE__ */ new Set([
   "--add",
@@ -37793,15 +38422,15 @@ function A(e, n) {
     if (S.has(o2))
       return w(false, n);
   }
-  const t3 = n.at(0)?.toLowerCase();
-  return t3 === void 0 ? null : E.has(t3) ? w(true, n.slice(1)) : F.has(t3) ? w(false, n.slice(1)) : n.length === 1 ? w(false, n) : w(true, n);
+  const t2 = n.at(0)?.toLowerCase();
+  return t2 === void 0 ? null : E.has(t2) ? w(true, n.slice(1)) : F.has(t2) ? w(false, n.slice(1)) : n.length === 1 ? w(false, n) : w(true, n);
 }
 function w(e = false, n = []) {
-  const t3 = n.at(0)?.toLowerCase();
-  return t3 === void 0 ? null : {
+  const t2 = n.at(0)?.toLowerCase();
+  return t2 === void 0 ? null : {
     isWrite: e,
     isRead: !e,
-    key: t3,
+    key: t2,
     value: n.at(1)
   };
 }
@@ -37840,14 +38469,14 @@ function N({ name: e }) {
 }
 function* $(e) {
   for (const n of e) {
-    const t3 = N(n), o2 = t3 && G(n.value);
+    const t2 = N(n), o2 = t2 && G(n.value);
     o2 && (yield {
       ...o2,
-      scope: t3
+      scope: t2
     });
   }
 }
-function D(e, n, t3) {
+function D(e, n, t2) {
   const o2 = {
     read: [],
     write: [...$(n)]
@@ -37855,14 +38484,14 @@ function D(e, n, t3) {
   return e === "config" && L(
     o2,
     M(n),
-    A(n, t3)
+    A(n, t2)
   ), o2;
 }
-function L(e, n, t3) {
-  if (t3 === null)
+function L(e, n, t2) {
+  if (t2 === null)
     return;
-  const o2 = O(n, t3);
-  t3.isWrite ? e.write.push(o2) : e.read.push(o2);
+  const o2 = O(n, t2);
+  t2.isWrite ? e.write.push(o2) : e.read.push(o2);
 }
 var C = {
   short: /* @__PURE__ */ new Map([
@@ -37997,26 +38626,26 @@ function B(e) {
 }
 function b(e, n = I) {
   if (e.startsWith("--")) {
-    const t3 = e.indexOf("=");
-    if (t3 > 2)
-      return [{ name: e.slice(0, t3), value: e.slice(t3 + 1), needsNext: false }];
+    const t2 = e.indexOf("=");
+    if (t2 > 2)
+      return [{ name: e.slice(0, t2), value: e.slice(t2 + 1), needsNext: false }];
     const o2 = e.slice(2);
     return [{ name: e, needsNext: n.long.has(o2) }];
   }
   if (e.length === 2) {
-    const t3 = e.charAt(1), o2 = n.short.get(t3);
+    const t2 = e.charAt(1), o2 = n.short.get(t2);
     return [{ name: e, needsNext: o2 === true }];
   }
   return j(e, n.short);
 }
 function j(e, n) {
-  const t3 = e.slice(1).split(""), o2 = [];
-  for (let a = 0; a < t3.length; a++) {
-    const s = t3[a], r2 = n.get(s);
+  const t2 = e.slice(1).split(""), o2 = [];
+  for (let a = 0; a < t2.length; a++) {
+    const s = t2[a], r2 = n.get(s);
     if (r2 === void 0)
       return [{ name: e, needsNext: false }];
     if (r2) {
-      const i = t3.slice(a + 1).join("");
+      const i = t2.slice(a + 1).join("");
       if (i && ![...i].every((m2) => n.has(m2)))
         return o2.push({ name: `-${s}`, value: i, needsNext: false }), o2;
     }
@@ -38025,12 +38654,12 @@ function j(e, n) {
   return o2;
 }
 function W(e, n = []) {
-  let t3 = 0;
-  for (; t3 < e.length; ) {
-    const o2 = String(e[t3]);
+  let t2 = 0;
+  for (; t2 < e.length; ) {
+    const o2 = String(e[t2]);
     if (!o2.startsWith("-") || o2.length < 2) break;
     const a = b(o2);
-    let s = t3 + 1;
+    let s = t2 + 1;
     for (const r2 of a) {
       const i = {
         name: r2.name,
@@ -38040,11 +38669,11 @@ function W(e, n = []) {
       };
       r2.needsNext && i.value === void 0 && s < e.length && (i.value = String(e[s]), i.absorbedNext = true, s++), n.push(i);
     }
-    t3 = s;
+    t2 = s;
   }
-  return { flags: n, taskIndex: t3 };
+  return { flags: n, taskIndex: t2 };
 }
-function V(e, n, t3 = []) {
+function V(e, n, t2 = []) {
   const o2 = B(n), a = [], s = [];
   let r2 = 0;
   for (; r2 < e.length; ) {
@@ -38074,34 +38703,34 @@ function V(e, n, t3 = []) {
         absorbedNext: false,
         isGlobal: false
       };
-      d2.needsNext && g2.value === void 0 && u2 < e.length && !r(e[u2]) && (g2.value = String(e[u2]), g2.absorbedNext = true, u2++), t3.push(g2);
+      d2.needsNext && g2.value === void 0 && u2 < e.length && !r(e[u2]) && (g2.value = String(e[u2]), g2.absorbedNext = true, u2++), t2.push(g2);
     }
     r2 = u2;
   }
-  return { flags: t3, positionals: a, pathspecs: s };
+  return { flags: t2, positionals: a, pathspecs: s };
 }
 function* q({
   write: e
 }) {
   for (const n of e)
-    for (const t3 of K2) {
-      const o2 = t3(n.key);
+    for (const t2 of K2) {
+      const o2 = t2(n.key);
       o2 && (yield o2);
     }
 }
-function f(e, n, t3 = String(e)) {
+function f(e, n, t2 = String(e)) {
   const o2 = typeof e == "string" ? new RegExp(`\\s*${e.toLowerCase()}`) : e;
   return function(s) {
     if (o2.test(s))
       return {
         category: n,
-        message: `Configuring ${t3} is not permitted without enabling ${n}`
+        message: `Configuring ${t2} is not permitted without enabling ${n}`
       };
   };
 }
 function l(e, n) {
-  const t3 = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
-  return f(t3, n, e);
+  const t2 = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
+  return f(t2, n, e);
 }
 var K2 = [
   f("alias", "allowUnsafeAlias"),
@@ -38140,18 +38769,18 @@ var K2 = [
   l("url.insteadOf", "allowUnsafeUrlRewrite")
 ];
 function* H(e, n) {
-  for (const t3 of n)
+  for (const t2 of n)
     for (const o2 of X) {
-      const a = o2(e, t3);
+      const a = o2(e, t2);
       a && (yield a);
     }
 }
-function c2(e, n, t3, { name: o2 = String(n), globalOnly: a = false, withValue: s = false } = {}) {
-  const r2 = typeof n == "string" ? new RegExp(`\\s*${n.toLowerCase()}`) : n, i = `Use of ${e ? `${e} with option ` : ""}${o2} is not permitted without enabling ${t3}`;
+function c2(e, n, t2, { name: o2 = String(n), globalOnly: a = false, withValue: s = false } = {}) {
+  const r2 = typeof n == "string" ? new RegExp(`\\s*${n.toLowerCase()}`) : n, i = `Use of ${e ? `${e} with option ` : ""}${o2} is not permitted without enabling ${t2}`;
   return function(m2, u2) {
     if (!(e && m2 !== e) && !(a && !u2.isGlobal) && !(s && u2.value === void 0) && r2.test(u2.name))
       return {
-        category: t3,
+        category: t2,
         message: i
       };
   };
@@ -38174,11 +38803,11 @@ var X = [
   c2(null, "--work-tree", "allowUnsafeConfigPaths", h),
   c2(null, /^-C$/, "allowUnsafeConfigPaths", { ...h, name: "-C" })
 ];
-function k(e, n, t3) {
-  return [...H(e, n), ...q(t3)];
+function k(e, n, t2) {
+  return [...H(e, n), ...q(t2)];
 }
 function Y(...e) {
-  const { flags: n, taskIndex: t3 } = W(e), o2 = t3 < e.length ? String(e[t3]).toLowerCase() : null, a = o2 !== null ? e.slice(t3 + 1) : [], { positionals: s, pathspecs: r2 } = V(a, o2, n), i = D(o2, n, s);
+  const { flags: n, taskIndex: t2 } = W(e), o2 = t2 < e.length ? String(e[t2]).toLowerCase() : null, a = o2 !== null ? e.slice(t2 + 1) : [], { positionals: s, pathspecs: r2 } = V(a, o2, n), i = D(o2, n, s);
   return {
     task: o2,
     flags: n.map(J),
@@ -38219,18 +38848,18 @@ var y = {
 };
 function* Q(e) {
   const n = parseInt(e.git_config_count ?? "0", 10);
-  for (let t3 = 0; t3 < n; t3++) {
-    const o2 = e[`git_config_key_${t3}`], a = e[`git_config_value_${t3}`];
+  for (let t2 = 0; t2 < n; t2++) {
+    const o2 = e[`git_config_key_${t2}`], a = e[`git_config_value_${t2}`];
     o2 !== void 0 && (yield { key: o2.toLowerCase().trim(), value: a, scope: "env" });
   }
 }
 function* Z(e) {
   for (const n of Object.keys(e))
     if (_(n)) {
-      const t3 = y[n];
+      const t2 = y[n];
       yield {
-        category: t3,
-        message: `Use of "${n.toUpperCase()}" is not permitted without enabling ${t3}`
+        category: t2,
+        message: `Use of "${n.toUpperCase()}" is not permitted without enabling ${t2}`
       };
     }
 }
@@ -38239,22 +38868,22 @@ function _(e) {
 }
 function ee(e) {
   const n = {};
-  for (const [t3, o2] of Object.entries(e)) {
-    const a = t3.toLowerCase().trim();
+  for (const [t2, o2] of Object.entries(e)) {
+    const a = t2.toLowerCase().trim();
     (_(a) || a.startsWith("git")) && (n[a] = String(o2));
   }
   return n;
 }
 function ne(e) {
-  const n = ee(e), t3 = {
+  const n = ee(e), t2 = {
     read: [],
     write: [...Q(n)]
   }, o2 = [
     ...Z(n),
-    ...k(null, [], t3)
+    ...k(null, [], t2)
   ];
   return {
-    config: t3,
+    config: t2,
     vulnerabilities: o2
   };
 }
@@ -38292,113 +38921,113 @@ var xe = class extends O2 {
 var I2 = "\0";
 var W2 = () => {
 };
-function Ne(t3) {
-  return typeof t3 != "function" ? W2 : t3;
+function Ne(t2) {
+  return typeof t2 != "function" ? W2 : t2;
 }
-function $e(t3) {
-  return typeof t3 == "function" && t3 !== W2;
+function $e(t2) {
+  return typeof t2 == "function" && t2 !== W2;
 }
-function Pe(t3, e) {
-  const n = t3.indexOf(e);
-  return n <= 0 ? [t3, ""] : [t3.substr(0, n), t3.substr(n + 1)];
+function Pe(t2, e) {
+  const n = t2.indexOf(e);
+  return n <= 0 ? [t2, ""] : [t2.substr(0, n), t2.substr(n + 1)];
 }
-function Me(t3, e = 0) {
-  return Dt(t3) && t3.length > e ? t3[e] : void 0;
+function Me(t2, e = 0) {
+  return Dt(t2) && t2.length > e ? t2[e] : void 0;
 }
-function N2(t3, e = 0) {
-  if (Dt(t3) && t3.length > e)
-    return t3[t3.length - 1 - e];
+function N2(t2, e = 0) {
+  if (Dt(t2) && t2.length > e)
+    return t2[t2.length - 1 - e];
 }
-function Dt(t3) {
-  return Bt(t3);
+function Dt(t2) {
+  return Bt(t2);
 }
-function H2(t3 = "", e = true, n = `
+function H2(t2 = "", e = true, n = `
 `) {
-  return t3.split(n).reduce((r2, s) => {
+  return t2.split(n).reduce((r2, s) => {
     const o2 = e ? s.trim() : s;
     return o2 && r2.push(o2), r2;
   }, []);
 }
-function ut(t3, e) {
-  return H2(t3, true).map((n) => e(n));
+function ut(t2, e) {
+  return H2(t2, true).map((n) => e(n));
 }
-function Lt(t3) {
-  return (0, import_file_exists.exists)(t3, import_file_exists.FOLDER);
+function Lt(t2) {
+  return (0, import_file_exists.exists)(t2, import_file_exists.FOLDER);
 }
-function S2(t3, e) {
-  return Array.isArray(t3) ? t3.includes(e) || t3.push(e) : t3.add(e), e;
+function S2(t2, e) {
+  return Array.isArray(t2) ? t2.includes(e) || t2.push(e) : t2.add(e), e;
 }
-function De(t3, e) {
-  return Array.isArray(t3) && !t3.includes(e) && t3.push(e), t3;
+function De(t2, e) {
+  return Array.isArray(t2) && !t2.includes(e) && t2.push(e), t2;
 }
-function ct(t3, e) {
-  if (Array.isArray(t3)) {
-    const n = t3.indexOf(e);
-    n >= 0 && t3.splice(n, 1);
+function ct(t2, e) {
+  if (Array.isArray(t2)) {
+    const n = t2.indexOf(e);
+    n >= 0 && t2.splice(n, 1);
   } else
-    t3.delete(e);
+    t2.delete(e);
   return e;
 }
 var ft = Object.prototype.toString.call.bind(Object.prototype.toString);
-function v(t3) {
-  return Array.isArray(t3) ? t3 : [t3];
+function v(t2) {
+  return Array.isArray(t2) ? t2 : [t2];
 }
-function jt(t3) {
-  return t3.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
+function jt(t2) {
+  return t2.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
 }
-function L2(t3) {
-  return v(t3).map((e) => e instanceof String ? e : String(e));
+function L2(t2) {
+  return v(t2).map((e) => e instanceof String ? e : String(e));
 }
-function p(t3, e = 0) {
-  if (t3 == null)
+function p(t2, e = 0) {
+  if (t2 == null)
     return e;
-  const n = parseInt(t3, 10);
+  const n = parseInt(t2, 10);
   return Number.isNaN(n) ? e : n;
 }
-function U(t3, e) {
+function U(t2, e) {
   const n = [];
-  for (let r2 = 0, s = t3.length; r2 < s; r2++)
-    n.push(e, t3[r2]);
+  for (let r2 = 0, s = t2.length; r2 < s; r2++)
+    n.push(e, t2[r2]);
   return n;
 }
-function F2(t3) {
-  return (Array.isArray(t3) ? Buffer.concat(t3) : t3).toString("utf-8");
+function F2(t2) {
+  return (Array.isArray(t2) ? Buffer.concat(t2) : t2).toString("utf-8");
 }
-function Le(t3) {
-  return t3 ? Buffer.isBuffer(t3) ? t3.length : Buffer.byteLength(t3) : 0;
+function Le(t2) {
+  return t2 ? Buffer.isBuffer(t2) ? t2.length : Buffer.byteLength(t2) : 0;
 }
-function je(t3, e) {
+function je(t2, e) {
   const n = {};
   return e.forEach((r2) => {
-    t3[r2] !== void 0 && (n[r2] = t3[r2]);
+    t2[r2] !== void 0 && (n[r2] = t2[r2]);
   }), n;
 }
-function wt(t3 = 0) {
-  return new Promise((e) => setTimeout(e, t3));
+function wt(t2 = 0) {
+  return new Promise((e) => setTimeout(e, t2));
 }
-function bt(t3) {
-  if (t3 !== false)
-    return t3;
+function bt(t2) {
+  if (t2 !== false)
+    return t2;
 }
-function d(t3, e, n) {
-  return e(t3) ? t3 : arguments.length > 2 ? n : void 0;
+function d(t2, e, n) {
+  return e(t2) ? t2 : arguments.length > 2 ? n : void 0;
 }
-var K3 = (t3) => Array.isArray(t3);
-function st(t3, e) {
-  const n = r(t3) ? "string" : typeof t3;
+var K3 = (t2) => Array.isArray(t2);
+function st(t2, e) {
+  const n = r(t2) ? "string" : typeof t2;
   return /number|string|boolean/.test(n) && (!e || !e.includes(n));
 }
-var m = (t3) => typeof t3 == "string" || r(t3);
-var Be = (t3) => m(t3) || Buffer.isBuffer(t3);
-var G2 = (t3) => m(t3) || Array.isArray(t3) && t3.every(m);
-function lt(t3) {
-  return !!t3 && ft(t3) === "[object Object]";
+var m = (t2) => typeof t2 == "string" || r(t2);
+var Be = (t2) => m(t2) || Buffer.isBuffer(t2);
+var G2 = (t2) => m(t2) || Array.isArray(t2) && t2.every(m);
+function lt(t2) {
+  return !!t2 && ft(t2) === "[object Object]";
 }
-function Ie(t3) {
-  return typeof t3 == "function";
+function Ie(t2) {
+  return typeof t2 == "function";
 }
-var Bt = (t3) => t3 == null || "number|boolean|function".includes(typeof t3) ? false : typeof t3.length == "number";
-var V2 = /* @__PURE__ */ ((t3) => (t3[t3.SUCCESS = 0] = "SUCCESS", t3[t3.ERROR = 1] = "ERROR", t3[t3.NOT_FOUND = -2] = "NOT_FOUND", t3[t3.UNCLEAN = 128] = "UNCLEAN", t3))(V2 || {});
+var Bt = (t2) => t2 == null || "number|boolean|function".includes(typeof t2) ? false : typeof t2.length == "number";
+var V2 = /* @__PURE__ */ ((t2) => (t2[t2.SUCCESS = 0] = "SUCCESS", t2[t2.ERROR = 1] = "ERROR", t2[t2.NOT_FOUND = -2] = "NOT_FOUND", t2[t2.UNCLEAN = 128] = "UNCLEAN", t2))(V2 || {});
 var z3 = class _z {
   constructor(e, n) {
     this.stdOut = e, this.stdErr = n;
@@ -38442,16 +39071,16 @@ var Fe = {
   config: [],
   trimmed: false
 };
-function Ge(...t3) {
+function Ge(...t2) {
   const e = process.cwd(), n = Object.assign(
     { baseDir: e, ...Fe },
-    ...t3.filter((r2) => typeof r2 == "object" && r2)
+    ...t2.filter((r2) => typeof r2 == "object" && r2)
   );
   return n.baseDir = n.baseDir || e, n.trimmed = n.trimmed === true, n;
 }
-function It(t3, e = []) {
-  return lt(t3) ? Object.keys(t3).reduce((n, r2) => {
-    const s = t3[r2];
+function It(t2, e = []) {
+  return lt(t2) ? Object.keys(t2).reduce((n, r2) => {
+    const s = t2[r2];
     if (r(s))
       n.push(s);
     else if (st(s, ["boolean"]))
@@ -38464,46 +39093,46 @@ function It(t3, e = []) {
     return n;
   }, e) : e;
 }
-function h2(t3, e = 0, n = false) {
+function h2(t2, e = 0, n = false) {
   const r2 = [];
-  for (let s = 0, o2 = e < 0 ? t3.length : e; s < o2; s++)
-    "string|number".includes(typeof t3[s]) && r2.push(String(t3[s]));
-  return It(ht(t3), r2), n || r2.push(...ze(t3)), r2;
+  for (let s = 0, o2 = e < 0 ? t2.length : e; s < o2; s++)
+    "string|number".includes(typeof t2[s]) && r2.push(String(t2[s]));
+  return It(ht(t2), r2), n || r2.push(...ze(t2)), r2;
 }
-function ze(t3) {
-  const e = typeof N2(t3) == "function";
-  return L2(d(N2(t3, e ? 1 : 0), K3, []));
+function ze(t2) {
+  const e = typeof N2(t2) == "function";
+  return L2(d(N2(t2, e ? 1 : 0), K3, []));
 }
-function ht(t3) {
-  const e = Ie(N2(t3));
-  return d(N2(t3, e ? 1 : 0), lt);
+function ht(t2) {
+  const e = Ie(N2(t2));
+  return d(N2(t2, e ? 1 : 0), lt);
 }
-function u(t3, e = true) {
-  const n = Ne(N2(t3));
+function u(t2, e = true) {
+  const n = Ne(N2(t2));
   return e || $e(n) ? n : void 0;
 }
-function Tt(t3, e) {
-  return t3(e.stdOut, e.stdErr);
+function Tt(t2, e) {
+  return t2(e.stdOut, e.stdErr);
 }
-function E2(t3, e, n, r2 = true) {
+function E2(t2, e, n, r2 = true) {
   return v(n).forEach((s) => {
     for (let o2 = H2(s, r2), i = 0, a = o2.length; i < a; i++) {
       const c3 = (y2 = 0) => {
         if (!(i + y2 >= a))
           return o2[i + y2];
       };
-      e.some(({ parse: y2 }) => y2(c3, t3));
+      e.some(({ parse: y2 }) => y2(c3, t2));
     }
-  }), t3;
+  }), t2;
 }
-var mt = ({ exitCode: t3 }, e, n, r2) => {
-  if (t3 === V2.UNCLEAN && Ve(e))
+var mt = ({ exitCode: t2 }, e, n, r2) => {
+  if (t2 === V2.UNCLEAN && Ve(e))
     return n(Buffer.from("false"));
   r2(e);
 };
-var Ut = (t3) => t3.trim() === "true";
-function We(t3) {
-  switch (t3) {
+var Ut = (t2) => t2.trim() === "true";
+function We(t2) {
+  switch (t2) {
     case "bare":
       return Ke();
     case "root":
@@ -38534,8 +39163,8 @@ function Ke() {
     parser: Ut
   };
 }
-function Ve(t3) {
-  return /(Not a git repository|Kein Git-Repository)/i.test(String(t3));
+function Ve(t2) {
+  return /(Not a git repository|Kein Git-Repository)/i.test(String(t2));
 }
 var Xe = class {
   constructor(e) {
@@ -38545,81 +39174,81 @@ var Xe = class {
 var Ye = /^[a-z]+\s*/i;
 var Qe = /^[a-z]+\s+[a-z]+\s*/i;
 var Je = /\/$/;
-function Ze(t3, e) {
-  const n = new Xe(t3), r2 = t3 ? Qe : Ye;
+function Ze(t2, e) {
+  const n = new Xe(t2), r2 = t2 ? Qe : Ye;
   return H2(e).forEach((s) => {
     const o2 = s.replace(r2, "");
     n.paths.push(o2), (Je.test(o2) ? n.folders : n.files).push(o2);
   }), n;
 }
 var Ft = [];
-function tn(t3) {
+function tn(t2) {
   return {
     commands: Ft,
     format: "empty",
-    parser: t3
+    parser: t2
   };
 }
-function b2(t3) {
+function b2(t2) {
   return {
     commands: Ft,
     format: "empty",
     parser() {
-      throw typeof t3 == "string" ? new xe(t3) : t3;
+      throw typeof t2 == "string" ? new xe(t2) : t2;
     }
   };
 }
-function g(t3, e = false) {
+function g(t2, e = false) {
   return {
-    commands: t3,
+    commands: t2,
     format: "utf-8",
     parser(n) {
       return e ? String(n).trim() : n;
     }
   };
 }
-function Gt(t3) {
+function Gt(t2) {
   return {
-    commands: t3,
+    commands: t2,
     format: "buffer",
     parser(e) {
       return e;
     }
   };
 }
-function en(t3) {
-  return t3.format === "buffer";
+function en(t2) {
+  return t2.format === "buffer";
 }
-function kt(t3) {
-  return t3.format === "empty" || !t3.commands.length;
+function kt(t2) {
+  return t2.format === "empty" || !t2.commands.length;
 }
 var nn = "Git clean interactive mode is not supported";
 var rn = 'Git clean mode parameter ("n" or "f") is required';
 var sn = "Git clean unknown option found in: ";
-var zt = /* @__PURE__ */ ((t3) => (t3.DRY_RUN = "n", t3.FORCE = "f", t3.IGNORED_INCLUDED = "x", t3.IGNORED_ONLY = "X", t3.EXCLUDING = "e", t3.QUIET = "q", t3.RECURSIVE = "d", t3))(zt || {});
+var zt = /* @__PURE__ */ ((t2) => (t2.DRY_RUN = "n", t2.FORCE = "f", t2.IGNORED_INCLUDED = "x", t2.IGNORED_ONLY = "X", t2.EXCLUDING = "e", t2.QUIET = "q", t2.RECURSIVE = "d", t2))(zt || {});
 var qt = /* @__PURE__ */ new Set([
   "i",
   ...L2(Object.values(zt))
 ]);
-function on(t3, e) {
-  const { cleanMode: n, options: r2, valid: s } = cn(t3);
-  return n ? s.options ? (r2.push(...e), r2.some(hn) ? b2(nn) : an(n, r2)) : b2(sn + JSON.stringify(t3)) : b2(rn);
+function on(t2, e) {
+  const { cleanMode: n, options: r2, valid: s } = cn(t2);
+  return n ? s.options ? (r2.push(...e), r2.some(hn) ? b2(nn) : an(n, r2)) : b2(sn + JSON.stringify(t2)) : b2(rn);
 }
-function an(t3, e) {
+function an(t2, e) {
   return {
-    commands: ["clean", `-${t3}`, ...e],
+    commands: ["clean", `-${t2}`, ...e],
     format: "utf-8",
     parser(r2) {
-      return Ze(t3 === "n", r2);
+      return Ze(t2 === "n", r2);
     }
   };
 }
-function un(t3) {
-  return Array.isArray(t3) && t3.every((e) => qt.has(e));
+function un(t2) {
+  return Array.isArray(t2) && t2.every((e) => qt.has(e));
 }
-function cn(t3) {
+function cn(t2) {
   let e, n = [], r2 = { cleanMode: false, options: true };
-  return t3.replace(/[^a-z]i/g, "").split("").forEach((s) => {
+  return t2.replace(/[^a-z]i/g, "").split("").forEach((s) => {
     fn(s) ? (e = s, r2.cleanMode = true) : r2.options = r2.options && ln(n[n.length] = `-${s}`);
   }), {
     cleanMode: e,
@@ -38627,14 +39256,14 @@ function cn(t3) {
     valid: r2
   };
 }
-function fn(t3) {
-  return t3 === "f" || t3 === "n";
+function fn(t2) {
+  return t2 === "f" || t2 === "n";
 }
-function ln(t3) {
-  return /^-[a-z]$/i.test(t3) && qt.has(t3.charAt(1));
+function ln(t2) {
+  return /^-[a-z]$/i.test(t2) && qt.has(t2.charAt(1));
 }
-function hn(t3) {
-  return /^-[^\-]/.test(t3) ? t3.indexOf("i") > 0 : t3 === "--interactive";
+function hn(t2) {
+  return /^-[^\-]/.test(t2) ? t2.indexOf("i") > 0 : t2 === "--interactive";
 }
 var mn = class {
   constructor() {
@@ -38655,16 +39284,16 @@ var mn = class {
     Object.hasOwn(s, n) ? Array.isArray(s[n]) ? s[n].push(r2) : s[n] = [s[n], r2] : s[n] = r2, this._all = void 0;
   }
 };
-function pn(t3) {
+function pn(t2) {
   const e = new mn();
-  for (const n of Wt(t3))
+  for (const n of Wt(t2))
     e.addValue(n.file, String(n.key), n.value);
   return e;
 }
-function dn(t3, e) {
+function dn(t2, e) {
   let n = null;
   const r2 = [], s = /* @__PURE__ */ new Map();
-  for (const o2 of Wt(t3, e))
+  for (const o2 of Wt(t2, e))
     o2.key === e && (r2.push(n = o2.value), s.has(o2.file) || s.set(o2.file, []), s.get(o2.file).push(n));
   return {
     key: e,
@@ -38674,11 +39303,11 @@ function dn(t3, e) {
     values: r2
   };
 }
-function gn(t3) {
-  return t3.replace(/^(file):/, "");
+function gn(t2) {
+  return t2.replace(/^(file):/, "");
 }
-function* Wt(t3, e = null) {
-  const n = t3.split("\0");
+function* Wt(t2, e = null) {
+  const n = t2.split("\0");
   for (let r2 = 0, s = n.length - 1; r2 < s; ) {
     const o2 = gn(n[r2++]);
     let i = n[r2++], a = e;
@@ -38691,13 +39320,13 @@ function* Wt(t3, e = null) {
     yield { file: o2, key: a, value: i };
   }
 }
-var Ht = /* @__PURE__ */ ((t3) => (t3.system = "system", t3.global = "global", t3.local = "local", t3.worktree = "worktree", t3))(Ht || {});
-function Y2(t3, e) {
-  return typeof t3 == "string" && Object.hasOwn(Ht, t3) ? t3 : e;
+var Ht = /* @__PURE__ */ ((t2) => (t2.system = "system", t2.global = "global", t2.local = "local", t2.worktree = "worktree", t2))(Ht || {});
+function Y2(t2, e) {
+  return typeof t2 == "string" && Object.hasOwn(Ht, t2) ? t2 : e;
 }
-function yn(t3, e, n, r2) {
+function yn(t2, e, n, r2) {
   const s = ["config", `--${r2}`];
-  return n && s.push("--add"), s.push(t3, e), {
+  return n && s.push("--add"), s.push(t2, e), {
     commands: s,
     format: "utf-8",
     parser(o2) {
@@ -38705,19 +39334,19 @@ function yn(t3, e, n, r2) {
     }
   };
 }
-function wn(t3, e) {
-  const n = ["config", "--null", "--show-origin", "--get-all", t3];
+function wn(t2, e) {
+  const n = ["config", "--null", "--show-origin", "--get-all", t2];
   return e && n.splice(1, 0, `--${e}`), {
     commands: n,
     format: "utf-8",
     parser(r2) {
-      return dn(r2, t3);
+      return dn(r2, t2);
     }
   };
 }
-function bn(t3) {
+function bn(t2) {
   const e = ["config", "--list", "--show-origin", "--null"];
-  return t3 && e.push(`--${t3}`), {
+  return t2 && e.push(`--${t2}`), {
     commands: e,
     format: "utf-8",
     parser(n) {
@@ -38727,10 +39356,10 @@ function bn(t3) {
 }
 function Tn() {
   return {
-    addConfig(t3, e, ...n) {
+    addConfig(t2, e, ...n) {
       return this._runTask(
         yn(
-          t3,
+          t2,
           e,
           n[0] === true,
           Y2(
@@ -38742,24 +39371,24 @@ function Tn() {
         u(arguments)
       );
     },
-    getConfig(t3, e) {
+    getConfig(t2, e) {
       return this._runTask(
-        wn(t3, Y2(e, void 0)),
+        wn(t2, Y2(e, void 0)),
         u(arguments)
       );
     },
-    listConfig(...t3) {
+    listConfig(...t2) {
       return this._runTask(
-        bn(Y2(t3[0], void 0)),
+        bn(Y2(t2[0], void 0)),
         u(arguments)
       );
     }
   };
 }
-var Kt = /* @__PURE__ */ ((t3) => (t3.ADDED = "A", t3.COPIED = "C", t3.DELETED = "D", t3.MODIFIED = "M", t3.RENAMED = "R", t3.CHANGED = "T", t3.UNMERGED = "U", t3.UNKNOWN = "X", t3.BROKEN = "B", t3))(Kt || {});
+var Kt = /* @__PURE__ */ ((t2) => (t2.ADDED = "A", t2.COPIED = "C", t2.DELETED = "D", t2.MODIFIED = "M", t2.RENAMED = "R", t2.CHANGED = "T", t2.UNMERGED = "U", t2.UNKNOWN = "X", t2.BROKEN = "B", t2))(Kt || {});
 var kn = new Set(Object.values(Kt));
-function _n(t3) {
-  return kn.has(t3);
+function _n(t2) {
+  return kn.has(t2);
 }
 var _t;
 var vn = ["-h"];
@@ -38779,12 +39408,12 @@ var En = class {
     return this[j2].push(...U(e, "-e")), this;
   }
 };
-function Sn(...t3) {
-  return new En().param(...t3);
+function Sn(...t2) {
+  return new En().param(...t2);
 }
-function Rn(t3) {
+function Rn(t2) {
   const e = /* @__PURE__ */ new Set(), n = {};
-  return ut(t3, (r2) => {
+  return ut(t2, (r2) => {
     const [s, o2, i] = r2.split(I2);
     e.add(s), (n[s] = n[s] || []).push({
       line: p(o2),
@@ -38798,7 +39427,7 @@ function Rn(t3) {
 }
 function On() {
   return {
-    grep(t3) {
+    grep(t2) {
       const e = u(arguments), n = h2(arguments);
       for (const s of vn)
         if (n.includes(s))
@@ -38806,8 +39435,8 @@ function On() {
             b2(`git.grep: use of "${s}" is not supported.`),
             e
           );
-      typeof t3 == "string" && (t3 = Sn().param(t3));
-      const r2 = ["grep", "--null", "-n", "--full-name", ...n, ...t3];
+      typeof t2 == "string" && (t2 = Sn().param(t2));
+      const r2 = ["grep", "--null", "-n", "--full-name", ...n, ...t2];
       return this._runTask(
         {
           commands: r2,
@@ -38821,55 +39450,55 @@ function On() {
     }
   };
 }
-var Vt = /* @__PURE__ */ ((t3) => (t3.MIXED = "mixed", t3.SOFT = "soft", t3.HARD = "hard", t3.MERGE = "merge", t3.KEEP = "keep", t3))(Vt || {});
+var Vt = /* @__PURE__ */ ((t2) => (t2.MIXED = "mixed", t2.SOFT = "soft", t2.HARD = "hard", t2.MERGE = "merge", t2.KEEP = "keep", t2))(Vt || {});
 var Cn = L2(Object.values(Vt));
-function An(t3, e) {
+function An(t2, e) {
   const n = ["reset"];
-  return Xt(t3) && n.push(`--${t3}`), n.push(...e), g(n);
+  return Xt(t2) && n.push(`--${t2}`), n.push(...e), g(n);
 }
-function xn(t3) {
-  if (Xt(t3))
-    return t3;
-  switch (typeof t3) {
+function xn(t2) {
+  if (Xt(t2))
+    return t2;
+  switch (typeof t2) {
     case "string":
     case "undefined":
       return "soft";
   }
 }
-function Xt(t3) {
-  return typeof t3 == "string" && Cn.includes(t3);
+function Xt(t2) {
+  return typeof t2 == "string" && Cn.includes(t2);
 }
-import_debug.default.formatters.L = (t3) => String(Bt(t3) ? t3.length : "-");
-import_debug.default.formatters.B = (t3) => Buffer.isBuffer(t3) ? t3.toString("utf8") : ft(t3);
+import_debug.default.formatters.L = (t2) => String(Bt(t2) ? t2.length : "-");
+import_debug.default.formatters.B = (t2) => Buffer.isBuffer(t2) ? t2.toString("utf8") : ft(t2);
 function Nn() {
   return (0, import_debug.default)("simple-git");
 }
-function vt(t3, e, n) {
+function vt(t2, e, n) {
   return !e || !String(e).replace(/\s*/, "") ? n ? (r2, ...s) => {
-    t3(r2, ...s), n(r2, ...s);
-  } : t3 : (r2, ...s) => {
-    t3(`%s ${r2}`, e, ...s), n && n(r2, ...s);
+    t2(r2, ...s), n(r2, ...s);
+  } : t2 : (r2, ...s) => {
+    t2(`%s ${r2}`, e, ...s), n && n(r2, ...s);
   };
 }
-function $n(t3, e, { namespace: n }) {
-  if (typeof t3 == "string")
-    return t3;
+function $n(t2, e, { namespace: n }) {
+  if (typeof t2 == "string")
+    return t2;
   const r2 = e && e.namespace || "";
   return r2.startsWith(n) ? r2.substr(n.length + 1) : r2 || n;
 }
-function $2(t3, e, n, r2 = Nn()) {
-  const s = t3 && `[${t3}]` || "", o2 = [], i = typeof e == "string" ? r2.extend(e) : e, a = $n(d(e, m), i, r2);
+function $2(t2, e, n, r2 = Nn()) {
+  const s = t2 && `[${t2}]` || "", o2 = [], i = typeof e == "string" ? r2.extend(e) : e, a = $n(d(e, m), i, r2);
   return y2(n);
   function c3(w2, T2) {
     return S2(
       o2,
-      $2(t3, a.replace(/^[^:]+/, w2), T2, r2)
+      $2(t2, a.replace(/^[^:]+/, w2), T2, r2)
     );
   }
   function y2(w2) {
     const T2 = w2 && `[${w2}]` || "", k2 = i && vt(i, T2) || W2, C2 = vt(r2, `${s} ${T2}`, k2);
     return Object.assign(i ? k2 : C2, {
-      label: t3,
+      label: t2,
       sibling: c3,
       info: C2,
       step: y2
@@ -39080,14 +39709,14 @@ var Pn = class {
     };
   }
 };
-function Mn(t3, e) {
+function Mn(t2, e) {
   return (n) => {
-    e("[ERROR] child process exception %o", n), t3.push(Buffer.from(String(n.stack), "ascii"));
+    e("[ERROR] child process exception %o", n), t2.push(Buffer.from(String(n.stack), "ascii"));
   };
 }
-function Et(t3, e, n, r2) {
+function Et(t2, e, n, r2) {
   return (s) => {
-    n("%s received %L bytes", e, s), r2("%B", s), t3.push(s);
+    n("%s received %L bytes", e, s), r2("%B", s), t2.push(s);
   };
 }
 var Dn = class {
@@ -39101,23 +39730,23 @@ var Dn = class {
     return this._chain.push(e);
   }
 };
-function Ln(t3, e, n = W2) {
+function Ln(t2, e, n = W2) {
   const r2 = (o2) => {
     n(null, o2);
   }, s = (o2) => {
-    o2?.task === t3 && n(o2, void 0);
+    o2?.task === t2 && n(o2, void 0);
   };
   e.then(r2, s);
 }
-function St(t3, e) {
+function St(t2, e) {
   return tn((n) => {
-    if (!Lt(t3))
-      throw new Error(`Git.cwd: cannot change to non-directory "${t3}"`);
-    return (e || n).cwd = t3;
+    if (!Lt(t2))
+      throw new Error(`Git.cwd: cannot change to non-directory "${t2}"`);
+    return (e || n).cwd = t2;
   });
 }
-function Q2(t3) {
-  const e = ["checkout", ...t3];
+function Q2(t2) {
+  const e = ["checkout", ...t2];
   return e[1] === "-b" && e.includes("-B") && (e[1] = ct(e, "-B")), g(e);
 }
 function jn() {
@@ -39128,71 +39757,71 @@ function jn() {
         u(arguments)
       );
     },
-    checkoutBranch(t3, e) {
+    checkoutBranch(t2, e) {
       return this._runTask(
-        Q2(["-b", t3, e, ...h2(arguments)]),
+        Q2(["-b", t2, e, ...h2(arguments)]),
         u(arguments)
       );
     },
-    checkoutLocalBranch(t3) {
+    checkoutLocalBranch(t2) {
       return this._runTask(
-        Q2(["-b", t3, ...h2(arguments)]),
+        Q2(["-b", t2, ...h2(arguments)]),
         u(arguments)
       );
     }
   };
 }
-var Yt = (t3, e, n) => {
+var Yt = (t2, e, n) => {
   const r2 = ["clone", ...n];
-  return m(t3) && r2.push(c(t3)), m(e) && r2.push(c(e)), g(r2);
+  return m(t2) && r2.push(c(t2)), m(e) && r2.push(c(e)), g(r2);
 };
-var Bn = (t3, e, n) => (S2(n, "--mirror"), Yt(t3, e, n));
-function Rt(t3, e, n, ...r2) {
-  return m(n) ? e(n, d(r2[0], m), h2(arguments)) : b2(`git.${t3}() requires a string 'repoPath'`);
+var Bn = (t2, e, n) => (S2(n, "--mirror"), Yt(t2, e, n));
+function Rt(t2, e, n, ...r2) {
+  return m(n) ? e(n, d(r2[0], m), h2(arguments)) : b2(`git.${t2}() requires a string 'repoPath'`);
 }
 function In() {
   return {
-    clone(t3, ...e) {
+    clone(t2, ...e) {
       return this._runTask(
-        Rt("clone", Yt, d(t3, m), ...e),
+        Rt("clone", Yt, d(t2, m), ...e),
         u(arguments)
       );
     },
-    mirror(t3, ...e) {
+    mirror(t2, ...e) {
       return this._runTask(
-        Rt("mirror", Bn, d(t3, m), ...e),
+        Rt("mirror", Bn, d(t2, m), ...e),
         u(arguments)
       );
     }
   };
 }
 var Un = [
-  new l2(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (t3, [e, n, r2]) => {
-    t3.branch = e, t3.commit = r2, t3.root = !!n;
+  new l2(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (t2, [e, n, r2]) => {
+    t2.branch = e, t2.commit = r2, t2.root = !!n;
   }),
-  new l2(/\s*Author:\s(.+)/i, (t3, [e]) => {
+  new l2(/\s*Author:\s(.+)/i, (t2, [e]) => {
     const n = e.split("<"), r2 = n.pop();
-    !r2 || !r2.includes("@") || (t3.author = {
+    !r2 || !r2.includes("@") || (t2.author = {
       email: r2.substr(0, r2.length - 1),
       name: n.join("<").trim()
     });
   }),
   new l2(
     /(\d+)[^,]*(?:,\s*(\d+)[^,]*)(?:,\s*(\d+))/g,
-    (t3, [e, n, r2]) => {
-      t3.summary.changes = parseInt(e, 10) || 0, t3.summary.insertions = parseInt(n, 10) || 0, t3.summary.deletions = parseInt(r2, 10) || 0;
+    (t2, [e, n, r2]) => {
+      t2.summary.changes = parseInt(e, 10) || 0, t2.summary.insertions = parseInt(n, 10) || 0, t2.summary.deletions = parseInt(r2, 10) || 0;
     }
   ),
   new l2(
     /^(\d+)[^,]*(?:,\s*(\d+)[^(]+\(([+-]))?/,
-    (t3, [e, n, r2]) => {
-      t3.summary.changes = parseInt(e, 10) || 0;
+    (t2, [e, n, r2]) => {
+      t2.summary.changes = parseInt(e, 10) || 0;
       const s = parseInt(n, 10) || 0;
-      r2 === "-" ? t3.summary.deletions = s : r2 === "+" && (t3.summary.insertions = s);
+      r2 === "-" ? t2.summary.deletions = s : r2 === "+" && (t2.summary.insertions = s);
     }
   )
 ];
-function Fn(t3) {
+function Fn(t2) {
   return E2({
     author: null,
     branch: "",
@@ -39203,15 +39832,15 @@ function Fn(t3) {
       insertions: 0,
       deletions: 0
     }
-  }, Un, t3);
+  }, Un, t2);
 }
-function Gn(t3, e, n) {
+function Gn(t2, e, n) {
   return {
     commands: [
       "-c",
       "core.abbrev=40",
       "commit",
-      ...U(t3, "-m"),
+      ...U(t2, "-m"),
       ...e,
       ...n
     ],
@@ -39222,7 +39851,7 @@ function Gn(t3, e, n) {
 function zn() {
   return {
     commit(e, ...n) {
-      const r2 = u(arguments), s = t3(e) || Gn(
+      const r2 = u(arguments), s = t2(e) || Gn(
         v(e),
         v(d(n[0], G2, [])),
         [
@@ -39233,7 +39862,7 @@ function zn() {
       return this._runTask(s, r2);
     }
   };
-  function t3(e) {
+  function t2(e) {
     return !G2(e) && b2(
       "git.commit: requires the commit message to be supplied as a string/string[]"
     );
@@ -39253,9 +39882,9 @@ function qn() {
 }
 var Wn = new l2(
   /([a-z-]+): (\d+)$/,
-  (t3, [e, n]) => {
+  (t2, [e, n]) => {
     const r2 = jt(e);
-    Object.hasOwn(t3, r2) && (t3[r2] = p(n));
+    Object.hasOwn(t2, r2) && (t2[r2] = p(n));
   }
 );
 function Hn() {
@@ -39264,8 +39893,8 @@ function Hn() {
       return this._runTask({
         commands: ["count-objects", "--verbose"],
         format: "utf-8",
-        parser(t3) {
-          return E2(qn(), [Wn], t3);
+        parser(t2) {
+          return E2(qn(), [Wn], t2);
         }
       });
     }
@@ -39281,8 +39910,8 @@ function Kn() {
     }
   };
 }
-function Vn(t3, e) {
-  const n = ["hash-object", t3];
+function Vn(t2, e) {
+  const n = ["hash-object", t2];
   return e && n.push("-w"), g(n, true);
 }
 var J2 = class {
@@ -39292,13 +39921,13 @@ var J2 = class {
 };
 var Xn = /^Init.+ repository in (.+)$/;
 var Yn = /^Rein.+ in (.+)$/;
-function Qn(t3, e, n) {
+function Qn(t2, e, n) {
   const r2 = String(n).trim();
   let s;
   if (s = Xn.exec(r2))
-    return new J2(t3, e, false, s[1]);
+    return new J2(t2, e, false, s[1]);
   if (s = Yn.exec(r2))
-    return new J2(t3, e, true, s[1]);
+    return new J2(t2, e, true, s[1]);
   let o2 = "";
   const i = r2.split(" ");
   for (; i.length; )
@@ -39306,15 +39935,15 @@ function Qn(t3, e, n) {
       o2 = i.join(" ");
       break;
     }
-  return new J2(t3, e, /^re/i.test(r2), o2);
+  return new J2(t2, e, /^re/i.test(r2), o2);
 }
 var Qt = "--bare";
-function Jn(t3) {
-  return t3.includes(Qt);
+function Jn(t2) {
+  return t2.includes(Qt);
 }
-function Zn(t3 = false, e, n) {
+function Zn(t2 = false, e, n) {
   const r2 = ["init", ...n];
-  return t3 && !Jn(r2) && r2.splice(1, 0, Qt), {
+  return t2 && !Jn(r2) && r2.splice(1, 0, Qt), {
     commands: r2,
     format: "utf-8",
     parser(s) {
@@ -39322,8 +39951,8 @@ function Zn(t3 = false, e, n) {
     }
   };
 }
-function tr(t3) {
-  return t3 === void 0 ? b2("interpretTrailers called without input content") : {
+function tr(t2) {
+  return t2 === void 0 ? b2("interpretTrailers called without input content") : {
     format: "utf-8",
     parser(e) {
       return Object.fromEntries(
@@ -39337,31 +39966,31 @@ function tr(t3) {
       );
     },
     commands: ["interpret-trailers", "--parse"],
-    input: t3
+    input: t2
   };
 }
 function er() {
   return {
-    interpretTrailers(t3) {
+    interpretTrailers(t2) {
       return this._runTask(
-        tr(d(t3, Be)),
+        tr(d(t2, Be)),
         u(arguments)
       );
     }
   };
 }
-var R2 = /* @__PURE__ */ ((t3) => (t3.NONE = "", t3.STAT = "--stat", t3.NUM_STAT = "--numstat", t3.NAME_ONLY = "--name-only", t3.NAME_STATUS = "--name-status", t3))(R2 || {});
+var R2 = /* @__PURE__ */ ((t2) => (t2.NONE = "", t2.STAT = "--stat", t2.NUM_STAT = "--numstat", t2.NAME_ONLY = "--name-only", t2.NAME_STATUS = "--name-status", t2))(R2 || {});
 var Jt = /^--(stat|numstat|name-only|name-status)(=|$)/;
-function pt(t3) {
-  for (let e = 0; e < t3.length; e++) {
-    const n = Jt.exec(t3[e]);
+function pt(t2) {
+  for (let e = 0; e < t2.length; e++) {
+    const n = Jt.exec(t2[e]);
     if (n)
       return `--${n[1]}`;
   }
   return "";
 }
-function nr(t3) {
-  return Jt.test(t3);
+function nr(t2) {
+  return Jt.test(t2);
 }
 var rr = class {
   constructor() {
@@ -39371,8 +40000,8 @@ var rr = class {
 var Ot = [
   new l2(
     /^(.+)\s+\|\s+(\d+)(\s+[+\-]+)?$/,
-    (t3, [e, n, r2 = ""]) => {
-      t3.files.push({
+    (t2, [e, n, r2 = ""]) => {
+      t2.files.push({
         file: e.trim(),
         changes: p(n),
         insertions: r2.replace(/[^+]/g, "").length,
@@ -39383,8 +40012,8 @@ var Ot = [
   ),
   new l2(
     /^(.+) \|\s+Bin ([0-9.]+) -> ([0-9.]+) ([a-z]+)/,
-    (t3, [e, n, r2]) => {
-      t3.files.push({
+    (t2, [e, n, r2]) => {
+      t2.files.push({
         file: e.trim(),
         before: p(n),
         after: p(r2),
@@ -39392,8 +40021,8 @@ var Ot = [
       });
     }
   ),
-  new l2(/^(.+)\s+\|\s+Bin\s*$/, (t3, [e]) => {
-    t3.files.push({
+  new l2(/^(.+)\s+\|\s+Bin\s*$/, (t2, [e]) => {
+    t2.files.push({
       file: e.trim(),
       before: 0,
       after: 0,
@@ -39402,18 +40031,18 @@ var Ot = [
   }),
   new l2(
     /(\d+) files? changed\s*((?:, \d+ [^,]+){0,2})/,
-    (t3, [e, n]) => {
+    (t2, [e, n]) => {
       const r2 = /(\d+) i/.exec(n), s = /(\d+) d/.exec(n);
-      t3.changed = p(e), t3.insertions = p(r2?.[1]), t3.deletions = p(s?.[1]);
+      t2.changed = p(e), t2.insertions = p(r2?.[1]), t2.deletions = p(s?.[1]);
     }
   )
 ];
 var sr = [
   new l2(
     /(\d+)\t(\d+)\t(.+)$/,
-    (t3, [e, n, r2]) => {
+    (t2, [e, n, r2]) => {
       const s = p(e), o2 = p(n);
-      t3.changed++, t3.insertions += s, t3.deletions += o2, t3.files.push({
+      t2.changed++, t2.insertions += s, t2.deletions += o2, t2.files.push({
         file: r2,
         changes: s + o2,
         insertions: s,
@@ -39422,8 +40051,8 @@ var sr = [
       });
     }
   ),
-  new l2(/-\t-\t(.+)$/, (t3, [e]) => {
-    t3.changed++, t3.files.push({
+  new l2(/-\t-\t(.+)$/, (t2, [e]) => {
+    t2.changed++, t2.files.push({
       file: e,
       after: 0,
       before: 0,
@@ -39432,8 +40061,8 @@ var sr = [
   })
 ];
 var or = [
-  new l2(/(.+)$/, (t3, [e]) => {
-    t3.changed++, t3.files.push({
+  new l2(/(.+)$/, (t2, [e]) => {
+    t2.changed++, t2.files.push({
       file: e,
       changes: 0,
       insertions: 0,
@@ -39445,8 +40074,8 @@ var or = [
 var ir = [
   new l2(
     /([ACDMRTUXB])([0-9]{0,3})\t(.[^\t]*)(\t(.[^\t]*))?$/,
-    (t3, [e, n, r2, s, o2]) => {
-      t3.changed++, t3.files.push({
+    (t2, [e, n, r2, s, o2]) => {
+      t2.changed++, t2.files.push({
         file: o2 ?? r2,
         changes: 0,
         insertions: 0,
@@ -39466,21 +40095,21 @@ var ar = {
   [R2.NAME_STATUS]: ir,
   [R2.NAME_ONLY]: or
 };
-function Zt(t3 = R2.NONE) {
-  const e = ar[t3];
+function Zt(t2 = R2.NONE) {
+  const e = ar[t2];
   return (n) => E2(new rr(), e, n, false);
 }
 var te = "\xF2\xF2\xF2\xF2\xF2\xF2 ";
 var ee2 = " \xF2\xF2";
 var ne2 = " \xF2 ";
 var ur = ["hash", "date", "message", "refs", "author_name", "author_email"];
-function cr(t3, e) {
+function cr(t2, e) {
   return e.reduce(
-    (n, r2, s) => (n[r2] = t3[s] || "", n),
+    (n, r2, s) => (n[r2] = t2[s] || "", n),
     /* @__PURE__ */ Object.create({ diff: null })
   );
 }
-function re(t3 = ne2, e = ur, n = R2.NONE) {
+function re(t2 = ne2, e = ur, n = R2.NONE) {
   const r2 = Zt(n);
   return function(s) {
     const o2 = H2(
@@ -39488,7 +40117,7 @@ function re(t3 = ne2, e = ur, n = R2.NONE) {
       false,
       te
     ).map(function(i) {
-      const a = i.split(ee2), c3 = cr(a[0].split(t3), e);
+      const a = i.split(ee2), c3 = cr(a[0].split(t2), e);
       return a.length > 1 && a[1].trim() && (c3.diff = r2(a[1])), c3;
     });
     return {
@@ -39498,61 +40127,61 @@ function re(t3 = ne2, e = ur, n = R2.NONE) {
     };
   };
 }
-function fr(t3) {
-  let e = pt(t3);
+function fr(t2) {
+  let e = pt(t2);
   const n = ["diff"];
-  return e === R2.NONE && (e = R2.STAT, n.push("--stat=4096")), n.push(...t3), dt(n) || {
+  return e === R2.NONE && (e = R2.STAT, n.push("--stat=4096")), n.push(...t2), dt(n) || {
     commands: n,
     format: "utf-8",
     parser: Zt(e)
   };
 }
-function dt(t3) {
-  const e = t3.filter(nr);
+function dt(t2) {
+  const e = t2.filter(nr);
   if (e.length > 1)
     return b2(
       `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
     );
-  if (e.length && t3.includes("-z"))
+  if (e.length && t2.includes("-z"))
     return b2(
       `Summary flag ${e} parsing is not compatible with null termination option '-z'`
     );
 }
-var se = /* @__PURE__ */ ((t3) => (t3[t3["--pretty"] = 0] = "--pretty", t3[t3["max-count"] = 1] = "max-count", t3[t3.maxCount = 2] = "maxCount", t3[t3.n = 3] = "n", t3[t3.file = 4] = "file", t3[t3.format = 5] = "format", t3[t3.from = 6] = "from", t3[t3.to = 7] = "to", t3[t3.splitter = 8] = "splitter", t3[t3.symmetric = 9] = "symmetric", t3[t3.mailMap = 10] = "mailMap", t3[t3.multiLine = 11] = "multiLine", t3[t3.strictDate = 12] = "strictDate", t3))(se || {});
-function lr(t3, e) {
+var se = /* @__PURE__ */ ((t2) => (t2[t2["--pretty"] = 0] = "--pretty", t2[t2["max-count"] = 1] = "max-count", t2[t2.maxCount = 2] = "maxCount", t2[t2.n = 3] = "n", t2[t2.file = 4] = "file", t2[t2.format = 5] = "format", t2[t2.from = 6] = "from", t2[t2.to = 7] = "to", t2[t2.splitter = 8] = "splitter", t2[t2.symmetric = 9] = "symmetric", t2[t2.mailMap = 10] = "mailMap", t2[t2.multiLine = 11] = "multiLine", t2[t2.strictDate = 12] = "strictDate", t2))(se || {});
+function lr(t2, e) {
   const n = [], r2 = [];
-  return Object.keys(t3).forEach((s) => {
-    n.push(s), r2.push(String(t3[s]));
+  return Object.keys(t2).forEach((s) => {
+    n.push(s), r2.push(String(t2[s]));
   }), [n, r2.join(e)];
 }
-function hr(t3) {
-  return Object.keys(t3).reduce((e, n) => (n in se || (e[n] = t3[n]), e), {});
+function hr(t2) {
+  return Object.keys(t2).reduce((e, n) => (n in se || (e[n] = t2[n]), e), {});
 }
-function oe2(t3 = {}, e = []) {
-  const n = d(t3.splitter, m, ne2), r2 = lt(t3.format) ? t3.format : {
+function oe2(t2 = {}, e = []) {
+  const n = d(t2.splitter, m, ne2), r2 = lt(t2.format) ? t2.format : {
     hash: "%H",
-    date: t3.strictDate === false ? "%ai" : "%aI",
+    date: t2.strictDate === false ? "%ai" : "%aI",
     message: "%s",
     refs: "%D",
-    body: t3.multiLine ? "%B" : "%b",
-    author_name: t3.mailMap !== false ? "%aN" : "%an",
-    author_email: t3.mailMap !== false ? "%aE" : "%ae"
+    body: t2.multiLine ? "%B" : "%b",
+    author_name: t2.mailMap !== false ? "%aN" : "%an",
+    author_email: t2.mailMap !== false ? "%aE" : "%ae"
   }, [s, o2] = lr(r2, n), i = [], a = [
     `--pretty=format:${te}${o2}${ee2}`,
     ...e
-  ], c3 = t3.n || t3["max-count"] || t3.maxCount;
-  if (c3 && a.push(`--max-count=${c3}`), t3.from || t3.to) {
-    const y2 = t3.symmetric !== false ? "..." : "..";
-    i.push(`${t3.from || ""}${y2}${t3.to || ""}`);
+  ], c3 = t2.n || t2["max-count"] || t2.maxCount;
+  if (c3 && a.push(`--max-count=${c3}`), t2.from || t2.to) {
+    const y2 = t2.symmetric !== false ? "..." : "..";
+    i.push(`${t2.from || ""}${y2}${t2.to || ""}`);
   }
-  return m(t3.file) && a.push("--follow", c(t3.file)), It(hr(t3), a), {
+  return m(t2.file) && a.push("--follow", c(t2.file)), It(hr(t2), a), {
     fields: s,
     splitter: n,
     commands: [...a, ...i]
   };
 }
-function mr(t3, e, n) {
-  const r2 = re(t3, e, pt(n));
+function mr(t2, e, n) {
+  const r2 = re(t2, e, pt(n));
   return {
     commands: ["log", ...n],
     format: "utf-8",
@@ -39565,11 +40194,11 @@ function pr() {
       const r2 = u(arguments), s = oe2(
         ht(arguments),
         L2(d(arguments[0], K3, []))
-      ), o2 = e(...n) || dt(s.commands) || t3(s);
+      ), o2 = e(...n) || dt(s.commands) || t2(s);
       return this._runTask(o2, r2);
     }
   };
-  function t3(n) {
+  function t2(n) {
     return mr(n.splitter, n.fields, n.commands);
   }
   function e(n, r2) {
@@ -39625,8 +40254,8 @@ var gr = class {
     return this.message;
   }
 };
-function tt(t3) {
-  return t3.objects = t3.objects || {
+function tt(t2) {
+  return t2.objects = t2.objects || {
     compressing: 0,
     counting: 0,
     enumerating: 0,
@@ -39635,8 +40264,8 @@ function tt(t3) {
     total: { count: 0, delta: 0 }
   };
 }
-function Ct(t3) {
-  const e = /^\s*(\d+)/.exec(t3), n = /delta (\d+)/i.exec(t3);
+function Ct(t2) {
+  const e = /^\s*(\d+)/.exec(t2), n = /delta (\d+)/i.exec(t2);
   return {
     count: p(e && e[1] || "0"),
     delta: p(n && n[1] || "0")
@@ -39645,39 +40274,39 @@ function Ct(t3) {
 var yr = [
   new x2(
     /^remote:\s*(enumerating|counting|compressing) objects: (\d+),/i,
-    (t3, [e, n]) => {
-      const r2 = e.toLowerCase(), s = tt(t3.remoteMessages);
+    (t2, [e, n]) => {
+      const r2 = e.toLowerCase(), s = tt(t2.remoteMessages);
       Object.assign(s, { [r2]: p(n) });
     }
   ),
   new x2(
     /^remote:\s*(enumerating|counting|compressing) objects: \d+% \(\d+\/(\d+)\),/i,
-    (t3, [e, n]) => {
-      const r2 = e.toLowerCase(), s = tt(t3.remoteMessages);
+    (t2, [e, n]) => {
+      const r2 = e.toLowerCase(), s = tt(t2.remoteMessages);
       Object.assign(s, { [r2]: p(n) });
     }
   ),
   new x2(
     /total ([^,]+), reused ([^,]+), pack-reused (\d+)/i,
-    (t3, [e, n, r2]) => {
-      const s = tt(t3.remoteMessages);
+    (t2, [e, n, r2]) => {
+      const s = tt(t2.remoteMessages);
       s.total = Ct(e), s.reused = Ct(n), s.packReused = p(r2);
     }
   )
 ];
 var wr = [
-  new x2(/^remote:\s*(.+)$/, (t3, [e]) => (t3.remoteMessages.all.push(e.trim()), false)),
+  new x2(/^remote:\s*(.+)$/, (t2, [e]) => (t2.remoteMessages.all.push(e.trim()), false)),
   ...yr,
   new x2(
     [/create a (?:pull|merge) request/i, /\s(https?:\/\/\S+)$/],
-    (t3, [e]) => {
-      t3.remoteMessages.pullRequestUrl = e;
+    (t2, [e]) => {
+      t2.remoteMessages.pullRequestUrl = e;
     }
   ),
   new x2(
     [/found (\d+) vulnerabilities.+\(([^)]+)\)/i, /\s(https?:\/\/\S+)$/],
-    (t3, [e, n, r2]) => {
-      t3.remoteMessages.vulnerabilities = {
+    (t2, [e, n, r2]) => {
+      t2.remoteMessages.vulnerabilities = {
         count: p(e),
         summary: n,
         url: r2
@@ -39685,7 +40314,7 @@ var wr = [
     }
   )
 ];
-function ae(t3, e) {
+function ae(t2, e) {
   return E2({ remoteMessages: new br() }, wr, e);
 }
 var br = class {
@@ -39697,63 +40326,63 @@ var Tr = /^\s*(.+?)\s+\|\s+\d+\s*(\+*)(-*)/;
 var kr = /(\d+)\D+((\d+)\D+\(\+\))?(\D+(\d+)\D+\(-\))?/;
 var _r = /^(create|delete) mode \d+ (.+)/;
 var vr = [
-  new l2(Tr, (t3, [e, n, r2]) => {
-    t3.files.push(e), n && (t3.insertions[e] = n.length), r2 && (t3.deletions[e] = r2.length);
+  new l2(Tr, (t2, [e, n, r2]) => {
+    t2.files.push(e), n && (t2.insertions[e] = n.length), r2 && (t2.deletions[e] = r2.length);
   }),
-  new l2(kr, (t3, [e, , n, , r2]) => n !== void 0 || r2 !== void 0 ? (t3.summary.changes = +e || 0, t3.summary.insertions = +n || 0, t3.summary.deletions = +r2 || 0, true) : false),
-  new l2(_r, (t3, [e, n]) => {
-    S2(t3.files, n), S2(e === "create" ? t3.created : t3.deleted, n);
+  new l2(kr, (t2, [e, , n, , r2]) => n !== void 0 || r2 !== void 0 ? (t2.summary.changes = +e || 0, t2.summary.insertions = +n || 0, t2.summary.deletions = +r2 || 0, true) : false),
+  new l2(_r, (t2, [e, n]) => {
+    S2(t2.files, n), S2(e === "create" ? t2.created : t2.deleted, n);
   })
 ];
 var Er = [
-  new l2(/^from\s(.+)$/i, (t3, [e]) => {
-    t3.remote = e;
+  new l2(/^from\s(.+)$/i, (t2, [e]) => {
+    t2.remote = e;
   }),
-  new l2(/^fatal:\s(.+)$/, (t3, [e]) => {
-    t3.message = e;
+  new l2(/^fatal:\s(.+)$/, (t2, [e]) => {
+    t2.message = e;
   }),
   new l2(
     /([a-z0-9]+)\.\.([a-z0-9]+)\s+(\S+)\s+->\s+(\S+)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.branch.local = r2, t3.hash.local = e, t3.branch.remote = s, t3.hash.remote = n;
+    (t2, [e, n, r2, s]) => {
+      t2.branch.local = r2, t2.hash.local = e, t2.branch.remote = s, t2.hash.remote = n;
     }
   )
 ];
-var Sr = (t3, e) => E2(new ie(), vr, [t3, e]);
-var ue = (t3, e) => Object.assign(
+var Sr = (t2, e) => E2(new ie(), vr, [t2, e]);
+var ue = (t2, e) => Object.assign(
   new ie(),
-  Sr(t3, e),
-  ae(t3, e)
+  Sr(t2, e),
+  ae(t2, e)
 );
-function Rr(t3, e) {
-  const n = E2(new gr(), Er, [t3, e]);
+function Rr(t2, e) {
+  const n = E2(new gr(), Er, [t2, e]);
   return n.message && n;
 }
 var Or = [
-  new l2(/^Auto-merging\s+(.+)$/, (t3, [e]) => {
-    t3.merges.push(e);
+  new l2(/^Auto-merging\s+(.+)$/, (t2, [e]) => {
+    t2.merges.push(e);
   }),
-  new l2(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (t3, [e, n]) => {
-    t3.conflicts.push(new Z2(e, n));
+  new l2(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (t2, [e, n]) => {
+    t2.conflicts.push(new Z2(e, n));
   }),
   new l2(
     /^CONFLICT\s+\((.+\/delete)\): (.+) deleted in (.+) and/,
-    (t3, [e, n, r2]) => {
-      t3.conflicts.push(new Z2(e, n, { deleteRef: r2 }));
+    (t2, [e, n, r2]) => {
+      t2.conflicts.push(new Z2(e, n, { deleteRef: r2 }));
     }
   ),
-  new l2(/^CONFLICT\s+\((.+)\):/, (t3, [e]) => {
-    t3.conflicts.push(new Z2(e, null));
+  new l2(/^CONFLICT\s+\((.+)\):/, (t2, [e]) => {
+    t2.conflicts.push(new Z2(e, null));
   }),
-  new l2(/^Automatic merge failed;\s+(.+)$/, (t3, [e]) => {
-    t3.result = e;
+  new l2(/^Automatic merge failed;\s+(.+)$/, (t2, [e]) => {
+    t2.result = e;
   })
 ];
-var Cr = (t3, e) => Object.assign(Ar(t3), ue(t3, e));
-var Ar = (t3) => E2(new dr(), Or, t3);
-function At(t3) {
-  return t3.length ? {
-    commands: ["merge", ...t3],
+var Cr = (t2, e) => Object.assign(Ar(t2), ue(t2, e));
+var Ar = (t2) => E2(new dr(), Or, t2);
+function At(t2) {
+  return t2.length ? {
+    commands: ["merge", ...t2],
     format: "utf-8",
     parser(e, n) {
       const r2 = Cr(e, n);
@@ -39763,36 +40392,36 @@ function At(t3) {
     }
   } : b2("Git.merge requires at least one option");
 }
-function xr(t3, e, n) {
-  const r2 = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t3), o2 = !n.includes("new");
+function xr(t2, e, n) {
+  const r2 = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t2), o2 = !n.includes("new");
   return {
     deleted: r2,
     tag: s,
     branch: !s,
     new: !o2,
     alreadyUpdated: o2,
-    local: t3,
+    local: t2,
     remote: e
   };
 }
 var Nr = [
-  new l2(/^Pushing to (.+)$/, (t3, [e]) => {
-    t3.repo = e;
+  new l2(/^Pushing to (.+)$/, (t2, [e]) => {
+    t2.repo = e;
   }),
-  new l2(/^updating local tracking ref '(.+)'/, (t3, [e]) => {
-    t3.ref = {
-      ...t3.ref || {},
+  new l2(/^updating local tracking ref '(.+)'/, (t2, [e]) => {
+    t2.ref = {
+      ...t2.ref || {},
       local: e
     };
   }),
-  new l2(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (t3, [e, n, r2]) => {
-    t3.pushed.push(xr(e, n, r2));
+  new l2(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (t2, [e, n, r2]) => {
+    t2.pushed.push(xr(e, n, r2));
   }),
   new l2(
     /^Branch '([^']+)' set up to track remote branch '([^']+)' from '([^']+)'/,
-    (t3, [e, n, r2]) => {
-      t3.branch = {
-        ...t3.branch || {},
+    (t2, [e, n, r2]) => {
+      t2.branch = {
+        ...t2.branch || {},
         local: e,
         remote: n,
         remoteName: r2
@@ -39801,8 +40430,8 @@ var Nr = [
   ),
   new l2(
     /^([^:]+):(\S+)\s+([a-z0-9]+)\.\.([a-z0-9]+)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.update = {
+    (t2, [e, n, r2, s]) => {
+      t2.update = {
         head: {
           local: e,
           remote: n
@@ -39815,20 +40444,20 @@ var Nr = [
     }
   )
 ];
-var $r = (t3, e) => {
-  const n = Pr(t3, e), r2 = ae(t3, e);
+var $r = (t2, e) => {
+  const n = Pr(t2, e), r2 = ae(t2, e);
   return {
     ...n,
     ...r2
   };
 };
-var Pr = (t3, e) => E2({ pushed: [] }, Nr, [t3, e]);
-function Mr(t3 = {}, e) {
-  return S2(e, "--tags"), ce(t3, e);
+var Pr = (t2, e) => E2({ pushed: [] }, Nr, [t2, e]);
+function Mr(t2 = {}, e) {
+  return S2(e, "--tags"), ce(t2, e);
 }
-function ce(t3 = {}, e) {
+function ce(t2 = {}, e) {
   const n = ["push", ...e];
-  return t3.branch && n.splice(1, 0, t3.branch), t3.remote && n.splice(1, 0, t3.remote), ct(n, "-v"), S2(n, "--verbose"), S2(n, "--porcelain"), {
+  return t2.branch && n.splice(1, 0, t2.branch), t2.remote && n.splice(1, 0, t2.remote), ct(n, "-v"), S2(n, "--verbose"), S2(n, "--porcelain"), {
     commands: n,
     format: "utf-8",
     parser: $r
@@ -39837,16 +40466,16 @@ function ce(t3 = {}, e) {
 function Dr() {
   return {
     showBuffer() {
-      const t3 = ["show", ...h2(arguments, 1)];
-      return t3.includes("--binary") || t3.splice(1, 0, "--binary"), this._runTask(
-        Gt(t3),
+      const t2 = ["show", ...h2(arguments, 1)];
+      return t2.includes("--binary") || t2.splice(1, 0, "--binary"), this._runTask(
+        Gt(t2),
         u(arguments)
       );
     },
     show() {
-      const t3 = ["show", ...h2(arguments, 1)];
+      const t2 = ["show", ...h2(arguments, 1)];
       return this._runTask(
-        g(t3),
+        g(t2),
         u(arguments)
       );
     }
@@ -39866,64 +40495,64 @@ var Br = class {
     this.not_added = [], this.conflicted = [], this.created = [], this.deleted = [], this.ignored = void 0, this.modified = [], this.renamed = [], this.files = [], this.staged = [], this.ahead = 0, this.behind = 0, this.current = null, this.tracking = null, this.detached = false, this.isClean = () => !this.files.length;
   }
 };
-function xt(t3) {
-  const [e, n] = t3.split(I2);
+function xt(t2) {
+  const [e, n] = t2.split(I2);
   return {
     from: n || e,
     to: e
   };
 }
-function _2(t3, e, n) {
-  return [`${t3}${e}`, n];
+function _2(t2, e, n) {
+  return [`${t2}${e}`, n];
 }
-function et(t3, ...e) {
-  return e.map((n) => _2(t3, n, (r2, s) => r2.conflicted.push(s)));
+function et(t2, ...e) {
+  return e.map((n) => _2(t2, n, (r2, s) => r2.conflicted.push(s)));
 }
 var Ir = new Map([
   _2(
     " ",
     "A",
-    (t3, e) => t3.created.push(e)
+    (t2, e) => t2.created.push(e)
   ),
   _2(
     " ",
     "D",
-    (t3, e) => t3.deleted.push(e)
+    (t2, e) => t2.deleted.push(e)
   ),
   _2(
     " ",
     "M",
-    (t3, e) => t3.modified.push(e)
+    (t2, e) => t2.modified.push(e)
   ),
-  _2("A", " ", (t3, e) => {
-    t3.created.push(e), t3.staged.push(e);
+  _2("A", " ", (t2, e) => {
+    t2.created.push(e), t2.staged.push(e);
   }),
-  _2("A", "M", (t3, e) => {
-    t3.created.push(e), t3.staged.push(e), t3.modified.push(e);
+  _2("A", "M", (t2, e) => {
+    t2.created.push(e), t2.staged.push(e), t2.modified.push(e);
   }),
-  _2("D", " ", (t3, e) => {
-    t3.deleted.push(e), t3.staged.push(e);
+  _2("D", " ", (t2, e) => {
+    t2.deleted.push(e), t2.staged.push(e);
   }),
-  _2("M", " ", (t3, e) => {
-    t3.modified.push(e), t3.staged.push(e);
+  _2("M", " ", (t2, e) => {
+    t2.modified.push(e), t2.staged.push(e);
   }),
-  _2("M", "M", (t3, e) => {
-    t3.modified.push(e), t3.staged.push(e);
+  _2("M", "M", (t2, e) => {
+    t2.modified.push(e), t2.staged.push(e);
   }),
-  _2("R", " ", (t3, e) => {
-    t3.renamed.push(xt(e));
+  _2("R", " ", (t2, e) => {
+    t2.renamed.push(xt(e));
   }),
-  _2("R", "M", (t3, e) => {
+  _2("R", "M", (t2, e) => {
     const n = xt(e);
-    t3.renamed.push(n), t3.modified.push(n.to);
+    t2.renamed.push(n), t2.modified.push(n.to);
   }),
-  _2("!", "!", (t3, e) => {
-    (t3.ignored = t3.ignored || []).push(e);
+  _2("!", "!", (t2, e) => {
+    (t2.ignored = t2.ignored || []).push(e);
   }),
   _2(
     "?",
     "?",
-    (t3, e) => t3.not_added.push(e)
+    (t2, e) => t2.not_added.push(e)
   ),
   ...et(
     "A",
@@ -39946,22 +40575,22 @@ var Ir = new Map([
   ),
   [
     "##",
-    (t3, e) => {
+    (t2, e) => {
       const n = /ahead (\d+)/, r2 = /behind (\d+)/, s = /^(.+?(?=(?:\.{3}|\s|$)))/, o2 = /\.{3}(\S*)/, i = /\son\s(\S+?)(?=\.{3}|$)/;
       let a = n.exec(e);
-      t3.ahead = a && +a[1] || 0, a = r2.exec(e), t3.behind = a && +a[1] || 0, a = s.exec(e), t3.current = d(a?.[1], m, null), a = o2.exec(e), t3.tracking = d(a?.[1], m, null), a = i.exec(e), a && (t3.current = d(a?.[1], m, t3.current)), t3.detached = /\(no branch\)/.test(e);
+      t2.ahead = a && +a[1] || 0, a = r2.exec(e), t2.behind = a && +a[1] || 0, a = s.exec(e), t2.current = d(a?.[1], m, null), a = o2.exec(e), t2.tracking = d(a?.[1], m, null), a = i.exec(e), a && (t2.current = d(a?.[1], m, t2.current)), t2.detached = /\(no branch\)/.test(e);
     }
   ]
 ]);
-var Ur = function(t3) {
-  const e = t3.split(I2), n = new Br();
+var Ur = function(t2) {
+  const e = t2.split(I2), n = new Br();
   for (let r2 = 0, s = e.length; r2 < s; ) {
     let o2 = e[r2++].trim();
     o2 && (o2.charAt(0) === "R" && (o2 += I2 + (e[r2++] || "")), Fr(n, o2));
   }
   return n;
 };
-function Fr(t3, e) {
+function Fr(t2, e) {
   const n = e.trim();
   switch (" ") {
     case n.charAt(2):
@@ -39973,11 +40602,11 @@ function Fr(t3, e) {
   }
   function r2(s, o2, i) {
     const a = `${s}${o2}`, c3 = Ir.get(a);
-    c3 && c3(t3, i), a !== "##" && a !== "!!" && t3.files.push(new jr(i, s, o2));
+    c3 && c3(t2, i), a !== "##" && a !== "!!" && t2.files.push(new jr(i, s, o2));
   }
 }
 var Gr = ["--null", "-z"];
-function zr(t3) {
+function zr(t2) {
   return {
     format: "utf-8",
     commands: [
@@ -39986,7 +40615,7 @@ function zr(t3) {
       "-b",
       "-u",
       "--null",
-      ...t3.filter((n) => !Gr.includes(n))
+      ...t2.filter((n) => !Gr.includes(n))
     ],
     parser(n) {
       return Ur(n);
@@ -39994,10 +40623,10 @@ function zr(t3) {
   };
 }
 var fe = "installed=false";
-function q2(t3 = 0, e = 0, n = 0, r2 = "", s = true) {
+function q2(t2 = 0, e = 0, n = 0, r2 = "", s = true) {
   return Object.defineProperty(
     {
-      major: t3,
+      major: t2,
       minor: e,
       patch: n,
       agent: r2,
@@ -40023,8 +40652,8 @@ function Wr() {
         commands: ["--version"],
         format: "utf-8",
         parser: Kr,
-        onError(t3, e, n, r2) {
-          if (t3.exitCode === V2.NOT_FOUND)
+        onError(t2, e, n, r2) {
+          if (t2.exitCode === V2.NOT_FOUND)
             return n(Buffer.from(fe));
           r2(e);
         }
@@ -40035,22 +40664,22 @@ function Wr() {
 var Hr = [
   new l2(
     /version (\d+)\.(\d+)\.(\d+)(?:\s*\((.+)\))?/,
-    (t3, [e, n, r2, s = ""]) => {
+    (t2, [e, n, r2, s = ""]) => {
       Object.assign(
-        t3,
+        t2,
         q2(p(e), p(n), p(r2), s)
       );
     }
   ),
   new l2(
     /version (\d+)\.(\d+)\.(\D+)(.+)?$/,
-    (t3, [e, n, r2, s = ""]) => {
-      Object.assign(t3, q2(p(e), p(n), r2, s));
+    (t2, [e, n, r2, s = ""]) => {
+      Object.assign(t2, q2(p(e), p(n), r2, s));
     }
   )
 ];
-function Kr(t3) {
-  return t3 === fe ? qr() : E2(q2(0, 0, 0, t3), Hr, t3);
+function Kr(t2) {
+  return t2 === fe ? qr() : E2(q2(0, 0, 0, t2), Hr, t2);
 }
 var le = class {
   constructor(e) {
@@ -40152,14 +40781,14 @@ Object.assign(
   Wr()
 );
 var Vr = /* @__PURE__ */ (() => {
-  let t3 = 0;
+  let t2 = 0;
   return () => {
-    t3++;
+    t2++;
     const { promise: e, done: n } = (0, import_promise_deferred.createDeferred)();
     return {
       promise: e,
       done: n,
-      id: t3
+      id: t2
     };
   };
 })();
@@ -40187,10 +40816,10 @@ var Xr = class {
     return this.logger("Scheduling id=%s", n), this.schedule(), e;
   }
 };
-function Yr(t3, e) {
-  return g(["apply", ...e, ...t3]);
+function Yr(t2, e) {
+  return g(["apply", ...e, ...t2]);
 }
-var he = /* @__PURE__ */ ((t3) => (t3.CURRENT = "*", t3.LINKED = "+", t3))(he || {});
+var he = /* @__PURE__ */ ((t2) => (t2.CURRENT = "*", t2.LINKED = "+", t2))(he || {});
 var Qr = class {
   constructor() {
     this.all = [], this.branches = {}, this.current = "", this.detached = false;
@@ -40208,28 +40837,28 @@ var Qr = class {
 var Jr = [
   new l2(
     /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.push(Nt(e), true, n, r2, s);
+    (t2, [e, n, r2, s]) => {
+      t2.push(Nt(e), true, n, r2, s);
     }
   ),
   new l2(
     /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-    (t3, [e, n, r2, s]) => {
-      t3.push(Nt(e), false, n, r2, s);
+    (t2, [e, n, r2, s]) => {
+      t2.push(Nt(e), false, n, r2, s);
     }
   )
 ];
-var Zr = new l2(/^(\S+)$/s, (t3, [e]) => {
-  t3.push(he.CURRENT, false, e, "", "");
+var Zr = new l2(/^(\S+)$/s, (t2, [e]) => {
+  t2.push(he.CURRENT, false, e, "", "");
 });
-function Nt(t3) {
-  return t3 ? t3.charAt(0) : "";
+function Nt(t2) {
+  return t2 ? t2.charAt(0) : "";
 }
-function me(t3, e = false) {
+function me(t2, e = false) {
   return E2(
     new Qr(),
     e ? [Zr] : Jr,
-    t3
+    t2
   );
 }
 var ts = class {
@@ -40240,16 +40869,16 @@ var ts = class {
     return !this.errors.length;
   }
 };
-function es(t3, e) {
+function es(t2, e) {
   return {
-    branch: t3,
+    branch: t2,
     hash: e,
     success: true
   };
 }
-function ns(t3) {
+function ns(t2) {
   return {
-    branch: t3,
+    branch: t2,
     hash: null,
     success: false
   };
@@ -40257,25 +40886,25 @@ function ns(t3) {
 var rs = /(\S+)\s+\(\S+\s([^)]+)\)/;
 var pe = /^error[^']+'([^']+)'/m;
 var ss = [
-  new l2(rs, (t3, [e, n]) => {
+  new l2(rs, (t2, [e, n]) => {
     const r2 = es(e, n);
-    t3.all.push(r2), t3.branches[e] = r2;
+    t2.all.push(r2), t2.branches[e] = r2;
   }),
-  new l2(pe, (t3, [e]) => {
+  new l2(pe, (t2, [e]) => {
     const n = ns(e);
-    t3.errors.push(n), t3.all.push(n), t3.branches[e] = n;
+    t2.errors.push(n), t2.all.push(n), t2.branches[e] = n;
   })
 ];
-var gt = (t3, e) => E2(new ts(), ss, [t3, e]);
-function de(t3, e) {
-  return e === V2.ERROR && pe.test(t3);
+var gt = (t2, e) => E2(new ts(), ss, [t2, e]);
+function de(t2, e) {
+  return e === V2.ERROR && pe.test(t2);
 }
-function os(t3) {
+function os(t2) {
   const e = ["-d", "-D", "--delete"];
-  return t3.some((n) => e.includes(n));
+  return t2.some((n) => e.includes(n));
 }
-function is(t3) {
-  const e = os(t3), n = t3.includes("--show-current"), r2 = ["branch", ...t3];
+function is(t2) {
+  const e = os(t2), n = t2.includes("--show-current"), r2 = ["branch", ...t2];
   return r2.length === 1 && r2.push("-a"), r2.includes("-v") || r2.splice(1, 0, "-v"), {
     format: "utf-8",
     commands: r2,
@@ -40288,15 +40917,15 @@ function as() {
   return {
     format: "utf-8",
     commands: ["branch", "-v"],
-    parser(t3) {
-      return me(t3);
+    parser(t2) {
+      return me(t2);
     }
   };
 }
-function us(t3, e = false) {
+function us(t2, e = false) {
   return {
     format: "utf-8",
-    commands: ["branch", "-v", e ? "-D" : "-d", ...t3],
+    commands: ["branch", "-v", e ? "-D" : "-d", ...t2],
     parser(n, r2) {
       return gt(n, r2);
     },
@@ -40307,12 +40936,12 @@ function us(t3, e = false) {
     }
   };
 }
-function cs(t3, e = false) {
+function cs(t2, e = false) {
   const n = {
     format: "utf-8",
-    commands: ["branch", "-v", e ? "-D" : "-d", t3],
+    commands: ["branch", "-v", e ? "-D" : "-d", t2],
     parser(r2, s) {
-      return gt(r2, s).branches[t3];
+      return gt(r2, s).branches[t2];
     },
     onError({ exitCode: r2, stdErr: s, stdOut: o2 }, i, a, c3) {
       if (!de(String(i), r2))
@@ -40325,45 +40954,45 @@ function cs(t3, e = false) {
   };
   return n;
 }
-function fs(t3) {
+function fs(t2) {
   return {
-    commands: ["check-ignore", ...t3],
+    commands: ["check-ignore", ...t2],
     format: "utf-8",
     parser: ls
   };
 }
-function ls(t3) {
-  return t3.split(/\n/g).map(hs).filter(Boolean);
+function ls(t2) {
+  return t2.split(/\n/g).map(hs).filter(Boolean);
 }
-function hs(t3) {
-  const e = t3.trim().replace(/^["']|["']$/g, "");
+function hs(t2) {
+  const e = t2.trim().replace(/^["']|["']$/g, "");
   return e && Se(e);
 }
 var ms = [
-  new l2(/From (.+)$/, (t3, [e]) => {
-    t3.remote = e;
+  new l2(/From (.+)$/, (t2, [e]) => {
+    t2.remote = e;
   }),
-  new l2(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (t3, [e, n]) => {
-    t3.branches.push({
+  new l2(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (t2, [e, n]) => {
+    t2.branches.push({
       name: e,
       tracking: n
     });
   }),
-  new l2(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (t3, [e, n]) => {
-    t3.tags.push({
+  new l2(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (t2, [e, n]) => {
+    t2.tags.push({
       name: e,
       tracking: n
     });
   }),
-  new l2(/- \[deleted]\s+\S+\s*-> (.+)$/, (t3, [e]) => {
-    t3.deleted.push({
+  new l2(/- \[deleted]\s+\S+\s*-> (.+)$/, (t2, [e]) => {
+    t2.deleted.push({
       tracking: e
     });
   }),
   new l2(
     /\s*([^.]+)\.\.(\S+)\s+(\S+)\s*-> (.+)$/,
-    (t3, [e, n, r2, s]) => {
-      t3.updated.push({
+    (t2, [e, n, r2, s]) => {
+      t2.updated.push({
         name: r2,
         tracking: s,
         to: n,
@@ -40372,45 +41001,45 @@ var ms = [
     }
   )
 ];
-function ps(t3, e) {
+function ps(t2, e) {
   return E2({
-    raw: t3,
+    raw: t2,
     remote: null,
     branches: [],
     tags: [],
     updated: [],
     deleted: []
-  }, ms, [t3, e]);
+  }, ms, [t2, e]);
 }
-function ds(t3) {
-  return /^--upload-pack(=|$)/.test(t3);
+function ds(t2) {
+  return /^--upload-pack(=|$)/.test(t2);
 }
-function gs(t3, e, n) {
+function gs(t2, e, n) {
   const r2 = ["fetch", ...n];
-  return t3 && e && r2.push(t3, e), r2.find(ds) ? b2("git.fetch: potential exploit argument blocked.") : {
+  return t2 && e && r2.push(t2, e), r2.find(ds) ? b2("git.fetch: potential exploit argument blocked.") : {
     commands: r2,
     format: "utf-8",
     parser: ps
   };
 }
 var ys = [
-  new l2(/^Renaming (.+) to (.+)$/, (t3, [e, n]) => {
-    t3.moves.push({ from: e, to: n });
+  new l2(/^Renaming (.+) to (.+)$/, (t2, [e, n]) => {
+    t2.moves.push({ from: e, to: n });
   })
 ];
-function ws(t3) {
-  return E2({ moves: [] }, ys, t3);
+function ws(t2) {
+  return E2({ moves: [] }, ys, t2);
 }
-function bs(t3, e) {
+function bs(t2, e) {
   return {
-    commands: ["mv", "-v", ...v(t3), e],
+    commands: ["mv", "-v", ...v(t2), e],
     format: "utf-8",
     parser: ws
   };
 }
-function Ts(t3, e, n) {
+function Ts(t2, e, n) {
   const r2 = ["pull", ...n];
-  return t3 && e && r2.splice(1, 0, t3, e), {
+  return t2 && e && r2.splice(1, 0, t2, e), {
     commands: r2,
     format: "utf-8",
     parser(s, o2) {
@@ -40427,46 +41056,46 @@ function Ts(t3, e, n) {
     }
   };
 }
-function ks(t3) {
+function ks(t2) {
   const e = {};
-  return ge(t3, ([n]) => e[n] = { name: n }), Object.values(e);
+  return ge(t2, ([n]) => e[n] = { name: n }), Object.values(e);
 }
-function _s(t3) {
+function _s(t2) {
   const e = {};
-  return ge(t3, ([n, r2, s]) => {
+  return ge(t2, ([n, r2, s]) => {
     Object.hasOwn(e, n) || (e[n] = {
       name: n,
       refs: { fetch: "", push: "" }
     }), s && r2 && (e[n].refs[s.replace(/[^a-z]/g, "")] = r2);
   }), Object.values(e);
 }
-function ge(t3, e) {
-  ut(t3, (n) => e(n.split(/\s+/)));
+function ge(t2, e) {
+  ut(t2, (n) => e(n.split(/\s+/)));
 }
-function vs(t3, e, n) {
-  return g(["remote", "add", ...n, t3, e]);
+function vs(t2, e, n) {
+  return g(["remote", "add", ...n, t2, e]);
 }
-function Es(t3) {
+function Es(t2) {
   const e = ["remote"];
-  return t3 && e.push("-v"), {
+  return t2 && e.push("-v"), {
     commands: e,
     format: "utf-8",
-    parser: t3 ? _s : ks
+    parser: t2 ? _s : ks
   };
 }
-function Ss(t3) {
-  const e = [...t3];
+function Ss(t2) {
+  const e = [...t2];
   return e[0] !== "ls-remote" && e.unshift("ls-remote"), g(e);
 }
-function Rs(t3) {
-  const e = [...t3];
+function Rs(t2) {
+  const e = [...t2];
   return e[0] !== "remote" && e.unshift("remote"), g(e);
 }
-function Os(t3) {
-  return g(["remote", "remove", t3]);
+function Os(t2) {
+  return g(["remote", "remove", t2]);
 }
-function Cs(t3 = {}, e) {
-  const n = oe2(t3), r2 = ["stash", "list", ...n.commands, ...e], s = re(
+function Cs(t2 = {}, e) {
+  const n = oe2(t2), r2 = ["stash", "list", ...n.commands, ...e], s = re(
     n.splitter,
     n.fields,
     pt(r2)
@@ -40477,26 +41106,26 @@ function Cs(t3 = {}, e) {
     parser: s
   };
 }
-function As(t3, e) {
-  return X2(["add", t3, e]);
+function As(t2, e) {
+  return X2(["add", t2, e]);
 }
-function xs(t3) {
-  return X2(["init", ...t3]);
+function xs(t2) {
+  return X2(["init", ...t2]);
 }
-function X2(t3) {
-  const e = [...t3];
+function X2(t2) {
+  const e = [...t2];
   return e[0] !== "submodule" && e.unshift("submodule"), g(e);
 }
-function Ns(t3) {
-  return X2(["update", ...t3]);
+function Ns(t2) {
+  return X2(["update", ...t2]);
 }
 var $s = class {
   constructor(e, n) {
     this.all = e, this.latest = n;
   }
 };
-var Ps = function(t3, e = false) {
-  const n = t3.split(`
+var Ps = function(t2, e = false) {
+  const n = t2.split(`
 `).map(Ds).filter(Boolean);
   e || n.sort(function(s, o2) {
     const i = s.split("."), a = o2.split(".");
@@ -40512,102 +41141,102 @@ var Ps = function(t3, e = false) {
   const r2 = e ? n[0] : [...n].reverse().find((s) => s.indexOf(".") >= 0);
   return new $s(n, r2);
 };
-function Ms(t3, e) {
-  const n = Number.isNaN(t3), r2 = Number.isNaN(e);
-  return n !== r2 ? n ? 1 : -1 : n ? ye(t3, e) : 0;
+function Ms(t2, e) {
+  const n = Number.isNaN(t2), r2 = Number.isNaN(e);
+  return n !== r2 ? n ? 1 : -1 : n ? ye(t2, e) : 0;
 }
-function ye(t3, e) {
-  return t3 === e ? 0 : t3 > e ? 1 : -1;
+function ye(t2, e) {
+  return t2 === e ? 0 : t2 > e ? 1 : -1;
 }
-function Ds(t3) {
-  return t3.trim();
+function Ds(t2) {
+  return t2.trim();
 }
-function B2(t3) {
-  return typeof t3 == "string" && parseInt(t3.replace(/^\D+/g, ""), 10) || 0;
+function B2(t2) {
+  return typeof t2 == "string" && parseInt(t2.replace(/^\D+/g, ""), 10) || 0;
 }
-function Ls(t3 = []) {
-  const e = t3.some((n) => /^--sort=/.test(n));
+function Ls(t2 = []) {
+  const e = t2.some((n) => /^--sort=/.test(n));
   return {
     format: "utf-8",
-    commands: ["tag", "-l", ...t3],
+    commands: ["tag", "-l", ...t2],
     parser(n) {
       return Ps(n, e);
     }
   };
 }
-function js(t3) {
+function js(t2) {
   return {
     format: "utf-8",
-    commands: ["tag", t3],
+    commands: ["tag", t2],
     parser() {
-      return { name: t3 };
+      return { name: t2 };
     }
   };
 }
-function Bs(t3, e) {
+function Bs(t2, e) {
   return {
     format: "utf-8",
-    commands: ["tag", "-a", "-m", e, t3],
+    commands: ["tag", "-a", "-m", e, t2],
     parser() {
-      return { name: t3 };
+      return { name: t2 };
     }
   };
 }
-function f2(t3, e) {
+function f2(t2, e) {
   this._plugins = e, this._executor = new Dn(
-    t3.baseDir,
-    new Xr(t3.maxConcurrentProcesses),
+    t2.baseDir,
+    new Xr(t2.maxConcurrentProcesses),
     e
-  ), this._trimmed = t3.trimmed;
+  ), this._trimmed = t2.trimmed;
 }
 (f2.prototype = Object.create(le.prototype)).constructor = f2;
-f2.prototype.customBinary = function(t3) {
-  return this._plugins.reconfigure("binary", t3), this;
+f2.prototype.customBinary = function(t2) {
+  return this._plugins.reconfigure("binary", t2), this;
 };
-f2.prototype.env = function(t3, e) {
-  return arguments.length === 1 && typeof t3 == "object" ? this._executor.env = t3 : (this._executor.env = this._executor.env || {})[t3] = e, this;
+f2.prototype.env = function(t2, e) {
+  return arguments.length === 1 && typeof t2 == "object" ? this._executor.env = t2 : (this._executor.env = this._executor.env || {})[t2] = e, this;
 };
-f2.prototype.stashList = function(t3) {
+f2.prototype.stashList = function(t2) {
   return this._runTask(
     Cs(
       ht(arguments) || {},
-      K3(t3) && t3 || []
+      K3(t2) && t2 || []
     ),
     u(arguments)
   );
 };
-f2.prototype.mv = function(t3, e) {
-  return this._runTask(bs(t3, e), u(arguments));
+f2.prototype.mv = function(t2, e) {
+  return this._runTask(bs(t2, e), u(arguments));
 };
-f2.prototype.checkoutLatestTag = function(t3) {
+f2.prototype.checkoutLatestTag = function(t2) {
   var e = this;
   return this.pull(function() {
     e.tags(function(n, r2) {
-      e.checkout(r2.latest, t3);
+      e.checkout(r2.latest, t2);
     });
   });
 };
-f2.prototype.pull = function(t3, e, n, r2) {
+f2.prototype.pull = function(t2, e, n, r2) {
   return this._runTask(
     Ts(
-      d(t3, m),
+      d(t2, m),
       d(e, m),
       h2(arguments)
     ),
     u(arguments)
   );
 };
-f2.prototype.fetch = function(t3, e) {
+f2.prototype.fetch = function(t2, e) {
   return this._runTask(
     gs(
-      d(t3, m),
+      d(t2, m),
       d(e, m),
       h2(arguments)
     ),
     u(arguments)
   );
 };
-f2.prototype.tags = function(t3, e) {
+f2.prototype.tags = function(t2, e) {
   return this._runTask(
     Ls(h2(arguments)),
     u(arguments)
@@ -40619,52 +41248,52 @@ f2.prototype.rebase = function() {
     u(arguments)
   );
 };
-f2.prototype.reset = function(t3) {
+f2.prototype.reset = function(t2) {
   return this._runTask(
-    An(xn(t3), h2(arguments)),
+    An(xn(t2), h2(arguments)),
     u(arguments)
   );
 };
-f2.prototype.revert = function(t3) {
+f2.prototype.revert = function(t2) {
   const e = u(arguments);
-  return typeof t3 != "string" ? this._runTask(b2("Commit must be a string"), e) : this._runTask(
-    g(["revert", ...h2(arguments, 0, true), t3]),
+  return typeof t2 != "string" ? this._runTask(b2("Commit must be a string"), e) : this._runTask(
+    g(["revert", ...h2(arguments, 0, true), t2]),
     e
   );
 };
-f2.prototype.addTag = function(t3) {
-  const e = typeof t3 == "string" ? js(t3) : b2("Git.addTag requires a tag name");
+f2.prototype.addTag = function(t2) {
+  const e = typeof t2 == "string" ? js(t2) : b2("Git.addTag requires a tag name");
   return this._runTask(e, u(arguments));
 };
-f2.prototype.addAnnotatedTag = function(t3, e) {
+f2.prototype.addAnnotatedTag = function(t2, e) {
   return this._runTask(
-    Bs(t3, e),
+    Bs(t2, e),
     u(arguments)
   );
 };
-f2.prototype.deleteLocalBranch = function(t3, e, n) {
+f2.prototype.deleteLocalBranch = function(t2, e, n) {
   return this._runTask(
-    cs(t3, typeof e == "boolean" ? e : false),
+    cs(t2, typeof e == "boolean" ? e : false),
     u(arguments)
   );
 };
-f2.prototype.deleteLocalBranches = function(t3, e, n) {
+f2.prototype.deleteLocalBranches = function(t2, e, n) {
   return this._runTask(
-    us(t3, typeof e == "boolean" ? e : false),
+    us(t2, typeof e == "boolean" ? e : false),
     u(arguments)
   );
 };
-f2.prototype.branch = function(t3, e) {
+f2.prototype.branch = function(t2, e) {
   return this._runTask(
     is(h2(arguments)),
     u(arguments)
   );
 };
-f2.prototype.branchLocal = function(t3) {
+f2.prototype.branchLocal = function(t2) {
   return this._runTask(as(), u(arguments));
 };
-f2.prototype.raw = function(t3) {
-  const e = !Array.isArray(t3), n = [].slice.call(e ? arguments : t3, 0);
+f2.prototype.raw = function(t2) {
+  const e = !Array.isArray(t2), n = [].slice.call(e ? arguments : t2, 0);
   for (let s = 0; s < n.length && e; s++)
     if (!st(n[s])) {
       n.splice(s, n.length - s);
@@ -40677,22 +41306,22 @@ f2.prototype.raw = function(t3) {
     r2
   );
 };
-f2.prototype.submoduleAdd = function(t3, e, n) {
-  return this._runTask(As(t3, e), u(arguments));
+f2.prototype.submoduleAdd = function(t2, e, n) {
+  return this._runTask(As(t2, e), u(arguments));
 };
-f2.prototype.submoduleUpdate = function(t3, e) {
+f2.prototype.submoduleUpdate = function(t2, e) {
   return this._runTask(
     Ns(h2(arguments, true)),
     u(arguments)
   );
 };
-f2.prototype.submoduleInit = function(t3, e) {
+f2.prototype.submoduleInit = function(t2, e) {
   return this._runTask(
     xs(h2(arguments, true)),
     u(arguments)
   );
 };
-f2.prototype.subModule = function(t3, e) {
+f2.prototype.subModule = function(t2, e) {
   return this._runTask(
     X2(h2(arguments)),
     u(arguments)
@@ -40704,60 +41333,60 @@ f2.prototype.listRemote = function() {
     u(arguments)
   );
 };
-f2.prototype.addRemote = function(t3, e, n) {
+f2.prototype.addRemote = function(t2, e, n) {
   return this._runTask(
-    vs(t3, e, h2(arguments)),
+    vs(t2, e, h2(arguments)),
     u(arguments)
   );
 };
-f2.prototype.removeRemote = function(t3, e) {
-  return this._runTask(Os(t3), u(arguments));
+f2.prototype.removeRemote = function(t2, e) {
+  return this._runTask(Os(t2), u(arguments));
 };
-f2.prototype.getRemotes = function(t3, e) {
-  return this._runTask(Es(t3 === true), u(arguments));
+f2.prototype.getRemotes = function(t2, e) {
+  return this._runTask(Es(t2 === true), u(arguments));
 };
-f2.prototype.remote = function(t3, e) {
+f2.prototype.remote = function(t2, e) {
   return this._runTask(
     Rs(h2(arguments)),
     u(arguments)
   );
 };
-f2.prototype.tag = function(t3, e) {
+f2.prototype.tag = function(t2, e) {
   const n = h2(arguments);
   return n[0] !== "tag" && n.unshift("tag"), this._runTask(g(n), u(arguments));
 };
-f2.prototype.updateServerInfo = function(t3) {
+f2.prototype.updateServerInfo = function(t2) {
   return this._runTask(
     g(["update-server-info"]),
     u(arguments)
   );
 };
-f2.prototype.pushTags = function(t3, e) {
+f2.prototype.pushTags = function(t2, e) {
   const n = Mr(
-    { remote: d(t3, m) },
+    { remote: d(t2, m) },
     h2(arguments)
   );
   return this._runTask(n, u(arguments));
 };
-f2.prototype.rm = function(t3) {
+f2.prototype.rm = function(t2) {
   return this._runTask(
-    g(["rm", "-f", ...v(t3)]),
+    g(["rm", "-f", ...v(t2)]),
     u(arguments)
   );
 };
-f2.prototype.rmKeepLocal = function(t3) {
+f2.prototype.rmKeepLocal = function(t2) {
   return this._runTask(
-    g(["rm", "--cached", ...v(t3)]),
+    g(["rm", "--cached", ...v(t2)]),
     u(arguments)
   );
 };
-f2.prototype.catFile = function(t3, e) {
+f2.prototype.catFile = function(t2, e) {
   return this._catFile("utf-8", arguments);
 };
 f2.prototype.binaryCatFile = function() {
   return this._catFile("buffer", arguments);
 };
-f2.prototype._catFile = function(t3, e) {
+f2.prototype._catFile = function(t2, e) {
   var n = u(e), r2 = ["cat-file"], s = e[0];
   if (typeof s == "string")
     return this._runTask(
@@ -40765,11 +41394,11 @@ f2.prototype._catFile = function(t3, e) {
       n
     );
   Array.isArray(s) && r2.push.apply(r2, s);
-  const o2 = t3 === "buffer" ? Gt(r2) : g(r2);
+  const o2 = t2 === "buffer" ? Gt(r2) : g(r2);
   return this._runTask(o2, n);
 };
-f2.prototype.diff = function(t3, e) {
-  const n = m(t3) ? b2(
+f2.prototype.diff = function(t2, e) {
+  const n = m(t2) ? b2(
     "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
   ) : g(["diff", ...h2(arguments)]);
   return this._runTask(n, u(arguments));
@@ -40780,53 +41409,53 @@ f2.prototype.diffSummary = function() {
     u(arguments)
   );
 };
-f2.prototype.applyPatch = function(t3) {
-  const e = G2(t3) ? Yr(v(t3), h2([].slice.call(arguments, 1))) : b2(
+f2.prototype.applyPatch = function(t2) {
+  const e = G2(t2) ? Yr(v(t2), h2([].slice.call(arguments, 1))) : b2(
     "git.applyPatch requires one or more string patches as the first argument"
   );
   return this._runTask(e, u(arguments));
 };
 f2.prototype.revparse = function() {
-  const t3 = ["rev-parse", ...h2(arguments, true)];
+  const t2 = ["rev-parse", ...h2(arguments, true)];
   return this._runTask(
-    g(t3, true),
+    g(t2, true),
     u(arguments)
   );
 };
-f2.prototype.clean = function(t3, e, n) {
-  const r2 = un(t3), s = r2 && t3.join("") || d(t3, m) || "", o2 = h2([].slice.call(arguments, r2 ? 1 : 0));
+f2.prototype.clean = function(t2, e, n) {
+  const r2 = un(t2), s = r2 && t2.join("") || d(t2, m) || "", o2 = h2([].slice.call(arguments, r2 ? 1 : 0));
   return this._runTask(
     on(s, o2),
     u(arguments)
   );
 };
-f2.prototype.exec = function(t3) {
+f2.prototype.exec = function(t2) {
   const e = {
     commands: [],
     format: "utf-8",
     parser() {
-      typeof t3 == "function" && t3();
+      typeof t2 == "function" && t2();
     }
   };
   return this._runTask(e);
 };
-f2.prototype.checkIgnore = function(t3, e) {
+f2.prototype.checkIgnore = function(t2, e) {
   return this._runTask(
-    fs(v(d(t3, G2, []))),
+    fs(v(d(t2, G2, []))),
     u(arguments)
   );
 };
-f2.prototype.checkIsRepo = function(t3, e) {
+f2.prototype.checkIsRepo = function(t2, e) {
   return this._runTask(
-    We(d(t3, m)),
+    We(d(t2, m)),
     u(arguments)
   );
 };
-function Is(t3) {
-  return t3 ? [{
+function Is(t2) {
+  return t2 ? [{
     type: "spawn.before",
     action(r2, s) {
-      t3.aborted && s.kill(new A2(void 0, "abort", "Abort already signaled"));
+      t2.aborted && s.kill(new A2(void 0, "abort", "Abort already signaled"));
     }
   }, {
     type: "spawn.after",
@@ -40834,13 +41463,13 @@ function Is(t3) {
       function o2() {
         s.kill(new A2(void 0, "abort", "Abort signal received"));
       }
-      t3.addEventListener("abort", o2), s.spawned.on("close", () => t3.removeEventListener("abort", o2));
+      t2.addEventListener("abort", o2), s.spawned.on("close", () => t2.removeEventListener("abort", o2));
     }
   }] : void 0;
 }
 var Us = $2("", "plugin:allowEnvironment");
-function Fs(t3, e = false) {
-  const n = new Set(t3.map((r2) => r2.toLowerCase().trim()));
+function Fs(t2, e = false) {
+  const n = new Set(t2.map((r2) => r2.toLowerCase().trim()));
   return {
     type: "spawn.options",
     action(r2, s) {
@@ -40869,23 +41498,23 @@ function Fs(t3, e = false) {
     }
   };
 }
-function Gs(t3) {
-  const e = t3.toLowerCase().trim();
+function Gs(t2) {
+  const e = t2.toLowerCase().trim();
   return e.startsWith("git_") || _(e);
 }
-function zs(t3 = {}) {
+function zs(t2 = {}) {
   return {
     type: "spawn.args",
     action(e, { env: n }) {
       for (const r2 of oe(e, n))
-        if (t3[r2.category] !== true)
+        if (t2[r2.category] !== true)
           throw new A2(void 0, "unsafe", r2.message);
       return e;
     }
   };
 }
-function qs(t3) {
-  const e = U(t3, "-c");
+function qs(t2) {
+  const e = U(t2, "-c");
   return {
     type: "spawn.args",
     action(n) {
@@ -40895,7 +41524,7 @@ function qs(t3) {
 }
 var $t = (0, import_promise_deferred.deferred)().promise;
 function Ws({
-  onClose: t3 = true,
+  onClose: t2 = true,
   onExit: e = 50
 } = {}) {
   function n() {
@@ -40906,10 +41535,10 @@ function Ws({
       exit: (0, import_promise_deferred.deferred)(),
       exitTimeout: (0, import_promise_deferred.deferred)()
     }, i = Promise.race([
-      t3 === false ? $t : o2.closeTimeout.promise,
+      t2 === false ? $t : o2.closeTimeout.promise,
       e === false ? $t : o2.exitTimeout.promise
     ]);
-    return r2(t3, o2.close, o2.closeTimeout), r2(e, o2.exit, o2.exitTimeout), {
+    return r2(t2, o2.close, o2.closeTimeout), r2(e, o2.exit, o2.exitTimeout), {
       close(a) {
         s = a, o2.close.done();
       },
@@ -40944,28 +41573,28 @@ function Ws({
 var we = $2("", "plugin:binary");
 var Hs = "Invalid value supplied for custom binary, requires a single string or an array containing either one or two strings";
 var Ks = "Invalid value supplied for custom binary, restricted characters must be removed or supply the unsafe.allowUnsafeCustomBinary option";
-function Vs(t3) {
-  return !t3 || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(t3);
+function Vs(t2) {
+  return !t2 || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(t2);
 }
-function Pt(t3, e) {
-  if (t3.length < 1 || t3.length > 2)
+function Pt(t2, e) {
+  if (t2.length < 1 || t2.length > 2)
     throw new A2(void 0, "binary", Hs);
-  if (t3.some(Vs))
+  if (t2.some(Vs))
     if (e)
-      we("permitted unsafe binary %o", t3);
+      we("permitted unsafe binary %o", t2);
     else
       throw new A2(void 0, "binary", Ks);
-  const [r2, s] = t3;
+  const [r2, s] = t2;
   return {
     binary: r2,
     prefix: s
   };
 }
-function Xs(t3, e = ["git"], n = false) {
+function Xs(t2, e = ["git"], n = false) {
   let r2 = Pt(v(e), n);
-  t3.on("binary", (s) => {
+  t2.on("binary", (s) => {
     r2 = Pt(v(s), n), we.info("reconfiguring %o", r2);
-  }), t3.append("spawn.binary", () => r2.binary), t3.append("spawn.args", (s) => r2.prefix ? [r2.prefix, ...s] : s);
+  }), t2.append("spawn.binary", () => r2.binary), t2.append("spawn.args", (s) => r2.prefix ? [r2.prefix, ...s] : s);
 }
 var be = {
   DISALLOWED_ABBREVIATED: {
@@ -40977,11 +41606,11 @@ var be = {
     solution: void 0
   }
 };
-function Ys(t3) {
-  if (!t3)
+function Ys(t2) {
+  if (!t2)
     return "UNKNOWN";
   for (const [e, { text: n }] of Object.entries(be))
-    if (t3.startsWith(`fatal: ${n}`))
+    if (t2.startsWith(`fatal: ${n}`))
       return e;
   return "UNKNOWN";
 }
@@ -40991,23 +41620,23 @@ var Qs = class extends O2 {
     super(void 0, be[n].solution?.replace("{message}", e) ?? e), this.reason = n;
   }
 };
-function Js(t3) {
-  return !!(t3.exitCode && t3.stdErr.length);
+function Js(t2) {
+  return !!(t2.exitCode && t2.stdErr.length);
 }
-function Zs(t3) {
-  return Buffer.concat([...t3.stdOut, ...t3.stdErr]);
+function Zs(t2) {
+  return Buffer.concat([...t2.stdOut, ...t2.stdErr]);
 }
-function to(t3 = false, e = Js, n = Zs) {
-  return (r2, s) => !t3 && r2 || !e(s) ? r2 : n(s);
+function to(t2 = false, e = Js, n = Zs) {
+  return (r2, s) => !t2 && r2 || !e(s) ? r2 : n(s);
 }
-function eo(t3, e) {
-  return t3 === 128 && e.startsWith("fatal:") ? new Qs(e) : new O2(void 0, e);
+function eo(t2, e) {
+  return t2 === 128 && e.startsWith("fatal:") ? new Qs(e) : new O2(void 0, e);
 }
-function Mt(t3) {
+function Mt(t2) {
   return {
     type: "task.error",
     action(e, n) {
-      const r2 = t3(e.error, {
+      const r2 = t2(e.error, {
         stdErr: n.stdErr,
         stdOut: n.stdOut,
         exitCode: n.exitCode
@@ -41021,13 +41650,13 @@ function Mt(t3) {
   };
 }
 var nt = $2("", "plugin:input");
-function no(t3) {
+function no(t2) {
   return {
     type: "spawn.after",
     action(e, { commands: n, input: r2, spawned: { stdin: s } }) {
       if (!s)
         return;
-      const o2 = t3?.([...n]) ?? r2;
+      const o2 = t2?.([...n]) ?? r2;
       if (!o2)
         return nt("generated zero length content, not writing to stdin");
       nt("writing %s bytes to stdin", Le(o2)), s.on("error", (i) => {
@@ -41070,7 +41699,7 @@ var ro = class {
     return s;
   }
 };
-function so(t3) {
+function so(t2) {
   const e = "--progress", n = ["checkout", "clone", "fetch", "pull", "push"];
   return [{
     type: "spawn.args",
@@ -41082,7 +41711,7 @@ function so(t3) {
     action(o2, i) {
       i.commands.includes(e) && i.spawned.stderr?.on("data", (a) => {
         const c3 = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(a.toString("utf8"));
-        c3 && t3({
+        c3 && t2({
           method: i.method,
           stage: oo(c3[1]),
           progress: p(c3[2]),
@@ -41093,11 +41722,11 @@ function so(t3) {
     }
   }];
 }
-function oo(t3) {
-  return String(t3.toLowerCase().split(" ", 1)) || "unknown";
+function oo(t2) {
+  return String(t2.toLowerCase().split(" ", 1)) || "unknown";
 }
-function io(t3) {
-  const e = je(t3, ["uid", "gid"]);
+function io(t2) {
+  const e = je(t2, ["uid", "gid"]);
   return {
     type: "spawn.options",
     action(n) {
@@ -41108,21 +41737,21 @@ function io(t3) {
 function ao() {
   return {
     type: "spawn.args",
-    action(t3) {
+    action(t2) {
       const e = [];
       let n;
       function r2(s) {
         (n = n || []).push(...s);
       }
-      for (let s = 0; s < t3.length; s++) {
-        const o2 = t3[s];
+      for (let s = 0; s < t2.length; s++) {
+        const o2 = t2[s];
         if (r(o2)) {
           r2(o(o2));
           continue;
         }
         if (o2 === "--") {
           r2(
-            t3.slice(s + 1).flatMap((i) => r(i) && o(i) || i)
+            t2.slice(s + 1).flatMap((i) => r(i) && o(i) || i)
           );
           break;
         }
@@ -41133,17 +41762,17 @@ function ao() {
   };
 }
 function uo({
-  block: t3,
+  block: t2,
   stdErr: e = true,
   stdOut: n = true
 }) {
-  if (t3 > 0)
+  if (t2 > 0)
     return {
       type: "spawn.after",
       action(r2, s) {
         let o2;
         function i() {
-          o2 && clearTimeout(o2), o2 = setTimeout(c3, t3);
+          o2 && clearTimeout(o2), o2 = setTimeout(c3, t2);
         }
         function a() {
           s.spawned.stdout?.off("data", i), s.spawned.stderr?.off("data", i), s.spawned.off("exit", a), s.spawned.off("close", a), o2 && clearTimeout(o2);
@@ -41155,9 +41784,9 @@ function uo({
       }
     };
 }
-var wo = (t3, e) => {
+var wo = (t2, e) => {
   const n = new ro(), r2 = Ge(
-    t3 && (typeof t3 == "string" ? { baseDir: t3 } : t3) || {},
+    t2 && (typeof t2 == "string" ? { baseDir: t2 } : t2) || {},
     e
   );
   if (!Lt(r2.baseDir))
@@ -41386,7 +42015,7 @@ var CommandGit = class {
     await this.runner.raw(["fetch", "--quiet", "--no-tags", ...depth, remote, ref]);
   }
   async remotes() {
-    return (await this.runner.raw(["remote"])).split("\n").filter((name2) => name2 !== "");
+    return (await this.runner.raw(["remote"])).split("\n").filter((name) => name !== "");
   }
   async changedFiles(base, head) {
     const headTree = head === WORKTREE ? await this.worktreeTree() : head;
@@ -41778,12 +42407,12 @@ var PARENTS = {
   sparc: [],
   sparc64: []
 };
-function isTargetFamily(name2) {
-  const p2 = PARENTS[name2];
+function isTargetFamily(name) {
+  const p2 = PARENTS[name];
   return p2 !== void 0 && p2.length === 0;
 }
-function targetFamily(name2) {
-  let current = name2;
+function targetFamily(name) {
+  let current = name;
   for (let guard = 0; guard < 64; guard++) {
     const parents = PARENTS[current];
     if (parents === void 0) return void 0;
@@ -41808,13 +42437,13 @@ function descendsFrom(descendant, ancestor) {
   return false;
 }
 function itemMatches(target, item) {
-  const colon = item.indexOf(":");
-  if (colon < 0) {
+  const colon2 = item.indexOf(":");
+  if (colon2 < 0) {
     if (target === item) return true;
     return isTargetFamily(item) && targetFamily(target) === item;
   }
-  const lo = item.slice(0, colon);
-  const hi = item.slice(colon + 1);
+  const lo = item.slice(0, colon2);
+  const hi = item.slice(colon2 + 1);
   if (lo !== "" && descendsFrom(target, lo) === false) return false;
   if (hi !== "" && descendsFrom(hi, target) === false) return false;
   return true;
@@ -42097,14 +42726,14 @@ function parseItem(text, item, where) {
     if (!GIT_VERSION_TEXT.test(item)) throw versionError(text, where, `bad git version "${item}"`);
     return { lo: item, hi: item, exact: true };
   }
-  const colon = item.indexOf(":");
-  if (colon < 0) {
+  const colon2 = item.indexOf(":");
+  if (colon2 < 0) {
     if (!VERSION_TEXT.test(item)) throw versionError(text, where, `bad version "${item}"`);
     return { lo: item, hi: item };
   }
-  if (item.indexOf(":", colon + 1) >= 0) throw versionError(text, where, `bad range "${item}"`);
-  const lo = item.slice(0, colon);
-  const hi = item.slice(colon + 1);
+  if (item.indexOf(":", colon2 + 1) >= 0) throw versionError(text, where, `bad range "${item}"`);
+  const lo = item.slice(0, colon2);
+  const hi = item.slice(colon2 + 1);
   for (const v2 of [lo, hi]) {
     if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text, where, `bad version "${v2}"`);
   }
@@ -42258,14 +42887,14 @@ var Parser2 = class {
     return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
   }
   skipWs() {
-    const t3 = this.text;
-    while (this.pos < t3.length && isWs(t3.charCodeAt(this.pos))) this.pos++;
+    const t2 = this.text;
+    while (this.pos < t2.length && isWs(t2.charCodeAt(this.pos))) this.pos++;
   }
   readWhile(pred) {
-    const t3 = this.text;
+    const t2 = this.text;
     const start = this.pos;
-    while (this.pos < t3.length && pred(t3.charCodeAt(this.pos))) this.pos++;
-    return t3.slice(start, this.pos);
+    while (this.pos < t2.length && pred(t2.charCodeAt(this.pos))) this.pos++;
+    return t2.slice(start, this.pos);
   }
   parse() {
     const root = newNode();
@@ -42319,13 +42948,13 @@ var Parser2 = class {
     return root;
   }
   attachDirect(owner, dep, at2) {
-    const name2 = dep.name;
+    const name = dep.name;
     if (isBareCompiler(dep)) {
       if (owner.compiler === void 0) {
-        owner.compiler = dep.versions === void 0 ? { name: name2 } : { name: name2, versions: dep.versions };
+        owner.compiler = dep.versions === void 0 ? { name } : { name, versions: dep.versions };
         return;
       }
-      if (owner.compiler.name === name2) {
+      if (owner.compiler.name === name) {
         const a = owner.compiler.versions;
         const b3 = dep.versions;
         if (b3 !== void 0) {
@@ -42335,7 +42964,7 @@ var Parser2 = class {
       }
     }
     dep.direct = true;
-    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name2);
+    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name);
     if (same) this.merge(same, dep, at2);
     else owner.dependencies.push(dep);
   }
@@ -42367,8 +42996,8 @@ var Parser2 = class {
       into[k2] = v2;
     }
     if (from.compiler !== void 0) {
-      const { name: name2, versions } = from.compiler;
-      const bare = { name: name2, variants: {}, dependencies: [] };
+      const { name, versions } = from.compiler;
+      const bare = { name, variants: {}, dependencies: [] };
       if (versions !== void 0) bare.versions = versions;
       this.attachDirect(into, bare, at2);
     }
@@ -42428,7 +43057,7 @@ var Parser2 = class {
   virtualAssignment() {
     const save = this.pos;
     this.skipWs();
-    const t3 = this.text;
+    const t2 = this.text;
     const virtuals = [];
     for (; ; ) {
       const ident = this.readIdentifier();
@@ -42449,16 +43078,16 @@ var Parser2 = class {
     }
     this.pos++;
     const at2 = this.pos;
-    let name2 = this.readIdentifier();
-    while (name2 !== "" && t3.charCodeAt(this.pos) === 46 && isAlnum(t3.charCodeAt(this.pos + 1))) {
+    let name = this.readIdentifier();
+    while (name !== "" && t2.charCodeAt(this.pos) === 46 && isAlnum(t2.charCodeAt(this.pos + 1))) {
       this.pos++;
-      name2 += "." + this.readIdentifier();
+      name += "." + this.readIdentifier();
     }
-    if (name2 === "") {
+    if (name === "") {
       this.pos = save;
       return void 0;
     }
-    return { virtuals, substitute: { name: name2, at: at2 } };
+    return { virtuals, substitute: { name, at: at2 } };
   }
   readIdentifier() {
     if (!isAlnum(this.code())) return "";
@@ -42470,9 +43099,9 @@ var Parser2 = class {
       return;
     }
     if (DOTTED_IDENTIFIER.test(word)) {
-      const dot2 = word.lastIndexOf(".");
-      node2.namespace = word.slice(0, dot2);
-      node2.name = word.slice(dot2 + 1);
+      const dot = word.lastIndexOf(".");
+      node2.namespace = word.slice(0, dot);
+      node2.name = word.slice(dot + 1);
       return;
     }
     throw this.error(at2, `invalid package name "${word}"`);
@@ -42521,11 +43150,11 @@ var Parser2 = class {
     this.pos++;
     this.skipWs();
     const start = this.pos;
-    const t3 = this.text;
+    const t2 = this.text;
     for (; ; ) {
       const itemAt = this.pos;
       if (this.code() === 61) this.pos++;
-      const git = GIT_PREFIX.test(t3.slice(this.pos, this.pos + 41));
+      const git = GIT_PREFIX.test(t2.slice(this.pos, this.pos + 41));
       this.readVersionWord(git);
       if (this.code() === 61 && git) {
         this.pos++;
@@ -42552,7 +43181,7 @@ var Parser2 = class {
       this.pos = save;
       break;
     }
-    const text = t3.slice(start, this.pos);
+    const text = t2.slice(start, this.pos);
     let versions;
     try {
       versions = parseVersionConstraint(text);
@@ -42579,13 +43208,13 @@ var Parser2 = class {
     this.pos++;
     if (this.code() === sign) this.pos++;
     this.skipWs();
-    const name2 = this.readWhile(isWordChar);
-    if (name2 === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
-    this.setVariant(node2, name2, [sign === 43 ? "true" : "false"]);
+    const name = this.readWhile(isWordChar);
+    if (name === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
+    this.setVariant(node2, name, [sign === 43 ? "true" : "false"]);
   }
-  setVariant(node2, name2, values) {
-    const prev = node2.variants[name2];
-    node2.variants[name2] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
+  setVariant(node2, name, values) {
+    const prev = node2.variants[name];
+    node2.variants[name] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
   }
   /** A value after `key=`: quoted, or a run of value characters. */
   value(key) {
@@ -42742,9 +43371,9 @@ function formatEdge(sigil, d2) {
 function compilerNamesMatch(a, b3) {
   return a === b3 || COMPILER_ALIASES[a] === b3;
 }
-function compilerAsNode(view, name2) {
+function compilerAsNode(view, name) {
   const cc = view.compiler;
-  if (cc === void 0 || !compilerNamesMatch(cc.name, name2)) return void 0;
+  if (cc === void 0 || !compilerNamesMatch(cc.name, name)) return void 0;
   return {
     name: cc.name,
     version: cc.version ?? "",
@@ -42755,30 +43384,30 @@ function compilerAsNode(view, name2) {
     dependency: () => void 0
   };
 }
-function findDependency(view, name2) {
-  const found = view.dependency(name2);
+function findDependency(view, name) {
+  const found = view.dependency(name);
   if (found !== void 0) return found;
-  const alias = COMPILER_ALIASES[name2];
-  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name2);
+  const alias = COMPILER_ALIASES[name];
+  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name);
 }
 function nameMatches(viewName, wanted, direct) {
   return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
 }
 function dependencySatisfied(view, d2) {
-  const name2 = d2.name;
-  if (name2 === void 0) return false;
+  const name = d2.name;
+  if (name === void 0) return false;
   if (d2.virtuals && d2.virtuals.length > 0) {
     let checked = false;
     for (const v2 of d2.virtuals) {
       const provider = view.dependency(v2);
       if (provider === void 0) continue;
-      if (!nameMatches(provider.name, name2, d2.direct)) return false;
+      if (!nameMatches(provider.name, name, d2.direct)) return false;
       if (!nodeSatisfies(provider, d2, true)) return false;
       checked = true;
     }
     if (checked) return true;
   }
-  const dep = findDependency(view, name2);
+  const dep = findDependency(view, name);
   return dep !== void 0 && nodeSatisfies(dep, d2, true);
 }
 function variantSatisfied(actual, wanted) {
@@ -42866,8 +43495,8 @@ function specView(spec, table2) {
     platform: spec.platform,
     parameters: spec.parameters,
     ...spec.origin.startsWith("lockfile:") ? { hash: spec.origin.slice("lockfile:".length) } : {},
-    dependency(name2) {
-      const dep = index().get(name2);
+    dependency(name) {
+      const dep = index().get(name);
       return dep ? specView(dep, table2) : void 0;
     }
   };
@@ -42885,12 +43514,12 @@ function conditionHolds(view, when, place) {
 }
 
 // src/core/digest/spec-digest.ts
-function foreignPackageDigest(name2) {
-  return digestOf({ algorithm: DIGEST_ALGORITHM, foreignPackage: name2 });
+function foreignPackageDigest(name) {
+  return digestOf({ algorithm: DIGEST_ALGORITHM, foreignPackage: name });
 }
 function propagatingDeps(spec, deptypes) {
   const out = [];
-  for (const e of spec.dependencies) if (e.types.some((t3) => deptypes.has(t3))) out.push(e.id);
+  for (const e of spec.dependencies) if (e.types.some((t2) => deptypes.has(t2))) out.push(e.id);
   return out;
 }
 function specParameters(spec) {
@@ -42962,30 +43591,69 @@ function computeLocalSpecDigest(spec, ctx) {
   const inputs = localSpecInputs(spec, ctx);
   return { inputs, digest: digestOf({ ...inputs }) };
 }
+function propagatingEdges(spec, deptypes) {
+  const out = /* @__PURE__ */ new Map();
+  for (const e of spec.dependencies) {
+    if (!e.types.some((t2) => deptypes.has(t2))) continue;
+    const prev = out.get(e.id);
+    const types = prev ? [...prev.types, ...e.types] : e.types;
+    const virtuals = prev?.virtuals ? [...prev.virtuals, ...e.virtuals ?? []] : e.virtuals;
+    out.set(e.id, {
+      types: sortedUnique(types),
+      ...virtuals && virtuals.length > 0 ? { virtuals: sortedUnique(virtuals) } : {}
+    });
+  }
+  return out;
+}
+function sortedUnique(xs2) {
+  return [...new Set(xs2)].sort(compareCodeUnits);
+}
+function dependencyInput(edge, digest2) {
+  return { digest: digest2, ...edge };
+}
 function foldSpecDigests(specs, locals, deptypes) {
   const ids = [...specs.keys()].sort();
+  const edges = /* @__PURE__ */ new Map();
   const adj = /* @__PURE__ */ new Map();
-  for (const id2 of ids) adj.set(id2, propagatingDeps(specs.get(id2), deptypes));
+  for (const id2 of ids) {
+    const e = propagatingEdges(specs.get(id2), deptypes);
+    edges.set(id2, e);
+    adj.set(id2, [...e.keys()]);
+  }
   const comps = stronglyConnectedComponents(ids, adj);
   const out = /* @__PURE__ */ new Map();
   for (const comp of comps) {
-    const members2 = comp.length > 1 ? new Set(comp) : void 0;
+    const members2 = new Set(comp);
     const external = /* @__PURE__ */ new Map();
+    let inCycle = comp.length > 1;
     for (const id2 of comp) {
       const deps = {};
-      for (const d2 of adj.get(id2)) if (!members2?.has(d2) && d2 !== id2) deps[d2] = out.get(d2).digest;
+      for (const [d2, e] of edges.get(id2)) {
+        if (members2.has(d2)) inCycle = true;
+        else deps[d2] = dependencyInput(e, out.get(d2).digest);
+      }
       external.set(id2, deps);
     }
-    let cycleDigest;
-    if (members2 || adj.get(comp[0]).includes(comp[0])) {
-      cycleDigest = digestOf({
+    let cycle;
+    if (inCycle) {
+      const digest2 = digestOf({
         algorithm: DIGEST_ALGORITHM,
-        cycle: comp.map((id2) => [id2, locals.get(id2).digest, external.get(id2)])
+        cycle: comp.map((id2) => [
+          id2,
+          locals.get(id2).digest,
+          [...edges.get(id2)].sort(([x3], [y2]) => compareCodeUnits(x3, y2)).map(([d2, e]) => [
+            d2,
+            e.types,
+            e.virtuals ?? [],
+            members2.has(d2) ? null : out.get(d2).digest
+          ])
+        ])
       });
+      cycle = { key: `cycle of ${comp.length}`, input: { digest: digest2, types: [] } };
     }
     for (const id2 of comp) {
       const dependencies = external.get(id2);
-      if (cycleDigest) dependencies[`cycle of ${comp.length}`] = cycleDigest;
+      if (cycle) dependencies[cycle.key] = cycle.input;
       const local = locals.get(id2);
       out.set(id2, {
         digest: foldedDigest(local.digest, dependencies),
@@ -42997,182 +43665,539 @@ function foldSpecDigests(specs, locals, deptypes) {
   return out;
 }
 function foldedDigest(local, dependencies) {
-  const keys = Object.keys(dependencies).sort();
+  const keys = Object.keys(dependencies).sort(compareCodeUnits);
   let deps = "";
-  for (const k2 of keys)
-    deps += `${deps === "" ? "" : ","}${JSON.stringify(k2)}:${JSON.stringify(dependencies[k2])}`;
+  for (const k2 of keys) {
+    const d2 = dependencies[k2];
+    const virtuals = d2.virtuals !== void 0 ? `,"virtuals":${strings2(d2.virtuals)}` : "";
+    deps += `${deps === "" ? "" : ","}${JSON.stringify(k2)}:{"digest":${JSON.stringify(d2.digest)},"types":${strings2(d2.types)}${virtuals}}`;
+  }
   return digestText(
     `{"algorithm":${JSON.stringify(DIGEST_ALGORITHM)},"dependencies":{${deps}},"local":${JSON.stringify(local)}}`
   );
+}
+function strings2(xs2) {
+  let out = "";
+  for (const x3 of xs2) out += `${out === "" ? "" : ","}${JSON.stringify(x3)}`;
+  return `[${out}]`;
 }
 
 // src/core/resolve-specs.ts
 var LANGUAGE_VIRTUALS = /* @__PURE__ */ new Set(["c", "cxx", "fortran"]);
 var INFINITY_VERSIONS2 = /* @__PURE__ */ new Set(["develop", "main", "master", "head", "trunk", "stable"]);
+function reuseKey(pkg, ctx) {
+  return `${pkg}|${ctx.compiler ?? ""}|${ctx.os ?? ""}|${ctx.target ?? ""}|${ctx.platform ?? ""}`;
+}
+function specContext(spec) {
+  return {
+    ...spec.compiler ? { compiler: compilerText2(spec.compiler) } : {},
+    ...spec.os ? { os: spec.os } : {},
+    ...spec.target ? { target: spec.target } : {},
+    ...spec.platform ? { platform: spec.platform } : {}
+  };
+}
+function reusableFrom(base, mirror) {
+  const out = /* @__PURE__ */ new Map();
+  const add = (key, r2) => {
+    let m2 = out.get(key);
+    if (!m2) out.set(key, m2 = /* @__PURE__ */ new Map());
+    const prev = m2.get(r2.version);
+    m2.set(r2.version, {
+      version: r2.version,
+      ...prev?.base || r2.base ? { base: true } : {},
+      ...prev?.mirror || r2.mirror ? { mirror: true } : {},
+      ...prev?.deprecated || r2.deprecated ? { deprecated: true } : {}
+    });
+  };
+  for (const spec of base ?? [])
+    if (!spec.external)
+      add(reuseKey(spec.package, specContext(spec)), {
+        version: spec.version,
+        base: true,
+        ...spec.deprecated ? { deprecated: true } : {}
+      });
+  for (const [key, list] of mirror ?? []) for (const r2 of list) if (r2.mirror) add(key, r2);
+  return sortedReusable(out);
+}
+function reusableInMirror(entries) {
+  const out = /* @__PURE__ */ new Map();
+  for (const e of entries) {
+    const target = / target=(\S+)/.exec(e.spec)?.[1];
+    const platform = / platform=(\S+)/.exec(e.spec)?.[1];
+    const key = reuseKey(e.package, {
+      ...e.compiler ? { compiler: e.compiler } : {},
+      ...e.os ? { os: e.os } : {},
+      ...target ? { target } : {},
+      ...platform ? { platform } : {}
+    });
+    let m2 = out.get(key);
+    if (!m2) out.set(key, m2 = /* @__PURE__ */ new Map());
+    m2.set(e.version, { version: e.version, mirror: true });
+  }
+  return sortedReusable(out);
+}
+function reusableKeyValue(r2) {
+  return [...r2 ?? []].map(([k2, list]) => [
+    k2,
+    list.map(
+      (v2) => `${v2.version}${v2.base ? " base" : ""}${v2.mirror ? " mirror" : ""}${v2.deprecated ? " deprecated" : ""}`
+    ).sort()
+  ]).sort((a, b3) => a[0] < b3[0] ? -1 : a[0] > b3[0] ? 1 : 0);
+}
+function sortedReusable(m2) {
+  return new Map(
+    [...m2.keys()].sort().map((k2) => [
+      k2,
+      [...m2.get(k2).values()].sort((a, b3) => compareVersions(b3.version, a.version))
+    ])
+  );
+}
+var MAX_PASSES = 12;
 function resolveSpecs(req) {
-  const specs = /* @__PURE__ */ new Map();
-  const notes = /* @__PURE__ */ new Set();
   const virtualProviders = indexVirtuals(req.packages);
-  const roots = [];
-  const memo2 = /* @__PURE__ */ new Map();
-  const defaultsByPackage = /* @__PURE__ */ new Map();
-  const constraintIds = /* @__PURE__ */ new WeakMap();
-  let nextConstraintId = 0;
-  const keyOf = (name2, constraints, inherited, isRoot) => {
-    let key = `${isRoot ? "R" : "D"}|${name2}|${inherited.compiler?.name ?? ""}@${inherited.compiler?.version ?? ""}|${inherited.os ?? ""}|${inherited.target ?? ""}|${inherited.platform ?? ""}`;
-    for (const c3 of constraints) {
-      let id2 = constraintIds.get(c3);
-      if (id2 === void 0) {
-        id2 = nextConstraintId++;
-        constraintIds.set(c3, id2);
-      }
-      key += `|${id2}`;
+  const decisions = [];
+  const versionIndexes = /* @__PURE__ */ new Map();
+  const versionIndex = (pkg) => {
+    let m2 = versionIndexes.get(pkg.name);
+    if (!m2) {
+      m2 = new Map(pkg.versions.map((v2) => [v2.version, v2]));
+      versionIndexes.set(pkg.name, m2);
     }
-    return key;
+    return m2;
   };
-  const resolve8 = (name2, constraints, inherited, place, isRoot) => {
-    const key = keyOf(name2, constraints, inherited, isRoot);
-    const hit = memo2.get(key);
-    if (hit) return hit;
-    const result = resolveUncached(name2, constraints, inherited, place, isRoot);
-    memo2.set(key, result);
-    return result;
+  const decide = (pkg, key, fits, wanted) => {
+    const choice = chooseVersion(fits, wanted, req.reuse?.get(key), versionIndex(pkg));
+    decisions.push({ pkg, key, fits, wanted, ...choice });
+    return choice;
   };
-  const resolveUncached = (name2, constraints, inherited, place, isRoot) => {
-    const pkg = req.packages.get(name2);
-    if (!pkg) {
-      const preferred = req.providers[name2];
-      const providers = virtualProviders.get(name2);
-      if (preferred) {
-        if (!req.packages.has(preferred))
+  const defaultsByPackage = /* @__PURE__ */ new Map();
+  const providerConstraints = /* @__PURE__ */ new Map();
+  const providerConstraint = (text) => {
+    let c3 = providerConstraints.get(text);
+    if (!c3) {
+      c3 = dropName(parseSpecConstraintCached(text));
+      providerConstraints.set(text, c3);
+    }
+    return c3;
+  };
+  const isPackage = (p2) => {
+    const name = parseSpecConstraintCached(p2).name;
+    return name !== void 0 && req.packages.has(name);
+  };
+  const runPass = (rootItems, pins, frozen, collect) => {
+    const specs2 = /* @__PURE__ */ new Map();
+    const notes2 = /* @__PURE__ */ new Set();
+    const seen = /* @__PURE__ */ new Map();
+    const lookup = (id2) => specs2.get(id2) ?? frozen.get(id2);
+    const memo2 = /* @__PURE__ */ new Map();
+    const constraintIds = /* @__PURE__ */ new WeakMap();
+    let nextConstraintId = 0;
+    const keyOf = (name, constraints, inherited, root) => {
+      let key = `${root ? `R${root.index}` : "D"}|${name}|${inherited.compiler?.name ?? ""}@${inherited.compiler?.version ?? ""}|${inherited.os ?? ""}|${inherited.target ?? ""}|${inherited.platform ?? ""}`;
+      for (const c3 of constraints) {
+        let id2 = constraintIds.get(c3);
+        if (id2 === void 0) {
+          id2 = nextConstraintId++;
+          constraintIds.set(c3, id2);
+        }
+        key += `|${id2}`;
+      }
+      return key;
+    };
+    const resolve8 = (name, constraints, texts, inherited, place, root) => {
+      const key = keyOf(name, constraints, inherited, root);
+      const hit = memo2.get(key);
+      if (hit) return hit;
+      const result = resolveUncached(name, constraints, texts, inherited, place, root);
+      memo2.set(key, result);
+      return result;
+    };
+    const resolveProvider = (provider, constraints, inherited, place, root) => resolve8(
+      parseSpecConstraintCached(provider).name,
+      [providerConstraint(provider), ...constraints.map(throughVirtual)],
+      [provider],
+      inherited,
+      place,
+      root
+    );
+    const resolveVirtual = (name, constraints, inherited, place, root) => {
+      const configured = req.providers[name];
+      if (configured !== void 0) {
+        const list = typeof configured === "string" ? [configured] : configured;
+        const hit = list.find(isPackage);
+        if (!hit)
           throw new UserError(
             "config",
-            `providers.${name2}`,
-            `provider "${preferred}" is not a package in the recipe repository`
+            `providers.${name}`,
+            list.length === 1 ? `provider "${list[0]}" is not a package in the recipe repository` : `none of the providers ${list.map((p2) => `"${p2}"`).join(", ")} is a package in the recipe repository`
           );
-        return resolve8(preferred, constraints.map(dropName), inherited, place, isRoot);
+        return resolveProvider(hit, constraints, inherited, place, root);
       }
+      const providers = virtualProviders.get(name);
+      const preferred = req.defaultProviders?.[name]?.find(
+        (p2) => providers?.includes(parseSpecConstraintCached(p2).name ?? "")
+      );
+      if (preferred) return resolveProvider(preferred, constraints, inherited, place, root);
       if (providers && providers.length > 0) {
-        notes.add(
-          `virtual "${name2}" has no preferred provider (set providers.${name2}); depending on every provider: ${providers.join(", ")}`
+        notes2.add(
+          `virtual "${name}" has no preferred provider (set providers.${name}); depending on every provider: ${providers.join(", ")}`
         );
         return providers.flatMap(
-          (p2) => resolve8(p2, constraints.map(dropName), inherited, place, isRoot)
+          (p2) => resolve8(p2, constraints.map(throughVirtual), [p2], inherited, place, root)
         );
       }
-      if (isRoot)
-        throw new UserError("config", place, `"${name2}" is not a package in the recipe repository`);
-      notes.add(
-        `dependency "${name2}" is neither a package nor a provided virtual in the recipe repository: ignored`
+      if (root)
+        throw new UserError("config", place, `"${name}" is not a package in the recipe repository`);
+      notes2.add(
+        `dependency "${name}" is neither a package nor a provided virtual in the recipe repository: ignored`
       );
       return [];
-    }
-    const version2 = pickVersion(pkg, constraints, place, isRoot, notes);
-    const own2 = { ...inherited };
-    const variants = {};
-    for (const c3 of constraints) {
-      const cc = requestedCompiler(c3, req.packages);
-      if (cc)
-        own2.compiler = {
-          name: cc.name,
-          ...cc.versions ? { version: versionText(cc.versions) } : {}
-        };
-      const arch = {
-        os: c3.os ?? cc?.os,
-        target: c3.target ?? cc?.target,
-        platform: c3.platform ?? cc?.platform
-      };
-      if (arch.os) own2.os = arch.os;
-      if (arch.target) own2.target = arch.target;
-      if (arch.platform) own2.platform = arch.platform;
-    }
-    const spec = {
-      id: "",
-      package: name2,
-      version: version2,
-      variants,
-      parameters: {},
-      dependencies: [],
-      origin: isRoot ? "config" : "dependency",
-      ...own2
     };
-    const requested = /* @__PURE__ */ new Map();
-    for (const c3 of constraints)
-      for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
-    const view = specView(spec, specs);
-    for (let pass = 0; pass < 3; pass++) {
-      let added = false;
-      for (const v2 of pkg.variants) {
-        if (v2.name in variants) continue;
-        if (v2.when && !conditionHolds(view, v2.when, `${pkg.recipePath}:${v2.place?.line ?? 0}`))
-          continue;
-        variants[v2.name] = requested.get(v2.name) ?? v2.default;
-        added = true;
+    const resolveUncached = (name, constraints, texts, inherited, place, root) => {
+      const pkg = req.packages.get(name);
+      if (!pkg || pkg.versions.length === 0 && virtualProviders.has(name))
+        return resolveVirtual(name, constraints, inherited, place, root);
+      const isRoot = root !== void 0;
+      const own2 = { ...inherited };
+      for (const c3 of constraints) {
+        const cc = requestedCompiler(c3, req.packages);
+        if (cc)
+          own2.compiler = {
+            name: cc.name,
+            ...cc.versions ? { version: versionText(cc.versions) } : {}
+          };
+        const arch = {
+          os: c3.os ?? cc?.os,
+          target: c3.target ?? cc?.target,
+          platform: c3.platform ?? cc?.platform
+        };
+        if (arch.os) own2.os = arch.os;
+        if (arch.target) own2.target = arch.target;
+        if (arch.platform) own2.platform = arch.platform;
       }
-      if (!added) break;
-    }
-    for (const k2 of requested.keys()) {
-      if (k2 in variants) continue;
-      if (isRoot) throw new UserError("config", place, `package "${name2}" has no variant "${k2}"`);
-      notes.add(
-        `a dependency constraint asks for variant "${k2}" that "${name2}" does not define: ignored`
+      const nodeKey = reuseKey(name, specContext(own2));
+      if (collect) {
+        let s = seen.get(nodeKey);
+        if (!s) seen.set(nodeKey, s = { pkg, items: [] });
+        for (const c3 of constraints) s.items.push({ c: c3, ...root ? { root } : {} });
+      }
+      const requested = /* @__PURE__ */ new Map();
+      for (const c3 of constraints)
+        for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
+      const asked = new Set(requested.keys());
+      let choice;
+      const pin = pins?.get(nodeKey);
+      if (pin && pinFits(pin, constraints)) {
+        choice = pin;
+        for (const [k2, v2] of pin.requested) if (!requested.has(k2)) requested.set(k2, v2);
+      } else {
+        choice = pickVersion(
+          pkg,
+          constraints,
+          place,
+          isRoot,
+          notes2,
+          (fits, wanted) => decide(pkg, nodeKey, fits, wanted)
+        );
+        const split = pin && (choice.version !== pin.version || [...requested].some(([k2, v2]) => (pin.requested.get(k2) ?? v2) !== v2));
+        if (split)
+          notes2.add(
+            `${name}: ${isRoot ? `${place} "${texts.join(" ")}"` : `${place} asks for "${texts.join('", "')}", which`} does not fit the unified ${name}@${pin.version}: resolved on its own`
+          );
+      }
+      const variants = {};
+      const spec = {
+        id: "",
+        package: name,
+        version: choice.version,
+        variants,
+        parameters: {},
+        dependencies: [],
+        origin: isRoot ? "config" : "dependency",
+        ...own2,
+        ...choice.moved ? { moved: choice.moved } : {},
+        ...versionIndex(pkg).get(choice.version)?.deprecated ? { deprecated: true } : {}
+      };
+      const view = specView(spec, specs2);
+      for (let pass = 0; pass < 3; pass++) {
+        let added = false;
+        for (const v2 of pkg.variants) {
+          if (v2.name in variants) continue;
+          if (v2.when && !conditionHolds(view, v2.when, `${pkg.recipePath}:${v2.place?.line ?? 0}`))
+            continue;
+          variants[v2.name] = requested.get(v2.name) ?? v2.default;
+          added = true;
+        }
+        if (!added) break;
+      }
+      for (const k2 of requested.keys()) {
+        if (k2 in variants) continue;
+        if (isRoot && asked.has(k2))
+          throw new UserError("config", place, `package "${name}" has no variant "${k2}"`);
+        notes2.add(
+          `a dependency constraint asks for variant "${k2}" that "${name}" does not define: ignored`
+        );
+      }
+      let defaults = defaultsByPackage.get(name);
+      if (!defaults) {
+        defaults = /* @__PURE__ */ new Map();
+        for (const v2 of pkg.variants) if (!defaults.has(v2.name)) defaults.set(v2.name, v2.default);
+        defaultsByPackage.set(name, defaults);
+      }
+      spec.id = specId(spec, defaults);
+      const existing = specs2.get(spec.id) ?? frozen.get(spec.id);
+      if (existing) return [existing.id];
+      specs2.set(spec.id, spec);
+      const grouped = /* @__PURE__ */ new Map();
+      for (const d2 of pkg.dependencies) {
+        const where = `${pkg.recipePath}:${d2.place?.line ?? 0}`;
+        if (d2.when && !conditionHolds(view, d2.when, where)) continue;
+        if (LANGUAGE_VIRTUALS.has(d2.name)) continue;
+        const g2 = grouped.get(d2.name) ?? {
+          constraints: [],
+          texts: [],
+          types: /* @__PURE__ */ new Set()
+        };
+        g2.constraints.push(parseSpecConstraintCached(d2.spec));
+        g2.texts.push(d2.spec);
+        for (const t2 of d2.types) g2.types.add(t2);
+        grouped.set(d2.name, g2);
+      }
+      const edges = /* @__PURE__ */ new Map();
+      for (const [depName, g2] of grouped) {
+        const ids = resolve8(depName, g2.constraints, g2.texts, own2, `${pkg.recipePath}`, void 0);
+        for (const id2 of ids) {
+          const target = lookup(id2);
+          const prev = edges.get(id2);
+          const types = /* @__PURE__ */ new Set([...prev?.types ?? [], ...g2.types]);
+          const virtuals = depName !== target.package ? [.../* @__PURE__ */ new Set([...prev?.virtuals ?? [], depName])] : prev?.virtuals;
+          edges.set(id2, {
+            id: id2,
+            name: target.package,
+            types: [...types].sort(),
+            ...virtuals ? { virtuals } : {}
+          });
+        }
+      }
+      spec.dependencies = [...edges.values()].sort(
+        (a, b3) => a.id < b3.id ? -1 : a.id > b3.id ? 1 : 0
       );
-    }
-    let defaults = defaultsByPackage.get(name2);
-    if (!defaults) {
-      defaults = /* @__PURE__ */ new Map();
-      for (const v2 of pkg.variants) if (!defaults.has(v2.name)) defaults.set(v2.name, v2.default);
-      defaultsByPackage.set(name2, defaults);
-    }
-    spec.id = specId(spec, defaults);
-    const existing = specs.get(spec.id);
-    if (existing) return [existing.id];
-    specs.set(spec.id, spec);
-    const grouped = /* @__PURE__ */ new Map();
-    for (const d2 of pkg.dependencies) {
-      const where = `${pkg.recipePath}:${d2.place?.line ?? 0}`;
-      if (d2.when && !conditionHolds(view, d2.when, where)) continue;
-      if (LANGUAGE_VIRTUALS.has(d2.name)) continue;
-      const g2 = grouped.get(d2.name) ?? { constraints: [], types: /* @__PURE__ */ new Set() };
-      g2.constraints.push(parseSpecConstraintCached(d2.spec));
-      for (const t3 of d2.types) g2.types.add(t3);
-      grouped.set(d2.name, g2);
-    }
-    const edges = /* @__PURE__ */ new Map();
-    for (const [depName, g2] of grouped) {
-      const ids = resolve8(depName, g2.constraints, own2, `${pkg.recipePath}`, false);
-      for (const id2 of ids) {
-        const target = specs.get(id2);
-        const prev = edges.get(id2);
-        const types = /* @__PURE__ */ new Set([...prev?.types ?? [], ...g2.types]);
-        const virtuals = depName !== target.package ? [.../* @__PURE__ */ new Set([...prev?.virtuals ?? [], depName])] : prev?.virtuals;
-        edges.set(id2, {
-          id: id2,
-          name: target.package,
-          types: [...types].sort(),
-          ...virtuals ? { virtuals } : {}
-        });
-      }
-    }
-    spec.dependencies = [...edges.values()].sort((a, b3) => a.id < b3.id ? -1 : a.id > b3.id ? 1 : 0);
-    return [spec.id];
-  };
-  if (req.requests.length === 0) {
-    for (const name2 of [...req.packages.keys()].sort())
-      roots.push(...resolve8(name2, [], {}, `package ${name2}`, true));
-  } else {
-    for (const r2 of req.requests) {
-      const c3 = parseSpecConstraintCached(r2.spec, r2.place);
-      if (!c3.name) throw new UserError("config", r2.place, `spec "${r2.spec}" names no package`);
+      return [spec.id];
+    };
+    const roots2 = /* @__PURE__ */ new Map();
+    for (const r2 of rootItems) {
       try {
-        roots.push(...resolve8(c3.name, [c3], {}, r2.place, true));
+        roots2.set(r2.index, resolve8(r2.c.name, [r2.c], [r2.spec], {}, r2.place, r2));
       } catch (e) {
         if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
-        notes.add(`base: ${e.message}`);
+        notes2.add(`base: ${e.message}`);
+      }
+    }
+    return { specs: specs2, roots: roots2, notes: notes2, seen };
+  };
+  const computePins = (seen, earlier) => {
+    const pins = /* @__PURE__ */ new Map();
+    for (const [key, { pkg, items: items2 }] of seen) {
+      if (pkg.versions.length === 0) continue;
+      const ordered = [
+        ...items2.filter((i) => i.root).sort((a, b3) => a.root.index - b3.root.index),
+        ...items2.filter((i) => !i.root)
+      ];
+      let fits = pkg.versions;
+      const wanted = [];
+      const requested = /* @__PURE__ */ new Map();
+      const taken = /* @__PURE__ */ new Set();
+      for (const { c: c3 } of ordered) {
+        if (taken.has(c3)) continue;
+        const next = c3.versions ? fits.filter((v2) => versionSatisfies(v2.version, c3.versions)) : fits;
+        if (next.length === 0 || !variantsAgree(requested, c3)) continue;
+        taken.add(c3);
+        fits = next;
+        if (c3.versions) wanted.push(c3.versions);
+        for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
+      }
+      const prior = earlier.get(key);
+      if (prior && fits.some((v2) => v2.version === prior.version) && [...requested].every(([k2, v2]) => (prior.requested.get(k2) ?? v2) === v2)) {
+        pins.set(key, { ...prior, requested: new Map([...prior.requested, ...requested]) });
+        continue;
+      }
+      pins.set(key, { ...decide(pkg, key, fits, wanted), requested });
+    }
+    return pins;
+  };
+  const items = req.requests.map((r2, index) => {
+    const c3 = parseSpecConstraintCached(r2.spec, r2.place);
+    if (!c3.name) throw new UserError("config", r2.place, `spec "${r2.spec}" names no package`);
+    return { c: c3, spec: r2.spec, place: r2.place, index };
+  });
+  const unify = req.requests.length === 0 ? false : req.unify ?? false;
+  const specs = /* @__PURE__ */ new Map();
+  const notes = /* @__PURE__ */ new Set();
+  const rootIds = /* @__PURE__ */ new Map();
+  const absorb = (r2) => {
+    for (const [id2, s] of r2.specs) if (!specs.has(id2)) specs.set(id2, s);
+    for (const n of r2.notes) notes.add(n);
+    for (const [i, ids] of r2.roots) rootIds.set(i, ids);
+  };
+  if (req.requests.length === 0) {
+    const all = [...req.packages.keys()].sort().map((name, index) => ({
+      c: { name, variants: {}, dependencies: [] },
+      spec: name,
+      place: `package ${name}`,
+      index
+    }));
+    absorb(runPass(all, void 0, specs, false));
+  } else if (unify === false) {
+    absorb(runPass(items, void 0, specs, false));
+  } else {
+    const groups = groupRequests(items, unify, req, notes);
+    const earlier = /* @__PURE__ */ new Map();
+    for (const group of groups) {
+      let pins = /* @__PURE__ */ new Map();
+      for (let pass = 1; ; pass++) {
+        const r2 = runPass(group, pins, specs, true);
+        const next = computePins(r2.seen, earlier);
+        const settled = samePins(pins, next);
+        if (settled || pass === MAX_PASSES) {
+          if (!settled)
+            notes.add(
+              `concretizer.unify: the unified versions did not settle after ${MAX_PASSES} passes; using the last`
+            );
+          absorb(r2);
+          for (const [k2, p2] of pins) if (!earlier.has(k2)) earlier.set(k2, p2);
+          break;
+        }
+        pins = next;
       }
     }
   }
-  return { specs, roots: [...new Set(roots)], notes: [...notes].sort() };
+  const order = [...rootIds.keys()].sort((a, b3) => a - b3);
+  const roots = order.flatMap((i) => rootIds.get(i));
+  if (unify !== false) {
+    const byId = /* @__PURE__ */ new Map();
+    for (const i of order)
+      for (const id2 of rootIds.get(i)) byId.set(id2, [...byId.get(id2) ?? [], items[i]]);
+    for (const [id2, rs2] of byId)
+      if (new Set(rs2.map((r2) => r2.spec)).size > 1)
+        notes.add(
+          `concretizer.unify: ${rs2.map((r2) => `${r2.place} "${r2.spec}"`).join(", ")} are one node, ${id2}`
+        );
+  }
+  return {
+    specs,
+    roots: [...new Set(roots)],
+    notes: [...notes].sort(),
+    sameWith(reuse) {
+      for (const d2 of decisions) {
+        const c3 = chooseVersion(d2.fits, d2.wanted, reuse?.get(d2.key), versionIndex(d2.pkg));
+        if (c3.version !== d2.version || !sameMove(c3.moved, d2.moved)) return false;
+      }
+      return true;
+    }
+  };
+}
+function groupRequests(items, unify, req, notes) {
+  const groups = [];
+  for (const r2 of items) {
+    const pkg = req.packages.get(r2.c.name);
+    const key = reuseKey(r2.c.name, rootContext(r2.c, req.packages));
+    const free = !pkg || !jointly(pkg, [r2.c]);
+    let placed = false;
+    for (const g2 of groups) {
+      const same = g2.byKey.get(key) ?? [];
+      if (!pkg || free || jointly(pkg, [...same.map((o2) => o2.c), r2.c])) {
+        g2.items.push(r2);
+        g2.byKey.set(key, [...same, r2]);
+        placed = true;
+        break;
+      }
+      if (unify === true) {
+        const other = same.find((o2) => !jointly(pkg, [o2.c, r2.c]));
+        const named = (other ? [other] : same).map((o2) => `${o2.place} "${o2.spec}"`);
+        const message = `${named.join(", ")} and ${r2.place} "${r2.spec}" cannot be unified: no single ${pkg.name} satisfies ${named.length > 1 ? "all" : "both"} (set concretizer.unify to when_possible or false to give them their own nodes)`;
+        if (!req.skipUnknownRoots) throw new UserError("config", "concretizer.unify", message);
+        notes.add(`base: concretizer.unify: ${message}`);
+        placed = true;
+        break;
+      }
+    }
+    if (!placed) groups.push({ items: [r2], byKey: /* @__PURE__ */ new Map([[key, [r2]]]) });
+  }
+  return groups.map((g2) => g2.items);
+}
+function rootContext(c3, packages) {
+  const cc = requestedCompiler(c3, packages);
+  const os2 = c3.os ?? cc?.os;
+  const target = c3.target ?? cc?.target;
+  const platform = c3.platform ?? cc?.platform;
+  return {
+    ...cc ? { compiler: cc.versions ? `${cc.name}@${versionText(cc.versions)}` : cc.name } : {},
+    ...os2 ? { os: os2 } : {},
+    ...target ? { target } : {},
+    ...platform ? { platform } : {}
+  };
+}
+function jointly(pkg, cs2) {
+  const requested = /* @__PURE__ */ new Map();
+  for (const c3 of cs2) {
+    if (!variantsAgree(requested, c3)) return false;
+    for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
+  }
+  if (pkg.versions.length === 0) return true;
+  return pkg.versions.some(
+    (v2) => cs2.every((c3) => !c3.versions || versionSatisfies(v2.version, c3.versions))
+  );
+}
+function variantsAgree(requested, c3) {
+  for (const [k2, v2] of Object.entries(c3.variants)) {
+    const prev = requested.get(k2);
+    if (prev !== void 0 && prev !== v2.join(",")) return false;
+  }
+  return true;
+}
+function pinFits(pin, constraints) {
+  for (const c3 of constraints) {
+    if (c3.versions && !versionSatisfies(pin.version, c3.versions)) return false;
+    if (!variantsAgree(pin.requested, c3)) return false;
+  }
+  return true;
+}
+function samePins(a, b3) {
+  if (a.size !== b3.size) return false;
+  for (const [k2, x3] of a) {
+    const y2 = b3.get(k2);
+    if (!y2 || x3.version !== y2.version || !sameMove(x3.moved, y2.moved)) return false;
+    if (x3.requested.size !== y2.requested.size) return false;
+    for (const [n, v2] of x3.requested) if (y2.requested.get(n) !== v2) return false;
+  }
+  return true;
+}
+function sameMove(a, b3) {
+  return a === b3 || !!a && !!b3 && a.from === b3.from && a.why === b3.why && a.source === b3.source;
+}
+function chooseVersion(fits, wanted, reusable, versions) {
+  if (!reusable || reusable.length === 0) return { version: defaultVersion(fits) };
+  let first;
+  for (const r2 of rankReusable(reusable, versions)) {
+    if (!wanted.every((w2) => versionSatisfies(r2.version, w2))) continue;
+    const d2 = versions.get(r2.version);
+    if (d2 && !d2.deprecated)
+      return first ? { version: d2.version, moved: first } : { version: d2.version };
+    first ??= {
+      from: r2.version,
+      why: d2 ? "deprecated" : "removed",
+      source: r2.base ? "base" : "mirror"
+    };
+  }
+  const version2 = defaultVersion(fits);
+  return first && first.from !== version2 ? { version: version2, moved: first } : { version: version2 };
+}
+function rankReusable(reusable, versions) {
+  const tier = (r2) => r2.base && r2.mirror ? 0 : r2.base ? 1 : 2;
+  const preferred = (r2) => versions.get(r2.version)?.preferred ? 0 : 1;
+  return reusable.filter((r2) => !r2.deprecated && !INFINITY_VERSIONS2.has(r2.version)).sort(
+    (a, b3) => tier(a) - tier(b3) || preferred(a) - preferred(b3) || compareVersions(b3.version, a.version)
+  );
 }
 var KNOWN_COMPILERS = /* @__PURE__ */ new Set([
   "gcc",
@@ -43212,6 +44237,19 @@ function dropName(c3) {
   const { name: _name, ...rest } = c3;
   return rest;
 }
+function throughVirtual(c3) {
+  let out = throughVirtualMemo.get(c3);
+  if (!out) {
+    const { name: _name, versions: _versions, ...rest } = c3;
+    out = rest;
+    throughVirtualMemo.set(c3, out);
+  }
+  return out;
+}
+var throughVirtualMemo = /* @__PURE__ */ new WeakMap();
+function compilerText2(c3) {
+  return c3.version ? `${c3.name}@${c3.version}` : c3.name;
+}
 function versionText(v2) {
   return v2.map((r2) => r2.exact || r2.lo === r2.hi ? r2.lo ?? "" : `${r2.lo ?? ""}:${r2.hi ?? ""}`).join(",");
 }
@@ -43230,15 +44268,15 @@ function indexVirtuals(packages) {
   }
   return out;
 }
-function pickVersion(pkg, constraints, place, isRoot, notes) {
+function pickVersion(pkg, constraints, place, isRoot, notes, decide) {
   const wanted = constraints.map((c3) => c3.versions).filter((v2) => v2 !== void 0);
   const fits = (v2) => wanted.every((w2) => versionSatisfies(v2.version, w2));
   const candidates = pkg.versions.filter(fits);
   if (candidates.length === 0) {
     if (pkg.versions.length === 0) {
       const exact = wanted.length === 1 && wanted[0].length === 1 ? wanted[0][0] : void 0;
-      if (exact && exact.lo && exact.lo === exact.hi) return exact.lo;
-      return "none";
+      if (exact && exact.lo && exact.lo === exact.hi) return { version: exact.lo };
+      return { version: "none" };
     }
     const asked = constraints.map((c3) => c3.versions ? `@${versionText(c3.versions)}` : "").join(" ");
     const have = pkg.versions.map((v2) => v2.version).join(", ");
@@ -43249,9 +44287,9 @@ function pickVersion(pkg, constraints, place, isRoot, notes) {
         `no version of "${pkg.name}" satisfies ${asked} (declared: ${have})`
       );
     notes.add(`no version of "${pkg.name}" satisfies ${asked}: using its default version`);
-    return defaultVersion(pkg.versions);
+    return { version: defaultVersion(pkg.versions) };
   }
-  return defaultVersion(candidates);
+  return decide(candidates, wanted);
 }
 function defaultVersion(versions) {
   const preferred = versions.filter((v2) => v2.preferred && !v2.deprecated);
@@ -43286,12 +44324,68 @@ function specId(spec, defaults) {
   return id2;
 }
 
+// src/core/spack-providers.ts
+var SPACK_DEFAULT_PROVIDERS = {
+  awk: ["gawk"],
+  armci: ["armcimpi"],
+  blas: ["openblas", "amdblis"],
+  c: ["gcc", "llvm", "intel-oneapi-compilers"],
+  cxx: ["gcc", "llvm", "intel-oneapi-compilers"],
+  daal: ["intel-oneapi-daal"],
+  elf: ["elfutils"],
+  "fftw-api": ["fftw", "amdfftw"],
+  flame: ["libflame", "amdlibflame"],
+  fortran: ["gcc", "llvm", "intel-oneapi-compilers"],
+  "fortran-rt": ["gcc-runtime", "intel-oneapi-runtime"],
+  fuse: ["libfuse"],
+  gl: ["glx", "osmesa"],
+  glu: ["mesa-glu", "openglu"],
+  golang: ["go", "gcc"],
+  "go-or-gccgo-bootstrap": ["go-bootstrap", "gcc"],
+  iconv: ["libiconv"],
+  ipp: ["intel-oneapi-ipp"],
+  java: ["openjdk", "jdk"],
+  jpeg: ["libjpeg-turbo", "libjpeg"],
+  lapack: ["openblas", "amdlibflame"],
+  libc: ["glibc", "musl"],
+  libgfortran: ["gcc-runtime"],
+  libglx: ["mesa+glx"],
+  libifcore: ["intel-oneapi-runtime"],
+  libllvm: ["llvm"],
+  "lua-lang": ["lua", "lua-luajit-openresty", "lua-luajit"],
+  luajit: ["lua-luajit-openresty", "lua-luajit"],
+  "mariadb-client": ["mariadb-c-client", "mariadb"],
+  mkl: ["intel-oneapi-mkl"],
+  mpe: ["mpe2"],
+  mpi: ["openmpi", "mpich"],
+  "mysql-client": ["mysql", "mariadb-c-client"],
+  opencl: ["pocl"],
+  onedal: ["intel-oneapi-dal"],
+  pbs: ["openpbs", "torque"],
+  pil: ["py-pillow"],
+  pkgconfig: ["pkgconf", "pkg-config"],
+  qmake: ["qt-base", "qt"],
+  rpc: ["libtirpc"],
+  scalapack: ["netlib-scalapack", "amdscalapack"],
+  sycl: ["hipsycl"],
+  szip: ["libaec", "libszip"],
+  tbb: ["intel-tbb"],
+  unwind: ["libunwind"],
+  uuid: ["util-linux-uuid", "libuuid"],
+  "wasi-sdk": ["wasi-sdk-prebuilt"],
+  "xkbdata-api": ["xkeyboard-config", "xkbdata"],
+  xxd: ["xxd-standalone", "vim"],
+  yacc: ["bison", "byacc"],
+  ziglang: ["zig"],
+  "zlib-api": ["zlib-ng+compat", "zlib"]
+};
+
 // src/ecosystems/manifest/read-manifest-packages.ts
 import { matchesGlob } from "node:path";
 function readManifestPackages(snap, config2, isIgnored) {
   const packages = /* @__PURE__ */ new Map();
   const allPaths = [...snap.files.keys()].filter((p2) => !isIgnored(p2)).sort();
-  for (const [name2, def] of Object.entries(config2.packages ?? {}).sort(
+  for (const [name, def] of Object.entries(config2.packages ?? {}).sort(
     ([a], [b3]) => a < b3 ? -1 : 1
   )) {
     const files = {};
@@ -43300,7 +44394,7 @@ function readManifestPackages(snap, config2, isIgnored) {
       if (matched.length === 0)
         throw new UserError(
           "config",
-          `packages.${name2}.inputs.${i}`,
+          `packages.${name}.inputs.${i}`,
           `glob "${glob}" matches no file in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
         );
       for (const p2 of matched) files[p2] = snap.files.get(p2);
@@ -43313,7 +44407,7 @@ function readManifestPackages(snap, config2, isIgnored) {
       if (!c3.name)
         throw new UserError(
           "config",
-          `packages.${name2}.dependencies.${i}`,
+          `packages.${name}.dependencies.${i}`,
           `expected a spec naming a package, got "${spec}"`
         );
       return {
@@ -43323,8 +44417,8 @@ function readManifestPackages(snap, config2, isIgnored) {
         ...typeof d2 !== "string" && d2.when ? { when: d2.when } : {}
       };
     });
-    packages.set(name2, {
-      name: name2,
+    packages.set(name, {
+      name,
       ecosystem: "manifest",
       recipePath: ".binary-check.yml",
       directory: "",
@@ -43390,16 +44484,16 @@ function pathsFrom(sorted, prefix) {
 import { matchesGlob as matchesGlob2 } from "node:path";
 
 // src/ecosystems/fromager/names.ts
-function canonicalizeName(name2) {
-  return name2.toLowerCase().replace(/[-_.]+/g, "-");
+function canonicalizeName(name) {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 function splitNameVersion(stem, known) {
   for (let i = stem.length - 1; i > 0; i--) {
     if (stem[i] !== "-") continue;
     const version2 = stem.slice(i + 1);
     if (!/^[0-9]/.test(version2)) continue;
-    const name2 = canonicalizeName(stem.slice(0, i));
-    if (known.has(name2)) return { name: name2, version: version2 };
+    const name = canonicalizeName(stem.slice(0, i));
+    if (known.has(name)) return { name, version: version2 };
   }
   return void 0;
 }
@@ -43457,19 +44551,19 @@ function parseFromagerGraph(text, file2) {
       topLevel.push(...edges.map((e) => e.key));
       continue;
     }
-    const name2 = typeof value.canonicalized_name === "string" ? value.canonicalized_name : void 0;
+    const name = typeof value.canonicalized_name === "string" ? value.canonicalized_name : void 0;
     const version2 = typeof value.version === "string" ? value.version : void 0;
-    if (!name2 || !version2)
+    if (!name || !version2)
       throw new UserError(
         "lockfile",
         at2,
         `expected "canonicalized_name" and "version" strings, got ${kind(value.canonicalized_name)} and ${kind(value.version)}`
       );
-    if (canonicalizeName(key.split("==")[0] ?? "") !== canonicalizeName(name2) || !key.endsWith(`==${version2}`))
+    if (canonicalizeName(key.split("==")[0] ?? "") !== canonicalizeName(name) || !key.endsWith(`==${version2}`))
       throw new UserError(
         "lockfile",
         at2,
-        `key does not match "${name2}==${version2}" (canonicalized_name==version)`
+        `key does not match "${name}==${version2}" (canonicalized_name==version)`
       );
     const downloadUrl = typeof value.download_url === "string" ? value.download_url : "";
     const fromUrl = /#sha256=([0-9a-f]{64})$/i.exec(downloadUrl)?.[1];
@@ -43477,7 +44571,7 @@ function parseFromagerGraph(text, file2) {
     const sha256 = (declared ?? fromUrl)?.toLowerCase();
     nodes.set(key, {
       key,
-      name: canonicalizeName(name2),
+      name: canonicalizeName(name),
       version: version2,
       downloadUrl: downloadUrl.replace(/#.*$/, ""),
       preBuilt: value.pre_built === true,
@@ -43596,8 +44690,8 @@ var FROMAGER_DEFAULTS = {
   patches: "overrides/patches",
   variants: ["cpu"]
 };
-function fromagerSpecId(name2, version2, variant) {
-  return `${name2}==${version2} variant=${variant}`;
+function fromagerSpecId(name, version2, variant) {
+  return `${name}==${version2} variant=${variant}`;
 }
 async function readFromagerTree(snap, config2, isIgnored) {
   const fc = config2.fromager ?? {};
@@ -43615,15 +44709,15 @@ async function readFromagerTree(snap, config2, isIgnored) {
   for (const p2 of under(paths, settingsDir)) {
     const rest = p2.slice(settingsDir.length + 1);
     if (rest.includes("/") || !/\.ya?ml$/.test(rest)) continue;
-    const name2 = canonicalizeName(rest.replace(/\.ya?ml$/, ""));
-    const prev = settingsFiles.get(name2);
+    const name = canonicalizeName(rest.replace(/\.ya?ml$/, ""));
+    const prev = settingsFiles.get(name);
     if (prev)
       throw new UserError(
         "recipe",
         p2,
-        `settings for "${name2}" are also in ${prev} (one file per package)`
+        `settings for "${name}" are also in ${prev} (one file per package)`
       );
-    settingsFiles.set(name2, p2);
+    settingsFiles.set(name, p2);
   }
   const plugins = /* @__PURE__ */ new Map();
   for (const [key, ref] of Object.entries(fc.plugins ?? {})) {
@@ -43680,9 +44774,9 @@ async function readFromagerTree(snap, config2, isIgnored) {
   const settings = /* @__PURE__ */ new Map();
   const settingsOids = [...settingsFiles.values()].map((p2) => snap.files.get(p2));
   const settingsTexts = await snap.readBlobs(settingsOids);
-  for (const [name2, p2] of settingsFiles)
+  for (const [name, p2] of settingsFiles)
     settings.set(
-      name2,
+      name,
       parseFromagerSettings(settingsTexts.get(snap.files.get(p2)).toString("utf8"), p2)
     );
   const moduleDigests = /* @__PURE__ */ new Map();
@@ -43718,9 +44812,9 @@ async function readFromagerTree(snap, config2, isIgnored) {
     nodesByName.set(n.name, list);
   }
   const packages = /* @__PURE__ */ new Map();
-  for (const name2 of [...names].sort()) {
-    const settingsPath = settingsFiles.get(name2);
-    const s = settings.get(name2) ?? {
+  for (const name of [...names].sort()) {
+    const settingsPath = settingsFiles.get(name);
+    const s = settings.get(name) ?? {
       common: {},
       variants: {},
       preBuiltVariants: [],
@@ -43728,10 +44822,10 @@ async function readFromagerTree(snap, config2, isIgnored) {
     };
     const recipe = digestOf({ algorithm: DIGEST_ALGORITHM, fromagerSettings: s.common });
     const bases = {};
-    const plugin = plugins.get(name2);
+    const plugin = plugins.get(name);
     const closure = plugin ? await closureOf(plugin.file) : [];
     for (const p2 of closure) bases[p2] = moduleDigests.get(p2).digest;
-    const nodeKeys = (nodesByName.get(name2) ?? []).sort();
+    const nodeKeys = (nodesByName.get(name) ?? []).sort();
     const exact = nodeKeys.every((k2) => versionWhen(graph.nodes.get(k2).version) !== void 0);
     const whenVersion = (v2) => exact ? versionWhen(v2) : void 0;
     const conditionalCode = [];
@@ -43755,7 +44849,7 @@ async function readFromagerTree(snap, config2, isIgnored) {
     }
     const versions = nodeKeys.map((k2) => {
       const n = graph.nodes.get(k2);
-      const sha256 = n.sha256 ?? sdistHash.get(`${name2}==${n.version}`)?.sha256;
+      const sha256 = n.sha256 ?? sdistHash.get(`${name}==${n.version}`)?.sha256;
       return {
         version: n.version,
         ...sha256 ? { checksum: `sha256:${sha256}` } : n.downloadUrl ? { url: n.downloadUrl } : {},
@@ -43763,7 +44857,7 @@ async function readFromagerTree(snap, config2, isIgnored) {
         preferred: false
       };
     });
-    const patches = (patchesByName.get(name2) ?? []).sort((a, b3) => a.path < b3.path ? -1 : 1).map((p2) => {
+    const patches = (patchesByName.get(name) ?? []).sort((a, b3) => a.path < b3.path ? -1 : 1).map((p2) => {
       const conds = [
         ...p2.version ? [whenVersion(p2.version)] : [],
         ...p2.variant ? [whenIfParsable(`variant=${p2.variant}`)] : []
@@ -43782,8 +44876,8 @@ async function readFromagerTree(snap, config2, isIgnored) {
         return hit && !graph.nodes.get(k2).sha256 ? [hit.path] : [];
       })
     ];
-    packages.set(name2, {
-      name: name2,
+    packages.set(name, {
+      name,
       ecosystem: "fromager",
       recipePath: settingsPath ?? plugin?.file ?? graphPath,
       directory: "",
@@ -43936,8 +45030,8 @@ function jsonErrorOffset(text) {
   const ws2 = () => {
     while (i < text.length && " 	\n\r".includes(text[i])) i++;
   };
-  const literal3 = /true|false|null/y;
-  const number5 = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const literal2 = /true|false|null/y;
+  const number4 = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
   const escape = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
   const match = (re2) => {
     re2.lastIndex = i;
@@ -43945,7 +45039,7 @@ function jsonErrorOffset(text) {
     i = re2.lastIndex;
     return true;
   };
-  const string5 = () => {
+  const string4 = () => {
     if (text[i] !== '"') return false;
     let j3 = i + 1;
     for (; ; ) {
@@ -43977,7 +45071,7 @@ function jsonErrorOffset(text) {
       for (; ; ) {
         if (c3 === "{") {
           ws2();
-          if (!string5()) return false;
+          if (!string4()) return false;
           ws2();
           if (text[i] !== ":") return false;
           i++;
@@ -43993,8 +45087,8 @@ function jsonErrorOffset(text) {
         return true;
       }
     }
-    if (c3 === '"') return string5();
-    return match(number5) || match(literal3);
+    if (c3 === '"') return string4();
+    return match(number4) || match(literal2);
   };
   if (value()) {
     ws2();
@@ -44054,7 +45148,7 @@ function stripEquals(v2) {
 }
 function readEdge(r2, e, path) {
   const o2 = r2.object(e, path);
-  const name2 = r2.string(o2["name"], `${path}.name`);
+  const name = r2.string(o2["name"], `${path}.name`);
   const hash3 = r2.string(o2["hash"] ?? o2["dag_hash"], `${path}.hash`);
   const params = o2["parameters"];
   let rawTypes;
@@ -44068,18 +45162,18 @@ function readEdge(r2, e, path) {
     rawTypes = o2["type"] ?? o2["deptypes"];
   }
   const types = rawTypes === void 0 || rawTypes === null ? [] : r2.strings(rawTypes, `${path}.deptypes`);
-  for (const t3 of types) {
-    if (!DEPTYPES2.has(t3)) r2.fail(`${path}.deptypes`, `unknown deptype "${t3}"`);
+  for (const t2 of types) {
+    if (!DEPTYPES2.has(t2)) r2.fail(`${path}.deptypes`, `unknown deptype "${t2}"`);
   }
-  return { name: name2, hash: hash3, types: [...new Set(types)].sort(), virtuals };
+  return { name, hash: hash3, types: [...new Set(types)].sort(), virtuals };
 }
 function readEdges(r2, deps, path) {
   if (deps === void 0 || deps === null) return [];
   if (Array.isArray(deps)) return deps.map((e, i) => readEdge(r2, e, `${path}[${i}]`));
   const o2 = r2.object(deps, path);
-  return Object.keys(o2).map((name2) => {
-    const entry = r2.object(o2[name2], `${path}.${name2}`);
-    return readEdge(r2, { name: name2, ...entry }, `${path}.${name2}`);
+  return Object.keys(o2).map((name) => {
+    const entry = r2.object(o2[name], `${path}.${name}`);
+    return readEdge(r2, { name, ...entry }, `${path}.${name}`);
   });
 }
 function idsByHash(specs) {
@@ -44100,10 +45194,10 @@ function idsByHash(specs) {
   }
   return ids;
 }
-function readTarget(r2, t3, path) {
-  if (t3 === void 0 || t3 === null) return void 0;
-  if (typeof t3 === "string") return t3;
-  return r2.string(r2.object(t3, path)["name"], `${path}.name`);
+function readTarget(r2, t2, path) {
+  if (t2 === void 0 || t2 === null) return void 0;
+  if (typeof t2 === "string") return t2;
+  return r2.string(r2.object(t2, path)["name"], `${path}.name`);
 }
 function toConcrete(r2, raw, ids) {
   const { node: node2, path } = raw;
@@ -44201,8 +45295,8 @@ function parseSpackLockfile(text, file2) {
   const r2 = new Reader(file2);
   const doc = parseJson(text, file2);
   if (!isObject3(doc)) r2.fail("", `expected a JSON object, got ${describe4(doc)}`);
-  const meta4 = doc["_meta"];
-  const version2 = isObject3(meta4) ? meta4["lockfile-version"] : void 0;
+  const meta3 = doc["_meta"];
+  const version2 = isObject3(meta3) ? meta3["lockfile-version"] : void 0;
   const supported2 = SUPPORTED_LOCKFILE_VERSIONS.join(", ");
   if (typeof version2 !== "number" || !SUPPORTED_LOCKFILE_VERSIONS.includes(version2)) {
     const shown2 = version2 === void 0 ? "missing" : JSON.stringify(version2);
@@ -44248,14 +45342,14 @@ function parseSpackLockfile(text, file2) {
 }
 
 // src/engine/digest-tree.ts
-async function readPackages(snap, s, cache2, only) {
+async function readPackages(snap, s, cache2, only2) {
   if (s.config.ecosystem === "manifest") return readManifestPackages(snap, s.config, s.isIgnored);
   return (await readSpackPackages(snap, {
     recipeRoots: recipeRoots(s.config),
     ...s.config.buildSystems ? { buildSystems: s.config.buildSystems } : {},
     isIgnored: s.isIgnored,
     cache: cache2,
-    ...only ? { only } : {}
+    ...only2 ? { only: only2 } : {}
   })).packages;
 }
 function envSignatureOf(containers) {
@@ -44276,12 +45370,13 @@ async function digestTreeFully(snap, s, cache2) {
   const packages = fromager?.packages ?? await readPackages(snap, s, cache2);
   const packageDigests = /* @__PURE__ */ new Map();
   const resolutionDigests = /* @__PURE__ */ new Map();
-  for (const [name2, p2] of packages) {
-    packageDigests.set(name2, computePackageDigest(p2.digestInputs));
-    resolutionDigests.set(name2, computeResolutionDigest(p2));
+  for (const [name, p2] of packages) {
+    packageDigests.set(name, computePackageDigest(p2.digestInputs));
+    resolutionDigests.set(name, computeResolutionDigest(p2));
   }
   let specs;
   let notes = [];
+  let resolution;
   if (fromager) {
     specs = fromager.specs;
   } else if (s.config.lockfile) {
@@ -44291,10 +45386,14 @@ async function digestTreeFully(snap, s, cache2) {
       packages,
       requests: expandSpecRequests(s.config),
       providers: s.config.providers,
+      ...s.config.ecosystem === "spack" ? { defaultProviders: SPACK_DEFAULT_PROVIDERS } : {},
+      unify: s.config.concretizer.unify,
+      ...s.config.concretizer.reuse && s.reuse ? { reuse: s.reuse } : {},
       skipUnknownRoots: s.isBase
     });
     specs = resolved.specs;
     notes = resolved.notes;
+    resolution = resolved;
   }
   const entries = mapContainerEntries(specs, s.config);
   const containers = imagesOf(entries, s.config);
@@ -44318,7 +45417,8 @@ async function digestTreeFully(snap, s, cache2) {
     locals,
     specDigests,
     notes,
-    containers
+    containers,
+    ...resolution ? { resolution } : {}
   };
 }
 async function readLockfileSpecs(snap, lockfile) {
@@ -44338,6 +45438,8 @@ var MAX_DERIVED_PACKAGES = 400;
 async function deriveDigestTree(from, snap, changed, s, cache2) {
   if (s.config.ecosystem !== "spack") return void 0;
   if (from.notes.some((n) => n.startsWith("base: "))) return void 0;
+  if (s.config.concretizer.reuse && !s.config.lockfile && from.reuseStable !== true)
+    return void 0;
   const byPath = /* @__PURE__ */ new Map();
   for (const p2 of from.packages.values()) {
     for (const f3 of p2.inputPaths) {
@@ -44355,20 +45457,20 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
       if (path.endsWith("/package.py") && (c3.status !== "M" || !byPath.has(path))) return void 0;
       if (s.config.buildSystems && path.startsWith(`${s.config.buildSystems}/`) && !byPath.has(path) && c3.status !== "M")
         return void 0;
-      for (const name2 of byPath.get(path) ?? []) affected.add(name2);
+      for (const name of byPath.get(path) ?? []) affected.add(name);
     }
   }
   if (affected.size > MAX_DERIVED_PACKAGES) return void 0;
   const fresh = affected.size > 0 ? await readPackages(snap, s, cache2, affected) : /* @__PURE__ */ new Map();
-  for (const name2 of affected) {
-    const pkg = fresh.get(name2);
-    if (!pkg || computeResolutionDigest(pkg) !== from.resolutionDigests.get(name2)) return void 0;
+  for (const name of affected) {
+    const pkg = fresh.get(name);
+    if (!pkg || computeResolutionDigest(pkg) !== from.resolutionDigests.get(name)) return void 0;
   }
   const packages = new Map(from.packages);
   const packageDigests = new Map(from.packageDigests);
-  for (const [name2, pkg] of fresh) {
-    packages.set(name2, pkg);
-    packageDigests.set(name2, computePackageDigest(pkg.digestInputs));
+  for (const [name, pkg] of fresh) {
+    packages.set(name, pkg);
+    packageDigests.set(name, computePackageDigest(pkg.digestInputs));
   }
   const ctx = {
     packages: fresh,
@@ -44396,7 +45498,8 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     locals,
     specDigests,
     notes: from.notes,
-    containers: from.containers
+    containers: from.containers,
+    ...from.reuseStable !== void 0 ? { reuseStable: from.reuseStable } : {}
   };
 }
 function refoldFrom(from, locals, changed, deptypes) {
@@ -44425,10 +45528,11 @@ function refoldFrom(from, locals, changed, deptypes) {
   const visit2 = (id2) => {
     if (done.has(id2)) return;
     done.add(id2);
-    const deps = propagatingDeps(from.specs.get(id2), deptypes).filter((d2) => d2 !== id2);
-    for (const d2 of deps) if (reached.has(d2)) visit2(d2);
+    const edges = propagatingEdges(from.specs.get(id2), deptypes);
+    edges.delete(id2);
+    for (const d2 of edges.keys()) if (reached.has(d2)) visit2(d2);
     const dependencies = {};
-    for (const d2 of deps) dependencies[d2] = out.get(d2).digest;
+    for (const [d2, edge] of edges) dependencies[d2] = dependencyInput(edge, out.get(d2).digest);
     const local = locals.get(id2);
     out.set(id2, {
       digest: foldedDigest(local.digest, dependencies),
@@ -44462,7 +45566,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "da937a2f9ee56de9" : "source";
+var BUILD_ID = true ? "14dc3bc0890dd4e8" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -44519,7 +45623,7 @@ import { createHash as createHash5 } from "node:crypto";
 import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 var FORMAT = "binary-check/tree-cache@1";
-var KEEP = 6;
+var KEEP2 = 6;
 function treeCacheKey(snap, settings) {
   const h3 = createHash5("sha256");
   h3.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0${BUILD_ID}\0`);
@@ -44573,6 +45677,7 @@ async function readTreeCache(dir, key, rev, deptypes) {
     specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
     notes: stored.notes,
     containers: new Map(Object.entries(stored.containers)),
+    ...stored.reuseStable !== void 0 ? { reuseStable: stored.reuseStable } : {},
     cacheDepth: 0
   };
 }
@@ -44581,8 +45686,26 @@ async function readStored(dir, key) {
     const stored = JSON.parse(await readFile6(join6(dir, "trees", `${key}.json`), "utf8"));
     return stored.format === FORMAT && stored.key === key ? stored : void 0;
   } catch {
-    return void 0;
+    try {
+      const alias = JSON.parse(await readFile6(join6(dir, "trees", `${key}.alias`), "utf8"));
+      if (alias.format !== FORMAT || alias.key !== key || alias.target === key) return void 0;
+      const target = JSON.parse(
+        await readFile6(join6(dir, "trees", `${alias.target}.json`), "utf8")
+      );
+      return target.format === FORMAT && target.key === alias.target ? target : void 0;
+    } catch {
+      return void 0;
+    }
   }
+}
+async function writeTreeAlias(dir, key, target) {
+  if (!dir || key === target) return;
+  const trees = join6(dir, "trees");
+  await mkdir4(trees, { recursive: true });
+  const tmp = join6(trees, `${key}.${process.pid}.tmp`);
+  await writeFile2(tmp, JSON.stringify({ format: FORMAT, key, target }));
+  await rename4(tmp, join6(trees, `${key}.alias`));
+  await prune(trees, ".alias");
 }
 async function writeTreeCache(dir, key, tree, origin) {
   if (!dir) return;
@@ -44626,7 +45749,8 @@ async function writeTreeCache(dir, key, tree, origin) {
       digests,
       cycles: cyclesOf(tree),
       notes: tree.notes,
-      containers: Object.fromEntries(tree.containers)
+      containers: Object.fromEntries(tree.containers),
+      ...tree.reuseStable !== void 0 ? { reuseStable: tree.reuseStable } : {}
     };
   }
   const tmp = join6(trees, `${key}.${process.pid}.tmp`);
@@ -44665,7 +45789,7 @@ function cyclesOf(tree) {
   const out = {};
   for (const [id2, d2] of tree.specDigests) {
     for (const [k2, v2] of Object.entries(d2.inputs.dependencies))
-      if (k2.startsWith("cycle of ")) out[id2] = [k2, v2];
+      if (k2.startsWith("cycle of ")) out[id2] = [k2, v2.digest];
   }
   return out;
 }
@@ -44674,12 +45798,12 @@ function unfold(specs, locals, digests, cycles, deptypes) {
   for (const [id2, spec] of specs) {
     const cycle = cycles[id2];
     const dependencies = {};
-    for (const d2 of propagatingDeps(spec, deptypes)) {
+    for (const [d2, edge] of propagatingEdges(spec, deptypes)) {
       if (d2 === id2) continue;
       if (cycle && cycles[d2]?.[1] === cycle[1]) continue;
-      dependencies[d2] = digests[d2];
+      dependencies[d2] = dependencyInput(edge, digests[d2]);
     }
-    if (cycle) dependencies[cycle[0]] = cycle[1];
+    if (cycle) dependencies[cycle[0]] = { digest: cycle[1], types: [] };
     const local = locals.get(id2);
     out.set(id2, { digest: digests[id2], local, inputs: { ...local.inputs, dependencies } });
   }
@@ -44697,6 +45821,7 @@ function packPackage(p2, modules) {
     directory: p2.directory,
     digestInputs: { ...p2.digestInputs, bases },
     unresolved: p2.unresolved,
+    ...p2.unreadable ? { unreadable: p2.unreadable } : {},
     otherInputs: p2.inputPaths.filter((f3) => !known.has(f3)),
     recipeInput
   };
@@ -44714,14 +45839,14 @@ function unpackPackage(p2, modules) {
   const { otherInputs: _other, recipeInput: _recipe, ...rest } = p2;
   return { ...rest, digestInputs: { ...p2.digestInputs, bases }, inputPaths };
 }
-async function prune(trees) {
-  const names = (await readdir3(trees)).filter((n) => n.endsWith(".json"));
-  if (names.length <= KEEP) return;
+async function prune(trees, suffix = ".json") {
+  const names = (await readdir3(trees)).filter((n) => n.endsWith(suffix));
+  if (names.length <= KEEP2) return;
   const withTimes = await Promise.all(
     names.map(async (n) => ({ n, t: (await stat3(join6(trees, n))).mtimeMs }))
   );
   withTimes.sort((a, b3) => b3.t - a.t);
-  for (const { n } of withTimes.slice(KEEP)) await rm5(join6(trees, n), { force: true });
+  for (const { n } of withTimes.slice(KEEP2)) await rm5(join6(trees, n), { force: true });
 }
 
 // src/env/environment-signer.ts
@@ -44749,20 +45874,20 @@ async function createEnvironmentSigner(config2, options) {
       continue;
     }
     const values = {};
-    for (const name2 of [...d2.env].sort()) {
-      const value = env[name2];
+    for (const name of [...d2.env].sort()) {
+      const value = env[name];
       if (value === void 0)
         throw new UserError(
           "environment",
           `${d2.at}.env`,
-          `${name2} is not set (declare it in optionalEnv if it may be missing)`
+          `${name} is not set (declare it in optionalEnv if it may be missing)`
         );
-      values[name2] = envValueRecord(name2, value);
+      values[name] = envValueRecord(name, value);
     }
-    for (const name2 of [...d2.optionalEnv].sort()) {
-      if (name2 in values) continue;
-      const value = env[name2];
-      values[name2] = value === void 0 ? null : envValueRecord(name2, value);
+    for (const name of [...d2.optionalEnv].sort()) {
+      if (name in values) continue;
+      const value = env[name];
+      values[name] = value === void 0 ? null : envValueRecord(name, value);
     }
     let image = null;
     if (d2.image && slot.container !== null) {
@@ -44947,6 +46072,31 @@ function oneLine2(e) {
   return m2.replace(/\s*\n\s*/g, " ");
 }
 
+// src/engine/readability.ts
+function checkReadability(plan, changedFiles, strict, log) {
+  const changed = /* @__PURE__ */ new Set();
+  for (const f3 of changedFiles) if (f3.status !== "D") changed.add(f3.path);
+  for (const u2 of plan.unreadable) {
+    if (changed.has(u2.path)) throw new UserError("recipe", u2.place, u2.message);
+  }
+  if (strict) {
+    const u2 = plan.unreadable[0];
+    if (u2) throw new UserError("recipe", u2.place, `${u2.message} (--strict: an unreadable file)`);
+    const d2 = plan.unresolved[0];
+    if (d2)
+      throw new UserError(
+        "recipe",
+        `${d2.place.file}:${d2.place.line}`,
+        `${d2.reason} (--strict: a directive kept as code)`
+      );
+  }
+  for (const u2 of plan.unreadable) {
+    const note = `${u2.place}: ${u2.message}: unreadable, digested from its raw text (any edit rebuilds what uses it)`;
+    plan.notes.push(note);
+    log.warn(note);
+  }
+}
+
 // src/engine/plan-engine.ts
 async function runPlan(request, log = SILENT_LOG) {
   const clock = stopwatch();
@@ -44975,12 +46125,43 @@ async function runPlan(request, log = SILENT_LOG) {
     ...configPath ? { configPath } : {},
     ...environment ? { environment } : {}
   };
+  const reuse = config2.concretizer.reuse && !config2.lockfile && config2.ecosystem !== "fromager";
   const cacheKey = (snap, settings) => treeCacheKey(
     snap,
-    environment ? { config: { config: settings.config, environment: environment.ambientKey } } : settings
+    environment || reuse ? {
+      config: {
+        config: settings.config,
+        ...environment ? { environment: environment.ambientKey } : {},
+        ...reuse ? { reuse: reusableKeyValue(settings.reuse) } : {}
+      }
+    } : settings
   );
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : [];
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`);
+  const mirrorUrl = request.mirror ?? config2.mirror;
+  let mirror;
+  let claims;
+  let mirrorReuse;
+  if (mirrorUrl) {
+    const opened = openMirror(mirrorUrl, {
+      onWarning: (m2) => log.warn(m2),
+      ...request.registry ? { registry: request.registry } : {}
+    });
+    const index = await opened.tryReadIndex();
+    mirror = /* @__PURE__ */ new Map();
+    if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`);
+    for (const [id2, e] of Object.entries(index?.entries ?? {})) {
+      mirror.set(id2, {
+        digest: e.digest,
+        ...isSpecInputs(e.inputs) ? { inputs: e.inputs } : {},
+        ...isPackageInputs(e.packageInputs) ? { packageInputs: e.packageInputs } : {}
+      });
+    }
+    if (reuse && index) mirrorReuse = reusableInMirror(Object.values(index.entries));
+    const live = await opened.tryReadClaims?.(/* @__PURE__ */ new Date());
+    if (live && live.size > 0) claims = new Set(live.keys());
+    log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`);
+  }
   let analysis;
   const analysisCache = async () => analysis ??= await FileBlobCache.open(request.cacheDir);
   let base;
@@ -44990,7 +46171,8 @@ async function runPlan(request, log = SILENT_LOG) {
     const baseSettings = {
       ...headSettings,
       config: await baseConfig(request, baseSnap, config2),
-      isBase: true
+      isBase: true,
+      ...mirrorReuse ? { reuse: mirrorReuse } : {}
     };
     const key = cacheKey(baseSnap, baseSettings);
     baseKey = key;
@@ -45001,12 +46183,18 @@ async function runPlan(request, log = SILENT_LOG) {
       log.info(
         `Base ${range.base.slice(0, 12)}: digested ${base.packages.size} packages, ${base.specs.size} specs (${clock()})`
       );
+      if (reuse)
+        base.reuseStable = base.resolution?.sameWith(reusableFrom(base.specs.values(), mirrorReuse)) ?? false;
       if (!base.notes.some((n) => n.startsWith("base: "))) {
         await writeTreeCache(request.cacheDir, key, base);
         base.cacheDepth = 0;
       }
     }
     if (environment) base = { ...base, environments: environment.forTree(baseSnap.files).all() };
+  }
+  if (reuse) {
+    const kept = base ? reusableFrom(base.specs.values(), mirrorReuse) : mirrorReuse;
+    if (kept) headSettings.reuse = kept;
   }
   const headKey = cacheKey(headSnap, headSettings);
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes);
@@ -45029,33 +46217,17 @@ async function runPlan(request, log = SILENT_LOG) {
     );
   }
   if (!headCached && headRev !== WORKTREE) {
+    const { reuse: _kept, ...rest } = headSettings;
+    const asBaseKey = reuse ? cacheKey(headSnap, { ...rest, ...mirrorReuse ? { reuse: mirrorReuse } : {} }) : headKey;
+    const asBase = asBaseKey === headKey || derived2 || head.resolution?.sameWith(mirrorReuse) === true;
+    if (reuse && asBase && head.reuseStable === void 0)
+      head.reuseStable = head.resolution?.sameWith(reusableFrom(head.specs.values(), mirrorReuse)) ?? false;
     const origin = derived2 && base && baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0;
     await writeTreeCache(request.cacheDir, headKey, head, origin);
+    if (asBase && asBaseKey !== headKey) await writeTreeAlias(request.cacheDir, asBaseKey, headKey);
   }
   await analysis?.save();
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
-  const mirrorUrl = request.mirror ?? config2.mirror;
-  let mirror;
-  let claims;
-  if (mirrorUrl) {
-    const opened = openMirror(mirrorUrl, {
-      onWarning: (m2) => log.warn(m2),
-      ...request.registry ? { registry: request.registry } : {}
-    });
-    const index = await opened.tryReadIndex();
-    mirror = /* @__PURE__ */ new Map();
-    if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`);
-    for (const [id2, e] of Object.entries(index?.entries ?? {})) {
-      mirror.set(id2, {
-        digest: e.digest,
-        ...isSpecInputs(e.inputs) ? { inputs: e.inputs } : {},
-        ...isPackageInputs(e.packageInputs) ? { packageInputs: e.packageInputs } : {}
-      });
-    }
-    const live = await opened.tryReadClaims?.(/* @__PURE__ */ new Date());
-    if (live && live.size > 0) claims = new Set(live.keys());
-    log.info(`Read the mirror index: ${mirror.size} entries (${clock()})`);
-  }
   const notes = [...range.note ? [range.note] : [], ...head.notes];
   const plan = computePlan({
     head,
@@ -45066,6 +46238,7 @@ async function runPlan(request, log = SILENT_LOG) {
     containers: head.containers,
     notes
   });
+  checkReadability(plan, changedFiles, request.strict ?? false, log);
   log.info(
     `Planned: ${plan.summary.rebuild + plan.summary.new} of ${plan.summary.specs} specs to build (${clock()})`
   );
@@ -45078,7 +46251,7 @@ function stopwatch() {
     const now = performance.now();
     const ms2 = now - last;
     last = now;
-    return `${ms2.toFixed(0)} ms`;
+    return `${ms2.toFixed(0)} ms, ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`;
   };
 }
 function isSpecInputs(x3) {
@@ -45131,7 +46304,10 @@ function describeReason(r2) {
     case "parameters":
       return `parameter ${r2.name}: ${r2.old ?? "(none)"} \u2192 ${r2.new ?? "(none)"}`;
     case "dependency": {
-      if (r2.change !== "changed") return `dependency ${r2.dependency} ${r2.change}`;
+      if (r2.change === "types" || r2.change === "virtuals")
+        return `dependency ${r2.dependency}: ${r2.change === "types" ? "type" : "virtuals"} ${listText(r2.old)} \u2192 ${listText(r2.new)}`;
+      if (r2.change !== "changed")
+        return `dependency ${r2.dependency} ${r2.change}${r2.cause.length > 0 ? `: ${r2.cause.map(describeReason).join("; ")}` : ""}`;
       const root = r2.chain[r2.chain.length - 1] ?? r2.dependency;
       const via = root !== r2.dependency ? ` (via ${root})` : "";
       const cause = r2.cause.length > 0 ? `: ${r2.cause.map(describeReason).join("; ")}` : "";
@@ -45143,6 +46319,8 @@ function describeReason(r2) {
       return r2.detail;
     case "algorithm":
       return `digest algorithm ${r2.old} \u2192 ${r2.new}`;
+    case "reuse":
+      return `${r2.package}: reused version ${r2.old}${r2.source === "mirror" ? " (in the mirror)" : ""} was ${r2.why} \u2192 ${r2.new}`;
   }
 }
 function describeReasons(reasons, max = 3) {
@@ -45169,6 +46347,9 @@ function describeReasons(reasons, max = 3) {
   if (parts.length > max) shown2.push(`and ${parts.length - max} more`);
   return shown2.join("; ");
 }
+function listText(xs2) {
+  return xs2 && xs2.length > 0 ? xs2.join(", ") : "(none)";
+}
 
 // src/render/explain.ts
 function computeInputChanges(before, after, paths) {
@@ -45178,9 +46359,9 @@ function computeInputChanges(before, after, paths) {
   if (a.algorithm !== b3.algorithm)
     return [{ input: "algorithm", old: a.algorithm, new: b3.algorithm }];
   const out = [];
-  const change = (input2, name2, x3, y2) => {
+  const change = (input2, name, x3, y2) => {
     if (x3 !== y2)
-      out.push({ input: input2, ...name2 !== void 0 ? { name: name2 } : {}, old: x3 ?? null, new: y2 ?? null });
+      out.push({ input: input2, ...name !== void 0 ? { name } : {}, old: x3 ?? null, new: y2 ?? null });
   };
   if (a.packageDigest !== b3.packageDigest) {
     const pa = before.package;
@@ -45212,8 +46393,15 @@ function computeInputChanges(before, after, paths) {
   for (const k2 of unionKeys3(a.parameters, b3.parameters))
     change("parameter", k2, a.parameters[k2], b3.parameters[k2]);
   change("environment", void 0, a.envSignature, b3.envSignature);
-  for (const k2 of unionKeys3(a.dependencies, b3.dependencies))
-    change("dependency", k2, a.dependencies[k2], b3.dependencies[k2]);
+  for (const k2 of unionKeys3(a.dependencies, b3.dependencies)) {
+    const x3 = a.dependencies[k2];
+    const y2 = b3.dependencies[k2];
+    if (x3 && y2) {
+      change("dependency-types", k2, x3.types.join(", "), y2.types.join(", "));
+      change("dependency-virtuals", k2, (x3.virtuals ?? []).join(", "), (y2.virtuals ?? []).join(", "));
+    }
+    change("dependency", k2, x3?.digest, y2?.digest);
+  }
   return out;
 }
 function describeInputChange(c3) {
@@ -45223,6 +46411,9 @@ function describeInputChange(c3) {
       return `source of ${c3.version}: ${c3.name} ${values}`;
     case "package-digest":
       return `package digest: ${values}`;
+    case "dependency-types":
+    case "dependency-virtuals":
+      return `dependency ${c3.name}: ${c3.input === "dependency-types" ? "type" : "virtuals"} ${c3.old || "(none)"} \u2192 ${c3.new || "(none)"}`;
     case "algorithm":
     case "ecosystem":
     case "environment":
@@ -45257,7 +46448,7 @@ function renderExplanationText(e) {
     out.push(`  environment     ${e.inputs.envSignature}`);
     if (e.environment) out.push(...environmentLines(e.environment));
     for (const [id2, d2] of Object.entries(e.inputs.dependencies))
-      out.push(`  dependency      ${id2} ${d2}`);
+      out.push(`  dependency      ${id2} ${d2.digest}${edgeText(d2)}`);
   }
   if (e.differences.length === 0) out.push("  differs         nothing");
   for (const r2 of e.differences) out.push(`  differs         ${describeReason(r2)}`);
@@ -45281,6 +46472,12 @@ function environmentLines(inputs) {
       `    command       ${e.command.argv.join(" ")} \u2192 ${e.command.output.value !== void 0 ? JSON.stringify(e.command.output.value) : e.command.output.sha256}`
     );
   return out;
+}
+function edgeText(d2) {
+  const parts = [];
+  if (d2.types.length > 0) parts.push(d2.types.join(", "));
+  if (d2.virtuals && d2.virtuals.length > 0) parts.push(`virtuals ${d2.virtuals.join(", ")}`);
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
 }
 function referenceNote(e) {
   if (e.reference === "mirror") {
@@ -45522,6 +46719,7 @@ var package_default = {
   },
   scripts: {
     build: "node scripts/build.mjs",
+    "build-grammar": "node scripts/build-grammar.mjs",
     "check-dist": "node scripts/check-dist.mjs",
     typecheck: "tsc --noEmit",
     lint: "eslint . && prettier --check .",
@@ -45537,7 +46735,8 @@ var package_default = {
     "@actions/exec": "^3.0.0",
     "@actions/github": "^9.1.1",
     "@eslint/js": "^10.0.1",
-    "@lezer/python": "^1.1.19",
+    "@lezer/generator": "^1.8.1",
+    "@lezer/lr": "^1.4.13",
     "@types/node": "^24.19.2",
     ajv: "^8.20.0",
     esbuild: "^0.28.2",
@@ -45634,7 +46833,7 @@ function slugs(specs) {
   const hex4 = specs.map((s) => (s.digest ?? "").replace(/^sha256:/, ""));
   let width = 8;
   for (; ; ) {
-    const names = stem.map((t3, i) => `${t3}-${hex4[i].slice(0, width)}`);
+    const names = stem.map((t2, i) => `${t2}-${hex4[i].slice(0, width)}`);
     if (new Set(names).size === names.length || width >= 64) return names;
     width *= 2;
   }
@@ -45695,10 +46894,10 @@ function nearestBuilt(plan, building) {
   };
   return (id2) => reach(id2, /* @__PURE__ */ new Set());
 }
-function checkGitlabJobName(name2) {
-  if (name2.length === 0 || name2.length > GITLAB_LIMITS.jobName || RESERVED_JOB_NAMES.has(name2) || name2.startsWith(".") || !/^[A-Za-z0-9._ -]+$/.test(name2))
-    throw new Error(`invalid GitLab job name ${JSON.stringify(name2)}`);
-  return name2;
+function checkGitlabJobName(name) {
+  if (name.length === 0 || name.length > GITLAB_LIMITS.jobName || RESERVED_JOB_NAMES.has(name) || name.startsWith(".") || !/^[A-Za-z0-9._ -]+$/.test(name))
+    throw new Error(`invalid GitLab job name ${JSON.stringify(name)}`);
+  return name;
 }
 function checkGitlabConfigSize(bytes, where) {
   if (bytes > GITLAB_LIMITS.generatedConfigBytes)
@@ -45988,9 +47187,9 @@ async function gitlabOptions(values, io2) {
   let buildScript;
   if (command !== void 0) buildScript = [command];
   else {
-    let content2;
+    let content;
     try {
-      content2 = await readFile8(resolve6(io2.cwd, script), "utf8");
+      content = await readFile8(resolve6(io2.cwd, script), "utf8");
     } catch (e) {
       throw new UserError(
         "input",
@@ -45998,7 +47197,7 @@ async function gitlabOptions(values, io2) {
         `cannot read the build script (${e.code ?? e.message})`
       );
     }
-    buildScript = [content2.replace(/\s+$/, "")];
+    buildScript = [content.replace(/\s+$/, "")];
   }
   const version2 = given(values["cli-version"]) ?? package_default.version;
   const buildImage = given(values["build-image"]);
@@ -46024,12 +47223,12 @@ async function gitlabOptions(values, io2) {
     )
   };
 }
-function integerOption(v2, name2, min, max, dflt) {
+function integerOption(v2, name, min, max, dflt) {
   if (given(v2) === void 0) return dflt;
   const n = /^\d+$/.test(v2) ? Number(v2) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max)
     throw new UsageError(
-      `--${name2} must be an integer${max === Number.MAX_SAFE_INTEGER ? ` of at least ${min}` : ` from ${min} to ${max}`}, got "${v2}"`
+      `--${name} must be an integer${max === Number.MAX_SAFE_INTEGER ? ` of at least ${min}` : ` from ${min} to ${max}`}, got "${v2}"`
     );
   return n;
 }
@@ -46189,8 +47388,8 @@ if (isRecipeWorker()) {
   runRecipeWorker(analyseRecipe);
 } else {
   process.exitCode = await runCli(process.argv.slice(2), {
-    stdout: (t3) => process.stdout.write(t3),
-    stderr: (t3) => process.stderr.write(t3),
+    stdout: (t2) => process.stdout.write(t2),
+    stderr: (t2) => process.stderr.write(t2),
     cwd: process.cwd(),
     progress: process.stderr.isTTY === true
   });

@@ -19656,11 +19656,14 @@ var UserError = class extends Error {
   kind;
   /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
   place;
+  /** The message without its place. */
+  detail;
   constructor(kind, place, message) {
     super(place ? `${place}: ${message}` : message);
     this.name = "UserError";
     this.kind = kind;
     this.place = place;
+    this.detail = message;
   }
   /** The one line a front end prints (without the `binary-check: ` prefix). */
   oneLine() {
