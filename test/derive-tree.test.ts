@@ -10,6 +10,7 @@ import { MemoryBlobCache } from '../src/ecosystems/snapshot.js'
 import {
   deriveDigestTree,
   digestTreeFully,
+  readTreePackages,
   type TreeResult,
   type TreeSettings,
 } from '../src/engine/digest-tree.js'
@@ -27,6 +28,7 @@ import {
   PKG,
   ZLIB,
   FILES,
+  APP,
 } from './support/spack-fixture.js'
 
 let fx: GitFixture | undefined
@@ -58,13 +60,18 @@ function headSettingsAfter(
   return { ...s, reuse }
 }
 
+/** Commits made before the base of a change (see compare). */
+const prepared = new Map<unknown, (fx: GitFixture) => Promise<void>>()
+
 async function compare(
   change: (fx: GitFixture) => Promise<void>,
   configText = CONFIG,
   mirror?: ReusableVersions,
+  reresolve = false,
 ) {
   fx = await createSpackFixture({ ...FILES, '.binary-check.yml': configText })
   const git = await createGit(fx.dir)
+  if (prepared.has(change)) await prepared.get(change)!(fx)
   const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
   await change(fx)
   const headRev = await fx.commit('change')
@@ -82,9 +89,12 @@ async function compare(
     await git.changedFiles(baseRev, headRev),
     headSettings,
     new MemoryBlobCache(),
+    reresolve
+      ? async () => readTreePackages(headSnap, headSettings, new MemoryBlobCache())
+      : undefined,
   )
   const full = await digestTreeFully(headSnap, headSettings, new MemoryBlobCache())
-  return { derived, full }
+  return { derived, full, base }
 }
 
 const digests = (t: { specDigests: ReadonlyMap<string, { digest: string }> }) =>
@@ -230,6 +240,164 @@ describe('deriveDigestTree', () => {
     expect(
       await deriveDigestTree(base, headSnap, changed, noReuse, new MemoryBlobCache()),
     ).toBeDefined()
+  })
+})
+
+// Every package at its default spec, each resolved on its own (as the real-repository sweep plans).
+const DEFAULTS = `ecosystem: spack
+recipes: ${PKG}
+buildSystems: ${BS}
+`
+
+const newDependency = async (fx: GitFixture) =>
+  fx.write(
+    `${PKG}/libfoo/package.py`,
+    LIBFOO.replace(
+      'depends_on("zlib", type=("build", "link"))',
+      'depends_on("zlib", type=("build", "link"))\n    depends_on("cmake", type="build")',
+    ),
+  )
+const newVersion = async (fx: GitFixture) =>
+  fx.write(
+    `${PKG}/zlib/package.py`,
+    ZLIB.replace('    version("1.3.1", ', '    version("1.4", sha256="x")\n    version("1.3.1", '),
+  )
+const deprecated = async (fx: GitFixture) =>
+  fx.write(
+    `${PKG}/zlib/package.py`,
+    ZLIB.replace(
+      'version("1.3.1", sha256="aaaa")',
+      'version("1.3.1", sha256="aaaa", deprecated=True)',
+    ),
+  )
+const newVariant = async (fx: GitFixture) =>
+  fx.write(
+    `${PKG}/app/package.py`,
+    APP.replace(
+      '    depends_on(',
+      '    variant("gui", default=True, description="x")\n    depends_on(',
+    ),
+  )
+
+const namedBefore = async (fx: GitFixture) =>
+  fx.write(`${PKG}/newdep/package.py`, 'class Newdep(Package):\n    version("1", sha256="a")\n')
+prepared.set(namedBefore, async (fx: GitFixture) => {
+  await fx.write(
+    `${PKG}/app/package.py`,
+    APP.replace('    depends_on(', '    depends_on("newdep")\n    depends_on('),
+  )
+  await fx.commit('app depends on a package not there yet')
+})
+
+describe('deriveDigestTree re-resolving the roots a resolution change reaches', () => {
+  it.each([
+    ['a new dependency', newDependency],
+    [
+      'a dependency type',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/libfoo/package.py`,
+          LIBFOO.replace(
+            'depends_on("zlib", type=("build", "link"))',
+            'depends_on("zlib", type=("build", "link", "run"))',
+          ),
+        ),
+    ],
+    ['a new version', newVersion],
+    ['a deprecated kept version', deprecated],
+    ['a new variant', newVariant],
+    [
+      'a new recipe',
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/newpkg/package.py`,
+          'class Newpkg(Package):\n    version("1", sha256="a")\n',
+        ),
+    ],
+    ['a new recipe that a dependency named before it existed', namedBefore],
+    ['a removed recipe', async (fx: GitFixture) => fx.remove(`${PKG}/cuda/package.py`)],
+  ])('gives the full result after %s', async (_name, change) => {
+    for (const configText of [
+      DEFAULTS,
+      CONFIG,
+      CONFIG.replace('{ unify: false }', '{ unify: false, reuse: false }'),
+    ]) {
+      const { derived, full, base } = await compare(change, configText, undefined, true)
+      expect(derived).toBeDefined()
+      expect([...derived!.specs.keys()].sort()).toEqual([...full.specs.keys()].sort())
+      for (const [id, spec] of full.specs) expect(derived!.specs.get(id)).toEqual(spec)
+      expect(digests(derived!)).toEqual(digests(full))
+      expect(inputs(derived!)).toEqual(inputs(full))
+      expect(Object.fromEntries(derived!.roots!)).toEqual(Object.fromEntries(full.roots!))
+      expect(Object.fromEntries(derived!.packageDigests)).toEqual(
+        Object.fromEntries(full.packageDigests),
+      )
+      expect(Object.fromEntries(derived!.resolutionDigests)).toEqual(
+        Object.fromEntries(full.resolutionDigests),
+      )
+      // re-resolved (a derivation without re-resolution keeps the base's resolution digests)
+      expect(Object.fromEntries(derived!.resolutionDigests)).not.toEqual(
+        Object.fromEntries(base.resolutionDigests),
+      )
+      await fx!.cleanup()
+      fx = undefined
+    }
+  })
+
+  it('keeps the reused version after a new version: no digest changes', async () => {
+    const { derived, base } = await compare(newVersion, DEFAULTS, undefined, true)
+    expect(digests(derived!)).toEqual(digests(base))
+    expect(derived!.specs.has('zlib@1.3.1')).toBe(true)
+    // resolved fresh (as the next run's base, no mirror) it takes the new version: not the same
+    expect(derived!.sameAsBase).toBe(false)
+    expect(derived!.reuseStable).toBe(true)
+  })
+
+  it('derives the next run’s base too (the mirror’s versions kept), as digesting it would', async () => {
+    fx = await createSpackFixture({ ...FILES, '.binary-check.yml': DEFAULTS })
+    const git = await createGit(fx.dir)
+    const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
+    await newVersion(fx)
+    const headRev = await fx.commit('change')
+    const s = { ...settings(DEFAULTS), isBase: true }
+    const base = await digestTreeFully(await readSnapshot(git, baseRev), s, new MemoryBlobCache())
+    const headSnap = await readSnapshot(git, headRev)
+    const derived = await deriveDigestTree(
+      base,
+      headSnap,
+      await git.changedFiles(baseRev, headRev),
+      s,
+      new MemoryBlobCache(),
+      async () => readTreePackages(headSnap, s, new MemoryBlobCache()),
+    )
+    const full = await digestTreeFully(headSnap, s, new MemoryBlobCache())
+    expect(derived).toBeDefined()
+    expect(full.specs.has('zlib@1.4')).toBe(true)
+    expect(digests(derived!)).toEqual(digests(full))
+    expect(derived!.sameAsBase).toBe(true)
+  })
+
+  it.each([
+    [
+      'unified requests',
+      CONFIG.replace('  - zlib@1.2.13\n', '')
+        .replace('  - libfoo@1.0\n', '')
+        .replace('  - libfoo@2.0+cuda\n', '')
+        .replace('{ unify: false }', '{ unify: true }'),
+      newDependency,
+    ],
+    [
+      'a changed provides',
+      DEFAULTS,
+      async (fx: GitFixture) =>
+        fx.write(
+          `${PKG}/zlib/package.py`,
+          ZLIB.replace('    version("1.3.1", ', '    provides("zlib-api")\n    version("1.3.1", '),
+        ),
+    ],
+  ])('declines with %s', async (_name, configText, change) => {
+    const { derived } = await compare(change, configText, undefined, true)
+    expect(derived).toBeUndefined()
   })
 })
 

@@ -188,11 +188,27 @@ export interface ResolveRequest {
    * package added by the change is simply absent there.
    */
   skipUnknownRoots?: boolean
+  /**
+   * Resolve only some roots (see rootKey) against specs kept from a neighbouring tree: a node whose
+   * id is in `frozen` is used as it is. Only where every request resolves on its own (unify false,
+   * or no requests): the other roots then resolve exactly as before.
+   */
+  partial?: { roots: ReadonlySet<string>; frozen: ReadonlyMap<string, ConcreteSpec> }
+}
+
+/**
+ * The key of a root request that stays the same between two trees of one config: the package name
+ * for a default spec (no requests), else the request's position.
+ */
+export function rootKey(defaults: boolean, index: number, spec: string): string {
+  return defaults ? spec : `#${index}`
 }
 
 export interface ResolvedSpecs {
   specs: Map<string, ConcreteSpec>
   roots: string[]
+  /** Root spec ids by rootKey. */
+  rootsByKey: Map<string, string[]>
   /** Things worth telling the user (virtuals without a preference, missing dependencies …). */
   notes: string[]
   /**
@@ -623,16 +639,24 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
     for (const [i, ids] of r.roots) rootIds.set(i, ids)
   }
 
-  if (req.requests.length === 0) {
-    const all = [...req.packages.keys()].sort().map((name, index) => ({
+  const defaults = req.requests.length === 0
+  const keyOfItem = (r: RootItem): string => rootKey(defaults, r.index, r.spec)
+  const partial = req.partial
+  if (partial && unify !== false)
+    throw new Error('partial resolution needs every request resolved on its own')
+  const chosen = (list: RootItem[]): RootItem[] =>
+    partial ? list.filter((r) => partial.roots.has(keyOfItem(r))) : list
+  let all: RootItem[] = items
+  if (defaults) {
+    all = [...req.packages.keys()].sort().map((name, index) => ({
       c: { name, variants: {}, dependencies: [] },
       spec: name,
       place: `package ${name}`,
       index,
     }))
-    absorb(runPass(all, undefined, specs, false))
+    absorb(runPass(chosen(all), undefined, partial?.frozen ?? specs, false))
   } else if (unify === false) {
-    absorb(runPass(items, undefined, specs, false))
+    absorb(runPass(chosen(items), undefined, partial?.frozen ?? specs, false))
   } else {
     const groups = groupRequests(items, unify, req, notes)
     const earlier = new Map<string, Pin>()
@@ -668,9 +692,12 @@ export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
           `concretizer.unify: ${rs.map((r) => `${r.place} "${r.spec}"`).join(', ')} are one node, ${id}`,
         )
   }
+  const rootsByKey = new Map<string, string[]>()
+  for (const i of order) rootsByKey.set(keyOfItem(all[i]!), rootIds.get(i)!)
   return {
     specs,
     roots: [...new Set(roots)],
+    rootsByKey,
     notes: [...notes].sort(),
     sameWith(reuse) {
       for (const d of decisions) {

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join, matchesGlob, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
-import type { DepType } from '../core/model.js'
+import type { DepType, Package } from '../core/model.js'
 import { computePlan, type Plan, type ReferenceEntry } from '../core/plan.js'
 import { DEFAULT_CONFIG_PATH, parseConfigText, readConfigFile } from '../config/read-config.js'
 import type { Config } from '../config/config-schema.js'
@@ -17,6 +17,7 @@ import { openMirror } from '../mirror/index.js'
 import {
   deriveDigestTree,
   digestTreeFully,
+  readTreePackages,
   type TreeResult,
   type TreeSettings,
 } from './digest-tree.js'
@@ -164,7 +165,13 @@ export async function runPlan(
   if (reuse) {
     const kept = base ? reusableFrom(base.specs.values(), mirrorReuse) : mirrorReuse
     if (kept) headSettings.reuse = kept
+    if (mirrorReuse) headSettings.mirrorReuse = mirrorReuse
   }
+  // The head's packages read in full, once: a derivation that re-resolves, the as-base
+  // derivation and a full digest share it.
+  let headPackages: Promise<Map<string, Package>> | undefined
+  const readHeadPackages = async (): Promise<Map<string, Package>> =>
+    (headPackages ??= readTreePackages(headSnap, headSettings, await analysisCache()))
   const headKey = cacheKey(headSnap, headSettings)
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes)
   const headCached = head !== undefined
@@ -172,7 +179,14 @@ export async function runPlan(
   const where = headRev === WORKTREE ? 'the working tree' : headRev.slice(0, 12)
   if (head) log.info(`Head ${where}: digests from the cache (${clock()})`)
   if (!head && base) {
-    head = await deriveDigestTree(base, headSnap, changedFiles, headSettings, new MemoryBlobCache())
+    head = await deriveDigestTree(
+      base,
+      headSnap,
+      changedFiles,
+      headSettings,
+      new MemoryBlobCache(),
+      readHeadPackages,
+    )
     derived = head !== undefined
     if (head)
       log.info(
@@ -180,7 +194,7 @@ export async function runPlan(
       )
   }
   if (!head) {
-    head = await digestTreeFully(headSnap, headSettings, await analysisCache())
+    head = await digestTreeFully(headSnap, headSettings, await analysisCache(), readHeadPackages)
     log.info(
       `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`,
     )
@@ -193,7 +207,8 @@ export async function runPlan(
       ? cacheKey(headSnap, { ...rest, ...(mirrorReuse ? { reuse: mirrorReuse } : {}) })
       : headKey
     const asBase =
-      asBaseKey === headKey || derived || head.resolution?.sameWith(mirrorReuse) === true
+      asBaseKey === headKey ||
+      (derived ? head.sameAsBase !== false : head.resolution?.sameWith(mirrorReuse) === true)
     if (reuse && asBase && head.reuseStable === undefined)
       head.reuseStable =
         head.resolution?.sameWith(reusableFrom(head.specs.values(), mirrorReuse)) ?? false
@@ -204,8 +219,28 @@ export async function runPlan(
         : undefined
     await writeTreeCache(request.cacheDir, headKey, head, origin)
     if (asBase && asBaseKey !== headKey) await writeTreeAlias(request.cacheDir, asBaseKey, headKey)
+    else if (reuse && base && asBaseKey !== headKey && request.cacheDir) {
+      // This commit resolves otherwise as the next run's base (it keeps only the mirror's
+      // versions there): derive that tree from this run's base too, so the next run finds it.
+      const asBaseTree = await deriveDigestTree(
+        base,
+        headSnap,
+        changedFiles,
+        { ...rest, isBase: true, ...(mirrorReuse ? { reuse: mirrorReuse, mirrorReuse } : {}) },
+        new MemoryBlobCache(),
+        readHeadPackages,
+      )
+      if (asBaseTree) {
+        await writeTreeCache(request.cacheDir, asBaseKey, asBaseTree)
+        log.info(`Head ${where} as the next base: derived and cached (${clock()})`)
+      }
+    }
   }
   await analysis?.save()
+  // What only digesting needed goes before planning: the recipe analyses and the head's packages
+  // with all their directives are most of a Spack-scale run's memory.
+  analysis = undefined
+  headPackages = undefined
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 
   const notes = [...(range.note ? [range.note] : []), ...head.notes]

@@ -28,7 +28,7 @@ import type { RepoSnapshot } from '../ecosystems/snapshot.js'
 import { BUILD_ID } from './build-id.js'
 import type { TreeResult } from './digest-tree.js'
 
-const FORMAT = 'binary-check/tree-cache@1'
+const FORMAT = 'binary-check/tree-cache@2'
 const KEEP = 6
 
 export function treeCacheKey(snap: RepoSnapshot, settings: { config: unknown }): string {
@@ -65,6 +65,9 @@ interface Stored {
   containers: Record<string, string>
   /** TreeResult.reuseStable. */
   reuseStable?: boolean
+  /** TreeResult.roots and .providing, for a resolved tree. */
+  roots?: Record<string, string[]>
+  providing?: Record<string, Digest>
 }
 
 /**
@@ -142,6 +145,12 @@ export async function readTreeCache(
     notes: stored.notes,
     containers: new Map(Object.entries(stored.containers)),
     ...(stored.reuseStable !== undefined ? { reuseStable: stored.reuseStable } : {}),
+    ...(stored.roots && stored.providing
+      ? {
+          roots: new Map(Object.entries(stored.roots)),
+          providing: new Map(Object.entries(stored.providing)),
+        }
+      : {}),
     cacheDepth: 0,
   }
 }
@@ -242,6 +251,12 @@ export async function writeTreeCache(
       notes: tree.notes,
       containers: Object.fromEntries(tree.containers),
       ...(tree.reuseStable !== undefined ? { reuseStable: tree.reuseStable } : {}),
+      ...(tree.roots && tree.providing
+        ? {
+            roots: Object.fromEntries(tree.roots),
+            providing: Object.fromEntries(tree.providing),
+          }
+        : {}),
     }
   }
   const tmp = join(trees, `${key}.${process.pid}.tmp`)

@@ -1,7 +1,8 @@
 /**
  * What must hold for any plan of a commit range, whatever the recipes say (issue 8 §1):
  *  - every spec that builds has a reason chain ending at a file the range changed;
- *  - no spec builds unless a changed file is used by it or by something it depends on;
+ *  - no spec builds unless a changed file is used by it or by something it depends on (or, for a
+ *    spec new at head, by something that depends on it: a changed recipe asks for it);
  *  - a range whose changed files no package uses builds nothing.
  * Returns the violations as lines (empty: all hold).
  */
@@ -52,8 +53,25 @@ export function planViolations(result: PlanResult, changed: readonly ChangedFile
     out.push(
       `no package uses a changed file, yet ${building.length} specs build (first: ${building[0]!.id})`,
     )
+  // A spec new at head is there because something that depends on it now asks for it (a changed
+  // recipe adds `depends_on("py-wheel@0.41.2")`): one of its dependents uses a changed file.
+  const dependents = new Map<string, string[]>()
+  for (const [id, spec] of head.specs)
+    for (const e of spec.dependencies) dependents.set(e.id, [...(dependents.get(e.id) ?? []), id])
+  const askedByChange = (id: string): boolean => {
+    const seen = new Set<string>([id])
+    const queue = [id]
+    for (let i = 0; i < queue.length; i++)
+      for (const up of dependents.get(queue[i]!) ?? []) {
+        if (seen.has(up)) continue
+        if (packageUsesChanged(head.specs.get(up)!.package)) return true
+        seen.add(up)
+        queue.push(up)
+      }
+    return false
+  }
   for (const s of building) {
-    if (!closureUsesChanged(s.id)) {
+    if (!closureUsesChanged(s.id) && !(s.status === 'new' && askedByChange(s.id))) {
       out.push(`${s.id} builds, but neither it nor its dependencies use a changed file`)
       continue
     }
