@@ -219,6 +219,35 @@ export function computePlan(input: PlanInput): Plan {
   const environmentOf = (d: Digest, recorded?: unknown): EnvSignatureInputs | undefined =>
     head.environments?.get(d) ?? base?.environments?.get(d) ?? recordedEnvironment(d, recorded)
 
+  /**
+   * Why a dependency cycle's entry changed for `id`: what changed in its other members (their own
+   * inputs and their dependencies outside the cycle), each as a dependency reason naming the member.
+   */
+  const cycleReasons = (
+    id: string,
+    key: string,
+    digest: Digest | undefined,
+    stack: Set<string>,
+  ): Reason[] => {
+    const out: Reason[] = []
+    for (const [member, d] of head.specDigests) {
+      if (member === id || stack.has(member) || d.inputs.dependencies[key]?.digest !== digest)
+        continue
+      const own = reasonsFor(member, stack).filter(
+        (r) => !(r.kind === 'dependency' && r.dependency.startsWith(CYCLE_PREFIX)),
+      )
+      if (own.length > 0)
+        out.push({
+          kind: 'dependency',
+          dependency: member,
+          change: 'changed',
+          chain: [member],
+          cause: own,
+        })
+    }
+    return out
+  }
+
   const reasonsFor = (id: string, stack: Set<string>): Reason[] => {
     const cached = reasonsCache.get(id)
     if (cached) return cached
@@ -259,7 +288,12 @@ export function computePlan(input: PlanInput): Plan {
           now.inputs,
           head,
           beforePkg,
-          (dep) => (stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack)),
+          (dep) =>
+            dep.startsWith(CYCLE_PREFIX)
+              ? cycleReasons(id, dep, now.inputs.dependencies[dep]?.digest, stack)
+              : stack.has(dep) || !head.specDigests.has(dep)
+                ? []
+                : reasonsFor(dep, stack),
           environmentOf,
         )
         stack.delete(id)
@@ -488,6 +522,9 @@ function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): stri
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareCodeUnits)
 }
 
+/** The dependency key of a cycle's shared entry (see foldSpecDigests). */
+const CYCLE_PREFIX = 'cycle of '
+
 function diffSpecInputs(
   a: SpecDigestInputs,
   b: SpecDigestInputs,
@@ -640,7 +677,15 @@ function diffSpecInputs(
         })
     }
   }
-  return reasons
+  // A cycle entry that changed while its other members did not changed through this spec's own
+  // inputs, which are reasons of their own: the bare cycle reason would end nowhere.
+  const bareCycle = (r: Reason): boolean =>
+    r.kind === 'dependency' &&
+    r.dependency.startsWith(CYCLE_PREFIX) &&
+    r.change === 'changed' &&
+    r.cause.length === 0 &&
+    r.chain.length === 1
+  return reasons.some((r) => !bareCycle(r)) ? reasons.filter((r) => !bareCycle(r)) : reasons
 }
 
 function canonicalField(v: unknown): string | undefined {

@@ -199,6 +199,11 @@ export async function runPlan(
       `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`,
     )
   }
+  // The recipe analyses are done with (the head's packages, if read, are kept for the as-base
+  // derivation below): with the head's full packages they are most of a Spack-scale run's memory,
+  // so they go before the next tree is built; the head's packages go before planning.
+  await analysis?.save()
+  analysis = undefined
   if (!headCached && headRev !== WORKTREE) {
     // With reuse, the next run resolves this commit as its base: with the mirror's versions only.
     // When that resolves like this head (a derived head does), it is stored under that key too.
@@ -236,10 +241,6 @@ export async function runPlan(
       }
     }
   }
-  await analysis?.save()
-  // What only digesting needed goes before planning: the recipe analyses and the head's packages
-  // with all their directives are most of a Spack-scale run's memory.
-  analysis = undefined
   headPackages = undefined
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 

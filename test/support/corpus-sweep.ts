@@ -197,6 +197,8 @@ export async function sweepCorpus(part: SweepPart): Promise<void> {
     const figuresFile = join(tmpdir(), `binary-check-corpus-sweep-${part.first}-${last}.json`)
     await writeFile(figuresFile, JSON.stringify({ totalS, figures }, null, 1))
     console.log(`  every range's figures: ${figuresFile}`)
+    if (failures.length > 0)
+      console.log(`  failures:\n${failures.map((f) => `    ${f}`).join('\n')}`)
     expect(failures).toEqual([])
   } finally {
     await rm(work, { recursive: true, force: true })

@@ -29,20 +29,30 @@ export function planViolations(result: PlanResult, changed: readonly ChangedFile
     }
     return hit
   }
-  // Whether a spec or anything it depends on (any edge, either side) uses a changed file.
-  const reach = new Map<string, boolean>()
-  const closureUsesChanged = (id: string): boolean => {
-    const known = reach.get(id)
-    if (known !== undefined) return known
-    reach.set(id, false) // cycles: a member's answer comes from the rest of the cycle
-    const spec = head.specs.get(id) ?? base?.specs.get(id)
-    let hit = spec !== undefined && packageUsesChanged(spec.package)
-    for (const e of spec?.dependencies ?? []) if (!hit && closureUsesChanged(e.id)) hit = true
-    for (const e of base?.specs.get(id)?.dependencies ?? [])
-      if (!hit && closureUsesChanged(e.id)) hit = true
-    reach.set(id, hit)
-    return hit
+  // Whether a spec or anything it depends on (any edge, either side) uses a changed file: every
+  // spec reached backwards from the specs of packages that use one (exact with cycles too).
+  const reaching = new Set<string>()
+  {
+    const up = new Map<string, string[]>()
+    const seeds: string[] = []
+    for (const specs of [head.specs, base?.specs ?? new Map()])
+      for (const [id, spec] of specs) {
+        if (packageUsesChanged(spec.package)) seeds.push(id)
+        for (const e of spec.dependencies) {
+          const list = up.get(e.id)
+          if (list) list.push(id)
+          else up.set(e.id, [id])
+        }
+      }
+    for (const id of seeds) reaching.add(id)
+    for (let i = 0; i < seeds.length; i++)
+      for (const u of up.get(seeds[i]!) ?? [])
+        if (!reaching.has(u)) {
+          reaching.add(u)
+          seeds.push(u)
+        }
   }
+  const closureUsesChanged = (id: string): boolean => reaching.has(id)
 
   const out: string[] = []
   const building = plan.specs.filter((s) => s.status === 'rebuild' || s.status === 'new')
@@ -57,7 +67,11 @@ export function planViolations(result: PlanResult, changed: readonly ChangedFile
   // recipe adds `depends_on("py-wheel@0.41.2")`): one of its dependents uses a changed file.
   const dependents = new Map<string, string[]>()
   for (const [id, spec] of head.specs)
-    for (const e of spec.dependencies) dependents.set(e.id, [...(dependents.get(e.id) ?? []), id])
+    for (const e of spec.dependencies) {
+      const list = dependents.get(e.id)
+      if (list) list.push(id)
+      else dependents.set(e.id, [id])
+    }
   const askedByChange = (id: string): boolean => {
     const seen = new Set<string>([id])
     const queue = [id]
@@ -75,6 +89,10 @@ export function planViolations(result: PlanResult, changed: readonly ChangedFile
       out.push(`${s.id} builds, but neither it nor its dependencies use a changed file`)
       continue
     }
+    // A spec new at head has nothing to be compared with: its reason is `missing`, and what
+    // explains it is the check above (it or what it depends on changed, or a changed recipe asks
+    // for it).
+    if (s.status === 'new') continue
     const bad = leaves(s.reasons, s.package).find((leaf) => !leafEndsAtChange(leaf))
     if (bad !== undefined)
       out.push(`${s.id}: reason ${JSON.stringify(bad.reason)} does not end at a changed file`)
