@@ -15145,7 +15145,18 @@ async function fillCache(snap, oids, cache2, found) {
   });
   blobs.clear();
   const results = await analyseInParallel(jobs, analyseRecipe);
-  missing.forEach((oid, i) => cache2.set(`recipe:${oid}`, results[i]));
+  missing.forEach((oid, i) => cache2.set(`recipe:${oid}`, withoutOwnFile(results[i])));
+}
+function withoutOwnFile(a) {
+  const strip = (d2) => d2.place ? { ...d2, place: { file: "", line: d2.place.line } } : d2;
+  return {
+    ...a,
+    versions: a.versions.map(strip),
+    variants: a.variants.map(strip),
+    dependencies: a.dependencies.map(strip),
+    patches: a.patches.map(strip),
+    resources: a.resources.map(strip)
+  };
 }
 function analyseRecipe(text, path) {
   let parsed2;
@@ -37565,6 +37576,25 @@ function computePlan(input2) {
     return d2 ? { digest: d2.digest, inputs: d2.inputs } : void 0;
   };
   const environmentOf = (d2, recorded) => head.environments?.get(d2) ?? base?.environments?.get(d2) ?? recordedEnvironment(d2, recorded);
+  const cycleReasons = (id2, key, digest2, stack) => {
+    const out = [];
+    for (const [member, d2] of head.specDigests) {
+      if (member === id2 || stack.has(member) || d2.inputs.dependencies[key]?.digest !== digest2)
+        continue;
+      const own2 = reasonsFor(member, stack).filter(
+        (r2) => !(r2.kind === "dependency" && r2.dependency.startsWith(CYCLE_PREFIX))
+      );
+      if (own2.length > 0)
+        out.push({
+          kind: "dependency",
+          dependency: member,
+          change: "changed",
+          chain: [member],
+          cause: own2
+        });
+    }
+    return out;
+  };
   const reasonsFor = (id2, stack) => {
     const cached2 = reasonsCache.get(id2);
     if (cached2) return cached2;
@@ -37594,7 +37624,7 @@ function computePlan(input2) {
           now.inputs,
           head,
           beforePkg,
-          (dep) => stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
+          (dep) => dep.startsWith(CYCLE_PREFIX) ? cycleReasons(id2, dep, now.inputs.dependencies[dep]?.digest, stack) : stack.has(dep) || !head.specDigests.has(dep) ? [] : reasonsFor(dep, stack),
           environmentOf
         );
         stack.delete(id2);
@@ -37786,6 +37816,7 @@ function joinPath(dir, rel) {
 function unionKeys2(a, b3) {
   return [.../* @__PURE__ */ new Set([...Object.keys(a), ...Object.keys(b3)])].sort(compareCodeUnits);
 }
+var CYCLE_PREFIX = "cycle of ";
 function diffSpecInputs(a, b3, head, beforePackage, depReasons, environmentOf = () => void 0) {
   const reasons = [];
   if (a.algorithm !== b3.algorithm) {
@@ -37920,7 +37951,8 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons, environmentOf = 
         });
     }
   }
-  return reasons;
+  const bareCycle = (r2) => r2.kind === "dependency" && r2.dependency.startsWith(CYCLE_PREFIX) && r2.change === "changed" && r2.cause.length === 0 && r2.chain.length === 1;
+  return reasons.some((r2) => !bareCycle(r2)) ? reasons.filter((r2) => !bareCycle(r2)) : reasons;
 }
 function canonicalField(v2) {
   if (v2 === void 0) return void 0;
@@ -43752,6 +43784,9 @@ function sortedReusable(m2) {
     ])
   );
 }
+function rootKey(defaults, index, spec) {
+  return defaults ? spec : `#${index}`;
+}
 var MAX_PASSES = 12;
 function resolveSpecs(req) {
   const virtualProviders = indexVirtuals(req.packages);
@@ -43938,13 +43973,13 @@ function resolveSpecs(req) {
           `a dependency constraint asks for variant "${k2}" that "${name}" does not define: ignored`
         );
       }
-      let defaults = defaultsByPackage.get(name);
-      if (!defaults) {
-        defaults = /* @__PURE__ */ new Map();
-        for (const v2 of pkg.variants) if (!defaults.has(v2.name)) defaults.set(v2.name, v2.default);
-        defaultsByPackage.set(name, defaults);
+      let defaults2 = defaultsByPackage.get(name);
+      if (!defaults2) {
+        defaults2 = /* @__PURE__ */ new Map();
+        for (const v2 of pkg.variants) if (!defaults2.has(v2.name)) defaults2.set(v2.name, v2.default);
+        defaultsByPackage.set(name, defaults2);
       }
-      spec.id = specId(spec, defaults);
+      spec.id = specId(spec, defaults2);
       const existing = specs2.get(spec.id) ?? frozen.get(spec.id);
       if (existing) return [existing.id];
       specs2.set(spec.id, spec);
@@ -44039,16 +44074,23 @@ function resolveSpecs(req) {
     for (const n of r2.notes) notes.add(n);
     for (const [i, ids] of r2.roots) rootIds.set(i, ids);
   };
-  if (req.requests.length === 0) {
-    const all = [...req.packages.keys()].sort().map((name, index) => ({
+  const defaults = req.requests.length === 0;
+  const keyOfItem = (r2) => rootKey(defaults, r2.index, r2.spec);
+  const partial2 = req.partial;
+  if (partial2 && unify !== false)
+    throw new Error("partial resolution needs every request resolved on its own");
+  const chosen = (list) => partial2 ? list.filter((r2) => partial2.roots.has(keyOfItem(r2))) : list;
+  let all = items;
+  if (defaults) {
+    all = [...req.packages.keys()].sort().map((name, index) => ({
       c: { name, variants: {}, dependencies: [] },
       spec: name,
       place: `package ${name}`,
       index
     }));
-    absorb(runPass(all, void 0, specs, false));
+    absorb(runPass(chosen(all), void 0, partial2?.frozen ?? specs, false));
   } else if (unify === false) {
-    absorb(runPass(items, void 0, specs, false));
+    absorb(runPass(chosen(items), void 0, partial2?.frozen ?? specs, false));
   } else {
     const groups = groupRequests(items, unify, req, notes);
     const earlier = /* @__PURE__ */ new Map();
@@ -44083,9 +44125,12 @@ function resolveSpecs(req) {
           `concretizer.unify: ${rs2.map((r2) => `${r2.place} "${r2.spec}"`).join(", ")} are one node, ${id2}`
         );
   }
+  const rootsByKey = /* @__PURE__ */ new Map();
+  for (const i of order) rootsByKey.set(keyOfItem(all[i]), rootIds.get(i));
   return {
     specs,
     roots: [...new Set(roots)],
+    rootsByKey,
     notes: [...notes].sort(),
     sameWith(reuse) {
       for (const d2 of decisions) {
@@ -45352,6 +45397,9 @@ async function readPackages(snap, s, cache2, only2) {
     ...only2 ? { only: only2 } : {}
   })).packages;
 }
+async function readTreePackages(snap, s, cache2) {
+  return readPackages(snap, s, cache2);
+}
 function envSignatureOf(containers) {
   const memo2 = /* @__PURE__ */ new Map();
   return (spec) => {
@@ -45365,35 +45413,32 @@ function envSignatureOf(containers) {
     return d2;
   };
 }
-async function digestTreeFully(snap, s, cache2) {
+async function digestTreeFully(snap, s, cache2, preread) {
   const fromager = s.config.ecosystem === "fromager" ? await readFromagerTree(snap, s.config, s.isIgnored) : void 0;
-  const packages = fromager?.packages ?? await readPackages(snap, s, cache2);
+  const packages = fromager?.packages ?? (preread ? await preread() : await readPackages(snap, s, cache2));
   const packageDigests = /* @__PURE__ */ new Map();
   const resolutionDigests = /* @__PURE__ */ new Map();
+  const providing = /* @__PURE__ */ new Map();
   for (const [name, p2] of packages) {
     packageDigests.set(name, computePackageDigest(p2.digestInputs));
     resolutionDigests.set(name, computeResolutionDigest(p2));
+    const provided = providesDigest(p2);
+    if (provided) providing.set(name, provided);
   }
   let specs;
   let notes = [];
   let resolution;
+  let roots;
   if (fromager) {
     specs = fromager.specs;
   } else if (s.config.lockfile) {
     specs = await readLockfileSpecs(snap, s.config.lockfile);
   } else {
-    const resolved = resolveSpecs({
-      packages,
-      requests: expandSpecRequests(s.config),
-      providers: s.config.providers,
-      ...s.config.ecosystem === "spack" ? { defaultProviders: SPACK_DEFAULT_PROVIDERS } : {},
-      unify: s.config.concretizer.unify,
-      ...s.config.concretizer.reuse && s.reuse ? { reuse: s.reuse } : {},
-      skipUnknownRoots: s.isBase
-    });
+    const resolved = resolveSpecs(resolveRequest(packages, s));
     specs = resolved.specs;
     notes = resolved.notes;
     resolution = resolved;
+    roots = resolved.rootsByKey;
   }
   const entries = mapContainerEntries(specs, s.config);
   const containers = imagesOf(entries, s.config);
@@ -45410,7 +45455,8 @@ async function digestTreeFully(snap, s, cache2) {
   const specDigests = foldSpecDigests(specs, locals, s.deptypes);
   return {
     sha: snap.rev,
-    packages,
+    // Summaries only: the directives were for resolution, and a Spack-scale tree's are large.
+    packages: summaries(packages),
     packageDigests,
     resolutionDigests,
     specs,
@@ -45418,7 +45464,41 @@ async function digestTreeFully(snap, s, cache2) {
     specDigests,
     notes,
     containers,
-    ...resolution ? { resolution } : {}
+    ...resolution ? { resolution } : {},
+    ...roots ? { roots, providing } : {}
+  };
+}
+function summaries(packages) {
+  const out = /* @__PURE__ */ new Map();
+  for (const [name, p2] of packages) out.set(name, summaryOf(p2));
+  return out;
+}
+function summaryOf(p2) {
+  return {
+    name: p2.name,
+    ecosystem: p2.ecosystem,
+    recipePath: p2.recipePath,
+    directory: p2.directory,
+    digestInputs: p2.digestInputs,
+    unresolved: p2.unresolved,
+    ...p2.unreadable ? { unreadable: p2.unreadable } : {},
+    inputPaths: p2.inputPaths
+  };
+}
+function providesDigest(p2) {
+  if (p2.provides.length === 0) return void 0;
+  return digestOf({ provides: p2.provides.map((d2) => [d2.specs, d2.when ?? null]) });
+}
+function resolveRequest(packages, s, partial2) {
+  return {
+    packages,
+    requests: expandSpecRequests(s.config),
+    providers: s.config.providers,
+    ...s.config.ecosystem === "spack" ? { defaultProviders: SPACK_DEFAULT_PROVIDERS } : {},
+    unify: s.config.concretizer.unify,
+    ...s.config.concretizer.reuse && s.reuse ? { reuse: s.reuse } : {},
+    skipUnknownRoots: s.isBase,
+    ...partial2 ? { partial: partial2 } : {}
   };
 }
 async function readLockfileSpecs(snap, lockfile) {
@@ -45435,10 +45515,10 @@ async function readLockfileSpecs(snap, lockfile) {
   return new Map(lock.specs.map((spec) => [spec.id, spec]));
 }
 var MAX_DERIVED_PACKAGES = 400;
-async function deriveDigestTree(from, snap, changed, s, cache2) {
+async function deriveDigestTree(from, snap, changed, s, cache2, readAll) {
   if (s.config.ecosystem !== "spack") return void 0;
   if (from.notes.some((n) => n.startsWith("base: "))) return void 0;
-  if (s.config.concretizer.reuse && !s.config.lockfile && from.reuseStable !== true)
+  if (s.config.concretizer.reuse && !s.config.lockfile && !s.isBase && from.reuseStable !== true)
     return void 0;
   const byPath = /* @__PURE__ */ new Map();
   for (const p2 of from.packages.values()) {
@@ -45449,27 +45529,35 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     }
   }
   const affected = /* @__PURE__ */ new Set();
+  let recipesMoved = false;
   for (const c3 of changed) {
     for (const path of [c3.path, c3.oldPath]) {
       if (!path) continue;
       if (path === s.configPath || path === s.config.lockfile) return void 0;
       if (s.environment?.touches(path)) return void 0;
-      if (path.endsWith("/package.py") && (c3.status !== "M" || !byPath.has(path))) return void 0;
+      if (path.endsWith("/package.py") && (c3.status !== "M" || !byPath.has(path))) {
+        if (!readAll) return void 0;
+        recipesMoved = true;
+        continue;
+      }
       if (s.config.buildSystems && path.startsWith(`${s.config.buildSystems}/`) && !byPath.has(path) && c3.status !== "M")
         return void 0;
       for (const name of byPath.get(path) ?? []) affected.add(name);
     }
   }
   if (affected.size > MAX_DERIVED_PACKAGES) return void 0;
+  if (recipesMoved) return deriveReresolving(from, snap, s, affected, await readAll());
   const fresh = affected.size > 0 ? await readPackages(snap, s, cache2, affected) : /* @__PURE__ */ new Map();
   for (const name of affected) {
     const pkg = fresh.get(name);
-    if (!pkg || computeResolutionDigest(pkg) !== from.resolutionDigests.get(name)) return void 0;
+    if (!pkg) return void 0;
+    if (computeResolutionDigest(pkg) !== from.resolutionDigests.get(name))
+      return readAll ? deriveReresolving(from, snap, s, affected, await readAll()) : void 0;
   }
   const packages = new Map(from.packages);
   const packageDigests = new Map(from.packageDigests);
   for (const [name, pkg] of fresh) {
-    packages.set(name, pkg);
+    packages.set(name, summaryOf(pkg));
     packageDigests.set(name, computePackageDigest(pkg.digestInputs));
   }
   const ctx = {
@@ -45488,7 +45576,7 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     locals.set(id2, local);
     if (local.digest !== from.locals.get(id2)?.digest) changedLocals.push(id2);
   }
-  const specDigests = refoldFrom(from, locals, changedLocals, s.deptypes) ?? foldSpecDigests(from.specs, locals, s.deptypes);
+  const specDigests = refoldFrom(from.specs, from.specDigests, locals, changedLocals, s.deptypes) ?? foldSpecDigests(from.specs, locals, s.deptypes);
   return {
     sha: snap.rev,
     packages,
@@ -45499,12 +45587,151 @@ async function deriveDigestTree(from, snap, changed, s, cache2) {
     specDigests,
     notes: from.notes,
     containers: from.containers,
-    ...from.reuseStable !== void 0 ? { reuseStable: from.reuseStable } : {}
+    ...from.reuseStable !== void 0 ? { reuseStable: from.reuseStable } : {},
+    ...from.roots ? { roots: from.roots } : {},
+    ...from.providing ? { providing: from.providing } : {}
   };
 }
-function refoldFrom(from, locals, changed, deptypes) {
+async function deriveReresolving(from, snap, s, affected, packages) {
+  if (s.config.lockfile || !from.roots || !from.providing) return void 0;
+  const requests = expandSpecRequests(s.config);
+  if (requests.length > 0 && s.config.concretizer.unify !== false) return void 0;
+  const added = [...packages.keys()].filter((n) => !from.packages.has(n));
+  const removed = [...from.packages.keys()].filter((n) => !packages.has(n));
+  const configured = new Set(
+    Object.values(s.config.providers).flatMap((v2) => typeof v2 === "string" ? [v2] : [...v2])
+  );
+  for (const name of [...added, ...removed])
+    if (KNOWN_COMPILERS.has(name) || [...configured].some((p2) => p2.split(/[@+~%^ ]/)[0] === name))
+      return void 0;
+  const fresh = /* @__PURE__ */ new Map();
+  for (const name of [...affected, ...added]) {
+    const pkg = packages.get(name);
+    if (pkg) fresh.set(name, pkg);
+  }
+  const reresolve = /* @__PURE__ */ new Set([...added, ...removed]);
+  for (const [name, pkg] of fresh)
+    if (computeResolutionDigest(pkg) !== from.resolutionDigests.get(name)) reresolve.add(name);
+  for (const name of reresolve) {
+    const pkg = packages.get(name);
+    if ((pkg ? providesDigest(pkg) : void 0) !== from.providing.get(name)) return void 0;
+  }
   const dependents = /* @__PURE__ */ new Map();
   for (const [id2, spec] of from.specs)
+    for (const e of spec.dependencies) {
+      const list = dependents.get(e.id);
+      if (list) list.push(id2);
+      else dependents.set(e.id, [id2]);
+    }
+  const newlyNamed = new Set(added);
+  const naming = /* @__PURE__ */ new Set();
+  if (newlyNamed.size > 0) {
+    for (const [name, pkg] of packages)
+      if (pkg.dependencies.some((d2) => newlyNamed.has(d2.name))) naming.add(name);
+  }
+  const touched = /* @__PURE__ */ new Set();
+  for (const [id2, spec] of from.specs)
+    if (reresolve.has(spec.package) || naming.has(spec.package)) touched.add(id2);
+  const queue = [...touched];
+  for (let i = 0; i < queue.length; i++)
+    for (const up of dependents.get(queue[i]) ?? [])
+      if (!touched.has(up)) {
+        touched.add(up);
+        queue.push(up);
+      }
+  const again = new Set(requests.length === 0 ? added : []);
+  const keptRoots = /* @__PURE__ */ new Map();
+  for (const [key, ids] of from.roots)
+    if (ids.some((id2) => touched.has(id2))) again.add(key);
+    else keptRoots.set(key, ids);
+  const kept = /* @__PURE__ */ new Map();
+  const stack = [...keptRoots.values()].flat();
+  while (stack.length > 0) {
+    const id2 = stack.pop();
+    if (kept.has(id2)) continue;
+    const spec = from.specs.get(id2);
+    kept.set(id2, spec);
+    for (const e of spec.dependencies) if (!kept.has(e.id)) stack.push(e.id);
+  }
+  const resolved = resolveSpecs(resolveRequest(packages, s, { roots: again, frozen: kept }));
+  if (resolved.notes.some((n) => n.startsWith("base: "))) return void 0;
+  const specs = new Map(kept);
+  for (const [id2, spec] of resolved.specs) specs.set(id2, spec);
+  const roots = new Map([...keptRoots, ...resolved.rootsByKey]);
+  const packageSummaries = new Map(from.packages);
+  const packageDigests = new Map(from.packageDigests);
+  const resolutionDigests = new Map(from.resolutionDigests);
+  const providing = new Map(from.providing);
+  for (const [name, pkg] of fresh) {
+    packageSummaries.set(name, summaryOf(pkg));
+    packageDigests.set(name, computePackageDigest(pkg.digestInputs));
+    resolutionDigests.set(name, computeResolutionDigest(pkg));
+  }
+  for (const name of removed) {
+    packageSummaries.delete(name);
+    packageDigests.delete(name);
+    resolutionDigests.delete(name);
+    providing.delete(name);
+  }
+  const entries = mapContainerEntries(specs, s.config);
+  const containers = imagesOf(entries, s.config);
+  const environments = s.environment?.forTree(snap.files);
+  const ctx = {
+    packages,
+    packageDigests,
+    specs,
+    envSignature: environments ? (spec) => environments.signatureOf(entries.get(spec.id)) : envSignatureOf(containers),
+    deptypes: s.deptypes
+  };
+  const locals = /* @__PURE__ */ new Map();
+  const recomputed = [];
+  for (const [id2, spec] of specs) {
+    const before = from.locals.get(id2);
+    if (before && !resolved.specs.has(id2) && !fresh.has(spec.package)) {
+      locals.set(id2, before);
+      continue;
+    }
+    const local = computeLocalSpecDigest(spec, ctx);
+    locals.set(id2, local);
+    if (resolved.specs.has(id2) || local.digest !== before?.digest) recomputed.push(id2);
+  }
+  const specDigests = refoldFrom(specs, from.specDigests, locals, recomputed, s.deptypes) ?? foldSpecDigests(specs, locals, s.deptypes);
+  let reuseStable = from.reuseStable;
+  let sameAsBase;
+  if (s.config.concretizer.reuse) {
+    const own2 = reusableFrom(specs.values(), s.mirrorReuse);
+    const before = reusableFrom(from.specs.values(), s.mirrorReuse);
+    let keptReplay = from.reuseStable === true;
+    for (const spec of kept.values()) {
+      if (!keptReplay) break;
+      if (spec.moved) keptReplay = false;
+      const key = reuseKey(spec.package, specContext(spec));
+      const had = new Set((before.get(key) ?? []).map((r2) => r2.version));
+      if ((own2.get(key) ?? []).some((r2) => !had.has(r2.version))) keptReplay = false;
+    }
+    reuseStable = keptReplay && resolved.sameWith(own2);
+    sameAsBase = resolved.sameWith(s.mirrorReuse);
+  }
+  const notes = [.../* @__PURE__ */ new Set([...from.notes, ...resolved.notes])].sort();
+  return {
+    sha: snap.rev,
+    packages: packageSummaries,
+    packageDigests,
+    resolutionDigests,
+    specs,
+    locals,
+    specDigests,
+    notes,
+    containers,
+    roots,
+    providing,
+    ...reuseStable !== void 0 ? { reuseStable } : {},
+    ...sameAsBase !== void 0 ? { sameAsBase } : {}
+  };
+}
+function refoldFrom(specs, digests, locals, changed, deptypes) {
+  const dependents = /* @__PURE__ */ new Map();
+  for (const [id2, spec] of specs)
     for (const d2 of propagatingDeps(spec, deptypes)) {
       const list = dependents.get(d2);
       if (list) list.push(id2);
@@ -45518,19 +45745,26 @@ function refoldFrom(from, locals, changed, deptypes) {
         reached.add(up);
         queue.push(up);
       }
-  for (const id2 of reached)
-    if (Object.keys(from.specDigests.get(id2).inputs.dependencies).some(
-      (k2) => k2.startsWith("cycle of ")
-    ))
+  for (const id2 of reached) {
+    const before = digests.get(id2);
+    if (before && Object.keys(before.inputs.dependencies).some((k2) => k2.startsWith("cycle of ")))
       return void 0;
-  const out = new Map(from.specDigests);
-  const done = /* @__PURE__ */ new Set();
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [id2, d2] of digests) if (specs.has(id2) && !reached.has(id2)) out.set(id2, d2);
+  const state = /* @__PURE__ */ new Map();
+  let cycle = false;
   const visit2 = (id2) => {
-    if (done.has(id2)) return;
-    done.add(id2);
-    const edges = propagatingEdges(from.specs.get(id2), deptypes);
+    if (cycle || state.get(id2) === "done") return;
+    if (state.get(id2) === "open") {
+      cycle = true;
+      return;
+    }
+    state.set(id2, "open");
+    const edges = propagatingEdges(specs.get(id2), deptypes);
     edges.delete(id2);
     for (const d2 of edges.keys()) if (reached.has(d2)) visit2(d2);
+    if (cycle) return;
     const dependencies = {};
     for (const [d2, edge] of edges) dependencies[d2] = dependencyInput(edge, out.get(d2).digest);
     const local = locals.get(id2);
@@ -45539,9 +45773,10 @@ function refoldFrom(from, locals, changed, deptypes) {
       local,
       inputs: { ...local.inputs, dependencies }
     });
+    state.set(id2, "done");
   };
   for (const id2 of [...reached].sort()) visit2(id2);
-  return out;
+  return cycle ? void 0 : out;
 }
 function mapContainerEntries(specs, config2) {
   const out = /* @__PURE__ */ new Map();
@@ -45566,7 +45801,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "14dc3bc0890dd4e8" : "source";
+var BUILD_ID = true ? "1834b9fe68924f52" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -45622,7 +45857,7 @@ var SILENT_LOG = { info: () => {
 import { createHash as createHash5 } from "node:crypto";
 import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
-var FORMAT = "binary-check/tree-cache@1";
+var FORMAT = "binary-check/tree-cache@2";
 var KEEP2 = 6;
 function treeCacheKey(snap, settings) {
   const h3 = createHash5("sha256");
@@ -45678,6 +45913,10 @@ async function readTreeCache(dir, key, rev, deptypes) {
     notes: stored.notes,
     containers: new Map(Object.entries(stored.containers)),
     ...stored.reuseStable !== void 0 ? { reuseStable: stored.reuseStable } : {},
+    ...stored.roots && stored.providing ? {
+      roots: new Map(Object.entries(stored.roots)),
+      providing: new Map(Object.entries(stored.providing))
+    } : {},
     cacheDepth: 0
   };
 }
@@ -45750,7 +45989,11 @@ async function writeTreeCache(dir, key, tree, origin) {
       cycles: cyclesOf(tree),
       notes: tree.notes,
       containers: Object.fromEntries(tree.containers),
-      ...tree.reuseStable !== void 0 ? { reuseStable: tree.reuseStable } : {}
+      ...tree.reuseStable !== void 0 ? { reuseStable: tree.reuseStable } : {},
+      ...tree.roots && tree.providing ? {
+        roots: Object.fromEntries(tree.roots),
+        providing: Object.fromEntries(tree.providing)
+      } : {}
     };
   }
   const tmp = join6(trees, `${key}.${process.pid}.tmp`);
@@ -46195,7 +46438,10 @@ async function runPlan(request, log = SILENT_LOG) {
   if (reuse) {
     const kept = base ? reusableFrom(base.specs.values(), mirrorReuse) : mirrorReuse;
     if (kept) headSettings.reuse = kept;
+    if (mirrorReuse) headSettings.mirrorReuse = mirrorReuse;
   }
+  let headPackages;
+  const readHeadPackages = async () => headPackages ??= readTreePackages(headSnap, headSettings, await analysisCache());
   const headKey = cacheKey(headSnap, headSettings);
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes);
   const headCached = head !== void 0;
@@ -46203,7 +46449,14 @@ async function runPlan(request, log = SILENT_LOG) {
   const where = headRev === WORKTREE ? "the working tree" : headRev.slice(0, 12);
   if (head) log.info(`Head ${where}: digests from the cache (${clock()})`);
   if (!head && base) {
-    head = await deriveDigestTree(base, headSnap, changedFiles, headSettings, new MemoryBlobCache());
+    head = await deriveDigestTree(
+      base,
+      headSnap,
+      changedFiles,
+      headSettings,
+      new MemoryBlobCache(),
+      readHeadPackages
+    );
     derived2 = head !== void 0;
     if (head)
       log.info(
@@ -46211,22 +46464,38 @@ async function runPlan(request, log = SILENT_LOG) {
       );
   }
   if (!head) {
-    head = await digestTreeFully(headSnap, headSettings, await analysisCache());
+    head = await digestTreeFully(headSnap, headSettings, await analysisCache(), readHeadPackages);
     log.info(
       `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`
     );
   }
+  await analysis?.save();
+  analysis = void 0;
   if (!headCached && headRev !== WORKTREE) {
     const { reuse: _kept, ...rest } = headSettings;
     const asBaseKey = reuse ? cacheKey(headSnap, { ...rest, ...mirrorReuse ? { reuse: mirrorReuse } : {} }) : headKey;
-    const asBase = asBaseKey === headKey || derived2 || head.resolution?.sameWith(mirrorReuse) === true;
+    const asBase = asBaseKey === headKey || (derived2 ? head.sameAsBase !== false : head.resolution?.sameWith(mirrorReuse) === true);
     if (reuse && asBase && head.reuseStable === void 0)
       head.reuseStable = head.resolution?.sameWith(reusableFrom(head.specs.values(), mirrorReuse)) ?? false;
     const origin = derived2 && base && baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0;
     await writeTreeCache(request.cacheDir, headKey, head, origin);
     if (asBase && asBaseKey !== headKey) await writeTreeAlias(request.cacheDir, asBaseKey, headKey);
+    else if (reuse && base && asBaseKey !== headKey && request.cacheDir) {
+      const asBaseTree = await deriveDigestTree(
+        base,
+        headSnap,
+        changedFiles,
+        { ...rest, isBase: true, ...mirrorReuse ? { reuse: mirrorReuse, mirrorReuse } : {} },
+        new MemoryBlobCache(),
+        readHeadPackages
+      );
+      if (asBaseTree) {
+        await writeTreeCache(request.cacheDir, asBaseKey, asBaseTree);
+        log.info(`Head ${where} as the next base: derived and cached (${clock()})`);
+      }
+    }
   }
-  await analysis?.save();
+  headPackages = void 0;
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
   const notes = [...range.note ? [range.note] : [], ...head.notes];
   const plan = computePlan({
