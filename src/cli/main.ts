@@ -11,6 +11,7 @@ import { historyCommand } from './commands/history.js'
 import { indexCommand } from './commands/index-command.js'
 import { planCommand } from './commands/plan.js'
 import { recordCommand } from './commands/record.js'
+import { spackHashCommand } from './commands/spack-hash.js'
 import { MAIN_HELP } from './usage.js'
 
 export type { CliIo } from './cli-io.js'
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   history: historyCommand,
   claim: claimCommand,
   release: releaseCommand,
+  'spack-hash': spackHashCommand,
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

@@ -11,6 +11,7 @@ Commands:
   history   list the entries recorded for a spec, newest first
   claim     claim a spec digest for building (other plans see it in progress)
   release   remove a digest's claim
+  spack-hash  Spack's own package_hash and content_hash of recipes (no Spack needed)
 
 Run 'binary-check <command> --help' for a command's options.
 `
@@ -126,4 +127,31 @@ Options:
   --mirror URL        the mirror (file://DIR or oci://HOST/REPO)
   --digest D          the claimed spec digest (sha256:…)
   --owner TEXT        only release a claim held by this owner (else: exit 1, nothing removed)
+`
+
+export const SPACK_HASH_HELP = `Usage: binary-check spack-hash --repo DIR [--head REV] [--config FILE] [--spec SPEC]...
+                              [--specs-file FILE] [--lockfile PATH] [--format json|text]
+
+Spack's own recipe hashes, computed the way Spack computes them (its canonical_source: the
+recipe's syntax tree without docstrings, directives, metadata and the @when methods the spec
+cannot select, unparsed as Spack's unparser writes it), without Python or Spack:
+  package_hash   base32(sha1(canonical_source)), as Spack's package_hash(spec)
+  content_hash   base32(sha256(sorted source id, patches sha256:level, package_hash)): the value a
+                 spack.lock stores as a node's package_hash; given where the version's source
+                 (checksum or commit) is known, and for every lock node
+
+Without --spec, --specs-file or --lockfile: one entry per package, at its default spec (the
+highest version neither deprecated nor a develop version, the default of each variant).
+
+Options:
+  --repo DIR          the Spack package repository (a git work tree; default: .)
+  --head REV          the commit to read the recipes from (default: HEAD)
+  --config FILE       config (recipes, buildSystems); default: .binary-check.yml of the commit,
+                      else the layout of spack/spack-packages (repos/spack_repo/builtin/...)
+  --spec SPEC         hash this spec (repeatable), e.g. zlib@=1.3.1+shared
+  --specs-file FILE   one spec per line (blank lines and # comments ignored)
+  --lockfile PATH     hash every node of this spack.lock (in the commit, else on disk); each entry
+                      adds lock_hash and the lock's stored_package_hash
+  --format FMT        json | text (default: json): a JSON list of {package, spec, package_hash,
+                      content_hash?}
 `

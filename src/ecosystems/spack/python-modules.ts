@@ -57,6 +57,7 @@ export function importCandidates(
 /** Package name for a package directory in a recipe root. */
 export function packageNameForDirectory(dir: string, root: string): string {
   if (!root.split('/').includes('spack_repo')) return dir
-  // spack_repo layout: py_numpy → py-numpy, _3dtk → 3dtk
-  return dir.replace(/^_(?=[0-9])/, '').replace(/_/g, '-')
+  // spack_repo layout (Spack's pkg_dir_to_pkg_name): py_numpy → py-numpy, _3dtk → 3dtk,
+  // _global → global (names that are Python keywords or start with a digit get a leading `_`)
+  return dir.replace(/^_+/, '').replace(/_/g, '-')
 }

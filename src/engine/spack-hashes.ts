@@ -1,0 +1,183 @@
+/**
+ * `binary-check spack-hash`: Spack's own `package_hash` and `content_hash` of recipes at one
+ * commit, for each package's default spec, for given specs, or for every node of a `spack.lock`
+ * (beside the hash the lock stored, so a stale node shows).
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { UserError } from '../core/errors.js'
+import type { Config } from '../config/config-schema.js'
+import { recipeRoots } from '../config/config-schema.js'
+import { parseConfigText, readConfigFile } from '../config/read-config.js'
+import type { Package } from '../core/model.js'
+import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
+import { readSpackPackages } from '../ecosystems/spack/read-spack-packages.js'
+import {
+  defaultHashSpec,
+  formatHashSpec,
+  sourceIdOf,
+} from '../ecosystems/spack/package-hash/hash-spec.js'
+import {
+  canonicalSource,
+  contentHashOf,
+  packageHashOf,
+} from '../ecosystems/spack/package-hash/package-hash.js'
+import {
+  hashSpecFromString,
+  type HashSpec,
+} from '../ecosystems/spack/package-hash/spec-conditions.js'
+import { lockNodesFromText, type LockNode } from '../ecosystems/spack/package-hash/lock-nodes.js'
+import { createGit } from '../git/index.js'
+import { readSnapshot } from './repo-snapshot.js'
+
+export interface SpackHashRequest {
+  repo: string
+  head?: string
+  /** A config file; else `.binary-check.yml` of the commit; else Spack's repository layout. */
+  config?: string
+  specs?: readonly string[]
+  /** Repository-relative (read from the commit) or a path on disk. */
+  lockfile?: string
+}
+
+export interface SpackHashEntry {
+  package: string
+  spec: string
+  package_hash: string
+  /** Where the version's source is known. */
+  content_hash?: string
+  /** `--lockfile`: the node's DAG hash and the `package_hash` the lock stored. */
+  lock_hash?: string
+  stored_package_hash?: string | null
+}
+
+const SPACK_LAYOUT: Pick<Config, 'recipes' | 'buildSystems'> = {
+  recipes: 'repos/spack_repo/builtin/packages',
+  buildSystems: 'repos/spack_repo/builtin/build_systems',
+}
+
+async function configFor(
+  req: SpackHashRequest,
+  snap: RepoSnapshot,
+): Promise<{ roots: string[]; buildSystems?: string }> {
+  let config: Config | undefined
+  if (req.config !== undefined) config = await readConfigFile(req.config)
+  else {
+    const oid = snap.files.get('.binary-check.yml')
+    if (oid !== undefined) {
+      const text = (await snap.readBlobs([oid])).get(oid)!.toString('utf8')
+      config = parseConfigText(text, '.binary-check.yml')
+    }
+  }
+  if (config !== undefined) {
+    if (config.ecosystem !== 'spack')
+      throw new UserError(
+        'config',
+        'ecosystem',
+        `spack-hash needs a spack repository (the config says ${config.ecosystem})`,
+      )
+    return {
+      roots: recipeRoots(config),
+      ...(config.buildSystems ? { buildSystems: config.buildSystems } : {}),
+    }
+  }
+  const spackLayout = [...snap.files.keys()].some((p) => p.startsWith(`${SPACK_LAYOUT.recipes}/`))
+  return spackLayout
+    ? { roots: [SPACK_LAYOUT.recipes as string], buildSystems: SPACK_LAYOUT.buildSystems as string }
+    : { roots: ['packages'] }
+}
+
+export async function computeSpackHashes(req: SpackHashRequest): Promise<SpackHashEntry[]> {
+  const git = await createGit(req.repo)
+  const head = await git.revParse(req.head ?? 'HEAD', '--head')
+  const snap = await readSnapshot(git, head)
+  const { roots, buildSystems } = await configFor(req, snap)
+  const { packages } = await readSpackPackages(snap, {
+    recipeRoots: roots,
+    ...(buildSystems ? { buildSystems } : {}),
+    isIgnored: () => false,
+    cache: new MemoryBlobCache(),
+  })
+  const recipes = await readRecipes(snap, [...packages.values()])
+  const hashOne = (pkg: Package, spec: HashSpec, patches?: readonly string[]): SpackHashEntry => {
+    const text = recipes.get(pkg.recipePath) as string
+    const packageHash = packageHashOf(canonicalSource(text, pkg.recipePath, spec).text)
+    const version = pkg.versions.find((v) => v.version === spec.version)
+    const known = version !== undefined && sourceIdOf(version) !== ''
+    return {
+      package: pkg.name,
+      spec: formatHashSpec(spec),
+      package_hash: packageHash,
+      ...(known || patches !== undefined
+        ? { content_hash: contentHashOf(sourceIdOf(version), patches ?? [], packageHash) }
+        : {}),
+    }
+  }
+  const packageOf = (name: string, where: string): Package => {
+    const pkg = packages.get(name)
+    if (pkg === undefined)
+      throw new UserError(
+        'input',
+        where,
+        `no recipe for package "${name}" at ${head.slice(0, 12)} (${packages.size} packages under ${roots.join(', ')})`,
+      )
+    return pkg
+  }
+  if (req.lockfile !== undefined) {
+    const { nodes } = lockNodesFromText(
+      await readLockText(req.lockfile, snap, req.repo),
+      req.lockfile,
+    )
+    return nodes.map((node: LockNode) => {
+      const pkg = packageOf(node.spec.name, `${req.lockfile}: node ${node.hash}`)
+      return {
+        ...hashOne(pkg, node.spec, patchesWithLevels(pkg, node.patches)),
+        lock_hash: node.hash,
+        stored_package_hash: node.packageHash,
+      }
+    })
+  }
+  if (req.specs !== undefined && req.specs.length > 0)
+    return req.specs.map((text, i) => {
+      const spec = hashSpecFromString(text, `spec ${i + 1} "${text}"`)
+      return hashOne(packageOf(spec.name, `spec "${text}"`), spec)
+    })
+  return [...packages.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((pkg) => hashOne(pkg, defaultHashSpec(pkg.name, pkg.versions, pkg.variants)))
+}
+
+/** A lockfile in the commit (repository-relative path), else on disk (relative to the repository). */
+async function readLockText(path: string, snap: RepoSnapshot, repo: string): Promise<string> {
+  const oid = snap.files.get(path.replace(/^\.\//, ''))
+  if (oid !== undefined) return (await snap.readBlobs([oid])).get(oid)!.toString('utf8')
+  try {
+    return await readFile(resolve(repo, path), 'utf8')
+  } catch (e) {
+    throw new UserError(
+      'input',
+      path,
+      `cannot read the lockfile: ${(e as NodeJS.ErrnoException).code ?? String(e)} (not in commit ${snap.rev.slice(0, 12)} either)`,
+    )
+  }
+}
+
+async function readRecipes(
+  snap: RepoSnapshot,
+  pkgs: readonly Package[],
+): Promise<Map<string, string>> {
+  const oids = pkgs.map((p) => snap.files.get(p.recipePath) as string)
+  const blobs = await snap.readBlobs(oids)
+  return new Map(pkgs.map((p, i) => [p.recipePath, blobs.get(oids[i] as string)!.toString('utf8')]))
+}
+
+/**
+ * The lock's patch list (sha256 values) as the content hash takes it: `sha256:level`, the level
+ * from the recipe's `patch()` with that checksum (1 when none says otherwise).
+ */
+function patchesWithLevels(pkg: Package, sha256s: readonly string[]): string[] {
+  return sha256s.map((sha) => {
+    const p = pkg.patches.find((x) => x.sha256 === sha)
+    return `${sha}:${p?.level ?? 1}`
+  })
+}
