@@ -243,5 +243,24 @@ describe.skipIf(!HAVE)('binary-check spack-hash on the real corpus (needs ../sha
     }
     const same = nodes.filter((n) => n.content_hash === n.stored_package_hash).length
     console.log(`all-pythons.spack.lock against the corpus head: ${same}/81 nodes unchanged`)
+
+    // NCAR's lock (Spack 0.22, 1,238 nodes): hashed, but said plainly not to be comparable, and
+    // packages gone from the repository are named once each, not one line per node
+    const ncar = join(work, 'ncar.spack.lock')
+    await writeFile(
+      ncar,
+      gunzipSync(readFileSync(join(CORPUS, 'lockfiles/ncar-derecho.spack.lock.gz'))),
+    )
+    const n = await runCli(['spack-hash', '--repo', clone, '--lockfile', ncar])
+    expect(n.code).toBe(0)
+    const warnings = n.stderr.trim().split('\n')
+    expect(warnings[0]).toMatch(/written by Spack 0\.22\.0\.dev0 .*cannot be compared/)
+    expect(warnings[1]).toMatch(
+      /no recipe at [0-9a-f]{12} for \d+ of its packages .*netcdf \(\d+ nodes\)/,
+    )
+    expect(warnings).toHaveLength(2)
+    const ncarNodes = JSON.parse(n.stdout) as Entry[]
+    expect(ncarNodes).toHaveLength(1238)
+    expect(ncarNodes.filter((e) => e.package_hash !== null).length).toBeGreaterThan(1100)
   }, 300_000)
 })

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { isUserError, UserError } from '../core/errors.js'
 import type { Config } from '../config/config-schema.js'
 import { recipeRoots } from '../config/config-schema.js'
 import { parseConfigText, readConfigFile } from '../config/read-config.js'
@@ -43,12 +43,19 @@ export interface SpackHashRequest {
 export interface SpackHashEntry {
   package: string
   spec: string
-  package_hash: string
+  /** null where the recipe is missing at this commit or does not parse (see the warnings). */
+  package_hash: string | null
   /** Where the version's source is known. */
   content_hash?: string
   /** `--lockfile`: the node's DAG hash and the `package_hash` the lock stored. */
   lock_hash?: string
   stored_package_hash?: string | null
+}
+
+export interface SpackHashes {
+  entries: SpackHashEntry[]
+  /** One line each: recipes that could not be hashed, a lock from another Spack generation. */
+  warnings: string[]
 }
 
 const SPACK_LAYOUT: Pick<Config, 'recipes' | 'buildSystems'> = {
@@ -87,21 +94,41 @@ async function configFor(
     : { roots: ['packages'] }
 }
 
-export async function computeSpackHashes(req: SpackHashRequest): Promise<SpackHashEntry[]> {
+export async function computeSpackHashes(req: SpackHashRequest): Promise<SpackHashes> {
+  const warnings: string[] = []
   const git = await createGit(req.repo)
   const head = await git.revParse(req.head ?? 'HEAD', '--head')
   const snap = await readSnapshot(git, head)
   const { roots, buildSystems } = await configFor(req, snap)
+  // Named specs and lock nodes need only their own packages read in full.
+  const lock =
+    req.lockfile !== undefined
+      ? lockNodesFromText(await readLockText(req.lockfile, snap, req.repo), req.lockfile)
+      : undefined
+  const named = lock
+    ? lock.nodes.map((n) => n.spec.name)
+    : (req.specs ?? []).map((text, i) => hashSpecFromString(text, `spec ${i + 1} "${text}"`).name)
   const { packages } = await readSpackPackages(snap, {
     recipeRoots: roots,
     ...(buildSystems ? { buildSystems } : {}),
     isIgnored: () => false,
     cache: new MemoryBlobCache(),
+    ...(named.length > 0 ? { only: new Set(named) } : {}),
   })
-  const recipes = await readRecipes(snap, [...packages.values()])
+  const recipes = await readRecipes(
+    snap,
+    [...packages.values()].filter((p) => named.length === 0 || named.includes(p.name)),
+  )
   const hashOne = (pkg: Package, spec: HashSpec, patches?: readonly string[]): SpackHashEntry => {
     const text = recipes.get(pkg.recipePath) as string
-    const packageHash = packageHashOf(canonicalSource(text, pkg.recipePath, spec).text)
+    let packageHash: string
+    try {
+      packageHash = packageHashOf(canonicalSource(text, pkg.recipePath, spec).text)
+    } catch (e) {
+      if (!isUserError(e)) throw e
+      warnings.push(`${e.oneLine()} (no package_hash for ${pkg.name})`)
+      return { package: pkg.name, spec: formatHashSpec(spec), package_hash: null }
+    }
     const version = pkg.versions.find((v) => v.version === spec.version)
     const known = version !== undefined && sourceIdOf(version) !== ''
     return {
@@ -113,38 +140,63 @@ export async function computeSpackHashes(req: SpackHashRequest): Promise<SpackHa
         : {}),
     }
   }
-  const packageOf = (name: string, where: string): Package => {
-    const pkg = packages.get(name)
-    if (pkg === undefined)
-      throw new UserError(
-        'input',
-        where,
-        `no recipe for package "${name}" at ${head.slice(0, 12)} (${packages.size} packages under ${roots.join(', ')})`,
-      )
-    return pkg
-  }
-  if (req.lockfile !== undefined) {
-    const { nodes } = lockNodesFromText(
-      await readLockText(req.lockfile, snap, req.repo),
-      req.lockfile,
-    )
-    return nodes.map((node: LockNode) => {
-      const pkg = packageOf(node.spec.name, `${req.lockfile}: node ${node.hash}`)
-      return {
-        ...hashOne(pkg, node.spec, patchesWithLevels(pkg, node.patches)),
-        lock_hash: node.hash,
-        stored_package_hash: node.packageHash,
+  const recipeCount = [...snap.files.keys()].filter(
+    (p) => p.endsWith('/package.py') && roots.some((r) => p.startsWith(`${r}/`)),
+  ).length
+  const missing = (name: string): string =>
+    `no recipe for package "${name}" at ${head.slice(0, 12)} (${recipeCount} recipes under ${roots.join(', ')})`
+  if (lock !== undefined && req.lockfile !== undefined) {
+    const generation = lockGenerationWarning(lock.spackVersion, lock.spackCommit)
+    if (generation) warnings.push(`${req.lockfile}: ${generation}`)
+    const absent = new Map<string, number>()
+    const entries = lock.nodes.map((node: LockNode): SpackHashEntry => {
+      const pkg = packages.get(node.spec.name)
+      const lockFields = { lock_hash: node.hash, stored_package_hash: node.packageHash }
+      if (pkg === undefined) {
+        absent.set(node.spec.name, (absent.get(node.spec.name) ?? 0) + 1)
+        return {
+          package: node.spec.name,
+          spec: formatHashSpec(node.spec),
+          package_hash: null,
+          ...lockFields,
+        }
       }
+      return { ...hashOne(pkg, node.spec, patchesWithLevels(pkg, node.patches)), ...lockFields }
     })
+    if (absent.size > 0) {
+      const list = [...absent].map(([name, n]) => (n > 1 ? `${name} (${n} nodes)` : name))
+      warnings.push(
+        `${req.lockfile}: no recipe at ${head.slice(0, 12)} for ${absent.size} of its packages (package_hash null): ${list.join(', ')}`,
+      )
+    }
+    return { entries, warnings }
   }
-  if (req.specs !== undefined && req.specs.length > 0)
-    return req.specs.map((text, i) => {
+  if (req.specs !== undefined && req.specs.length > 0) {
+    const entries = req.specs.map((text, i) => {
       const spec = hashSpecFromString(text, `spec ${i + 1} "${text}"`)
-      return hashOne(packageOf(spec.name, `spec "${text}"`), spec)
+      const pkg = packages.get(spec.name)
+      if (pkg === undefined) throw new UserError('input', `spec "${text}"`, missing(spec.name))
+      return hashOne(pkg, spec)
     })
-  return [...packages.values()]
+    return { entries, warnings }
+  }
+  const entries = [...packages.values()]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((pkg) => hashOne(pkg, defaultHashSpec(pkg.name, pkg.versions, pkg.variants)))
+  return { entries, warnings }
+}
+
+/**
+ * Spack before 1.0 kept its recipes in another layout (`var/spack/repos/builtin`, package API v1)
+ * and unparsed them with an older unparser: hashes of such a lock are not comparable with recipes
+ * hashed here. Later 1.x locks are compared node by node.
+ */
+function lockGenerationWarning(version?: string, commit?: string): string | undefined {
+  if (version === undefined)
+    return 'the lock does not record which Spack wrote it; its package hashes may come from another Spack generation'
+  const major = Number(version.split('.')[0])
+  if (!Number.isFinite(major) || major >= 1) return undefined
+  return `written by Spack ${version}${commit ? ` (${commit.slice(0, 12)})` : ''}, whose recipe layout and unparser predate Spack 1.0: its stored package hashes cannot be compared with the recipes hashed here, so a difference does not mean the recipe changed`
 }
 
 /** A lockfile in the commit (repository-relative path), else on disk (relative to the repository). */

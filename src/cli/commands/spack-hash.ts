@@ -25,13 +25,14 @@ export async function spackHashCommand(args: readonly string[], io: CliIo): Prom
     specs.push(...(await readSpecsFile(values['specs-file'], io)))
   if (values.lockfile !== undefined && specs.length > 0)
     throw new UsageError('--lockfile hashes the lock nodes: give it without --spec/--specs-file')
-  const entries = await computeSpackHashes({
+  const { entries, warnings } = await computeSpackHashes({
     repo: resolve(io.cwd, values.repo ?? '.'),
     ...(values.head !== undefined ? { head: values.head } : {}),
     ...(values.config !== undefined ? { config: resolve(io.cwd, values.config) } : {}),
     ...(specs.length > 0 ? { specs } : {}),
     ...(values.lockfile !== undefined ? { lockfile: values.lockfile } : {}),
   })
+  for (const w of warnings) io.stderr(`binary-check: warning: ${w}\n`)
   if (format === 'json') io.stdout(`${JSON.stringify(entries, null, 2)}\n`)
   else
     io.stdout(
@@ -43,7 +44,7 @@ export async function spackHashCommand(args: readonly string[], io: CliIo): Prom
                 ? '  (= lock)'
                 : `  (lock: ${e.stored_package_hash ?? 'none'})`
               : ''
-          return `${e.spec}  package_hash=${e.package_hash}${e.content_hash ? `  content_hash=${e.content_hash}` : ''}${stale}\n`
+          return `${e.spec}  package_hash=${e.package_hash ?? 'none'}${e.content_hash ? `  content_hash=${e.content_hash}` : ''}${stale}\n`
         })
         .join(''),
     )
