@@ -1,6 +1,6 @@
-import { analyseRecipe } from '../ecosystems/spack/read-spack-packages.js'
+import { WORKER_TASKS } from '../ecosystems/spack/worker-tasks.js'
 import { isRecipeWorker, runRecipeWorker } from '../ecosystems/spack/parallel-analysis.js'
 import { run } from './main.js'
 
-if (isRecipeWorker()) runRecipeWorker(analyseRecipe)
+if (isRecipeWorker()) runRecipeWorker(WORKER_TASKS)
 else await run()

@@ -11,7 +11,12 @@ import { recipeRoots } from '../config/config-schema.js'
 import { parseConfigText, readConfigFile } from '../config/read-config.js'
 import type { Package } from '../core/model.js'
 import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
-import { readSpackPackages } from '../ecosystems/spack/read-spack-packages.js'
+import {
+  readSpackPackages,
+  recipeCacheKey,
+  type ModuleAnalysis,
+  type RecipeAnalysis,
+} from '../ecosystems/spack/read-spack-packages.js'
 import {
   defaultHashSpec,
   formatHashSpec,
@@ -21,7 +26,10 @@ import {
   canonicalSource,
   contentHashOf,
   packageHashOf,
+  type SpecIndependentHash,
 } from '../ecosystems/spack/package-hash/package-hash.js'
+import { analyseAndHashRecipe } from '../ecosystems/spack/package-hash/analyse-and-hash.js'
+import { analyseInParallel } from '../ecosystems/spack/parallel-analysis.js'
 import {
   hashSpecFromString,
   type HashSpec,
@@ -108,34 +116,61 @@ export async function computeSpackHashes(req: SpackHashRequest): Promise<SpackHa
   const named = lock
     ? lock.nodes.map((n) => n.spec.name)
     : (req.specs ?? []).map((text, i) => hashSpecFromString(text, `spec ${i + 1} "${text}"`).name)
+  const cache = new MemoryBlobCache<RecipeAnalysis | ModuleAnalysis>()
+  // Every package: each recipe parsed once, on every core, for both its analysis (which gives the
+  // default spec) and its spec-independent hash.
+  const quick = new Map<string, SpecIndependentHash>()
+  if (named.length === 0) {
+    const paths = [...snap.files.keys()].filter((p) =>
+      roots.some(
+        (r) => p.startsWith(`${r}/`) && /^[^/]+\/package\.py$/.test(p.slice(r.length + 1)),
+      ),
+    )
+    const oids = paths.map((p) => snap.files.get(p) as string)
+    const blobs = await snap.readBlobs(oids)
+    const results = await analyseInParallel(
+      paths.map((path, i) => ({ text: blobs.get(oids[i] as string)!.toString('utf8'), path })),
+      'recipe-and-spack-hash',
+      analyseAndHashRecipe,
+    )
+    results.forEach((r, i) => {
+      cache.set(recipeCacheKey(oids[i] as string), r.analysis)
+      quick.set(paths[i] as string, r.hash)
+    })
+  }
   const { packages } = await readSpackPackages(snap, {
     recipeRoots: roots,
     ...(buildSystems ? { buildSystems } : {}),
     isIgnored: () => false,
-    cache: new MemoryBlobCache(),
+    cache,
     ...(named.length > 0 ? { only: new Set(named) } : {}),
   })
   const recipes = await readRecipes(
     snap,
     [...packages.values()].filter((p) => named.length === 0 || named.includes(p.name)),
   )
-  const hashOne = (pkg: Package, spec: HashSpec, patches?: readonly string[]): SpackHashEntry => {
+  const hashOne = (
+    pkg: Package,
+    spec: HashSpec,
+    patches?: readonly string[],
+    known?: string,
+  ): SpackHashEntry => {
     const text = recipes.get(pkg.recipePath) as string
     let packageHash: string
     try {
-      packageHash = packageHashOf(canonicalSource(text, pkg.recipePath, spec).text)
+      packageHash = known ?? packageHashOf(canonicalSource(text, pkg.recipePath, spec).text)
     } catch (e) {
       if (!isUserError(e)) throw e
       warnings.push(`${e.oneLine()} (no package_hash for ${pkg.name})`)
       return { package: pkg.name, spec: formatHashSpec(spec), package_hash: null }
     }
     const version = pkg.versions.find((v) => v.version === spec.version)
-    const known = version !== undefined && sourceIdOf(version) !== ''
+    const hasSource = version !== undefined && sourceIdOf(version) !== ''
     return {
       package: pkg.name,
       spec: formatHashSpec(spec),
       package_hash: packageHash,
-      ...(known || patches !== undefined
+      ...(hasSource || patches !== undefined
         ? { content_hash: contentHashOf(sourceIdOf(version), patches ?? [], packageHash) }
         : {}),
     }
@@ -180,9 +215,17 @@ export async function computeSpackHashes(req: SpackHashRequest): Promise<SpackHa
     })
     return { entries, warnings }
   }
-  const entries = [...packages.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((pkg) => hashOne(pkg, defaultHashSpec(pkg.name, pkg.versions, pkg.variants)))
+  // Recipes with `@when` methods (a few percent) are hashed here, with their spec.
+  const all = [...packages.values()].sort((a, b) => (a.name < b.name ? -1 : 1))
+  const entries = all.map((pkg) => {
+    const spec = defaultHashSpec(pkg.name, pkg.versions, pkg.variants)
+    const q = quick.get(pkg.recipePath) ?? { multimethods: true }
+    if ('error' in q) {
+      warnings.push(`${q.error} (no package_hash for ${pkg.name})`)
+      return { package: pkg.name, spec: formatHashSpec(spec), package_hash: null }
+    }
+    return hashOne(pkg, spec, undefined, 'packageHash' in q ? q.packageHash : undefined)
+  })
   return { entries, warnings }
 }
 

@@ -23,9 +23,14 @@ export function isRecipeWorker(): boolean {
   return !isMainThread && (workerData as Record<string, unknown> | null)?.[MARK] === true
 }
 
-/** The worker side: analyse the jobs it was given, post the outcomes, done. */
-export function runRecipeWorker<T>(analyse: (text: string, path: string) => T): void {
-  const jobs = (workerData as { jobs: AnalysisJob[] }).jobs
+/** What a worker can be asked to do with each job, by task name. */
+export type WorkerTasks = Readonly<Record<string, (text: string, path: string) => unknown>>
+
+/** The worker side: run its task on the jobs it was given, post the outcomes, done. */
+export function runRecipeWorker(tasks: WorkerTasks): void {
+  const { jobs, task } = workerData as { jobs: AnalysisJob[]; task: string }
+  const analyse = tasks[task]
+  if (analyse === undefined) throw new Error(`recipe worker: unknown task ${task}`)
   // As JSON text: one string crosses threads much faster than a large object graph.
   parentPort!.postMessage(JSON.stringify(jobs.map((j) => attempt(analyse, j))))
 }
@@ -47,8 +52,13 @@ function unwrap<T>(o: Outcome<T>): T {
   throw err
 }
 
+/**
+ * `analyse` over the jobs, spread over the cores. In a worker the same function is found by
+ * `task` in the entry point's `WorkerTasks` (src/ecosystems/spack/worker-tasks.ts).
+ */
 export async function analyseInParallel<T>(
   jobs: readonly AnalysisJob[],
+  task: string,
   analyse: (text: string, path: string) => T,
 ): Promise<T[]> {
   // BINARY_CHECK_WORKERS=N caps the threads (1: no workers).
@@ -69,7 +79,7 @@ export async function analyseInParallel<T>(
     (slice) =>
       new Promise<Outcome<T>[]>((resolve, reject) => {
         const w = new Worker(new URL(import.meta.url), {
-          workerData: { [MARK]: true, jobs: slice },
+          workerData: { [MARK]: true, jobs: slice, task },
         })
         w.once('message', (m: string) => resolve(JSON.parse(m) as Outcome<T>[]))
         w.once('error', reject)

@@ -15,6 +15,7 @@ import {
 import { computePackageDigest, packageDigestInputs } from '../../core/digest/package-digest.js'
 import type { BlobCache, RepoSnapshot } from '../snapshot.js'
 import { canonicalizePythonModule, parseSpackRecipe, type ParsedRecipe } from './recipe/index.js'
+import type { PySource } from './recipe/syntax.js'
 import { importCandidates, packageNameForDirectory } from './python-modules.js'
 import { topLevelClassNames } from './module-classes.js'
 import { analyseInParallel } from './parallel-analysis.js'
@@ -193,7 +194,7 @@ export async function readSpackPackages(
         `package "${f.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`,
       )
     const oid = snap.files.get(f.recipePath)!
-    const a = opts.cache.get(`recipe:${oid}`) as RecipeAnalysis
+    const a = opts.cache.get(recipeCacheKey(oid)) as RecipeAnalysis
     const direct = resolveImports(a.imports, f.recipePath)
     for (const base of originalBaseNames(a)) {
       const m = classToModule.get(base)
@@ -368,7 +369,7 @@ async function fillCache(
 ): Promise<void> {
   const pathOf = new Map<string, string>()
   for (const f of found) pathOf.set(snap.files.get(f.recipePath)!, f.recipePath)
-  const missing = [...new Set(oids.filter((o) => !cache.get(`recipe:${o}`)))]
+  const missing = [...new Set(oids.filter((o) => !cache.get(recipeCacheKey(o))))]
   if (missing.length === 0) return
   const blobs = await snap.readBlobs(missing)
   const jobs = missing.map((oid) => {
@@ -377,8 +378,20 @@ async function fillCache(
     return { text: buf.toString('utf8'), path: pathOf.get(oid) ?? oid }
   })
   blobs.clear() // the texts are in `jobs` now: let the buffers go before parsing
-  const results = await analyseInParallel(jobs, analyseRecipe)
-  missing.forEach((oid, i) => cache.set(`recipe:${oid}`, withoutOwnFile(results[i]!)))
+  const results = await analyseInParallel(jobs, 'recipe', analyseRecipe)
+  missing.forEach((oid, i) => cache.set(recipeCacheKey(oid), withoutOwnFile(results[i]!)))
+}
+
+/** Where a recipe blob's analysis sits in the cache. */
+export const recipeCacheKey = (oid: string): string => `recipe:${oid}`
+
+/** A recipe's analysis as the cache holds it (what `readSpackPackages` reads back). */
+export function cacheableRecipeAnalysis(
+  text: string,
+  path: string,
+  source?: PySource,
+): RecipeAnalysis {
+  return withoutOwnFile(analyseRecipe(text, path, source))
 }
 
 /**
@@ -403,10 +416,10 @@ function withoutOwnFile(a: RecipeAnalysis): RecipeAnalysis {
   }
 }
 
-export function analyseRecipe(text: string, path: string): RecipeAnalysis {
+export function analyseRecipe(text: string, path: string, source?: PySource): RecipeAnalysis {
   let parsed: ParsedRecipe
   try {
-    parsed = parseSpackRecipe(text, path)
+    parsed = parseSpackRecipe(text, path, source ? { parsed: source } : {})
   } catch (e) {
     if (!(e instanceof UserError)) throw e
     return {

@@ -9,7 +9,9 @@
  *   `package_hash`.
  */
 import { createHash } from 'node:crypto'
-import { parsePython } from '../recipe/syntax.js'
+import { isUserError } from '../../../core/errors.js'
+import { parsePython, type PySource } from '../recipe/syntax.js'
+import type { PyAst } from './python-ast.js'
 import { unparseSpack } from './spack-unparse.js'
 import { toPythonAst } from './syntax-to-ast.js'
 import {
@@ -80,3 +82,30 @@ export function canonicalSource(
   resolveMultiMethods(tree, whenEvaluator(spec))
   return { text: unparseSpack(tree), multimethods }
 }
+
+/**
+ * A recipe's `package_hash` when it does not depend on the spec (no `@when` method: the spec only
+ * selects among those), else `{ multimethods: true }` — the caller hashes it with its spec. What
+ * the worker threads compute for a whole repository.
+ */
+export function specIndependentPackageHash(
+  recipe: string,
+  file: string,
+  parsed?: PySource,
+): SpecIndependentHash {
+  let tree: PyAst
+  try {
+    tree = toPythonAst(parsed ?? parsePython(recipe, file))
+  } catch (e) {
+    if (isUserError(e)) return { error: e.oneLine() }
+    throw e
+  }
+  removeDocstrings(tree)
+  removeDirectives(tree)
+  if (hasMultiMethods(tree)) return { multimethods: true }
+  resolveMultiMethods(tree, () => null)
+  return { packageHash: packageHashOf(unparseSpack(tree)) }
+}
+
+export type SpecIndependentHash =
+  { packageHash: string } | { multimethods: true } | { error: string }

@@ -23,7 +23,7 @@ import { extractDirectives, type BlockCode } from './rules/directives.js'
 import { removeMetadata } from './rules/metadata.js'
 import { extractMultimethods } from './rules/multimethods.js'
 import { lowerModule, withBody, type Stmt } from './statements.js'
-import { parsePython } from './syntax.js'
+import { parsePython, type PySource } from './syntax.js'
 import { unparse } from './unparse.js'
 
 export type { ConditionalPiece } from './conditional.js'
@@ -54,6 +54,8 @@ export interface RecipeOptions {
    * by specs outside the condition.
    */
   withWhenCode?: BlockCode
+  /** The module already parsed from `source` (one parse serves several readers). */
+  parsed?: PySource
 }
 
 /**
@@ -66,7 +68,7 @@ export function parseSpackRecipe(
   file: string,
   options: RecipeOptions = {},
 ): ParsedRecipe {
-  const parsed = parsePython(source, file)
+  const parsed = options.parsed ?? parsePython(source, file)
   const text = parsed.text
   const lowered = lowerModule(parsed)
   const body = removeDocstrings(lowered.body)
