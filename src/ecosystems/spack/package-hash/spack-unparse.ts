@@ -617,9 +617,9 @@ const VISIT: Record<string, (u: Unparser, node: PyAst) => void> = {
     }
     return
   },
-  Pass: (u, node) => u.fill('pass'),
-  Break: (u, node) => u.fill('break'),
-  Continue: (u, node) => u.fill('continue'),
+  Pass: (u) => u.fill('pass'),
+  Break: (u) => u.fill('break'),
+  Continue: (u) => u.fill('continue'),
   Delete: (u, node) => {
     u.fill('del ')
     return u.interleave(', ', children(node, 'targets'), (n) => u.traverse(n))
