@@ -66,7 +66,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    function isNode(node2) {
+    function isNode2(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
           case ALIAS:
@@ -90,7 +90,7 @@ var require_identity = __commonJS({
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
     exports.isMap = isMap2;
-    exports.isNode = isNode;
+    exports.isNode = isNode2;
     exports.isPair = isPair;
     exports.isScalar = isScalar2;
     exports.isSeq = isSeq2;
@@ -1007,14 +1007,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent2, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent2, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent2.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent2.length;
@@ -1031,14 +1031,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text, i, indent2.length);
+        i = consumeMoreIndentedLines(text2, i, indent2.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text[i += 1]; ) {
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text[i + 1]) {
+          switch (text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -1055,13 +1055,13 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text, i, indent2.length);
+            i = consumeMoreIndentedLines(text2, i, indent2.length);
           end = i + indent2.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
-            if (next && next !== " " && next !== "\n" && next !== "	")
+            const next2 = text2[i + 1];
+            if (next2 && next2 !== " " && next2 !== "\n" && next2 !== "	")
               split = i;
           }
           if (i >= end) {
@@ -1072,12 +1072,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i += 1];
+                ch = text2[i += 1];
                 overflow = true;
               }
               const j3 = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j3])
-                return text;
+                return text2;
               folds.push(j3);
               escapedFolds[j3] = true;
               end = j3 + endStep;
@@ -1092,39 +1092,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text.length;
+        const end2 = folds[i2 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent2}${text.slice(0, end2)}`;
+${indent2}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent2}${text.slice(fold + 1, end2)}`;
+${indent2}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent2) {
+    function consumeMoreIndentedLines(text2, i, indent2) {
       let end = i;
       let start = i + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent2) {
-          ch = text[++i];
+          ch = text2[++i];
         } else {
           do {
-            ch = text[++i];
+            ch = text2[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -1343,10 +1343,10 @@ ${indent2}`) + "'";
             literalFallback = true;
           };
         }
-        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
+        const body2 = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent2, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
           return `>${header}
-${indent2}${body}`;
+${indent2}${body2}`;
       }
       value = value.replace(/\n+/g, `$&${indent2}`);
       return `|${header}
@@ -3362,13 +3362,13 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body2 = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
-          body += stringifyComment.lineComment(body, "", commentString(contentComment));
-        if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
-          lines[lines.length - 1] = `--- ${body}`;
+          body2 += stringifyComment.lineComment(body2, "", commentString(contentComment));
+        if ((body2[0] === "|" || body2[0] === ">") && lines[lines.length - 1] === "---") {
+          lines[lines.length - 1] = `--- ${body2}`;
         } else
-          lines.push(body);
+          lines.push(body2);
       } else {
         lines.push(stringify.stringify(doc.contents, ctx));
       }
@@ -3778,7 +3778,7 @@ ${pointer}
 var require_resolve_props = __commonJS({
   "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
-    function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
+    function resolveProps(tokens, { flow, indicator, next: next2, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
@@ -3807,7 +3807,7 @@ var require_resolve_props = __commonJS({
         }
         switch (token.type) {
           case "space":
-            if (!flow && (indicator !== "doc-start" || next?.type !== "flow-collection") && token.source.includes("	")) {
+            if (!flow && (indicator !== "doc-start" || next2?.type !== "flow-collection") && token.source.includes("	")) {
               tab2 = token;
             }
             hasSpace = true;
@@ -3886,10 +3886,10 @@ var require_resolve_props = __commonJS({
       }
       const last = tokens[tokens.length - 1];
       const end = last ? last.offset + last.source.length : offset;
-      if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
-        onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
+      if (reqSpace && next2 && next2.type !== "space" && next2.type !== "newline" && next2.type !== "comma" && (next2.type !== "scalar" || next2.source !== "")) {
+        onError(next2.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
       }
-      if (tab2 && (atNewline && tab2.indent <= parentIndent || next?.type === "block-map" || next?.type === "block-seq"))
+      if (tab2 && (atNewline && tab2.indent <= parentIndent || next2?.type === "block-map" || next2?.type === "block-seq"))
         onError(tab2, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
       return {
         comma,
@@ -4749,20 +4749,20 @@ var require_resolve_flow_scalar = __commonJS({
           res += fold;
           i = offset;
         } else if (ch === "\\") {
-          let next = source[++i];
-          const cc = escapeCodes[next];
+          let next2 = source[++i];
+          const cc = escapeCodes[next2];
           if (cc)
             res += cc;
-          else if (next === "\n") {
-            next = source[i + 1];
-            while (next === " " || next === "	")
-              next = source[++i + 1];
-          } else if (next === "\r" && source[i + 1] === "\n") {
-            next = source[++i + 1];
-            while (next === " " || next === "	")
-              next = source[++i + 1];
-          } else if (next === "x" || next === "u" || next === "U") {
-            const length = next === "x" ? 2 : next === "u" ? 4 : 8;
+          else if (next2 === "\n") {
+            next2 = source[i + 1];
+            while (next2 === " " || next2 === "	")
+              next2 = source[++i + 1];
+          } else if (next2 === "\r" && source[i + 1] === "\n") {
+            next2 = source[++i + 1];
+            while (next2 === " " || next2 === "	")
+              next2 = source[++i + 1];
+          } else if (next2 === "x" || next2 === "u" || next2 === "U") {
+            const length = next2 === "x" ? 2 : next2 === "u" ? 4 : 8;
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
@@ -4772,10 +4772,10 @@ var require_resolve_flow_scalar = __commonJS({
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
-          let next = source[i + 1];
-          while (next === " " || next === "	")
-            next = source[++i + 1];
-          if (next !== "\n" && !(next === "\r" && source[i + 2] === "\n"))
+          let next2 = source[i + 1];
+          while (next2 === " " || next2 === "	")
+            next2 = source[++i + 1];
+          if (next2 !== "\n" && !(next2 === "\r" && source[i + 2] === "\n"))
             res += i > wsStart ? source.slice(wsStart, i + 1) : ch;
         } else {
           res += ch;
@@ -5361,13 +5361,13 @@ var require_cst_scalar = __commonJS({
         case ">": {
           const he2 = source.indexOf("\n");
           const head = source.substring(0, he2);
-          const body = source.substring(he2 + 1) + "\n";
+          const body2 = source.substring(he2 + 1) + "\n";
           const props = [
             { type: "block-scalar-header", offset, indent: indent2, source: head }
           ];
           if (!addEndtoBlockProps(props, end))
             props.push({ type: "newline", offset: -1, indent: indent2, source: "\n" });
-          return { type: "block-scalar", offset, indent: indent2, props, source: body };
+          return { type: "block-scalar", offset, indent: indent2, props, source: body2 };
         }
         case '"':
           return { type: "double-quoted-scalar", offset, indent: indent2, source, end };
@@ -5424,13 +5424,13 @@ var require_cst_scalar = __commonJS({
     function setBlockScalarValue(token, source) {
       const he2 = source.indexOf("\n");
       const head = source.substring(0, he2);
-      const body = source.substring(he2 + 1) + "\n";
+      const body2 = source.substring(he2 + 1) + "\n";
       if (token.type === "block-scalar") {
         const header = token.props[0];
         if (header.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
         header.source = head;
-        token.source = body;
+        token.source = body2;
       } else {
         const { offset } = token;
         const indent2 = "indent" in token ? token.indent : -1;
@@ -5442,7 +5442,7 @@ var require_cst_scalar = __commonJS({
         for (const key of Object.keys(token))
           if (key !== "type" && key !== "offset")
             delete token[key];
-        Object.assign(token, { type: "block-scalar", indent: indent2, props, source: body });
+        Object.assign(token, { type: "block-scalar", indent: indent2, props, source: body2 });
       }
     }
     function addEndtoBlockProps(props, end) {
@@ -5777,9 +5777,9 @@ var require_lexer = __commonJS({
           this.lineEndPos = null;
         }
         this.atEnd = !incomplete;
-        let next = this.next ?? "stream";
-        while (next && (incomplete || this.hasChars(1)))
-          next = yield* this.parseNext(next);
+        let next2 = this.next ?? "stream";
+        while (next2 && (incomplete || this.hasChars(1)))
+          next2 = yield* this.parseNext(next2);
       }
       atLineEnd() {
         let i = this.pos;
@@ -5802,8 +5802,8 @@ var require_lexer = __commonJS({
           while (ch === " ")
             ch = this.buffer[++indent2 + offset];
           if (ch === "\r") {
-            const next = this.buffer[indent2 + offset + 1];
-            if (next === "\n" || !next && !this.atEnd)
+            const next2 = this.buffer[indent2 + offset + 1];
+            if (next2 === "\n" || !next2 && !this.atEnd)
               return offset + indent2 + 1;
           }
           return ch === "\n" || indent2 >= this.indentNext || !ch && !this.atEnd ? offset + indent2 : -1;
@@ -5840,8 +5840,8 @@ var require_lexer = __commonJS({
       peek(n) {
         return this.buffer.substr(this.pos, n);
       }
-      *parseNext(next) {
-        switch (next) {
+      *parseNext(next2) {
+        switch (next2) {
           case "stream":
             return yield* this.parseStream();
           case "line-start":
@@ -6030,8 +6030,8 @@ var require_lexer = __commonJS({
             this.flowKey = true;
             return yield* this.parseQuotedScalar();
           case ":": {
-            const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            const next2 = this.charAt(1);
+            if (this.flowKey || isEmpty(next2) || next2 === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -6110,10 +6110,10 @@ var require_lexer = __commonJS({
               indent2 = 0;
               break;
             case "\r": {
-              const next = this.buffer[i2 + 1];
-              if (!next && !this.atEnd)
+              const next2 = this.buffer[i2 + 1];
+              if (!next2 && !this.atEnd)
                 return this.setNext("block-scalar");
-              if (next === "\n")
+              if (next2 === "\n")
                 break;
             }
             // fallthrough
@@ -6175,21 +6175,21 @@ var require_lexer = __commonJS({
         let ch;
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
-            const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            const next2 = this.buffer[i + 1];
+            if (isEmpty(next2) || inFlow && flowIndicatorChars.has(next2))
               break;
             end = i;
           } else if (isEmpty(ch)) {
-            let next = this.buffer[i + 1];
+            let next2 = this.buffer[i + 1];
             if (ch === "\r") {
-              if (next === "\n") {
+              if (next2 === "\n") {
                 i += 1;
                 ch = "\n";
-                next = this.buffer[i + 1];
+                next2 = this.buffer[i + 1];
               } else
                 end = i;
             }
-            if (next === "#" || inFlow && flowIndicatorChars.has(next))
+            if (next2 === "#" || inFlow && flowIndicatorChars.has(next2))
               break;
             if (ch === "\n") {
               const cs2 = this.continueScalar(i + 1);
@@ -8149,8 +8149,8 @@ function sha256Hex(data) {
 function digestOf(value) {
   return `sha256:${sha256Hex(canonicalEncode(value))}`;
 }
-function digestText(text) {
-  return `sha256:${sha256Hex(text)}`;
+function digestText(text2) {
+  return `sha256:${sha256Hex(text2)}`;
 }
 
 // src/core/errors.ts
@@ -8221,14 +8221,14 @@ function uniqueLabels(pieces) {
 
 // src/ecosystems/spack/recipe/numbers.ts
 function canonicalNumber(raw) {
-  const text = raw.replace(/_/g, "").toLowerCase();
-  if (/^0[xob][0-9a-f]+$/.test(text)) return BigInt(text).toString();
-  const imaginary = text.endsWith("j");
-  const body = imaginary ? text.slice(0, -1) : text;
-  if (!imaginary && /^[0-9]+$/.test(body)) return BigInt(body).toString();
-  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/.test(body)) return raw;
-  const value = Number(body);
-  if (!Number.isFinite(value)) return text;
+  const text2 = raw.replace(/_/g, "").toLowerCase();
+  if (/^0[xob][0-9a-f]+$/.test(text2)) return BigInt(text2).toString();
+  const imaginary = text2.endsWith("j");
+  const body2 = imaginary ? text2.slice(0, -1) : text2;
+  if (!imaginary && /^[0-9]+$/.test(body2)) return BigInt(body2).toString();
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/.test(body2)) return raw;
+  const value = Number(body2);
+  if (!Number.isFinite(value)) return text2;
   return floatText(value) + (imaginary ? "j" : "");
 }
 function floatText(value) {
@@ -8261,18 +8261,18 @@ function isOctal(c3) {
   return c3 !== void 0 && c3 >= "0" && c3 <= "7";
 }
 var HEX = /^[0-9a-fA-F]+$/;
-function decodeBody(body, raw, bytes) {
-  if (raw || !body.includes("\\")) return body;
+function decodeBody(body2, raw, bytes) {
+  if (raw || !body2.includes("\\")) return body2;
   let out = "";
   let i = 0;
-  while (i < body.length) {
-    const j3 = body.indexOf("\\", i);
+  while (i < body2.length) {
+    const j3 = body2.indexOf("\\", i);
     if (j3 === -1) {
-      out += body.slice(i);
+      out += body2.slice(i);
       break;
     }
-    out += body.slice(i, j3);
-    const c3 = body[j3 + 1];
+    out += body2.slice(i, j3);
+    const c3 = body2[j3 + 1];
     if (c3 === void 0) {
       out += "\\";
       break;
@@ -8289,14 +8289,14 @@ function decodeBody(body, raw, bytes) {
     }
     if (isOctal(c3)) {
       let k2 = j3 + 2;
-      while (k2 < j3 + 4 && isOctal(body[k2])) k2++;
-      out += String.fromCharCode(parseInt(body.slice(j3 + 1, k2), 8) & (bytes ? 255 : 511));
+      while (k2 < j3 + 4 && isOctal(body2[k2])) k2++;
+      out += String.fromCharCode(parseInt(body2.slice(j3 + 1, k2), 8) & (bytes ? 255 : 511));
       i = k2;
       continue;
     }
     const width = c3 === "x" ? 2 : !bytes && c3 === "u" ? 4 : !bytes && c3 === "U" ? 8 : 0;
     if (width > 0) {
-      const digits = body.slice(j3 + 2, j3 + 2 + width);
+      const digits = body2.slice(j3 + 2, j3 + 2 + width);
       if (digits.length !== width || !HEX.test(digits)) return void 0;
       const code = parseInt(digits, 16);
       if (code > 1114111) return void 0;
@@ -8357,15 +8357,15 @@ function quoteValue(value, bytes) {
 
 // src/ecosystems/spack/recipe/literals.ts
 var EMPTY_ENV = /* @__PURE__ */ new Map();
-function evalLiteral(node2, text, env) {
+function evalLiteral(node2, text2, env) {
   switch (node2.name) {
     case "String": {
-      const decoded = decodeLiteral(text.slice(node2.from, node2.to));
+      const decoded = decodeLiteral(text2.slice(node2.from, node2.to));
       if (decoded === void 0) return void 0;
       return decoded.bytes ? { kind: "bytes", value: decoded.value } : { kind: "str", value: decoded.value };
     }
     case "FormatString": {
-      const value = evalFormatString(node2, text, env);
+      const value = evalFormatString(node2, text2, env);
       return value === void 0 ? void 0 : { kind: "str", value };
     }
     case "ContinuedString": {
@@ -8373,7 +8373,7 @@ function evalLiteral(node2, text, env) {
       let kind2;
       for (let part = node2.firstChild; part; part = part.nextSibling) {
         if (part.name === "Comment") continue;
-        const v2 = evalLiteral(part, text, env);
+        const v2 = evalLiteral(part, text2, env);
         if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind2 !== void 0 && kind2 !== v2.kind)
           return void 0;
         kind2 = v2.kind;
@@ -8382,24 +8382,24 @@ function evalLiteral(node2, text, env) {
       return kind2 === void 0 ? void 0 : { kind: kind2, value };
     }
     case "Number":
-      return { kind: "num", text: canonicalNumber(text.slice(node2.from, node2.to)) };
+      return { kind: "num", text: canonicalNumber(text2.slice(node2.from, node2.to)) };
     case "Boolean":
-      return { kind: "bool", value: text.slice(node2.from, node2.to) === "True" };
+      return { kind: "bool", value: text2.slice(node2.from, node2.to) === "True" };
     case "None":
       return { kind: "none" };
     case "VariableName":
-      return env.get(text.slice(node2.from, node2.to));
+      return env.get(text2.slice(node2.from, node2.to));
     case "ParenthesizedExpression": {
       const inner = onlyChild(node2);
-      return inner === void 0 ? void 0 : evalLiteral(inner, text, env);
+      return inner === void 0 ? void 0 : evalLiteral(inner, text2, env);
     }
     case "UnaryExpression": {
       const op = node2.firstChild;
       const operand = op?.nextSibling;
       if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null)
         return void 0;
-      const sign = text.slice(op.from, op.to);
-      const v2 = evalLiteral(operand, text, env);
+      const sign = text2.slice(op.from, op.to);
+      const v2 = evalLiteral(operand, text2, env);
       if (v2?.kind !== "num" || sign !== "-" && sign !== "+") return void 0;
       if (sign === "+") return v2;
       if (v2.text === "0") return v2;
@@ -8408,11 +8408,11 @@ function evalLiteral(node2, text, env) {
     case "TupleExpression":
     case "ArrayExpression": {
       const items = [];
-      for (let child = node2.firstChild; child; child = child.nextSibling) {
-        const name = child.name;
+      for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+        const name = child2.name;
         if (name === "(" || name === ")" || name === "[" || name === "]" || name === "," || name === "Comment")
           continue;
-        const v2 = evalLiteral(child, text, env);
+        const v2 = evalLiteral(child2, text2, env);
         if (v2 === void 0) return void 0;
         items.push(v2);
       }
@@ -8422,11 +8422,11 @@ function evalLiteral(node2, text, env) {
       const entries = [];
       let key;
       let expectKey = true;
-      for (let child = node2.firstChild; child; child = child.nextSibling) {
-        const name = child.name;
+      for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+        const name = child2.name;
         if (name === "{" || name === "}" || name === "," || name === ":" || name === "Comment")
           continue;
-        const v2 = evalLiteral(child, text, env);
+        const v2 = evalLiteral(child2, text2, env);
         if (v2 === void 0) return void 0;
         if (expectKey) key = v2;
         else entries.push([key, v2]);
@@ -8440,23 +8440,23 @@ function evalLiteral(node2, text, env) {
 }
 function onlyChild(node2) {
   let found;
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name = child.name;
+  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    const name = child2.name;
     if (name === "(" || name === ")" || name === "Comment") continue;
     if (found !== void 0) return void 0;
-    found = child;
+    found = child2;
   }
   return found;
 }
-function evalFormatString(node2, text, env) {
-  const raw = text.slice(node2.from, node2.to);
+function evalFormatString(node2, text2, env) {
+  const raw = text2.slice(node2.from, node2.to);
   const lit = splitLiteral(raw);
   const isRaw = lit.prefix.includes("r");
   let pos = node2.from + lit.bodyFrom;
   let out = "";
   const literal2 = (to2) => {
     const value = decodeBody(
-      text.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"),
+      text2.slice(pos, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}"),
       isRaw,
       false
     );
@@ -8464,20 +8464,20 @@ function evalFormatString(node2, text, env) {
     out += value;
     return true;
   };
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    if (child.name !== "FormatReplacement") continue;
-    if (!literal2(child.from)) return void 0;
-    const open6 = child.firstChild;
+  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    if (child2.name !== "FormatReplacement") continue;
+    if (!literal2(child2.from)) return void 0;
+    const open6 = child2.firstChild;
     const name = open6?.nextSibling;
     const close = name?.nextSibling;
     if (name == null || name.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
       return void 0;
-    const value = env.get(text.slice(name.from, name.to));
+    const value = env.get(text2.slice(name.from, name.to));
     if (value === void 0) return void 0;
     const str = pyStr(value);
     if (str === void 0) return void 0;
     out += str;
-    pos = child.to;
+    pos = child2.to;
   }
   if (!literal2(node2.from + lit.bodyTo)) return void 0;
   return out;
@@ -8874,29 +8874,29 @@ function nodePrecedence(node2) {
   if (node2.name === "NamedExpression") return PREC.named;
   return PREC.atom;
 }
-function readOperators(node2, text) {
+function readOperators(node2, text2) {
   const tokens = [];
-  flatten(node2, text, tokens);
+  flatten(node2, text2, tokens);
   const parser2 = new OperatorParser(tokens);
   const expr = parser2.test();
   return expr !== void 0 && parser2.done() ? expr : void 0;
 }
-function flatten(node2, text, out) {
+function flatten(node2, text2, out) {
   if (!OPERATOR_NODES.has(node2.name)) {
     out.push({ operand: node2 });
     return;
   }
   if (node2.name === "LambdaExpression") {
     out.push({ lambda: node2 });
-    const body = node2.lastChild;
-    if (body !== null) flatten(body, text, out);
+    const body2 = node2.lastChild;
+    if (body2 !== null) flatten(body2, text2, out);
     return;
   }
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name = child.name;
+  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    const name = child2.name;
     if (name === "Comment") continue;
-    if (OPERATOR_TOKENS.has(name)) out.push({ op: text.slice(child.from, child.to) });
-    else flatten(child, text, out);
+    if (OPERATOR_TOKENS.has(name)) out.push({ op: text2.slice(child2.from, child2.to) });
+    else flatten(child2, text2, out);
   }
 }
 var OPERATOR_TOKENS = /* @__PURE__ */ new Set([
@@ -8944,15 +8944,15 @@ var OperatorParser = class {
     const token = this.tokens[this.at];
     if (token !== void 0 && "lambda" in token) {
       this.at++;
-      const body2 = this.test();
-      return body2 === void 0 ? void 0 : { kind: "lambda", node: token.lambda, body: body2 };
+      const body3 = this.test();
+      return body3 === void 0 ? void 0 : { kind: "lambda", node: token.lambda, body: body3 };
     }
-    const body = this.or();
-    if (body === void 0 || !this.eat("if")) return body;
+    const body2 = this.or();
+    if (body2 === void 0 || !this.eat("if")) return body2;
     const test = this.or();
     if (test === void 0 || !this.eat("else")) return void 0;
     const orelse = this.test();
-    return orelse === void 0 ? void 0 : { kind: "conditional", body, test, orelse };
+    return orelse === void 0 ? void 0 : { kind: "conditional", body: body2, test, orelse };
   }
   or() {
     return this.logic("or", PREC.or, () => this.and());
@@ -8960,10 +8960,10 @@ var OperatorParser = class {
   and() {
     return this.logic("and", PREC.and, () => this.not());
   }
-  logic(op, prec, next) {
-    let left = next();
+  logic(op, prec, next2) {
+    let left = next2();
     while (left !== void 0 && this.eat(op)) {
-      const right = next();
+      const right = next2();
       if (right === void 0) return void 0;
       left = { kind: "binary", op, prec, left, right };
     }
@@ -8982,10 +8982,10 @@ var OperatorParser = class {
     for (; ; ) {
       const op = this.compareOp();
       if (op === void 0) break;
-      const next = this.binary(0);
-      if (next === void 0) return void 0;
+      const next2 = this.binary(0);
+      if (next2 === void 0) return void 0;
       ops.push(op);
-      operands.push(next);
+      operands.push(next2);
     }
     return ops.length === 0 ? first : { kind: "compare", operands, ops };
   }
@@ -9001,8 +9001,8 @@ var OperatorParser = class {
       return this.eat("not") ? "is not" : "is";
     }
     if (op === "not") {
-      const next = this.tokens[this.at + 1];
-      if (next !== void 0 && "op" in next && next.op === "in") {
+      const next2 = this.tokens[this.at + 1];
+      if (next2 !== void 0 && "op" in next2 && next2.op === "in") {
         this.at += 2;
         return "not in";
       }
@@ -9109,24 +9109,24 @@ var LAMBDA_ITEM_PARENTS = /* @__PURE__ */ new Set([
   "ComprehensionExpression"
 ]);
 var KEEP = PREC.atom + 1;
-function needsSpace(prev, next) {
+function needsSpace(prev, next2) {
   if (prev === K.None || prev === K.Open || prev === K.Prefix || prev === K.Dot || prev === K.KwAssign || prev === K.SliceColon)
     return false;
-  if (next === K.Close || next === K.Comma || next === K.Colon || next === K.SliceColon || next === K.Dot || next === K.KwAssign)
+  if (next2 === K.Close || next2 === K.Comma || next2 === K.Colon || next2 === K.SliceColon || next2 === K.Dot || next2 === K.KwAssign)
     return false;
-  if (next === K.Open) return !(prev === K.Word || prev === K.Close);
+  if (next2 === K.Open) return !(prev === K.Word || prev === K.Close);
   return true;
 }
 function kidsOf(node2) {
-  const kids = [];
-  for (let child = node2.firstChild; child; child = child.nextSibling)
-    if (child.name !== "Comment") kids.push(child);
-  return kids;
+  const kids2 = [];
+  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling)
+    if (child2.name !== "Comment") kids2.push(child2);
+  return kids2;
 }
 function parenthesized(node2) {
-  const kids = kidsOf(node2);
-  if (kids.length !== 3 || kids[0]?.name !== "(" || kids[2]?.name !== ")") return void 0;
-  const inner = kids[1];
+  const kids2 = kidsOf(node2);
+  if (kids2.length !== 3 || kids2[0]?.name !== "(" || kids2[2]?.name !== ")") return void 0;
+  const inner = kids2[1];
   return inner.name === "*" ? void 0 : inner;
 }
 function unwrap(node2) {
@@ -9140,8 +9140,8 @@ function unwrap(node2) {
   }
 }
 var Writer = class _Writer {
-  constructor(text) {
-    this.text = text;
+  constructor(text2) {
+    this.text = text2;
   }
   text;
   out = "";
@@ -9204,26 +9204,26 @@ var Writer = class _Writer {
   }
   /** Emit the source text between two offsets when it holds tokens the tree does not name. */
   gap(from, to2) {
-    const text = this.text;
+    const text2 = this.text;
     let i = from;
     while (i < to2) {
-      const c3 = text.charCodeAt(i);
+      const c3 = text2.charCodeAt(i);
       if (c3 === 32 || c3 === 9 || c3 === 10 || c3 === 12 || c3 === 92) {
         i++;
         continue;
       }
       if (c3 === 35) {
-        const eol = text.indexOf("\n", i);
+        const eol = text2.indexOf("\n", i);
         i = eol === -1 || eol > to2 ? to2 : eol;
         continue;
       }
       let j3 = i + 1;
       while (j3 < to2) {
-        const d2 = text.charCodeAt(j3);
+        const d2 = text2.charCodeAt(j3);
         if (d2 === 32 || d2 === 9 || d2 === 10 || d2 === 12 || d2 === 92 || d2 === 35) break;
         j3++;
       }
-      this.gapToken(text.slice(i, j3));
+      this.gapToken(text2.slice(i, j3));
       i = j3;
     }
   }
@@ -9318,7 +9318,7 @@ var Writer = class _Writer {
   }
   /** Children of a node, in order, with the unnamed tokens between them. */
   children(node2, name, keep) {
-    const kids = kidsOf(node2);
+    const kids2 = kidsOf(node2);
     let pos = node2.from;
     let commas = 0;
     let afterStar = false;
@@ -9328,8 +9328,8 @@ var Writer = class _Writer {
     const canComprehend = COMPREHENSION_PARENTS.has(name);
     const tupleLike = name === "TupleExpression" || name === "SequencePattern" || name === "MemberExpression";
     const itemMin = LAMBDA_ITEM_PARENTS.has(name) ? PREC.lambda : PREC.conditional;
-    for (let i = 0; i < kids.length; i++) {
-      const kid = kids[i];
+    for (let i = 0; i < kids2.length; i++) {
+      const kid = kids2[i];
       const kidName = kid.name;
       if (kid.from > pos) this.gap(pos, kid.from);
       pos = kid.to;
@@ -9346,10 +9346,10 @@ var Writer = class _Writer {
       }
       if (canComprehend && kidName === "for") {
         let end = i + 1;
-        while (end < kids.length && kids[end]?.name !== "in") end++;
-        this.forClause(kids, i, end + 1 < kids.length ? end + 2 : end, PREC.or);
+        while (end < kids2.length && kids2[end]?.name !== "in") end++;
+        this.forClause(kids2, i, end + 1 < kids2.length ? end + 2 : end, PREC.or);
         i = end + 1;
-        pos = kids[Math.min(i, kids.length - 1)].to;
+        pos = kids2[Math.min(i, kids2.length - 1)].to;
         comprehension = true;
         continue;
       }
@@ -9419,9 +9419,9 @@ var Writer = class _Writer {
       const only2 = items[0].node;
       const inner = unwrap(only2);
       if (role === "target" && inner.name === "TupleExpression") {
-        const kids = kidsOf(inner).filter((kid) => kid.name !== "(" && kid.name !== ")");
-        if (kids.length > 0) {
-          this.sequence(kids, "target", min);
+        const kids2 = kidsOf(inner).filter((kid) => kid.name !== "(" && kid.name !== ")");
+        if (kids2.length > 0) {
+          this.sequence(kids2, "target", min);
           return;
         }
       }
@@ -9471,16 +9471,16 @@ var Writer = class _Writer {
   }
   /** `x += v`. */
   update(node2) {
-    const kids = kidsOf(node2);
-    const opAt = kids.findIndex((kid) => kid.name === "UpdateOp");
+    const kids2 = kidsOf(node2);
+    const opAt = kids2.findIndex((kid) => kid.name === "UpdateOp");
     if (opAt < 0) {
       this.children(node2, "UpdateStatement", false);
       return;
     }
-    this.sequence(kids.slice(0, opAt), "target", PREC.lambda);
-    const op = kids[opAt];
+    this.sequence(kids2.slice(0, opAt), "target", PREC.lambda);
+    const op = kids2[opAt];
     this.push(K.Op, this.text.slice(op.from, op.to));
-    this.sequence(kids.slice(opAt + 1), "value", PREC.lambda);
+    this.sequence(kids2.slice(opAt + 1), "value", PREC.lambda);
   }
   /** `yield`, `yield a, b`, `yield from x`; a yield expression outside parentheses gets them. */
   yieldNode(node2, min) {
@@ -9682,20 +9682,20 @@ var Writer = class _Writer {
     const segments = [];
     const literal2 = (from, to2) => {
       if (to2 <= from) return true;
-      const body = this.text.slice(from, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}");
-      const value = decodeBody(body, isRaw, false);
+      const body2 = this.text.slice(from, to2).replace(/\{\{/g, "{").replace(/\}\}/g, "}");
+      const value = decodeBody(body2, isRaw, false);
       if (value === void 0) return false;
       segments.push({ literal: value });
       return true;
     };
     let pos = node2.from + lit.bodyFrom;
-    for (let child = node2.firstChild; child; child = child.nextSibling) {
-      if (child.name !== "FormatReplacement") continue;
-      if (!literal2(pos, child.from)) return void 0;
-      const field = this.replacementField(child);
+    for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+      if (child2.name !== "FormatReplacement") continue;
+      if (!literal2(pos, child2.from)) return void 0;
+      const field = this.replacementField(child2);
       if (field === void 0) return void 0;
       segments.push({ field });
-      pos = child.to;
+      pos = child2.to;
     }
     if (!literal2(pos, node2.from + lit.bodyTo)) return void 0;
     return segments;
@@ -9723,15 +9723,15 @@ var Writer = class _Writer {
   replacementField(field) {
     const exprs = [];
     let tailFrom = -1;
-    for (let child = field.firstChild; child; child = child.nextSibling) {
-      const name = child.name;
+    for (let child2 = field.firstChild; child2; child2 = child2.nextSibling) {
+      const name = child2.name;
       if (name === "{" || name === "Comment") continue;
       if (name === "FormatSelfDoc") return void 0;
       if (name === "FormatConversion" || name === "FormatSpec" || name === "}") {
-        tailFrom = child.from;
+        tailFrom = child2.from;
         break;
       }
-      exprs.push(child);
+      exprs.push(child2);
     }
     if (tailFrom < 0 || exprs.length === 0) return void 0;
     const inner = new _Writer(this.text);
@@ -9753,8 +9753,8 @@ function expectedClassName(file2) {
   const name = words.map((w2) => w2.charAt(0).toUpperCase() + w2.slice(1).toLowerCase()).join("");
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
-function findPackageClass(body, imports, text, file2) {
-  const classes = topLevelClasses(body, text);
+function findPackageClass(body2, imports, text2, file2) {
+  const classes = topLevelClasses(body2, text2);
   const byName = /* @__PURE__ */ new Map();
   for (const c3 of classes) if (!byName.has(c3.name)) byName.set(c3.name, c3);
   const repoNames = /* @__PURE__ */ new Set();
@@ -9806,25 +9806,25 @@ function findPackageClass(body, imports, text, file2) {
     ancestors: [...ancestors].sort((a, b3) => a - b3)
   };
 }
-function topLevelClasses(body, text) {
+function topLevelClasses(body2, text2) {
   const classes = [];
-  body.forEach((stmt, index) => {
+  body2.forEach((stmt, index) => {
     if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") return;
     const header = stmt.clauses?.[0]?.header ?? [];
     const nameNode = header.find((node2) => node2.name === "VariableName");
     if (nameNode === void 0) return;
     const bases = baseClasses(
       header.find((node2) => node2.name === "ArgList"),
-      text
+      text2
     );
-    classes.push({ index, name: text.slice(nameNode.from, nameNode.to), bases });
+    classes.push({ index, name: text2.slice(nameNode.from, nameNode.to), bases });
   });
   return classes;
 }
-function baseClasses(argList, text) {
+function baseClasses(argList, text2) {
   if (argList === void 0) return [];
   const bases = [];
-  const writer = new Writer(text);
+  const writer = new Writer(text2);
   let current = [];
   const flush = () => {
     if (current.length === 1) {
@@ -9833,11 +9833,11 @@ function baseClasses(argList, text) {
     }
     current = [];
   };
-  for (let child = argList.firstChild; child; child = child.nextSibling) {
-    const name = child.name;
+  for (let child2 = argList.firstChild; child2; child2 = child2.nextSibling) {
+    const name = child2.name;
     if (name === "(" || name === "Comment") continue;
     if (name === "," || name === ")") flush();
-    else current.push(child);
+    else current.push(child2);
   }
   flush();
   return bases;
@@ -9925,24 +9925,24 @@ var SIGNATURE_TABLE = {
   build_system: { positional: [], varargs: "values", keywords: ["default"], required: ["values"] }
 };
 var SIGNATURES = new Map(Object.entries(SIGNATURE_TABLE));
-function readArgList(args, text) {
+function readArgList(args, text2) {
   const items = { positional: [], keywords: [], unpacking: false, other: false };
   let current = [];
   const flush = () => {
     if (current.length === 0) return;
     const [a, b3, c3] = current;
     if (current.length === 1 && a !== void 0) items.positional.push(a);
-    else if (current.length === 3 && a?.name === "VariableName" && b3?.name === "AssignOp" && c3 !== void 0 && text.slice(b3.from, b3.to) === "=") {
-      items.keywords.push({ name: text.slice(a.from, a.to), node: c3 });
+    else if (current.length === 3 && a?.name === "VariableName" && b3?.name === "AssignOp" && c3 !== void 0 && text2.slice(b3.from, b3.to) === "=") {
+      items.keywords.push({ name: text2.slice(a.from, a.to), node: c3 });
     } else if (current.length === 2 && (a?.name === "*" || a?.name === "**")) items.unpacking = true;
     else items.other = true;
     current = [];
   };
-  for (let child = args.firstChild; child; child = child.nextSibling) {
-    const name = child.name;
+  for (let child2 = args.firstChild; child2; child2 = child2.nextSibling) {
+    const name = child2.name;
     if (name === "(" || name === "Comment") continue;
     if (name === "," || name === ")") flush();
-    else current.push(child);
+    else current.push(child2);
   }
   flush();
   return items;
@@ -9973,16 +9973,16 @@ function bindCall(directive, signature, items) {
 function accepts(signature, name) {
   return signature.keywords === "any" || signature.positional.includes(name) || signature.keywords.includes(name);
 }
-function evalBound(bound, varargs, text, env) {
+function evalBound(bound, varargs, text2, env) {
   const values = /* @__PURE__ */ new Map();
   for (const [name, node2] of bound.args) {
-    const value = evalLiteral(node2, text, env);
+    const value = evalLiteral(node2, text2, env);
     if (value === void 0) return { notLiteral: name };
     values.set(name, value);
   }
   const rest = [];
   for (const node2 of bound.rest) {
-    const value = evalLiteral(node2, text, env);
+    const value = evalLiteral(node2, text2, env);
     if (value === void 0) return { notLiteral: varargs };
     rest.push(value);
   }
@@ -9990,11 +9990,11 @@ function evalBound(bound, varargs, text, env) {
 }
 
 // src/ecosystems/spack/recipe/imports.ts
-function readImport(node2, text, line) {
+function readImport(node2, text2, line) {
   const tokens = [];
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    if (child.name === "Comment" || child.name === "(" || child.name === ")") continue;
-    tokens.push({ name: child.name, text: text.slice(child.from, child.to) });
+  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    if (child2.name === "Comment" || child2.name === "(" || child2.name === ")") continue;
+    tokens.push({ name: child2.name, text: text2.slice(child2.from, child2.to) });
   }
   if (tokens[0]?.name === "from") {
     let i2 = 1;
@@ -10011,8 +10011,8 @@ function readImport(node2, text, line) {
         i2++;
         continue;
       }
-      const next = tokens[i2 + 1];
-      if (next?.name === "as") {
+      const next2 = tokens[i2 + 1];
+      if (next2?.name === "as") {
         const alias = tokens[i2 + 2].text;
         aliases[alias] = t2.text;
         names.push(t2.text);
@@ -10268,9 +10268,9 @@ var Tree = class _Tree {
   /**
   Construct a new tree. See also [`Tree.build`](#common.Tree^build).
   */
-  constructor(type, children2, positions, length, props) {
+  constructor(type, children3, positions, length, props) {
     this.type = type;
-    this.children = children2;
+    this.children = children3;
     this.positions = positions;
     this.length = length;
     this.props = null;
@@ -10287,16 +10287,16 @@ var Tree = class _Tree {
     let mounted = MountedTree.get(this);
     if (mounted && !mounted.overlay)
       return mounted.tree.toString();
-    let children2 = "";
+    let children3 = "";
     for (let ch of this.children) {
       let str = ch.toString();
       if (str) {
-        if (children2)
-          children2 += ",";
-        children2 += str;
+        if (children3)
+          children3 += ",";
+        children3 += str;
       }
     }
-    return !this.type.name ? children2 : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children2.length ? "(" + children2 + ")" : "");
+    return !this.type.name ? children3 : (/\W/.test(this.type.name) && !this.type.isError ? JSON.stringify(this.type.name) : this.type.name) + (children3.length ? "(" + children3 + ")" : "");
   }
   /**
   Get a [tree cursor](#common.TreeCursor) positioned at the top of
@@ -10416,7 +10416,7 @@ var Tree = class _Tree {
   [`NodeType.none`](#common.NodeType^none).
   */
   balance(config2 = {}) {
-    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children2, positions, length) => new _Tree(this.type, children2, positions, length, this.propValues), config2.makeTree || ((children2, positions, length) => new _Tree(NodeType.none, children2, positions, length)));
+    return this.children.length <= 8 ? this : balanceRange(NodeType.none, this.children, this.positions, 0, this.children.length, 0, this.length, (children3, positions, length) => new _Tree(this.type, children3, positions, length, this.propValues), config2.makeTree || ((children3, positions, length) => new _Tree(NodeType.none, children3, positions, length)));
   }
   /**
   Build a tree from a postfix-ordered buffer of node information,
@@ -10491,12 +10491,12 @@ var TreeBuffer = class _TreeBuffer {
     index += 4;
     if (endIndex == index)
       return result;
-    let children2 = [];
+    let children3 = [];
     while (index < endIndex) {
-      children2.push(this.childString(index));
+      children3.push(this.childString(index));
       index = this.buffer[index + 3];
     }
-    return result + "(" + children2.join(",") + ")";
+    return result + "(" + children3.join(",") + ")";
   }
   /**
   @internal
@@ -10626,22 +10626,22 @@ var TreeNode = class _TreeNode extends BaseNode {
   }
   nextChild(i, dir, pos, side, mode = 0) {
     for (let parent = this; ; ) {
-      for (let { children: children2, positions } = parent._tree, e = dir > 0 ? children2.length : -1; i != e; i += dir) {
-        let next = children2[i], start = positions[i] + parent.from, mounted;
-        if (!(mode & IterMode.EnterBracketed && next instanceof Tree && (mounted = MountedTree.get(next)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next.length) && !checkSide(side, pos, start, start + next.length))
+      for (let { children: children3, positions } = parent._tree, e = dir > 0 ? children3.length : -1; i != e; i += dir) {
+        let next2 = children3[i], start = positions[i] + parent.from, mounted;
+        if (!(mode & IterMode.EnterBracketed && next2 instanceof Tree && (mounted = MountedTree.get(next2)) && !mounted.overlay && mounted.bracketed && pos >= start && pos <= start + next2.length) && !checkSide(side, pos, start, start + next2.length))
           continue;
-        if (next instanceof TreeBuffer) {
+        if (next2 instanceof TreeBuffer) {
           if (mode & IterMode.ExcludeBuffers)
             continue;
-          let index = next.findChild(0, next.buffer.length, dir, pos - start, side);
+          let index = next2.findChild(0, next2.buffer.length, dir, pos - start, side);
           if (index > -1)
-            return new BufferNode(new BufferContext(parent, next, i, start), null, index);
-        } else if (mode & IterMode.IncludeAnonymous || (!next.type.isAnonymous || hasChild(next))) {
+            return new BufferNode(new BufferContext(parent, next2, i, start), null, index);
+        } else if (mode & IterMode.IncludeAnonymous || (!next2.type.isAnonymous || hasChild(next2))) {
           let mounted2;
-          if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next)) && !mounted2.overlay)
+          if (!(mode & IterMode.IgnoreMounts) && (mounted2 = MountedTree.get(next2)) && !mounted2.overlay)
             return new _TreeNode(mounted2.tree, start, i, parent);
-          let inner = new _TreeNode(next, start, i, parent);
-          return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next.children.length - 1 : 0, dir, pos, side, mode);
+          let inner = new _TreeNode(next2, start, i, parent);
+          return mode & IterMode.IncludeAnonymous || !inner.type.isAnonymous ? inner : inner.nextChild(dir < 0 ? next2.children.length - 1 : 0, dir, pos, side, mode);
         }
       }
       if (mode & IterMode.IncludeAnonymous || !parent.type.isAnonymous)
@@ -10885,15 +10885,15 @@ var BufferNode = class _BufferNode extends BaseNode {
     return null;
   }
   toTree() {
-    let children2 = [], positions = [];
+    let children3 = [], positions = [];
     let { buffer } = this.context;
     let startI = this.index + 4, endI = buffer.buffer[this.index + 3];
     if (endI > startI) {
       let from = buffer.buffer[this.index + 1];
-      children2.push(buffer.slice(startI, endI, from));
+      children3.push(buffer.slice(startI, endI, from));
       positions.push(0);
     }
-    return new Tree(this.type, children2, positions, this.to - this.from);
+    return new Tree(this.type, children3, positions, this.to - this.from);
   }
   /**
   @internal
@@ -10913,10 +10913,10 @@ function iterStack(heads) {
       pick2 = i;
     }
   }
-  let next = picked instanceof TreeNode && picked.index < 0 ? null : picked.parent;
+  let next2 = picked instanceof TreeNode && picked.index < 0 ? null : picked.parent;
   let newHeads = heads.slice();
-  if (next)
-    newHeads[pick2] = next;
+  if (next2)
+    newHeads[pick2] = next2;
   else
     newHeads.splice(pick2, 1);
   return new StackIterator(newHeads, picked);
@@ -11147,8 +11147,8 @@ var TreeCursor = class {
     for (; parent; { index, _parent: parent } = parent) {
       if (index > -1)
         for (let i = index + dir, e = dir < 0 ? -1 : parent._tree.children.length; i != e; i += dir) {
-          let child = parent._tree.children[i];
-          if (this.mode & IterMode.IncludeAnonymous || child instanceof TreeBuffer || !child.type.isAnonymous || hasChild(child))
+          let child2 = parent._tree.children[i];
+          if (this.mode & IterMode.IncludeAnonymous || child2 instanceof TreeBuffer || !child2.type.isAnonymous || hasChild(child2))
             return false;
         }
     }
@@ -11296,14 +11296,14 @@ function buildTree(data) {
   let cursor = Array.isArray(buffer) ? new FlatBufferCursor(buffer, buffer.length) : buffer;
   let types = nodeSet.types;
   let contextHash = 0, lookAhead = 0;
-  function takeNode(parentStart, minPos, children3, positions2, inRepeat, depth) {
+  function takeNode(parentStart, minPos, children4, positions2, inRepeat, depth) {
     let { id: id2, start, end, size } = cursor;
     let lookAheadAtStart = lookAhead, contextAtStart = contextHash;
     if (size < 0) {
       cursor.next();
       if (size == -1) {
         let node3 = reused[id2];
-        children3.push(node3);
+        children4.push(node3);
         positions2.push(start - parentStart);
         return;
       } else if (size == -3) {
@@ -11364,10 +11364,10 @@ function buildTree(data) {
         node2 = makeTree(type, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
       }
     }
-    children3.push(node2);
+    children4.push(node2);
     positions2.push(startPos);
   }
-  function takeFlatNode(parentStart, minPos, children3, positions2) {
+  function takeFlatNode(parentStart, minPos, children4, positions2) {
     let nodes = [];
     let nodeCount = 0, stopAt = -1;
     while (cursor.pos > minPos) {
@@ -11393,32 +11393,32 @@ function buildTree(data) {
         buffer2[j3++] = nodes[i + 2] - start;
         buffer2[j3++] = j3;
       }
-      children3.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
+      children4.push(new TreeBuffer(buffer2, nodes[2] - start, nodeSet));
       positions2.push(start - parentStart);
     }
   }
   function makeBalanced(type, contextHash2) {
-    return (children3, positions2, length2) => {
-      let lookAhead2 = 0, lastI = children3.length - 1, last, lookAheadProp;
-      if (lastI >= 0 && (last = children3[lastI]) instanceof Tree) {
+    return (children4, positions2, length2) => {
+      let lookAhead2 = 0, lastI = children4.length - 1, last, lookAheadProp;
+      if (lastI >= 0 && (last = children4[lastI]) instanceof Tree) {
         if (!lastI && last.type == type && last.length == length2)
           return last;
         if (lookAheadProp = last.prop(NodeProp.lookAhead))
           lookAhead2 = positions2[lastI] + last.length + lookAheadProp - length2;
       }
-      return makeTree(type, children3, positions2, length2, lookAhead2, contextHash2);
+      return makeTree(type, children4, positions2, length2, lookAhead2, contextHash2);
     };
   }
-  function makeRepeatLeaf(children3, positions2, base, i, from, to2, type, lookAhead2, contextHash2) {
+  function makeRepeatLeaf(children4, positions2, base, i, from, to2, type, lookAhead2, contextHash2) {
     let localChildren = [], localPositions = [];
-    while (children3.length > i) {
-      localChildren.push(children3.pop());
+    while (children4.length > i) {
+      localChildren.push(children4.pop());
       localPositions.push(positions2.pop() + base - from);
     }
-    children3.push(makeTree(nodeSet.types[type], localChildren, localPositions, to2 - from, lookAhead2 - to2, contextHash2));
+    children4.push(makeTree(nodeSet.types[type], localChildren, localPositions, to2 - from, lookAhead2 - to2, contextHash2));
     positions2.push(from - base);
   }
-  function makeTree(type, children3, positions2, length2, lookAhead2, contextHash2, props) {
+  function makeTree(type, children4, positions2, length2, lookAhead2, contextHash2, props) {
     if (contextHash2) {
       let pair2 = [NodeProp.contextHash, contextHash2];
       props = props ? [pair2].concat(props) : [pair2];
@@ -11427,7 +11427,7 @@ function buildTree(data) {
       let pair2 = [NodeProp.lookAhead, lookAhead2];
       props = props ? [pair2].concat(props) : [pair2];
     }
-    return new Tree(type, children3, positions2, length2, props);
+    return new Tree(type, children4, positions2, length2, props);
   }
   function findBufferSize(maxSize, inRepeat) {
     let fork = cursor.fork();
@@ -11493,11 +11493,11 @@ function buildTree(data) {
     }
     return index;
   }
-  let children2 = [], positions = [];
+  let children3 = [], positions = [];
   while (cursor.pos > 0)
-    takeNode(data.start || 0, data.bufferStart || 0, children2, positions, -1, 0);
-  let length = (_a3 = data.length) !== null && _a3 !== void 0 ? _a3 : children2.length ? positions[0] + children2[0].length : 0;
-  return new Tree(types[data.topID], children2.reverse(), positions.reverse(), length);
+    takeNode(data.start || 0, data.bufferStart || 0, children3, positions, -1, 0);
+  let length = (_a3 = data.length) !== null && _a3 !== void 0 ? _a3 : children3.length ? positions[0] + children3[0].length : 0;
+  return new Tree(types[data.topID], children3.reverse(), positions.reverse(), length);
 }
 var nodeSizeCache = /* @__PURE__ */ new WeakMap();
 function nodeSize(balanceType, node2) {
@@ -11506,51 +11506,51 @@ function nodeSize(balanceType, node2) {
   let size = nodeSizeCache.get(node2);
   if (size == null) {
     size = 1;
-    for (let child of node2.children) {
-      if (child.type != balanceType || !(child instanceof Tree)) {
+    for (let child2 of node2.children) {
+      if (child2.type != balanceType || !(child2 instanceof Tree)) {
         size = 1;
         break;
       }
-      size += nodeSize(balanceType, child);
+      size += nodeSize(balanceType, child2);
     }
     nodeSizeCache.set(node2, size);
   }
   return size;
 }
-function balanceRange(balanceType, children2, positions, from, to2, start, length, mkTop, mkTree) {
+function balanceRange(balanceType, children3, positions, from, to2, start, length, mkTop, mkTree) {
   let total = 0;
   for (let i = from; i < to2; i++)
-    total += nodeSize(balanceType, children2[i]);
+    total += nodeSize(balanceType, children3[i]);
   let maxChild = Math.ceil(
     total * 1.5 / 8
     /* Balance.BranchFactor */
   );
   let localChildren = [], localPositions = [];
-  function divide(children3, positions2, from2, to3, offset) {
+  function divide(children4, positions2, from2, to3, offset) {
     for (let i = from2; i < to3; ) {
-      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children3[i]);
+      let groupFrom = i, groupStart = positions2[i], groupSize = nodeSize(balanceType, children4[i]);
       i++;
       for (; i < to3; i++) {
-        let nextSize = nodeSize(balanceType, children3[i]);
+        let nextSize = nodeSize(balanceType, children4[i]);
         if (groupSize + nextSize >= maxChild)
           break;
         groupSize += nextSize;
       }
       if (i == groupFrom + 1) {
         if (groupSize > maxChild) {
-          let only2 = children3[groupFrom];
+          let only2 = children4[groupFrom];
           divide(only2.children, only2.positions, 0, only2.children.length, positions2[groupFrom] + offset);
           continue;
         }
-        localChildren.push(children3[groupFrom]);
+        localChildren.push(children4[groupFrom]);
       } else {
-        let length2 = positions2[i - 1] + children3[i - 1].length - groupStart;
-        localChildren.push(balanceRange(balanceType, children3, positions2, groupFrom, i, groupStart, length2, null, mkTree));
+        let length2 = positions2[i - 1] + children4[i - 1].length - groupStart;
+        localChildren.push(balanceRange(balanceType, children4, positions2, groupFrom, i, groupStart, length2, null, mkTree));
       }
       localPositions.push(groupStart + offset - start);
     }
   }
-  divide(children2, positions, from, to2, 0);
+  divide(children3, positions, from, to2, 0);
   return (mkTop || mkTree)(localChildren, localPositions, length);
 }
 var Parser = class {
@@ -11783,24 +11783,24 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  apply(action, next, nextStart, nextEnd) {
+  apply(action, next2, nextStart, nextEnd) {
     if (action & 65536)
       this.reduce(action);
     else
-      this.shift(action, next, nextStart, nextEnd);
+      this.shift(action, next2, nextStart, nextEnd);
   }
   // Add a prebuilt (reused) node into the buffer.
   /**
   @internal
   */
-  useNode(value, next, start) {
+  useNode(value, next2, start) {
     let index = this.p.reused.length - 1;
     if (index < 0 || this.p.reused[index] != value) {
       this.p.reused.push(value);
       index++;
     }
     let end = this.reducePos = this.pos = start + value.length;
-    this.pushState(next, start);
+    this.pushState(next2, start);
     this.buffer.push(
       index,
       start,
@@ -11833,11 +11833,11 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  recoverByDelete(next, nextEnd) {
-    let isNode = next <= this.p.parser.maxNode;
-    if (isNode)
-      this.storeNode(next, this.pos, nextEnd, 4);
-    this.storeNode(0, this.pos, nextEnd, isNode ? 8 : 4);
+  recoverByDelete(next2, nextEnd) {
+    let isNode2 = next2 <= this.p.parser.maxNode;
+    if (isNode2)
+      this.storeNode(next2, this.pos, nextEnd, 4);
+    this.storeNode(0, this.pos, nextEnd, isNode2 ? 8 : 4);
     this.pos = this.reducePos = nextEnd;
     this.score -= 190;
   }
@@ -11866,14 +11866,14 @@ var Stack = class _Stack {
   /**
   @internal
   */
-  recoverByInsert(next) {
+  recoverByInsert(next2) {
     if (this.stack.length >= 300)
       return [];
     let nextStates = this.p.parser.nextStates(this.state);
     if (nextStates.length > 4 << 1 || this.stack.length >= 120) {
       let best = [];
       for (let i = 0, s; i < nextStates.length; i += 2) {
-        if ((s = nextStates[i + 1]) != this.state && this.p.parser.hasAction(s, next))
+        if ((s = nextStates[i + 1]) != this.state && this.p.parser.hasAction(s, next2))
           best.push(nextStates[i], s);
       }
       if (this.stack.length < 120)
@@ -12120,11 +12120,11 @@ var StackBufferCursor = class _StackBufferCursor {
     return new _StackBufferCursor(stack, pos, pos - stack.bufferBase);
   }
   maybeNext() {
-    let next = this.stack.parent;
-    if (next != null) {
-      this.index = this.stack.bufferBase - next.bufferBase;
-      this.stack = next;
-      this.buffer = next.buffer;
+    let next2 = this.stack.parent;
+    if (next2 != null) {
+      this.index = this.stack.bufferBase - next2.bufferBase;
+      this.stack = next2;
+      this.buffer = next2.buffer;
     }
   }
   get id() {
@@ -12156,16 +12156,16 @@ function decodeArray(input2, Type = Uint16Array) {
   for (let pos = 0, out = 0; pos < input2.length; ) {
     let value = 0;
     for (; ; ) {
-      let next = input2.charCodeAt(pos++), stop = false;
-      if (next == 126) {
+      let next2 = input2.charCodeAt(pos++), stop = false;
+      if (next2 == 126) {
         value = 65535;
         break;
       }
-      if (next >= 92)
-        next--;
-      if (next >= 34)
-        next--;
-      let digit = next - 32;
+      if (next2 >= 92)
+        next2--;
+      if (next2 >= 34)
+        next2--;
+      let digit = next2 - 32;
       if (digit >= 46) {
         digit -= 46;
         stop = true;
@@ -12222,16 +12222,16 @@ var InputStream = class {
     while (pos < range.from) {
       if (!index)
         return null;
-      let next = this.ranges[--index];
-      pos -= range.from - next.to;
-      range = next;
+      let next2 = this.ranges[--index];
+      pos -= range.from - next2.to;
+      range = next2;
     }
     while (assoc < 0 ? pos > range.to : pos >= range.to) {
       if (index == this.ranges.length - 1)
         return null;
-      let next = this.ranges[++index];
-      pos += next.from - range.to;
-      range = next;
+      let next2 = this.ranges[++index];
+      pos += next2.from - range.to;
+      range = next2;
     }
     return pos;
   }
@@ -12472,7 +12472,7 @@ function readToken(data, input2, stack, group, precTable, precOffset) {
           break;
         }
       }
-    let next = input2.next, low = 0, high = data[state + 2];
+    let next2 = input2.next, low = 0, high = data[state + 2];
     if (input2.next < 0 && high > low && data[accEnd + high * 3 - 3] == 65535) {
       state = data[accEnd + high * 3 - 1];
       continue scan;
@@ -12481,9 +12481,9 @@ function readToken(data, input2, stack, group, precTable, precOffset) {
       let mid = low + high >> 1;
       let index = accEnd + mid + (mid << 1);
       let from = data[index], to2 = data[index + 1] || 65536;
-      if (next < from)
+      if (next2 < from)
         high = mid;
-      else if (next >= to2)
+      else if (next2 >= to2)
         low = mid + 1;
       else {
         state = data[index + 2];
@@ -12495,8 +12495,8 @@ function readToken(data, input2, stack, group, precTable, precOffset) {
   }
 }
 function findOffset(data, start, term) {
-  for (let i = start, next; (next = data[i]) != 65535; i++)
-    if (next == term)
+  for (let i = start, next2; (next2 = data[i]) != 65535; i++)
+    if (next2 == term)
       return i - start;
   return -1;
 }
@@ -12585,34 +12585,34 @@ var FragmentCursor = class {
         this.index.pop();
         continue;
       }
-      let next = top.children[index];
+      let next2 = top.children[index];
       let start = this.start[last] + top.positions[index];
       if (start > pos) {
         this.nextStart = start;
         return null;
       }
-      if (next instanceof Tree) {
-        let storeRepeat = start > this.lastRepeatPos && next.type.id >= this.minRepeat;
+      if (next2 instanceof Tree) {
+        let storeRepeat = start > this.lastRepeatPos && next2.type.id >= this.minRepeat;
         if (start == pos || storeRepeat) {
-          let end = start + next.length, lookahead;
-          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
+          let end = start + next2.length, lookahead;
+          if (start >= this.safeFrom && end <= this.safeTo && (!(lookahead = next2.prop(NodeProp.lookAhead)) || end + lookahead < this.fragment.to)) {
             if (storeRepeat) {
-              this.lastRepeat = next;
+              this.lastRepeat = next2;
               this.lastRepeatPos = start;
             }
             if (start == pos)
-              return next;
+              return next2;
           }
         }
         this.index[last]++;
-        if (start + next.length >= Math.max(this.safeFrom, pos)) {
-          this.trees.push(next);
+        if (start + next2.length >= Math.max(this.safeFrom, pos)) {
+          this.trees.push(next2);
           this.start.push(start);
           this.index.push(0);
         }
       } else {
         this.index[last]++;
-        this.nextStart = start + next.length;
+        this.nextStart = start + next2.length;
       }
     }
   }
@@ -13090,12 +13090,12 @@ var LRParser = class _LRParser extends Parser {
         if (typeof prop == "string")
           prop = NodeProp[prop];
         for (let i = 1; i < propSpec.length; ) {
-          let next = propSpec[i++];
-          if (next >= 0) {
-            setProp(next, prop, propSpec[i++]);
+          let next2 = propSpec[i++];
+          if (next2 >= 0) {
+            setProp(next2, prop, propSpec[i++]);
           } else {
-            let value = propSpec[i + -next];
-            for (let j3 = -next; j3 > 0; j3--)
+            let value = propSpec[i + -next2];
+            for (let j3 = -next2; j3 > 0; j3--)
               setProp(propSpec[i++], prop, value);
             i++;
           }
@@ -13169,16 +13169,16 @@ var LRParser = class _LRParser extends Parser {
         state,
         set2 ? 2 : 1
         /* ParseState.Actions */
-      ), next; ; i += 3) {
-        if ((next = data[i]) == 65535) {
+      ), next2; ; i += 3) {
+        if ((next2 = data[i]) == 65535) {
           if (data[i + 1] == 1)
-            next = data[i = pair(data, i + 2)];
+            next2 = data[i = pair(data, i + 2)];
           else if (data[i + 1] == 2)
             return pair(data, i + 2);
           else
             break;
         }
-        if (next == terminal || next == 0)
+        if (next2 == terminal || next2 == 0)
           return pair(data, i + 1);
       }
     }
@@ -14097,20 +14097,20 @@ var parser = LRParser.deserialize({
 });
 
 // src/ecosystems/spack/recipe/syntax.ts
-function parsePython(text, file2) {
-  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
-  if (text.charCodeAt(0) === 65279) text = text.slice(1);
-  const tree = parser.parse(text);
+function parsePython(text2, file2) {
+  if (text2.includes("\r")) text2 = text2.replace(/\r\n?/g, "\n");
+  if (text2.charCodeAt(0) === 65279) text2 = text2.slice(1);
+  const tree = parser.parse(text2);
   const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const source = { text, file: file2, tree, lineStarts };
+  for (let i = text2.indexOf("\n"); i !== -1; i = text2.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const source = { text: text2, file: file2, tree, lineStarts };
   const cursor = tree.cursor();
   do {
     if (cursor.type.isError) {
       throw new UserError(
         "recipe",
         `${file2}:${lineAt(source, cursor.from)}`,
-        `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`
+        `Python syntax error: ${describeError(text2, cursor.from, cursor.to)}`
       );
     }
   } while (cursor.next());
@@ -14127,19 +14127,19 @@ function lineAt(source, pos) {
   }
   return lo + 1;
 }
-function describeError(text, from, to2) {
+function describeError(text2, from, to2) {
   let start = from;
   let end = to2;
   if (end === start) {
-    while (start < text.length && (text[start] === " " || text[start] === "	" || text[start] === "\\"))
+    while (start < text2.length && (text2[start] === " " || text2[start] === "	" || text2[start] === "\\"))
       start++;
-    if (start >= text.length) return "unexpected end of file";
-    if (text[start] === "\n") return "unexpected end of line";
+    if (start >= text2.length) return "unexpected end of file";
+    if (text2[start] === "\n") return "unexpected end of line";
     end = start + 1;
-    while (end < text.length && /[A-Za-z0-9_]/.test(text[start]) && /[A-Za-z0-9_]/.test(text[end]))
+    while (end < text2.length && /[A-Za-z0-9_]/.test(text2[start]) && /[A-Za-z0-9_]/.test(text2[end]))
       end++;
   }
-  const token = text.slice(start, end).split("\n")[0];
+  const token = text2.slice(start, end).split("\n")[0];
   return `unexpected ${JSON.stringify(token.length > 40 ? token.slice(0, 40) + "\u2026" : token)}`;
 }
 
@@ -14157,20 +14157,20 @@ var COMPOUND = /* @__PURE__ */ new Set([
 ]);
 function lowerModule(source) {
   const imports = [];
-  const body = lowerBlock(source.tree.topNode, source, imports);
-  return { body, imports };
+  const body2 = lowerBlock(source.tree.topNode, source, imports);
+  return { body: body2, imports };
 }
 function lowerBlock(block, source, imports) {
   const out = [];
-  for (let child = block.firstChild; child; child = child.nextSibling) {
-    const name = child.name;
+  for (let child2 = block.firstChild; child2; child2 = child2.nextSibling) {
+    const name = child2.name;
     if (name === "Comment" || name === ":") continue;
     if (name === "StatementGroup") {
-      for (let inner = child.firstChild; inner; inner = inner.nextSibling) {
+      for (let inner = child2.firstChild; inner; inner = inner.nextSibling) {
         if (inner.name !== ";" && inner.name !== "Comment")
           out.push(lowerStmt(inner, source, imports));
       }
-    } else out.push(lowerStmt(child, source, imports));
+    } else out.push(lowerStmt(child2, source, imports));
   }
   return out;
 }
@@ -14185,9 +14185,9 @@ function lowerStmt(node2, source, imports) {
   if (kind2 === "DecoratedStatement") {
     const decorators = [];
     let definition = null;
-    for (let child = node2.firstChild; child; child = child.nextSibling) {
-      if (child.name === "Decorator") decorators.push(child);
-      else if (child.name !== "Comment") definition = child;
+    for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+      if (child2.name === "Decorator") decorators.push(child2);
+      else if (child2.name !== "Comment") definition = child2;
     }
     if (definition === null) return { node: node2, kind: kind2, line };
     return {
@@ -14205,22 +14205,22 @@ function lowerStmt(node2, source, imports) {
 function lowerClauses(node2, source, imports) {
   const clauses = [];
   let header = [];
-  for (let child = node2.firstChild; child; child = child.nextSibling) {
-    const name = child.name;
+  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    const name = child2.name;
     if (name === "Body" || name === "MatchBody") {
-      clauses.push({ header, body: lowerBlock(child, source, imports) });
+      clauses.push({ header, body: lowerBlock(child2, source, imports) });
       header = [];
-    } else if (name !== "Comment") header.push(child);
+    } else if (name !== "Comment") header.push(child2);
   }
   return clauses;
 }
-function withBody(stmt, clauseIndex, body) {
+function withBody(stmt, clauseIndex, body2) {
   const clauses = (stmt.clauses ?? []).map(
-    (clause, i) => i === clauseIndex ? { header: clause.header, body } : clause
+    (clause, i) => i === clauseIndex ? { header: clause.header, body: body2 } : clause
   );
   return { ...stmt, clauses };
 }
-function bareCall(stmt, text) {
+function bareCall(stmt, text2) {
   if (stmt.kind !== "ExpressionStatement") return void 0;
   const call = stmt.node.firstChild;
   if (call === null || call.name !== "CallExpression" || call.nextSibling !== null) return void 0;
@@ -14228,7 +14228,7 @@ function bareCall(stmt, text) {
   const args = call.lastChild;
   if (callee === null || callee.name !== "VariableName" || args === null || args.name !== "ArgList")
     return void 0;
-  return { callee: text.slice(callee.from, callee.to), args };
+  return { callee: text2.slice(callee.from, callee.to), args };
 }
 
 // src/ecosystems/spack/recipe/unparse.ts
@@ -14237,9 +14237,9 @@ function pad(depth) {
   while (PADS.length <= depth) PADS.push(PADS[PADS.length - 1] + "    ");
   return PADS[depth];
 }
-function unparse(stmts, text, depth = 0) {
+function unparse(stmts, text2, depth = 0) {
   const out = [];
-  const writer = new Writer(text);
+  const writer = new Writer(text2);
   for (const stmt of stmts) unparseStmt(stmt, depth, writer, out);
   return out.length === 0 ? "" : out.join("\n") + "\n";
 }
@@ -14284,19 +14284,19 @@ var METADATA_CALLS = /* @__PURE__ */ new Set([
   "license",
   "redistribute"
 ]);
-function removeMetadata(classBody, text) {
-  return classBody.filter((stmt) => !isMetadataStatement(stmt, text));
+function removeMetadata(classBody, text2) {
+  return classBody.filter((stmt) => !isMetadataStatement(stmt, text2));
 }
-function isMetadataStatement(stmt, text) {
+function isMetadataStatement(stmt, text2) {
   if (stmt.kind === "AssignStatement") {
     const target = stmt.node.firstChild;
     const op = target?.nextSibling;
     const value = op?.nextSibling;
     if (target?.name !== "VariableName" || op?.name !== "AssignOp" || value == null || value.nextSibling !== null)
       return false;
-    return text.slice(op.from, op.to) === "=" && METADATA_ATTRIBUTES.has(text.slice(target.from, target.to));
+    return text2.slice(op.from, op.to) === "=" && METADATA_ATTRIBUTES.has(text2.slice(target.from, target.to));
   }
-  const call = bareCall(stmt, text);
+  const call = bareCall(stmt, text2);
   return call !== void 0 && METADATA_CALLS.has(call.callee);
 }
 
@@ -14306,30 +14306,30 @@ var HOST = {
   "host_platform().name": "linux",
   "platform.system()": "Linux"
 };
-function evalHostCondition(node2, text) {
+function evalHostCondition(node2, text2) {
   switch (node2.name) {
     case "ParenthesizedExpression": {
       const inner = only(node2);
-      return inner === void 0 ? void 0 : evalHostCondition(inner, text);
+      return inner === void 0 ? void 0 : evalHostCondition(inner, text2);
     }
     case "UnaryExpression": {
       const [op, operand] = children(node2);
       if (op?.name !== "not" || operand === void 0) return void 0;
       if (operand.name === "BinaryExpression" && isBoolOp(operand)) return void 0;
-      const value = evalHostCondition(operand, text);
+      const value = evalHostCondition(operand, text2);
       return value === void 0 ? void 0 : !value;
     }
     case "BinaryExpression":
-      return evalBinary(node2, text);
+      return evalBinary(node2, text2);
     case "CallExpression": {
       const [callee, args] = children(node2);
       if (callee?.name !== "MemberExpression" || args?.name !== "ArgList") return void 0;
       const [object2, dot, method] = children(callee);
       if (dot?.name !== "." || method === void 0 || object2 === void 0) return void 0;
-      if (text.slice(method.from, method.to) !== "startswith") return void 0;
-      const subject = hostValue(object2, text);
+      if (text2.slice(method.from, method.to) !== "startswith") return void 0;
+      const subject = hostValue(object2, text2);
       const arg = only(args);
-      const prefix = arg === void 0 ? void 0 : evalLiteral(arg, text, EMPTY_ENV);
+      const prefix = arg === void 0 ? void 0 : evalLiteral(arg, text2, EMPTY_ENV);
       if (subject === void 0 || prefix?.kind !== "str") return void 0;
       return subject.startsWith(prefix.value);
     }
@@ -14340,36 +14340,36 @@ function evalHostCondition(node2, text) {
 function isBoolOp(node2) {
   return children(node2).some((c3) => c3.name === "and" || c3.name === "or");
 }
-function evalBinary(node2, text) {
+function evalBinary(node2, text2) {
   const parts = children(node2);
   const [left, op, ...rest] = parts;
   if (left === void 0 || op === void 0) return void 0;
   if (op.name === "and" || op.name === "or") {
     const right = rest[0];
     if (rest.length !== 1 || right === void 0) return void 0;
-    const a = evalHostCondition(left, text);
-    const b3 = evalHostCondition(right, text);
+    const a = evalHostCondition(left, text2);
+    const b3 = evalHostCondition(right, text2);
     if (op.name === "and") return a === false || b3 === false ? false : a && b3;
     return a === true || b3 === true ? true : a === void 0 || b3 === void 0 ? void 0 : false;
   }
-  const subject = hostValue(left, text);
+  const subject = hostValue(left, text2);
   if (subject === void 0) return void 0;
   if (op.name === "CompareOp" && rest.length === 1) {
-    const sign = text.slice(op.from, op.to);
-    const value = evalLiteral(rest[0], text, EMPTY_ENV);
+    const sign = text2.slice(op.from, op.to);
+    const value = evalLiteral(rest[0], text2, EMPTY_ENV);
     if (value?.kind !== "str" || sign !== "==" && sign !== "!=") return void 0;
     return subject === value.value === (sign === "==");
   }
   const negated = op.name === "not";
   const tail = negated ? rest : [op, ...rest];
   if (tail[0]?.name !== "in" || tail.length !== 2) return void 0;
-  const options = evalLiteral(tail[1], text, EMPTY_ENV);
+  const options = evalLiteral(tail[1], text2, EMPTY_ENV);
   if (options?.kind !== "seq" || options.items.some((i) => i.kind !== "str")) return void 0;
   const found = options.items.some((i) => i.kind === "str" && i.value === subject);
   return negated ? !found : found;
 }
-function hostValue(node2, text) {
-  const spelled = text.slice(node2.from, node2.to).replace(/\s+/g, "");
+function hostValue(node2, text2) {
+  const spelled = text2.slice(node2.from, node2.to).replace(/\s+/g, "");
   return Object.hasOwn(HOST, spelled) ? HOST[spelled] : void 0;
 }
 function children(node2) {
@@ -14389,8 +14389,8 @@ function emptyFound() {
 function extractDirectives(classBody, source, blockCode = "conditional") {
   const found = emptyFound();
   const walker = new Walker(source, blockCode);
-  const body = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
-  return { body, found };
+  const body2 = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
+  return { body: body2, found };
 }
 var COMPOUND_LABELS = {
   IfStatement: "an 'if' statement",
@@ -14423,17 +14423,17 @@ var Walker = class {
           this.reportNested(stmt, found);
           kept.push(stmt);
         } else if (inner !== "code") {
-          const body = this.block(stmt.clauses?.[0]?.body ?? [], inner, found);
-          if (body.length === 0) continue;
+          const body2 = this.block(stmt.clauses?.[0]?.body ?? [], inner, found);
+          if (body2.length === 0) continue;
           if (this.blockCode === "conditional" && inner.whens.length > 0) {
             const when = inner.whens.join(" ");
             found.conditionalCode.push({
               when,
               label: `with when(${JSON.stringify(when)}) block`,
-              canonical: unparse(body, this.text),
+              canonical: unparse(body2, this.text),
               line: stmt.line
             });
-          } else kept.push(withBody(stmt, 0, body));
+          } else kept.push(withBody(stmt, 0, body2));
         } else {
           this.reportNested(stmt, found);
           kept.push(stmt);
@@ -14446,9 +14446,9 @@ var Walker = class {
           kept.push(stmt);
           continue;
         }
-        const body = this.block(stmt.clauses[taken].body, scope, found);
+        const body2 = this.block(stmt.clauses[taken].body, scope, found);
         const others = stmt.clauses.some((c3, i) => i !== taken && c3.body.length > 0);
-        if (body.length > 0 || others) kept.push(withBody(stmt, taken, body));
+        if (body2.length > 0 || others) kept.push(withBody(stmt, taken, body2));
       } else {
         if (stmt.clauses !== void 0) this.reportNested(stmt, found);
         kept.push(stmt);
@@ -14615,13 +14615,13 @@ var Walker = class {
     const envs = [];
     const { names, unpack } = targets;
     for (const item of items) {
-      const next = new Map(env);
-      if (!unpack) next.set(names[0], item);
+      const next2 = new Map(env);
+      if (!unpack) next2.set(names[0], item);
       else {
         if (item.kind !== "seq" || item.items.length !== names.length) return void 0;
-        names.forEach((name, i) => next.set(name, item.items[i]));
+        names.forEach((name, i) => next2.set(name, item.items[i]));
       }
-      envs.push(next);
+      envs.push(next2);
     }
     return envs;
   }
@@ -14632,8 +14632,8 @@ var Walker = class {
     const only2 = list.length === 1 ? list[0] : void 0;
     if (only2?.name === "TupleExpression" || only2?.name === "ArrayExpression") {
       list = [];
-      for (let child = only2.firstChild; child; child = child.nextSibling) {
-        if (!["(", ")", "[", "]", ",", "Comment"].includes(child.name)) list.push(child);
+      for (let child2 = only2.firstChild; child2; child2 = child2.nextSibling) {
+        if (!["(", ")", "[", "]", ",", "Comment"].includes(child2.name)) list.push(child2);
       }
       unpack = true;
     }
@@ -14677,41 +14677,41 @@ function extractMultimethods(classBody, qualifier, source, pieces) {
     }
     const before = earlier.get(method.name) ?? [];
     earlier.set(method.name, [...before, method.when]);
-    const body = unparse([{ ...stmt, decorators: [] }], source.text);
+    const body2 = unparse([{ ...stmt, decorators: [] }], source.text);
     const preamble = before.length > 0 ? `# after ${before.map((w2) => `@when(${JSON.stringify(w2)})`).join(", ")}
 ` : "";
     const label = `method ${qualifier}${method.name} when ${method.when}`;
-    pieces.push({ when: method.when, label, canonical: preamble + body, line: stmt.line });
+    pieces.push({ when: method.when, label, canonical: preamble + body2, line: stmt.line });
   }
   return kept;
 }
-function whenMethod(stmt, text) {
+function whenMethod(stmt, text2) {
   if (stmt.kind !== "DecoratedStatement" || stmt.definition !== "FunctionDefinition" || stmt.decorators?.length !== 1)
     return void 0;
   const decorator = stmt.decorators[0];
   const at2 = decorator?.firstChild;
   const callee = at2?.nextSibling;
   const argList = callee?.nextSibling;
-  if (callee?.name !== "VariableName" || text.slice(callee.from, callee.to) !== "when" || argList?.name !== "ArgList" || argList.nextSibling !== null) {
+  if (callee?.name !== "VariableName" || text2.slice(callee.from, callee.to) !== "when" || argList?.name !== "ArgList" || argList.nextSibling !== null) {
     return void 0;
   }
-  const items = readArgList(argList, text);
+  const items = readArgList(argList, text2);
   const [condition] = items.positional;
   if (condition === void 0 || items.positional.length !== 1 || items.keywords.length > 0 || items.unpacking || items.other)
     return void 0;
-  const value = evalLiteral(condition, text, EMPTY_ENV);
+  const value = evalLiteral(condition, text2, EMPTY_ENV);
   if (value?.kind !== "str") return void 0;
   const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
   if (nameNode === void 0) return void 0;
-  return { name: text.slice(nameNode.from, nameNode.to), when: value.value };
+  return { name: text2.slice(nameNode.from, nameNode.to), when: value.value };
 }
 
 // src/ecosystems/spack/recipe/index.ts
 function parseSpackRecipe(source, file2, options = {}) {
-  const parsed2 = parsePython(source, file2);
-  const text = parsed2.text;
+  const parsed2 = options.parsed ?? parsePython(source, file2);
+  const text2 = parsed2.text;
   const lowered = lowerModule(parsed2);
-  const body = removeDocstrings(lowered.body);
+  const body2 = removeDocstrings(lowered.body);
   const recipe = {
     canonical: "",
     baseClassNames: [],
@@ -14728,32 +14728,32 @@ function parseSpackRecipe(source, file2, options = {}) {
     unresolved: []
   };
   const pieces = [];
-  const pkg = findPackageClass(body, lowered.imports, text, file2);
+  const pkg = findPackageClass(body2, lowered.imports, text2, file2);
   if (pkg !== void 0) {
     recipe.className = pkg.name;
     recipe.baseClassNames = pkg.bases;
     for (const index of [...pkg.ancestors, pkg.index]) {
-      const classStmt = body[index];
-      const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text);
+      const classStmt = body2[index];
+      const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text2);
       const { body: rest, found } = extractDirectives(classBody, parsed2, options.withWhenCode);
       const { unresolved, conditionalCode, ...directives } = found;
       appendDirectives(recipe, directives);
       recipe.unresolved.push(...unresolved);
       pieces.push(...conditionalCode);
-      body[index] = withBody(classStmt, 0, rest);
+      body2[index] = withBody(classStmt, 0, rest);
     }
   }
-  for (let i = 0; i < body.length; i++) {
-    const stmt = body[i];
+  for (let i = 0; i < body2.length; i++) {
+    const stmt = body2[i];
     if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") continue;
     const classBody = stmt.clauses?.[0]?.body ?? [];
     const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
-    const qualifier = i === pkg?.index || nameNode === void 0 ? "" : `${text.slice(nameNode.from, nameNode.to)}.`;
+    const qualifier = i === pkg?.index || nameNode === void 0 ? "" : `${text2.slice(nameNode.from, nameNode.to)}.`;
     const rest = extractMultimethods(classBody, qualifier, parsed2, pieces);
-    if (rest.length !== classBody.length) body[i] = withBody(stmt, 0, rest);
+    if (rest.length !== classBody.length) body2[i] = withBody(stmt, 0, rest);
   }
   recipe.conditionalCode = uniqueLabels(pieces);
-  recipe.canonical = unparse(body, text);
+  recipe.canonical = unparse(body2, text2);
   return recipe;
 }
 function canonicalizePythonModule(source, file2) {
@@ -14802,7 +14802,7 @@ function importCandidates(imp, fromFile, recipeRoots2) {
 }
 function packageNameForDirectory(dir, root) {
   if (!root.split("/").includes("spack_repo")) return dir;
-  return dir.replace(/^_(?=[0-9])/, "").replace(/_/g, "-");
+  return dir.replace(/^_+/, "").replace(/_/g, "-");
 }
 
 // src/ecosystems/spack/module-classes.ts
@@ -14828,8 +14828,10 @@ var MIN_JOBS_FOR_WORKERS = 256;
 function isRecipeWorker() {
   return !isMainThread && workerData?.[MARK] === true;
 }
-function runRecipeWorker(analyse) {
-  const jobs = workerData.jobs;
+function runRecipeWorker(tasks) {
+  const { jobs, task } = workerData;
+  const analyse = tasks[task];
+  if (analyse === void 0) throw new Error(`recipe worker: unknown task ${task}`);
   parentPort.postMessage(JSON.stringify(jobs.map((j3) => attempt(analyse, j3))));
 }
 function attempt(analyse, j3) {
@@ -14847,7 +14849,7 @@ function unwrap2(o2) {
   Object.defineProperty(err, "place", { value: o2.error.place });
   throw err;
 }
-async function analyseInParallel(jobs, analyse) {
+async function analyseInParallel(jobs, task, analyse) {
   const cap = Number(process.env.BINARY_CHECK_WORKERS ?? "8");
   const threads = Math.min(availableParallelism(), Number.isInteger(cap) && cap >= 1 ? cap : 8);
   const bundled = import.meta.url.endsWith(".js");
@@ -14859,11 +14861,11 @@ async function analyseInParallel(jobs, analyse) {
   const slices = [jobs.slice(0, mainShare)];
   for (let i = mainShare; i < jobs.length; i += rest) slices.push(jobs.slice(i, i + rest));
   const workers = slices.slice(1).map(
-    (slice) => new Promise((resolve8, reject) => {
+    (slice) => new Promise((resolve11, reject) => {
       const w2 = new Worker(new URL(import.meta.url), {
-        workerData: { [MARK]: true, jobs: slice }
+        workerData: { [MARK]: true, jobs: slice, task }
       });
-      w2.once("message", (m2) => resolve8(JSON.parse(m2)));
+      w2.once("message", (m2) => resolve11(JSON.parse(m2)));
       w2.once("error", reject);
       w2.once("exit", (code) => {
         if (code !== 0) reject(new Error(`recipe analysis worker exited with ${code}`));
@@ -14971,20 +14973,20 @@ async function readSpackPackages(snap, opts) {
     let frontier = start.filter((p2) => p2 !== fromRecipe);
     while (frontier.length > 0) {
       await loadModules(frontier);
-      const next = [];
+      const next2 = [];
       for (const p2 of frontier) {
         if (seen.has(p2)) continue;
         seen.add(p2);
         const m2 = moduleCache.get(p2);
         if (!m2) continue;
         for (const q3 of resolveImports(m2.imports, p2))
-          if (!seen.has(q3) && q3 !== fromRecipe) next.push(q3);
+          if (!seen.has(q3) && q3 !== fromRecipe) next2.push(q3);
         for (const base of m2.recipe ? originalBaseNames(m2.recipe) : []) {
           const q3 = classToModule.get(base);
-          if (q3 && !seen.has(q3) && q3 !== fromRecipe) next.push(q3);
+          if (q3 && !seen.has(q3) && q3 !== fromRecipe) next2.push(q3);
         }
       }
-      frontier = next;
+      frontier = next2;
     }
     const result = [...seen].sort();
     closureCache.set(key, result);
@@ -15001,7 +15003,7 @@ async function readSpackPackages(snap, opts) {
         `package "${f3.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`
       );
     const oid = snap.files.get(f3.recipePath);
-    const a = opts.cache.get(`recipe:${oid}`);
+    const a = opts.cache.get(recipeCacheKey(oid));
     const direct = resolveImports(a.imports, f3.recipePath);
     for (const base of originalBaseNames(a)) {
       const m2 = classToModule.get(base);
@@ -15113,7 +15115,7 @@ function buildSystemModules(direct, packageSystems, modules, importsOf) {
     for (const s of systems) known.add(s);
     serves.set(path, known);
     if (known.size === before && before > 0) continue;
-    for (const next of importsOf(path)) queue.push([next, own2(next, known)]);
+    for (const next2 of importsOf(path)) queue.push([next2, own2(next2, known)]);
   }
   for (const [path, systems] of serves)
     if (systems.size < all.size)
@@ -15135,7 +15137,7 @@ function unreadableOf(recipePath, recipe, closure, modules) {
 async function fillCache(snap, oids, cache2, found) {
   const pathOf = /* @__PURE__ */ new Map();
   for (const f3 of found) pathOf.set(snap.files.get(f3.recipePath), f3.recipePath);
-  const missing = [...new Set(oids.filter((o2) => !cache2.get(`recipe:${o2}`)))];
+  const missing = [...new Set(oids.filter((o2) => !cache2.get(recipeCacheKey(o2))))];
   if (missing.length === 0) return;
   const blobs = await snap.readBlobs(missing);
   const jobs = missing.map((oid) => {
@@ -15144,8 +15146,12 @@ async function fillCache(snap, oids, cache2, found) {
     return { text: buf.toString("utf8"), path: pathOf.get(oid) ?? oid };
   });
   blobs.clear();
-  const results = await analyseInParallel(jobs, analyseRecipe);
-  missing.forEach((oid, i) => cache2.set(`recipe:${oid}`, withoutOwnFile(results[i])));
+  const results = await analyseInParallel(jobs, "recipe", analyseRecipe);
+  missing.forEach((oid, i) => cache2.set(recipeCacheKey(oid), withoutOwnFile(results[i])));
+}
+var recipeCacheKey = (oid) => `recipe:${oid}`;
+function cacheableRecipeAnalysis(text2, path, source) {
+  return withoutOwnFile(analyseRecipe(text2, path, source));
 }
 function withoutOwnFile(a) {
   const strip = (d2) => d2.place ? { ...d2, place: { file: "", line: d2.place.line } } : d2;
@@ -15158,15 +15164,15 @@ function withoutOwnFile(a) {
     resources: a.resources.map(strip)
   };
 }
-function analyseRecipe(text, path) {
+function analyseRecipe(text2, path, source) {
   let parsed2;
   try {
-    parsed2 = parseSpackRecipe(text, path);
+    parsed2 = parseSpackRecipe(text2, path, source ? { parsed: source } : {});
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     return {
       algorithm: DIGEST_ALGORITHM,
-      canonicalDigest: rawDigest(text),
+      canonicalDigest: rawDigest(text2),
       baseClassNames: [],
       imports: [],
       versions: [],
@@ -15195,27 +15201,27 @@ function analyseRecipe(text, path) {
     }))
   };
 }
-function rawDigest(text) {
+function rawDigest(text2) {
   return digestText(`binary-check: unreadable Python source
-${text}`);
+${text2}`);
 }
-function analyseModule(text, path) {
+function analyseModule(text2, path) {
   let canonical;
   try {
-    canonical = canonicalizePythonModule(text, path);
+    canonical = canonicalizePythonModule(text2, path);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     return {
       algorithm: DIGEST_ALGORITHM,
-      canonicalDigest: rawDigest(text),
+      canonicalDigest: rawDigest(text2),
       imports: [],
-      classes: topLevelClassNames(text),
+      classes: topLevelClassNames(text2),
       unreadable: { place: e.place, message: e.detail }
     };
   }
   let recipe;
   try {
-    recipe = analyseRecipe(text, path);
+    recipe = analyseRecipe(text2, path);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     recipe = void 0;
@@ -15224,7 +15230,7 @@ function analyseModule(text, path) {
     algorithm: DIGEST_ALGORITHM,
     canonicalDigest: digestText(canonical),
     imports: recipe?.imports ?? [],
-    classes: topLevelClassNames(text),
+    classes: topLevelClassNames(text2),
     ...recipe ? { recipe } : {}
   };
 }
@@ -15259,9 +15265,3981 @@ function originalBaseNames(r2) {
   });
 }
 
+// src/ecosystems/spack/package-hash/package-hash.ts
+import { createHash as createHash2 } from "node:crypto";
+
+// src/ecosystems/spack/package-hash/python-ast.ts
+function child(node2, field) {
+  const v2 = node2[field];
+  if (v2 === null || typeof v2 !== "object" || Array.isArray(v2) || !("_type" in v2))
+    throw new Error(`${node2._type}.${field} is not a node`);
+  return v2;
+}
+function optionalChild(node2, field) {
+  return node2[field] === null || node2[field] === void 0 ? null : child(node2, field);
+}
+function children2(node2, field) {
+  const v2 = node2[field];
+  if (!Array.isArray(v2)) throw new Error(`${node2._type}.${field} is not a list`);
+  return v2;
+}
+function optionalChildren(node2, field) {
+  const v2 = node2[field];
+  if (!Array.isArray(v2)) throw new Error(`${node2._type}.${field} is not a list`);
+  return v2;
+}
+function text(node2, field) {
+  const v2 = node2[field];
+  if (typeof v2 !== "string") throw new Error(`${node2._type}.${field} is not a string`);
+  return v2;
+}
+function optionalText(node2, field) {
+  const v2 = node2[field];
+  return v2 === null || v2 === void 0 ? null : text(node2, field);
+}
+function isStringConstant(node2) {
+  return node2 !== null && node2._type === "Constant" && typeof node2.value === "string";
+}
+
+// src/ecosystems/spack/package-hash/python-repr.ts
+var NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+var PLAIN = /^[ !#-&(-[\]-~]*$/;
+function isPrintable(ch) {
+  const code = ch.charCodeAt(0);
+  if (code < 127) return code >= 32;
+  return !NON_PRINTABLE.test(ch);
+}
+function hex(code, width) {
+  return code.toString(16).padStart(width, "0");
+}
+function unicodeEscape(ch) {
+  switch (ch) {
+    case "\\":
+      return "\\\\";
+    case "	":
+      return "\\t";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+  }
+  const code = ch.codePointAt(0) ?? 0;
+  if (code < 256) return `\\x${hex(code, 2)}`;
+  if (code < 65536) return `\\u${hex(code, 4)}`;
+  return `\\U${hex(code, 8)}`;
+}
+function reprStr(s) {
+  if (PLAIN.test(s)) return `'${s}'`;
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    if (ch === quote) out += "\\" + ch;
+    else if (ch === "\\" || ch === "	" || ch === "\n" || ch === "\r") out += unicodeEscape(ch);
+    else if (ch < " " || ch === "\x7F") out += unicodeEscape(ch);
+    else if (ch < "\x7F" || isPrintable(ch)) out += ch;
+    else out += unicodeEscape(ch);
+  }
+  return out + quote;
+}
+function reprBytes(latin1) {
+  const quote = latin1.includes("'") && !latin1.includes('"') ? '"' : "'";
+  let out = "b" + quote;
+  for (let i = 0; i < latin1.length; i++) {
+    const ch = latin1[i];
+    const code = latin1.charCodeAt(i);
+    if (ch === quote || ch === "\\") out += "\\" + ch;
+    else if (ch === "	") out += "\\t";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (code < 32 || code >= 127) out += `\\x${hex(code & 255, 2)}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+function reprInt(digits) {
+  return digits;
+}
+function shortestDigits(x3) {
+  const s = String(x3);
+  let digits;
+  let decpt;
+  const e = s.indexOf("e");
+  if (e >= 0) {
+    const mantissa = s.slice(0, e);
+    digits = mantissa.replace(".", "");
+    decpt = Number(s.slice(e + 1)) + 1;
+  } else {
+    const dot = s.indexOf(".");
+    const intPart = dot >= 0 ? s.slice(0, dot) : s;
+    const frac = dot >= 0 ? s.slice(dot + 1) : "";
+    if (intPart === "0") {
+      const stripped = frac.replace(/^0+/, "");
+      digits = stripped;
+      decpt = stripped.length - frac.length;
+    } else {
+      digits = intPart + frac;
+      decpt = intPart.length;
+    }
+  }
+  digits = digits.replace(/0+$/, "");
+  return { digits, decpt };
+}
+function formatShort(x3, addDot0) {
+  if (Number.isNaN(x3)) return "nan";
+  if (x3 === Infinity) return "inf";
+  if (x3 === -Infinity) return "-inf";
+  const sign = x3 < 0 || Object.is(x3, -0) ? "-" : "";
+  if (x3 === 0) return sign + (addDot0 ? "0.0" : "0");
+  const { digits, decpt } = shortestDigits(Math.abs(x3));
+  if (decpt <= -4 || decpt > 16) {
+    const exp = decpt - 1;
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const expText = String(Math.abs(exp)).padStart(2, "0");
+    return `${sign}${mantissa}e${exp < 0 ? "-" : "+"}${expText}`;
+  }
+  if (decpt <= 0) return `${sign}0.${"0".repeat(-decpt)}${digits}`;
+  if (decpt >= digits.length)
+    return sign + digits + "0".repeat(decpt - digits.length) + (addDot0 ? ".0" : "");
+  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
+}
+function reprFloat(x3) {
+  return x3 === "inf" ? "inf" : formatShort(x3, true);
+}
+function reprImaginary(imag) {
+  return (imag === "inf" ? "inf" : formatShort(imag, false)) + "j";
+}
+
+// src/ecosystems/spack/package-hash/spack-unparse.ts
+var P = {
+  NAMED_EXPR: 1,
+  TUPLE: 2,
+  YIELD: 3,
+  TEST: 4,
+  OR: 5,
+  AND: 6,
+  NOT: 7,
+  CMP: 8,
+  EXPR: 9,
+  BOR: 9,
+  BXOR: 10,
+  BAND: 11,
+  SHIFT: 12,
+  ARITH: 13,
+  TERM: 14,
+  FACTOR: 15,
+  POWER: 16,
+  AWAIT: 17,
+  ATOM: 18
+};
+var next = (p2) => Math.min(p2 + 1, P.ATOM);
+var INFSTR = "1e309";
+var SINGLE_QUOTES = ["'", '"'];
+var MULTI_QUOTES = ['"""', "'''"];
+var ALL_QUOTES = [...SINGLE_QUOTES, ...MULTI_QUOTES];
+var UNARY = {
+  Invert: ["~", P.FACTOR],
+  Not: ["not", P.NOT],
+  UAdd: ["+", P.FACTOR],
+  USub: ["-", P.FACTOR]
+};
+var BINARY = {
+  Add: ["+", P.ARITH],
+  Sub: ["-", P.ARITH],
+  Mult: ["*", P.TERM],
+  MatMult: ["@", P.TERM],
+  Div: ["/", P.TERM],
+  Mod: ["%", P.TERM],
+  LShift: ["<<", P.SHIFT],
+  RShift: [">>", P.SHIFT],
+  BitOr: ["|", P.BOR],
+  BitXor: ["^", P.BXOR],
+  BitAnd: ["&", P.BAND],
+  FloorDiv: ["//", P.TERM],
+  Pow: ["**", P.POWER]
+};
+var COMPARE = {
+  Eq: "==",
+  NotEq: "!=",
+  Lt: "<",
+  LtE: "<=",
+  Gt: ">",
+  GtE: ">=",
+  Is: "is",
+  IsNot: "is not",
+  In: "in",
+  NotIn: "not in"
+};
+var BOOLEAN = { And: ["and", P.AND], Or: ["or", P.OR] };
+function lookup(table2, key, what) {
+  const v2 = table2[key];
+  if (v2 === void 0) throw new Error(`unknown ${what} ${key}`);
+  return v2;
+}
+function texts(node2, field) {
+  const v2 = node2[field];
+  if (!Array.isArray(v2) || v2.some((s) => typeof s !== "string"))
+    throw new Error(`${node2._type}.${field} is not a list of strings`);
+  return v2;
+}
+function isStrLiteral(node2) {
+  return node2 !== null && node2._type === "Constant" && typeof node2.value === "string";
+}
+function isIntLiteral(node2) {
+  if (node2._type !== "Constant") return false;
+  const v2 = node2.value;
+  return typeof v2 === "boolean" || v2 !== null && typeof v2 === "object" && "int" in v2;
+}
+function isNonEmptyNonStarTuple(node2) {
+  if (node2._type !== "Tuple") return false;
+  const elts = children2(node2, "elts");
+  return elts.length > 0 && !elts.some((e) => e._type === "Starred");
+}
+function reprConstant(value) {
+  if (value === null) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value === "string") return reprStr(value);
+  if ("int" in value) return reprInt(value.int);
+  if ("float" in value) return reprFloat(value.float).replace("inf", INFSTR);
+  if ("complex" in value) return reprImaginary(value.complex).replace("inf", INFSTR);
+  if ("bytes" in value) return reprBytes(value.bytes);
+  return "Ellipsis";
+}
+var PRINTABLE_ASCII = /^[ -[\]-~]*$/;
+function strLiteral(value, quoteTypes, escapeSpecialWhitespace) {
+  let escaped = "";
+  if (PRINTABLE_ASCII.test(value)) escaped = value;
+  else
+    for (const ch of value) {
+      if (!escapeSpecialWhitespace && (ch === "\n" || ch === "	")) escaped += ch;
+      else if (ch === "\\" || !isPrintable(ch)) escaped += unicodeEscape(ch);
+      else escaped += ch;
+    }
+  let possible = [...quoteTypes];
+  if (escaped.includes("\n")) possible = possible.filter((q3) => q3.length === 3);
+  possible = possible.filter((q3) => !escaped.includes(q3));
+  if (possible.length === 0) {
+    const r2 = reprStr(value);
+    const first = r2[0];
+    const quote = quoteTypes.find((q3) => q3.includes(first)) ?? first;
+    return [r2.slice(1, -1), [quote]];
+  }
+  if (escaped.length > 0) {
+    const last = escaped[escaped.length - 1];
+    possible.sort((a, b3) => Number(a[0] === last) - Number(b3[0] === last));
+    if (possible[0][0] === last) escaped = escaped.slice(0, -1) + "\\" + last;
+  }
+  return [escaped, possible];
+}
+var Unparser = class _Unparser {
+  constructor(pyVerConsistent, avoidBackslashes) {
+    this.pyVerConsistent = pyVerConsistent;
+    this.avoidBackslashes = avoidBackslashes;
+  }
+  pyVerConsistent;
+  avoidBackslashes;
+  out = [];
+  precedences = /* @__PURE__ */ new Map();
+  indent = 0;
+  inTryStar = false;
+  /** The source of `node` (resets what was written). */
+  visit(node2) {
+    this.out = [];
+    this.traverse(node2);
+    return this.out.join("");
+  }
+  write(...parts) {
+    for (const p2 of parts) this.out.push(p2);
+  }
+  maybeNewline() {
+    if (this.out.length > 0) this.write("\n");
+  }
+  fill(line = "") {
+    this.maybeNewline();
+    this.write("    ".repeat(this.indent) + line);
+  }
+  buffered(body2) {
+    const saved = this.out;
+    const buffer = [];
+    this.out = buffer;
+    try {
+      body2();
+    } finally {
+      this.out = saved;
+    }
+    return buffer;
+  }
+  block(body2, extra) {
+    this.write(":");
+    if (extra) this.write(extra);
+    this.indent++;
+    body2();
+    this.indent--;
+  }
+  delimit(start, end, body2) {
+    this.write(start);
+    body2();
+    this.write(end);
+  }
+  delimitIf(start, end, condition, body2) {
+    if (condition) this.delimit(start, end, body2);
+    else body2();
+  }
+  requireParens(precedence2, node2, body2) {
+    this.delimitIf("(", ")", this.getPrecedence(node2) > precedence2, body2);
+  }
+  getPrecedence(node2) {
+    return this.precedences.get(node2) ?? P.TEST;
+  }
+  setPrecedence(precedence2, ...nodes) {
+    for (const n of nodes) this.precedences.set(n, precedence2);
+  }
+  interleave(sep, items, each) {
+    items.forEach((item, i) => {
+      if (i > 0) this.write(sep);
+      each(item);
+    });
+  }
+  /** Items separated by commas, a lone item followed by one. */
+  itemsView(items) {
+    if (items.length === 1) {
+      this.traverse(items[0]);
+      this.write(",");
+    } else this.interleave(", ", items, (n) => this.traverse(n));
+  }
+  traverse(node2) {
+    if (Array.isArray(node2)) {
+      for (const n of node2) this.traverse(n);
+      return;
+    }
+    const visit2 = VISIT[node2._type];
+    if (!visit2) throw new Error(`cannot unparse a ${node2._type} node`);
+    visit2(this, node2);
+  }
+  /** `await x` and `yield x`: parenthesized below their level, their operand an atom. */
+  prefixed(node2, precedence2, keyword) {
+    this.requireParens(precedence2, node2, () => {
+      this.write(keyword);
+      const value = optionalChild(node2, "value");
+      if (value) {
+        this.write(" ");
+        this.setPrecedence(P.ATOM, value);
+        this.traverse(value);
+      }
+    });
+  }
+  comprehension(node2, open6, close) {
+    this.delimit(open6, close, () => {
+      this.traverse(child(node2, "elt"));
+      this.traverse(children2(node2, "generators"));
+    });
+  }
+  orElse(node2) {
+    const orelse = children2(node2, "orelse");
+    if (orelse.length > 0) {
+      this.fill("else");
+      this.block(() => this.traverse(orelse));
+    }
+  }
+  try(node2) {
+    this.fill("try");
+    this.block(() => this.traverse(children2(node2, "body")));
+    this.traverse(children2(node2, "handlers"));
+    this.orElse(node2);
+    const finalbody = children2(node2, "finalbody");
+    if (finalbody.length > 0) {
+      this.fill("finally");
+      this.block(() => this.traverse(finalbody));
+    }
+  }
+  forLoop(node2, keyword) {
+    this.fill(keyword);
+    const target = child(node2, "target");
+    this.setPrecedence(P.TUPLE, target);
+    this.traverse(target);
+    this.write(" in ");
+    this.traverse(child(node2, "iter"));
+    this.block(() => this.traverse(children2(node2, "body")));
+    this.orElse(node2);
+  }
+  ifStatement(node2) {
+    this.fill("if ");
+    this.traverse(child(node2, "test"));
+    this.block(() => this.traverse(children2(node2, "body")));
+    let current = node2;
+    for (; ; ) {
+      const orelse = children2(current, "orelse");
+      if (orelse.length !== 1 || orelse[0]._type !== "If") break;
+      current = orelse[0];
+      this.fill("elif ");
+      this.traverse(child(current, "test"));
+      const body2 = children2(current, "body");
+      this.block(() => this.traverse(body2));
+    }
+    this.orElse(current);
+  }
+  decorators(node2) {
+    this.maybeNewline();
+    for (const decorator of children2(node2, "decorator_list")) {
+      this.fill("@");
+      this.traverse(decorator);
+    }
+  }
+  typeParams(node2) {
+    const params = node2.type_params;
+    if (Array.isArray(params) && params.length > 0)
+      this.delimit(
+        "[",
+        "]",
+        () => this.interleave(", ", params, (n) => this.traverse(n))
+      );
+  }
+  typeParamDefault(node2) {
+    const value = node2.default_value;
+    if (value !== null && value !== void 0 && typeof value === "object" && "_type" in value) {
+      this.write(" = ");
+      this.traverse(value);
+    }
+  }
+  classDef(node2) {
+    this.decorators(node2);
+    this.fill("class " + text(node2, "name"));
+    this.typeParams(node2);
+    const bases = [...children2(node2, "bases"), ...children2(node2, "keywords")];
+    this.delimitIf(
+      "(",
+      ")",
+      bases.length > 0,
+      () => this.interleave(", ", bases, (n) => this.traverse(n))
+    );
+    this.block(() => this.bodyWithDocstring(node2));
+  }
+  functionDef(node2, keyword) {
+    this.decorators(node2);
+    this.fill(`${keyword} ${text(node2, "name")}`);
+    this.typeParams(node2);
+    this.delimit("(", ")", () => this.traverse(child(node2, "args")));
+    const returns = optionalChild(node2, "returns");
+    if (returns) {
+      this.write(" -> ");
+      this.traverse(returns);
+    }
+    this.block(() => this.bodyWithDocstring(node2));
+  }
+  arguments(node2) {
+    let first = true;
+    const comma = () => {
+      if (first) first = false;
+      else this.write(", ");
+    };
+    const posonly = children2(node2, "posonlyargs");
+    const all = [...posonly, ...children2(node2, "args")];
+    const defaults = children2(node2, "defaults");
+    const offset = all.length - defaults.length;
+    all.forEach((a, i) => {
+      comma();
+      this.traverse(a);
+      const d2 = i >= offset ? defaults[i - offset] : void 0;
+      if (d2) {
+        this.write("=");
+        this.traverse(d2);
+      }
+      if (i + 1 === posonly.length) this.write(", /");
+    });
+    const vararg = optionalChild(node2, "vararg");
+    const kwonly = children2(node2, "kwonlyargs");
+    if (vararg || kwonly.length > 0) {
+      comma();
+      this.write("*");
+      if (vararg) {
+        this.write(text(vararg, "arg"));
+        const annotation = optionalChild(vararg, "annotation");
+        if (annotation) {
+          this.write(": ");
+          this.traverse(annotation);
+        }
+      }
+    }
+    const kwDefaults = optionalChildren(node2, "kw_defaults");
+    kwonly.forEach((a, i) => {
+      this.write(", ");
+      this.traverse(a);
+      const d2 = kwDefaults[i];
+      if (d2) {
+        this.write("=");
+        this.traverse(d2);
+      }
+    });
+    const kwarg = optionalChild(node2, "kwarg");
+    if (kwarg) {
+      comma();
+      this.write("**" + text(kwarg, "arg"));
+      const annotation = optionalChild(kwarg, "annotation");
+      if (annotation) {
+        this.write(": ");
+        this.traverse(annotation);
+      }
+    }
+  }
+  /** A body, its docstring (a leading string expression) written as a docstring. */
+  bodyWithDocstring(node2) {
+    const body2 = children2(node2, "body");
+    const first = body2[0];
+    if (first && first._type === "Expr" && isStrLiteral(optionalChild(first, "value"))) {
+      const docstring = child(first, "value");
+      this.fill();
+      if (!this.pyVerConsistent && docstring.kind === "u") this.write("u");
+      this.writeStrAvoidingBackslashes(text(docstring, "value"), MULTI_QUOTES);
+      this.traverse(body2.slice(1));
+    } else this.traverse(body2);
+  }
+  constant(value) {
+    if (this.avoidBackslashes && typeof value === "string") this.writeStrAvoidingBackslashes(value);
+    else this.write(reprConstant(value));
+  }
+  writeStrAvoidingBackslashes(value, quoteTypes = ALL_QUOTES) {
+    const [body2, quotes] = strLiteral(value, quoteTypes, false);
+    const quote = quotes[0];
+    this.write(quote + body2 + quote);
+  }
+  ftstring(node2, prefix) {
+    this.write(prefix);
+    if (this.avoidBackslashes) {
+      const inner = this.buffered(() => this.ftstringInner(node2, false));
+      return this.writeStrAvoidingBackslashes(inner.join(""));
+    }
+    const parts = children2(node2, "values").map((value) => [
+      this.buffered(() => this.ftstringInner(value, false)).join(""),
+      isStrLiteral(value)
+    ]);
+    let quoteTypes = ALL_QUOTES;
+    const bodies = [];
+    let fallBack = false;
+    for (const [value, isConstant] of parts) {
+      const [body2, quotes] = strLiteral(value, quoteTypes, isConstant);
+      if (!quotes.some((q3) => quoteTypes.includes(q3))) {
+        fallBack = true;
+        break;
+      }
+      quoteTypes = quotes;
+      bodies.push(body2);
+    }
+    if (fallBack) {
+      quoteTypes = ["'''"];
+      bodies.length = 0;
+      for (const [value] of parts) bodies.push(reprStr('"' + value).slice(2, -1));
+    }
+    const quote = quoteTypes[0];
+    this.write(quote + bodies.join("") + quote);
+  }
+  ftstringInner(node2, isFormatSpec) {
+    if (node2._type === "JoinedStr") {
+      for (const value of children2(node2, "values")) this.ftstringInner(value, isFormatSpec);
+    } else if (node2._type === "FormattedValue") {
+      this.interpolation(node2);
+    } else if (isStrLiteral(node2)) {
+      let value = node2.value.replaceAll("{", "{{").replaceAll("}", "}}");
+      if (isFormatSpec)
+        value = value.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+      this.write(value);
+    } else throw new Error(`Unexpected node inside JoinedStr, ${node2._type}`);
+  }
+  interpolation(node2) {
+    this.delimit("{", "}", () => {
+      const value = child(node2, "value");
+      const inner = new _Unparser(false, true);
+      inner.setPrecedence(next(P.TEST), value);
+      const expr = inner.visit(value);
+      if (expr.includes("\\"))
+        throw new Error("Unable to avoid backslash in f-string expression part (python 3.11)");
+      if (expr.startsWith("{")) this.write(" ");
+      this.write(expr);
+      const conversion = node2.conversion;
+      if (typeof conversion === "number" && conversion !== -1)
+        this.write("!" + String.fromCharCode(conversion));
+      const spec = optionalChild(node2, "format_spec");
+      if (spec) {
+        this.write(":");
+        this.ftstringInner(spec, true);
+      }
+    });
+  }
+};
+var VISIT = {
+  Module: (u2, node2) => u2.bodyWithDocstring(node2),
+  Expr: (u2, node2) => {
+    u2.fill();
+    u2.setPrecedence(P.YIELD, child(node2, "value"));
+    return u2.traverse(child(node2, "value"));
+  },
+  NamedExpr: (u2, node2) => u2.requireParens(P.NAMED_EXPR, node2, () => {
+    u2.setPrecedence(P.ATOM, child(node2, "target"), child(node2, "value"));
+    u2.traverse(child(node2, "target"));
+    u2.write(" := ");
+    u2.traverse(child(node2, "value"));
+  }),
+  Import: (u2, node2) => {
+    u2.fill("import ");
+    return u2.interleave(", ", children2(node2, "names"), (n) => u2.traverse(n));
+  },
+  ImportFrom: (u2, node2) => {
+    u2.fill("from ");
+    const level = node2.level;
+    u2.write(".".repeat(typeof level === "number" ? level : 0));
+    const module = optionalText(node2, "module");
+    if (module) u2.write(module);
+    u2.write(" import ");
+    return u2.interleave(", ", children2(node2, "names"), (n) => u2.traverse(n));
+  },
+  Assign: (u2, node2) => {
+    u2.fill();
+    for (const target of children2(node2, "targets")) {
+      u2.setPrecedence(P.TUPLE, target);
+      u2.traverse(target);
+      u2.write(" = ");
+    }
+    return u2.traverse(child(node2, "value"));
+  },
+  AugAssign: (u2, node2) => {
+    u2.fill();
+    u2.traverse(child(node2, "target"));
+    u2.write(` ${lookup(BINARY, text(node2, "op"), "operator")[0]}= `);
+    return u2.traverse(child(node2, "value"));
+  },
+  AnnAssign: (u2, node2) => {
+    u2.fill();
+    const target = child(node2, "target");
+    u2.delimitIf("(", ")", !node2.simple && target._type === "Name", () => u2.traverse(target));
+    u2.write(": ");
+    u2.traverse(child(node2, "annotation"));
+    const value = optionalChild(node2, "value");
+    if (value) {
+      u2.write(" = ");
+      u2.traverse(value);
+    }
+    return;
+  },
+  Return: (u2, node2) => {
+    u2.fill("return");
+    const value = optionalChild(node2, "value");
+    if (value) {
+      u2.write(" ");
+      u2.traverse(value);
+    }
+    return;
+  },
+  Pass: (u2) => u2.fill("pass"),
+  Break: (u2) => u2.fill("break"),
+  Continue: (u2) => u2.fill("continue"),
+  Delete: (u2, node2) => {
+    u2.fill("del ");
+    return u2.interleave(", ", children2(node2, "targets"), (n) => u2.traverse(n));
+  },
+  Assert: (u2, node2) => {
+    u2.fill("assert ");
+    u2.traverse(child(node2, "test"));
+    const msg = optionalChild(node2, "msg");
+    if (msg) {
+      u2.write(", ");
+      u2.traverse(msg);
+    }
+    return;
+  },
+  Global: (u2, node2) => {
+    u2.fill(node2._type === "Global" ? "global " : "nonlocal ");
+    return u2.interleave(", ", texts(node2, "names"), (n) => u2.write(n));
+  },
+  Await: (u2, node2) => u2.prefixed(node2, P.AWAIT, "await"),
+  Yield: (u2, node2) => u2.prefixed(node2, P.YIELD, "yield"),
+  YieldFrom: (u2, node2) => u2.requireParens(P.YIELD, node2, () => {
+    u2.write("yield from ");
+    const value = optionalChild(node2, "value");
+    if (!value) throw new Error("Node can't be used without a value attribute.");
+    u2.setPrecedence(P.ATOM, value);
+    u2.traverse(value);
+  }),
+  Raise: (u2, node2) => {
+    u2.fill("raise");
+    const exc = optionalChild(node2, "exc");
+    const cause = optionalChild(node2, "cause");
+    if (!exc) {
+      if (cause) throw new Error("Node can't use cause without an exception.");
+      return;
+    }
+    u2.write(" ");
+    u2.traverse(exc);
+    if (cause) {
+      u2.write(" from ");
+      u2.traverse(cause);
+    }
+    return;
+  },
+  Try: (u2, node2) => {
+    const saved = u2.inTryStar;
+    u2.inTryStar = node2._type === "TryStar";
+    try {
+      u2.try(node2);
+    } finally {
+      u2.inTryStar = saved;
+    }
+    return;
+  },
+  ExceptHandler: (u2, node2) => {
+    u2.fill(u2.inTryStar ? "except*" : "except");
+    const type = optionalChild(node2, "type");
+    if (type) {
+      u2.write(" ");
+      u2.traverse(type);
+    }
+    const name = optionalText(node2, "name");
+    if (name) u2.write(" as ", name);
+    return u2.block(() => u2.traverse(children2(node2, "body")));
+  },
+  ClassDef: (u2, node2) => u2.classDef(node2),
+  FunctionDef: (u2, node2) => u2.functionDef(node2, "def"),
+  AsyncFunctionDef: (u2, node2) => u2.functionDef(node2, "async def"),
+  TypeVar: (u2, node2) => {
+    u2.write(text(node2, "name"));
+    const bound = optionalChild(node2, "bound");
+    if (bound) {
+      u2.write(": ");
+      u2.traverse(bound);
+    }
+    return u2.typeParamDefault(node2);
+  },
+  TypeVarTuple: (u2, node2) => {
+    u2.write("*" + text(node2, "name"));
+    return u2.typeParamDefault(node2);
+  },
+  ParamSpec: (u2, node2) => {
+    u2.write("**" + text(node2, "name"));
+    return u2.typeParamDefault(node2);
+  },
+  TypeAlias: (u2, node2) => {
+    u2.fill("type ");
+    u2.traverse(child(node2, "name"));
+    u2.typeParams(node2);
+    u2.write(" = ");
+    return u2.traverse(child(node2, "value"));
+  },
+  For: (u2, node2) => u2.forLoop(node2, "for "),
+  AsyncFor: (u2, node2) => u2.forLoop(node2, "async for "),
+  If: (u2, node2) => u2.ifStatement(node2),
+  While: (u2, node2) => {
+    u2.fill("while ");
+    u2.traverse(child(node2, "test"));
+    u2.block(() => u2.traverse(children2(node2, "body")));
+    return u2.orElse(node2);
+  },
+  With: (u2, node2) => {
+    u2.fill(node2._type === "With" ? "with " : "async with ");
+    u2.interleave(", ", children2(node2, "items"), (n) => u2.traverse(n));
+    return u2.block(() => u2.traverse(children2(node2, "body")));
+  },
+  JoinedStr: (u2, node2) => u2.ftstring(node2, "f"),
+  TemplateStr: (u2, node2) => u2.ftstring(node2, "t"),
+  FormattedValue: (u2, node2) => u2.interpolation(node2),
+  Name: (u2, node2) => u2.write(text(node2, "id")),
+  Constant: (u2, node2) => {
+    const value = node2.value;
+    if (value !== null && typeof value === "object" && "ellipsis" in value) return u2.write("...");
+    if (!u2.pyVerConsistent && node2.kind === "u") u2.write("u");
+    return u2.constant(value);
+  },
+  List: (u2, node2) => u2.delimit("[", "]", () => u2.interleave(", ", children2(node2, "elts"), (n) => u2.traverse(n))),
+  ListComp: (u2, node2) => u2.comprehension(node2, "[", "]"),
+  GeneratorExp: (u2, node2) => u2.comprehension(node2, "(", ")"),
+  SetComp: (u2, node2) => u2.comprehension(node2, "{", "}"),
+  DictComp: (u2, node2) => u2.delimit("{", "}", () => {
+    u2.traverse(child(node2, "key"));
+    u2.write(": ");
+    u2.traverse(child(node2, "value"));
+    u2.traverse(children2(node2, "generators"));
+  }),
+  comprehension: (u2, node2) => {
+    u2.write(node2.is_async ? " async for " : " for ");
+    const target = child(node2, "target");
+    u2.setPrecedence(P.TUPLE, target);
+    u2.traverse(target);
+    u2.write(" in ");
+    const ifs = children2(node2, "ifs");
+    u2.setPrecedence(next(P.TEST), child(node2, "iter"), ...ifs);
+    u2.traverse(child(node2, "iter"));
+    for (const clause of ifs) {
+      u2.write(" if ");
+      u2.traverse(clause);
+    }
+    return;
+  },
+  IfExp: (u2, node2) => u2.requireParens(P.TEST, node2, () => {
+    u2.setPrecedence(next(P.TEST), child(node2, "body"), child(node2, "test"));
+    u2.traverse(child(node2, "body"));
+    u2.write(" if ");
+    u2.traverse(child(node2, "test"));
+    u2.write(" else ");
+    u2.setPrecedence(P.TEST, child(node2, "orelse"));
+    u2.traverse(child(node2, "orelse"));
+  }),
+  Set: (u2, node2) => {
+    const elts = children2(node2, "elts");
+    if (elts.length === 0) return u2.write("{*()}");
+    return u2.delimit("{", "}", () => u2.interleave(", ", elts, (n) => u2.traverse(n)));
+  },
+  Dict: (u2, node2) => {
+    const items = zip(optionalChildren(node2, "keys"), children2(node2, "values"));
+    return u2.delimit(
+      "{",
+      "}",
+      () => u2.interleave(", ", items, ([k2, v2]) => {
+        if (k2 === null) {
+          u2.write("**");
+          u2.setPrecedence(P.EXPR, v2);
+          u2.traverse(v2);
+        } else {
+          u2.traverse(k2);
+          u2.write(": ");
+          u2.traverse(v2);
+        }
+      })
+    );
+  },
+  Tuple: (u2, node2) => u2.delimitIf(
+    "(",
+    ")",
+    // Spack keeps the parentheses Python <= 3.10 wrote, for hashes to stay put.
+    u2.pyVerConsistent || children2(node2, "elts").length === 0 || u2.getPrecedence(node2) > P.TUPLE,
+    () => u2.itemsView(children2(node2, "elts"))
+  ),
+  UnaryOp: (u2, node2) => {
+    const [op, precedence2] = lookup(UNARY, text(node2, "op"), "unary operator");
+    return u2.requireParens(precedence2, node2, () => {
+      u2.write(op);
+      if (precedence2 !== P.FACTOR) u2.write(" ");
+      u2.setPrecedence(precedence2, child(node2, "operand"));
+      u2.traverse(child(node2, "operand"));
+    });
+  },
+  BinOp: (u2, node2) => {
+    const [op, precedence2] = lookup(BINARY, text(node2, "op"), "operator");
+    return u2.requireParens(precedence2, node2, () => {
+      const rightAssociative = op === "**";
+      u2.setPrecedence(rightAssociative ? next(precedence2) : precedence2, child(node2, "left"));
+      u2.traverse(child(node2, "left"));
+      u2.write(` ${op} `);
+      u2.setPrecedence(rightAssociative ? precedence2 : next(precedence2), child(node2, "right"));
+      u2.traverse(child(node2, "right"));
+    });
+  },
+  Compare: (u2, node2) => u2.requireParens(P.CMP, node2, () => {
+    const comparators = children2(node2, "comparators");
+    const ops = texts(node2, "ops");
+    u2.setPrecedence(next(P.CMP), child(node2, "left"), ...comparators);
+    u2.traverse(child(node2, "left"));
+    comparators.forEach((e, i) => {
+      u2.write(` ${lookup(COMPARE, ops[i] ?? "", "comparison")} `);
+      u2.traverse(e);
+    });
+  }),
+  BoolOp: (u2, node2) => {
+    const [op, start] = lookup(BOOLEAN, text(node2, "op"), "boolean operator");
+    let precedence2 = start;
+    return u2.requireParens(
+      start,
+      node2,
+      () => u2.interleave(` ${op} `, children2(node2, "values"), (n) => {
+        precedence2 = next(precedence2);
+        u2.setPrecedence(precedence2, n);
+        u2.traverse(n);
+      })
+    );
+  },
+  Attribute: (u2, node2) => {
+    const value = child(node2, "value");
+    u2.setPrecedence(P.ATOM, value);
+    u2.traverse(value);
+    if (isIntLiteral(value)) u2.write(" ");
+    return u2.write(".", text(node2, "attr"));
+  },
+  Call: (u2, node2) => {
+    u2.setPrecedence(P.ATOM, child(node2, "func"));
+    u2.traverse(child(node2, "func"));
+    return u2.delimit(
+      "(",
+      ")",
+      () => u2.interleave(
+        ", ",
+        [...children2(node2, "args"), ...children2(node2, "keywords")],
+        (n) => u2.traverse(n)
+      )
+    );
+  },
+  Subscript: (u2, node2) => {
+    u2.setPrecedence(P.ATOM, child(node2, "value"));
+    u2.traverse(child(node2, "value"));
+    const slice = child(node2, "slice");
+    return u2.delimit("[", "]", () => {
+      if (isNonEmptyNonStarTuple(slice)) u2.itemsView(children2(slice, "elts"));
+      else u2.traverse(slice);
+    });
+  },
+  Starred: (u2, node2) => {
+    u2.write("*");
+    u2.setPrecedence(P.EXPR, child(node2, "value"));
+    return u2.traverse(child(node2, "value"));
+  },
+  Slice: (u2, node2) => {
+    const lower = optionalChild(node2, "lower");
+    const upper = optionalChild(node2, "upper");
+    const step = optionalChild(node2, "step");
+    if (lower) u2.traverse(lower);
+    u2.write(":");
+    if (upper) u2.traverse(upper);
+    if (step) {
+      u2.write(":");
+      u2.traverse(step);
+    }
+    return;
+  },
+  Match: (u2, node2) => {
+    u2.fill("match ");
+    u2.traverse(child(node2, "subject"));
+    return u2.block(() => u2.traverse(children2(node2, "cases")));
+  },
+  arg: (u2, node2) => {
+    u2.write(text(node2, "arg"));
+    const annotation = optionalChild(node2, "annotation");
+    if (annotation) {
+      u2.write(": ");
+      u2.traverse(annotation);
+    }
+    return;
+  },
+  arguments: (u2, node2) => u2.arguments(node2),
+  keyword: (u2, node2) => {
+    const arg = optionalText(node2, "arg");
+    if (arg === null) u2.write("**");
+    else u2.write(arg, "=");
+    return u2.traverse(child(node2, "value"));
+  },
+  Lambda: (u2, node2) => u2.requireParens(P.TEST, node2, () => {
+    u2.write("lambda");
+    const args = u2.buffered(() => u2.traverse(child(node2, "args")));
+    if (args.length > 0 || u2.pyVerConsistent) u2.write(" ", ...args);
+    u2.write(": ");
+    u2.setPrecedence(P.TEST, child(node2, "body"));
+    u2.traverse(child(node2, "body"));
+  }),
+  alias: (u2, node2) => {
+    u2.write(text(node2, "name"));
+    const asname = optionalText(node2, "asname");
+    if (asname) u2.write(" as " + asname);
+    return;
+  },
+  withitem: (u2, node2) => {
+    u2.traverse(child(node2, "context_expr"));
+    const vars = optionalChild(node2, "optional_vars");
+    if (vars) {
+      u2.write(" as ");
+      u2.traverse(vars);
+    }
+    return;
+  },
+  match_case: (u2, node2) => {
+    u2.fill("case ");
+    u2.traverse(child(node2, "pattern"));
+    const guard = optionalChild(node2, "guard");
+    if (guard) {
+      u2.write(" if ");
+      u2.traverse(guard);
+    }
+    return u2.block(() => u2.traverse(children2(node2, "body")));
+  },
+  MatchValue: (u2, node2) => u2.traverse(child(node2, "value")),
+  MatchSingleton: (u2, node2) => u2.constant(node2.value),
+  MatchSequence: (u2, node2) => u2.delimit("[", "]", () => u2.interleave(", ", children2(node2, "patterns"), (n) => u2.traverse(n))),
+  MatchStar: (u2, node2) => u2.write(`*${optionalText(node2, "name") ?? "_"}`),
+  MatchMapping: (u2, node2) => {
+    const keys = children2(node2, "keys");
+    const patterns = children2(node2, "patterns");
+    return u2.delimit("{", "}", () => {
+      u2.interleave(", ", zip(keys, patterns), ([k2, p2]) => {
+        u2.traverse(k2);
+        u2.write(": ");
+        u2.traverse(p2);
+      });
+      const rest = optionalText(node2, "rest");
+      if (rest !== null) {
+        if (keys.length > 0) u2.write(", ");
+        u2.write(`**${rest}`);
+      }
+    });
+  },
+  MatchClass: (u2, node2) => {
+    u2.setPrecedence(P.ATOM, child(node2, "cls"));
+    u2.traverse(child(node2, "cls"));
+    const patterns = children2(node2, "patterns");
+    const attrs = texts(node2, "kwd_attrs");
+    return u2.delimit("(", ")", () => {
+      u2.interleave(", ", patterns, (n) => u2.traverse(n));
+      if (attrs.length > 0) {
+        if (patterns.length > 0) u2.write(", ");
+        u2.interleave(", ", zip(attrs, children2(node2, "kwd_patterns")), ([a, p2]) => {
+          u2.write(`${a}=`);
+          u2.traverse(p2);
+        });
+      }
+    });
+  },
+  MatchAs: (u2, node2) => {
+    const name = optionalText(node2, "name");
+    const pattern = optionalChild(node2, "pattern");
+    if (name === null) return u2.write("_");
+    if (pattern === null) return u2.write(name);
+    return u2.requireParens(P.TEST, node2, () => {
+      u2.setPrecedence(P.BOR, pattern);
+      u2.traverse(pattern);
+      u2.write(` as ${name}`);
+    });
+  },
+  MatchOr: (u2, node2) => {
+    const patterns = children2(node2, "patterns");
+    return u2.requireParens(P.BOR, node2, () => {
+      u2.setPrecedence(next(P.BOR), ...patterns);
+      u2.interleave(" | ", patterns, (n) => u2.traverse(n));
+    });
+  }
+};
+for (const [alias, of] of [
+  ["Nonlocal", "Global"],
+  ["TryStar", "Try"],
+  ["AsyncWith", "With"]
+])
+  VISIT[alias] = VISIT[of];
+function zip(as2, bs2) {
+  const n = Math.min(as2.length, bs2.length);
+  const out = [];
+  for (let i = 0; i < n; i++) out.push([as2[i], bs2[i]]);
+  return out;
+}
+function unparseSpack(module) {
+  return new Unparser(true, false).visit(module) + "\n";
+}
+
+// src/ecosystems/spack/package-hash/syntax-to-ast.ts
+var EXPRESSIONS = /* @__PURE__ */ new Set([
+  "VariableName",
+  "Number",
+  "String",
+  "FormatString",
+  "ContinuedString",
+  "Ellipsis",
+  "None",
+  "Boolean",
+  "ParenthesizedExpression",
+  "TupleExpression",
+  "ComprehensionExpression",
+  "ArrayExpression",
+  "ArrayComprehensionExpression",
+  "DictionaryExpression",
+  "DictionaryComprehensionExpression",
+  "SetExpression",
+  "SetComprehensionExpression",
+  "CallExpression",
+  "MemberExpression",
+  "BinaryExpression",
+  "UnaryExpression",
+  "AwaitExpression",
+  "ConditionalExpression",
+  "LambdaExpression",
+  "NamedExpression"
+]);
+var BIN_OPS = {
+  "+": "Add",
+  "-": "Sub",
+  "*": "Mult",
+  "@": "MatMult",
+  "/": "Div",
+  "%": "Mod",
+  "**": "Pow",
+  "<<": "LShift",
+  ">>": "RShift",
+  "|": "BitOr",
+  "^": "BitXor",
+  "&": "BitAnd",
+  "//": "FloorDiv"
+};
+var CMP_OPS = {
+  "==": "Eq",
+  "!=": "NotEq",
+  "<": "Lt",
+  "<=": "LtE",
+  ">": "Gt",
+  ">=": "GtE",
+  is: "Is",
+  "is not": "IsNot",
+  in: "In",
+  "not in": "NotIn"
+};
+var ARITH_LEVEL = {
+  "|": 1,
+  "^": 2,
+  "&": 3,
+  "<<": 4,
+  ">>": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "@": 6,
+  "/": 6,
+  "%": 6,
+  "//": 6
+};
+var UNARY_OPS = { "+": "UAdd", "-": "USub", "~": "Invert" };
+var CONVERSIONS = { s: 115, r: 114, a: 97 };
+function kids(node2) {
+  const out = [];
+  for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
+  return out;
+}
+function mk(type, fields) {
+  return { _type: type, ...fields };
+}
+function stringList(list) {
+  return list;
+}
+function constant(value, kind2 = null) {
+  return { _type: "Constant", value, kind: kind2 };
+}
+function isSpace(code) {
+  return code === 32 || code >= 9 && code <= 13;
+}
+function numberValue(raw) {
+  let s = raw.includes("_") ? raw.split("_").join("") : raw;
+  s = s.toLowerCase();
+  const c1 = s.charCodeAt(1);
+  if (s.charCodeAt(0) === 48 && (c1 === 120 || c1 === 111 || c1 === 98))
+    return { int: BigInt(s).toString() };
+  if (s.endsWith("j")) return { complex: floatValue(s.slice(0, -1)) };
+  let digits = true;
+  for (let i = 0; i < s.length && digits; i++) {
+    const c3 = s.charCodeAt(i);
+    digits = c3 >= 48 && c3 <= 57;
+  }
+  if (digits) return { int: BigInt(s).toString() };
+  return { float: floatValue(s) };
+}
+function floatValue(s) {
+  const value = Number(s);
+  if (Number.isNaN(value)) throw new Error(`not a Python float literal: ${s}`);
+  return Number.isFinite(value) ? value : "inf";
+}
+var StringBuilder = class {
+  constructor(kind2) {
+    this.kind = kind2;
+  }
+  kind;
+  last = null;
+  values = [];
+  fmode = false;
+  add(s) {
+    if (s.length === 0) return;
+    this.last = this.last === null ? s : this.last + s;
+  }
+  flush(kind2) {
+    if (this.last !== null) this.values.push(constant(this.last, kind2));
+    this.last = null;
+  }
+  push(value) {
+    this.flush(this.kind);
+    this.values.push(value);
+  }
+};
+var Converter = class {
+  constructor(source) {
+    this.source = source;
+  }
+  source;
+  get text() {
+    return this.source.text;
+  }
+  str(node2) {
+    return this.text.slice(node2.from, node2.to);
+  }
+  fail(node2, what) {
+    if (!node2) throw new Error(`toPythonAst: ${what} in ${this.source.file}`);
+    const shown2 = JSON.stringify(this.str(node2).slice(0, 40));
+    const where = `${this.source.file}:${lineAt(this.source, node2.from)}`;
+    throw new Error(`toPythonAst: ${what} (${node2.name} ${shown2}) at ${where}`);
+  }
+  expect(ks2, i, name) {
+    const node2 = ks2[i];
+    if (node2 === void 0) this.fail(ks2[i - 1], `missing ${name ?? "node"} after`);
+    if (name !== void 0 && node2.name !== name) this.fail(node2, `expected ${name}, found`);
+    return node2;
+  }
+  // ---------------------------------------------------------------- statements
+  module(top) {
+    const body2 = [];
+    for (const node2 of kids(top)) this.statement(node2, body2);
+    return mk("Module", { body: body2 });
+  }
+  body(node2) {
+    if (node2.name !== "Body") this.fail(node2, "expected a Body");
+    const out = [];
+    for (const child2 of kids(node2)) if (child2.name !== ":") this.statement(child2, out);
+    return out;
+  }
+  statement(node2, out) {
+    switch (node2.name) {
+      case "StatementGroup":
+        for (const child2 of kids(node2)) if (child2.name !== ";") this.statement(child2, out);
+        return;
+      case "AssignStatement":
+        out.push(this.assign(node2));
+        return;
+      case "UpdateStatement": {
+        const ks2 = kids(node2);
+        const target = this.group(ks2, 0, "Store");
+        const op = this.expect(ks2, target.next, "UpdateOp");
+        const opText = this.str(op).slice(0, -1);
+        const value = this.valueGroup(ks2, target.next + 1);
+        out.push(
+          mk("AugAssign", {
+            target: target.node,
+            op: BIN_OPS[opText] ?? this.fail(op, "unknown operator"),
+            value: value.node
+          })
+        );
+        return;
+      }
+      case "ExpressionStatement": {
+        const ks2 = kids(node2);
+        const value = this.group(ks2, 0, "Load");
+        this.end(ks2, value.next);
+        out.push(mk("Expr", { value: value.node }));
+        return;
+      }
+      case "DeleteStatement": {
+        const ks2 = kids(node2);
+        const items = this.seq(ks2, 1, "Del");
+        this.end(ks2, items.next);
+        out.push(mk("Delete", { targets: items.elts }));
+        return;
+      }
+      case "PassStatement":
+        out.push(mk("Pass", {}));
+        return;
+      case "BreakStatement":
+        out.push(mk("Break", {}));
+        return;
+      case "ContinueStatement":
+        out.push(mk("Continue", {}));
+        return;
+      case "ReturnStatement": {
+        const ks2 = kids(node2);
+        if (ks2.length === 1) {
+          out.push(mk("Return", { value: null }));
+          return;
+        }
+        const value = this.group(ks2, 1, "Load");
+        this.end(ks2, value.next);
+        out.push(mk("Return", { value: value.node }));
+        return;
+      }
+      case "YieldStatement":
+        out.push(mk("Expr", { value: this.yieldExpr(node2) }));
+        return;
+      case "RaiseStatement": {
+        const ks2 = kids(node2);
+        let exc = null;
+        let cause = null;
+        if (ks2.length > 1) exc = this.expr(ks2[1]);
+        if (ks2.length > 2) {
+          this.expect(ks2, 2, "from");
+          cause = this.expr(this.expect(ks2, 3));
+          this.end(ks2, 4);
+        }
+        out.push(mk("Raise", { exc, cause }));
+        return;
+      }
+      case "ImportStatement":
+        out.push(this.importStatement(node2));
+        return;
+      case "ScopeStatement": {
+        const ks2 = kids(node2);
+        const names = [];
+        for (let i = 1; i < ks2.length; i++) {
+          const k2 = ks2[i];
+          if (k2.name === "VariableName") names.push(this.str(k2));
+          else if (k2.name !== ",") this.fail(k2, "unexpected");
+        }
+        const keyword = ks2[0].name;
+        out.push(mk(keyword === "global" ? "Global" : "Nonlocal", { names: stringList(names) }));
+        return;
+      }
+      case "AssertStatement": {
+        const ks2 = kids(node2);
+        const test = this.expr(this.expect(ks2, 1));
+        let msg = null;
+        if (ks2.length > 2) {
+          this.expect(ks2, 2, ",");
+          msg = this.expr(this.expect(ks2, 3));
+          this.end(ks2, 4);
+        }
+        out.push(mk("Assert", { test, msg }));
+        return;
+      }
+      case "IfStatement":
+        out.push(this.ifStatement(node2));
+        return;
+      case "WhileStatement": {
+        const ks2 = kids(node2);
+        const test = this.expr(this.expect(ks2, 1));
+        const body2 = this.body(this.expect(ks2, 2, "Body"));
+        let orelse = [];
+        if (ks2.length > 3) {
+          this.expect(ks2, 3, "else");
+          orelse = this.body(this.expect(ks2, 4, "Body"));
+          this.end(ks2, 5);
+        }
+        out.push(mk("While", { test, body: body2, orelse }));
+        return;
+      }
+      case "ForStatement":
+        out.push(this.forStatement(node2));
+        return;
+      case "TryStatement":
+        out.push(this.tryStatement(node2));
+        return;
+      case "WithStatement":
+        out.push(this.withStatement(node2));
+        return;
+      case "FunctionDefinition":
+        out.push(this.functionDef(node2, []));
+        return;
+      case "ClassDefinition":
+        out.push(this.classDef(node2, []));
+        return;
+      case "DecoratedStatement": {
+        const ks2 = kids(node2);
+        const decorators = [];
+        let i = 0;
+        for (; i < ks2.length && ks2[i].name === "Decorator"; i++)
+          decorators.push(this.decorator(ks2[i]));
+        const def = this.expect(ks2, i);
+        this.end(ks2, i + 1);
+        if (def.name === "FunctionDefinition") out.push(this.functionDef(def, decorators));
+        else if (def.name === "ClassDefinition") out.push(this.classDef(def, decorators));
+        else this.fail(def, "unexpected decorated statement");
+        return;
+      }
+      case "MatchStatement":
+        out.push(this.matchStatement(node2));
+        return;
+      default:
+        this.fail(node2, "unknown statement node");
+    }
+  }
+  /** Fails unless `i` is past the last child. */
+  end(ks2, i) {
+    if (i < ks2.length) this.fail(ks2[i], "unexpected");
+  }
+  assign(node2) {
+    const ks2 = kids(node2);
+    const first = this.group(ks2, 0, "Store");
+    let i = first.next;
+    const next2 = this.expect(ks2, i);
+    if (next2.name === "TypeDef") {
+      const target = first.node;
+      if (first.comma) this.fail(next2, "annotated tuple target");
+      const annotation = this.typeDef(next2);
+      let value2 = null;
+      if (i + 1 < ks2.length) {
+        this.expect(ks2, i + 1, "AssignOp");
+        const v2 = this.valueGroup(ks2, i + 2);
+        this.end(ks2, v2.next);
+        value2 = v2.node;
+      }
+      const head = ks2[0];
+      return mk("AnnAssign", {
+        target,
+        annotation,
+        value: value2,
+        simple: head.name === "VariableName" ? 1 : 0
+      });
+    }
+    const targets = [first.node];
+    let value = null;
+    while (i < ks2.length) {
+      this.expect(ks2, i, "AssignOp");
+      const v2 = this.valueGroup(ks2, i + 1);
+      i = v2.next;
+      if (i < ks2.length) {
+        targets.push(this.group(ks2, v2.start, "Store").node);
+      } else value = v2.node;
+    }
+    if (value === null) this.fail(node2, "assignment without a value");
+    return mk("Assign", { targets, value });
+  }
+  /** The right side of `=` / `+=`: a yield expression or a comma list. */
+  valueGroup(ks2, i) {
+    const k2 = this.expect(ks2, i);
+    if (k2.name === "YieldExpression") return { node: this.yieldExpr(k2), next: i + 1, start: i };
+    const g2 = this.group(ks2, i, "Load");
+    return { node: g2.node, next: g2.next, start: i };
+  }
+  typeDef(node2) {
+    const ks2 = kids(node2);
+    let i = 0;
+    if (ks2[0]?.name === ":") i++;
+    if (ks2[i]?.name === "*") {
+      const value2 = this.expr(this.expect(ks2, i + 1));
+      this.end(ks2, i + 2);
+      return mk("Starred", { value: value2, ctx: "Load" });
+    }
+    const value = this.expr(this.expect(ks2, i));
+    this.end(ks2, i + 1);
+    return value;
+  }
+  importStatement(node2) {
+    const ks2 = kids(node2);
+    const head = ks2[0];
+    if (head.name === "import") {
+      const r2 = this.aliases(ks2, 1);
+      this.end(ks2, r2.next);
+      return mk("Import", { names: r2.names });
+    }
+    let i = 1;
+    let level = 0;
+    for (; i < ks2.length; i++) {
+      const k2 = ks2[i];
+      if (k2.name === ".") level += 1;
+      else if (k2.name === "Ellipsis") level += 3;
+      else break;
+    }
+    let module = null;
+    if (ks2[i]?.name === "VariableName") {
+      const d2 = this.dotted(ks2, i);
+      module = d2.name;
+      i = d2.next;
+    }
+    this.expect(ks2, i, "import");
+    i++;
+    let names;
+    if (ks2[i]?.name === "*") {
+      names = [mk("alias", { name: "*", asname: null })];
+      i++;
+    } else {
+      const paren = ks2[i]?.name === "(";
+      if (paren) i++;
+      const r2 = this.aliases(ks2, i);
+      names = r2.names;
+      i = r2.next;
+      if (paren) {
+        this.expect(ks2, i, ")");
+        i++;
+      }
+    }
+    this.end(ks2, i);
+    return mk("ImportFrom", { module, names, level });
+  }
+  dotted(ks2, i) {
+    let name = this.str(this.expect(ks2, i, "VariableName"));
+    i++;
+    while (ks2[i]?.name === "." && ks2[i + 1]?.name === "VariableName") {
+      name += "." + this.str(ks2[i + 1]);
+      i += 2;
+    }
+    return { name, next: i };
+  }
+  aliases(ks2, i) {
+    const names = [];
+    while (ks2[i]?.name === "VariableName") {
+      const d2 = this.dotted(ks2, i);
+      i = d2.next;
+      let asname = null;
+      if (ks2[i]?.name === "as") {
+        asname = this.str(this.expect(ks2, i + 1, "VariableName"));
+        i += 2;
+      }
+      names.push(mk("alias", { name: d2.name, asname }));
+      if (ks2[i]?.name !== ",") break;
+      i++;
+    }
+    return { names, next: i };
+  }
+  ifStatement(node2) {
+    const ks2 = kids(node2);
+    const clauses = [];
+    let orelse = [];
+    let i = 0;
+    while (i < ks2.length) {
+      const k2 = ks2[i];
+      if (k2.name === "if" || k2.name === "elif") {
+        const test = this.expr(this.expect(ks2, i + 1));
+        const body2 = this.body(this.expect(ks2, i + 2, "Body"));
+        clauses.push({ test, body: body2 });
+        i += 3;
+      } else if (k2.name === "else") {
+        orelse = this.body(this.expect(ks2, i + 1, "Body"));
+        this.end(ks2, i + 2);
+        break;
+      } else this.fail(k2, "unexpected");
+    }
+    let result = null;
+    for (let c3 = clauses.length - 1; c3 >= 0; c3--) {
+      const clause = clauses[c3];
+      result = mk("If", {
+        test: clause.test,
+        body: clause.body,
+        orelse: result === null ? orelse : [result]
+      });
+    }
+    if (result === null) this.fail(node2, "if without a test");
+    return result;
+  }
+  forStatement(node2) {
+    const ks2 = kids(node2);
+    let i = 0;
+    const async = ks2[0]?.name === "async";
+    if (async) i++;
+    this.expect(ks2, i, "for");
+    const target = this.group(ks2, i + 1, "Store");
+    i = target.next;
+    this.expect(ks2, i, "in");
+    const iter = this.group(ks2, i + 1, "Load");
+    i = iter.next;
+    const body2 = this.body(this.expect(ks2, i, "Body"));
+    i++;
+    let orelse = [];
+    if (i < ks2.length) {
+      this.expect(ks2, i, "else");
+      orelse = this.body(this.expect(ks2, i + 1, "Body"));
+      this.end(ks2, i + 2);
+    }
+    return mk(async ? "AsyncFor" : "For", { target: target.node, iter: iter.node, body: body2, orelse });
+  }
+  tryStatement(node2) {
+    const ks2 = kids(node2);
+    const body2 = this.body(this.expect(ks2, 1, "Body"));
+    const handlers = [];
+    let orelse = [];
+    let finalbody = [];
+    let star = false;
+    let i = 2;
+    while (i < ks2.length) {
+      const k2 = ks2[i];
+      if (k2.name === "except") {
+        i++;
+        if (ks2[i]?.name === "*") {
+          star = true;
+          i++;
+        }
+        let type = null;
+        let name = null;
+        if (ks2[i]?.name !== "Body") {
+          const g2 = this.group(ks2, i, "Load");
+          type = g2.node;
+          i = g2.next;
+          if (ks2[i]?.name === "as") {
+            name = this.str(this.expect(ks2, i + 1, "VariableName"));
+            i += 2;
+          }
+        }
+        const handlerBody = this.body(this.expect(ks2, i, "Body"));
+        i++;
+        handlers.push(mk("ExceptHandler", { type, name, body: handlerBody }));
+      } else if (k2.name === "else") {
+        orelse = this.body(this.expect(ks2, i + 1, "Body"));
+        i += 2;
+      } else if (k2.name === "finally") {
+        finalbody = this.body(this.expect(ks2, i + 1, "Body"));
+        i += 2;
+      } else this.fail(k2, "unexpected");
+    }
+    return mk(star ? "TryStar" : "Try", { body: body2, handlers, orelse, finalbody });
+  }
+  withStatement(node2) {
+    const ks2 = kids(node2);
+    let i = 0;
+    const async = ks2[0]?.name === "async";
+    if (async) i++;
+    this.expect(ks2, i, "with");
+    i++;
+    const paren = ks2[i]?.name === "(";
+    if (paren) i++;
+    const items = [];
+    while (i < ks2.length && EXPRESSIONS.has(ks2[i].name)) {
+      const context_expr = this.expr(ks2[i]);
+      i++;
+      let optional_vars = null;
+      if (ks2[i]?.name === "as") {
+        optional_vars = this.expr(this.expect(ks2, i + 1), "Store");
+        i += 2;
+      }
+      items.push(mk("withitem", { context_expr, optional_vars }));
+      if (ks2[i]?.name !== ",") break;
+      i++;
+    }
+    if (paren) {
+      this.expect(ks2, i, ")");
+      i++;
+    }
+    const body2 = this.body(this.expect(ks2, i, "Body"));
+    this.end(ks2, i + 1);
+    return mk(async ? "AsyncWith" : "With", { items, body: body2 });
+  }
+  functionDef(node2, decorator_list) {
+    const ks2 = kids(node2);
+    let i = 0;
+    const async = ks2[0]?.name === "async";
+    if (async) i++;
+    this.expect(ks2, i, "def");
+    const name = this.str(this.expect(ks2, i + 1, "VariableName"));
+    i += 2;
+    if (ks2[i]?.name === "TypeParamList") this.fail(ks2[i], "type parameters (Python 3.12)");
+    const args = this.params(this.expect(ks2, i, "ParamList"));
+    i++;
+    let returns = null;
+    if (ks2[i]?.name === "TypeDef") {
+      returns = this.typeDef(ks2[i]);
+      i++;
+    }
+    const body2 = this.body(this.expect(ks2, i, "Body"));
+    this.end(ks2, i + 1);
+    return mk(async ? "AsyncFunctionDef" : "FunctionDef", {
+      name,
+      args,
+      body: body2,
+      decorator_list,
+      returns
+    });
+  }
+  /** A `ParamList` (of a def, or of a lambda: no parentheses) as an `arguments` node. */
+  params(node2) {
+    const items = [];
+    let pos = node2.from;
+    for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) {
+      if (c3.from > pos && this.text.slice(pos, c3.from).includes("/")) items.push("/");
+      pos = c3.to;
+      if (c3.name !== "Comment") items.push(c3);
+    }
+    if (node2.to > pos && this.text.slice(pos, node2.to).includes("/")) items.push("/");
+    const posonlyargs = [];
+    let args = [];
+    const defaults = [];
+    const kwonlyargs = [];
+    const kw_defaults = [];
+    let vararg = null;
+    let kwarg = null;
+    let star = false;
+    let i = 0;
+    const nodeAt = (j3) => {
+      const item = items[j3];
+      return item === void 0 || item === "/" ? void 0 : item;
+    };
+    const arg = () => {
+      const nameNode = nodeAt(i);
+      if (nameNode?.name !== "VariableName") this.fail(nameNode ?? node2, "expected a parameter");
+      i++;
+      let annotation = null;
+      const t2 = nodeAt(i);
+      if (t2?.name === "TypeDef") {
+        annotation = this.typeDef(t2);
+        i++;
+      }
+      return mk("arg", { arg: this.str(nameNode), annotation });
+    };
+    while (i < items.length) {
+      const item = items[i];
+      if (item === "/") {
+        posonlyargs.push(...args);
+        args = [];
+        i++;
+      } else if (item.name === "(" || item.name === ")" || item.name === ",") i++;
+      else if (item.name === "*") {
+        i++;
+        star = true;
+        if (nodeAt(i)?.name === "VariableName") vararg = arg();
+      } else if (item.name === "**") {
+        i++;
+        kwarg = arg();
+      } else if (item.name === "VariableName") {
+        const a = arg();
+        let value = null;
+        if (nodeAt(i)?.name === "AssignOp") {
+          value = this.expr(nodeAt(i + 1) ?? this.fail(nodeAt(i), "missing default"));
+          i += 2;
+        }
+        if (star) {
+          kwonlyargs.push(a);
+          kw_defaults.push(value);
+        } else {
+          args.push(a);
+          if (value !== null) defaults.push(value);
+        }
+      } else this.fail(item, "unexpected parameter");
+    }
+    return mk("arguments", {
+      posonlyargs,
+      args,
+      vararg,
+      kwonlyargs,
+      kw_defaults,
+      kwarg,
+      defaults
+    });
+  }
+  classDef(node2, decorator_list) {
+    const ks2 = kids(node2);
+    const name = this.str(this.expect(ks2, 1, "VariableName"));
+    let i = 2;
+    if (ks2[i]?.name === "TypeParamList") this.fail(ks2[i], "type parameters (Python 3.12)");
+    let bases = [];
+    let keywords = [];
+    if (ks2[i]?.name === "ArgList") {
+      const a = this.argList(ks2[i]);
+      bases = a.args;
+      keywords = a.keywords;
+      i++;
+    }
+    const body2 = this.body(this.expect(ks2, i, "Body"));
+    this.end(ks2, i + 1);
+    return mk("ClassDef", { name, bases, keywords, body: body2, decorator_list });
+  }
+  decorator(node2) {
+    const ks2 = kids(node2);
+    this.expect(ks2, 0, "At");
+    const first = this.expect(ks2, 1);
+    if (first.name !== "VariableName" || ks2.length === 2) {
+      const value2 = this.expr(first);
+      this.end(ks2, 2);
+      return value2;
+    }
+    let value = mk("Name", { id: this.str(first), ctx: "Load" });
+    let i = 2;
+    while (ks2[i]?.name === ".") {
+      const attr = this.expect(ks2, i + 1, "VariableName");
+      value = mk("Attribute", { value, attr: this.str(attr), ctx: "Load" });
+      i += 2;
+    }
+    if (ks2[i]?.name === "ArgList") {
+      const a = this.argList(ks2[i]);
+      value = mk("Call", { func: value, args: a.args, keywords: a.keywords });
+      i++;
+    }
+    this.end(ks2, i);
+    return value;
+  }
+  // ---------------------------------------------------------------- match
+  matchStatement(node2) {
+    const ks2 = kids(node2);
+    const subject = this.group(ks2, 1, "Load");
+    const bodyNode = this.expect(ks2, subject.next, "MatchBody");
+    this.end(ks2, subject.next + 1);
+    const cases = [];
+    for (const clause of kids(bodyNode)) {
+      if (clause.name === ":") continue;
+      if (clause.name !== "MatchClause") this.fail(clause, "unexpected");
+      const cs2 = kids(clause);
+      const patterns = [];
+      let comma = false;
+      let i = 1;
+      while (i < cs2.length && cs2[i]?.name !== "Guard" && cs2[i]?.name !== "Body") {
+        const k2 = cs2[i];
+        if (k2.name === ",") comma = true;
+        else patterns.push(this.pattern(k2));
+        i++;
+      }
+      const pattern = patterns.length === 1 && !comma ? patterns[0] : mk("MatchSequence", { patterns });
+      let guard = null;
+      if (cs2[i]?.name === "Guard") {
+        const gs2 = kids(cs2[i]);
+        guard = this.expr(this.expect(gs2, 1));
+        this.end(gs2, 2);
+        i++;
+      }
+      const body2 = this.body(this.expect(cs2, i, "Body"));
+      this.end(cs2, i + 1);
+      cases.push(mk("match_case", { pattern, guard, body: body2 }));
+    }
+    return mk("Match", { subject: subject.node, cases });
+  }
+  pattern(node2) {
+    switch (node2.name) {
+      case "CapturePattern": {
+        const name = this.str(node2);
+        return mk("MatchAs", { pattern: null, name: name === "_" ? null : name });
+      }
+      case "LiteralPattern": {
+        const ks2 = kids(node2);
+        const first = ks2[0];
+        if (first.name === "None") return mk("MatchSingleton", { value: null });
+        if (first.name === "Boolean")
+          return mk("MatchSingleton", { value: this.str(first) === "True" });
+        return mk("MatchValue", { value: this.literalPatternExpr(node2) });
+      }
+      case "AsPattern": {
+        const ks2 = kids(node2);
+        const inner = this.pattern(this.expect(ks2, 0));
+        this.expect(ks2, 1, "as");
+        const name = this.str(this.expect(ks2, 2, "VariableName"));
+        this.end(ks2, 3);
+        return mk("MatchAs", { pattern: inner, name: name === "_" ? null : name });
+      }
+      case "OrPattern": {
+        const alternatives = [];
+        let asName;
+        const collect = (n) => {
+          for (const k2 of kids(n)) {
+            if (k2.name === "LogicOp") continue;
+            if (asName !== void 0) this.fail(k2, "pattern after `as`");
+            if (k2.name === "OrPattern") collect(k2);
+            else if (k2.name === "AsPattern" && k2.nextSibling === null) {
+              const as2 = kids(k2);
+              const inner = this.expect(as2, 0);
+              if (inner.name === "OrPattern") collect(inner);
+              else alternatives.push(this.pattern(inner));
+              const name = this.str(this.expect(as2, 2, "VariableName"));
+              asName = name === "_" ? null : name;
+            } else alternatives.push(this.pattern(k2));
+          }
+        };
+        collect(node2);
+        const or2 = mk("MatchOr", { patterns: alternatives });
+        return asName === void 0 ? or2 : mk("MatchAs", { pattern: or2, name: asName });
+      }
+      case "AttributePattern":
+        return mk("MatchValue", { value: this.attributePattern(node2) });
+      case "SequencePattern": {
+        const ks2 = kids(node2);
+        const patterns = [];
+        let comma = false;
+        for (let i = 1; i < ks2.length - 1; i++) {
+          const k2 = ks2[i];
+          if (k2.name === ",") comma = true;
+          else patterns.push(this.pattern(k2));
+        }
+        if (ks2[0].name === "(" && patterns.length === 1 && !comma)
+          return patterns[0];
+        return mk("MatchSequence", { patterns });
+      }
+      case "MappingPattern": {
+        const ks2 = kids(node2);
+        const keys = [];
+        const patterns = [];
+        let rest = null;
+        let i = 1;
+        while (i < ks2.length - 1) {
+          const k2 = ks2[i];
+          if (k2.name === ",") {
+            i++;
+          } else if (k2.name === "**") {
+            const target = this.expect(ks2, i + 1, "CapturePattern");
+            rest = this.str(target);
+            i += 2;
+          } else {
+            if (k2.name === "AttributePattern") keys.push(this.attributePattern(k2));
+            else if (k2.name === "LiteralPattern") keys.push(this.literalPatternExpr(k2));
+            else this.fail(k2, "unexpected mapping pattern key");
+            this.expect(ks2, i + 1, ":");
+            patterns.push(this.pattern(this.expect(ks2, i + 2)));
+            i += 3;
+          }
+        }
+        return mk("MatchMapping", { keys, patterns, rest });
+      }
+      case "StarPattern": {
+        const ks2 = kids(node2);
+        const target = this.expect(ks2, 1, "CapturePattern");
+        const name = this.str(target);
+        return mk("MatchStar", { name: name === "_" ? null : name });
+      }
+      case "ClassPattern": {
+        const ks2 = kids(node2);
+        const clsNode = this.expect(ks2, 0);
+        const cls = clsNode.name === "VariableName" ? mk("Name", { id: this.str(clsNode), ctx: "Load" }) : this.attributePattern(clsNode);
+        const argList = this.expect(ks2, 1, "PatternArgList");
+        const patterns = [];
+        const kwd_attrs = [];
+        const kwd_patterns = [];
+        for (const k2 of kids(argList)) {
+          if (k2.name === "(" || k2.name === ")" || k2.name === ",") continue;
+          if (k2.name === "KeywordPattern") {
+            const kw = kids(k2);
+            kwd_attrs.push(this.str(this.expect(kw, 0, "VariableName")));
+            kwd_patterns.push(this.pattern(this.expect(kw, 1)));
+          } else patterns.push(this.pattern(k2));
+        }
+        return mk("MatchClass", { cls, patterns, kwd_attrs: stringList(kwd_attrs), kwd_patterns });
+      }
+      default:
+        this.fail(node2, "unknown pattern node");
+    }
+  }
+  /** The expression of a literal pattern (`-1`, `1+2j`, `"a" "b"`, `None` as a mapping key). */
+  literalPatternExpr(node2) {
+    const ks2 = kids(node2);
+    const first = this.expect(ks2, 0);
+    if (first.name === "None") return constant(null);
+    if (first.name === "Boolean") return constant(this.str(first) === "True");
+    if (first.name !== "ArithOp" && first.name !== "Number") {
+      const value2 = this.expr(first);
+      this.end(ks2, 1);
+      return value2;
+    }
+    let i;
+    let value;
+    if (first.name === "ArithOp") {
+      const operand = this.expr(this.expect(ks2, 1, "Number"));
+      value = mk("UnaryOp", { op: "USub", operand });
+      i = 2;
+    } else {
+      value = this.expr(first);
+      i = 1;
+    }
+    if (i < ks2.length) {
+      const op = this.expect(ks2, i, "ArithOp");
+      const right = this.expr(this.expect(ks2, i + 1, "Number"));
+      value = mk("BinOp", { left: value, op: this.str(op) === "+" ? "Add" : "Sub", right });
+      this.end(ks2, i + 2);
+    }
+    return value;
+  }
+  attributePattern(node2) {
+    const ks2 = kids(node2);
+    let value = mk("Name", { id: this.str(this.expect(ks2, 0, "VariableName")), ctx: "Load" });
+    for (let i = 1; i < ks2.length; i += 2) {
+      this.expect(ks2, i, ".");
+      const attr = this.expect(ks2, i + 1, "PropertyName");
+      value = mk("Attribute", { value, attr: this.str(attr), ctx: "Load" });
+    }
+    return value;
+  }
+  // ---------------------------------------------------------------- expressions
+  /**
+   * The items of a comma list from `ks[i]` on (`*x` items are Starred), up to the first child that
+   * is no item or comma.
+   */
+  seq(ks2, i, ctx) {
+    const elts = [];
+    let comma = false;
+    let starred = false;
+    while (i < ks2.length) {
+      const k2 = ks2[i];
+      if (k2.name === "*") {
+        const value = this.expr(this.expect(ks2, i + 1), ctx);
+        elts.push(mk("Starred", { value, ctx }));
+        starred = true;
+        i += 2;
+      } else if (EXPRESSIONS.has(k2.name)) {
+        elts.push(this.expr(k2, ctx));
+        i++;
+      } else break;
+      if (ks2[i]?.name !== ",") break;
+      comma = true;
+      i++;
+    }
+    return { elts, comma, starred, next: i };
+  }
+  /** A comma list as one expression: a Tuple when there is a comma, else its only item. */
+  group(ks2, i, ctx) {
+    const s = this.seq(ks2, i, ctx);
+    if (s.elts.length === 0) this.fail(ks2[i] ?? ks2[i - 1], "expected an expression");
+    const node2 = s.comma ? mk("Tuple", { elts: s.elts, ctx }) : s.elts[0];
+    return { node: node2, comma: s.comma, next: s.next };
+  }
+  expr(node2, ctx = "Load") {
+    switch (node2.name) {
+      case "VariableName":
+        return mk("Name", { id: this.str(node2), ctx });
+      case "Number":
+        return constant(numberValue(this.str(node2)));
+      case "String":
+      case "FormatString":
+      case "ContinuedString":
+        return this.strings(node2);
+      case "Ellipsis":
+        return constant({ ellipsis: true });
+      case "None":
+        return constant(null);
+      case "Boolean":
+        return constant(this.str(node2) === "True");
+      case "ParenthesizedExpression": {
+        const ks2 = kids(node2);
+        const inner = this.expect(ks2, 1);
+        if (inner.name === "*") {
+          const value = this.expr(this.expect(ks2, 2), ctx);
+          return mk("Starred", { value, ctx });
+        }
+        if (inner.name === "YieldExpression") return this.yieldExpr(inner);
+        return this.expr(inner, ctx);
+      }
+      case "TupleExpression": {
+        const ks2 = kids(node2);
+        const s = this.seq(ks2, 1, ctx);
+        this.expect(ks2, s.next, ")");
+        return mk("Tuple", { elts: s.elts, ctx });
+      }
+      case "ArrayExpression": {
+        const ks2 = kids(node2);
+        const s = this.seq(ks2, 1, ctx);
+        this.expect(ks2, s.next, "]");
+        return mk("List", { elts: s.elts, ctx });
+      }
+      case "SetExpression": {
+        const ks2 = kids(node2);
+        const s = this.seq(ks2, 1, "Load");
+        this.expect(ks2, s.next, "}");
+        return mk("Set", { elts: s.elts });
+      }
+      case "DictionaryExpression":
+        return this.dict(node2);
+      case "ComprehensionExpression":
+      case "ArrayComprehensionExpression":
+      case "SetComprehensionExpression": {
+        const ks2 = kids(node2);
+        const elt = this.element(ks2, 1);
+        const generators = this.comprehension(ks2, elt.next);
+        this.expect(ks2, generators.next, node2.name === "ComprehensionExpression" ? ")" : void 0);
+        const type = node2.name === "ComprehensionExpression" ? "GeneratorExp" : node2.name === "ArrayComprehensionExpression" ? "ListComp" : "SetComp";
+        return mk(type, { elt: elt.node, generators: generators.generators });
+      }
+      case "DictionaryComprehensionExpression": {
+        const ks2 = kids(node2);
+        if (ks2[1]?.name === "**") this.fail(ks2[1], "dict unpacking in a comprehension");
+        const key = this.expr(this.expect(ks2, 1));
+        this.expect(ks2, 2, ":");
+        const value = this.expr(this.expect(ks2, 3));
+        const generators = this.comprehension(ks2, 4);
+        return mk("DictComp", { key, value, generators: generators.generators });
+      }
+      case "CallExpression": {
+        const ks2 = kids(node2);
+        const func = this.expr(this.expect(ks2, 0));
+        const a = this.argList(this.expect(ks2, 1, "ArgList"));
+        this.end(ks2, 2);
+        return mk("Call", { func, args: a.args, keywords: a.keywords });
+      }
+      case "MemberExpression":
+        return this.member(node2, ctx);
+      case "BinaryExpression":
+      case "UnaryExpression":
+      case "AwaitExpression":
+        return this.operators(node2);
+      case "ConditionalExpression": {
+        const ks2 = kids(node2);
+        const body2 = this.expr(this.expect(ks2, 0));
+        this.expect(ks2, 1, "if");
+        const test = this.expr(this.expect(ks2, 2));
+        this.expect(ks2, 3, "else");
+        const orelse = this.expr(this.expect(ks2, 4));
+        this.end(ks2, 5);
+        return mk("IfExp", { test, body: body2, orelse });
+      }
+      case "LambdaExpression": {
+        const ks2 = kids(node2);
+        const args = this.params(this.expect(ks2, 1, "ParamList"));
+        this.expect(ks2, 2, ":");
+        const body2 = this.expr(this.expect(ks2, 3));
+        this.end(ks2, 4);
+        return mk("Lambda", { args, body: body2 });
+      }
+      case "NamedExpression": {
+        const ks2 = kids(node2);
+        const target = this.expr(this.expect(ks2, 0), "Store");
+        this.expect(ks2, 1, "AssignOp");
+        const value = this.expr(this.expect(ks2, 2));
+        this.end(ks2, 3);
+        return mk("NamedExpr", { target, value });
+      }
+      case "YieldExpression":
+        return this.yieldExpr(node2);
+      default:
+        this.fail(node2, "unknown expression node");
+    }
+  }
+  /** The element of a list/set/generator comprehension. */
+  element(ks2, i) {
+    const k2 = this.expect(ks2, i);
+    if (k2.name === "*") {
+      const value = this.expr(this.expect(ks2, i + 1));
+      return { node: mk("Starred", { value, ctx: "Load" }), next: i + 2 };
+    }
+    return { node: this.expr(k2), next: i + 1 };
+  }
+  /** The `for … in … if …` clauses from `ks[i]` on. */
+  comprehension(ks2, i) {
+    const generators = [];
+    for (; ; ) {
+      const k2 = ks2[i];
+      if (k2 === void 0) break;
+      if (k2.name === "async" || k2.name === "for") {
+        const is_async = k2.name === "async" ? 1 : 0;
+        if (is_async) i++;
+        this.expect(ks2, i, "for");
+        const target = this.group(ks2, i + 1, "Store");
+        i = target.next;
+        this.expect(ks2, i, "in");
+        const iter = this.expr(this.expect(ks2, i + 1));
+        i += 2;
+        generators.push(mk("comprehension", { target: target.node, iter, ifs: [], is_async }));
+      } else if (k2.name === "if") {
+        const last = generators[generators.length - 1];
+        if (last === void 0) this.fail(k2, "comprehension condition before a for");
+        last.ifs.push(this.expr(this.expect(ks2, i + 1)));
+        i += 2;
+      } else break;
+    }
+    if (generators.length === 0) this.fail(ks2[i], "expected a for clause");
+    return { generators, next: i };
+  }
+  dict(node2) {
+    const ks2 = kids(node2);
+    const keys = [];
+    const values = [];
+    let i = 1;
+    while (i < ks2.length - 1) {
+      const k2 = ks2[i];
+      if (k2.name === "**") {
+        keys.push(null);
+        values.push(this.expr(this.expect(ks2, i + 1)));
+        i += 2;
+      } else {
+        keys.push(this.expr(k2));
+        this.expect(ks2, i + 1, ":");
+        values.push(this.expr(this.expect(ks2, i + 2)));
+        i += 3;
+      }
+      if (ks2[i]?.name === ",") i++;
+      else break;
+    }
+    this.expect(ks2, i, "}");
+    this.end(ks2, i + 1);
+    return mk("Dict", { keys, values });
+  }
+  argList(node2) {
+    const ks2 = kids(node2);
+    const args = [];
+    const keywords = [];
+    let i = 1;
+    while (i < ks2.length - 1) {
+      const k2 = ks2[i];
+      if (k2.name === "*") {
+        const value = this.expr(this.expect(ks2, i + 1));
+        args.push(mk("Starred", { value, ctx: "Load" }));
+        i += 2;
+      } else if (k2.name === "**") {
+        keywords.push(mk("keyword", { arg: null, value: this.expr(this.expect(ks2, i + 1)) }));
+        i += 2;
+      } else if (k2.name === "VariableName" && ks2[i + 1]?.name === "AssignOp") {
+        const op = this.str(ks2[i + 1]);
+        const value = this.expr(this.expect(ks2, i + 2));
+        i += 3;
+        if (op === "=") keywords.push(mk("keyword", { arg: this.str(k2), value }));
+        else {
+          const target = mk("Name", { id: this.str(k2), ctx: "Store" });
+          args.push(this.maybeGenerator(ks2, i, mk("NamedExpr", { target, value })));
+          i = this.genNext;
+        }
+      } else {
+        args.push(this.maybeGenerator(ks2, i + 1, this.expr(k2)));
+        i = this.genNext;
+      }
+      if (ks2[i]?.name === ",") i++;
+      else break;
+    }
+    this.expect(ks2, i, ")");
+    this.end(ks2, i + 1);
+    return { args, keywords };
+  }
+  genNext = 0;
+  /** `elt` alone, or a generator expression when comprehension clauses follow at `ks[i]`. */
+  maybeGenerator(ks2, i, elt) {
+    const k2 = ks2[i];
+    if (k2?.name === "for" || k2?.name === "async") {
+      const g2 = this.comprehension(ks2, i);
+      this.genNext = g2.next;
+      return mk("GeneratorExp", { elt, generators: g2.generators });
+    }
+    this.genNext = i;
+    return elt;
+  }
+  member(node2, ctx) {
+    const ks2 = kids(node2);
+    const value = this.expr(this.expect(ks2, 0));
+    const op = this.expect(ks2, 1);
+    if (op.name === ".") {
+      const attr = this.expect(ks2, 2, "PropertyName");
+      this.end(ks2, 3);
+      return mk("Attribute", { value, attr: this.str(attr), ctx });
+    }
+    if (op.name !== "[") this.fail(op, "unexpected");
+    const elts = [];
+    let comma = false;
+    let starred = false;
+    let i = 2;
+    const isEnd = (n) => n === void 0 || n.name === "," || n.name === "]";
+    while (i < ks2.length - 1) {
+      const k2 = ks2[i];
+      if (k2.name === "*") {
+        elts.push(mk("Starred", { value: this.expr(this.expect(ks2, i + 1)), ctx: "Load" }));
+        starred = true;
+        i += 2;
+      } else {
+        let lower = null;
+        if (k2.name !== ":") {
+          lower = this.expr(k2);
+          i++;
+        }
+        if (ks2[i]?.name === ":") {
+          i++;
+          let upper = null;
+          let step = null;
+          if (!isEnd(ks2[i]) && ks2[i]?.name !== ":") {
+            upper = this.expr(ks2[i]);
+            i++;
+          }
+          if (ks2[i]?.name === ":") {
+            i++;
+            if (!isEnd(ks2[i])) {
+              step = this.expr(ks2[i]);
+              i++;
+            }
+          }
+          elts.push(mk("Slice", { lower, upper, step }));
+        } else elts.push(lower);
+      }
+      if (ks2[i]?.name !== ",") break;
+      comma = true;
+      i++;
+    }
+    this.expect(ks2, i, "]");
+    this.end(ks2, i + 1);
+    if (elts.length === 0) this.fail(node2, "empty subscript");
+    const slice = comma || starred ? mk("Tuple", { elts, ctx: "Load" }) : elts[0];
+    return mk("Subscript", { value, slice, ctx });
+  }
+  yieldExpr(node2) {
+    const ks2 = kids(node2);
+    if (ks2.length === 1) return mk("Yield", { value: null });
+    if (ks2[1]?.name === "from") {
+      const value = this.expr(this.expect(ks2, 2));
+      this.end(ks2, 3);
+      return mk("YieldFrom", { value });
+    }
+    const g2 = this.group(ks2, 1, "Load");
+    this.end(ks2, g2.next);
+    return mk("Yield", { value: g2.node });
+  }
+  // ---------------------------------------------------------------- operator expressions
+  /** Flattens an unparenthesized run of operators into tokens and parses it with Python's rules. */
+  operators(node2) {
+    const items = [];
+    this.flatten(node2, items);
+    const parser2 = new OperatorParser2(
+      items,
+      (n) => this.expr(n),
+      (why) => this.fail(node2, why)
+    );
+    const result = parser2.disjunction();
+    if (parser2.pos !== items.length) this.fail(node2, "operators left over");
+    return result;
+  }
+  flatten(node2, out) {
+    const name = node2.name;
+    if (name === "BinaryExpression") {
+      const ks2 = kids(node2);
+      const left = this.expect(ks2, 0);
+      const right = ks2[ks2.length - 1];
+      this.flatten(left, out);
+      const first = this.expect(ks2, 1);
+      let op;
+      if (first.name === "ArithOp" || first.name === "BitOp" || first.name === "CompareOp")
+        op = this.str(first);
+      else if (first.name === "not") op = "not in";
+      else if (first.name === "is") op = ks2.length === 4 ? "is not" : "is";
+      else op = first.name;
+      out.push({ kind: "binary", op });
+      this.flatten(right, out);
+    } else if (name === "UnaryExpression" || name === "AwaitExpression") {
+      const ks2 = kids(node2);
+      const op = this.expect(ks2, 0);
+      out.push({
+        kind: "prefix",
+        op: op.name === "ArithOp" || op.name === "BitOp" ? this.str(op) : op.name
+      });
+      this.flatten(this.expect(ks2, 1), out);
+      this.end(ks2, 2);
+    } else out.push({ kind: "atom", node: node2 });
+  }
+  // ---------------------------------------------------------------- strings
+  strings(node2) {
+    const parts = node2.name === "ContinuedString" ? kids(node2) : [node2];
+    const firstPart = parts[0];
+    const kind2 = this.text.charCodeAt(firstPart.from) === 117 ? "u" : null;
+    let bytes = null;
+    const builder = new StringBuilder(kind2);
+    for (const part of parts) {
+      const raw = this.str(part);
+      const lit = splitLiteral(raw);
+      const isRaw = lit.prefix.includes("r");
+      if (part.name === "String") {
+        const isBytes = lit.prefix.includes("b");
+        const value = decodeBody(raw.slice(lit.bodyFrom, lit.bodyTo), isRaw, isBytes);
+        if (value === void 0) this.fail(part, "unsupported escape");
+        if (isBytes) bytes = (bytes ?? "") + value;
+        else builder.add(value);
+      } else if (part.name === "FormatString") {
+        builder.fmode = true;
+        this.formatString(part, lit.bodyFrom, lit.bodyTo, isRaw, builder);
+      } else this.fail(part, "unexpected string part");
+    }
+    if (bytes !== null) {
+      if (builder.fmode || builder.last !== null || parts.some((p2) => !this.isBytes(p2)))
+        this.fail(node2, "bytes mixed with str");
+      return constant({ bytes });
+    }
+    if (!builder.fmode) return constant(builder.last ?? "", kind2);
+    builder.flush(kind2);
+    return mk("JoinedStr", { values: builder.values });
+  }
+  isBytes(part) {
+    return part.name === "String" && splitLiteral(this.str(part)).prefix.includes("b");
+  }
+  /** The literal text and fields of one f-string, added to `builder`. */
+  formatString(node2, bodyFrom, bodyTo, isRaw, builder) {
+    let pos = node2.from + bodyFrom;
+    const literal2 = (to2) => {
+      if (to2 <= pos) return;
+      let s = this.text.slice(pos, to2);
+      if (s.includes("{{")) s = s.split("{{").join("{");
+      if (s.includes("}}")) s = s.split("}}").join("}");
+      const value = decodeBody(s, isRaw, false);
+      if (value === void 0) this.fail(node2, "unsupported escape");
+      builder.add(value);
+    };
+    for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) {
+      if (c3.name !== "FormatReplacement") continue;
+      literal2(c3.from);
+      this.replacement(c3, isRaw, builder);
+      pos = c3.to;
+    }
+    literal2(node2.from + bodyTo);
+  }
+  /** One `{…}` field: the `=` text (if any) and the FormattedValue. */
+  replacement(node2, isRaw, builder) {
+    const ks2 = kids(node2);
+    const open6 = this.expect(ks2, 0, "{");
+    let value;
+    let i;
+    if (ks2[1]?.name === "YieldExpression") {
+      value = this.yieldExpr(ks2[1]);
+      i = 2;
+    } else {
+      const g2 = this.group(ks2, 1, "Load");
+      value = g2.node;
+      i = g2.next;
+    }
+    let conversion = -1;
+    let format_spec = null;
+    let debug = false;
+    if (ks2[i]?.name === "FormatSelfDoc") {
+      const eq = ks2[i];
+      let end = eq.to;
+      while (end < node2.to && isSpace(this.text.charCodeAt(end))) end++;
+      builder.add(this.text.slice(open6.to, end));
+      debug = true;
+      i++;
+    }
+    if (ks2[i]?.name === "FormatConversion") {
+      const letter = this.str(ks2[i]).slice(1);
+      conversion = CONVERSIONS[letter] ?? this.fail(ks2[i], "unknown conversion");
+      i++;
+    }
+    if (ks2[i]?.name === "FormatSpec") {
+      format_spec = this.formatSpec(ks2[i], isRaw, builder.kind);
+      i++;
+    }
+    this.expect(ks2, i, "}");
+    this.end(ks2, i + 1);
+    if (debug && conversion === -1 && format_spec === null) conversion = 114;
+    builder.push(mk("FormattedValue", { value, conversion, format_spec }));
+  }
+  formatSpec(node2, isRaw, kind2) {
+    const builder = new StringBuilder(kind2);
+    builder.fmode = true;
+    const first = node2.firstChild;
+    if (first === null || first.name !== ":") this.fail(node2, "format spec without `:`");
+    let pos = first.to;
+    const literal2 = (to2) => {
+      if (to2 <= pos) return;
+      const value = decodeBody(this.text.slice(pos, to2), isRaw, false);
+      if (value === void 0) this.fail(node2, "unsupported escape");
+      builder.add(value);
+    };
+    for (let c3 = first.nextSibling; c3; c3 = c3.nextSibling) {
+      if (c3.name !== "FormatReplacement") this.fail(c3, "unexpected in a format spec");
+      literal2(c3.from);
+      this.replacement(c3, isRaw, builder);
+      pos = c3.to;
+    }
+    literal2(node2.to);
+    builder.flush(null);
+    return mk("JoinedStr", { values: builder.values });
+  }
+};
+var OperatorParser2 = class {
+  constructor(items, atom, fail) {
+    this.items = items;
+    this.atom = atom;
+    this.fail = fail;
+  }
+  items;
+  atom;
+  fail;
+  pos = 0;
+  peekBinary() {
+    const item = this.items[this.pos];
+    return item?.kind === "binary" ? item.op : void 0;
+  }
+  peekPrefix() {
+    const item = this.items[this.pos];
+    return item?.kind === "prefix" ? item.op : void 0;
+  }
+  disjunction() {
+    const first = this.conjunction();
+    if (this.peekBinary() !== "or") return first;
+    const values = [first];
+    while (this.peekBinary() === "or") {
+      this.pos++;
+      values.push(this.conjunction());
+    }
+    return mk("BoolOp", { op: "Or", values });
+  }
+  conjunction() {
+    const first = this.inversion();
+    if (this.peekBinary() !== "and") return first;
+    const values = [first];
+    while (this.peekBinary() === "and") {
+      this.pos++;
+      values.push(this.inversion());
+    }
+    return mk("BoolOp", { op: "And", values });
+  }
+  inversion() {
+    if (this.peekPrefix() === "not") {
+      this.pos++;
+      return mk("UnaryOp", { op: "Not", operand: this.inversion() });
+    }
+    return this.comparison();
+  }
+  comparison() {
+    const left = this.arith(1);
+    const ops = [];
+    const comparators = [];
+    for (; ; ) {
+      const op = this.peekBinary();
+      const cmp = op === void 0 ? void 0 : CMP_OPS[op];
+      if (cmp === void 0) break;
+      this.pos++;
+      ops.push(cmp);
+      comparators.push(this.arith(1));
+    }
+    return ops.length === 0 ? left : mk("Compare", { left, ops: stringList(ops), comparators });
+  }
+  /** Left-associative binary operators of binding power `level` and above (| ^ & shifts + *). */
+  arith(level) {
+    if (level > 6) return this.factor();
+    let left = this.arith(level + 1);
+    for (; ; ) {
+      const op = this.peekBinary();
+      if (op === void 0 || ARITH_LEVEL[op] !== level) return left;
+      this.pos++;
+      const right = this.arith(level + 1);
+      left = mk("BinOp", { left, op: BIN_OPS[op], right });
+    }
+  }
+  factor() {
+    const op = this.peekPrefix();
+    if (op !== void 0 && op in UNARY_OPS) {
+      this.pos++;
+      return mk("UnaryOp", { op: UNARY_OPS[op], operand: this.factor() });
+    }
+    return this.power();
+  }
+  power() {
+    const base = this.awaitPrimary();
+    if (this.peekBinary() !== "**") return base;
+    this.pos++;
+    return mk("BinOp", { left: base, op: "Pow", right: this.factor() });
+  }
+  awaitPrimary() {
+    if (this.peekPrefix() === "await") {
+      this.pos++;
+      return mk("Await", { value: this.primary() });
+    }
+    return this.primary();
+  }
+  primary() {
+    const item = this.items[this.pos];
+    if (item?.kind !== "atom")
+      this.fail(`expected an operand, found ${item === void 0 ? "the end" : item.op}`);
+    this.pos++;
+    return this.atom(item.node);
+  }
+};
+function toPythonAst(source) {
+  return new Converter(source).module(source.tree.topNode);
+}
+
+// src/ecosystems/spack/package-hash/transformers.ts
+var SPACK_DIRECTIVE_NAMES = /* @__PURE__ */ new Set([
+  "build_system",
+  "version",
+  "conflicts",
+  "depends_on",
+  "redistribute",
+  "extends",
+  "provides",
+  "can_splice",
+  "patch",
+  "variant",
+  "resource",
+  "maintainers",
+  "license",
+  "requires"
+]);
+var SPACK_METADATA_ATTRIBUTES = /* @__PURE__ */ new Set([
+  "url",
+  "git",
+  "hg",
+  "svn",
+  "cvs",
+  "go",
+  "s3",
+  "gs",
+  "homepage",
+  "urls",
+  "list_url",
+  "extendable",
+  "parallel",
+  "make_jobs",
+  "maintainers",
+  "tags"
+]);
+function isNode(v2) {
+  return v2 !== null && typeof v2 === "object" && !Array.isArray(v2) && "_type" in v2;
+}
+function genericVisit(node2, visit2) {
+  for (const key of Object.keys(node2)) {
+    if (key === "_type") continue;
+    const value = node2[key];
+    if (Array.isArray(value)) {
+      const kept = [];
+      for (const item of value) {
+        if (!isNode(item)) {
+          kept.push(item);
+          continue;
+        }
+        const out = visit2(item);
+        if (out !== null) kept.push(out);
+      }
+      node2[key] = kept;
+    } else if (isNode(value)) {
+      const out = visit2(value);
+      if (out !== null) node2[key] = out;
+    }
+  }
+  return node2;
+}
+function body(node2, field = "body") {
+  return node2[field];
+}
+var PASS = () => ({ _type: "Pass" });
+function isUnusedString(node2) {
+  return node2._type === "Expr" && isStringConstant(node2.value);
+}
+function removeDocstrings2(root) {
+  const visit2 = (node2) => {
+    if (node2._type === "FunctionDef" || node2._type === "ClassDef" || node2._type === "Module") {
+      const kept = body(node2).filter((s) => !isUnusedString(s));
+      node2.body = kept.length > 0 ? kept : [PASS()];
+    }
+    return genericVisit(node2, visit2);
+  };
+  return visit2(root);
+}
+function removeDirectives(root) {
+  let inClass = false;
+  const visit2 = (node2) => {
+    switch (node2._type) {
+      case "Expr": {
+        const call = node2.value;
+        const func = call._type === "Call" ? call.func : void 0;
+        return func?._type === "Name" && SPACK_DIRECTIVE_NAMES.has(func.id) ? null : node2;
+      }
+      case "Assign": {
+        const first = body(node2, "targets")[0];
+        return first?._type === "Name" && SPACK_METADATA_ATTRIBUTES.has(first.id) ? null : node2;
+      }
+      case "With":
+      case "For":
+      case "While":
+        genericVisit(node2, visit2);
+        return body(node2).length > 0 ? node2 : null;
+      case "If":
+        genericVisit(node2, visit2);
+        if (body(node2).length === 0) {
+          if (body(node2, "orelse").length === 0) return null;
+          node2.body = [PASS()];
+        }
+        return node2;
+      case "FunctionDef":
+        return node2;
+      case "ClassDef":
+        if (inClass) return node2;
+        inClass = true;
+        genericVisit(node2, visit2);
+        inClass = false;
+        if (body(node2).length === 0) node2.body = [PASS()];
+        return node2;
+      default:
+        return genericVisit(node2, visit2);
+    }
+  };
+  return visit2(root);
+}
+function isWhenDecorator(dec) {
+  return dec._type === "Call" && dec.func._type === "Name" && dec.func.id === "when" && dec.args.length === 1;
+}
+function evaluateDecorator(dec, evaluate) {
+  if (!isWhenDecorator(dec)) return null;
+  const arg = dec.args[0];
+  if (arg._type !== "Constant") return null;
+  const value = arg.value;
+  if (typeof value === "string") return evaluate(value);
+  if (typeof value === "boolean") return value;
+  return null;
+}
+function resolve(impls) {
+  const result = [];
+  let fallback;
+  for (const { node: node2, conditions } of impls) {
+    if (conditions.length === 0) {
+      fallback = node2;
+      result.push(node2);
+      continue;
+    }
+    if (conditions.some((c3) => c3 === false)) continue;
+    if (conditions.every((c3) => c3 === true) && result.length > 0 && result[0] === fallback)
+      return [node2];
+    result.push(node2);
+  }
+  return result;
+}
+function resolveMultiMethods(root, evaluate) {
+  const methods = /* @__PURE__ */ new Map();
+  const tag = (node2) => {
+    if (node2._type === "FunctionDef") {
+      const decorators = body(node2, "decorator_list");
+      const conditions = decorators.map((d2) => evaluateDecorator(d2, evaluate));
+      const name = node2.name;
+      if (conditions.length === 0) methods.set(name, []);
+      const list = methods.get(name) ?? [];
+      list.push({ node: node2, conditions });
+      methods.set(name, list);
+      return;
+    }
+    for (const key of Object.keys(node2)) {
+      const value = node2[key];
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) tag(item);
+      } else if (isNode(value)) tag(value);
+    }
+  };
+  tag(root);
+  const visit2 = (node2) => {
+    if (node2._type !== "FunctionDef") return genericVisit(node2, visit2);
+    const resolutions = resolve(methods.get(node2.name) ?? []);
+    if (!resolutions.includes(node2)) return null;
+    node2.decorator_list = body(node2, "decorator_list").filter((d2) => !isWhenDecorator(d2));
+    return node2;
+  };
+  return visit2(root);
+}
+function hasMultiMethods(root) {
+  let found = false;
+  const walk = (node2) => {
+    if (found) return;
+    if (node2._type === "FunctionDef" && body(node2, "decorator_list").some(isWhenDecorator)) {
+      found = true;
+      return;
+    }
+    for (const key of Object.keys(node2)) {
+      const value = node2[key];
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) walk(item);
+      } else if (isNode(value)) walk(value);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+// src/core/spec/target.ts
+var PARENTS = {
+  // x86 (32 bit)
+  x86: [],
+  i686: ["x86"],
+  pentium2: ["i686"],
+  pentium3: ["pentium2"],
+  pentium4: ["pentium3"],
+  prescott: ["pentium4"],
+  // x86_64
+  x86_64: [],
+  x86_64_v2: ["x86_64"],
+  x86_64_v3: ["x86_64_v2"],
+  x86_64_v4: ["x86_64_v3"],
+  nocona: ["x86_64"],
+  core2: ["nocona"],
+  nehalem: ["core2", "x86_64_v2"],
+  westmere: ["nehalem"],
+  sandybridge: ["westmere"],
+  ivybridge: ["sandybridge"],
+  haswell: ["ivybridge", "x86_64_v3"],
+  broadwell: ["haswell"],
+  skylake: ["broadwell"],
+  mic_knl: ["broadwell"],
+  skylake_avx512: ["skylake", "x86_64_v4"],
+  cannonlake: ["skylake"],
+  cascadelake: ["skylake_avx512"],
+  icelake: ["cascadelake", "cannonlake"],
+  cooperlake: ["cascadelake"],
+  sapphirerapids: ["icelake", "cooperlake"],
+  graniterapids: ["sapphirerapids"],
+  alderlake: ["x86_64_v3"],
+  arrowlake_s: ["x86_64_v3"],
+  k10: ["x86_64"],
+  bulldozer: ["x86_64_v2"],
+  piledriver: ["bulldozer"],
+  steamroller: ["piledriver"],
+  excavator: ["steamroller", "x86_64_v3"],
+  zen: ["x86_64_v3"],
+  zen2: ["zen"],
+  zen3: ["zen2"],
+  zen4: ["zen3", "x86_64_v4"],
+  zen5: ["zen4"],
+  // aarch64
+  aarch64: [],
+  "armv8.1a": ["aarch64"],
+  "armv8.2a": ["armv8.1a"],
+  "armv8.3a": ["armv8.2a"],
+  "armv8.4a": ["armv8.3a"],
+  "armv8.5a": ["armv8.4a"],
+  "armv9.0a": ["armv8.5a"],
+  thunderx2: ["armv8.1a"],
+  a64fx: ["armv8.2a"],
+  cortex_a72: ["aarch64"],
+  graviton: ["cortex_a72"],
+  neoverse_n1: ["cortex_a72", "armv8.2a"],
+  graviton2: ["graviton", "neoverse_n1"],
+  neoverse_v1: ["neoverse_n1", "armv8.4a"],
+  graviton3: ["graviton2", "neoverse_v1"],
+  neoverse_v2: ["neoverse_v1", "armv9.0a"],
+  neoverse_n2: ["neoverse_n1", "armv9.0a"],
+  neoverse_v3ae: ["neoverse_v2"],
+  graviton4: ["graviton3", "neoverse_v2"],
+  ampere1: ["armv8.2a"],
+  ampere1a: ["ampere1"],
+  m1: ["armv8.4a"],
+  m2: ["m1", "armv8.5a"],
+  m3: ["m2"],
+  m4: ["m3"],
+  m5: ["m4"],
+  // 32-bit arm
+  arm: [],
+  // power
+  ppc64: [],
+  power7: ["ppc64"],
+  power8: ["power7"],
+  power9: ["power8"],
+  power10: ["power9"],
+  ppc64le: [],
+  power8le: ["ppc64le"],
+  power9le: ["power8le"],
+  power10le: ["power9le"],
+  ppc: [],
+  ppcle: [],
+  // risc-v
+  riscv64: [],
+  u74mc: ["riscv64"],
+  x60: ["riscv64"],
+  // sparc
+  sparc: [],
+  sparc64: []
+};
+function isTargetFamily(name) {
+  const p2 = PARENTS[name];
+  return p2 !== void 0 && p2.length === 0;
+}
+function targetFamily(name) {
+  let current = name;
+  for (let guard = 0; guard < 64; guard++) {
+    const parents = PARENTS[current];
+    if (parents === void 0) return void 0;
+    const first = parents[0];
+    if (first === void 0) return current;
+    current = first;
+  }
+  return void 0;
+}
+function descendsFrom(descendant, ancestor) {
+  if (descendant === ancestor) return true;
+  if (PARENTS[descendant] === void 0 || PARENTS[ancestor] === void 0) return void 0;
+  const seen = /* @__PURE__ */ new Set();
+  const stack = [descendant];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n === ancestor) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const p2 of PARENTS[n] ?? []) stack.push(p2);
+  }
+  return false;
+}
+function itemMatches(target, item) {
+  const colon2 = item.indexOf(":");
+  if (colon2 < 0) {
+    if (target === item) return true;
+    return isTargetFamily(item) && targetFamily(target) === item;
+  }
+  const lo = item.slice(0, colon2);
+  const hi = item.slice(colon2 + 1);
+  if (lo !== "" && descendsFrom(target, lo) === false) return false;
+  if (hi !== "" && descendsFrom(hi, target) === false) return false;
+  return true;
+}
+function targetSatisfies(target, constraint) {
+  for (const item of constraint.split(",")) {
+    if (item !== "" && itemMatches(target, item)) return true;
+  }
+  return false;
+}
+
+// src/core/spec/version.ts
+var INFINITY_VERSIONS = [
+  "stable",
+  "nightly",
+  "trunk",
+  "head",
+  "master",
+  "main",
+  "develop"
+];
+var ALPHA = 0;
+var BETA = 1;
+var RC = 2;
+var FINAL = 3;
+var PRERELEASE = {
+  alpha: ALPHA,
+  beta: BETA,
+  rc: RC,
+  final: FINAL
+};
+var INFINITY_INDEX = new Map(INFINITY_VERSIONS.map((w2, i) => [w2, i]));
+var INF_SEGMENTS = [];
+function infinitySegment(i) {
+  let s = INF_SEGMENTS[i];
+  if (!s) {
+    s = Object.freeze({ inf: i });
+    INF_SEGMENTS[i] = s;
+  }
+  return s;
+}
+function segmentKind(s) {
+  switch (typeof s) {
+    case "string":
+      return 0;
+    case "object":
+      return 2;
+    default:
+      return 1;
+  }
+}
+function compareSegments(a, b3) {
+  const ka = segmentKind(a);
+  const kb = segmentKind(b3);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  if (ka === 2) {
+    const ia = a.inf;
+    const ib = b3.inf;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  }
+  return a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareNumberLists(a, b3) {
+  const n = Math.min(a.length, b3.length);
+  for (let i = 0; i < n; i++) {
+    const x3 = a[i];
+    const y2 = b3[i];
+    if (x3 !== y2) return x3 < y2 ? -1 : 1;
+  }
+  return a.length === b3.length ? 0 : a.length < b3.length ? -1 : 1;
+}
+function compareStandard(a, b3) {
+  const ra = a.release;
+  const rb = b3.release;
+  const n = Math.min(ra.length, rb.length);
+  for (let i = 0; i < n; i++) {
+    const c3 = compareSegments(ra[i], rb[i]);
+    if (c3 !== 0) return c3;
+  }
+  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
+  return compareNumberLists(a.pre, b3.pre);
+}
+function isCharDigit(c3) {
+  return c3 >= 48 && c3 <= 57;
+}
+function isCharLetter(c3) {
+  return c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
+}
+function parseNumber(digits) {
+  return digits.length <= 15 ? Number(digits) : BigInt(digits);
+}
+function parseStandard(text2) {
+  const words = [];
+  const segments = [];
+  const s = text2.trim();
+  let i = 0;
+  while (i < s.length) {
+    const c3 = s.charCodeAt(i);
+    if (isCharDigit(c3)) {
+      let j3 = i + 1;
+      while (j3 < s.length && isCharDigit(s.charCodeAt(j3))) j3++;
+      segments.push(parseNumber(s.slice(i, j3)));
+      words.push(null);
+      i = j3;
+    } else if (isCharLetter(c3)) {
+      let j3 = i + 1;
+      while (j3 < s.length && isCharLetter(s.charCodeAt(j3))) j3++;
+      const word = s.slice(i, j3);
+      const inf = INFINITY_INDEX.get(word);
+      segments.push(inf === void 0 ? word : infinitySegment(inf));
+      words.push(word);
+      i = j3;
+    } else {
+      i++;
+    }
+  }
+  const n = segments.length;
+  const beforeLast = n >= 2 ? words[n - 2] : null;
+  const last = n >= 1 ? words[n - 1] : null;
+  if (n >= 3 && beforeLast != null && beforeLast in PRERELEASE && last === null) {
+    const num = segments[n - 1];
+    return {
+      release: segments.slice(0, n - 2),
+      pre: [PRERELEASE[beforeLast], Number(num)]
+    };
+  }
+  if (n >= 2 && last != null && last in PRERELEASE) {
+    return { release: segments.slice(0, n - 1), pre: [PRERELEASE[last]] };
+  }
+  return { release: segments, pre: [FINAL] };
+}
+var HEX40 = /^[0-9a-fA-F]{40}$/;
+function isGitVersion(text2) {
+  return text2.startsWith("git.") || text2.indexOf("=", 1) > 0 || HEX40.test(text2);
+}
+var NO_RELEASE = { release: [], pre: [FINAL] };
+function parseUncached(text2) {
+  if (!isGitVersion(text2)) return parseStandard(text2);
+  const body2 = text2.startsWith("git.") ? text2.slice(4) : text2;
+  const eq = body2.indexOf("=");
+  if (eq < 0) return { ...NO_RELEASE, gitRef: body2, gitAssigned: false };
+  const assigned = body2.slice(eq + 1);
+  if (assigned.includes(":"))
+    return { ...NO_RELEASE, gitRef: body2.slice(0, eq), gitAssigned: false };
+  return { ...parseStandard(assigned), gitRef: body2.slice(0, eq), gitAssigned: true };
+}
+var CACHE_LIMIT = 2e5;
+var parsedCache = /* @__PURE__ */ new Map();
+var nextCache = /* @__PURE__ */ new Map();
+function parsed(text2) {
+  let p2 = parsedCache.get(text2);
+  if (p2 === void 0) {
+    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
+    p2 = parseUncached(text2);
+    parsedCache.set(text2, p2);
+  }
+  return p2;
+}
+function compareParsed(a, b3) {
+  const ga = a.gitRef !== void 0;
+  const gb = b3.gitRef !== void 0;
+  if (!ga && !gb) return compareStandard(a, b3);
+  if (ga && gb) {
+    if (!a.gitAssigned || !b3.gitAssigned) {
+      if (a.gitAssigned) return -1;
+      if (b3.gitAssigned) return 1;
+      return compareRefs(a.gitRef, b3.gitRef);
+    }
+    const c3 = compareStandard(a, b3);
+    return c3 !== 0 ? c3 : compareRefs(a.gitRef, b3.gitRef);
+  }
+  const git = ga ? a : b3;
+  const std = ga ? b3 : a;
+  const gitVsStd = !git.gitAssigned ? 1 : compareStandard(git, std) < 0 ? -1 : 1;
+  return ga ? gitVsStd : -gitVsStd;
+}
+function compareRefs(a, b3) {
+  return a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareVersions(a, b3) {
+  if (a === b3) return 0;
+  return compareParsed(parsed(a), parsed(b3));
+}
+function isDevelopVersion(v2) {
+  return parsed(v2).release.some((s) => typeof s === "object");
+}
+function nextWord(s) {
+  let out = s;
+  do {
+    if (out.length === 0 || out.endsWith("z")) out += "A";
+    else {
+      const last = out.charCodeAt(out.length - 1);
+      out = out.slice(0, -1) + (last === 90 ? "a" : String.fromCharCode(last + 1));
+    }
+  } while (INFINITY_INDEX.has(out));
+  return out;
+}
+function nextVersion(v2) {
+  if (v2.pre[0] !== FINAL) {
+    const n = v2.pre.length > 1 ? v2.pre[1] + 1 : 0;
+    return { release: v2.release, pre: [v2.pre[0], n] };
+  }
+  if (v2.release.length === 0) return { release: ["A"], pre: v2.pre };
+  const last = v2.release[v2.release.length - 1];
+  let bumped;
+  if (typeof last === "string") bumped = nextWord(last);
+  else if (typeof last === "object") bumped = infinitySegment(last.inf + 1);
+  else if (typeof last === "bigint") bumped = last + 1n;
+  else bumped = last + 1 > Number.MAX_SAFE_INTEGER ? BigInt(last) + 1n : last + 1;
+  return { release: [...v2.release.slice(0, -1), bumped], pre: v2.pre };
+}
+function upperLimit(hi) {
+  let p2 = nextCache.get(hi);
+  if (p2 === void 0) {
+    if (nextCache.size >= CACHE_LIMIT) nextCache.clear();
+    p2 = nextVersion(parsed(hi));
+    nextCache.set(hi, p2);
+  }
+  return p2;
+}
+function inStandardRange(v2, r2) {
+  if (r2.lo !== void 0 && compareStandard(v2, parsed(r2.lo)) < 0) return false;
+  if (r2.hi !== void 0 && compareStandard(v2, upperLimit(r2.hi)) >= 0) return false;
+  return true;
+}
+function gitParts(text2) {
+  const body2 = text2.startsWith("git.") ? text2.slice(4) : text2;
+  const eq = body2.indexOf("=");
+  return eq < 0 ? { ref: body2 } : { ref: body2.slice(0, eq), assigned: body2.slice(eq + 1) };
+}
+function gitSatisfies(v2, constraint) {
+  if (!isGitVersion(v2)) return false;
+  const a = gitParts(v2);
+  const b3 = gitParts(constraint);
+  if (a.ref !== b3.ref) return false;
+  if (b3.assigned === void 0) return true;
+  if (a.assigned === void 0) return false;
+  if (a.assigned === b3.assigned) return true;
+  if (b3.assigned.includes(":") || a.assigned.includes(":")) {
+    if (a.assigned.includes(":")) return false;
+    return versionSatisfies(a.assigned, parseVersionConstraint(b3.assigned));
+  }
+  return compareVersions(a.assigned, b3.assigned) === 0;
+}
+function rangeSatisfied(v2, pv, r2) {
+  if (r2.exact) {
+    if (r2.lo === void 0) return false;
+    if (isGitVersion(r2.lo)) return gitSatisfies(v2, r2.lo);
+    return pv.gitRef === void 0 && compareStandard(pv, parsed(r2.lo)) === 0;
+  }
+  if (pv.gitRef !== void 0) {
+    if (!pv.gitAssigned) return r2.lo === void 0 && r2.hi === void 0;
+  }
+  return inStandardRange(pv, r2);
+}
+function versionSatisfies(v2, c3) {
+  const pv = parsed(v2);
+  for (const r2 of c3) {
+    if (rangeSatisfied(v2, pv, r2)) return true;
+  }
+  return false;
+}
+function rangeNonEmpty(lo, hi) {
+  return compareStandard(parsed(lo), upperLimit(hi)) < 0;
+}
+var VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+var GIT_VERSION_TEXT = /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/;
+function versionError(text2, where, what) {
+  return new UserError("spec-syntax", where ?? "", `invalid version constraint "${text2}": ${what}`);
+}
+function parseItem(text2, item, where) {
+  if (item === "") throw versionError(text2, where, "empty version in list");
+  if (item.startsWith("=")) {
+    const v2 = item.slice(1);
+    if (isGitVersion(v2)) {
+      if (!GIT_VERSION_TEXT.test(v2)) throw versionError(text2, where, `bad git version "${v2}"`);
+    } else if (!VERSION_TEXT.test(v2)) {
+      throw versionError(text2, where, `bad version "${v2}"`);
+    }
+    return { lo: v2, hi: v2, exact: true };
+  }
+  if (isGitVersion(item)) {
+    if (!GIT_VERSION_TEXT.test(item)) throw versionError(text2, where, `bad git version "${item}"`);
+    return { lo: item, hi: item, exact: true };
+  }
+  const colon2 = item.indexOf(":");
+  if (colon2 < 0) {
+    if (!VERSION_TEXT.test(item)) throw versionError(text2, where, `bad version "${item}"`);
+    return { lo: item, hi: item };
+  }
+  if (item.indexOf(":", colon2 + 1) >= 0) throw versionError(text2, where, `bad range "${item}"`);
+  const lo = item.slice(0, colon2);
+  const hi = item.slice(colon2 + 1);
+  for (const v2 of [lo, hi]) {
+    if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text2, where, `bad version "${v2}"`);
+  }
+  if (lo !== "" && hi !== "" && !rangeNonEmpty(lo, hi)) {
+    throw versionError(text2, where, `empty range "${item}"`);
+  }
+  const r2 = {};
+  if (lo !== "") r2.lo = lo;
+  if (hi !== "") r2.hi = hi;
+  return r2;
+}
+function compareBound(a, b3, missing) {
+  if (a === void 0 || b3 === void 0) {
+    if (a === b3) return 0;
+    return a === void 0 ? missing : -missing;
+  }
+  const c3 = compareVersions(a, b3);
+  return c3 !== 0 ? c3 : a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareVersionRanges(a, b3) {
+  const lo = compareBound(a.lo, b3.lo, -1);
+  if (lo !== 0) return lo;
+  const hi = compareBound(a.hi, b3.hi, 1);
+  if (hi !== 0) return hi;
+  return (a.exact ? 1 : 0) - (b3.exact ? 1 : 0);
+}
+function parseVersionConstraint(text2, where) {
+  const items = text2.split(",");
+  const out = [];
+  for (const raw of items) {
+    out.push(parseItem(text2, raw.trim(), where));
+  }
+  out.sort(compareVersionRanges);
+  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
+}
+function formatVersionRange(r2) {
+  if (r2.exact) {
+    const v2 = r2.lo ?? "";
+    return isGitVersion(v2) ? v2 : `=${v2}`;
+  }
+  if (r2.lo !== void 0 && r2.lo === r2.hi) return r2.lo;
+  return `${r2.lo ?? ""}:${r2.hi ?? ""}`;
+}
+function formatVersionConstraint(c3) {
+  return [...c3].sort(compareVersionRanges).map(formatVersionRange).join(",");
+}
+function intersectRanges(a, b3) {
+  if (a.exact || b3.exact) {
+    if (a.exact && b3.exact) {
+      const x3 = a.lo ?? "";
+      const y2 = b3.lo ?? "";
+      if (isGitVersion(x3) || isGitVersion(y2)) return x3 === y2 ? a : void 0;
+      return compareVersions(x3, y2) === 0 ? a : void 0;
+    }
+    const exact = a.exact ? a : b3;
+    const range = a.exact ? b3 : a;
+    return versionSatisfies(exact.lo ?? "", [range]) ? exact : void 0;
+  }
+  let lo = a.lo;
+  if (b3.lo !== void 0 && (lo === void 0 || compareVersions(b3.lo, lo) > 0)) lo = b3.lo;
+  let hi = a.hi;
+  if (b3.hi !== void 0) {
+    if (hi === void 0 || compareStandard(upperLimit(b3.hi), upperLimit(hi)) < 0) hi = b3.hi;
+  }
+  if (lo !== void 0 && hi !== void 0 && !rangeNonEmpty(lo, hi)) return void 0;
+  const r2 = {};
+  if (lo !== void 0) r2.lo = lo;
+  if (hi !== void 0) r2.hi = hi;
+  return r2;
+}
+function intersectVersionConstraints(a, b3) {
+  const out = [];
+  for (const x3 of a) {
+    for (const y2 of b3) {
+      const r2 = intersectRanges(x3, y2);
+      if (r2 !== void 0) out.push(r2);
+    }
+  }
+  out.sort(compareVersionRanges);
+  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
+}
+
+// src/core/spec/constraint.ts
+var COMPILER_FLAGS = [
+  "cflags",
+  "cxxflags",
+  "fflags",
+  "cppflags",
+  "ldflags",
+  "ldlibs"
+];
+var FLAG_SET = new Set(COMPILER_FLAGS);
+var DEPTYPES = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
+var COMPILER_ALIASES = {
+  clang: "llvm",
+  llvm: "clang",
+  oneapi: "intel-oneapi-compilers",
+  "intel-oneapi-compilers": "oneapi",
+  rocmcc: "llvm-amdgpu",
+  "llvm-amdgpu": "rocmcc",
+  intel: "intel-oneapi-compiler-classic",
+  "intel-oneapi-compiler-classic": "intel",
+  arm: "acfl",
+  acfl: "arm"
+};
+function isWs(c3) {
+  return c3 === 32 || c3 >= 9 && c3 <= 13;
+}
+function isAlnum(c3) {
+  return c3 >= 48 && c3 <= 57 || c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122 || c3 === 95;
+}
+function isWordChar(c3) {
+  return isAlnum(c3) || c3 === 45 || c3 === 46;
+}
+function isValueChar(c3) {
+  return isAlnum(c3) || c3 === 45 || // -
+  c3 === 43 || // +
+  c3 === 42 || // *
+  c3 === 46 || // .
+  c3 === 44 || // ,
+  c3 === 58 || // :
+  c3 === 61 || // =
+  c3 === 37 || // %
+  c3 === 94 || // ^
+  c3 === 126 || // ~
+  c3 === 47 || // /
+  c3 === 92;
+}
+var IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+var DOTTED_IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$/;
+var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
+function newNode() {
+  return { variants: {}, dependencies: [] };
+}
+var Parser2 = class {
+  pos = 0;
+  text;
+  where;
+  constructor(text2, where) {
+    this.text = text2;
+    this.where = where;
+  }
+  error(at2, what) {
+    return new UserError(
+      "spec-syntax",
+      this.where,
+      `invalid spec "${this.text}" at column ${at2 + 1}: ${what}`
+    );
+  }
+  code() {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+  skipWs() {
+    const t2 = this.text;
+    while (this.pos < t2.length && isWs(t2.charCodeAt(this.pos))) this.pos++;
+  }
+  readWhile(pred) {
+    const t2 = this.text;
+    const start = this.pos;
+    while (this.pos < t2.length && pred(t2.charCodeAt(this.pos))) this.pos++;
+    return t2.slice(start, this.pos);
+  }
+  parse() {
+    const root = newNode();
+    this.node(root, false);
+    let current = root;
+    for (; ; ) {
+      this.skipWs();
+      const c3 = this.code();
+      if (c3 === -1) break;
+      const sigilAt = this.pos;
+      const direct = c3 === 37;
+      this.pos++;
+      if (direct && this.code() === 37) this.pos++;
+      let virtuals = [];
+      let deptypes;
+      let substitute;
+      if (this.code() === 91) {
+        const edge = this.edgeAttributes();
+        virtuals = edge.virtuals;
+        deptypes = edge.deptypes;
+        const assignment = this.virtualAssignment();
+        if (assignment) {
+          virtuals = [...virtuals, ...assignment.virtuals];
+          substitute = assignment.substitute;
+        }
+      } else {
+        const assignment = this.virtualAssignment();
+        if (assignment) {
+          virtuals = assignment.virtuals;
+          substitute = assignment.substitute;
+        }
+      }
+      const dep = newNode();
+      if (substitute) this.setName(dep, substitute.name, substitute.at);
+      this.node(dep, substitute !== void 0);
+      if (dep.name === void 0) {
+        throw this.error(sigilAt, `expected a package name after "${direct ? "%" : "^"}"`);
+      }
+      if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort();
+      if (deptypes) dep.deptypes = deptypes;
+      if (direct) {
+        this.attachDirect(current, dep, sigilAt);
+      } else {
+        const same = root.dependencies.find((d2) => !d2.direct && d2.name === dep.name);
+        if (same) this.merge(same, dep, sigilAt);
+        else root.dependencies.push(dep);
+        current = same ?? dep;
+      }
+    }
+    sortDependencies(root);
+    return root;
+  }
+  attachDirect(owner, dep, at2) {
+    const name = dep.name;
+    if (isBareCompiler(dep)) {
+      if (owner.compiler === void 0) {
+        owner.compiler = dep.versions === void 0 ? { name } : { name, versions: dep.versions };
+        return;
+      }
+      if (owner.compiler.name === name) {
+        const a = owner.compiler.versions;
+        const b3 = dep.versions;
+        if (b3 !== void 0) {
+          owner.compiler.versions = a === void 0 ? b3 : intersectVersionConstraints(a, b3);
+        }
+        return;
+      }
+    }
+    dep.direct = true;
+    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name);
+    if (same) this.merge(same, dep, at2);
+    else owner.dependencies.push(dep);
+  }
+  /** Constrains `into` by `from` (the same dependency given twice). */
+  merge(into, from, at2) {
+    if (from.versions !== void 0) {
+      into.versions = into.versions === void 0 ? from.versions : intersectVersionConstraints(into.versions, from.versions);
+    }
+    for (const k2 of Object.keys(from.variants)) {
+      this.setVariant(into, k2, from.variants[k2]);
+    }
+    if (from.flags !== void 0) {
+      into.flags ??= {};
+      for (const k2 of Object.keys(from.flags)) {
+        const prev = into.flags[k2];
+        into.flags[k2] = prev === void 0 ? from.flags[k2] : `${prev} ${from.flags[k2]}`;
+      }
+    }
+    for (const k2 of ["platform", "os", "target"]) {
+      const v2 = from[k2];
+      if (v2 !== void 0) this.setArch(into, k2, v2, at2);
+    }
+    for (const k2 of ["hash", "namespace"]) {
+      const v2 = from[k2];
+      if (v2 === void 0) continue;
+      if (into[k2] !== void 0 && into[k2] !== v2) {
+        throw this.error(at2, `conflicting ${k2} "${into[k2]}" and "${v2}" for ${into.name}`);
+      }
+      into[k2] = v2;
+    }
+    if (from.compiler !== void 0) {
+      const { name, versions } = from.compiler;
+      const bare = { name, variants: {}, dependencies: [] };
+      if (versions !== void 0) bare.versions = versions;
+      this.attachDirect(into, bare, at2);
+    }
+    for (const d2 of from.dependencies) {
+      if (d2.direct) {
+        const copy = { ...d2 };
+        delete copy.direct;
+        this.attachDirect(into, copy, at2);
+      } else {
+        into.dependencies.push(d2);
+      }
+    }
+    if (from.virtuals !== void 0) {
+      into.virtuals = [.../* @__PURE__ */ new Set([...into.virtuals ?? [], ...from.virtuals])].sort();
+    }
+    if (from.deptypes !== void 0) {
+      into.deptypes = [.../* @__PURE__ */ new Set([...into.deptypes ?? [], ...from.deptypes])].sort();
+    }
+  }
+  /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
+  edgeAttributes() {
+    const open6 = this.pos;
+    this.pos++;
+    const out = { virtuals: [] };
+    for (; ; ) {
+      this.skipWs();
+      const c3 = this.code();
+      if (c3 === -1) throw this.error(open6, 'unterminated "["');
+      if (c3 === 93) {
+        this.pos++;
+        return out;
+      }
+      const keyAt = this.pos;
+      const key = this.readWhile(isWordChar);
+      if (key === "") throw this.error(this.pos, `unexpected character "${this.text[this.pos]}"`);
+      if (this.code() === 58 && this.text.charCodeAt(this.pos + 1) === 61) this.pos++;
+      if (this.code() !== 61) throw this.error(this.pos, `expected "=" after "${key}"`);
+      this.pos++;
+      const valueAt = this.pos;
+      const raw = this.value(key);
+      const values = raw.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
+      if (key === "virtuals") {
+        out.virtuals.push(...values);
+      } else if (key === "deptypes") {
+        for (const v2 of values) {
+          if (!DEPTYPES.has(v2)) throw this.error(valueAt, `unknown deptype "${v2}"`);
+        }
+        out.deptypes = [...new Set(values)].sort();
+      } else if (key === "when") {
+        throw this.error(keyAt, 'conditional edges ("when=" in "[...]") are not supported');
+      } else {
+        throw this.error(keyAt, `unknown edge attribute "${key}" (expected virtuals or deptypes)`);
+      }
+    }
+  }
+  /** `c,cxx=gcc` right after a sigil or `]` (whitespace allowed before); else nothing. */
+  virtualAssignment() {
+    const save = this.pos;
+    this.skipWs();
+    const t2 = this.text;
+    const virtuals = [];
+    for (; ; ) {
+      const ident = this.readIdentifier();
+      if (ident === "") {
+        this.pos = save;
+        return void 0;
+      }
+      virtuals.push(ident);
+      if (this.code() === 44) {
+        this.pos++;
+        continue;
+      }
+      break;
+    }
+    if (this.code() !== 61) {
+      this.pos = save;
+      return void 0;
+    }
+    this.pos++;
+    const at2 = this.pos;
+    let name = this.readIdentifier();
+    while (name !== "" && t2.charCodeAt(this.pos) === 46 && isAlnum(t2.charCodeAt(this.pos + 1))) {
+      this.pos++;
+      name += "." + this.readIdentifier();
+    }
+    if (name === "") {
+      this.pos = save;
+      return void 0;
+    }
+    return { virtuals, substitute: { name, at: at2 } };
+  }
+  readIdentifier() {
+    if (!isAlnum(this.code())) return "";
+    return this.readWhile((c3) => isAlnum(c3) || c3 === 45);
+  }
+  setName(node2, word, at2) {
+    if (IDENTIFIER.test(word)) {
+      node2.name = word;
+      return;
+    }
+    if (DOTTED_IDENTIFIER.test(word)) {
+      const dot = word.lastIndexOf(".");
+      node2.namespace = word.slice(0, dot);
+      node2.name = word.slice(dot + 1);
+      return;
+    }
+    throw this.error(at2, `invalid package name "${word}"`);
+  }
+  /** Node options up to the end, a `^` or a `%`. */
+  node(node2, named) {
+    let first = !named;
+    for (; ; first = false) {
+      this.skipWs();
+      const at2 = this.pos;
+      const c3 = this.code();
+      if (c3 === -1 || c3 === 94 || c3 === 37) return;
+      if (c3 === 64) {
+        this.versions(node2);
+      } else if (c3 === 43 || c3 === 126 || c3 === 45) {
+        this.boolVariant(node2);
+      } else if (c3 === 47) {
+        this.pos++;
+        const hash3 = this.readWhile(isAlnum);
+        if (hash3 === "") throw this.error(at2, 'expected a hash after "/"');
+        if (node2.hash !== void 0) throw this.error(at2, "a spec cannot have two hashes");
+        node2.hash = hash3;
+      } else if (c3 === 42 && first) {
+        this.pos++;
+      } else if (isAlnum(c3)) {
+        const word = this.readWhile(isWordChar);
+        const next2 = this.code();
+        if (next2 === 61 || next2 === 58 && this.text.charCodeAt(this.pos + 1) === 61) {
+          this.keyValue(node2, word, at2);
+        } else {
+          if (!first) {
+            throw this.error(
+              at2,
+              node2.name === void 0 && !named ? `unexpected package name "${word}" (the name must come first)` : `unexpected package name "${word}" (a spec has one name; use "^" for a dependency)`
+            );
+          }
+          this.setName(node2, word, at2);
+        }
+      } else {
+        throw this.error(at2, `unexpected character "${this.text[at2]}"`);
+      }
+    }
+  }
+  versions(node2) {
+    const at2 = this.pos;
+    this.pos++;
+    this.skipWs();
+    const start = this.pos;
+    const t2 = this.text;
+    for (; ; ) {
+      const itemAt = this.pos;
+      if (this.code() === 61) this.pos++;
+      const git = GIT_PREFIX.test(t2.slice(this.pos, this.pos + 41));
+      this.readVersionWord(git);
+      if (this.code() === 61 && git) {
+        this.pos++;
+        this.readVersionWord(false);
+      } else if (this.code() === 58) {
+        this.pos++;
+        const hiAt = this.pos;
+        this.readVersionWord(false);
+        if (this.pos > hiAt) {
+          const after = this.pos;
+          this.skipWs();
+          const eq = this.code() === 61;
+          this.pos = eq ? hiAt : after;
+        }
+      }
+      if (this.pos === itemAt) throw this.error(at2, 'expected a version after "@"');
+      const save = this.pos;
+      this.skipWs();
+      if (this.code() === 44) {
+        this.pos++;
+        this.skipWs();
+        continue;
+      }
+      this.pos = save;
+      break;
+    }
+    const text2 = t2.slice(start, this.pos);
+    let versions;
+    try {
+      versions = parseVersionConstraint(text2);
+    } catch (e) {
+      if (e instanceof UserError) throw this.error(start, e.message);
+      throw e;
+    }
+    node2.versions = node2.versions === void 0 ? versions : intersectVersionConstraints(node2.versions, versions);
+  }
+  /** `[A-Za-z0-9_.-]*` not ending in `.` or `-` (plus `/` in a git ref). */
+  readVersionWord(gitRef) {
+    const start = this.pos;
+    if (!isAlnum(this.code())) return;
+    this.readWhile((c3) => isWordChar(c3) || gitRef && c3 === 47);
+    while (this.pos > start) {
+      const last = this.text.charCodeAt(this.pos - 1);
+      if (last !== 46 && last !== 45) break;
+      this.pos--;
+    }
+  }
+  boolVariant(node2) {
+    const at2 = this.pos;
+    const sign = this.code();
+    this.pos++;
+    if (this.code() === sign) this.pos++;
+    this.skipWs();
+    const name = this.readWhile(isWordChar);
+    if (name === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
+    this.setVariant(node2, name, [sign === 43 ? "true" : "false"]);
+  }
+  setVariant(node2, name, values) {
+    const prev = node2.variants[name];
+    node2.variants[name] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
+  }
+  /** A value after `key=`: quoted, or a run of value characters. */
+  value(key) {
+    const c3 = this.code();
+    if (c3 === 34 || c3 === 39) {
+      const open6 = this.pos;
+      const quote = this.text[open6];
+      let i = open6 + 1;
+      for (; ; ) {
+        const j3 = this.text.indexOf(quote, i);
+        if (j3 < 0) throw this.error(open6, "unterminated quoted value");
+        if (this.text[j3 - 1] === "\\") {
+          i = j3 + 1;
+          continue;
+        }
+        this.pos = j3 + 1;
+        return this.text.slice(open6 + 1, j3).replaceAll(`\\${quote}`, quote);
+      }
+    }
+    const v2 = this.readWhile(isValueChar);
+    if (v2 === "") throw this.error(this.pos, `expected a value after "${key}="`);
+    return v2;
+  }
+  setArch(node2, key, value, at2) {
+    if (value === "" || value === "None") return;
+    const prev = node2[key];
+    if (prev !== void 0 && prev !== value) {
+      throw this.error(at2, `conflicting ${key}=${prev} and ${key}=${value}`);
+    }
+    node2[key] = value;
+  }
+  keyValue(node2, key, at2) {
+    if (this.code() === 58) this.pos++;
+    this.pos++;
+    if (this.code() === 61) this.pos++;
+    const value = this.value(key);
+    if (key === "os" || key === "platform" || key === "target") {
+      this.setArch(node2, key, value, at2);
+      return;
+    }
+    if (key === "arch" || key === "architecture") {
+      const first = value.indexOf("-");
+      const last = value.lastIndexOf("-");
+      if (first < 0) {
+        this.setArch(node2, "target", value, at2);
+        return;
+      }
+      if (first === last) {
+        throw this.error(at2, `expected "${key}=platform-os-target" or a target, got "${value}"`);
+      }
+      this.setArch(node2, "platform", value.slice(0, first), at2);
+      this.setArch(node2, "os", value.slice(first + 1, last), at2);
+      this.setArch(node2, "target", value.slice(last + 1), at2);
+      return;
+    }
+    if (FLAG_SET.has(key)) {
+      node2.flags ??= {};
+      const prev = node2.flags[key];
+      node2.flags[key] = prev === void 0 ? value : `${prev} ${value}`;
+      return;
+    }
+    const values = value.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
+    if (values.length === 0) throw this.error(at2, `expected a value after "${key}="`);
+    if (values.length === 1) {
+      const lower = values[0].toLowerCase();
+      if (lower === "true" || lower === "false") values[0] = lower;
+    }
+    this.setVariant(node2, key, [...new Set(values)].sort());
+  }
+};
+function isBareCompiler(dep) {
+  return dep.name !== void 0 && dep.namespace === void 0 && dep.virtuals === void 0 && dep.deptypes === void 0 && Object.keys(dep.variants).length === 0 && dep.flags === void 0 && dep.compiler === void 0 && dep.os === void 0 && dep.target === void 0 && dep.platform === void 0 && dep.hash === void 0 && dep.dependencies.length === 0;
+}
+function sortDependencies(c3) {
+  const deps = c3.dependencies;
+  for (const d2 of deps) sortDependencies(d2);
+  if (deps.length < 2) return;
+  const keyed = deps.map((d2) => ({ d: d2, key: formatEdge(d2.direct ? "%" : "^", d2) }));
+  keyed.sort((a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0);
+  c3.dependencies = keyed.map((k2) => k2.d);
+}
+function parseSpecConstraint(text2, where) {
+  return new Parser2(text2, where ?? "").parse();
+}
+var CACHE_LIMIT2 = 5e5;
+var cache = /* @__PURE__ */ new Map();
+function deepFreeze(value) {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v2 of Object.values(value)) deepFreeze(v2);
+  }
+  return value;
+}
+function parseSpecConstraintCached(text2, where) {
+  let c3 = cache.get(text2);
+  if (c3 === void 0) {
+    c3 = deepFreeze(parseSpecConstraint(text2, where));
+    if (cache.size >= CACHE_LIMIT2) cache.clear();
+    cache.set(text2, c3);
+  }
+  return c3;
+}
+var BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/;
+function quoteIfNeeded(v2) {
+  if (BARE_VALUE.test(v2)) return v2;
+  if (!v2.includes("'")) return `'${v2}'`;
+  return `"${v2.replaceAll('"', '\\"')}"`;
+}
+function sortedKeys(r2) {
+  return Object.keys(r2).sort();
+}
+function formatNode(c3) {
+  let head = "";
+  if (c3.name !== void 0) head = c3.namespace !== void 0 ? `${c3.namespace}.${c3.name}` : c3.name;
+  if (c3.versions !== void 0) {
+    head += c3.versions.length > 0 ? `@${formatVersionConstraint(c3.versions)}` : "@=0 @=1";
+  }
+  const parts = [];
+  let bools = "";
+  const pairs = [];
+  for (const k2 of sortedKeys(c3.variants)) {
+    const values = c3.variants[k2];
+    if (values.length === 1 && values[0] === "true") bools += `+${k2}`;
+    else if (values.length === 1 && values[0] === "false") bools += `~${k2}`;
+    else pairs.push(`${k2}=${quoteIfNeeded([...values].sort().join(","))}`);
+  }
+  head += bools;
+  if (head !== "") parts.push(head);
+  parts.push(...pairs);
+  if (c3.flags) {
+    for (const k2 of sortedKeys(c3.flags)) parts.push(`${k2}=${quoteIfNeeded(c3.flags[k2])}`);
+  }
+  if (c3.platform !== void 0) parts.push(`platform=${quoteIfNeeded(c3.platform)}`);
+  if (c3.os !== void 0) parts.push(`os=${quoteIfNeeded(c3.os)}`);
+  if (c3.target !== void 0) parts.push(`target=${quoteIfNeeded(c3.target)}`);
+  if (c3.hash !== void 0) parts.push(`/${c3.hash}`);
+  if (c3.compiler !== void 0) {
+    const v2 = c3.compiler.versions;
+    parts.push(`%${c3.compiler.name}${v2 && v2.length > 0 ? `@${formatVersionConstraint(v2)}` : ""}`);
+  }
+  const direct = c3.dependencies.filter((d2) => d2.direct).map((d2) => formatEdge("%", d2));
+  parts.push(...direct.sort());
+  return parts.join(" ");
+}
+function formatEdge(sigil, d2) {
+  const attrs = [];
+  if (d2.virtuals && d2.virtuals.length > 0)
+    attrs.push(`virtuals=${[...d2.virtuals].sort().join(",")}`);
+  if (d2.deptypes && d2.deptypes.length > 0)
+    attrs.push(`deptypes=${[...d2.deptypes].sort().join(",")}`);
+  const edge = attrs.length > 0 ? `[${attrs.join(" ")}] ` : "";
+  return `${sigil}${edge}${formatNode(d2)}`;
+}
+function compilerNamesMatch(a, b3) {
+  return a === b3 || COMPILER_ALIASES[a] === b3;
+}
+function compilerAsNode(view, name) {
+  const cc = view.compiler;
+  if (cc === void 0 || !compilerNamesMatch(cc.name, name)) return void 0;
+  return {
+    name: cc.name,
+    version: cc.version ?? "",
+    variants: {},
+    os: view.os,
+    target: view.target,
+    platform: view.platform,
+    dependency: () => void 0
+  };
+}
+function findDependency(view, name) {
+  const found = view.dependency(name);
+  if (found !== void 0) return found;
+  const alias = COMPILER_ALIASES[name];
+  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name);
+}
+function nameMatches(viewName, wanted, direct) {
+  return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
+}
+function dependencySatisfied(view, d2) {
+  const name = d2.name;
+  if (name === void 0) return false;
+  if (d2.virtuals && d2.virtuals.length > 0) {
+    let checked = false;
+    for (const v2 of d2.virtuals) {
+      const provider = view.dependency(v2);
+      if (provider === void 0) continue;
+      if (!nameMatches(provider.name, name, d2.direct)) return false;
+      if (!nodeSatisfies(provider, d2, true)) return false;
+      checked = true;
+    }
+    if (checked) return true;
+  }
+  const dep = findDependency(view, name);
+  return dep !== void 0 && nodeSatisfies(dep, d2, true);
+}
+function variantSatisfied(actual, wanted) {
+  if (actual === void 0) return false;
+  if (wanted.length === 1 && wanted[0] === actual) return true;
+  const have = actual.split(",");
+  for (const w2 of wanted) {
+    if (!have.includes(w2)) return false;
+  }
+  return true;
+}
+function flagsSatisfied(actual, wanted) {
+  const have = (actual ?? "").split(/\s+/).filter((f3) => f3 !== "");
+  for (const f3 of wanted.split(/\s+/)) {
+    if (f3 !== "" && !have.includes(f3)) return false;
+  }
+  return true;
+}
+function compilerSatisfied(view, cc) {
+  const own2 = view.compiler;
+  if (own2 !== void 0 && compilerNamesMatch(own2.name, cc.name)) {
+    if (cc.versions === void 0) return true;
+    return own2.version !== void 0 && versionSatisfies(own2.version, cc.versions);
+  }
+  const dep = findDependency(view, cc.name);
+  if (dep === void 0) return false;
+  return cc.versions === void 0 || versionSatisfies(dep.version, cc.versions);
+}
+function nodeSatisfies(view, c3, nameChecked) {
+  if (!nameChecked && c3.name !== void 0 && c3.name !== view.name) return false;
+  if (c3.versions !== void 0 && !versionSatisfies(view.version, c3.versions)) return false;
+  for (const k2 in c3.variants) {
+    if (!variantSatisfied(view.variants[k2], c3.variants[k2])) return false;
+  }
+  if (c3.flags !== void 0) {
+    for (const k2 in c3.flags) {
+      if (!flagsSatisfied(view.parameters?.[k2], c3.flags[k2])) return false;
+    }
+  }
+  if (c3.platform !== void 0 && view.platform !== c3.platform) return false;
+  if (c3.os !== void 0 && view.os !== c3.os) return false;
+  if (c3.target !== void 0) {
+    if (view.target === void 0 || !targetSatisfies(view.target, c3.target)) return false;
+  }
+  if (c3.hash !== void 0 && !(view.hash !== void 0 && view.hash.startsWith(c3.hash))) {
+    return false;
+  }
+  if (c3.compiler !== void 0 && !compilerSatisfied(view, c3.compiler)) return false;
+  for (const d2 of c3.dependencies) {
+    if (!dependencySatisfied(view, d2)) return false;
+  }
+  return true;
+}
+function satisfies(view, c3) {
+  return nodeSatisfies(view, c3, false);
+}
+
+// src/ecosystems/spack/package-hash/spec-conditions.ts
+function whenEvaluator(spec) {
+  const view = "dependency" in spec ? spec : {
+    name: spec.name,
+    version: spec.version ?? "",
+    variants: spec.variants,
+    dependency: () => void 0
+  };
+  const versionless = view.version === "";
+  return (condition) => {
+    try {
+      const c3 = parseSpecConstraintCached(condition);
+      if (c3.versions !== void 0 && versionless) return false;
+      return satisfies(view, c3);
+    } catch {
+      return null;
+    }
+  };
+}
+function hashSpecFromString(text2, where) {
+  const c3 = parseSpecConstraintCached(text2, where);
+  if (c3.name === void 0) throw new Error(`${where ?? text2}: a spec needs a package name`);
+  const variants = {};
+  for (const [k2, values] of Object.entries(c3.variants)) variants[k2] = values.join(",");
+  const version2 = c3.versions?.[0]?.lo;
+  return { name: c3.name, ...version2 !== void 0 ? { version: version2 } : {}, variants };
+}
+
+// src/ecosystems/spack/package-hash/package-hash.ts
+var BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+function base32(bytes) {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = value << 8 | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[value >>> bits - 5 & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[value << 5 - bits & 31];
+  while (out.length % 8 !== 0) out += "=";
+  return out;
+}
+function packageHashOf(canonicalSource2) {
+  return base32(createHash2("sha1").update(canonicalSource2, "utf8").digest());
+}
+function contentHashOf(sourceId, patches, packageHash) {
+  const parts = [sourceId, ...patches, packageHash].sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0);
+  return base32(createHash2("sha256").update(parts.join(""), "utf8").digest());
+}
+function canonicalSource(recipe, file2, spec) {
+  const tree = toPythonAst(parsePython(recipe, file2));
+  removeDocstrings2(tree);
+  removeDirectives(tree);
+  const multimethods = hasMultiMethods(tree);
+  resolveMultiMethods(tree, whenEvaluator(spec));
+  return { text: unparseSpack(tree), multimethods };
+}
+function specIndependentPackageHash(recipe, file2, parsed2) {
+  let tree;
+  try {
+    tree = toPythonAst(parsed2 ?? parsePython(recipe, file2));
+  } catch (e) {
+    if (isUserError(e)) return { error: e.oneLine() };
+    throw e;
+  }
+  removeDocstrings2(tree);
+  removeDirectives(tree);
+  if (hasMultiMethods(tree)) return { multimethods: true };
+  resolveMultiMethods(tree, () => null);
+  return { packageHash: packageHashOf(unparseSpack(tree)) };
+}
+
+// src/ecosystems/spack/package-hash/analyse-and-hash.ts
+function analyseAndHashRecipe(text2, path) {
+  let parsed2;
+  try {
+    parsed2 = parsePython(text2, path);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    return { analysis: cacheableRecipeAnalysis(text2, path), hash: { error: e.oneLine() } };
+  }
+  return {
+    analysis: cacheableRecipeAnalysis(text2, path, parsed2),
+    hash: specIndependentPackageHash(text2, path, parsed2)
+  };
+}
+
+// src/ecosystems/spack/worker-tasks.ts
+var WORKER_TASKS = {
+  recipe: analyseRecipe,
+  "recipe-and-spack-hash": analyseAndHashRecipe
+};
+
 // src/cli/cli-io.ts
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { resolve as resolve2 } from "node:path";
 import { parseArgs } from "node:util";
 var UsageError = class extends Error {
 };
@@ -15288,10 +19266,10 @@ function parse(args, options, positionals = false) {
 }
 function planRequest(v2, io2) {
   const repo = typeof v2.repo === "string" ? v2.repo : ".";
-  const abs = resolve(io2.cwd, repo);
+  const abs = resolve2(io2.cwd, repo);
   return {
     repo: abs,
-    ...typeof v2.config === "string" ? { config: resolve(io2.cwd, v2.config) } : {},
+    ...typeof v2.config === "string" ? { config: resolve2(io2.cwd, v2.config) } : {},
     ...typeof v2.base === "string" ? { base: v2.base } : {},
     ...typeof v2.head === "string" ? { head: v2.head } : {},
     ...typeof v2.mirror === "string" ? { mirror: v2.mirror } : {},
@@ -15316,12 +19294,12 @@ function formatOf(v2, allowed, dflt) {
     throw new UsageError(`--format must be one of ${allowed.join(", ")}, got "${f3}"`);
   return f3;
 }
-function help(io2, text) {
-  io2.stdout(text);
+function help(io2, text2) {
+  io2.stdout(text2);
   return 0;
 }
 function defaultCacheDir() {
-  return resolve(process.env.XDG_CACHE_HOME || resolve(homedir(), ".cache"), "binary-check");
+  return resolve2(process.env.XDG_CACHE_HOME || resolve2(homedir(), ".cache"), "binary-check");
 }
 
 // src/cli/commands/claim.ts
@@ -15470,7 +19448,7 @@ __export(external_exports, {
   gte: () => _gte,
   guid: () => guid2,
   hash: () => hash2,
-  hex: () => hex3,
+  hex: () => hex4,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -16631,8 +20609,8 @@ function base64urlToUint8Array(base64url3) {
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
-function hexToUint8Array(hex4) {
-  const cleanHex = hex4.replace(/^0x/, "");
+function hexToUint8Array(hex5) {
+  const cleanHex = hex5.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
@@ -17261,7 +21239,7 @@ __export(regexes_exports, {
   emoji: () => emoji,
   extendedDuration: () => extendedDuration,
   guid: () => guid,
-  hex: () => hex,
+  hex: () => hex3,
   hostname: () => hostname,
   html5Email: () => html5Email,
   httpProtocol: () => httpProtocol,
@@ -17386,7 +21364,7 @@ var _null = /^null$/i;
 var _undefined = /^undefined$/i;
 var lowercase = /^[^A-Z]*$/;
 var uppercase = /^[^a-z]*$/;
-var hex = /^[0-9a-fA-F]*$/;
+var hex3 = /^[0-9a-fA-F]*$/;
 function fixedBase64(bodyLength, padding) {
   return new RegExp(`^[A-Za-z0-9+/]{${bodyLength}}${padding}$`);
 }
@@ -20072,12 +24050,12 @@ var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
     return handlePipeResult(left, def.out, ctx);
   };
 });
-function handlePipeResult(left, next, ctx) {
+function handlePipeResult(left, next2, ctx) {
   if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
     left.aborted = true;
     return left;
   }
-  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+  return next2._zod.run({ value: left.value, issues: left.issues }, ctx);
 }
 var $ZodCodec = /* @__PURE__ */ $constructor("$ZodCodec", (inst, def) => {
   $ZodType.init(inst, def);
@@ -20394,7 +24372,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve8) {
+function isRecursive(inst, stack, resolve11) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -20402,9 +24380,9 @@ function isRecursive(inst, stack, resolve8) {
     return PROVEN;
   stack.add(inst);
   let result = NONE;
-  const check2 = (child) => {
-    if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve8);
+  const check2 = (child2) => {
+    if (result !== PROVEN && child2?._zod) {
+      const answer = isRecursive(child2, stack, resolve11);
       if (answer > result)
         result = answer;
     }
@@ -20415,9 +24393,9 @@ function isRecursive(inst, stack, resolve8) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
-      if (child > answer)
-        answer = child;
+      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      if (child2 > answer)
+        answer = child2;
     }
     return answer;
   };
@@ -20479,7 +24457,7 @@ function isRecursive(inst, stack, resolve8) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -24677,8 +28655,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -29684,7 +33662,7 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
   }, `return INVALID;`);
   return outputVar;
 }
-function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
+function emitOwnKeys(doc, ctx, accessor, kVar, body2, onSymbol) {
   const propIsEnumerableConst = addConstant(ctx, Object.prototype.propertyIsEnumerable);
   const symsVar = newVar(ctx);
   const keysVar = newVar(ctx);
@@ -29695,7 +33673,7 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
   doc.indented((d2) => {
     d2.write(`const ${kVar} = ${keysVar}[${iVar}];`);
     d2.write(`if (${kVar} === "__proto__" || !${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
-    body(d2);
+    body2(d2);
   });
   doc.write(`}`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${symsVar}.length; ${iVar}++) {`);
@@ -29705,7 +33683,7 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
     if (onSymbol)
       d2.write(onSymbol);
     else
-      body(d2);
+      body2(d2);
   });
   doc.write(`}`);
 }
@@ -32409,7 +36387,7 @@ __export(schemas_exports2, {
   function: () => _function,
   guid: () => guid2,
   hash: () => hash2,
-  hex: () => hex3,
+  hex: () => hex4,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -33102,8 +37080,8 @@ function stringFormat(format, fnOrRegex, _params = {}) {
 function hostname2(_params) {
   return _stringFormat(ZodCustomStringFormat, "hostname", hostname, _params);
 }
-function hex3(_params) {
-  return _stringFormat(ZodCustomStringFormat, "hex", hex, _params);
+function hex4(_params) {
+  return _stringFormat(ZodCustomStringFormat, "hex", hex3, _params);
 }
 function currencyCode2(_params) {
   return _stringFormat(ZodCustomStringFormat, "currency_code", currencyCode, _params);
@@ -35116,8 +39094,8 @@ function describeValue(value) {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}\u2026` : text;
+  const text2 = JSON.stringify(value);
+  return text2.length > 80 ? `${text2.slice(0, 77)}\u2026` : text2;
 }
 
 // src/mirror/claim.ts
@@ -35131,10 +39109,10 @@ var claimSchema = external_exports.strictObject({
   expiresAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
   token: external_exports.string().min(1, "expected a non-empty string")
 });
-function parseClaim(text) {
+function parseClaim(text2) {
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text2);
   } catch (error62) {
     return { error: `not valid JSON (${error62.message})` };
   }
@@ -35146,14 +39124,14 @@ function isLive(claim2, now) {
 }
 var TTL_UNITS = { s: 1, m: 60, h: 3600, d: 86400 };
 var MAX_TTL_SECONDS = 30 * 86400;
-function parseTtl(text, place = "--ttl") {
-  const m2 = /^([0-9]{1,9})([smhd]?)$/.exec(text.trim());
+function parseTtl(text2, place = "--ttl") {
+  const m2 = /^([0-9]{1,9})([smhd]?)$/.exec(text2.trim());
   const seconds = m2 ? Number(m2[1]) * TTL_UNITS[m2[2] || "s"] : NaN;
   if (!m2 || seconds <= 0 || seconds > MAX_TTL_SECONDS)
     throw new UserError(
       "input",
       place,
-      `expected a duration such as 30m, 2h, 1d or a number of seconds (at most 30d), got ${JSON.stringify(text)}`
+      `expected a duration such as 30m, 2h, 1d or a number of seconds (at most 30d), got ${JSON.stringify(text2)}`
     );
   return seconds * 1e3;
 }
@@ -35164,7 +39142,7 @@ import { join as join3 } from "node:path";
 import { pathToFileURL } from "node:url";
 
 // src/mirror/atomic-file.ts
-import { createHash as createHash2, randomBytes } from "node:crypto";
+import { createHash as createHash3, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open as open2, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -35227,7 +39205,7 @@ async function writeFileAtomic(path, data) {
 async function storeContentAddressed(source, directory) {
   await mkdir(directory, { recursive: true });
   const temp = tempNameFor(join(directory, "upload"));
-  const hash3 = createHash2("sha256");
+  const hash3 = createHash3("sha256");
   let size = 0;
   try {
     const handle = await open2(temp, "wx");
@@ -35390,11 +39368,11 @@ function sortKeys(value) {
   }
   return out;
 }
-function parseIndex(text, place) {
+function parseIndex(text2, place) {
   const corrupt = (what) => new UserError("mirror", place, `index is corrupt: ${what}; ${REBUILD_HINT}`);
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text2);
   } catch (error62) {
     throw corrupt(`not valid JSON (${error62.message})`);
   }
@@ -35465,12 +39443,12 @@ async function claimDigest(dir, input2) {
     expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
     token: randomBytes2(12).toString("hex")
   };
-  const text = serializeCanonical(mine);
+  const text2 = serializeCanonical(mine);
   const temp = tempNameFor(target);
   try {
     for (let attempt2 = 0; attempt2 < ATTEMPTS; attempt2++) {
-      await writeTemp(temp, text);
-      if (await createExclusive(temp, target, text)) return { claimed: true, claim: mine };
+      await writeTemp(temp, text2);
+      if (await createExclusive(temp, target, text2)) return { claimed: true, claim: mine };
       const seen = await readText(target);
       if (seen === void 0) continue;
       const parsed2 = parseClaim(seen);
@@ -35498,9 +39476,9 @@ async function claimDigest(dir, input2) {
 async function releaseDigest(dir, input2) {
   checkDigest(input2.digest, "release");
   const target = join2(dir, claimPath(input2.digest));
-  const text = await readText(target);
-  if (text === void 0) return { removed: false };
-  const parsed2 = parseClaim(text);
+  const text2 = await readText(target);
+  if (text2 === void 0) return { removed: false };
+  const parsed2 = parseClaim(text2);
   const held = "claim" in parsed2 ? parsed2.claim : void 0;
   if (input2.owner !== void 0 && held && held.owner !== input2.owner)
     throw new UserError(
@@ -35522,9 +39500,9 @@ async function readLiveClaims(dir, now, warn) {
   const live = /* @__PURE__ */ new Map();
   for (const name of names.filter((n) => !isTempName(n)).sort()) {
     const path = join2(dir, CLAIMS_DIR, name);
-    const text = await readText(path);
-    if (text === void 0) continue;
-    const parsed2 = parseClaim(text);
+    const text2 = await readText(path);
+    if (text2 === void 0) continue;
+    const parsed2 = parseClaim(text2);
     if ("error" in parsed2) {
       warn(`${path}: skipped: ${parsed2.error}`);
       continue;
@@ -35554,16 +39532,16 @@ async function readText(path) {
     throw error62;
   }
 }
-async function writeTemp(temp, text) {
+async function writeTemp(temp, text2) {
   const handle = await open3(temp, "w");
   try {
-    await handle.writeFile(text);
+    await handle.writeFile(text2);
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
-async function createExclusive(temp, target, text) {
+async function createExclusive(temp, target, text2) {
   try {
     await link(temp, target);
     return true;
@@ -35581,7 +39559,7 @@ async function createExclusive(temp, target, text) {
     throw error62;
   }
   try {
-    await handle.writeFile(text);
+    await handle.writeFile(text2);
     await handle.sync();
   } finally {
     await handle.close();
@@ -35608,16 +39586,16 @@ function openFileMirror(dir, options = {}) {
     }
   }
   async function readEntryFile(relative) {
-    let text;
+    let text2;
     try {
-      text = await readFile2(join3(dir, relative), "utf8");
+      text2 = await readFile2(join3(dir, relative), "utf8");
     } catch (error62) {
       if (error62.code === "ENOENT") return void 0;
       return { error: `unreadable (${error62.message})` };
     }
     let value;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(text2);
     } catch (error62) {
       return { error: `not valid JSON (${error62.message})` };
     }
@@ -35714,8 +39692,8 @@ function openFileMirror(dir, options = {}) {
     dir,
     url: pathToFileURL(dir).href,
     async tryReadIndex() {
-      const text = await readIndexText();
-      return text === void 0 ? void 0 : parseIndex(text, indexFile);
+      const text2 = await readIndexText();
+      return text2 === void 0 ? void 0 : parseIndex(text2, indexFile);
     },
     tryReadEntry,
     async record(input2) {
@@ -35809,17 +39787,17 @@ function openFileMirror(dir, options = {}) {
 }
 
 // src/mirror/mirror.ts
-import { isAbsolute, resolve as resolve2 } from "node:path";
+import { isAbsolute, resolve as resolve3 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/mirror/oci/bounded-map.ts
 async function mapBounded(items, limit, fn2) {
   const results = new Array(items.length);
-  let next = 0;
+  let next2 = 0;
   let failed = false;
   async function worker() {
-    while (!failed && next < items.length) {
-      const i = next++;
+    while (!failed && next2 < items.length) {
+      const i = next2++;
       try {
         results[i] = await fn2(items[i], i);
       } catch (error62) {
@@ -35842,8 +39820,8 @@ var CLAIM_PREFIX = "binary-check-claim-";
 var MAX_TAG = 128;
 var DIGEST_HEX_IN_TAG = 16;
 function computeSpecTag(pkg, version2, digest2) {
-  const hex4 = digest2.replace(/^sha256:/, "").slice(0, DIGEST_HEX_IN_TAG);
-  return `${computeSpecTagPrefix(pkg, version2)}${hex4}`;
+  const hex5 = digest2.replace(/^sha256:/, "").slice(0, DIGEST_HEX_IN_TAG);
+  return `${computeSpecTagPrefix(pkg, version2)}${hex5}`;
 }
 function computeSpecTagPrefix(pkg, version2) {
   const readable = sanitize(`${pkg}-${version2}`).slice(0, MAX_TAG - DIGEST_HEX_IN_TAG - 1);
@@ -35866,13 +39844,13 @@ function parseSpecIdPackage(specId2) {
   const m2 = /^([^@\s]+)@([^\s+~]+)/.exec(specId2);
   return m2 ? { pkg: m2[1], version: m2[2] } : void 0;
 }
-function sanitize(text) {
-  const safe = text.replace(/[^A-Za-z0-9_.-]+/g, "_");
+function sanitize(text2) {
+  const safe = text2.replace(/[^A-Za-z0-9_.-]+/g, "_");
   return /^[A-Za-z0-9_]/.test(safe) ? safe : `_${safe}`;
 }
 
 // src/mirror/oci/manifests.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 var MEDIA_TYPES = {
   manifest: "application/vnd.oci.image.manifest.v1+json",
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -35906,7 +39884,7 @@ var EMPTY_DESCRIPTOR = {
   size: 2
 };
 function sha256Digest(bytes) {
-  return `sha256:${createHash3("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${createHash4("sha256").update(bytes).digest("hex")}`;
 }
 function artifactMediaType(head) {
   return head[0] === 31 && head[1] === 139 ? MEDIA_TYPES.artifactTarGz : MEDIA_TYPES.artifactBinary;
@@ -36125,9 +40103,9 @@ function parseOciMirrorUrl(url2, insecure = false) {
   return locate(m2[1], repository, insecure, shown2);
 }
 function parseImageReference(ref, insecure = false) {
-  const text = ref.trim().replace(/^docker:\/\//, "");
-  const shown2 = redactUrl(text);
-  let rest = text;
+  const text2 = ref.trim().replace(/^docker:\/\//, "");
+  const shown2 = redactUrl(text2);
+  let rest = text2;
   let reference;
   const at2 = rest.indexOf("@");
   if (at2 >= 0) {
@@ -36173,7 +40151,7 @@ function locate(host, repository, insecure, shown2) {
 }
 
 // src/mirror/oci/registry-client.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { open as open4, readFile as readFile3 } from "node:fs/promises";
 
@@ -36219,10 +40197,10 @@ function computeBackoffMs(attempt2, baseMs, maxMs, random) {
 }
 function parseRetryAfter(value, now) {
   if (value === null || value === void 0) return void 0;
-  const text = value.trim();
-  if (/^[0-9]+$/.test(text)) return Number(text) * 1e3;
-  if (!/[A-Za-z]/.test(text)) return void 0;
-  const at2 = Date.parse(text);
+  const text2 = value.trim();
+  if (/^[0-9]+$/.test(text2)) return Number(text2) * 1e3;
+  if (!/[A-Za-z]/.test(text2)) return void 0;
+  const at2 = Date.parse(text2);
   if (Number.isNaN(at2)) return void 0;
   return Math.max(0, at2 - now.getTime());
 }
@@ -36246,21 +40224,21 @@ function parseChallenge(header) {
   }
   return out;
 }
-function readParams(text, start, params) {
+function readParams(text2, start, params) {
   let i = start;
   for (; ; ) {
-    i = skip(text, i, /[\s,]/);
+    i = skip(text2, i, /[\s,]/);
     const m2 = /([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*/y;
     m2.lastIndex = i;
-    const name = m2.exec(text);
+    const name = m2.exec(text2);
     if (!name) return i;
     i = m2.lastIndex;
-    if (text[i] === '"') {
+    if (text2[i] === '"') {
       let value = "";
       i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === "\\" && i + 1 < text.length) i++;
-        value += text[i];
+      while (i < text2.length && text2[i] !== '"') {
+        if (text2[i] === "\\" && i + 1 < text2.length) i++;
+        value += text2[i];
         i++;
       }
       params[name[1].toLowerCase()] = value;
@@ -36268,14 +40246,14 @@ function readParams(text, start, params) {
     } else {
       const token = /[^\s,]*/y;
       token.lastIndex = i;
-      params[name[1].toLowerCase()] = token.exec(text)[0];
+      params[name[1].toLowerCase()] = token.exec(text2)[0];
       i = token.lastIndex;
     }
   }
 }
-function skip(text, start, chars) {
+function skip(text2, start, chars) {
   let i = start;
-  while (i < text.length && chars.test(text[i])) i++;
+  while (i < text2.length && chars.test(text2[i])) i++;
   return i;
 }
 
@@ -36325,8 +40303,8 @@ async function requestToken(challenge, context) {
   const headers = {};
   if (context.options.credentials) headers.authorization = basicHeader(context.options.credentials);
   const response = await context.fetchToken(url2.href, headers);
-  const body = await response.json().catch(() => ({}));
-  const token = typeof body.token === "string" ? body.token : body.access_token;
+  const body2 = await response.json().catch(() => ({}));
+  const token = typeof body2.token === "string" ? body2.token : body2.access_token;
   if (typeof token !== "string" || token === "")
     throw new UserError(
       "mirror",
@@ -36382,9 +40360,9 @@ function createRegistryHttp(location, options, auth = createAuthState()) {
         signal: AbortSignal.timeout(options.timeoutMs)
       });
       if (!request.readBody) return { response };
-      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      const body2 = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
       return {
-        response: new Response(body, { status: response.status, headers: response.headers })
+        response: new Response(body2, { status: response.status, headers: response.headers })
       };
     } catch (error62) {
       return { failure: describeFetchFailure(error62, options.timeoutMs) };
@@ -36424,15 +40402,15 @@ function createRegistryHttp(location, options, auth = createAuthState()) {
 }
 async function withTransientCode(response, codes) {
   if (codes === void 0 || response.status < 400 || response.status >= 500) return response;
-  const text = await response.text();
-  const again = new Response(text, { status: response.status, headers: response.headers });
-  const code = registryErrorCode(text);
+  const text2 = await response.text();
+  const again = new Response(text2, { status: response.status, headers: response.headers });
+  const code = registryErrorCode(text2);
   if (code === void 0 || !codes.includes(code)) return again;
   return Object.assign(again, { transient: `HTTP ${response.status} ${code}` });
 }
-function registryErrorCode(text) {
+function registryErrorCode(text2) {
   try {
-    const code = JSON.parse(text).errors?.[0]?.code;
+    const code = JSON.parse(text2).errors?.[0]?.code;
     return typeof code === "string" ? code : void 0;
   } catch {
     return void 0;
@@ -36453,17 +40431,17 @@ async function describeStatus(response, options) {
   if (response.status === 401) return authFailure(401, options);
   let detail = "";
   try {
-    const text = response.bodyUsed ? "" : await response.text();
-    const body = JSON.parse(text);
-    const first = body.errors?.[0];
+    const text2 = response.bodyUsed ? "" : await response.text();
+    const body2 = JSON.parse(text2);
+    const first = body2.errors?.[0];
     if (first && typeof first.code === "string")
       detail = ` ${first.code}${typeof first.message === "string" ? `: ${first.message}` : ""}`;
   } catch {
   }
   return `HTTP ${response.status}${oneLine(detail).slice(0, 200)}`;
 }
-function oneLine(text) {
-  return text.replace(/\s+/g, " ");
+function oneLine(text2) {
+  return text2.replace(/\s+/g, " ");
 }
 function describeFetchFailure(error62, timeoutMs) {
   const e = error62;
@@ -36520,14 +40498,14 @@ function resolveRegistryOptions(registry2, options = {}) {
 }
 function readNumbersFromEnv(env) {
   const read = (name, min) => {
-    const text = env[name];
-    if (text === void 0 || text === "") return void 0;
-    const n = /^[0-9]{1,9}$/.test(text.trim()) ? Number(text) : NaN;
+    const text2 = env[name];
+    if (text2 === void 0 || text2 === "") return void 0;
+    const n = /^[0-9]{1,9}$/.test(text2.trim()) ? Number(text2) : NaN;
     if (!(n >= min))
       throw new UserError(
         "input",
         name,
-        `expected a whole number of at least ${min}, got ${JSON.stringify(text)}`
+        `expected a whole number of at least ${min}, got ${JSON.stringify(text2)}`
       );
     return n;
   };
@@ -36802,20 +40780,20 @@ function clientOver(http) {
         await discard(response);
         return tags;
       }
-      const body = await response.json().catch(() => void 0);
-      if (body === void 0 || body.tags != null && !Array.isArray(body.tags))
+      const body2 = await response.json().catch(() => void 0);
+      if (body2 === void 0 || body2.tags != null && !Array.isArray(body2.tags))
         throw new UserError("mirror", place, "listing of tags failed (not a tag list)");
-      for (const tag of body.tags ?? [])
+      for (const tag of body2.tags ?? [])
         if (typeof tag === "string") tags.push(tag);
-      const next = parseLinkNext(response.headers.get("link"), url2);
-      if (next !== void 0 && seen.has(next))
+      const next2 = parseLinkNext(response.headers.get("link"), url2);
+      if (next2 !== void 0 && seen.has(next2))
         throw new UserError(
           "mirror",
           place,
           "listing of tags failed (the registry pages in a loop)"
         );
-      if (next !== void 0) seen.add(next);
-      url2 = next;
+      if (next2 !== void 0) seen.add(next2);
+      url2 = next2;
     }
     return tags;
   }
@@ -36845,7 +40823,7 @@ function clientOver(http) {
 }
 async function describeSource(source) {
   if ("bytes" in source) return { digest: sha256Digest(source.bytes), size: source.bytes.length };
-  const hash3 = createHash4("sha256");
+  const hash3 = createHash5("sha256");
   let size = 0;
   for await (const chunk of createReadStream2(source.path)) {
     hash3.update(chunk);
@@ -37053,10 +41031,10 @@ function openOciMirror(url2, options = {}) {
       path: artifactPath3,
       mediaType: await sniffArtifact(artifactPath3)
     });
-    const hex4 = artifact.digest.slice("sha256:".length);
+    const hex5 = artifact.digest.slice("sha256:".length);
     const entry = computeEntry(input2, {
       path: `blobs/${artifact.digest}`,
-      sha256: hex4,
+      sha256: hex5,
       size: artifact.size
     });
     const config2 = await client.pushBlob({
@@ -37119,7 +41097,7 @@ function resolveMirrorDirectory(url2, cwd) {
       "expected a mirror URL (file://\u2026, oci://\u2026) or a directory path, got nothing"
     );
   const scheme = SCHEME.exec(url2)?.[1];
-  if (scheme === void 0) return resolve2(cwd, url2);
+  if (scheme === void 0) return resolve3(cwd, url2);
   if (scheme.toLowerCase() !== "file") {
     throw new UserError(
       "mirror",
@@ -37141,7 +41119,7 @@ function resolveMirrorDirectory(url2, cwd) {
   } catch {
     throw new UserError("mirror", url2, "not a usable file:// URL (bad %-escape)");
   }
-  return isAbsolute(path) ? path : resolve2(cwd, path);
+  return isAbsolute(path) ? path : resolve3(cwd, path);
 }
 
 // src/mirror/oci/image-digest.ts
@@ -37185,6 +41163,7 @@ Commands:
   history   list the entries recorded for a spec, newest first
   claim     claim a spec digest for building (other plans see it in progress)
   release   remove a digest's claim
+  spack-hash  Spack's own package_hash and content_hash of recipes (no Spack needed)
 
 Run 'binary-check <command> --help' for a command's options.
 `;
@@ -37294,6 +41273,32 @@ Options:
   --digest D          the claimed spec digest (sha256:\u2026)
   --owner TEXT        only release a claim held by this owner (else: exit 1, nothing removed)
 `;
+var SPACK_HASH_HELP = `Usage: binary-check spack-hash --repo DIR [--head REV] [--config FILE] [--spec SPEC]...
+                              [--specs-file FILE] [--lockfile PATH] [--format json|text]
+
+Spack's own recipe hashes, computed the way Spack computes them (its canonical_source: the
+recipe's syntax tree without docstrings, directives, metadata and the @when methods the spec
+cannot select, unparsed as Spack's unparser writes it), without Python or Spack:
+  package_hash   base32(sha1(canonical_source)), as Spack's package_hash(spec)
+  content_hash   base32(sha256(sorted source id, patches sha256:level, package_hash)): the value a
+                 spack.lock stores as a node's package_hash; given where the version's source
+                 (checksum or commit) is known, and for every lock node
+
+Without --spec, --specs-file or --lockfile: one entry per package, at its default spec (the
+highest version neither deprecated nor a develop version, the default of each variant).
+
+Options:
+  --repo DIR          the Spack package repository (a git work tree; default: .)
+  --head REV          the commit to read the recipes from (default: HEAD)
+  --config FILE       config (recipes, buildSystems); default: .binary-check.yml of the commit,
+                      else the layout of spack/spack-packages (repos/spack_repo/builtin/...)
+  --spec SPEC         hash this spec (repeatable), e.g. zlib@=1.3.1+shared
+  --specs-file FILE   one spec per line (blank lines and # comments ignored)
+  --lockfile PATH     hash every node of this spack.lock (in the commit, else on disk); each entry
+                      adds lock_hash and the lock's stored_package_hash
+  --format FMT        json | text (default: json): a JSON list of {package, spec, package_hash,
+                      content_hash?}
+`;
 
 // src/cli/commands/claim.ts
 var DEFAULT_TTL = "2h";
@@ -37387,7 +41392,7 @@ function defaultOwner() {
 }
 
 // src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join7, matchesGlob as matchesGlob4, resolve as resolve4 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join7, matchesGlob as matchesGlob4, resolve as resolve5 } from "node:path";
 
 // src/core/graph.ts
 function stronglyConnectedComponents(nodes, adj) {
@@ -38081,8 +42086,8 @@ var manifestPackageNames = (c3) => Object.keys(c3.packages ?? {}).filter((n) => 
   message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"`
 }));
 var DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
-function parseDuration(text) {
-  const m2 = DURATION.exec(text.trim());
+function parseDuration(text2) {
+  const m2 = DURATION.exec(text2.trim());
   if (!m2) return void 0;
   return Number(m2[1]) * (m2[2] === "ms" ? 1 : m2[2] === "s" ? 1e3 : 6e4);
 }
@@ -38194,8 +42199,8 @@ function recipeRoots(config2) {
 
 // src/config/read-config.ts
 var DEFAULT_CONFIG_PATH = ".binary-check.yml";
-function parseConfigText(text, file2) {
-  const doc = (0, import_yaml.parseDocument)(text, { prettyErrors: true, uniqueKeys: true });
+function parseConfigText(text2, file2) {
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const line = err.linePos?.[0]?.line;
@@ -38214,9 +42219,9 @@ function parseConfigText(text, file2) {
   return result.config;
 }
 async function readConfigFile(path, label = path) {
-  let text;
+  let text2;
   try {
-    text = await readFile4(path, "utf8");
+    text2 = await readFile4(path, "utf8");
   } catch (e) {
     const code = e.code;
     throw new UserError(
@@ -38225,7 +42230,7 @@ async function readConfigFile(path, label = path) {
       code === "ENOENT" ? "config file not found" : `cannot read config file (${code})`
     );
   }
-  return parseConfigText(text, label);
+  return parseConfigText(text2, label);
 }
 
 // src/ecosystems/snapshot.ts
@@ -38242,7 +42247,7 @@ var MemoryBlobCache = class {
 // src/git/git.ts
 import { copyFile, mkdtemp, rm as rm4 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join4, resolve as resolve3 } from "node:path";
+import { join as join4, resolve as resolve4 } from "node:path";
 
 // src/git/output.ts
 var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -38419,7 +42424,7 @@ function* x(e, n) {
   for (const o2 of e)
     o2.isGlobal === t2 && (yield o2);
 }
-var P = /* @__PURE__ */ new Set([
+var P2 = /* @__PURE__ */ new Set([
   "--add",
   "--edit",
   "--remove-section",
@@ -38449,7 +42454,7 @@ var E = /* @__PURE__ */ new Set([
 var F = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
 function A(e, n) {
   for (const { name: o2 } of x(e, "task")) {
-    if (P.has(o2))
+    if (P2.has(o2))
       return w(true, n);
     if (S.has(o2))
       return w(false, n);
@@ -41903,15 +45908,15 @@ async function readBlobsBatch(runner, oids) {
   const blobs = /* @__PURE__ */ new Map();
   if (wanted.length === 0) return blobs;
   const args = ["cat-file", "--batch", "--buffer"];
-  const child = runner.spawnStream(args);
+  const child2 = runner.spawnStream(args);
   const parser2 = new CatFileBatchParser();
   const missing = [];
   const notBlobs = [];
   const stderr = [];
   let parseError;
-  const done = new Promise((resolve8, reject) => {
-    child.on("error", reject);
-    child.stdout?.on("data", (chunk) => {
+  const done = new Promise((resolve11, reject) => {
+    child2.on("error", reject);
+    child2.stdout?.on("data", (chunk) => {
       if (parseError !== void 0) return;
       try {
         for (const record2 of parser2.push(chunk)) {
@@ -41921,11 +45926,11 @@ async function readBlobsBatch(runner, oids) {
         }
       } catch (error62) {
         parseError = error62;
-        child.kill();
+        child2.kill();
       }
     });
-    child.stderr?.on("data", (chunk) => stderr.push(chunk));
-    child.on("close", (code) => {
+    child2.stderr?.on("data", (chunk) => stderr.push(chunk));
+    child2.on("close", (code) => {
       if (parseError !== void 0) return reject(parseError);
       if (code !== 0)
         return reject(new GitCommandError(args, code, Buffer.concat(stderr).toString("utf8")));
@@ -41934,10 +45939,10 @@ async function readBlobsBatch(runner, oids) {
       } catch (error62) {
         return reject(error62);
       }
-      resolve8();
+      resolve11();
     });
   });
-  const stdin = child.stdin;
+  const stdin = child2.stdin;
   if (stdin === null) throw new Error("readBlobs: git cat-file has no stdin");
   stdin.on("error", () => {
   });
@@ -41961,7 +45966,7 @@ async function readBlobsBatch(runner, oids) {
 var WORKTREE = "WORKTREE";
 var MINIMUM_GIT_VERSION = [2, 25];
 async function createGit(dir) {
-  const absolute = resolve3(dir);
+  const absolute = resolve4(dir);
   const runner = createRunner(absolute);
   await checkRepository(runner);
   return new CommandGit(runner);
@@ -42097,7 +46102,7 @@ var CommandGit = class {
    * index is untouched. The copy keeps stat data, so only modified files are hashed.
    */
   async worktreeTree() {
-    const indexPath = resolve3(
+    const indexPath = resolve4(
       this.dir,
       (await this.runner.raw(["rev-parse", "--git-path", "index"])).trim()
     );
@@ -42345,1156 +46350,6 @@ async function readSnapshot(git, rev) {
   const files = /* @__PURE__ */ new Map();
   for (const e of entries) if (e.type === "blob") files.set(e.path, e.oid);
   return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
-}
-
-// src/core/spec/target.ts
-var PARENTS = {
-  // x86 (32 bit)
-  x86: [],
-  i686: ["x86"],
-  pentium2: ["i686"],
-  pentium3: ["pentium2"],
-  pentium4: ["pentium3"],
-  prescott: ["pentium4"],
-  // x86_64
-  x86_64: [],
-  x86_64_v2: ["x86_64"],
-  x86_64_v3: ["x86_64_v2"],
-  x86_64_v4: ["x86_64_v3"],
-  nocona: ["x86_64"],
-  core2: ["nocona"],
-  nehalem: ["core2", "x86_64_v2"],
-  westmere: ["nehalem"],
-  sandybridge: ["westmere"],
-  ivybridge: ["sandybridge"],
-  haswell: ["ivybridge", "x86_64_v3"],
-  broadwell: ["haswell"],
-  skylake: ["broadwell"],
-  mic_knl: ["broadwell"],
-  skylake_avx512: ["skylake", "x86_64_v4"],
-  cannonlake: ["skylake"],
-  cascadelake: ["skylake_avx512"],
-  icelake: ["cascadelake", "cannonlake"],
-  cooperlake: ["cascadelake"],
-  sapphirerapids: ["icelake", "cooperlake"],
-  graniterapids: ["sapphirerapids"],
-  alderlake: ["x86_64_v3"],
-  arrowlake_s: ["x86_64_v3"],
-  k10: ["x86_64"],
-  bulldozer: ["x86_64_v2"],
-  piledriver: ["bulldozer"],
-  steamroller: ["piledriver"],
-  excavator: ["steamroller", "x86_64_v3"],
-  zen: ["x86_64_v3"],
-  zen2: ["zen"],
-  zen3: ["zen2"],
-  zen4: ["zen3", "x86_64_v4"],
-  zen5: ["zen4"],
-  // aarch64
-  aarch64: [],
-  "armv8.1a": ["aarch64"],
-  "armv8.2a": ["armv8.1a"],
-  "armv8.3a": ["armv8.2a"],
-  "armv8.4a": ["armv8.3a"],
-  "armv8.5a": ["armv8.4a"],
-  "armv9.0a": ["armv8.5a"],
-  thunderx2: ["armv8.1a"],
-  a64fx: ["armv8.2a"],
-  cortex_a72: ["aarch64"],
-  graviton: ["cortex_a72"],
-  neoverse_n1: ["cortex_a72", "armv8.2a"],
-  graviton2: ["graviton", "neoverse_n1"],
-  neoverse_v1: ["neoverse_n1", "armv8.4a"],
-  graviton3: ["graviton2", "neoverse_v1"],
-  neoverse_v2: ["neoverse_v1", "armv9.0a"],
-  neoverse_n2: ["neoverse_n1", "armv9.0a"],
-  neoverse_v3ae: ["neoverse_v2"],
-  graviton4: ["graviton3", "neoverse_v2"],
-  ampere1: ["armv8.2a"],
-  ampere1a: ["ampere1"],
-  m1: ["armv8.4a"],
-  m2: ["m1", "armv8.5a"],
-  m3: ["m2"],
-  m4: ["m3"],
-  m5: ["m4"],
-  // 32-bit arm
-  arm: [],
-  // power
-  ppc64: [],
-  power7: ["ppc64"],
-  power8: ["power7"],
-  power9: ["power8"],
-  power10: ["power9"],
-  ppc64le: [],
-  power8le: ["ppc64le"],
-  power9le: ["power8le"],
-  power10le: ["power9le"],
-  ppc: [],
-  ppcle: [],
-  // risc-v
-  riscv64: [],
-  u74mc: ["riscv64"],
-  x60: ["riscv64"],
-  // sparc
-  sparc: [],
-  sparc64: []
-};
-function isTargetFamily(name) {
-  const p2 = PARENTS[name];
-  return p2 !== void 0 && p2.length === 0;
-}
-function targetFamily(name) {
-  let current = name;
-  for (let guard = 0; guard < 64; guard++) {
-    const parents = PARENTS[current];
-    if (parents === void 0) return void 0;
-    const first = parents[0];
-    if (first === void 0) return current;
-    current = first;
-  }
-  return void 0;
-}
-function descendsFrom(descendant, ancestor) {
-  if (descendant === ancestor) return true;
-  if (PARENTS[descendant] === void 0 || PARENTS[ancestor] === void 0) return void 0;
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [descendant];
-  while (stack.length > 0) {
-    const n = stack.pop();
-    if (n === ancestor) return true;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const p2 of PARENTS[n] ?? []) stack.push(p2);
-  }
-  return false;
-}
-function itemMatches(target, item) {
-  const colon2 = item.indexOf(":");
-  if (colon2 < 0) {
-    if (target === item) return true;
-    return isTargetFamily(item) && targetFamily(target) === item;
-  }
-  const lo = item.slice(0, colon2);
-  const hi = item.slice(colon2 + 1);
-  if (lo !== "" && descendsFrom(target, lo) === false) return false;
-  if (hi !== "" && descendsFrom(hi, target) === false) return false;
-  return true;
-}
-function targetSatisfies(target, constraint) {
-  for (const item of constraint.split(",")) {
-    if (item !== "" && itemMatches(target, item)) return true;
-  }
-  return false;
-}
-
-// src/core/spec/version.ts
-var INFINITY_VERSIONS = [
-  "stable",
-  "nightly",
-  "trunk",
-  "head",
-  "master",
-  "main",
-  "develop"
-];
-var ALPHA = 0;
-var BETA = 1;
-var RC = 2;
-var FINAL = 3;
-var PRERELEASE = {
-  alpha: ALPHA,
-  beta: BETA,
-  rc: RC,
-  final: FINAL
-};
-var INFINITY_INDEX = new Map(INFINITY_VERSIONS.map((w2, i) => [w2, i]));
-var INF_SEGMENTS = [];
-function infinitySegment(i) {
-  let s = INF_SEGMENTS[i];
-  if (!s) {
-    s = Object.freeze({ inf: i });
-    INF_SEGMENTS[i] = s;
-  }
-  return s;
-}
-function segmentKind(s) {
-  switch (typeof s) {
-    case "string":
-      return 0;
-    case "object":
-      return 2;
-    default:
-      return 1;
-  }
-}
-function compareSegments(a, b3) {
-  const ka = segmentKind(a);
-  const kb = segmentKind(b3);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  if (ka === 2) {
-    const ia = a.inf;
-    const ib = b3.inf;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  }
-  return a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareNumberLists(a, b3) {
-  const n = Math.min(a.length, b3.length);
-  for (let i = 0; i < n; i++) {
-    const x3 = a[i];
-    const y2 = b3[i];
-    if (x3 !== y2) return x3 < y2 ? -1 : 1;
-  }
-  return a.length === b3.length ? 0 : a.length < b3.length ? -1 : 1;
-}
-function compareStandard(a, b3) {
-  const ra = a.release;
-  const rb = b3.release;
-  const n = Math.min(ra.length, rb.length);
-  for (let i = 0; i < n; i++) {
-    const c3 = compareSegments(ra[i], rb[i]);
-    if (c3 !== 0) return c3;
-  }
-  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
-  return compareNumberLists(a.pre, b3.pre);
-}
-function isCharDigit(c3) {
-  return c3 >= 48 && c3 <= 57;
-}
-function isCharLetter(c3) {
-  return c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
-}
-function parseNumber(digits) {
-  return digits.length <= 15 ? Number(digits) : BigInt(digits);
-}
-function parseStandard(text) {
-  const words = [];
-  const segments = [];
-  const s = text.trim();
-  let i = 0;
-  while (i < s.length) {
-    const c3 = s.charCodeAt(i);
-    if (isCharDigit(c3)) {
-      let j3 = i + 1;
-      while (j3 < s.length && isCharDigit(s.charCodeAt(j3))) j3++;
-      segments.push(parseNumber(s.slice(i, j3)));
-      words.push(null);
-      i = j3;
-    } else if (isCharLetter(c3)) {
-      let j3 = i + 1;
-      while (j3 < s.length && isCharLetter(s.charCodeAt(j3))) j3++;
-      const word = s.slice(i, j3);
-      const inf = INFINITY_INDEX.get(word);
-      segments.push(inf === void 0 ? word : infinitySegment(inf));
-      words.push(word);
-      i = j3;
-    } else {
-      i++;
-    }
-  }
-  const n = segments.length;
-  const beforeLast = n >= 2 ? words[n - 2] : null;
-  const last = n >= 1 ? words[n - 1] : null;
-  if (n >= 3 && beforeLast != null && beforeLast in PRERELEASE && last === null) {
-    const num = segments[n - 1];
-    return {
-      release: segments.slice(0, n - 2),
-      pre: [PRERELEASE[beforeLast], Number(num)]
-    };
-  }
-  if (n >= 2 && last != null && last in PRERELEASE) {
-    return { release: segments.slice(0, n - 1), pre: [PRERELEASE[last]] };
-  }
-  return { release: segments, pre: [FINAL] };
-}
-var HEX40 = /^[0-9a-fA-F]{40}$/;
-function isGitVersion(text) {
-  return text.startsWith("git.") || text.indexOf("=", 1) > 0 || HEX40.test(text);
-}
-var NO_RELEASE = { release: [], pre: [FINAL] };
-function parseUncached(text) {
-  if (!isGitVersion(text)) return parseStandard(text);
-  const body = text.startsWith("git.") ? text.slice(4) : text;
-  const eq = body.indexOf("=");
-  if (eq < 0) return { ...NO_RELEASE, gitRef: body, gitAssigned: false };
-  const assigned = body.slice(eq + 1);
-  if (assigned.includes(":"))
-    return { ...NO_RELEASE, gitRef: body.slice(0, eq), gitAssigned: false };
-  return { ...parseStandard(assigned), gitRef: body.slice(0, eq), gitAssigned: true };
-}
-var CACHE_LIMIT = 2e5;
-var parsedCache = /* @__PURE__ */ new Map();
-var nextCache = /* @__PURE__ */ new Map();
-function parsed(text) {
-  let p2 = parsedCache.get(text);
-  if (p2 === void 0) {
-    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
-    p2 = parseUncached(text);
-    parsedCache.set(text, p2);
-  }
-  return p2;
-}
-function compareParsed(a, b3) {
-  const ga = a.gitRef !== void 0;
-  const gb = b3.gitRef !== void 0;
-  if (!ga && !gb) return compareStandard(a, b3);
-  if (ga && gb) {
-    if (!a.gitAssigned || !b3.gitAssigned) {
-      if (a.gitAssigned) return -1;
-      if (b3.gitAssigned) return 1;
-      return compareRefs(a.gitRef, b3.gitRef);
-    }
-    const c3 = compareStandard(a, b3);
-    return c3 !== 0 ? c3 : compareRefs(a.gitRef, b3.gitRef);
-  }
-  const git = ga ? a : b3;
-  const std = ga ? b3 : a;
-  const gitVsStd = !git.gitAssigned ? 1 : compareStandard(git, std) < 0 ? -1 : 1;
-  return ga ? gitVsStd : -gitVsStd;
-}
-function compareRefs(a, b3) {
-  return a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareVersions(a, b3) {
-  if (a === b3) return 0;
-  return compareParsed(parsed(a), parsed(b3));
-}
-function nextWord(s) {
-  let out = s;
-  do {
-    if (out.length === 0 || out.endsWith("z")) out += "A";
-    else {
-      const last = out.charCodeAt(out.length - 1);
-      out = out.slice(0, -1) + (last === 90 ? "a" : String.fromCharCode(last + 1));
-    }
-  } while (INFINITY_INDEX.has(out));
-  return out;
-}
-function nextVersion(v2) {
-  if (v2.pre[0] !== FINAL) {
-    const n = v2.pre.length > 1 ? v2.pre[1] + 1 : 0;
-    return { release: v2.release, pre: [v2.pre[0], n] };
-  }
-  if (v2.release.length === 0) return { release: ["A"], pre: v2.pre };
-  const last = v2.release[v2.release.length - 1];
-  let bumped;
-  if (typeof last === "string") bumped = nextWord(last);
-  else if (typeof last === "object") bumped = infinitySegment(last.inf + 1);
-  else if (typeof last === "bigint") bumped = last + 1n;
-  else bumped = last + 1 > Number.MAX_SAFE_INTEGER ? BigInt(last) + 1n : last + 1;
-  return { release: [...v2.release.slice(0, -1), bumped], pre: v2.pre };
-}
-function upperLimit(hi) {
-  let p2 = nextCache.get(hi);
-  if (p2 === void 0) {
-    if (nextCache.size >= CACHE_LIMIT) nextCache.clear();
-    p2 = nextVersion(parsed(hi));
-    nextCache.set(hi, p2);
-  }
-  return p2;
-}
-function inStandardRange(v2, r2) {
-  if (r2.lo !== void 0 && compareStandard(v2, parsed(r2.lo)) < 0) return false;
-  if (r2.hi !== void 0 && compareStandard(v2, upperLimit(r2.hi)) >= 0) return false;
-  return true;
-}
-function gitParts(text) {
-  const body = text.startsWith("git.") ? text.slice(4) : text;
-  const eq = body.indexOf("=");
-  return eq < 0 ? { ref: body } : { ref: body.slice(0, eq), assigned: body.slice(eq + 1) };
-}
-function gitSatisfies(v2, constraint) {
-  if (!isGitVersion(v2)) return false;
-  const a = gitParts(v2);
-  const b3 = gitParts(constraint);
-  if (a.ref !== b3.ref) return false;
-  if (b3.assigned === void 0) return true;
-  if (a.assigned === void 0) return false;
-  if (a.assigned === b3.assigned) return true;
-  if (b3.assigned.includes(":") || a.assigned.includes(":")) {
-    if (a.assigned.includes(":")) return false;
-    return versionSatisfies(a.assigned, parseVersionConstraint(b3.assigned));
-  }
-  return compareVersions(a.assigned, b3.assigned) === 0;
-}
-function rangeSatisfied(v2, pv, r2) {
-  if (r2.exact) {
-    if (r2.lo === void 0) return false;
-    if (isGitVersion(r2.lo)) return gitSatisfies(v2, r2.lo);
-    return pv.gitRef === void 0 && compareStandard(pv, parsed(r2.lo)) === 0;
-  }
-  if (pv.gitRef !== void 0) {
-    if (!pv.gitAssigned) return r2.lo === void 0 && r2.hi === void 0;
-  }
-  return inStandardRange(pv, r2);
-}
-function versionSatisfies(v2, c3) {
-  const pv = parsed(v2);
-  for (const r2 of c3) {
-    if (rangeSatisfied(v2, pv, r2)) return true;
-  }
-  return false;
-}
-function rangeNonEmpty(lo, hi) {
-  return compareStandard(parsed(lo), upperLimit(hi)) < 0;
-}
-var VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-var GIT_VERSION_TEXT = /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/;
-function versionError(text, where, what) {
-  return new UserError("spec-syntax", where ?? "", `invalid version constraint "${text}": ${what}`);
-}
-function parseItem(text, item, where) {
-  if (item === "") throw versionError(text, where, "empty version in list");
-  if (item.startsWith("=")) {
-    const v2 = item.slice(1);
-    if (isGitVersion(v2)) {
-      if (!GIT_VERSION_TEXT.test(v2)) throw versionError(text, where, `bad git version "${v2}"`);
-    } else if (!VERSION_TEXT.test(v2)) {
-      throw versionError(text, where, `bad version "${v2}"`);
-    }
-    return { lo: v2, hi: v2, exact: true };
-  }
-  if (isGitVersion(item)) {
-    if (!GIT_VERSION_TEXT.test(item)) throw versionError(text, where, `bad git version "${item}"`);
-    return { lo: item, hi: item, exact: true };
-  }
-  const colon2 = item.indexOf(":");
-  if (colon2 < 0) {
-    if (!VERSION_TEXT.test(item)) throw versionError(text, where, `bad version "${item}"`);
-    return { lo: item, hi: item };
-  }
-  if (item.indexOf(":", colon2 + 1) >= 0) throw versionError(text, where, `bad range "${item}"`);
-  const lo = item.slice(0, colon2);
-  const hi = item.slice(colon2 + 1);
-  for (const v2 of [lo, hi]) {
-    if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text, where, `bad version "${v2}"`);
-  }
-  if (lo !== "" && hi !== "" && !rangeNonEmpty(lo, hi)) {
-    throw versionError(text, where, `empty range "${item}"`);
-  }
-  const r2 = {};
-  if (lo !== "") r2.lo = lo;
-  if (hi !== "") r2.hi = hi;
-  return r2;
-}
-function compareBound(a, b3, missing) {
-  if (a === void 0 || b3 === void 0) {
-    if (a === b3) return 0;
-    return a === void 0 ? missing : -missing;
-  }
-  const c3 = compareVersions(a, b3);
-  return c3 !== 0 ? c3 : a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareVersionRanges(a, b3) {
-  const lo = compareBound(a.lo, b3.lo, -1);
-  if (lo !== 0) return lo;
-  const hi = compareBound(a.hi, b3.hi, 1);
-  if (hi !== 0) return hi;
-  return (a.exact ? 1 : 0) - (b3.exact ? 1 : 0);
-}
-function parseVersionConstraint(text, where) {
-  const items = text.split(",");
-  const out = [];
-  for (const raw of items) {
-    out.push(parseItem(text, raw.trim(), where));
-  }
-  out.sort(compareVersionRanges);
-  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
-}
-function formatVersionRange(r2) {
-  if (r2.exact) {
-    const v2 = r2.lo ?? "";
-    return isGitVersion(v2) ? v2 : `=${v2}`;
-  }
-  if (r2.lo !== void 0 && r2.lo === r2.hi) return r2.lo;
-  return `${r2.lo ?? ""}:${r2.hi ?? ""}`;
-}
-function formatVersionConstraint(c3) {
-  return [...c3].sort(compareVersionRanges).map(formatVersionRange).join(",");
-}
-function intersectRanges(a, b3) {
-  if (a.exact || b3.exact) {
-    if (a.exact && b3.exact) {
-      const x3 = a.lo ?? "";
-      const y2 = b3.lo ?? "";
-      if (isGitVersion(x3) || isGitVersion(y2)) return x3 === y2 ? a : void 0;
-      return compareVersions(x3, y2) === 0 ? a : void 0;
-    }
-    const exact = a.exact ? a : b3;
-    const range = a.exact ? b3 : a;
-    return versionSatisfies(exact.lo ?? "", [range]) ? exact : void 0;
-  }
-  let lo = a.lo;
-  if (b3.lo !== void 0 && (lo === void 0 || compareVersions(b3.lo, lo) > 0)) lo = b3.lo;
-  let hi = a.hi;
-  if (b3.hi !== void 0) {
-    if (hi === void 0 || compareStandard(upperLimit(b3.hi), upperLimit(hi)) < 0) hi = b3.hi;
-  }
-  if (lo !== void 0 && hi !== void 0 && !rangeNonEmpty(lo, hi)) return void 0;
-  const r2 = {};
-  if (lo !== void 0) r2.lo = lo;
-  if (hi !== void 0) r2.hi = hi;
-  return r2;
-}
-function intersectVersionConstraints(a, b3) {
-  const out = [];
-  for (const x3 of a) {
-    for (const y2 of b3) {
-      const r2 = intersectRanges(x3, y2);
-      if (r2 !== void 0) out.push(r2);
-    }
-  }
-  out.sort(compareVersionRanges);
-  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
-}
-
-// src/core/spec/constraint.ts
-var COMPILER_FLAGS = [
-  "cflags",
-  "cxxflags",
-  "fflags",
-  "cppflags",
-  "ldflags",
-  "ldlibs"
-];
-var FLAG_SET = new Set(COMPILER_FLAGS);
-var DEPTYPES = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
-var COMPILER_ALIASES = {
-  clang: "llvm",
-  llvm: "clang",
-  oneapi: "intel-oneapi-compilers",
-  "intel-oneapi-compilers": "oneapi",
-  rocmcc: "llvm-amdgpu",
-  "llvm-amdgpu": "rocmcc",
-  intel: "intel-oneapi-compiler-classic",
-  "intel-oneapi-compiler-classic": "intel",
-  arm: "acfl",
-  acfl: "arm"
-};
-function isWs(c3) {
-  return c3 === 32 || c3 >= 9 && c3 <= 13;
-}
-function isAlnum(c3) {
-  return c3 >= 48 && c3 <= 57 || c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122 || c3 === 95;
-}
-function isWordChar(c3) {
-  return isAlnum(c3) || c3 === 45 || c3 === 46;
-}
-function isValueChar(c3) {
-  return isAlnum(c3) || c3 === 45 || // -
-  c3 === 43 || // +
-  c3 === 42 || // *
-  c3 === 46 || // .
-  c3 === 44 || // ,
-  c3 === 58 || // :
-  c3 === 61 || // =
-  c3 === 37 || // %
-  c3 === 94 || // ^
-  c3 === 126 || // ~
-  c3 === 47 || // /
-  c3 === 92;
-}
-var IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
-var DOTTED_IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$/;
-var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
-function newNode() {
-  return { variants: {}, dependencies: [] };
-}
-var Parser2 = class {
-  pos = 0;
-  text;
-  where;
-  constructor(text, where) {
-    this.text = text;
-    this.where = where;
-  }
-  error(at2, what) {
-    return new UserError(
-      "spec-syntax",
-      this.where,
-      `invalid spec "${this.text}" at column ${at2 + 1}: ${what}`
-    );
-  }
-  code() {
-    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
-  }
-  skipWs() {
-    const t2 = this.text;
-    while (this.pos < t2.length && isWs(t2.charCodeAt(this.pos))) this.pos++;
-  }
-  readWhile(pred) {
-    const t2 = this.text;
-    const start = this.pos;
-    while (this.pos < t2.length && pred(t2.charCodeAt(this.pos))) this.pos++;
-    return t2.slice(start, this.pos);
-  }
-  parse() {
-    const root = newNode();
-    this.node(root, false);
-    let current = root;
-    for (; ; ) {
-      this.skipWs();
-      const c3 = this.code();
-      if (c3 === -1) break;
-      const sigilAt = this.pos;
-      const direct = c3 === 37;
-      this.pos++;
-      if (direct && this.code() === 37) this.pos++;
-      let virtuals = [];
-      let deptypes;
-      let substitute;
-      if (this.code() === 91) {
-        const edge = this.edgeAttributes();
-        virtuals = edge.virtuals;
-        deptypes = edge.deptypes;
-        const assignment = this.virtualAssignment();
-        if (assignment) {
-          virtuals = [...virtuals, ...assignment.virtuals];
-          substitute = assignment.substitute;
-        }
-      } else {
-        const assignment = this.virtualAssignment();
-        if (assignment) {
-          virtuals = assignment.virtuals;
-          substitute = assignment.substitute;
-        }
-      }
-      const dep = newNode();
-      if (substitute) this.setName(dep, substitute.name, substitute.at);
-      this.node(dep, substitute !== void 0);
-      if (dep.name === void 0) {
-        throw this.error(sigilAt, `expected a package name after "${direct ? "%" : "^"}"`);
-      }
-      if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort();
-      if (deptypes) dep.deptypes = deptypes;
-      if (direct) {
-        this.attachDirect(current, dep, sigilAt);
-      } else {
-        const same = root.dependencies.find((d2) => !d2.direct && d2.name === dep.name);
-        if (same) this.merge(same, dep, sigilAt);
-        else root.dependencies.push(dep);
-        current = same ?? dep;
-      }
-    }
-    sortDependencies(root);
-    return root;
-  }
-  attachDirect(owner, dep, at2) {
-    const name = dep.name;
-    if (isBareCompiler(dep)) {
-      if (owner.compiler === void 0) {
-        owner.compiler = dep.versions === void 0 ? { name } : { name, versions: dep.versions };
-        return;
-      }
-      if (owner.compiler.name === name) {
-        const a = owner.compiler.versions;
-        const b3 = dep.versions;
-        if (b3 !== void 0) {
-          owner.compiler.versions = a === void 0 ? b3 : intersectVersionConstraints(a, b3);
-        }
-        return;
-      }
-    }
-    dep.direct = true;
-    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name);
-    if (same) this.merge(same, dep, at2);
-    else owner.dependencies.push(dep);
-  }
-  /** Constrains `into` by `from` (the same dependency given twice). */
-  merge(into, from, at2) {
-    if (from.versions !== void 0) {
-      into.versions = into.versions === void 0 ? from.versions : intersectVersionConstraints(into.versions, from.versions);
-    }
-    for (const k2 of Object.keys(from.variants)) {
-      this.setVariant(into, k2, from.variants[k2]);
-    }
-    if (from.flags !== void 0) {
-      into.flags ??= {};
-      for (const k2 of Object.keys(from.flags)) {
-        const prev = into.flags[k2];
-        into.flags[k2] = prev === void 0 ? from.flags[k2] : `${prev} ${from.flags[k2]}`;
-      }
-    }
-    for (const k2 of ["platform", "os", "target"]) {
-      const v2 = from[k2];
-      if (v2 !== void 0) this.setArch(into, k2, v2, at2);
-    }
-    for (const k2 of ["hash", "namespace"]) {
-      const v2 = from[k2];
-      if (v2 === void 0) continue;
-      if (into[k2] !== void 0 && into[k2] !== v2) {
-        throw this.error(at2, `conflicting ${k2} "${into[k2]}" and "${v2}" for ${into.name}`);
-      }
-      into[k2] = v2;
-    }
-    if (from.compiler !== void 0) {
-      const { name, versions } = from.compiler;
-      const bare = { name, variants: {}, dependencies: [] };
-      if (versions !== void 0) bare.versions = versions;
-      this.attachDirect(into, bare, at2);
-    }
-    for (const d2 of from.dependencies) {
-      if (d2.direct) {
-        const copy = { ...d2 };
-        delete copy.direct;
-        this.attachDirect(into, copy, at2);
-      } else {
-        into.dependencies.push(d2);
-      }
-    }
-    if (from.virtuals !== void 0) {
-      into.virtuals = [.../* @__PURE__ */ new Set([...into.virtuals ?? [], ...from.virtuals])].sort();
-    }
-    if (from.deptypes !== void 0) {
-      into.deptypes = [.../* @__PURE__ */ new Set([...into.deptypes ?? [], ...from.deptypes])].sort();
-    }
-  }
-  /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
-  edgeAttributes() {
-    const open6 = this.pos;
-    this.pos++;
-    const out = { virtuals: [] };
-    for (; ; ) {
-      this.skipWs();
-      const c3 = this.code();
-      if (c3 === -1) throw this.error(open6, 'unterminated "["');
-      if (c3 === 93) {
-        this.pos++;
-        return out;
-      }
-      const keyAt = this.pos;
-      const key = this.readWhile(isWordChar);
-      if (key === "") throw this.error(this.pos, `unexpected character "${this.text[this.pos]}"`);
-      if (this.code() === 58 && this.text.charCodeAt(this.pos + 1) === 61) this.pos++;
-      if (this.code() !== 61) throw this.error(this.pos, `expected "=" after "${key}"`);
-      this.pos++;
-      const valueAt = this.pos;
-      const raw = this.value(key);
-      const values = raw.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
-      if (key === "virtuals") {
-        out.virtuals.push(...values);
-      } else if (key === "deptypes") {
-        for (const v2 of values) {
-          if (!DEPTYPES.has(v2)) throw this.error(valueAt, `unknown deptype "${v2}"`);
-        }
-        out.deptypes = [...new Set(values)].sort();
-      } else if (key === "when") {
-        throw this.error(keyAt, 'conditional edges ("when=" in "[...]") are not supported');
-      } else {
-        throw this.error(keyAt, `unknown edge attribute "${key}" (expected virtuals or deptypes)`);
-      }
-    }
-  }
-  /** `c,cxx=gcc` right after a sigil or `]` (whitespace allowed before); else nothing. */
-  virtualAssignment() {
-    const save = this.pos;
-    this.skipWs();
-    const t2 = this.text;
-    const virtuals = [];
-    for (; ; ) {
-      const ident = this.readIdentifier();
-      if (ident === "") {
-        this.pos = save;
-        return void 0;
-      }
-      virtuals.push(ident);
-      if (this.code() === 44) {
-        this.pos++;
-        continue;
-      }
-      break;
-    }
-    if (this.code() !== 61) {
-      this.pos = save;
-      return void 0;
-    }
-    this.pos++;
-    const at2 = this.pos;
-    let name = this.readIdentifier();
-    while (name !== "" && t2.charCodeAt(this.pos) === 46 && isAlnum(t2.charCodeAt(this.pos + 1))) {
-      this.pos++;
-      name += "." + this.readIdentifier();
-    }
-    if (name === "") {
-      this.pos = save;
-      return void 0;
-    }
-    return { virtuals, substitute: { name, at: at2 } };
-  }
-  readIdentifier() {
-    if (!isAlnum(this.code())) return "";
-    return this.readWhile((c3) => isAlnum(c3) || c3 === 45);
-  }
-  setName(node2, word, at2) {
-    if (IDENTIFIER.test(word)) {
-      node2.name = word;
-      return;
-    }
-    if (DOTTED_IDENTIFIER.test(word)) {
-      const dot = word.lastIndexOf(".");
-      node2.namespace = word.slice(0, dot);
-      node2.name = word.slice(dot + 1);
-      return;
-    }
-    throw this.error(at2, `invalid package name "${word}"`);
-  }
-  /** Node options up to the end, a `^` or a `%`. */
-  node(node2, named) {
-    let first = !named;
-    for (; ; first = false) {
-      this.skipWs();
-      const at2 = this.pos;
-      const c3 = this.code();
-      if (c3 === -1 || c3 === 94 || c3 === 37) return;
-      if (c3 === 64) {
-        this.versions(node2);
-      } else if (c3 === 43 || c3 === 126 || c3 === 45) {
-        this.boolVariant(node2);
-      } else if (c3 === 47) {
-        this.pos++;
-        const hash3 = this.readWhile(isAlnum);
-        if (hash3 === "") throw this.error(at2, 'expected a hash after "/"');
-        if (node2.hash !== void 0) throw this.error(at2, "a spec cannot have two hashes");
-        node2.hash = hash3;
-      } else if (c3 === 42 && first) {
-        this.pos++;
-      } else if (isAlnum(c3)) {
-        const word = this.readWhile(isWordChar);
-        const next = this.code();
-        if (next === 61 || next === 58 && this.text.charCodeAt(this.pos + 1) === 61) {
-          this.keyValue(node2, word, at2);
-        } else {
-          if (!first) {
-            throw this.error(
-              at2,
-              node2.name === void 0 && !named ? `unexpected package name "${word}" (the name must come first)` : `unexpected package name "${word}" (a spec has one name; use "^" for a dependency)`
-            );
-          }
-          this.setName(node2, word, at2);
-        }
-      } else {
-        throw this.error(at2, `unexpected character "${this.text[at2]}"`);
-      }
-    }
-  }
-  versions(node2) {
-    const at2 = this.pos;
-    this.pos++;
-    this.skipWs();
-    const start = this.pos;
-    const t2 = this.text;
-    for (; ; ) {
-      const itemAt = this.pos;
-      if (this.code() === 61) this.pos++;
-      const git = GIT_PREFIX.test(t2.slice(this.pos, this.pos + 41));
-      this.readVersionWord(git);
-      if (this.code() === 61 && git) {
-        this.pos++;
-        this.readVersionWord(false);
-      } else if (this.code() === 58) {
-        this.pos++;
-        const hiAt = this.pos;
-        this.readVersionWord(false);
-        if (this.pos > hiAt) {
-          const after = this.pos;
-          this.skipWs();
-          const eq = this.code() === 61;
-          this.pos = eq ? hiAt : after;
-        }
-      }
-      if (this.pos === itemAt) throw this.error(at2, 'expected a version after "@"');
-      const save = this.pos;
-      this.skipWs();
-      if (this.code() === 44) {
-        this.pos++;
-        this.skipWs();
-        continue;
-      }
-      this.pos = save;
-      break;
-    }
-    const text = t2.slice(start, this.pos);
-    let versions;
-    try {
-      versions = parseVersionConstraint(text);
-    } catch (e) {
-      if (e instanceof UserError) throw this.error(start, e.message);
-      throw e;
-    }
-    node2.versions = node2.versions === void 0 ? versions : intersectVersionConstraints(node2.versions, versions);
-  }
-  /** `[A-Za-z0-9_.-]*` not ending in `.` or `-` (plus `/` in a git ref). */
-  readVersionWord(gitRef) {
-    const start = this.pos;
-    if (!isAlnum(this.code())) return;
-    this.readWhile((c3) => isWordChar(c3) || gitRef && c3 === 47);
-    while (this.pos > start) {
-      const last = this.text.charCodeAt(this.pos - 1);
-      if (last !== 46 && last !== 45) break;
-      this.pos--;
-    }
-  }
-  boolVariant(node2) {
-    const at2 = this.pos;
-    const sign = this.code();
-    this.pos++;
-    if (this.code() === sign) this.pos++;
-    this.skipWs();
-    const name = this.readWhile(isWordChar);
-    if (name === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
-    this.setVariant(node2, name, [sign === 43 ? "true" : "false"]);
-  }
-  setVariant(node2, name, values) {
-    const prev = node2.variants[name];
-    node2.variants[name] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
-  }
-  /** A value after `key=`: quoted, or a run of value characters. */
-  value(key) {
-    const c3 = this.code();
-    if (c3 === 34 || c3 === 39) {
-      const open6 = this.pos;
-      const quote = this.text[open6];
-      let i = open6 + 1;
-      for (; ; ) {
-        const j3 = this.text.indexOf(quote, i);
-        if (j3 < 0) throw this.error(open6, "unterminated quoted value");
-        if (this.text[j3 - 1] === "\\") {
-          i = j3 + 1;
-          continue;
-        }
-        this.pos = j3 + 1;
-        return this.text.slice(open6 + 1, j3).replaceAll(`\\${quote}`, quote);
-      }
-    }
-    const v2 = this.readWhile(isValueChar);
-    if (v2 === "") throw this.error(this.pos, `expected a value after "${key}="`);
-    return v2;
-  }
-  setArch(node2, key, value, at2) {
-    if (value === "" || value === "None") return;
-    const prev = node2[key];
-    if (prev !== void 0 && prev !== value) {
-      throw this.error(at2, `conflicting ${key}=${prev} and ${key}=${value}`);
-    }
-    node2[key] = value;
-  }
-  keyValue(node2, key, at2) {
-    if (this.code() === 58) this.pos++;
-    this.pos++;
-    if (this.code() === 61) this.pos++;
-    const value = this.value(key);
-    if (key === "os" || key === "platform" || key === "target") {
-      this.setArch(node2, key, value, at2);
-      return;
-    }
-    if (key === "arch" || key === "architecture") {
-      const first = value.indexOf("-");
-      const last = value.lastIndexOf("-");
-      if (first < 0) {
-        this.setArch(node2, "target", value, at2);
-        return;
-      }
-      if (first === last) {
-        throw this.error(at2, `expected "${key}=platform-os-target" or a target, got "${value}"`);
-      }
-      this.setArch(node2, "platform", value.slice(0, first), at2);
-      this.setArch(node2, "os", value.slice(first + 1, last), at2);
-      this.setArch(node2, "target", value.slice(last + 1), at2);
-      return;
-    }
-    if (FLAG_SET.has(key)) {
-      node2.flags ??= {};
-      const prev = node2.flags[key];
-      node2.flags[key] = prev === void 0 ? value : `${prev} ${value}`;
-      return;
-    }
-    const values = value.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
-    if (values.length === 0) throw this.error(at2, `expected a value after "${key}="`);
-    if (values.length === 1) {
-      const lower = values[0].toLowerCase();
-      if (lower === "true" || lower === "false") values[0] = lower;
-    }
-    this.setVariant(node2, key, [...new Set(values)].sort());
-  }
-};
-function isBareCompiler(dep) {
-  return dep.name !== void 0 && dep.namespace === void 0 && dep.virtuals === void 0 && dep.deptypes === void 0 && Object.keys(dep.variants).length === 0 && dep.flags === void 0 && dep.compiler === void 0 && dep.os === void 0 && dep.target === void 0 && dep.platform === void 0 && dep.hash === void 0 && dep.dependencies.length === 0;
-}
-function sortDependencies(c3) {
-  const deps = c3.dependencies;
-  for (const d2 of deps) sortDependencies(d2);
-  if (deps.length < 2) return;
-  const keyed = deps.map((d2) => ({ d: d2, key: formatEdge(d2.direct ? "%" : "^", d2) }));
-  keyed.sort((a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0);
-  c3.dependencies = keyed.map((k2) => k2.d);
-}
-function parseSpecConstraint(text, where) {
-  return new Parser2(text, where ?? "").parse();
-}
-var CACHE_LIMIT2 = 5e5;
-var cache = /* @__PURE__ */ new Map();
-function deepFreeze(value) {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v2 of Object.values(value)) deepFreeze(v2);
-  }
-  return value;
-}
-function parseSpecConstraintCached(text, where) {
-  let c3 = cache.get(text);
-  if (c3 === void 0) {
-    c3 = deepFreeze(parseSpecConstraint(text, where));
-    if (cache.size >= CACHE_LIMIT2) cache.clear();
-    cache.set(text, c3);
-  }
-  return c3;
-}
-var BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/;
-function quoteIfNeeded(v2) {
-  if (BARE_VALUE.test(v2)) return v2;
-  if (!v2.includes("'")) return `'${v2}'`;
-  return `"${v2.replaceAll('"', '\\"')}"`;
-}
-function sortedKeys(r2) {
-  return Object.keys(r2).sort();
-}
-function formatNode(c3) {
-  let head = "";
-  if (c3.name !== void 0) head = c3.namespace !== void 0 ? `${c3.namespace}.${c3.name}` : c3.name;
-  if (c3.versions !== void 0) {
-    head += c3.versions.length > 0 ? `@${formatVersionConstraint(c3.versions)}` : "@=0 @=1";
-  }
-  const parts = [];
-  let bools = "";
-  const pairs = [];
-  for (const k2 of sortedKeys(c3.variants)) {
-    const values = c3.variants[k2];
-    if (values.length === 1 && values[0] === "true") bools += `+${k2}`;
-    else if (values.length === 1 && values[0] === "false") bools += `~${k2}`;
-    else pairs.push(`${k2}=${quoteIfNeeded([...values].sort().join(","))}`);
-  }
-  head += bools;
-  if (head !== "") parts.push(head);
-  parts.push(...pairs);
-  if (c3.flags) {
-    for (const k2 of sortedKeys(c3.flags)) parts.push(`${k2}=${quoteIfNeeded(c3.flags[k2])}`);
-  }
-  if (c3.platform !== void 0) parts.push(`platform=${quoteIfNeeded(c3.platform)}`);
-  if (c3.os !== void 0) parts.push(`os=${quoteIfNeeded(c3.os)}`);
-  if (c3.target !== void 0) parts.push(`target=${quoteIfNeeded(c3.target)}`);
-  if (c3.hash !== void 0) parts.push(`/${c3.hash}`);
-  if (c3.compiler !== void 0) {
-    const v2 = c3.compiler.versions;
-    parts.push(`%${c3.compiler.name}${v2 && v2.length > 0 ? `@${formatVersionConstraint(v2)}` : ""}`);
-  }
-  const direct = c3.dependencies.filter((d2) => d2.direct).map((d2) => formatEdge("%", d2));
-  parts.push(...direct.sort());
-  return parts.join(" ");
-}
-function formatEdge(sigil, d2) {
-  const attrs = [];
-  if (d2.virtuals && d2.virtuals.length > 0)
-    attrs.push(`virtuals=${[...d2.virtuals].sort().join(",")}`);
-  if (d2.deptypes && d2.deptypes.length > 0)
-    attrs.push(`deptypes=${[...d2.deptypes].sort().join(",")}`);
-  const edge = attrs.length > 0 ? `[${attrs.join(" ")}] ` : "";
-  return `${sigil}${edge}${formatNode(d2)}`;
-}
-function compilerNamesMatch(a, b3) {
-  return a === b3 || COMPILER_ALIASES[a] === b3;
-}
-function compilerAsNode(view, name) {
-  const cc = view.compiler;
-  if (cc === void 0 || !compilerNamesMatch(cc.name, name)) return void 0;
-  return {
-    name: cc.name,
-    version: cc.version ?? "",
-    variants: {},
-    os: view.os,
-    target: view.target,
-    platform: view.platform,
-    dependency: () => void 0
-  };
-}
-function findDependency(view, name) {
-  const found = view.dependency(name);
-  if (found !== void 0) return found;
-  const alias = COMPILER_ALIASES[name];
-  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name);
-}
-function nameMatches(viewName, wanted, direct) {
-  return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
-}
-function dependencySatisfied(view, d2) {
-  const name = d2.name;
-  if (name === void 0) return false;
-  if (d2.virtuals && d2.virtuals.length > 0) {
-    let checked = false;
-    for (const v2 of d2.virtuals) {
-      const provider = view.dependency(v2);
-      if (provider === void 0) continue;
-      if (!nameMatches(provider.name, name, d2.direct)) return false;
-      if (!nodeSatisfies(provider, d2, true)) return false;
-      checked = true;
-    }
-    if (checked) return true;
-  }
-  const dep = findDependency(view, name);
-  return dep !== void 0 && nodeSatisfies(dep, d2, true);
-}
-function variantSatisfied(actual, wanted) {
-  if (actual === void 0) return false;
-  if (wanted.length === 1 && wanted[0] === actual) return true;
-  const have = actual.split(",");
-  for (const w2 of wanted) {
-    if (!have.includes(w2)) return false;
-  }
-  return true;
-}
-function flagsSatisfied(actual, wanted) {
-  const have = (actual ?? "").split(/\s+/).filter((f3) => f3 !== "");
-  for (const f3 of wanted.split(/\s+/)) {
-    if (f3 !== "" && !have.includes(f3)) return false;
-  }
-  return true;
-}
-function compilerSatisfied(view, cc) {
-  const own2 = view.compiler;
-  if (own2 !== void 0 && compilerNamesMatch(own2.name, cc.name)) {
-    if (cc.versions === void 0) return true;
-    return own2.version !== void 0 && versionSatisfies(own2.version, cc.versions);
-  }
-  const dep = findDependency(view, cc.name);
-  if (dep === void 0) return false;
-  return cc.versions === void 0 || versionSatisfies(dep.version, cc.versions);
-}
-function nodeSatisfies(view, c3, nameChecked) {
-  if (!nameChecked && c3.name !== void 0 && c3.name !== view.name) return false;
-  if (c3.versions !== void 0 && !versionSatisfies(view.version, c3.versions)) return false;
-  for (const k2 in c3.variants) {
-    if (!variantSatisfied(view.variants[k2], c3.variants[k2])) return false;
-  }
-  if (c3.flags !== void 0) {
-    for (const k2 in c3.flags) {
-      if (!flagsSatisfied(view.parameters?.[k2], c3.flags[k2])) return false;
-    }
-  }
-  if (c3.platform !== void 0 && view.platform !== c3.platform) return false;
-  if (c3.os !== void 0 && view.os !== c3.os) return false;
-  if (c3.target !== void 0) {
-    if (view.target === void 0 || !targetSatisfies(view.target, c3.target)) return false;
-  }
-  if (c3.hash !== void 0 && !(view.hash !== void 0 && view.hash.startsWith(c3.hash))) {
-    return false;
-  }
-  if (c3.compiler !== void 0 && !compilerSatisfied(view, c3.compiler)) return false;
-  for (const d2 of c3.dependencies) {
-    if (!dependencySatisfied(view, d2)) return false;
-  }
-  return true;
-}
-function satisfies(view, c3) {
-  return nodeSatisfies(view, c3, false);
 }
 
 // src/core/spec-view.ts
@@ -43807,11 +46662,11 @@ function resolveSpecs(req) {
   };
   const defaultsByPackage = /* @__PURE__ */ new Map();
   const providerConstraints = /* @__PURE__ */ new Map();
-  const providerConstraint = (text) => {
-    let c3 = providerConstraints.get(text);
+  const providerConstraint = (text2) => {
+    let c3 = providerConstraints.get(text2);
     if (!c3) {
-      c3 = dropName(parseSpecConstraintCached(text));
-      providerConstraints.set(text, c3);
+      c3 = dropName(parseSpecConstraintCached(text2));
+      providerConstraints.set(text2, c3);
     }
     return c3;
   };
@@ -43823,7 +46678,7 @@ function resolveSpecs(req) {
     const specs2 = /* @__PURE__ */ new Map();
     const notes2 = /* @__PURE__ */ new Set();
     const seen = /* @__PURE__ */ new Map();
-    const lookup = (id2) => specs2.get(id2) ?? frozen.get(id2);
+    const lookup2 = (id2) => specs2.get(id2) ?? frozen.get(id2);
     const memo2 = /* @__PURE__ */ new Map();
     const constraintIds = /* @__PURE__ */ new WeakMap();
     let nextConstraintId = 0;
@@ -43839,15 +46694,15 @@ function resolveSpecs(req) {
       }
       return key;
     };
-    const resolve8 = (name, constraints, texts, inherited, place, root) => {
+    const resolve11 = (name, constraints, texts2, inherited, place, root) => {
       const key = keyOf(name, constraints, inherited, root);
       const hit = memo2.get(key);
       if (hit) return hit;
-      const result = resolveUncached(name, constraints, texts, inherited, place, root);
+      const result = resolveUncached(name, constraints, texts2, inherited, place, root);
       memo2.set(key, result);
       return result;
     };
-    const resolveProvider = (provider, constraints, inherited, place, root) => resolve8(
+    const resolveProvider = (provider, constraints, inherited, place, root) => resolve11(
       parseSpecConstraintCached(provider).name,
       [providerConstraint(provider), ...constraints.map(throughVirtual)],
       [provider],
@@ -43878,7 +46733,7 @@ function resolveSpecs(req) {
           `virtual "${name}" has no preferred provider (set providers.${name}); depending on every provider: ${providers.join(", ")}`
         );
         return providers.flatMap(
-          (p2) => resolve8(p2, constraints.map(throughVirtual), [p2], inherited, place, root)
+          (p2) => resolve11(p2, constraints.map(throughVirtual), [p2], inherited, place, root)
         );
       }
       if (root)
@@ -43888,7 +46743,7 @@ function resolveSpecs(req) {
       );
       return [];
     };
-    const resolveUncached = (name, constraints, texts, inherited, place, root) => {
+    const resolveUncached = (name, constraints, texts2, inherited, place, root) => {
       const pkg = req.packages.get(name);
       if (!pkg || pkg.versions.length === 0 && virtualProviders.has(name))
         return resolveVirtual(name, constraints, inherited, place, root);
@@ -43937,7 +46792,7 @@ function resolveSpecs(req) {
         const split = pin && (choice.version !== pin.version || [...requested].some(([k2, v2]) => (pin.requested.get(k2) ?? v2) !== v2));
         if (split)
           notes2.add(
-            `${name}: ${isRoot ? `${place} "${texts.join(" ")}"` : `${place} asks for "${texts.join('", "')}", which`} does not fit the unified ${name}@${pin.version}: resolved on its own`
+            `${name}: ${isRoot ? `${place} "${texts2.join(" ")}"` : `${place} asks for "${texts2.join('", "')}", which`} does not fit the unified ${name}@${pin.version}: resolved on its own`
           );
       }
       const variants = {};
@@ -44000,9 +46855,9 @@ function resolveSpecs(req) {
       }
       const edges = /* @__PURE__ */ new Map();
       for (const [depName, g2] of grouped) {
-        const ids = resolve8(depName, g2.constraints, g2.texts, own2, `${pkg.recipePath}`, void 0);
+        const ids = resolve11(depName, g2.constraints, g2.texts, own2, `${pkg.recipePath}`, void 0);
         for (const id2 of ids) {
-          const target = lookup(id2);
+          const target = lookup2(id2);
           const prev = edges.get(id2);
           const types = /* @__PURE__ */ new Set([...prev?.types ?? [], ...g2.types]);
           const virtuals = depName !== target.package ? [.../* @__PURE__ */ new Set([...prev?.virtuals ?? [], depName])] : prev?.virtuals;
@@ -44022,7 +46877,7 @@ function resolveSpecs(req) {
     const roots2 = /* @__PURE__ */ new Map();
     for (const r2 of rootItems) {
       try {
-        roots2.set(r2.index, resolve8(r2.c.name, [r2.c], [r2.spec], {}, r2.place, r2));
+        roots2.set(r2.index, resolve11(r2.c.name, [r2.c], [r2.spec], {}, r2.place, r2));
       } catch (e) {
         if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
         notes2.add(`base: ${e.message}`);
@@ -44044,10 +46899,10 @@ function resolveSpecs(req) {
       const taken = /* @__PURE__ */ new Set();
       for (const { c: c3 } of ordered) {
         if (taken.has(c3)) continue;
-        const next = c3.versions ? fits.filter((v2) => versionSatisfies(v2.version, c3.versions)) : fits;
-        if (next.length === 0 || !variantsAgree(requested, c3)) continue;
+        const next2 = c3.versions ? fits.filter((v2) => versionSatisfies(v2.version, c3.versions)) : fits;
+        if (next2.length === 0 || !variantsAgree(requested, c3)) continue;
         taken.add(c3);
-        fits = next;
+        fits = next2;
         if (c3.versions) wanted.push(c3.versions);
         for (const [k2, v2] of Object.entries(c3.variants)) requested.set(k2, v2.join(","));
       }
@@ -44098,8 +46953,8 @@ function resolveSpecs(req) {
       let pins = /* @__PURE__ */ new Map();
       for (let pass = 1; ; pass++) {
         const r2 = runPass(group, pins, specs, true);
-        const next = computePins(r2.seen, earlier);
-        const settled = samePins(pins, next);
+        const next2 = computePins(r2.seen, earlier);
+        const settled = samePins(pins, next2);
         if (settled || pass === MAX_PASSES) {
           if (!settled)
             notes.add(
@@ -44109,7 +46964,7 @@ function resolveSpecs(req) {
           for (const [k2, p2] of pins) if (!earlier.has(k2)) earlier.set(k2, p2);
           break;
         }
-        pins = next;
+        pins = next2;
       }
     }
   }
@@ -44551,10 +47406,10 @@ var REQUIREMENT_DEPTYPES = {
   install: "run",
   toplevel: "run"
 };
-function parseFromagerGraph(text, file2) {
+function parseFromagerGraph(text2, file2) {
   let raw;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text2);
   } catch (e) {
     throw new UserError("lockfile", file2, `invalid JSON: ${e.message.split("\n")[0]}`);
   }
@@ -44655,11 +47510,11 @@ function kind(v2) {
 
 // src/ecosystems/fromager/settings.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-function parseFromagerSettings(text, file2) {
-  const doc = (0, import_yaml2.parseDocument)(text, { uniqueKeys: true, prettyErrors: false });
+function parseFromagerSettings(text2, file2) {
+  const doc = (0, import_yaml2.parseDocument)(text2, { uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err) {
-    const line = lineOf(text, err.pos[0]);
+    const line = lineOf(text2, err.pos[0]);
     throw new UserError("recipe", `${file2}:${line}`, `invalid YAML: ${err.message.split("\n")[0]}`);
   }
   const value = toCanonical(doc.contents, doc, file2, "");
@@ -44692,9 +47547,9 @@ function describe3(v2) {
   if (Array.isArray(v2)) return "a list";
   return typeof v2 === "object" ? "a map" : `${typeof v2} ${JSON.stringify(v2)}`;
 }
-function lineOf(text, pos) {
+function lineOf(text2, pos) {
   let line = 1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < pos && i < text2.length; i++) if (text2.charCodeAt(i) === 10) line++;
   return line;
 }
 function toCanonical(node2, doc, file2, path) {
@@ -44828,9 +47683,9 @@ async function readFromagerTree(snap, config2, isIgnored) {
   const loadModule = async (path) => {
     const hit = moduleDigests.get(path);
     if (hit) return hit;
-    const text = await readText2(snap, snap.files.get(path));
-    const canonical = canonicalizePythonModule(text, path);
-    const imports = parseSpackRecipe(text, path).imports;
+    const text2 = await readText2(snap, snap.files.get(path));
+    const canonical = canonicalizePythonModule(text2, path);
+    const imports = parseSpackRecipe(text2, path).imports;
     const local = /* @__PURE__ */ new Set();
     for (const imp of imports)
       for (const c3 of localModuleCandidates(imp, path))
@@ -45059,41 +47914,41 @@ var MIN_HASH_PREFIX = 7;
 function isObject3(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
-function lineColumn(text, offset) {
+function lineColumn(text2, offset) {
   let line = 1;
   let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
+  for (let i = 0; i < offset && i < text2.length; i++) {
+    if (text2.charCodeAt(i) === 10) {
       line++;
       lineStart = i + 1;
     }
   }
   return { line, column: offset - lineStart + 1 };
 }
-function jsonErrorOffset(text) {
+function jsonErrorOffset(text2) {
   let i = 0;
   const ws2 = () => {
-    while (i < text.length && " 	\n\r".includes(text[i])) i++;
+    while (i < text2.length && " 	\n\r".includes(text2[i])) i++;
   };
   const literal2 = /true|false|null/y;
   const number4 = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
   const escape = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
   const match = (re2) => {
     re2.lastIndex = i;
-    if (!re2.test(text)) return false;
+    if (!re2.test(text2)) return false;
     i = re2.lastIndex;
     return true;
   };
   const string4 = () => {
-    if (text[i] !== '"') return false;
+    if (text2[i] !== '"') return false;
     let j3 = i + 1;
     for (; ; ) {
-      const c3 = text.charCodeAt(j3);
+      const c3 = text2.charCodeAt(j3);
       if (Number.isNaN(c3) || c3 < 32) return false;
       if (c3 === 34) break;
       if (c3 === 92) {
         escape.lastIndex = j3;
-        if (!escape.test(text)) return false;
+        if (!escape.test(text2)) return false;
         j3 = escape.lastIndex;
       } else {
         j3++;
@@ -45104,12 +47959,12 @@ function jsonErrorOffset(text) {
   };
   const value = () => {
     ws2();
-    const c3 = text[i];
+    const c3 = text2[i];
     if (c3 === "{" || c3 === "[") {
       const close = c3 === "{" ? "}" : "]";
       i++;
       ws2();
-      if (text[i] === close) {
+      if (text2[i] === close) {
         i++;
         return true;
       }
@@ -45118,16 +47973,16 @@ function jsonErrorOffset(text) {
           ws2();
           if (!string4()) return false;
           ws2();
-          if (text[i] !== ":") return false;
+          if (text2[i] !== ":") return false;
           i++;
         }
         if (!value()) return false;
         ws2();
-        if (text[i] === ",") {
+        if (text2[i] === ",") {
           i++;
           continue;
         }
-        if (text[i] !== close) return false;
+        if (text2[i] !== close) return false;
         i++;
         return true;
       }
@@ -45140,13 +47995,13 @@ function jsonErrorOffset(text) {
   }
   return i;
 }
-function parseJson(text, file2) {
+function parseJson(text2, file2) {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text2);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const what = message.replace(/ in JSON at position .*$/s, "").replace(/, ".*" is not valid JSON$/s, "");
-    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    const { line, column } = lineColumn(text2, jsonErrorOffset(text2));
     throw new UserError("lockfile", file2, `invalid JSON at line ${line}, column ${column}: ${what}`);
   }
 }
@@ -45336,9 +48191,9 @@ function compilerFromEdges(raw, byHash) {
   }
   return void 0;
 }
-function parseSpackLockfile(text, file2) {
+function parseSpackLockfile(text2, file2) {
   const r2 = new Reader(file2);
-  const doc = parseJson(text, file2);
+  const doc = parseJson(text2, file2);
   if (!isObject3(doc)) r2.fail("", `expected a JSON object, got ${describe4(doc)}`);
   const meta3 = doc["_meta"];
   const version2 = isObject3(meta3) ? meta3["lockfile-version"] : void 0;
@@ -45509,9 +48364,9 @@ async function readLockfileSpecs(snap, lockfile) {
       "lockfile",
       `"${lockfile}" not found in ${snap.rev === WORKTREE ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
     );
-  let text = (await snap.readBlobs([oid])).get(oid);
-  if (lockfile.endsWith(".gz")) text = (await import("node:zlib")).gunzipSync(text);
-  const lock = parseSpackLockfile(text.toString("utf8"), lockfile);
+  let text2 = (await snap.readBlobs([oid])).get(oid);
+  if (lockfile.endsWith(".gz")) text2 = (await import("node:zlib")).gunzipSync(text2);
+  const lock = parseSpackLockfile(text2.toString("utf8"), lockfile);
   return new Map(lock.specs.map((spec) => [spec.id, spec]));
 }
 var MAX_DERIVED_PACKAGES = 400;
@@ -45801,7 +48656,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "1834b9fe68924f52" : "source";
+var BUILD_ID = true ? "adb15ea9faa1bdc4" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -45854,13 +48709,13 @@ var SILENT_LOG = { info: () => {
 } };
 
 // src/engine/tree-cache.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 var FORMAT = "binary-check/tree-cache@2";
 var KEEP2 = 6;
 function treeCacheKey(snap, settings) {
-  const h3 = createHash5("sha256");
+  const h3 = createHash6("sha256");
   h3.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0${BUILD_ID}\0`);
   h3.update(canonicalEncode(settings.config));
   const paths = [...snap.files.keys()].sort();
@@ -46256,8 +49111,8 @@ function declaredOf(config2, i) {
 function runCommand(argv, o2) {
   const shown2 = argv.join(" ");
   const fail = (message) => new UserError("environment", o2.place, `signature command ${shown2} ${message}`);
-  return new Promise((resolve8, reject) => {
-    const child = spawn2(argv[0], argv.slice(1), {
+  return new Promise((resolve11, reject) => {
+    const child2 = spawn2(argv[0], argv.slice(1), {
       cwd: o2.cwd,
       env: o2.env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -46276,17 +49131,17 @@ function runCommand(argv, o2) {
     const timer = setTimeout(() => {
       timedOut = true;
       try {
-        process.kill(-child.pid, "SIGKILL");
+        process.kill(-child2.pid, "SIGKILL");
       } catch {
-        child.kill("SIGKILL");
+        child2.kill("SIGKILL");
       }
     }, o2.timeoutMs);
-    child.stdout.on("data", (b3) => out.push(b3));
-    child.stderr.on("data", (b3) => {
+    child2.stdout.on("data", (b3) => out.push(b3));
+    child2.stderr.on("data", (b3) => {
       if (err.length < 2e3) err += b3.toString("utf8");
     });
-    child.on("error", (e) => settle2(() => reject(fail(`cannot run: ${oneLine2(e)}`))));
-    child.on("exit", (code, signal) => {
+    child2.on("error", (e) => settle2(() => reject(fail(`cannot run: ${oneLine2(e)}`))));
+    child2.on("exit", (code, signal) => {
       if (timedOut)
         return settle2(() => reject(fail(`timed out after ${formatMs(o2.timeoutMs)} (killed)`)));
       if (code !== 0) {
@@ -46294,10 +49149,10 @@ function runCommand(argv, o2) {
         const detail = err.trim().split("\n").pop()?.slice(0, 200);
         return settle2(() => reject(fail(`failed (${why})${detail ? `: ${detail}` : ""}`)));
       }
-      const done = () => settle2(() => resolve8(Buffer.concat(out).toString("utf8")));
-      if (child.stdout.readableEnded) done();
+      const done = () => settle2(() => resolve11(Buffer.concat(out).toString("utf8")));
+      if (child2.stdout.readableEnded) done();
       else {
-        child.stdout.once("end", done);
+        child2.stdout.once("end", done);
         setTimeout(done, 1e3).unref();
       }
     });
@@ -46531,7 +49386,7 @@ function isPackageInputs(x3) {
 }
 async function loadConfig(request, headSnap) {
   if (request.config !== void 0) {
-    const path = isAbsolute2(request.config) ? request.config : resolve4(request.config);
+    const path = isAbsolute2(request.config) ? request.config : resolve5(request.config);
     return readConfigFile(path, request.config);
   }
   if (headSnap.rev === WORKTREE)
@@ -46543,8 +49398,8 @@ async function loadConfig(request, headSnap) {
       DEFAULT_CONFIG_PATH,
       `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`
     );
-  const text = (await headSnap.readBlobs([oid])).get(oid).toString("utf8");
-  return parseConfigText(text, DEFAULT_CONFIG_PATH);
+  const text2 = (await headSnap.readBlobs([oid])).get(oid).toString("utf8");
+  return parseConfigText(text2, DEFAULT_CONFIG_PATH);
 }
 async function baseConfig(request, baseSnap, head) {
   if (head.ecosystem !== "manifest" || request.config !== void 0) return head;
@@ -46899,7 +49754,7 @@ function historyLine(e, isCurrent) {
 
 // src/cli/plan-file.ts
 import { readFile as readFile7 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 var planForView = external_exports.looseObject({
   schema: external_exports.literal(PLAN_SCHEMA),
   head: external_exports.string().min(1, "expected a non-empty string"),
@@ -46914,7 +49769,7 @@ var planForView = external_exports.looseObject({
 async function readViewRequest(path, cwd, shown2 = path) {
   let value;
   try {
-    value = JSON.parse(await readFile7(resolve5(cwd, path), "utf8"));
+    value = JSON.parse(await readFile7(resolve6(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -46965,7 +49820,7 @@ async function indexCommand(args, io2) {
 
 // src/cli/commands/plan.ts
 import { readFile as readFile8, writeFile as writeFile3 } from "node:fs/promises";
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 
 // package.json
 var package_default = {
@@ -47096,13 +49951,13 @@ function singleUnit(s, key) {
 }
 function slugs(specs) {
   const stem = specs.map((s) => {
-    const text = s.id.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, SLUG_MAX);
-    return text === "" ? "spec" : text;
+    const text2 = s.id.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, SLUG_MAX);
+    return text2 === "" ? "spec" : text2;
   });
-  const hex4 = specs.map((s) => (s.digest ?? "").replace(/^sha256:/, ""));
+  const hex5 = specs.map((s) => (s.digest ?? "").replace(/^sha256:/, ""));
   let width = 8;
   for (; ; ) {
-    const names = stem.map((t2, i) => `${t2}-${hex4[i].slice(0, width)}`);
+    const names = stem.map((t2, i) => `${t2}-${hex5[i].slice(0, width)}`);
     if (new Set(names).size === names.length || width >= 64) return names;
     width *= 2;
   }
@@ -47225,12 +50080,12 @@ var CLI_TEMPLATE = ".binary-check-cli";
 var RECORD_COMMAND = 'npx --yes --package="$BINARY_CHECK_CLI" binary-check record --mirror "$BINARY_CHECK_MIRROR" --spec "$BINARY_CHECK_SPEC" --digest "$BINARY_CHECK_DIGEST" --artifact "$BINARY_CHECK_ARTIFACT" --package "$BINARY_CHECK_PACKAGE" --version "$BINARY_CHECK_VERSION" --commit "$CI_COMMIT_SHA" --builder "$CI_JOB_URL"';
 var INDEX_COMMAND = 'npx --yes --package="$BINARY_CHECK_CLI" binary-check index --mirror "$BINARY_CHECK_MIRROR"';
 var ARTIFACT_CHECK = 'test -f "$BINARY_CHECK_ARTIFACT" || { echo "binary-check: the build left no file at $BINARY_CHECK_ARTIFACT" >&2; exit 1; }';
-function batchLoop(body) {
+function batchLoop(body2) {
   return [
     "set -e",
     `while IFS='|' read -r ${SPEC_VARIABLES.join(" ")} <&3; do`,
     `export ${SPEC_VARIABLES.join(" ")}`,
-    body,
+    body2,
     "done 3<<BINARY_CHECK_BATCH_END",
     "$BINARY_CHECK_BATCH",
     "BINARY_CHECK_BATCH_END"
@@ -47244,9 +50099,9 @@ function renderGitlabPipeline(plan, options) {
     ` Generated by binary-check plan --format gitlab for ${plan.head}.`,
     n === 0 ? " Nothing to rebuild." : ` ${n} spec${n === 1 ? "" : "s"} in ${layout.units.length} build job${layout.units.length === 1 ? "" : "s"}${layout.batched ? " (batched)" : ""}; ordered by ${layout.ordering === "needs" ? "needs" : `one stage per wave (a job would need more than ${options.maxNeeds ?? GITLAB_LIMITS.needs} jobs)`}.`
   ].join("\n");
-  const text = doc.toString({ lineWidth: 0 });
-  checkGitlabConfigSize(new TextEncoder().encode(text).length, "child pipeline");
-  return text;
+  const text2 = doc.toString({ lineWidth: 0 });
+  checkGitlabConfigSize(new TextEncoder().encode(text2).length, "child pipeline");
+  return text2;
 }
 function gitlabPipelineConfig(plan, options) {
   const maxNeeds = options.maxNeeds ?? GITLAB_LIMITS.needs;
@@ -47435,14 +50290,14 @@ async function planCommand(args, io2) {
   const gitlab = format === "gitlab" ? await gitlabOptions(values, io2) : void 0;
   const { plan, config: config2 } = await runPlan(planRequest(values, io2), stderrLog(io2, values.verbose));
   safeMatrix(plan);
-  let text;
+  let text2;
   if (gitlab) {
     const mirror = values.mirror ?? config2.mirror;
-    text = renderGitlabPipeline(plan, { ...gitlab, ...mirror ? { mirror } : {} });
-  } else text = format === "json" ? `${JSON.stringify(plan)}
+    text2 = renderGitlabPipeline(plan, { ...gitlab, ...mirror ? { mirror } : {} });
+  } else text2 = format === "json" ? `${JSON.stringify(plan)}
 ` : renderPlanText(plan);
-  if (typeof values.output === "string") await writeFile3(resolve6(io2.cwd, values.output), text);
-  else io2.stdout(text);
+  if (typeof values.output === "string") await writeFile3(resolve7(io2.cwd, values.output), text2);
+  else io2.stdout(text2);
   return 0;
 }
 function given(v2) {
@@ -47458,7 +50313,7 @@ async function gitlabOptions(values, io2) {
   else {
     let content;
     try {
-      content = await readFile8(resolve6(io2.cwd, script), "utf8");
+      content = await readFile8(resolve7(io2.cwd, script), "utf8");
     } catch (e) {
       throw new UserError(
         "input",
@@ -47504,7 +50359,7 @@ function integerOption(v2, name, min, max, dflt) {
 
 // src/engine/record-request.ts
 import { readFile as readFile9 } from "node:fs/promises";
-import { resolve as resolve7 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
@@ -47512,7 +50367,7 @@ function checkDigest3(digest2, field) {
 }
 async function readRecordPlan(path, cwd, label = path) {
   try {
-    return JSON.parse(await readFile9(resolve7(cwd, path), "utf8"));
+    return JSON.parse(await readFile9(resolve8(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -47566,7 +50421,7 @@ function recordArtifact(input2) {
   const registry2 = input2.registry ? { registry: input2.registry } : {};
   return openMirror(input2.mirror, { cwd: input2.cwd, ...registry2 }).record({
     entry: input2.fields,
-    artifactPath: resolve7(input2.cwd, input2.artifact),
+    artifactPath: resolve8(input2.cwd, input2.artifact),
     now: input2.now
   });
 }
@@ -47615,6 +50470,324 @@ async function recordCommand(args, io2) {
   return 0;
 }
 
+// src/cli/commands/spack-hash.ts
+import { readFile as readFile11 } from "node:fs/promises";
+import { resolve as resolve10 } from "node:path";
+
+// src/engine/spack-hashes.ts
+import { readFile as readFile10 } from "node:fs/promises";
+import { resolve as resolve9 } from "node:path";
+
+// src/ecosystems/spack/package-hash/hash-spec.ts
+function highest2(versions) {
+  let best;
+  for (const v2 of versions)
+    if (best === void 0 || compareVersions(v2.version, best) > 0) best = v2.version;
+  return best;
+}
+function hashSpecVersion(versions) {
+  const live = versions.filter((v2) => !v2.deprecated);
+  return highest2(live.filter((v2) => !isDevelopVersion(v2.version))) ?? highest2(live) ?? highest2(versions);
+}
+function defaultVariants(name, version2, variants) {
+  let values = {};
+  for (let round = 0; round < 16; round++) {
+    const evaluate = whenEvaluator({
+      name,
+      ...version2 !== void 0 ? { version: version2 } : {},
+      variants: values
+    });
+    const next2 = {};
+    for (const v2 of variants)
+      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = v2.default;
+    const same = Object.keys(next2).length === Object.keys(values).length && Object.entries(next2).every(([k2, x3]) => values[k2] === x3);
+    values = next2;
+    if (same) break;
+  }
+  return values;
+}
+function defaultHashSpec(name, versions, variants) {
+  const version2 = hashSpecVersion(versions);
+  return {
+    name,
+    ...version2 !== void 0 ? { version: version2 } : {},
+    variants: defaultVariants(name, version2, variants)
+  };
+}
+function formatHashSpec(spec) {
+  let out = spec.name + (spec.version !== void 0 ? `@=${spec.version}` : "");
+  const keys = Object.keys(spec.variants).sort();
+  const pairs = [];
+  for (const k2 of keys) {
+    const v2 = spec.variants[k2];
+    if (v2 === "true") out += `+${k2}`;
+    else if (v2 === "false") out += `~${k2}`;
+    else pairs.push(`${k2}=${v2}`);
+  }
+  return pairs.length > 0 ? `${out} ${pairs.join(" ")}` : out;
+}
+function sourceIdOf(version2) {
+  if (version2 === void 0) return "";
+  if (version2.commit !== void 0) return version2.commit;
+  if (version2.tag !== void 0 || version2.branch !== void 0) return "";
+  if (version2.extra?.git !== void 0) return "";
+  return version2.checksum ?? "";
+}
+
+// src/ecosystems/spack/package-hash/lock-nodes.ts
+var FLAGS2 = /* @__PURE__ */ new Set(["cflags", "cxxflags", "fflags", "cppflags", "ldflags", "ldlibs"]);
+function lockNodesFromText(text2, file2) {
+  const lock = parseSpackLockfile(text2, file2);
+  const raw = JSON.parse(text2);
+  const table2 = new Map(lock.specs.map((s) => [s.id, s]));
+  const nodes = lock.specs.map((s) => {
+    const hash3 = s.origin.slice("lockfile:".length);
+    const view = specView(s, table2);
+    const variants = {};
+    for (const [k2, v2] of Object.entries(s.parameters)) if (!FLAGS2.has(k2)) variants[k2] = v2;
+    Object.assign(variants, s.variants);
+    const stored = raw.concrete_specs[hash3]?.package_hash;
+    return {
+      hash: hash3,
+      spec: { ...view, name: s.package, version: s.version, variants },
+      patches: s.lockedPatches ?? [],
+      packageHash: typeof stored === "string" ? stored : null,
+      external: s.external !== void 0
+    };
+  });
+  return {
+    nodes,
+    ...typeof raw.spack?.version === "string" ? { spackVersion: raw.spack.version } : {},
+    ...typeof raw.spack?.commit === "string" ? { spackCommit: raw.spack.commit } : {}
+  };
+}
+
+// src/engine/spack-hashes.ts
+var SPACK_LAYOUT = {
+  recipes: "repos/spack_repo/builtin/packages",
+  buildSystems: "repos/spack_repo/builtin/build_systems"
+};
+async function configFor(req, snap) {
+  let config2;
+  if (req.config !== void 0) config2 = await readConfigFile(req.config);
+  else {
+    const oid = snap.files.get(".binary-check.yml");
+    if (oid !== void 0) {
+      const text2 = (await snap.readBlobs([oid])).get(oid).toString("utf8");
+      config2 = parseConfigText(text2, ".binary-check.yml");
+    }
+  }
+  if (config2 !== void 0) {
+    if (config2.ecosystem !== "spack")
+      throw new UserError(
+        "config",
+        "ecosystem",
+        `spack-hash needs a spack repository (the config says ${config2.ecosystem})`
+      );
+    return {
+      roots: recipeRoots(config2),
+      ...config2.buildSystems ? { buildSystems: config2.buildSystems } : {}
+    };
+  }
+  const spackLayout = [...snap.files.keys()].some((p2) => p2.startsWith(`${SPACK_LAYOUT.recipes}/`));
+  return spackLayout ? { roots: [SPACK_LAYOUT.recipes], buildSystems: SPACK_LAYOUT.buildSystems } : { roots: ["packages"] };
+}
+async function computeSpackHashes(req) {
+  const warnings = [];
+  const git = await createGit(req.repo);
+  const head = await git.revParse(req.head ?? "HEAD", "--head");
+  const snap = await readSnapshot(git, head);
+  const { roots, buildSystems } = await configFor(req, snap);
+  const lock = req.lockfile !== void 0 ? lockNodesFromText(await readLockText(req.lockfile, snap, req.repo), req.lockfile) : void 0;
+  const named = lock ? lock.nodes.map((n) => n.spec.name) : (req.specs ?? []).map((text2, i) => hashSpecFromString(text2, `spec ${i + 1} "${text2}"`).name);
+  const cache2 = new MemoryBlobCache();
+  const quick = /* @__PURE__ */ new Map();
+  if (named.length === 0) {
+    const paths = [...snap.files.keys()].filter(
+      (p2) => roots.some(
+        (r2) => p2.startsWith(`${r2}/`) && /^[^/]+\/package\.py$/.test(p2.slice(r2.length + 1))
+      )
+    );
+    const oids = paths.map((p2) => snap.files.get(p2));
+    const blobs = await snap.readBlobs(oids);
+    const results = await analyseInParallel(
+      paths.map((path, i) => ({ text: blobs.get(oids[i]).toString("utf8"), path })),
+      "recipe-and-spack-hash",
+      analyseAndHashRecipe
+    );
+    results.forEach((r2, i) => {
+      cache2.set(recipeCacheKey(oids[i]), r2.analysis);
+      quick.set(paths[i], r2.hash);
+    });
+  }
+  const { packages } = await readSpackPackages(snap, {
+    recipeRoots: roots,
+    ...buildSystems ? { buildSystems } : {},
+    isIgnored: () => false,
+    cache: cache2,
+    ...named.length > 0 ? { only: new Set(named) } : {}
+  });
+  const recipes = await readRecipes(
+    snap,
+    [...packages.values()].filter((p2) => named.length === 0 || named.includes(p2.name))
+  );
+  const hashOne = (pkg, spec, patches, known) => {
+    const text2 = recipes.get(pkg.recipePath);
+    let packageHash;
+    try {
+      packageHash = known ?? packageHashOf(canonicalSource(text2, pkg.recipePath, spec).text);
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      warnings.push(`${e.oneLine()} (no package_hash for ${pkg.name})`);
+      return { package: pkg.name, spec: formatHashSpec(spec), package_hash: null };
+    }
+    const version2 = pkg.versions.find((v2) => v2.version === spec.version);
+    const hasSource = version2 !== void 0 && sourceIdOf(version2) !== "";
+    return {
+      package: pkg.name,
+      spec: formatHashSpec(spec),
+      package_hash: packageHash,
+      ...hasSource || patches !== void 0 ? { content_hash: contentHashOf(sourceIdOf(version2), patches ?? [], packageHash) } : {}
+    };
+  };
+  const recipeCount = [...snap.files.keys()].filter(
+    (p2) => p2.endsWith("/package.py") && roots.some((r2) => p2.startsWith(`${r2}/`))
+  ).length;
+  const missing = (name) => `no recipe for package "${name}" at ${head.slice(0, 12)} (${recipeCount} recipes under ${roots.join(", ")})`;
+  if (lock !== void 0 && req.lockfile !== void 0) {
+    const generation = lockGenerationWarning(lock.spackVersion, lock.spackCommit);
+    if (generation) warnings.push(`${req.lockfile}: ${generation}`);
+    const absent = /* @__PURE__ */ new Map();
+    const entries2 = lock.nodes.map((node2) => {
+      const pkg = packages.get(node2.spec.name);
+      const lockFields = { lock_hash: node2.hash, stored_package_hash: node2.packageHash };
+      if (pkg === void 0) {
+        absent.set(node2.spec.name, (absent.get(node2.spec.name) ?? 0) + 1);
+        return {
+          package: node2.spec.name,
+          spec: formatHashSpec(node2.spec),
+          package_hash: null,
+          ...lockFields
+        };
+      }
+      return { ...hashOne(pkg, node2.spec, patchesWithLevels(pkg, node2.patches)), ...lockFields };
+    });
+    if (absent.size > 0) {
+      const list = [...absent].map(([name, n]) => n > 1 ? `${name} (${n} nodes)` : name);
+      warnings.push(
+        `${req.lockfile}: no recipe at ${head.slice(0, 12)} for ${absent.size} of its packages (package_hash null): ${list.join(", ")}`
+      );
+    }
+    return { entries: entries2, warnings };
+  }
+  if (req.specs !== void 0 && req.specs.length > 0) {
+    const entries2 = req.specs.map((text2, i) => {
+      const spec = hashSpecFromString(text2, `spec ${i + 1} "${text2}"`);
+      const pkg = packages.get(spec.name);
+      if (pkg === void 0) throw new UserError("input", `spec "${text2}"`, missing(spec.name));
+      return hashOne(pkg, spec);
+    });
+    return { entries: entries2, warnings };
+  }
+  const all = [...packages.values()].sort((a, b3) => a.name < b3.name ? -1 : 1);
+  const entries = all.map((pkg) => {
+    const spec = defaultHashSpec(pkg.name, pkg.versions, pkg.variants);
+    const q3 = quick.get(pkg.recipePath) ?? { multimethods: true };
+    if ("error" in q3) {
+      warnings.push(`${q3.error} (no package_hash for ${pkg.name})`);
+      return { package: pkg.name, spec: formatHashSpec(spec), package_hash: null };
+    }
+    return hashOne(pkg, spec, void 0, "packageHash" in q3 ? q3.packageHash : void 0);
+  });
+  return { entries, warnings };
+}
+function lockGenerationWarning(version2, commit) {
+  if (version2 === void 0)
+    return "the lock does not record which Spack wrote it; its package hashes may come from another Spack generation";
+  const major = Number(version2.split(".")[0]);
+  if (!Number.isFinite(major) || major >= 1) return void 0;
+  return `written by Spack ${version2}${commit ? ` (${commit.slice(0, 12)})` : ""}, whose recipe layout and unparser predate Spack 1.0: its stored package hashes cannot be compared with the recipes hashed here, so a difference does not mean the recipe changed`;
+}
+async function readLockText(path, snap, repo) {
+  const oid = snap.files.get(path.replace(/^\.\//, ""));
+  if (oid !== void 0) return (await snap.readBlobs([oid])).get(oid).toString("utf8");
+  try {
+    return await readFile10(resolve9(repo, path), "utf8");
+  } catch (e) {
+    throw new UserError(
+      "input",
+      path,
+      `cannot read the lockfile: ${e.code ?? String(e)} (not in commit ${snap.rev.slice(0, 12)} either)`
+    );
+  }
+}
+async function readRecipes(snap, pkgs) {
+  const oids = pkgs.map((p2) => snap.files.get(p2.recipePath));
+  const blobs = await snap.readBlobs(oids);
+  return new Map(pkgs.map((p2, i) => [p2.recipePath, blobs.get(oids[i]).toString("utf8")]));
+}
+function patchesWithLevels(pkg, sha256s) {
+  return sha256s.map((sha2) => {
+    const p2 = pkg.patches.find((x3) => x3.sha256 === sha2);
+    return `${sha2}:${p2?.level ?? 1}`;
+  });
+}
+
+// src/cli/commands/spack-hash.ts
+var OPTIONS = {
+  repo: { type: "string" },
+  head: { type: "string" },
+  config: { type: "string" },
+  spec: { type: "string", multiple: true },
+  "specs-file": { type: "string" },
+  lockfile: { type: "string" },
+  format: { type: "string" },
+  help: { type: "boolean", short: "h" }
+};
+async function spackHashCommand(args, io2) {
+  const { values } = parse(args, OPTIONS);
+  if (values.help) return help(io2, SPACK_HASH_HELP);
+  const format = formatOf(values.format, ["json", "text"], "json");
+  const specs = [...values.spec ?? []];
+  if (values["specs-file"] !== void 0)
+    specs.push(...await readSpecsFile(values["specs-file"], io2));
+  if (values.lockfile !== void 0 && specs.length > 0)
+    throw new UsageError("--lockfile hashes the lock nodes: give it without --spec/--specs-file");
+  const { entries, warnings } = await computeSpackHashes({
+    repo: resolve10(io2.cwd, values.repo ?? "."),
+    ...values.head !== void 0 ? { head: values.head } : {},
+    ...values.config !== void 0 ? { config: resolve10(io2.cwd, values.config) } : {},
+    ...specs.length > 0 ? { specs } : {},
+    ...values.lockfile !== void 0 ? { lockfile: values.lockfile } : {}
+  });
+  for (const w2 of warnings) io2.stderr(`binary-check: warning: ${w2}
+`);
+  if (format === "json") io2.stdout(`${JSON.stringify(entries, null, 2)}
+`);
+  else
+    io2.stdout(
+      entries.map((e) => {
+        const stale = e.stored_package_hash !== void 0 ? e.stored_package_hash === e.content_hash ? "  (= lock)" : `  (lock: ${e.stored_package_hash ?? "none"})` : "";
+        return `${e.spec}  package_hash=${e.package_hash ?? "none"}${e.content_hash ? `  content_hash=${e.content_hash}` : ""}${stale}
+`;
+      }).join("")
+    );
+  return 0;
+}
+async function readSpecsFile(path, io2) {
+  let text2;
+  try {
+    text2 = await readFile11(resolve10(io2.cwd, path), "utf8");
+  } catch (e) {
+    throw new UserError(
+      "input",
+      path,
+      `cannot read the specs file: ${e.code ?? String(e)}`
+    );
+  }
+  return text2.split("\n").map((l3) => l3.replace(/#.*/, "").trim()).filter((l3) => l3.length > 0);
+}
+
 // src/cli/main.ts
 var COMMANDS = {
   plan: planCommand,
@@ -47623,7 +50796,8 @@ var COMMANDS = {
   index: indexCommand,
   history: historyCommand,
   claim: claimCommand,
-  release: releaseCommand
+  release: releaseCommand,
+  "spack-hash": spackHashCommand
 };
 async function runCli(argv, io2) {
   try {
@@ -47654,7 +50828,7 @@ Run 'binary-check --help' for usage.
 
 // src/cli/index.ts
 if (isRecipeWorker()) {
-  runRecipeWorker(analyseRecipe);
+  runRecipeWorker(WORKER_TASKS);
 } else {
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (t2) => process.stdout.write(t2),
