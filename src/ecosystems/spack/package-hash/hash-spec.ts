@@ -23,6 +23,16 @@ export function hashSpecVersion(versions: readonly VersionDirective[]): string |
   )
 }
 
+/**
+ * A variant's default as Spack reads it: without `values`, a default spelled `"True"`/`"False"`
+ * (any case) makes a boolean variant.
+ */
+function variantDefault(v: VariantDirective): string {
+  if (v.values === undefined && !v.multi && /^(true|false)$/i.test(v.default))
+    return v.default.toLowerCase()
+  return v.default
+}
+
 /** A spec's variant values from the recipe's defaults (later definitions of a name win). */
 function defaultVariants(
   name: string,
@@ -38,7 +48,7 @@ function defaultVariants(
     })
     const next: Record<string, string> = {}
     for (const v of variants)
-      if (v.when === undefined || evaluate(v.when) === true) next[v.name] = v.default
+      if (v.when === undefined || evaluate(v.when) === true) next[v.name] = variantDefault(v)
     const same =
       Object.keys(next).length === Object.keys(values).length &&
       Object.entries(next).every(([k, x]) => values[k] === x)
