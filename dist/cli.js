@@ -48656,7 +48656,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "adb15ea9faa1bdc4" : "source";
+var BUILD_ID = true ? "4eff0d37b97ab6c0" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -50489,6 +50489,11 @@ function hashSpecVersion(versions) {
   const live = versions.filter((v2) => !v2.deprecated);
   return highest2(live.filter((v2) => !isDevelopVersion(v2.version))) ?? highest2(live) ?? highest2(versions);
 }
+function variantDefault(v2) {
+  if (v2.values === void 0 && !v2.multi && /^(true|false)$/i.test(v2.default))
+    return v2.default.toLowerCase();
+  return v2.default;
+}
 function defaultVariants(name, version2, variants) {
   let values = {};
   for (let round = 0; round < 16; round++) {
@@ -50499,7 +50504,7 @@ function defaultVariants(name, version2, variants) {
     });
     const next2 = {};
     for (const v2 of variants)
-      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = v2.default;
+      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = variantDefault(v2);
     const same = Object.keys(next2).length === Object.keys(values).length && Object.entries(next2).every(([k2, x3]) => values[k2] === x3);
     values = next2;
     if (same) break;
