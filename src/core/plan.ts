@@ -58,6 +58,8 @@ export type Reason =
       changes?: string[]
     }
   | { kind: 'missing'; detail: string }
+  /** Lock check: the recipe at head no longer gives the `package_hash` the lock stored. */
+  | { kind: 'lock'; detail: string }
   | { kind: 'algorithm'; old: string; new: string }
   /** `concretizer.reuse` could not keep the version the spec had (`old`): it moved to `new`. */
   | {
@@ -123,7 +125,8 @@ export interface Plan {
   schema: typeof PLAN_SCHEMA
   base: string | null
   head: string
-  reference: 'base' | 'mirror' | 'none'
+  /** `lock`: no base and no mirror, each lock node's stored package_hash checked at head. */
+  reference: 'base' | 'mirror' | 'lock' | 'none'
   changedFiles: ChangedFile[]
   ignoredFiles: string[]
   packages: PlannedPackage[]
@@ -178,11 +181,25 @@ export interface PlanInput {
   notes: string[]
   /** Digests with a live claim in the mirror: such specs are `in-progress`, not built again. */
   claims?: ReadonlySet<Digest>
+  /**
+   * With a lockfile and neither base nor mirror: the lock nodes (spec ids) whose recipe at head no
+   * longer gives the lock's stored package_hash, with what changed. They and every spec depending
+   * on them (any edge type: Spack's DAG hash covers them all) rebuild; the rest is current.
+   */
+  lockCheck?: ReadonlyMap<string, string>
 }
 
 export function computePlan(input: PlanInput): Plan {
   const { head, base, mirror } = input
-  const reference: Plan['reference'] = mirror ? 'mirror' : base ? 'base' : 'none'
+  const lockCheck = !mirror && !base ? input.lockCheck : undefined
+  const reference: Plan['reference'] = mirror
+    ? 'mirror'
+    : base
+      ? 'base'
+      : lockCheck
+        ? 'lock'
+        : 'none'
+  const lockAffected = lockCheck ? dependentsClosure(head, [...lockCheck.keys()]) : undefined
 
   // Packages
   const packages: PlannedPackage[] = []
@@ -212,6 +229,8 @@ export function computePlan(input: PlanInput): Plan {
 
   const refFor = (id: string): ReferenceEntry | undefined => {
     if (mirror) return mirror.get(id)
+    if (lockAffected)
+      return lockAffected.has(id) ? undefined : { digest: head.specDigests.get(id)!.digest }
     const d = base?.specDigests.get(id)
     return d ? { digest: d.digest, inputs: d.inputs } : undefined
   }
@@ -254,7 +273,22 @@ export function computePlan(input: PlanInput): Plan {
     const now = head.specDigests.get(id)!
     const ref = refFor(id)
     let reasons: Reason[]
-    if (!ref) {
+    if (lockCheck && !ref) {
+      const own = lockCheck.get(id)
+      reasons = own !== undefined ? [{ kind: 'lock', detail: own }] : []
+      stack.add(id)
+      for (const e of head.specs.get(id)!.dependencies) {
+        if (!lockAffected!.has(e.id) || stack.has(e.id)) continue
+        reasons.push({
+          kind: 'dependency',
+          dependency: e.id,
+          change: 'changed',
+          chain: [e.id],
+          cause: reasonsFor(e.id, stack),
+        })
+      }
+      stack.delete(id)
+    } else if (!ref) {
       reasons = [
         {
           kind: 'missing',
@@ -325,7 +359,8 @@ export function computePlan(input: PlanInput): Plan {
     const now = head.specDigests.get(id)!
     let status: SpecStatus
     if (spec.external) status = 'external'
-    else if (!ref) status = mirror ? (base && !base.specs.has(id) ? 'new' : 'rebuild') : 'new'
+    else if (!ref)
+      status = mirror || lockCheck ? (base && !base.specs.has(id) ? 'new' : 'rebuild') : 'new'
     else status = ref.digest === now.digest ? 'up-to-date' : 'rebuild'
     if ((status === 'rebuild' || status === 'new') && input.claims?.has(now.digest))
       status = 'in-progress'
@@ -448,6 +483,26 @@ export function computePlan(input: PlanInput): Plan {
     summary,
     ...environmentsOf(head, base),
   }
+}
+
+/** `ids` and every spec that depends on one of them, through any edge type. */
+function dependentsClosure(head: DigestedTree, ids: readonly string[]): Set<string> {
+  const dependents = new Map<string, string[]>()
+  for (const [id, spec] of head.specs)
+    for (const e of spec.dependencies) {
+      const list = dependents.get(e.id)
+      if (list) list.push(id)
+      else dependents.set(e.id, [id])
+    }
+  const out = new Set(ids.filter((id) => head.specs.has(id)))
+  const queue = [...out]
+  for (let i = 0; i < queue.length; i++)
+    for (const d of dependents.get(queue[i]!) ?? [])
+      if (!out.has(d)) {
+        out.add(d)
+        queue.push(d)
+      }
+  return out
 }
 
 function withEnvironment(

@@ -13,6 +13,8 @@ import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
 import type { ModuleAnalysis, RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
 import { createGit, resolveRange, WORKTREE } from '../git/index.js'
 import { readSnapshot } from './repo-snapshot.js'
+import { checkLock } from './lock-check.js'
+import { gunzipSync } from 'node:zlib'
 import { openMirror } from '../mirror/index.js'
 import {
   deriveDigestTree,
@@ -245,10 +247,28 @@ export async function runPlan(
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 
   const notes = [...(range.note ? [range.note] : []), ...head.notes]
+  // A lock and nothing else to compare with: is each node still what its recipe says?
+  let lockCheck: Map<string, string> | undefined
+  if (config.lockfile && config.ecosystem === 'spack' && !base && !mirror) {
+    const checked = await checkLock(
+      git,
+      headSnap,
+      config,
+      await readLockText(headSnap, config.lockfile),
+      head.specs,
+    )
+    lockCheck = checked.stale
+    notes.push(...checked.notes)
+    for (const n of checked.notes) log.warn(n)
+    log.info(
+      `Checked ${checked.compared} lock nodes against the recipes: ${checked.stale.size} changed since the lock (${clock()})`,
+    )
+  }
   const plan = computePlan({
     head,
     ...(base ? { base } : {}),
     ...(mirror ? { mirror } : {}),
+    ...(lockCheck ? { lockCheck } : {}),
     ...(claims ? { claims } : {}),
     changedFiles,
     containers: head.containers,
@@ -260,6 +280,16 @@ export async function runPlan(
   )
   if (range.note) log.warn(range.note)
   return { plan, config, head, ...(base ? { base } : {}) }
+}
+
+/** The lockfile's text at head (gzip-compressed when it ends in `.gz`). */
+async function readLockText(snap: RepoSnapshot, path: string): Promise<string> {
+  const oid = snap.files.get(path)
+  if (oid === undefined)
+    throw new UserError('lockfile', path, `not found in commit ${snap.rev.slice(0, 12)}`)
+  let bytes: Buffer = (await snap.readBlobs([oid])).get(oid)!
+  if (path.endsWith('.gz')) bytes = gunzipSync(bytes)
+  return bytes.toString('utf8')
 }
 
 /** Milliseconds since the previous call and the resident set size now, as text. */

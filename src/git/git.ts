@@ -65,6 +65,11 @@ export interface Git {
   lsTree(rev: string | Worktree, paths?: readonly string[]): Promise<TreeEntry[]>
   /** Contents of many blobs by id, read through one `git cat-file --batch` process. */
   readBlobs(oids: readonly string[]): Promise<Map<ObjectId, Buffer>>
+  /**
+   * The distinct blob ids `path` had in the last `limit` commits of `rev` that changed it, newest
+   * first (as far as a shallow clone's history reaches).
+   */
+  pathVersions(rev: string, path: string, limit: number): Promise<ObjectId[]>
 }
 
 export async function createGit(dir: string): Promise<Git> {
@@ -165,6 +170,29 @@ class CommandGit implements Git {
       throw new Error(`fetchRef: unsafe argument ${JSON.stringify([remote, ref])}`)
     const depth = options.depth === undefined ? [] : [`--depth=${options.depth}`]
     await this.runner.raw(['fetch', '--quiet', '--no-tags', ...depth, remote, ref])
+  }
+
+  async pathVersions(rev: string, path: string, limit: number): Promise<ObjectId[]> {
+    if (!isSafeRev(rev)) throw new Error(`pathVersions: unsafe revision ${JSON.stringify(rev)}`)
+    const out = await this.runner.raw([
+      'log',
+      '--raw',
+      '--no-abbrev',
+      '--no-renames',
+      '--format=',
+      `-n${Math.max(1, Math.floor(limit))}`,
+      '--end-of-options',
+      rev,
+      '--',
+      path,
+    ])
+    const seen = new Set<string>()
+    for (const line of out.split('\n')) {
+      // :100644 100644 <old> <new> M\t<path>
+      const m = /^:\d+ \d+ [0-9a-f]+ ([0-9a-f]+) /.exec(line)
+      if (m && !/^0+$/.test(m[1]!)) seen.add(m[1]!)
+    }
+    return [...seen]
   }
 
   async remotes(): Promise<string[]> {

@@ -54,7 +54,7 @@ export interface Explanation {
   digest: string | null
   previousDigest: string | null
   /** What `previousDigest` comes from. */
-  reference: 'mirror' | 'base' | 'none'
+  reference: 'mirror' | 'base' | 'lock' | 'none'
   /** With a mirror reference: the entry's build (null when the mirror has no entry for it). */
   recorded: RecordedBuild | null
   packageDigest: string | null
@@ -228,6 +228,7 @@ function referenceNote(e: Explanation): string {
     return ` (mirror entry built ${e.recorded.builtAt}${from})`
   }
   if (e.reference === 'base') return ' (base commit)'
+  if (e.reference === 'lock') return " (the lock's package hashes)"
   return ''
 }
 

@@ -10,7 +10,9 @@ export function renderPlanText(plan: Plan): string {
       ? 'the mirror'
       : plan.reference === 'base'
         ? `base ${plan.base?.slice(0, 12)}`
-        : 'nothing (no base, no mirror)'
+        : plan.reference === 'lock'
+          ? "the lock's package hashes"
+          : 'nothing (no base, no mirror)'
   lines.push(
     `${verdict(plan)} — head ${plan.head === 'WORKTREE' ? 'working tree' : plan.head.slice(0, 12)} against ${ref}`,
   )

@@ -31,6 +31,8 @@ export function describeReason(r: Reason): string {
         : `build environment: ${r.detail}`
     case 'missing':
       return r.detail
+    case 'lock':
+      return `recipe changed since the lock was concretized: ${r.detail}`
     case 'algorithm':
       return `digest algorithm ${r.old} → ${r.new}`
     case 'reuse':

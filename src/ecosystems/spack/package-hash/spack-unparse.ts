@@ -184,6 +184,7 @@ function strLiteral(
   return [escaped, possible]
 }
 
+/** One unparse. Its members are public to the node table (VISIT) below, not to the module's users. */
 class Unparser {
   out: string[] = []
   readonly precedences = new Map<PyAst, number>()
@@ -227,9 +228,8 @@ class Unparser {
     return buffer
   }
 
-  block(body: () => void, extra?: string): void {
+  block(body: () => void): void {
     this.write(':')
-    if (extra) this.write(extra)
     this.indent++
     body()
     this.indent--
