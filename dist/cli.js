@@ -15569,9 +15569,8 @@ var Unparser = class _Unparser {
     }
     return buffer;
   }
-  block(body2, extra) {
+  block(body2) {
     this.write(":");
-    if (extra) this.write(extra);
     this.indent++;
     body2();
     this.indent--;
@@ -41552,7 +41551,9 @@ function unionKeys(a, b3) {
 var PLAN_SCHEMA = "binary-check/plan@1";
 function computePlan(input2) {
   const { head, base, mirror } = input2;
-  const reference = mirror ? "mirror" : base ? "base" : "none";
+  const lockCheck = !mirror && !base ? input2.lockCheck : void 0;
+  const reference = mirror ? "mirror" : base ? "base" : lockCheck ? "lock" : "none";
+  const lockAffected = lockCheck ? dependentsClosure(head, [...lockCheck.keys()]) : void 0;
   const packages = [];
   const pkgNames = /* @__PURE__ */ new Set([...head.packages.keys(), ...base ? base.packages.keys() : []]);
   for (const name of [...pkgNames].sort(compareCodeUnits)) {
@@ -41577,6 +41578,8 @@ function computePlan(input2) {
   const ids = [...head.specs.keys()].sort(compareCodeUnits);
   const refFor = (id2) => {
     if (mirror) return mirror.get(id2);
+    if (lockAffected)
+      return lockAffected.has(id2) ? void 0 : { digest: head.specDigests.get(id2).digest };
     const d2 = base?.specDigests.get(id2);
     return d2 ? { digest: d2.digest, inputs: d2.inputs } : void 0;
   };
@@ -41606,7 +41609,22 @@ function computePlan(input2) {
     const now = head.specDigests.get(id2);
     const ref = refFor(id2);
     let reasons;
-    if (!ref) {
+    if (lockCheck && !ref) {
+      const own2 = lockCheck.get(id2);
+      reasons = own2 !== void 0 ? [{ kind: "lock", detail: own2 }] : [];
+      stack.add(id2);
+      for (const e of head.specs.get(id2).dependencies) {
+        if (!lockAffected.has(e.id) || stack.has(e.id)) continue;
+        reasons.push({
+          kind: "dependency",
+          dependency: e.id,
+          change: "changed",
+          chain: [e.id],
+          cause: reasonsFor(e.id, stack)
+        });
+      }
+      stack.delete(id2);
+    } else if (!ref) {
       reasons = [
         {
           kind: "missing",
@@ -41659,7 +41677,8 @@ function computePlan(input2) {
     const now = head.specDigests.get(id2);
     let status;
     if (spec.external) status = "external";
-    else if (!ref) status = mirror ? base && !base.specs.has(id2) ? "new" : "rebuild" : "new";
+    else if (!ref)
+      status = mirror || lockCheck ? base && !base.specs.has(id2) ? "new" : "rebuild" : "new";
     else status = ref.digest === now.digest ? "up-to-date" : "rebuild";
     if ((status === "rebuild" || status === "new") && input2.claims?.has(now.digest))
       status = "in-progress";
@@ -41769,6 +41788,24 @@ function computePlan(input2) {
     summary,
     ...environmentsOf(head, base)
   };
+}
+function dependentsClosure(head, ids) {
+  const dependents = /* @__PURE__ */ new Map();
+  for (const [id2, spec] of head.specs)
+    for (const e of spec.dependencies) {
+      const list = dependents.get(e.id);
+      if (list) list.push(id2);
+      else dependents.set(e.id, [id2]);
+    }
+  const out = new Set(ids.filter((id2) => head.specs.has(id2)));
+  const queue = [...out];
+  for (let i = 0; i < queue.length; i++)
+    for (const d2 of dependents.get(queue[i]) ?? [])
+      if (!out.has(d2)) {
+        out.add(d2);
+        queue.push(d2);
+      }
+  return out;
 }
 function withEnvironment(inputs, head) {
   const environment = head.environments?.get(inputs.envSignature);
@@ -46051,6 +46088,27 @@ var CommandGit = class {
     const depth = options.depth === void 0 ? [] : [`--depth=${options.depth}`];
     await this.runner.raw(["fetch", "--quiet", "--no-tags", ...depth, remote, ref]);
   }
+  async pathVersions(rev, path, limit) {
+    if (!isSafeRev(rev)) throw new Error(`pathVersions: unsafe revision ${JSON.stringify(rev)}`);
+    const out = await this.runner.raw([
+      "log",
+      "--raw",
+      "--no-abbrev",
+      "--no-renames",
+      "--format=",
+      `-n${Math.max(1, Math.floor(limit))}`,
+      "--end-of-options",
+      rev,
+      "--",
+      path
+    ]);
+    const seen = /* @__PURE__ */ new Set();
+    for (const line of out.split("\n")) {
+      const m2 = /^:\d+ \d+ [0-9a-f]+ ([0-9a-f]+) /.exec(line);
+      if (m2 && !/^0+$/.test(m2[1])) seen.add(m2[1]);
+    }
+    return [...seen];
+  }
   async remotes() {
     return (await this.runner.raw(["remote"])).split("\n").filter((name) => name !== "");
   }
@@ -46352,6 +46410,67 @@ async function readSnapshot(git, rev) {
   return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
 }
 
+// src/ecosystems/spack/package-hash/hash-spec.ts
+function highest(versions) {
+  let best;
+  for (const v2 of versions)
+    if (best === void 0 || compareVersions(v2.version, best) > 0) best = v2.version;
+  return best;
+}
+function hashSpecVersion(versions) {
+  const live = versions.filter((v2) => !v2.deprecated);
+  return highest(live.filter((v2) => !isDevelopVersion(v2.version))) ?? highest(live) ?? highest(versions);
+}
+function variantDefault(v2) {
+  if (v2.values === void 0 && !v2.multi && /^(true|false)$/i.test(v2.default))
+    return v2.default.toLowerCase();
+  return v2.default;
+}
+function defaultVariants(name, version2, variants) {
+  let values = {};
+  for (let round = 0; round < 16; round++) {
+    const evaluate = whenEvaluator({
+      name,
+      ...version2 !== void 0 ? { version: version2 } : {},
+      variants: values
+    });
+    const next2 = {};
+    for (const v2 of variants)
+      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = variantDefault(v2);
+    const same = Object.keys(next2).length === Object.keys(values).length && Object.entries(next2).every(([k2, x3]) => values[k2] === x3);
+    values = next2;
+    if (same) break;
+  }
+  return values;
+}
+function defaultHashSpec(name, versions, variants) {
+  const version2 = hashSpecVersion(versions);
+  return {
+    name,
+    ...version2 !== void 0 ? { version: version2 } : {},
+    variants: defaultVariants(name, version2, variants)
+  };
+}
+function formatHashSpec(spec) {
+  let out = spec.name + (spec.version !== void 0 ? `@=${spec.version}` : "");
+  const keys = Object.keys(spec.variants).sort();
+  const pairs = [];
+  for (const k2 of keys) {
+    const v2 = spec.variants[k2];
+    if (v2 === "true") out += `+${k2}`;
+    else if (v2 === "false") out += `~${k2}`;
+    else pairs.push(`${k2}=${v2}`);
+  }
+  return pairs.length > 0 ? `${out} ${pairs.join(" ")}` : out;
+}
+function sourceIdOf(version2) {
+  if (version2 === void 0) return "";
+  if (version2.commit !== void 0) return version2.commit;
+  if (version2.tag !== void 0 || version2.branch !== void 0) return "";
+  if (version2.extra?.git !== void 0) return "";
+  return version2.checksum ?? "";
+}
+
 // src/core/spec-view.ts
 function specView(spec, table2) {
   let byName;
@@ -46399,6 +46518,488 @@ function conditionHolds(view, when, place) {
   }
   return satisfies(view, constraint);
 }
+
+// src/ecosystems/spack/lockfile.ts
+var SUPPORTED_LOCKFILE_VERSIONS = [4, 5, 6];
+var FLAGS = /* @__PURE__ */ new Set([
+  "cflags",
+  "cxxflags",
+  "fflags",
+  "cppflags",
+  "ldflags",
+  "ldlibs"
+]);
+var DEPTYPES2 = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
+var COMPILER_VIRTUALS = ["c", "cxx", "fortran"];
+var MIN_HASH_PREFIX = 7;
+function isObject2(v2) {
+  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+}
+function lineColumn(text2, offset) {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text2.length; i++) {
+    if (text2.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+function jsonErrorOffset(text2) {
+  let i = 0;
+  const ws2 = () => {
+    while (i < text2.length && " 	\n\r".includes(text2[i])) i++;
+  };
+  const literal2 = /true|false|null/y;
+  const number4 = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const escape = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+  const match = (re2) => {
+    re2.lastIndex = i;
+    if (!re2.test(text2)) return false;
+    i = re2.lastIndex;
+    return true;
+  };
+  const string4 = () => {
+    if (text2[i] !== '"') return false;
+    let j3 = i + 1;
+    for (; ; ) {
+      const c3 = text2.charCodeAt(j3);
+      if (Number.isNaN(c3) || c3 < 32) return false;
+      if (c3 === 34) break;
+      if (c3 === 92) {
+        escape.lastIndex = j3;
+        if (!escape.test(text2)) return false;
+        j3 = escape.lastIndex;
+      } else {
+        j3++;
+      }
+    }
+    i = j3 + 1;
+    return true;
+  };
+  const value = () => {
+    ws2();
+    const c3 = text2[i];
+    if (c3 === "{" || c3 === "[") {
+      const close = c3 === "{" ? "}" : "]";
+      i++;
+      ws2();
+      if (text2[i] === close) {
+        i++;
+        return true;
+      }
+      for (; ; ) {
+        if (c3 === "{") {
+          ws2();
+          if (!string4()) return false;
+          ws2();
+          if (text2[i] !== ":") return false;
+          i++;
+        }
+        if (!value()) return false;
+        ws2();
+        if (text2[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text2[i] !== close) return false;
+        i++;
+        return true;
+      }
+    }
+    if (c3 === '"') return string4();
+    return match(number4) || match(literal2);
+  };
+  if (value()) {
+    ws2();
+  }
+  return i;
+}
+function parseJson(text2, file2) {
+  try {
+    return JSON.parse(text2);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const what = message.replace(/ in JSON at position .*$/s, "").replace(/, ".*" is not valid JSON$/s, "");
+    const { line, column } = lineColumn(text2, jsonErrorOffset(text2));
+    throw new UserError("lockfile", file2, `invalid JSON at line ${line}, column ${column}: ${what}`);
+  }
+}
+var Reader = class {
+  file;
+  constructor(file2) {
+    this.file = file2;
+  }
+  fail(path, what) {
+    throw new UserError("lockfile", this.file, path === "" ? what : `${path}: ${what}`);
+  }
+  string(v2, path) {
+    if (typeof v2 !== "string") this.fail(path, `expected a string, got ${describe3(v2)}`);
+    return v2;
+  }
+  object(v2, path) {
+    if (!isObject2(v2)) this.fail(path, `expected an object, got ${describe3(v2)}`);
+    return v2;
+  }
+  array(v2, path) {
+    if (!Array.isArray(v2)) this.fail(path, `expected a list, got ${describe3(v2)}`);
+    return v2;
+  }
+  strings(v2, path) {
+    return this.array(v2, path).map((x3, i) => this.string(x3, `${path}[${i}]`));
+  }
+};
+function describe3(v2) {
+  if (v2 === void 0) return "nothing";
+  if (v2 === null) return "null";
+  if (Array.isArray(v2)) return "a list";
+  return typeof v2 === "object" ? "an object" : `${typeof v2} ${JSON.stringify(v2)}`;
+}
+function variantValue(v2) {
+  if (typeof v2 === "boolean") return v2 ? "true" : "false";
+  if (typeof v2 === "string") return v2;
+  if (typeof v2 === "number") return String(v2);
+  if (Array.isArray(v2))
+    return v2.map((x3) => typeof x3 === "string" ? x3 : JSON.stringify(x3)).join(",");
+  return void 0;
+}
+function stripEquals(v2) {
+  return v2.startsWith("=") ? v2.slice(1) : v2;
+}
+function readEdge(r2, e, path) {
+  const o2 = r2.object(e, path);
+  const name = r2.string(o2["name"], `${path}.name`);
+  const hash3 = r2.string(o2["hash"] ?? o2["dag_hash"], `${path}.hash`);
+  const params = o2["parameters"];
+  let rawTypes;
+  let virtuals = [];
+  if (isObject2(params)) {
+    rawTypes = params["deptypes"];
+    if (params["virtuals"] !== void 0 && params["virtuals"] !== null) {
+      virtuals = r2.strings(params["virtuals"], `${path}.parameters.virtuals`);
+    }
+  } else {
+    rawTypes = o2["type"] ?? o2["deptypes"];
+  }
+  const types = rawTypes === void 0 || rawTypes === null ? [] : r2.strings(rawTypes, `${path}.deptypes`);
+  for (const t2 of types) {
+    if (!DEPTYPES2.has(t2)) r2.fail(`${path}.deptypes`, `unknown deptype "${t2}"`);
+  }
+  return { name, hash: hash3, types: [...new Set(types)].sort(), virtuals };
+}
+function readEdges(r2, deps, path) {
+  if (deps === void 0 || deps === null) return [];
+  if (Array.isArray(deps)) return deps.map((e, i) => readEdge(r2, e, `${path}[${i}]`));
+  const o2 = r2.object(deps, path);
+  return Object.keys(o2).map((name) => {
+    const entry = r2.object(o2[name], `${path}.${name}`);
+    return readEdge(r2, { name, ...entry }, `${path}.${name}`);
+  });
+}
+function idsByHash(specs) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const s of specs) {
+    const key = `${s.name}@${s.version}`;
+    const g2 = groups.get(key);
+    if (g2) g2.push(s.hash);
+    else groups.set(key, [s.hash]);
+  }
+  const ids = /* @__PURE__ */ new Map();
+  for (const [key, hashes] of groups) {
+    for (const h3 of hashes) {
+      let len = Math.min(MIN_HASH_PREFIX, h3.length);
+      while (len < h3.length && hashes.some((o2) => o2 !== h3 && o2.startsWith(h3.slice(0, len)))) len++;
+      ids.set(h3, `${key}/${h3.slice(0, len)}`);
+    }
+  }
+  return ids;
+}
+function readTarget(r2, t2, path) {
+  if (t2 === void 0 || t2 === null) return void 0;
+  if (typeof t2 === "string") return t2;
+  return r2.string(r2.object(t2, path)["name"], `${path}.name`);
+}
+function toConcrete(r2, raw, ids) {
+  const { node: node2, path } = raw;
+  const id2 = ids.get(raw.hash);
+  const variants = {};
+  const parameters = {};
+  let lockedPatches;
+  const params = node2["parameters"];
+  if (params !== void 0 && params !== null) {
+    const p2 = r2.object(params, `${path}.parameters`);
+    for (const key of Object.keys(p2)) {
+      const v2 = p2[key];
+      if (FLAGS.has(key)) {
+        const flags = v2 === null ? [] : Array.isArray(v2) ? r2.strings(v2, `${path}.parameters.${key}`) : [r2.string(v2, `${path}.parameters.${key}`)];
+        if (flags.length > 0) parameters[key] = flags.join(" ");
+      } else if (key === "patches") {
+        lockedPatches = r2.strings(v2, `${path}.parameters.patches`);
+      } else {
+        const s = variantValue(v2);
+        if (s !== void 0) variants[key] = s;
+      }
+    }
+  }
+  if (lockedPatches === void 0 && node2["patches"] !== void 0 && node2["patches"] !== null) {
+    lockedPatches = r2.strings(node2["patches"], `${path}.patches`);
+  }
+  if (typeof node2["namespace"] === "string") parameters["namespace"] = node2["namespace"];
+  const dependencies = raw.edges.map((e, i) => {
+    const depId = ids.get(e.hash);
+    if (depId === void 0) {
+      r2.fail(
+        `${path}.dependencies[${i}]`,
+        `dependency ${e.name}/${e.hash} is not in concrete_specs`
+      );
+    }
+    const edge = { id: depId, name: e.name, types: e.types };
+    if (e.virtuals.length > 0) edge.virtuals = e.virtuals;
+    return edge;
+  });
+  const spec = {
+    id: id2,
+    package: raw.name,
+    version: raw.version,
+    variants,
+    parameters,
+    dependencies,
+    origin: `lockfile:${raw.hash}`
+  };
+  const compiler = readCompiler(r2, raw, path);
+  if (compiler) spec.compiler = compiler;
+  const arch = node2["arch"];
+  if (arch !== void 0 && arch !== null) {
+    const a = r2.object(arch, `${path}.arch`);
+    if (typeof a["platform"] === "string") spec.platform = a["platform"];
+    if (typeof a["platform_os"] === "string") spec.os = a["platform_os"];
+    const target = readTarget(r2, a["target"], `${path}.arch.target`);
+    if (target !== void 0) spec.target = target;
+  }
+  const ext = node2["external"];
+  if (ext !== void 0 && ext !== null) {
+    const e = r2.object(ext, `${path}.external`);
+    const external = {};
+    if (typeof e["path"] === "string") external["path"] = e["path"];
+    const mod = e["module"];
+    if (typeof mod === "string") external["module"] = mod;
+    else if (Array.isArray(mod))
+      external["module"] = r2.strings(mod, `${path}.external.module`).join(",");
+    spec.external = external;
+  }
+  if (lockedPatches !== void 0) spec.lockedPatches = lockedPatches;
+  return spec;
+}
+function readCompiler(r2, raw, path) {
+  const c3 = raw.node["compiler"];
+  if (c3 !== void 0 && c3 !== null) {
+    const o2 = r2.object(c3, `${path}.compiler`);
+    const compiler = { name: r2.string(o2["name"], `${path}.compiler.name`) };
+    const v2 = o2["version"] ?? o2["versions"];
+    if (typeof v2 === "string") compiler.version = stripEquals(v2);
+    return compiler;
+  }
+  return void 0;
+}
+function compilerFromEdges(raw, byHash) {
+  for (const virtual of COMPILER_VIRTUALS) {
+    const edge = raw.edges.find((e) => e.virtuals.includes(virtual));
+    if (edge) {
+      const dep = byHash.get(edge.hash);
+      return dep ? { name: dep.name, version: dep.version } : { name: edge.name };
+    }
+  }
+  return void 0;
+}
+function parseSpackLockfile(text2, file2) {
+  const r2 = new Reader(file2);
+  const doc = parseJson(text2, file2);
+  if (!isObject2(doc)) r2.fail("", `expected a JSON object, got ${describe3(doc)}`);
+  const meta3 = doc["_meta"];
+  const version2 = isObject2(meta3) ? meta3["lockfile-version"] : void 0;
+  const supported2 = SUPPORTED_LOCKFILE_VERSIONS.join(", ");
+  if (typeof version2 !== "number" || !SUPPORTED_LOCKFILE_VERSIONS.includes(version2)) {
+    const shown2 = version2 === void 0 ? "missing" : JSON.stringify(version2);
+    r2.fail("", `unsupported lockfile version ${shown2} (supported: ${supported2})`);
+  }
+  const concrete = r2.object(doc["concrete_specs"], "concrete_specs");
+  const raws = [];
+  for (const key of Object.keys(concrete)) {
+    const path = `concrete_specs.${key}`;
+    const node2 = r2.object(concrete[key], path);
+    const hash3 = typeof node2["hash"] === "string" ? node2["hash"] : key;
+    raws.push({
+      key,
+      hash: hash3,
+      name: r2.string(node2["name"], `${path}.name`),
+      version: stripEquals(r2.string(node2["version"], `${path}.version`)),
+      node: node2,
+      edges: readEdges(r2, node2["dependencies"], `${path}.dependencies`),
+      path
+    });
+  }
+  const byHash = /* @__PURE__ */ new Map();
+  for (const s of raws) byHash.set(s.hash, s);
+  for (const s of raws) if (!byHash.has(s.key)) byHash.set(s.key, s);
+  const ids = idsByHash(raws);
+  for (const s of raws) if (!ids.has(s.key)) ids.set(s.key, ids.get(s.hash));
+  const specs = raws.map((raw) => {
+    const spec = toConcrete(r2, raw, ids);
+    if (spec.compiler === void 0) {
+      const compiler = compilerFromEdges(raw, byHash);
+      if (compiler) spec.compiler = compiler;
+    }
+    return spec;
+  });
+  const roots = r2.array(doc["roots"] ?? [], "roots").map((root, i) => {
+    const o2 = r2.object(root, `roots[${i}]`);
+    const hash3 = r2.string(o2["hash"], `roots[${i}].hash`);
+    const id2 = ids.get(hash3);
+    if (id2 === void 0) r2.fail(`roots[${i}]`, `root ${hash3} is not in concrete_specs`);
+    return id2;
+  });
+  return { roots, specs, lockfileVersion: version2 };
+}
+
+// src/ecosystems/spack/package-hash/lock-nodes.ts
+var FLAGS2 = /* @__PURE__ */ new Set(["cflags", "cxxflags", "fflags", "cppflags", "ldflags", "ldlibs"]);
+function lockNodesFromText(text2, file2) {
+  const lock = parseSpackLockfile(text2, file2);
+  const raw = JSON.parse(text2);
+  const table2 = new Map(lock.specs.map((s) => [s.id, s]));
+  const nodes = lock.specs.map((s) => {
+    const hash3 = s.origin.slice("lockfile:".length);
+    const view = specView(s, table2);
+    const variants = {};
+    for (const [k2, v2] of Object.entries(s.parameters)) if (!FLAGS2.has(k2)) variants[k2] = v2;
+    Object.assign(variants, s.variants);
+    const stored = raw.concrete_specs[hash3]?.package_hash;
+    return {
+      hash: hash3,
+      spec: { ...view, name: s.package, version: s.version, variants },
+      patches: s.lockedPatches ?? [],
+      packageHash: typeof stored === "string" ? stored : null,
+      external: s.external !== void 0
+    };
+  });
+  return {
+    nodes,
+    ...typeof raw.spack?.version === "string" ? { spackVersion: raw.spack.version } : {},
+    ...typeof raw.spack?.commit === "string" ? { spackCommit: raw.spack.commit } : {}
+  };
+}
+
+// src/engine/lock-check.ts
+var HISTORY_LIMIT = 60;
+function hashRecipe(text2, path, node2, versions, patches) {
+  const canonical = canonicalSource(text2, path, node2.spec).text;
+  const sourceId = sourceIdOf(versions.find((v2) => v2.version === node2.spec.version));
+  const withLevels = node2.patches.map(
+    (sha2) => `${sha2}:${patches.find((p2) => p2.sha256 === sha2)?.level ?? 1}`
+  );
+  return {
+    content: contentHashOf(sourceId, withLevels, packageHashOf(canonical)),
+    canonical,
+    sourceId,
+    patches: withLevels
+  };
+}
+function describeChange(then, now, commitsBack) {
+  const parts = [];
+  if (then.sourceId !== now.sourceId)
+    parts.push(
+      `source ${then.sourceId.slice(0, 12) || "none"} \u2192 ${now.sourceId.slice(0, 12) || "none"}`
+    );
+  if (then.patches.join() !== now.patches.join())
+    parts.push(`patches ${then.patches.join(", ") || "none"} \u2192 ${now.patches.join(", ") || "none"}`);
+  if (then.canonical !== now.canonical) {
+    const a = then.canonical.split("\n");
+    const b3 = now.canonical.split("\n");
+    let i = 0;
+    while (i < a.length && i < b3.length && a[i] === b3[i]) i++;
+    parts.push(
+      `code, line ${i + 1} of the canonical source: ${JSON.stringify(a[i] ?? "")} \u2192 ${JSON.stringify(b3[i] ?? "")}`
+    );
+  }
+  return `${parts.join("; ")} (the lock's hash is the recipe's from ${commitsBack} change(s) back)`;
+}
+async function checkLock(git, snap, config2, lockText, specs) {
+  const lockfile = config2.lockfile ?? "spack.lock";
+  const lock = lockNodesFromText(lockText, lockfile);
+  const notes = [];
+  const major = Number((lock.spackVersion ?? "").split(".")[0]);
+  if (lock.spackVersion !== void 0 && Number.isFinite(major) && major < 1) {
+    notes.push(
+      `${lockfile}: written by Spack ${lock.spackVersion}, whose recipe layout and unparser predate Spack 1.0: its package hashes cannot be compared with the recipes here, so no node is reported stale on that account`
+    );
+    return { stale: /* @__PURE__ */ new Map(), compared: 0, notes };
+  }
+  const idOf = /* @__PURE__ */ new Map();
+  for (const s of specs.values())
+    if (s.origin.startsWith("lockfile:")) idOf.set(s.origin.slice("lockfile:".length), s.id);
+  const { packages } = await readSpackPackages(snap, {
+    recipeRoots: recipeRoots(config2),
+    ...config2.buildSystems ? { buildSystems: config2.buildSystems } : {},
+    isIgnored: () => false,
+    cache: new MemoryBlobCache(),
+    only: new Set(lock.nodes.map((n) => n.spec.name))
+  });
+  const wanted = [...packages.values()];
+  const oids = wanted.map((p2) => snap.files.get(p2.recipePath));
+  const blobs = await snap.readBlobs(oids);
+  const stale = /* @__PURE__ */ new Map();
+  const absent = /* @__PURE__ */ new Set();
+  let compared = 0;
+  for (const node2 of lock.nodes) {
+    const id2 = idOf.get(node2.hash);
+    const pkg = packages.get(node2.spec.name);
+    if (id2 === void 0 || node2.packageHash === null) continue;
+    if (pkg === void 0) {
+      absent.add(node2.spec.name);
+      continue;
+    }
+    const oid = snap.files.get(pkg.recipePath);
+    const now = hashRecipe(
+      blobs.get(oid).toString("utf8"),
+      pkg.recipePath,
+      node2,
+      pkg.versions,
+      pkg.patches
+    );
+    compared++;
+    if (now.content === node2.packageHash) continue;
+    stale.set(id2, await whatChanged(git, snap.rev, pkg, oid, node2, now));
+  }
+  if (absent.size > 0)
+    notes.push(
+      `${lockfile}: no recipe at head for ${[...absent].sort().join(", ")}: those nodes are not checked`
+    );
+  return { stale, compared, notes };
+}
+async function whatChanged(git, rev, pkg, headOid, node2, now) {
+  const versions = (await git.pathVersions(rev, pkg.recipePath, HISTORY_LIMIT)).filter(
+    (o2) => o2 !== headOid
+  );
+  const blobs = await git.readBlobs(versions);
+  for (let i = 0; i < versions.length; i++) {
+    const text2 = blobs.get(versions[i])?.toString("utf8");
+    if (text2 === void 0) continue;
+    try {
+      const old = parseSpackRecipe(text2, pkg.recipePath);
+      const then = hashRecipe(text2, pkg.recipePath, node2, old.versions, [
+        ...pkg.patches,
+        ...old.patches
+      ]);
+      if (then.content === node2.packageHash) return describeChange(then, now, i + 1);
+    } catch {
+    }
+  }
+  return `source, patches or code: the lock's hash is none of the ${versions.length + 1} versions of ${pkg.recipePath} in this clone's history (a shallow clone, or a lock from another recipe repository)`;
+}
+
+// src/engine/plan-engine.ts
+import { gunzipSync } from "node:zlib";
 
 // src/core/digest/spec-digest.ts
 function foreignPackageDigest(name) {
@@ -47193,13 +47794,13 @@ function pickVersion(pkg, constraints, place, isRoot, notes, decide) {
 }
 function defaultVersion(versions) {
   const preferred = versions.filter((v2) => v2.preferred && !v2.deprecated);
-  if (preferred.length > 0) return highest(preferred);
+  if (preferred.length > 0) return highest2(preferred);
   const live = versions.filter((v2) => !v2.deprecated && !INFINITY_VERSIONS2.has(v2.version));
-  if (live.length > 0) return highest(live);
+  if (live.length > 0) return highest2(live);
   const nonDeprecated = versions.filter((v2) => !v2.deprecated);
-  return highest(nonDeprecated.length > 0 ? nonDeprecated : versions);
+  return highest2(nonDeprecated.length > 0 ? nonDeprecated : versions);
 }
-function highest(vs2) {
+function highest2(vs2) {
   let best = vs2[0].version;
   for (const v2 of vs2) if (compareVersions(v2.version, best) > 0) best = v2.version;
   return best;
@@ -47519,30 +48120,30 @@ function parseFromagerSettings(text2, file2) {
   }
   const value = toCanonical(doc.contents, doc, file2, "");
   if (value === null) return { common: {}, variants: {}, preBuiltVariants: [], changelog: {} };
-  if (!isObject2(value))
-    throw new UserError("recipe", file2, `expected a map of settings, got ${describe3(value)}`);
+  if (!isObject3(value))
+    throw new UserError("recipe", file2, `expected a map of settings, got ${describe4(value)}`);
   const { variants = {}, changelog = {}, ...common } = value;
   const vmap = variants === null ? {} : variants;
-  if (!isObject2(vmap))
+  if (!isObject3(vmap))
     throw new UserError(
       "recipe",
       `${file2}: variants`,
-      `expected a map of variant \u2192 settings, got ${describe3(vmap)}`
+      `expected a map of variant \u2192 settings, got ${describe4(vmap)}`
     );
   const cmap = changelog === null ? {} : changelog;
-  if (!isObject2(cmap))
+  if (!isObject3(cmap))
     throw new UserError(
       "recipe",
       `${file2}: changelog`,
-      `expected a map of version \u2192 entries, got ${describe3(cmap)}`
+      `expected a map of version \u2192 entries, got ${describe4(cmap)}`
     );
-  const preBuiltVariants = Object.entries(vmap).filter(([, v2]) => isObject2(v2) && v2.pre_built === true).map(([k2]) => k2).sort();
+  const preBuiltVariants = Object.entries(vmap).filter(([, v2]) => isObject3(v2) && v2.pre_built === true).map(([k2]) => k2).sort();
   return { common, variants: { ...vmap }, preBuiltVariants, changelog: { ...cmap } };
 }
-function isObject2(v2) {
+function isObject3(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
-function describe3(v2) {
+function describe4(v2) {
   if (v2 === null) return "null";
   if (Array.isArray(v2)) return "a list";
   return typeof v2 === "object" ? "a map" : `${typeof v2} ${JSON.stringify(v2)}`;
@@ -47896,349 +48497,6 @@ function localModuleCandidates(imp, fromFile) {
     for (const n of imp.names) if (n !== "*") out.push(...asFiles(`${base}/${n}`));
   }
   return out;
-}
-
-// src/ecosystems/spack/lockfile.ts
-var SUPPORTED_LOCKFILE_VERSIONS = [4, 5, 6];
-var FLAGS = /* @__PURE__ */ new Set([
-  "cflags",
-  "cxxflags",
-  "fflags",
-  "cppflags",
-  "ldflags",
-  "ldlibs"
-]);
-var DEPTYPES2 = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
-var COMPILER_VIRTUALS = ["c", "cxx", "fortran"];
-var MIN_HASH_PREFIX = 7;
-function isObject3(v2) {
-  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
-}
-function lineColumn(text2, offset) {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text2.length; i++) {
-    if (text2.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-function jsonErrorOffset(text2) {
-  let i = 0;
-  const ws2 = () => {
-    while (i < text2.length && " 	\n\r".includes(text2[i])) i++;
-  };
-  const literal2 = /true|false|null/y;
-  const number4 = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-  const escape = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
-  const match = (re2) => {
-    re2.lastIndex = i;
-    if (!re2.test(text2)) return false;
-    i = re2.lastIndex;
-    return true;
-  };
-  const string4 = () => {
-    if (text2[i] !== '"') return false;
-    let j3 = i + 1;
-    for (; ; ) {
-      const c3 = text2.charCodeAt(j3);
-      if (Number.isNaN(c3) || c3 < 32) return false;
-      if (c3 === 34) break;
-      if (c3 === 92) {
-        escape.lastIndex = j3;
-        if (!escape.test(text2)) return false;
-        j3 = escape.lastIndex;
-      } else {
-        j3++;
-      }
-    }
-    i = j3 + 1;
-    return true;
-  };
-  const value = () => {
-    ws2();
-    const c3 = text2[i];
-    if (c3 === "{" || c3 === "[") {
-      const close = c3 === "{" ? "}" : "]";
-      i++;
-      ws2();
-      if (text2[i] === close) {
-        i++;
-        return true;
-      }
-      for (; ; ) {
-        if (c3 === "{") {
-          ws2();
-          if (!string4()) return false;
-          ws2();
-          if (text2[i] !== ":") return false;
-          i++;
-        }
-        if (!value()) return false;
-        ws2();
-        if (text2[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text2[i] !== close) return false;
-        i++;
-        return true;
-      }
-    }
-    if (c3 === '"') return string4();
-    return match(number4) || match(literal2);
-  };
-  if (value()) {
-    ws2();
-  }
-  return i;
-}
-function parseJson(text2, file2) {
-  try {
-    return JSON.parse(text2);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const what = message.replace(/ in JSON at position .*$/s, "").replace(/, ".*" is not valid JSON$/s, "");
-    const { line, column } = lineColumn(text2, jsonErrorOffset(text2));
-    throw new UserError("lockfile", file2, `invalid JSON at line ${line}, column ${column}: ${what}`);
-  }
-}
-var Reader = class {
-  file;
-  constructor(file2) {
-    this.file = file2;
-  }
-  fail(path, what) {
-    throw new UserError("lockfile", this.file, path === "" ? what : `${path}: ${what}`);
-  }
-  string(v2, path) {
-    if (typeof v2 !== "string") this.fail(path, `expected a string, got ${describe4(v2)}`);
-    return v2;
-  }
-  object(v2, path) {
-    if (!isObject3(v2)) this.fail(path, `expected an object, got ${describe4(v2)}`);
-    return v2;
-  }
-  array(v2, path) {
-    if (!Array.isArray(v2)) this.fail(path, `expected a list, got ${describe4(v2)}`);
-    return v2;
-  }
-  strings(v2, path) {
-    return this.array(v2, path).map((x3, i) => this.string(x3, `${path}[${i}]`));
-  }
-};
-function describe4(v2) {
-  if (v2 === void 0) return "nothing";
-  if (v2 === null) return "null";
-  if (Array.isArray(v2)) return "a list";
-  return typeof v2 === "object" ? "an object" : `${typeof v2} ${JSON.stringify(v2)}`;
-}
-function variantValue(v2) {
-  if (typeof v2 === "boolean") return v2 ? "true" : "false";
-  if (typeof v2 === "string") return v2;
-  if (typeof v2 === "number") return String(v2);
-  if (Array.isArray(v2))
-    return v2.map((x3) => typeof x3 === "string" ? x3 : JSON.stringify(x3)).join(",");
-  return void 0;
-}
-function stripEquals(v2) {
-  return v2.startsWith("=") ? v2.slice(1) : v2;
-}
-function readEdge(r2, e, path) {
-  const o2 = r2.object(e, path);
-  const name = r2.string(o2["name"], `${path}.name`);
-  const hash3 = r2.string(o2["hash"] ?? o2["dag_hash"], `${path}.hash`);
-  const params = o2["parameters"];
-  let rawTypes;
-  let virtuals = [];
-  if (isObject3(params)) {
-    rawTypes = params["deptypes"];
-    if (params["virtuals"] !== void 0 && params["virtuals"] !== null) {
-      virtuals = r2.strings(params["virtuals"], `${path}.parameters.virtuals`);
-    }
-  } else {
-    rawTypes = o2["type"] ?? o2["deptypes"];
-  }
-  const types = rawTypes === void 0 || rawTypes === null ? [] : r2.strings(rawTypes, `${path}.deptypes`);
-  for (const t2 of types) {
-    if (!DEPTYPES2.has(t2)) r2.fail(`${path}.deptypes`, `unknown deptype "${t2}"`);
-  }
-  return { name, hash: hash3, types: [...new Set(types)].sort(), virtuals };
-}
-function readEdges(r2, deps, path) {
-  if (deps === void 0 || deps === null) return [];
-  if (Array.isArray(deps)) return deps.map((e, i) => readEdge(r2, e, `${path}[${i}]`));
-  const o2 = r2.object(deps, path);
-  return Object.keys(o2).map((name) => {
-    const entry = r2.object(o2[name], `${path}.${name}`);
-    return readEdge(r2, { name, ...entry }, `${path}.${name}`);
-  });
-}
-function idsByHash(specs) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const s of specs) {
-    const key = `${s.name}@${s.version}`;
-    const g2 = groups.get(key);
-    if (g2) g2.push(s.hash);
-    else groups.set(key, [s.hash]);
-  }
-  const ids = /* @__PURE__ */ new Map();
-  for (const [key, hashes] of groups) {
-    for (const h3 of hashes) {
-      let len = Math.min(MIN_HASH_PREFIX, h3.length);
-      while (len < h3.length && hashes.some((o2) => o2 !== h3 && o2.startsWith(h3.slice(0, len)))) len++;
-      ids.set(h3, `${key}/${h3.slice(0, len)}`);
-    }
-  }
-  return ids;
-}
-function readTarget(r2, t2, path) {
-  if (t2 === void 0 || t2 === null) return void 0;
-  if (typeof t2 === "string") return t2;
-  return r2.string(r2.object(t2, path)["name"], `${path}.name`);
-}
-function toConcrete(r2, raw, ids) {
-  const { node: node2, path } = raw;
-  const id2 = ids.get(raw.hash);
-  const variants = {};
-  const parameters = {};
-  let lockedPatches;
-  const params = node2["parameters"];
-  if (params !== void 0 && params !== null) {
-    const p2 = r2.object(params, `${path}.parameters`);
-    for (const key of Object.keys(p2)) {
-      const v2 = p2[key];
-      if (FLAGS.has(key)) {
-        const flags = v2 === null ? [] : Array.isArray(v2) ? r2.strings(v2, `${path}.parameters.${key}`) : [r2.string(v2, `${path}.parameters.${key}`)];
-        if (flags.length > 0) parameters[key] = flags.join(" ");
-      } else if (key === "patches") {
-        lockedPatches = r2.strings(v2, `${path}.parameters.patches`);
-      } else {
-        const s = variantValue(v2);
-        if (s !== void 0) variants[key] = s;
-      }
-    }
-  }
-  if (lockedPatches === void 0 && node2["patches"] !== void 0 && node2["patches"] !== null) {
-    lockedPatches = r2.strings(node2["patches"], `${path}.patches`);
-  }
-  if (typeof node2["namespace"] === "string") parameters["namespace"] = node2["namespace"];
-  const dependencies = raw.edges.map((e, i) => {
-    const depId = ids.get(e.hash);
-    if (depId === void 0) {
-      r2.fail(
-        `${path}.dependencies[${i}]`,
-        `dependency ${e.name}/${e.hash} is not in concrete_specs`
-      );
-    }
-    const edge = { id: depId, name: e.name, types: e.types };
-    if (e.virtuals.length > 0) edge.virtuals = e.virtuals;
-    return edge;
-  });
-  const spec = {
-    id: id2,
-    package: raw.name,
-    version: raw.version,
-    variants,
-    parameters,
-    dependencies,
-    origin: `lockfile:${raw.hash}`
-  };
-  const compiler = readCompiler(r2, raw, path);
-  if (compiler) spec.compiler = compiler;
-  const arch = node2["arch"];
-  if (arch !== void 0 && arch !== null) {
-    const a = r2.object(arch, `${path}.arch`);
-    if (typeof a["platform"] === "string") spec.platform = a["platform"];
-    if (typeof a["platform_os"] === "string") spec.os = a["platform_os"];
-    const target = readTarget(r2, a["target"], `${path}.arch.target`);
-    if (target !== void 0) spec.target = target;
-  }
-  const ext = node2["external"];
-  if (ext !== void 0 && ext !== null) {
-    const e = r2.object(ext, `${path}.external`);
-    const external = {};
-    if (typeof e["path"] === "string") external["path"] = e["path"];
-    const mod = e["module"];
-    if (typeof mod === "string") external["module"] = mod;
-    else if (Array.isArray(mod))
-      external["module"] = r2.strings(mod, `${path}.external.module`).join(",");
-    spec.external = external;
-  }
-  if (lockedPatches !== void 0) spec.lockedPatches = lockedPatches;
-  return spec;
-}
-function readCompiler(r2, raw, path) {
-  const c3 = raw.node["compiler"];
-  if (c3 !== void 0 && c3 !== null) {
-    const o2 = r2.object(c3, `${path}.compiler`);
-    const compiler = { name: r2.string(o2["name"], `${path}.compiler.name`) };
-    const v2 = o2["version"] ?? o2["versions"];
-    if (typeof v2 === "string") compiler.version = stripEquals(v2);
-    return compiler;
-  }
-  return void 0;
-}
-function compilerFromEdges(raw, byHash) {
-  for (const virtual of COMPILER_VIRTUALS) {
-    const edge = raw.edges.find((e) => e.virtuals.includes(virtual));
-    if (edge) {
-      const dep = byHash.get(edge.hash);
-      return dep ? { name: dep.name, version: dep.version } : { name: edge.name };
-    }
-  }
-  return void 0;
-}
-function parseSpackLockfile(text2, file2) {
-  const r2 = new Reader(file2);
-  const doc = parseJson(text2, file2);
-  if (!isObject3(doc)) r2.fail("", `expected a JSON object, got ${describe4(doc)}`);
-  const meta3 = doc["_meta"];
-  const version2 = isObject3(meta3) ? meta3["lockfile-version"] : void 0;
-  const supported2 = SUPPORTED_LOCKFILE_VERSIONS.join(", ");
-  if (typeof version2 !== "number" || !SUPPORTED_LOCKFILE_VERSIONS.includes(version2)) {
-    const shown2 = version2 === void 0 ? "missing" : JSON.stringify(version2);
-    r2.fail("", `unsupported lockfile version ${shown2} (supported: ${supported2})`);
-  }
-  const concrete = r2.object(doc["concrete_specs"], "concrete_specs");
-  const raws = [];
-  for (const key of Object.keys(concrete)) {
-    const path = `concrete_specs.${key}`;
-    const node2 = r2.object(concrete[key], path);
-    const hash3 = typeof node2["hash"] === "string" ? node2["hash"] : key;
-    raws.push({
-      key,
-      hash: hash3,
-      name: r2.string(node2["name"], `${path}.name`),
-      version: stripEquals(r2.string(node2["version"], `${path}.version`)),
-      node: node2,
-      edges: readEdges(r2, node2["dependencies"], `${path}.dependencies`),
-      path
-    });
-  }
-  const byHash = /* @__PURE__ */ new Map();
-  for (const s of raws) byHash.set(s.hash, s);
-  for (const s of raws) if (!byHash.has(s.key)) byHash.set(s.key, s);
-  const ids = idsByHash(raws);
-  for (const s of raws) if (!ids.has(s.key)) ids.set(s.key, ids.get(s.hash));
-  const specs = raws.map((raw) => {
-    const spec = toConcrete(r2, raw, ids);
-    if (spec.compiler === void 0) {
-      const compiler = compilerFromEdges(raw, byHash);
-      if (compiler) spec.compiler = compiler;
-    }
-    return spec;
-  });
-  const roots = r2.array(doc["roots"] ?? [], "roots").map((root, i) => {
-    const o2 = r2.object(root, `roots[${i}]`);
-    const hash3 = r2.string(o2["hash"], `roots[${i}].hash`);
-    const id2 = ids.get(hash3);
-    if (id2 === void 0) r2.fail(`roots[${i}]`, `root ${hash3} is not in concrete_specs`);
-    return id2;
-  });
-  return { roots, specs, lockfileVersion: version2 };
 }
 
 // src/engine/digest-tree.ts
@@ -48656,7 +48914,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "4eff0d37b97ab6c0" : "source";
+var BUILD_ID = true ? "7151990bcf9956e1" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -49353,10 +49611,27 @@ async function runPlan(request, log = SILENT_LOG) {
   headPackages = void 0;
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
   const notes = [...range.note ? [range.note] : [], ...head.notes];
+  let lockCheck;
+  if (config2.lockfile && config2.ecosystem === "spack" && !base && !mirror) {
+    const checked = await checkLock(
+      git,
+      headSnap,
+      config2,
+      await readLockText(headSnap, config2.lockfile),
+      head.specs
+    );
+    lockCheck = checked.stale;
+    notes.push(...checked.notes);
+    for (const n of checked.notes) log.warn(n);
+    log.info(
+      `Checked ${checked.compared} lock nodes against the recipes: ${checked.stale.size} changed since the lock (${clock()})`
+    );
+  }
   const plan = computePlan({
     head,
     ...base ? { base } : {},
     ...mirror ? { mirror } : {},
+    ...lockCheck ? { lockCheck } : {},
     ...claims ? { claims } : {},
     changedFiles,
     containers: head.containers,
@@ -49368,6 +49643,14 @@ async function runPlan(request, log = SILENT_LOG) {
   );
   if (range.note) log.warn(range.note);
   return { plan, config: config2, head, ...base ? { base } : {} };
+}
+async function readLockText(snap, path) {
+  const oid = snap.files.get(path);
+  if (oid === void 0)
+    throw new UserError("lockfile", path, `not found in commit ${snap.rev.slice(0, 12)}`);
+  let bytes = (await snap.readBlobs([oid])).get(oid);
+  if (path.endsWith(".gz")) bytes = gunzipSync(bytes);
+  return bytes.toString("utf8");
 }
 function stopwatch() {
   let last = performance.now();
@@ -49441,6 +49724,8 @@ function describeReason(r2) {
       return r2.changes && r2.changes.length > 0 ? `environment: ${r2.changes.join("; ")}` : `build environment: ${r2.detail}`;
     case "missing":
       return r2.detail;
+    case "lock":
+      return `recipe changed since the lock was concretized: ${r2.detail}`;
     case "algorithm":
       return `digest algorithm ${r2.old} \u2192 ${r2.new}`;
     case "reuse":
@@ -49610,6 +49895,7 @@ function referenceNote(e) {
     return ` (mirror entry built ${e.recorded.builtAt}${from})`;
   }
   if (e.reference === "base") return " (base commit)";
+  if (e.reference === "lock") return " (the lock's package hashes)";
   return "";
 }
 function sourceText(v2) {
@@ -50229,7 +50515,7 @@ function checkValue(value, what) {
 function renderPlanText(plan) {
   const lines = [];
   const s = plan.summary;
-  const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : "nothing (no base, no mirror)";
+  const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : plan.reference === "lock" ? "the lock's package hashes" : "nothing (no base, no mirror)";
   lines.push(
     `${verdict(plan)} \u2014 head ${plan.head === "WORKTREE" ? "working tree" : plan.head.slice(0, 12)} against ${ref}`
   );
@@ -50477,97 +50763,6 @@ import { resolve as resolve10 } from "node:path";
 // src/engine/spack-hashes.ts
 import { readFile as readFile10 } from "node:fs/promises";
 import { resolve as resolve9 } from "node:path";
-
-// src/ecosystems/spack/package-hash/hash-spec.ts
-function highest2(versions) {
-  let best;
-  for (const v2 of versions)
-    if (best === void 0 || compareVersions(v2.version, best) > 0) best = v2.version;
-  return best;
-}
-function hashSpecVersion(versions) {
-  const live = versions.filter((v2) => !v2.deprecated);
-  return highest2(live.filter((v2) => !isDevelopVersion(v2.version))) ?? highest2(live) ?? highest2(versions);
-}
-function variantDefault(v2) {
-  if (v2.values === void 0 && !v2.multi && /^(true|false)$/i.test(v2.default))
-    return v2.default.toLowerCase();
-  return v2.default;
-}
-function defaultVariants(name, version2, variants) {
-  let values = {};
-  for (let round = 0; round < 16; round++) {
-    const evaluate = whenEvaluator({
-      name,
-      ...version2 !== void 0 ? { version: version2 } : {},
-      variants: values
-    });
-    const next2 = {};
-    for (const v2 of variants)
-      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = variantDefault(v2);
-    const same = Object.keys(next2).length === Object.keys(values).length && Object.entries(next2).every(([k2, x3]) => values[k2] === x3);
-    values = next2;
-    if (same) break;
-  }
-  return values;
-}
-function defaultHashSpec(name, versions, variants) {
-  const version2 = hashSpecVersion(versions);
-  return {
-    name,
-    ...version2 !== void 0 ? { version: version2 } : {},
-    variants: defaultVariants(name, version2, variants)
-  };
-}
-function formatHashSpec(spec) {
-  let out = spec.name + (spec.version !== void 0 ? `@=${spec.version}` : "");
-  const keys = Object.keys(spec.variants).sort();
-  const pairs = [];
-  for (const k2 of keys) {
-    const v2 = spec.variants[k2];
-    if (v2 === "true") out += `+${k2}`;
-    else if (v2 === "false") out += `~${k2}`;
-    else pairs.push(`${k2}=${v2}`);
-  }
-  return pairs.length > 0 ? `${out} ${pairs.join(" ")}` : out;
-}
-function sourceIdOf(version2) {
-  if (version2 === void 0) return "";
-  if (version2.commit !== void 0) return version2.commit;
-  if (version2.tag !== void 0 || version2.branch !== void 0) return "";
-  if (version2.extra?.git !== void 0) return "";
-  return version2.checksum ?? "";
-}
-
-// src/ecosystems/spack/package-hash/lock-nodes.ts
-var FLAGS2 = /* @__PURE__ */ new Set(["cflags", "cxxflags", "fflags", "cppflags", "ldflags", "ldlibs"]);
-function lockNodesFromText(text2, file2) {
-  const lock = parseSpackLockfile(text2, file2);
-  const raw = JSON.parse(text2);
-  const table2 = new Map(lock.specs.map((s) => [s.id, s]));
-  const nodes = lock.specs.map((s) => {
-    const hash3 = s.origin.slice("lockfile:".length);
-    const view = specView(s, table2);
-    const variants = {};
-    for (const [k2, v2] of Object.entries(s.parameters)) if (!FLAGS2.has(k2)) variants[k2] = v2;
-    Object.assign(variants, s.variants);
-    const stored = raw.concrete_specs[hash3]?.package_hash;
-    return {
-      hash: hash3,
-      spec: { ...view, name: s.package, version: s.version, variants },
-      patches: s.lockedPatches ?? [],
-      packageHash: typeof stored === "string" ? stored : null,
-      external: s.external !== void 0
-    };
-  });
-  return {
-    nodes,
-    ...typeof raw.spack?.version === "string" ? { spackVersion: raw.spack.version } : {},
-    ...typeof raw.spack?.commit === "string" ? { spackCommit: raw.spack.commit } : {}
-  };
-}
-
-// src/engine/spack-hashes.ts
 var SPACK_LAYOUT = {
   recipes: "repos/spack_repo/builtin/packages",
   buildSystems: "repos/spack_repo/builtin/build_systems"
@@ -50603,7 +50798,7 @@ async function computeSpackHashes(req) {
   const head = await git.revParse(req.head ?? "HEAD", "--head");
   const snap = await readSnapshot(git, head);
   const { roots, buildSystems } = await configFor(req, snap);
-  const lock = req.lockfile !== void 0 ? lockNodesFromText(await readLockText(req.lockfile, snap, req.repo), req.lockfile) : void 0;
+  const lock = req.lockfile !== void 0 ? lockNodesFromText(await readLockText2(req.lockfile, snap, req.repo), req.lockfile) : void 0;
   const named = lock ? lock.nodes.map((n) => n.spec.name) : (req.specs ?? []).map((text2, i) => hashSpecFromString(text2, `spec ${i + 1} "${text2}"`).name);
   const cache2 = new MemoryBlobCache();
   const quick = /* @__PURE__ */ new Map();
@@ -50713,7 +50908,7 @@ function lockGenerationWarning(version2, commit) {
   if (!Number.isFinite(major) || major >= 1) return void 0;
   return `written by Spack ${version2}${commit ? ` (${commit.slice(0, 12)})` : ""}, whose recipe layout and unparser predate Spack 1.0: its stored package hashes cannot be compared with the recipes hashed here, so a difference does not mean the recipe changed`;
 }
-async function readLockText(path, snap, repo) {
+async function readLockText2(path, snap, repo) {
   const oid = snap.files.get(path.replace(/^\.\//, ""));
   if (oid !== void 0) return (await snap.readBlobs([oid])).get(oid).toString("utf8");
   try {
