@@ -101,3 +101,29 @@ export function computeWaves(
   })
   return waves
 }
+
+/**
+ * `seeds` (those present in `specs`) and every spec that depends on one of them, through any
+ * edge: what a change to the seeds reaches.
+ */
+export function withDependents(
+  specs: ReadonlyMap<string, { readonly dependencies: readonly { readonly id: string }[] }>,
+  seeds: Iterable<string>,
+): Set<string> {
+  const dependents = new Map<string, string[]>()
+  for (const [id, spec] of specs)
+    for (const e of spec.dependencies) {
+      const list = dependents.get(e.id)
+      if (list) list.push(id)
+      else dependents.set(e.id, [id])
+    }
+  const out = new Set([...seeds].filter((id) => specs.has(id)))
+  const queue = [...out]
+  for (let i = 0; i < queue.length; i++)
+    for (const up of dependents.get(queue[i]!) ?? [])
+      if (!out.has(up)) {
+        out.add(up)
+        queue.push(up)
+      }
+  return out
+}

@@ -4,7 +4,7 @@
  * Pure: takes values, returns the Plan value that the renderers serialise.
  */
 import { compareCodeUnits, type Digest } from './canonical-encode.js'
-import { computeWaves } from './graph.js'
+import { computeWaves, withDependents } from './graph.js'
 import {
   moduleCodePath,
   type ConcreteSpec,
@@ -199,7 +199,7 @@ export function computePlan(input: PlanInput): Plan {
       : lockCheck
         ? 'lock'
         : 'none'
-  const lockAffected = lockCheck ? dependentsClosure(head, [...lockCheck.keys()]) : undefined
+  const lockAffected = lockCheck ? withDependents(head.specs, lockCheck.keys()) : undefined
 
   // Packages
   const packages: PlannedPackage[] = []
@@ -483,26 +483,6 @@ export function computePlan(input: PlanInput): Plan {
     summary,
     ...environmentsOf(head, base),
   }
-}
-
-/** `ids` and every spec that depends on one of them, through any edge type. */
-function dependentsClosure(head: DigestedTree, ids: readonly string[]): Set<string> {
-  const dependents = new Map<string, string[]>()
-  for (const [id, spec] of head.specs)
-    for (const e of spec.dependencies) {
-      const list = dependents.get(e.id)
-      if (list) list.push(id)
-      else dependents.set(e.id, [id])
-    }
-  const out = new Set(ids.filter((id) => head.specs.has(id)))
-  const queue = [...out]
-  for (let i = 0; i < queue.length; i++)
-    for (const d of dependents.get(queue[i]!) ?? [])
-      if (!out.has(d)) {
-        out.add(d)
-        queue.push(d)
-      }
-  return out
 }
 
 function withEnvironment(

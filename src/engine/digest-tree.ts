@@ -6,6 +6,7 @@
  *    packages whose inputs changed — when none of their resolution-relevant directives changed, the
  *    spec set is the same and only their specs' local digests are recomputed before folding again.
  */
+import { withDependents } from '../core/graph.js'
 import { DIGEST_ALGORITHM, digestOf, type Digest } from '../core/canonical-encode.js'
 import {
   computeLocalSpecDigest,
@@ -414,30 +415,19 @@ async function deriveReresolving(
     if ((pkg ? providesDigest(pkg) : undefined) !== from.providing.get(name)) return undefined
   }
 
-  // The base specs that reach a re-resolved package, over every edge (resolution follows all).
-  const dependents = new Map<string, string[]>()
-  for (const [id, spec] of from.specs)
-    for (const e of spec.dependencies) {
-      const list = dependents.get(e.id)
-      if (list) list.push(id)
-      else dependents.set(e.id, [id])
-    }
   // An added package is what some dependency names (before: a missing dependency or a virtual).
   const newlyNamed = new Set(added)
   const naming = new Set<string>()
   if (newlyNamed.size > 0)
     for (const [name, pkg] of packages)
       if (pkg.dependencies.some((d) => newlyNamed.has(d.name))) naming.add(name)
-  const touched = new Set<string>()
-  for (const [id, spec] of from.specs)
-    if (reresolve.has(spec.package) || naming.has(spec.package)) touched.add(id)
-  const queue = [...touched]
-  for (let i = 0; i < queue.length; i++)
-    for (const up of dependents.get(queue[i]!) ?? [])
-      if (!touched.has(up)) {
-        touched.add(up)
-        queue.push(up)
-      }
+  // The base specs that reach a re-resolved package, over every edge (resolution follows all).
+  const touched = withDependents(
+    from.specs,
+    [...from.specs.values()]
+      .filter((spec) => reresolve.has(spec.package) || naming.has(spec.package))
+      .map((spec) => spec.id),
+  )
   const again = new Set<string>(requests.length === 0 ? added : [])
   const keptRoots = new Map<string, string[]>()
   for (const [key, ids] of from.roots)

@@ -87,6 +87,16 @@ function genericVisit(node: PyAst, visit: Visit): PyAst {
   return node
 }
 
+/** Python's `ast.iter_child_nodes`: each node a field holds, lists included, in field order. */
+function forEachChild(node: PyAst, fn: (child: PyAst) => void): void {
+  for (const key of Object.keys(node)) {
+    const value = node[key]
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) fn(item)
+    } else if (isNode(value)) fn(value)
+  }
+}
+
 function body(node: PyAst, field = 'body'): PyAst[] {
   return node[field] as PyAst[]
 }
@@ -229,12 +239,7 @@ export function resolveMultiMethods(root: PyAst, evaluate: WhenEvaluator): PyAst
       methods.set(name, list)
       return
     }
-    for (const key of Object.keys(node)) {
-      const value = node[key]
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) tag(item)
-      } else if (isNode(value)) tag(value)
-    }
+    forEachChild(node, tag)
   }
   tag(root)
   const visit: Visit = (node) => {
@@ -256,12 +261,7 @@ export function hasMultiMethods(root: PyAst): boolean {
       found = true
       return
     }
-    for (const key of Object.keys(node)) {
-      const value = node[key]
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) walk(item)
-      } else if (isNode(value)) walk(value)
-    }
+    forEachChild(node, walk)
   }
   walk(root)
   return found
