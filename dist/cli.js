@@ -17852,6 +17852,14 @@ function genericVisit(node2, visit2) {
   }
   return node2;
 }
+function forEachChild(node2, fn2) {
+  for (const key of Object.keys(node2)) {
+    const value = node2[key];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) fn2(item);
+    } else if (isNode(value)) fn2(value);
+  }
+}
 function body(node2, field = "body") {
   return node2[field];
 }
@@ -17950,12 +17958,7 @@ function resolveMultiMethods(root, evaluate) {
       methods.set(name, list);
       return;
     }
-    for (const key of Object.keys(node2)) {
-      const value = node2[key];
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) tag(item);
-      } else if (isNode(value)) tag(value);
-    }
+    forEachChild(node2, tag);
   };
   tag(root);
   const visit2 = (node2) => {
@@ -17975,12 +17978,7 @@ function hasMultiMethods(root) {
       found = true;
       return;
     }
-    for (const key of Object.keys(node2)) {
-      const value = node2[key];
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) walk(item);
-      } else if (isNode(value)) walk(value);
-    }
+    forEachChild(node2, walk);
   };
   walk(root);
   return found;
@@ -41472,6 +41470,24 @@ function computeWaves(nodes, adj, subset) {
   });
   return waves;
 }
+function withDependents(specs, seeds) {
+  const dependents = /* @__PURE__ */ new Map();
+  for (const [id2, spec] of specs)
+    for (const e of spec.dependencies) {
+      const list = dependents.get(e.id);
+      if (list) list.push(id2);
+      else dependents.set(e.id, [id2]);
+    }
+  const out = new Set([...seeds].filter((id2) => specs.has(id2)));
+  const queue = [...out];
+  for (let i = 0; i < queue.length; i++)
+    for (const up of dependents.get(queue[i]) ?? [])
+      if (!out.has(up)) {
+        out.add(up);
+        queue.push(up);
+      }
+  return out;
+}
 
 // src/core/digest/env-signature.ts
 var SHOWN_MAX = 64;
@@ -41553,7 +41569,7 @@ function computePlan(input2) {
   const { head, base, mirror } = input2;
   const lockCheck = !mirror && !base ? input2.lockCheck : void 0;
   const reference = mirror ? "mirror" : base ? "base" : lockCheck ? "lock" : "none";
-  const lockAffected = lockCheck ? dependentsClosure(head, [...lockCheck.keys()]) : void 0;
+  const lockAffected = lockCheck ? withDependents(head.specs, lockCheck.keys()) : void 0;
   const packages = [];
   const pkgNames = /* @__PURE__ */ new Set([...head.packages.keys(), ...base ? base.packages.keys() : []]);
   for (const name of [...pkgNames].sort(compareCodeUnits)) {
@@ -41788,24 +41804,6 @@ function computePlan(input2) {
     summary,
     ...environmentsOf(head, base)
   };
-}
-function dependentsClosure(head, ids) {
-  const dependents = /* @__PURE__ */ new Map();
-  for (const [id2, spec] of head.specs)
-    for (const e of spec.dependencies) {
-      const list = dependents.get(e.id);
-      if (list) list.push(id2);
-      else dependents.set(e.id, [id2]);
-    }
-  const out = new Set(ids.filter((id2) => head.specs.has(id2)));
-  const queue = [...out];
-  for (let i = 0; i < queue.length; i++)
-    for (const d2 of dependents.get(queue[i]) ?? [])
-      if (!out.has(d2)) {
-        out.add(d2);
-        queue.push(d2);
-      }
-  return out;
 }
 function withEnvironment(inputs, head) {
   const environment = head.environments?.get(inputs.envSignature);
@@ -48729,29 +48727,16 @@ async function deriveReresolving(from, snap, s, affected, packages) {
     const pkg = packages.get(name);
     if ((pkg ? providesDigest(pkg) : void 0) !== from.providing.get(name)) return void 0;
   }
-  const dependents = /* @__PURE__ */ new Map();
-  for (const [id2, spec] of from.specs)
-    for (const e of spec.dependencies) {
-      const list = dependents.get(e.id);
-      if (list) list.push(id2);
-      else dependents.set(e.id, [id2]);
-    }
   const newlyNamed = new Set(added);
   const naming = /* @__PURE__ */ new Set();
   if (newlyNamed.size > 0) {
     for (const [name, pkg] of packages)
       if (pkg.dependencies.some((d2) => newlyNamed.has(d2.name))) naming.add(name);
   }
-  const touched = /* @__PURE__ */ new Set();
-  for (const [id2, spec] of from.specs)
-    if (reresolve.has(spec.package) || naming.has(spec.package)) touched.add(id2);
-  const queue = [...touched];
-  for (let i = 0; i < queue.length; i++)
-    for (const up of dependents.get(queue[i]) ?? [])
-      if (!touched.has(up)) {
-        touched.add(up);
-        queue.push(up);
-      }
+  const touched = withDependents(
+    from.specs,
+    [...from.specs.values()].filter((spec) => reresolve.has(spec.package) || naming.has(spec.package)).map((spec) => spec.id)
+  );
   const again = new Set(requests.length === 0 ? added : []);
   const keptRoots = /* @__PURE__ */ new Map();
   for (const [key, ids] of from.roots)
@@ -48914,7 +48899,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join5 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "7151990bcf9956e1" : "source";
+var BUILD_ID = true ? "de1e4d46e1bbb597" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
