@@ -8389,6 +8389,10 @@ function evalLiteral(node2, text2, env) {
       return { kind: "none" };
     case "VariableName":
       return env.get(text2.slice(node2.from, node2.to));
+    case "CallExpression":
+      return evalVersionCall(node2, text2, env);
+    case "MemberExpression":
+      return evalVersionProperty(node2, text2, env);
     case "ParenthesizedExpression": {
       const inner = onlyChild(node2);
       return inner === void 0 ? void 0 : evalLiteral(inner, text2, env);
@@ -8438,6 +8442,33 @@ function evalLiteral(node2, text2, env) {
       return void 0;
   }
 }
+function evalVersionCall(node2, text2, env) {
+  const callee = node2.firstChild;
+  const args = callee?.nextSibling;
+  if (callee?.name !== "VariableName" || text2.slice(callee.from, callee.to) !== "Version" || args?.name !== "ArgList" || args.nextSibling !== null)
+    return void 0;
+  const arg = onlyChild(args);
+  const v2 = arg === void 0 ? void 0 : evalLiteral(arg, text2, env);
+  return v2?.kind === "str" ? { kind: "str", value: v2.value, version: true } : void 0;
+}
+var VERSION_SEPARATORS = /[._-]/g;
+var VERSION_PROPERTIES = {
+  joined: (v2) => v2.replace(VERSION_SEPARATORS, ""),
+  dotted: (v2) => v2.replace(VERSION_SEPARATORS, "."),
+  underscored: (v2) => v2.replace(VERSION_SEPARATORS, "_"),
+  dashed: (v2) => v2.replace(VERSION_SEPARATORS, "-")
+};
+function evalVersionProperty(node2, text2, env) {
+  const object2 = node2.firstChild;
+  const dot = object2?.nextSibling;
+  const property = dot?.nextSibling;
+  if (object2 == null || dot?.name !== "." || property?.name !== "PropertyName") return void 0;
+  if (property.nextSibling !== null) return void 0;
+  const v2 = evalLiteral(object2, text2, env);
+  const fn2 = VERSION_PROPERTIES[text2.slice(property.from, property.to)];
+  if (v2?.kind !== "str" || !v2.version || fn2 === void 0) return void 0;
+  return { kind: "str", value: fn2(v2.value), version: true };
+}
 function onlyChild(node2) {
   let found;
   for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
@@ -8470,9 +8501,9 @@ function evalFormatString(node2, text2, env) {
     const open6 = child2.firstChild;
     const name = open6?.nextSibling;
     const close = name?.nextSibling;
-    if (name == null || name.name !== "VariableName" || close?.name !== "}" || close.nextSibling !== null)
+    if (name == null || name.name !== "VariableName" && name.name !== "MemberExpression" || close?.name !== "}" || close.nextSibling !== null)
       return void 0;
-    const value = env.get(text2.slice(name.from, name.to));
+    const value = evalLiteral(name, text2, env);
     if (value === void 0) return void 0;
     const str = pyStr(value);
     if (str === void 0) return void 0;
@@ -14410,10 +14441,16 @@ var Walker = class {
   blockCode;
   text;
   /** The statements of `stmts` that stay as code; records go to `found`. */
-  block(stmts, scope, found) {
+  block(stmts, outer, found) {
     const kept = [];
+    let scope = outer;
     for (const stmt of stmts) {
       if (stmt.kind === "PassStatement" || isMetadataStatement(stmt, this.text)) continue;
+      const bound = scope.loop ? this.literalAssignment(stmt, scope.env, scope.loop) : void 0;
+      if (bound !== void 0) {
+        scope = { ...scope, env: bound };
+        continue;
+      }
       const call = bareCall(stmt, this.text);
       if (call !== void 0 && SIGNATURES.has(call.callee)) {
         if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt);
@@ -14561,6 +14598,26 @@ var Walker = class {
     if (expectItem) return "code";
     return { whens, defaults, env: scope.env };
   }
+  /**
+   * `name = <literal>` → the environment with name bound; undefined for anything else. Only for a
+   * name that nothing outside the loop mentions: the loop leaves it behind as a class attribute,
+   * and dropping the statement with the unrolled loop must not hide a value a method reads.
+   */
+  literalAssignment(stmt, env, loop) {
+    if (stmt.kind !== "AssignStatement") return void 0;
+    const target = stmt.node.firstChild;
+    const op = target?.nextSibling;
+    const value = op?.nextSibling;
+    if (target?.name !== "VariableName" || op?.name !== "AssignOp" || this.text.slice(op.from, op.to) !== "=" || value == null || value.nextSibling !== null)
+      return void 0;
+    const v2 = evalLiteral(value, this.text, env);
+    if (v2 === void 0) return void 0;
+    const name = this.text.slice(target.from, target.to);
+    const word = new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`);
+    if (word.test(this.text.slice(0, loop.from)) || word.test(this.text.slice(loop.to)))
+      return void 0;
+    return new Map(env).set(name, v2);
+  }
   /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
   unroll(stmt, scope, found) {
     const clauses = stmt.clauses ?? [];
@@ -14573,7 +14630,8 @@ var Walker = class {
     const trial = emptyFound();
     let complete = true;
     for (const env of bindings) {
-      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
+      const loop = scope.loop ?? { from: stmt.node.from, to: stmt.node.to };
+      if (this.block(clause.body, { ...scope, env, loop }, trial).length > 0) {
         complete = false;
         break;
       }
@@ -14861,11 +14919,11 @@ async function analyseInParallel(jobs, task, analyse) {
   const slices = [jobs.slice(0, mainShare)];
   for (let i = mainShare; i < jobs.length; i += rest) slices.push(jobs.slice(i, i + rest));
   const workers = slices.slice(1).map(
-    (slice) => new Promise((resolve11, reject) => {
+    (slice) => new Promise((resolve12, reject) => {
       const w2 = new Worker(new URL(import.meta.url), {
         workerData: { [MARK]: true, jobs: slice, task }
       });
-      w2.once("message", (m2) => resolve11(JSON.parse(m2)));
+      w2.once("message", (m2) => resolve12(JSON.parse(m2)));
       w2.once("error", reject);
       w2.once("exit", (code) => {
         if (code !== 0) reject(new Error(`recipe analysis worker exited with ${code}`));
@@ -22864,7 +22922,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject4 = isObject;
+  const isObject5 = isObject;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -22872,7 +22930,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject4(input2)) {
+    if (!isObject5(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -23008,7 +23066,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject4 = isObject;
+  const isObject5 = isObject;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -23017,7 +23075,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject4(input2)) {
+    if (!isObject5(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -24369,7 +24427,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve11) {
+function isRecursive(inst, stack, resolve12) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -24379,7 +24437,7 @@ function isRecursive(inst, stack, resolve11) {
   let result = NONE;
   const check2 = (child2) => {
     if (result !== PROVEN && child2?._zod) {
-      const answer = isRecursive(child2, stack, resolve11);
+      const answer = isRecursive(child2, stack, resolve12);
       if (answer > result)
         result = answer;
     }
@@ -24390,7 +24448,7 @@ function isRecursive(inst, stack, resolve11) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      const child2 = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve12) : NONE;
       if (child2 > answer)
         answer = child2;
     }
@@ -24454,7 +24512,7 @@ function isRecursive(inst, stack, resolve11) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve12 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -41083,6 +41141,12 @@ async function sniffArtifact(path) {
 // src/mirror/mirror.ts
 var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 function openMirror(url2, options = {}) {
+  if (/^spack\+/i.test(url2.trim()))
+    throw new UserError(
+      "mirror",
+      url2.trim().replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1"),
+      "is a Spack build cache, which binary-check only reads (`plan` with `lockfile:`): the build job writes it with `spack buildcache push <mirror> /<hash>` and then `spack buildcache update-index <mirror>`"
+    );
   if (/^oci:\/\//i.test(url2.trim())) return openOciMirror(url2.trim(), options);
   return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
 }
@@ -41389,7 +41453,7 @@ function defaultOwner() {
 }
 
 // src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute2, join as join7, matchesGlob as matchesGlob4, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join8, matchesGlob as matchesGlob4, resolve as resolve6 } from "node:path";
 
 // src/core/graph.ts
 function stronglyConnectedComponents(nodes, adj) {
@@ -41567,9 +41631,12 @@ function unionKeys(a, b3) {
 var PLAN_SCHEMA = "binary-check/plan@1";
 function computePlan(input2) {
   const { head, base, mirror } = input2;
-  const lockCheck = !mirror && !base ? input2.lockCheck : void 0;
-  const reference = mirror ? "mirror" : base ? "base" : lockCheck ? "lock" : "none";
-  const lockAffected = lockCheck ? withDependents(head.specs, lockCheck.keys()) : void 0;
+  const lockCheck = input2.lockCheck?.source === "spack-cache" || !mirror && !base ? input2.lockCheck : void 0;
+  const cacheReference = lockCheck?.source === "spack-cache";
+  const reference = cacheReference ? "spack-cache" : mirror ? "mirror" : base ? "base" : lockCheck ? "lock" : "none";
+  const lockMissing = lockCheck?.missing ?? /* @__PURE__ */ new Map();
+  const lockStale = lockCheck ? withDependents(head.specs, lockCheck.stale.keys()) : void 0;
+  const lockAffected = lockStale ? /* @__PURE__ */ new Set([...lockStale, ...lockMissing.keys()]) : void 0;
   const packages = [];
   const pkgNames = /* @__PURE__ */ new Set([...head.packages.keys(), ...base ? base.packages.keys() : []]);
   for (const name of [...pkgNames].sort(compareCodeUnits)) {
@@ -41593,9 +41660,9 @@ function computePlan(input2) {
   const statusOf = /* @__PURE__ */ new Map();
   const ids = [...head.specs.keys()].sort(compareCodeUnits);
   const refFor = (id2) => {
-    if (mirror) return mirror.get(id2);
     if (lockAffected)
       return lockAffected.has(id2) ? void 0 : { digest: head.specDigests.get(id2).digest };
+    if (mirror) return mirror.get(id2);
     const d2 = base?.specDigests.get(id2);
     return d2 ? { digest: d2.digest, inputs: d2.inputs } : void 0;
   };
@@ -41625,12 +41692,14 @@ function computePlan(input2) {
     const now = head.specDigests.get(id2);
     const ref = refFor(id2);
     let reasons;
-    if (lockCheck && !ref) {
-      const own2 = lockCheck.get(id2);
-      reasons = own2 !== void 0 ? [{ kind: "lock", detail: own2 }] : [];
+    if (lockCheck && !ref && lockMissing.has(id2)) {
+      reasons = [{ kind: "missing", detail: lockMissing.get(id2) }];
+    } else if (lockCheck && !ref) {
+      const own2 = lockCheck.stale.get(id2);
+      reasons = own2 === void 0 ? [] : [{ kind: "lock", detail: own2, ...cacheReference ? { against: "spack-cache" } : {} }];
       stack.add(id2);
       for (const e of head.specs.get(id2).dependencies) {
-        if (!lockAffected.has(e.id) || stack.has(e.id)) continue;
+        if (!lockStale.has(e.id) || stack.has(e.id)) continue;
         reasons.push({
           kind: "dependency",
           dependency: e.id,
@@ -41694,7 +41763,7 @@ function computePlan(input2) {
     let status;
     if (spec.external) status = "external";
     else if (!ref)
-      status = mirror || lockCheck ? base && !base.specs.has(id2) ? "new" : "rebuild" : "new";
+      status = lockMissing.has(id2) ? "new" : mirror || lockCheck ? base && !base.specs.has(id2) ? "new" : "rebuild" : "new";
     else status = ref.digest === now.digest ? "up-to-date" : "rebuild";
     if ((status === "rebuild" || status === "new") && input2.claims?.has(now.digest))
       status = "in-progress";
@@ -41728,6 +41797,8 @@ function computePlan(input2) {
       wave: waves.get(id2) ?? null,
       container: input2.containers.get(id2) ?? null,
       dependencies: spec.dependencies.map((e) => e.id),
+      ...spec.origin.startsWith("lockfile:") ? { spackHash: spec.origin.slice("lockfile:".length) } : {},
+      ...status === "rebuild" && lockCheck?.newHashes?.has(id2) ? { newSpackHash: lockCheck.newHashes.get(id2) } : {},
       ...status === "rebuild" || status === "new" || status === "in-progress" ? { inputs: withEnvironment(now.inputs, head), ...packageInputsOf(head, spec.package) } : {}
     });
   }
@@ -41760,7 +41831,9 @@ function computePlan(input2) {
     container: s.container ?? "",
     digest: s.digest,
     wave: s.wave,
-    lock: s.digest
+    lock: s.digest,
+    ...s.spackHash !== void 0 ? { spackHash: s.spackHash } : {},
+    ...s.newSpackHash !== void 0 ? { newSpackHash: s.newSpackHash } : {}
   }));
   const unresolved = [];
   const unreadable = /* @__PURE__ */ new Map();
@@ -42083,7 +42156,9 @@ var configSchema = external_exports.object({
     }).strict()
   ).default([]).describe("Build container per spec; the first match wins."),
   environment: buildEnvironment.optional().describe("Build-environment signature inputs for every spec (see README)."),
-  mirror: external_exports.string().min(1).optional().describe("Mirror URL (file://\u2026 )."),
+  mirror: external_exports.string().min(1).optional().describe(
+    "Mirror URL: file://\u2026, oci://\u2026, or a Spack build cache spack+file://\u2026, spack+https://\u2026, spack+oci://\u2026 (with lockfile:)."
+  ),
   ignore: external_exports.array(external_exports.string().min(1)).default([]).describe("Globs of repository paths that never trigger anything."),
   packages: external_exports.record(external_exports.string(), manifestPackage).optional().describe("Manifest ecosystem: the packages, their input globs, versions and dependencies."),
   fromager: external_exports.object({
@@ -45949,7 +46024,7 @@ async function readBlobsBatch(runner, oids) {
   const notBlobs = [];
   const stderr = [];
   let parseError;
-  const done = new Promise((resolve11, reject) => {
+  const done = new Promise((resolve12, reject) => {
     child2.on("error", reject);
     child2.stdout?.on("data", (chunk) => {
       if (parseError !== void 0) return;
@@ -45974,7 +46049,7 @@ async function readBlobsBatch(runner, oids) {
       } catch (error62) {
         return reject(error62);
       }
-      resolve11();
+      resolve12();
     });
   });
   const stdin = child2.stdin;
@@ -46400,75 +46475,6 @@ var Deepener = class {
   }
 };
 
-// src/engine/repo-snapshot.ts
-async function readSnapshot(git, rev) {
-  const entries = await git.lsTree(rev);
-  const files = /* @__PURE__ */ new Map();
-  for (const e of entries) if (e.type === "blob") files.set(e.path, e.oid);
-  return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
-}
-
-// src/ecosystems/spack/package-hash/hash-spec.ts
-function highest(versions) {
-  let best;
-  for (const v2 of versions)
-    if (best === void 0 || compareVersions(v2.version, best) > 0) best = v2.version;
-  return best;
-}
-function hashSpecVersion(versions) {
-  const live = versions.filter((v2) => !v2.deprecated);
-  return highest(live.filter((v2) => !isDevelopVersion(v2.version))) ?? highest(live) ?? highest(versions);
-}
-function variantDefault(v2) {
-  if (v2.values === void 0 && !v2.multi && /^(true|false)$/i.test(v2.default))
-    return v2.default.toLowerCase();
-  return v2.default;
-}
-function defaultVariants(name, version2, variants) {
-  let values = {};
-  for (let round = 0; round < 16; round++) {
-    const evaluate = whenEvaluator({
-      name,
-      ...version2 !== void 0 ? { version: version2 } : {},
-      variants: values
-    });
-    const next2 = {};
-    for (const v2 of variants)
-      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = variantDefault(v2);
-    const same = Object.keys(next2).length === Object.keys(values).length && Object.entries(next2).every(([k2, x3]) => values[k2] === x3);
-    values = next2;
-    if (same) break;
-  }
-  return values;
-}
-function defaultHashSpec(name, versions, variants) {
-  const version2 = hashSpecVersion(versions);
-  return {
-    name,
-    ...version2 !== void 0 ? { version: version2 } : {},
-    variants: defaultVariants(name, version2, variants)
-  };
-}
-function formatHashSpec(spec) {
-  let out = spec.name + (spec.version !== void 0 ? `@=${spec.version}` : "");
-  const keys = Object.keys(spec.variants).sort();
-  const pairs = [];
-  for (const k2 of keys) {
-    const v2 = spec.variants[k2];
-    if (v2 === "true") out += `+${k2}`;
-    else if (v2 === "false") out += `~${k2}`;
-    else pairs.push(`${k2}=${v2}`);
-  }
-  return pairs.length > 0 ? `${out} ${pairs.join(" ")}` : out;
-}
-function sourceIdOf(version2) {
-  if (version2 === void 0) return "";
-  if (version2.commit !== void 0) return version2.commit;
-  if (version2.tag !== void 0 || version2.branch !== void 0) return "";
-  if (version2.extra?.git !== void 0) return "";
-  return version2.checksum ?? "";
-}
-
 // src/core/spec-view.ts
 function specView(spec, table2) {
   let byName;
@@ -46888,6 +46894,757 @@ function lockNodesFromText(text2, file2) {
   };
 }
 
+// src/mirror/spack-cache/spack-build-cache.ts
+import { readFile as readFile5 } from "node:fs/promises";
+import { isAbsolute as isAbsolute2, join as join5, resolve as resolve5 } from "node:path";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
+
+// src/mirror/spack-cache/records.ts
+import { createHash as createHash6 } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+var INDEX_MEDIA_TYPE = "application/vnd.spack.db.v8+json";
+var SPEC_MEDIA_PREFIX = "application/vnd.spack.spec.";
+var SHA256 = /^[0-9a-f]{64}$/;
+var DAG_HASH = /^[a-z2-7]{32}$/;
+function specManifestPath(name, version2, hash3) {
+  return `v3/manifests/spec/${name}/${name}-${version2}-${hash3}.spec.manifest.json`;
+}
+var INDEX_MANIFEST_PATH = "v3/manifests/index/index.manifest.json";
+var V2_INDEX_PATH = "build_cache/index.json";
+function blobPath(checksum) {
+  return `blobs/sha256/${checksum.slice(0, 2)}/${checksum}`;
+}
+function hashOfTag(tag) {
+  const m2 = /-([a-z2-7]{32})\.spack$/.exec(tag);
+  return m2?.[1];
+}
+var OCI_INDEX_TAG = "index.spack";
+function parseJson2(bytes, where, what) {
+  const text2 = typeof bytes === "string" ? bytes : bytes.toString("utf8");
+  try {
+    return JSON.parse(text2);
+  } catch (error62) {
+    throw new UserError("mirror", where, `not ${what}: ${error62.message}`);
+  }
+}
+var isObject3 = (x3) => typeof x3 === "object" && x3 !== null && !Array.isArray(x3);
+function parseManifest2(bytes, where) {
+  const doc = parseJson2(stripClearSignature(bytes.toString("utf8")), where, "a Spack manifest");
+  if (!isObject3(doc) || !Array.isArray(doc.data))
+    throw new UserError(
+      "mirror",
+      where,
+      'not a Spack manifest: expected {"version": 3, "data": [...]}'
+    );
+  return doc.data.map((d2, i) => {
+    if (!isObject3(d2) || typeof d2.mediaType !== "string" || typeof d2.checksum !== "string" || !SHA256.test(d2.checksum) || d2.checksumAlgorithm !== void 0 && d2.checksumAlgorithm !== "sha256")
+      throw new UserError(
+        "mirror",
+        where,
+        `data[${i}]: expected {mediaType, checksumAlgorithm: "sha256", checksum: <64 hex>}`
+      );
+    return {
+      mediaType: d2.mediaType,
+      compression: typeof d2.compression === "string" ? d2.compression : "none",
+      checksum: d2.checksum,
+      contentLength: typeof d2.contentLength === "number" ? d2.contentLength : -1
+    };
+  });
+}
+function manifestBlob(blobs, mediaType, where) {
+  const found = blobs.find(
+    (b3) => mediaType.endsWith(".") ? b3.mediaType.startsWith(mediaType) : b3.mediaType === mediaType
+  );
+  if (!found)
+    throw new UserError(
+      "mirror",
+      where,
+      `no ${mediaType.endsWith(".") ? `${mediaType}*` : mediaType} entry (has ${blobs.map((b3) => b3.mediaType).join(", ") || "none"})`
+    );
+  return found;
+}
+function blobContent(bytes, blob, where) {
+  const sum = createHash6("sha256").update(bytes).digest("hex");
+  if (sum !== blob.checksum)
+    throw new UserError(
+      "mirror",
+      where,
+      `blob is corrupt: sha256 ${sum.slice(0, 12)}\u2026, the manifest says ${blob.checksum.slice(0, 12)}\u2026`
+    );
+  if (blob.contentLength >= 0 && bytes.length !== blob.contentLength)
+    throw new UserError(
+      "mirror",
+      where,
+      `blob is ${bytes.length} bytes, the manifest says ${blob.contentLength}`
+    );
+  return blob.compression === "gzip" ? gunzipOr(bytes, where) : bytes;
+}
+function gunzipOr(bytes, where) {
+  if (bytes.length < 2 || bytes[0] !== 31 || bytes[1] !== 139) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error62) {
+    throw new UserError("mirror", where, `not valid gzip: ${error62.message}`);
+  }
+}
+function parseDatabase(bytes, where) {
+  const doc = parseJson2(gunzipOr(bytes, where), where, "a Spack build cache index");
+  const installs = isObject3(doc) && isObject3(doc.database) ? doc.database.installs : void 0;
+  if (!isObject3(installs))
+    throw new UserError(
+      "mirror",
+      where,
+      'not a Spack build cache index: expected {"database": {"installs": {...}}}'
+    );
+  const out = /* @__PURE__ */ new Map();
+  for (const [hash3, record2] of Object.entries(installs)) {
+    if (!isObject3(record2) || record2.in_buildcache === false) continue;
+    const spec = nodeFields(record2.spec, hash3, `${where}: installs.${hash3}.spec`);
+    out.set(hash3, { ...spec, from: "index" });
+  }
+  return out;
+}
+function parseSpecFile(bytes, hash3, where) {
+  const text2 = stripClearSignature(gunzipOr(bytes, where).toString("utf8"));
+  return specOfDocument(parseJson2(text2, where, "a Spack spec file"), hash3, where);
+}
+function specOfDocument(doc, hash3, where) {
+  const nodes = isObject3(doc) && isObject3(doc.spec) ? doc.spec.nodes : void 0;
+  if (!Array.isArray(nodes))
+    throw new UserError(
+      "mirror",
+      where,
+      'not a Spack spec file: expected {"spec": {"nodes": [...]}}'
+    );
+  const node2 = nodes.find((n) => isObject3(n) && n.hash === hash3) ?? nodes[0];
+  const spec = nodeFields(node2, hash3, where);
+  if (isObject3(node2) && typeof node2.hash === "string" && node2.hash !== hash3)
+    throw new UserError("mirror", where, `holds spec ${node2.hash}, not ${hash3}`);
+  return { ...spec, from: "spec-file" };
+}
+function nodeFields(node2, hash3, where) {
+  if (!DAG_HASH.test(hash3))
+    throw new UserError("mirror", where, `not a Spack DAG hash: ${JSON.stringify(hash3)}`);
+  if (!isObject3(node2) || typeof node2.name !== "string")
+    throw new UserError("mirror", where, 'expected a spec node with a "name"');
+  const version2 = typeof node2.version === "string" ? node2.version : String(node2.version ?? "");
+  const packageHash = typeof node2.package_hash === "string" ? node2.package_hash : null;
+  return { hash: hash3, name: node2.name, version: version2, packageHash };
+}
+function stripClearSignature(text2) {
+  if (!text2.startsWith("-----BEGIN PGP SIGNED MESSAGE-----")) return text2;
+  const lines = text2.split(/\r?\n/);
+  let i = 1;
+  while (i < lines.length && lines[i] !== "") i++;
+  const end = lines.indexOf("-----BEGIN PGP SIGNATURE-----", i);
+  return lines.slice(i + 1, end < 0 ? void 0 : end).map((l3) => l3.startsWith("- ") ? l3.slice(2) : l3).join("\n");
+}
+
+// src/mirror/spack-cache/spack-build-cache.ts
+function isSpackCacheUrl(url2) {
+  return /^spack\+/i.test(url2.trim());
+}
+function openSpackBuildCache(url2, options = {}) {
+  const text2 = url2.trim();
+  const shown2 = redactUrl(text2);
+  const rest = text2.slice("spack+".length);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest)?.[1]?.toLowerCase();
+  if (scheme === "oci" || scheme === "oci+http") {
+    const insecure = scheme === "oci+http";
+    const location = parseOciMirrorUrl(`oci://${rest.slice(scheme.length + 3)}`, insecure);
+    const client = createRegistryClient(location, { ...options.registry, insecure });
+    return { url: shown2, lookUp: (wanted) => lookUpOci(client, shown2, wanted) };
+  }
+  if (scheme === "http" || scheme === "https") {
+    if (/^[^/]*@/.test(rest.slice(scheme.length + 3)))
+      throw new UserError(
+        "mirror",
+        shown2,
+        "credentials do not belong in the URL: use BINARY_CHECK_REGISTRY_USER and BINARY_CHECK_REGISTRY_PASSWORD"
+      );
+    let base;
+    try {
+      base = new URL(rest);
+    } catch {
+      throw new UserError("mirror", shown2, "not a usable URL");
+    }
+    if (scheme === "http" && !["127.0.0.1", "localhost", "[::1]"].includes(base.hostname))
+      throw new UserError(
+        "mirror",
+        shown2,
+        "plain http:// is only for loopback hosts: use spack+https://"
+      );
+    return layoutCache(shown2, httpSource(base, options.registry));
+  }
+  if (scheme !== void 0 && scheme !== "file")
+    throw new UserError(
+      "mirror",
+      shown2,
+      `unsupported Spack build cache scheme "spack+${scheme}://" (expected spack+file://, spack+https:// or spack+oci://)`
+    );
+  return layoutCache(shown2, fileSource(cacheDirectory(rest, options.cwd ?? process.cwd(), shown2)));
+}
+function cacheDirectory(rest, cwd, shown2) {
+  if (!/^file:\/\//i.test(rest)) return resolve5(cwd, rest);
+  const path = rest.slice("file://".length);
+  if (path.startsWith("/")) {
+    try {
+      return fileURLToPath2(`file://${path}`);
+    } catch (error62) {
+      throw new UserError("mirror", shown2, `not a usable file:// URL (${error62.message})`);
+    }
+  }
+  return isAbsolute2(path) ? path : resolve5(cwd, path);
+}
+function fileSource(dir) {
+  return {
+    where: (path) => join5(dir, path),
+    async read(path) {
+      try {
+        return await readFile5(join5(dir, path));
+      } catch (error62) {
+        const code = error62.code;
+        if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+        throw new UserError("mirror", join5(dir, path), `cannot read (${code ?? String(error62)})`);
+      }
+    }
+  };
+}
+function httpSource(base, registry2) {
+  const root = base.href.endsWith("/") ? base.href : `${base.href}/`;
+  const location = { registry: base.host, repository: base.pathname, baseUrl: base.origin };
+  const http = createRegistryHttp(
+    location,
+    resolveRegistryOptions(base.host, registry2 ?? {})
+  );
+  const where = (path) => redactUrl(new URL(path, root).href);
+  return {
+    where,
+    async read(path) {
+      const response = await http.send({
+        method: "GET",
+        url: new URL(path, root).href,
+        what: `GET ${where(path)}`,
+        accept: [200, 403, 404],
+        scope: "",
+        readBody: true
+      });
+      if (response.status !== 200) return void 0;
+      return Buffer.from(await response.arrayBuffer());
+    }
+  };
+}
+var PATH_PART = /^[A-Za-z0-9_][A-Za-z0-9_.+=-]*$/;
+function layoutCache(url2, source) {
+  async function readIndex() {
+    const manifest = await source.read(INDEX_MANIFEST_PATH);
+    if (manifest !== void 0) {
+      const where = source.where(INDEX_MANIFEST_PATH);
+      const blob = manifestBlob(parseManifest2(manifest, where), INDEX_MEDIA_TYPE, where);
+      const blobWhere = source.where(blobPath(blob.checksum));
+      const bytes = await source.read(blobPath(blob.checksum));
+      if (bytes === void 0)
+        throw new UserError(
+          "mirror",
+          blobWhere,
+          "the index manifest names this blob, which is missing"
+        );
+      return parseDatabase(blobContent(bytes, blob, blobWhere), blobWhere);
+    }
+    const v2 = await source.read(V2_INDEX_PATH);
+    return v2 === void 0 ? void 0 : parseDatabase(v2, source.where(V2_INDEX_PATH));
+  }
+  async function readSpec(w2) {
+    if (!PATH_PART.test(w2.name) || !PATH_PART.test(w2.version)) return void 0;
+    const path = specManifestPath(w2.name, w2.version, w2.hash);
+    const manifest = await source.read(path);
+    if (manifest === void 0) return void 0;
+    const where = source.where(path);
+    const blob = manifestBlob(parseManifest2(manifest, where), SPEC_MEDIA_PREFIX, where);
+    const blobWhere = source.where(blobPath(blob.checksum));
+    const bytes = await source.read(blobPath(blob.checksum));
+    if (bytes === void 0)
+      throw new UserError(
+        "mirror",
+        blobWhere,
+        `the spec manifest ${path} names this blob, which is missing`
+      );
+    return parseSpecFile(blobContent(bytes, blob, blobWhere), w2.hash, blobWhere);
+  }
+  return {
+    url: url2,
+    async lookUp(wanted) {
+      const index = await readIndex();
+      const specs = /* @__PURE__ */ new Map();
+      const rest = [];
+      for (const w2 of wanted) {
+        const hit = index?.get(w2.hash);
+        if (hit) specs.set(w2.hash, hit);
+        else rest.push(w2);
+      }
+      let unindexed = 0;
+      for (const found of await mapBounded(rest, 16, readSpec))
+        if (found) {
+          specs.set(found.hash, found);
+          unindexed++;
+        }
+      return { specs, indexed: index?.size, unindexed };
+    }
+  };
+}
+var MANIFEST_ACCEPT2 = [MEDIA_TYPES.manifest, MEDIA_TYPES.dockerManifest];
+async function lookUpOci(client, url2, wanted) {
+  const tags = await client.listTags();
+  const tagOf = /* @__PURE__ */ new Map();
+  for (const tag of tags) {
+    const hash3 = hashOfTag(tag);
+    if (hash3 !== void 0) tagOf.set(hash3, tag);
+  }
+  const manifestOf = async (tag) => {
+    const fetched = await client.tryGetManifest(tag, MANIFEST_ACCEPT2);
+    if (!fetched) return void 0;
+    const parsed2 = parseManifest(fetched.bytes);
+    if ("error" in parsed2) throw new UserError("mirror", `${url2}:${tag}`, parsed2.error);
+    return parsed2.manifest;
+  };
+  let index;
+  if (tags.includes(OCI_INDEX_TAG)) {
+    const manifest = await manifestOf(OCI_INDEX_TAG);
+    const layer = manifest?.layers[0];
+    if (manifest && !layer)
+      throw new UserError("mirror", `${url2}:${OCI_INDEX_TAG}`, "the index manifest has no layer");
+    if (layer) {
+      const where = `${url2}:${OCI_INDEX_TAG} (layer ${layer.digest.slice(0, 19)}\u2026)`;
+      index = parseDatabase(gunzipOr(await client.readBlob(layer.digest, layer.size), where), where);
+    }
+  }
+  const specs = /* @__PURE__ */ new Map();
+  const rest = [];
+  for (const w2 of wanted) {
+    if (!tagOf.has(w2.hash)) continue;
+    const hit = index?.get(w2.hash);
+    if (hit) specs.set(w2.hash, hit);
+    else rest.push(w2);
+  }
+  let unindexed = 0;
+  const found = await mapBounded(rest, client.http.options.concurrency, async (w2) => {
+    const tag = tagOf.get(w2.hash);
+    const manifest = await manifestOf(tag);
+    if (!manifest) return void 0;
+    const where = `${url2}:${tag} (config)`;
+    const config2 = await client.readBlob(manifest.config.digest, manifest.config.size);
+    let doc;
+    try {
+      doc = JSON.parse(config2.toString("utf8"));
+    } catch (error62) {
+      throw new UserError("mirror", where, `not JSON: ${error62.message}`);
+    }
+    return specOfDocument(doc, w2.hash, where);
+  });
+  for (const f3 of found)
+    if (f3) {
+      specs.set(f3.hash, f3);
+      unindexed++;
+    }
+  return { specs, indexed: index?.size, unindexed };
+}
+
+// src/engine/repo-snapshot.ts
+async function readSnapshot(git, rev) {
+  const entries = await git.lsTree(rev);
+  const files = /* @__PURE__ */ new Map();
+  for (const e of entries) if (e.type === "blob") files.set(e.path, e.oid);
+  return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
+}
+
+// src/ecosystems/spack/package-hash/hash-spec.ts
+function highest(versions) {
+  let best;
+  for (const v2 of versions)
+    if (best === void 0 || compareVersions(v2.version, best) > 0) best = v2.version;
+  return best;
+}
+function hashSpecVersion(versions) {
+  const live = versions.filter((v2) => !v2.deprecated);
+  return highest(live.filter((v2) => !isDevelopVersion(v2.version))) ?? highest(live) ?? highest(versions);
+}
+function variantDefault(v2) {
+  if (v2.values === void 0 && !v2.multi && /^(true|false)$/i.test(v2.default))
+    return v2.default.toLowerCase();
+  return v2.default;
+}
+function defaultVariants(name, version2, variants) {
+  let values = {};
+  for (let round = 0; round < 16; round++) {
+    const evaluate = whenEvaluator({
+      name,
+      ...version2 !== void 0 ? { version: version2 } : {},
+      variants: values
+    });
+    const next2 = {};
+    for (const v2 of variants)
+      if (v2.when === void 0 || evaluate(v2.when) === true) next2[v2.name] = variantDefault(v2);
+    const same = Object.keys(next2).length === Object.keys(values).length && Object.entries(next2).every(([k2, x3]) => values[k2] === x3);
+    values = next2;
+    if (same) break;
+  }
+  return values;
+}
+function defaultHashSpec(name, versions, variants) {
+  const version2 = hashSpecVersion(versions);
+  return {
+    name,
+    ...version2 !== void 0 ? { version: version2 } : {},
+    variants: defaultVariants(name, version2, variants)
+  };
+}
+function formatHashSpec(spec) {
+  let out = spec.name + (spec.version !== void 0 ? `@=${spec.version}` : "");
+  const keys = Object.keys(spec.variants).sort();
+  const pairs = [];
+  for (const k2 of keys) {
+    const v2 = spec.variants[k2];
+    if (v2 === "true") out += `+${k2}`;
+    else if (v2 === "false") out += `~${k2}`;
+    else pairs.push(`${k2}=${v2}`);
+  }
+  return pairs.length > 0 ? `${out} ${pairs.join(" ")}` : out;
+}
+function sourceIdOf(version2) {
+  if (version2 === void 0) return "";
+  if (version2.commit !== void 0) return version2.commit;
+  if (version2.tag !== void 0 || version2.branch !== void 0) return "";
+  if (version2.extra?.git !== void 0) return "";
+  return version2.checksum ?? "";
+}
+
+// src/ecosystems/spack/package-hash/dag-hash.ts
+import { createHash as createHash7 } from "node:crypto";
+var PyNumber = class {
+  constructor(repr) {
+    this.repr = repr;
+  }
+  repr;
+};
+var KEY_ORDER = /* @__PURE__ */ Symbol("spack-json key order");
+var INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+function parseSpackJson(text2) {
+  let i = 0;
+  const fail = (what) => {
+    throw new SyntaxError(`invalid JSON at offset ${i}: ${what}`);
+  };
+  const space2 = () => {
+    for (; ; ) {
+      const c3 = text2.charCodeAt(i);
+      if (c3 === 32 || c3 === 10 || c3 === 13 || c3 === 9) i++;
+      else return;
+    }
+  };
+  const string4 = () => {
+    const start = i++;
+    let escaped = false;
+    for (; ; ) {
+      const c3 = text2.charCodeAt(i);
+      if (Number.isNaN(c3)) fail("unterminated string");
+      if (c3 === 34) break;
+      if (c3 < 32) fail("control character in string");
+      if (c3 === 92) {
+        escaped = true;
+        i++;
+      }
+      i++;
+    }
+    i++;
+    return escaped ? JSON.parse(text2.slice(start, i)) : text2.slice(start + 1, i - 1);
+  };
+  const number4 = () => {
+    const m2 = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+    m2.lastIndex = i;
+    const found = m2.exec(text2);
+    if (!found) return fail("bad number");
+    i = m2.lastIndex;
+    const raw = found[0];
+    const value2 = Number(raw);
+    if (found[1] === void 0 && found[2] === void 0) {
+      return Number.isSafeInteger(value2) ? value2 : new PyNumber(BigInt(raw).toString());
+    }
+    return Number.isInteger(value2) || !Number.isFinite(value2) ? new PyNumber(pythonFloatRepr(value2)) : value2;
+  };
+  const word = (w2, value2) => {
+    if (!text2.startsWith(w2, i)) fail("unexpected token");
+    i += w2.length;
+    return value2;
+  };
+  const value = () => {
+    space2();
+    const c3 = text2[i];
+    switch (c3) {
+      case "{": {
+        i++;
+        const obj = {};
+        const order = [];
+        let indexKey = false;
+        space2();
+        if (text2[i] === "}") {
+          i++;
+          return obj;
+        }
+        for (; ; ) {
+          space2();
+          if (text2[i] !== '"') fail("expected a key");
+          const key = string4();
+          space2();
+          if (text2[i++] !== ":") fail("expected ':'");
+          const v2 = value();
+          if (!Object.hasOwn(obj, key)) {
+            order.push(key);
+            if (INDEX_KEY.test(key)) indexKey = true;
+          }
+          if (key === "__proto__")
+            Object.defineProperty(obj, key, {
+              value: v2,
+              enumerable: true,
+              writable: true,
+              configurable: true
+            });
+          else obj[key] = v2;
+          space2();
+          const sep = text2[i++];
+          if (sep === "}") break;
+          if (sep !== ",") fail("expected ',' or '}'");
+        }
+        if (indexKey) Object.defineProperty(obj, KEY_ORDER, { value: order });
+        return obj;
+      }
+      case "[": {
+        i++;
+        const arr = [];
+        space2();
+        if (text2[i] === "]") {
+          i++;
+          return arr;
+        }
+        for (; ; ) {
+          arr.push(value());
+          space2();
+          const sep = text2[i++];
+          if (sep === "]") break;
+          if (sep !== ",") fail("expected ',' or ']'");
+        }
+        return arr;
+      }
+      case '"':
+        return string4();
+      case "t":
+        return word("true", true);
+      case "f":
+        return word("false", false);
+      case "n":
+        return word("null", null);
+      case "N":
+        return word("NaN", NaN);
+      case "I":
+        return word("Infinity", Infinity);
+      case "-":
+        if (text2.startsWith("-Infinity", i)) return word("-Infinity", -Infinity);
+        return number4();
+      default:
+        if (c3 !== void 0 && c3 >= "0" && c3 <= "9") return number4();
+        return fail(c3 === void 0 ? "unexpected end" : "unexpected token");
+    }
+  };
+  const result = value();
+  space2();
+  if (i < text2.length) fail("trailing text");
+  return result;
+}
+function pythonFloatRepr(x3) {
+  if (Number.isNaN(x3)) return "NaN";
+  if (x3 === Infinity) return "Infinity";
+  if (x3 === -Infinity) return "-Infinity";
+  if (x3 === 0) return Object.is(x3, -0) ? "-0.0" : "0.0";
+  const sign = x3 < 0 ? "-" : "";
+  const [mantissa = "", exp = "0"] = Math.abs(x3).toExponential().split("e");
+  const digits = mantissa.replace(".", "");
+  const e = Number(exp);
+  if (e < -4 || e >= 16) {
+    const m2 = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const abs = Math.abs(e);
+    return `${sign}${m2}e${e < 0 ? "-" : "+"}${abs < 10 ? "0" : ""}${abs}`;
+  }
+  if (e < 0) return `${sign}0.${"0".repeat(-e - 1)}${digits}`;
+  const int2 = digits.slice(0, e + 1).padEnd(e + 1, "0");
+  const frac = digits.slice(e + 1);
+  return `${sign}${int2}.${frac === "" ? "0" : frac}`;
+}
+var PLAIN2 = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+var SHORT_ESCAPES = {
+  34: '\\"',
+  92: "\\\\",
+  10: "\\n",
+  13: "\\r",
+  9: "\\t",
+  8: "\\b",
+  12: "\\f"
+};
+function pyString(s) {
+  if (PLAIN2.test(s)) return `"${s}"`;
+  let out = '"';
+  for (let k2 = 0; k2 < s.length; k2++) {
+    const c3 = s.charCodeAt(k2);
+    const short = SHORT_ESCAPES[c3];
+    if (short !== void 0) out += short;
+    else if (c3 < 32 || c3 > 126) out += `\\u${c3.toString(16).padStart(4, "0")}`;
+    else out += s[k2];
+  }
+  return out + '"';
+}
+function orderedKeys(obj) {
+  const keys = Object.keys(obj);
+  const order = obj[KEY_ORDER];
+  if (order === void 0) return keys;
+  const present = order.filter((k2) => Object.hasOwn(obj, k2));
+  const seen = new Set(present);
+  return [...present, ...keys.filter((k2) => !seen.has(k2))];
+}
+function dump(value, parents, omitKey) {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return pyString(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value.toString();
+    case "number":
+      return Number.isSafeInteger(value) ? BigInt(value).toString() : pythonFloatRepr(value);
+    case "object":
+      break;
+    default:
+      throw new TypeError(`cannot write a ${typeof value} as Spack JSON`);
+  }
+  if (value instanceof PyNumber) return value.repr;
+  if (parents.has(value)) throw new TypeError("circular reference in Spack JSON value");
+  parents.add(value);
+  let out;
+  if (Array.isArray(value)) {
+    out = `[${value.map((v2) => dump(v2, parents)).join(",")}]`;
+  } else if (value instanceof Map) {
+    const parts = [];
+    for (const [k2, v2] of value) {
+      if (typeof k2 !== "string") throw new TypeError("Spack JSON object keys must be strings");
+      parts.push(`${pyString(k2)}:${dump(v2, parents)}`);
+    }
+    out = `{${parts.join(",")}}`;
+  } else {
+    const obj = value;
+    const parts = [];
+    for (const k2 of orderedKeys(obj))
+      if (k2 !== omitKey) parts.push(`${pyString(k2)}:${dump(obj[k2], parents)}`);
+    out = `{${parts.join(",")}}`;
+  }
+  parents.delete(value);
+  return out;
+}
+function isRecord(v2) {
+  return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
+}
+function dagHashOfNode(node2) {
+  const text2 = dump(node2, /* @__PURE__ */ new Set(), "hash");
+  const out = base32(createHash7("sha1").update(text2, "utf8").digest());
+  const build = node2.build_spec;
+  if (isRecord(build) && typeof build.hash === "string")
+    return out.slice(0, -7) + build.hash.slice(-7);
+  return out;
+}
+function referencedHashes(node2) {
+  const out = [];
+  if (Array.isArray(node2.dependencies)) {
+    for (const d2 of node2.dependencies)
+      if (isRecord(d2) && typeof d2.hash === "string") out.push(d2.hash);
+  }
+  if (isRecord(node2.build_spec) && typeof node2.build_spec.hash === "string")
+    out.push(node2.build_spec.hash);
+  return out;
+}
+var AFTER_PACKAGE_HASH = ["dependencies", "build_spec", "annotations", "hash"];
+function withPackageHash(node2, value) {
+  if (Object.hasOwn(node2, "package_hash")) return { ...node2, package_hash: value };
+  const out = {};
+  let placed = false;
+  for (const [k2, v2] of Object.entries(node2)) {
+    if (!placed && AFTER_PACKAGE_HASH.includes(k2)) {
+      out.package_hash = value;
+      placed = true;
+    }
+    out[k2] = v2;
+  }
+  if (!placed) out.package_hash = value;
+  return out;
+}
+function withNewHashes(node2, renamed) {
+  let changed = false;
+  const out = { ...node2 };
+  if (Array.isArray(node2.dependencies)) {
+    out.dependencies = node2.dependencies.map((d2) => {
+      if (!isRecord(d2) || typeof d2.hash !== "string") return d2;
+      const h3 = renamed.get(d2.hash);
+      if (h3 === void 0) return d2;
+      changed = true;
+      return { ...d2, hash: h3 };
+    });
+  }
+  if (isRecord(node2.build_spec) && typeof node2.build_spec.hash === "string") {
+    const h3 = renamed.get(node2.build_spec.hash);
+    if (h3 !== void 0) {
+      changed = true;
+      out.build_spec = { ...node2.build_spec, hash: h3 };
+    }
+  }
+  return changed ? out : null;
+}
+function rehashLock(nodes, newPackageHash) {
+  for (const h3 of newPackageHash.keys())
+    if (!Object.hasOwn(nodes, h3)) throw new Error(`rehashLock: no node ${h3} in the lock`);
+  const renamed = /* @__PURE__ */ new Map();
+  const finish = (h3, node2) => {
+    let edited = withNewHashes(node2, renamed);
+    const ph = newPackageHash.get(h3);
+    if (ph !== void 0 && node2.package_hash !== ph) edited = withPackageHash(edited ?? node2, ph);
+    if (edited === null) return;
+    const next2 = dagHashOfNode(edited);
+    if (next2 !== h3) renamed.set(h3, next2);
+  };
+  const children3 = (h3) => referencedHashes(nodes[h3]).filter((c3) => Object.hasOwn(nodes, c3));
+  const VISITING = 1;
+  const DONE = 2;
+  const state = /* @__PURE__ */ new Map();
+  for (const root of Object.keys(nodes)) {
+    if (state.has(root)) continue;
+    state.set(root, VISITING);
+    const stack = [{ h: root, kids: children3(root), next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.kids.length) {
+        const kid = top.kids[top.next++];
+        const s = state.get(kid);
+        if (s === DONE) continue;
+        if (s === VISITING) {
+          const path = [...stack.slice(stack.findIndex((f3) => f3.h === kid)).map((f3) => f3.h), kid];
+          throw new Error(`rehashLock: dependency cycle through node ${kid} (${path.join(" -> ")})`);
+        }
+        state.set(kid, VISITING);
+        stack.push({ h: kid, kids: children3(kid), next: 0 });
+      } else {
+        stack.pop();
+        state.set(top.h, DONE);
+        finish(top.h, nodes[top.h]);
+      }
+    }
+  }
+  return renamed;
+}
+
 // src/engine/lock-check.ts
 var HISTORY_LIMIT = 60;
 function hashRecipe(text2, path, node2, versions, patches) {
@@ -46903,7 +47660,7 @@ function hashRecipe(text2, path, node2, versions, patches) {
     patches: withLevels
   };
 }
-function describeChange(then, now, commitsBack) {
+function describeChange(then, now, commitsBack, against) {
   const parts = [];
   if (then.sourceId !== now.sourceId)
     parts.push(
@@ -46920,18 +47677,21 @@ function describeChange(then, now, commitsBack) {
       `code, line ${i + 1} of the canonical source: ${JSON.stringify(a[i] ?? "")} \u2192 ${JSON.stringify(b3[i] ?? "")}`
     );
   }
-  return `${parts.join("; ")} (the lock's hash is the recipe's from ${commitsBack} change(s) back)`;
+  return `${parts.join("; ")} (${possessive(against)} hash is the recipe's from ${commitsBack} change(s) back)`;
 }
-async function checkLock(git, snap, config2, lockText, specs) {
+var possessive = (what) => `${what}'s`;
+async function checkLock(git, snap, config2, lockText, specs, options = {}) {
   const lockfile = config2.lockfile ?? "spack.lock";
-  const lock = lockNodesFromText(lockText, lockfile);
+  const lock = options.nodes ?? lockNodesFromText(lockText, lockfile);
+  const against = options.against ?? "the lock";
+  const storedOf = (node2) => options.stored ? options.stored.get(node2.hash) : node2.packageHash;
   const notes = [];
   const major = Number((lock.spackVersion ?? "").split(".")[0]);
   if (lock.spackVersion !== void 0 && Number.isFinite(major) && major < 1) {
     notes.push(
       `${lockfile}: written by Spack ${lock.spackVersion}, whose recipe layout and unparser predate Spack 1.0: its package hashes cannot be compared with the recipes here, so no node is reported stale on that account`
     );
-    return { stale: /* @__PURE__ */ new Map(), compared: 0, notes };
+    return { stale: /* @__PURE__ */ new Map(), newHashes: /* @__PURE__ */ new Map(), compared: 0, notes };
   }
   const idOf = /* @__PURE__ */ new Map();
   for (const s of specs.values())
@@ -46947,12 +47707,14 @@ async function checkLock(git, snap, config2, lockText, specs) {
   const oids = wanted.map((p2) => snap.files.get(p2.recipePath));
   const blobs = await snap.readBlobs(oids);
   const stale = /* @__PURE__ */ new Map();
+  const newContent = /* @__PURE__ */ new Map();
   const absent = /* @__PURE__ */ new Set();
   let compared = 0;
   for (const node2 of lock.nodes) {
     const id2 = idOf.get(node2.hash);
     const pkg = packages.get(node2.spec.name);
-    if (id2 === void 0 || node2.packageHash === null) continue;
+    const stored = storedOf(node2);
+    if (id2 === void 0 || stored === null || stored === void 0) continue;
     if (pkg === void 0) {
       absent.add(node2.spec.name);
       continue;
@@ -46966,16 +47728,26 @@ async function checkLock(git, snap, config2, lockText, specs) {
       pkg.patches
     );
     compared++;
-    if (now.content === node2.packageHash) continue;
-    stale.set(id2, await whatChanged(git, snap.rev, pkg, oid, node2, now));
+    if (now.content === stored) continue;
+    stale.set(id2, await whatChanged(git, snap.rev, pkg, oid, node2, stored, now, against));
+    newContent.set(node2.hash, now.content);
+  }
+  const newHashes = /* @__PURE__ */ new Map();
+  if (newContent.size > 0) {
+    const raw = parseSpackJson(lockText);
+    if (raw?.concrete_specs)
+      for (const [hash3, next2] of rehashLock(raw.concrete_specs, newContent)) {
+        const id2 = idOf.get(hash3);
+        if (id2 !== void 0) newHashes.set(id2, next2);
+      }
   }
   if (absent.size > 0)
     notes.push(
       `${lockfile}: no recipe at head for ${[...absent].sort().join(", ")}: those nodes are not checked`
     );
-  return { stale, compared, notes };
+  return { stale, newHashes, compared, notes };
 }
-async function whatChanged(git, rev, pkg, headOid, node2, now) {
+async function whatChanged(git, rev, pkg, headOid, node2, stored, now, against) {
   const versions = (await git.pathVersions(rev, pkg.recipePath, HISTORY_LIMIT)).filter(
     (o2) => o2 !== headOid
   );
@@ -46989,15 +47761,15 @@ async function whatChanged(git, rev, pkg, headOid, node2, now) {
         ...pkg.patches,
         ...old.patches
       ]);
-      if (then.content === node2.packageHash) return describeChange(then, now, i + 1);
+      if (then.content === stored) return describeChange(then, now, i + 1, against);
     } catch {
     }
   }
-  return `source, patches or code: the lock's hash is none of the ${versions.length + 1} versions of ${pkg.recipePath} in this clone's history (a shallow clone, or a lock from another recipe repository)`;
+  return `source, patches or code: ${possessive(against)} hash is none of the ${versions.length + 1} versions of ${pkg.recipePath} in this clone's history (a shallow clone, or a ${against === "the lock" ? "lock" : "binary"} from another recipe repository)`;
 }
 
 // src/engine/plan-engine.ts
-import { gunzipSync } from "node:zlib";
+import { gunzipSync as gunzipSync2 } from "node:zlib";
 
 // src/core/digest/spec-digest.ts
 function foreignPackageDigest(name) {
@@ -47293,7 +48065,7 @@ function resolveSpecs(req) {
       }
       return key;
     };
-    const resolve11 = (name, constraints, texts2, inherited, place, root) => {
+    const resolve12 = (name, constraints, texts2, inherited, place, root) => {
       const key = keyOf(name, constraints, inherited, root);
       const hit = memo2.get(key);
       if (hit) return hit;
@@ -47301,7 +48073,7 @@ function resolveSpecs(req) {
       memo2.set(key, result);
       return result;
     };
-    const resolveProvider = (provider, constraints, inherited, place, root) => resolve11(
+    const resolveProvider = (provider, constraints, inherited, place, root) => resolve12(
       parseSpecConstraintCached(provider).name,
       [providerConstraint(provider), ...constraints.map(throughVirtual)],
       [provider],
@@ -47332,7 +48104,7 @@ function resolveSpecs(req) {
           `virtual "${name}" has no preferred provider (set providers.${name}); depending on every provider: ${providers.join(", ")}`
         );
         return providers.flatMap(
-          (p2) => resolve11(p2, constraints.map(throughVirtual), [p2], inherited, place, root)
+          (p2) => resolve12(p2, constraints.map(throughVirtual), [p2], inherited, place, root)
         );
       }
       if (root)
@@ -47454,7 +48226,7 @@ function resolveSpecs(req) {
       }
       const edges = /* @__PURE__ */ new Map();
       for (const [depName, g2] of grouped) {
-        const ids = resolve11(depName, g2.constraints, g2.texts, own2, `${pkg.recipePath}`, void 0);
+        const ids = resolve12(depName, g2.constraints, g2.texts, own2, `${pkg.recipePath}`, void 0);
         for (const id2 of ids) {
           const target = lookup2(id2);
           const prev = edges.get(id2);
@@ -47476,7 +48248,7 @@ function resolveSpecs(req) {
     const roots2 = /* @__PURE__ */ new Map();
     for (const r2 of rootItems) {
       try {
-        roots2.set(r2.index, resolve11(r2.c.name, [r2.c], [r2.spec], {}, r2.place, r2));
+        roots2.set(r2.index, resolve12(r2.c.name, [r2.c], [r2.spec], {}, r2.place, r2));
       } catch (e) {
         if (!(req.skipUnknownRoots && e instanceof UserError && e.kind === "config")) throw e;
         notes2.add(`base: ${e.message}`);
@@ -48012,7 +48784,7 @@ function parseFromagerGraph(text2, file2) {
   } catch (e) {
     throw new UserError("lockfile", file2, `invalid JSON: ${e.message.split("\n")[0]}`);
   }
-  if (!isRecord(raw))
+  if (!isRecord2(raw))
     throw new UserError(
       "lockfile",
       file2,
@@ -48022,14 +48794,14 @@ function parseFromagerGraph(text2, file2) {
   const topLevel = [];
   for (const [key, value] of Object.entries(raw)) {
     const at2 = `${file2}: "${key}"`;
-    if (!isRecord(value))
+    if (!isRecord2(value))
       throw new UserError("lockfile", at2, `expected a node object, got ${kind(value)}`);
     const edgesRaw = value.edges ?? [];
     if (!Array.isArray(edgesRaw))
       throw new UserError("lockfile", `${at2}.edges`, `expected a list, got ${kind(edgesRaw)}`);
     const edges = edgesRaw.map((e, i) => {
       const eat = `${at2}.edges.${i}`;
-      if (!isRecord(e))
+      if (!isRecord2(e))
         throw new UserError("lockfile", eat, `expected an edge object, got ${kind(e)}`);
       if (typeof e.key !== "string")
         throw new UserError("lockfile", `${eat}.key`, `expected a node key, got ${kind(e.key)}`);
@@ -48097,7 +48869,7 @@ function parseFromagerGraph(text2, file2) {
   });
   return { nodes, topLevel };
 }
-function isRecord(v2) {
+function isRecord2(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
 function kind(v2) {
@@ -48118,27 +48890,27 @@ function parseFromagerSettings(text2, file2) {
   }
   const value = toCanonical(doc.contents, doc, file2, "");
   if (value === null) return { common: {}, variants: {}, preBuiltVariants: [], changelog: {} };
-  if (!isObject3(value))
+  if (!isObject4(value))
     throw new UserError("recipe", file2, `expected a map of settings, got ${describe4(value)}`);
   const { variants = {}, changelog = {}, ...common } = value;
   const vmap = variants === null ? {} : variants;
-  if (!isObject3(vmap))
+  if (!isObject4(vmap))
     throw new UserError(
       "recipe",
       `${file2}: variants`,
       `expected a map of variant \u2192 settings, got ${describe4(vmap)}`
     );
   const cmap = changelog === null ? {} : changelog;
-  if (!isObject3(cmap))
+  if (!isObject4(cmap))
     throw new UserError(
       "recipe",
       `${file2}: changelog`,
       `expected a map of version \u2192 entries, got ${describe4(cmap)}`
     );
-  const preBuiltVariants = Object.entries(vmap).filter(([, v2]) => isObject3(v2) && v2.pre_built === true).map(([k2]) => k2).sort();
+  const preBuiltVariants = Object.entries(vmap).filter(([, v2]) => isObject4(v2) && v2.pre_built === true).map(([k2]) => k2).sort();
   return { common, variants: { ...vmap }, preBuiltVariants, changelog: { ...cmap } };
 }
-function isObject3(v2) {
+function isObject4(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
 function describe4(v2) {
@@ -48895,11 +49667,11 @@ function imagesOf(entries, config2) {
 }
 
 // src/engine/file-blob-cache.ts
-import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile6, rename as rename3, writeFile } from "node:fs/promises";
+import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "de1e4d46e1bbb597" : "source";
+var BUILD_ID = true ? "22bad10a273daf55" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -48916,7 +49688,7 @@ var FileBlobCache = class _FileBlobCache {
     const entries = /* @__PURE__ */ new Map();
     if (dir) {
       try {
-        const data = JSON.parse(await readFile5(join5(dir, FILE), "utf8"));
+        const data = JSON.parse(await readFile6(join6(dir, FILE), "utf8"));
         if (data.algorithm === DIGEST_ALGORITHM && data.entries)
           for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
       } catch {
@@ -48940,9 +49712,9 @@ var FileBlobCache = class _FileBlobCache {
     await mkdir3(this.dir, { recursive: true });
     const entries = {};
     for (const [k2, v2] of this.map) if (!keep || keep.has(k2)) entries[k2] = v2;
-    const tmp = join5(this.dir, `${FILE}.${process.pid}.tmp`);
+    const tmp = join6(this.dir, `${FILE}.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify({ algorithm: DIGEST_ALGORITHM, entries }));
-    await rename3(tmp, join5(this.dir, FILE));
+    await rename3(tmp, join6(this.dir, FILE));
   }
 };
 
@@ -48952,13 +49724,13 @@ var SILENT_LOG = { info: () => {
 } };
 
 // src/engine/tree-cache.ts
-import { createHash as createHash6 } from "node:crypto";
-import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { createHash as createHash8 } from "node:crypto";
+import { mkdir as mkdir4, readdir as readdir3, readFile as readFile7, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 var FORMAT = "binary-check/tree-cache@2";
 var KEEP2 = 6;
 function treeCacheKey(snap, settings) {
-  const h3 = createHash6("sha256");
+  const h3 = createHash8("sha256");
   h3.update(`${FORMAT}\0${DIGEST_ALGORITHM}\0${BUILD_ID}\0`);
   h3.update(canonicalEncode(settings.config));
   const paths = [...snap.files.keys()].sort();
@@ -49020,14 +49792,14 @@ async function readTreeCache(dir, key, rev, deptypes) {
 }
 async function readStored(dir, key) {
   try {
-    const stored = JSON.parse(await readFile6(join6(dir, "trees", `${key}.json`), "utf8"));
+    const stored = JSON.parse(await readFile7(join7(dir, "trees", `${key}.json`), "utf8"));
     return stored.format === FORMAT && stored.key === key ? stored : void 0;
   } catch {
     try {
-      const alias = JSON.parse(await readFile6(join6(dir, "trees", `${key}.alias`), "utf8"));
+      const alias = JSON.parse(await readFile7(join7(dir, "trees", `${key}.alias`), "utf8"));
       if (alias.format !== FORMAT || alias.key !== key || alias.target === key) return void 0;
       const target = JSON.parse(
-        await readFile6(join6(dir, "trees", `${alias.target}.json`), "utf8")
+        await readFile7(join7(dir, "trees", `${alias.target}.json`), "utf8")
       );
       return target.format === FORMAT && target.key === alias.target ? target : void 0;
     } catch {
@@ -49037,16 +49809,16 @@ async function readStored(dir, key) {
 }
 async function writeTreeAlias(dir, key, target) {
   if (!dir || key === target) return;
-  const trees = join6(dir, "trees");
+  const trees = join7(dir, "trees");
   await mkdir4(trees, { recursive: true });
-  const tmp = join6(trees, `${key}.${process.pid}.tmp`);
+  const tmp = join7(trees, `${key}.${process.pid}.tmp`);
   await writeFile2(tmp, JSON.stringify({ format: FORMAT, key, target }));
-  await rename4(tmp, join6(trees, `${key}.alias`));
+  await rename4(tmp, join7(trees, `${key}.alias`));
   await prune(trees, ".alias");
 }
 async function writeTreeCache(dir, key, tree, origin) {
   if (!dir) return;
-  const trees = join6(dir, "trees");
+  const trees = join7(dir, "trees");
   await mkdir4(trees, { recursive: true });
   const modules = {};
   const digests = Object.fromEntries([...tree.specDigests].map(([id2, d2]) => [id2, d2.digest]));
@@ -49094,9 +49866,9 @@ async function writeTreeCache(dir, key, tree, origin) {
       } : {}
     };
   }
-  const tmp = join6(trees, `${key}.${process.pid}.tmp`);
+  const tmp = join7(trees, `${key}.${process.pid}.tmp`);
   await writeFile2(tmp, JSON.stringify(stored));
-  await rename4(tmp, join6(trees, `${key}.json`));
+  await rename4(tmp, join7(trees, `${key}.json`));
   await prune(trees);
 }
 function packLocal(l3) {
@@ -49184,10 +49956,10 @@ async function prune(trees, suffix = ".json") {
   const names = (await readdir3(trees)).filter((n) => n.endsWith(suffix));
   if (names.length <= KEEP2) return;
   const withTimes = await Promise.all(
-    names.map(async (n) => ({ n, t: (await stat3(join6(trees, n))).mtimeMs }))
+    names.map(async (n) => ({ n, t: (await stat3(join7(trees, n))).mtimeMs }))
   );
   withTimes.sort((a, b3) => b3.t - a.t);
-  for (const { n } of withTimes.slice(KEEP2)) await rm5(join6(trees, n), { force: true });
+  for (const { n } of withTimes.slice(KEEP2)) await rm5(join7(trees, n), { force: true });
 }
 
 // src/env/environment-signer.ts
@@ -49354,7 +50126,7 @@ function declaredOf(config2, i) {
 function runCommand(argv, o2) {
   const shown2 = argv.join(" ");
   const fail = (message) => new UserError("environment", o2.place, `signature command ${shown2} ${message}`);
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     const child2 = spawn2(argv[0], argv.slice(1), {
       cwd: o2.cwd,
       env: o2.env,
@@ -49392,7 +50164,7 @@ function runCommand(argv, o2) {
         const detail = err.trim().split("\n").pop()?.slice(0, 200);
         return settle2(() => reject(fail(`failed (${why})${detail ? `: ${detail}` : ""}`)));
       }
-      const done = () => settle2(() => resolve11(Buffer.concat(out).toString("utf8")));
+      const done = () => settle2(() => resolve12(Buffer.concat(out).toString("utf8")));
       if (child2.stdout.readableEnded) done();
       else {
         child2.stdout.once("end", done);
@@ -49479,7 +50251,15 @@ async function runPlan(request, log = SILENT_LOG) {
   );
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : [];
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`);
-  const mirrorUrl = request.mirror ?? config2.mirror;
+  const configuredMirror = request.mirror ?? config2.mirror;
+  const spackCacheUrl = configuredMirror !== void 0 && isSpackCacheUrl(configuredMirror) ? configuredMirror : void 0;
+  if (spackCacheUrl && (config2.ecosystem !== "spack" || !config2.lockfile))
+    throw new UserError(
+      "config",
+      "mirror",
+      `${openSpackBuildCache(spackCacheUrl).url} is a Spack build cache, which is looked up by the DAG hashes of a lock: set ecosystem: spack and lockfile: <path to spack.lock>`
+    );
+  const mirrorUrl = spackCacheUrl ? void 0 : configuredMirror;
   let mirror;
   let claims;
   let mirrorReuse;
@@ -49597,7 +50377,22 @@ async function runPlan(request, log = SILENT_LOG) {
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
   const notes = [...range.note ? [range.note] : [], ...head.notes];
   let lockCheck;
-  if (config2.lockfile && config2.ecosystem === "spack" && !base && !mirror) {
+  if (spackCacheUrl && config2.lockfile) {
+    lockCheck = await checkAgainstSpackCache(
+      spackCacheUrl,
+      git,
+      headSnap,
+      config2,
+      await readLockText(headSnap, config2.lockfile),
+      head.specs,
+      request.registry,
+      log,
+      notes
+    );
+    log.info(
+      `Looked the lock up in the Spack build cache: ${lockCheck.missing?.size ?? 0} missing, ${lockCheck.stale.size} built from another recipe (${clock()})`
+    );
+  } else if (config2.lockfile && config2.ecosystem === "spack" && !base && !mirror) {
     const checked = await checkLock(
       git,
       headSnap,
@@ -49605,7 +50400,7 @@ async function runPlan(request, log = SILENT_LOG) {
       await readLockText(headSnap, config2.lockfile),
       head.specs
     );
-    lockCheck = checked.stale;
+    lockCheck = { source: "lock", stale: checked.stale, newHashes: checked.newHashes };
     notes.push(...checked.notes);
     for (const n of checked.notes) log.warn(n);
     log.info(
@@ -49629,12 +50424,53 @@ async function runPlan(request, log = SILENT_LOG) {
   if (range.note) log.warn(range.note);
   return { plan, config: config2, head, ...base ? { base } : {} };
 }
+async function checkAgainstSpackCache(url2, git, snap, config2, lockText, specs, registry2, log, planNotes) {
+  const notes = [];
+  const lockfile = config2.lockfile ?? "spack.lock";
+  const lock = lockNodesFromText(lockText, lockfile);
+  const cache2 = openSpackBuildCache(url2, registry2 ? { registry: registry2 } : {});
+  const built = lock.nodes.filter((n) => !n.external);
+  const found = await cache2.lookUp(
+    built.map((n) => ({ hash: n.hash, name: n.spec.name, version: n.spec.version }))
+  );
+  if (found.indexed === void 0)
+    notes.push(
+      `${cache2.url} has no index (spack buildcache update-index has not run): each lock node was looked up in its own spec file`
+    );
+  else if (found.unindexed > 0)
+    notes.push(
+      `${cache2.url}: ${found.unindexed} lock node(s) are in the build cache but not yet in its index (run spack buildcache update-index after pushing)`
+    );
+  const idOf = /* @__PURE__ */ new Map();
+  for (const s of specs.values())
+    if (s.origin.startsWith("lockfile:")) idOf.set(s.origin.slice("lockfile:".length), s.id);
+  const missing = /* @__PURE__ */ new Map();
+  for (const n of built) {
+    const id2 = idOf.get(n.hash);
+    if (id2 !== void 0 && !found.specs.has(n.hash))
+      missing.set(id2, `DAG hash ${n.hash} is not in the Spack build cache ${cache2.url}`);
+  }
+  const stored = /* @__PURE__ */ new Map();
+  for (const [hash3, s] of found.specs) stored.set(hash3, s.packageHash);
+  const checked = await checkLock(git, snap, config2, lockText, specs, {
+    stored,
+    against: "the build cache",
+    nodes: lock
+  });
+  notes.push(...checked.notes);
+  for (const n of notes) log.warn(n);
+  planNotes.push(...notes);
+  log.info(
+    `${cache2.url}: ${found.specs.size} of ${built.length} lock nodes present (${found.indexed ?? "no"} specs indexed), ${checked.compared} compared with head's recipes`
+  );
+  return { source: "spack-cache", stale: checked.stale, missing, newHashes: checked.newHashes };
+}
 async function readLockText(snap, path) {
   const oid = snap.files.get(path);
   if (oid === void 0)
     throw new UserError("lockfile", path, `not found in commit ${snap.rev.slice(0, 12)}`);
   let bytes = (await snap.readBlobs([oid])).get(oid);
-  if (path.endsWith(".gz")) bytes = gunzipSync(bytes);
+  if (path.endsWith(".gz")) bytes = gunzipSync2(bytes);
   return bytes.toString("utf8");
 }
 function stopwatch() {
@@ -49654,11 +50490,11 @@ function isPackageInputs(x3) {
 }
 async function loadConfig(request, headSnap) {
   if (request.config !== void 0) {
-    const path = isAbsolute2(request.config) ? request.config : resolve5(request.config);
+    const path = isAbsolute3(request.config) ? request.config : resolve6(request.config);
     return readConfigFile(path, request.config);
   }
   if (headSnap.rev === WORKTREE)
-    return readConfigFile(join7(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
+    return readConfigFile(join8(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
   const oid = headSnap.files.get(DEFAULT_CONFIG_PATH);
   if (!oid)
     throw new UserError(
@@ -49710,7 +50546,7 @@ function describeReason(r2) {
     case "missing":
       return r2.detail;
     case "lock":
-      return `recipe changed since the lock was concretized: ${r2.detail}`;
+      return r2.against === "spack-cache" ? `recipe changed since the build cache's binary was built: ${r2.detail}` : `recipe changed since the lock was concretized: ${r2.detail}`;
     case "algorithm":
       return `digest algorithm ${r2.old} \u2192 ${r2.new}`;
     case "reuse":
@@ -49881,6 +50717,7 @@ function referenceNote(e) {
   }
   if (e.reference === "base") return " (base commit)";
   if (e.reference === "lock") return " (the lock's package hashes)";
+  if (e.reference === "spack-cache") return " (the Spack build cache)";
   return "";
 }
 function sourceText(v2) {
@@ -50024,8 +50861,8 @@ function historyLine(e, isCurrent) {
 }
 
 // src/cli/plan-file.ts
-import { readFile as readFile7 } from "node:fs/promises";
-import { resolve as resolve6 } from "node:path";
+import { readFile as readFile8 } from "node:fs/promises";
+import { resolve as resolve7 } from "node:path";
 var planForView = external_exports.looseObject({
   schema: external_exports.literal(PLAN_SCHEMA),
   head: external_exports.string().min(1, "expected a non-empty string"),
@@ -50040,7 +50877,7 @@ var planForView = external_exports.looseObject({
 async function readViewRequest(path, cwd, shown2 = path) {
   let value;
   try {
-    value = JSON.parse(await readFile7(resolve6(cwd, path), "utf8"));
+    value = JSON.parse(await readFile8(resolve7(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -50090,8 +50927,8 @@ async function indexCommand(args, io2) {
 }
 
 // src/cli/commands/plan.ts
-import { readFile as readFile8, writeFile as writeFile3 } from "node:fs/promises";
-import { resolve as resolve7 } from "node:path";
+import { readFile as readFile9, writeFile as writeFile3 } from "node:fs/promises";
+import { resolve as resolve8 } from "node:path";
 
 // package.json
 var package_default = {
@@ -50330,6 +51167,8 @@ function safeMatrix(plan) {
       "lock"
     ])
       assertSafeValue(m2[key], `${where} field ${key}`);
+    for (const key of ["spackHash", "newSpackHash"])
+      if (m2[key] !== void 0) assertSafeValue(m2[key], `${where} field ${key}`);
   }
   return plan.matrix;
 }
@@ -50344,7 +51183,8 @@ var SPEC_VARIABLES = [
   "BINARY_CHECK_VERSION",
   "BINARY_CHECK_DIGEST",
   "BINARY_CHECK_CONTAINER",
-  "BINARY_CHECK_ARTIFACT"
+  "BINARY_CHECK_ARTIFACT",
+  "BINARY_CHECK_SPACK_HASH"
 ];
 var BUILD_TEMPLATE = ".binary-check-build";
 var CLI_TEMPLATE = ".binary-check-cli";
@@ -50464,15 +51304,24 @@ function gitlabPipelineConfig(plan, options) {
   return { config: config2, layout };
 }
 function unitVariables(u2, batched) {
+  const present = (values2) => values2.at(-1) === "" ? values2.slice(0, -1) : values2;
   if (batched)
     return {
-      BINARY_CHECK_BATCH: u2.specs.map((s) => specValues(s).join("|")).join("\n")
+      BINARY_CHECK_BATCH: u2.specs.map((s) => present(specValues(s)).join("|")).join("\n")
     };
-  const values = specValues(u2.specs[0]);
-  return Object.fromEntries(SPEC_VARIABLES.map((k2, i) => [k2, values[i]]));
+  const values = present(specValues(u2.specs[0]));
+  return Object.fromEntries(values.map((v2, i) => [SPEC_VARIABLES[i], v2]));
 }
 function specValues(s) {
-  return [s.id, s.package, s.version, s.digest, s.container ?? "", artifactPath2(s)];
+  return [
+    s.id,
+    s.package,
+    s.version,
+    s.digest,
+    s.container ?? "",
+    artifactPath2(s),
+    s.spackHash ?? ""
+  ];
 }
 function artifactPath2(s) {
   return `${GITLAB_ARTIFACT_DIR}/${s.digest.replace(/^sha256:/, "")}`;
@@ -50483,6 +51332,12 @@ function checkSpec(s) {
   checkValue(s.package, `${where} package`);
   checkValue(s.version, `${where} version`);
   checkValue(s.container ?? "", `${where} container`);
+  if (s.spackHash !== void 0 && !/^[a-z2-7]{32}$/.test(s.spackHash))
+    throw new UserError(
+      "input",
+      `${where} spackHash`,
+      `expected a Spack DAG hash, got ${JSON.stringify(s.spackHash)}`
+    );
   if (!/^sha256:[0-9a-f]{64}$/.test(s.digest ?? ""))
     throw new UserError("input", `${where} digest`, `expected sha256:<64 hex>, got ${s.digest}`);
 }
@@ -50500,7 +51355,7 @@ function checkValue(value, what) {
 function renderPlanText(plan) {
   const lines = [];
   const s = plan.summary;
-  const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : plan.reference === "lock" ? "the lock's package hashes" : "nothing (no base, no mirror)";
+  const ref = plan.reference === "mirror" ? "the mirror" : plan.reference === "base" ? `base ${plan.base?.slice(0, 12)}` : plan.reference === "lock" ? "the lock's package hashes" : plan.reference === "spack-cache" ? "the Spack build cache" : "nothing (no base, no mirror)";
   lines.push(
     `${verdict(plan)} \u2014 head ${plan.head === "WORKTREE" ? "working tree" : plan.head.slice(0, 12)} against ${ref}`
   );
@@ -50563,11 +51418,11 @@ async function planCommand(args, io2) {
   safeMatrix(plan);
   let text2;
   if (gitlab) {
-    const mirror = values.mirror ?? config2.mirror;
+    const mirror = plan.reference === "spack-cache" ? void 0 : values.mirror ?? config2.mirror;
     text2 = renderGitlabPipeline(plan, { ...gitlab, ...mirror ? { mirror } : {} });
   } else text2 = format === "json" ? `${JSON.stringify(plan)}
 ` : renderPlanText(plan);
-  if (typeof values.output === "string") await writeFile3(resolve7(io2.cwd, values.output), text2);
+  if (typeof values.output === "string") await writeFile3(resolve8(io2.cwd, values.output), text2);
   else io2.stdout(text2);
   return 0;
 }
@@ -50584,7 +51439,7 @@ async function gitlabOptions(values, io2) {
   else {
     let content;
     try {
-      content = await readFile8(resolve7(io2.cwd, script), "utf8");
+      content = await readFile9(resolve8(io2.cwd, script), "utf8");
     } catch (e) {
       throw new UserError(
         "input",
@@ -50629,8 +51484,8 @@ function integerOption(v2, name, min, max, dflt) {
 }
 
 // src/engine/record-request.ts
-import { readFile as readFile9 } from "node:fs/promises";
-import { resolve as resolve8 } from "node:path";
+import { readFile as readFile10 } from "node:fs/promises";
+import { resolve as resolve9 } from "node:path";
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
@@ -50638,7 +51493,7 @@ function checkDigest3(digest2, field) {
 }
 async function readRecordPlan(path, cwd, label = path) {
   try {
-    return JSON.parse(await readFile9(resolve8(cwd, path), "utf8"));
+    return JSON.parse(await readFile10(resolve9(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -50692,7 +51547,7 @@ function recordArtifact(input2) {
   const registry2 = input2.registry ? { registry: input2.registry } : {};
   return openMirror(input2.mirror, { cwd: input2.cwd, ...registry2 }).record({
     entry: input2.fields,
-    artifactPath: resolve8(input2.cwd, input2.artifact),
+    artifactPath: resolve9(input2.cwd, input2.artifact),
     now: input2.now
   });
 }
@@ -50742,12 +51597,12 @@ async function recordCommand(args, io2) {
 }
 
 // src/cli/commands/spack-hash.ts
-import { readFile as readFile11 } from "node:fs/promises";
-import { resolve as resolve10 } from "node:path";
+import { readFile as readFile12 } from "node:fs/promises";
+import { resolve as resolve11 } from "node:path";
 
 // src/engine/spack-hashes.ts
-import { readFile as readFile10 } from "node:fs/promises";
-import { resolve as resolve9 } from "node:path";
+import { readFile as readFile11 } from "node:fs/promises";
+import { resolve as resolve10 } from "node:path";
 var SPACK_LAYOUT = {
   recipes: "repos/spack_repo/builtin/packages",
   buildSystems: "repos/spack_repo/builtin/build_systems"
@@ -50897,7 +51752,7 @@ async function readLockText2(path, snap, repo) {
   const oid = snap.files.get(path.replace(/^\.\//, ""));
   if (oid !== void 0) return (await snap.readBlobs([oid])).get(oid).toString("utf8");
   try {
-    return await readFile10(resolve9(repo, path), "utf8");
+    return await readFile11(resolve10(repo, path), "utf8");
   } catch (e) {
     throw new UserError(
       "input",
@@ -50939,9 +51794,9 @@ async function spackHashCommand(args, io2) {
   if (values.lockfile !== void 0 && specs.length > 0)
     throw new UsageError("--lockfile hashes the lock nodes: give it without --spec/--specs-file");
   const { entries, warnings } = await computeSpackHashes({
-    repo: resolve10(io2.cwd, values.repo ?? "."),
+    repo: resolve11(io2.cwd, values.repo ?? "."),
     ...values.head !== void 0 ? { head: values.head } : {},
-    ...values.config !== void 0 ? { config: resolve10(io2.cwd, values.config) } : {},
+    ...values.config !== void 0 ? { config: resolve11(io2.cwd, values.config) } : {},
     ...specs.length > 0 ? { specs } : {},
     ...values.lockfile !== void 0 ? { lockfile: values.lockfile } : {}
   });
@@ -50962,7 +51817,7 @@ async function spackHashCommand(args, io2) {
 async function readSpecsFile(path, io2) {
   let text2;
   try {
-    text2 = await readFile11(resolve10(io2.cwd, path), "utf8");
+    text2 = await readFile12(resolve11(io2.cwd, path), "utf8");
   } catch (e) {
     throw new UserError(
       "input",

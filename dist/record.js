@@ -41447,6 +41447,12 @@ async function sniffArtifact(path) {
 // src/mirror/mirror.ts
 var SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 function openMirror(url2, options = {}) {
+  if (/^spack\+/i.test(url2.trim()))
+    throw new UserError(
+      "mirror",
+      url2.trim().replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, "$1"),
+      "is a Spack build cache, which binary-check only reads (`plan` with `lockfile:`): the build job writes it with `spack buildcache push <mirror> /<hash>` and then `spack buildcache update-index <mirror>`"
+    );
   if (/^oci:\/\//i.test(url2.trim())) return openOciMirror(url2.trim(), options);
   return openFileMirror(resolveMirrorDirectory(url2, options.cwd ?? process.cwd()), options);
 }

@@ -133,7 +133,21 @@ describe('build-environment signatures', () => {
     // explain shows the change and the signature's parts.
     let out = ''
     const code = await runCli(
-      ['explain', '--repo', fx!.dir, '--base', rev, '--head', rev, '--mirror', mirror, 'app'],
+      // the plans' own cache, not the user's default one (~/.cache/binary-check)
+      [
+        'explain',
+        '--repo',
+        fx!.dir,
+        '--base',
+        rev,
+        '--head',
+        rev,
+        '--mirror',
+        mirror,
+        '--cache-dir',
+        join(work, 'cache'),
+        'app',
+      ],
       { stdout: (t) => (out += t), stderr: () => {}, cwd: work },
     )
     expect(code).toBe(0)

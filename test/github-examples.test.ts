@@ -141,8 +141,12 @@ function problems(file: string, wf: Workflow): { problems: string[]; looked: num
 }
 
 describe('examples/github', () => {
-  it('holds rebuild.yml and pull-request.yml, each a parseable workflow with one plan job', () => {
-    expect(workflows.map((w) => w.file)).toEqual(['pull-request.yml', 'rebuild.yml'])
+  it('holds rebuild.yml, pull-request.yml and spack-buildcache.yml, each a parseable workflow with one plan job', () => {
+    expect(workflows.map((w) => w.file)).toEqual([
+      'pull-request.yml',
+      'rebuild.yml',
+      'spack-buildcache.yml',
+    ])
     for (const { wf } of workflows)
       expect(
         Object.values(wf.jobs).filter((j) => steps(j).some((s) => PLAN_ACTION.test(s.uses ?? ''))),
@@ -157,6 +161,22 @@ describe('examples/github', () => {
       looked += r.looked
     }
     expect(looked).toBeGreaterThan(40)
+  })
+
+  it('spack-buildcache.yml plans against a Spack OCI build cache and installs the locked hash', () => {
+    const { wf } = workflows.find((w) => w.file === 'spack-buildcache.yml')!
+    const plan = steps(wf.jobs.plan!).find((s) => PLAN_ACTION.test(s.uses ?? ''))!
+    expect(String(plan.with?.mirror)).toMatch(/^spack\+oci:\/\/ghcr\.io\//)
+    const build = wf.jobs.build!
+    expect(build.env?.SPACK_HASH).toBe('${{ matrix.spackHash }}')
+    const runs = steps(build)
+      .map((s) => s.run ?? '')
+      .join('\n')
+    expect(runs).toContain('install --no-add')
+    expect(runs).toContain('"/$SPACK_HASH"')
+    expect(runs).toContain('buildcache push')
+    // binary-check never writes the Spack cache: no record step
+    expect(steps(build).some((s) => RECORD_ACTION.test(s.uses ?? ''))).toBe(false)
   })
 
   it('the check catches each kind of mistake', () => {

@@ -137,4 +137,14 @@ describe('examples/gitlab', () => {
     if (GITLAB_SCHEMA_PRESENT) expect(gitlabSchemaErrors(example[0])).toEqual([])
     await exec('sh', ['-n', join(PROJECT_ROOT, 'examples/gitlab/build-spec.sh')])
   })
+
+  it('has a valid Spack build cache pipeline and a build step that parses as shell', async () => {
+    const example = yamlDocuments(
+      await readFile(join(PROJECT_ROOT, 'examples/gitlab/spack-buildcache.gitlab-ci.yml'), 'utf8'),
+    )
+    expect(example).toHaveLength(1)
+    if (GITLAB_SCHEMA_PRESENT) expect(gitlabSchemaErrors(example[0])).toEqual([])
+    expect(JSON.stringify(example[0])).toContain('spack+oci://$CI_REGISTRY_IMAGE/spack-cache')
+    await exec('sh', ['-n', join(PROJECT_ROOT, 'examples/gitlab/spack-buildcache-build.sh')])
+  })
 })

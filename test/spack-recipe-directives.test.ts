@@ -364,7 +364,9 @@ for v in "2.0", "2.1":
     version(v)
 for v in ("3.0",):
     version(v)
-    last = v`)
+    last = v
+def install(self, spec, prefix):
+    make(self.last)`)
     expect(r.versions).toEqual([])
     expect(r.unresolved).toEqual([
       {
@@ -377,6 +379,26 @@ for v in ("3.0",):
       },
     ])
     expect(r.canonical).toContain('    for v in _versions:\n        version(v)\n')
+  })
+
+  it('unrolls a loop that binds names only it uses (readline: ver = Version(s), ver.joined)', () => {
+    const r = recipe(`for verstr, num, checksum in [
+    ("8.3", "001", "${'a'.repeat(64)}"),
+    ("8.2", "013", "${'b'.repeat(64)}"),
+]:
+    ver = Version(verstr)
+    patch(
+        f"https://ftpmirror.gnu.org/readline/readline-{ver}-patches/readline{ver.joined}-{num}",
+        level=0,
+        when=f"@{ver}",
+        sha256=checksum,
+    )`)
+    expect(r.unresolved).toEqual([])
+    expect(r.patches.map((p) => [p.url, p.when, p.level, p.sha256?.slice(0, 1)])).toEqual([
+      ['https://ftpmirror.gnu.org/readline/readline-8.3-patches/readline83-001', '@8.3', 0, 'a'],
+      ['https://ftpmirror.gnu.org/readline/readline-8.2-patches/readline82-013', '@8.2', 0, 'b'],
+    ])
+    expect(r.canonical).not.toContain('for verstr')
   })
 })
 

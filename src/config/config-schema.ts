@@ -155,7 +155,13 @@ export const configSchema = z
     environment: buildEnvironment
       .optional()
       .describe('Build-environment signature inputs for every spec (see README).'),
-    mirror: z.string().min(1).optional().describe('Mirror URL (file://… ).'),
+    mirror: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Mirror URL: file://…, oci://…, or a Spack build cache spack+file://…, spack+https://…, spack+oci://… (with lockfile:).',
+      ),
     ignore: z
       .array(z.string().min(1))
       .default([])

@@ -24,6 +24,9 @@ export interface BatchedSpec {
   os?: string
   digest?: string
   order?: number
+  /** Lock nodes: the Spack DAG hash in the lock, and the one the rebuilt binary gets. */
+  spackHash?: string
+  newSpackHash?: string
 }
 
 /** One job building several specs, in the order listed. */
@@ -137,6 +140,8 @@ function batchedSpec(e: WaveEntry, detail: BatchDetail): BatchedSpec {
     os: e.os,
     digest: e.digest,
     order: e.order ?? e.wave,
+    ...(e.spackHash !== undefined ? { spackHash: e.spackHash } : {}),
+    ...(e.newSpackHash !== undefined ? { newSpackHash: e.newSpackHash } : {}),
   }
 }
 

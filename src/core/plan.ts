@@ -58,8 +58,11 @@ export type Reason =
       changes?: string[]
     }
   | { kind: 'missing'; detail: string }
-  /** Lock check: the recipe at head no longer gives the `package_hash` the lock stored. */
-  | { kind: 'lock'; detail: string }
+  /**
+   * Lock check: the recipe at head no longer gives the `package_hash` the lock stored (or, with
+   * `against: 'spack-cache'`, the one the Spack build cache's binary was built with).
+   */
+  | { kind: 'lock'; detail: string; against?: 'spack-cache' }
   | { kind: 'algorithm'; old: string; new: string }
   /** `concretizer.reuse` could not keep the version the spec had (`old`): it moved to `new`. */
   | {
@@ -98,6 +101,13 @@ export interface PlannedSpec {
   container: string | null
   /** Dependency spec ids (all deptypes), for ordering in renderers. */
   dependencies: string[]
+  /** A lock node's Spack DAG hash (its key in the lock): what `spack install /<hash>` names. */
+  spackHash?: string
+  /**
+   * The DAG hash the node's binary gets once rebuilt (a stale lock node and its dependents, when
+   * known): its name in the Spack build cache afterwards.
+   */
+  newSpackHash?: string
   /**
    * What went into the digest (specs that build only): `record --plan` stores it in the entry.
    * With `environment` configured it also carries the build-environment signature's inputs
@@ -119,14 +129,21 @@ export interface MatrixEntry {
   wave: number
   /** The digest again, for a job-level `concurrency:` group (one build per digest at a time). */
   lock: string
+  /** Lock nodes: the Spack DAG hash in the lock (`spack install /<spackHash>`). */
+  spackHash?: string
+  /** Stale lock nodes: the DAG hash the rebuilt binary gets. */
+  newSpackHash?: string
 }
 
 export interface Plan {
   schema: typeof PLAN_SCHEMA
   base: string | null
   head: string
-  /** `lock`: no base and no mirror, each lock node's stored package_hash checked at head. */
-  reference: 'base' | 'mirror' | 'lock' | 'none'
+  /**
+   * `lock`: no base and no mirror, each lock node's stored package_hash checked at head;
+   * `spack-cache`: each lock node looked up by DAG hash in a Spack build cache.
+   */
+  reference: 'base' | 'mirror' | 'lock' | 'spack-cache' | 'none'
   changedFiles: ChangedFile[]
   ignoredFiles: string[]
   packages: PlannedPackage[]
@@ -182,24 +199,44 @@ export interface PlanInput {
   /** Digests with a live claim in the mirror: such specs are `in-progress`, not built again. */
   claims?: ReadonlySet<Digest>
   /**
-   * With a lockfile and neither base nor mirror: the lock nodes (spec ids) whose recipe at head no
-   * longer gives the lock's stored package_hash, with what changed. They and every spec depending
-   * on them (any edge type: Spack's DAG hash covers them all) rebuild; the rest is current.
+   * A lock's nodes checked by Spack's own hashes: with `source: 'lock'` (used with neither base
+   * nor mirror) against the lock's stored package_hash, with `source: 'spack-cache'` (the
+   * reference whenever given) against a Spack build cache.
    */
-  lockCheck?: ReadonlyMap<string, string>
+  lockCheck?: LockReference
+}
+
+export interface LockReference {
+  source: 'lock' | 'spack-cache'
+  /**
+   * Lock nodes (spec ids) whose recipe at head no longer gives the reference's package_hash, with
+   * what changed. They and every spec depending on them (any edge type: Spack's DAG hash covers
+   * them all) rebuild.
+   */
+  stale: ReadonlyMap<string, string>
+  /** Lock nodes whose DAG hash the build cache does not hold, with why: they build (`new`). */
+  missing?: ReadonlyMap<string, string>
+  /** Spec id → the DAG hash its binary gets once rebuilt (stale nodes and their dependents). */
+  newHashes?: ReadonlyMap<string, string>
 }
 
 export function computePlan(input: PlanInput): Plan {
   const { head, base, mirror } = input
-  const lockCheck = !mirror && !base ? input.lockCheck : undefined
-  const reference: Plan['reference'] = mirror
-    ? 'mirror'
-    : base
-      ? 'base'
-      : lockCheck
-        ? 'lock'
-        : 'none'
-  const lockAffected = lockCheck ? withDependents(head.specs, lockCheck.keys()) : undefined
+  const lockCheck =
+    input.lockCheck?.source === 'spack-cache' || (!mirror && !base) ? input.lockCheck : undefined
+  const cacheReference = lockCheck?.source === 'spack-cache'
+  const reference: Plan['reference'] = cacheReference
+    ? 'spack-cache'
+    : mirror
+      ? 'mirror'
+      : base
+        ? 'base'
+        : lockCheck
+          ? 'lock'
+          : 'none'
+  const lockMissing = lockCheck?.missing ?? new Map<string, string>()
+  const lockStale = lockCheck ? withDependents(head.specs, lockCheck.stale.keys()) : undefined
+  const lockAffected = lockStale ? new Set([...lockStale, ...lockMissing.keys()]) : undefined
 
   // Packages
   const packages: PlannedPackage[] = []
@@ -228,9 +265,9 @@ export function computePlan(input: PlanInput): Plan {
   const ids = [...head.specs.keys()].sort(compareCodeUnits)
 
   const refFor = (id: string): ReferenceEntry | undefined => {
-    if (mirror) return mirror.get(id)
     if (lockAffected)
       return lockAffected.has(id) ? undefined : { digest: head.specDigests.get(id)!.digest }
+    if (mirror) return mirror.get(id)
     const d = base?.specDigests.get(id)
     return d ? { digest: d.digest, inputs: d.inputs } : undefined
   }
@@ -273,12 +310,17 @@ export function computePlan(input: PlanInput): Plan {
     const now = head.specDigests.get(id)!
     const ref = refFor(id)
     let reasons: Reason[]
-    if (lockCheck && !ref) {
-      const own = lockCheck.get(id)
-      reasons = own !== undefined ? [{ kind: 'lock', detail: own }] : []
+    if (lockCheck && !ref && lockMissing.has(id)) {
+      reasons = [{ kind: 'missing', detail: lockMissing.get(id)! }]
+    } else if (lockCheck && !ref) {
+      const own = lockCheck.stale.get(id)
+      reasons =
+        own === undefined
+          ? []
+          : [{ kind: 'lock', detail: own, ...(cacheReference ? { against: 'spack-cache' } : {}) }]
       stack.add(id)
       for (const e of head.specs.get(id)!.dependencies) {
-        if (!lockAffected!.has(e.id) || stack.has(e.id)) continue
+        if (!lockStale!.has(e.id) || stack.has(e.id)) continue
         reasons.push({
           kind: 'dependency',
           dependency: e.id,
@@ -360,7 +402,13 @@ export function computePlan(input: PlanInput): Plan {
     let status: SpecStatus
     if (spec.external) status = 'external'
     else if (!ref)
-      status = mirror || lockCheck ? (base && !base.specs.has(id) ? 'new' : 'rebuild') : 'new'
+      status = lockMissing.has(id)
+        ? 'new'
+        : mirror || lockCheck
+          ? base && !base.specs.has(id)
+            ? 'new'
+            : 'rebuild'
+          : 'new'
     else status = ref.digest === now.digest ? 'up-to-date' : 'rebuild'
     if ((status === 'rebuild' || status === 'new') && input.claims?.has(now.digest))
       status = 'in-progress'
@@ -399,6 +447,12 @@ export function computePlan(input: PlanInput): Plan {
       wave: waves.get(id) ?? null,
       container: input.containers.get(id) ?? null,
       dependencies: spec.dependencies.map((e) => e.id),
+      ...(spec.origin.startsWith('lockfile:')
+        ? { spackHash: spec.origin.slice('lockfile:'.length) }
+        : {}),
+      ...(status === 'rebuild' && lockCheck?.newHashes?.has(id)
+        ? { newSpackHash: lockCheck.newHashes.get(id)! }
+        : {}),
       ...(status === 'rebuild' || status === 'new' || status === 'in-progress'
         ? { inputs: withEnvironment(now.inputs, head), ...packageInputsOf(head, spec.package) }
         : {}),
@@ -438,6 +492,8 @@ export function computePlan(input: PlanInput): Plan {
       digest: s.digest!,
       wave: s.wave!,
       lock: s.digest!,
+      ...(s.spackHash !== undefined ? { spackHash: s.spackHash } : {}),
+      ...(s.newSpackHash !== undefined ? { newSpackHash: s.newSpackHash } : {}),
     }))
 
   const unresolved: UnresolvedItem[] = []

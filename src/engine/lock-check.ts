@@ -9,7 +9,12 @@ import { recipeRoots, type Config } from '../config/config-schema.js'
 import type { ConcreteSpec, Package } from '../core/model.js'
 import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
 import { sourceIdOf } from '../ecosystems/spack/package-hash/hash-spec.js'
-import { lockNodesFromText, type LockNode } from '../ecosystems/spack/package-hash/lock-nodes.js'
+import { parseSpackJson, rehashLock } from '../ecosystems/spack/package-hash/dag-hash.js'
+import {
+  lockNodesFromText,
+  type LockNode,
+  type LockNodes,
+} from '../ecosystems/spack/package-hash/lock-nodes.js'
 import {
   canonicalSource,
   contentHashOf,
@@ -25,6 +30,11 @@ const HISTORY_LIMIT = 60
 export interface LockCheck {
   /** Spec id → what changed since the lock was concretized (stale nodes only). */
   stale: Map<string, string>
+  /**
+   * Spec id → the DAG hash its binary gets once rebuilt: each stale node with head's content
+   * hash, and every node depending on one (Spack's `dag_hash` over the edited lock nodes).
+   */
+  newHashes: Map<string, string>
   /** Nodes compared (with a recipe and a stored hash). */
   compared: number
   notes: string[]
@@ -58,7 +68,7 @@ function hashRecipe(
 }
 
 /** What differs between the recipe that gave the lock's hash (`then`) and head's (`now`). */
-function describeChange(then: Hashed, now: Hashed, commitsBack: number): string {
+function describeChange(then: Hashed, now: Hashed, commitsBack: number, against: string): string {
   const parts: string[] = []
   if (then.sourceId !== now.sourceId)
     parts.push(
@@ -75,7 +85,22 @@ function describeChange(then: Hashed, now: Hashed, commitsBack: number): string 
       `code, line ${i + 1} of the canonical source: ${JSON.stringify(a[i] ?? '')} → ${JSON.stringify(b[i] ?? '')}`,
     )
   }
-  return `${parts.join('; ')} (the lock's hash is the recipe's from ${commitsBack} change(s) back)`
+  return `${parts.join('; ')} (${possessive(against)} hash is the recipe's from ${commitsBack} change(s) back)`
+}
+
+/** `the lock` → `the lock's` */
+const possessive = (what: string): string => `${what}'s`
+
+export interface LockCheckOptions {
+  /**
+   * The package_hash to compare each node with, by DAG hash, instead of the lock's own (a Spack
+   * build cache's); a node absent from it is not compared.
+   */
+  stored?: ReadonlyMap<string, string | null>
+  /** What `stored` is, in messages: `the build cache` (default: `the lock`). */
+  against?: string
+  /** The lock's nodes, when the caller has read them already. */
+  nodes?: LockNodes
 }
 
 export async function checkLock(
@@ -84,16 +109,20 @@ export async function checkLock(
   config: Config,
   lockText: string,
   specs: ReadonlyMap<string, ConcreteSpec>,
+  options: LockCheckOptions = {},
 ): Promise<LockCheck> {
   const lockfile = config.lockfile ?? 'spack.lock'
-  const lock = lockNodesFromText(lockText, lockfile)
+  const lock = options.nodes ?? lockNodesFromText(lockText, lockfile)
+  const against = options.against ?? 'the lock'
+  const storedOf = (node: LockNode): string | null | undefined =>
+    options.stored ? options.stored.get(node.hash) : node.packageHash
   const notes: string[] = []
   const major = Number((lock.spackVersion ?? '').split('.')[0])
   if (lock.spackVersion !== undefined && Number.isFinite(major) && major < 1) {
     notes.push(
       `${lockfile}: written by Spack ${lock.spackVersion}, whose recipe layout and unparser predate Spack 1.0: its package hashes cannot be compared with the recipes here, so no node is reported stale on that account`,
     )
-    return { stale: new Map(), compared: 0, notes }
+    return { stale: new Map(), newHashes: new Map(), compared: 0, notes }
   }
   const idOf = new Map<string, string>()
   for (const s of specs.values())
@@ -109,12 +138,14 @@ export async function checkLock(
   const oids = wanted.map((p) => snap.files.get(p.recipePath) as string)
   const blobs = await snap.readBlobs(oids)
   const stale = new Map<string, string>()
+  const newContent = new Map<string, string>()
   const absent = new Set<string>()
   let compared = 0
   for (const node of lock.nodes) {
     const id = idOf.get(node.hash)
     const pkg = packages.get(node.spec.name)
-    if (id === undefined || node.packageHash === null) continue
+    const stored = storedOf(node)
+    if (id === undefined || stored === null || stored === undefined) continue
     if (pkg === undefined) {
       absent.add(node.spec.name)
       continue
@@ -128,14 +159,26 @@ export async function checkLock(
       pkg.patches,
     )
     compared++
-    if (now.content === node.packageHash) continue
-    stale.set(id, await whatChanged(git, snap.rev, pkg, oid, node, now))
+    if (now.content === stored) continue
+    stale.set(id, await whatChanged(git, snap.rev, pkg, oid, node, stored, now, against))
+    newContent.set(node.hash, now.content)
+  }
+  const newHashes = new Map<string, string>()
+  if (newContent.size > 0) {
+    const raw = parseSpackJson(lockText) as {
+      concrete_specs?: Record<string, Record<string, unknown>>
+    }
+    if (raw?.concrete_specs)
+      for (const [hash, next] of rehashLock(raw.concrete_specs, newContent)) {
+        const id = idOf.get(hash)
+        if (id !== undefined) newHashes.set(id, next)
+      }
   }
   if (absent.size > 0)
     notes.push(
       `${lockfile}: no recipe at head for ${[...absent].sort().join(', ')}: those nodes are not checked`,
     )
-  return { stale, compared, notes }
+  return { stale, newHashes, compared, notes }
 }
 
 /** Search the recipe's history for the version whose content hash is the lock's. */
@@ -145,7 +188,9 @@ async function whatChanged(
   pkg: Package,
   headOid: string,
   node: LockNode,
+  stored: string,
   now: Hashed,
+  against: string,
 ): Promise<string> {
   const versions = (await git.pathVersions(rev, pkg.recipePath, HISTORY_LIMIT)).filter(
     (o) => o !== headOid,
@@ -161,10 +206,10 @@ async function whatChanged(
         ...pkg.patches,
         ...old.patches,
       ])
-      if (then.content === node.packageHash) return describeChange(then, now, i + 1)
+      if (then.content === stored) return describeChange(then, now, i + 1, against)
     } catch {
       // an older version that does not parse cannot be the lock's
     }
   }
-  return `source, patches or code: the lock's hash is none of the ${versions.length + 1} versions of ${pkg.recipePath} in this clone's history (a shallow clone, or a lock from another recipe repository)`
+  return `source, patches or code: ${possessive(against)} hash is none of the ${versions.length + 1} versions of ${pkg.recipePath} in this clone's history (a shallow clone, or a ${against === 'the lock' ? 'lock' : 'binary'} from another recipe repository)`
 }

@@ -5,13 +5,16 @@
  */
 import { isAbsolute, join, matchesGlob, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
-import type { DepType, Package } from '../core/model.js'
-import { computePlan, type Plan, type ReferenceEntry } from '../core/plan.js'
+import type { ConcreteSpec, DepType, Package } from '../core/model.js'
+import { computePlan, type LockReference, type Plan, type ReferenceEntry } from '../core/plan.js'
 import { DEFAULT_CONFIG_PATH, parseConfigText, readConfigFile } from '../config/read-config.js'
 import type { Config } from '../config/config-schema.js'
 import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
 import type { ModuleAnalysis, RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
-import { createGit, resolveRange, WORKTREE } from '../git/index.js'
+import { createGit, resolveRange, WORKTREE, type Git } from '../git/index.js'
+import { lockNodesFromText } from '../ecosystems/spack/package-hash/lock-nodes.js'
+import { isSpackCacheUrl, openSpackBuildCache } from '../mirror/spack-cache/spack-build-cache.js'
+import type { RegistryOptions } from '../mirror/oci/registry-options.js'
 import { readSnapshot } from './repo-snapshot.js'
 import { checkLock } from './lock-check.js'
 import { gunzipSync } from 'node:zlib'
@@ -102,7 +105,20 @@ export async function runPlan(
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`)
 
   // The mirror is read first: with reuse, the versions it holds shape resolution.
-  const mirrorUrl = request.mirror ?? config.mirror
+  const configuredMirror = request.mirror ?? config.mirror
+  // A Spack build cache is no binary-check mirror: the lock's nodes are looked up in it by DAG
+  // hash once the head is digested.
+  const spackCacheUrl =
+    configuredMirror !== undefined && isSpackCacheUrl(configuredMirror)
+      ? configuredMirror
+      : undefined
+  if (spackCacheUrl && (config.ecosystem !== 'spack' || !config.lockfile))
+    throw new UserError(
+      'config',
+      'mirror',
+      `${openSpackBuildCache(spackCacheUrl).url} is a Spack build cache, which is looked up by the DAG hashes of a lock: set ecosystem: spack and lockfile: <path to spack.lock>`,
+    )
+  const mirrorUrl = spackCacheUrl ? undefined : configuredMirror
   let mirror: Map<string, ReferenceEntry> | undefined
   let claims: ReadonlySet<string> | undefined
   let mirrorReuse: ReusableVersions | undefined
@@ -247,9 +263,25 @@ export async function runPlan(
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 
   const notes = [...(range.note ? [range.note] : []), ...head.notes]
-  // A lock and nothing else to compare with: is each node still what its recipe says?
-  let lockCheck: Map<string, string> | undefined
-  if (config.lockfile && config.ecosystem === 'spack' && !base && !mirror) {
+  // A lock and a Spack build cache, or a lock and nothing else to compare with: is each node
+  // still what its recipe says?
+  let lockCheck: LockReference | undefined
+  if (spackCacheUrl && config.lockfile) {
+    lockCheck = await checkAgainstSpackCache(
+      spackCacheUrl,
+      git,
+      headSnap,
+      config,
+      await readLockText(headSnap, config.lockfile),
+      head.specs,
+      request.registry,
+      log,
+      notes,
+    )
+    log.info(
+      `Looked the lock up in the Spack build cache: ${lockCheck.missing?.size ?? 0} missing, ${lockCheck.stale.size} built from another recipe (${clock()})`,
+    )
+  } else if (config.lockfile && config.ecosystem === 'spack' && !base && !mirror) {
     const checked = await checkLock(
       git,
       headSnap,
@@ -257,7 +289,7 @@ export async function runPlan(
       await readLockText(headSnap, config.lockfile),
       head.specs,
     )
-    lockCheck = checked.stale
+    lockCheck = { source: 'lock', stale: checked.stale, newHashes: checked.newHashes }
     notes.push(...checked.notes)
     for (const n of checked.notes) log.warn(n)
     log.info(
@@ -280,6 +312,63 @@ export async function runPlan(
   )
   if (range.note) log.warn(range.note)
   return { plan, config, head, ...(base ? { base } : {}) }
+}
+
+/**
+ * Each lock node looked up in a Spack build cache by its DAG hash: absent → missing (it builds);
+ * present with a package_hash that head's recipe no longer gives → stale (it and its dependents
+ * rebuild); otherwise current. Externals are not looked up (Spack never pushes them).
+ */
+async function checkAgainstSpackCache(
+  url: string,
+  git: Git,
+  snap: RepoSnapshot,
+  config: Config,
+  lockText: string,
+  specs: ReadonlyMap<string, ConcreteSpec>,
+  registry: RegistryOptions | undefined,
+  log: EngineLog,
+  planNotes: string[],
+): Promise<LockReference> {
+  const notes: string[] = []
+  const lockfile = config.lockfile ?? 'spack.lock'
+  const lock = lockNodesFromText(lockText, lockfile)
+  const cache = openSpackBuildCache(url, registry ? { registry } : {})
+  const built = lock.nodes.filter((n) => !n.external)
+  const found = await cache.lookUp(
+    built.map((n) => ({ hash: n.hash, name: n.spec.name, version: n.spec.version })),
+  )
+  if (found.indexed === undefined)
+    notes.push(
+      `${cache.url} has no index (spack buildcache update-index has not run): each lock node was looked up in its own spec file`,
+    )
+  else if (found.unindexed > 0)
+    notes.push(
+      `${cache.url}: ${found.unindexed} lock node(s) are in the build cache but not yet in its index (run spack buildcache update-index after pushing)`,
+    )
+  const idOf = new Map<string, string>()
+  for (const s of specs.values())
+    if (s.origin.startsWith('lockfile:')) idOf.set(s.origin.slice('lockfile:'.length), s.id)
+  const missing = new Map<string, string>()
+  for (const n of built) {
+    const id = idOf.get(n.hash)
+    if (id !== undefined && !found.specs.has(n.hash))
+      missing.set(id, `DAG hash ${n.hash} is not in the Spack build cache ${cache.url}`)
+  }
+  const stored = new Map<string, string | null>()
+  for (const [hash, s] of found.specs) stored.set(hash, s.packageHash)
+  const checked = await checkLock(git, snap, config, lockText, specs, {
+    stored,
+    against: 'the build cache',
+    nodes: lock,
+  })
+  notes.push(...checked.notes)
+  for (const n of notes) log.warn(n)
+  planNotes.push(...notes)
+  log.info(
+    `${cache.url}: ${found.specs.size} of ${built.length} lock nodes present (${found.indexed ?? 'no'} specs indexed), ${checked.compared} compared with head's recipes`,
+  )
+  return { source: 'spack-cache', stale: checked.stale, missing, newHashes: checked.newHashes }
 }
 
 /** The lockfile's text at head (gzip-compressed when it ends in `.gz`). */

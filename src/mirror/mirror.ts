@@ -87,6 +87,12 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//
  * a mirror directory (or repository) that does not exist yet is an empty mirror.
  */
 export function openMirror(url: string, options: MirrorOptions = {}): Mirror {
+  if (/^spack\+/i.test(url.trim()))
+    throw new UserError(
+      'mirror',
+      url.trim().replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@]*@/, '$1'),
+      'is a Spack build cache, which binary-check only reads (`plan` with `lockfile:`): the build job writes it with `spack buildcache push <mirror> /<hash>` and then `spack buildcache update-index <mirror>`',
+    )
   if (/^oci:\/\//i.test(url.trim())) return openOciMirror(url.trim(), options)
   return openFileMirror(resolveMirrorDirectory(url, options.cwd ?? process.cwd()), options)
 }

@@ -54,7 +54,7 @@ export interface Explanation {
   digest: string | null
   previousDigest: string | null
   /** What `previousDigest` comes from. */
-  reference: 'mirror' | 'base' | 'lock' | 'none'
+  reference: 'mirror' | 'base' | 'lock' | 'spack-cache' | 'none'
   /** With a mirror reference: the entry's build (null when the mirror has no entry for it). */
   recorded: RecordedBuild | null
   packageDigest: string | null
@@ -229,6 +229,7 @@ function referenceNote(e: Explanation): string {
   }
   if (e.reference === 'base') return ' (base commit)'
   if (e.reference === 'lock') return " (the lock's package hashes)"
+  if (e.reference === 'spack-cache') return ' (the Spack build cache)'
   return ''
 }
 

@@ -16,6 +16,8 @@ export function safeMatrix(plan: Plan): { include: MatrixEntry[] } {
       'lock',
     ] as const)
       assertSafeValue(m[key], `${where} field ${key}`)
+    for (const key of ['spackHash', 'newSpackHash'] as const)
+      if (m[key] !== undefined) assertSafeValue(m[key], `${where} field ${key}`)
   }
   return plan.matrix
 }

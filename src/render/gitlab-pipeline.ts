@@ -61,6 +61,7 @@ const SPEC_VARIABLES = [
   'BINARY_CHECK_DIGEST',
   'BINARY_CHECK_CONTAINER',
   'BINARY_CHECK_ARTIFACT',
+  'BINARY_CHECK_SPACK_HASH',
 ] as const
 
 const BUILD_TEMPLATE = '.binary-check-build'
@@ -206,17 +207,28 @@ export function gitlabPipelineConfig(plan: Plan, options: GitlabPipelineOptions)
 }
 
 function unitVariables(u: GitlabUnit, batched: boolean): Record<string, string> {
+  // BINARY_CHECK_SPACK_HASH, the last, only for lock nodes (`read` leaves it empty otherwise)
+  const present = (values: string[]): string[] =>
+    values.at(-1) === '' ? values.slice(0, -1) : values
   if (batched)
     return {
-      BINARY_CHECK_BATCH: u.specs.map((s) => specValues(s).join('|')).join('\n'),
+      BINARY_CHECK_BATCH: u.specs.map((s) => present(specValues(s)).join('|')).join('\n'),
     }
-  const values = specValues(u.specs[0]!)
-  return Object.fromEntries(SPEC_VARIABLES.map((k, i) => [k, values[i]!]))
+  const values = present(specValues(u.specs[0]!))
+  return Object.fromEntries(values.map((v, i) => [SPEC_VARIABLES[i]!, v]))
 }
 
 /** The values of SPEC_VARIABLES for a spec, in that order. */
 function specValues(s: PlannedSpec): string[] {
-  return [s.id, s.package, s.version, s.digest!, s.container ?? '', artifactPath(s)]
+  return [
+    s.id,
+    s.package,
+    s.version,
+    s.digest!,
+    s.container ?? '',
+    artifactPath(s),
+    s.spackHash ?? '',
+  ]
 }
 
 function artifactPath(s: PlannedSpec): string {
@@ -229,6 +241,12 @@ function checkSpec(s: PlannedSpec): void {
   checkValue(s.package, `${where} package`)
   checkValue(s.version, `${where} version`)
   checkValue(s.container ?? '', `${where} container`)
+  if (s.spackHash !== undefined && !/^[a-z2-7]{32}$/.test(s.spackHash))
+    throw new UserError(
+      'input',
+      `${where} spackHash`,
+      `expected a Spack DAG hash, got ${JSON.stringify(s.spackHash)}`,
+    )
   if (!/^sha256:[0-9a-f]{64}$/.test(s.digest ?? ''))
     throw new UserError('input', `${where} digest`, `expected sha256:<64 hex>, got ${s.digest}`)
 }

@@ -12,7 +12,9 @@ export function renderPlanText(plan: Plan): string {
         ? `base ${plan.base?.slice(0, 12)}`
         : plan.reference === 'lock'
           ? "the lock's package hashes"
-          : 'nothing (no base, no mirror)'
+          : plan.reference === 'spack-cache'
+            ? 'the Spack build cache'
+            : 'nothing (no base, no mirror)'
   lines.push(
     `${verdict(plan)} — head ${plan.head === 'WORKTREE' ? 'working tree' : plan.head.slice(0, 12)} against ${ref}`,
   )

@@ -32,7 +32,9 @@ export function describeReason(r: Reason): string {
     case 'missing':
       return r.detail
     case 'lock':
-      return `recipe changed since the lock was concretized: ${r.detail}`
+      return r.against === 'spack-cache'
+        ? `recipe changed since the build cache's binary was built: ${r.detail}`
+        : `recipe changed since the lock was concretized: ${r.detail}`
     case 'algorithm':
       return `digest algorithm ${r.old} → ${r.new}`
     case 'reuse':

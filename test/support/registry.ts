@@ -14,7 +14,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { accessSync, constants } from 'node:fs'
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -27,6 +27,8 @@ export interface RegistryOptions {
   auth?: 'none' | 'htpasswd'
   /** Users for `htpasswd` (default `{ ci: 'ci-password' }`). */
   users?: Record<string, string>
+  /** A registry storage root to start from (copied, so the original is never written). */
+  seedStorage?: string
 }
 
 export interface Registry {
@@ -113,6 +115,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const dir = await realpath(await mkdtemp(join(tmpdir(), 'binary-check-registry-')))
   const storageDir = join(dir, 'storage')
   try {
+    if (options.seedStorage !== undefined)
+      await cp(options.seedStorage, storageDir, { recursive: true })
     let htpasswdFile: string | undefined
     if (auth === 'htpasswd') {
       htpasswdFile = join(dir, 'htpasswd')

@@ -47,7 +47,9 @@ export async function planCommand(args: readonly string[], io: CliIo): Promise<n
   safeMatrix(plan)
   let text: string
   if (gitlab) {
-    const mirror = values.mirror ?? config.mirror
+    // A Spack build cache is written by the build jobs' own `spack buildcache push`: no record
+    // or index jobs for it.
+    const mirror = plan.reference === 'spack-cache' ? undefined : (values.mirror ?? config.mirror)
     text = renderGitlabPipeline(plan, { ...gitlab, ...(mirror ? { mirror } : {}) })
   } else text = format === 'json' ? `${JSON.stringify(plan)}\n` : renderPlanText(plan)
   if (typeof values.output === 'string') await writeFile(resolve(io.cwd, values.output), text)

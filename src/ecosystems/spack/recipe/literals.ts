@@ -8,7 +8,8 @@ import { decodeBody, decodeLiteral, splitLiteral } from './strings.js'
 import type { PyNode } from './syntax.js'
 
 export type PyValue =
-  | { kind: 'str'; value: string }
+  /** `version`: made by `Version(...)` (so `.joined`, `.dotted` … are known). */
+  | { kind: 'str'; value: string; version?: true }
   | { kind: 'bytes'; value: string }
   /** `text`: the canonical spelling (numbers.ts), a leading `-` for a negative value. */
   | { kind: 'num'; text: string }
@@ -60,6 +61,10 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
       return { kind: 'none' }
     case 'VariableName':
       return env.get(text.slice(node.from, node.to))
+    case 'CallExpression':
+      return evalVersionCall(node, text, env)
+    case 'MemberExpression':
+      return evalVersionProperty(node, text, env)
     case 'ParenthesizedExpression': {
       const inner = onlyChild(node)
       return inner === undefined ? undefined : evalLiteral(inner, text, env)
@@ -119,6 +124,44 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
   }
 }
 
+/** `Version(<literal str>)`: the string, marked as a version. */
+function evalVersionCall(node: PyNode, text: string, env: Env): PyValue | undefined {
+  const callee = node.firstChild
+  const args = callee?.nextSibling
+  if (
+    callee?.name !== 'VariableName' ||
+    text.slice(callee.from, callee.to) !== 'Version' ||
+    args?.name !== 'ArgList' ||
+    args.nextSibling !== null
+  )
+    return undefined
+  const arg = onlyChild(args)
+  const v = arg === undefined ? undefined : evalLiteral(arg, text, env)
+  return v?.kind === 'str' ? { kind: 'str', value: v.value, version: true } : undefined
+}
+
+/** Spack's `Version` separators: `.`, `_` and `-`. */
+const VERSION_SEPARATORS = /[._-]/g
+const VERSION_PROPERTIES: Record<string, (v: string) => string> = {
+  joined: (v) => v.replace(VERSION_SEPARATORS, ''),
+  dotted: (v) => v.replace(VERSION_SEPARATORS, '.'),
+  underscored: (v) => v.replace(VERSION_SEPARATORS, '_'),
+  dashed: (v) => v.replace(VERSION_SEPARATORS, '-'),
+}
+
+/** `<version>.joined` / `.dotted` / `.underscored` / `.dashed` of a `Version(...)` value. */
+function evalVersionProperty(node: PyNode, text: string, env: Env): PyValue | undefined {
+  const object = node.firstChild
+  const dot = object?.nextSibling
+  const property = dot?.nextSibling
+  if (object == null || dot?.name !== '.' || property?.name !== 'PropertyName') return undefined
+  if (property.nextSibling !== null) return undefined
+  const v = evalLiteral(object, text, env)
+  const fn = VERSION_PROPERTIES[text.slice(property.from, property.to)]
+  if (v?.kind !== 'str' || !v.version || fn === undefined) return undefined
+  return { kind: 'str', value: fn(v.value), version: true }
+}
+
 /** The single expression inside parentheses (not a generator, not a tuple). */
 function onlyChild(node: PyNode): PyNode | undefined {
   let found: PyNode | undefined
@@ -131,7 +174,7 @@ function onlyChild(node: PyNode): PyNode | undefined {
   return found
 }
 
-/** `f"x{v}y"` where every field is a bare name bound to a literal. */
+/** `f"x{v}y"` where every field is a bound name (or a version property of one: `{v.joined}`). */
 function evalFormatString(node: PyNode, text: string, env: Env): string | undefined {
   const raw = text.slice(node.from, node.to)
   const lit = splitLiteral(raw)
@@ -157,12 +200,12 @@ function evalFormatString(node: PyNode, text: string, env: Env): string | undefi
     const close = name?.nextSibling
     if (
       name == null ||
-      name.name !== 'VariableName' ||
+      (name.name !== 'VariableName' && name.name !== 'MemberExpression') ||
       close?.name !== '}' ||
       close.nextSibling !== null
     )
       return undefined
-    const value = env.get(text.slice(name.from, name.to))
+    const value = evalLiteral(name, text, env)
     if (value === undefined) return undefined
     const str = pyStr(value)
     if (str === undefined) return undefined

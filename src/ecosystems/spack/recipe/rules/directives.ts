@@ -1,7 +1,8 @@
 /**
  * Rule: extract directives. Scope: the package class body (and its same-file base classes),
  * including `with when(...)` / `with default_args(...)` blocks (nested arbitrarily) and `for` loops
- * over literal tuples/lists, which are unrolled. A directive whose arguments are all literals
+ * over literal tuples/lists, which are unrolled (their body may bind names to literals first:
+ * `ver = Version(s)`). A directive whose arguments are all literals
  * becomes a record and leaves the canonical text; any other stays as code (so it still counts for
  * every spec) and is reported as unresolved. A `with` wrapper left with no statements is dropped.
  *
@@ -48,6 +49,8 @@ interface Scope {
   /** `default_args(...)` keyword values, inner blocks overriding outer ones. */
   defaults: ReadonlyMap<string, PyValue>
   env: Env
+  /** Inside an unrolled loop: the outermost loop statement's source range. */
+  loop?: { from: number; to: number }
 }
 
 export function extractDirectives(
@@ -81,10 +84,17 @@ class Walker {
   }
 
   /** The statements of `stmts` that stay as code; records go to `found`. */
-  block(stmts: readonly Stmt[], scope: Scope, found: ExtractedDirectives): Stmt[] {
+  block(stmts: readonly Stmt[], outer: Scope, found: ExtractedDirectives): Stmt[] {
     const kept: Stmt[] = []
+    let scope = outer
     for (const stmt of stmts) {
       if (stmt.kind === 'PassStatement' || isMetadataStatement(stmt, this.text)) continue
+      // In an unrolled loop's body, `v = <literal>` (`ver = Version(s)`) binds v for what follows.
+      const bound = scope.loop ? this.literalAssignment(stmt, scope.env, scope.loop) : undefined
+      if (bound !== undefined) {
+        scope = { ...scope, env: bound }
+        continue
+      }
       const call = bareCall(stmt, this.text)
       if (call !== undefined && SIGNATURES.has(call.callee)) {
         if (!this.directive(call.callee, call.args, stmt.line, scope, found)) kept.push(stmt)
@@ -248,6 +258,37 @@ class Walker {
     return { whens, defaults, env: scope.env }
   }
 
+  /**
+   * `name = <literal>` → the environment with name bound; undefined for anything else. Only for a
+   * name that nothing outside the loop mentions: the loop leaves it behind as a class attribute,
+   * and dropping the statement with the unrolled loop must not hide a value a method reads.
+   */
+  private literalAssignment(
+    stmt: Stmt,
+    env: Env,
+    loop: { from: number; to: number },
+  ): Env | undefined {
+    if (stmt.kind !== 'AssignStatement') return undefined
+    const target = stmt.node.firstChild
+    const op = target?.nextSibling
+    const value = op?.nextSibling
+    if (
+      target?.name !== 'VariableName' ||
+      op?.name !== 'AssignOp' ||
+      this.text.slice(op.from, op.to) !== '=' ||
+      value == null ||
+      value.nextSibling !== null
+    )
+      return undefined
+    const v = evalLiteral(value, this.text, env)
+    if (v === undefined) return undefined
+    const name = this.text.slice(target.from, target.to)
+    const word = new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`)
+    if (word.test(this.text.slice(0, loop.from)) || word.test(this.text.slice(loop.to)))
+      return undefined
+    return new Map(env).set(name, v)
+  }
+
   /** Unroll `for <names> in <literal tuple/list>:` whose body is all directives. */
   private unroll(stmt: Stmt, scope: Scope, found: ExtractedDirectives): boolean {
     const clauses = stmt.clauses ?? []
@@ -263,7 +304,8 @@ class Walker {
     const trial = emptyFound()
     let complete = true
     for (const env of bindings) {
-      if (this.block(clause.body, { ...scope, env }, trial).length > 0) {
+      const loop = scope.loop ?? { from: stmt.node.from, to: stmt.node.to }
+      if (this.block(clause.body, { ...scope, env, loop }, trial).length > 0) {
         complete = false
         break
       }
