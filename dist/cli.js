@@ -49671,7 +49671,7 @@ import { mkdir as mkdir3, readFile as readFile6, rename as rename3, writeFile } 
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "22bad10a273daf55" : "source";
+var BUILD_ID = true ? "6d06213621fcf9dc" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -49738,12 +49738,12 @@ function treeCacheKey(snap, settings) {
   return h3.digest("hex");
 }
 var MAX_DELTA_DEPTH = 3;
-async function readTreeCache(dir, key, rev, deptypes) {
-  if (!dir) return void 0;
+async function readTreeCache(dir, key, rev, deptypes, chain = /* @__PURE__ */ new Set()) {
+  if (!dir || chain.has(key) || chain.size > MAX_DELTA_DEPTH + 1) return void 0;
   const stored = await readStored(dir, key);
   if (!stored) return void 0;
   if ("baseKey" in stored) {
-    const base = await readTreeCache(dir, stored.baseKey, rev, deptypes);
+    const base = await readTreeCache(dir, stored.baseKey, rev, deptypes, /* @__PURE__ */ new Set([...chain, key]));
     if (!base) return void 0;
     const packages = new Map(base.packages);
     for (const p2 of stored.packages) packages.set(p2.name, unpackPackage(p2, stored.modules));
@@ -50357,7 +50357,8 @@ async function runPlan(request, log = SILENT_LOG) {
       head.reuseStable = head.resolution?.sameWith(reusableFrom(head.specs.values(), mirrorReuse)) ?? false;
     const origin = derived2 && base && baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0;
     await writeTreeCache(request.cacheDir, headKey, head, origin);
-    if (asBase && asBaseKey !== headKey) await writeTreeAlias(request.cacheDir, asBaseKey, headKey);
+    if (asBase && asBaseKey !== headKey && asBaseKey !== baseKey)
+      await writeTreeAlias(request.cacheDir, asBaseKey, headKey);
     else if (reuse && base && asBaseKey !== headKey && request.cacheDir) {
       const asBaseTree = await deriveDigestTree(
         base,

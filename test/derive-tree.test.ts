@@ -502,6 +502,12 @@ describe('tree cache deltas', () => {
       // without its base, a delta is a miss, not a wrong tree
       await rm(join(dir, 'trees', `${baseKey}.json`))
       expect(await readTreeCache(dir, headKey, headRev, s.deptypes)).toBeUndefined()
+      // and when an alias names the delta under its base's key (the base's own file pruned), the
+      // chain comes back to itself: a miss, not a read that never ends
+      const { writeTreeAlias } = await import('../src/engine/tree-cache.js')
+      await writeTreeAlias(dir, baseKey, headKey)
+      expect(await readTreeCache(dir, headKey, headRev, s.deptypes)).toBeUndefined()
+      expect(await readTreeCache(dir, baseKey, headRev, s.deptypes)).toBeUndefined()
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -241,7 +241,9 @@ export async function runPlan(
         ? { key: baseKey, tree: base }
         : undefined
     await writeTreeCache(request.cacheDir, headKey, head, origin)
-    if (asBase && asBaseKey !== headKey) await writeTreeAlias(request.cacheDir, asBaseKey, headKey)
+    // (never for the base's own key: the head may be stored as a delta on it)
+    if (asBase && asBaseKey !== headKey && asBaseKey !== baseKey)
+      await writeTreeAlias(request.cacheDir, asBaseKey, headKey)
     else if (reuse && base && asBaseKey !== headKey && request.cacheDir) {
       // This commit resolves otherwise as the next run's base (it keeps only the mirror's
       // versions there): derive that tree from this run's base too, so the next run finds it.

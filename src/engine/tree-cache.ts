@@ -100,12 +100,14 @@ export async function readTreeCache(
   key: string,
   rev: string,
   deptypes: ReadonlySet<DepType>,
+  /** Keys already on this delta chain: a chain that comes back to one (through an alias) is a miss. */
+  chain: ReadonlySet<string> = new Set(),
 ): Promise<TreeResult | undefined> {
-  if (!dir) return undefined
+  if (!dir || chain.has(key) || chain.size > MAX_DELTA_DEPTH + 1) return undefined
   const stored = await readStored(dir, key)
   if (!stored) return undefined
   if ('baseKey' in stored) {
-    const base = await readTreeCache(dir, stored.baseKey, rev, deptypes)
+    const base = await readTreeCache(dir, stored.baseKey, rev, deptypes, new Set([...chain, key]))
     if (!base) return undefined
     const packages = new Map(base.packages)
     for (const p of stored.packages) packages.set(p.name, unpackPackage(p, stored.modules))
