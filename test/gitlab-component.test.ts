@@ -54,6 +54,7 @@ describe('the component template', () => {
       'base',
       'head',
       'mirror',
+      'trust',
       'build-script',
       'build-command',
       'build-image',

@@ -243,9 +243,15 @@ describe('URLs and credentials', () => {
       password: 'glp',
     })
     expect(resolveCredentials('ghcr.io', gitlab)).toBeUndefined()
-    expect(resolveCredentials('ghcr.io', { ...github, ...ours })).toEqual({
+    // ours go to the trusted mirror's host (or BINARY_CHECK_REGISTRY_HOST) only: see
+    // credentials-host.test.ts
+    expect(resolveCredentials('ghcr.io', { ...github, ...ours }, 'ghcr.io')).toEqual({
       username: 'u',
       password: 'p',
+    })
+    expect(resolveCredentials('ghcr.io', { ...github, ...ours })).toEqual({
+      username: 'octo',
+      password: 'ghs_x',
     })
   })
 })

@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { PlanRequest } from '../engine/plan-request.js'
 import { readRegistryInputs } from './registry-inputs.js'
+import { parseTrustSetting } from '../engine/trust-mode.js'
 import { DEFAULT_MAX_WAVES, GITHUB_MAX_JOBS } from '../render/github-outputs.js'
 
 /** The most waves `max-waves` accepts (each one is two outputs). */
@@ -40,6 +41,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
   const temp = env.RUNNER_TEMP || tmpdir()
   const cacheInput = core.getInput('cache') || 'true'
   const strict = booleanInput('strict', false)
+  const trust = parseTrustSetting(core.getInput('trust'), 'trust')
   const registry = readRegistryInputs()
   return {
     request: {
@@ -54,6 +56,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
       cacheDir: resolve(temp, 'binary-check-cache'),
       ...(registry ? { registry } : {}),
       ...(strict ? { strict } : {}),
+      trust,
     },
     planFile: resolve(temp, 'binary-check-plan.json'),
     useCache: cacheInput !== 'false',

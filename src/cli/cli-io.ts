@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { PlanRequest } from '../engine/plan-request.js'
+import { parseTrustSetting } from '../engine/trust-mode.js'
 
 export interface CliIo {
   stdout(text: string): void
@@ -30,6 +31,7 @@ export const PLAN_OPTIONS = {
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
   strict: { type: 'boolean' },
+  trust: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
@@ -59,6 +61,7 @@ export function planRequest(
     ...(typeof v.head === 'string' ? { head: v.head } : {}),
     ...(typeof v.mirror === 'string' ? { mirror: v.mirror } : {}),
     ...(v.strict === true ? { strict: true } : {}),
+    ...(typeof v.trust === 'string' ? { trust: parseTrustSetting(v.trust, '--trust') } : {}),
     ...(v['no-cache']
       ? {}
       : { cacheDir: typeof v['cache-dir'] === 'string' ? v['cache-dir'] : defaultCacheDir() }),

@@ -32,6 +32,9 @@ Options:
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
   --strict            fail on an unreadable recipe or a directive kept as code (default: warn)
+  --trust SIDE        whose config may run commands, read env values and pick hosts: head,
+                      base (the base commit's), or auto (default: base for fork merge requests
+                      and pull requests, pull_request_target; head otherwise)
   -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
 

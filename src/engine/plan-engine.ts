@@ -3,11 +3,11 @@
  * at head (and base) → spec set → digests → mirror → computePlan. Adapters do the I/O; the core
  * decides.
  */
-import { isAbsolute, join, matchesGlob, resolve } from 'node:path'
+import { matchesGlob } from 'node:path'
 import { UserError } from '../core/errors.js'
 import type { ConcreteSpec, DepType, Package } from '../core/model.js'
 import { computePlan, type LockReference, type Plan, type ReferenceEntry } from '../core/plan.js'
-import { DEFAULT_CONFIG_PATH, parseConfigText, readConfigFile } from '../config/read-config.js'
+import { DEFAULT_CONFIG_PATH } from '../config/read-config.js'
 import type { Config } from '../config/config-schema.js'
 import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
 import type { ModuleAnalysis, RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
@@ -37,6 +37,8 @@ import {
 } from '../core/resolve-specs.js'
 import { createEnvironmentSigner } from '../env/environment-signer.js'
 import { checkReadability } from './readability.js'
+import { baseConfig, loadPlanConfig } from './config-loading.js'
+import { normaliseRegistryHost } from '../mirror/oci/credentials.js'
 
 export { mapContainers } from './digest-tree.js'
 
@@ -67,16 +69,23 @@ export async function runPlan(
   const headRev = headIsWorktree ? WORKTREE : range.head
 
   const headSnap = await readSnapshot(git, headRev)
-  const config = await loadConfig(request, headSnap)
+  const loaded = await loadPlanConfig(request, git, headSnap, range.base, log)
+  const config = loaded.config
   const isIgnored = (p: string): boolean => config.ignore.some((g) => matchesGlob(p, g))
   const deptypes = new Set<DepType>(config.deptypes)
   const configPath = request.config === undefined ? DEFAULT_CONFIG_PATH : undefined
   // Build-environment signatures: env values, command output and image digests are read once,
   // from this process, for both sides; declared files come from each side's tree.
-  const environment = await createEnvironmentSigner(config, {
-    cwd: request.repo,
-    ...(request.registry ? { registry: request.registry } : {}),
-  })
+  // Our registry credentials belong to the (trusted) mirror's registry, unless
+  // BINARY_CHECK_REGISTRY_HOST names one: an image on another registry gets none of them.
+  const configuredMirror = request.mirror ?? config.mirror
+  const registry: RegistryOptions = {
+    ...request.registry,
+    ...(request.registry?.credentialsHost === undefined && ociHostOf(configuredMirror)
+      ? { credentialsHost: ociHostOf(configuredMirror)! }
+      : {}),
+  }
+  const environment = await createEnvironmentSigner(config, { cwd: request.repo, registry })
   const headSettings: TreeSettings = {
     config,
     isIgnored,
@@ -105,7 +114,6 @@ export async function runPlan(
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`)
 
   // The mirror is read first: with reuse, the versions it holds shape resolution.
-  const configuredMirror = request.mirror ?? config.mirror
   // A Spack build cache is no binary-check mirror: the lock's nodes are looked up in it by DAG
   // hash once the head is digested.
   const spackCacheUrl =
@@ -123,10 +131,7 @@ export async function runPlan(
   let claims: ReadonlySet<string> | undefined
   let mirrorReuse: ReusableVersions | undefined
   if (mirrorUrl) {
-    const opened = openMirror(mirrorUrl, {
-      onWarning: (m) => log.warn(m),
-      ...(request.registry ? { registry: request.registry } : {}),
-    })
+    const opened = openMirror(mirrorUrl, { onWarning: (m) => log.warn(m), registry })
     const index = await opened.tryReadIndex()
     mirror = new Map()
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`)
@@ -264,7 +269,7 @@ export async function runPlan(
   headPackages = undefined
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 
-  const notes = [...(range.note ? [range.note] : []), ...head.notes]
+  const notes = [...(range.note ? [range.note] : []), ...loaded.notes, ...head.notes]
   // A lock and a Spack build cache, or a lock and nothing else to compare with: is each node
   // still what its recipe says?
   let lockCheck: LockReference | undefined
@@ -276,7 +281,7 @@ export async function runPlan(
       config,
       await readLockText(headSnap, config.lockfile),
       head.specs,
-      request.registry,
+      registry,
       log,
       notes,
     )
@@ -402,40 +407,8 @@ function isPackageInputs(x: unknown): x is ReferenceEntry['packageInputs'] & obj
   return typeof x === 'object' && x !== null && 'recipe' in x && 'bases' in x && 'files' in x
 }
 
-async function loadConfig(request: PlanRequest, headSnap: RepoSnapshot): Promise<Config> {
-  if (request.config !== undefined) {
-    const path = isAbsolute(request.config) ? request.config : resolve(request.config)
-    return readConfigFile(path, request.config)
-  }
-  if (headSnap.rev === WORKTREE)
-    return readConfigFile(join(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH)
-  const oid = headSnap.files.get(DEFAULT_CONFIG_PATH)
-  if (!oid)
-    throw new UserError(
-      'config',
-      DEFAULT_CONFIG_PATH,
-      `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`,
-    )
-  const text = (await headSnap.readBlobs([oid])).get(oid)!.toString('utf8')
-  return parseConfigText(text, DEFAULT_CONFIG_PATH)
-}
-
-/**
- * The config the base side is read with: the head's (so both sides resolve the same spec
- * requests), except that manifest package definitions — which are recipes, not settings — come
- * from the base commit's own config when it has one.
- */
-async function baseConfig(
-  request: PlanRequest,
-  baseSnap: RepoSnapshot,
-  head: Config,
-): Promise<Config> {
-  if (head.ecosystem !== 'manifest' || request.config !== undefined) return head
-  try {
-    const own = await loadConfig(request, baseSnap)
-    return own.ecosystem === 'manifest' ? { ...head, packages: own.packages } : head
-  } catch (e) {
-    if (e instanceof UserError) return head
-    throw e
-  }
+/** The registry host of an `oci://` or `spack+oci://` mirror URL, else undefined. */
+function ociHostOf(url: string | undefined): string | undefined {
+  const m = url === undefined ? null : /^(?:spack\+)?oci(?:\+https?)?:\/\/([^/]+)/i.exec(url.trim())
+  return m ? normaliseRegistryHost(m[1]!) : undefined
 }

@@ -1,5 +1,6 @@
 import type { GitHubEventContext } from '../git/index.js'
 import type { RegistryOptions } from '../mirror/index.js'
+import type { TrustSetting } from './trust-mode.js'
 
 /** Everything one plan needs, whoever asked (CLI argv or Action inputs). */
 export interface PlanRequest {
@@ -20,6 +21,13 @@ export interface PlanRequest {
   registry?: RegistryOptions
   /** Unreadable recipes and directives kept as code are errors, not warnings. */
   strict?: boolean
+  /**
+   * Whose config may run commands, read the environment and pick hosts: `head`, `base` (the
+   * base commit's config), or `auto` (default: `base` for events whose head anyone can write).
+   */
+  trust?: TrustSetting
+  /** The environment (default `process.env`): CI variables that decide `auto` trust. */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface EngineLog {

@@ -40,6 +40,8 @@ export interface ChallengeContext {
   options: ResolvedRegistryOptions
   /** `<registry>/<repo>`, for errors. */
   place: string
+  /** `host[:port]` of the registry that answered (whose credentials `options` holds). */
+  registry: string
   /** Fetch the token (through the retrying request loop). */
   fetchToken: (url: string, headers: Record<string, string>) => Promise<Response>
 }
@@ -88,8 +90,13 @@ async function requestToken(challenge: Challenge, context: ChallengeContext): Pr
     )
   if (service !== undefined) url.searchParams.set('service', service)
   for (const s of scope.split(' ').filter((x) => x !== '')) url.searchParams.append('scope', s)
+  // The credentials are the registry's (see credentials.ts); its token service gets them when
+  // it is on the registry's own host, or on another host over HTTPS (loopback aside): never in
+  // clear text to a host that is not the registry.
+  const sameHost = url.host.toLowerCase() === context.registry.toLowerCase()
   const headers: Record<string, string> = {}
-  if (context.options.credentials) headers.authorization = basicHeader(context.options.credentials)
+  if (context.options.credentials && (sameHost || !plain || isLoopback(url.host)))
+    headers.authorization = basicHeader(context.options.credentials)
   const response = await context.fetchToken(url.href, headers)
   const body = (await response.json().catch(() => ({}))) as {
     token?: unknown

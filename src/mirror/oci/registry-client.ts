@@ -67,7 +67,11 @@ export function createRegistryClient(
 ): RegistryClient {
   const insecure = options.insecure ?? isInsecureByEnv(options.env ?? process.env)
   const location = typeof target === 'string' ? parseOciMirrorUrl(target, insecure) : target
-  const resolved = resolveRegistryOptions(location.registry, options)
+  // A mirror's client: our credentials belong to the mirror's registry unless told otherwise.
+  const resolved = resolveRegistryOptions(location.registry, {
+    ...options,
+    credentialsHost: options.credentialsHost ?? location.registry,
+  })
   return clientOver(createRegistryHttp(location, resolved))
 }
 

@@ -12,7 +12,7 @@ import {
   createAuthState,
   type AuthState,
 } from './registry-auth.js'
-import { formatRegistryPlace, redactUrl, type OciLocation } from './reference.js'
+import { formatRegistryPlace, isLoopback, redactUrl, type OciLocation } from './reference.js'
 import type { ResolvedRegistryOptions } from './registry-options.js'
 
 export interface RegistryRequest {
@@ -49,6 +49,10 @@ export interface RegistryHttp {
   /** The response (status in `accept`); its body is the caller's to read or cancel. */
   send(request: RegistryRequest): Promise<Response>
 }
+
+/** Redirect statuses followed (with a `Location`), and how many hops at most. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+const MAX_REDIRECTS = 5
 
 /** Statuses whose responses carry no body (a `Response` refuses one). */
 const NULL_BODY = new Set([101, 204, 205, 304])
@@ -101,20 +105,67 @@ export function createRegistryHttp(
     const headers: Record<string, string> = { ...request.headers }
     if (authorization !== undefined) headers.authorization = authorization
     try {
-      const response = await fetch(request.url, {
-        method: request.method,
-        headers,
-        ...(request.body !== undefined ? { body: request.body } : {}),
-        redirect: 'follow',
-        signal: AbortSignal.timeout(options.timeoutMs),
-      })
+      const response = await fetchFollowing(request, headers)
       if (!request.readBody) return { response }
       const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer()
       return {
         response: new Response(body, { status: response.status, headers: response.headers }),
       }
     } catch (error) {
+      if (error instanceof UserError) throw error
       return { failure: describeFetchFailure(error, options.timeoutMs) }
+    }
+  }
+
+  /**
+   * `fetch` following redirects itself: the `Authorization` header goes no further than the
+   * origin it was meant for (GHCR sends blob reads to a storage host), and HTTPS is never
+   * followed down to plain HTTP off loopback (unless insecure).
+   */
+  async function fetchFollowing(
+    request: Omit<RegistryRequest, 'scope'>,
+    headers: Record<string, string>,
+  ): Promise<Response> {
+    const signal = AbortSignal.timeout(options.timeoutMs)
+    let url = new URL(request.url)
+    let method = request.method
+    let body = request.body
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        redirect: 'manual',
+        signal,
+      })
+      const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null
+      if (location === null) return response
+      await discard(response)
+      if (hop >= MAX_REDIRECTS) throw fail(request.what, `more than ${MAX_REDIRECTS} redirects`)
+      let next: URL
+      try {
+        next = new URL(location, url)
+      } catch {
+        throw fail(request.what, 'redirected to an unusable location')
+      }
+      if (!/^https?:$/.test(next.protocol))
+        throw fail(request.what, `redirected to a ${next.protocol} URL`)
+      if (
+        next.protocol === 'http:' &&
+        url.protocol === 'https:' &&
+        !options.insecure &&
+        !isLoopback(next.host)
+      )
+        throw fail(request.what, `redirected from HTTPS to plain HTTP at ${next.origin}`)
+      if (next.origin !== url.origin) {
+        delete headers.authorization
+        delete headers.Authorization
+      }
+      if (response.status === 303 || (method === 'POST' && response.status <= 302)) {
+        method = method === 'HEAD' ? 'HEAD' : 'GET'
+        body = undefined
+      }
+      url = next
     }
   }
 
@@ -141,7 +192,14 @@ export function createRegistryHttp(
         const header = response.headers.get('www-authenticate')
         await discard(response)
         answered = true
-        const context = { state: auth, scope: request.scope, options, place, fetchToken }
+        const context = {
+          state: auth,
+          scope: request.scope,
+          options,
+          place,
+          registry: location.registry,
+          fetchToken,
+        }
         if (await answerChallenge(header, context)) continue
         throw fail(request.what, authFailure(401, options))
       }

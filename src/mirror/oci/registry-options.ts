@@ -9,11 +9,18 @@ export interface RegistryCredentials {
 
 export interface RegistryOptions {
   /**
-   * Credentials for this registry. Default (`resolveCredentials`): `BINARY_CHECK_REGISTRY_USER` /
-   * `BINARY_CHECK_REGISTRY_PASSWORD`; for `ghcr.io` `GITHUB_ACTOR` / `GITHUB_TOKEN`; for the host
-   * of `$CI_REGISTRY` `CI_REGISTRY_USER` / `CI_REGISTRY_PASSWORD`; else anonymous.
+   * Our credentials (default `BINARY_CHECK_REGISTRY_USER` / `BINARY_CHECK_REGISTRY_PASSWORD`).
+   * They go only to `BINARY_CHECK_REGISTRY_HOST`, else to `credentialsHost`; any other registry
+   * gets `GITHUB_ACTOR` / `GITHUB_TOKEN` if it is `ghcr.io`, `CI_REGISTRY_USER` /
+   * `CI_REGISTRY_PASSWORD` if it is `$CI_REGISTRY`, else nothing (`resolveCredentials`).
    */
   credentials?: RegistryCredentials
+  /**
+   * The registry our credentials belong to when `BINARY_CHECK_REGISTRY_HOST` is unset: the
+   * trusted mirror's. A mirror's own client defaults it to the mirror's registry; an image
+   * lookup has none unless told.
+   */
+  credentialsHost?: string
   /**
    * Talk plain HTTP to a registry that is not loopback (`localhost`, `127.0.0.1`, `[::1]` always
    * use HTTP). Default: `BINARY_CHECK_REGISTRY_INSECURE=1` in `env`.
@@ -71,7 +78,7 @@ export const DEFAULT_REGISTRY_OPTIONS = {
 
 /** Options with every default filled in (credentials stay optional: anonymous). */
 export interface ResolvedRegistryOptions extends Required<
-  Omit<RegistryOptions, 'credentials' | 'env'>
+  Omit<RegistryOptions, 'credentials' | 'credentialsHost' | 'env'>
 > {
   credentials?: RegistryCredentials
 }
@@ -86,7 +93,12 @@ export function resolveRegistryOptions(
   options: RegistryOptions = {},
 ): ResolvedRegistryOptions {
   const env = options.env ?? process.env
-  const credentials = options.credentials ?? resolveCredentials(registry, env)
+  const credentials = resolveCredentials(
+    registry,
+    env,
+    options.credentialsHost,
+    options.credentials,
+  )
   const mountFrom =
     options.mountFrom ??
     (env.BINARY_CHECK_REGISTRY_MOUNT_FROM ?? '')
@@ -138,5 +150,7 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   const out: Partial<T> = {}
   for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k as keyof T] = v
   delete (out as { env?: unknown }).env
+  delete (out as { credentials?: unknown }).credentials
+  delete (out as { credentialsHost?: unknown }).credentialsHost
   return out
 }

@@ -159,7 +159,10 @@ function httpSource(base: URL, registry: RegistryOptions | undefined): LayoutSou
   const location = { registry: base.host, repository: base.pathname, baseUrl: base.origin }
   const http: RegistryHttp = createRegistryHttp(
     location,
-    resolveRegistryOptions(base.host, registry ?? {}),
+    resolveRegistryOptions(base.host, {
+      ...registry,
+      credentialsHost: registry?.credentialsHost ?? base.host,
+    }),
   )
   const where = (path: string) => redactUrl(new URL(path, root).href)
   return {
