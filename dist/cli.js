@@ -51,24 +51,24 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
-    var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
-    function isCollection(node2) {
-      if (node2 && typeof node2 === "object")
-        switch (node2[NODE_TYPE]) {
+    var isAlias2 = (node4) => !!node4 && typeof node4 === "object" && node4[NODE_TYPE] === ALIAS;
+    var isDocument = (node4) => !!node4 && typeof node4 === "object" && node4[NODE_TYPE] === DOC;
+    var isMap2 = (node4) => !!node4 && typeof node4 === "object" && node4[NODE_TYPE] === MAP;
+    var isPair = (node4) => !!node4 && typeof node4 === "object" && node4[NODE_TYPE] === PAIR;
+    var isScalar2 = (node4) => !!node4 && typeof node4 === "object" && node4[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node4) => !!node4 && typeof node4 === "object" && node4[NODE_TYPE] === SEQ;
+    function isCollection(node4) {
+      if (node4 && typeof node4 === "object")
+        switch (node4[NODE_TYPE]) {
           case MAP:
           case SEQ:
             return true;
         }
       return false;
     }
-    function isNode2(node2) {
-      if (node2 && typeof node2 === "object")
-        switch (node2[NODE_TYPE]) {
+    function isNode2(node4) {
+      if (node4 && typeof node4 === "object")
+        switch (node4[NODE_TYPE]) {
           case ALIAS:
           case MAP:
           case SCALAR:
@@ -77,7 +77,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node4) => (isScalar2(node4) || isCollection(node4)) && !!node4.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -105,98 +105,98 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit2(node2, visitor) {
+    function visit3(node4, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
-        const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
+      if (identity.isDocument(node4)) {
+        const cd = visit_(null, node4.contents, visitor_, Object.freeze([node4]));
         if (cd === REMOVE)
-          node2.contents = null;
+          node4.contents = null;
       } else
-        visit_(null, node2, visitor_, Object.freeze([]));
+        visit_(null, node4, visitor_, Object.freeze([]));
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path) {
-      const ctrl = callVisitor(key, node2, visitor, path);
+    visit3.BREAK = BREAK;
+    visit3.SKIP = SKIP;
+    visit3.REMOVE = REMOVE;
+    function visit_(key, node4, visitor, path) {
+      const ctrl = callVisitor(key, node4, visitor, path);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visit_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
-          path = Object.freeze(path.concat(node2));
-          for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path);
+        if (identity.isCollection(node4)) {
+          path = Object.freeze(path.concat(node4));
+          for (let i = 0; i < node4.items.length; ++i) {
+            const ci = visit_(i, node4.items[i], visitor, path);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node2.items.splice(i, 1);
+              node4.items.splice(i, 1);
               i -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
-          path = Object.freeze(path.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path);
+        } else if (identity.isPair(node4)) {
+          path = Object.freeze(path.concat(node4));
+          const ck = visit_("key", node4.key, visitor, path);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path);
+            node4.key = null;
+          const cv = visit_("value", node4.value, visitor, path);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node2.value = null;
+            node4.value = null;
         }
       }
       return ctrl;
     }
-    async function visitAsync(node2, visitor) {
+    async function visitAsync(node4, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
-        const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
+      if (identity.isDocument(node4)) {
+        const cd = await visitAsync_(null, node4.contents, visitor_, Object.freeze([node4]));
         if (cd === REMOVE)
-          node2.contents = null;
+          node4.contents = null;
       } else
-        await visitAsync_(null, node2, visitor_, Object.freeze([]));
+        await visitAsync_(null, node4, visitor_, Object.freeze([]));
     }
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path) {
-      const ctrl = await callVisitor(key, node2, visitor, path);
+    async function visitAsync_(key, node4, visitor, path) {
+      const ctrl = await callVisitor(key, node4, visitor, path);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path, ctrl);
         return visitAsync_(key, ctrl, visitor, path);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
-          path = Object.freeze(path.concat(node2));
-          for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path);
+        if (identity.isCollection(node4)) {
+          path = Object.freeze(path.concat(node4));
+          for (let i = 0; i < node4.items.length; ++i) {
+            const ci = await visitAsync_(i, node4.items[i], visitor, path);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node2.items.splice(i, 1);
+              node4.items.splice(i, 1);
               i -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
-          path = Object.freeze(path.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path);
+        } else if (identity.isPair(node4)) {
+          path = Object.freeze(path.concat(node4));
+          const ck = await visitAsync_("key", node4.key, visitor, path);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path);
+            node4.key = null;
+          const cv = await visitAsync_("value", node4.value, visitor, path);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node2.value = null;
+            node4.value = null;
         }
       }
       return ctrl;
@@ -219,38 +219,38 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path) {
+    function callVisitor(key, node4, visitor, path) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path);
-      if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path);
-      if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path);
-      if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path);
-      if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path);
-      if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path);
+        return visitor(key, node4, path);
+      if (identity.isMap(node4))
+        return visitor.Map?.(key, node4, path);
+      if (identity.isSeq(node4))
+        return visitor.Seq?.(key, node4, path);
+      if (identity.isPair(node4))
+        return visitor.Pair?.(key, node4, path);
+      if (identity.isScalar(node4))
+        return visitor.Scalar?.(key, node4, path);
+      if (identity.isAlias(node4))
+        return visitor.Alias?.(key, node4, path);
       return void 0;
     }
-    function replaceNode(key, path, node2) {
+    function replaceNode(key, path, node4) {
       const parent = path[path.length - 1];
       if (identity.isCollection(parent)) {
-        parent.items[key] = node2;
+        parent.items[key] = node4;
       } else if (identity.isPair(parent)) {
         if (key === "key")
-          parent.key = node2;
+          parent.key = node4;
         else
-          parent.value = node2;
+          parent.value = node4;
       } else if (identity.isDocument(parent)) {
-        parent.contents = node2;
+        parent.contents = node4;
       } else {
         const pt2 = identity.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt2} parent`);
       }
     }
-    exports.visit = visit2;
+    exports.visit = visit3;
     exports.visitAsync = visitAsync;
   }
 });
@@ -260,7 +260,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -404,9 +404,9 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node2) => {
-            if (identity.isNode(node2) && node2.tag)
-              tags[node2.tag] = true;
+          visit3.visit(doc.contents, (_key, node4) => {
+            if (identity.isNode(node4) && node4.tag)
+              tags[node4.tag] = true;
           });
           tagNames = Object.keys(tags);
         } else
@@ -431,7 +431,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     function anchorIsValid(anchor2) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
         const sa = JSON.stringify(anchor2);
@@ -442,10 +442,10 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit2.visit(root, {
-        Value(_key, node2) {
-          if (node2.anchor)
-            anchors.add(node2.anchor);
+      visit3.visit(root, {
+        Value(_key, node4) {
+          if (node4.anchor)
+            anchors.add(node4.anchor);
         }
       });
       return anchors;
@@ -622,7 +622,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -648,21 +648,21 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit2.visit(doc, {
-            Node: (_key, node2) => {
-              if (identity.isAlias(node2) || identity.hasAnchor(node2))
-                nodes.push(node2);
+          visit3.visit(doc, {
+            Node: (_key, node4) => {
+              if (identity.isAlias(node4) || identity.hasAnchor(node4))
+                nodes.push(node4);
             }
           });
           if (ctx)
             ctx.aliasResolveCache = nodes;
         }
         let found = void 0;
-        for (const node2 of nodes) {
-          if (node2 === this)
+        for (const node4 of nodes) {
+          if (node4 === this)
             break;
-          if (node2.anchor === this.source)
-            found = node2;
+          if (node4.anchor === this.source)
+            found = node4;
         }
         if (found && ctx) {
           const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
@@ -711,22 +711,22 @@ var require_Alias = __commonJS({
         return src;
       }
     };
-    function getAliasCount(doc, node2, anchors2) {
-      if (identity.isAlias(node2)) {
-        const source = node2.resolve(doc);
+    function getAliasCount(doc, node4, anchors2) {
+      if (identity.isAlias(node4)) {
+        const source = node4.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity.isCollection(node2)) {
+      } else if (identity.isCollection(node4)) {
         let count = 0;
-        for (const item of node2.items) {
+        for (const item of node4.items) {
           const c3 = getAliasCount(doc, item, anchors2);
           if (c3 > count)
             count = c3;
         }
         return count;
-      } else if (identity.isPair(node2)) {
-        const kc = getAliasCount(doc, node2.key, anchors2);
-        const vc = getAliasCount(doc, node2.value, anchors2);
+      } else if (identity.isPair(node4)) {
+        const kc = getAliasCount(doc, node4.key, anchors2);
+        const vc = getAliasCount(doc, node4.value, anchors2);
         return Math.max(kc, vc);
       }
       return 1;
@@ -816,10 +816,10 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node3 = new Scalar.Scalar(value);
+          const node5 = new Scalar.Scalar(value);
           if (ref)
-            ref.node = node3;
-          return node3;
+            ref.node = node5;
+          return node5;
         }
         tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
       }
@@ -827,14 +827,14 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node4 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
       if (tagName)
-        node2.tag = tagName;
+        node4.tag = tagName;
       else if (!tagObj.default)
-        node2.tag = tagObj.tag;
+        node4.tag = tagObj.tag;
       if (ref)
-        ref.node = node2;
-      return node2;
+        ref.node = node4;
+      return node4;
     }
     exports.createNode = createNode;
   }
@@ -904,10 +904,10 @@ var require_Collection = __commonJS({
           this.add(value);
         else {
           const [key, ...rest] = path;
-          const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
-            node2.addIn(rest, value);
-          else if (node2 === void 0 && this.schema)
+          const node4 = this.get(key, true);
+          if (identity.isCollection(node4))
+            node4.addIn(rest, value);
+          else if (node4 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -921,9 +921,9 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path;
         if (rest.length === 0)
           return this.delete(key);
-        const node2 = this.get(key, true);
-        if (identity.isCollection(node2))
-          return node2.deleteIn(rest);
+        const node4 = this.get(key, true);
+        if (identity.isCollection(node4))
+          return node4.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
       }
@@ -934,17 +934,17 @@ var require_Collection = __commonJS({
        */
       getIn(path, keepScalar) {
         const [key, ...rest] = path;
-        const node2 = this.get(key, true);
+        const node4 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity.isScalar(node4) ? node4.value : node4;
         else
-          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity.isCollection(node4) ? node4.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
-        return this.items.every((node2) => {
-          if (!identity.isPair(node2))
+        return this.items.every((node4) => {
+          if (!identity.isPair(node4))
             return false;
-          const n = node2.value;
+          const n = node4.value;
           return n == null || allowScalar && identity.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
         });
       }
@@ -955,8 +955,8 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path;
         if (rest.length === 0)
           return this.has(key);
-        const node2 = this.get(key, true);
-        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
+        const node4 = this.get(key, true);
+        return identity.isCollection(node4) ? node4.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -967,10 +967,10 @@ var require_Collection = __commonJS({
         if (rest.length === 0) {
           this.set(key, value);
         } else {
-          const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
-            node2.setIn(rest, value);
-          else if (node2 === void 0 && this.schema)
+          const node4 = this.get(key, true);
+          if (identity.isCollection(node4))
+            node4.setIn(rest, value);
+          else if (node4 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -1496,16 +1496,16 @@ var require_stringify = __commonJS({
       }
       return tagObj;
     }
-    function stringifyProps(node2, tagObj, { anchors: anchors$1, doc }) {
+    function stringifyProps(node4, tagObj, { anchors: anchors$1, doc }) {
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity.isScalar(node4) || identity.isCollection(node4)) && node4.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
       }
-      const tag = node2.tag ?? (tagObj.default ? null : tagObj.tag);
+      const tag = node4.tag ?? (tagObj.default ? null : tagObj.tag);
       if (tag)
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
@@ -1527,15 +1527,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o2) => tagObj = o2 });
-      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
-      const props = stringifyProps(node2, tagObj, ctx);
+      const node4 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o2) => tagObj = o2 });
+      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node4));
+      const props = stringifyProps(node4, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node4, ctx, onComment, onChompKeep) : identity.isScalar(node4) ? stringifyString.stringifyString(node4, ctx, onComment, onChompKeep) : node4.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str;
-      return identity.isScalar(node2) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+      return identity.isScalar(node4) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
@@ -1802,8 +1802,8 @@ var require_addPairToJSMap = __commonJS({
       if (identity.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
-        for (const node2 of ctx.anchors.keys())
-          strCtx.anchors.add(node2.anchor);
+        for (const node4 of ctx.anchors.keys())
+          strCtx.anchors.add(node4.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
         const strKey = key.toString(strCtx);
@@ -2112,8 +2112,8 @@ var require_YAMLMap = __commonJS({
       }
       get(key, keepScalar) {
         const it2 = findPair(this.items, key);
-        const node2 = it2?.value;
-        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
+        const node4 = it2?.value;
+        return (!keepScalar && identity.isScalar(node4) ? node4.value : node4) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -2426,9 +2426,9 @@ var require_float = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
-      stringify(node2) {
-        const num = Number(node2.value);
-        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
+      stringify(node4) {
+        const num = Number(node4.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node4);
       }
     };
     var float = {
@@ -2437,11 +2437,11 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str) {
-        const node2 = new Scalar.Scalar(parseFloat(str));
+        const node4 = new Scalar.Scalar(parseFloat(str));
         const dot = str.indexOf(".");
         if (dot !== -1 && str[str.length - 1] === "0")
-          node2.minFractionDigits = str.length - dot - 1;
-        return node2;
+          node4.minFractionDigits = str.length - dot - 1;
+        return node4;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -2458,11 +2458,11 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
-    function intStringify(node2, radix, prefix) {
-      const { value } = node2;
+    function intStringify(node4, radix, prefix) {
+      const { value } = node4;
       if (intIdentify(value) && value >= 0)
         return prefix + value.toString(radix);
-      return stringifyNumber.stringifyNumber(node2);
+      return stringifyNumber.stringifyNumber(node4);
     }
     var intOct = {
       identify: (value) => intIdentify(value) && value >= 0,
@@ -2471,7 +2471,7 @@ var require_int = __commonJS({
       format: "OCT",
       test: /^0o[0-7]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 8, opt),
-      stringify: (node2) => intStringify(node2, 8, "0o")
+      stringify: (node4) => intStringify(node4, 8, "0o")
     };
     var int2 = {
       identify: intIdentify,
@@ -2488,7 +2488,7 @@ var require_int = __commonJS({
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
-      stringify: (node2) => intStringify(node2, 16, "0x")
+      stringify: (node4) => intStringify(node4, 16, "0x")
     };
     exports.int = int2;
     exports.intHex = intHex;
@@ -2866,9 +2866,9 @@ var require_float2 = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
-      stringify(node2) {
-        const num = Number(node2.value);
-        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
+      stringify(node4) {
+        const num = Number(node4.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node4);
       }
     };
     var float = {
@@ -2877,14 +2877,14 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str) {
-        const node2 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
+        const node4 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
         const dot = str.indexOf(".");
         if (dot !== -1) {
           const f3 = str.substring(dot + 1).replace(/_/g, "");
           if (f3[f3.length - 1] === "0")
-            node2.minFractionDigits = f3.length;
+            node4.minFractionDigits = f3.length;
         }
-        return node2;
+        return node4;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -2923,13 +2923,13 @@ var require_int2 = __commonJS({
       const n = parseInt(str, radix);
       return sign === "-" ? -1 * n : n;
     }
-    function intStringify(node2, radix, prefix) {
-      const { value } = node2;
+    function intStringify(node4, radix, prefix) {
+      const { value } = node4;
       if (intIdentify(value)) {
         const str = value.toString(radix);
         return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
       }
-      return stringifyNumber.stringifyNumber(node2);
+      return stringifyNumber.stringifyNumber(node4);
     }
     var intBin = {
       identify: intIdentify,
@@ -2938,7 +2938,7 @@ var require_int2 = __commonJS({
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 2, opt),
-      stringify: (node2) => intStringify(node2, 2, "0b")
+      stringify: (node4) => intStringify(node4, 2, "0b")
     };
     var intOct = {
       identify: intIdentify,
@@ -2947,7 +2947,7 @@ var require_int2 = __commonJS({
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
-      stringify: (node2) => intStringify(node2, 8, "0")
+      stringify: (node4) => intStringify(node4, 8, "0")
     };
     var int2 = {
       identify: intIdentify,
@@ -2964,7 +2964,7 @@ var require_int2 = __commonJS({
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
-      stringify: (node2) => intStringify(node2, 16, "0x")
+      stringify: (node4) => intStringify(node4, 16, "0x")
     };
     exports.int = int2;
     exports.intBin = intBin;
@@ -3074,13 +3074,13 @@ var require_timestamp = __commonJS({
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p2) => res2 * num(60) + num(p2), num(0));
       return sign === "-" ? num(-1) * res : res;
     }
-    function stringifySexagesimal(node2) {
-      let { value } = node2;
+    function stringifySexagesimal(node4) {
+      let { value } = node4;
       let num = (n) => n;
       if (typeof value === "bigint")
         num = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
-        return stringifyNumber.stringifyNumber(node2);
+        return stringifyNumber.stringifyNumber(node4);
       let sign = "";
       if (value < 0) {
         sign = "-";
@@ -3491,13 +3491,13 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node2, name) {
-        if (!node2.anchor) {
+      createAlias(node4, name) {
+        if (!node4.anchor) {
           const prev = anchors.anchorNames(this);
-          node2.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+          node4.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
           !name || prev.has(name) ? anchors.findNewAnchor(name || "a", prev) : name;
         }
-        return new Alias.Alias(node2.anchor);
+        return new Alias.Alias(node4.anchor);
       }
       createNode(value, replacer, options) {
         let _replacer = void 0;
@@ -3529,11 +3529,11 @@ var require_Document = __commonJS({
           schema: this.schema,
           sourceObjects
         };
-        const node2 = createNode.createNode(value, tag, ctx);
-        if (flow && identity.isCollection(node2))
-          node2.flow = true;
+        const node4 = createNode.createNode(value, tag, ctx);
+        if (flow && identity.isCollection(node4))
+          node4.flow = true;
         setAnchors();
-        return node2;
+        return node4;
       }
       /**
        * Convert a key and a value into a `Pair` using the current schema,
@@ -4003,10 +4003,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -4020,7 +4020,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep) {
+          if (!keyProps.anchor && !keyProps.tag && !sep2) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map2.comment)
@@ -4044,7 +4044,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep ?? [], {
+        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -4060,7 +4060,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -4130,11 +4130,11 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node2 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node4 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs2.indent, value, onError);
-        offset = node2.range[2];
-        seq.items.push(node2);
+        offset = node4.range[2];
+        seq.items.push(node4);
       }
       seq.range = [bs2.offset, offset, commentEnd ?? offset];
       return seq;
@@ -4151,7 +4151,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep = "";
+        let sep2 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -4165,13 +4165,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep + cb;
-              sep = "";
+                comment += sep2 + cb;
+              sep2 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep += source;
+                sep2 += source;
               hasSpace = true;
               break;
             default:
@@ -4214,18 +4214,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep, value } = collItem;
+        const { start, key, sep: sep2, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep?.[0],
+          next: key ?? sep2?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep && !value) {
+          if (!props.anchor && !props.tag && !sep2 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -4279,8 +4279,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+        if (!isMap2 && !sep2 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -4292,7 +4292,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep ?? [], {
+          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -4303,8 +4303,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep)
-                for (const st2 of sep) {
+              if (sep2)
+                for (const st2 of sep2) {
                   if (st2 === valueProps.found)
                     break;
                   if (st2.type === "newline") {
@@ -4321,7 +4321,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -4434,12 +4434,12 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
-      node2.range = coll.range;
-      node2.tag = tagName;
+      const node4 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      node4.range = coll.range;
+      node4.tag = tagName;
       if (tag?.format)
-        node2.format = tag.format;
-      return node2;
+        node4.format = tag.format;
+      return node4;
     }
     exports.composeCollection = composeCollection;
   }
@@ -4501,7 +4501,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep = "";
+      let sep2 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -4518,24 +4518,24 @@ var require_resolve_block_scalar = __commonJS({
           indent2 = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep + indent2.slice(trimIndent) + content;
-          sep = "\n";
+          value += sep2 + indent2.slice(trimIndent) + content;
+          sep2 = "\n";
         } else if (indent2.length > trimIndent || content[0] === "	") {
-          if (sep === " ")
-            sep = "\n";
-          else if (!prevMoreIndented && sep === "\n")
-            sep = "\n\n";
-          value += sep + indent2.slice(trimIndent) + content;
-          sep = "\n";
+          if (sep2 === " ")
+            sep2 = "\n";
+          else if (!prevMoreIndented && sep2 === "\n")
+            sep2 = "\n\n";
+          value += sep2 + indent2.slice(trimIndent) + content;
+          sep2 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep === "\n")
+          if (sep2 === "\n")
             value += "\n";
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          value += sep + content;
-          sep = " ";
+          value += sep2 + content;
+          sep2 = " ";
           prevMoreIndented = false;
         }
       }
@@ -4718,25 +4718,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep = " ";
+      let sep2 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep === "\n")
-            res += sep;
+          if (sep2 === "\n")
+            res += sep2;
           else
-            sep = "\n";
+            sep2 = "\n";
         } else {
-          res += sep + lm;
-          sep = " ";
+          res += sep2 + lm;
+          sep2 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      return res + sep2 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -4974,11 +4974,11 @@ var require_compose_node = __commonJS({
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
       const { spaceBefore, comment, anchor: anchor2, tag } = props;
-      let node2;
+      let node4;
       let isSrcToken = true;
       switch (token.type) {
         case "alias":
-          node2 = composeAlias(ctx, token, onError);
+          node4 = composeAlias(ctx, token, onError);
           if (anchor2 || tag)
             onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
           break;
@@ -4986,17 +4986,17 @@ var require_compose_node = __commonJS({
         case "single-quoted-scalar":
         case "double-quoted-scalar":
         case "block-scalar":
-          node2 = composeScalar.composeScalar(ctx, token, tag, onError);
+          node4 = composeScalar.composeScalar(ctx, token, tag, onError);
           if (anchor2)
-            node2.anchor = anchor2.source.substring(1);
+            node4.anchor = anchor2.source.substring(1);
           break;
         case "block-map":
         case "block-seq":
         case "flow-collection":
           try {
-            node2 = composeCollection.composeCollection(CN, ctx, token, props, onError);
+            node4 = composeCollection.composeCollection(CN, ctx, token, props, onError);
             if (anchor2)
-              node2.anchor = anchor2.source.substring(1);
+              node4.anchor = anchor2.source.substring(1);
           } catch (error62) {
             const message = error62 instanceof Error ? error62.message : String(error62);
             onError(token, "RESOURCE_EXHAUSTION", message);
@@ -5008,24 +5008,24 @@ var require_compose_node = __commonJS({
           isSrcToken = false;
         }
       }
-      node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
-      if (anchor2 && node2.anchor === "")
+      node4 ?? (node4 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
+      if (anchor2 && node4.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node4) || typeof node4.value !== "string" || node4.tag && node4.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
       if (spaceBefore)
-        node2.spaceBefore = true;
+        node4.spaceBefore = true;
       if (comment) {
         if (token.type === "scalar" && token.source === "")
-          node2.comment = comment;
+          node4.comment = comment;
         else
-          node2.commentBefore = comment;
+          node4.commentBefore = comment;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
-        node2.srcToken = token;
-      return node2;
+        node4.srcToken = token;
+      return node4;
     }
     function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor2, tag, end }, onError) {
       const token = {
@@ -5034,19 +5034,19 @@ var require_compose_node = __commonJS({
         indent: -1,
         source: ""
       };
-      const node2 = composeScalar.composeScalar(ctx, token, tag, onError);
+      const node4 = composeScalar.composeScalar(ctx, token, tag, onError);
       if (anchor2) {
-        node2.anchor = anchor2.source.substring(1);
-        if (node2.anchor === "")
+        node4.anchor = anchor2.source.substring(1);
+        if (node4.anchor === "")
           onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
       }
       if (spaceBefore)
-        node2.spaceBefore = true;
+        node4.spaceBefore = true;
       if (comment) {
-        node2.comment = comment;
-        node2.range[2] = end;
+        node4.comment = comment;
+        node4.range[2] = end;
       }
-      return node2;
+      return node4;
     }
     function composeAlias({ options }, { offset, source, end }, onError) {
       const alias = new Alias.Alias(source.substring(1));
@@ -5546,14 +5546,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep, value }) {
+    function stringifyItem({ start, key, sep: sep2, value }) {
       let res = "";
       for (const st2 of start)
         res += st2.source;
       if (key)
         res += stringifyToken(key);
-      if (sep)
-        for (const st2 of sep)
+      if (sep2)
+        for (const st2 of sep2)
           res += st2.source;
       if (value)
         res += stringifyToken(value);
@@ -5570,15 +5570,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit2(cst, visitor) {
+    function visit3(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path) => {
+    visit3.BREAK = BREAK;
+    visit3.SKIP = SKIP;
+    visit3.REMOVE = REMOVE;
+    visit3.itemAtPath = (cst, path) => {
       let item = cst;
       for (const [field, index] of path) {
         const tok = item?.[field];
@@ -5589,8 +5589,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path) => {
-      const parent = visit2.itemAtPath(cst, path.slice(0, -1));
+    visit3.parentCollection = (cst, path) => {
+      const parent = visit3.itemAtPath(cst, path.slice(0, -1));
       const field = path[path.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -5621,7 +5621,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
     }
-    exports.visit = visit2;
+    exports.visit = visit3;
   }
 });
 
@@ -6045,9 +6045,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote = this.charAt(0);
-        let end = this.buffer.indexOf(quote, this.pos + 1);
-        if (quote === "'") {
+        const quote2 = this.charAt(0);
+        let end = this.buffer.indexOf(quote2, this.pos + 1);
+        if (quote2 === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -6720,18 +6720,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep;
+          let sep2;
           if (scalar.end) {
-            sep = scalar.end;
-            sep.push(this.sourceToken);
+            sep2 = scalar.end;
+            sep2.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep = [this.sourceToken];
+            sep2 = [this.sourceToken];
           const map2 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep }]
+            items: [{ start, key: scalar, sep: sep2 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map2;
@@ -6884,15 +6884,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it2.start);
                   const key = it2.key;
-                  const sep = it2.sep;
-                  sep.push(this.sourceToken);
+                  const sep2 = it2.sep;
+                  sep2.push(this.sourceToken);
                   delete it2.key;
                   delete it2.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep }]
+                    items: [{ start: start2, key, sep: sep2 }]
                   });
                 } else if (start.length > 0) {
                   it2.sep = it2.sep.concat(start, this.sourceToken);
@@ -7086,13 +7086,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep = fc.end.splice(1, fc.end.length);
-            sep.push(this.sourceToken);
+            const sep2 = fc.end.splice(1, fc.end.length);
+            sep2.push(this.sourceToken);
             const map2 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep }]
+              items: [{ start, key: fc, sep: sep2 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map2;
@@ -7337,7 +7337,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     var publicApi = require_public_api();
-    var visit2 = require_visit();
+    var visit3 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document2.Document;
     exports.Schema = Schema.Schema;
@@ -7365,8 +7365,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit2.visit;
-    exports.visitAsync = visit2.visitAsync;
+    exports.visit = visit3.visit;
+    exports.visitAsync = visit3.visitAsync;
   }
 });
 
@@ -8154,6 +8154,29 @@ function digestText(text2) {
 }
 
 // src/core/errors.ts
+function singleLine(text2) {
+  return text2.replace(/[ \t]*(?:\r\n?|\n)\s*/g, " ");
+}
+var INVISIBLE = (
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g
+);
+function hasInvisible(text2) {
+  return text2.search(INVISIBLE) >= 0;
+}
+function escapeInvisible(text2) {
+  return text2.replace(INVISIBLE, (c3) => `\\u${hex4(c3)}`);
+}
+function quote(value, max = 80, ascii = false) {
+  const cut2 = value.length > max;
+  let text2 = escapeInvisible(JSON.stringify(cut2 ? `${value.slice(0, max)}\u2026` : value));
+  if (ascii) text2 = text2.replace(/[^ -~…]/g, (c3) => `\\u${hex4(c3)}`);
+  return cut2 ? `${text2} (${value.length} characters)` : text2;
+}
+function hex4(c3) {
+  return c3.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase();
+}
+var MAX_ERROR_LINE = 4096;
 var UserError = class extends Error {
   kind;
   /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
@@ -8161,29 +8184,430 @@ var UserError = class extends Error {
   /** The message without its place. */
   detail;
   constructor(kind2, place, message) {
-    super(place ? `${place}: ${message}` : message);
+    const where = singleLine(place);
+    const what = singleLine(message);
+    super(where ? `${where}: ${what}` : what);
     this.name = "UserError";
     this.kind = kind2;
-    this.place = place;
-    this.detail = message;
+    this.place = where;
+    this.detail = what;
   }
   /** The one line a front end prints (without the `binary-check: ` prefix). */
   oneLine() {
-    return this.message.replace(/\s*\n\s*/g, " ");
+    const line = singleLine(this.message);
+    const cut2 = line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}\u2026 (${line.length - MAX_ERROR_LINE} more characters)` : line;
+    return escapeInvisible(cut2);
   }
 };
 function isUserError(e) {
   return e instanceof UserError;
 }
 
+// src/core/spec/version.ts
+var INFINITY_VERSIONS = [
+  "stable",
+  "nightly",
+  "trunk",
+  "head",
+  "master",
+  "main",
+  "develop"
+];
+var ALPHA = 0;
+var BETA = 1;
+var RC = 2;
+var FINAL = 3;
+var PRERELEASE = {
+  alpha: ALPHA,
+  beta: BETA,
+  rc: RC,
+  final: FINAL
+};
+var INFINITY_INDEX = new Map(INFINITY_VERSIONS.map((w2, i) => [w2, i]));
+var INF_SEGMENTS = [];
+function infinitySegment(i) {
+  let s = INF_SEGMENTS[i];
+  if (!s) {
+    s = Object.freeze({ inf: i });
+    INF_SEGMENTS[i] = s;
+  }
+  return s;
+}
+function segmentKind(s) {
+  switch (typeof s) {
+    case "string":
+      return 0;
+    case "object":
+      return 2;
+    default:
+      return 1;
+  }
+}
+function compareSegments(a, b3) {
+  const ka = segmentKind(a);
+  const kb = segmentKind(b3);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  if (ka === 2) {
+    const ia = a.inf;
+    const ib = b3.inf;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  }
+  return a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareNumberLists(a, b3) {
+  const n = Math.min(a.length, b3.length);
+  for (let i = 0; i < n; i++) {
+    const x3 = a[i];
+    const y2 = b3[i];
+    if (x3 !== y2) return x3 < y2 ? -1 : 1;
+  }
+  return a.length === b3.length ? 0 : a.length < b3.length ? -1 : 1;
+}
+function compareStandard(a, b3) {
+  const ra = a.release;
+  const rb = b3.release;
+  const n = Math.min(ra.length, rb.length);
+  for (let i = 0; i < n; i++) {
+    const c3 = compareSegments(ra[i], rb[i]);
+    if (c3 !== 0) return c3;
+  }
+  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
+  return compareNumberLists(a.pre, b3.pre);
+}
+function isCharDigit(c3) {
+  return c3 >= 48 && c3 <= 57;
+}
+function isCharLetter(c3) {
+  return c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
+}
+function parseNumber(digits) {
+  return digits.length <= 15 ? Number(digits) : BigInt(digits);
+}
+function parseStandard(text2) {
+  const words = [];
+  const segments = [];
+  const s = text2.trim();
+  let i = 0;
+  while (i < s.length) {
+    const c3 = s.charCodeAt(i);
+    if (isCharDigit(c3)) {
+      let j3 = i + 1;
+      while (j3 < s.length && isCharDigit(s.charCodeAt(j3))) j3++;
+      segments.push(parseNumber(s.slice(i, j3)));
+      words.push(null);
+      i = j3;
+    } else if (isCharLetter(c3)) {
+      let j3 = i + 1;
+      while (j3 < s.length && isCharLetter(s.charCodeAt(j3))) j3++;
+      const word = s.slice(i, j3);
+      const inf = INFINITY_INDEX.get(word);
+      segments.push(inf === void 0 ? word : infinitySegment(inf));
+      words.push(word);
+      i = j3;
+    } else {
+      i++;
+    }
+  }
+  const n = segments.length;
+  const beforeLast = n >= 2 ? words[n - 2] : null;
+  const last = n >= 1 ? words[n - 1] : null;
+  if (n >= 3 && beforeLast != null && beforeLast in PRERELEASE && last === null) {
+    const num = segments[n - 1];
+    return {
+      release: segments.slice(0, n - 2),
+      pre: [PRERELEASE[beforeLast], Number(num)]
+    };
+  }
+  if (n >= 2 && last != null && last in PRERELEASE) {
+    return { release: segments.slice(0, n - 1), pre: [PRERELEASE[last]] };
+  }
+  return { release: segments, pre: [FINAL] };
+}
+var HEX40 = /^[0-9a-fA-F]{40}$/;
+function isGitVersion(text2) {
+  return text2.startsWith("git.") || text2.indexOf("=", 1) > 0 || HEX40.test(text2);
+}
+var NO_RELEASE = { release: [], pre: [FINAL] };
+function parseUncached(text2) {
+  if (!isGitVersion(text2)) return parseStandard(text2);
+  const body2 = text2.startsWith("git.") ? text2.slice(4) : text2;
+  const eq = body2.indexOf("=");
+  if (eq < 0) return { ...NO_RELEASE, gitRef: body2, gitAssigned: false };
+  const assigned = body2.slice(eq + 1);
+  if (assigned.includes(":"))
+    return { ...NO_RELEASE, gitRef: body2.slice(0, eq), gitAssigned: false };
+  return { ...parseStandard(assigned), gitRef: body2.slice(0, eq), gitAssigned: true };
+}
+var CACHE_LIMIT = 2e5;
+var parsedCache = /* @__PURE__ */ new Map();
+var nextCache = /* @__PURE__ */ new Map();
+function parsed(text2) {
+  let p2 = parsedCache.get(text2);
+  if (p2 === void 0) {
+    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
+    p2 = parseUncached(text2);
+    parsedCache.set(text2, p2);
+  }
+  return p2;
+}
+function compareParsed(a, b3) {
+  const ga = a.gitRef !== void 0;
+  const gb = b3.gitRef !== void 0;
+  if (!ga && !gb) return compareStandard(a, b3);
+  if (ga && gb) {
+    if (!a.gitAssigned || !b3.gitAssigned) {
+      if (a.gitAssigned) return -1;
+      if (b3.gitAssigned) return 1;
+      return compareRefs(a.gitRef, b3.gitRef);
+    }
+    const c3 = compareStandard(a, b3);
+    return c3 !== 0 ? c3 : compareRefs(a.gitRef, b3.gitRef);
+  }
+  const git = ga ? a : b3;
+  const std = ga ? b3 : a;
+  const gitVsStd = !git.gitAssigned ? 1 : compareStandard(git, std) < 0 ? -1 : 1;
+  return ga ? gitVsStd : -gitVsStd;
+}
+function compareRefs(a, b3) {
+  return a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareVersions(a, b3) {
+  if (a === b3) return 0;
+  return compareParsed(parsed(a), parsed(b3));
+}
+function isDevelopVersion(v2) {
+  return parsed(v2).release.some((s) => typeof s === "object");
+}
+function nextWord(s) {
+  let out = s;
+  do {
+    if (out.length === 0 || out.endsWith("z")) out += "A";
+    else {
+      const last = out.charCodeAt(out.length - 1);
+      out = out.slice(0, -1) + (last === 90 ? "a" : String.fromCharCode(last + 1));
+    }
+  } while (INFINITY_INDEX.has(out));
+  return out;
+}
+function nextVersion(v2) {
+  if (v2.pre[0] !== FINAL) {
+    const n = v2.pre.length > 1 ? v2.pre[1] + 1 : 0;
+    return { release: v2.release, pre: [v2.pre[0], n] };
+  }
+  if (v2.release.length === 0) return { release: ["A"], pre: v2.pre };
+  const last = v2.release[v2.release.length - 1];
+  let bumped;
+  if (typeof last === "string") bumped = nextWord(last);
+  else if (typeof last === "object") bumped = infinitySegment(last.inf + 1);
+  else if (typeof last === "bigint") bumped = last + 1n;
+  else bumped = last + 1 > Number.MAX_SAFE_INTEGER ? BigInt(last) + 1n : last + 1;
+  return { release: [...v2.release.slice(0, -1), bumped], pre: v2.pre };
+}
+function upperLimit(hi) {
+  let p2 = nextCache.get(hi);
+  if (p2 === void 0) {
+    if (nextCache.size >= CACHE_LIMIT) nextCache.clear();
+    p2 = nextVersion(parsed(hi));
+    nextCache.set(hi, p2);
+  }
+  return p2;
+}
+function inStandardRange(v2, r2) {
+  if (r2.lo !== void 0 && compareStandard(v2, parsed(r2.lo)) < 0) return false;
+  if (r2.hi !== void 0 && compareStandard(v2, upperLimit(r2.hi)) >= 0) return false;
+  return true;
+}
+function gitParts(text2) {
+  const body2 = text2.startsWith("git.") ? text2.slice(4) : text2;
+  const eq = body2.indexOf("=");
+  return eq < 0 ? { ref: body2 } : { ref: body2.slice(0, eq), assigned: body2.slice(eq + 1) };
+}
+function gitSatisfies(v2, constraint) {
+  if (!isGitVersion(v2)) return false;
+  const a = gitParts(v2);
+  const b3 = gitParts(constraint);
+  if (a.ref !== b3.ref) return false;
+  if (b3.assigned === void 0) return true;
+  if (a.assigned === void 0) return false;
+  if (a.assigned === b3.assigned) return true;
+  if (b3.assigned.includes(":") || a.assigned.includes(":")) {
+    if (a.assigned.includes(":")) return false;
+    return versionSatisfies(a.assigned, parseVersionConstraint(b3.assigned));
+  }
+  return compareVersions(a.assigned, b3.assigned) === 0;
+}
+function rangeSatisfied(v2, pv, r2) {
+  if (r2.exact) {
+    if (r2.lo === void 0) return false;
+    if (isGitVersion(r2.lo)) return gitSatisfies(v2, r2.lo);
+    return pv.gitRef === void 0 && compareStandard(pv, parsed(r2.lo)) === 0;
+  }
+  if (pv.gitRef !== void 0) {
+    if (!pv.gitAssigned) return r2.lo === void 0 && r2.hi === void 0;
+  }
+  return inStandardRange(pv, r2);
+}
+function versionSatisfies(v2, c3) {
+  const pv = parsed(v2);
+  for (const r2 of c3) {
+    if (rangeSatisfied(v2, pv, r2)) return true;
+  }
+  return false;
+}
+function rangeNonEmpty(lo, hi) {
+  return compareStandard(parsed(lo), upperLimit(hi)) < 0;
+}
+var VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+var GIT_VERSION_TEXT = /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/;
+function versionError(text2, where, what) {
+  return new UserError("spec-syntax", where ?? "", `invalid version constraint "${text2}": ${what}`);
+}
+function parseItem(text2, item, where) {
+  if (item === "") throw versionError(text2, where, "empty version in list");
+  if (item.startsWith("=")) {
+    const v2 = item.slice(1);
+    if (isGitVersion(v2)) {
+      if (!GIT_VERSION_TEXT.test(v2)) throw versionError(text2, where, `bad git version "${v2}"`);
+    } else if (!VERSION_TEXT.test(v2)) {
+      throw versionError(text2, where, `bad version "${v2}"`);
+    }
+    return { lo: v2, hi: v2, exact: true };
+  }
+  if (isGitVersion(item)) {
+    if (!GIT_VERSION_TEXT.test(item)) throw versionError(text2, where, `bad git version "${item}"`);
+    return { lo: item, hi: item, exact: true };
+  }
+  const colon2 = item.indexOf(":");
+  if (colon2 < 0) {
+    if (!VERSION_TEXT.test(item)) throw versionError(text2, where, `bad version "${item}"`);
+    return { lo: item, hi: item };
+  }
+  if (item.indexOf(":", colon2 + 1) >= 0) throw versionError(text2, where, `bad range "${item}"`);
+  const lo = item.slice(0, colon2);
+  const hi = item.slice(colon2 + 1);
+  for (const v2 of [lo, hi]) {
+    if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text2, where, `bad version "${v2}"`);
+  }
+  if (lo !== "" && hi !== "" && !rangeNonEmpty(lo, hi)) {
+    throw versionError(text2, where, `empty range "${item}"`);
+  }
+  const r2 = {};
+  if (lo !== "") r2.lo = lo;
+  if (hi !== "") r2.hi = hi;
+  return r2;
+}
+function compareBound(a, b3, missing) {
+  if (a === void 0 || b3 === void 0) {
+    if (a === b3) return 0;
+    return a === void 0 ? missing : -missing;
+  }
+  const c3 = compareVersions(a, b3);
+  return c3 !== 0 ? c3 : a < b3 ? -1 : a > b3 ? 1 : 0;
+}
+function compareVersionRanges(a, b3) {
+  const lo = compareBound(a.lo, b3.lo, -1);
+  if (lo !== 0) return lo;
+  const hi = compareBound(a.hi, b3.hi, 1);
+  if (hi !== 0) return hi;
+  return (a.exact ? 1 : 0) - (b3.exact ? 1 : 0);
+}
+function parseVersionConstraint(text2, where) {
+  const items = text2.split(",");
+  const out = [];
+  for (const raw of items) {
+    out.push(parseItem(text2, raw.trim(), where));
+  }
+  out.sort(compareVersionRanges);
+  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
+}
+function formatVersionRange(r2) {
+  if (r2.exact) {
+    const v2 = r2.lo ?? "";
+    return isGitVersion(v2) ? v2 : `=${v2}`;
+  }
+  if (r2.lo !== void 0 && r2.lo === r2.hi) return r2.lo;
+  return `${r2.lo ?? ""}:${r2.hi ?? ""}`;
+}
+function formatVersionConstraint(c3) {
+  return [...c3].sort(compareVersionRanges).map(formatVersionRange).join(",");
+}
+function intersectRanges(a, b3) {
+  if (a.exact || b3.exact) {
+    if (a.exact && b3.exact) {
+      const x3 = a.lo ?? "";
+      const y2 = b3.lo ?? "";
+      if (isGitVersion(x3) || isGitVersion(y2)) return x3 === y2 ? a : void 0;
+      return compareVersions(x3, y2) === 0 ? a : void 0;
+    }
+    const exact = a.exact ? a : b3;
+    const range = a.exact ? b3 : a;
+    return versionSatisfies(exact.lo ?? "", [range]) ? exact : void 0;
+  }
+  let lo = a.lo;
+  if (b3.lo !== void 0 && (lo === void 0 || compareVersions(b3.lo, lo) > 0)) lo = b3.lo;
+  let hi = a.hi;
+  if (b3.hi !== void 0) {
+    if (hi === void 0 || compareStandard(upperLimit(b3.hi), upperLimit(hi)) < 0) hi = b3.hi;
+  }
+  if (lo !== void 0 && hi !== void 0 && !rangeNonEmpty(lo, hi)) return void 0;
+  const r2 = {};
+  if (lo !== void 0) r2.lo = lo;
+  if (hi !== void 0) r2.hi = hi;
+  return r2;
+}
+function intersectVersionConstraints(a, b3) {
+  const out = [];
+  for (const x3 of a) {
+    for (const y2 of b3) {
+      const r2 = intersectRanges(x3, y2);
+      if (r2 !== void 0) out.push(r2);
+    }
+  }
+  out.sort(compareVersionRanges);
+  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
+}
+
+// src/core/names.ts
+var MAX_NAME_LENGTH = 200;
+var MAX_VERSION_LENGTH = 200;
+var MAX_VALUE_LENGTH = 1024;
+var PACKAGE_NAME = /^[a-z0-9_][a-z0-9_.-]*$/;
+var VERSION = VERSION_TEXT;
+var GIT_VERSION = GIT_VERSION_TEXT;
+var PYTHON_VERSION = /^[A-Za-z0-9_](?:[A-Za-z0-9_.+!-]*[A-Za-z0-9_])?$/;
+function tooLong(value, max) {
+  return value.length > max ? `expected at most ${max} characters, got ${quote(value, 80, true)}` : void 0;
+}
+function packageNameProblem(name) {
+  if (name === "") return 'expected a package name, got ""';
+  return tooLong(name, MAX_NAME_LENGTH) ?? (PACKAGE_NAME.test(name) ? void 0 : `expected a package name of lowercase ASCII letters, digits, "_", "-" and "." (${PACKAGE_NAME.source}), got ${quote(name, 80, true)}`);
+}
+function versionProblem(version2, flavour = "spack") {
+  const long = tooLong(version2, MAX_VERSION_LENGTH);
+  if (long !== void 0) return long;
+  const ok = flavour === "python" ? PYTHON_VERSION.test(version2) : VERSION.test(version2) || flavour === "lockfile" && GIT_VERSION.test(version2);
+  if (ok) return void 0;
+  const allowed = flavour === "python" ? 'ASCII letters, digits, ".", "_", "-", "+" and "!"' : 'ASCII letters, digits, ".", "_" and "-"';
+  return `expected a version of ${allowed}, starting and ending with a letter, digit or "_", got ${quote(version2, 80, true)}`;
+}
+function textValueProblem(value) {
+  const long = tooLong(value, MAX_VALUE_LENGTH);
+  if (long !== void 0) return long;
+  if (hasInvisible(value))
+    return `expected text without control or invisible characters, got ${quote(value)}`;
+  if (value.includes("${{"))
+    return `expected text without a GitHub expression ("\${{"), got ${quote(value)}`;
+  return void 0;
+}
+
 // src/core/model.ts
 var ALL_DEPTYPES = ["build", "link", "run", "test"];
 var MODULE_CODE_LABEL = "module ";
-function moduleCodePath(label) {
-  if (!label.startsWith(MODULE_CODE_LABEL)) return void 0;
-  const rest = label.slice(MODULE_CODE_LABEL.length);
-  const cut = rest.lastIndexOf(" (");
-  return cut < 0 ? rest : rest.slice(0, cut);
+function moduleCodePath(label2) {
+  if (!label2.startsWith(MODULE_CODE_LABEL)) return void 0;
+  const rest = label2.slice(MODULE_CODE_LABEL.length);
+  const cut2 = rest.lastIndexOf(" (");
+  return cut2 < 0 ? rest : rest.slice(0, cut2);
 }
 
 // src/core/digest/package-digest.ts
@@ -8242,8 +8666,8 @@ function splitLiteral(raw) {
   while (i < raw.length && raw[i] !== '"' && raw[i] !== "'") i++;
   const prefix = raw.slice(0, i).toLowerCase();
   const q3 = raw[i];
-  const quote = raw.startsWith(q3 + q3 + q3, i) && raw.length - i >= 6 ? q3 + q3 + q3 : q3;
-  return { prefix, quote, bodyFrom: i + quote.length, bodyTo: raw.length - quote.length };
+  const quote2 = raw.startsWith(q3 + q3 + q3, i) && raw.length - i >= 6 ? q3 + q3 + q3 : q3;
+  return { prefix, quote: quote2, bodyFrom: i + quote2.length, bodyTo: raw.length - quote2.length };
 }
 var SIMPLE_ESCAPES = {
   "\\": "\\",
@@ -8323,11 +8747,11 @@ function decodeLiteral(raw) {
 function hex2(code) {
   return "\\x" + (code < 16 ? "0" : "") + code.toString(16);
 }
-function escapeBody(value, quote, bytes) {
+function escapeBody(value, quote2, bytes) {
   let needs = false;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code < 32 || code === 92 || value[i] === quote || code === 127 || code >= 55296 && code <= 57343 || bytes && code > 126) {
+    if (code < 32 || code === 92 || value[i] === quote2 || code === 127 || code >= 55296 && code <= 57343 || bytes && code > 126) {
       needs = true;
       break;
     }
@@ -8338,7 +8762,7 @@ function escapeBody(value, quote, bytes) {
     const ch = value[i];
     const code = value.charCodeAt(i);
     if (ch === "\\") out += "\\\\";
-    else if (ch === quote) out += "\\" + quote;
+    else if (ch === quote2) out += "\\" + quote2;
     else if (ch === "\n") out += "\\n";
     else if (ch === "	") out += "\\t";
     else if (ch === "\r") out += "\\r";
@@ -8357,21 +8781,21 @@ function quoteValue(value, bytes) {
 
 // src/ecosystems/spack/recipe/literals.ts
 var EMPTY_ENV = /* @__PURE__ */ new Map();
-function evalLiteral(node2, text2, env) {
-  switch (node2.name) {
+function evalLiteral(node4, text2, env) {
+  switch (node4.name) {
     case "String": {
-      const decoded = decodeLiteral(text2.slice(node2.from, node2.to));
+      const decoded = decodeLiteral(text2.slice(node4.from, node4.to));
       if (decoded === void 0) return void 0;
       return decoded.bytes ? { kind: "bytes", value: decoded.value } : { kind: "str", value: decoded.value };
     }
     case "FormatString": {
-      const value = evalFormatString(node2, text2, env);
+      const value = evalFormatString(node4, text2, env);
       return value === void 0 ? void 0 : { kind: "str", value };
     }
     case "ContinuedString": {
       let value = "";
       let kind2;
-      for (let part = node2.firstChild; part; part = part.nextSibling) {
+      for (let part = node4.firstChild; part; part = part.nextSibling) {
         if (part.name === "Comment") continue;
         const v2 = evalLiteral(part, text2, env);
         if (v2 === void 0 || v2.kind !== "str" && v2.kind !== "bytes" || kind2 !== void 0 && kind2 !== v2.kind)
@@ -8382,23 +8806,23 @@ function evalLiteral(node2, text2, env) {
       return kind2 === void 0 ? void 0 : { kind: kind2, value };
     }
     case "Number":
-      return { kind: "num", text: canonicalNumber(text2.slice(node2.from, node2.to)) };
+      return { kind: "num", text: canonicalNumber(text2.slice(node4.from, node4.to)) };
     case "Boolean":
-      return { kind: "bool", value: text2.slice(node2.from, node2.to) === "True" };
+      return { kind: "bool", value: text2.slice(node4.from, node4.to) === "True" };
     case "None":
       return { kind: "none" };
     case "VariableName":
-      return env.get(text2.slice(node2.from, node2.to));
+      return env.get(text2.slice(node4.from, node4.to));
     case "CallExpression":
-      return evalVersionCall(node2, text2, env);
+      return evalVersionCall(node4, text2, env);
     case "MemberExpression":
-      return evalVersionProperty(node2, text2, env);
+      return evalVersionProperty(node4, text2, env);
     case "ParenthesizedExpression": {
-      const inner = onlyChild(node2);
+      const inner = onlyChild(node4);
       return inner === void 0 ? void 0 : evalLiteral(inner, text2, env);
     }
     case "UnaryExpression": {
-      const op = node2.firstChild;
+      const op = node4.firstChild;
       const operand = op?.nextSibling;
       if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null)
         return void 0;
@@ -8412,7 +8836,7 @@ function evalLiteral(node2, text2, env) {
     case "TupleExpression":
     case "ArrayExpression": {
       const items = [];
-      for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+      for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
         const name = child2.name;
         if (name === "(" || name === ")" || name === "[" || name === "]" || name === "," || name === "Comment")
           continue;
@@ -8426,7 +8850,7 @@ function evalLiteral(node2, text2, env) {
       const entries = [];
       let key;
       let expectKey = true;
-      for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+      for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
         const name = child2.name;
         if (name === "{" || name === "}" || name === "," || name === ":" || name === "Comment")
           continue;
@@ -8442,8 +8866,8 @@ function evalLiteral(node2, text2, env) {
       return void 0;
   }
 }
-function evalVersionCall(node2, text2, env) {
-  const callee = node2.firstChild;
+function evalVersionCall(node4, text2, env) {
+  const callee = node4.firstChild;
   const args = callee?.nextSibling;
   if (callee?.name !== "VariableName" || text2.slice(callee.from, callee.to) !== "Version" || args?.name !== "ArgList" || args.nextSibling !== null)
     return void 0;
@@ -8458,8 +8882,8 @@ var VERSION_PROPERTIES = {
   underscored: (v2) => v2.replace(VERSION_SEPARATORS, "_"),
   dashed: (v2) => v2.replace(VERSION_SEPARATORS, "-")
 };
-function evalVersionProperty(node2, text2, env) {
-  const object2 = node2.firstChild;
+function evalVersionProperty(node4, text2, env) {
+  const object2 = node4.firstChild;
   const dot = object2?.nextSibling;
   const property = dot?.nextSibling;
   if (object2 == null || dot?.name !== "." || property?.name !== "PropertyName") return void 0;
@@ -8469,9 +8893,9 @@ function evalVersionProperty(node2, text2, env) {
   if (v2?.kind !== "str" || !v2.version || fn2 === void 0) return void 0;
   return { kind: "str", value: fn2(v2.value), version: true };
 }
-function onlyChild(node2) {
+function onlyChild(node4) {
   let found;
-  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+  for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
     const name = child2.name;
     if (name === "(" || name === ")" || name === "Comment") continue;
     if (found !== void 0) return void 0;
@@ -8479,11 +8903,11 @@ function onlyChild(node2) {
   }
   return found;
 }
-function evalFormatString(node2, text2, env) {
-  const raw = text2.slice(node2.from, node2.to);
+function evalFormatString(node4, text2, env) {
+  const raw = text2.slice(node4.from, node4.to);
   const lit = splitLiteral(raw);
   const isRaw = lit.prefix.includes("r");
-  let pos = node2.from + lit.bodyFrom;
+  let pos = node4.from + lit.bodyFrom;
   let out = "";
   const literal2 = (to2) => {
     const value = decodeBody(
@@ -8495,11 +8919,11 @@ function evalFormatString(node2, text2, env) {
     out += value;
     return true;
   };
-  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+  for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
     if (child2.name !== "FormatReplacement") continue;
     if (!literal2(child2.from)) return void 0;
-    const open6 = child2.firstChild;
-    const name = open6?.nextSibling;
+    const open7 = child2.firstChild;
+    const name = open7?.nextSibling;
     const close = name?.nextSibling;
     if (name == null || name.name !== "VariableName" && name.name !== "MemberExpression" || close?.name !== "}" || close.nextSibling !== null)
       return void 0;
@@ -8510,7 +8934,7 @@ function evalFormatString(node2, text2, env) {
     out += str;
     pos = child2.to;
   }
-  if (!literal2(node2.from + lit.bodyTo)) return void 0;
+  if (!literal2(node4.from + lit.bodyTo)) return void 0;
   return out;
 }
 function pyStr(value) {
@@ -8564,6 +8988,795 @@ function truthy(value) {
     case "dict":
       return value.entries.length > 0;
   }
+}
+
+// src/core/spec/target.ts
+var PARENTS = {
+  // x86 (32 bit)
+  x86: [],
+  i686: ["x86"],
+  pentium2: ["i686"],
+  pentium3: ["pentium2"],
+  pentium4: ["pentium3"],
+  prescott: ["pentium4"],
+  // x86_64
+  x86_64: [],
+  x86_64_v2: ["x86_64"],
+  x86_64_v3: ["x86_64_v2"],
+  x86_64_v4: ["x86_64_v3"],
+  nocona: ["x86_64"],
+  core2: ["nocona"],
+  nehalem: ["core2", "x86_64_v2"],
+  westmere: ["nehalem"],
+  sandybridge: ["westmere"],
+  ivybridge: ["sandybridge"],
+  haswell: ["ivybridge", "x86_64_v3"],
+  broadwell: ["haswell"],
+  skylake: ["broadwell"],
+  mic_knl: ["broadwell"],
+  skylake_avx512: ["skylake", "x86_64_v4"],
+  cannonlake: ["skylake"],
+  cascadelake: ["skylake_avx512"],
+  icelake: ["cascadelake", "cannonlake"],
+  cooperlake: ["cascadelake"],
+  sapphirerapids: ["icelake", "cooperlake"],
+  graniterapids: ["sapphirerapids"],
+  alderlake: ["x86_64_v3"],
+  arrowlake_s: ["x86_64_v3"],
+  k10: ["x86_64"],
+  bulldozer: ["x86_64_v2"],
+  piledriver: ["bulldozer"],
+  steamroller: ["piledriver"],
+  excavator: ["steamroller", "x86_64_v3"],
+  zen: ["x86_64_v3"],
+  zen2: ["zen"],
+  zen3: ["zen2"],
+  zen4: ["zen3", "x86_64_v4"],
+  zen5: ["zen4"],
+  // aarch64
+  aarch64: [],
+  "armv8.1a": ["aarch64"],
+  "armv8.2a": ["armv8.1a"],
+  "armv8.3a": ["armv8.2a"],
+  "armv8.4a": ["armv8.3a"],
+  "armv8.5a": ["armv8.4a"],
+  "armv9.0a": ["armv8.5a"],
+  thunderx2: ["armv8.1a"],
+  a64fx: ["armv8.2a"],
+  cortex_a72: ["aarch64"],
+  graviton: ["cortex_a72"],
+  neoverse_n1: ["cortex_a72", "armv8.2a"],
+  graviton2: ["graviton", "neoverse_n1"],
+  neoverse_v1: ["neoverse_n1", "armv8.4a"],
+  graviton3: ["graviton2", "neoverse_v1"],
+  neoverse_v2: ["neoverse_v1", "armv9.0a"],
+  neoverse_n2: ["neoverse_n1", "armv9.0a"],
+  neoverse_v3ae: ["neoverse_v2"],
+  graviton4: ["graviton3", "neoverse_v2"],
+  ampere1: ["armv8.2a"],
+  ampere1a: ["ampere1"],
+  m1: ["armv8.4a"],
+  m2: ["m1", "armv8.5a"],
+  m3: ["m2"],
+  m4: ["m3"],
+  m5: ["m4"],
+  // 32-bit arm
+  arm: [],
+  // power
+  ppc64: [],
+  power7: ["ppc64"],
+  power8: ["power7"],
+  power9: ["power8"],
+  power10: ["power9"],
+  ppc64le: [],
+  power8le: ["ppc64le"],
+  power9le: ["power8le"],
+  power10le: ["power9le"],
+  ppc: [],
+  ppcle: [],
+  // risc-v
+  riscv64: [],
+  u74mc: ["riscv64"],
+  x60: ["riscv64"],
+  // sparc
+  sparc: [],
+  sparc64: []
+};
+function isTargetFamily(name) {
+  const p2 = PARENTS[name];
+  return p2 !== void 0 && p2.length === 0;
+}
+function targetFamily(name) {
+  let current = name;
+  for (let guard = 0; guard < 64; guard++) {
+    const parents = PARENTS[current];
+    if (parents === void 0) return void 0;
+    const first = parents[0];
+    if (first === void 0) return current;
+    current = first;
+  }
+  return void 0;
+}
+function descendsFrom(descendant, ancestor) {
+  if (descendant === ancestor) return true;
+  if (PARENTS[descendant] === void 0 || PARENTS[ancestor] === void 0) return void 0;
+  const seen = /* @__PURE__ */ new Set();
+  const stack = [descendant];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n === ancestor) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const p2 of PARENTS[n] ?? []) stack.push(p2);
+  }
+  return false;
+}
+function itemMatches(target, item) {
+  const colon2 = item.indexOf(":");
+  if (colon2 < 0) {
+    if (target === item) return true;
+    return isTargetFamily(item) && targetFamily(target) === item;
+  }
+  const lo = item.slice(0, colon2);
+  const hi = item.slice(colon2 + 1);
+  if (lo !== "" && descendsFrom(target, lo) === false) return false;
+  if (hi !== "" && descendsFrom(hi, target) === false) return false;
+  return true;
+}
+function targetSatisfies(target, constraint) {
+  for (const item of constraint.split(",")) {
+    if (item !== "" && itemMatches(target, item)) return true;
+  }
+  return false;
+}
+
+// src/core/spec/constraint.ts
+var COMPILER_FLAGS = [
+  "cflags",
+  "cxxflags",
+  "fflags",
+  "cppflags",
+  "ldflags",
+  "ldlibs"
+];
+var FLAG_SET = new Set(COMPILER_FLAGS);
+var DEPTYPES = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
+var COMPILER_ALIASES = {
+  clang: "llvm",
+  llvm: "clang",
+  oneapi: "intel-oneapi-compilers",
+  "intel-oneapi-compilers": "oneapi",
+  rocmcc: "llvm-amdgpu",
+  "llvm-amdgpu": "rocmcc",
+  intel: "intel-oneapi-compiler-classic",
+  "intel-oneapi-compiler-classic": "intel",
+  arm: "acfl",
+  acfl: "arm"
+};
+function isWs(c3) {
+  return c3 === 32 || c3 >= 9 && c3 <= 13;
+}
+function isAlnum(c3) {
+  return c3 >= 48 && c3 <= 57 || c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122 || c3 === 95;
+}
+function isWordChar(c3) {
+  return isAlnum(c3) || c3 === 45 || c3 === 46;
+}
+function isValueChar(c3) {
+  return isAlnum(c3) || c3 === 45 || // -
+  c3 === 43 || // +
+  c3 === 42 || // *
+  c3 === 46 || // .
+  c3 === 44 || // ,
+  c3 === 58 || // :
+  c3 === 61 || // =
+  c3 === 37 || // %
+  c3 === 94 || // ^
+  c3 === 126 || // ~
+  c3 === 47 || // /
+  c3 === 92;
+}
+var IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
+var DOTTED_IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$/;
+var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
+function newNode() {
+  return { variants: {}, dependencies: [] };
+}
+var Parser = class {
+  pos = 0;
+  text;
+  where;
+  constructor(text2, where) {
+    this.text = text2;
+    this.where = where;
+  }
+  error(at2, what) {
+    return new UserError(
+      "spec-syntax",
+      this.where,
+      `invalid spec "${this.text}" at column ${at2 + 1}: ${what}`
+    );
+  }
+  code() {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+  skipWs() {
+    const t2 = this.text;
+    while (this.pos < t2.length && isWs(t2.charCodeAt(this.pos))) this.pos++;
+  }
+  readWhile(pred) {
+    const t2 = this.text;
+    const start = this.pos;
+    while (this.pos < t2.length && pred(t2.charCodeAt(this.pos))) this.pos++;
+    return t2.slice(start, this.pos);
+  }
+  parse() {
+    const root = newNode();
+    this.node(root, false);
+    let current = root;
+    for (; ; ) {
+      this.skipWs();
+      const c3 = this.code();
+      if (c3 === -1) break;
+      const sigilAt = this.pos;
+      const direct = c3 === 37;
+      this.pos++;
+      if (direct && this.code() === 37) this.pos++;
+      let virtuals = [];
+      let deptypes;
+      let substitute;
+      if (this.code() === 91) {
+        const edge = this.edgeAttributes();
+        virtuals = edge.virtuals;
+        deptypes = edge.deptypes;
+        const assignment = this.virtualAssignment();
+        if (assignment) {
+          virtuals = [...virtuals, ...assignment.virtuals];
+          substitute = assignment.substitute;
+        }
+      } else {
+        const assignment = this.virtualAssignment();
+        if (assignment) {
+          virtuals = assignment.virtuals;
+          substitute = assignment.substitute;
+        }
+      }
+      const dep = newNode();
+      if (substitute) this.setName(dep, substitute.name, substitute.at);
+      this.node(dep, substitute !== void 0);
+      if (dep.name === void 0) {
+        throw this.error(sigilAt, `expected a package name after "${direct ? "%" : "^"}"`);
+      }
+      if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort();
+      if (deptypes) dep.deptypes = deptypes;
+      if (direct) {
+        this.attachDirect(current, dep, sigilAt);
+      } else {
+        const same = root.dependencies.find((d2) => !d2.direct && d2.name === dep.name);
+        if (same) this.merge(same, dep, sigilAt);
+        else root.dependencies.push(dep);
+        current = same ?? dep;
+      }
+    }
+    sortDependencies(root);
+    return root;
+  }
+  attachDirect(owner, dep, at2) {
+    const name = dep.name;
+    if (isBareCompiler(dep)) {
+      if (owner.compiler === void 0) {
+        owner.compiler = dep.versions === void 0 ? { name } : { name, versions: dep.versions };
+        return;
+      }
+      if (owner.compiler.name === name) {
+        const a = owner.compiler.versions;
+        const b3 = dep.versions;
+        if (b3 !== void 0) {
+          owner.compiler.versions = a === void 0 ? b3 : intersectVersionConstraints(a, b3);
+        }
+        return;
+      }
+    }
+    dep.direct = true;
+    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name);
+    if (same) this.merge(same, dep, at2);
+    else owner.dependencies.push(dep);
+  }
+  /** Constrains `into` by `from` (the same dependency given twice). */
+  merge(into, from, at2) {
+    if (from.versions !== void 0) {
+      into.versions = into.versions === void 0 ? from.versions : intersectVersionConstraints(into.versions, from.versions);
+    }
+    for (const k2 of Object.keys(from.variants)) {
+      this.setVariant(into, k2, from.variants[k2]);
+    }
+    if (from.flags !== void 0) {
+      into.flags ??= {};
+      for (const k2 of Object.keys(from.flags)) {
+        const prev = into.flags[k2];
+        into.flags[k2] = prev === void 0 ? from.flags[k2] : `${prev} ${from.flags[k2]}`;
+      }
+    }
+    for (const k2 of ["platform", "os", "target"]) {
+      const v2 = from[k2];
+      if (v2 !== void 0) this.setArch(into, k2, v2, at2);
+    }
+    for (const k2 of ["hash", "namespace"]) {
+      const v2 = from[k2];
+      if (v2 === void 0) continue;
+      if (into[k2] !== void 0 && into[k2] !== v2) {
+        throw this.error(at2, `conflicting ${k2} "${into[k2]}" and "${v2}" for ${into.name}`);
+      }
+      into[k2] = v2;
+    }
+    if (from.compiler !== void 0) {
+      const { name, versions } = from.compiler;
+      const bare = { name, variants: {}, dependencies: [] };
+      if (versions !== void 0) bare.versions = versions;
+      this.attachDirect(into, bare, at2);
+    }
+    for (const d2 of from.dependencies) {
+      if (d2.direct) {
+        const copy = { ...d2 };
+        delete copy.direct;
+        this.attachDirect(into, copy, at2);
+      } else {
+        into.dependencies.push(d2);
+      }
+    }
+    if (from.virtuals !== void 0) {
+      into.virtuals = [.../* @__PURE__ */ new Set([...into.virtuals ?? [], ...from.virtuals])].sort();
+    }
+    if (from.deptypes !== void 0) {
+      into.deptypes = [.../* @__PURE__ */ new Set([...into.deptypes ?? [], ...from.deptypes])].sort();
+    }
+  }
+  /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
+  edgeAttributes() {
+    const open7 = this.pos;
+    this.pos++;
+    const out = { virtuals: [] };
+    for (; ; ) {
+      this.skipWs();
+      const c3 = this.code();
+      if (c3 === -1) throw this.error(open7, 'unterminated "["');
+      if (c3 === 93) {
+        this.pos++;
+        return out;
+      }
+      const keyAt = this.pos;
+      const key = this.readWhile(isWordChar);
+      if (key === "") throw this.error(this.pos, `unexpected character "${this.text[this.pos]}"`);
+      if (this.code() === 58 && this.text.charCodeAt(this.pos + 1) === 61) this.pos++;
+      if (this.code() !== 61) throw this.error(this.pos, `expected "=" after "${key}"`);
+      this.pos++;
+      const valueAt = this.pos;
+      const raw = this.value(key);
+      const values = raw.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
+      if (key === "virtuals") {
+        out.virtuals.push(...values);
+      } else if (key === "deptypes") {
+        for (const v2 of values) {
+          if (!DEPTYPES.has(v2)) throw this.error(valueAt, `unknown deptype "${v2}"`);
+        }
+        out.deptypes = [...new Set(values)].sort();
+      } else if (key === "when") {
+        throw this.error(keyAt, 'conditional edges ("when=" in "[...]") are not supported');
+      } else {
+        throw this.error(keyAt, `unknown edge attribute "${key}" (expected virtuals or deptypes)`);
+      }
+    }
+  }
+  /** `c,cxx=gcc` right after a sigil or `]` (whitespace allowed before); else nothing. */
+  virtualAssignment() {
+    const save = this.pos;
+    this.skipWs();
+    const t2 = this.text;
+    const virtuals = [];
+    for (; ; ) {
+      const ident = this.readIdentifier();
+      if (ident === "") {
+        this.pos = save;
+        return void 0;
+      }
+      virtuals.push(ident);
+      if (this.code() === 44) {
+        this.pos++;
+        continue;
+      }
+      break;
+    }
+    if (this.code() !== 61) {
+      this.pos = save;
+      return void 0;
+    }
+    this.pos++;
+    const at2 = this.pos;
+    let name = this.readIdentifier();
+    while (name !== "" && t2.charCodeAt(this.pos) === 46 && isAlnum(t2.charCodeAt(this.pos + 1))) {
+      this.pos++;
+      name += "." + this.readIdentifier();
+    }
+    if (name === "") {
+      this.pos = save;
+      return void 0;
+    }
+    return { virtuals, substitute: { name, at: at2 } };
+  }
+  readIdentifier() {
+    if (!isAlnum(this.code())) return "";
+    return this.readWhile((c3) => isAlnum(c3) || c3 === 45);
+  }
+  setName(node4, word, at2) {
+    if (IDENTIFIER.test(word)) {
+      node4.name = word;
+      return;
+    }
+    if (DOTTED_IDENTIFIER.test(word)) {
+      const dot = word.lastIndexOf(".");
+      node4.namespace = word.slice(0, dot);
+      node4.name = word.slice(dot + 1);
+      return;
+    }
+    throw this.error(at2, `invalid package name "${word}"`);
+  }
+  /** Node options up to the end, a `^` or a `%`. */
+  node(node4, named) {
+    let first = !named;
+    for (; ; first = false) {
+      this.skipWs();
+      const at2 = this.pos;
+      const c3 = this.code();
+      if (c3 === -1 || c3 === 94 || c3 === 37) return;
+      if (c3 === 64) {
+        this.versions(node4);
+      } else if (c3 === 43 || c3 === 126 || c3 === 45) {
+        this.boolVariant(node4);
+      } else if (c3 === 47) {
+        this.pos++;
+        const hash3 = this.readWhile(isAlnum);
+        if (hash3 === "") throw this.error(at2, 'expected a hash after "/"');
+        if (node4.hash !== void 0) throw this.error(at2, "a spec cannot have two hashes");
+        node4.hash = hash3;
+      } else if (c3 === 42 && first) {
+        this.pos++;
+      } else if (isAlnum(c3)) {
+        const word = this.readWhile(isWordChar);
+        const next2 = this.code();
+        if (next2 === 61 || next2 === 58 && this.text.charCodeAt(this.pos + 1) === 61) {
+          this.keyValue(node4, word, at2);
+        } else {
+          if (!first) {
+            throw this.error(
+              at2,
+              node4.name === void 0 && !named ? `unexpected package name "${word}" (the name must come first)` : `unexpected package name "${word}" (a spec has one name; use "^" for a dependency)`
+            );
+          }
+          this.setName(node4, word, at2);
+        }
+      } else {
+        throw this.error(at2, `unexpected character "${this.text[at2]}"`);
+      }
+    }
+  }
+  versions(node4) {
+    const at2 = this.pos;
+    this.pos++;
+    this.skipWs();
+    const start = this.pos;
+    const t2 = this.text;
+    for (; ; ) {
+      const itemAt = this.pos;
+      if (this.code() === 61) this.pos++;
+      const git = GIT_PREFIX.test(t2.slice(this.pos, this.pos + 41));
+      this.readVersionWord(git);
+      if (this.code() === 61 && git) {
+        this.pos++;
+        this.readVersionWord(false);
+      } else if (this.code() === 58) {
+        this.pos++;
+        const hiAt = this.pos;
+        this.readVersionWord(false);
+        if (this.pos > hiAt) {
+          const after = this.pos;
+          this.skipWs();
+          const eq = this.code() === 61;
+          this.pos = eq ? hiAt : after;
+        }
+      }
+      if (this.pos === itemAt) throw this.error(at2, 'expected a version after "@"');
+      const save = this.pos;
+      this.skipWs();
+      if (this.code() === 44) {
+        this.pos++;
+        this.skipWs();
+        continue;
+      }
+      this.pos = save;
+      break;
+    }
+    const text2 = t2.slice(start, this.pos);
+    let versions;
+    try {
+      versions = parseVersionConstraint(text2);
+    } catch (e) {
+      if (e instanceof UserError) throw this.error(start, e.message);
+      throw e;
+    }
+    node4.versions = node4.versions === void 0 ? versions : intersectVersionConstraints(node4.versions, versions);
+  }
+  /** `[A-Za-z0-9_.-]*` not ending in `.` or `-` (plus `/` in a git ref). */
+  readVersionWord(gitRef) {
+    const start = this.pos;
+    if (!isAlnum(this.code())) return;
+    this.readWhile((c3) => isWordChar(c3) || gitRef && c3 === 47);
+    while (this.pos > start) {
+      const last = this.text.charCodeAt(this.pos - 1);
+      if (last !== 46 && last !== 45) break;
+      this.pos--;
+    }
+  }
+  boolVariant(node4) {
+    const at2 = this.pos;
+    const sign = this.code();
+    this.pos++;
+    if (this.code() === sign) this.pos++;
+    this.skipWs();
+    const name = this.readWhile(isWordChar);
+    if (name === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
+    this.setVariant(node4, name, [sign === 43 ? "true" : "false"]);
+  }
+  setVariant(node4, name, values) {
+    const prev = node4.variants[name];
+    node4.variants[name] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
+  }
+  /** A value after `key=`: quoted, or a run of value characters. */
+  value(key) {
+    const c3 = this.code();
+    if (c3 === 34 || c3 === 39) {
+      const open7 = this.pos;
+      const quote2 = this.text[open7];
+      let i = open7 + 1;
+      for (; ; ) {
+        const j3 = this.text.indexOf(quote2, i);
+        if (j3 < 0) throw this.error(open7, "unterminated quoted value");
+        if (this.text[j3 - 1] === "\\") {
+          i = j3 + 1;
+          continue;
+        }
+        this.pos = j3 + 1;
+        return this.text.slice(open7 + 1, j3).replaceAll(`\\${quote2}`, quote2);
+      }
+    }
+    const v2 = this.readWhile(isValueChar);
+    if (v2 === "") throw this.error(this.pos, `expected a value after "${key}="`);
+    return v2;
+  }
+  setArch(node4, key, value, at2) {
+    if (value === "" || value === "None") return;
+    const prev = node4[key];
+    if (prev !== void 0 && prev !== value) {
+      throw this.error(at2, `conflicting ${key}=${prev} and ${key}=${value}`);
+    }
+    node4[key] = value;
+  }
+  keyValue(node4, key, at2) {
+    if (this.code() === 58) this.pos++;
+    this.pos++;
+    if (this.code() === 61) this.pos++;
+    const value = this.value(key);
+    if (key === "os" || key === "platform" || key === "target") {
+      this.setArch(node4, key, value, at2);
+      return;
+    }
+    if (key === "arch" || key === "architecture") {
+      const first = value.indexOf("-");
+      const last = value.lastIndexOf("-");
+      if (first < 0) {
+        this.setArch(node4, "target", value, at2);
+        return;
+      }
+      if (first === last) {
+        throw this.error(at2, `expected "${key}=platform-os-target" or a target, got "${value}"`);
+      }
+      this.setArch(node4, "platform", value.slice(0, first), at2);
+      this.setArch(node4, "os", value.slice(first + 1, last), at2);
+      this.setArch(node4, "target", value.slice(last + 1), at2);
+      return;
+    }
+    if (FLAG_SET.has(key)) {
+      node4.flags ??= {};
+      const prev = node4.flags[key];
+      node4.flags[key] = prev === void 0 ? value : `${prev} ${value}`;
+      return;
+    }
+    const values = value.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
+    if (values.length === 0) throw this.error(at2, `expected a value after "${key}="`);
+    if (values.length === 1) {
+      const lower = values[0].toLowerCase();
+      if (lower === "true" || lower === "false") values[0] = lower;
+    }
+    this.setVariant(node4, key, [...new Set(values)].sort());
+  }
+};
+function isBareCompiler(dep) {
+  return dep.name !== void 0 && dep.namespace === void 0 && dep.virtuals === void 0 && dep.deptypes === void 0 && Object.keys(dep.variants).length === 0 && dep.flags === void 0 && dep.compiler === void 0 && dep.os === void 0 && dep.target === void 0 && dep.platform === void 0 && dep.hash === void 0 && dep.dependencies.length === 0;
+}
+function sortDependencies(c3) {
+  const deps = c3.dependencies;
+  for (const d2 of deps) sortDependencies(d2);
+  if (deps.length < 2) return;
+  const keyed = deps.map((d2) => ({ d: d2, key: formatEdge(d2.direct ? "%" : "^", d2) }));
+  keyed.sort((a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0);
+  c3.dependencies = keyed.map((k2) => k2.d);
+}
+function parseSpecConstraint(text2, where) {
+  return new Parser(text2, where ?? "").parse();
+}
+var CACHE_LIMIT2 = 5e5;
+var cache = /* @__PURE__ */ new Map();
+function deepFreeze(value) {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v2 of Object.values(value)) deepFreeze(v2);
+  }
+  return value;
+}
+function parseSpecConstraintCached(text2, where) {
+  let c3 = cache.get(text2);
+  if (c3 === void 0) {
+    c3 = deepFreeze(parseSpecConstraint(text2, where));
+    if (cache.size >= CACHE_LIMIT2) cache.clear();
+    cache.set(text2, c3);
+  }
+  return c3;
+}
+var BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/;
+function quoteIfNeeded(v2) {
+  if (BARE_VALUE.test(v2) && !v2.startsWith("=")) return v2;
+  if (!v2.includes("'")) return `'${v2}'`;
+  return `"${v2.replaceAll('"', '\\"')}"`;
+}
+function sortedKeys(r2) {
+  return Object.keys(r2).sort();
+}
+function formatNode(c3) {
+  let head = "";
+  if (c3.name !== void 0) head = c3.namespace !== void 0 ? `${c3.namespace}.${c3.name}` : c3.name;
+  if (c3.versions !== void 0) {
+    head += c3.versions.length > 0 ? `@${formatVersionConstraint(c3.versions)}` : "@=0 @=1";
+  }
+  const parts = [];
+  let bools = "";
+  const pairs = [];
+  for (const k2 of sortedKeys(c3.variants)) {
+    const values = c3.variants[k2];
+    if (values.length === 1 && values[0] === "true") bools += `+${k2}`;
+    else if (values.length === 1 && values[0] === "false") bools += `~${k2}`;
+    else pairs.push(`${k2}=${quoteIfNeeded([...values].sort().join(","))}`);
+  }
+  head += bools;
+  if (head !== "") parts.push(head);
+  parts.push(...pairs);
+  if (c3.flags) {
+    for (const k2 of sortedKeys(c3.flags)) parts.push(`${k2}=${quoteIfNeeded(c3.flags[k2])}`);
+  }
+  if (c3.platform !== void 0) parts.push(`platform=${quoteIfNeeded(c3.platform)}`);
+  if (c3.os !== void 0) parts.push(`os=${quoteIfNeeded(c3.os)}`);
+  if (c3.target !== void 0) parts.push(`target=${quoteIfNeeded(c3.target)}`);
+  if (c3.hash !== void 0) parts.push(`/${c3.hash}`);
+  if (c3.compiler !== void 0) {
+    const v2 = c3.compiler.versions;
+    parts.push(`%${c3.compiler.name}${v2 && v2.length > 0 ? `@${formatVersionConstraint(v2)}` : ""}`);
+  }
+  const direct = c3.dependencies.filter((d2) => d2.direct).map((d2) => formatEdge("%", d2));
+  parts.push(...direct.sort());
+  return parts.join(" ");
+}
+function formatEdge(sigil, d2) {
+  const attrs = [];
+  if (d2.virtuals && d2.virtuals.length > 0)
+    attrs.push(`virtuals=${[...d2.virtuals].sort().join(",")}`);
+  if (d2.deptypes && d2.deptypes.length > 0)
+    attrs.push(`deptypes=${[...d2.deptypes].sort().join(",")}`);
+  const edge = attrs.length > 0 ? `[${attrs.join(" ")}] ` : "";
+  return `${sigil}${edge}${formatNode(d2)}`;
+}
+function compilerNamesMatch(a, b3) {
+  return a === b3 || COMPILER_ALIASES[a] === b3;
+}
+function compilerAsNode(view, name) {
+  const cc = view.compiler;
+  if (cc === void 0 || !compilerNamesMatch(cc.name, name)) return void 0;
+  return {
+    name: cc.name,
+    version: cc.version ?? "",
+    variants: {},
+    os: view.os,
+    target: view.target,
+    platform: view.platform,
+    dependency: () => void 0
+  };
+}
+function findDependency(view, name) {
+  const found = view.dependency(name);
+  if (found !== void 0) return found;
+  const alias = COMPILER_ALIASES[name];
+  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name);
+}
+function nameMatches(viewName, wanted, direct) {
+  return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
+}
+function dependencySatisfied(view, d2) {
+  const name = d2.name;
+  if (name === void 0) return false;
+  if (d2.virtuals && d2.virtuals.length > 0) {
+    let checked = false;
+    for (const v2 of d2.virtuals) {
+      const provider = view.dependency(v2);
+      if (provider === void 0) continue;
+      if (!nameMatches(provider.name, name, d2.direct)) return false;
+      if (!nodeSatisfies(provider, d2, true)) return false;
+      checked = true;
+    }
+    if (checked) return true;
+  }
+  const dep = findDependency(view, name);
+  return dep !== void 0 && nodeSatisfies(dep, d2, true);
+}
+function variantSatisfied(actual, wanted) {
+  if (actual === void 0) return false;
+  if (wanted.length === 1 && wanted[0] === actual) return true;
+  const have = actual.split(",");
+  for (const w2 of wanted) {
+    if (!have.includes(w2)) return false;
+  }
+  return true;
+}
+function flagsSatisfied(actual, wanted) {
+  const have = (actual ?? "").split(/\s+/).filter((f3) => f3 !== "");
+  for (const f3 of wanted.split(/\s+/)) {
+    if (f3 !== "" && !have.includes(f3)) return false;
+  }
+  return true;
+}
+function compilerSatisfied(view, cc) {
+  const own2 = view.compiler;
+  if (own2 !== void 0 && compilerNamesMatch(own2.name, cc.name)) {
+    if (cc.versions === void 0) return true;
+    return own2.version !== void 0 && versionSatisfies(own2.version, cc.versions);
+  }
+  const dep = findDependency(view, cc.name);
+  if (dep === void 0) return false;
+  return cc.versions === void 0 || versionSatisfies(dep.version, cc.versions);
+}
+function nodeSatisfies(view, c3, nameChecked) {
+  if (!nameChecked && c3.name !== void 0 && c3.name !== view.name) return false;
+  if (c3.versions !== void 0 && !versionSatisfies(view.version, c3.versions)) return false;
+  for (const k2 in c3.variants) {
+    if (!variantSatisfied(view.variants[k2], c3.variants[k2])) return false;
+  }
+  if (c3.flags !== void 0) {
+    for (const k2 in c3.flags) {
+      if (!flagsSatisfied(view.parameters?.[k2], c3.flags[k2])) return false;
+    }
+  }
+  if (c3.platform !== void 0 && view.platform !== c3.platform) return false;
+  if (c3.os !== void 0 && view.os !== c3.os) return false;
+  if (c3.target !== void 0) {
+    if (view.target === void 0 || !targetSatisfies(view.target, c3.target)) return false;
+  }
+  if (c3.hash !== void 0 && !(view.hash !== void 0 && view.hash.startsWith(c3.hash))) {
+    return false;
+  }
+  if (c3.compiler !== void 0 && !compilerSatisfied(view, c3.compiler)) return false;
+  for (const d2 of c3.dependencies) {
+    if (!dependencySatisfied(view, d2)) return false;
+  }
+  return true;
+}
+function satisfies(view, c3) {
+  return nodeSatisfies(view, c3, false);
 }
 
 // src/ecosystems/spack/recipe/directives.ts
@@ -8645,29 +9858,32 @@ function recordDirective(call, into) {
   }
   return void 0;
 }
-function withWhen(record2, when) {
-  if (when !== void 0) record2.when = when;
-  return record2;
+function withWhen(record3, when) {
+  if (when !== void 0) record3.when = when;
+  return record3;
 }
 function versionOf(a, place) {
-  const record2 = {
-    version: a.versionString("ver"),
+  const version2 = a.versionString("ver");
+  const problem = versionProblem(version2);
+  if (problem !== void 0) throw new NotRepresentable(`version(): ${problem}`);
+  const record3 = {
+    version: version2,
     deprecated: a.flag("deprecated"),
     preferred: a.flag("preferred"),
     place
   };
   for (const key of CHECKSUM_KEYS) {
     const checksum = a.optional(key);
-    if (checksum !== void 0 && record2.checksum === void 0) record2.checksum = checksum;
+    if (checksum !== void 0 && record3.checksum === void 0) record3.checksum = checksum;
     else if (checksum !== void 0) a.unconsume(key);
   }
   for (const key of ["url", "commit", "tag", "branch"]) {
     const value = a.optional(key);
-    if (value !== void 0) record2[key] = value;
+    if (value !== void 0) record3[key] = value;
   }
   const extra = a.remaining();
-  if (extra !== void 0) record2.extra = extra;
-  return record2;
+  if (extra !== void 0) record3.extra = extra;
+  return record3;
 }
 function variantOf(a, place) {
   const name = a.required("name");
@@ -8677,64 +9893,77 @@ function variantOf(a, place) {
   const values = a.list("values");
   const multi = a.bool("multi");
   const defaultValue = a.any("default");
-  const record2 = {
+  const record3 = {
     name,
     default: defaultValue === void 0 || defaultValue.kind === "none" ? values === void 0 ? "false" : "" : variantString(defaultValue),
     place
   };
-  if (values !== void 0) record2.values = values;
-  if (multi !== void 0) record2.multi = multi;
-  return withWhen(record2, a.when());
+  if (values !== void 0) record3.values = values;
+  if (multi !== void 0) record3.multi = multi;
+  return withWhen(record3, a.when());
 }
 function buildSystemOf(a, place) {
   const values = a.restStrings();
-  const record2 = {
+  const record3 = {
     name: "build_system",
     default: a.optional("default") ?? values[0],
     values,
     multi: false,
     place
   };
-  return withWhen(record2, a.when());
+  return withWhen(record3, a.when());
 }
 function dependencyOf(a, place) {
   const spec = a.required("spec");
   if (a.present("patches")) throw a.problem("patches", "is not supported");
-  const record2 = {
-    name: packageName(a.directive, spec),
+  const name = packageName(a.directive, spec);
+  try {
+    parseSpecConstraintCached(spec);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    const head = `invalid spec "${spec}" `;
+    const why = e.detail.startsWith(head) ? e.detail.slice(head.length) : e.detail;
+    throw new NotRepresentable(
+      `${a.directive}(): invalid spec ${quote(spec)} ${escapeInvisible(why.slice(0, 200))}`
+    );
+  }
+  const problem = packageNameProblem(name);
+  if (problem !== void 0) throw new NotRepresentable(`${a.directive}(): ${problem}`);
+  const record3 = {
+    name,
     spec,
     types: a.depTypes(),
     place
   };
-  return withWhen(record2, a.when());
+  return withWhen(record3, a.when());
 }
 function patchOf(a, place) {
   const target = a.required("url_or_filename");
-  const record2 = URL_PATTERN.test(target) ? { url: target } : { file: target };
+  const record3 = URL_PATTERN.test(target) ? { url: target } : { file: target };
   const sha256 = a.optional("sha256");
-  if (sha256 !== void 0) record2.sha256 = sha256;
+  if (sha256 !== void 0) record3.sha256 = sha256;
   const when = a.when();
-  if (when !== void 0) record2.when = when;
+  if (when !== void 0) record3.when = when;
   const level = a.any("level");
-  if (level?.kind === "num" && /^[0-9]+$/.test(level.text)) record2.level = Number(level.text);
+  if (level?.kind === "num" && /^[0-9]+$/.test(level.text)) record3.level = Number(level.text);
   else if (level !== void 0) a.unconsume("level");
   const extra = a.remaining();
-  if (extra !== void 0) record2.extra = extra;
-  record2.place = place;
-  return record2;
+  if (extra !== void 0) record3.extra = extra;
+  record3.place = place;
+  return record3;
 }
 function resourceOf(a, place) {
   const when = a.when();
-  const record2 = { fields: a.remaining() ?? {}, place };
-  return withWhen(record2, when);
+  const record3 = { fields: a.remaining() ?? {}, place };
+  return withWhen(record3, when);
 }
 function constraintOf(a, spec) {
-  const record2 = { spec };
+  const record3 = { spec };
   const when = a.when();
-  if (when !== void 0) record2.when = when;
+  if (when !== void 0) record3.when = when;
   const msg = a.optional("msg");
-  if (msg !== void 0) record2.msg = msg;
-  return record2;
+  if (msg !== void 0) record3.msg = msg;
+  return record3;
 }
 function variantString(value) {
   switch (value.kind) {
@@ -8900,30 +10129,30 @@ function precedence(expr) {
       return PREC.lambda;
   }
 }
-function nodePrecedence(node2) {
-  if (node2.name === "YieldExpression") return PREC.yield;
-  if (node2.name === "NamedExpression") return PREC.named;
+function nodePrecedence(node4) {
+  if (node4.name === "YieldExpression") return PREC.yield;
+  if (node4.name === "NamedExpression") return PREC.named;
   return PREC.atom;
 }
-function readOperators(node2, text2) {
+function readOperators(node4, text2) {
   const tokens = [];
-  flatten(node2, text2, tokens);
+  flatten(node4, text2, tokens);
   const parser2 = new OperatorParser(tokens);
   const expr = parser2.test();
   return expr !== void 0 && parser2.done() ? expr : void 0;
 }
-function flatten(node2, text2, out) {
-  if (!OPERATOR_NODES.has(node2.name)) {
-    out.push({ operand: node2 });
+function flatten(node4, text2, out) {
+  if (!OPERATOR_NODES.has(node4.name)) {
+    out.push({ operand: node4 });
     return;
   }
-  if (node2.name === "LambdaExpression") {
-    out.push({ lambda: node2 });
-    const body2 = node2.lastChild;
+  if (node4.name === "LambdaExpression") {
+    out.push({ lambda: node4 });
+    const body2 = node4.lastChild;
     if (body2 !== null) flatten(body2, text2, out);
     return;
   }
-  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+  for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
     const name = child2.name;
     if (name === "Comment") continue;
     if (OPERATOR_TOKENS.has(name)) out.push({ op: text2.slice(child2.from, child2.to) });
@@ -9148,20 +10377,20 @@ function needsSpace(prev, next2) {
   if (next2 === K.Open) return !(prev === K.Word || prev === K.Close);
   return true;
 }
-function kidsOf(node2) {
+function kidsOf(node4) {
   const kids2 = [];
-  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling)
+  for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling)
     if (child2.name !== "Comment") kids2.push(child2);
   return kids2;
 }
-function parenthesized(node2) {
-  const kids2 = kidsOf(node2);
+function parenthesized(node4) {
+  const kids2 = kidsOf(node4);
   if (kids2.length !== 3 || kids2[0]?.name !== "(" || kids2[2]?.name !== ")") return void 0;
   const inner = kids2[1];
   return inner.name === "*" ? void 0 : inner;
 }
-function unwrap(node2) {
-  let current = node2;
+function unwrap(node4) {
+  let current = node4;
   for (; ; ) {
     if (current.name !== "ParenthesizedExpression") return current;
     const inner = parenthesized(current);
@@ -9268,8 +10497,8 @@ var Writer = class _Writer {
     else this.push(K.Op, token);
   }
   /** Emit a statement, decorator or expression node. */
-  emitNode(node2) {
-    this.emit(node2, "", PREC.lambda);
+  emitNode(node4) {
+    this.emit(node4, "", PREC.lambda);
   }
   /** Emit a compound statement's header (the nodes before its `:`). */
   emitNodes(nodes, parentName) {
@@ -9278,44 +10507,44 @@ var Writer = class _Writer {
       return;
     }
     let pos = -1;
-    for (const node2 of nodes) {
-      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
-      pos = node2.to;
-      if (parentName === "WithStatement" && (node2.name === "(" || node2.name === ")")) {
-        if (node2.name === ")") this.dropComma();
+    for (const node4 of nodes) {
+      if (pos >= 0 && node4.from > pos) this.gap(pos, node4.from);
+      pos = node4.to;
+      if (parentName === "WithStatement" && (node4.name === "(" || node4.name === ")")) {
+        if (node4.name === ")") this.dropComma();
         continue;
       }
-      this.emit(node2, parentName, PREC.conditional);
+      this.emit(node4, parentName, PREC.conditional);
     }
   }
   /**
    * Emit `node` where its parent `parent` needs it to bind at least as tightly as `min` (a PREC
    * value; KEEP keeps parentheses as written).
    */
-  emit(node2, parent, min) {
-    const name = node2.name;
+  emit(node4, parent, min) {
+    const name = node4.name;
     if (name === "Comment") return;
     if (STRING_NODES.has(name)) {
-      this.push(K.Word, this.stringText(node2));
-      this.lastEnd = node2.to;
+      this.push(K.Word, this.stringText(node4));
+      this.lastEnd = node4.to;
       return;
     }
     switch (name) {
       case "ParenthesizedExpression":
-        this.paren(node2, min);
+        this.paren(node4, min);
         return;
       case "AssignStatement":
-        this.assignment(node2);
+        this.assignment(node4);
         return;
       case "UpdateStatement":
-        this.update(node2);
+        this.update(node4);
         return;
       case "ExpressionStatement":
-        this.sequence(kidsOf(node2), "value", PREC.lambda);
+        this.sequence(kidsOf(node4), "value", PREC.lambda);
         return;
       case "ReturnStatement":
       case "DeleteStatement": {
-        const [keyword, ...rest] = kidsOf(node2);
+        const [keyword, ...rest] = kidsOf(node4);
         if (keyword !== void 0) this.keyword(this.text.slice(keyword.from, keyword.to));
         if (rest.length > 0)
           this.sequence(rest, name === "DeleteStatement" ? "target" : "value", PREC.lambda);
@@ -9323,34 +10552,34 @@ var Writer = class _Writer {
       }
       case "YieldStatement":
       case "YieldExpression":
-        this.yieldNode(node2, min);
+        this.yieldNode(node4, min);
         return;
     }
     if (OPERATOR_NODES.has(name)) {
-      const expr = readOperators(node2, this.text);
-      if (expr === void 0) this.children(node2, name, true);
+      const expr = readOperators(node4, this.text);
+      if (expr === void 0) this.children(node4, name, true);
       else this.tree(expr, min);
       return;
     }
-    if (node2.firstChild === null) {
-      this.adjacent = node2.from === this.lastEnd;
-      this.leaf(name, this.text.slice(node2.from, node2.to), parent);
-      this.lastEnd = node2.to;
+    if (node4.firstChild === null) {
+      this.adjacent = node4.from === this.lastEnd;
+      this.leaf(name, this.text.slice(node4.from, node4.to), parent);
+      this.lastEnd = node4.to;
       return;
     }
-    const own2 = nodePrecedence(node2);
+    const own2 = nodePrecedence(node4);
     if (own2 < min && min <= PREC.atom) {
       this.push(K.Open, "(");
-      this.children(node2, name, false);
+      this.children(node4, name, false);
       this.close(")", false);
       return;
     }
-    this.children(node2, name, false);
+    this.children(node4, name, false);
   }
   /** Children of a node, in order, with the unnamed tokens between them. */
-  children(node2, name, keep) {
-    const kids2 = kidsOf(node2);
-    let pos = node2.from;
+  children(node4, name, keep) {
+    const kids2 = kidsOf(node4);
+    let pos = node4.from;
     let commas = 0;
     let afterStar = false;
     let afterColon = false;
@@ -9404,7 +10633,7 @@ var Writer = class _Writer {
       afterAssign = kidName === "AssignOp";
       this.emit(kid, name, min);
     }
-    if (node2.to > pos) this.gap(pos, node2.to);
+    if (node4.to > pos) this.gap(pos, node4.to);
   }
   /**
    * `for <targets> in <iterables>` from `nodes[from]` (the `async` or `for` keyword) to `to`: the
@@ -9432,13 +10661,13 @@ var Writer = class _Writer {
     let star = false;
     let commas = 0;
     let plain = true;
-    for (const node2 of nodes) {
-      const name = node2.name;
+    for (const node4 of nodes) {
+      const name = node4.name;
       if (name === ",") commas++;
       else if (name === "*") star = true;
       else {
         if (name === "TypeDef" || name === "AssignOp" || name === "UpdateOp") plain = false;
-        items.push({ star, node: node2 });
+        items.push({ star, node: node4 });
         star = false;
       }
     }
@@ -9472,17 +10701,17 @@ var Writer = class _Writer {
   list(nodes, min) {
     let pos = -1;
     let afterStar = false;
-    for (const node2 of nodes) {
-      if (pos >= 0 && node2.from > pos) this.gap(pos, node2.from);
-      pos = node2.to;
-      this.emit(node2, "", afterStar ? PREC.bitor : min);
-      afterStar = node2.name === "*";
+    for (const node4 of nodes) {
+      if (pos >= 0 && node4.from > pos) this.gap(pos, node4.from);
+      pos = node4.to;
+      this.emit(node4, "", afterStar ? PREC.bitor : min);
+      afterStar = node4.name === "*";
     }
   }
   /** `a = b = c`, `x: T = v`: targets, then the value. */
-  assignment(node2) {
+  assignment(node4) {
     const segments = [[]];
-    for (const kid of kidsOf(node2)) {
+    for (const kid of kidsOf(node4)) {
       if (kid.name === "AssignOp") segments.push([]);
       else segments[segments.length - 1].push(kid);
     }
@@ -9501,11 +10730,11 @@ var Writer = class _Writer {
     });
   }
   /** `x += v`. */
-  update(node2) {
-    const kids2 = kidsOf(node2);
+  update(node4) {
+    const kids2 = kidsOf(node4);
     const opAt = kids2.findIndex((kid) => kid.name === "UpdateOp");
     if (opAt < 0) {
-      this.children(node2, "UpdateStatement", false);
+      this.children(node4, "UpdateStatement", false);
       return;
     }
     this.sequence(kids2.slice(0, opAt), "target", PREC.lambda);
@@ -9514,9 +10743,9 @@ var Writer = class _Writer {
     this.sequence(kids2.slice(opAt + 1), "value", PREC.lambda);
   }
   /** `yield`, `yield a, b`, `yield from x`; a yield expression outside parentheses gets them. */
-  yieldNode(node2, min) {
-    const [keyword, ...rest] = kidsOf(node2);
-    const wrap = node2.name === "YieldExpression" && min > PREC.yield;
+  yieldNode(node4, min) {
+    const [keyword, ...rest] = kidsOf(node4);
+    const wrap = node4.name === "YieldExpression" && min > PREC.yield;
     if (wrap) this.push(K.Open, "(");
     if (keyword !== void 0) this.keyword("yield");
     if (rest[0]?.name === "from") {
@@ -9526,11 +10755,11 @@ var Writer = class _Writer {
     if (wrap) this.close(")", false);
   }
   /** `( … )`: dropped when what is inside binds at least as tightly as the position needs. */
-  paren(node2, min) {
-    const inner = parenthesized(node2);
+  paren(node4, min) {
+    const inner = parenthesized(node4);
     if (inner === void 0 || min > PREC.atom || inner.name === "YieldExpression") {
       this.push(K.Open, "(");
-      if (inner === void 0) this.list(kidsOf(node2).slice(1, -1), PREC.yield);
+      if (inner === void 0) this.list(kidsOf(node4).slice(1, -1), PREC.yield);
       else this.emit(inner, "ParenthesizedExpression", PREC.yield);
       this.close(")", false);
       return;
@@ -9651,10 +10880,10 @@ var Writer = class _Writer {
     }
   }
   /** Canonical text of a String, FormatString or ContinuedString node. */
-  stringText(node2) {
-    if (node2.name !== "ContinuedString") return this.render(this.piece(node2));
+  stringText(node4) {
+    if (node4.name !== "ContinuedString") return this.render(this.piece(node4));
     const pieces = [];
-    for (let part = node2.firstChild; part; part = part.nextSibling)
+    for (let part = node4.firstChild; part; part = part.nextSibling)
       if (part.name === "String" || part.name === "FormatString") pieces.push(this.piece(part));
     let value = "";
     const segments = [];
@@ -9693,20 +10922,20 @@ var Writer = class _Writer {
         return piece.raw;
     }
   }
-  piece(node2) {
-    const raw = this.text.slice(node2.from, node2.to);
-    if (node2.name === "String") {
+  piece(node4) {
+    const raw = this.text.slice(node4.from, node4.to);
+    if (node4.name === "String") {
       const decoded = decodeLiteral(raw);
       return decoded === void 0 ? { kind: "verbatim", raw } : { kind: "text", value: decoded.value, bytes: decoded.bytes };
     }
-    const segments = this.formatSegments(node2, raw);
+    const segments = this.formatSegments(node4, raw);
     return segments === void 0 ? { kind: "verbatim", raw } : { kind: "format", segments, raw };
   }
   /**
    * An f-string's parts: literal text decoded, replacement fields re-emitted; undefined when
    * something unusual (a `{x=}` field, a backslash in a raw f-string) keeps it as written.
    */
-  formatSegments(node2, raw) {
+  formatSegments(node4, raw) {
     const lit = splitLiteral(raw);
     const isRaw = lit.prefix.includes("r");
     if (isRaw && raw.includes("\\")) return void 0;
@@ -9719,8 +10948,8 @@ var Writer = class _Writer {
       segments.push({ literal: value });
       return true;
     };
-    let pos = node2.from + lit.bodyFrom;
-    for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    let pos = node4.from + lit.bodyFrom;
+    for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
       if (child2.name !== "FormatReplacement") continue;
       if (!literal2(pos, child2.from)) return void 0;
       const field = this.replacementField(child2);
@@ -9728,7 +10957,7 @@ var Writer = class _Writer {
       segments.push({ field });
       pos = child2.to;
     }
-    if (!literal2(pos, node2.from + lit.bodyTo)) return void 0;
+    if (!literal2(pos, node4.from + lit.bodyTo)) return void 0;
     return segments;
   }
   /** One f-string from its parts; a plain string when no field is left. */
@@ -9740,15 +10969,15 @@ var Writer = class _Writer {
       else value += s.literal;
     }
     if (fieldText === "") return quoteValue(value, false);
-    const quote = fieldText.includes('"') ? "'" : '"';
-    if (fieldText.includes(quote) || fieldText.includes("\\") || fieldText.includes("\n"))
+    const quote2 = fieldText.includes('"') ? "'" : '"';
+    if (fieldText.includes(quote2) || fieldText.includes("\\") || fieldText.includes("\n"))
       return void 0;
-    let out = "f" + quote;
+    let out = "f" + quote2;
     for (const s of segments) {
       if ("field" in s) out += s.field;
-      else out += escapeBody(s.literal, quote, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
+      else out += escapeBody(s.literal, quote2, false).replace(/\{/g, "{{").replace(/\}/g, "}}");
     }
-    return out + quote;
+    return out + quote2;
   }
   /** `{expr!r:spec}` with the expression re-emitted; conversion and spec kept as written. */
   replacementField(field) {
@@ -9842,10 +11071,10 @@ function topLevelClasses(body2, text2) {
   body2.forEach((stmt, index) => {
     if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") return;
     const header = stmt.clauses?.[0]?.header ?? [];
-    const nameNode = header.find((node2) => node2.name === "VariableName");
+    const nameNode = header.find((node4) => node4.name === "VariableName");
     if (nameNode === void 0) return;
     const bases = baseClasses(
-      header.find((node2) => node2.name === "ArgList"),
+      header.find((node4) => node4.name === "ArgList"),
       text2
     );
     classes.push({ index, name: text2.slice(nameNode.from, nameNode.to), bases });
@@ -9981,17 +11210,17 @@ function readArgList(args, text2) {
 function bindCall(directive, signature, items) {
   const args = /* @__PURE__ */ new Map();
   const rest = [];
-  for (const [i, node2] of items.positional.entries()) {
+  for (const [i, node4] of items.positional.entries()) {
     const name = signature.positional[i];
-    if (name !== void 0) args.set(name, node2);
-    else if (signature.varargs !== void 0) rest.push(node2);
+    if (name !== void 0) args.set(name, node4);
+    else if (signature.varargs !== void 0) rest.push(node4);
     else return { unbound: `${directive}(): too many positional arguments` };
   }
-  for (const { name, node: node2 } of items.keywords) {
+  for (const { name, node: node4 } of items.keywords) {
     if (!accepts(signature, name)) return { unbound: `${directive}(): unknown argument '${name}'` };
     if (args.has(name))
       return { unbound: `${directive}(): got multiple values for argument '${name}'` };
-    args.set(name, node2);
+    args.set(name, node4);
   }
   if (!items.unpacking) {
     for (const name of signature.required) {
@@ -10006,14 +11235,14 @@ function accepts(signature, name) {
 }
 function evalBound(bound, varargs, text2, env) {
   const values = /* @__PURE__ */ new Map();
-  for (const [name, node2] of bound.args) {
-    const value = evalLiteral(node2, text2, env);
+  for (const [name, node4] of bound.args) {
+    const value = evalLiteral(node4, text2, env);
     if (value === void 0) return { notLiteral: name };
     values.set(name, value);
   }
   const rest = [];
-  for (const node2 of bound.rest) {
-    const value = evalLiteral(node2, text2, env);
+  for (const node4 of bound.rest) {
+    const value = evalLiteral(node4, text2, env);
     if (value === void 0) return { notLiteral: varargs };
     rest.push(value);
   }
@@ -10021,9 +11250,9 @@ function evalBound(bound, varargs, text2, env) {
 }
 
 // src/ecosystems/spack/recipe/imports.ts
-function readImport(node2, text2, line) {
+function readImport(node4, text2, line) {
   const tokens = [];
-  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+  for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
     if (child2.name === "Comment" || child2.name === "(" || child2.name === ")") continue;
     tokens.push({ name: child2.name, text: text2.slice(child2.from, child2.to) });
   }
@@ -10233,9 +11462,9 @@ var NodeType = class _NodeType {
     for (let prop in map2)
       for (let name of prop.split(" "))
         direct[name] = map2[prop];
-    return (node2) => {
-      for (let groups = node2.prop(NodeProp.group), i = -1; i < (groups ? groups.length : 0); i++) {
-        let found = direct[i < 0 ? node2.name : groups[i]];
+    return (node4) => {
+      for (let groups = node4.prop(NodeProp.group), i = -1; i < (groups ? groups.length : 0); i++) {
+        let found = direct[i < 0 ? node4.name : groups[i]];
         if (found)
           return found;
       }
@@ -10368,9 +11597,9 @@ var Tree = class _Tree {
   [`resolveInner`](#common.Tree.resolveInner) instead.
   */
   resolve(pos, side = 0) {
-    let node2 = resolveNode(CachedNode.get(this) || this.topNode, pos, side, false);
-    CachedNode.set(this, node2);
-    return node2;
+    let node4 = resolveNode(CachedNode.get(this) || this.topNode, pos, side, false);
+    CachedNode.set(this, node4);
+    return node4;
   }
   /**
   Like [`resolve`](#common.Tree.resolve), but will enter
@@ -10380,9 +11609,9 @@ var Tree = class _Tree {
   the host trees).
   */
   resolveInner(pos, side = 0) {
-    let node2 = resolveNode(CachedInnerNode.get(this) || this.topNode, pos, side, true);
-    CachedInnerNode.set(this, node2);
-    return node2;
+    let node4 = resolveNode(CachedInnerNode.get(this) || this.topNode, pos, side, true);
+    CachedInnerNode.set(this, node4);
+    return node4;
   }
   /**
   In some situations, it can be useful to iterate through all
@@ -10575,25 +11804,25 @@ function checkSide(side, pos, from, to2) {
       return true;
   }
 }
-function resolveNode(node2, pos, side, overlays) {
+function resolveNode(node4, pos, side, overlays) {
   var _a3;
-  while (node2.from == node2.to || (side < 1 ? node2.from >= pos : node2.from > pos) || (side > -1 ? node2.to <= pos : node2.to < pos)) {
-    let parent = !overlays && node2 instanceof TreeNode && node2.index < 0 ? null : node2.parent;
+  while (node4.from == node4.to || (side < 1 ? node4.from >= pos : node4.from > pos) || (side > -1 ? node4.to <= pos : node4.to < pos)) {
+    let parent = !overlays && node4 instanceof TreeNode && node4.index < 0 ? null : node4.parent;
     if (!parent)
-      return node2;
-    node2 = parent;
+      return node4;
+    node4 = parent;
   }
   let mode = overlays ? 0 : IterMode.IgnoreOverlays;
   if (overlays)
-    for (let scan = node2, parent = scan.parent; parent; scan = parent, parent = scan.parent) {
+    for (let scan = node4, parent = scan.parent; parent; scan = parent, parent = scan.parent) {
       if (scan instanceof TreeNode && scan.index < 0 && ((_a3 = parent.enter(pos, side, mode)) === null || _a3 === void 0 ? void 0 : _a3.from) != scan.from)
-        node2 = parent;
+        node4 = parent;
     }
   for (; ; ) {
-    let inner = node2.enter(pos, side, mode);
+    let inner = node4.enter(pos, side, mode);
     if (!inner)
-      return node2;
-    node2 = inner;
+      return node4;
+    node4 = inner;
   }
 }
 var BaseNode = class {
@@ -10617,19 +11846,19 @@ var BaseNode = class {
     return matchNodeContext(this.parent, context);
   }
   enterUnfinishedNodesBefore(pos) {
-    let scan = this.childBefore(pos), node2 = this;
+    let scan = this.childBefore(pos), node4 = this;
     while (scan) {
       let last = scan.lastChild;
       if (!last || last.to != scan.to)
         break;
       if (last.type.isError && last.from == last.to) {
-        node2 = scan;
+        node4 = scan;
         scan = last.prevSibling;
       } else {
         scan = last;
       }
     }
-    return node2;
+    return node4;
   }
   get node() {
     return this;
@@ -10776,8 +12005,8 @@ var TreeNode = class _TreeNode extends BaseNode {
     return this._tree.toString();
   }
 };
-function getChildren(node2, type, before, after) {
-  let cur = node2.cursor(), result = [];
+function getChildren(node4, type, before, after) {
+  let cur = node4.cursor(), result = [];
   if (!cur.firstChild())
     return result;
   if (before != null)
@@ -10795,8 +12024,8 @@ function getChildren(node2, type, before, after) {
       return after == null ? result : [];
   }
 }
-function matchNodeContext(node2, context, i = context.length - 1) {
-  for (let p2 = node2; i >= 0; p2 = p2.parent) {
+function matchNodeContext(node4, context, i = context.length - 1) {
+  for (let p2 = node4; i >= 0; p2 = p2.parent) {
     if (!p2)
       return false;
     if (!p2.type.isAnonymous) {
@@ -10938,9 +12167,9 @@ function iterStack(heads) {
     return null;
   let pick2 = 0, picked = heads[0];
   for (let i = 1; i < heads.length; i++) {
-    let node2 = heads[i];
-    if (node2.from > picked.from || node2.to < picked.to) {
-      picked = node2;
+    let node4 = heads[i];
+    if (node4.from > picked.from || node4.to < picked.to) {
+      picked = node4;
       pick2 = i;
     }
   }
@@ -10953,9 +12182,9 @@ function iterStack(heads) {
   return new StackIterator(newHeads, picked);
 }
 var StackIterator = class {
-  constructor(heads, node2) {
+  constructor(heads, node4) {
     this.heads = heads;
-    this.node = node2;
+    this.node = node4;
   }
   get next() {
     return iterStack(this.heads);
@@ -10988,30 +12217,30 @@ var TreeCursor = class {
   /**
   @internal
   */
-  constructor(node2, mode = 0) {
+  constructor(node4, mode = 0) {
     this.buffer = null;
     this.stack = [];
     this.index = 0;
     this.bufferNode = null;
     this.mode = mode & ~IterMode.EnterBracketed;
-    if (node2 instanceof TreeNode) {
-      this.yieldNode(node2);
+    if (node4 instanceof TreeNode) {
+      this.yieldNode(node4);
     } else {
-      this._tree = node2.context.parent;
-      this.buffer = node2.context;
-      for (let n = node2._parent; n; n = n._parent)
+      this._tree = node4.context.parent;
+      this.buffer = node4.context;
+      for (let n = node4._parent; n; n = n._parent)
         this.stack.unshift(n.index);
-      this.bufferNode = node2;
-      this.yieldBuf(node2.index);
+      this.bufferNode = node4;
+      this.yieldBuf(node4.index);
     }
   }
-  yieldNode(node2) {
-    if (!node2)
+  yieldNode(node4) {
+    if (!node4)
       return false;
-    this._tree = node2;
-    this.type = node2.type;
-    this.from = node2.from;
-    this.to = node2.to;
+    this._tree = node4;
+    this.type = node4.type;
+    this.from = node4.from;
+    this.to = node4.to;
     return true;
   }
   yieldBuf(index, type) {
@@ -11025,15 +12254,15 @@ var TreeCursor = class {
   /**
   @internal
   */
-  yield(node2) {
-    if (!node2)
+  yield(node4) {
+    if (!node4)
       return false;
-    if (node2 instanceof TreeNode) {
+    if (node4 instanceof TreeNode) {
       this.buffer = null;
-      return this.yieldNode(node2);
+      return this.yieldNode(node4);
     }
-    this.buffer = node2.context;
-    return this.yieldBuf(node2.index, node2.type);
+    this.buffer = node4.context;
+    return this.yieldBuf(node4.index, node4.type);
   }
   /**
   @internal
@@ -11333,8 +12562,8 @@ function buildTree(data) {
     if (size < 0) {
       cursor.next();
       if (size == -1) {
-        let node3 = reused[id2];
-        children4.push(node3);
+        let node5 = reused[id2];
+        children4.push(node5);
         positions2.push(start - parentStart);
         return;
       } else if (size == -3) {
@@ -11347,14 +12576,14 @@ function buildTree(data) {
         throw new RangeError(`Unrecognized record size: ${size}`);
       }
     }
-    let type = types[id2], node2, buffer2;
+    let type = types[id2], node4, buffer2;
     let startPos = start - parentStart;
     if (end - start <= maxBufferLength && (buffer2 = findBufferSize(cursor.pos - minPos, inRepeat))) {
       let data2 = new Uint16Array(buffer2.size - buffer2.skip);
       let endPos = cursor.pos - buffer2.size, index = data2.length;
       while (cursor.pos > endPos)
         index = copyToBuffer(buffer2.start, data2, index);
-      node2 = new TreeBuffer(data2, end - buffer2.start, nodeSet);
+      node4 = new TreeBuffer(data2, end - buffer2.start, nodeSet);
       startPos = buffer2.start - parentStart;
     } else {
       let endPos = cursor.pos - size;
@@ -11390,12 +12619,12 @@ function buildTree(data) {
       localPositions.reverse();
       if (localInRepeat > -1 && lastGroup > 0) {
         let make = makeBalanced(type, contextAtStart);
-        node2 = balanceRange(type, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
+        node4 = balanceRange(type, localChildren, localPositions, 0, localChildren.length, 0, end - start, make, make);
       } else {
-        node2 = makeTree(type, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
+        node4 = makeTree(type, localChildren, localPositions, end - start, lookAheadAtStart - end, contextAtStart);
       }
     }
-    children4.push(node2);
+    children4.push(node4);
     positions2.push(startPos);
   }
   function takeFlatNode(parentStart, minPos, children4, positions2) {
@@ -11531,20 +12760,20 @@ function buildTree(data) {
   return new Tree(types[data.topID], children3.reverse(), positions.reverse(), length);
 }
 var nodeSizeCache = /* @__PURE__ */ new WeakMap();
-function nodeSize(balanceType, node2) {
-  if (!balanceType.isAnonymous || node2 instanceof TreeBuffer || node2.type != balanceType)
+function nodeSize(balanceType, node4) {
+  if (!balanceType.isAnonymous || node4 instanceof TreeBuffer || node4.type != balanceType)
     return 1;
-  let size = nodeSizeCache.get(node2);
+  let size = nodeSizeCache.get(node4);
   if (size == null) {
     size = 1;
-    for (let child2 of node2.children) {
+    for (let child2 of node4.children) {
       if (child2.type != balanceType || !(child2 instanceof Tree)) {
         size = 1;
         break;
       }
       size += nodeSize(balanceType, child2);
     }
-    nodeSizeCache.set(node2, size);
+    nodeSizeCache.set(node4, size);
   }
   return size;
 }
@@ -11584,7 +12813,7 @@ function balanceRange(balanceType, children3, positions, from, to2, start, lengt
   divide(children3, positions, from, to2, 0);
   return (mkTop || mkTree)(localChildren, localPositions, length);
 }
-var Parser = class {
+var Parser2 = class {
   /**
   Start a parse, returning a [partial parse](#common.PartialParse)
   object. [`fragments`](#common.TreeFragment) can be passed in to
@@ -13095,7 +14324,7 @@ var ContextTracker = class {
     this.strict = spec.strict !== false;
   }
 };
-var LRParser = class _LRParser extends Parser {
+var LRParser = class _LRParser extends Parser2 {
   /**
   @internal
   */
@@ -13635,7 +14864,7 @@ var trackIndent = new ContextTracker({
 });
 var strings = new ExternalTokenizer((input2, stack) => {
   const { flags } = stack.context;
-  const quote = flags & cx_DoubleQuote ? doubleQuote : singleQuote;
+  const quote2 = flags & cx_DoubleQuote ? doubleQuote : singleQuote;
   const long = (flags & cx_Long) > 0;
   const escapes = !(flags & cx_Raw);
   const format = (flags & cx_Format) > 0;
@@ -13665,9 +14894,9 @@ var strings = new ExternalTokenizer((input2, stack) => {
         return;
       }
       break;
-    } else if (input2.next === backslash && !escapes && (input2.peek(1) === quote || input2.peek(1) === backslash || input2.peek(1) === newline2)) {
+    } else if (input2.next === backslash && !escapes && (input2.peek(1) === quote2 || input2.peek(1) === backslash || input2.peek(1) === newline2)) {
       input2.advance(2);
-    } else if (input2.next === quote && (!long || input2.peek(1) === quote && input2.peek(2) === quote)) {
+    } else if (input2.next === quote2 && (!long || input2.peek(1) === quote2 && input2.peek(2) === quote2)) {
       if (input2.pos === start) {
         input2.acceptToken(stringEnd, long ? 3 : 1);
         return;
@@ -14128,23 +15357,43 @@ var parser = LRParser.deserialize({
 });
 
 // src/ecosystems/spack/recipe/syntax.ts
+var MAX_PYTHON_CHARS = 4 * 2 ** 20;
+var MAX_PYTHON_DEPTH = 500;
 function parsePython(text2, file2) {
+  if (text2.length > MAX_PYTHON_CHARS)
+    throw new UserError(
+      "recipe",
+      file2,
+      `is ${(text2.length / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_PYTHON_CHARS / 2 ** 20} MiB of Python binary-check parses`
+    );
   if (text2.includes("\r")) text2 = text2.replace(/\r\n?/g, "\n");
   if (text2.charCodeAt(0) === 65279) text2 = text2.slice(1);
   const tree = parser.parse(text2);
   const lineStarts = [0];
   for (let i = text2.indexOf("\n"); i !== -1; i = text2.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   const source = { text: text2, file: file2, tree, lineStarts };
-  const cursor = tree.cursor();
-  do {
-    if (cursor.type.isError) {
-      throw new UserError(
-        "recipe",
-        `${file2}:${lineAt(source, cursor.from)}`,
-        `Python syntax error: ${describeError(text2, cursor.from, cursor.to)}`
-      );
+  let error62;
+  let depth = 0;
+  tree.iterate({
+    enter(node4) {
+      if (++depth > MAX_PYTHON_DEPTH)
+        throw new UserError(
+          "recipe",
+          `${file2}:${lineAt(source, node4.from)}`,
+          `nested too deep: more than ${MAX_PYTHON_DEPTH} levels of expressions and blocks`
+        );
+      if (error62 === void 0 && node4.type.isError) error62 = { from: node4.from, to: node4.to };
+    },
+    leave() {
+      depth--;
     }
-  } while (cursor.next());
+  });
+  if (error62 !== void 0)
+    throw new UserError(
+      "recipe",
+      `${file2}:${lineAt(source, error62.from)}`,
+      `Python syntax error: ${describeError(text2, error62.from, error62.to)}`
+    );
   return source;
 }
 function lineAt(source, pos) {
@@ -14205,24 +15454,24 @@ function lowerBlock(block, source, imports) {
   }
   return out;
 }
-function lowerStmt(node2, source, imports) {
-  const kind2 = node2.name;
-  const line = lineAt(source, node2.from);
+function lowerStmt(node4, source, imports) {
+  const kind2 = node4.name;
+  const line = lineAt(source, node4.from);
   if (kind2 === "ImportStatement") {
-    const read = readImport(node2, source.text, line);
+    const read = readImport(node4, source.text, line);
     imports.push(...read.imports);
-    return { node: node2, kind: kind2, line, importText: read.canonical };
+    return { node: node4, kind: kind2, line, importText: read.canonical };
   }
   if (kind2 === "DecoratedStatement") {
     const decorators = [];
     let definition = null;
-    for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+    for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
       if (child2.name === "Decorator") decorators.push(child2);
       else if (child2.name !== "Comment") definition = child2;
     }
-    if (definition === null) return { node: node2, kind: kind2, line };
+    if (definition === null) return { node: node4, kind: kind2, line };
     return {
-      node: node2,
+      node: node4,
       kind: kind2,
       line,
       decorators,
@@ -14230,13 +15479,13 @@ function lowerStmt(node2, source, imports) {
       clauses: lowerClauses(definition, source, imports)
     };
   }
-  if (COMPOUND.has(kind2)) return { node: node2, kind: kind2, line, clauses: lowerClauses(node2, source, imports) };
-  return { node: node2, kind: kind2, line };
+  if (COMPOUND.has(kind2)) return { node: node4, kind: kind2, line, clauses: lowerClauses(node4, source, imports) };
+  return { node: node4, kind: kind2, line };
 }
-function lowerClauses(node2, source, imports) {
+function lowerClauses(node4, source, imports) {
   const clauses = [];
   let header = [];
-  for (let child2 = node2.firstChild; child2; child2 = child2.nextSibling) {
+  for (let child2 = node4.firstChild; child2; child2 = child2.nextSibling) {
     const name = child2.name;
     if (name === "Body" || name === "MatchBody") {
       clauses.push({ header, body: lowerBlock(child2, source, imports) });
@@ -14337,23 +15586,23 @@ var HOST = {
   "host_platform().name": "linux",
   "platform.system()": "Linux"
 };
-function evalHostCondition(node2, text2) {
-  switch (node2.name) {
+function evalHostCondition(node4, text2) {
+  switch (node4.name) {
     case "ParenthesizedExpression": {
-      const inner = only(node2);
+      const inner = only(node4);
       return inner === void 0 ? void 0 : evalHostCondition(inner, text2);
     }
     case "UnaryExpression": {
-      const [op, operand] = children(node2);
+      const [op, operand] = children(node4);
       if (op?.name !== "not" || operand === void 0) return void 0;
       if (operand.name === "BinaryExpression" && isBoolOp(operand)) return void 0;
       const value = evalHostCondition(operand, text2);
       return value === void 0 ? void 0 : !value;
     }
     case "BinaryExpression":
-      return evalBinary(node2, text2);
+      return evalBinary(node4, text2);
     case "CallExpression": {
-      const [callee, args] = children(node2);
+      const [callee, args] = children(node4);
       if (callee?.name !== "MemberExpression" || args?.name !== "ArgList") return void 0;
       const [object2, dot, method] = children(callee);
       if (dot?.name !== "." || method === void 0 || object2 === void 0) return void 0;
@@ -14368,11 +15617,11 @@ function evalHostCondition(node2, text2) {
       return void 0;
   }
 }
-function isBoolOp(node2) {
-  return children(node2).some((c3) => c3.name === "and" || c3.name === "or");
+function isBoolOp(node4) {
+  return children(node4).some((c3) => c3.name === "and" || c3.name === "or");
 }
-function evalBinary(node2, text2) {
-  const parts = children(node2);
+function evalBinary(node4, text2) {
+  const parts = children(node4);
   const [left, op, ...rest] = parts;
   if (left === void 0 || op === void 0) return void 0;
   if (op.name === "and" || op.name === "or") {
@@ -14399,17 +15648,17 @@ function evalBinary(node2, text2) {
   const found = options.items.some((i) => i.kind === "str" && i.value === subject);
   return negated ? !found : found;
 }
-function hostValue(node2, text2) {
-  const spelled = text2.slice(node2.from, node2.to).replace(/\s+/g, "");
+function hostValue(node4, text2) {
+  const spelled = text2.slice(node4.from, node4.to).replace(/\s+/g, "");
   return Object.hasOwn(HOST, spelled) ? HOST[spelled] : void 0;
 }
-function children(node2) {
+function children(node4) {
   const out = [];
-  for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
+  for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
   return out;
 }
-function only(node2) {
-  const inner = children(node2).filter((c3) => !["(", ")", ","].includes(c3.name));
+function only(node4) {
+  const inner = children(node4).filter((c3) => !["(", ")", ","].includes(c3.name));
   return inner.length === 1 ? inner[0] : void 0;
 }
 
@@ -14557,15 +15806,15 @@ var Walker = class {
     const whens = [...scope.whens];
     const defaults = new Map(scope.defaults);
     let expectItem = true;
-    for (const node2 of header.slice(1)) {
-      if (node2.name === "," && !expectItem) {
+    for (const node4 of header.slice(1)) {
+      if (node4.name === "," && !expectItem) {
         expectItem = true;
         continue;
       }
-      if (!expectItem || node2.name !== "CallExpression") return "code";
+      if (!expectItem || node4.name !== "CallExpression") return "code";
       expectItem = false;
-      const callee = node2.firstChild;
-      const argList = node2.lastChild;
+      const callee = node4.firstChild;
+      const argList = node4.lastChild;
       if (callee?.name !== "VariableName" || argList?.name !== "ArgList") return "code";
       const name = this.text.slice(callee.from, callee.to);
       if (name !== "when" && name !== "default_args") return "code";
@@ -14652,10 +15901,10 @@ var Walker = class {
   }
   /** One environment per iteration, or undefined when the loop is not over literals. */
   loopBindings(header, env) {
-    const inAt = header.findIndex((node2) => node2.name === "in");
+    const inAt = header.findIndex((node4) => node4.name === "in");
     if (header[0]?.name !== "for" || inAt < 2) return void 0;
     const targets = this.targetNames(header.slice(1, inAt));
-    const iterableNodes = header.slice(inAt + 1).filter((node2) => node2.name !== ",");
+    const iterableNodes = header.slice(inAt + 1).filter((node4) => node4.name !== ",");
     if (targets === void 0 || iterableNodes.length === 0) return void 0;
     let items;
     if (iterableNodes.length === 1) {
@@ -14664,8 +15913,8 @@ var Walker = class {
       items = iterable.items;
     } else {
       items = [];
-      for (const node2 of iterableNodes) {
-        const value = evalLiteral(node2, this.text, env);
+      for (const node4 of iterableNodes) {
+        const value = evalLiteral(node4, this.text, env);
         if (value === void 0) return void 0;
         items.push(value);
       }
@@ -14685,7 +15934,7 @@ var Walker = class {
   }
   /** `v`, `v, s`, `(v, s)` or `[v, s]` → the names; `unpack` when the target is a sequence. */
   targetNames(nodes) {
-    let list = nodes.filter((node2) => node2.name !== ",");
+    let list = nodes.filter((node4) => node4.name !== ",");
     let unpack = nodes.length > 1;
     const only2 = list.length === 1 ? list[0] : void 0;
     if (only2?.name === "TupleExpression" || only2?.name === "ArrayExpression") {
@@ -14696,9 +15945,9 @@ var Walker = class {
       unpack = true;
     }
     const names = [];
-    for (const node2 of list) {
-      if (node2.name !== "VariableName") return void 0;
-      names.push(this.text.slice(node2.from, node2.to));
+    for (const node4 of list) {
+      if (node4.name !== "VariableName") return void 0;
+      names.push(this.text.slice(node4.from, node4.to));
     }
     return names.length > 0 ? { names, unpack } : void 0;
   }
@@ -14706,7 +15955,7 @@ var Walker = class {
   reportNested(stmt, found) {
     const where = COMPOUND_LABELS[stmt.kind];
     if (where === void 0) return;
-    const visit2 = (stmts) => {
+    const visit3 = (stmts) => {
       for (const inner of stmts) {
         const call = bareCall(inner, this.text);
         if (call !== void 0 && SIGNATURES.has(call.callee)) {
@@ -14715,11 +15964,11 @@ var Walker = class {
             reason: `${call.callee}(...): inside ${where}, kept as code`
           });
         } else if (inner.clauses !== void 0 && inner.kind !== "FunctionDefinition" && inner.kind !== "ClassDefinition" && inner.kind !== "DecoratedStatement") {
-          for (const clause of inner.clauses) visit2(clause.body);
+          for (const clause of inner.clauses) visit3(clause.body);
         }
       }
     };
-    for (const clause of stmt.clauses ?? []) visit2(clause.body);
+    for (const clause of stmt.clauses ?? []) visit3(clause.body);
   }
 };
 
@@ -14738,8 +15987,8 @@ function extractMultimethods(classBody, qualifier, source, pieces) {
     const body2 = unparse([{ ...stmt, decorators: [] }], source.text);
     const preamble = before.length > 0 ? `# after ${before.map((w2) => `@when(${JSON.stringify(w2)})`).join(", ")}
 ` : "";
-    const label = `method ${qualifier}${method.name} when ${method.when}`;
-    pieces.push({ when: method.when, label, canonical: preamble + body2, line: stmt.line });
+    const label2 = `method ${qualifier}${method.name} when ${method.when}`;
+    pieces.push({ when: method.when, label: label2, canonical: preamble + body2, line: stmt.line });
   }
   return kept;
 }
@@ -14759,7 +16008,7 @@ function whenMethod(stmt, text2) {
     return void 0;
   const value = evalLiteral(condition, text2, EMPTY_ENV);
   if (value?.kind !== "str") return void 0;
-  const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
+  const nameNode = stmt.clauses?.[0]?.header.find((node4) => node4.name === "VariableName");
   if (nameNode === void 0) return void 0;
   return { name: text2.slice(nameNode.from, nameNode.to), when: value.value };
 }
@@ -14805,7 +16054,7 @@ function parseSpackRecipe(source, file2, options = {}) {
     const stmt = body2[i];
     if ((stmt.definition ?? stmt.kind) !== "ClassDefinition") continue;
     const classBody = stmt.clauses?.[0]?.body ?? [];
-    const nameNode = stmt.clauses?.[0]?.header.find((node2) => node2.name === "VariableName");
+    const nameNode = stmt.clauses?.[0]?.header.find((node4) => node4.name === "VariableName");
     const qualifier = i === pkg?.index || nameNode === void 0 ? "" : `${text2.slice(nameNode.from, nameNode.to)}.`;
     const rest = extractMultimethods(classBody, qualifier, parsed2, pieces);
     if (rest.length !== classBody.length) body2[i] = withBody(stmt, 0, rest);
@@ -14865,14 +16114,15 @@ function packageNameForDirectory(dir, root) {
 
 // src/ecosystems/spack/module-classes.ts
 function topLevelClassNames(source) {
-  const tree = parser.parse(source);
   const names = [];
+  if (source.length > MAX_PYTHON_CHARS) return names;
+  const tree = parser.parse(source);
   const cursor = tree.cursor();
   if (!cursor.firstChild()) return names;
   do {
     if (cursor.name !== "ClassDefinition") continue;
-    const node2 = cursor.node;
-    const nameNode = node2.getChild("VariableName");
+    const node4 = cursor.node;
+    const nameNode = node4.getChild("VariableName");
     if (nameNode) names.push(source.slice(nameNode.from, nameNode.to));
   } while (cursor.nextSibling());
   return names;
@@ -14881,6 +16131,34 @@ function topLevelClassNames(source) {
 // src/ecosystems/spack/parallel-analysis.ts
 import { availableParallelism } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+
+// src/core/progress.ts
+var sink;
+function setProgressSink(next2) {
+  sink = next2;
+}
+function reportProgress(phase, done, total) {
+  if (sink && total > 0) sink(phase, Math.min(done, total), total);
+}
+function progressPrinter(write, options) {
+  const shown2 = /* @__PURE__ */ new Map();
+  const step = options.terminal ? 1 : 10;
+  const min = options.minTotal ?? 200;
+  return (phase, done, total) => {
+    if (total < min) return;
+    const percent = Math.floor(done * 100 / total);
+    const mark = percent - percent % step;
+    const last = shown2.get(phase) ?? 0;
+    if (mark <= last) return;
+    shown2.set(phase, mark);
+    const text2 = `binary-check: ${phase}: ${mark}% (${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")})`;
+    if (options.terminal) write(`\r${text2}${mark === 100 ? "\n" : ""}`);
+    else write(`${text2}
+`);
+  };
+}
+
+// src/ecosystems/spack/parallel-analysis.ts
 var MARK = "binary-check:recipe-analysis-worker";
 var MIN_JOBS_FOR_WORKERS = 256;
 function isRecipeWorker() {
@@ -14911,8 +16189,13 @@ async function analyseInParallel(jobs, task, analyse) {
   const cap = Number(process.env.BINARY_CHECK_WORKERS ?? "8");
   const threads = Math.min(availableParallelism(), Number.isInteger(cap) && cap >= 1 ? cap : 8);
   const bundled = import.meta.url.endsWith(".js");
+  const phase = task === "recipe" ? "Parsing recipes" : `Parsing recipes (${task})`;
   if (jobs.length < MIN_JOBS_FOR_WORKERS || threads < 2 || !bundled)
-    return jobs.map((j3) => analyse(j3.text, j3.path));
+    return jobs.map((j3, i) => {
+      const out = analyse(j3.text, j3.path);
+      reportProgress(phase, i + 1, jobs.length);
+      return out;
+    });
   const workerWeight = 1.2;
   const mainShare = Math.floor(jobs.length / (1 + (threads - 1) * workerWeight));
   const rest = Math.ceil((jobs.length - mainShare) / (threads - 1));
@@ -14930,8 +16213,13 @@ async function analyseInParallel(jobs, task, analyse) {
       });
     })
   );
-  const mine = slices[0].map((j3) => attempt(analyse, j3));
+  const mine = slices[0].map((j3, i) => {
+    const out = attempt(analyse, j3);
+    reportProgress(phase, Math.floor((i + 1) * jobs.length / mainShare) - 1, jobs.length);
+    return out;
+  });
   const theirs = await Promise.all(workers);
+  reportProgress(phase, jobs.length, jobs.length);
   return [mine, ...theirs].flat().map(unwrap2);
 }
 
@@ -14947,14 +16235,9 @@ async function readSpackPackages(snap, opts) {
       const slash = rest.indexOf("/");
       if (slash < 0) continue;
       const dir = `${root}/${rest.slice(0, slash)}`;
-      if (rest.slice(slash + 1) === "package.py") {
-        found.push({
-          name: packageNameForDirectory(rest.slice(0, slash), root),
-          dir,
-          recipePath: path,
-          root
-        });
-      }
+      const name = packageNameForDirectory(rest.slice(0, slash), root);
+      if (rest.slice(slash + 1) === "package.py" && packageNameProblem(name) === void 0)
+        found.push({ name, dir, recipePath: path, root });
       const list = dirFiles.get(dir);
       if (list) list.push(path);
       else dirFiles.set(dir, [path]);
@@ -15327,36 +16610,36 @@ function originalBaseNames(r2) {
 import { createHash as createHash2 } from "node:crypto";
 
 // src/ecosystems/spack/package-hash/python-ast.ts
-function child(node2, field) {
-  const v2 = node2[field];
+function child(node4, field) {
+  const v2 = node4[field];
   if (v2 === null || typeof v2 !== "object" || Array.isArray(v2) || !("_type" in v2))
-    throw new Error(`${node2._type}.${field} is not a node`);
+    throw new Error(`${node4._type}.${field} is not a node`);
   return v2;
 }
-function optionalChild(node2, field) {
-  return node2[field] === null || node2[field] === void 0 ? null : child(node2, field);
+function optionalChild(node4, field) {
+  return node4[field] === null || node4[field] === void 0 ? null : child(node4, field);
 }
-function children2(node2, field) {
-  const v2 = node2[field];
-  if (!Array.isArray(v2)) throw new Error(`${node2._type}.${field} is not a list`);
+function children2(node4, field) {
+  const v2 = node4[field];
+  if (!Array.isArray(v2)) throw new Error(`${node4._type}.${field} is not a list`);
   return v2;
 }
-function optionalChildren(node2, field) {
-  const v2 = node2[field];
-  if (!Array.isArray(v2)) throw new Error(`${node2._type}.${field} is not a list`);
+function optionalChildren(node4, field) {
+  const v2 = node4[field];
+  if (!Array.isArray(v2)) throw new Error(`${node4._type}.${field} is not a list`);
   return v2;
 }
-function text(node2, field) {
-  const v2 = node2[field];
-  if (typeof v2 !== "string") throw new Error(`${node2._type}.${field} is not a string`);
+function text(node4, field) {
+  const v2 = node4[field];
+  if (typeof v2 !== "string") throw new Error(`${node4._type}.${field} is not a string`);
   return v2;
 }
-function optionalText(node2, field) {
-  const v2 = node2[field];
-  return v2 === null || v2 === void 0 ? null : text(node2, field);
+function optionalText(node4, field) {
+  const v2 = node4[field];
+  return v2 === null || v2 === void 0 ? null : text(node4, field);
 }
-function isStringConstant(node2) {
-  return node2 !== null && node2._type === "Constant" && typeof node2.value === "string";
+function isStringConstant(node4) {
+  return node4 !== null && node4._type === "Constant" && typeof node4.value === "string";
 }
 
 // src/ecosystems/spack/package-hash/python-repr.ts
@@ -15388,31 +16671,31 @@ function unicodeEscape(ch) {
 }
 function reprStr(s) {
   if (PLAIN.test(s)) return `'${s}'`;
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
+  const quote2 = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote2;
   for (const ch of s) {
-    if (ch === quote) out += "\\" + ch;
+    if (ch === quote2) out += "\\" + ch;
     else if (ch === "\\" || ch === "	" || ch === "\n" || ch === "\r") out += unicodeEscape(ch);
     else if (ch < " " || ch === "\x7F") out += unicodeEscape(ch);
     else if (ch < "\x7F" || isPrintable(ch)) out += ch;
     else out += unicodeEscape(ch);
   }
-  return out + quote;
+  return out + quote2;
 }
 function reprBytes(latin1) {
-  const quote = latin1.includes("'") && !latin1.includes('"') ? '"' : "'";
-  let out = "b" + quote;
+  const quote2 = latin1.includes("'") && !latin1.includes('"') ? '"' : "'";
+  let out = "b" + quote2;
   for (let i = 0; i < latin1.length; i++) {
     const ch = latin1[i];
     const code = latin1.charCodeAt(i);
-    if (ch === quote || ch === "\\") out += "\\" + ch;
+    if (ch === quote2 || ch === "\\") out += "\\" + ch;
     else if (ch === "	") out += "\\t";
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (code < 32 || code >= 127) out += `\\x${hex(code & 255, 2)}`;
     else out += ch;
   }
-  return out + quote;
+  return out + quote2;
 }
 function reprInt(digits) {
   return digits;
@@ -15533,23 +16816,23 @@ function lookup(table2, key, what) {
   if (v2 === void 0) throw new Error(`unknown ${what} ${key}`);
   return v2;
 }
-function texts(node2, field) {
-  const v2 = node2[field];
+function texts(node4, field) {
+  const v2 = node4[field];
   if (!Array.isArray(v2) || v2.some((s) => typeof s !== "string"))
-    throw new Error(`${node2._type}.${field} is not a list of strings`);
+    throw new Error(`${node4._type}.${field} is not a list of strings`);
   return v2;
 }
-function isStrLiteral(node2) {
-  return node2 !== null && node2._type === "Constant" && typeof node2.value === "string";
+function isStrLiteral(node4) {
+  return node4 !== null && node4._type === "Constant" && typeof node4.value === "string";
 }
-function isIntLiteral(node2) {
-  if (node2._type !== "Constant") return false;
-  const v2 = node2.value;
+function isIntLiteral(node4) {
+  if (node4._type !== "Constant") return false;
+  const v2 = node4.value;
   return typeof v2 === "boolean" || v2 !== null && typeof v2 === "object" && "int" in v2;
 }
-function isNonEmptyNonStarTuple(node2) {
-  if (node2._type !== "Tuple") return false;
-  const elts = children2(node2, "elts");
+function isNonEmptyNonStarTuple(node4) {
+  if (node4._type !== "Tuple") return false;
+  const elts = children2(node4, "elts");
   return elts.length > 0 && !elts.some((e) => e._type === "Starred");
 }
 function reprConstant(value) {
@@ -15579,8 +16862,8 @@ function strLiteral(value, quoteTypes, escapeSpecialWhitespace) {
   if (possible.length === 0) {
     const r2 = reprStr(value);
     const first = r2[0];
-    const quote = quoteTypes.find((q3) => q3.includes(first)) ?? first;
-    return [r2.slice(1, -1), [quote]];
+    const quote2 = quoteTypes.find((q3) => q3.includes(first)) ?? first;
+    return [r2.slice(1, -1), [quote2]];
   }
   if (escaped.length > 0) {
     const last = escaped[escaped.length - 1];
@@ -15601,9 +16884,9 @@ var Unparser = class _Unparser {
   indent = 0;
   inTryStar = false;
   /** The source of `node` (resets what was written). */
-  visit(node2) {
+  visit(node4) {
     this.out = [];
-    this.traverse(node2);
+    this.traverse(node4);
     return this.out.join("");
   }
   write(...parts) {
@@ -15642,18 +16925,18 @@ var Unparser = class _Unparser {
     if (condition) this.delimit(start, end, body2);
     else body2();
   }
-  requireParens(precedence2, node2, body2) {
-    this.delimitIf("(", ")", this.getPrecedence(node2) > precedence2, body2);
+  requireParens(precedence2, node4, body2) {
+    this.delimitIf("(", ")", this.getPrecedence(node4) > precedence2, body2);
   }
-  getPrecedence(node2) {
-    return this.precedences.get(node2) ?? P.TEST;
+  getPrecedence(node4) {
+    return this.precedences.get(node4) ?? P.TEST;
   }
   setPrecedence(precedence2, ...nodes) {
     for (const n of nodes) this.precedences.set(n, precedence2);
   }
-  interleave(sep, items, each) {
+  interleave(sep2, items, each) {
     items.forEach((item, i) => {
-      if (i > 0) this.write(sep);
+      if (i > 0) this.write(sep2);
       each(item);
     });
   }
@@ -15664,20 +16947,20 @@ var Unparser = class _Unparser {
       this.write(",");
     } else this.interleave(", ", items, (n) => this.traverse(n));
   }
-  traverse(node2) {
-    if (Array.isArray(node2)) {
-      for (const n of node2) this.traverse(n);
+  traverse(node4) {
+    if (Array.isArray(node4)) {
+      for (const n of node4) this.traverse(n);
       return;
     }
-    const visit2 = VISIT[node2._type];
-    if (!visit2) throw new Error(`cannot unparse a ${node2._type} node`);
-    visit2(this, node2);
+    const visit3 = VISIT[node4._type];
+    if (!visit3) throw new Error(`cannot unparse a ${node4._type} node`);
+    visit3(this, node4);
   }
   /** `await x` and `yield x`: parenthesized below their level, their operand an atom. */
-  prefixed(node2, precedence2, keyword) {
-    this.requireParens(precedence2, node2, () => {
+  prefixed(node4, precedence2, keyword) {
+    this.requireParens(precedence2, node4, () => {
       this.write(keyword);
-      const value = optionalChild(node2, "value");
+      const value = optionalChild(node4, "value");
       if (value) {
         this.write(" ");
         this.setPrecedence(P.ATOM, value);
@@ -15685,45 +16968,45 @@ var Unparser = class _Unparser {
       }
     });
   }
-  comprehension(node2, open6, close) {
-    this.delimit(open6, close, () => {
-      this.traverse(child(node2, "elt"));
-      this.traverse(children2(node2, "generators"));
+  comprehension(node4, open7, close) {
+    this.delimit(open7, close, () => {
+      this.traverse(child(node4, "elt"));
+      this.traverse(children2(node4, "generators"));
     });
   }
-  orElse(node2) {
-    const orelse = children2(node2, "orelse");
+  orElse(node4) {
+    const orelse = children2(node4, "orelse");
     if (orelse.length > 0) {
       this.fill("else");
       this.block(() => this.traverse(orelse));
     }
   }
-  try(node2) {
+  try(node4) {
     this.fill("try");
-    this.block(() => this.traverse(children2(node2, "body")));
-    this.traverse(children2(node2, "handlers"));
-    this.orElse(node2);
-    const finalbody = children2(node2, "finalbody");
+    this.block(() => this.traverse(children2(node4, "body")));
+    this.traverse(children2(node4, "handlers"));
+    this.orElse(node4);
+    const finalbody = children2(node4, "finalbody");
     if (finalbody.length > 0) {
       this.fill("finally");
       this.block(() => this.traverse(finalbody));
     }
   }
-  forLoop(node2, keyword) {
+  forLoop(node4, keyword) {
     this.fill(keyword);
-    const target = child(node2, "target");
+    const target = child(node4, "target");
     this.setPrecedence(P.TUPLE, target);
     this.traverse(target);
     this.write(" in ");
-    this.traverse(child(node2, "iter"));
-    this.block(() => this.traverse(children2(node2, "body")));
-    this.orElse(node2);
+    this.traverse(child(node4, "iter"));
+    this.block(() => this.traverse(children2(node4, "body")));
+    this.orElse(node4);
   }
-  ifStatement(node2) {
+  ifStatement(node4) {
     this.fill("if ");
-    this.traverse(child(node2, "test"));
-    this.block(() => this.traverse(children2(node2, "body")));
-    let current = node2;
+    this.traverse(child(node4, "test"));
+    this.block(() => this.traverse(children2(node4, "body")));
+    let current = node4;
     for (; ; ) {
       const orelse = children2(current, "orelse");
       if (orelse.length !== 1 || orelse[0]._type !== "If") break;
@@ -15735,15 +17018,15 @@ var Unparser = class _Unparser {
     }
     this.orElse(current);
   }
-  decorators(node2) {
+  decorators(node4) {
     this.maybeNewline();
-    for (const decorator of children2(node2, "decorator_list")) {
+    for (const decorator of children2(node4, "decorator_list")) {
       this.fill("@");
       this.traverse(decorator);
     }
   }
-  typeParams(node2) {
-    const params = node2.type_params;
+  typeParams(node4) {
+    const params = node4.type_params;
     if (Array.isArray(params) && params.length > 0)
       this.delimit(
         "[",
@@ -15751,47 +17034,47 @@ var Unparser = class _Unparser {
         () => this.interleave(", ", params, (n) => this.traverse(n))
       );
   }
-  typeParamDefault(node2) {
-    const value = node2.default_value;
+  typeParamDefault(node4) {
+    const value = node4.default_value;
     if (value !== null && value !== void 0 && typeof value === "object" && "_type" in value) {
       this.write(" = ");
       this.traverse(value);
     }
   }
-  classDef(node2) {
-    this.decorators(node2);
-    this.fill("class " + text(node2, "name"));
-    this.typeParams(node2);
-    const bases = [...children2(node2, "bases"), ...children2(node2, "keywords")];
+  classDef(node4) {
+    this.decorators(node4);
+    this.fill("class " + text(node4, "name"));
+    this.typeParams(node4);
+    const bases = [...children2(node4, "bases"), ...children2(node4, "keywords")];
     this.delimitIf(
       "(",
       ")",
       bases.length > 0,
       () => this.interleave(", ", bases, (n) => this.traverse(n))
     );
-    this.block(() => this.bodyWithDocstring(node2));
+    this.block(() => this.bodyWithDocstring(node4));
   }
-  functionDef(node2, keyword) {
-    this.decorators(node2);
-    this.fill(`${keyword} ${text(node2, "name")}`);
-    this.typeParams(node2);
-    this.delimit("(", ")", () => this.traverse(child(node2, "args")));
-    const returns = optionalChild(node2, "returns");
+  functionDef(node4, keyword) {
+    this.decorators(node4);
+    this.fill(`${keyword} ${text(node4, "name")}`);
+    this.typeParams(node4);
+    this.delimit("(", ")", () => this.traverse(child(node4, "args")));
+    const returns = optionalChild(node4, "returns");
     if (returns) {
       this.write(" -> ");
       this.traverse(returns);
     }
-    this.block(() => this.bodyWithDocstring(node2));
+    this.block(() => this.bodyWithDocstring(node4));
   }
-  arguments(node2) {
+  arguments(node4) {
     let first = true;
     const comma = () => {
       if (first) first = false;
       else this.write(", ");
     };
-    const posonly = children2(node2, "posonlyargs");
-    const all = [...posonly, ...children2(node2, "args")];
-    const defaults = children2(node2, "defaults");
+    const posonly = children2(node4, "posonlyargs");
+    const all = [...posonly, ...children2(node4, "args")];
+    const defaults = children2(node4, "defaults");
     const offset = all.length - defaults.length;
     all.forEach((a, i) => {
       comma();
@@ -15803,8 +17086,8 @@ var Unparser = class _Unparser {
       }
       if (i + 1 === posonly.length) this.write(", /");
     });
-    const vararg = optionalChild(node2, "vararg");
-    const kwonly = children2(node2, "kwonlyargs");
+    const vararg = optionalChild(node4, "vararg");
+    const kwonly = children2(node4, "kwonlyargs");
     if (vararg || kwonly.length > 0) {
       comma();
       this.write("*");
@@ -15817,7 +17100,7 @@ var Unparser = class _Unparser {
         }
       }
     }
-    const kwDefaults = optionalChildren(node2, "kw_defaults");
+    const kwDefaults = optionalChildren(node4, "kw_defaults");
     kwonly.forEach((a, i) => {
       this.write(", ");
       this.traverse(a);
@@ -15827,7 +17110,7 @@ var Unparser = class _Unparser {
         this.traverse(d2);
       }
     });
-    const kwarg = optionalChild(node2, "kwarg");
+    const kwarg = optionalChild(node4, "kwarg");
     if (kwarg) {
       comma();
       this.write("**" + text(kwarg, "arg"));
@@ -15839,8 +17122,8 @@ var Unparser = class _Unparser {
     }
   }
   /** A body, its docstring (a leading string expression) written as a docstring. */
-  bodyWithDocstring(node2) {
-    const body2 = children2(node2, "body");
+  bodyWithDocstring(node4) {
+    const body2 = children2(node4, "body");
     const first = body2[0];
     if (first && first._type === "Expr" && isStrLiteral(optionalChild(first, "value"))) {
       const docstring = child(first, "value");
@@ -15856,16 +17139,16 @@ var Unparser = class _Unparser {
   }
   writeStrAvoidingBackslashes(value, quoteTypes = ALL_QUOTES) {
     const [body2, quotes] = strLiteral(value, quoteTypes, false);
-    const quote = quotes[0];
-    this.write(quote + body2 + quote);
+    const quote2 = quotes[0];
+    this.write(quote2 + body2 + quote2);
   }
-  ftstring(node2, prefix) {
+  ftstring(node4, prefix) {
     this.write(prefix);
     if (this.avoidBackslashes) {
-      const inner = this.buffered(() => this.ftstringInner(node2, false));
+      const inner = this.buffered(() => this.ftstringInner(node4, false));
       return this.writeStrAvoidingBackslashes(inner.join(""));
     }
-    const parts = children2(node2, "values").map((value) => [
+    const parts = children2(node4, "values").map((value) => [
       this.buffered(() => this.ftstringInner(value, false)).join(""),
       isStrLiteral(value)
     ]);
@@ -15886,35 +17169,37 @@ var Unparser = class _Unparser {
       bodies.length = 0;
       for (const [value] of parts) bodies.push(reprStr('"' + value).slice(2, -1));
     }
-    const quote = quoteTypes[0];
-    this.write(quote + bodies.join("") + quote);
+    const quote2 = quoteTypes[0];
+    this.write(quote2 + bodies.join("") + quote2);
   }
-  ftstringInner(node2, isFormatSpec) {
-    if (node2._type === "JoinedStr") {
-      for (const value of children2(node2, "values")) this.ftstringInner(value, isFormatSpec);
-    } else if (node2._type === "FormattedValue") {
-      this.interpolation(node2);
-    } else if (isStrLiteral(node2)) {
-      let value = node2.value.replaceAll("{", "{{").replaceAll("}", "}}");
+  ftstringInner(node4, isFormatSpec) {
+    if (node4._type === "JoinedStr") {
+      for (const value of children2(node4, "values")) this.ftstringInner(value, isFormatSpec);
+    } else if (node4._type === "FormattedValue") {
+      this.interpolation(node4);
+    } else if (isStrLiteral(node4)) {
+      let value = node4.value.replaceAll("{", "{{").replaceAll("}", "}}");
       if (isFormatSpec)
         value = value.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll('"', '\\"').replaceAll("\n", "\\n");
       this.write(value);
-    } else throw new Error(`Unexpected node inside JoinedStr, ${node2._type}`);
+    } else throw new Error(`Unexpected node inside JoinedStr, ${node4._type}`);
   }
-  interpolation(node2) {
+  interpolation(node4) {
     this.delimit("{", "}", () => {
-      const value = child(node2, "value");
+      const value = child(node4, "value");
       const inner = new _Unparser(false, true);
       inner.setPrecedence(next(P.TEST), value);
       const expr = inner.visit(value);
       if (expr.includes("\\"))
-        throw new Error("Unable to avoid backslash in f-string expression part (python 3.11)");
+        throw new SpackUnparseError(
+          "Unable to avoid backslash in f-string expression part (python 3.11)"
+        );
       if (expr.startsWith("{")) this.write(" ");
       this.write(expr);
-      const conversion = node2.conversion;
+      const conversion = node4.conversion;
       if (typeof conversion === "number" && conversion !== -1)
         this.write("!" + String.fromCharCode(conversion));
-      const spec = optionalChild(node2, "format_spec");
+      const spec = optionalChild(node4, "format_spec");
       if (spec) {
         this.write(":");
         this.ftstringInner(spec, true);
@@ -15923,62 +17208,62 @@ var Unparser = class _Unparser {
   }
 };
 var VISIT = {
-  Module: (u2, node2) => u2.bodyWithDocstring(node2),
-  Expr: (u2, node2) => {
+  Module: (u2, node4) => u2.bodyWithDocstring(node4),
+  Expr: (u2, node4) => {
     u2.fill();
-    u2.setPrecedence(P.YIELD, child(node2, "value"));
-    return u2.traverse(child(node2, "value"));
+    u2.setPrecedence(P.YIELD, child(node4, "value"));
+    return u2.traverse(child(node4, "value"));
   },
-  NamedExpr: (u2, node2) => u2.requireParens(P.NAMED_EXPR, node2, () => {
-    u2.setPrecedence(P.ATOM, child(node2, "target"), child(node2, "value"));
-    u2.traverse(child(node2, "target"));
+  NamedExpr: (u2, node4) => u2.requireParens(P.NAMED_EXPR, node4, () => {
+    u2.setPrecedence(P.ATOM, child(node4, "target"), child(node4, "value"));
+    u2.traverse(child(node4, "target"));
     u2.write(" := ");
-    u2.traverse(child(node2, "value"));
+    u2.traverse(child(node4, "value"));
   }),
-  Import: (u2, node2) => {
+  Import: (u2, node4) => {
     u2.fill("import ");
-    return u2.interleave(", ", children2(node2, "names"), (n) => u2.traverse(n));
+    return u2.interleave(", ", children2(node4, "names"), (n) => u2.traverse(n));
   },
-  ImportFrom: (u2, node2) => {
+  ImportFrom: (u2, node4) => {
     u2.fill("from ");
-    const level = node2.level;
+    const level = node4.level;
     u2.write(".".repeat(typeof level === "number" ? level : 0));
-    const module = optionalText(node2, "module");
+    const module = optionalText(node4, "module");
     if (module) u2.write(module);
     u2.write(" import ");
-    return u2.interleave(", ", children2(node2, "names"), (n) => u2.traverse(n));
+    return u2.interleave(", ", children2(node4, "names"), (n) => u2.traverse(n));
   },
-  Assign: (u2, node2) => {
+  Assign: (u2, node4) => {
     u2.fill();
-    for (const target of children2(node2, "targets")) {
+    for (const target of children2(node4, "targets")) {
       u2.setPrecedence(P.TUPLE, target);
       u2.traverse(target);
       u2.write(" = ");
     }
-    return u2.traverse(child(node2, "value"));
+    return u2.traverse(child(node4, "value"));
   },
-  AugAssign: (u2, node2) => {
+  AugAssign: (u2, node4) => {
     u2.fill();
-    u2.traverse(child(node2, "target"));
-    u2.write(` ${lookup(BINARY, text(node2, "op"), "operator")[0]}= `);
-    return u2.traverse(child(node2, "value"));
+    u2.traverse(child(node4, "target"));
+    u2.write(` ${lookup(BINARY, text(node4, "op"), "operator")[0]}= `);
+    return u2.traverse(child(node4, "value"));
   },
-  AnnAssign: (u2, node2) => {
+  AnnAssign: (u2, node4) => {
     u2.fill();
-    const target = child(node2, "target");
-    u2.delimitIf("(", ")", !node2.simple && target._type === "Name", () => u2.traverse(target));
+    const target = child(node4, "target");
+    u2.delimitIf("(", ")", !node4.simple && target._type === "Name", () => u2.traverse(target));
     u2.write(": ");
-    u2.traverse(child(node2, "annotation"));
-    const value = optionalChild(node2, "value");
+    u2.traverse(child(node4, "annotation"));
+    const value = optionalChild(node4, "value");
     if (value) {
       u2.write(" = ");
       u2.traverse(value);
     }
     return;
   },
-  Return: (u2, node2) => {
+  Return: (u2, node4) => {
     u2.fill("return");
-    const value = optionalChild(node2, "value");
+    const value = optionalChild(node4, "value");
     if (value) {
       u2.write(" ");
       u2.traverse(value);
@@ -15988,37 +17273,37 @@ var VISIT = {
   Pass: (u2) => u2.fill("pass"),
   Break: (u2) => u2.fill("break"),
   Continue: (u2) => u2.fill("continue"),
-  Delete: (u2, node2) => {
+  Delete: (u2, node4) => {
     u2.fill("del ");
-    return u2.interleave(", ", children2(node2, "targets"), (n) => u2.traverse(n));
+    return u2.interleave(", ", children2(node4, "targets"), (n) => u2.traverse(n));
   },
-  Assert: (u2, node2) => {
+  Assert: (u2, node4) => {
     u2.fill("assert ");
-    u2.traverse(child(node2, "test"));
-    const msg = optionalChild(node2, "msg");
+    u2.traverse(child(node4, "test"));
+    const msg = optionalChild(node4, "msg");
     if (msg) {
       u2.write(", ");
       u2.traverse(msg);
     }
     return;
   },
-  Global: (u2, node2) => {
-    u2.fill(node2._type === "Global" ? "global " : "nonlocal ");
-    return u2.interleave(", ", texts(node2, "names"), (n) => u2.write(n));
+  Global: (u2, node4) => {
+    u2.fill(node4._type === "Global" ? "global " : "nonlocal ");
+    return u2.interleave(", ", texts(node4, "names"), (n) => u2.write(n));
   },
-  Await: (u2, node2) => u2.prefixed(node2, P.AWAIT, "await"),
-  Yield: (u2, node2) => u2.prefixed(node2, P.YIELD, "yield"),
-  YieldFrom: (u2, node2) => u2.requireParens(P.YIELD, node2, () => {
+  Await: (u2, node4) => u2.prefixed(node4, P.AWAIT, "await"),
+  Yield: (u2, node4) => u2.prefixed(node4, P.YIELD, "yield"),
+  YieldFrom: (u2, node4) => u2.requireParens(P.YIELD, node4, () => {
     u2.write("yield from ");
-    const value = optionalChild(node2, "value");
+    const value = optionalChild(node4, "value");
     if (!value) throw new Error("Node can't be used without a value attribute.");
     u2.setPrecedence(P.ATOM, value);
     u2.traverse(value);
   }),
-  Raise: (u2, node2) => {
+  Raise: (u2, node4) => {
     u2.fill("raise");
-    const exc = optionalChild(node2, "exc");
-    const cause = optionalChild(node2, "cause");
+    const exc = optionalChild(node4, "exc");
+    const cause = optionalChild(node4, "cause");
     if (!exc) {
       if (cause) throw new Error("Node can't use cause without an exception.");
       return;
@@ -16031,119 +17316,119 @@ var VISIT = {
     }
     return;
   },
-  Try: (u2, node2) => {
+  Try: (u2, node4) => {
     const saved = u2.inTryStar;
-    u2.inTryStar = node2._type === "TryStar";
+    u2.inTryStar = node4._type === "TryStar";
     try {
-      u2.try(node2);
+      u2.try(node4);
     } finally {
       u2.inTryStar = saved;
     }
     return;
   },
-  ExceptHandler: (u2, node2) => {
+  ExceptHandler: (u2, node4) => {
     u2.fill(u2.inTryStar ? "except*" : "except");
-    const type = optionalChild(node2, "type");
+    const type = optionalChild(node4, "type");
     if (type) {
       u2.write(" ");
       u2.traverse(type);
     }
-    const name = optionalText(node2, "name");
+    const name = optionalText(node4, "name");
     if (name) u2.write(" as ", name);
-    return u2.block(() => u2.traverse(children2(node2, "body")));
+    return u2.block(() => u2.traverse(children2(node4, "body")));
   },
-  ClassDef: (u2, node2) => u2.classDef(node2),
-  FunctionDef: (u2, node2) => u2.functionDef(node2, "def"),
-  AsyncFunctionDef: (u2, node2) => u2.functionDef(node2, "async def"),
-  TypeVar: (u2, node2) => {
-    u2.write(text(node2, "name"));
-    const bound = optionalChild(node2, "bound");
+  ClassDef: (u2, node4) => u2.classDef(node4),
+  FunctionDef: (u2, node4) => u2.functionDef(node4, "def"),
+  AsyncFunctionDef: (u2, node4) => u2.functionDef(node4, "async def"),
+  TypeVar: (u2, node4) => {
+    u2.write(text(node4, "name"));
+    const bound = optionalChild(node4, "bound");
     if (bound) {
       u2.write(": ");
       u2.traverse(bound);
     }
-    return u2.typeParamDefault(node2);
+    return u2.typeParamDefault(node4);
   },
-  TypeVarTuple: (u2, node2) => {
-    u2.write("*" + text(node2, "name"));
-    return u2.typeParamDefault(node2);
+  TypeVarTuple: (u2, node4) => {
+    u2.write("*" + text(node4, "name"));
+    return u2.typeParamDefault(node4);
   },
-  ParamSpec: (u2, node2) => {
-    u2.write("**" + text(node2, "name"));
-    return u2.typeParamDefault(node2);
+  ParamSpec: (u2, node4) => {
+    u2.write("**" + text(node4, "name"));
+    return u2.typeParamDefault(node4);
   },
-  TypeAlias: (u2, node2) => {
+  TypeAlias: (u2, node4) => {
     u2.fill("type ");
-    u2.traverse(child(node2, "name"));
-    u2.typeParams(node2);
+    u2.traverse(child(node4, "name"));
+    u2.typeParams(node4);
     u2.write(" = ");
-    return u2.traverse(child(node2, "value"));
+    return u2.traverse(child(node4, "value"));
   },
-  For: (u2, node2) => u2.forLoop(node2, "for "),
-  AsyncFor: (u2, node2) => u2.forLoop(node2, "async for "),
-  If: (u2, node2) => u2.ifStatement(node2),
-  While: (u2, node2) => {
+  For: (u2, node4) => u2.forLoop(node4, "for "),
+  AsyncFor: (u2, node4) => u2.forLoop(node4, "async for "),
+  If: (u2, node4) => u2.ifStatement(node4),
+  While: (u2, node4) => {
     u2.fill("while ");
-    u2.traverse(child(node2, "test"));
-    u2.block(() => u2.traverse(children2(node2, "body")));
-    return u2.orElse(node2);
+    u2.traverse(child(node4, "test"));
+    u2.block(() => u2.traverse(children2(node4, "body")));
+    return u2.orElse(node4);
   },
-  With: (u2, node2) => {
-    u2.fill(node2._type === "With" ? "with " : "async with ");
-    u2.interleave(", ", children2(node2, "items"), (n) => u2.traverse(n));
-    return u2.block(() => u2.traverse(children2(node2, "body")));
+  With: (u2, node4) => {
+    u2.fill(node4._type === "With" ? "with " : "async with ");
+    u2.interleave(", ", children2(node4, "items"), (n) => u2.traverse(n));
+    return u2.block(() => u2.traverse(children2(node4, "body")));
   },
-  JoinedStr: (u2, node2) => u2.ftstring(node2, "f"),
-  TemplateStr: (u2, node2) => u2.ftstring(node2, "t"),
-  FormattedValue: (u2, node2) => u2.interpolation(node2),
-  Name: (u2, node2) => u2.write(text(node2, "id")),
-  Constant: (u2, node2) => {
-    const value = node2.value;
+  JoinedStr: (u2, node4) => u2.ftstring(node4, "f"),
+  TemplateStr: (u2, node4) => u2.ftstring(node4, "t"),
+  FormattedValue: (u2, node4) => u2.interpolation(node4),
+  Name: (u2, node4) => u2.write(text(node4, "id")),
+  Constant: (u2, node4) => {
+    const value = node4.value;
     if (value !== null && typeof value === "object" && "ellipsis" in value) return u2.write("...");
-    if (!u2.pyVerConsistent && node2.kind === "u") u2.write("u");
+    if (!u2.pyVerConsistent && node4.kind === "u") u2.write("u");
     return u2.constant(value);
   },
-  List: (u2, node2) => u2.delimit("[", "]", () => u2.interleave(", ", children2(node2, "elts"), (n) => u2.traverse(n))),
-  ListComp: (u2, node2) => u2.comprehension(node2, "[", "]"),
-  GeneratorExp: (u2, node2) => u2.comprehension(node2, "(", ")"),
-  SetComp: (u2, node2) => u2.comprehension(node2, "{", "}"),
-  DictComp: (u2, node2) => u2.delimit("{", "}", () => {
-    u2.traverse(child(node2, "key"));
+  List: (u2, node4) => u2.delimit("[", "]", () => u2.interleave(", ", children2(node4, "elts"), (n) => u2.traverse(n))),
+  ListComp: (u2, node4) => u2.comprehension(node4, "[", "]"),
+  GeneratorExp: (u2, node4) => u2.comprehension(node4, "(", ")"),
+  SetComp: (u2, node4) => u2.comprehension(node4, "{", "}"),
+  DictComp: (u2, node4) => u2.delimit("{", "}", () => {
+    u2.traverse(child(node4, "key"));
     u2.write(": ");
-    u2.traverse(child(node2, "value"));
-    u2.traverse(children2(node2, "generators"));
+    u2.traverse(child(node4, "value"));
+    u2.traverse(children2(node4, "generators"));
   }),
-  comprehension: (u2, node2) => {
-    u2.write(node2.is_async ? " async for " : " for ");
-    const target = child(node2, "target");
+  comprehension: (u2, node4) => {
+    u2.write(node4.is_async ? " async for " : " for ");
+    const target = child(node4, "target");
     u2.setPrecedence(P.TUPLE, target);
     u2.traverse(target);
     u2.write(" in ");
-    const ifs = children2(node2, "ifs");
-    u2.setPrecedence(next(P.TEST), child(node2, "iter"), ...ifs);
-    u2.traverse(child(node2, "iter"));
+    const ifs = children2(node4, "ifs");
+    u2.setPrecedence(next(P.TEST), child(node4, "iter"), ...ifs);
+    u2.traverse(child(node4, "iter"));
     for (const clause of ifs) {
       u2.write(" if ");
       u2.traverse(clause);
     }
     return;
   },
-  IfExp: (u2, node2) => u2.requireParens(P.TEST, node2, () => {
-    u2.setPrecedence(next(P.TEST), child(node2, "body"), child(node2, "test"));
-    u2.traverse(child(node2, "body"));
+  IfExp: (u2, node4) => u2.requireParens(P.TEST, node4, () => {
+    u2.setPrecedence(next(P.TEST), child(node4, "body"), child(node4, "test"));
+    u2.traverse(child(node4, "body"));
     u2.write(" if ");
-    u2.traverse(child(node2, "test"));
+    u2.traverse(child(node4, "test"));
     u2.write(" else ");
-    u2.setPrecedence(P.TEST, child(node2, "orelse"));
-    u2.traverse(child(node2, "orelse"));
+    u2.setPrecedence(P.TEST, child(node4, "orelse"));
+    u2.traverse(child(node4, "orelse"));
   }),
-  Set: (u2, node2) => {
-    const elts = children2(node2, "elts");
+  Set: (u2, node4) => {
+    const elts = children2(node4, "elts");
     if (elts.length === 0) return u2.write("{*()}");
     return u2.delimit("{", "}", () => u2.interleave(", ", elts, (n) => u2.traverse(n)));
   },
-  Dict: (u2, node2) => {
-    const items = zip(optionalChildren(node2, "keys"), children2(node2, "values"));
+  Dict: (u2, node4) => {
+    const items = zip(optionalChildren(node4, "keys"), children2(node4, "values"));
     return u2.delimit(
       "{",
       "}",
@@ -16160,94 +17445,94 @@ var VISIT = {
       })
     );
   },
-  Tuple: (u2, node2) => u2.delimitIf(
+  Tuple: (u2, node4) => u2.delimitIf(
     "(",
     ")",
     // Spack keeps the parentheses Python <= 3.10 wrote, for hashes to stay put.
-    u2.pyVerConsistent || children2(node2, "elts").length === 0 || u2.getPrecedence(node2) > P.TUPLE,
-    () => u2.itemsView(children2(node2, "elts"))
+    u2.pyVerConsistent || children2(node4, "elts").length === 0 || u2.getPrecedence(node4) > P.TUPLE,
+    () => u2.itemsView(children2(node4, "elts"))
   ),
-  UnaryOp: (u2, node2) => {
-    const [op, precedence2] = lookup(UNARY, text(node2, "op"), "unary operator");
-    return u2.requireParens(precedence2, node2, () => {
+  UnaryOp: (u2, node4) => {
+    const [op, precedence2] = lookup(UNARY, text(node4, "op"), "unary operator");
+    return u2.requireParens(precedence2, node4, () => {
       u2.write(op);
       if (precedence2 !== P.FACTOR) u2.write(" ");
-      u2.setPrecedence(precedence2, child(node2, "operand"));
-      u2.traverse(child(node2, "operand"));
+      u2.setPrecedence(precedence2, child(node4, "operand"));
+      u2.traverse(child(node4, "operand"));
     });
   },
-  BinOp: (u2, node2) => {
-    const [op, precedence2] = lookup(BINARY, text(node2, "op"), "operator");
-    return u2.requireParens(precedence2, node2, () => {
+  BinOp: (u2, node4) => {
+    const [op, precedence2] = lookup(BINARY, text(node4, "op"), "operator");
+    return u2.requireParens(precedence2, node4, () => {
       const rightAssociative = op === "**";
-      u2.setPrecedence(rightAssociative ? next(precedence2) : precedence2, child(node2, "left"));
-      u2.traverse(child(node2, "left"));
+      u2.setPrecedence(rightAssociative ? next(precedence2) : precedence2, child(node4, "left"));
+      u2.traverse(child(node4, "left"));
       u2.write(` ${op} `);
-      u2.setPrecedence(rightAssociative ? precedence2 : next(precedence2), child(node2, "right"));
-      u2.traverse(child(node2, "right"));
+      u2.setPrecedence(rightAssociative ? precedence2 : next(precedence2), child(node4, "right"));
+      u2.traverse(child(node4, "right"));
     });
   },
-  Compare: (u2, node2) => u2.requireParens(P.CMP, node2, () => {
-    const comparators = children2(node2, "comparators");
-    const ops = texts(node2, "ops");
-    u2.setPrecedence(next(P.CMP), child(node2, "left"), ...comparators);
-    u2.traverse(child(node2, "left"));
+  Compare: (u2, node4) => u2.requireParens(P.CMP, node4, () => {
+    const comparators = children2(node4, "comparators");
+    const ops = texts(node4, "ops");
+    u2.setPrecedence(next(P.CMP), child(node4, "left"), ...comparators);
+    u2.traverse(child(node4, "left"));
     comparators.forEach((e, i) => {
       u2.write(` ${lookup(COMPARE, ops[i] ?? "", "comparison")} `);
       u2.traverse(e);
     });
   }),
-  BoolOp: (u2, node2) => {
-    const [op, start] = lookup(BOOLEAN, text(node2, "op"), "boolean operator");
+  BoolOp: (u2, node4) => {
+    const [op, start] = lookup(BOOLEAN, text(node4, "op"), "boolean operator");
     let precedence2 = start;
     return u2.requireParens(
       start,
-      node2,
-      () => u2.interleave(` ${op} `, children2(node2, "values"), (n) => {
+      node4,
+      () => u2.interleave(` ${op} `, children2(node4, "values"), (n) => {
         precedence2 = next(precedence2);
         u2.setPrecedence(precedence2, n);
         u2.traverse(n);
       })
     );
   },
-  Attribute: (u2, node2) => {
-    const value = child(node2, "value");
+  Attribute: (u2, node4) => {
+    const value = child(node4, "value");
     u2.setPrecedence(P.ATOM, value);
     u2.traverse(value);
     if (isIntLiteral(value)) u2.write(" ");
-    return u2.write(".", text(node2, "attr"));
+    return u2.write(".", text(node4, "attr"));
   },
-  Call: (u2, node2) => {
-    u2.setPrecedence(P.ATOM, child(node2, "func"));
-    u2.traverse(child(node2, "func"));
+  Call: (u2, node4) => {
+    u2.setPrecedence(P.ATOM, child(node4, "func"));
+    u2.traverse(child(node4, "func"));
     return u2.delimit(
       "(",
       ")",
       () => u2.interleave(
         ", ",
-        [...children2(node2, "args"), ...children2(node2, "keywords")],
+        [...children2(node4, "args"), ...children2(node4, "keywords")],
         (n) => u2.traverse(n)
       )
     );
   },
-  Subscript: (u2, node2) => {
-    u2.setPrecedence(P.ATOM, child(node2, "value"));
-    u2.traverse(child(node2, "value"));
-    const slice = child(node2, "slice");
+  Subscript: (u2, node4) => {
+    u2.setPrecedence(P.ATOM, child(node4, "value"));
+    u2.traverse(child(node4, "value"));
+    const slice = child(node4, "slice");
     return u2.delimit("[", "]", () => {
       if (isNonEmptyNonStarTuple(slice)) u2.itemsView(children2(slice, "elts"));
       else u2.traverse(slice);
     });
   },
-  Starred: (u2, node2) => {
+  Starred: (u2, node4) => {
     u2.write("*");
-    u2.setPrecedence(P.EXPR, child(node2, "value"));
-    return u2.traverse(child(node2, "value"));
+    u2.setPrecedence(P.EXPR, child(node4, "value"));
+    return u2.traverse(child(node4, "value"));
   },
-  Slice: (u2, node2) => {
-    const lower = optionalChild(node2, "lower");
-    const upper = optionalChild(node2, "upper");
-    const step = optionalChild(node2, "step");
+  Slice: (u2, node4) => {
+    const lower = optionalChild(node4, "lower");
+    const upper = optionalChild(node4, "upper");
+    const step = optionalChild(node4, "step");
     if (lower) u2.traverse(lower);
     u2.write(":");
     if (upper) u2.traverse(upper);
@@ -16257,110 +17542,110 @@ var VISIT = {
     }
     return;
   },
-  Match: (u2, node2) => {
+  Match: (u2, node4) => {
     u2.fill("match ");
-    u2.traverse(child(node2, "subject"));
-    return u2.block(() => u2.traverse(children2(node2, "cases")));
+    u2.traverse(child(node4, "subject"));
+    return u2.block(() => u2.traverse(children2(node4, "cases")));
   },
-  arg: (u2, node2) => {
-    u2.write(text(node2, "arg"));
-    const annotation = optionalChild(node2, "annotation");
+  arg: (u2, node4) => {
+    u2.write(text(node4, "arg"));
+    const annotation = optionalChild(node4, "annotation");
     if (annotation) {
       u2.write(": ");
       u2.traverse(annotation);
     }
     return;
   },
-  arguments: (u2, node2) => u2.arguments(node2),
-  keyword: (u2, node2) => {
-    const arg = optionalText(node2, "arg");
+  arguments: (u2, node4) => u2.arguments(node4),
+  keyword: (u2, node4) => {
+    const arg = optionalText(node4, "arg");
     if (arg === null) u2.write("**");
     else u2.write(arg, "=");
-    return u2.traverse(child(node2, "value"));
+    return u2.traverse(child(node4, "value"));
   },
-  Lambda: (u2, node2) => u2.requireParens(P.TEST, node2, () => {
+  Lambda: (u2, node4) => u2.requireParens(P.TEST, node4, () => {
     u2.write("lambda");
-    const args = u2.buffered(() => u2.traverse(child(node2, "args")));
+    const args = u2.buffered(() => u2.traverse(child(node4, "args")));
     if (args.length > 0 || u2.pyVerConsistent) u2.write(" ", ...args);
     u2.write(": ");
-    u2.setPrecedence(P.TEST, child(node2, "body"));
-    u2.traverse(child(node2, "body"));
+    u2.setPrecedence(P.TEST, child(node4, "body"));
+    u2.traverse(child(node4, "body"));
   }),
-  alias: (u2, node2) => {
-    u2.write(text(node2, "name"));
-    const asname = optionalText(node2, "asname");
+  alias: (u2, node4) => {
+    u2.write(text(node4, "name"));
+    const asname = optionalText(node4, "asname");
     if (asname) u2.write(" as " + asname);
     return;
   },
-  withitem: (u2, node2) => {
-    u2.traverse(child(node2, "context_expr"));
-    const vars = optionalChild(node2, "optional_vars");
+  withitem: (u2, node4) => {
+    u2.traverse(child(node4, "context_expr"));
+    const vars = optionalChild(node4, "optional_vars");
     if (vars) {
       u2.write(" as ");
       u2.traverse(vars);
     }
     return;
   },
-  match_case: (u2, node2) => {
+  match_case: (u2, node4) => {
     u2.fill("case ");
-    u2.traverse(child(node2, "pattern"));
-    const guard = optionalChild(node2, "guard");
+    u2.traverse(child(node4, "pattern"));
+    const guard = optionalChild(node4, "guard");
     if (guard) {
       u2.write(" if ");
       u2.traverse(guard);
     }
-    return u2.block(() => u2.traverse(children2(node2, "body")));
+    return u2.block(() => u2.traverse(children2(node4, "body")));
   },
-  MatchValue: (u2, node2) => u2.traverse(child(node2, "value")),
-  MatchSingleton: (u2, node2) => u2.constant(node2.value),
-  MatchSequence: (u2, node2) => u2.delimit("[", "]", () => u2.interleave(", ", children2(node2, "patterns"), (n) => u2.traverse(n))),
-  MatchStar: (u2, node2) => u2.write(`*${optionalText(node2, "name") ?? "_"}`),
-  MatchMapping: (u2, node2) => {
-    const keys = children2(node2, "keys");
-    const patterns = children2(node2, "patterns");
+  MatchValue: (u2, node4) => u2.traverse(child(node4, "value")),
+  MatchSingleton: (u2, node4) => u2.constant(node4.value),
+  MatchSequence: (u2, node4) => u2.delimit("[", "]", () => u2.interleave(", ", children2(node4, "patterns"), (n) => u2.traverse(n))),
+  MatchStar: (u2, node4) => u2.write(`*${optionalText(node4, "name") ?? "_"}`),
+  MatchMapping: (u2, node4) => {
+    const keys = children2(node4, "keys");
+    const patterns = children2(node4, "patterns");
     return u2.delimit("{", "}", () => {
       u2.interleave(", ", zip(keys, patterns), ([k2, p2]) => {
         u2.traverse(k2);
         u2.write(": ");
         u2.traverse(p2);
       });
-      const rest = optionalText(node2, "rest");
+      const rest = optionalText(node4, "rest");
       if (rest !== null) {
         if (keys.length > 0) u2.write(", ");
         u2.write(`**${rest}`);
       }
     });
   },
-  MatchClass: (u2, node2) => {
-    u2.setPrecedence(P.ATOM, child(node2, "cls"));
-    u2.traverse(child(node2, "cls"));
-    const patterns = children2(node2, "patterns");
-    const attrs = texts(node2, "kwd_attrs");
+  MatchClass: (u2, node4) => {
+    u2.setPrecedence(P.ATOM, child(node4, "cls"));
+    u2.traverse(child(node4, "cls"));
+    const patterns = children2(node4, "patterns");
+    const attrs = texts(node4, "kwd_attrs");
     return u2.delimit("(", ")", () => {
       u2.interleave(", ", patterns, (n) => u2.traverse(n));
       if (attrs.length > 0) {
         if (patterns.length > 0) u2.write(", ");
-        u2.interleave(", ", zip(attrs, children2(node2, "kwd_patterns")), ([a, p2]) => {
+        u2.interleave(", ", zip(attrs, children2(node4, "kwd_patterns")), ([a, p2]) => {
           u2.write(`${a}=`);
           u2.traverse(p2);
         });
       }
     });
   },
-  MatchAs: (u2, node2) => {
-    const name = optionalText(node2, "name");
-    const pattern = optionalChild(node2, "pattern");
+  MatchAs: (u2, node4) => {
+    const name = optionalText(node4, "name");
+    const pattern = optionalChild(node4, "pattern");
     if (name === null) return u2.write("_");
     if (pattern === null) return u2.write(name);
-    return u2.requireParens(P.TEST, node2, () => {
+    return u2.requireParens(P.TEST, node4, () => {
       u2.setPrecedence(P.BOR, pattern);
       u2.traverse(pattern);
       u2.write(` as ${name}`);
     });
   },
-  MatchOr: (u2, node2) => {
-    const patterns = children2(node2, "patterns");
-    return u2.requireParens(P.BOR, node2, () => {
+  MatchOr: (u2, node4) => {
+    const patterns = children2(node4, "patterns");
+    return u2.requireParens(P.BOR, node4, () => {
       u2.setPrecedence(next(P.BOR), ...patterns);
       u2.interleave(" | ", patterns, (n) => u2.traverse(n));
     });
@@ -16378,6 +17663,8 @@ function zip(as2, bs2) {
   for (let i = 0; i < n; i++) out.push([as2[i], bs2[i]]);
   return out;
 }
+var SpackUnparseError = class extends Error {
+};
 function unparseSpack(module) {
   return new Unparser(true, false).visit(module) + "\n";
 }
@@ -16453,9 +17740,9 @@ var ARITH_LEVEL = {
 };
 var UNARY_OPS = { "+": "UAdd", "-": "USub", "~": "Invert" };
 var CONVERSIONS = { s: 115, r: 114, a: 97 };
-function kids(node2) {
+function kids(node4) {
   const out = [];
-  for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
+  for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
   return out;
 }
 function mk(type, fields) {
@@ -16519,43 +17806,48 @@ var Converter = class {
   get text() {
     return this.source.text;
   }
-  str(node2) {
-    return this.text.slice(node2.from, node2.to);
+  str(node4) {
+    return this.text.slice(node4.from, node4.to);
   }
-  fail(node2, what) {
-    if (!node2) throw new Error(`toPythonAst: ${what} in ${this.source.file}`);
-    const shown2 = JSON.stringify(this.str(node2).slice(0, 40));
-    const where = `${this.source.file}:${lineAt(this.source, node2.from)}`;
-    throw new Error(`toPythonAst: ${what} (${node2.name} ${shown2}) at ${where}`);
+  /**
+   * A tree the lezer grammar accepts but CPython's `ast` cannot hold (`a, b: int = 1`, Python
+   * 3.12 syntax, …): a recipe Spack could not import either, so a `UserError` on its line (the
+   * package hash is unavailable), not a crash of the whole run.
+   */
+  fail(node4, what) {
+    if (!node4) throw new UserError("recipe", this.source.file, `toPythonAst: ${what}`);
+    const shown2 = JSON.stringify(this.str(node4).slice(0, 40));
+    const where = `${this.source.file}:${lineAt(this.source, node4.from)}`;
+    throw new UserError("recipe", where, `toPythonAst: ${what} (${node4.name} ${shown2})`);
   }
   expect(ks2, i, name) {
-    const node2 = ks2[i];
-    if (node2 === void 0) this.fail(ks2[i - 1], `missing ${name ?? "node"} after`);
-    if (name !== void 0 && node2.name !== name) this.fail(node2, `expected ${name}, found`);
-    return node2;
+    const node4 = ks2[i];
+    if (node4 === void 0) this.fail(ks2[i - 1], `missing ${name ?? "node"} after`);
+    if (name !== void 0 && node4.name !== name) this.fail(node4, `expected ${name}, found`);
+    return node4;
   }
   // ---------------------------------------------------------------- statements
   module(top) {
     const body2 = [];
-    for (const node2 of kids(top)) this.statement(node2, body2);
+    for (const node4 of kids(top)) this.statement(node4, body2);
     return mk("Module", { body: body2 });
   }
-  body(node2) {
-    if (node2.name !== "Body") this.fail(node2, "expected a Body");
+  body(node4) {
+    if (node4.name !== "Body") this.fail(node4, "expected a Body");
     const out = [];
-    for (const child2 of kids(node2)) if (child2.name !== ":") this.statement(child2, out);
+    for (const child2 of kids(node4)) if (child2.name !== ":") this.statement(child2, out);
     return out;
   }
-  statement(node2, out) {
-    switch (node2.name) {
+  statement(node4, out) {
+    switch (node4.name) {
       case "StatementGroup":
-        for (const child2 of kids(node2)) if (child2.name !== ";") this.statement(child2, out);
+        for (const child2 of kids(node4)) if (child2.name !== ";") this.statement(child2, out);
         return;
       case "AssignStatement":
-        out.push(this.assign(node2));
+        out.push(this.assign(node4));
         return;
       case "UpdateStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const target = this.group(ks2, 0, "Store");
         const op = this.expect(ks2, target.next, "UpdateOp");
         const opText = this.str(op).slice(0, -1);
@@ -16570,14 +17862,14 @@ var Converter = class {
         return;
       }
       case "ExpressionStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const value = this.group(ks2, 0, "Load");
         this.end(ks2, value.next);
         out.push(mk("Expr", { value: value.node }));
         return;
       }
       case "DeleteStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const items = this.seq(ks2, 1, "Del");
         this.end(ks2, items.next);
         out.push(mk("Delete", { targets: items.elts }));
@@ -16593,7 +17885,7 @@ var Converter = class {
         out.push(mk("Continue", {}));
         return;
       case "ReturnStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         if (ks2.length === 1) {
           out.push(mk("Return", { value: null }));
           return;
@@ -16604,10 +17896,10 @@ var Converter = class {
         return;
       }
       case "YieldStatement":
-        out.push(mk("Expr", { value: this.yieldExpr(node2) }));
+        out.push(mk("Expr", { value: this.yieldExpr(node4) }));
         return;
       case "RaiseStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         let exc = null;
         let cause = null;
         if (ks2.length > 1) exc = this.expr(ks2[1]);
@@ -16620,10 +17912,10 @@ var Converter = class {
         return;
       }
       case "ImportStatement":
-        out.push(this.importStatement(node2));
+        out.push(this.importStatement(node4));
         return;
       case "ScopeStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const names = [];
         for (let i = 1; i < ks2.length; i++) {
           const k2 = ks2[i];
@@ -16635,7 +17927,7 @@ var Converter = class {
         return;
       }
       case "AssertStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const test = this.expr(this.expect(ks2, 1));
         let msg = null;
         if (ks2.length > 2) {
@@ -16647,10 +17939,10 @@ var Converter = class {
         return;
       }
       case "IfStatement":
-        out.push(this.ifStatement(node2));
+        out.push(this.ifStatement(node4));
         return;
       case "WhileStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const test = this.expr(this.expect(ks2, 1));
         const body2 = this.body(this.expect(ks2, 2, "Body"));
         let orelse = [];
@@ -16663,22 +17955,22 @@ var Converter = class {
         return;
       }
       case "ForStatement":
-        out.push(this.forStatement(node2));
+        out.push(this.forStatement(node4));
         return;
       case "TryStatement":
-        out.push(this.tryStatement(node2));
+        out.push(this.tryStatement(node4));
         return;
       case "WithStatement":
-        out.push(this.withStatement(node2));
+        out.push(this.withStatement(node4));
         return;
       case "FunctionDefinition":
-        out.push(this.functionDef(node2, []));
+        out.push(this.functionDef(node4, []));
         return;
       case "ClassDefinition":
-        out.push(this.classDef(node2, []));
+        out.push(this.classDef(node4, []));
         return;
       case "DecoratedStatement": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const decorators = [];
         let i = 0;
         for (; i < ks2.length && ks2[i].name === "Decorator"; i++)
@@ -16691,18 +17983,18 @@ var Converter = class {
         return;
       }
       case "MatchStatement":
-        out.push(this.matchStatement(node2));
+        out.push(this.matchStatement(node4));
         return;
       default:
-        this.fail(node2, "unknown statement node");
+        this.fail(node4, "unknown statement node");
     }
   }
   /** Fails unless `i` is past the last child. */
   end(ks2, i) {
     if (i < ks2.length) this.fail(ks2[i], "unexpected");
   }
-  assign(node2) {
-    const ks2 = kids(node2);
+  assign(node4) {
+    const ks2 = kids(node4);
     const first = this.group(ks2, 0, "Store");
     let i = first.next;
     const next2 = this.expect(ks2, i);
@@ -16735,7 +18027,7 @@ var Converter = class {
         targets.push(this.group(ks2, v2.start, "Store").node);
       } else value = v2.node;
     }
-    if (value === null) this.fail(node2, "assignment without a value");
+    if (value === null) this.fail(node4, "assignment without a value");
     return mk("Assign", { targets, value });
   }
   /** The right side of `=` / `+=`: a yield expression or a comma list. */
@@ -16745,8 +18037,8 @@ var Converter = class {
     const g2 = this.group(ks2, i, "Load");
     return { node: g2.node, next: g2.next, start: i };
   }
-  typeDef(node2) {
-    const ks2 = kids(node2);
+  typeDef(node4) {
+    const ks2 = kids(node4);
     let i = 0;
     if (ks2[0]?.name === ":") i++;
     if (ks2[i]?.name === "*") {
@@ -16758,8 +18050,8 @@ var Converter = class {
     this.end(ks2, i + 1);
     return value;
   }
-  importStatement(node2) {
-    const ks2 = kids(node2);
+  importStatement(node4) {
+    const ks2 = kids(node4);
     const head = ks2[0];
     if (head.name === "import") {
       const r2 = this.aliases(ks2, 1);
@@ -16825,8 +18117,8 @@ var Converter = class {
     }
     return { names, next: i };
   }
-  ifStatement(node2) {
-    const ks2 = kids(node2);
+  ifStatement(node4) {
+    const ks2 = kids(node4);
     const clauses = [];
     let orelse = [];
     let i = 0;
@@ -16852,11 +18144,11 @@ var Converter = class {
         orelse: result === null ? orelse : [result]
       });
     }
-    if (result === null) this.fail(node2, "if without a test");
+    if (result === null) this.fail(node4, "if without a test");
     return result;
   }
-  forStatement(node2) {
-    const ks2 = kids(node2);
+  forStatement(node4) {
+    const ks2 = kids(node4);
     let i = 0;
     const async = ks2[0]?.name === "async";
     if (async) i++;
@@ -16876,8 +18168,8 @@ var Converter = class {
     }
     return mk(async ? "AsyncFor" : "For", { target: target.node, iter: iter.node, body: body2, orelse });
   }
-  tryStatement(node2) {
-    const ks2 = kids(node2);
+  tryStatement(node4) {
+    const ks2 = kids(node4);
     const body2 = this.body(this.expect(ks2, 1, "Body"));
     const handlers = [];
     let orelse = [];
@@ -16916,8 +18208,8 @@ var Converter = class {
     }
     return mk(star ? "TryStar" : "Try", { body: body2, handlers, orelse, finalbody });
   }
-  withStatement(node2) {
-    const ks2 = kids(node2);
+  withStatement(node4) {
+    const ks2 = kids(node4);
     let i = 0;
     const async = ks2[0]?.name === "async";
     if (async) i++;
@@ -16946,8 +18238,8 @@ var Converter = class {
     this.end(ks2, i + 1);
     return mk(async ? "AsyncWith" : "With", { items, body: body2 });
   }
-  functionDef(node2, decorator_list) {
-    const ks2 = kids(node2);
+  functionDef(node4, decorator_list) {
+    const ks2 = kids(node4);
     let i = 0;
     const async = ks2[0]?.name === "async";
     if (async) i++;
@@ -16973,15 +18265,15 @@ var Converter = class {
     });
   }
   /** A `ParamList` (of a def, or of a lambda: no parentheses) as an `arguments` node. */
-  params(node2) {
+  params(node4) {
     const items = [];
-    let pos = node2.from;
-    for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) {
+    let pos = node4.from;
+    for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) {
       if (c3.from > pos && this.text.slice(pos, c3.from).includes("/")) items.push("/");
       pos = c3.to;
       if (c3.name !== "Comment") items.push(c3);
     }
-    if (node2.to > pos && this.text.slice(pos, node2.to).includes("/")) items.push("/");
+    if (node4.to > pos && this.text.slice(pos, node4.to).includes("/")) items.push("/");
     const posonlyargs = [];
     let args = [];
     const defaults = [];
@@ -16997,7 +18289,7 @@ var Converter = class {
     };
     const arg = () => {
       const nameNode = nodeAt(i);
-      if (nameNode?.name !== "VariableName") this.fail(nameNode ?? node2, "expected a parameter");
+      if (nameNode?.name !== "VariableName") this.fail(nameNode ?? node4, "expected a parameter");
       i++;
       let annotation = null;
       const t2 = nodeAt(i);
@@ -17047,8 +18339,8 @@ var Converter = class {
       defaults
     });
   }
-  classDef(node2, decorator_list) {
-    const ks2 = kids(node2);
+  classDef(node4, decorator_list) {
+    const ks2 = kids(node4);
     const name = this.str(this.expect(ks2, 1, "VariableName"));
     let i = 2;
     if (ks2[i]?.name === "TypeParamList") this.fail(ks2[i], "type parameters (Python 3.12)");
@@ -17064,8 +18356,8 @@ var Converter = class {
     this.end(ks2, i + 1);
     return mk("ClassDef", { name, bases, keywords, body: body2, decorator_list });
   }
-  decorator(node2) {
-    const ks2 = kids(node2);
+  decorator(node4) {
+    const ks2 = kids(node4);
     this.expect(ks2, 0, "At");
     const first = this.expect(ks2, 1);
     if (first.name !== "VariableName" || ks2.length === 2) {
@@ -17089,8 +18381,8 @@ var Converter = class {
     return value;
   }
   // ---------------------------------------------------------------- match
-  matchStatement(node2) {
-    const ks2 = kids(node2);
+  matchStatement(node4) {
+    const ks2 = kids(node4);
     const subject = this.group(ks2, 1, "Load");
     const bodyNode = this.expect(ks2, subject.next, "MatchBody");
     this.end(ks2, subject.next + 1);
@@ -17122,22 +18414,22 @@ var Converter = class {
     }
     return mk("Match", { subject: subject.node, cases });
   }
-  pattern(node2) {
-    switch (node2.name) {
+  pattern(node4) {
+    switch (node4.name) {
       case "CapturePattern": {
-        const name = this.str(node2);
+        const name = this.str(node4);
         return mk("MatchAs", { pattern: null, name: name === "_" ? null : name });
       }
       case "LiteralPattern": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const first = ks2[0];
         if (first.name === "None") return mk("MatchSingleton", { value: null });
         if (first.name === "Boolean")
           return mk("MatchSingleton", { value: this.str(first) === "True" });
-        return mk("MatchValue", { value: this.literalPatternExpr(node2) });
+        return mk("MatchValue", { value: this.literalPatternExpr(node4) });
       }
       case "AsPattern": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const inner = this.pattern(this.expect(ks2, 0));
         this.expect(ks2, 1, "as");
         const name = this.str(this.expect(ks2, 2, "VariableName"));
@@ -17162,14 +18454,14 @@ var Converter = class {
             } else alternatives.push(this.pattern(k2));
           }
         };
-        collect(node2);
+        collect(node4);
         const or2 = mk("MatchOr", { patterns: alternatives });
         return asName === void 0 ? or2 : mk("MatchAs", { pattern: or2, name: asName });
       }
       case "AttributePattern":
-        return mk("MatchValue", { value: this.attributePattern(node2) });
+        return mk("MatchValue", { value: this.attributePattern(node4) });
       case "SequencePattern": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const patterns = [];
         let comma = false;
         for (let i = 1; i < ks2.length - 1; i++) {
@@ -17182,7 +18474,7 @@ var Converter = class {
         return mk("MatchSequence", { patterns });
       }
       case "MappingPattern": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const keys = [];
         const patterns = [];
         let rest = null;
@@ -17207,13 +18499,13 @@ var Converter = class {
         return mk("MatchMapping", { keys, patterns, rest });
       }
       case "StarPattern": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const target = this.expect(ks2, 1, "CapturePattern");
         const name = this.str(target);
         return mk("MatchStar", { name: name === "_" ? null : name });
       }
       case "ClassPattern": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const clsNode = this.expect(ks2, 0);
         const cls = clsNode.name === "VariableName" ? mk("Name", { id: this.str(clsNode), ctx: "Load" }) : this.attributePattern(clsNode);
         const argList = this.expect(ks2, 1, "PatternArgList");
@@ -17231,12 +18523,12 @@ var Converter = class {
         return mk("MatchClass", { cls, patterns, kwd_attrs: stringList(kwd_attrs), kwd_patterns });
       }
       default:
-        this.fail(node2, "unknown pattern node");
+        this.fail(node4, "unknown pattern node");
     }
   }
   /** The expression of a literal pattern (`-1`, `1+2j`, `"a" "b"`, `None` as a mapping key). */
-  literalPatternExpr(node2) {
-    const ks2 = kids(node2);
+  literalPatternExpr(node4) {
+    const ks2 = kids(node4);
     const first = this.expect(ks2, 0);
     if (first.name === "None") return constant(null);
     if (first.name === "Boolean") return constant(this.str(first) === "True");
@@ -17263,8 +18555,8 @@ var Converter = class {
     }
     return value;
   }
-  attributePattern(node2) {
-    const ks2 = kids(node2);
+  attributePattern(node4) {
+    const ks2 = kids(node4);
     let value = mk("Name", { id: this.str(this.expect(ks2, 0, "VariableName")), ctx: "Load" });
     for (let i = 1; i < ks2.length; i += 2) {
       this.expect(ks2, i, ".");
@@ -17303,27 +18595,27 @@ var Converter = class {
   group(ks2, i, ctx) {
     const s = this.seq(ks2, i, ctx);
     if (s.elts.length === 0) this.fail(ks2[i] ?? ks2[i - 1], "expected an expression");
-    const node2 = s.comma ? mk("Tuple", { elts: s.elts, ctx }) : s.elts[0];
-    return { node: node2, comma: s.comma, next: s.next };
+    const node4 = s.comma ? mk("Tuple", { elts: s.elts, ctx }) : s.elts[0];
+    return { node: node4, comma: s.comma, next: s.next };
   }
-  expr(node2, ctx = "Load") {
-    switch (node2.name) {
+  expr(node4, ctx = "Load") {
+    switch (node4.name) {
       case "VariableName":
-        return mk("Name", { id: this.str(node2), ctx });
+        return mk("Name", { id: this.str(node4), ctx });
       case "Number":
-        return constant(numberValue(this.str(node2)));
+        return constant(numberValue(this.str(node4)));
       case "String":
       case "FormatString":
       case "ContinuedString":
-        return this.strings(node2);
+        return this.strings(node4);
       case "Ellipsis":
         return constant({ ellipsis: true });
       case "None":
         return constant(null);
       case "Boolean":
-        return constant(this.str(node2) === "True");
+        return constant(this.str(node4) === "True");
       case "ParenthesizedExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const inner = this.expect(ks2, 1);
         if (inner.name === "*") {
           const value = this.expr(this.expect(ks2, 2), ctx);
@@ -17333,37 +18625,37 @@ var Converter = class {
         return this.expr(inner, ctx);
       }
       case "TupleExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const s = this.seq(ks2, 1, ctx);
         this.expect(ks2, s.next, ")");
         return mk("Tuple", { elts: s.elts, ctx });
       }
       case "ArrayExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const s = this.seq(ks2, 1, ctx);
         this.expect(ks2, s.next, "]");
         return mk("List", { elts: s.elts, ctx });
       }
       case "SetExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const s = this.seq(ks2, 1, "Load");
         this.expect(ks2, s.next, "}");
         return mk("Set", { elts: s.elts });
       }
       case "DictionaryExpression":
-        return this.dict(node2);
+        return this.dict(node4);
       case "ComprehensionExpression":
       case "ArrayComprehensionExpression":
       case "SetComprehensionExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const elt = this.element(ks2, 1);
         const generators = this.comprehension(ks2, elt.next);
-        this.expect(ks2, generators.next, node2.name === "ComprehensionExpression" ? ")" : void 0);
-        const type = node2.name === "ComprehensionExpression" ? "GeneratorExp" : node2.name === "ArrayComprehensionExpression" ? "ListComp" : "SetComp";
+        this.expect(ks2, generators.next, node4.name === "ComprehensionExpression" ? ")" : void 0);
+        const type = node4.name === "ComprehensionExpression" ? "GeneratorExp" : node4.name === "ArrayComprehensionExpression" ? "ListComp" : "SetComp";
         return mk(type, { elt: elt.node, generators: generators.generators });
       }
       case "DictionaryComprehensionExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         if (ks2[1]?.name === "**") this.fail(ks2[1], "dict unpacking in a comprehension");
         const key = this.expr(this.expect(ks2, 1));
         this.expect(ks2, 2, ":");
@@ -17372,20 +18664,20 @@ var Converter = class {
         return mk("DictComp", { key, value, generators: generators.generators });
       }
       case "CallExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const func = this.expr(this.expect(ks2, 0));
         const a = this.argList(this.expect(ks2, 1, "ArgList"));
         this.end(ks2, 2);
         return mk("Call", { func, args: a.args, keywords: a.keywords });
       }
       case "MemberExpression":
-        return this.member(node2, ctx);
+        return this.member(node4, ctx);
       case "BinaryExpression":
       case "UnaryExpression":
       case "AwaitExpression":
-        return this.operators(node2);
+        return this.operators(node4);
       case "ConditionalExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const body2 = this.expr(this.expect(ks2, 0));
         this.expect(ks2, 1, "if");
         const test = this.expr(this.expect(ks2, 2));
@@ -17395,7 +18687,7 @@ var Converter = class {
         return mk("IfExp", { test, body: body2, orelse });
       }
       case "LambdaExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const args = this.params(this.expect(ks2, 1, "ParamList"));
         this.expect(ks2, 2, ":");
         const body2 = this.expr(this.expect(ks2, 3));
@@ -17403,7 +18695,7 @@ var Converter = class {
         return mk("Lambda", { args, body: body2 });
       }
       case "NamedExpression": {
-        const ks2 = kids(node2);
+        const ks2 = kids(node4);
         const target = this.expr(this.expect(ks2, 0), "Store");
         this.expect(ks2, 1, "AssignOp");
         const value = this.expr(this.expect(ks2, 2));
@@ -17411,9 +18703,9 @@ var Converter = class {
         return mk("NamedExpr", { target, value });
       }
       case "YieldExpression":
-        return this.yieldExpr(node2);
+        return this.yieldExpr(node4);
       default:
-        this.fail(node2, "unknown expression node");
+        this.fail(node4, "unknown expression node");
     }
   }
   /** The element of a list/set/generator comprehension. */
@@ -17451,8 +18743,8 @@ var Converter = class {
     if (generators.length === 0) this.fail(ks2[i], "expected a for clause");
     return { generators, next: i };
   }
-  dict(node2) {
-    const ks2 = kids(node2);
+  dict(node4) {
+    const ks2 = kids(node4);
     const keys = [];
     const values = [];
     let i = 1;
@@ -17475,8 +18767,8 @@ var Converter = class {
     this.end(ks2, i + 1);
     return mk("Dict", { keys, values });
   }
-  argList(node2) {
-    const ks2 = kids(node2);
+  argList(node4) {
+    const ks2 = kids(node4);
     const args = [];
     const keywords = [];
     let i = 1;
@@ -17522,8 +18814,8 @@ var Converter = class {
     this.genNext = i;
     return elt;
   }
-  member(node2, ctx) {
-    const ks2 = kids(node2);
+  member(node4, ctx) {
+    const ks2 = kids(node4);
     const value = this.expr(this.expect(ks2, 0));
     const op = this.expect(ks2, 1);
     if (op.name === ".") {
@@ -17573,12 +18865,12 @@ var Converter = class {
     }
     this.expect(ks2, i, "]");
     this.end(ks2, i + 1);
-    if (elts.length === 0) this.fail(node2, "empty subscript");
+    if (elts.length === 0) this.fail(node4, "empty subscript");
     const slice = comma || starred ? mk("Tuple", { elts, ctx: "Load" }) : elts[0];
     return mk("Subscript", { value, slice, ctx });
   }
-  yieldExpr(node2) {
-    const ks2 = kids(node2);
+  yieldExpr(node4) {
+    const ks2 = kids(node4);
     if (ks2.length === 1) return mk("Yield", { value: null });
     if (ks2[1]?.name === "from") {
       const value = this.expr(this.expect(ks2, 2));
@@ -17591,22 +18883,22 @@ var Converter = class {
   }
   // ---------------------------------------------------------------- operator expressions
   /** Flattens an unparenthesized run of operators into tokens and parses it with Python's rules. */
-  operators(node2) {
+  operators(node4) {
     const items = [];
-    this.flatten(node2, items);
+    this.flatten(node4, items);
     const parser2 = new OperatorParser2(
       items,
       (n) => this.expr(n),
-      (why) => this.fail(node2, why)
+      (why) => this.fail(node4, why)
     );
     const result = parser2.disjunction();
-    if (parser2.pos !== items.length) this.fail(node2, "operators left over");
+    if (parser2.pos !== items.length) this.fail(node4, "operators left over");
     return result;
   }
-  flatten(node2, out) {
-    const name = node2.name;
+  flatten(node4, out) {
+    const name = node4.name;
     if (name === "BinaryExpression") {
-      const ks2 = kids(node2);
+      const ks2 = kids(node4);
       const left = this.expect(ks2, 0);
       const right = ks2[ks2.length - 1];
       this.flatten(left, out);
@@ -17620,7 +18912,7 @@ var Converter = class {
       out.push({ kind: "binary", op });
       this.flatten(right, out);
     } else if (name === "UnaryExpression" || name === "AwaitExpression") {
-      const ks2 = kids(node2);
+      const ks2 = kids(node4);
       const op = this.expect(ks2, 0);
       out.push({
         kind: "prefix",
@@ -17628,11 +18920,11 @@ var Converter = class {
       });
       this.flatten(this.expect(ks2, 1), out);
       this.end(ks2, 2);
-    } else out.push({ kind: "atom", node: node2 });
+    } else out.push({ kind: "atom", node: node4 });
   }
   // ---------------------------------------------------------------- strings
-  strings(node2) {
-    const parts = node2.name === "ContinuedString" ? kids(node2) : [node2];
+  strings(node4) {
+    const parts = node4.name === "ContinuedString" ? kids(node4) : [node4];
     const firstPart = parts[0];
     const kind2 = this.text.charCodeAt(firstPart.from) === 117 ? "u" : null;
     let bytes = null;
@@ -17654,7 +18946,7 @@ var Converter = class {
     }
     if (bytes !== null) {
       if (builder.fmode || builder.last !== null || parts.some((p2) => !this.isBytes(p2)))
-        this.fail(node2, "bytes mixed with str");
+        this.fail(node4, "bytes mixed with str");
       return constant({ bytes });
     }
     if (!builder.fmode) return constant(builder.last ?? "", kind2);
@@ -17665,29 +18957,29 @@ var Converter = class {
     return part.name === "String" && splitLiteral(this.str(part)).prefix.includes("b");
   }
   /** The literal text and fields of one f-string, added to `builder`. */
-  formatString(node2, bodyFrom, bodyTo, isRaw, builder) {
-    let pos = node2.from + bodyFrom;
+  formatString(node4, bodyFrom, bodyTo, isRaw, builder) {
+    let pos = node4.from + bodyFrom;
     const literal2 = (to2) => {
       if (to2 <= pos) return;
       let s = this.text.slice(pos, to2);
       if (s.includes("{{")) s = s.split("{{").join("{");
       if (s.includes("}}")) s = s.split("}}").join("}");
       const value = decodeBody(s, isRaw, false);
-      if (value === void 0) this.fail(node2, "unsupported escape");
+      if (value === void 0) this.fail(node4, "unsupported escape");
       builder.add(value);
     };
-    for (let c3 = node2.firstChild; c3; c3 = c3.nextSibling) {
+    for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) {
       if (c3.name !== "FormatReplacement") continue;
       literal2(c3.from);
       this.replacement(c3, isRaw, builder);
       pos = c3.to;
     }
-    literal2(node2.from + bodyTo);
+    literal2(node4.from + bodyTo);
   }
   /** One `{…}` field: the `=` text (if any) and the FormattedValue. */
-  replacement(node2, isRaw, builder) {
-    const ks2 = kids(node2);
-    const open6 = this.expect(ks2, 0, "{");
+  replacement(node4, isRaw, builder) {
+    const ks2 = kids(node4);
+    const open7 = this.expect(ks2, 0, "{");
     let value;
     let i;
     if (ks2[1]?.name === "YieldExpression") {
@@ -17704,8 +18996,8 @@ var Converter = class {
     if (ks2[i]?.name === "FormatSelfDoc") {
       const eq = ks2[i];
       let end = eq.to;
-      while (end < node2.to && isSpace(this.text.charCodeAt(end))) end++;
-      builder.add(this.text.slice(open6.to, end));
+      while (end < node4.to && isSpace(this.text.charCodeAt(end))) end++;
+      builder.add(this.text.slice(open7.to, end));
       debug = true;
       i++;
     }
@@ -17723,16 +19015,16 @@ var Converter = class {
     if (debug && conversion === -1 && format_spec === null) conversion = 114;
     builder.push(mk("FormattedValue", { value, conversion, format_spec }));
   }
-  formatSpec(node2, isRaw, kind2) {
+  formatSpec(node4, isRaw, kind2) {
     const builder = new StringBuilder(kind2);
     builder.fmode = true;
-    const first = node2.firstChild;
-    if (first === null || first.name !== ":") this.fail(node2, "format spec without `:`");
+    const first = node4.firstChild;
+    if (first === null || first.name !== ":") this.fail(node4, "format spec without `:`");
     let pos = first.to;
     const literal2 = (to2) => {
       if (to2 <= pos) return;
       const value = decodeBody(this.text.slice(pos, to2), isRaw, false);
-      if (value === void 0) this.fail(node2, "unsupported escape");
+      if (value === void 0) this.fail(node4, "unsupported escape");
       builder.add(value);
     };
     for (let c3 = first.nextSibling; c3; c3 = c3.nextSibling) {
@@ -17741,7 +19033,7 @@ var Converter = class {
       this.replacement(c3, isRaw, builder);
       pos = c3.to;
     }
-    literal2(node2.to);
+    literal2(node4.to);
     builder.flush(null);
     return mk("JoinedStr", { values: builder.values });
   }
@@ -17888,10 +19180,10 @@ var SPACK_METADATA_ATTRIBUTES = /* @__PURE__ */ new Set([
 function isNode(v2) {
   return v2 !== null && typeof v2 === "object" && !Array.isArray(v2) && "_type" in v2;
 }
-function genericVisit(node2, visit2) {
-  for (const key of Object.keys(node2)) {
+function genericVisit(node4, visit3) {
+  for (const key of Object.keys(node4)) {
     if (key === "_type") continue;
-    const value = node2[key];
+    const value = node4[key];
     if (Array.isArray(value)) {
       const kept = [];
       for (const item of value) {
@@ -17899,81 +19191,81 @@ function genericVisit(node2, visit2) {
           kept.push(item);
           continue;
         }
-        const out = visit2(item);
+        const out = visit3(item);
         if (out !== null) kept.push(out);
       }
-      node2[key] = kept;
+      node4[key] = kept;
     } else if (isNode(value)) {
-      const out = visit2(value);
-      if (out !== null) node2[key] = out;
+      const out = visit3(value);
+      if (out !== null) node4[key] = out;
     }
   }
-  return node2;
+  return node4;
 }
-function forEachChild(node2, fn2) {
-  for (const key of Object.keys(node2)) {
-    const value = node2[key];
+function forEachChild(node4, fn2) {
+  for (const key of Object.keys(node4)) {
+    const value = node4[key];
     if (Array.isArray(value)) {
       for (const item of value) if (isNode(item)) fn2(item);
     } else if (isNode(value)) fn2(value);
   }
 }
-function body(node2, field = "body") {
-  return node2[field];
+function body(node4, field = "body") {
+  return node4[field];
 }
 var PASS = () => ({ _type: "Pass" });
-function isUnusedString(node2) {
-  return node2._type === "Expr" && isStringConstant(node2.value);
+function isUnusedString(node4) {
+  return node4._type === "Expr" && isStringConstant(node4.value);
 }
 function removeDocstrings2(root) {
-  const visit2 = (node2) => {
-    if (node2._type === "FunctionDef" || node2._type === "ClassDef" || node2._type === "Module") {
-      const kept = body(node2).filter((s) => !isUnusedString(s));
-      node2.body = kept.length > 0 ? kept : [PASS()];
+  const visit3 = (node4) => {
+    if (node4._type === "FunctionDef" || node4._type === "ClassDef" || node4._type === "Module") {
+      const kept = body(node4).filter((s) => !isUnusedString(s));
+      node4.body = kept.length > 0 ? kept : [PASS()];
     }
-    return genericVisit(node2, visit2);
+    return genericVisit(node4, visit3);
   };
-  return visit2(root);
+  return visit3(root);
 }
 function removeDirectives(root) {
   let inClass = false;
-  const visit2 = (node2) => {
-    switch (node2._type) {
+  const visit3 = (node4) => {
+    switch (node4._type) {
       case "Expr": {
-        const call = node2.value;
+        const call = node4.value;
         const func = call._type === "Call" ? call.func : void 0;
-        return func?._type === "Name" && SPACK_DIRECTIVE_NAMES.has(func.id) ? null : node2;
+        return func?._type === "Name" && SPACK_DIRECTIVE_NAMES.has(func.id) ? null : node4;
       }
       case "Assign": {
-        const first = body(node2, "targets")[0];
-        return first?._type === "Name" && SPACK_METADATA_ATTRIBUTES.has(first.id) ? null : node2;
+        const first = body(node4, "targets")[0];
+        return first?._type === "Name" && SPACK_METADATA_ATTRIBUTES.has(first.id) ? null : node4;
       }
       case "With":
       case "For":
       case "While":
-        genericVisit(node2, visit2);
-        return body(node2).length > 0 ? node2 : null;
+        genericVisit(node4, visit3);
+        return body(node4).length > 0 ? node4 : null;
       case "If":
-        genericVisit(node2, visit2);
-        if (body(node2).length === 0) {
-          if (body(node2, "orelse").length === 0) return null;
-          node2.body = [PASS()];
+        genericVisit(node4, visit3);
+        if (body(node4).length === 0) {
+          if (body(node4, "orelse").length === 0) return null;
+          node4.body = [PASS()];
         }
-        return node2;
+        return node4;
       case "FunctionDef":
-        return node2;
+        return node4;
       case "ClassDef":
-        if (inClass) return node2;
+        if (inClass) return node4;
         inClass = true;
-        genericVisit(node2, visit2);
+        genericVisit(node4, visit3);
         inClass = false;
-        if (body(node2).length === 0) node2.body = [PASS()];
-        return node2;
+        if (body(node4).length === 0) node4.body = [PASS()];
+        return node4;
       default:
-        return genericVisit(node2, visit2);
+        return genericVisit(node4, visit3);
     }
   };
-  return visit2(root);
+  return visit3(root);
 }
 function isWhenDecorator(dec) {
   return dec._type === "Call" && dec.func._type === "Name" && dec.func.id === "when" && dec.args.length === 1;
@@ -17990,1209 +19282,56 @@ function evaluateDecorator(dec, evaluate) {
 function resolve(impls) {
   const result = [];
   let fallback;
-  for (const { node: node2, conditions } of impls) {
+  for (const { node: node4, conditions } of impls) {
     if (conditions.length === 0) {
-      fallback = node2;
-      result.push(node2);
+      fallback = node4;
+      result.push(node4);
       continue;
     }
     if (conditions.some((c3) => c3 === false)) continue;
     if (conditions.every((c3) => c3 === true) && result.length > 0 && result[0] === fallback)
-      return [node2];
-    result.push(node2);
+      return [node4];
+    result.push(node4);
   }
   return result;
 }
 function resolveMultiMethods(root, evaluate) {
   const methods = /* @__PURE__ */ new Map();
-  const tag = (node2) => {
-    if (node2._type === "FunctionDef") {
-      const decorators = body(node2, "decorator_list");
+  const tag = (node4) => {
+    if (node4._type === "FunctionDef") {
+      const decorators = body(node4, "decorator_list");
       const conditions = decorators.map((d2) => evaluateDecorator(d2, evaluate));
-      const name = node2.name;
+      const name = node4.name;
       if (conditions.length === 0) methods.set(name, []);
       const list = methods.get(name) ?? [];
-      list.push({ node: node2, conditions });
+      list.push({ node: node4, conditions });
       methods.set(name, list);
       return;
     }
-    forEachChild(node2, tag);
+    forEachChild(node4, tag);
   };
   tag(root);
-  const visit2 = (node2) => {
-    if (node2._type !== "FunctionDef") return genericVisit(node2, visit2);
-    const resolutions = resolve(methods.get(node2.name) ?? []);
-    if (!resolutions.includes(node2)) return null;
-    node2.decorator_list = body(node2, "decorator_list").filter((d2) => !isWhenDecorator(d2));
-    return node2;
+  const visit3 = (node4) => {
+    if (node4._type !== "FunctionDef") return genericVisit(node4, visit3);
+    const resolutions = resolve(methods.get(node4.name) ?? []);
+    if (!resolutions.includes(node4)) return null;
+    node4.decorator_list = body(node4, "decorator_list").filter((d2) => !isWhenDecorator(d2));
+    return node4;
   };
-  return visit2(root);
+  return visit3(root);
 }
 function hasMultiMethods(root) {
   let found = false;
-  const walk = (node2) => {
+  const walk = (node4) => {
     if (found) return;
-    if (node2._type === "FunctionDef" && body(node2, "decorator_list").some(isWhenDecorator)) {
+    if (node4._type === "FunctionDef" && body(node4, "decorator_list").some(isWhenDecorator)) {
       found = true;
       return;
     }
-    forEachChild(node2, walk);
+    forEachChild(node4, walk);
   };
   walk(root);
   return found;
-}
-
-// src/core/spec/target.ts
-var PARENTS = {
-  // x86 (32 bit)
-  x86: [],
-  i686: ["x86"],
-  pentium2: ["i686"],
-  pentium3: ["pentium2"],
-  pentium4: ["pentium3"],
-  prescott: ["pentium4"],
-  // x86_64
-  x86_64: [],
-  x86_64_v2: ["x86_64"],
-  x86_64_v3: ["x86_64_v2"],
-  x86_64_v4: ["x86_64_v3"],
-  nocona: ["x86_64"],
-  core2: ["nocona"],
-  nehalem: ["core2", "x86_64_v2"],
-  westmere: ["nehalem"],
-  sandybridge: ["westmere"],
-  ivybridge: ["sandybridge"],
-  haswell: ["ivybridge", "x86_64_v3"],
-  broadwell: ["haswell"],
-  skylake: ["broadwell"],
-  mic_knl: ["broadwell"],
-  skylake_avx512: ["skylake", "x86_64_v4"],
-  cannonlake: ["skylake"],
-  cascadelake: ["skylake_avx512"],
-  icelake: ["cascadelake", "cannonlake"],
-  cooperlake: ["cascadelake"],
-  sapphirerapids: ["icelake", "cooperlake"],
-  graniterapids: ["sapphirerapids"],
-  alderlake: ["x86_64_v3"],
-  arrowlake_s: ["x86_64_v3"],
-  k10: ["x86_64"],
-  bulldozer: ["x86_64_v2"],
-  piledriver: ["bulldozer"],
-  steamroller: ["piledriver"],
-  excavator: ["steamroller", "x86_64_v3"],
-  zen: ["x86_64_v3"],
-  zen2: ["zen"],
-  zen3: ["zen2"],
-  zen4: ["zen3", "x86_64_v4"],
-  zen5: ["zen4"],
-  // aarch64
-  aarch64: [],
-  "armv8.1a": ["aarch64"],
-  "armv8.2a": ["armv8.1a"],
-  "armv8.3a": ["armv8.2a"],
-  "armv8.4a": ["armv8.3a"],
-  "armv8.5a": ["armv8.4a"],
-  "armv9.0a": ["armv8.5a"],
-  thunderx2: ["armv8.1a"],
-  a64fx: ["armv8.2a"],
-  cortex_a72: ["aarch64"],
-  graviton: ["cortex_a72"],
-  neoverse_n1: ["cortex_a72", "armv8.2a"],
-  graviton2: ["graviton", "neoverse_n1"],
-  neoverse_v1: ["neoverse_n1", "armv8.4a"],
-  graviton3: ["graviton2", "neoverse_v1"],
-  neoverse_v2: ["neoverse_v1", "armv9.0a"],
-  neoverse_n2: ["neoverse_n1", "armv9.0a"],
-  neoverse_v3ae: ["neoverse_v2"],
-  graviton4: ["graviton3", "neoverse_v2"],
-  ampere1: ["armv8.2a"],
-  ampere1a: ["ampere1"],
-  m1: ["armv8.4a"],
-  m2: ["m1", "armv8.5a"],
-  m3: ["m2"],
-  m4: ["m3"],
-  m5: ["m4"],
-  // 32-bit arm
-  arm: [],
-  // power
-  ppc64: [],
-  power7: ["ppc64"],
-  power8: ["power7"],
-  power9: ["power8"],
-  power10: ["power9"],
-  ppc64le: [],
-  power8le: ["ppc64le"],
-  power9le: ["power8le"],
-  power10le: ["power9le"],
-  ppc: [],
-  ppcle: [],
-  // risc-v
-  riscv64: [],
-  u74mc: ["riscv64"],
-  x60: ["riscv64"],
-  // sparc
-  sparc: [],
-  sparc64: []
-};
-function isTargetFamily(name) {
-  const p2 = PARENTS[name];
-  return p2 !== void 0 && p2.length === 0;
-}
-function targetFamily(name) {
-  let current = name;
-  for (let guard = 0; guard < 64; guard++) {
-    const parents = PARENTS[current];
-    if (parents === void 0) return void 0;
-    const first = parents[0];
-    if (first === void 0) return current;
-    current = first;
-  }
-  return void 0;
-}
-function descendsFrom(descendant, ancestor) {
-  if (descendant === ancestor) return true;
-  if (PARENTS[descendant] === void 0 || PARENTS[ancestor] === void 0) return void 0;
-  const seen = /* @__PURE__ */ new Set();
-  const stack = [descendant];
-  while (stack.length > 0) {
-    const n = stack.pop();
-    if (n === ancestor) return true;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    for (const p2 of PARENTS[n] ?? []) stack.push(p2);
-  }
-  return false;
-}
-function itemMatches(target, item) {
-  const colon2 = item.indexOf(":");
-  if (colon2 < 0) {
-    if (target === item) return true;
-    return isTargetFamily(item) && targetFamily(target) === item;
-  }
-  const lo = item.slice(0, colon2);
-  const hi = item.slice(colon2 + 1);
-  if (lo !== "" && descendsFrom(target, lo) === false) return false;
-  if (hi !== "" && descendsFrom(hi, target) === false) return false;
-  return true;
-}
-function targetSatisfies(target, constraint) {
-  for (const item of constraint.split(",")) {
-    if (item !== "" && itemMatches(target, item)) return true;
-  }
-  return false;
-}
-
-// src/core/spec/version.ts
-var INFINITY_VERSIONS = [
-  "stable",
-  "nightly",
-  "trunk",
-  "head",
-  "master",
-  "main",
-  "develop"
-];
-var ALPHA = 0;
-var BETA = 1;
-var RC = 2;
-var FINAL = 3;
-var PRERELEASE = {
-  alpha: ALPHA,
-  beta: BETA,
-  rc: RC,
-  final: FINAL
-};
-var INFINITY_INDEX = new Map(INFINITY_VERSIONS.map((w2, i) => [w2, i]));
-var INF_SEGMENTS = [];
-function infinitySegment(i) {
-  let s = INF_SEGMENTS[i];
-  if (!s) {
-    s = Object.freeze({ inf: i });
-    INF_SEGMENTS[i] = s;
-  }
-  return s;
-}
-function segmentKind(s) {
-  switch (typeof s) {
-    case "string":
-      return 0;
-    case "object":
-      return 2;
-    default:
-      return 1;
-  }
-}
-function compareSegments(a, b3) {
-  const ka = segmentKind(a);
-  const kb = segmentKind(b3);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  if (ka === 2) {
-    const ia = a.inf;
-    const ib = b3.inf;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  }
-  return a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareNumberLists(a, b3) {
-  const n = Math.min(a.length, b3.length);
-  for (let i = 0; i < n; i++) {
-    const x3 = a[i];
-    const y2 = b3[i];
-    if (x3 !== y2) return x3 < y2 ? -1 : 1;
-  }
-  return a.length === b3.length ? 0 : a.length < b3.length ? -1 : 1;
-}
-function compareStandard(a, b3) {
-  const ra = a.release;
-  const rb = b3.release;
-  const n = Math.min(ra.length, rb.length);
-  for (let i = 0; i < n; i++) {
-    const c3 = compareSegments(ra[i], rb[i]);
-    if (c3 !== 0) return c3;
-  }
-  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
-  return compareNumberLists(a.pre, b3.pre);
-}
-function isCharDigit(c3) {
-  return c3 >= 48 && c3 <= 57;
-}
-function isCharLetter(c3) {
-  return c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122;
-}
-function parseNumber(digits) {
-  return digits.length <= 15 ? Number(digits) : BigInt(digits);
-}
-function parseStandard(text2) {
-  const words = [];
-  const segments = [];
-  const s = text2.trim();
-  let i = 0;
-  while (i < s.length) {
-    const c3 = s.charCodeAt(i);
-    if (isCharDigit(c3)) {
-      let j3 = i + 1;
-      while (j3 < s.length && isCharDigit(s.charCodeAt(j3))) j3++;
-      segments.push(parseNumber(s.slice(i, j3)));
-      words.push(null);
-      i = j3;
-    } else if (isCharLetter(c3)) {
-      let j3 = i + 1;
-      while (j3 < s.length && isCharLetter(s.charCodeAt(j3))) j3++;
-      const word = s.slice(i, j3);
-      const inf = INFINITY_INDEX.get(word);
-      segments.push(inf === void 0 ? word : infinitySegment(inf));
-      words.push(word);
-      i = j3;
-    } else {
-      i++;
-    }
-  }
-  const n = segments.length;
-  const beforeLast = n >= 2 ? words[n - 2] : null;
-  const last = n >= 1 ? words[n - 1] : null;
-  if (n >= 3 && beforeLast != null && beforeLast in PRERELEASE && last === null) {
-    const num = segments[n - 1];
-    return {
-      release: segments.slice(0, n - 2),
-      pre: [PRERELEASE[beforeLast], Number(num)]
-    };
-  }
-  if (n >= 2 && last != null && last in PRERELEASE) {
-    return { release: segments.slice(0, n - 1), pre: [PRERELEASE[last]] };
-  }
-  return { release: segments, pre: [FINAL] };
-}
-var HEX40 = /^[0-9a-fA-F]{40}$/;
-function isGitVersion(text2) {
-  return text2.startsWith("git.") || text2.indexOf("=", 1) > 0 || HEX40.test(text2);
-}
-var NO_RELEASE = { release: [], pre: [FINAL] };
-function parseUncached(text2) {
-  if (!isGitVersion(text2)) return parseStandard(text2);
-  const body2 = text2.startsWith("git.") ? text2.slice(4) : text2;
-  const eq = body2.indexOf("=");
-  if (eq < 0) return { ...NO_RELEASE, gitRef: body2, gitAssigned: false };
-  const assigned = body2.slice(eq + 1);
-  if (assigned.includes(":"))
-    return { ...NO_RELEASE, gitRef: body2.slice(0, eq), gitAssigned: false };
-  return { ...parseStandard(assigned), gitRef: body2.slice(0, eq), gitAssigned: true };
-}
-var CACHE_LIMIT = 2e5;
-var parsedCache = /* @__PURE__ */ new Map();
-var nextCache = /* @__PURE__ */ new Map();
-function parsed(text2) {
-  let p2 = parsedCache.get(text2);
-  if (p2 === void 0) {
-    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
-    p2 = parseUncached(text2);
-    parsedCache.set(text2, p2);
-  }
-  return p2;
-}
-function compareParsed(a, b3) {
-  const ga = a.gitRef !== void 0;
-  const gb = b3.gitRef !== void 0;
-  if (!ga && !gb) return compareStandard(a, b3);
-  if (ga && gb) {
-    if (!a.gitAssigned || !b3.gitAssigned) {
-      if (a.gitAssigned) return -1;
-      if (b3.gitAssigned) return 1;
-      return compareRefs(a.gitRef, b3.gitRef);
-    }
-    const c3 = compareStandard(a, b3);
-    return c3 !== 0 ? c3 : compareRefs(a.gitRef, b3.gitRef);
-  }
-  const git = ga ? a : b3;
-  const std = ga ? b3 : a;
-  const gitVsStd = !git.gitAssigned ? 1 : compareStandard(git, std) < 0 ? -1 : 1;
-  return ga ? gitVsStd : -gitVsStd;
-}
-function compareRefs(a, b3) {
-  return a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareVersions(a, b3) {
-  if (a === b3) return 0;
-  return compareParsed(parsed(a), parsed(b3));
-}
-function isDevelopVersion(v2) {
-  return parsed(v2).release.some((s) => typeof s === "object");
-}
-function nextWord(s) {
-  let out = s;
-  do {
-    if (out.length === 0 || out.endsWith("z")) out += "A";
-    else {
-      const last = out.charCodeAt(out.length - 1);
-      out = out.slice(0, -1) + (last === 90 ? "a" : String.fromCharCode(last + 1));
-    }
-  } while (INFINITY_INDEX.has(out));
-  return out;
-}
-function nextVersion(v2) {
-  if (v2.pre[0] !== FINAL) {
-    const n = v2.pre.length > 1 ? v2.pre[1] + 1 : 0;
-    return { release: v2.release, pre: [v2.pre[0], n] };
-  }
-  if (v2.release.length === 0) return { release: ["A"], pre: v2.pre };
-  const last = v2.release[v2.release.length - 1];
-  let bumped;
-  if (typeof last === "string") bumped = nextWord(last);
-  else if (typeof last === "object") bumped = infinitySegment(last.inf + 1);
-  else if (typeof last === "bigint") bumped = last + 1n;
-  else bumped = last + 1 > Number.MAX_SAFE_INTEGER ? BigInt(last) + 1n : last + 1;
-  return { release: [...v2.release.slice(0, -1), bumped], pre: v2.pre };
-}
-function upperLimit(hi) {
-  let p2 = nextCache.get(hi);
-  if (p2 === void 0) {
-    if (nextCache.size >= CACHE_LIMIT) nextCache.clear();
-    p2 = nextVersion(parsed(hi));
-    nextCache.set(hi, p2);
-  }
-  return p2;
-}
-function inStandardRange(v2, r2) {
-  if (r2.lo !== void 0 && compareStandard(v2, parsed(r2.lo)) < 0) return false;
-  if (r2.hi !== void 0 && compareStandard(v2, upperLimit(r2.hi)) >= 0) return false;
-  return true;
-}
-function gitParts(text2) {
-  const body2 = text2.startsWith("git.") ? text2.slice(4) : text2;
-  const eq = body2.indexOf("=");
-  return eq < 0 ? { ref: body2 } : { ref: body2.slice(0, eq), assigned: body2.slice(eq + 1) };
-}
-function gitSatisfies(v2, constraint) {
-  if (!isGitVersion(v2)) return false;
-  const a = gitParts(v2);
-  const b3 = gitParts(constraint);
-  if (a.ref !== b3.ref) return false;
-  if (b3.assigned === void 0) return true;
-  if (a.assigned === void 0) return false;
-  if (a.assigned === b3.assigned) return true;
-  if (b3.assigned.includes(":") || a.assigned.includes(":")) {
-    if (a.assigned.includes(":")) return false;
-    return versionSatisfies(a.assigned, parseVersionConstraint(b3.assigned));
-  }
-  return compareVersions(a.assigned, b3.assigned) === 0;
-}
-function rangeSatisfied(v2, pv, r2) {
-  if (r2.exact) {
-    if (r2.lo === void 0) return false;
-    if (isGitVersion(r2.lo)) return gitSatisfies(v2, r2.lo);
-    return pv.gitRef === void 0 && compareStandard(pv, parsed(r2.lo)) === 0;
-  }
-  if (pv.gitRef !== void 0) {
-    if (!pv.gitAssigned) return r2.lo === void 0 && r2.hi === void 0;
-  }
-  return inStandardRange(pv, r2);
-}
-function versionSatisfies(v2, c3) {
-  const pv = parsed(v2);
-  for (const r2 of c3) {
-    if (rangeSatisfied(v2, pv, r2)) return true;
-  }
-  return false;
-}
-function rangeNonEmpty(lo, hi) {
-  return compareStandard(parsed(lo), upperLimit(hi)) < 0;
-}
-var VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-var GIT_VERSION_TEXT = /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/;
-function versionError(text2, where, what) {
-  return new UserError("spec-syntax", where ?? "", `invalid version constraint "${text2}": ${what}`);
-}
-function parseItem(text2, item, where) {
-  if (item === "") throw versionError(text2, where, "empty version in list");
-  if (item.startsWith("=")) {
-    const v2 = item.slice(1);
-    if (isGitVersion(v2)) {
-      if (!GIT_VERSION_TEXT.test(v2)) throw versionError(text2, where, `bad git version "${v2}"`);
-    } else if (!VERSION_TEXT.test(v2)) {
-      throw versionError(text2, where, `bad version "${v2}"`);
-    }
-    return { lo: v2, hi: v2, exact: true };
-  }
-  if (isGitVersion(item)) {
-    if (!GIT_VERSION_TEXT.test(item)) throw versionError(text2, where, `bad git version "${item}"`);
-    return { lo: item, hi: item, exact: true };
-  }
-  const colon2 = item.indexOf(":");
-  if (colon2 < 0) {
-    if (!VERSION_TEXT.test(item)) throw versionError(text2, where, `bad version "${item}"`);
-    return { lo: item, hi: item };
-  }
-  if (item.indexOf(":", colon2 + 1) >= 0) throw versionError(text2, where, `bad range "${item}"`);
-  const lo = item.slice(0, colon2);
-  const hi = item.slice(colon2 + 1);
-  for (const v2 of [lo, hi]) {
-    if (v2 !== "" && !VERSION_TEXT.test(v2)) throw versionError(text2, where, `bad version "${v2}"`);
-  }
-  if (lo !== "" && hi !== "" && !rangeNonEmpty(lo, hi)) {
-    throw versionError(text2, where, `empty range "${item}"`);
-  }
-  const r2 = {};
-  if (lo !== "") r2.lo = lo;
-  if (hi !== "") r2.hi = hi;
-  return r2;
-}
-function compareBound(a, b3, missing) {
-  if (a === void 0 || b3 === void 0) {
-    if (a === b3) return 0;
-    return a === void 0 ? missing : -missing;
-  }
-  const c3 = compareVersions(a, b3);
-  return c3 !== 0 ? c3 : a < b3 ? -1 : a > b3 ? 1 : 0;
-}
-function compareVersionRanges(a, b3) {
-  const lo = compareBound(a.lo, b3.lo, -1);
-  if (lo !== 0) return lo;
-  const hi = compareBound(a.hi, b3.hi, 1);
-  if (hi !== 0) return hi;
-  return (a.exact ? 1 : 0) - (b3.exact ? 1 : 0);
-}
-function parseVersionConstraint(text2, where) {
-  const items = text2.split(",");
-  const out = [];
-  for (const raw of items) {
-    out.push(parseItem(text2, raw.trim(), where));
-  }
-  out.sort(compareVersionRanges);
-  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
-}
-function formatVersionRange(r2) {
-  if (r2.exact) {
-    const v2 = r2.lo ?? "";
-    return isGitVersion(v2) ? v2 : `=${v2}`;
-  }
-  if (r2.lo !== void 0 && r2.lo === r2.hi) return r2.lo;
-  return `${r2.lo ?? ""}:${r2.hi ?? ""}`;
-}
-function formatVersionConstraint(c3) {
-  return [...c3].sort(compareVersionRanges).map(formatVersionRange).join(",");
-}
-function intersectRanges(a, b3) {
-  if (a.exact || b3.exact) {
-    if (a.exact && b3.exact) {
-      const x3 = a.lo ?? "";
-      const y2 = b3.lo ?? "";
-      if (isGitVersion(x3) || isGitVersion(y2)) return x3 === y2 ? a : void 0;
-      return compareVersions(x3, y2) === 0 ? a : void 0;
-    }
-    const exact = a.exact ? a : b3;
-    const range = a.exact ? b3 : a;
-    return versionSatisfies(exact.lo ?? "", [range]) ? exact : void 0;
-  }
-  let lo = a.lo;
-  if (b3.lo !== void 0 && (lo === void 0 || compareVersions(b3.lo, lo) > 0)) lo = b3.lo;
-  let hi = a.hi;
-  if (b3.hi !== void 0) {
-    if (hi === void 0 || compareStandard(upperLimit(b3.hi), upperLimit(hi)) < 0) hi = b3.hi;
-  }
-  if (lo !== void 0 && hi !== void 0 && !rangeNonEmpty(lo, hi)) return void 0;
-  const r2 = {};
-  if (lo !== void 0) r2.lo = lo;
-  if (hi !== void 0) r2.hi = hi;
-  return r2;
-}
-function intersectVersionConstraints(a, b3) {
-  const out = [];
-  for (const x3 of a) {
-    for (const y2 of b3) {
-      const r2 = intersectRanges(x3, y2);
-      if (r2 !== void 0) out.push(r2);
-    }
-  }
-  out.sort(compareVersionRanges);
-  return out.filter((r2, i) => i === 0 || compareVersionRanges(r2, out[i - 1]) !== 0);
-}
-
-// src/core/spec/constraint.ts
-var COMPILER_FLAGS = [
-  "cflags",
-  "cxxflags",
-  "fflags",
-  "cppflags",
-  "ldflags",
-  "ldlibs"
-];
-var FLAG_SET = new Set(COMPILER_FLAGS);
-var DEPTYPES = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
-var COMPILER_ALIASES = {
-  clang: "llvm",
-  llvm: "clang",
-  oneapi: "intel-oneapi-compilers",
-  "intel-oneapi-compilers": "oneapi",
-  rocmcc: "llvm-amdgpu",
-  "llvm-amdgpu": "rocmcc",
-  intel: "intel-oneapi-compiler-classic",
-  "intel-oneapi-compiler-classic": "intel",
-  arm: "acfl",
-  acfl: "arm"
-};
-function isWs(c3) {
-  return c3 === 32 || c3 >= 9 && c3 <= 13;
-}
-function isAlnum(c3) {
-  return c3 >= 48 && c3 <= 57 || c3 >= 65 && c3 <= 90 || c3 >= 97 && c3 <= 122 || c3 === 95;
-}
-function isWordChar(c3) {
-  return isAlnum(c3) || c3 === 45 || c3 === 46;
-}
-function isValueChar(c3) {
-  return isAlnum(c3) || c3 === 45 || // -
-  c3 === 43 || // +
-  c3 === 42 || // *
-  c3 === 46 || // .
-  c3 === 44 || // ,
-  c3 === 58 || // :
-  c3 === 61 || // =
-  c3 === 37 || // %
-  c3 === 94 || // ^
-  c3 === 126 || // ~
-  c3 === 47 || // /
-  c3 === 92;
-}
-var IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
-var DOTTED_IDENTIFIER = /^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)+$/;
-var GIT_PREFIX = /^(?:git\.|[0-9a-fA-F]{40}(?![A-Za-z0-9_.-]))/;
-function newNode() {
-  return { variants: {}, dependencies: [] };
-}
-var Parser2 = class {
-  pos = 0;
-  text;
-  where;
-  constructor(text2, where) {
-    this.text = text2;
-    this.where = where;
-  }
-  error(at2, what) {
-    return new UserError(
-      "spec-syntax",
-      this.where,
-      `invalid spec "${this.text}" at column ${at2 + 1}: ${what}`
-    );
-  }
-  code() {
-    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
-  }
-  skipWs() {
-    const t2 = this.text;
-    while (this.pos < t2.length && isWs(t2.charCodeAt(this.pos))) this.pos++;
-  }
-  readWhile(pred) {
-    const t2 = this.text;
-    const start = this.pos;
-    while (this.pos < t2.length && pred(t2.charCodeAt(this.pos))) this.pos++;
-    return t2.slice(start, this.pos);
-  }
-  parse() {
-    const root = newNode();
-    this.node(root, false);
-    let current = root;
-    for (; ; ) {
-      this.skipWs();
-      const c3 = this.code();
-      if (c3 === -1) break;
-      const sigilAt = this.pos;
-      const direct = c3 === 37;
-      this.pos++;
-      if (direct && this.code() === 37) this.pos++;
-      let virtuals = [];
-      let deptypes;
-      let substitute;
-      if (this.code() === 91) {
-        const edge = this.edgeAttributes();
-        virtuals = edge.virtuals;
-        deptypes = edge.deptypes;
-        const assignment = this.virtualAssignment();
-        if (assignment) {
-          virtuals = [...virtuals, ...assignment.virtuals];
-          substitute = assignment.substitute;
-        }
-      } else {
-        const assignment = this.virtualAssignment();
-        if (assignment) {
-          virtuals = assignment.virtuals;
-          substitute = assignment.substitute;
-        }
-      }
-      const dep = newNode();
-      if (substitute) this.setName(dep, substitute.name, substitute.at);
-      this.node(dep, substitute !== void 0);
-      if (dep.name === void 0) {
-        throw this.error(sigilAt, `expected a package name after "${direct ? "%" : "^"}"`);
-      }
-      if (virtuals.length > 0) dep.virtuals = [...new Set(virtuals)].sort();
-      if (deptypes) dep.deptypes = deptypes;
-      if (direct) {
-        this.attachDirect(current, dep, sigilAt);
-      } else {
-        const same = root.dependencies.find((d2) => !d2.direct && d2.name === dep.name);
-        if (same) this.merge(same, dep, sigilAt);
-        else root.dependencies.push(dep);
-        current = same ?? dep;
-      }
-    }
-    sortDependencies(root);
-    return root;
-  }
-  attachDirect(owner, dep, at2) {
-    const name = dep.name;
-    if (isBareCompiler(dep)) {
-      if (owner.compiler === void 0) {
-        owner.compiler = dep.versions === void 0 ? { name } : { name, versions: dep.versions };
-        return;
-      }
-      if (owner.compiler.name === name) {
-        const a = owner.compiler.versions;
-        const b3 = dep.versions;
-        if (b3 !== void 0) {
-          owner.compiler.versions = a === void 0 ? b3 : intersectVersionConstraints(a, b3);
-        }
-        return;
-      }
-    }
-    dep.direct = true;
-    const same = owner.dependencies.find((d2) => d2.direct && d2.name === name);
-    if (same) this.merge(same, dep, at2);
-    else owner.dependencies.push(dep);
-  }
-  /** Constrains `into` by `from` (the same dependency given twice). */
-  merge(into, from, at2) {
-    if (from.versions !== void 0) {
-      into.versions = into.versions === void 0 ? from.versions : intersectVersionConstraints(into.versions, from.versions);
-    }
-    for (const k2 of Object.keys(from.variants)) {
-      this.setVariant(into, k2, from.variants[k2]);
-    }
-    if (from.flags !== void 0) {
-      into.flags ??= {};
-      for (const k2 of Object.keys(from.flags)) {
-        const prev = into.flags[k2];
-        into.flags[k2] = prev === void 0 ? from.flags[k2] : `${prev} ${from.flags[k2]}`;
-      }
-    }
-    for (const k2 of ["platform", "os", "target"]) {
-      const v2 = from[k2];
-      if (v2 !== void 0) this.setArch(into, k2, v2, at2);
-    }
-    for (const k2 of ["hash", "namespace"]) {
-      const v2 = from[k2];
-      if (v2 === void 0) continue;
-      if (into[k2] !== void 0 && into[k2] !== v2) {
-        throw this.error(at2, `conflicting ${k2} "${into[k2]}" and "${v2}" for ${into.name}`);
-      }
-      into[k2] = v2;
-    }
-    if (from.compiler !== void 0) {
-      const { name, versions } = from.compiler;
-      const bare = { name, variants: {}, dependencies: [] };
-      if (versions !== void 0) bare.versions = versions;
-      this.attachDirect(into, bare, at2);
-    }
-    for (const d2 of from.dependencies) {
-      if (d2.direct) {
-        const copy = { ...d2 };
-        delete copy.direct;
-        this.attachDirect(into, copy, at2);
-      } else {
-        into.dependencies.push(d2);
-      }
-    }
-    if (from.virtuals !== void 0) {
-      into.virtuals = [.../* @__PURE__ */ new Set([...into.virtuals ?? [], ...from.virtuals])].sort();
-    }
-    if (from.deptypes !== void 0) {
-      into.deptypes = [.../* @__PURE__ */ new Set([...into.deptypes ?? [], ...from.deptypes])].sort();
-    }
-  }
-  /** `[virtuals=a,b deptypes=build]`, the position at `[`; consumes through `]`. */
-  edgeAttributes() {
-    const open6 = this.pos;
-    this.pos++;
-    const out = { virtuals: [] };
-    for (; ; ) {
-      this.skipWs();
-      const c3 = this.code();
-      if (c3 === -1) throw this.error(open6, 'unterminated "["');
-      if (c3 === 93) {
-        this.pos++;
-        return out;
-      }
-      const keyAt = this.pos;
-      const key = this.readWhile(isWordChar);
-      if (key === "") throw this.error(this.pos, `unexpected character "${this.text[this.pos]}"`);
-      if (this.code() === 58 && this.text.charCodeAt(this.pos + 1) === 61) this.pos++;
-      if (this.code() !== 61) throw this.error(this.pos, `expected "=" after "${key}"`);
-      this.pos++;
-      const valueAt = this.pos;
-      const raw = this.value(key);
-      const values = raw.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
-      if (key === "virtuals") {
-        out.virtuals.push(...values);
-      } else if (key === "deptypes") {
-        for (const v2 of values) {
-          if (!DEPTYPES.has(v2)) throw this.error(valueAt, `unknown deptype "${v2}"`);
-        }
-        out.deptypes = [...new Set(values)].sort();
-      } else if (key === "when") {
-        throw this.error(keyAt, 'conditional edges ("when=" in "[...]") are not supported');
-      } else {
-        throw this.error(keyAt, `unknown edge attribute "${key}" (expected virtuals or deptypes)`);
-      }
-    }
-  }
-  /** `c,cxx=gcc` right after a sigil or `]` (whitespace allowed before); else nothing. */
-  virtualAssignment() {
-    const save = this.pos;
-    this.skipWs();
-    const t2 = this.text;
-    const virtuals = [];
-    for (; ; ) {
-      const ident = this.readIdentifier();
-      if (ident === "") {
-        this.pos = save;
-        return void 0;
-      }
-      virtuals.push(ident);
-      if (this.code() === 44) {
-        this.pos++;
-        continue;
-      }
-      break;
-    }
-    if (this.code() !== 61) {
-      this.pos = save;
-      return void 0;
-    }
-    this.pos++;
-    const at2 = this.pos;
-    let name = this.readIdentifier();
-    while (name !== "" && t2.charCodeAt(this.pos) === 46 && isAlnum(t2.charCodeAt(this.pos + 1))) {
-      this.pos++;
-      name += "." + this.readIdentifier();
-    }
-    if (name === "") {
-      this.pos = save;
-      return void 0;
-    }
-    return { virtuals, substitute: { name, at: at2 } };
-  }
-  readIdentifier() {
-    if (!isAlnum(this.code())) return "";
-    return this.readWhile((c3) => isAlnum(c3) || c3 === 45);
-  }
-  setName(node2, word, at2) {
-    if (IDENTIFIER.test(word)) {
-      node2.name = word;
-      return;
-    }
-    if (DOTTED_IDENTIFIER.test(word)) {
-      const dot = word.lastIndexOf(".");
-      node2.namespace = word.slice(0, dot);
-      node2.name = word.slice(dot + 1);
-      return;
-    }
-    throw this.error(at2, `invalid package name "${word}"`);
-  }
-  /** Node options up to the end, a `^` or a `%`. */
-  node(node2, named) {
-    let first = !named;
-    for (; ; first = false) {
-      this.skipWs();
-      const at2 = this.pos;
-      const c3 = this.code();
-      if (c3 === -1 || c3 === 94 || c3 === 37) return;
-      if (c3 === 64) {
-        this.versions(node2);
-      } else if (c3 === 43 || c3 === 126 || c3 === 45) {
-        this.boolVariant(node2);
-      } else if (c3 === 47) {
-        this.pos++;
-        const hash3 = this.readWhile(isAlnum);
-        if (hash3 === "") throw this.error(at2, 'expected a hash after "/"');
-        if (node2.hash !== void 0) throw this.error(at2, "a spec cannot have two hashes");
-        node2.hash = hash3;
-      } else if (c3 === 42 && first) {
-        this.pos++;
-      } else if (isAlnum(c3)) {
-        const word = this.readWhile(isWordChar);
-        const next2 = this.code();
-        if (next2 === 61 || next2 === 58 && this.text.charCodeAt(this.pos + 1) === 61) {
-          this.keyValue(node2, word, at2);
-        } else {
-          if (!first) {
-            throw this.error(
-              at2,
-              node2.name === void 0 && !named ? `unexpected package name "${word}" (the name must come first)` : `unexpected package name "${word}" (a spec has one name; use "^" for a dependency)`
-            );
-          }
-          this.setName(node2, word, at2);
-        }
-      } else {
-        throw this.error(at2, `unexpected character "${this.text[at2]}"`);
-      }
-    }
-  }
-  versions(node2) {
-    const at2 = this.pos;
-    this.pos++;
-    this.skipWs();
-    const start = this.pos;
-    const t2 = this.text;
-    for (; ; ) {
-      const itemAt = this.pos;
-      if (this.code() === 61) this.pos++;
-      const git = GIT_PREFIX.test(t2.slice(this.pos, this.pos + 41));
-      this.readVersionWord(git);
-      if (this.code() === 61 && git) {
-        this.pos++;
-        this.readVersionWord(false);
-      } else if (this.code() === 58) {
-        this.pos++;
-        const hiAt = this.pos;
-        this.readVersionWord(false);
-        if (this.pos > hiAt) {
-          const after = this.pos;
-          this.skipWs();
-          const eq = this.code() === 61;
-          this.pos = eq ? hiAt : after;
-        }
-      }
-      if (this.pos === itemAt) throw this.error(at2, 'expected a version after "@"');
-      const save = this.pos;
-      this.skipWs();
-      if (this.code() === 44) {
-        this.pos++;
-        this.skipWs();
-        continue;
-      }
-      this.pos = save;
-      break;
-    }
-    const text2 = t2.slice(start, this.pos);
-    let versions;
-    try {
-      versions = parseVersionConstraint(text2);
-    } catch (e) {
-      if (e instanceof UserError) throw this.error(start, e.message);
-      throw e;
-    }
-    node2.versions = node2.versions === void 0 ? versions : intersectVersionConstraints(node2.versions, versions);
-  }
-  /** `[A-Za-z0-9_.-]*` not ending in `.` or `-` (plus `/` in a git ref). */
-  readVersionWord(gitRef) {
-    const start = this.pos;
-    if (!isAlnum(this.code())) return;
-    this.readWhile((c3) => isWordChar(c3) || gitRef && c3 === 47);
-    while (this.pos > start) {
-      const last = this.text.charCodeAt(this.pos - 1);
-      if (last !== 46 && last !== 45) break;
-      this.pos--;
-    }
-  }
-  boolVariant(node2) {
-    const at2 = this.pos;
-    const sign = this.code();
-    this.pos++;
-    if (this.code() === sign) this.pos++;
-    this.skipWs();
-    const name = this.readWhile(isWordChar);
-    if (name === "") throw this.error(at2, `expected a variant name after "${this.text[at2]}"`);
-    this.setVariant(node2, name, [sign === 43 ? "true" : "false"]);
-  }
-  setVariant(node2, name, values) {
-    const prev = node2.variants[name];
-    node2.variants[name] = prev === void 0 ? values : [.../* @__PURE__ */ new Set([...prev, ...values])].sort();
-  }
-  /** A value after `key=`: quoted, or a run of value characters. */
-  value(key) {
-    const c3 = this.code();
-    if (c3 === 34 || c3 === 39) {
-      const open6 = this.pos;
-      const quote = this.text[open6];
-      let i = open6 + 1;
-      for (; ; ) {
-        const j3 = this.text.indexOf(quote, i);
-        if (j3 < 0) throw this.error(open6, "unterminated quoted value");
-        if (this.text[j3 - 1] === "\\") {
-          i = j3 + 1;
-          continue;
-        }
-        this.pos = j3 + 1;
-        return this.text.slice(open6 + 1, j3).replaceAll(`\\${quote}`, quote);
-      }
-    }
-    const v2 = this.readWhile(isValueChar);
-    if (v2 === "") throw this.error(this.pos, `expected a value after "${key}="`);
-    return v2;
-  }
-  setArch(node2, key, value, at2) {
-    if (value === "" || value === "None") return;
-    const prev = node2[key];
-    if (prev !== void 0 && prev !== value) {
-      throw this.error(at2, `conflicting ${key}=${prev} and ${key}=${value}`);
-    }
-    node2[key] = value;
-  }
-  keyValue(node2, key, at2) {
-    if (this.code() === 58) this.pos++;
-    this.pos++;
-    if (this.code() === 61) this.pos++;
-    const value = this.value(key);
-    if (key === "os" || key === "platform" || key === "target") {
-      this.setArch(node2, key, value, at2);
-      return;
-    }
-    if (key === "arch" || key === "architecture") {
-      const first = value.indexOf("-");
-      const last = value.lastIndexOf("-");
-      if (first < 0) {
-        this.setArch(node2, "target", value, at2);
-        return;
-      }
-      if (first === last) {
-        throw this.error(at2, `expected "${key}=platform-os-target" or a target, got "${value}"`);
-      }
-      this.setArch(node2, "platform", value.slice(0, first), at2);
-      this.setArch(node2, "os", value.slice(first + 1, last), at2);
-      this.setArch(node2, "target", value.slice(last + 1), at2);
-      return;
-    }
-    if (FLAG_SET.has(key)) {
-      node2.flags ??= {};
-      const prev = node2.flags[key];
-      node2.flags[key] = prev === void 0 ? value : `${prev} ${value}`;
-      return;
-    }
-    const values = value.split(",").map((v2) => v2.trim()).filter((v2) => v2 !== "");
-    if (values.length === 0) throw this.error(at2, `expected a value after "${key}="`);
-    if (values.length === 1) {
-      const lower = values[0].toLowerCase();
-      if (lower === "true" || lower === "false") values[0] = lower;
-    }
-    this.setVariant(node2, key, [...new Set(values)].sort());
-  }
-};
-function isBareCompiler(dep) {
-  return dep.name !== void 0 && dep.namespace === void 0 && dep.virtuals === void 0 && dep.deptypes === void 0 && Object.keys(dep.variants).length === 0 && dep.flags === void 0 && dep.compiler === void 0 && dep.os === void 0 && dep.target === void 0 && dep.platform === void 0 && dep.hash === void 0 && dep.dependencies.length === 0;
-}
-function sortDependencies(c3) {
-  const deps = c3.dependencies;
-  for (const d2 of deps) sortDependencies(d2);
-  if (deps.length < 2) return;
-  const keyed = deps.map((d2) => ({ d: d2, key: formatEdge(d2.direct ? "%" : "^", d2) }));
-  keyed.sort((a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0);
-  c3.dependencies = keyed.map((k2) => k2.d);
-}
-function parseSpecConstraint(text2, where) {
-  return new Parser2(text2, where ?? "").parse();
-}
-var CACHE_LIMIT2 = 5e5;
-var cache = /* @__PURE__ */ new Map();
-function deepFreeze(value) {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v2 of Object.values(value)) deepFreeze(v2);
-  }
-  return value;
-}
-function parseSpecConstraintCached(text2, where) {
-  let c3 = cache.get(text2);
-  if (c3 === void 0) {
-    c3 = deepFreeze(parseSpecConstraint(text2, where));
-    if (cache.size >= CACHE_LIMIT2) cache.clear();
-    cache.set(text2, c3);
-  }
-  return c3;
-}
-var BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/;
-function quoteIfNeeded(v2) {
-  if (BARE_VALUE.test(v2)) return v2;
-  if (!v2.includes("'")) return `'${v2}'`;
-  return `"${v2.replaceAll('"', '\\"')}"`;
-}
-function sortedKeys(r2) {
-  return Object.keys(r2).sort();
-}
-function formatNode(c3) {
-  let head = "";
-  if (c3.name !== void 0) head = c3.namespace !== void 0 ? `${c3.namespace}.${c3.name}` : c3.name;
-  if (c3.versions !== void 0) {
-    head += c3.versions.length > 0 ? `@${formatVersionConstraint(c3.versions)}` : "@=0 @=1";
-  }
-  const parts = [];
-  let bools = "";
-  const pairs = [];
-  for (const k2 of sortedKeys(c3.variants)) {
-    const values = c3.variants[k2];
-    if (values.length === 1 && values[0] === "true") bools += `+${k2}`;
-    else if (values.length === 1 && values[0] === "false") bools += `~${k2}`;
-    else pairs.push(`${k2}=${quoteIfNeeded([...values].sort().join(","))}`);
-  }
-  head += bools;
-  if (head !== "") parts.push(head);
-  parts.push(...pairs);
-  if (c3.flags) {
-    for (const k2 of sortedKeys(c3.flags)) parts.push(`${k2}=${quoteIfNeeded(c3.flags[k2])}`);
-  }
-  if (c3.platform !== void 0) parts.push(`platform=${quoteIfNeeded(c3.platform)}`);
-  if (c3.os !== void 0) parts.push(`os=${quoteIfNeeded(c3.os)}`);
-  if (c3.target !== void 0) parts.push(`target=${quoteIfNeeded(c3.target)}`);
-  if (c3.hash !== void 0) parts.push(`/${c3.hash}`);
-  if (c3.compiler !== void 0) {
-    const v2 = c3.compiler.versions;
-    parts.push(`%${c3.compiler.name}${v2 && v2.length > 0 ? `@${formatVersionConstraint(v2)}` : ""}`);
-  }
-  const direct = c3.dependencies.filter((d2) => d2.direct).map((d2) => formatEdge("%", d2));
-  parts.push(...direct.sort());
-  return parts.join(" ");
-}
-function formatEdge(sigil, d2) {
-  const attrs = [];
-  if (d2.virtuals && d2.virtuals.length > 0)
-    attrs.push(`virtuals=${[...d2.virtuals].sort().join(",")}`);
-  if (d2.deptypes && d2.deptypes.length > 0)
-    attrs.push(`deptypes=${[...d2.deptypes].sort().join(",")}`);
-  const edge = attrs.length > 0 ? `[${attrs.join(" ")}] ` : "";
-  return `${sigil}${edge}${formatNode(d2)}`;
-}
-function compilerNamesMatch(a, b3) {
-  return a === b3 || COMPILER_ALIASES[a] === b3;
-}
-function compilerAsNode(view, name) {
-  const cc = view.compiler;
-  if (cc === void 0 || !compilerNamesMatch(cc.name, name)) return void 0;
-  return {
-    name: cc.name,
-    version: cc.version ?? "",
-    variants: {},
-    os: view.os,
-    target: view.target,
-    platform: view.platform,
-    dependency: () => void 0
-  };
-}
-function findDependency(view, name) {
-  const found = view.dependency(name);
-  if (found !== void 0) return found;
-  const alias = COMPILER_ALIASES[name];
-  return (alias !== void 0 ? view.dependency(alias) : void 0) ?? compilerAsNode(view, name);
-}
-function nameMatches(viewName, wanted, direct) {
-  return viewName === wanted || direct === true && compilerNamesMatch(viewName, wanted);
-}
-function dependencySatisfied(view, d2) {
-  const name = d2.name;
-  if (name === void 0) return false;
-  if (d2.virtuals && d2.virtuals.length > 0) {
-    let checked = false;
-    for (const v2 of d2.virtuals) {
-      const provider = view.dependency(v2);
-      if (provider === void 0) continue;
-      if (!nameMatches(provider.name, name, d2.direct)) return false;
-      if (!nodeSatisfies(provider, d2, true)) return false;
-      checked = true;
-    }
-    if (checked) return true;
-  }
-  const dep = findDependency(view, name);
-  return dep !== void 0 && nodeSatisfies(dep, d2, true);
-}
-function variantSatisfied(actual, wanted) {
-  if (actual === void 0) return false;
-  if (wanted.length === 1 && wanted[0] === actual) return true;
-  const have = actual.split(",");
-  for (const w2 of wanted) {
-    if (!have.includes(w2)) return false;
-  }
-  return true;
-}
-function flagsSatisfied(actual, wanted) {
-  const have = (actual ?? "").split(/\s+/).filter((f3) => f3 !== "");
-  for (const f3 of wanted.split(/\s+/)) {
-    if (f3 !== "" && !have.includes(f3)) return false;
-  }
-  return true;
-}
-function compilerSatisfied(view, cc) {
-  const own2 = view.compiler;
-  if (own2 !== void 0 && compilerNamesMatch(own2.name, cc.name)) {
-    if (cc.versions === void 0) return true;
-    return own2.version !== void 0 && versionSatisfies(own2.version, cc.versions);
-  }
-  const dep = findDependency(view, cc.name);
-  if (dep === void 0) return false;
-  return cc.versions === void 0 || versionSatisfies(dep.version, cc.versions);
-}
-function nodeSatisfies(view, c3, nameChecked) {
-  if (!nameChecked && c3.name !== void 0 && c3.name !== view.name) return false;
-  if (c3.versions !== void 0 && !versionSatisfies(view.version, c3.versions)) return false;
-  for (const k2 in c3.variants) {
-    if (!variantSatisfied(view.variants[k2], c3.variants[k2])) return false;
-  }
-  if (c3.flags !== void 0) {
-    for (const k2 in c3.flags) {
-      if (!flagsSatisfied(view.parameters?.[k2], c3.flags[k2])) return false;
-    }
-  }
-  if (c3.platform !== void 0 && view.platform !== c3.platform) return false;
-  if (c3.os !== void 0 && view.os !== c3.os) return false;
-  if (c3.target !== void 0) {
-    if (view.target === void 0 || !targetSatisfies(view.target, c3.target)) return false;
-  }
-  if (c3.hash !== void 0 && !(view.hash !== void 0 && view.hash.startsWith(c3.hash))) {
-    return false;
-  }
-  if (c3.compiler !== void 0 && !compilerSatisfied(view, c3.compiler)) return false;
-  for (const d2 of c3.dependencies) {
-    if (!dependencySatisfied(view, d2)) return false;
-  }
-  return true;
-}
-function satisfies(view, c3) {
-  return nodeSatisfies(view, c3, false);
 }
 
 // src/ecosystems/spack/package-hash/spec-conditions.ts
@@ -19254,7 +19393,16 @@ function canonicalSource(recipe, file2, spec) {
   removeDirectives(tree);
   const multimethods = hasMultiMethods(tree);
   resolveMultiMethods(tree, whenEvaluator(spec));
-  return { text: unparseSpack(tree), multimethods };
+  return { text: unparseOrFail(tree, file2), multimethods };
+}
+function unparseOrFail(tree, file2) {
+  try {
+    return unparseSpack(tree);
+  } catch (e) {
+    if (e instanceof SpackUnparseError)
+      throw new UserError("recipe", file2, `Spack's unparser cannot write it: ${e.message}`);
+    throw e;
+  }
 }
 function specIndependentPackageHash(recipe, file2, parsed2) {
   let tree;
@@ -19268,7 +19416,12 @@ function specIndependentPackageHash(recipe, file2, parsed2) {
   removeDirectives(tree);
   if (hasMultiMethods(tree)) return { multimethods: true };
   resolveMultiMethods(tree, () => null);
-  return { packageHash: packageHashOf(unparseSpack(tree)) };
+  try {
+    return { packageHash: packageHashOf(unparseOrFail(tree, file2)) };
+  } catch (e) {
+    if (isUserError(e)) return { error: e.oneLine() };
+    throw e;
+  }
 }
 
 // src/ecosystems/spack/package-hash/analyse-and-hash.ts
@@ -19296,6 +19449,73 @@ var WORKER_TASKS = {
 import { homedir } from "node:os";
 import { resolve as resolve2 } from "node:path";
 import { parseArgs } from "node:util";
+
+// src/engine/trust-mode.ts
+var TRUST_SETTINGS = ["auto", "head", "base"];
+function parseTrustSetting(text2, place) {
+  if (text2 === void 0 || text2 === "") return "auto";
+  if (TRUST_SETTINGS.includes(text2)) return text2;
+  throw new UserError("input", place, `expected auto, head or base, got ${JSON.stringify(text2)}`);
+}
+function decideTrust(setting, event, env) {
+  const untrusted = untrustedHead(event, env);
+  if (setting === "base") return { trust: "base", why: "trust: base" };
+  if (setting === "head")
+    return {
+      trust: "head",
+      why: "trust: head",
+      ...untrusted ? {
+        warning: `trust: head on a ${untrusted}: the head commit's config may run its environment command and pick the hosts contacted`
+      } : {}
+    };
+  return untrusted ? { trust: "base", why: untrusted } : { trust: "head", why: "a trusted event" };
+}
+function untrustedHead(event, env) {
+  if (event) {
+    const p2 = event.payload ?? {};
+    switch (event.eventName) {
+      case "pull_request_target":
+        return "pull_request_target event";
+      case "pull_request":
+        return isForkPullRequest(p2) ? "pull request from a fork" : void 0;
+      case "workflow_run": {
+        const run = record(p2.workflow_run);
+        const from = record(run?.head_repository)?.full_name;
+        const own2 = record(p2.repository)?.full_name;
+        return from === void 0 || from !== own2 ? "workflow_run from another repository" : void 0;
+      }
+      case "issue_comment":
+      case "pull_request_review":
+      case "pull_request_review_comment":
+        return `${event.eventName} event`;
+      default:
+        return void 0;
+    }
+  }
+  if (env.GITLAB_CI === "true") {
+    const source = env.CI_MERGE_REQUEST_SOURCE_PROJECT_ID;
+    if (source !== void 0 && source !== "" && source !== env.CI_PROJECT_ID)
+      return "merge request from a fork";
+    const from = env.CI_EXTERNAL_PULL_REQUEST_SOURCE_REPOSITORY;
+    if (from !== void 0 && from !== "" && from !== env.CI_EXTERNAL_PULL_REQUEST_TARGET_REPOSITORY)
+      return "external pull request from a fork";
+  }
+  return void 0;
+}
+function isForkPullRequest(payload) {
+  const pr2 = record(payload.pull_request);
+  const head = record(record(pr2?.head)?.repo);
+  const base = record(record(pr2?.base)?.repo);
+  if (head === void 0) return true;
+  const from = head.full_name;
+  const to2 = base?.full_name ?? record(payload.repository)?.full_name;
+  return typeof from !== "string" || from !== to2;
+}
+function record(x3) {
+  return typeof x3 === "object" && x3 !== null ? x3 : void 0;
+}
+
+// src/cli/cli-io.ts
 var UsageError = class extends Error {
 };
 var PLAN_OPTIONS = {
@@ -19306,9 +19526,11 @@ var PLAN_OPTIONS = {
   mirror: { type: "string" },
   format: { type: "string" },
   output: { type: "string" },
+  report: { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
   strict: { type: "boolean" },
+  trust: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" }
 };
@@ -19329,17 +19551,19 @@ function planRequest(v2, io2) {
     ...typeof v2.head === "string" ? { head: v2.head } : {},
     ...typeof v2.mirror === "string" ? { mirror: v2.mirror } : {},
     ...v2.strict === true ? { strict: true } : {},
+    ...typeof v2.trust === "string" ? { trust: parseTrustSetting(v2.trust, "--trust") } : {},
     ...v2["no-cache"] ? {} : { cacheDir: typeof v2["cache-dir"] === "string" ? v2["cache-dir"] : defaultCacheDir() }
   };
 }
 function stderrLog(io2, verbose2) {
+  const line = (m2) => escapeInvisible(singleLine(m2));
   return {
     // Progress where a person watches (a terminal) or when asked (--verbose); pipes stay clean.
     info: (m2) => {
-      if (io2.progress || verbose2) io2.stderr(`binary-check: ${m2}
+      if (io2.progress || verbose2) io2.stderr(`binary-check: ${line(m2)}
 `);
     },
-    warn: (m2) => io2.stderr(`binary-check: warning: ${m2}
+    warn: (m2) => io2.stderr(`binary-check: warning: ${line(m2)}
 `)
   };
 }
@@ -19503,7 +19727,7 @@ __export(external_exports, {
   gte: () => _gte,
   guid: () => guid2,
   hash: () => hash2,
-  hex: () => hex4,
+  hex: () => hex5,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -19570,7 +19794,7 @@ __export(external_exports, {
   properties: () => _properties,
   property: () => _property,
   readonly: () => readonly,
-  record: () => record,
+  record: () => record2,
   refine: () => refine,
   regex: () => _regex,
   regexes: () => regexes_exports,
@@ -20664,8 +20888,8 @@ function base64urlToUint8Array(base64url3) {
 function uint8ArrayToBase64url(bytes) {
   return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 }
-function hexToUint8Array(hex5) {
-  const cleanHex = hex5.replace(/^0x/, "");
+function hexToUint8Array(hex6) {
+  const cleanHex = hex6.replace(/^0x/, "");
   if (cleanHex.length % 2 !== 0) {
     throw new Error("Invalid hex string length");
   }
@@ -21018,11 +21242,11 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
                 configurable: true
               });
             }
-            const node2 = curr[el];
+            const node4 = curr[el];
             if (terminal) {
-              node2._errors.push(mapper(issue2));
+              node4._errors.push(mapper(issue2));
             }
-            curr = node2;
+            curr = node4;
             i++;
           }
         }
@@ -32581,9 +32805,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v2} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v2;
 }
-function numericOperand(value, label) {
+function numericOperand(value, label2) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
   }
   return `${value}`;
 }
@@ -36013,8 +36237,8 @@ function rewriteKeyNames(ctx) {
       bySchema.set(entry.schema, entry);
   }
   const rewrites = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
+  for (const record3 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record3);
     const names = (seen?.def ?? seen?.schema)?.propertyNames;
     if (!names || names === true || rewrites.has(names))
       continue;
@@ -36442,7 +36666,7 @@ __export(schemas_exports2, {
   function: () => _function,
   guid: () => guid2,
   hash: () => hash2,
-  hex: () => hex4,
+  hex: () => hex5,
   hostname: () => hostname2,
   httpUrl: () => httpUrl,
   iban: () => iban2,
@@ -36482,7 +36706,7 @@ __export(schemas_exports2, {
   preprocess: () => preprocess,
   promise: () => promise,
   readonly: () => readonly,
-  record: () => record,
+  record: () => record2,
   refine: () => refine,
   set: () => set,
   strictObject: () => strictObject,
@@ -37135,7 +37359,7 @@ function stringFormat(format, fnOrRegex, _params = {}) {
 function hostname2(_params) {
   return _stringFormat(ZodCustomStringFormat, "hostname", hostname, _params);
 }
-function hex4(_params) {
+function hex5(_params) {
   return _stringFormat(ZodCustomStringFormat, "hex", hex3, _params);
 }
 function currencyCode2(_params) {
@@ -37584,7 +37808,7 @@ var ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def) => {
   inst.keyType = def.keyType;
   inst.valueType = def.valueType;
 });
-function record(keyType, valueType, params) {
+function record2(keyType, valueType, params) {
   if (!valueType || !valueType._zod) {
     return new ZodRecord({
       type: "record",
@@ -38059,7 +38283,7 @@ var stringbool = (...args) => _stringbool({
 }, ...args);
 function json(params) {
   const jsonSchema = lazy(() => {
-    return union([string2(params), number2(), boolean2(), _null3(), array(jsonSchema), record(string2(), jsonSchema)]);
+    return union([string2(params), number2(), boolean2(), _null3(), array(jsonSchema), record2(string2(), jsonSchema)]);
   });
   return jsonSchema;
 }
@@ -38858,9 +39082,9 @@ function fromJSONSchema(schema, params) {
 // node_modules/zod/v4/core/visit.js
 var RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
 function visit(schema, fnOrHandlers) {
-  const fn2 = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
-    const h3 = fnOrHandlers[node2._zod.def.type];
-    return h3 ? h3(node2, rewritten) : node2;
+  const fn2 = typeof fnOrHandlers === "function" ? fnOrHandlers : (node4, rewritten) => {
+    const h3 = fnOrHandlers[node4._zod.def.type];
+    return h3 ? h3(node4, rewritten) : node4;
   };
   const cache2 = /* @__PURE__ */ new Map();
   function run(s) {
@@ -39081,10 +39305,11 @@ function date4(params) {
 var ENTRY_SCHEMA = "binary-check/entry@1";
 var DIGEST = /^sha256:[0-9a-f]{64}$/;
 var HEX64 = /^[0-9a-f]{64}$/;
-var nonEmpty = external_exports.string().min(1, "expected a non-empty string");
+var nonEmpty = external_exports.string().min(1, "expected a non-empty string").refine((v2) => !hasInvisible(v2), "expected text without control or invisible characters");
 var digest = external_exports.string().regex(DIGEST, "expected sha256:<64 hex>");
 var relativePath = external_exports.string().regex(
-  /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
+  // eslint-disable-next-line no-control-regex
+  /^(?!\/)(?![\s\S]*(?:^|\/)\.\.?(?:\/|$))[^\\\u0000-\u001f\u007f]+$/,
   'expected a mirror-relative path without ".." or "\\"'
 );
 var entryFields = {
@@ -39159,7 +39384,7 @@ var DIGEST2 = /^sha256:[0-9a-f]{64}$/;
 var claimSchema = external_exports.strictObject({
   schema: external_exports.literal(CLAIM_SCHEMA),
   digest: external_exports.string().regex(DIGEST2, "expected sha256:<64 hex>"),
-  owner: external_exports.string().min(1, "expected a non-empty string"),
+  owner: external_exports.string().min(1, "expected a non-empty string").refine((v2) => !hasInvisible(v2), "expected text without control or invisible characters"),
   claimedAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
   expiresAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
   token: external_exports.string().min(1, "expected a non-empty string")
@@ -39169,7 +39394,7 @@ function parseClaim(text2) {
   try {
     value = JSON.parse(text2);
   } catch (error62) {
-    return { error: `not valid JSON (${error62.message})` };
+    return { error: `not valid JSON (${singleLine(error62.message)})` };
   }
   const result = claimSchema.safeParse(value, { reportInput: true });
   return result.success ? { claim: result.data } : { error: describeIssue(result.error.issues[0]) };
@@ -39192,14 +39417,39 @@ function parseTtl(text2, place = "--ttl") {
 }
 
 // src/mirror/file-mirror.ts
-import { readdir as readdir2, readFile as readFile2, rm as rm3, stat as stat2 } from "node:fs/promises";
+import { readdir as readdir2, rm as rm3, stat as stat2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 import { pathToFileURL } from "node:url";
+
+// src/mirror/limits.ts
+import { open as open2 } from "node:fs/promises";
+var MIB = 2 ** 20;
+var MAX_INDEX_BYTES = 256 * MIB;
+var MAX_ENTRY_BYTES = MIB;
+var MAX_MANIFEST_BYTES = 4 * MIB;
+function formatBytes(n) {
+  if (n >= MIB) return `${Number((n / MIB).toFixed(1))} MiB`;
+  if (n >= 1024) return `${Number((n / 1024).toFixed(1))} KiB`;
+  return `${n} bytes`;
+}
+function tooLarge(size, max, what) {
+  return `is ${formatBytes(size)}, more than the ${formatBytes(max)} binary-check reads for ${what}`;
+}
+async function readTextAtMost(path, max) {
+  const handle = await open2(path, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > max) return { size };
+    return await handle.readFile({ encoding: "utf8" });
+  } finally {
+    await handle.close();
+  }
+}
 
 // src/mirror/atomic-file.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open as open2, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open as open3, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 // src/mirror/layout.ts
@@ -39243,7 +39493,7 @@ async function writeFileAtomic(path, data) {
   await mkdir(dirname(path), { recursive: true });
   const temp = tempNameFor(path);
   try {
-    const handle = await open2(temp, "wx");
+    const handle = await open3(temp, "wx");
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -39263,7 +39513,7 @@ async function storeContentAddressed(source, directory) {
   const hash3 = createHash3("sha256");
   let size = 0;
   try {
-    const handle = await open2(temp, "wx");
+    const handle = await open3(temp, "wx");
     try {
       for await (const chunk of createReadStream(source)) {
         hash3.update(chunk);
@@ -39292,7 +39542,7 @@ async function storeContentAddressed(source, directory) {
 async function syncDirectory(directory) {
   if (process.platform === "win32") return;
   try {
-    const handle = await open2(directory, "r");
+    const handle = await open3(directory, "r");
     try {
       await handle.sync();
     } finally {
@@ -39338,7 +39588,7 @@ function computeEntry(input2, artifact) {
 
 // src/mirror/file-claims.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { link, mkdir as mkdir2, open as open3, readdir, readFile, rename as rename2, rm as rm2 } from "node:fs/promises";
+import { link, mkdir as mkdir2, open as open4, readdir, readFile, rename as rename2, rm as rm2 } from "node:fs/promises";
 import { dirname as dirname2, join as join2 } from "node:path";
 
 // src/mirror/mirror-view.ts
@@ -39393,16 +39643,16 @@ function computeIndexChecksum(entries, view) {
   return `sha256:${sha256Hex(canonicalEncode(covered))}`;
 }
 function computeIndex(entries, view) {
-  const record2 = {};
+  const record3 = {};
   for (const entry of [...entries].sort(
     (a, b3) => a.spec < b3.spec ? -1 : a.spec > b3.spec ? 1 : 0
   )) {
-    record2[entry.spec] = entry;
+    record3[entry.spec] = entry;
   }
   return {
     schema: INDEX_SCHEMA,
-    checksum: computeIndexChecksum(record2, view),
-    entries: record2,
+    checksum: computeIndexChecksum(record3, view),
+    entries: record3,
     ...view !== void 0 ? { view } : {}
   };
 }
@@ -39417,9 +39667,9 @@ function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
   const out = {};
-  const record2 = value;
-  for (const key of Object.keys(record2).sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0)) {
-    if (record2[key] !== void 0) out[key] = sortKeys(record2[key]);
+  const record3 = value;
+  for (const key of Object.keys(record3).sort((a, b3) => a < b3 ? -1 : a > b3 ? 1 : 0)) {
+    if (record3[key] !== void 0) out[key] = sortKeys(record3[key]);
   }
   return out;
 }
@@ -39486,6 +39736,12 @@ async function claimDigest(dir, input2) {
   checkDigest(digest2, "claim");
   if (owner.trim() === "")
     throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (hasInvisible(owner))
+    throw new UserError(
+      "input",
+      "claim",
+      `owner: expected text without control or invisible characters, got ${quote(owner)}`
+    );
   if (!Number.isInteger(ttlMs) || ttlMs <= 0)
     throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
   const target = join2(dir, claimPath(digest2));
@@ -39588,7 +39844,7 @@ async function readText(path) {
   }
 }
 async function writeTemp(temp, text2) {
-  const handle = await open3(temp, "w");
+  const handle = await open4(temp, "w");
   try {
     await handle.writeFile(text2);
     await handle.sync();
@@ -39608,7 +39864,7 @@ async function createExclusive(temp, target, text2) {
   }
   let handle;
   try {
-    handle = await open3(target, "wx");
+    handle = await open4(target, "wx");
   } catch (error62) {
     if (error62.code === "EEXIST") return false;
     throw error62;
@@ -39629,8 +39885,9 @@ function openFileMirror(dir, options = {}) {
   });
   const indexFile = join3(dir, INDEX_FILE);
   async function readIndexText() {
+    let text2;
     try {
-      return await readFile2(indexFile, "utf8");
+      text2 = await readTextAtMost(indexFile, MAX_INDEX_BYTES);
     } catch (error62) {
       if (error62.code === "ENOENT") return void 0;
       throw new UserError(
@@ -39639,20 +39896,28 @@ function openFileMirror(dir, options = {}) {
         `cannot read the index (${error62.message})`
       );
     }
+    if (typeof text2 !== "string")
+      throw new UserError(
+        "mirror",
+        indexFile,
+        `index ${tooLarge(text2.size, MAX_INDEX_BYTES, "an index")}; run \`binary-check index\` to rebuild it from entries`
+      );
+    return text2;
   }
-  async function readEntryFile(relative) {
+  async function readEntryFile(relative2) {
     let text2;
     try {
-      text2 = await readFile2(join3(dir, relative), "utf8");
+      text2 = await readTextAtMost(join3(dir, relative2), MAX_ENTRY_BYTES);
     } catch (error62) {
       if (error62.code === "ENOENT") return void 0;
-      return { error: `unreadable (${error62.message})` };
+      return { error: `unreadable (${singleLine(error62.message)})` };
     }
+    if (typeof text2 !== "string") return { error: tooLarge(text2.size, MAX_ENTRY_BYTES, "an entry") };
     let value;
     try {
       value = JSON.parse(text2);
     } catch (error62) {
-      return { error: `not valid JSON (${error62.message})` };
+      return { error: `not valid JSON (${singleLine(error62.message)})` };
     }
     return validateEntry(value);
   }
@@ -39728,10 +39993,10 @@ function openFileMirror(dir, options = {}) {
     return computeIndex(entries);
   }
   async function checkEntryFile(name) {
-    const relative = `${ENTRIES_DIR}/${name}`;
-    const skipped = (why) => `${join3(dir, relative)}: skipped: ${why}`;
+    const relative2 = `${ENTRIES_DIR}/${name}`;
+    const skipped = (why) => `${join3(dir, relative2)}: skipped: ${why}`;
     if (!name.endsWith(".json")) return skipped("not an entry file (expected <name>.json)");
-    const result = await readEntryFile(relative);
+    const result = await readEntryFile(relative2);
     if (result === void 0) return void 0;
     if ("error" in result) return skipped(result.error);
     const { entry } = result;
@@ -39875,8 +40140,8 @@ var CLAIM_PREFIX = "binary-check-claim-";
 var MAX_TAG = 128;
 var DIGEST_HEX_IN_TAG = 16;
 function computeSpecTag(pkg, version2, digest2) {
-  const hex5 = digest2.replace(/^sha256:/, "").slice(0, DIGEST_HEX_IN_TAG);
-  return `${computeSpecTagPrefix(pkg, version2)}${hex5}`;
+  const hex6 = digest2.replace(/^sha256:/, "").slice(0, DIGEST_HEX_IN_TAG);
+  return `${computeSpecTagPrefix(pkg, version2)}${hex6}`;
 }
 function computeSpecTagPrefix(pkg, version2) {
   const readable = sanitize(`${pkg}-${version2}`).slice(0, MAX_TAG - DIGEST_HEX_IN_TAG - 1);
@@ -40003,11 +40268,13 @@ function serializeManifest(manifest) {
   return Buffer.from(JSON.stringify(manifest));
 }
 function parseManifest(bytes) {
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    return { error: `manifest ${tooLarge(bytes.length, MAX_MANIFEST_BYTES, "a manifest")}` };
   let value;
   try {
     value = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch (error62) {
-    return { error: `manifest is not valid JSON (${error62.message})` };
+    return { error: `manifest is not valid JSON (${singleLine(error62.message)})` };
   }
   const m2 = value;
   if (m2 === null || typeof m2 !== "object" || m2.schemaVersion !== 2)
@@ -40095,6 +40362,12 @@ function newClaim(input2) {
   checkDigest2(digest2, "claim");
   if (owner.trim() === "")
     throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (hasInvisible(owner))
+    throw new UserError(
+      "input",
+      "claim",
+      `owner: expected text without control or invisible characters, got ${quote(owner)}`
+    );
   if (!Number.isInteger(ttlMs) || ttlMs <= 0)
     throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
   return {
@@ -40208,7 +40481,7 @@ function locate(host, repository, insecure, shown2) {
 // src/mirror/oci/registry-client.ts
 import { createHash as createHash5 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { open as open4, readFile as readFile3 } from "node:fs/promises";
+import { open as open5, readFile as readFile2 } from "node:fs/promises";
 
 // src/mirror/oci/link-header.ts
 function parseLinkNext(header, base) {
@@ -40355,8 +40628,10 @@ async function requestToken(challenge, context) {
     );
   if (service !== void 0) url2.searchParams.set("service", service);
   for (const s of scope.split(" ").filter((x3) => x3 !== "")) url2.searchParams.append("scope", s);
+  const sameHost = url2.host.toLowerCase() === context.registry.toLowerCase();
   const headers = {};
-  if (context.options.credentials) headers.authorization = basicHeader(context.options.credentials);
+  if (context.options.credentials && (sameHost || !plain || isLoopback(url2.host)))
+    headers.authorization = basicHeader(context.options.credentials);
   const response = await context.fetchToken(url2.href, headers);
   const body2 = await response.json().catch(() => ({}));
   const token = typeof body2.token === "string" ? body2.token : body2.access_token;
@@ -40373,6 +40648,32 @@ function basicHeader(credentials) {
 }
 
 // src/mirror/oci/registry-http.ts
+var MAX_BODY_BYTES = 512 * 2 ** 20;
+async function readBounded(response, max, tooLarge2) {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > max) {
+    await discard(response);
+    throw tooLarge2();
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks = [];
+  let total = 0;
+  for (; ; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {
+      });
+      throw tooLarge2();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+var MAX_REDIRECTS = 5;
 var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
 function createRegistryHttp(location, options, auth = createAuthState()) {
   const place = formatRegistryPlace(location);
@@ -40407,20 +40708,57 @@ function createRegistryHttp(location, options, auth = createAuthState()) {
     const headers = { ...request.headers };
     if (authorization !== void 0) headers.authorization = authorization;
     try {
-      const response = await fetch(request.url, {
-        method: request.method,
-        headers,
-        ...request.body !== void 0 ? { body: request.body } : {},
-        redirect: "follow",
-        signal: AbortSignal.timeout(options.timeoutMs)
-      });
+      const response = await fetchFollowing(request, headers);
       if (!request.readBody) return { response };
-      const body2 = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      const body2 = NULL_BODY.has(response.status) ? null : await readBounded(
+        response,
+        MAX_BODY_BYTES,
+        () => fail(request.what, `the answer is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`)
+      );
       return {
         response: new Response(body2, { status: response.status, headers: response.headers })
       };
     } catch (error62) {
+      if (error62 instanceof UserError) throw error62;
       return { failure: describeFetchFailure(error62, options.timeoutMs) };
+    }
+  }
+  async function fetchFollowing(request, headers) {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let url2 = new URL(request.url);
+    let method = request.method;
+    let body2 = request.body;
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(url2, {
+        method,
+        headers,
+        ...body2 !== void 0 ? { body: body2 } : {},
+        redirect: "manual",
+        signal
+      });
+      const location2 = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
+      if (location2 === null) return response;
+      await discard(response);
+      if (hop >= MAX_REDIRECTS) throw fail(request.what, `more than ${MAX_REDIRECTS} redirects`);
+      let next2;
+      try {
+        next2 = new URL(location2, url2);
+      } catch {
+        throw fail(request.what, "redirected to an unusable location");
+      }
+      if (!/^https?:$/.test(next2.protocol))
+        throw fail(request.what, `redirected to a ${next2.protocol} URL`);
+      if (next2.protocol === "http:" && url2.protocol === "https:" && !options.insecure && !isLoopback(next2.host))
+        throw fail(request.what, `redirected from HTTPS to plain HTTP at ${next2.origin}`);
+      if (next2.origin !== url2.origin) {
+        delete headers.authorization;
+        delete headers.Authorization;
+      }
+      if (response.status === 303 || method === "POST" && response.status <= 302) {
+        method = method === "HEAD" ? "HEAD" : "GET";
+        body2 = void 0;
+      }
+      url2 = next2;
     }
   }
   const fetchToken = async (url2, headers) => {
@@ -40446,7 +40784,14 @@ function createRegistryHttp(location, options, auth = createAuthState()) {
         const header = response.headers.get("www-authenticate");
         await discard(response);
         answered = true;
-        const context = { state: auth, scope: request.scope, options, place, fetchToken };
+        const context = {
+          state: auth,
+          scope: request.scope,
+          options,
+          place,
+          registry: location.registry,
+          fetchToken
+        };
         if (await answerChallenge(header, context)) continue;
         throw fail(request.what, authFailure(401, options));
       }
@@ -40511,18 +40856,28 @@ function describeFetchFailure(error62, timeoutMs) {
 }
 
 // src/mirror/oci/credentials.ts
-function resolveCredentials(registry2, env) {
+function resolveCredentials(registry2, env, ownHost, explicit) {
   const pair2 = (user, password) => user && password ? { username: user, password } : void 0;
-  const own2 = pair2(env.BINARY_CHECK_REGISTRY_USER, env.BINARY_CHECK_REGISTRY_PASSWORD);
-  if (own2) return own2;
-  const host = registry2.toLowerCase();
+  const host = normaliseRegistryHost(registry2);
+  const own2 = explicit ?? pair2(env.BINARY_CHECK_REGISTRY_USER, env.BINARY_CHECK_REGISTRY_PASSWORD);
+  const ownFor = ownCredentialsHost(env, ownHost);
+  if (own2 && ownFor !== void 0 && ownFor === host) return own2;
   if (host === "ghcr.io") {
     const github = pair2(env.GITHUB_ACTOR, env.GITHUB_TOKEN);
     if (github) return github;
   }
-  if (env.CI_REGISTRY && env.CI_REGISTRY.toLowerCase() === host)
+  if (env.CI_REGISTRY && normaliseRegistryHost(env.CI_REGISTRY) === host)
     return pair2(env.CI_REGISTRY_USER, env.CI_REGISTRY_PASSWORD);
   return void 0;
+}
+function ownCredentialsHost(env, ownHost) {
+  const named = env.BINARY_CHECK_REGISTRY_HOST?.trim();
+  if (named) return normaliseRegistryHost(named);
+  return ownHost === void 0 ? void 0 : normaliseRegistryHost(ownHost);
+}
+function normaliseRegistryHost(text2) {
+  const host = text2.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  return host === "docker.io" || host === "index.docker.io" ? "registry-1.docker.io" : host;
 }
 
 // src/mirror/oci/registry-options.ts
@@ -40538,7 +40893,12 @@ var DEFAULT_REGISTRY_OPTIONS = {
 };
 function resolveRegistryOptions(registry2, options = {}) {
   const env = options.env ?? process.env;
-  const credentials = options.credentials ?? resolveCredentials(registry2, env);
+  const credentials = resolveCredentials(
+    registry2,
+    env,
+    options.credentialsHost,
+    options.credentials
+  );
   const mountFrom = options.mountFrom ?? (env.BINARY_CHECK_REGISTRY_MOUNT_FROM ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
   return {
     ...DEFAULT_REGISTRY_OPTIONS,
@@ -40581,6 +40941,8 @@ function withoutUndefined(value) {
   const out = {};
   for (const [k2, v2] of Object.entries(value)) if (v2 !== void 0) out[k2] = v2;
   delete out.env;
+  delete out.credentials;
+  delete out.credentialsHost;
   return out;
 }
 
@@ -40588,7 +40950,10 @@ function withoutUndefined(value) {
 function createRegistryClient(target, options = {}) {
   const insecure = options.insecure ?? isInsecureByEnv(options.env ?? process.env);
   const location = typeof target === "string" ? parseOciMirrorUrl(target, insecure) : target;
-  const resolved = resolveRegistryOptions(location.registry, options);
+  const resolved = resolveRegistryOptions(location.registry, {
+    ...options,
+    credentialsHost: options.credentialsHost ?? location.registry
+  });
   return clientOver(createRegistryHttp(location, resolved));
 }
 function clientOver(http) {
@@ -40661,7 +41026,7 @@ function clientOver(http) {
     return new URL(location2, response.url || repoUrl).href;
   }
   async function uploadWhole(session, source, digest2) {
-    const bytes = "bytes" in source ? source.bytes : await readFile3(source.path);
+    const bytes = "bytes" in source ? source.bytes : await readFile2(source.path);
     await finishUpload(session, digest2, bytes);
   }
   async function finishUpload(session, digest2, bytes) {
@@ -40680,7 +41045,7 @@ function clientOver(http) {
     checkDigestHeader(response, digest2, `blob ${digest2}`);
   }
   async function uploadChunked(session, source, digest2, size) {
-    const handle = "path" in source ? await open4(source.path, "r") : void 0;
+    const handle = "path" in source ? await open5(source.path, "r") : void 0;
     const readChunk = async (offset, length) => {
       if (!handle)
         return Buffer.from(
@@ -40890,11 +41255,12 @@ async function describeSource(source) {
 // src/mirror/oci/spec-records.ts
 var ACCEPT = [MEDIA_TYPES.manifest];
 async function readSpecRecords(client, tags, warn) {
-  const results = await mapBounded(
-    tags,
-    client.http.options.concurrency,
-    (tag) => readSpecRecord(client, tag)
-  );
+  let done = 0;
+  const results = await mapBounded(tags, client.http.options.concurrency, async (tag) => {
+    const record3 = await readSpecRecord(client, tag);
+    reportProgress("Reading spec tags", ++done, tags.length);
+    return record3;
+  });
   const records = [];
   for (const [i, result] of results.entries()) {
     if (typeof result === "string") warn(`${client.place}:${tags[i]}: skipped: ${result}`);
@@ -40920,25 +41286,27 @@ async function readSpecRecord(client, tag) {
     return "spec manifest lacks its spec, digest or created annotation, or its one layer";
   return { tag, spec, digest: digest2, builtAt, config: manifest.config, artifact: manifest.layers[0] };
 }
-async function readRecordEntry(client, record2, known) {
-  const cached2 = known?.get(record2.config.digest);
-  if (cached2 !== void 0) return checkRecordEntry(record2, cached2) ?? cached2;
-  const bytes = await client.readBlob(record2.config.digest, record2.config.size);
+async function readRecordEntry(client, record3, known) {
+  const cached2 = known?.get(record3.config.digest);
+  if (cached2 !== void 0) return checkRecordEntry(record3, cached2) ?? cached2;
+  if (record3.config.size > MAX_ENTRY_BYTES)
+    return `entry ${tooLarge(record3.config.size, MAX_ENTRY_BYTES, "an entry")}`;
+  const bytes = await client.readBlob(record3.config.digest, record3.config.size);
   let value;
   try {
     value = JSON.parse(bytes.toString("utf8"));
   } catch (error62) {
-    return `entry is not valid JSON (${error62.message})`;
+    return `entry is not valid JSON (${singleLine(error62.message)})`;
   }
   const result = validateEntry(value);
   if ("error" in result) return result.error;
-  return checkRecordEntry(record2, result.entry) ?? result.entry;
+  return checkRecordEntry(record3, result.entry) ?? result.entry;
 }
-function checkRecordEntry(record2, entry) {
-  if (entry.spec !== record2.spec || entry.digest !== record2.digest)
-    return `entry holds ${JSON.stringify(entry.spec)} ${entry.digest}, its manifest says ${JSON.stringify(record2.spec)} ${record2.digest}`;
-  if (`sha256:${entry.artifact.sha256}` !== record2.artifact.digest)
-    return `entry's artifact ${entry.artifact.sha256} is not the manifest's layer ${record2.artifact.digest}`;
+function checkRecordEntry(record3, entry) {
+  if (entry.spec !== record3.spec || entry.digest !== record3.digest)
+    return `entry holds ${JSON.stringify(entry.spec)} ${entry.digest}, its manifest says ${JSON.stringify(record3.spec)} ${record3.digest}`;
+  if (`sha256:${entry.artifact.sha256}` !== record3.artifact.digest)
+    return `entry's artifact ${entry.artifact.sha256} is not the manifest's layer ${record3.artifact.digest}`;
   return void 0;
 }
 function compareRecordsNewestFirst(a, b3) {
@@ -40959,7 +41327,7 @@ function pickCurrent(records) {
 }
 
 // src/mirror/oci/oci-mirror.ts
-import { open as open5 } from "node:fs/promises";
+import { open as open6 } from "node:fs/promises";
 var REBUILD_HINT2 = "run `binary-check index` to rebuild it from entries";
 function openOciMirror(url2, options = {}) {
   const warn = options.onWarning ?? (() => {
@@ -40978,10 +41346,10 @@ function openOciMirror(url2, options = {}) {
     const records = await readSpecRecords(client, await listSpecTags(specId2), warn);
     return records.filter((r2) => r2.spec === specId2);
   }
-  async function entryOf(record3, known) {
-    const result = await readRecordEntry(client, record3, known);
+  async function entryOf(record4, known) {
+    const result = await readRecordEntry(client, record4, known);
     if (typeof result !== "string") return result;
-    warn(`${place}:${record3.tag}: skipped: ${result}`);
+    warn(`${place}:${record4.tag}: skipped: ${result}`);
     return void 0;
   }
   async function tryReadEntry(specId2) {
@@ -41005,6 +41373,8 @@ function openOciMirror(url2, options = {}) {
     const layer = parsed2.manifest.layers[0];
     if (layer === void 0 || layer.mediaType !== MEDIA_TYPES.index)
       throw corrupt(`expected one layer of ${MEDIA_TYPES.index}`);
+    if (layer.size > MAX_INDEX_BYTES)
+      throw corrupt(`the index blob ${tooLarge(layer.size, MAX_INDEX_BYTES, "an index")}`);
     const bytes = await client.fetchBlob(layer.digest);
     const actual = sha256Digest(bytes);
     if (actual !== layer.digest || bytes.length !== layer.size)
@@ -41072,7 +41442,7 @@ function openOciMirror(url2, options = {}) {
     const current = pickCurrent(await readRecordsOf(specId2)).get(specId2);
     return current?.digest === digest2 ? entryOf(current) : void 0;
   }
-  async function record2(input2) {
+  async function record3(input2) {
     checkRecordInput(input2);
     const { entry: fields, artifactPath: artifactPath3 } = input2;
     const named = parseSpecIdPackage(fields.spec) ?? {
@@ -41086,10 +41456,10 @@ function openOciMirror(url2, options = {}) {
       path: artifactPath3,
       mediaType: await sniffArtifact(artifactPath3)
     });
-    const hex5 = artifact.digest.slice("sha256:".length);
+    const hex6 = artifact.digest.slice("sha256:".length);
     const entry = computeEntry(input2, {
       path: `blobs/${artifact.digest}`,
-      sha256: hex5,
+      sha256: hex6,
       size: artifact.size
     });
     const config2 = await client.pushBlob({
@@ -41106,7 +41476,7 @@ function openOciMirror(url2, options = {}) {
     client,
     tryReadIndex,
     tryReadEntry,
-    record: record2,
+    record: record3,
     readHistory,
     readEntries,
     writeIndex,
@@ -41118,7 +41488,7 @@ function openOciMirror(url2, options = {}) {
 async function sniffArtifact(path) {
   let handle;
   try {
-    handle = await open5(path, "r");
+    handle = await open6(path, "r");
   } catch (error62) {
     const code = error62.code;
     if (code === "ENOENT")
@@ -41239,11 +41609,17 @@ Options:
   --base REV          base revision (default: none, or HEAD with --head WORKTREE)
   --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
   --mirror URL        mirror (file://DIR or oci://HOST/REPO); overrides the config's mirror
-  --format FMT        json | text | gitlab (default: text)
+  --format FMT        json | text | gitlab | mermaid | dot (default: text); mermaid and dot
+                      draw the rebuild graph: changes \u2192 specs by wave (collapsed past 150 nodes)
   --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
+  --report FILE       also write a Markdown report there: verdict, counts by reason and the
+                      rebuild graph (for a pull-request comment or a merge-request note)
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
   --strict            fail on an unreadable recipe or a directive kept as code (default: warn)
+  --trust SIDE        whose config may run commands, read env values and pick hosts: head,
+                      base (the base commit's), or auto (default: base for fork merge requests
+                      and pull requests, pull_request_target; head otherwise)
   -v, --verbose       progress and timings on stderr (always on when stderr is a terminal)
   -h, --help          this help
 
@@ -41269,8 +41645,9 @@ the plan's reasons ("differs") and every input whose value changed, old \u2192 n
 the inputs the mirror entry recorded (record --plan) or the base commit's.
 SPEC is a spec id from the plan, or a package name (all of its specs).
 
-Options: --repo, --config, --base, --head, --mirror, --cache-dir as for plan, and
-  --format FMT        text | json (default: text)
+Options: --repo, --config, --base, --head, --mirror, --cache-dir, --trust as for plan, and
+  --format FMT        text | json | mermaid (default: text); mermaid draws each spec's rebuild
+                      path: the changes that started it, through the dependencies that carried it
 `;
 var RECORD_HELP = `Usage: binary-check record --mirror URL --spec ID --digest D --artifact PATH [options]
 
@@ -41452,8 +41829,275 @@ function defaultOwner() {
   return `${user}@${hostname3()}`;
 }
 
+// src/core/rebuild-graph.ts
+var DEFAULT_GRAPH_BOUND = { nodes: 150, edges: 400 };
+function building(plan) {
+  return plan.specs.filter((s) => s.status === "rebuild" || s.status === "new");
+}
+function seedsOf(spec, reason, rebuilding) {
+  switch (reason.kind) {
+    case "recipe":
+      return reason.files.length > 0 ? reason.files.map((f3) => ({ key: `file:${f3}`, label: f3 })) : [{ key: `recipe:${reason.package}`, label: `recipe of ${reason.package}` }];
+    case "input-file":
+      return [{ key: `file:${reason.file}`, label: reason.file }];
+    case "patch":
+      return [{ key: `file:${reason.file}`, label: reason.file }];
+    case "source":
+      return [
+        {
+          key: `source:${spec.package}@${reason.version}:${reason.field}`,
+          label: `${spec.package}@${reason.version} ${reason.field}`
+        }
+      ];
+    case "resource":
+      return [{ key: `resource:${spec.package}:${reason.name}`, label: `resource ${reason.name}` }];
+    case "parameters":
+      return [{ key: `parameter:${reason.name}`, label: `parameter ${reason.name}` }];
+    case "environment": {
+      const label2 = `environment: ${reason.changes?.join(", ") ?? reason.detail}`;
+      return [{ key: `environment:${label2}`, label: label2 }];
+    }
+    case "missing":
+      return [{ key: "missing", label: "not in the mirror" }];
+    case "lock":
+      return [
+        {
+          key: `lock:${reason.against ?? "lock"}`,
+          label: reason.against === "spack-cache" ? "recipe differs from the build cache" : "recipe changed since the lock"
+        }
+      ];
+    case "algorithm":
+      return [{ key: "algorithm", label: `digest algorithm ${reason.old} \u2192 ${reason.new}` }];
+    case "reuse":
+      return [
+        {
+          key: `reuse:${reason.package}:${reason.old}`,
+          label: `${reason.package}@${reason.old} ${reason.why}`
+        }
+      ];
+    case "dependency":
+      if (reason.change === "changed" && rebuilding.has(reason.dependency)) return [];
+      return [
+        {
+          key: `edge:${spec.id}:${reason.dependency}:${reason.change}`,
+          label: `dependency ${reason.dependency} ${reason.change}`
+        }
+      ];
+  }
+}
+function buildRebuildGraph(plan, bound = DEFAULT_GRAPH_BOUND) {
+  return graphOf(building(plan), bound);
+}
+function buildSpecPath(plan, specId2, bound = DEFAULT_GRAPH_BOUND) {
+  const all = building(plan);
+  const byId = new Map(all.map((s) => [s.id, s]));
+  if (!byId.has(specId2)) return void 0;
+  const keep = /* @__PURE__ */ new Set([specId2]);
+  const todo = [specId2];
+  while (todo.length > 0) {
+    for (const r2 of byId.get(todo.pop()).reasons)
+      if (r2.kind === "dependency" && r2.change === "changed" && byId.has(r2.dependency)) {
+        if (!keep.has(r2.dependency)) {
+          keep.add(r2.dependency);
+          todo.push(r2.dependency);
+        }
+      }
+  }
+  return graphOf(
+    all.filter((s) => keep.has(s.id)),
+    bound
+  );
+}
+function graphOf(list, bound) {
+  const specs = [...list].sort(
+    (a, b3) => (a.wave ?? 0) - (b3.wave ?? 0) || (a.id < b3.id ? -1 : a.id > b3.id ? 1 : 0)
+  );
+  const rebuilding = new Set(specs.map((s) => s.id));
+  const seeds = /* @__PURE__ */ new Map();
+  const seededBy = /* @__PURE__ */ new Map();
+  const carriedBy = /* @__PURE__ */ new Map();
+  for (const s of specs) {
+    const own2 = /* @__PURE__ */ new Set();
+    const deps = /* @__PURE__ */ new Set();
+    const direct = s.reasons.some((r2) => r2.kind !== "dependency");
+    for (const r2 of s.reasons) {
+      if (r2.kind === "dependency" && r2.change === "changed" && rebuilding.has(r2.dependency))
+        deps.add(r2.dependency);
+      if (r2.kind === "dependency" && direct) continue;
+      for (const seed of seedsOf(s, r2, rebuilding)) {
+        seeds.set(seed.key, seed);
+        own2.add(seed.key);
+      }
+    }
+    seededBy.set(s.id, own2);
+    carriedBy.set(s.id, deps);
+  }
+  const seedList = [...seeds.values()].sort(
+    (a, b3) => a.label < b3.label ? -1 : a.label > b3.label ? 1 : 0
+  );
+  const seedId = new Map(seedList.map((s, i) => [s.key, `f${i}`]));
+  const count = (n) => n.toLocaleString("en-US");
+  const specWord = (n) => `${count(n)} spec${n === 1 ? "" : "s"}`;
+  const base = `${specWord(specs.length)} to build from ${count(seedList.length)} change${seedList.length === 1 ? "" : "s"}`;
+  const fits = (nodes2, edges2) => nodes2 <= bound.nodes && edges2 <= bound.edges;
+  {
+    const nodes2 = seedList.map((s) => ({
+      id: seedId.get(s.key),
+      kind: "seed",
+      label: s.label
+    }));
+    const specId2 = new Map(specs.map((s, i) => [s.id, `s${i}`]));
+    const edges2 = [];
+    for (const s of specs) {
+      nodes2.push({
+        id: specId2.get(s.id),
+        kind: "spec",
+        label: s.id,
+        ...s.wave !== null ? { wave: s.wave } : {}
+      });
+      for (const k2 of seededBy.get(s.id))
+        edges2.push({ from: seedId.get(k2), to: specId2.get(s.id) });
+      for (const d2 of carriedBy.get(s.id))
+        edges2.push({ from: specId2.get(d2), to: specId2.get(s.id) });
+    }
+    if (fits(nodes2.length, edges2.length))
+      return {
+        nodes: nodes2,
+        edges: edges2,
+        detail: "specs",
+        title: base,
+        specs: specs.length,
+        seeds: seedList.length
+      };
+  }
+  const byPackage = /* @__PURE__ */ new Map();
+  for (const s of specs) byPackage.set(s.package, [...byPackage.get(s.package) ?? [], s]);
+  const packages = [...byPackage.entries()].map(([name, list2]) => ({ name, list: list2, wave: Math.min(...list2.map((s) => s.wave ?? 0)) })).sort((a, b3) => a.wave - b3.wave || (a.name < b3.name ? -1 : a.name > b3.name ? 1 : 0));
+  const packageOf = new Map(specs.map((s) => [s.id, s.package]));
+  const packageId = new Map(packages.map((p2, i) => [p2.name, `p${i}`]));
+  const packageSeeds = /* @__PURE__ */ new Map();
+  const packageDeps = /* @__PURE__ */ new Map();
+  for (const p2 of packages) {
+    const own2 = /* @__PURE__ */ new Set();
+    const deps = /* @__PURE__ */ new Set();
+    for (const s of p2.list) {
+      for (const k2 of seededBy.get(s.id)) own2.add(k2);
+      for (const d2 of carriedBy.get(s.id)) {
+        const dp = packageOf.get(d2);
+        if (dp !== p2.name) deps.add(dp);
+      }
+    }
+    packageSeeds.set(p2.name, own2);
+    packageDeps.set(p2.name, deps);
+  }
+  const packageLabel = (p2) => p2.list.length === 1 ? p2.list[0].id : `${p2.name} \xD7${count(p2.list.length)}`;
+  {
+    const nodes2 = seedList.map((s) => ({
+      id: seedId.get(s.key),
+      kind: "seed",
+      label: s.label
+    }));
+    const edges2 = [];
+    for (const p2 of packages) {
+      nodes2.push({
+        id: packageId.get(p2.name),
+        kind: "package",
+        label: packageLabel(p2),
+        wave: p2.wave
+      });
+      for (const k2 of packageSeeds.get(p2.name))
+        edges2.push({ from: seedId.get(k2), to: packageId.get(p2.name) });
+      for (const d2 of packageDeps.get(p2.name))
+        edges2.push({ from: packageId.get(d2), to: packageId.get(p2.name) });
+    }
+    if (fits(nodes2.length, edges2.length))
+      return {
+        nodes: nodes2,
+        edges: edges2,
+        detail: "packages",
+        title: `${base} (collapsed: one node per package, ${count(packages.length)} packages)`,
+        specs: specs.length,
+        seeds: seedList.length
+      };
+  }
+  const ring = packages.filter((p2) => packageSeeds.get(p2.name).size > 0);
+  const reach = /* @__PURE__ */ new Map();
+  for (const p2 of ring)
+    for (const k2 of packageSeeds.get(p2.name)) reach.set(k2, (reach.get(k2) ?? 0) + p2.list.length);
+  const seedRank = [...seedList].sort((a, b3) => (reach.get(b3.key) ?? 0) - (reach.get(a.key) ?? 0));
+  const shownSeeds = seedRank.slice(0, Math.min(RING_SEEDS, Math.floor(bound.nodes / 4)));
+  const shownSeedKeys = new Set(shownSeeds.map((s) => s.key));
+  const nodes = shownSeeds.map((s) => ({
+    id: seedId.get(s.key),
+    kind: "seed",
+    label: s.label
+  }));
+  const edges = [];
+  const ringRank = ring.filter((p2) => [...packageSeeds.get(p2.name)].some((k2) => shownSeedKeys.has(k2))).sort((a, b3) => b3.list.length - a.list.length || a.wave - b3.wave);
+  const shownPackages = [];
+  for (const p2 of ringRank) {
+    if (shownPackages.length >= Math.min(RING_PACKAGES, Math.floor(bound.nodes / 2))) break;
+    const links = [...packageSeeds.get(p2.name)].filter((k2) => shownSeedKeys.has(k2));
+    if (edges.length + links.length > bound.edges / 2) break;
+    shownPackages.push(p2);
+    nodes.push({
+      id: packageId.get(p2.name),
+      kind: "package",
+      label: packageLabel(p2),
+      wave: p2.wave
+    });
+    for (const k2 of links) edges.push({ from: seedId.get(k2), to: packageId.get(p2.name) });
+  }
+  const shown2 = new Set(shownPackages.map((p2) => p2.name));
+  const restByWave = /* @__PURE__ */ new Map();
+  for (const p2 of packages)
+    if (!shown2.has(p2.name))
+      for (const s of p2.list) restByWave.set(s.wave ?? 0, (restByWave.get(s.wave ?? 0) ?? 0) + 1);
+  const waves = [...restByWave.keys()].sort((a, b3) => a - b3);
+  const groups = [];
+  const perGroup = Math.max(1, Math.ceil(waves.length / RING_WAVE_NODES));
+  for (let i = 0; i < waves.length; i += perGroup) {
+    const slice = waves.slice(i, i + perGroup);
+    groups.push({
+      lo: slice[0],
+      hi: slice.at(-1),
+      n: slice.reduce((k2, w2) => k2 + restByWave.get(w2), 0)
+    });
+  }
+  const restSpecs = groups.reduce((k2, g2) => k2 + g2.n, 0);
+  groups.forEach((g2, i) => {
+    const id2 = `m${i + 2}`;
+    nodes.push({
+      id: id2,
+      kind: "more",
+      label: `+${specWord(g2.n)} more in ${g2.lo === g2.hi ? `wave ${g2.lo}` : `waves ${g2.lo}\u2013${g2.hi}`}`,
+      wave: g2.lo
+    });
+    if (i > 0) edges.push({ from: `m${i + 1}`, to: id2 });
+  });
+  for (const p2 of shownPackages) {
+    const next2 = groups.findIndex((g2) => g2.hi > p2.wave);
+    if (next2 >= 0 && edges.length < bound.edges)
+      edges.push({ from: packageId.get(p2.name), to: `m${next2 + 2}` });
+  }
+  const hiddenSeeds = seedList.length - shownSeeds.length;
+  if (hiddenSeeds > 0)
+    nodes.push({ id: "m1", kind: "more", label: `+${count(hiddenSeeds)} more changes` });
+  return {
+    nodes,
+    edges,
+    detail: "ring",
+    title: `${base} (collapsed: ${shownSeeds.length < seedList.length ? `the ${count(shownSeeds.length)} changes that reach the most` : "the changes"}, the ${count(shownPackages.length)} largest packages they touch directly, and ${specWord(restSpecs)} more by wave)`,
+    specs: specs.length,
+    seeds: seedList.length
+  };
+}
+var RING_SEEDS = 20;
+var RING_PACKAGES = 30;
+var RING_WAVE_NODES = 12;
+
 // src/engine/plan-engine.ts
-import { isAbsolute as isAbsolute3, join as join8, matchesGlob as matchesGlob4, resolve as resolve6 } from "node:path";
+import { matchesGlob as matchesGlob4 } from "node:path";
 
 // src/core/graph.ts
 function stronglyConnectedComponents(nodes, adj) {
@@ -42083,7 +42727,7 @@ function ignoredChangedFiles(changed, trees) {
 
 // src/config/read-config.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile3 } from "node:fs/promises";
 
 // src/config/config-schema.ts
 var depType = external_exports.enum(["build", "link", "run", "test"]);
@@ -42190,10 +42834,10 @@ var spackHasNoPackagesMap = (c3) => c3.ecosystem === "spack" && c3.packages ? [
     message: "only valid with ecosystem: manifest (spack recipes come from package.py files)"
   }
 ] : [];
-var PACKAGE_NAME = /^[a-z0-9][a-z0-9._+-]*$/;
-var manifestPackageNames = (c3) => Object.keys(c3.packages ?? {}).filter((n) => !PACKAGE_NAME.test(n)).map((n) => ({
+var PACKAGE_NAME2 = /^[a-z0-9][a-z0-9._+-]*$/;
+var manifestPackageNames = (c3) => Object.keys(c3.packages ?? {}).filter((n) => !PACKAGE_NAME2.test(n)).map((n) => ({
   path: `packages.${n}`,
-  message: `expected a package name matching ${PACKAGE_NAME.source}, got "${n}"`
+  message: `expected a package name matching ${PACKAGE_NAME2.source}, got "${n}"`
 }));
 var DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 function parseDuration(text2) {
@@ -42320,7 +42964,15 @@ function parseConfigText(text2, file2) {
       `invalid YAML: ${err.message.split("\n")[0]}`
     );
   }
-  const result = validateConfig(doc.toJS());
+  let value;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    throw new UserError("config", file2, `invalid YAML: ${e.message}`);
+  }
+  if (isCyclic(value))
+    throw new UserError("config", file2, "invalid YAML: an alias refers to a node that contains it");
+  const result = validateConfig(value);
   if ("problems" in result) {
     const p2 = result.problems[0];
     const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? "s" : ""})` : "";
@@ -42328,19 +42980,42 @@ function parseConfigText(text2, file2) {
   }
   return result.config;
 }
-async function readConfigFile(path, label = path) {
+function isCyclic(root) {
+  const onPath = /* @__PURE__ */ new Set();
+  const done = /* @__PURE__ */ new Set();
+  const stack = [];
+  if (root !== null && typeof root === "object") stack.push({ node: root, leave: false });
+  while (stack.length > 0) {
+    const { node: node4, leave } = stack.pop();
+    if (leave) {
+      onPath.delete(node4);
+      done.add(node4);
+      continue;
+    }
+    if (done.has(node4)) continue;
+    onPath.add(node4);
+    stack.push({ node: node4, leave: true });
+    for (const child2 of Object.values(node4)) {
+      if (child2 === null || typeof child2 !== "object") continue;
+      if (onPath.has(child2)) return true;
+      stack.push({ node: child2, leave: false });
+    }
+  }
+  return false;
+}
+async function readConfigFile(path, label2 = path) {
   let text2;
   try {
-    text2 = await readFile4(path, "utf8");
+    text2 = await readFile3(path, "utf8");
   } catch (e) {
     const code = e.code;
     throw new UserError(
       "config",
-      label,
+      label2,
       code === "ENOENT" ? "config file not found" : `cannot read config file (${code})`
     );
   }
-  return parseConfigText(text2, label);
+  return parseConfigText(text2, label2);
 }
 
 // src/ecosystems/snapshot.ts
@@ -42404,14 +43079,14 @@ function parseNameStatusZ(output2) {
   return changes;
 }
 function parseLsTreeZ(output2) {
-  return splitNul(output2).map((record2) => {
-    const tab2 = record2.indexOf("	");
-    const meta3 = tab2 < 0 ? [] : record2.slice(0, tab2).split(" ");
+  return splitNul(output2).map((record3) => {
+    const tab2 = record3.indexOf("	");
+    const meta3 = tab2 < 0 ? [] : record3.slice(0, tab2).split(" ");
     const [mode, type, oid] = meta3;
     if (meta3.length !== 3 || mode === void 0 || !/^[0-7]{6}$/.test(mode) || type !== "blob" && type !== "commit" && type !== "tree" || oid === void 0 || !isObjectId(oid)) {
-      throw new Error(`parseLsTreeZ: malformed record ${JSON.stringify(record2)}`);
+      throw new Error(`parseLsTreeZ: malformed record ${JSON.stringify(record3)}`);
     }
-    return { path: record2.slice(tab2 + 1), mode, type, oid };
+    return { path: record3.slice(tab2 + 1), mode, type, oid };
   });
 }
 var NEWLINE = 10;
@@ -46029,10 +46704,10 @@ async function readBlobsBatch(runner, oids) {
     child2.stdout?.on("data", (chunk) => {
       if (parseError !== void 0) return;
       try {
-        for (const record2 of parser2.push(chunk)) {
-          if ("missing" in record2) missing.push(record2.oid);
-          else if (record2.type !== "blob") notBlobs.push(`${record2.oid} (${record2.type})`);
-          else blobs.set(record2.oid, record2.content);
+        for (const record3 of parser2.push(chunk)) {
+          if ("missing" in record3) missing.push(record3.oid);
+          else if (record3.type !== "blob") notBlobs.push(`${record3.oid} (${record3.type})`);
+          else blobs.set(record3.oid, record3.content);
         }
       } catch (error62) {
         parseError = error62;
@@ -46119,10 +46794,10 @@ var CommandGit = class {
     this.runner = runner;
     this.dir = runner.dir;
   }
-  async revParse(rev, label = "--base") {
+  async revParse(rev, label2 = "--base") {
     const oid = await this.tryRevParse(rev);
     if (oid === void 0)
-      throw new UserError("git", `${label} ${rev}`, `not a commit in ${this.dir}`);
+      throw new UserError("git", `${label2} ${rev}`, `not a commit in ${this.dir}`);
     return oid;
   }
   async tryRevParse(rev) {
@@ -46536,6 +47211,7 @@ var FLAGS = /* @__PURE__ */ new Set([
 var DEPTYPES2 = /* @__PURE__ */ new Set(["build", "link", "run", "test"]);
 var COMPILER_VIRTUALS = ["c", "cxx", "fortran"];
 var MIN_HASH_PREFIX = 7;
+var DAG_HASH = /^[a-z0-9]{1,64}$/;
 function isObject2(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
@@ -46582,38 +47258,46 @@ function jsonErrorOffset(text2) {
     i = j3 + 1;
     return true;
   };
-  const value = () => {
+  const member = () => {
     ws2();
-    const c3 = text2[i];
-    if (c3 === "{" || c3 === "[") {
-      const close = c3 === "{" ? "}" : "]";
-      i++;
+    if (!string4()) return false;
+    ws2();
+    if (text2[i] !== ":") return false;
+    i++;
+    return true;
+  };
+  const value = () => {
+    const open7 = [];
+    for (; ; ) {
       ws2();
-      if (text2[i] === close) {
+      const c3 = text2[i];
+      if (c3 === "{" || c3 === "[") {
         i++;
-        return true;
+        ws2();
+        if (text2[i] === (c3 === "{" ? "}" : "]")) {
+          i++;
+        } else {
+          open7.push(c3);
+          if (c3 === "{" && !member()) return false;
+          continue;
+        }
+      } else if (!(c3 === '"' ? string4() : match(number4) || match(literal2))) {
+        return false;
       }
       for (; ; ) {
-        if (c3 === "{") {
-          ws2();
-          if (!string4()) return false;
-          ws2();
-          if (text2[i] !== ":") return false;
-          i++;
-        }
-        if (!value()) return false;
+        const top = open7[open7.length - 1];
+        if (top === void 0) return true;
         ws2();
         if (text2[i] === ",") {
           i++;
-          continue;
+          if (top === "{" && !member()) return false;
+          break;
         }
-        if (text2[i] !== close) return false;
+        if (text2[i] !== (top === "{" ? "}" : "]")) return false;
         i++;
-        return true;
+        open7.pop();
       }
     }
-    if (c3 === '"') return string4();
-    return match(number4) || match(literal2);
   };
   if (value()) {
     ws2();
@@ -46725,12 +47409,12 @@ function readTarget(r2, t2, path) {
   return r2.string(r2.object(t2, path)["name"], `${path}.name`);
 }
 function toConcrete(r2, raw, ids) {
-  const { node: node2, path } = raw;
+  const { node: node4, path } = raw;
   const id2 = ids.get(raw.hash);
   const variants = {};
   const parameters = {};
   let lockedPatches;
-  const params = node2["parameters"];
+  const params = node4["parameters"];
   if (params !== void 0 && params !== null) {
     const p2 = r2.object(params, `${path}.parameters`);
     for (const key of Object.keys(p2)) {
@@ -46746,10 +47430,10 @@ function toConcrete(r2, raw, ids) {
       }
     }
   }
-  if (lockedPatches === void 0 && node2["patches"] !== void 0 && node2["patches"] !== null) {
-    lockedPatches = r2.strings(node2["patches"], `${path}.patches`);
+  if (lockedPatches === void 0 && node4["patches"] !== void 0 && node4["patches"] !== null) {
+    lockedPatches = r2.strings(node4["patches"], `${path}.patches`);
   }
-  if (typeof node2["namespace"] === "string") parameters["namespace"] = node2["namespace"];
+  if (typeof node4["namespace"] === "string") parameters["namespace"] = node4["namespace"];
   const dependencies = raw.edges.map((e, i) => {
     const depId = ids.get(e.hash);
     if (depId === void 0) {
@@ -46773,15 +47457,17 @@ function toConcrete(r2, raw, ids) {
   };
   const compiler = readCompiler(r2, raw, path);
   if (compiler) spec.compiler = compiler;
-  const arch = node2["arch"];
+  const arch = node4["arch"];
   if (arch !== void 0 && arch !== null) {
     const a = r2.object(arch, `${path}.arch`);
-    if (typeof a["platform"] === "string") spec.platform = a["platform"];
-    if (typeof a["platform_os"] === "string") spec.os = a["platform_os"];
+    if (typeof a["platform"] === "string")
+      spec.platform = archWord(r2, a["platform"], `${path}.arch.platform`);
+    if (typeof a["platform_os"] === "string")
+      spec.os = archWord(r2, a["platform_os"], `${path}.arch.platform_os`);
     const target = readTarget(r2, a["target"], `${path}.arch.target`);
-    if (target !== void 0) spec.target = target;
+    if (target !== void 0) spec.target = archWord(r2, target, `${path}.arch.target`);
   }
-  const ext = node2["external"];
+  const ext = node4["external"];
   if (ext !== void 0 && ext !== null) {
     const e = r2.object(ext, `${path}.external`);
     const external = {};
@@ -46795,13 +47481,28 @@ function toConcrete(r2, raw, ids) {
   if (lockedPatches !== void 0) spec.lockedPatches = lockedPatches;
   return spec;
 }
+function archWord(r2, value, path) {
+  if (!ARCH_WORD.test(value) || value.length > MAX_NAME_LENGTH)
+    r2.fail(
+      path,
+      `expected a name of ASCII letters, digits, ".", "_" and "-", got ${quote(value, 80, true)}`
+    );
+  return value;
+}
+var ARCH_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 function readCompiler(r2, raw, path) {
   const c3 = raw.node["compiler"];
   if (c3 !== void 0 && c3 !== null) {
     const o2 = r2.object(c3, `${path}.compiler`);
     const compiler = { name: r2.string(o2["name"], `${path}.compiler.name`) };
+    const nameProblem = packageNameProblem(compiler.name);
+    if (nameProblem !== void 0) r2.fail(`${path}.compiler.name`, nameProblem);
     const v2 = o2["version"] ?? o2["versions"];
-    if (typeof v2 === "string") compiler.version = stripEquals(v2);
+    if (typeof v2 === "string") {
+      compiler.version = stripEquals(v2);
+      const problem = versionProblem(compiler.version, "lockfile");
+      if (problem !== void 0) r2.fail(`${path}.compiler.version`, problem);
+    }
     return compiler;
   }
   return void 0;
@@ -46830,16 +47531,25 @@ function parseSpackLockfile(text2, file2) {
   const concrete = r2.object(doc["concrete_specs"], "concrete_specs");
   const raws = [];
   for (const key of Object.keys(concrete)) {
+    const badHash = (h3, at2) => r2.fail(at2, `expected a DAG hash of lowercase letters and digits, got ${quote(h3, 80, true)}`);
+    if (!DAG_HASH.test(key)) badHash(key, "concrete_specs");
     const path = `concrete_specs.${key}`;
-    const node2 = r2.object(concrete[key], path);
-    const hash3 = typeof node2["hash"] === "string" ? node2["hash"] : key;
+    const node4 = r2.object(concrete[key], path);
+    const hash3 = typeof node4["hash"] === "string" ? node4["hash"] : key;
+    if (!DAG_HASH.test(hash3)) badHash(hash3, `${path}.hash`);
+    const name = r2.string(node4["name"], `${path}.name`);
+    const nameProblem = packageNameProblem(name);
+    if (nameProblem !== void 0) r2.fail(`${path}.name`, nameProblem);
+    const version3 = stripEquals(r2.string(node4["version"], `${path}.version`));
+    const versionIssue = versionProblem(version3, "lockfile");
+    if (versionIssue !== void 0) r2.fail(`${path}.version`, versionIssue);
     raws.push({
       key,
       hash: hash3,
-      name: r2.string(node2["name"], `${path}.name`),
-      version: stripEquals(r2.string(node2["version"], `${path}.version`)),
-      node: node2,
-      edges: readEdges(r2, node2["dependencies"], `${path}.dependencies`),
+      name,
+      version: version3,
+      node: node4,
+      edges: readEdges(r2, node4["dependencies"], `${path}.dependencies`),
       path
     });
   }
@@ -46894,18 +47604,39 @@ function lockNodesFromText(text2, file2) {
   };
 }
 
+// src/ecosystems/spack/lock-text.ts
+import { gunzipSync } from "node:zlib";
+var MAX_LOCK_BYTES = 128 * 2 ** 20;
+var MIB2 = 2 ** 20;
+function lockTextOf(bytes, path) {
+  const limit = `more than the ${MAX_LOCK_BYTES / MIB2} MiB binary-check reads`;
+  if (bytes.length > MAX_LOCK_BYTES)
+    throw new UserError("lockfile", path, `is ${(bytes.length / MIB2).toFixed(0)} MiB, ${limit}`);
+  if (!path.endsWith(".gz")) return bytes.toString("utf8");
+  let text2;
+  try {
+    text2 = gunzipSync(bytes, { maxOutputLength: MAX_LOCK_BYTES });
+  } catch (error62) {
+    if (error62.code === "ERR_BUFFER_TOO_LARGE")
+      throw new UserError("lockfile", path, `inflates to ${limit}`);
+    throw new UserError("lockfile", path, `is not valid gzip (${error62.message})`);
+  }
+  return text2.toString("utf8");
+}
+
 // src/mirror/spack-cache/spack-build-cache.ts
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 import { isAbsolute as isAbsolute2, join as join5, resolve as resolve5 } from "node:path";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/mirror/spack-cache/records.ts
 import { createHash as createHash6 } from "node:crypto";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync as gunzipSync2 } from "node:zlib";
+import { constants as bufferConstants } from "node:buffer";
 var INDEX_MEDIA_TYPE = "application/vnd.spack.db.v8+json";
 var SPEC_MEDIA_PREFIX = "application/vnd.spack.spec.";
 var SHA256 = /^[0-9a-f]{64}$/;
-var DAG_HASH = /^[a-z2-7]{32}$/;
+var DAG_HASH2 = /^[a-z2-7]{32}$/;
 function specManifestPath(name, version2, hash3) {
   return `v3/manifests/spec/${name}/${name}-${version2}-${hash3}.spec.manifest.json`;
 }
@@ -46979,11 +47710,18 @@ function blobContent(bytes, blob, where) {
     );
   return blob.compression === "gzip" ? gunzipOr(bytes, where) : bytes;
 }
+var MAX_INFLATED_BYTES = bufferConstants.MAX_STRING_LENGTH;
 function gunzipOr(bytes, where) {
   if (bytes.length < 2 || bytes[0] !== 31 || bytes[1] !== 139) return bytes;
   try {
-    return gunzipSync(bytes);
+    return gunzipSync2(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (error62) {
+    if (error62.code === "ERR_BUFFER_TOO_LARGE")
+      throw new UserError(
+        "mirror",
+        where,
+        `inflates to more than the ${Math.floor(MAX_INFLATED_BYTES / 2 ** 20)} MiB binary-check reads`
+      );
     throw new UserError("mirror", where, `not valid gzip: ${error62.message}`);
   }
 }
@@ -46997,9 +47735,9 @@ function parseDatabase(bytes, where) {
       'not a Spack build cache index: expected {"database": {"installs": {...}}}'
     );
   const out = /* @__PURE__ */ new Map();
-  for (const [hash3, record2] of Object.entries(installs)) {
-    if (!isObject3(record2) || record2.in_buildcache === false) continue;
-    const spec = nodeFields(record2.spec, hash3, `${where}: installs.${hash3}.spec`);
+  for (const [hash3, record3] of Object.entries(installs)) {
+    if (!isObject3(record3) || record3.in_buildcache === false) continue;
+    const spec = nodeFields(record3.spec, hash3, `${where}: installs.${hash3}.spec`);
     out.set(hash3, { ...spec, from: "index" });
   }
   return out;
@@ -47016,20 +47754,20 @@ function specOfDocument(doc, hash3, where) {
       where,
       'not a Spack spec file: expected {"spec": {"nodes": [...]}}'
     );
-  const node2 = nodes.find((n) => isObject3(n) && n.hash === hash3) ?? nodes[0];
-  const spec = nodeFields(node2, hash3, where);
-  if (isObject3(node2) && typeof node2.hash === "string" && node2.hash !== hash3)
-    throw new UserError("mirror", where, `holds spec ${node2.hash}, not ${hash3}`);
+  const node4 = nodes.find((n) => isObject3(n) && n.hash === hash3) ?? nodes[0];
+  const spec = nodeFields(node4, hash3, where);
+  if (isObject3(node4) && typeof node4.hash === "string" && node4.hash !== hash3)
+    throw new UserError("mirror", where, `holds spec ${node4.hash}, not ${hash3}`);
   return { ...spec, from: "spec-file" };
 }
-function nodeFields(node2, hash3, where) {
-  if (!DAG_HASH.test(hash3))
+function nodeFields(node4, hash3, where) {
+  if (!DAG_HASH2.test(hash3))
     throw new UserError("mirror", where, `not a Spack DAG hash: ${JSON.stringify(hash3)}`);
-  if (!isObject3(node2) || typeof node2.name !== "string")
+  if (!isObject3(node4) || typeof node4.name !== "string")
     throw new UserError("mirror", where, 'expected a spec node with a "name"');
-  const version2 = typeof node2.version === "string" ? node2.version : String(node2.version ?? "");
-  const packageHash = typeof node2.package_hash === "string" ? node2.package_hash : null;
-  return { hash: hash3, name: node2.name, version: version2, packageHash };
+  const version2 = typeof node4.version === "string" ? node4.version : String(node4.version ?? "");
+  const packageHash = typeof node4.package_hash === "string" ? node4.package_hash : null;
+  return { hash: hash3, name: node4.name, version: version2, packageHash };
 }
 function stripClearSignature(text2) {
   if (!text2.startsWith("-----BEGIN PGP SIGNED MESSAGE-----")) return text2;
@@ -47101,7 +47839,7 @@ function fileSource(dir) {
     where: (path) => join5(dir, path),
     async read(path) {
       try {
-        return await readFile5(join5(dir, path));
+        return await readFile4(join5(dir, path));
       } catch (error62) {
         const code = error62.code;
         if (code === "ENOENT" || code === "ENOTDIR") return void 0;
@@ -47115,7 +47853,10 @@ function httpSource(base, registry2) {
   const location = { registry: base.host, repository: base.pathname, baseUrl: base.origin };
   const http = createRegistryHttp(
     location,
-    resolveRegistryOptions(base.host, registry2 ?? {})
+    resolveRegistryOptions(base.host, {
+      ...registry2,
+      credentialsHost: registry2?.credentialsHost ?? base.host
+    })
   );
   const where = (path) => redactUrl(new URL(path, root).href);
   return {
@@ -47409,9 +48150,9 @@ function parseSpackJson(text2) {
             });
           else obj[key] = v2;
           space2();
-          const sep = text2[i++];
-          if (sep === "}") break;
-          if (sep !== ",") fail("expected ',' or '}'");
+          const sep2 = text2[i++];
+          if (sep2 === "}") break;
+          if (sep2 !== ",") fail("expected ',' or '}'");
         }
         if (indexKey) Object.defineProperty(obj, KEY_ORDER, { value: order });
         return obj;
@@ -47427,9 +48168,9 @@ function parseSpackJson(text2) {
         for (; ; ) {
           arr.push(value());
           space2();
-          const sep = text2[i++];
-          if (sep === "]") break;
-          if (sep !== ",") fail("expected ',' or ']'");
+          const sep2 = text2[i++];
+          if (sep2 === "]") break;
+          if (sep2 !== ",") fail("expected ',' or ']'");
         }
         return arr;
       }
@@ -47549,30 +48290,30 @@ function dump(value, parents, omitKey) {
 function isRecord(v2) {
   return typeof v2 === "object" && v2 !== null && !Array.isArray(v2);
 }
-function dagHashOfNode(node2) {
-  const text2 = dump(node2, /* @__PURE__ */ new Set(), "hash");
+function dagHashOfNode(node4) {
+  const text2 = dump(node4, /* @__PURE__ */ new Set(), "hash");
   const out = base32(createHash7("sha1").update(text2, "utf8").digest());
-  const build = node2.build_spec;
+  const build = node4.build_spec;
   if (isRecord(build) && typeof build.hash === "string")
     return out.slice(0, -7) + build.hash.slice(-7);
   return out;
 }
-function referencedHashes(node2) {
+function referencedHashes(node4) {
   const out = [];
-  if (Array.isArray(node2.dependencies)) {
-    for (const d2 of node2.dependencies)
+  if (Array.isArray(node4.dependencies)) {
+    for (const d2 of node4.dependencies)
       if (isRecord(d2) && typeof d2.hash === "string") out.push(d2.hash);
   }
-  if (isRecord(node2.build_spec) && typeof node2.build_spec.hash === "string")
-    out.push(node2.build_spec.hash);
+  if (isRecord(node4.build_spec) && typeof node4.build_spec.hash === "string")
+    out.push(node4.build_spec.hash);
   return out;
 }
 var AFTER_PACKAGE_HASH = ["dependencies", "build_spec", "annotations", "hash"];
-function withPackageHash(node2, value) {
-  if (Object.hasOwn(node2, "package_hash")) return { ...node2, package_hash: value };
+function withPackageHash(node4, value) {
+  if (Object.hasOwn(node4, "package_hash")) return { ...node4, package_hash: value };
   const out = {};
   let placed = false;
-  for (const [k2, v2] of Object.entries(node2)) {
+  for (const [k2, v2] of Object.entries(node4)) {
     if (!placed && AFTER_PACKAGE_HASH.includes(k2)) {
       out.package_hash = value;
       placed = true;
@@ -47582,11 +48323,11 @@ function withPackageHash(node2, value) {
   if (!placed) out.package_hash = value;
   return out;
 }
-function withNewHashes(node2, renamed) {
+function withNewHashes(node4, renamed) {
   let changed = false;
-  const out = { ...node2 };
-  if (Array.isArray(node2.dependencies)) {
-    out.dependencies = node2.dependencies.map((d2) => {
+  const out = { ...node4 };
+  if (Array.isArray(node4.dependencies)) {
+    out.dependencies = node4.dependencies.map((d2) => {
       if (!isRecord(d2) || typeof d2.hash !== "string") return d2;
       const h3 = renamed.get(d2.hash);
       if (h3 === void 0) return d2;
@@ -47594,11 +48335,11 @@ function withNewHashes(node2, renamed) {
       return { ...d2, hash: h3 };
     });
   }
-  if (isRecord(node2.build_spec) && typeof node2.build_spec.hash === "string") {
-    const h3 = renamed.get(node2.build_spec.hash);
+  if (isRecord(node4.build_spec) && typeof node4.build_spec.hash === "string") {
+    const h3 = renamed.get(node4.build_spec.hash);
     if (h3 !== void 0) {
       changed = true;
-      out.build_spec = { ...node2.build_spec, hash: h3 };
+      out.build_spec = { ...node4.build_spec, hash: h3 };
     }
   }
   return changed ? out : null;
@@ -47607,10 +48348,10 @@ function rehashLock(nodes, newPackageHash) {
   for (const h3 of newPackageHash.keys())
     if (!Object.hasOwn(nodes, h3)) throw new Error(`rehashLock: no node ${h3} in the lock`);
   const renamed = /* @__PURE__ */ new Map();
-  const finish = (h3, node2) => {
-    let edited = withNewHashes(node2, renamed);
+  const finish = (h3, node4) => {
+    let edited = withNewHashes(node4, renamed);
     const ph = newPackageHash.get(h3);
-    if (ph !== void 0 && node2.package_hash !== ph) edited = withPackageHash(edited ?? node2, ph);
+    if (ph !== void 0 && node4.package_hash !== ph) edited = withPackageHash(edited ?? node4, ph);
     if (edited === null) return;
     const next2 = dagHashOfNode(edited);
     if (next2 !== h3) renamed.set(h3, next2);
@@ -47647,10 +48388,10 @@ function rehashLock(nodes, newPackageHash) {
 
 // src/engine/lock-check.ts
 var HISTORY_LIMIT = 60;
-function hashRecipe(text2, path, node2, versions, patches) {
-  const canonical = canonicalSource(text2, path, node2.spec).text;
-  const sourceId = sourceIdOf(versions.find((v2) => v2.version === node2.spec.version));
-  const withLevels = node2.patches.map(
+function hashRecipe(text2, path, node4, versions, patches) {
+  const canonical = canonicalSource(text2, path, node4.spec).text;
+  const sourceId = sourceIdOf(versions.find((v2) => v2.version === node4.spec.version));
+  const withLevels = node4.patches.map(
     (sha2) => `${sha2}:${patches.find((p2) => p2.sha256 === sha2)?.level ?? 1}`
   );
   return {
@@ -47684,7 +48425,7 @@ async function checkLock(git, snap, config2, lockText, specs, options = {}) {
   const lockfile = config2.lockfile ?? "spack.lock";
   const lock = options.nodes ?? lockNodesFromText(lockText, lockfile);
   const against = options.against ?? "the lock";
-  const storedOf = (node2) => options.stored ? options.stored.get(node2.hash) : node2.packageHash;
+  const storedOf = (node4) => options.stored ? options.stored.get(node4.hash) : node4.packageHash;
   const notes = [];
   const major = Number((lock.spackVersion ?? "").split(".")[0]);
   if (lock.spackVersion !== void 0 && Number.isFinite(major) && major < 1) {
@@ -47710,27 +48451,27 @@ async function checkLock(git, snap, config2, lockText, specs, options = {}) {
   const newContent = /* @__PURE__ */ new Map();
   const absent = /* @__PURE__ */ new Set();
   let compared = 0;
-  for (const node2 of lock.nodes) {
-    const id2 = idOf.get(node2.hash);
-    const pkg = packages.get(node2.spec.name);
-    const stored = storedOf(node2);
+  for (const node4 of lock.nodes) {
+    const id2 = idOf.get(node4.hash);
+    const pkg = packages.get(node4.spec.name);
+    const stored = storedOf(node4);
     if (id2 === void 0 || stored === null || stored === void 0) continue;
     if (pkg === void 0) {
-      absent.add(node2.spec.name);
+      absent.add(node4.spec.name);
       continue;
     }
     const oid = snap.files.get(pkg.recipePath);
     const now = hashRecipe(
       blobs.get(oid).toString("utf8"),
       pkg.recipePath,
-      node2,
+      node4,
       pkg.versions,
       pkg.patches
     );
     compared++;
     if (now.content === stored) continue;
-    stale.set(id2, await whatChanged(git, snap.rev, pkg, oid, node2, stored, now, against));
-    newContent.set(node2.hash, now.content);
+    stale.set(id2, await whatChanged(git, snap.rev, pkg, oid, node4, stored, now, against));
+    newContent.set(node4.hash, now.content);
   }
   const newHashes = /* @__PURE__ */ new Map();
   if (newContent.size > 0) {
@@ -47747,7 +48488,7 @@ async function checkLock(git, snap, config2, lockText, specs, options = {}) {
     );
   return { stale, newHashes, compared, notes };
 }
-async function whatChanged(git, rev, pkg, headOid, node2, stored, now, against) {
+async function whatChanged(git, rev, pkg, headOid, node4, stored, now, against) {
   const versions = (await git.pathVersions(rev, pkg.recipePath, HISTORY_LIMIT)).filter(
     (o2) => o2 !== headOid
   );
@@ -47757,7 +48498,7 @@ async function whatChanged(git, rev, pkg, headOid, node2, stored, now, against) 
     if (text2 === void 0) continue;
     try {
       const old = parseSpackRecipe(text2, pkg.recipePath);
-      const then = hashRecipe(text2, pkg.recipePath, node2, old.versions, [
+      const then = hashRecipe(text2, pkg.recipePath, node4, old.versions, [
         ...pkg.patches,
         ...old.patches
       ]);
@@ -47767,9 +48508,6 @@ async function whatChanged(git, rev, pkg, headOid, node2, stored, now, against) 
   }
   return `source, patches or code: ${possessive(against)} hash is none of the ${versions.length + 1} versions of ${pkg.recipePath} in this clone's history (a shallow clone, or a ${against === "the lock" ? "lock" : "binary"} from another recipe repository)`;
 }
-
-// src/engine/plan-engine.ts
-import { gunzipSync as gunzipSync2 } from "node:zlib";
 
 // src/core/digest/spec-digest.ts
 function foreignPackageDigest(name) {
@@ -48492,16 +49230,16 @@ var KNOWN_COMPILERS = /* @__PURE__ */ new Set([
 ]);
 function requestedCompiler(c3, packages) {
   if (c3.compiler) return c3.compiler;
-  const node2 = c3.dependencies.find(
+  const node4 = c3.dependencies.find(
     (d2) => d2.direct && d2.name !== void 0 && !d2.virtuals?.length && KNOWN_COMPILERS.has(d2.name) && !packages.has(d2.name)
   );
-  if (!node2?.name) return void 0;
+  if (!node4?.name) return void 0;
   return {
-    name: node2.name,
-    ...node2.versions ? { versions: node2.versions } : {},
-    ...node2.os ? { os: node2.os } : {},
-    ...node2.target ? { target: node2.target } : {},
-    ...node2.platform ? { platform: node2.platform } : {}
+    name: node4.name,
+    ...node4.versions ? { versions: node4.versions } : {},
+    ...node4.os ? { os: node4.os } : {},
+    ...node4.target ? { target: node4.target } : {},
+    ...node4.platform ? { platform: node4.platform } : {}
   };
 }
 function dropName(c3) {
@@ -48584,14 +49322,14 @@ function specId(spec, defaults) {
     if (defaults.get(k2) === v2) continue;
     if (v2 === "true") id2 += `+${k2}`;
     else if (v2 === "false") id2 += `~${k2}`;
-    else kv.push(`${k2}=${v2}`);
+    else kv.push(`${k2}=${quoteIfNeeded(v2)}`);
   }
   if (kv.length > 0) id2 += ` ${kv.join(" ")}`;
   if (spec.compiler)
     id2 += ` %${spec.compiler.name}${spec.compiler.version ? `@${spec.compiler.version}` : ""}`;
-  if (spec.os) id2 += ` os=${spec.os}`;
-  if (spec.target) id2 += ` target=${spec.target}`;
-  if (spec.platform) id2 += ` platform=${spec.platform}`;
+  if (spec.os) id2 += ` os=${quoteIfNeeded(spec.os)}`;
+  if (spec.target) id2 += ` target=${quoteIfNeeded(spec.target)}`;
+  if (spec.platform) id2 += ` platform=${quoteIfNeeded(spec.platform)}`;
   return id2;
 }
 
@@ -48659,6 +49397,7 @@ function readManifestPackages(snap, config2, isIgnored) {
   for (const [name, def] of Object.entries(config2.packages ?? {}).sort(
     ([a], [b3]) => a < b3 ? -1 : 1
   )) {
+    checkManifestValues(name, def);
     const files = {};
     def.inputs.forEach((glob, i) => {
       const matched = pathsFrom(allPaths, staticPrefix(glob)).filter((p2) => matchesGlob(p2, glob));
@@ -48732,6 +49471,27 @@ function readManifestPackages(snap, config2, isIgnored) {
         );
   return packages;
 }
+function checkManifestValues(name, def) {
+  const fail = (field, problem) => {
+    throw new UserError("config", field, problem);
+  };
+  if (name.length > MAX_NAME_LENGTH)
+    fail(`packages.${quote(name, 40)}`, `package name is longer than ${MAX_NAME_LENGTH} characters`);
+  for (const version2 of Object.keys(def.versions)) {
+    const problem = versionProblem(version2);
+    if (problem !== void 0) fail(`packages.${name}.versions`, problem);
+  }
+  for (const [variant, value] of Object.entries(def.variants)) {
+    if (!VARIANT_NAME.test(variant) || variant.length > MAX_NAME_LENGTH)
+      fail(
+        `packages.${name}.variants`,
+        `expected a variant name of ASCII letters, digits, "_", "-" and "." (${VARIANT_NAME.source}), got ${quote(variant)}`
+      );
+    const problem = typeof value === "string" ? textValueProblem(value) : void 0;
+    if (problem !== void 0) fail(`packages.${name}.variants.${variant}`, problem);
+  }
+}
+var VARIANT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 function staticPrefix(glob) {
   const wild = glob.search(/[*?[{]/);
   const head = wild < 0 ? glob : glob.slice(0, wild);
@@ -48777,7 +49537,15 @@ var REQUIREMENT_DEPTYPES = {
   install: "run",
   toplevel: "run"
 };
+var MAX_GRAPH_NODES = 1e5;
+var MAX_GRAPH_CHARS = 128 * 2 ** 20;
 function parseFromagerGraph(text2, file2) {
+  if (text2.length > MAX_GRAPH_CHARS)
+    throw new UserError(
+      "lockfile",
+      file2,
+      `is ${(text2.length / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_GRAPH_CHARS / 2 ** 20} MiB binary-check reads`
+    );
   let raw;
   try {
     raw = JSON.parse(text2);
@@ -48790,10 +49558,17 @@ function parseFromagerGraph(text2, file2) {
       file2,
       `expected an object keyed by "name==version", got ${kind(raw)}`
     );
+  const count = Object.keys(raw).length;
+  if (count > MAX_GRAPH_NODES + 1)
+    throw new UserError(
+      "lockfile",
+      file2,
+      `has ${count} nodes, more than the ${MAX_GRAPH_NODES} binary-check plans`
+    );
   const nodes = /* @__PURE__ */ new Map();
   const topLevel = [];
   for (const [key, value] of Object.entries(raw)) {
-    const at2 = `${file2}: "${key}"`;
+    const at2 = `${file2}: ${quote(key, 120)}`;
     if (!isRecord2(value))
       throw new UserError("lockfile", at2, `expected a node object, got ${kind(value)}`);
     const edgesRaw = value.edges ?? [];
@@ -48830,6 +49605,11 @@ function parseFromagerGraph(text2, file2) {
         at2,
         `expected "canonicalized_name" and "version" strings, got ${kind(value.canonicalized_name)} and ${kind(value.version)}`
       );
+    const nameProblem = packageNameProblem(canonicalizeName(name));
+    if (nameProblem !== void 0)
+      throw new UserError("lockfile", `${at2}.canonicalized_name`, nameProblem);
+    const versionIssue = versionProblem(version2, "python");
+    if (versionIssue !== void 0) throw new UserError("lockfile", `${at2}.version`, versionIssue);
     if (canonicalizeName(key.split("==")[0] ?? "") !== canonicalizeName(name) || !key.endsWith(`==${version2}`))
       throw new UserError(
         "lockfile",
@@ -48850,13 +49630,13 @@ function parseFromagerGraph(text2, file2) {
       edges
     });
   }
-  for (const node2 of nodes.values())
-    node2.edges.forEach((e, i) => {
+  for (const node4 of nodes.values())
+    node4.edges.forEach((e, i) => {
       if (!nodes.has(e.key))
         throw new UserError(
           "lockfile",
-          `${file2}: "${node2.key}".edges.${i}.key`,
-          `dangling edge: no node "${e.key}" in the graph`
+          `${file2}: ${quote(node4.key, 120)}.edges.${i}.key`,
+          `dangling edge: no node ${quote(e.key, 120)} in the graph`
         );
     });
   topLevel.forEach((k2, i) => {
@@ -48864,7 +49644,7 @@ function parseFromagerGraph(text2, file2) {
       throw new UserError(
         "lockfile",
         `${file2}: "".edges.${i}.key`,
-        `dangling edge: no node "${k2}" in the graph`
+        `dangling edge: no node ${quote(k2, 120)} in the graph`
       );
   });
   return { nodes, topLevel };
@@ -48923,22 +49703,57 @@ function lineOf(text2, pos) {
   for (let i = 0; i < pos && i < text2.length; i++) if (text2.charCodeAt(i) === 10) line++;
   return line;
 }
-function toCanonical(node2, doc, file2, path) {
-  if (node2 === null || node2 === void 0) return null;
-  if ((0, import_yaml2.isAlias)(node2)) return toCanonical(node2.resolve(doc), doc, file2, path);
-  if ((0, import_yaml2.isMap)(node2)) {
+var MAX_NODES = 1e5;
+function aliasTargets(doc) {
+  const anchors = /* @__PURE__ */ new Map();
+  const targets = /* @__PURE__ */ new Map();
+  (0, import_yaml2.visit)(doc, {
+    Node: (_key, node4) => {
+      if ((0, import_yaml2.isAlias)(node4)) targets.set(node4, anchors.get(node4.source));
+      else if (node4.anchor) anchors.set(node4.anchor, node4);
+    }
+  });
+  return targets;
+}
+function toCanonical(node4, doc, file2, path, walk = { open: /* @__PURE__ */ new Set(), nodes: 0 }) {
+  if (node4 === null || node4 === void 0) return null;
+  if (++walk.nodes > MAX_NODES)
+    throw new UserError(
+      "recipe",
+      `${file2}: ${path || "(root)"}`,
+      `expands to more than ${MAX_NODES} values (aliases repeating aliases)`
+    );
+  if ((0, import_yaml2.isAlias)(node4)) {
+    walk.targets ??= aliasTargets(doc);
+    const target = walk.targets.get(node4) ?? null;
+    if (walk.open.has(target))
+      throw new UserError(
+        "recipe",
+        `${file2}: ${path || "(root)"}`,
+        `alias *${node4.source} refers to a node that contains it`
+      );
+    return toCanonical(target, doc, file2, path, walk);
+  }
+  if ((0, import_yaml2.isMap)(node4)) {
+    walk.open.add(node4);
     const out = {};
-    for (const pair2 of node2.items) {
+    for (const pair2 of node4.items) {
       const key = keyText(pair2.key);
       if (key === void 0)
         throw new UserError("recipe", `${file2}: ${path || "(root)"}`, "expected scalar keys");
-      out[key] = toCanonical(pair2.value, doc, file2, path ? `${path}.${key}` : key);
+      out[key] = toCanonical(pair2.value, doc, file2, path ? `${path}.${key}` : key, walk);
     }
+    walk.open.delete(node4);
     return out;
   }
-  if ((0, import_yaml2.isSeq)(node2)) return node2.items.map((n, i) => toCanonical(n, doc, file2, `${path}.${i}`));
-  if ((0, import_yaml2.isScalar)(node2)) {
-    const v2 = node2.value;
+  if ((0, import_yaml2.isSeq)(node4)) {
+    walk.open.add(node4);
+    const out = node4.items.map((n, i) => toCanonical(n, doc, file2, `${path}.${i}`, walk));
+    walk.open.delete(node4);
+    return out;
+  }
+  if ((0, import_yaml2.isScalar)(node4)) {
+    const v2 = node4.value;
     if (v2 === null || typeof v2 === "string" || typeof v2 === "boolean") return v2;
     if (typeof v2 === "number") return Number.isSafeInteger(v2) ? v2 : { $float: String(v2) };
     return String(v2);
@@ -48981,6 +49796,7 @@ async function readFromagerTree(snap, config2, isIgnored) {
     const rest = p2.slice(settingsDir.length + 1);
     if (rest.includes("/") || !/\.ya?ml$/.test(rest)) continue;
     const name = canonicalizeName(rest.replace(/\.ya?ml$/, ""));
+    if (packageNameProblem(name) !== void 0) continue;
     const prev = settingsFiles.get(name);
     if (prev)
       throw new UserError(
@@ -48993,6 +49809,8 @@ async function readFromagerTree(snap, config2, isIgnored) {
   const plugins = /* @__PURE__ */ new Map();
   for (const [key, ref] of Object.entries(fc.plugins ?? {})) {
     const field = `fromager.plugins.${key}`;
+    const problem = packageNameProblem(canonicalizeName(key));
+    if (problem !== void 0) throw new UserError("config", "fromager.plugins", problem);
     plugins.set(canonicalizeName(key), { file: resolvePlugin(ref, snap, field, where), field });
   }
   const names = /* @__PURE__ */ new Set([...settingsFiles.keys(), ...plugins.keys()]);
@@ -49169,21 +49987,21 @@ async function readFromagerTree(snap, config2, isIgnored) {
   }
   const specs = /* @__PURE__ */ new Map();
   for (const variant of variants) {
-    for (const node2 of graph.nodes.values()) {
-      const id2 = fromagerSpecId(node2.name, node2.version, variant);
+    for (const node4 of graph.nodes.values()) {
+      const id2 = fromagerSpecId(node4.name, node4.version, variant);
       const byDep = /* @__PURE__ */ new Map();
-      for (const e of node2.edges) {
+      for (const e of node4.edges) {
         const dep = graph.nodes.get(e.key);
         const depId = fromagerSpecId(dep.name, dep.version, variant);
         const prev = byDep.get(depId);
         if (prev) prev.types = [.../* @__PURE__ */ new Set([...prev.types, ...e.types])].sort();
         else byDep.set(depId, { id: depId, name: dep.name, types: [...e.types] });
       }
-      const preBuilt = node2.preBuilt || (settings.get(node2.name)?.preBuiltVariants.includes(variant) ?? false);
+      const preBuilt = node4.preBuilt || (settings.get(node4.name)?.preBuiltVariants.includes(variant) ?? false);
       specs.set(id2, {
         id: id2,
-        package: node2.name,
-        version: node2.version,
+        package: node4.name,
+        version: node4.version,
         variants: { variant },
         parameters: {},
         dependencies: [...byDep.values()].sort((a, b3) => a.id < b3.id ? -1 : 1),
@@ -49392,9 +50210,8 @@ async function readLockfileSpecs(snap, lockfile) {
       "lockfile",
       `"${lockfile}" not found in ${snap.rev === WORKTREE ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
     );
-  let text2 = (await snap.readBlobs([oid])).get(oid);
-  if (lockfile.endsWith(".gz")) text2 = (await import("node:zlib")).gunzipSync(text2);
-  const lock = parseSpackLockfile(text2.toString("utf8"), lockfile);
+  const text2 = lockTextOf((await snap.readBlobs([oid])).get(oid), lockfile);
+  const lock = parseSpackLockfile(text2, lockfile);
   return new Map(lock.specs.map((spec) => [spec.id, spec]));
 }
 var MAX_DERIVED_PACKAGES = 400;
@@ -49624,7 +50441,7 @@ function refoldFrom(specs, digests, locals, changed, deptypes) {
   for (const [id2, d2] of digests) if (specs.has(id2) && !reached.has(id2)) out.set(id2, d2);
   const state = /* @__PURE__ */ new Map();
   let cycle = false;
-  const visit2 = (id2) => {
+  const visit3 = (id2) => {
     if (cycle || state.get(id2) === "done") return;
     if (state.get(id2) === "open") {
       cycle = true;
@@ -49633,7 +50450,7 @@ function refoldFrom(specs, digests, locals, changed, deptypes) {
     state.set(id2, "open");
     const edges = propagatingEdges(specs.get(id2), deptypes);
     edges.delete(id2);
-    for (const d2 of edges.keys()) if (reached.has(d2)) visit2(d2);
+    for (const d2 of edges.keys()) if (reached.has(d2)) visit3(d2);
     if (cycle) return;
     const dependencies = {};
     for (const [d2, edge] of edges) dependencies[d2] = dependencyInput(edge, out.get(d2).digest);
@@ -49645,7 +50462,7 @@ function refoldFrom(specs, digests, locals, changed, deptypes) {
     });
     state.set(id2, "done");
   };
-  for (const id2 of [...reached].sort()) visit2(id2);
+  for (const id2 of [...reached].sort()) visit3(id2);
   return cycle ? void 0 : out;
 }
 function mapContainerEntries(specs, config2) {
@@ -49667,11 +50484,11 @@ function imagesOf(entries, config2) {
 }
 
 // src/engine/file-blob-cache.ts
-import { mkdir as mkdir3, readFile as readFile6, rename as rename3, writeFile } from "node:fs/promises";
+import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } from "node:fs/promises";
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "6d06213621fcf9dc" : "source";
+var BUILD_ID = true ? "02b0a3b4bd626184" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -49688,7 +50505,7 @@ var FileBlobCache = class _FileBlobCache {
     const entries = /* @__PURE__ */ new Map();
     if (dir) {
       try {
-        const data = JSON.parse(await readFile6(join6(dir, FILE), "utf8"));
+        const data = JSON.parse(await readFile5(join6(dir, FILE), "utf8"));
         if (data.algorithm === DIGEST_ALGORITHM && data.entries)
           for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
       } catch {
@@ -49725,7 +50542,7 @@ var SILENT_LOG = { info: () => {
 
 // src/engine/tree-cache.ts
 import { createHash as createHash8 } from "node:crypto";
-import { mkdir as mkdir4, readdir as readdir3, readFile as readFile7, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 var FORMAT = "binary-check/tree-cache@2";
 var KEEP2 = 6;
@@ -49792,14 +50609,14 @@ async function readTreeCache(dir, key, rev, deptypes, chain = /* @__PURE__ */ ne
 }
 async function readStored(dir, key) {
   try {
-    const stored = JSON.parse(await readFile7(join7(dir, "trees", `${key}.json`), "utf8"));
+    const stored = JSON.parse(await readFile6(join7(dir, "trees", `${key}.json`), "utf8"));
     return stored.format === FORMAT && stored.key === key ? stored : void 0;
   } catch {
     try {
-      const alias = JSON.parse(await readFile7(join7(dir, "trees", `${key}.alias`), "utf8"));
+      const alias = JSON.parse(await readFile6(join7(dir, "trees", `${key}.alias`), "utf8"));
       if (alias.format !== FORMAT || alias.key !== key || alias.target === key) return void 0;
       const target = JSON.parse(
-        await readFile7(join7(dir, "trees", `${alias.target}.json`), "utf8")
+        await readFile6(join7(dir, "trees", `${alias.target}.json`), "utf8")
       );
       return target.format === FORMAT && target.key === alias.target ? target : void 0;
     } catch {
@@ -50210,6 +51027,186 @@ function checkReadability(plan, changedFiles, strict, log) {
   }
 }
 
+// src/engine/config-loading.ts
+import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
+import { isAbsolute as isAbsolute3, join as join8, relative, resolve as resolve6, sep } from "node:path";
+
+// src/engine/trusted-config.ts
+var EXECUTION_FIELDS = ["command", "commandTimeout", "env", "optionalEnv", "image"];
+function withTrustedExecution(head, trusted) {
+  const ignored = [];
+  const changed = (field, h3, t2) => {
+    if (JSON.stringify(h3 ?? null) !== JSON.stringify(t2 ?? null))
+      ignored.push(`ignored: ${field} changed by the head commit`);
+  };
+  changed("mirror", head.mirror, trusted?.mirror);
+  const environment = mergeEnvironment(
+    head.environment,
+    trusted?.environment,
+    "environment",
+    changed
+  );
+  const trustedContainers = trusted?.containers ?? [];
+  const used = /* @__PURE__ */ new Set();
+  const trustedHosts = new Set(
+    trustedContainers.map((c3) => registryOf(c3.image)).filter((h3) => h3 !== void 0)
+  );
+  const containers = head.containers.map((c3, i) => {
+    let j3 = trustedContainers.findIndex((t2, k2) => !used.has(k2) && t2.image === c3.image);
+    if (j3 < 0 && !used.has(i) && trustedContainers[i]?.when === c3.when) j3 = i;
+    if (j3 >= 0) used.add(j3);
+    const match = j3 >= 0 ? trustedContainers[j3] : void 0;
+    let env = mergeEnvironment(
+      c3.environment,
+      match?.environment,
+      `containers.${i}.environment`,
+      changed
+    );
+    const resolves = env?.image ?? environment?.image ?? false;
+    const host = registryOf(c3.image);
+    if (resolves && match?.image !== c3.image && (host === void 0 || !trustedHosts.has(host))) {
+      ignored.push(
+        `ignored: containers.${i}.image ${JSON.stringify(c3.image)} is on ${host ?? "a registry"} that the trusted config names for no container: its digest is not resolved`
+      );
+      env = { ...env ?? { env: [], optionalEnv: [], files: [] }, image: false };
+    }
+    const { environment: _own, ...rest } = c3;
+    return { ...rest, ...env ? { environment: env } : {} };
+  });
+  const { environment: _head, mirror: _mirror, ...plan } = head;
+  return {
+    config: {
+      ...plan,
+      containers,
+      ...environment ? { environment } : {},
+      ...trusted?.mirror !== void 0 ? { mirror: trusted.mirror } : {}
+    },
+    ignored
+  };
+}
+function mergeEnvironment(head, trusted, at2, changed) {
+  for (const f3 of EXECUTION_FIELDS) {
+    const h3 = head?.[f3];
+    const t2 = trusted?.[f3];
+    const none = (v2) => v2 === void 0 || Array.isArray(v2) && v2.length === 0;
+    if (!(none(h3) && none(t2))) changed(`${at2}.${f3}`, h3, t2);
+  }
+  const executes = trusted !== void 0 && (trusted.env.length > 0 || trusted.optionalEnv.length > 0 || trusted.command !== void 0 || trusted.image !== void 0);
+  if (!head && !executes) return void 0;
+  return {
+    files: head?.files ?? [],
+    env: trusted?.env ?? [],
+    optionalEnv: trusted?.optionalEnv ?? [],
+    ...trusted?.command !== void 0 ? { command: trusted.command } : {},
+    ...trusted?.commandTimeout !== void 0 ? { commandTimeout: trusted.commandTimeout } : {},
+    ...trusted?.image !== void 0 ? { image: trusted.image } : {}
+  };
+}
+function registryOf(image) {
+  try {
+    return parseImageReference(image, true).registry.toLowerCase();
+  } catch {
+    return void 0;
+  }
+}
+
+// src/engine/config-loading.ts
+async function loadPlanConfig(request, git, headSnap, base, log) {
+  const outside = request.config !== void 0 ? outsideRepo(request.config, request.repo) : false;
+  const head = await loadConfig(request, headSnap);
+  if (outside || headSnap.rev === WORKTREE) return { config: head, notes: [] };
+  const env = request.env ?? process.env;
+  const decision = decideTrust(request.trust ?? "auto", request.event ?? eventFromEnv(env), env);
+  const notes = [];
+  if (decision.warning) {
+    log.warn(decision.warning);
+    notes.push(decision.warning);
+  }
+  if (decision.trust === "head") return { config: head, notes };
+  const path = request.config !== void 0 ? repoRelative(request.config, request.repo) : null;
+  const shownPath = path ?? DEFAULT_CONFIG_PATH;
+  let trusted;
+  let missing;
+  if (base === null) missing = "there is no base commit";
+  else {
+    const text2 = await readAt(git, base, shownPath);
+    if (text2 === void 0) missing = `the base commit ${base.slice(0, 12)} has no ${shownPath}`;
+    else trusted = parseConfigText(text2, `${shownPath} at the base commit ${base.slice(0, 12)}`);
+  }
+  const merged = withTrustedExecution(head, trusted);
+  log.info(
+    trusted ? `Trust (${decision.why}): commands, environment values and hosts from ${shownPath} at the base commit ${base.slice(0, 12)}` : `Trust (${decision.why}): ${missing}, so no command, environment value, image digest or config mirror is used`
+  );
+  if (!trusted && merged.ignored.length > 0)
+    notes.push(
+      `trusted settings: ${missing} (${decision.why}): the head's commands, environment values, image lookups and mirror are not used`
+    );
+  for (const line of merged.ignored) {
+    log.warn(line);
+    notes.push(line);
+  }
+  return { config: merged.config, notes };
+}
+async function loadConfig(request, headSnap) {
+  if (request.config !== void 0) {
+    const path = isAbsolute3(request.config) ? request.config : resolve6(request.config);
+    return readConfigFile(path, request.config);
+  }
+  if (headSnap.rev === WORKTREE) {
+    const path = join8(request.repo, DEFAULT_CONFIG_PATH);
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink())
+      throw new UserError(
+        "config",
+        DEFAULT_CONFIG_PATH,
+        "is a symbolic link in the working tree; binary-check does not follow links (make it a file, or pass --config)"
+      );
+    return readConfigFile(path, DEFAULT_CONFIG_PATH);
+  }
+  const oid = headSnap.files.get(DEFAULT_CONFIG_PATH);
+  if (!oid)
+    throw new UserError(
+      "config",
+      DEFAULT_CONFIG_PATH,
+      `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`
+    );
+  const text2 = (await headSnap.readBlobs([oid])).get(oid).toString("utf8");
+  return parseConfigText(text2, DEFAULT_CONFIG_PATH);
+}
+async function baseConfig(request, baseSnap, head) {
+  if (head.ecosystem !== "manifest" || request.config !== void 0) return head;
+  try {
+    const own2 = await loadConfig(request, baseSnap);
+    return own2.ecosystem === "manifest" ? { ...head, packages: own2.packages } : head;
+  } catch (e) {
+    if (e instanceof UserError) return head;
+    throw e;
+  }
+}
+async function readAt(git, rev, path) {
+  const entry = (await git.lsTree(rev, [path])).find((e) => e.path === path && e.type === "blob");
+  if (!entry) return void 0;
+  return (await git.readBlobs([entry.oid])).get(entry.oid)?.toString("utf8");
+}
+function outsideRepo(config2, repo) {
+  return repoRelative(config2, repo) === null;
+}
+function repoRelative(config2, repo) {
+  const real = (p2) => existsSync(p2) ? realpathSync(p2) : resolve6(p2);
+  const rel = relative(real(repo), real(resolve6(config2)));
+  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute3(rel)) return null;
+  return rel.split(sep).join("/");
+}
+function eventFromEnv(env) {
+  const name = env.GITHUB_EVENT_NAME;
+  if (env.GITHUB_ACTIONS !== "true" || !name) return void 0;
+  let payload = {};
+  try {
+    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8"));
+  } catch {
+  }
+  return { eventName: name, payload };
+}
+
 // src/engine/plan-engine.ts
 async function runPlan(request, log = SILENT_LOG) {
   const clock = stopwatch();
@@ -50222,14 +51219,17 @@ async function runPlan(request, log = SILENT_LOG) {
   });
   const headRev = headIsWorktree ? WORKTREE : range.head;
   const headSnap = await readSnapshot(git, headRev);
-  const config2 = await loadConfig(request, headSnap);
+  const loaded = await loadPlanConfig(request, git, headSnap, range.base, log);
+  const config2 = loaded.config;
   const isIgnored = (p2) => config2.ignore.some((g2) => matchesGlob4(p2, g2));
   const deptypes = new Set(config2.deptypes);
   const configPath = request.config === void 0 ? DEFAULT_CONFIG_PATH : void 0;
-  const environment = await createEnvironmentSigner(config2, {
-    cwd: request.repo,
-    ...request.registry ? { registry: request.registry } : {}
-  });
+  const configuredMirror = request.mirror ?? config2.mirror;
+  const registry2 = {
+    ...request.registry,
+    ...request.registry?.credentialsHost === void 0 && ociHostOf(configuredMirror) ? { credentialsHost: ociHostOf(configuredMirror) } : {}
+  };
+  const environment = await createEnvironmentSigner(config2, { cwd: request.repo, registry: registry2 });
   const headSettings = {
     config: config2,
     isIgnored,
@@ -50251,7 +51251,6 @@ async function runPlan(request, log = SILENT_LOG) {
   );
   const changedFiles = range.base ? await git.changedFiles(range.base, headRev) : [];
   log.info(`Listed ${headSnap.files.size} files and ${changedFiles.length} changes (${clock()})`);
-  const configuredMirror = request.mirror ?? config2.mirror;
   const spackCacheUrl = configuredMirror !== void 0 && isSpackCacheUrl(configuredMirror) ? configuredMirror : void 0;
   if (spackCacheUrl && (config2.ecosystem !== "spack" || !config2.lockfile))
     throw new UserError(
@@ -50264,10 +51263,7 @@ async function runPlan(request, log = SILENT_LOG) {
   let claims;
   let mirrorReuse;
   if (mirrorUrl) {
-    const opened = openMirror(mirrorUrl, {
-      onWarning: (m2) => log.warn(m2),
-      ...request.registry ? { registry: request.registry } : {}
-    });
+    const opened = openMirror(mirrorUrl, { onWarning: (m2) => log.warn(m2), registry: registry2 });
     const index = await opened.tryReadIndex();
     mirror = /* @__PURE__ */ new Map();
     if (!index) log.warn(`mirror ${mirrorUrl} has no index yet: every spec rebuilds`);
@@ -50376,7 +51372,7 @@ async function runPlan(request, log = SILENT_LOG) {
   }
   headPackages = void 0;
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
-  const notes = [...range.note ? [range.note] : [], ...head.notes];
+  const notes = [...range.note ? [range.note] : [], ...loaded.notes, ...head.notes];
   let lockCheck;
   if (spackCacheUrl && config2.lockfile) {
     lockCheck = await checkAgainstSpackCache(
@@ -50386,7 +51382,7 @@ async function runPlan(request, log = SILENT_LOG) {
       config2,
       await readLockText(headSnap, config2.lockfile),
       head.specs,
-      request.registry,
+      registry2,
       log,
       notes
     );
@@ -50470,9 +51466,7 @@ async function readLockText(snap, path) {
   const oid = snap.files.get(path);
   if (oid === void 0)
     throw new UserError("lockfile", path, `not found in commit ${snap.rev.slice(0, 12)}`);
-  let bytes = (await snap.readBlobs([oid])).get(oid);
-  if (path.endsWith(".gz")) bytes = gunzipSync2(bytes);
-  return bytes.toString("utf8");
+  return lockTextOf((await snap.readBlobs([oid])).get(oid), path);
 }
 function stopwatch() {
   let last = performance.now();
@@ -50489,32 +51483,61 @@ function isSpecInputs(x3) {
 function isPackageInputs(x3) {
   return typeof x3 === "object" && x3 !== null && "recipe" in x3 && "bases" in x3 && "files" in x3;
 }
-async function loadConfig(request, headSnap) {
-  if (request.config !== void 0) {
-    const path = isAbsolute3(request.config) ? request.config : resolve6(request.config);
-    return readConfigFile(path, request.config);
-  }
-  if (headSnap.rev === WORKTREE)
-    return readConfigFile(join8(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH);
-  const oid = headSnap.files.get(DEFAULT_CONFIG_PATH);
-  if (!oid)
-    throw new UserError(
-      "config",
-      DEFAULT_CONFIG_PATH,
-      `not found in commit ${headSnap.rev.slice(0, 12)} (add one, or pass --config)`
-    );
-  const text2 = (await headSnap.readBlobs([oid])).get(oid).toString("utf8");
-  return parseConfigText(text2, DEFAULT_CONFIG_PATH);
+function ociHostOf(url2) {
+  const m2 = url2 === void 0 ? null : /^(?:spack\+)?oci(?:\+https?)?:\/\/([^/]+)/i.exec(url2.trim());
+  return m2 ? normaliseRegistryHost(m2[1]) : void 0;
 }
-async function baseConfig(request, baseSnap, head) {
-  if (head.ecosystem !== "manifest" || request.config !== void 0) return head;
-  try {
-    const own2 = await loadConfig(request, baseSnap);
-    return own2.ecosystem === "manifest" ? { ...head, packages: own2.packages } : head;
-  } catch (e) {
-    if (e instanceof UserError) return head;
-    throw e;
+
+// src/render/graph-mermaid.ts
+var MAX_LABEL = 80;
+function mermaidLabel(text2) {
+  return cut(text2).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").replace(/[#"<>&`|[\]{}()\\]/g, (c3) => `#${c3.codePointAt(0)};`);
+}
+function renderMermaid(graph) {
+  const lines = ["---", `title: ${JSON.stringify(cut(graph.title, 200))}`, "---", "flowchart LR"];
+  const seeds = graph.nodes.filter(
+    (n) => n.kind === "seed" || n.kind === "more" && n.wave === void 0
+  );
+  if (seeds.length > 0) {
+    lines.push('  subgraph changes["changed"]', "    direction TB");
+    for (const n of seeds) lines.push(`    ${node2(n)}`);
+    lines.push("  end");
   }
+  const waves = /* @__PURE__ */ new Map();
+  const boxed = graph.detail !== "ring";
+  for (const n of graph.nodes)
+    if (n.wave !== void 0 && boxed) waves.set(n.wave, [...waves.get(n.wave) ?? [], n]);
+  if (!boxed) {
+    for (const n of graph.nodes)
+      if (n.wave !== void 0)
+        lines.push(
+          `  ${node2(n.kind === "package" ? { ...n, label: `${n.label} \xB7 wave ${n.wave}` } : n)}`
+        );
+  }
+  for (const [w2, list] of [...waves].sort((a, b3) => a[0] - b3[0])) {
+    lines.push(`  subgraph w${w2}["wave ${w2}"]`, "    direction TB");
+    for (const n of list) lines.push(`    ${node2(n)}`);
+    lines.push("  end");
+  }
+  for (const e of graph.edges) lines.push(`  ${e.from} --> ${e.to}`);
+  lines.push(
+    "  classDef seed fill:#fff4d6,stroke:#b58900",
+    "  classDef more fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3"
+  );
+  const seedIds = graph.nodes.filter((n) => n.kind === "seed").map((n) => n.id);
+  const moreIds = graph.nodes.filter((n) => n.kind === "more").map((n) => n.id);
+  if (seedIds.length > 0) lines.push(`  class ${seedIds.join(",")} seed`);
+  if (moreIds.length > 0) lines.push(`  class ${moreIds.join(",")} more`);
+  return `${lines.join("\n")}
+`;
+}
+function node2(n) {
+  const label2 = mermaidLabel(n.label);
+  return n.kind === "seed" ? `${n.id}[/"${label2}"/]` : `${n.id}["${label2}"]`;
+}
+function cut(text2, max = MAX_LABEL) {
+  const chars = [...text2];
+  return chars.length <= max ? text2 : `${chars.slice(0, max - 1).join("")}\u2026`;
 }
 
 // src/render/reason-text.ts
@@ -50739,10 +51762,11 @@ async function explainCommand(args, io2) {
   const { values, positionals } = parse(args, PLAN_OPTIONS, true);
   if (values.help) return help(io2, EXPLAIN_HELP);
   if (positionals.length === 0) throw new UsageError("explain needs at least one SPEC");
-  const format = formatOf(values.format, ["json", "text"], "text");
+  const format = formatOf(values.format, ["json", "text", "mermaid"], "text");
   const log = stderrLog(io2, values.verbose);
   const request = planRequest(values, io2);
   const { plan, head, base, config: config2 } = await runPlan(request, log);
+  if (format === "mermaid") return drawPaths(plan, positionals, io2);
   const mirrorUrl = request.mirror ?? config2.mirror;
   const entries = plan.reference === "mirror" && mirrorUrl ? (await openMirror(mirrorUrl, { cwd: io2.cwd }).tryReadIndex())?.entries ?? {} : {};
   const out = [];
@@ -50791,6 +51815,28 @@ async function explainCommand(args, io2) {
     format === "json" ? `${JSON.stringify(out, null, 2)}
 ` : out.map(renderExplanationText).join("\n")
   );
+  return 0;
+}
+function drawPaths(plan, wanted, io2) {
+  const out = [];
+  for (const want of wanted) {
+    const hits = plan.specs.filter((s) => s.id === want || s.package === want);
+    if (hits.length === 0)
+      throw new UserError(
+        "input",
+        `spec "${want}"`,
+        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`
+      );
+    const graphs = hits.flatMap((s) => buildSpecPath(plan, s.id) ?? []);
+    if (graphs.length === 0)
+      throw new UserError(
+        "input",
+        `spec "${want}"`,
+        `does not build (${hits.map((s) => s.status).join(", ")}): there is no rebuild path to draw`
+      );
+    out.push(...graphs.map(renderMermaid));
+  }
+  io2.stdout(out.join("\n"));
   return 0;
 }
 function recordedBuild(e) {
@@ -50862,7 +51908,7 @@ function historyLine(e, isCurrent) {
 }
 
 // src/cli/plan-file.ts
-import { readFile as readFile8 } from "node:fs/promises";
+import { readFile as readFile7 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
 var planForView = external_exports.looseObject({
   schema: external_exports.literal(PLAN_SCHEMA),
@@ -50878,7 +51924,7 @@ var planForView = external_exports.looseObject({
 async function readViewRequest(path, cwd, shown2 = path) {
   let value;
   try {
-    value = JSON.parse(await readFile8(resolve7(cwd, path), "utf8"));
+    value = JSON.parse(await readFile7(resolve7(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -50928,7 +51974,7 @@ async function indexCommand(args, io2) {
 }
 
 // src/cli/commands/plan.ts
-import { readFile as readFile9, writeFile as writeFile3 } from "node:fs/promises";
+import { readFile as readFile8, writeFile as writeFile3 } from "node:fs/promises";
 import { resolve as resolve8 } from "node:path";
 
 // package.json
@@ -50974,8 +52020,11 @@ var package_default = {
     ajv: "^8.20.0",
     esbuild: "^0.28.2",
     eslint: "^10.15.0",
+    "fast-check": "^4.11.0",
     "gitlab-ci-local": "^4.75.1",
     globals: "^17.14.0",
+    jsdom: "^31.0.1",
+    mermaid: "^12.3.0",
     node: "^24.21.0",
     prettier: "^3.10.1",
     "simple-git": "^4.0.2",
@@ -51026,17 +52075,17 @@ function computeGitlabLayout(plan, options) {
   if (!Number.isInteger(maxNeeds) || maxNeeds < 1 || maxNeeds > GITLAB_LIMITS.needs)
     throw new RangeError(`maxNeeds must be an integer from 1 to ${GITLAB_LIMITS.needs}`);
   if (!Number.isInteger(maxJobs) || maxJobs < 1) throw new RangeError("maxJobs must be positive");
-  const building = plan.specs.filter((s) => s.status === "rebuild" || s.status === "new").sort((a, b3) => a.wave - b3.wave || compareCodeUnits(a.id, b3.id));
-  if (building.length === 0) return { ordering: "needs", batched: false, units: [], waves: 0 };
-  const waves = building.reduce((n, s) => Math.max(n, s.wave + 1), 0);
+  const building2 = plan.specs.filter((s) => s.status === "rebuild" || s.status === "new").sort((a, b3) => a.wave - b3.wave || compareCodeUnits(a.id, b3.id));
+  if (building2.length === 0) return { ordering: "needs", batched: false, units: [], waves: 0 };
+  const waves = building2.reduce((n, s) => Math.max(n, s.wave + 1), 0);
   const budget = Math.floor((maxJobs - fixedJobs) / jobsPerUnit);
   let units;
   let batched = false;
-  if (building.length <= budget) {
-    const keys = slugs(building);
-    units = building.map((s, i) => singleUnit(s, keys[i]));
+  if (building2.length <= budget) {
+    const keys = slugs(building2);
+    units = building2.map((s, i) => singleUnit(s, keys[i]));
   } else {
-    units = batches(building, budget, maxJobs, jobsPerUnit, fixedJobs);
+    units = batches(building2, budget, maxJobs, jobsPerUnit, fixedJobs);
     batched = true;
   }
   const unitOf = /* @__PURE__ */ new Map();
@@ -51063,17 +52112,17 @@ function slugs(specs) {
     const text2 = s.id.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, SLUG_MAX);
     return text2 === "" ? "spec" : text2;
   });
-  const hex5 = specs.map((s) => (s.digest ?? "").replace(/^sha256:/, ""));
+  const hex6 = specs.map((s) => (s.digest ?? "").replace(/^sha256:/, ""));
   let width = 8;
   for (; ; ) {
-    const names = stem.map((t2, i) => `${t2}-${hex5[i].slice(0, width)}`);
+    const names = stem.map((t2, i) => `${t2}-${hex6[i].slice(0, width)}`);
     if (new Set(names).size === names.length || width >= 64) return names;
     width *= 2;
   }
 }
-function batches(building, budget, maxJobs, jobsPerUnit, fixedJobs) {
+function batches(building2, budget, maxJobs, jobsPerUnit, fixedJobs) {
   const groups = /* @__PURE__ */ new Map();
-  for (const s of building) {
+  for (const s of building2) {
     const k2 = `${String(s.wave).padStart(8, "0")}\0${s.container ?? ""}`;
     const group = groups.get(k2);
     if (group) group.push(s);
@@ -51087,7 +52136,7 @@ function batches(building, budget, maxJobs, jobsPerUnit, fixedJobs) {
       `the plan needs at least ${ordered.length * jobsPerUnit + fixedJobs} jobs (one batch per wave and image), more than ${maxJobs}`
     );
   const count = (size2) => ordered.reduce((n, [, g2]) => n + Math.ceil(g2.length / size2), 0);
-  let size = Math.max(1, Math.ceil(building.length / budget));
+  let size = Math.max(1, Math.ceil(building2.length / budget));
   while (count(size) > budget) size++;
   const units = [];
   const perWave = /* @__PURE__ */ new Map();
@@ -51108,7 +52157,7 @@ function batches(building, budget, maxJobs, jobsPerUnit, fixedJobs) {
   }
   return units;
 }
-function nearestBuilt(plan, building) {
+function nearestBuilt(plan, building2) {
   const byId = new Map(plan.specs.map((s) => [s.id, s]));
   const through = /* @__PURE__ */ new Map();
   const reach = (id2, visiting) => {
@@ -51118,7 +52167,7 @@ function nearestBuilt(plan, building) {
     if (visiting.has(id2)) return out;
     visiting.add(id2);
     for (const d2 of byId.get(id2)?.dependencies ?? []) {
-      if (building.has(d2)) out.add(d2);
+      if (building2.has(d2)) out.add(d2);
       else for (const x3 of reach(d2, visiting)) out.add(x3);
     }
     visiting.delete(id2);
@@ -51148,7 +52197,7 @@ function assertSafeValue(value, what) {
     throw new UserError(
       "input",
       what,
-      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`
+      `value ${quote(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`
     );
   return value;
 }
@@ -51156,7 +52205,7 @@ function assertSafeValue(value, what) {
 // src/render/github-matrix.ts
 function safeMatrix(plan) {
   for (const m2 of plan.matrix.include) {
-    const where = `matrix entry ${JSON.stringify(m2.spec)}`;
+    const where = `matrix entry ${quote(m2.spec)}`;
     for (const key of [
       "spec",
       "package",
@@ -51328,7 +52377,7 @@ function artifactPath2(s) {
   return `${GITLAB_ARTIFACT_DIR}/${s.digest.replace(/^sha256:/, "")}`;
 }
 function checkSpec(s) {
-  const where = `spec ${JSON.stringify(s.id)}`;
+  const where = `spec ${quote(s.id)}`;
   checkValue(s.id, where);
   checkValue(s.package, `${where} package`);
   checkValue(s.version, `${where} version`);
@@ -51337,7 +52386,7 @@ function checkSpec(s) {
     throw new UserError(
       "input",
       `${where} spackHash`,
-      `expected a Spack DAG hash, got ${JSON.stringify(s.spackHash)}`
+      `expected a Spack DAG hash, got ${quote(s.spackHash)}`
     );
   if (!/^sha256:[0-9a-f]{64}$/.test(s.digest ?? ""))
     throw new UserError("input", `${where} digest`, `expected sha256:<64 hex>, got ${s.digest}`);
@@ -51347,7 +52396,7 @@ function checkValue(value, what) {
     throw new UserError(
       "input",
       what,
-      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a GitLab pipeline`
+      `value ${quote(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a GitLab pipeline`
     );
   return value;
 }
@@ -51394,6 +52443,93 @@ function table(head, rows) {
   return [fmt(head), fmt(widths.map((w2) => "-".repeat(w2))), ...rows.map(fmt)];
 }
 
+// src/render/graph-dot.ts
+var MAX_LABEL2 = 80;
+function dotString(text2) {
+  const chars = [...text2];
+  const cut2 = chars.length <= MAX_LABEL2 * 3 ? text2 : `${chars.slice(0, MAX_LABEL2 * 3 - 1).join("")}\u2026`;
+  return cut2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").replace(/[\\"]/g, (c3) => `\\${c3}`);
+}
+function label(text2) {
+  const chars = [...text2];
+  return dotString(chars.length <= MAX_LABEL2 ? text2 : `${chars.slice(0, MAX_LABEL2 - 1).join("")}\u2026`);
+}
+function renderDot(graph) {
+  const lines = [
+    "digraph rebuild {",
+    "  rankdir=LR;",
+    `  label="${dotString(graph.title)}";`,
+    "  labelloc=t;",
+    '  node [shape=box, style="rounded,filled", fillcolor="#eef3ff", fontname="Helvetica"];'
+  ];
+  const seeds = graph.nodes.filter(
+    (n) => n.kind === "seed" || n.kind === "more" && n.wave === void 0
+  );
+  if (seeds.length > 0) {
+    lines.push("  subgraph cluster_changes {", '    label="changed";');
+    for (const n of seeds) lines.push(`    ${node3(n)}`);
+    lines.push("  }");
+  }
+  const waves = /* @__PURE__ */ new Map();
+  const boxed = graph.detail !== "ring";
+  for (const n of graph.nodes)
+    if (n.wave !== void 0 && boxed) waves.set(n.wave, [...waves.get(n.wave) ?? [], n]);
+  if (!boxed) {
+    for (const n of graph.nodes)
+      if (n.wave !== void 0)
+        lines.push(
+          `  ${node3(n.kind === "package" ? { ...n, label: `${n.label} \xB7 wave ${n.wave}` } : n)}`
+        );
+  }
+  for (const [w2, list] of [...waves].sort((a, b3) => a[0] - b3[0])) {
+    lines.push(`  subgraph cluster_w${w2} {`, `    label="wave ${w2}";`);
+    for (const n of list) lines.push(`    ${node3(n)}`);
+    lines.push("  }");
+  }
+  for (const e of graph.edges) lines.push(`  ${e.from} -> ${e.to};`);
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function node3(n) {
+  const style = n.kind === "seed" ? ', shape=note, fillcolor="#fff4d6"' : n.kind === "more" ? ', style="dashed,filled", fillcolor="#eeeeee"' : "";
+  return `${n.id} [label="${label(n.label)}"${style}];`;
+}
+
+// src/render/github-summary.ts
+function escapeMarkdown(text2) {
+  return text2.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c3) => `\\${c3}`).replace(/&/g, "&amp;").replace(/\r?\n/g, " ");
+}
+
+// src/render/plan-report.ts
+var REPORT_MARKER = "<!-- binary-check report -->";
+var REPORT_MAX_CHARS = 6e4;
+function renderPlanReport(plan, options = {}) {
+  const s = plan.summary;
+  const lines = [REPORT_MARKER, `### binary-check: ${escapeMarkdown(verdict(plan))}`, ""];
+  lines.push(
+    `${s.specs} specs \xB7 ${s.rebuild} rebuild \xB7 ${s.new} new \xB7 ${s.upToDate} up to date \xB7 ${s.removed} removed \xB7 ${s.waves} wave(s)`,
+    ""
+  );
+  const kinds = Object.entries(s.byReason).sort((a, b3) => b3[1] - a[1] || (a[0] < b3[0] ? -1 : 1));
+  if (kinds.length > 0) {
+    lines.push("| why | specs |", "| --- | ---: |");
+    for (const [k2, n] of kinds) lines.push(`| ${escapeMarkdown(k2)} | ${n} |`);
+    lines.push("");
+  }
+  const tail = options.detailsUrl ? [`What rebuilds and why, spec by spec: [the full summary](${encodeURI(options.detailsUrl)}).`] : [];
+  const max = options.maxChars ?? REPORT_MAX_CHARS;
+  if (s.rebuild + s.new > 0) {
+    const graph = ["```mermaid", renderMermaid(buildRebuildGraph(plan)).trimEnd(), "```", ""];
+    const size = [...lines, ...graph, ...tail].join("\n").length;
+    if (size <= max) lines.push(...graph);
+    else lines.push("_(the rebuild graph is left out: it would pass the comment size limit)_", "");
+  }
+  lines.push(...tail);
+  return `${lines.join("\n").trimEnd()}
+`;
+}
+
 // src/cli/commands/plan.ts
 var GITLAB_OPTIONS = {
   "build-script": { type: "string" },
@@ -51408,7 +52544,7 @@ var GITLAB_OPTIONS = {
 async function planCommand(args, io2) {
   const { values } = parse(args, { ...PLAN_OPTIONS, ...GITLAB_OPTIONS });
   if (values.help) return help(io2, PLAN_HELP);
-  const format = formatOf(values.format, ["json", "text", "gitlab"], "text");
+  const format = formatOf(values.format, ["json", "text", "gitlab", "mermaid", "dot"], "text");
   const gitlabOnly = Object.keys(GITLAB_OPTIONS).find(
     (k2) => values[k2] !== void 0
   );
@@ -51421,8 +52557,12 @@ async function planCommand(args, io2) {
   if (gitlab) {
     const mirror = plan.reference === "spack-cache" ? void 0 : values.mirror ?? config2.mirror;
     text2 = renderGitlabPipeline(plan, { ...gitlab, ...mirror ? { mirror } : {} });
-  } else text2 = format === "json" ? `${JSON.stringify(plan)}
+  } else if (format === "mermaid") text2 = renderMermaid(buildRebuildGraph(plan));
+  else if (format === "dot") text2 = renderDot(buildRebuildGraph(plan));
+  else text2 = format === "json" ? `${JSON.stringify(plan)}
 ` : renderPlanText(plan);
+  if (typeof values.report === "string")
+    await writeFile3(resolve8(io2.cwd, values.report), renderPlanReport(plan));
   if (typeof values.output === "string") await writeFile3(resolve8(io2.cwd, values.output), text2);
   else io2.stdout(text2);
   return 0;
@@ -51440,7 +52580,7 @@ async function gitlabOptions(values, io2) {
   else {
     let content;
     try {
-      content = await readFile9(resolve8(io2.cwd, script), "utf8");
+      content = await readFile8(resolve8(io2.cwd, script), "utf8");
     } catch (e) {
       throw new UserError(
         "input",
@@ -51485,20 +52625,20 @@ function integerOption(v2, name, min, max, dflt) {
 }
 
 // src/engine/record-request.ts
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile9 } from "node:fs/promises";
 import { resolve as resolve9 } from "node:path";
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
-    throw new UserError("input", field, `expected sha256:<64 hex>, got "${digest2}"`);
+    throw new UserError("input", field, `expected sha256:<64 hex>, got ${quote(digest2)}`);
 }
-async function readRecordPlan(path, cwd, label = path) {
+async function readRecordPlan(path, cwd, label2 = path) {
   try {
-    return JSON.parse(await readFile10(resolve9(cwd, path), "utf8"));
+    return JSON.parse(await readFile9(resolve9(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
-      label,
+      label2,
       `cannot read the plan JSON (${e.message.split("\n")[0]})`
     );
   }
@@ -51514,12 +52654,12 @@ function recordFields(req, plan, digestField) {
   let packageDigest;
   if (plan) {
     const s = plan.plan.specs?.find((x3) => x3.id === req.spec);
-    if (!s) throw new UserError("input", plan.label, `spec "${req.spec}" is not in this plan`);
+    if (!s) throw new UserError("input", plan.label, `spec ${quote(req.spec)} is not in this plan`);
     if (s.digest !== req.digest)
       throw new UserError(
         "input",
         digestField,
-        `${req.digest} is not the plan's digest for "${req.spec}" (${s.digest})`
+        `${req.digest} is not the plan's digest for ${quote(req.spec)} (${s.digest})`
       );
     pkg = s.package;
     version2 = s.version;
@@ -51598,11 +52738,11 @@ async function recordCommand(args, io2) {
 }
 
 // src/cli/commands/spack-hash.ts
-import { readFile as readFile12 } from "node:fs/promises";
+import { readFile as readFile11 } from "node:fs/promises";
 import { resolve as resolve11 } from "node:path";
 
 // src/engine/spack-hashes.ts
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile10 } from "node:fs/promises";
 import { resolve as resolve10 } from "node:path";
 var SPACK_LAYOUT = {
   recipes: "repos/spack_repo/builtin/packages",
@@ -51699,19 +52839,19 @@ async function computeSpackHashes(req) {
     const generation = lockGenerationWarning(lock.spackVersion, lock.spackCommit);
     if (generation) warnings.push(`${req.lockfile}: ${generation}`);
     const absent = /* @__PURE__ */ new Map();
-    const entries2 = lock.nodes.map((node2) => {
-      const pkg = packages.get(node2.spec.name);
-      const lockFields = { lock_hash: node2.hash, stored_package_hash: node2.packageHash };
+    const entries2 = lock.nodes.map((node4) => {
+      const pkg = packages.get(node4.spec.name);
+      const lockFields = { lock_hash: node4.hash, stored_package_hash: node4.packageHash };
       if (pkg === void 0) {
-        absent.set(node2.spec.name, (absent.get(node2.spec.name) ?? 0) + 1);
+        absent.set(node4.spec.name, (absent.get(node4.spec.name) ?? 0) + 1);
         return {
-          package: node2.spec.name,
-          spec: formatHashSpec(node2.spec),
+          package: node4.spec.name,
+          spec: formatHashSpec(node4.spec),
           package_hash: null,
           ...lockFields
         };
       }
-      return { ...hashOne(pkg, node2.spec, patchesWithLevels(pkg, node2.patches)), ...lockFields };
+      return { ...hashOne(pkg, node4.spec, patchesWithLevels(pkg, node4.patches)), ...lockFields };
     });
     if (absent.size > 0) {
       const list = [...absent].map(([name, n]) => n > 1 ? `${name} (${n} nodes)` : name);
@@ -51751,10 +52891,11 @@ function lockGenerationWarning(version2, commit) {
 }
 async function readLockText2(path, snap, repo) {
   const oid = snap.files.get(path.replace(/^\.\//, ""));
-  if (oid !== void 0) return (await snap.readBlobs([oid])).get(oid).toString("utf8");
+  if (oid !== void 0) return lockTextOf((await snap.readBlobs([oid])).get(oid), path);
   try {
-    return await readFile11(resolve10(repo, path), "utf8");
+    return lockTextOf(await readFile10(resolve10(repo, path)), path);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(
       "input",
       path,
@@ -51818,7 +52959,7 @@ async function spackHashCommand(args, io2) {
 async function readSpecsFile(path, io2) {
   let text2;
   try {
-    text2 = await readFile12(resolve11(io2.cwd, path), "utf8");
+    text2 = await readFile11(resolve11(io2.cwd, path), "utf8");
   } catch (e) {
     throw new UserError(
       "input",
@@ -51871,6 +53012,11 @@ Run 'binary-check --help' for usage.
 if (isRecipeWorker()) {
   runRecipeWorker(WORKER_TASKS);
 } else {
+  const terminal = process.stderr.isTTY === true;
+  const ci = ["CI", "GITHUB_ACTIONS", "GITLAB_CI"].some(
+    (k2) => /^(1|true)$/i.test(process.env[k2] ?? "")
+  );
+  if (terminal || ci) setProgressSink(progressPrinter((t2) => process.stderr.write(t2), { terminal }));
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (t2) => process.stdout.write(t2),
     stderr: (t2) => process.stderr.write(t2),

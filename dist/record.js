@@ -19652,6 +19652,29 @@ function info(message) {
 import { stat as stat4 } from "node:fs/promises";
 
 // src/core/errors.ts
+function singleLine(text) {
+  return text.replace(/[ \t]*(?:\r\n?|\n)\s*/g, " ");
+}
+var INVISIBLE = (
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g
+);
+function hasInvisible(text) {
+  return text.search(INVISIBLE) >= 0;
+}
+function escapeInvisible(text) {
+  return text.replace(INVISIBLE, (c) => `\\u${hex4(c)}`);
+}
+function quote(value, max = 80, ascii = false) {
+  const cut = value.length > max;
+  let text = escapeInvisible(JSON.stringify(cut ? `${value.slice(0, max)}\u2026` : value));
+  if (ascii) text = text.replace(/[^ -~…]/g, (c) => `\\u${hex4(c)}`);
+  return cut ? `${text} (${value.length} characters)` : text;
+}
+function hex4(c) {
+  return c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase();
+}
+var MAX_ERROR_LINE = 4096;
 var UserError = class extends Error {
   kind;
   /** Where: `file:line`, `field.path`, `spec "x" column 3` … (may be empty). */
@@ -19659,15 +19682,19 @@ var UserError = class extends Error {
   /** The message without its place. */
   detail;
   constructor(kind, place, message) {
-    super(place ? `${place}: ${message}` : message);
+    const where = singleLine(place);
+    const what = singleLine(message);
+    super(where ? `${where}: ${what}` : what);
     this.name = "UserError";
     this.kind = kind;
-    this.place = place;
-    this.detail = message;
+    this.place = where;
+    this.detail = what;
   }
   /** The one line a front end prints (without the `binary-check: ` prefix). */
   oneLine() {
-    return this.message.replace(/\s*\n\s*/g, " ");
+    const line = singleLine(this.message);
+    const cut = line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}\u2026 (${line.length - MAX_ERROR_LINE} more characters)` : line;
+    return escapeInvisible(cut);
   }
 };
 function isUserError(e) {
@@ -19675,7 +19702,7 @@ function isUserError(e) {
 }
 
 // src/engine/record-request.ts
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile3 } from "node:fs/promises";
 import { resolve as resolve2 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
@@ -39399,10 +39426,11 @@ function date4(params) {
 var ENTRY_SCHEMA = "binary-check/entry@1";
 var DIGEST = /^sha256:[0-9a-f]{64}$/;
 var HEX64 = /^[0-9a-f]{64}$/;
-var nonEmpty = external_exports.string().min(1, "expected a non-empty string");
+var nonEmpty = external_exports.string().min(1, "expected a non-empty string").refine((v) => !hasInvisible(v), "expected text without control or invisible characters");
 var digest = external_exports.string().regex(DIGEST, "expected sha256:<64 hex>");
 var relativePath = external_exports.string().regex(
-  /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
+  // eslint-disable-next-line no-control-regex
+  /^(?!\/)(?![\s\S]*(?:^|\/)\.\.?(?:\/|$))[^\\\u0000-\u001f\u007f]+$/,
   'expected a mirror-relative path without ".." or "\\"'
 );
 var entryFields = {
@@ -39477,7 +39505,7 @@ var DIGEST2 = /^sha256:[0-9a-f]{64}$/;
 var claimSchema = external_exports.strictObject({
   schema: external_exports.literal(CLAIM_SCHEMA),
   digest: external_exports.string().regex(DIGEST2, "expected sha256:<64 hex>"),
-  owner: external_exports.string().min(1, "expected a non-empty string"),
+  owner: external_exports.string().min(1, "expected a non-empty string").refine((v) => !hasInvisible(v), "expected text without control or invisible characters"),
   claimedAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
   expiresAt: external_exports.iso.datetime({ message: "expected an ISO 8601 UTC time" }),
   token: external_exports.string().min(1, "expected a non-empty string")
@@ -39487,7 +39515,7 @@ function parseClaim(text) {
   try {
     value = JSON.parse(text);
   } catch (error63) {
-    return { error: `not valid JSON (${error63.message})` };
+    return { error: `not valid JSON (${singleLine(error63.message)})` };
   }
   const result = claimSchema.safeParse(value, { reportInput: true });
   return result.success ? { claim: result.data } : { error: describeIssue(result.error.issues[0]) };
@@ -39498,14 +39526,39 @@ function isLive(claim2, now) {
 var MAX_TTL_SECONDS = 30 * 86400;
 
 // src/mirror/file-mirror.ts
-import { readdir as readdir3, readFile as readFile2, rm as rm4, stat as stat3 } from "node:fs/promises";
+import { readdir as readdir3, rm as rm4, stat as stat3 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 import { pathToFileURL } from "node:url";
+
+// src/mirror/limits.ts
+import { open as open3 } from "node:fs/promises";
+var MIB = 2 ** 20;
+var MAX_INDEX_BYTES = 256 * MIB;
+var MAX_ENTRY_BYTES = MIB;
+var MAX_MANIFEST_BYTES = 4 * MIB;
+function formatBytes(n) {
+  if (n >= MIB) return `${Number((n / MIB).toFixed(1))} MiB`;
+  if (n >= 1024) return `${Number((n / 1024).toFixed(1))} KiB`;
+  return `${n} bytes`;
+}
+function tooLarge(size, max, what) {
+  return `is ${formatBytes(size)}, more than the ${formatBytes(max)} binary-check reads for ${what}`;
+}
+async function readTextAtMost(path, max) {
+  const handle = await open3(path, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > max) return { size };
+    return await handle.readFile({ encoding: "utf8" });
+  } finally {
+    await handle.close();
+  }
+}
 
 // src/mirror/atomic-file.ts
 import { createHash as createHash2, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir as mkdir2, open as open3, rename as rename2, rm as rm2, stat as stat2 } from "node:fs/promises";
+import { mkdir as mkdir2, open as open4, rename as rename2, rm as rm2, stat as stat2 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 // src/core/canonical-encode.ts
@@ -39579,7 +39632,7 @@ async function writeFileAtomic(path, data) {
   await mkdir2(dirname(path), { recursive: true });
   const temp = tempNameFor(path);
   try {
-    const handle = await open3(temp, "wx");
+    const handle = await open4(temp, "wx");
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -39599,7 +39652,7 @@ async function storeContentAddressed(source, directory) {
   const hash2 = createHash2("sha256");
   let size = 0;
   try {
-    const handle = await open3(temp, "wx");
+    const handle = await open4(temp, "wx");
     try {
       for await (const chunk of createReadStream(source)) {
         hash2.update(chunk);
@@ -39628,7 +39681,7 @@ async function storeContentAddressed(source, directory) {
 async function syncDirectory(directory) {
   if (process.platform === "win32") return;
   try {
-    const handle = await open3(directory, "r");
+    const handle = await open4(directory, "r");
     try {
       await handle.sync();
     } finally {
@@ -39674,7 +39727,7 @@ function computeEntry(input2, artifact) {
 
 // src/mirror/file-claims.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { link, mkdir as mkdir3, open as open4, readdir as readdir2, readFile, rename as rename3, rm as rm3 } from "node:fs/promises";
+import { link, mkdir as mkdir3, open as open5, readdir as readdir2, readFile, rename as rename3, rm as rm3 } from "node:fs/promises";
 import { dirname as dirname2, join as join2 } from "node:path";
 
 // src/mirror/mirror-view.ts
@@ -39822,6 +39875,12 @@ async function claimDigest(dir, input2) {
   checkDigest(digest2, "claim");
   if (owner.trim() === "")
     throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (hasInvisible(owner))
+    throw new UserError(
+      "input",
+      "claim",
+      `owner: expected text without control or invisible characters, got ${quote(owner)}`
+    );
   if (!Number.isInteger(ttlMs) || ttlMs <= 0)
     throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
   const target = join2(dir, claimPath(digest2));
@@ -39924,7 +39983,7 @@ async function readText(path) {
   }
 }
 async function writeTemp(temp, text) {
-  const handle = await open4(temp, "w");
+  const handle = await open5(temp, "w");
   try {
     await handle.writeFile(text);
     await handle.sync();
@@ -39944,7 +40003,7 @@ async function createExclusive(temp, target, text) {
   }
   let handle;
   try {
-    handle = await open4(target, "wx");
+    handle = await open5(target, "wx");
   } catch (error63) {
     if (error63.code === "EEXIST") return false;
     throw error63;
@@ -39965,8 +40024,9 @@ function openFileMirror(dir, options = {}) {
   });
   const indexFile = join3(dir, INDEX_FILE);
   async function readIndexText() {
+    let text;
     try {
-      return await readFile2(indexFile, "utf8");
+      text = await readTextAtMost(indexFile, MAX_INDEX_BYTES);
     } catch (error63) {
       if (error63.code === "ENOENT") return void 0;
       throw new UserError(
@@ -39975,20 +40035,28 @@ function openFileMirror(dir, options = {}) {
         `cannot read the index (${error63.message})`
       );
     }
+    if (typeof text !== "string")
+      throw new UserError(
+        "mirror",
+        indexFile,
+        `index ${tooLarge(text.size, MAX_INDEX_BYTES, "an index")}; run \`binary-check index\` to rebuild it from entries`
+      );
+    return text;
   }
   async function readEntryFile(relative) {
     let text;
     try {
-      text = await readFile2(join3(dir, relative), "utf8");
+      text = await readTextAtMost(join3(dir, relative), MAX_ENTRY_BYTES);
     } catch (error63) {
       if (error63.code === "ENOENT") return void 0;
-      return { error: `unreadable (${error63.message})` };
+      return { error: `unreadable (${singleLine(error63.message)})` };
     }
+    if (typeof text !== "string") return { error: tooLarge(text.size, MAX_ENTRY_BYTES, "an entry") };
     let value;
     try {
       value = JSON.parse(text);
     } catch (error63) {
-      return { error: `not valid JSON (${error63.message})` };
+      return { error: `not valid JSON (${singleLine(error63.message)})` };
     }
     return validateEntry(value);
   }
@@ -40339,11 +40407,13 @@ function serializeManifest(manifest) {
   return Buffer.from(JSON.stringify(manifest));
 }
 function parseManifest(bytes) {
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    return { error: `manifest ${tooLarge(bytes.length, MAX_MANIFEST_BYTES, "a manifest")}` };
   let value;
   try {
     value = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch (error63) {
-    return { error: `manifest is not valid JSON (${error63.message})` };
+    return { error: `manifest is not valid JSON (${singleLine(error63.message)})` };
   }
   const m = value;
   if (m === null || typeof m !== "object" || m.schemaVersion !== 2)
@@ -40431,6 +40501,12 @@ function newClaim(input2) {
   checkDigest2(digest2, "claim");
   if (owner.trim() === "")
     throw new UserError("input", "claim", 'owner: expected a non-empty string, got ""');
+  if (hasInvisible(owner))
+    throw new UserError(
+      "input",
+      "claim",
+      `owner: expected text without control or invisible characters, got ${quote(owner)}`
+    );
   if (!Number.isInteger(ttlMs) || ttlMs <= 0)
     throw new UserError("input", "claim", `ttl: expected a positive duration, got ${ttlMs} ms`);
   return {
@@ -40514,7 +40590,7 @@ function locate(host, repository, insecure, shown) {
 // src/mirror/oci/registry-client.ts
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { open as open5, readFile as readFile3 } from "node:fs/promises";
+import { open as open6, readFile as readFile2 } from "node:fs/promises";
 
 // src/mirror/oci/link-header.ts
 function parseLinkNext(header, base) {
@@ -40661,8 +40737,10 @@ async function requestToken(challenge, context) {
     );
   if (service !== void 0) url2.searchParams.set("service", service);
   for (const s of scope.split(" ").filter((x) => x !== "")) url2.searchParams.append("scope", s);
+  const sameHost = url2.host.toLowerCase() === context.registry.toLowerCase();
   const headers = {};
-  if (context.options.credentials) headers.authorization = basicHeader(context.options.credentials);
+  if (context.options.credentials && (sameHost || !plain || isLoopback(url2.host)))
+    headers.authorization = basicHeader(context.options.credentials);
   const response = await context.fetchToken(url2.href, headers);
   const body = await response.json().catch(() => ({}));
   const token = typeof body.token === "string" ? body.token : body.access_token;
@@ -40679,6 +40757,32 @@ function basicHeader(credentials) {
 }
 
 // src/mirror/oci/registry-http.ts
+var MAX_BODY_BYTES = 512 * 2 ** 20;
+async function readBounded(response, max, tooLarge2) {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > max) {
+    await discard(response);
+    throw tooLarge2();
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks = [];
+  let total = 0;
+  for (; ; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {
+      });
+      throw tooLarge2();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+var MAX_REDIRECTS = 5;
 var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
 function createRegistryHttp(location, options, auth = createAuthState()) {
   const place = formatRegistryPlace(location);
@@ -40713,20 +40817,57 @@ function createRegistryHttp(location, options, auth = createAuthState()) {
     const headers = { ...request.headers };
     if (authorization !== void 0) headers.authorization = authorization;
     try {
-      const response = await fetch(request.url, {
-        method: request.method,
-        headers,
-        ...request.body !== void 0 ? { body: request.body } : {},
-        redirect: "follow",
-        signal: AbortSignal.timeout(options.timeoutMs)
-      });
+      const response = await fetchFollowing(request, headers);
       if (!request.readBody) return { response };
-      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      const body = NULL_BODY.has(response.status) ? null : await readBounded(
+        response,
+        MAX_BODY_BYTES,
+        () => fail(request.what, `the answer is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`)
+      );
       return {
         response: new Response(body, { status: response.status, headers: response.headers })
       };
     } catch (error63) {
+      if (error63 instanceof UserError) throw error63;
       return { failure: describeFetchFailure(error63, options.timeoutMs) };
+    }
+  }
+  async function fetchFollowing(request, headers) {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let url2 = new URL(request.url);
+    let method = request.method;
+    let body = request.body;
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(url2, {
+        method,
+        headers,
+        ...body !== void 0 ? { body } : {},
+        redirect: "manual",
+        signal
+      });
+      const location2 = REDIRECTS.has(response.status) ? response.headers.get("location") : null;
+      if (location2 === null) return response;
+      await discard(response);
+      if (hop >= MAX_REDIRECTS) throw fail(request.what, `more than ${MAX_REDIRECTS} redirects`);
+      let next;
+      try {
+        next = new URL(location2, url2);
+      } catch {
+        throw fail(request.what, "redirected to an unusable location");
+      }
+      if (!/^https?:$/.test(next.protocol))
+        throw fail(request.what, `redirected to a ${next.protocol} URL`);
+      if (next.protocol === "http:" && url2.protocol === "https:" && !options.insecure && !isLoopback(next.host))
+        throw fail(request.what, `redirected from HTTPS to plain HTTP at ${next.origin}`);
+      if (next.origin !== url2.origin) {
+        delete headers.authorization;
+        delete headers.Authorization;
+      }
+      if (response.status === 303 || method === "POST" && response.status <= 302) {
+        method = method === "HEAD" ? "HEAD" : "GET";
+        body = void 0;
+      }
+      url2 = next;
     }
   }
   const fetchToken = async (url2, headers) => {
@@ -40752,7 +40893,14 @@ function createRegistryHttp(location, options, auth = createAuthState()) {
         const header = response.headers.get("www-authenticate");
         await discard(response);
         answered = true;
-        const context = { state: auth, scope: request.scope, options, place, fetchToken };
+        const context = {
+          state: auth,
+          scope: request.scope,
+          options,
+          place,
+          registry: location.registry,
+          fetchToken
+        };
         if (await answerChallenge(header, context)) continue;
         throw fail(request.what, authFailure(401, options));
       }
@@ -40817,18 +40965,28 @@ function describeFetchFailure(error63, timeoutMs) {
 }
 
 // src/mirror/oci/credentials.ts
-function resolveCredentials(registry2, env) {
+function resolveCredentials(registry2, env, ownHost, explicit) {
   const pair = (user, password) => user && password ? { username: user, password } : void 0;
-  const own2 = pair(env.BINARY_CHECK_REGISTRY_USER, env.BINARY_CHECK_REGISTRY_PASSWORD);
-  if (own2) return own2;
-  const host = registry2.toLowerCase();
+  const host = normaliseRegistryHost(registry2);
+  const own2 = explicit ?? pair(env.BINARY_CHECK_REGISTRY_USER, env.BINARY_CHECK_REGISTRY_PASSWORD);
+  const ownFor = ownCredentialsHost(env, ownHost);
+  if (own2 && ownFor !== void 0 && ownFor === host) return own2;
   if (host === "ghcr.io") {
     const github = pair(env.GITHUB_ACTOR, env.GITHUB_TOKEN);
     if (github) return github;
   }
-  if (env.CI_REGISTRY && env.CI_REGISTRY.toLowerCase() === host)
+  if (env.CI_REGISTRY && normaliseRegistryHost(env.CI_REGISTRY) === host)
     return pair(env.CI_REGISTRY_USER, env.CI_REGISTRY_PASSWORD);
   return void 0;
+}
+function ownCredentialsHost(env, ownHost) {
+  const named = env.BINARY_CHECK_REGISTRY_HOST?.trim();
+  if (named) return normaliseRegistryHost(named);
+  return ownHost === void 0 ? void 0 : normaliseRegistryHost(ownHost);
+}
+function normaliseRegistryHost(text) {
+  const host = text.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  return host === "docker.io" || host === "index.docker.io" ? "registry-1.docker.io" : host;
 }
 
 // src/mirror/oci/registry-options.ts
@@ -40844,7 +41002,12 @@ var DEFAULT_REGISTRY_OPTIONS = {
 };
 function resolveRegistryOptions(registry2, options = {}) {
   const env = options.env ?? process.env;
-  const credentials = options.credentials ?? resolveCredentials(registry2, env);
+  const credentials = resolveCredentials(
+    registry2,
+    env,
+    options.credentialsHost,
+    options.credentials
+  );
   const mountFrom = options.mountFrom ?? (env.BINARY_CHECK_REGISTRY_MOUNT_FROM ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
   return {
     ...DEFAULT_REGISTRY_OPTIONS,
@@ -40887,6 +41050,8 @@ function withoutUndefined(value) {
   const out = {};
   for (const [k, v] of Object.entries(value)) if (v !== void 0) out[k] = v;
   delete out.env;
+  delete out.credentials;
+  delete out.credentialsHost;
   return out;
 }
 
@@ -40894,7 +41059,10 @@ function withoutUndefined(value) {
 function createRegistryClient(target, options = {}) {
   const insecure = options.insecure ?? isInsecureByEnv(options.env ?? process.env);
   const location = typeof target === "string" ? parseOciMirrorUrl(target, insecure) : target;
-  const resolved = resolveRegistryOptions(location.registry, options);
+  const resolved = resolveRegistryOptions(location.registry, {
+    ...options,
+    credentialsHost: options.credentialsHost ?? location.registry
+  });
   return clientOver(createRegistryHttp(location, resolved));
 }
 function clientOver(http) {
@@ -40967,7 +41135,7 @@ function clientOver(http) {
     return new URL(location2, response.url || repoUrl).href;
   }
   async function uploadWhole(session, source, digest2) {
-    const bytes = "bytes" in source ? source.bytes : await readFile3(source.path);
+    const bytes = "bytes" in source ? source.bytes : await readFile2(source.path);
     await finishUpload(session, digest2, bytes);
   }
   async function finishUpload(session, digest2, bytes) {
@@ -40986,7 +41154,7 @@ function clientOver(http) {
     checkDigestHeader(response, digest2, `blob ${digest2}`);
   }
   async function uploadChunked(session, source, digest2, size) {
-    const handle = "path" in source ? await open5(source.path, "r") : void 0;
+    const handle = "path" in source ? await open6(source.path, "r") : void 0;
     const readChunk = async (offset, length) => {
       if (!handle)
         return Buffer.from(
@@ -41193,14 +41361,21 @@ async function describeSource(source) {
   return { digest: `sha256:${hash2.digest("hex")}`, size };
 }
 
+// src/core/progress.ts
+var sink;
+function reportProgress(phase, done, total) {
+  if (sink && total > 0) sink(phase, Math.min(done, total), total);
+}
+
 // src/mirror/oci/spec-records.ts
 var ACCEPT = [MEDIA_TYPES.manifest];
 async function readSpecRecords(client, tags, warn) {
-  const results = await mapBounded(
-    tags,
-    client.http.options.concurrency,
-    (tag) => readSpecRecord(client, tag)
-  );
+  let done = 0;
+  const results = await mapBounded(tags, client.http.options.concurrency, async (tag) => {
+    const record2 = await readSpecRecord(client, tag);
+    reportProgress("Reading spec tags", ++done, tags.length);
+    return record2;
+  });
   const records = [];
   for (const [i, result] of results.entries()) {
     if (typeof result === "string") warn(`${client.place}:${tags[i]}: skipped: ${result}`);
@@ -41229,12 +41404,14 @@ async function readSpecRecord(client, tag) {
 async function readRecordEntry(client, record2, known) {
   const cached2 = known?.get(record2.config.digest);
   if (cached2 !== void 0) return checkRecordEntry(record2, cached2) ?? cached2;
+  if (record2.config.size > MAX_ENTRY_BYTES)
+    return `entry ${tooLarge(record2.config.size, MAX_ENTRY_BYTES, "an entry")}`;
   const bytes = await client.readBlob(record2.config.digest, record2.config.size);
   let value;
   try {
     value = JSON.parse(bytes.toString("utf8"));
   } catch (error63) {
-    return `entry is not valid JSON (${error63.message})`;
+    return `entry is not valid JSON (${singleLine(error63.message)})`;
   }
   const result = validateEntry(value);
   if ("error" in result) return result.error;
@@ -41265,7 +41442,7 @@ function pickCurrent(records) {
 }
 
 // src/mirror/oci/oci-mirror.ts
-import { open as open6 } from "node:fs/promises";
+import { open as open7 } from "node:fs/promises";
 var REBUILD_HINT2 = "run `binary-check index` to rebuild it from entries";
 function openOciMirror(url2, options = {}) {
   const warn = options.onWarning ?? (() => {
@@ -41311,6 +41488,8 @@ function openOciMirror(url2, options = {}) {
     const layer = parsed.manifest.layers[0];
     if (layer === void 0 || layer.mediaType !== MEDIA_TYPES.index)
       throw corrupt(`expected one layer of ${MEDIA_TYPES.index}`);
+    if (layer.size > MAX_INDEX_BYTES)
+      throw corrupt(`the index blob ${tooLarge(layer.size, MAX_INDEX_BYTES, "an index")}`);
     const bytes = await client.fetchBlob(layer.digest);
     const actual = sha256Digest(bytes);
     if (actual !== layer.digest || bytes.length !== layer.size)
@@ -41424,7 +41603,7 @@ function openOciMirror(url2, options = {}) {
 async function sniffArtifact(path) {
   let handle;
   try {
-    handle = await open6(path, "r");
+    handle = await open7(path, "r");
   } catch (error63) {
     const code = error63.code;
     if (code === "ENOENT")
@@ -41501,11 +41680,11 @@ var MANIFEST_ACCEPT = [
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
-    throw new UserError("input", field, `expected sha256:<64 hex>, got "${digest2}"`);
+    throw new UserError("input", field, `expected sha256:<64 hex>, got ${quote(digest2)}`);
 }
 async function readRecordPlan(path, cwd, label = path) {
   try {
-    return JSON.parse(await readFile4(resolve2(cwd, path), "utf8"));
+    return JSON.parse(await readFile3(resolve2(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -41525,12 +41704,12 @@ function recordFields(req, plan, digestField) {
   let packageDigest;
   if (plan) {
     const s = plan.plan.specs?.find((x) => x.id === req.spec);
-    if (!s) throw new UserError("input", plan.label, `spec "${req.spec}" is not in this plan`);
+    if (!s) throw new UserError("input", plan.label, `spec ${quote(req.spec)} is not in this plan`);
     if (s.digest !== req.digest)
       throw new UserError(
         "input",
         digestField,
-        `${req.digest} is not the plan's digest for "${req.spec}" (${s.digest})`
+        `${req.digest} is not the plan's digest for ${quote(req.spec)} (${s.digest})`
       );
     pkg = s.package;
     version2 = s.version;

@@ -12,6 +12,9 @@ import type { Plan } from '../src/core/plan.js'
 import type { GitFixture } from './support/git-fixture.js'
 import { runCli } from './support/run-dist.js'
 import { createSpackFixture } from './support/spack-fixture.js'
+import { scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('claim-cli')
 
 let work: string
 let fx: GitFixture

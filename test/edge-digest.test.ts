@@ -118,7 +118,7 @@ async function recordAll(plan: Plan, mirror: string): Promise<void> {
 
 async function explain(args: string[]): Promise<string> {
   let out = ''
-  const code = await runCli(['explain', '--repo', fx!.dir, ...args], {
+  const code = await runCli(['explain', '--repo', fx!.dir, '--no-cache', ...args], {
     stdout: (t) => (out += t),
     stderr: () => {},
     cwd: work,

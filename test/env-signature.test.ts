@@ -26,6 +26,9 @@ import {
 import type { GitFixture } from './support/git-fixture.js'
 import { CONFIG, createSpackFixture, FILES } from './support/spack-fixture.js'
 import { registrySkipReason, startRegistry, type Registry } from './support/registry.js'
+import { scaled, scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('env-signature')
 
 const BASE_CONFIG = CONFIG.slice(0, CONFIG.indexOf('containers:'))
 
@@ -238,7 +241,7 @@ describe('build-environment signatures', () => {
     expect(await failure(planAt(hanging))).toBe(
       'environment.command: signature command sh -c sleep 30; echo late timed out after 300ms (killed)',
     )
-    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(Date.now() - started).toBeLessThan(scaled(10_000))
   })
 
   it('config: a command string, a bad timeout and a variable in env and optionalEnv are errors', () => {

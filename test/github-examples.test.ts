@@ -143,14 +143,44 @@ function problems(file: string, wf: Workflow): { problems: string[]; looked: num
 describe('examples/github', () => {
   it('holds rebuild.yml, pull-request.yml and spack-buildcache.yml, each a parseable workflow with one plan job', () => {
     expect(workflows.map((w) => w.file)).toEqual([
+      'pull-request-comment.yml',
       'pull-request.yml',
       'rebuild.yml',
       'spack-buildcache.yml',
     ])
-    for (const { wf } of workflows)
+    for (const { file, wf } of workflows)
       expect(
         Object.values(wf.jobs).filter((j) => steps(j).some((s) => PLAN_ACTION.test(s.uses ?? ''))),
-      ).toHaveLength(1)
+      ).toHaveLength(file === 'pull-request-comment.yml' ? 0 : 1)
+  })
+
+  it('the pull-request comment is written by a trusted workflow_run job that never runs the head', () => {
+    const plan = workflows.find((w) => w.file === 'pull-request.yml')!.wf as Workflow & {
+      permissions?: Record<string, string>
+    }
+    const comment = workflows.find((w) => w.file === 'pull-request-comment.yml')!.wf as Workflow & {
+      permissions?: Record<string, string>
+    }
+    // the planning side runs the pull request's code with a read-only token and uploads data
+    expect(plan.on).toEqual({ pull_request: null })
+    expect(plan.permissions).toEqual({ contents: 'read' })
+    const uploads = steps(plan.jobs.plan!).filter((s) =>
+      /^actions\/upload-artifact@/.test(s.uses ?? ''),
+    )
+    expect(uploads).toHaveLength(1)
+    expect(steps(plan.jobs.plan!).some((s) => /github-script/.test(s.uses ?? ''))).toBe(false)
+    // the commenting side: workflow_run, write access, no checkout, no plan
+    expect(comment.on).toEqual({
+      workflow_run: { workflows: ['rebuild-preview'], types: ['completed'] },
+    })
+    expect(comment.permissions?.['pull-requests']).toBe('write')
+    const all = Object.values(comment.jobs).flatMap(steps)
+    expect(all.some((s) => /checkout/.test(s.uses ?? ''))).toBe(false)
+    expect(all.some((s) => s.run !== undefined)).toBe(false)
+    const script = String(all.find((s) => /github-script/.test(s.uses ?? ''))!.with!.script)
+    expect(script).toContain('pr.head.sha !== process.env.PLANNED_SHA')
+    expect(script).toContain('/^[0-9]{1,10}$/.test(number)')
+    expect(script).toContain('updateComment')
   })
 
   it('read only declared outputs, give only declared inputs, keep ${{ }} out of run:, pin uses:', () => {

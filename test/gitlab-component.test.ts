@@ -6,7 +6,9 @@
  * `strategy: depend`, so it is checked here). Also the example pipeline in examples/gitlab/.
  */
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -88,11 +90,16 @@ describe('the component template', () => {
       if (typeof v === 'object') expect(v.expand, name).toBe(false)
   })
 
-  it('plans with npx binary-check and keeps only child.yml', () => {
+  it('plans with npx binary-check and keeps child.yml and the Markdown report', () => {
     const plan = body['binary-check-plan']!
     expect(plan.stage).toBe('$[[ inputs.stage ]]')
     expect(plan.image).toBe('$[[ inputs.image ]]')
-    expect(plan.artifacts).toEqual({ paths: ['child.yml'], expire_in: '1 week' })
+    expect(plan.artifacts).toEqual({
+      paths: ['child.yml', 'binary-check-report.md'],
+      expose_as: 'binary-check report',
+      expire_in: '1 week',
+    })
+    expect(plan.script.join('\n')).toContain('--report binary-check-report.md')
     expect(plan.script.join('\n')).toContain(
       'npx --yes --package="${BINARY_CHECK_CLI_PACKAGE:-binary-check@$BINARY_CHECK_CLI_VERSION}" binary-check "$@"',
     )
@@ -147,5 +154,70 @@ describe('examples/gitlab', () => {
     if (GITLAB_SCHEMA_PRESENT) expect(gitlabSchemaErrors(example[0])).toEqual([])
     expect(JSON.stringify(example[0])).toContain('spack+oci://$CI_REGISTRY_IMAGE/spack-cache')
     await exec('sh', ['-n', join(PROJECT_ROOT, 'examples/gitlab/spack-buildcache-build.sh')])
+  })
+
+  it('posts the report as one merge-request note, then updates it (against a fake GitLab API)', async () => {
+    // GitLab itself cannot run here: a server of the test's own answers the notes API.
+    const example = yamlDocuments(
+      await readFile(
+        join(PROJECT_ROOT, 'examples/gitlab/merge-request-note.gitlab-ci.yml'),
+        'utf8',
+      ),
+    )
+    expect(example).toHaveLength(1)
+    if (GITLAB_SCHEMA_PRESENT) expect(gitlabSchemaErrors(example[0])).toEqual([])
+    const job = (example[0] as Record<string, { script: string[]; variables: unknown }>)[
+      'binary-check-note'
+    ]!
+    expect(job.variables).toEqual({ GIT_STRATEGY: 'none' })
+    const notes: Array<{ id: number; body: string }> = []
+    const seen: string[] = []
+    const server = createServer((req, res) => {
+      let data = ''
+      req.on('data', (c: Buffer) => (data += c.toString()))
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url} ${req.headers['private-token']}`)
+        const m = /\/notes\/(\d+)$/.exec(req.url ?? '')
+        if (req.method === 'GET') return res.end(JSON.stringify(notes))
+        const body = (JSON.parse(data) as { body: string }).body
+        if (req.method === 'POST') notes.push({ id: notes.length + 1, body })
+        else if (m) notes.find((n) => n.id === Number(m[1]))!.body = body
+        res.end('{}')
+      })
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    const port = (server.address() as { port: number }).port
+    const dir = await mkdtemp(join(tmpdir(), 'binary-check-note-'))
+    try {
+      const env = {
+        ...process.env,
+        CI_API_V4_URL: `http://127.0.0.1:${port}/api/v4`,
+        CI_PROJECT_ID: '42',
+        CI_MERGE_REQUEST_IID: '7',
+        BINARY_CHECK_NOTE_TOKEN: 'glpat-test',
+      }
+      for (const verdict of ['3 specs to build', 'Nothing to rebuild']) {
+        await writeFile(
+          join(dir, 'binary-check-report.md'),
+          `<!-- binary-check report -->\n### binary-check: ${verdict} $(id) \`x\`\n`,
+        )
+        await exec('sh', ['-c', job.script.join('\n')], { cwd: dir, env })
+      }
+    } finally {
+      server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+    expect(notes).toEqual([
+      {
+        id: 1,
+        body: '<!-- binary-check report -->\n### binary-check: Nothing to rebuild $(id) `x`\n',
+      },
+    ])
+    expect(seen.map((l) => l.replace(/\?.*? /, ' '))).toEqual([
+      'GET /api/v4/projects/42/merge_requests/7/notes glpat-test',
+      'POST /api/v4/projects/42/merge_requests/7/notes glpat-test',
+      'GET /api/v4/projects/42/merge_requests/7/notes glpat-test',
+      'PUT /api/v4/projects/42/merge_requests/7/notes/1 glpat-test',
+    ])
   })
 })

@@ -11,6 +11,9 @@ import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { digestText, sha256Hex } from '../src/core/canonical-encode.js'
 import { computeIndexChecksum, openFileMirror, type MirrorEntry } from '../src/mirror/index.js'
+import { scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('mirror-concurrency')
 
 const run = promisify(execFile)
 const WORKER = resolve(import.meta.dirname, 'support/record-worker.mjs')

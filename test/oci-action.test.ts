@@ -12,6 +12,9 @@ import { openMirror } from '../src/mirror/index.js'
 import { parseGithubOutput } from './support/github-output.js'
 import { registrySkipReason, startRegistry, type Registry } from './support/registry.js'
 import { cleanEnv, PROJECT_ROOT, runNode } from './support/run-dist.js'
+import { scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('oci-action')
 
 const RECORD = join(PROJECT_ROOT, 'dist/record.js')
 const USER = 'builder'

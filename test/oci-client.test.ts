@@ -32,6 +32,9 @@ import {
 import { registrySkipReason, startRegistry, type Registry } from './support/registry.js'
 import { startPagingProxy } from './support/paging-proxy.js'
 import { startTokenServer, type TokenServer } from './support/token-server.js'
+import { scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('oci-client')
 
 const TAG_RULE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const D = `sha256:${'0123456789abcdef'.repeat(4)}`

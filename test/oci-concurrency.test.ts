@@ -23,6 +23,9 @@ import {
   type Registry,
 } from './support/registry.js'
 import { cleanEnv, runCli } from './support/run-dist.js'
+import { scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('oci-concurrency')
 
 const skip = registrySkipReason(['htpasswd'])
 if (skip) console.warn(`oci-concurrency tests skipped: ${skip}`)

@@ -39,12 +39,18 @@ import {
   type Registry,
 } from './support/registry.js'
 import { cleanEnv, runCli, type RunResult } from './support/run-dist.js'
+import { scaled, scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('oci-faults')
 
 const skip = registrySkipReason()
 if (skip) console.warn(`oci-faults tests skipped: ${skip}`)
 
-/** The client's knobs, as a build job would set them: a short timeout, few attempts. */
-const TIMEOUT_MS = 1500
+/**
+ * The client's knobs, as a build job would set them: a short timeout (scaled with the load: a
+ * healthy request through the proxy must not time out on a busy machine), few attempts.
+ */
+const TIMEOUT_MS = scaled(1500)
 const ATTEMPTS = 3
 const CLIENT_ENV = cleanEnv({
   BINARY_CHECK_REGISTRY_TIMEOUT_MS: String(TIMEOUT_MS),

@@ -27,6 +27,9 @@ import { computeSpecTag, INDEX_TAG, MEDIA_TYPES } from '../src/mirror/oci/index.
 import { computeSpecManifest, serializeManifest } from '../src/mirror/oci/manifests.js'
 import { registrySkipReason, startRegistry, type Registry } from './support/registry.js'
 import { cleanEnv, runCli } from './support/run-dist.js'
+import { scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('oci-interop')
 
 const skip = registrySkipReason(['htpasswd', 'skopeo'])
 if (skip) console.warn(`oci-interop tests skipped: ${skip}`)

@@ -18,6 +18,9 @@ import { planAgainst, recordFromPlan } from './support/mirror-cli.js'
 import { registrySkipReason, startRegistry, type Registry } from './support/registry.js'
 import { runCli } from './support/run-dist.js'
 import { createSpackFixture, PKG, ZLIB } from './support/spack-fixture.js'
+import { scaled, scaleTimeouts } from './support/load.js'
+
+scaleTimeouts('oci-mirror')
 
 const skip = registrySkipReason()
 if (skip) console.warn(`oci-mirror tests skipped: ${skip}`)
@@ -197,9 +200,13 @@ describe.skipIf(skip)('oci:// mirror in process', () => {
     })
   })
 
+  // Two takers both win only when one's check-to-put takes longer than the settle time (the
+  // documented race bound): on a busy machine it does, unless the settle time scales too.
+  const CLAIM_SETTLE_MS = scaled(300)
+
   it('concurrent claimers of one digest: exactly one wins when they overlap within the settle time', async () => {
     const mirror = openMirror(`oci://${registry.host}/test/race-${++repoCount}`, {
-      registry: { claimSettleMs: 300, backoffBaseMs: 10 },
+      registry: { claimSettleMs: CLAIM_SETTLE_MS, backoffBaseMs: 10 },
     })
     const D = digestText('raced build')
     const results = await Promise.all(

@@ -525,6 +525,7 @@ describe.skipIf(!SHARED || registrySkip !== undefined)(
         'HEAD',
         '--mirror',
         `spack+oci://${registry.host}/spack-cache`,
+        '--no-cache',
         '--format',
         'json',
       ])
@@ -544,6 +545,7 @@ describe.skipIf(!SHARED || registrySkip !== undefined)(
         'HEAD',
         '--mirror',
         `spack+oci://${registry.host}/spack-cache`,
+        '--no-cache',
         '--format',
         'gitlab',
         '--build-script',

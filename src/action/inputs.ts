@@ -19,6 +19,8 @@ export interface ActionSettings {
   request: PlanRequest
   /** Where the full plan JSON goes (output `plan-file`). */
   planFile: string
+  /** Where the Markdown report goes (output `report-file`). */
+  reportFile: string
   /** Persist the analysis cache with @actions/cache. */
   useCache: boolean
   /** Jobs per matrix (1…256); larger matrices are packed into batches. */
@@ -59,6 +61,7 @@ export function readActionSettings(env: NodeJS.ProcessEnv = process.env): Action
       trust,
     },
     planFile: resolve(temp, 'binary-check-plan.json'),
+    reportFile: resolve(temp, 'binary-check-report.md'),
     useCache: cacheInput !== 'false',
     maxJobs: integerInput('max-jobs', GITHUB_MAX_JOBS, 1, GITHUB_MAX_JOBS),
     maxWaves: integerInput('max-waves', DEFAULT_MAX_WAVES, 1, MAX_WAVES_LIMIT),

@@ -1,12 +1,13 @@
 /** The Action: read inputs, plan, set outputs, annotate, write the summary; a throw becomes setFailed. */
 import * as core from '@actions/core'
 import { writeFile } from 'node:fs/promises'
-import { isUserError } from '../core/errors.js'
+import { escapeInvisible, isUserError } from '../core/errors.js'
 import { runPlan } from '../engine/plan-engine.js'
 import { GITHUB_MAX_WARNINGS, renderUnresolvedAnnotations } from '../render/github-annotations.js'
 import { shapeGithubOutputs, type GithubShape } from '../render/github-outputs.js'
 import { renderGithubSummary } from '../render/github-summary.js'
 import { verdict } from '../render/plan-text.js'
+import { renderPlanReport } from '../render/plan-report.js'
 import { restoreAnalysisCache, saveAnalysisCache } from './analysis-cache.js'
 import { readActionSettings } from './inputs.js'
 import { decidePlanUpload, uploadPlanArtifact } from './plan-artifact.js'
@@ -19,13 +20,24 @@ export async function run(): Promise<void> {
     let warnings = 0
     const warn = (m: string, where?: core.AnnotationProperties): void => {
       warnings++
-      core.warning(m, where)
+      // @actions/core escapes line breaks; invisible characters (U+202E …) are escaped here.
+      core.warning(escapeInvisible(m), where)
     }
     const { plan } = await runPlan(settings.request, {
       info: (m) => core.info(m),
       warn: (m) => warn(m),
     })
     await writeFile(settings.planFile, `${JSON.stringify(plan)}\n`)
+    // The Markdown report (verdict, counts by reason, the rebuild graph) for a comment.
+    const runUrl =
+      process.env.GITHUB_SERVER_URL && process.env.GITHUB_REPOSITORY && process.env.GITHUB_RUN_ID
+        ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
+        : undefined
+    await writeFile(
+      settings.reportFile,
+      renderPlanReport(plan, runUrl ? { detailsUrl: runUrl } : {}),
+    )
+    core.setOutput('report-file', settings.reportFile)
     // A plan that cannot become outputs (too large, too many containers, an unsafe value) fails the
     // step, but only after the plan is uploaded and summarised, so that it can be looked at.
     let shape: GithubShape | undefined

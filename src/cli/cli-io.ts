@@ -2,6 +2,7 @@
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { escapeInvisible, singleLine } from '../core/errors.js'
 import type { PlanRequest } from '../engine/plan-request.js'
 import { parseTrustSetting } from '../engine/trust-mode.js'
 
@@ -28,6 +29,7 @@ export const PLAN_OPTIONS = {
   mirror: { type: 'string' },
   format: { type: 'string' },
   output: { type: 'string' },
+  report: { type: 'string' },
   'cache-dir': { type: 'string' },
   'no-cache': { type: 'boolean' },
   strict: { type: 'boolean' },
@@ -69,12 +71,15 @@ export function planRequest(
 }
 
 export function stderrLog(io: CliIo, verbose: boolean | undefined) {
+  // One line each, whatever a message quotes (a file name, a spec from a mirror): line breaks,
+  // control and invisible characters are escaped, so no terminal sequence or fake line gets out.
+  const line = (m: string): string => escapeInvisible(singleLine(m))
   return {
     // Progress where a person watches (a terminal) or when asked (--verbose); pipes stay clean.
     info: (m: string) => {
-      if (io.progress || verbose) io.stderr(`binary-check: ${m}\n`)
+      if (io.progress || verbose) io.stderr(`binary-check: ${line(m)}\n`)
     },
-    warn: (m: string) => io.stderr(`binary-check: warning: ${m}\n`),
+    warn: (m: string) => io.stderr(`binary-check: warning: ${line(m)}\n`),
   }
 }
 

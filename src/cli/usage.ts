@@ -27,8 +27,11 @@ Options:
   --base REV          base revision (default: none, or HEAD with --head WORKTREE)
   --head REV          head revision, or WORKTREE for uncommitted changes (default: HEAD)
   --mirror URL        mirror (file://DIR or oci://HOST/REPO); overrides the config's mirror
-  --format FMT        json | text | gitlab (default: text)
+  --format FMT        json | text | gitlab | mermaid | dot (default: text); mermaid and dot
+                      draw the rebuild graph: changes → specs by wave (collapsed past 150 nodes)
   --output FILE       write the plan (or the GitLab child pipeline) there instead of stdout
+  --report FILE       also write a Markdown report there: verdict, counts by reason and the
+                      rebuild graph (for a pull-request comment or a merge-request note)
   --cache-dir DIR     analysis cache (default: $XDG_CACHE_HOME/binary-check, else ~/.cache/binary-check)
   --no-cache          do not read or write the analysis cache
   --strict            fail on an unreadable recipe or a directive kept as code (default: warn)
@@ -61,8 +64,9 @@ the plan's reasons ("differs") and every input whose value changed, old → new 
 the inputs the mirror entry recorded (record --plan) or the base commit's.
 SPEC is a spec id from the plan, or a package name (all of its specs).
 
-Options: --repo, --config, --base, --head, --mirror, --cache-dir as for plan, and
-  --format FMT        text | json (default: text)
+Options: --repo, --config, --base, --head, --mirror, --cache-dir, --trust as for plan, and
+  --format FMT        text | json | mermaid (default: text); mermaid draws each spec's rebuild
+                      path: the changes that started it, through the dependencies that carried it
 `
 
 export const RECORD_HELP = `Usage: binary-check record --mirror URL --spec ID --digest D --artifact PATH [options]

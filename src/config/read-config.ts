@@ -17,7 +17,16 @@ export function parseConfigText(text: string, file: string): Config {
       `invalid YAML: ${err.message.split('\n')[0]}`,
     )
   }
-  const result = validateConfig(doc.toJS())
+  let value: unknown
+  try {
+    value = doc.toJS()
+  } catch (e) {
+    // an alias to no anchor, or an alias bomb (yaml's maxAliasCount): a ReferenceError
+    throw new UserError('config', file, `invalid YAML: ${(e as Error).message}`)
+  }
+  if (isCyclic(value))
+    throw new UserError('config', file, 'invalid YAML: an alias refers to a node that contains it')
+  const result = validateConfig(value)
   if ('problems' in result) {
     const p = result.problems[0]!
     const more =
@@ -27,6 +36,31 @@ export function parseConfigText(text: string, file: string): Config {
     throw new UserError('config', `${file}: ${p.path}`, `${p.message}${more}`)
   }
   return result.config
+}
+
+/** Whether a value contains itself (a YAML alias inside its own anchor); iterative, any depth. */
+function isCyclic(root: unknown): boolean {
+  const onPath = new Set<object>()
+  const done = new Set<object>()
+  const stack: Array<{ node: object; leave: boolean }> = []
+  if (root !== null && typeof root === 'object') stack.push({ node: root, leave: false })
+  while (stack.length > 0) {
+    const { node, leave } = stack.pop()!
+    if (leave) {
+      onPath.delete(node)
+      done.add(node)
+      continue
+    }
+    if (done.has(node)) continue
+    onPath.add(node)
+    stack.push({ node, leave: true })
+    for (const child of Object.values(node)) {
+      if (child === null || typeof child !== 'object') continue
+      if (onPath.has(child)) return true
+      stack.push({ node: child, leave: false })
+    }
+  }
+  return false
 }
 
 export async function readConfigFile(path: string, label = path): Promise<Config> {

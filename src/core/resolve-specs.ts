@@ -24,7 +24,7 @@ import type {
   VersionMove,
 } from './model.js'
 import { compareVersions, versionSatisfies, type VersionConstraint } from './spec/version.js'
-import { parseSpecConstraintCached, type SpecConstraint } from './spec/constraint.js'
+import { parseSpecConstraintCached, quoteIfNeeded, type SpecConstraint } from './spec/constraint.js'
 import { conditionHolds, specView } from './spec-view.js'
 
 /** Language virtuals that the spec's compiler provides: not dependency edges. */
@@ -1013,7 +1013,11 @@ function highest(vs: readonly VersionDirective[]): string {
   return best
 }
 
-/** `name@version+a~b k=v %compiler@ver os=… target=… platform=…` (non-default variants only). */
+/**
+ * `name@version+a~b k=v %compiler@ver os=… target=… platform=…` (non-default variants only). A
+ * value that is not one bare word is quoted as the spec grammar quotes it (`k='a b'`): a value
+ * never spells another token of the id (`k='x ^evil'` is not `k=x` and a dependency).
+ */
 export function specId(spec: ConcreteSpec, defaults: ReadonlyMap<string, string>): string {
   let id = `${spec.package}@${spec.version}`
   const keys = Object.keys(spec.variants).sort()
@@ -1023,13 +1027,13 @@ export function specId(spec: ConcreteSpec, defaults: ReadonlyMap<string, string>
     if (defaults.get(k) === v) continue
     if (v === 'true') id += `+${k}`
     else if (v === 'false') id += `~${k}`
-    else kv.push(`${k}=${v}`)
+    else kv.push(`${k}=${quoteIfNeeded(v)}`)
   }
   if (kv.length > 0) id += ` ${kv.join(' ')}`
   if (spec.compiler)
     id += ` %${spec.compiler.name}${spec.compiler.version ? `@${spec.compiler.version}` : ''}`
-  if (spec.os) id += ` os=${spec.os}`
-  if (spec.target) id += ` target=${spec.target}`
-  if (spec.platform) id += ` platform=${spec.platform}`
+  if (spec.os) id += ` os=${quoteIfNeeded(spec.os)}`
+  if (spec.target) id += ` target=${quoteIfNeeded(spec.target)}`
+  if (spec.platform) id += ` platform=${quoteIfNeeded(spec.platform)}`
   return id
 }

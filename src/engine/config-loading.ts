@@ -3,7 +3,7 @@
  * execution-bearing fields taken from a trusted config when the head cannot be trusted
  * (`trust-mode.ts`, `trusted-config.ts`).
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { UserError } from '../core/errors.js'
 import { DEFAULT_CONFIG_PATH, parseConfigText, readConfigFile } from '../config/read-config.js'
@@ -77,8 +77,18 @@ export async function loadConfig(request: PlanRequest, headSnap: RepoSnapshot): 
     const path = isAbsolute(request.config) ? request.config : resolve(request.config)
     return readConfigFile(path, request.config)
   }
-  if (headSnap.rev === WORKTREE)
-    return readConfigFile(join(request.repo, DEFAULT_CONFIG_PATH), DEFAULT_CONFIG_PATH)
+  if (headSnap.rev === WORKTREE) {
+    // Read from disk, where a symbolic link would be followed out of the repository: refused,
+    // as a commit's tree never follows one either.
+    const path = join(request.repo, DEFAULT_CONFIG_PATH)
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink())
+      throw new UserError(
+        'config',
+        DEFAULT_CONFIG_PATH,
+        'is a symbolic link in the working tree; binary-check does not follow links (make it a file, or pass --config)',
+      )
+    return readConfigFile(path, DEFAULT_CONFIG_PATH)
+  }
   const oid = headSnap.files.get(DEFAULT_CONFIG_PATH)
   if (!oid)
     throw new UserError(

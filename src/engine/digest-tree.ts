@@ -51,6 +51,7 @@ import {
   type RecipeAnalysis,
 } from '../ecosystems/spack/read-spack-packages.js'
 import { parseSpackLockfile } from '../ecosystems/spack/lockfile.js'
+import { lockTextOf } from '../ecosystems/spack/lock-text.js'
 import { WORKTREE } from '../git/index.js'
 import type { EnvironmentSigner } from '../env/environment-signer.js'
 
@@ -260,9 +261,8 @@ async function readLockfileSpecs(
       'lockfile',
       `"${lockfile}" not found in ${snap.rev === WORKTREE ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
     )
-  let text = (await snap.readBlobs([oid])).get(oid)!
-  if (lockfile.endsWith('.gz')) text = (await import('node:zlib')).gunzipSync(text)
-  const lock = parseSpackLockfile(text.toString('utf8'), lockfile)
+  const text = lockTextOf((await snap.readBlobs([oid])).get(oid)!, lockfile)
+  const lock = parseSpackLockfile(text, lockfile)
   return new Map(lock.specs.map((spec) => [spec.id, spec]))
 }
 

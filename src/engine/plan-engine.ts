@@ -13,11 +13,11 @@ import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
 import type { ModuleAnalysis, RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
 import { createGit, resolveRange, WORKTREE, type Git } from '../git/index.js'
 import { lockNodesFromText } from '../ecosystems/spack/package-hash/lock-nodes.js'
+import { lockTextOf } from '../ecosystems/spack/lock-text.js'
 import { isSpackCacheUrl, openSpackBuildCache } from '../mirror/spack-cache/spack-build-cache.js'
 import type { RegistryOptions } from '../mirror/oci/registry-options.js'
 import { readSnapshot } from './repo-snapshot.js'
 import { checkLock } from './lock-check.js'
-import { gunzipSync } from 'node:zlib'
 import { openMirror } from '../mirror/index.js'
 import {
   deriveDigestTree,
@@ -383,9 +383,7 @@ async function readLockText(snap: RepoSnapshot, path: string): Promise<string> {
   const oid = snap.files.get(path)
   if (oid === undefined)
     throw new UserError('lockfile', path, `not found in commit ${snap.rev.slice(0, 12)}`)
-  let bytes: Buffer = (await snap.readBlobs([oid])).get(oid)!
-  if (path.endsWith('.gz')) bytes = gunzipSync(bytes)
-  return bytes.toString('utf8')
+  return lockTextOf((await snap.readBlobs([oid])).get(oid)!, path)
 }
 
 /** Milliseconds since the previous call and the resident set size now, as text. */

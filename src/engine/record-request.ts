@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { quote, UserError } from '../core/errors.js'
 import type { Plan } from '../core/plan.js'
 import {
   openMirror,
@@ -29,7 +29,7 @@ export interface RecordRequest {
 /** A spec digest is `sha256:<64 hex>`; `field` names where it came from in the error. */
 export function checkDigest(digest: string, field: string): void {
   if (!DIGEST_PATTERN.test(digest))
-    throw new UserError('input', field, `expected sha256:<64 hex>, got "${digest}"`)
+    throw new UserError('input', field, `expected sha256:<64 hex>, got ${quote(digest)}`)
 }
 
 /** Read a plan file (`binary-check/plan@1` JSON); `label` names it in errors (as the user gave it). */
@@ -65,12 +65,12 @@ export function recordFields(
   let packageDigest: string | undefined
   if (plan) {
     const s = plan.plan.specs?.find((x) => x.id === req.spec)
-    if (!s) throw new UserError('input', plan.label, `spec "${req.spec}" is not in this plan`)
+    if (!s) throw new UserError('input', plan.label, `spec ${quote(req.spec)} is not in this plan`)
     if (s.digest !== req.digest)
       throw new UserError(
         'input',
         digestField,
-        `${req.digest} is not the plan's digest for "${req.spec}" (${s.digest})`,
+        `${req.digest} is not the plan's digest for ${quote(req.spec)} (${s.digest})`,
       )
     pkg = s.package
     version = s.version

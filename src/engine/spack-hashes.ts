@@ -35,6 +35,7 @@ import {
   type HashSpec,
 } from '../ecosystems/spack/package-hash/spec-conditions.js'
 import { lockNodesFromText, type LockNode } from '../ecosystems/spack/package-hash/lock-nodes.js'
+import { lockTextOf } from '../ecosystems/spack/lock-text.js'
 import { createGit } from '../git/index.js'
 import { readSnapshot } from './repo-snapshot.js'
 
@@ -245,10 +246,11 @@ function lockGenerationWarning(version?: string, commit?: string): string | unde
 /** A lockfile in the commit (repository-relative path), else on disk (relative to the repository). */
 async function readLockText(path: string, snap: RepoSnapshot, repo: string): Promise<string> {
   const oid = snap.files.get(path.replace(/^\.\//, ''))
-  if (oid !== undefined) return (await snap.readBlobs([oid])).get(oid)!.toString('utf8')
+  if (oid !== undefined) return lockTextOf((await snap.readBlobs([oid])).get(oid)!, path)
   try {
-    return await readFile(resolve(repo, path), 'utf8')
+    return lockTextOf(await readFile(resolve(repo, path)), path)
   } catch (e) {
+    if (e instanceof UserError) throw e
     throw new UserError(
       'input',
       path,

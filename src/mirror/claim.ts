@@ -6,7 +6,7 @@
  * claim file's shape, TTL parsing.
  */
 import { z } from 'zod'
-import { UserError } from '../core/errors.js'
+import { hasInvisible, singleLine, UserError } from '../core/errors.js'
 import { describeIssue } from './entry.js'
 
 export const CLAIM_SCHEMA = 'binary-check/claim@1' as const
@@ -34,7 +34,10 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/
 export const claimSchema = z.strictObject({
   schema: z.literal(CLAIM_SCHEMA),
   digest: z.string().regex(DIGEST, 'expected sha256:<64 hex>'),
-  owner: z.string().min(1, 'expected a non-empty string'),
+  owner: z
+    .string()
+    .min(1, 'expected a non-empty string')
+    .refine((v) => !hasInvisible(v), 'expected text without control or invisible characters'),
   claimedAt: z.iso.datetime({ message: 'expected an ISO 8601 UTC time' }),
   expiresAt: z.iso.datetime({ message: 'expected an ISO 8601 UTC time' }),
   token: z.string().min(1, 'expected a non-empty string'),
@@ -46,7 +49,7 @@ export function parseClaim(text: string): { claim: Claim } | { error: string } {
   try {
     value = JSON.parse(text)
   } catch (error) {
-    return { error: `not valid JSON (${(error as Error).message})` }
+    return { error: `not valid JSON (${singleLine((error as Error).message)})` }
   }
   const result = claimSchema.safeParse(value, { reportInput: true })
   return result.success ? { claim: result.data } : { error: describeIssue(result.error.issues[0]) }

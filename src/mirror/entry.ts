@@ -4,6 +4,7 @@
  * field as `path.to.field: expected X, got Y`.
  */
 import { z } from 'zod'
+import { hasInvisible } from '../core/errors.js'
 
 export const ENTRY_SCHEMA = 'binary-check/entry@1' as const
 
@@ -45,15 +46,21 @@ export interface MirrorEntry {
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 const HEX64 = /^[0-9a-f]{64}$/
 
-const nonEmpty = z.string().min(1, 'expected a non-empty string')
-const digest = z.string().regex(DIGEST, 'expected sha256:<64 hex>')
-/** Mirror-relative, `/`-separated, no `..`, no leading `/`. */
-const relativePath = z
+/** Text a person reads back (`history`, warnings): no control or invisible characters. */
+const nonEmpty = z
   .string()
-  .regex(
-    /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[^\\\0]+$/,
-    'expected a mirror-relative path without ".." or "\\"',
-  )
+  .min(1, 'expected a non-empty string')
+  .refine((v) => !hasInvisible(v), 'expected text without control or invisible characters')
+const digest = z.string().regex(DIGEST, 'expected sha256:<64 hex>')
+/**
+ * Mirror-relative, `/`-separated, no `.` or `..` segment, no leading `/`, no backslash and no
+ * control character (a line break must not hide a `..` from the check: `a\n/../../etc`).
+ */
+const relativePath = z.string().regex(
+  // eslint-disable-next-line no-control-regex
+  /^(?!\/)(?![\s\S]*(?:^|\/)\.\.?(?:\/|$))[^\\\u0000-\u001f\u007f]+$/,
+  'expected a mirror-relative path without ".." or "\\"',
+)
 
 const entryFields = {
   spec: nonEmpty,

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { hasInvisible, quote, UserError } from '../core/errors.js'
 import { tempNameFor } from './atomic-file.js'
 import { CLAIM_SCHEMA, isLive, parseClaim, type Claim, type ClaimResult } from './claim.js'
 import { claimPath, CLAIMS_DIR, isTempName } from './layout.js'
@@ -52,6 +52,13 @@ export async function claimDigest(dir: string, input: ClaimInput): Promise<Claim
   checkDigest(digest, 'claim')
   if (owner.trim() === '')
     throw new UserError('input', 'claim', 'owner: expected a non-empty string, got ""')
+  // The owner is printed back (`held by <owner>`): one line, nothing a terminal or a runner reads.
+  if (hasInvisible(owner))
+    throw new UserError(
+      'input',
+      'claim',
+      `owner: expected text without control or invisible characters, got ${quote(owner)}`,
+    )
   if (!Number.isInteger(ttlMs) || ttlMs <= 0)
     throw new UserError('input', 'claim', `ttl: expected a positive duration, got ${ttlMs} ms`)
   const target = join(dir, claimPath(digest))

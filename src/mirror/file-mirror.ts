@@ -7,11 +7,12 @@
  * different entry files and never the index; two jobs recording the same spec from different
  * digests at once both land in the history, and the last rename is the current entry.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises'
+import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { UserError } from '../core/errors.js'
+import { singleLine, UserError } from '../core/errors.js'
 import { validateEntry, type MirrorEntry } from './entry.js'
+import { MAX_ENTRY_BYTES, MAX_INDEX_BYTES, readTextAtMost, tooLarge } from './limits.js'
 import { storeContentAddressed, writeFileAtomic } from './atomic-file.js'
 import { checkRecordInput, computeEntry } from './record-check.js'
 import { claimDigest, readLiveClaims, releaseDigest } from './file-claims.js'
@@ -50,8 +51,9 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
   const indexFile = join(dir, INDEX_FILE)
 
   async function readIndexText(): Promise<string | undefined> {
+    let text: string | { size: number }
     try {
-      return await readFile(indexFile, 'utf8')
+      text = await readTextAtMost(indexFile, MAX_INDEX_BYTES)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw new UserError(
@@ -60,24 +62,32 @@ export function openFileMirror(dir: string, options: MirrorOptions = {}): FileMi
         `cannot read the index (${(error as Error).message})`,
       )
     }
+    if (typeof text !== 'string')
+      throw new UserError(
+        'mirror',
+        indexFile,
+        `index ${tooLarge(text.size, MAX_INDEX_BYTES, 'an index')}; run \`binary-check index\` to rebuild it from entries`,
+      )
+    return text
   }
 
   /** Read one entry file; the reason when it is unusable. */
   async function readEntryFile(
     relative: string,
   ): Promise<{ entry: MirrorEntry } | { error: string } | undefined> {
-    let text: string
+    let text: string | { size: number }
     try {
-      text = await readFile(join(dir, relative), 'utf8')
+      text = await readTextAtMost(join(dir, relative), MAX_ENTRY_BYTES)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      return { error: `unreadable (${(error as Error).message})` }
+      return { error: `unreadable (${singleLine((error as Error).message)})` }
     }
+    if (typeof text !== 'string') return { error: tooLarge(text.size, MAX_ENTRY_BYTES, 'an entry') }
     let value: unknown
     try {
       value = JSON.parse(text)
     } catch (error) {
-      return { error: `not valid JSON (${(error as Error).message})` }
+      return { error: `not valid JSON (${singleLine((error as Error).message)})` }
     }
     return validateEntry(value)
   }

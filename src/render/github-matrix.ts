@@ -1,10 +1,11 @@
 /** The GitHub Actions matrix output, every value checked against the safe character set. */
 import type { MatrixEntry, Plan } from '../core/plan.js'
+import { quote } from '../core/errors.js'
 import { assertSafeValue } from './safe-values.js'
 
 export function safeMatrix(plan: Plan): { include: MatrixEntry[] } {
   for (const m of plan.matrix.include) {
-    const where = `matrix entry ${JSON.stringify(m.spec)}`
+    const where = `matrix entry ${quote(m.spec)}`
     for (const key of [
       'spec',
       'package',

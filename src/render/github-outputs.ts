@@ -5,7 +5,7 @@
  * allows 1 MB of outputs per job, measured as UTF-16): when they would not, the batches get fewer
  * and lighter until they fit. Nothing is ever cut off; a plan that cannot fit at all is an error.
  */
-import { UserError } from '../core/errors.js'
+import { quote, UserError } from '../core/errors.js'
 import {
   countContainers,
   foldWaves,
@@ -159,14 +159,13 @@ export function outputsSize(outputs: Record<string, string>): number {
 /** Every string a job can see (names, ids, containers, digests) in the safe character set. */
 function assertSafeMatrix(m: ShapedMatrix): void {
   for (const e of m.include) {
-    const where = `matrix entry ${JSON.stringify(e.spec)}`
+    const where = `matrix entry ${quote(e.spec)}`
     for (const [k, v] of Object.entries(e))
       if (typeof v === 'string') assertSafeValue(v, `${where} field ${k}`)
     if (isBatch(e))
       for (const s of e.specs)
         for (const [k, v] of Object.entries(s))
-          if (typeof v === 'string')
-            assertSafeValue(v, `${where} spec ${JSON.stringify(s.spec)} field ${k}`)
+          if (typeof v === 'string') assertSafeValue(v, `${where} spec ${quote(s.spec)} field ${k}`)
   }
 }
 

@@ -6,6 +6,8 @@
  */
 import type { ShapedMatrix } from '../core/matrix-shaping.js'
 import type { Plan } from '../core/plan.js'
+import { buildRebuildGraph } from '../core/rebuild-graph.js'
+import { renderMermaid } from './graph-mermaid.js'
 import { specsOf } from './github-outputs.js'
 import { describeReasons } from './reason-text.js'
 import { verdict } from './plan-text.js'
@@ -31,6 +33,8 @@ export interface GithubSummaryOptions {
   planArtifact?: string
   /** Size limit in UTF-8 bytes (default GITHUB_SUMMARY_BUDGET). */
   maxBytes?: number
+  /** Draw the rebuild graph (default true). */
+  graph?: boolean
 }
 
 const SAMPLES = 3
@@ -46,6 +50,9 @@ export function renderGithubSummary(plan: Plan, options: GithubSummaryOptions = 
   const kinds = Object.entries(s.byReason).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
   if (kinds.length > 0)
     head.push(`Why: ${kinds.map(([k, n]) => `${escapeMarkdown(k)} ${n}`).join(' · ')}`, '')
+  // The rebuild graph under the verdict (GitHub renders mermaid blocks in job summaries).
+  if (options.graph !== false && s.rebuild + s.new > 0)
+    head.push('```mermaid', renderMermaid(buildRebuildGraph(plan)).trimEnd(), '```', '')
 
   const work = plan.specs
     .filter((x) => x.status === 'rebuild' || x.status === 'new')

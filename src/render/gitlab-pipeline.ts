@@ -16,7 +16,7 @@
  * `maxJobs`. The YAML is written by the `yaml` library; pure.
  */
 import { Document } from 'yaml'
-import { UserError } from '../core/errors.js'
+import { quote, UserError } from '../core/errors.js'
 import {
   checkGitlabConfigSize,
   checkGitlabJobName,
@@ -236,7 +236,7 @@ function artifactPath(s: PlannedSpec): string {
 }
 
 function checkSpec(s: PlannedSpec): void {
-  const where = `spec ${JSON.stringify(s.id)}`
+  const where = `spec ${quote(s.id)}`
   checkValue(s.id, where)
   checkValue(s.package, `${where} package`)
   checkValue(s.version, `${where} version`)
@@ -245,7 +245,7 @@ function checkSpec(s: PlannedSpec): void {
     throw new UserError(
       'input',
       `${where} spackHash`,
-      `expected a Spack DAG hash, got ${JSON.stringify(s.spackHash)}`,
+      `expected a Spack DAG hash, got ${quote(s.spackHash)}`,
     )
   if (!/^sha256:[0-9a-f]{64}$/.test(s.digest ?? ''))
     throw new UserError('input', `${where} digest`, `expected sha256:<64 hex>, got ${s.digest}`)
@@ -257,7 +257,7 @@ function checkValue(value: string, what: string): string {
     throw new UserError(
       'input',
       what,
-      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a GitLab pipeline`,
+      `value ${quote(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a GitLab pipeline`,
     )
   return value
 }

@@ -3,7 +3,7 @@
  * `@ % + ~ = ^ /` and spaces; nothing here can end a quoted YAML scalar, start a shell expansion
  * or inject a GitHub expression.
  */
-import { UserError } from '../core/errors.js'
+import { quote, UserError } from '../core/errors.js'
 
 export const SAFE_VALUE = /^[A-Za-z0-9@%+~=^:.,_/ -]*$/
 
@@ -12,7 +12,7 @@ export function assertSafeValue(value: string, what: string): string {
     throw new UserError(
       'input',
       what,
-      `value ${JSON.stringify(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`,
+      `value ${quote(value)} has characters outside [A-Za-z0-9@%+~=^:.,_/ -]; refusing to put it into a CI matrix`,
     )
   return value
 }

@@ -7,6 +7,7 @@
  * Prints the figures the issue asks for, and writes every range's to a JSON file in the temporary
  * directory (named in the output).
  */
+import { graphViolations } from './graph-checks.js'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -148,6 +149,9 @@ export async function sweepCorpus(part: SweepPart): Promise<void> {
       for (const v of planViolations(result, changed))
         if (failures.length < 50)
           failures.push(`range ${i} ${head.slice(0, 10)} (${subjects[i]}): ${v}`)
+      // The rebuild picture of every range stays within bounds; every 25th is parsed too.
+      for (const v of await graphViolations(result.plan, i % 25 === 0))
+        if (failures.length < 50) failures.push(`range ${i} ${head.slice(0, 10)}: ${v}`)
       const building = result.plan.summary.rebuild + result.plan.summary.new
       figures.push({
         index: i,

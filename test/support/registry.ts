@@ -19,6 +19,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
+import { scaled } from './load.js'
 
 const exec = promisify(execFile)
 
@@ -102,7 +103,8 @@ export function freePort(): Promise<number> {
 }
 
 const START_ATTEMPTS = 5
-const READY_TIMEOUT_MS = 15_000
+/** How long a start may take before it counts as failed (longer on a busy machine). */
+const READY_TIMEOUT_MS = scaled(15_000)
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const binary = findExecutable(REGISTRY_BINARY)

@@ -1,6 +1,9 @@
 import { UserError } from '../../core/errors.js'
 import type { PackageDigestInputs, SpecDigestInputs } from '../../core/model.js'
+import type { Plan } from '../../core/plan.js'
+import { buildSpecPath } from '../../core/rebuild-graph.js'
 import { runPlan } from '../../engine/plan-engine.js'
+import { renderMermaid } from '../../render/graph-mermaid.js'
 import { openMirror, type MirrorEntry } from '../../mirror/index.js'
 import {
   computeInputChanges,
@@ -24,10 +27,11 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
   const { values, positionals } = parse(args, PLAN_OPTIONS, true)
   if (values.help) return help(io, EXPLAIN_HELP)
   if (positionals.length === 0) throw new UsageError('explain needs at least one SPEC')
-  const format = formatOf(values.format, ['json', 'text'], 'text')
+  const format = formatOf(values.format, ['json', 'text', 'mermaid'], 'text')
   const log = stderrLog(io, values.verbose)
   const request = planRequest(values, io)
   const { plan, head, base, config } = await runPlan(request, log)
+  if (format === 'mermaid') return drawPaths(plan, positionals, io)
 
   // The mirror entries the plan compared with (their recorded inputs are the "before" side).
   const mirrorUrl = request.mirror ?? config.mirror
@@ -94,6 +98,30 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
       ? `${JSON.stringify(out, null, 2)}\n`
       : out.map(renderExplanationText).join('\n'),
   )
+  return 0
+}
+
+/** Each named spec's rebuild path (from the changes to it) as a Mermaid flowchart. */
+function drawPaths(plan: Plan, wanted: readonly string[], io: CliIo): number {
+  const out: string[] = []
+  for (const want of wanted) {
+    const hits = plan.specs.filter((s) => s.id === want || s.package === want)
+    if (hits.length === 0)
+      throw new UserError(
+        'input',
+        `spec "${want}"`,
+        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`,
+      )
+    const graphs = hits.flatMap((s) => buildSpecPath(plan, s.id) ?? [])
+    if (graphs.length === 0)
+      throw new UserError(
+        'input',
+        `spec "${want}"`,
+        `does not build (${hits.map((s) => s.status).join(', ')}): there is no rebuild path to draw`,
+      )
+    out.push(...graphs.map(renderMermaid))
+  }
+  io.stdout(out.join('\n'))
   return 0
 }
 

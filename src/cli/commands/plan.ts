@@ -8,6 +8,10 @@ import { runPlan } from '../../engine/plan-engine.js'
 import { safeMatrix } from '../../render/github-matrix.js'
 import { renderGitlabPipeline, type GitlabPipelineOptions } from '../../render/gitlab-pipeline.js'
 import { renderPlanText } from '../../render/plan-text.js'
+import { buildRebuildGraph } from '../../core/rebuild-graph.js'
+import { renderDot } from '../../render/graph-dot.js'
+import { renderMermaid } from '../../render/graph-mermaid.js'
+import { renderPlanReport } from '../../render/plan-report.js'
 import {
   formatOf,
   help,
@@ -35,7 +39,7 @@ const GITLAB_OPTIONS = {
 export async function planCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { ...PLAN_OPTIONS, ...GITLAB_OPTIONS })
   if (values.help) return help(io, PLAN_HELP)
-  const format = formatOf(values.format, ['json', 'text', 'gitlab'], 'text')
+  const format = formatOf(values.format, ['json', 'text', 'gitlab', 'mermaid', 'dot'], 'text')
   const gitlabOnly = (Object.keys(GITLAB_OPTIONS) as (keyof typeof GITLAB_OPTIONS)[]).find(
     (k) => values[k] !== undefined,
   )
@@ -51,7 +55,11 @@ export async function planCommand(args: readonly string[], io: CliIo): Promise<n
     // or index jobs for it.
     const mirror = plan.reference === 'spack-cache' ? undefined : (values.mirror ?? config.mirror)
     text = renderGitlabPipeline(plan, { ...gitlab, ...(mirror ? { mirror } : {}) })
-  } else text = format === 'json' ? `${JSON.stringify(plan)}\n` : renderPlanText(plan)
+  } else if (format === 'mermaid') text = renderMermaid(buildRebuildGraph(plan))
+  else if (format === 'dot') text = renderDot(buildRebuildGraph(plan))
+  else text = format === 'json' ? `${JSON.stringify(plan)}\n` : renderPlanText(plan)
+  if (typeof values.report === 'string')
+    await writeFile(resolve(io.cwd, values.report), renderPlanReport(plan))
   if (typeof values.output === 'string') await writeFile(resolve(io.cwd, values.output), text)
   else io.stdout(text)
   return 0

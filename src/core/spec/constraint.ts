@@ -682,8 +682,9 @@ export function parseSpecConstraintCached(text: string, where?: string): SpecCon
 
 const BARE_VALUE = /^[A-Za-z0-9_\-+*.,:=/]+$/
 
-function quoteIfNeeded(v: string): string {
-  if (BARE_VALUE.test(v)) return v
+export function quoteIfNeeded(v: string): string {
+  // `key==v` reads as the propagated `key=v`: a value that starts with `=` is quoted
+  if (BARE_VALUE.test(v) && !v.startsWith('=')) return v
   if (!v.includes("'")) return `'${v}'`
   return `"${v.replaceAll('"', '\\"')}"`
 }

@@ -353,8 +353,8 @@ function rangeNonEmpty(lo: string, hi: string): boolean {
   return compareStandard(parsed(lo), upperLimit(hi)) < 0
 }
 
-const VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/
-const GIT_VERSION_TEXT =
+export const VERSION_TEXT = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/
+export const GIT_VERSION_TEXT =
   /^(?:git\.[A-Za-z0-9_][A-Za-z0-9_./-]*|[0-9a-fA-F]{40})(?:=[A-Za-z0-9_.:-]+)?$/
 
 function versionError(text: string, where: string | undefined, what: string): UserError {

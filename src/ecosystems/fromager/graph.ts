@@ -6,7 +6,8 @@
  * `build-sdist`. Parsed into nodes with binary-check deptypes; a dangling edge or an unknown
  * requirement type is a one-line error naming the node and field. Pure.
  */
-import { UserError } from '../../core/errors.js'
+import { quote, UserError } from '../../core/errors.js'
+import { packageNameProblem, versionProblem } from '../../core/names.js'
 import type { DepType } from '../../core/model.js'
 import { canonicalizeName } from './names.js'
 
@@ -44,7 +45,18 @@ export interface FromagerGraph {
   topLevel: string[]
 }
 
+/** The most nodes a graph may have (real ones have hundreds to a few thousand). */
+export const MAX_GRAPH_NODES = 100_000
+/** The largest graph.json read, in characters (~bytes): 128 MiB. */
+export const MAX_GRAPH_CHARS = 128 * 2 ** 20
+
 export function parseFromagerGraph(text: string, file: string): FromagerGraph {
+  if (text.length > MAX_GRAPH_CHARS)
+    throw new UserError(
+      'lockfile',
+      file,
+      `is ${(text.length / 2 ** 20).toFixed(0)} MiB, more than the ${MAX_GRAPH_CHARS / 2 ** 20} MiB binary-check reads`,
+    )
   let raw: unknown
   try {
     raw = JSON.parse(text)
@@ -57,10 +69,17 @@ export function parseFromagerGraph(text: string, file: string): FromagerGraph {
       file,
       `expected an object keyed by "name==version", got ${kind(raw)}`,
     )
+  const count = Object.keys(raw).length
+  if (count > MAX_GRAPH_NODES + 1)
+    throw new UserError(
+      'lockfile',
+      file,
+      `has ${count} nodes, more than the ${MAX_GRAPH_NODES} binary-check plans`,
+    )
   const nodes = new Map<string, GraphNode>()
   const topLevel: string[] = []
   for (const [key, value] of Object.entries(raw)) {
-    const at = `${file}: "${key}"`
+    const at = `${file}: ${quote(key, 120)}`
     if (!isRecord(value))
       throw new UserError('lockfile', at, `expected a node object, got ${kind(value)}`)
     const edgesRaw = value.edges ?? []
@@ -97,6 +116,12 @@ export function parseFromagerGraph(text: string, file: string): FromagerGraph {
         at,
         `expected "canonicalized_name" and "version" strings, got ${kind(value.canonicalized_name)} and ${kind(value.version)}`,
       )
+    // Name and version make the spec id (`name==version variant=v`) and patch folder names.
+    const nameProblem = packageNameProblem(canonicalizeName(name))
+    if (nameProblem !== undefined)
+      throw new UserError('lockfile', `${at}.canonicalized_name`, nameProblem)
+    const versionIssue = versionProblem(version, 'python')
+    if (versionIssue !== undefined) throw new UserError('lockfile', `${at}.version`, versionIssue)
     if (
       canonicalizeName(key.split('==')[0] ?? '') !== canonicalizeName(name) ||
       !key.endsWith(`==${version}`)
@@ -125,8 +150,8 @@ export function parseFromagerGraph(text: string, file: string): FromagerGraph {
       if (!nodes.has(e.key))
         throw new UserError(
           'lockfile',
-          `${file}: "${node.key}".edges.${i}.key`,
-          `dangling edge: no node "${e.key}" in the graph`,
+          `${file}: ${quote(node.key, 120)}.edges.${i}.key`,
+          `dangling edge: no node ${quote(e.key, 120)} in the graph`,
         )
     })
   topLevel.forEach((k, i) => {
@@ -134,7 +159,7 @@ export function parseFromagerGraph(text: string, file: string): FromagerGraph {
       throw new UserError(
         'lockfile',
         `${file}: "".edges.${i}.key`,
-        `dangling edge: no node "${k}" in the graph`,
+        `dangling edge: no node ${quote(k, 120)} in the graph`,
       )
   })
   return { nodes, topLevel }

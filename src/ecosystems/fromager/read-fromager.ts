@@ -22,6 +22,7 @@ import {
   type Digest,
 } from '../../core/canonical-encode.js'
 import { UserError } from '../../core/errors.js'
+import { packageNameProblem } from '../../core/names.js'
 import type {
   ConcreteSpec,
   ConditionalCode,
@@ -81,6 +82,8 @@ export async function readFromagerTree(
     const rest = p.slice(settingsDir.length + 1)
     if (rest.includes('/') || !/\.ya?ml$/.test(rest)) continue
     const name = canonicalizeName(rest.replace(/\.ya?ml$/, ''))
+    // A file name that is no package name (`zl\u0456b.yaml`, `a b.yaml`) configures no package.
+    if (packageNameProblem(name) !== undefined) continue
     const prev = settingsFiles.get(name)
     if (prev)
       throw new UserError(
@@ -93,6 +96,8 @@ export async function readFromagerTree(
   const plugins = new Map<string, { file: string; field: string }>()
   for (const [key, ref] of Object.entries(fc.plugins ?? {})) {
     const field = `fromager.plugins.${key}`
+    const problem = packageNameProblem(canonicalizeName(key))
+    if (problem !== undefined) throw new UserError('config', 'fromager.plugins', problem)
     plugins.set(canonicalizeName(key), { file: resolvePlugin(ref, snap, field, where), field })
   }
   const names = new Set<string>([...settingsFiles.keys(), ...plugins.keys()])

@@ -6,7 +6,7 @@
  * changelog (`changelog.<version>`: only that version's wheels, as Fromager bumps its build tag).
  * Pure.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml'
 import type { Canonical } from '../../core/canonical-encode.js'
 import { UserError } from '../../core/errors.js'
 
@@ -71,24 +71,83 @@ function lineOf(text: string, pos: number): number {
 }
 
 /**
+ * At most this many values in a settings file, aliases expanded (a real one has a few dozen): an
+ * alias bomb is an error, not minutes of work and gigabytes.
+ */
+const MAX_NODES = 100_000
+
+/** The maps and lists being read (an alias to one is a cycle) and the values produced so far. */
+interface AliasWalk {
+  open: Set<unknown>
+  /** Each alias's node (computed at the first alias). */
+  targets?: Map<unknown, unknown>
+  nodes: number
+}
+
+/**
+ * What each alias of `doc` refers to: the last node anchored with its name before it (what
+ * `Alias.resolve` finds, in one pass instead of one walk of the document per alias).
+ */
+function aliasTargets(doc: Document): Map<unknown, unknown> {
+  const anchors = new Map<string, unknown>()
+  const targets = new Map<unknown, unknown>()
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source))
+      else if (node.anchor) anchors.set(node.anchor, node)
+    },
+  })
+  return targets
+}
+
+/**
  * A YAML node as a canonical value: maps keyed by the key's text (a `2.0:` changelog key stays
  * "2.0", as PyYAML would not make it a version either way), integers as numbers, other numbers
  * tagged `{"$float": text}` so they never collide with a string.
  */
-function toCanonical(node: unknown, doc: Document, file: string, path: string): Canonical {
+function toCanonical(
+  node: unknown,
+  doc: Document,
+  file: string,
+  path: string,
+  walk: AliasWalk = { open: new Set(), nodes: 0 },
+): Canonical {
   if (node === null || node === undefined) return null
-  if (isAlias(node)) return toCanonical(node.resolve(doc), doc, file, path)
+  if (++walk.nodes > MAX_NODES)
+    throw new UserError(
+      'recipe',
+      `${file}: ${path || '(root)'}`,
+      `expands to more than ${MAX_NODES} values (aliases repeating aliases)`,
+    )
+  if (isAlias(node)) {
+    walk.targets ??= aliasTargets(doc)
+    const target = walk.targets.get(node) ?? null
+    if (walk.open.has(target))
+      throw new UserError(
+        'recipe',
+        `${file}: ${path || '(root)'}`,
+        `alias *${node.source} refers to a node that contains it`,
+      )
+    return toCanonical(target, doc, file, path, walk)
+  }
   if (isMap(node)) {
+    walk.open.add(node)
     const out: Obj = {}
     for (const pair of node.items) {
       const key = keyText(pair.key)
       if (key === undefined)
         throw new UserError('recipe', `${file}: ${path || '(root)'}`, 'expected scalar keys')
-      out[key] = toCanonical(pair.value, doc, file, path ? `${path}.${key}` : key)
+      out[key] = toCanonical(pair.value, doc, file, path ? `${path}.${key}` : key, walk)
     }
+    walk.open.delete(node)
     return out
   }
-  if (isSeq(node)) return node.items.map((n, i) => toCanonical(n, doc, file, `${path}.${i}`))
+  if (isSeq(node)) {
+    walk.open.add(node)
+    const out = node.items.map((n, i) => toCanonical(n, doc, file, `${path}.${i}`, walk))
+    walk.open.delete(node)
+    return out
+  }
   if (isScalar(node)) {
     const v = node.value
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v

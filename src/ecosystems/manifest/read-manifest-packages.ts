@@ -6,11 +6,12 @@
  */
 import { matchesGlob } from 'node:path'
 import { DIGEST_ALGORITHM, digestOf } from '../../core/canonical-encode.js'
-import { UserError } from '../../core/errors.js'
+import { quote, UserError } from '../../core/errors.js'
+import { MAX_NAME_LENGTH, textValueProblem, versionProblem } from '../../core/names.js'
 import type { DepType, Package } from '../../core/model.js'
 import { packageDigestInputs } from '../../core/digest/package-digest.js'
 import { parseSpecConstraintCached } from '../../core/spec/constraint.js'
-import type { Config } from '../../config/config-schema.js'
+import type { Config, ManifestPackageConfig } from '../../config/config-schema.js'
 import type { RepoSnapshot } from '../snapshot.js'
 
 export function readManifestPackages(
@@ -23,6 +24,7 @@ export function readManifestPackages(
   for (const [name, def] of Object.entries(config.packages ?? {}).sort(([a], [b]) =>
     a < b ? -1 : 1,
   )) {
+    checkManifestValues(name, def)
     const files: Record<string, string> = {}
     def.inputs.forEach((glob, i) => {
       const matched = pathsFrom(allPaths, staticPrefix(glob)).filter((p) => matchesGlob(p, glob))
@@ -97,6 +99,35 @@ export function readManifestPackages(
         )
   return packages
 }
+
+/**
+ * A package's name (the config already holds it to `[a-z0-9][a-z0-9._+-]*`), its versions and its
+ * variants become spec ids and job variables: a version is a Spack version (`2.0`, `1.2-rc1`:
+ * never `1.0 +cuda`, `../x` or `${{ … }}`), a variant name an identifier, a value printable text.
+ */
+function checkManifestValues(name: string, def: ManifestPackageConfig): void {
+  const fail = (field: string, problem: string): never => {
+    throw new UserError('config', field, problem)
+  }
+  if (name.length > MAX_NAME_LENGTH)
+    fail(`packages.${quote(name, 40)}`, `package name is longer than ${MAX_NAME_LENGTH} characters`)
+  for (const version of Object.keys(def.versions)) {
+    const problem = versionProblem(version)
+    if (problem !== undefined) fail(`packages.${name}.versions`, problem)
+  }
+  for (const [variant, value] of Object.entries(def.variants)) {
+    if (!VARIANT_NAME.test(variant) || variant.length > MAX_NAME_LENGTH)
+      fail(
+        `packages.${name}.variants`,
+        `expected a variant name of ASCII letters, digits, "_", "-" and "." (${VARIANT_NAME.source}), got ${quote(variant)}`,
+      )
+    const problem = typeof value === 'string' ? textValueProblem(value) : undefined
+    if (problem !== undefined) fail(`packages.${name}.variants.${variant}`, problem)
+  }
+}
+
+/** A variant name, as the spec parser reads one (`cuda`, `build_type`, `cxxstd`). */
+const VARIANT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 
 /** The part of a glob before its first wildcard, cut back to a directory boundary. */
 function staticPrefix(glob: string): string {

@@ -6,7 +6,8 @@
  * compilers are dependencies whose edge provides `c`/`cxx`/`fortran`). Parsing is pure (text in,
  * values out); the caller reads the file.
  */
-import { UserError } from '../../core/errors.js'
+import { quote, UserError } from '../../core/errors.js'
+import { MAX_NAME_LENGTH, packageNameProblem, versionProblem } from '../../core/names.js'
 import type { Compiler, ConcreteSpec, DepType, SpecEdge } from '../../core/model.js'
 
 export interface SpackLockfile {
@@ -31,6 +32,8 @@ const DEPTYPES: ReadonlySet<string> = new Set(['build', 'link', 'run', 'test'])
 /** Virtuals whose provider is the spec's compiler, in order of preference. */
 const COMPILER_VIRTUALS: readonly string[] = ['c', 'cxx', 'fortran']
 const MIN_HASH_PREFIX = 7
+/** A DAG hash (Spack writes 32 base32 characters) as a `concrete_specs` key or `hash`. */
+const DAG_HASH = /^[a-z0-9]{1,64}$/
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 type JsonObject = { [key: string]: Json }
@@ -89,38 +92,49 @@ function jsonErrorOffset(text: string): number {
     i = j + 1
     return true
   }
-  const value = (): boolean => {
+  /** `"key":` in an object, after `{` or `,`. */
+  const member = (): boolean => {
     ws()
-    const c = text[i]
-    if (c === '{' || c === '[') {
-      const close = c === '{' ? '}' : ']'
-      i++
+    if (!string()) return false
+    ws()
+    if (text[i] !== ':') return false
+    i++
+    return true
+  }
+  /** One value, nested containers on an explicit stack (any depth, no recursion). */
+  const value = (): boolean => {
+    const open: string[] = []
+    for (;;) {
       ws()
-      if (text[i] === close) {
+      const c = text[i]
+      if (c === '{' || c === '[') {
         i++
-        return true
-      }
-      for (;;) {
-        if (c === '{') {
-          ws()
-          if (!string()) return false
-          ws()
-          if (text[i] !== ':') return false
+        ws()
+        if (text[i] === (c === '{' ? '}' : ']')) {
           i++
+        } else {
+          open.push(c)
+          if (c === '{' && !member()) return false
+          continue
         }
-        if (!value()) return false
+      } else if (!(c === '"' ? string() : match(number) || match(literal))) {
+        return false
+      }
+      // After a value: close what it ends, or go on after a comma.
+      for (;;) {
+        const top = open[open.length - 1]
+        if (top === undefined) return true
         ws()
         if (text[i] === ',') {
           i++
-          continue
+          if (top === '{' && !member()) return false
+          break
         }
-        if (text[i] !== close) return false
+        if (text[i] !== (top === '{' ? '}' : ']')) return false
         i++
-        return true
+        open.pop()
       }
     }
-    if (c === '"') return string()
-    return match(number) || match(literal)
   }
   if (value()) {
     ws()
@@ -331,10 +345,12 @@ function toConcrete(r: Reader, raw: RawSpec, ids: ReadonlyMap<string, string>): 
   const arch = node['arch']
   if (arch !== undefined && arch !== null) {
     const a = r.object(arch, `${path}.arch`)
-    if (typeof a['platform'] === 'string') spec.platform = a['platform']
-    if (typeof a['platform_os'] === 'string') spec.os = a['platform_os']
+    if (typeof a['platform'] === 'string')
+      spec.platform = archWord(r, a['platform'], `${path}.arch.platform`)
+    if (typeof a['platform_os'] === 'string')
+      spec.os = archWord(r, a['platform_os'], `${path}.arch.platform_os`)
     const target = readTarget(r, a['target'], `${path}.arch.target`)
-    if (target !== undefined) spec.target = target
+    if (target !== undefined) spec.target = archWord(r, target, `${path}.arch.target`)
   }
 
   const ext = node['external']
@@ -352,13 +368,30 @@ function toConcrete(r: Reader, raw: RawSpec, ids: ReadonlyMap<string, string>): 
   return spec
 }
 
+/** A platform, os or target name (`linux`, `ubuntu24.04`, `skylake_avx512`): one word of the id. */
+function archWord(r: Reader, value: string, path: string): string {
+  if (!ARCH_WORD.test(value) || value.length > MAX_NAME_LENGTH)
+    r.fail(
+      path,
+      `expected a name of ASCII letters, digits, ".", "_" and "-", got ${quote(value, 80, true)}`,
+    )
+  return value
+}
+const ARCH_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
+
 function readCompiler(r: Reader, raw: RawSpec, path: string): Compiler | undefined {
   const c = raw.node['compiler']
   if (c !== undefined && c !== null) {
     const o = r.object(c, `${path}.compiler`)
     const compiler: Compiler = { name: r.string(o['name'], `${path}.compiler.name`) }
+    const nameProblem = packageNameProblem(compiler.name)
+    if (nameProblem !== undefined) r.fail(`${path}.compiler.name`, nameProblem)
     const v = o['version'] ?? o['versions']
-    if (typeof v === 'string') compiler.version = stripEquals(v)
+    if (typeof v === 'string') {
+      compiler.version = stripEquals(v)
+      const problem = versionProblem(compiler.version, 'lockfile')
+      if (problem !== undefined) r.fail(`${path}.compiler.version`, problem)
+    }
     return compiler
   }
   return undefined
@@ -398,14 +431,26 @@ export function parseSpackLockfile(text: string, file: string): SpackLockfile {
   const concrete = r.object(doc['concrete_specs'], 'concrete_specs')
   const raws: RawSpec[] = []
   for (const key of Object.keys(concrete)) {
+    // The name, version and hash make the spec id (`name@version/hash`): held to what Spack
+    // writes, so no look-alike, path or line break reaches a matrix or a file name.
+    const badHash = (h: string, at: string): never =>
+      r.fail(at, `expected a DAG hash of lowercase letters and digits, got ${quote(h, 80, true)}`)
+    if (!DAG_HASH.test(key)) badHash(key, 'concrete_specs')
     const path = `concrete_specs.${key}`
     const node = r.object(concrete[key], path)
     const hash = typeof node['hash'] === 'string' ? node['hash'] : key
+    if (!DAG_HASH.test(hash)) badHash(hash, `${path}.hash`)
+    const name = r.string(node['name'], `${path}.name`)
+    const nameProblem = packageNameProblem(name)
+    if (nameProblem !== undefined) r.fail(`${path}.name`, nameProblem)
+    const version = stripEquals(r.string(node['version'], `${path}.version`))
+    const versionIssue = versionProblem(version, 'lockfile')
+    if (versionIssue !== undefined) r.fail(`${path}.version`, versionIssue)
     raws.push({
       key,
       hash,
-      name: r.string(node['name'], `${path}.name`),
-      version: stripEquals(r.string(node['version'], `${path}.version`)),
+      name,
+      version,
       node,
       edges: readEdges(r, node['dependencies'], `${path}.dependencies`),
       path,

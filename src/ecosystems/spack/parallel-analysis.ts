@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { UserError, type ErrorKind } from '../../core/errors.js'
+import { reportProgress } from '../../core/progress.js'
 
 const MARK = 'binary-check:recipe-analysis-worker'
 /** Below this many recipes a worker costs more to start than it saves. */
@@ -65,8 +66,13 @@ export async function analyseInParallel<T>(
   const cap = Number(process.env.BINARY_CHECK_WORKERS ?? '8')
   const threads = Math.min(availableParallelism(), Number.isInteger(cap) && cap >= 1 ? cap : 8)
   const bundled = import.meta.url.endsWith('.js')
+  const phase = task === 'recipe' ? 'Parsing recipes' : `Parsing recipes (${task})`
   if (jobs.length < MIN_JOBS_FOR_WORKERS || threads < 2 || !bundled)
-    return jobs.map((j) => analyse(j.text, j.path))
+    return jobs.map((j, i) => {
+      const out = analyse(j.text, j.path)
+      reportProgress(phase, i + 1, jobs.length)
+      return out
+    })
   // Contiguous slices; the main thread takes the first while the workers take the rest. A worker
   // starts cold (loads the bundle, warms up) and its results are copied back, so the main thread
   // takes a smaller share.
@@ -88,7 +94,13 @@ export async function analyseInParallel<T>(
         })
       }),
   )
-  const mine = slices[0]!.map((j) => attempt(analyse, j))
+  // The main thread's share stands for the whole (the workers answer once, at their end).
+  const mine = slices[0]!.map((j, i) => {
+    const out = attempt(analyse, j)
+    reportProgress(phase, Math.floor(((i + 1) * jobs.length) / mainShare) - 1, jobs.length)
+    return out
+  })
   const theirs = await Promise.all(workers)
+  reportProgress(phase, jobs.length, jobs.length)
   return [mine, ...theirs].flat().map(unwrap)
 }

@@ -6,6 +6,7 @@
  */
 import { DIGEST_ALGORITHM, digestText, type Digest } from '../../core/canonical-encode.js'
 import { UserError } from '../../core/errors.js'
+import { packageNameProblem } from '../../core/names.js'
 import {
   MODULE_CODE_LABEL,
   type Package,
@@ -70,14 +71,11 @@ export async function readSpackPackages(
       const slash = rest.indexOf('/')
       if (slash < 0) continue
       const dir = `${root}/${rest.slice(0, slash)}`
-      if (rest.slice(slash + 1) === 'package.py') {
-        found.push({
-          name: packageNameForDirectory(rest.slice(0, slash), root),
-          dir,
-          recipePath: path,
-          root,
-        })
-      }
+      const name = packageNameForDirectory(rest.slice(0, slash), root)
+      // As Spack's repository index does, a directory whose name is no package name
+      // (`zl\u0456b`, `a b`, `${{x}}`) holds no package: its files are used by none.
+      if (rest.slice(slash + 1) === 'package.py' && packageNameProblem(name) === undefined)
+        found.push({ name, dir, recipePath: path, root })
       const list = dirFiles.get(dir)
       if (list) list.push(path)
       else dirFiles.set(dir, [path])

@@ -3,8 +3,10 @@
  * index's and a claim's. Pure: values in, canonical bytes out, and back.
  */
 import { createHash } from 'node:crypto'
+import { singleLine } from '../../core/errors.js'
 import type { Claim } from '../claim.js'
 import type { MirrorEntry } from '../entry.js'
+import { MAX_MANIFEST_BYTES, tooLarge } from '../limits.js'
 
 export const MEDIA_TYPES = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -148,11 +150,13 @@ export function serializeManifest(manifest: OciManifest): Buffer {
  * reason when it is not one.
  */
 export function parseManifest(bytes: Uint8Array): { manifest: OciManifest } | { error: string } {
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    return { error: `manifest ${tooLarge(bytes.length, MAX_MANIFEST_BYTES, 'a manifest')}` }
   let value: unknown
   try {
     value = JSON.parse(Buffer.from(bytes).toString('utf8'))
   } catch (error) {
-    return { error: `manifest is not valid JSON (${(error as Error).message})` }
+    return { error: `manifest is not valid JSON (${singleLine((error as Error).message)})` }
   }
   const m = value as Partial<OciManifest> | null
   if (m === null || typeof m !== 'object' || m.schemaVersion !== 2)

@@ -17,7 +17,7 @@
  * `released`, expired at once), which readers treat as no claim.
  */
 import { randomBytes } from 'node:crypto'
-import { UserError } from '../../core/errors.js'
+import { hasInvisible, quote, UserError } from '../../core/errors.js'
 import { CLAIM_SCHEMA, isLive, parseClaim, type Claim, type ClaimResult } from '../claim.js'
 import type { ClaimInput, ReleaseInput, ReleaseResult } from '../file-claims.js'
 import { mapBounded } from './bounded-map.js'
@@ -128,6 +128,13 @@ function newClaim(input: ClaimInput): Claim {
   checkDigest(digest, 'claim')
   if (owner.trim() === '')
     throw new UserError('input', 'claim', 'owner: expected a non-empty string, got ""')
+  // The owner is printed back (`held by <owner>`): one line, nothing a terminal or a runner reads.
+  if (hasInvisible(owner))
+    throw new UserError(
+      'input',
+      'claim',
+      `owner: expected text without control or invisible characters, got ${quote(owner)}`,
+    )
   if (!Number.isInteger(ttlMs) || ttlMs <= 0)
     throw new UserError('input', 'claim', `ttl: expected a positive duration, got ${ttlMs} ms`)
   return {

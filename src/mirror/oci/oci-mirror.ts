@@ -16,6 +16,7 @@
  */
 import { UserError } from '../../core/errors.js'
 import type { MirrorEntry } from '../entry.js'
+import { MAX_INDEX_BYTES, tooLarge } from '../limits.js'
 import type { Mirror, MirrorOptions, RecordInput, WriteIndexOptions } from '../mirror.js'
 import {
   computeIndex,
@@ -113,6 +114,8 @@ export function openOciMirror(url: string, options: MirrorOptions = {}): OciMirr
     const layer = parsed.manifest.layers[0]
     if (layer === undefined || layer.mediaType !== MEDIA_TYPES.index)
       throw corrupt(`expected one layer of ${MEDIA_TYPES.index}`)
+    if (layer.size > MAX_INDEX_BYTES)
+      throw corrupt(`the index blob ${tooLarge(layer.size, MAX_INDEX_BYTES, 'an index')}`)
     const bytes = await client.fetchBlob(layer.digest)
     const actual = sha256Digest(bytes)
     if (actual !== layer.digest || bytes.length !== layer.size)

@@ -50,6 +50,41 @@ export interface RegistryHttp {
   send(request: RegistryRequest): Promise<Response>
 }
 
+/**
+ * The most a body read in memory may hold (manifests, entries, indexes, tokens, Spack spec
+ * files): above the largest of their own limits (the 256 MiB index), far below what exhausts a
+ * runner. Larger answers are cut off while they stream in.
+ */
+export const MAX_BODY_BYTES = 512 * 2 ** 20
+
+/** A response's body, refusing (`tooLarge()`) past `max` bytes, by Content-Length or as read. */
+async function readBounded(
+  response: Response,
+  max: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? NaN)
+  if (declared > max) {
+    await discard(response)
+    throw tooLarge()
+  }
+  const reader = response.body?.getReader()
+  if (!reader) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > max) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks)
+}
+
 /** Redirect statuses followed (with a `Location`), and how many hops at most. */
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 const MAX_REDIRECTS = 5
@@ -107,7 +142,11 @@ export function createRegistryHttp(
     try {
       const response = await fetchFollowing(request, headers)
       if (!request.readBody) return { response }
-      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer()
+      const body = NULL_BODY.has(response.status)
+        ? null
+        : await readBounded(response, MAX_BODY_BYTES, () =>
+            fail(request.what, `the answer is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`),
+          )
       return {
         response: new Response(body, { status: response.status, headers: response.headers }),
       }

@@ -3,8 +3,11 @@
  * and artifact descriptors) without downloading anything else, and the entry behind it. Used by
  * every read of an `oci://` mirror.
  */
+import { singleLine } from '../../core/errors.js'
 import { validateEntry, type MirrorEntry } from '../entry.js'
+import { MAX_ENTRY_BYTES, tooLarge } from '../limits.js'
 import { mapBounded } from './bounded-map.js'
+import { reportProgress } from '../../core/progress.js'
 import { ANNOTATIONS, MEDIA_TYPES, parseManifest, type Descriptor } from './manifests.js'
 import type { RegistryClient } from './registry-client.js'
 
@@ -28,9 +31,12 @@ export async function readSpecRecords(
   tags: readonly string[],
   warn: (message: string) => void,
 ): Promise<SpecRecord[]> {
-  const results = await mapBounded(tags, client.http.options.concurrency, (tag) =>
-    readSpecRecord(client, tag),
-  )
+  let done = 0
+  const results = await mapBounded(tags, client.http.options.concurrency, async (tag) => {
+    const record = await readSpecRecord(client, tag)
+    reportProgress('Reading spec tags', ++done, tags.length)
+    return record
+  })
   const records: SpecRecord[] = []
   for (const [i, result] of results.entries()) {
     if (typeof result === 'string') warn(`${client.place}:${tags[i]}: skipped: ${result}`)
@@ -73,12 +79,14 @@ export async function readRecordEntry(
 ): Promise<MirrorEntry | string> {
   const cached = known?.get(record.config.digest)
   if (cached !== undefined) return checkRecordEntry(record, cached) ?? cached
+  if (record.config.size > MAX_ENTRY_BYTES)
+    return `entry ${tooLarge(record.config.size, MAX_ENTRY_BYTES, 'an entry')}`
   const bytes = await client.readBlob(record.config.digest, record.config.size)
   let value: unknown
   try {
     value = JSON.parse(bytes.toString('utf8'))
   } catch (error) {
-    return `entry is not valid JSON (${(error as Error).message})`
+    return `entry is not valid JSON (${singleLine((error as Error).message)})`
   }
   const result = validateEntry(value)
   if ('error' in result) return result.error

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
+import { constants as bufferConstants } from 'node:buffer'
 import { UserError } from '../../core/errors.js'
 
 /** One spec the cache knows, by DAG hash. */
@@ -135,12 +136,22 @@ export function blobContent(bytes: Buffer, blob: ManifestBlob, where: string): B
   return blob.compression === 'gzip' ? gunzipOr(bytes, where) : bytes
 }
 
+/** The most a Spack build cache blob inflates to: the longest string Node can hold. */
+const MAX_INFLATED_BYTES = bufferConstants.MAX_STRING_LENGTH
+
 /** gunzip when the bytes are gzip (magic 1f 8b), else the bytes as they are. */
 export function gunzipOr(bytes: Buffer, where: string): Buffer {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes
   try {
-    return gunzipSync(bytes)
+    // No more than a string can hold (~512 MiB): a gzip bomb ends here, in one line.
+    return gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES })
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new UserError(
+        'mirror',
+        where,
+        `inflates to more than the ${Math.floor(MAX_INFLATED_BYTES / 2 ** 20)} MiB binary-check reads`,
+      )
     throw new UserError('mirror', where, `not valid gzip: ${(error as Error).message}`)
   }
 }

@@ -9,10 +9,10 @@
  *   `package_hash`.
  */
 import { createHash } from 'node:crypto'
-import { isUserError } from '../../../core/errors.js'
+import { isUserError, UserError } from '../../../core/errors.js'
 import { parsePython, type PySource } from '../recipe/syntax.js'
 import type { PyAst } from './python-ast.js'
-import { unparseSpack } from './spack-unparse.js'
+import { SpackUnparseError, unparseSpack } from './spack-unparse.js'
 import { toPythonAst } from './syntax-to-ast.js'
 import {
   hasMultiMethods,
@@ -80,7 +80,18 @@ export function canonicalSource(
   // Always: two undecorated definitions of one name anywhere in the module keep only the last,
   // whether or not a `@when` is in the file.
   resolveMultiMethods(tree, whenEvaluator(spec))
-  return { text: unparseSpack(tree), multimethods }
+  return { text: unparseOrFail(tree, file), multimethods }
+}
+
+/** Spack's unparse of `tree`; a module its unparser cannot write is a `UserError` on `file`. */
+function unparseOrFail(tree: PyAst, file: string): string {
+  try {
+    return unparseSpack(tree)
+  } catch (e) {
+    if (e instanceof SpackUnparseError)
+      throw new UserError('recipe', file, `Spack's unparser cannot write it: ${e.message}`)
+    throw e
+  }
 }
 
 /**
@@ -104,7 +115,12 @@ export function specIndependentPackageHash(
   removeDirectives(tree)
   if (hasMultiMethods(tree)) return { multimethods: true }
   resolveMultiMethods(tree, () => null)
-  return { packageHash: packageHashOf(unparseSpack(tree)) }
+  try {
+    return { packageHash: packageHashOf(unparseOrFail(tree, file)) }
+  } catch (e) {
+    if (isUserError(e)) return { error: e.oneLine() }
+    throw e
+  }
 }
 
 export type SpecIndependentHash =

@@ -536,7 +536,9 @@ class Unparser {
       inner.setPrecedence(next(P.TEST), value)
       const expr = inner.visit(value)
       if (expr.includes('\\'))
-        throw new Error('Unable to avoid backslash in f-string expression part (python 3.11)')
+        throw new SpackUnparseError(
+          'Unable to avoid backslash in f-string expression part (python 3.11)',
+        )
       // `{ {` keeps a leading brace from reading as an escaped one.
       if (expr.startsWith('{')) this.write(' ')
       this.write(expr)
@@ -1024,6 +1026,12 @@ function zip<A, B>(as: readonly A[], bs: readonly B[]): [A, B][] {
  * Spack's `unparse(module, py_ver_consistent=True)`: the unparser's text and a final newline,
  * the text Spack hashes as a recipe's canonical source.
  */
+/**
+ * What Spack's unparser itself raises on valid Python it cannot write back (nested f-strings
+ * whose expression parts need backslashes, Python 3.12): bad input, not a bug here.
+ */
+export class SpackUnparseError extends Error {}
+
 export function unparseSpack(module: PyAst): string {
   return new Unparser(true, false).visit(module) + '\n'
 }

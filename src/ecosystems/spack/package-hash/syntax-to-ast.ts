@@ -24,6 +24,7 @@
  * syntax such as `type` statements) throws an Error naming the node and its line: a wrong tree
  * would silently give a wrong hash.
  */
+import { UserError } from '../../../core/errors.js'
 import type { ConstantValue, PyAst, PyField } from './python-ast.js'
 import { decodeBody, splitLiteral } from '../recipe/strings.js'
 import { lineAt, type PyNode, type PySource } from '../recipe/syntax.js'
@@ -199,11 +200,16 @@ class Converter {
     return this.text.slice(node.from, node.to)
   }
 
+  /**
+   * A tree the lezer grammar accepts but CPython's `ast` cannot hold (`a, b: int = 1`, Python
+   * 3.12 syntax, …): a recipe Spack could not import either, so a `UserError` on its line (the
+   * package hash is unavailable), not a crash of the whole run.
+   */
   private fail(node: PyNode | null | undefined, what: string): never {
-    if (!node) throw new Error(`toPythonAst: ${what} in ${this.source.file}`)
+    if (!node) throw new UserError('recipe', this.source.file, `toPythonAst: ${what}`)
     const shown = JSON.stringify(this.str(node).slice(0, 40))
     const where = `${this.source.file}:${lineAt(this.source, node.from)}`
-    throw new Error(`toPythonAst: ${what} (${node.name} ${shown}) at ${where}`)
+    throw new UserError('recipe', where, `toPythonAst: ${what} (${node.name} ${shown})`)
   }
 
   private expect(ks: PyNode[], i: number, name?: string): PyNode {

@@ -16,6 +16,9 @@ import type {
 } from '../../../core/model.js'
 import { ALL_DEPTYPES, type PackageDirectives } from '../../../core/model.js'
 import { fieldString, truthy, type PyValue } from './literals.js'
+import { packageNameProblem, versionProblem } from '../../../core/names.js'
+import { escapeInvisible, quote, UserError } from '../../../core/errors.js'
+import { parseSpecConstraintCached } from '../../../core/spec/constraint.js'
 
 export type Directives = PackageDirectives
 
@@ -120,8 +123,12 @@ function withWhen<T extends { when?: string }>(record: T, when: string | undefin
 }
 
 function versionOf(a: ArgReader, place: SourcePlace): VersionDirective {
+  const version = a.versionString('ver')
+  // Spack refuses it too (`Bad characters in version string`); here it would become a spec id.
+  const problem = versionProblem(version)
+  if (problem !== undefined) throw new NotRepresentable(`version(): ${problem}`)
   const record: VersionDirective = {
-    version: a.versionString('ver'),
+    version,
     deprecated: a.flag('deprecated'),
     preferred: a.flag('preferred'),
     place,
@@ -178,8 +185,24 @@ function buildSystemOf(a: ArgReader, place: SourcePlace): VariantDirective {
 function dependencyOf(a: ArgReader, place: SourcePlace): DependencyDirective {
   const spec = a.required('spec')
   if (a.present('patches')) throw a.problem('patches', 'is not supported')
+  const name = packageName(a.directive, spec)
+  // A spec the planner cannot read (`"zl\u0456b"`, `"a b"`) stays as code, like Spack's error,
+  // instead of failing every plan of the repository when it is resolved.
+  try {
+    parseSpecConstraintCached(spec)
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e
+    // The parser's message quotes the spec raw: quoted here escaped and cut instead.
+    const head = `invalid spec "${spec}" `
+    const why = e.detail.startsWith(head) ? e.detail.slice(head.length) : e.detail
+    throw new NotRepresentable(
+      `${a.directive}(): invalid spec ${quote(spec)} ${escapeInvisible(why.slice(0, 200))}`,
+    )
+  }
+  const problem = packageNameProblem(name)
+  if (problem !== undefined) throw new NotRepresentable(`${a.directive}(): ${problem}`)
   const record: DependencyDirective = {
-    name: packageName(a.directive, spec),
+    name,
     spec,
     types: a.depTypes(),
     place,

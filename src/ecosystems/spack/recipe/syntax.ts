@@ -20,10 +20,31 @@ export interface PySource {
 }
 
 /**
+ * The largest Python module parsed: 4 MiB (in characters). The largest recipe of spack-packages is
+ * 62 KB (gcc); a larger file is unreadable (digested from its raw text) instead of parsed.
+ */
+export const MAX_PYTHON_CHARS = 4 * 2 ** 20
+
+/**
+ * The deepest syntax tree walked: 500 levels. The deepest module of spack-packages is 32 levels
+ * deep (gptune); CPython refuses more than 200 nested brackets. Every later reader (directives,
+ * the unparsers) recurses over the tree, so a deeper one (`((((…))))` 100,000 times) is refused
+ * here rather than overflowing the stack there.
+ */
+export const MAX_PYTHON_DEPTH = 500
+
+/**
  * Parse `text` as a Python module. Lezer recovers from errors by inserting error nodes instead of
- * throwing; the first one becomes a `UserError` naming `file:line`.
+ * throwing; the first one becomes a `UserError` naming `file:line`. A module larger than
+ * `MAX_PYTHON_CHARS` or nested deeper than `MAX_PYTHON_DEPTH` is a `UserError` too.
  */
 export function parsePython(text: string, file: string): PySource {
+  if (text.length > MAX_PYTHON_CHARS)
+    throw new UserError(
+      'recipe',
+      file,
+      `is ${(text.length / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_PYTHON_CHARS / 2 ** 20} MiB of Python binary-check parses`,
+    )
   // Python reads source with universal newlines: a CRLF checkout is the same module.
   if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n')
   // A UTF-8 byte order mark is not part of the module.
@@ -32,16 +53,30 @@ export function parsePython(text: string, file: string): PySource {
   const lineStarts = [0]
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1)
   const source: PySource = { text, file, tree, lineStarts }
-  const cursor = tree.cursor()
-  do {
-    if (cursor.type.isError) {
-      throw new UserError(
-        'recipe',
-        `${file}:${lineAt(source, cursor.from)}`,
-        `Python syntax error: ${describeError(text, cursor.from, cursor.to)}`,
-      )
-    }
-  } while (cursor.next())
+  // One walk, no recursion: the first error node, and whether the tree is too deep (checked
+  // first: lezer gives up on very deep nesting with error nodes of its own).
+  let error: { from: number; to: number } | undefined
+  let depth = 0
+  tree.iterate({
+    enter(node) {
+      if (++depth > MAX_PYTHON_DEPTH)
+        throw new UserError(
+          'recipe',
+          `${file}:${lineAt(source, node.from)}`,
+          `nested too deep: more than ${MAX_PYTHON_DEPTH} levels of expressions and blocks`,
+        )
+      if (error === undefined && node.type.isError) error = { from: node.from, to: node.to }
+    },
+    leave() {
+      depth--
+    },
+  })
+  if (error !== undefined)
+    throw new UserError(
+      'recipe',
+      `${file}:${lineAt(source, error.from)}`,
+      `Python syntax error: ${describeError(text, error.from, error.to)}`,
+    )
   return source
 }
 
