@@ -19641,6 +19641,9 @@ function setFailed(message) {
   process.exitCode = ExitCode.Failure;
   error(message);
 }
+function debug(message) {
+  issueCommand("debug", {}, message);
+}
 function error(message, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
@@ -41366,6 +41369,23 @@ var sink;
 function reportProgress(phase, done, total) {
   if (sink && total > 0) sink(phase, Math.min(done, total), total);
 }
+function progressPrinter(write, options) {
+  const shown = /* @__PURE__ */ new Map();
+  const step = options.terminal ? 1 : 10;
+  const min = options.minTotal ?? 200;
+  return (phase, done, total) => {
+    if (total < min) return;
+    const percent = Math.floor(done * 100 / total);
+    const mark = percent - percent % step;
+    const last = shown.get(phase) ?? 0;
+    if (mark <= last) return;
+    shown.set(phase, mark);
+    const text = `binary-check: ${phase}: ${mark}% (${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")})`;
+    if (options.terminal) write(`\r${text}${mark === 100 ? "\n" : ""}`);
+    else write(`${text}
+`);
+  };
+}
 
 // src/mirror/oci/spec-records.ts
 var ACCEPT = [MEDIA_TYPES.manifest];
@@ -41857,6 +41877,7 @@ function runUrl(env) {
 }
 
 // src/action/record-main.ts
+var BATCH_LOG_LINES = 10;
 async function runRecord() {
   try {
     const settings = readRecordSettings();
@@ -41885,7 +41906,12 @@ async function runRecord() {
       ready.push({ fields, artifact: job.artifact });
     }
     const now = /* @__PURE__ */ new Date();
-    for (const r of ready) {
+    const many = ready.length > BATCH_LOG_LINES;
+    const progress = progressPrinter((t) => info(t.trimEnd()), {
+      terminal: false,
+      minTotal: BATCH_LOG_LINES + 1
+    });
+    for (const [i, r] of ready.entries()) {
       const entry = await recordArtifact({
         mirror: settings.mirror,
         fields: r.fields,
@@ -41894,7 +41920,11 @@ async function runRecord() {
         now,
         ...settings.registry ? { registry: settings.registry } : {}
       });
-      info(`recorded ${entry.spec} ${entry.digest} \u2192 ${entry.artifact.path}`);
+      const line = `recorded ${entry.spec} ${entry.digest} \u2192 ${entry.artifact.path}`;
+      if (many) {
+        debug(line);
+        progress("Recording", i + 1, ready.length);
+      } else info(line);
     }
     setOutput("recorded", String(ready.length));
   } catch (e) {

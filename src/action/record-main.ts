@@ -15,6 +15,10 @@ import {
 } from '../engine/record-request.js'
 import type { RecordedFields } from '../mirror/index.js'
 import { readRecordSettings } from './record-inputs.js'
+import { progressPrinter } from '../core/progress.js'
+
+/** Batches up to this many specs log one line per spec; larger ones their progress. */
+const BATCH_LOG_LINES = 10
 
 export async function runRecord(): Promise<void> {
   try {
@@ -46,7 +50,13 @@ export async function runRecord(): Promise<void> {
       ready.push({ fields, artifact: job.artifact })
     }
     const now = new Date()
-    for (const r of ready) {
+    // A large batch logs its progress, one line per 10 %, and each spec at debug level.
+    const many = ready.length > BATCH_LOG_LINES
+    const progress = progressPrinter((t) => core.info(t.trimEnd()), {
+      terminal: false,
+      minTotal: BATCH_LOG_LINES + 1,
+    })
+    for (const [i, r] of ready.entries()) {
       const entry = await recordArtifact({
         mirror: settings.mirror,
         fields: r.fields,
@@ -55,7 +65,11 @@ export async function runRecord(): Promise<void> {
         now,
         ...(settings.registry ? { registry: settings.registry } : {}),
       })
-      core.info(`recorded ${entry.spec} ${entry.digest} → ${entry.artifact.path}`)
+      const line = `recorded ${entry.spec} ${entry.digest} → ${entry.artifact.path}`
+      if (many) {
+        core.debug(line)
+        progress('Recording', i + 1, ready.length)
+      } else core.info(line)
     }
     core.setOutput('recorded', String(ready.length))
   } catch (e) {
