@@ -41903,10 +41903,11 @@ function buildSpecPath(plan, specId2, bound = DEFAULT_GRAPH_BOUND) {
         }
       }
   }
-  return graphOf(
+  const graph = graphOf(
     all.filter((s) => keep.has(s.id)),
     bound
   );
+  return { ...graph, title: `Why ${specId2} rebuilds: ${graph.title}` };
 }
 function graphOf(list, bound) {
   const specs = [...list].sort(
@@ -50488,7 +50489,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "07f863897d6d4dcd" : "source";
+var BUILD_ID = true ? "a3801c5789b13e99" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;

@@ -231,6 +231,7 @@ describe('the bundled CLI draws it', () => {
       expect(path.code).toBe(0)
       await expect(mermaid.parse(path.stdout)).resolves.toBeTruthy()
       // the path: the changed file, zlib, libfoo, app — and nothing app does not depend on
+      expect(path.stdout).toContain('title: "Why app@1.0 rebuilds: ')
       expect(path.stdout).toContain('["app@1.0"]')
       expect(path.stdout).toContain('["zlib@1.3.1"]')
       expect(path.stdout).not.toContain('zlib@1.2.13')

@@ -154,10 +154,11 @@ export function buildSpecPath(
           todo.push(r.dependency)
         }
   }
-  return graphOf(
+  const graph = graphOf(
     all.filter((s) => keep.has(s.id)),
     bound,
   )
+  return { ...graph, title: `Why ${specId} rebuilds: ${graph.title}` }
 }
 
 function graphOf(list: PlannedSpec[], bound: GraphBound): RebuildGraph {
