@@ -8168,10 +8168,10 @@ function escapeInvisible(text2) {
   return text2.replace(INVISIBLE, (c3) => `\\u${hex4(c3)}`);
 }
 function quote(value, max = 80, ascii = false) {
-  const cut2 = value.length > max;
-  let text2 = escapeInvisible(JSON.stringify(cut2 ? `${value.slice(0, max)}\u2026` : value));
+  const cut = value.length > max;
+  let text2 = escapeInvisible(JSON.stringify(cut ? `${value.slice(0, max)}\u2026` : value));
   if (ascii) text2 = text2.replace(/[^ -~…]/g, (c3) => `\\u${hex4(c3)}`);
-  return cut2 ? `${text2} (${value.length} characters)` : text2;
+  return cut ? `${text2} (${value.length} characters)` : text2;
 }
 function hex4(c3) {
   return c3.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase();
@@ -8195,8 +8195,8 @@ var UserError = class extends Error {
   /** The one line a front end prints (without the `binary-check: ` prefix). */
   oneLine() {
     const line = singleLine(this.message);
-    const cut2 = line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}\u2026 (${line.length - MAX_ERROR_LINE} more characters)` : line;
-    return escapeInvisible(cut2);
+    const cut = line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE)}\u2026 (${line.length - MAX_ERROR_LINE} more characters)` : line;
+    return escapeInvisible(cut);
   }
 };
 function isUserError(e) {
@@ -8603,11 +8603,11 @@ function textValueProblem(value) {
 // src/core/model.ts
 var ALL_DEPTYPES = ["build", "link", "run", "test"];
 var MODULE_CODE_LABEL = "module ";
-function moduleCodePath(label2) {
-  if (!label2.startsWith(MODULE_CODE_LABEL)) return void 0;
-  const rest = label2.slice(MODULE_CODE_LABEL.length);
-  const cut2 = rest.lastIndexOf(" (");
-  return cut2 < 0 ? rest : rest.slice(0, cut2);
+function moduleCodePath(label) {
+  if (!label.startsWith(MODULE_CODE_LABEL)) return void 0;
+  const rest = label.slice(MODULE_CODE_LABEL.length);
+  const cut = rest.lastIndexOf(" (");
+  return cut < 0 ? rest : rest.slice(0, cut);
 }
 
 // src/core/digest/package-digest.ts
@@ -15987,8 +15987,8 @@ function extractMultimethods(classBody, qualifier, source, pieces) {
     const body2 = unparse([{ ...stmt, decorators: [] }], source.text);
     const preamble = before.length > 0 ? `# after ${before.map((w2) => `@when(${JSON.stringify(w2)})`).join(", ")}
 ` : "";
-    const label2 = `method ${qualifier}${method.name} when ${method.when}`;
-    pieces.push({ when: method.when, label: label2, canonical: preamble + body2, line: stmt.line });
+    const label = `method ${qualifier}${method.name} when ${method.when}`;
+    pieces.push({ when: method.when, label, canonical: preamble + body2, line: stmt.line });
   }
   return kept;
 }
@@ -32805,9 +32805,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v2} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v2;
 }
-function numericOperand(value, label2) {
+function numericOperand(value, label) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
   }
   return `${value}`;
 }
@@ -41854,8 +41854,8 @@ function seedsOf(spec, reason, rebuilding) {
     case "parameters":
       return [{ key: `parameter:${reason.name}`, label: `parameter ${reason.name}` }];
     case "environment": {
-      const label2 = `environment: ${reason.changes?.join(", ") ?? reason.detail}`;
-      return [{ key: `environment:${label2}`, label: label2 }];
+      const label = `environment: ${reason.changes?.join(", ") ?? reason.detail}`;
+      return [{ key: `environment:${label}`, label }];
     }
     case "missing":
       return [{ key: "missing", label: "not in the mirror" }];
@@ -42096,6 +42096,26 @@ function graphOf(list, bound) {
 var RING_SEEDS = 20;
 var RING_PACKAGES = 30;
 var RING_WAVE_NODES = 12;
+function layoutGraph(graph) {
+  const changes = graph.nodes.filter((n) => n.wave === void 0);
+  const placed = graph.nodes.filter((n) => n.wave !== void 0);
+  if (graph.detail === "ring")
+    return {
+      changes,
+      waves: [],
+      loose: placed.map(
+        (n) => n.kind === "package" ? { ...n, label: `${n.label} \xB7 wave ${n.wave}` } : n
+      )
+    };
+  const byWave = /* @__PURE__ */ new Map();
+  for (const n of placed) byWave.set(n.wave, [...byWave.get(n.wave) ?? [], n]);
+  const waves = [...byWave].sort((a, b3) => a[0] - b3[0]).map(([wave, nodes]) => ({ wave, nodes }));
+  return { changes, waves, loose: [] };
+}
+function cutLabel(text2, max) {
+  const chars = [...text2];
+  return chars.length <= max ? text2 : `${chars.slice(0, max - 1).join("")}\u2026`;
+}
 
 // src/engine/plan-engine.ts
 import { matchesGlob as matchesGlob4 } from "node:path";
@@ -43004,7 +43024,7 @@ function isCyclic(root) {
   }
   return false;
 }
-async function readConfigFile(path, label2 = path) {
+async function readConfigFile(path, label = path) {
   let text2;
   try {
     text2 = await readFile3(path, "utf8");
@@ -43012,11 +43032,11 @@ async function readConfigFile(path, label2 = path) {
     const code = e.code;
     throw new UserError(
       "config",
-      label2,
+      label,
       code === "ENOENT" ? "config file not found" : `cannot read config file (${code})`
     );
   }
-  return parseConfigText(text2, label2);
+  return parseConfigText(text2, label);
 }
 
 // src/ecosystems/snapshot.ts
@@ -46795,10 +46815,10 @@ var CommandGit = class {
     this.runner = runner;
     this.dir = runner.dir;
   }
-  async revParse(rev, label2 = "--base") {
+  async revParse(rev, label = "--base") {
     const oid = await this.tryRevParse(rev);
     if (oid === void 0)
-      throw new UserError("git", `${label2} ${rev}`, `not a commit in ${this.dir}`);
+      throw new UserError("git", `${label} ${rev}`, `not a commit in ${this.dir}`);
     return oid;
   }
   async tryRevParse(rev) {
@@ -50489,7 +50509,7 @@ import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } 
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "a3801c5789b13e99" : "source";
+var BUILD_ID = true ? "5d342506db035534" : "source";
 
 // src/engine/file-blob-cache.ts
 var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
@@ -51226,9 +51246,10 @@ async function runPlan(request, log = SILENT_LOG) {
   const deptypes = new Set(config2.deptypes);
   const configPath = request.config === void 0 ? DEFAULT_CONFIG_PATH : void 0;
   const configuredMirror = request.mirror ?? config2.mirror;
+  const mirrorHost = ociHostOf(configuredMirror);
   const registry2 = {
     ...request.registry,
-    ...request.registry?.credentialsHost === void 0 && ociHostOf(configuredMirror) ? { credentialsHost: ociHostOf(configuredMirror) } : {}
+    ...request.registry?.credentialsHost === void 0 && mirrorHost ? { credentialsHost: mirrorHost } : {}
   };
   const environment = await createEnvironmentSigner(config2, { cwd: request.repo, registry: registry2 });
   const headSettings = {
@@ -51485,41 +51506,33 @@ function isPackageInputs(x3) {
   return typeof x3 === "object" && x3 !== null && "recipe" in x3 && "bases" in x3 && "files" in x3;
 }
 function ociHostOf(url2) {
-  const m2 = url2 === void 0 ? null : /^(?:spack\+)?oci(?:\+https?)?:\/\/([^/]+)/i.exec(url2.trim());
-  return m2 ? normaliseRegistryHost(m2[1]) : void 0;
+  return url2 !== void 0 && /^(?:spack\+)?oci(?:\+https?)?:\/\//i.test(url2.trim()) ? normaliseRegistryHost(url2) : void 0;
 }
 
 // src/render/graph-mermaid.ts
 var MAX_LABEL = 80;
 function mermaidLabel(text2) {
-  return cut(text2).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").replace(/[#"<>&`|[\]{}()\\]/g, (c3) => `#${c3.codePointAt(0)};`);
+  return cutLabel(text2, MAX_LABEL).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").replace(/[#"<>&`|[\]{}()\\]/g, (c3) => `#${c3.codePointAt(0)};`);
 }
 function renderMermaid(graph) {
-  const lines = ["---", `title: ${JSON.stringify(cut(graph.title, 200))}`, "---", "flowchart LR"];
-  const seeds = graph.nodes.filter(
-    (n) => n.kind === "seed" || n.kind === "more" && n.wave === void 0
-  );
-  if (seeds.length > 0) {
+  const lines = [
+    "---",
+    `title: ${JSON.stringify(cutLabel(graph.title, 200))}`,
+    "---",
+    "flowchart LR"
+  ];
+  const { changes, waves, loose } = layoutGraph(graph);
+  if (changes.length > 0) {
     lines.push('  subgraph changes["changed"]', "    direction TB");
-    for (const n of seeds) lines.push(`    ${node2(n)}`);
+    for (const n of changes) lines.push(`    ${node2(n)}`);
     lines.push("  end");
   }
-  const waves = /* @__PURE__ */ new Map();
-  const boxed = graph.detail !== "ring";
-  for (const n of graph.nodes)
-    if (n.wave !== void 0 && boxed) waves.set(n.wave, [...waves.get(n.wave) ?? [], n]);
-  if (!boxed) {
-    for (const n of graph.nodes)
-      if (n.wave !== void 0)
-        lines.push(
-          `  ${node2(n.kind === "package" ? { ...n, label: `${n.label} \xB7 wave ${n.wave}` } : n)}`
-        );
-  }
-  for (const [w2, list] of [...waves].sort((a, b3) => a[0] - b3[0])) {
-    lines.push(`  subgraph w${w2}["wave ${w2}"]`, "    direction TB");
-    for (const n of list) lines.push(`    ${node2(n)}`);
+  for (const { wave, nodes } of waves) {
+    lines.push(`  subgraph w${wave}["wave ${wave}"]`, "    direction TB");
+    for (const n of nodes) lines.push(`    ${node2(n)}`);
     lines.push("  end");
   }
+  for (const n of loose) lines.push(`  ${node2(n)}`);
   for (const e of graph.edges) lines.push(`  ${e.from} --> ${e.to}`);
   lines.push(
     "  classDef seed fill:#fff4d6,stroke:#b58900",
@@ -51533,12 +51546,8 @@ function renderMermaid(graph) {
 `;
 }
 function node2(n) {
-  const label2 = mermaidLabel(n.label);
-  return n.kind === "seed" ? `${n.id}[/"${label2}"/]` : `${n.id}["${label2}"]`;
-}
-function cut(text2, max = MAX_LABEL) {
-  const chars = [...text2];
-  return chars.length <= max ? text2 : `${chars.slice(0, max - 1).join("")}\u2026`;
+  const label = mermaidLabel(n.label);
+  return n.kind === "seed" ? `${n.id}[/"${label}"/]` : `${n.id}["${label}"]`;
 }
 
 // src/render/reason-text.ts
@@ -51772,13 +51781,7 @@ async function explainCommand(args, io2) {
   const entries = plan.reference === "mirror" && mirrorUrl ? (await openMirror(mirrorUrl, { cwd: io2.cwd }).tryReadIndex())?.entries ?? {} : {};
   const out = [];
   for (const want of positionals) {
-    const hits = plan.specs.filter((s) => s.id === want || s.package === want);
-    if (hits.length === 0)
-      throw new UserError(
-        "input",
-        `spec "${want}"`,
-        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`
-      );
+    const hits = specsNamed(plan, want);
     for (const s of hits) {
       const d2 = head.specDigests.get(s.id);
       const pkg = head.packages.get(s.package);
@@ -51818,16 +51821,20 @@ async function explainCommand(args, io2) {
   );
   return 0;
 }
+function specsNamed(plan, want) {
+  const hits = plan.specs.filter((s) => s.id === want || s.package === want);
+  if (hits.length === 0)
+    throw new UserError(
+      "input",
+      `spec "${want}"`,
+      `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`
+    );
+  return hits;
+}
 function drawPaths(plan, wanted, io2) {
   const out = [];
   for (const want of wanted) {
-    const hits = plan.specs.filter((s) => s.id === want || s.package === want);
-    if (hits.length === 0)
-      throw new UserError(
-        "input",
-        `spec "${want}"`,
-        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`
-      );
+    const hits = specsNamed(plan, want);
     const graphs = hits.flatMap((s) => buildSpecPath(plan, s.id) ?? []);
     if (graphs.length === 0)
       throw new UserError(
@@ -52447,46 +52454,28 @@ function table(head, rows) {
 // src/render/graph-dot.ts
 var MAX_LABEL2 = 80;
 function dotString(text2) {
-  const chars = [...text2];
-  const cut2 = chars.length <= MAX_LABEL2 * 3 ? text2 : `${chars.slice(0, MAX_LABEL2 * 3 - 1).join("")}\u2026`;
-  return cut2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").replace(/[\\"]/g, (c3) => `\\${c3}`);
-}
-function label(text2) {
-  const chars = [...text2];
-  return dotString(chars.length <= MAX_LABEL2 ? text2 : `${chars.slice(0, MAX_LABEL2 - 1).join("")}\u2026`);
+  return text2.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, " ").replace(/[\\"]/g, (c3) => `\\${c3}`);
 }
 function renderDot(graph) {
   const lines = [
     "digraph rebuild {",
     "  rankdir=LR;",
-    `  label="${dotString(graph.title)}";`,
+    `  label="${dotString(cutLabel(graph.title, 200))}";`,
     "  labelloc=t;",
     '  node [shape=box, style="rounded,filled", fillcolor="#eef3ff", fontname="Helvetica"];'
   ];
-  const seeds = graph.nodes.filter(
-    (n) => n.kind === "seed" || n.kind === "more" && n.wave === void 0
-  );
-  if (seeds.length > 0) {
+  const { changes, waves, loose } = layoutGraph(graph);
+  if (changes.length > 0) {
     lines.push("  subgraph cluster_changes {", '    label="changed";');
-    for (const n of seeds) lines.push(`    ${node3(n)}`);
+    for (const n of changes) lines.push(`    ${node3(n)}`);
     lines.push("  }");
   }
-  const waves = /* @__PURE__ */ new Map();
-  const boxed = graph.detail !== "ring";
-  for (const n of graph.nodes)
-    if (n.wave !== void 0 && boxed) waves.set(n.wave, [...waves.get(n.wave) ?? [], n]);
-  if (!boxed) {
-    for (const n of graph.nodes)
-      if (n.wave !== void 0)
-        lines.push(
-          `  ${node3(n.kind === "package" ? { ...n, label: `${n.label} \xB7 wave ${n.wave}` } : n)}`
-        );
-  }
-  for (const [w2, list] of [...waves].sort((a, b3) => a[0] - b3[0])) {
-    lines.push(`  subgraph cluster_w${w2} {`, `    label="wave ${w2}";`);
-    for (const n of list) lines.push(`    ${node3(n)}`);
+  for (const { wave, nodes } of waves) {
+    lines.push(`  subgraph cluster_w${wave} {`, `    label="wave ${wave}";`);
+    for (const n of nodes) lines.push(`    ${node3(n)}`);
     lines.push("  }");
   }
+  for (const n of loose) lines.push(`  ${node3(n)}`);
   for (const e of graph.edges) lines.push(`  ${e.from} -> ${e.to};`);
   lines.push("}");
   return `${lines.join("\n")}
@@ -52494,7 +52483,7 @@ function renderDot(graph) {
 }
 function node3(n) {
   const style = n.kind === "seed" ? ', shape=note, fillcolor="#fff4d6"' : n.kind === "more" ? ', style="dashed,filled", fillcolor="#eeeeee"' : "";
-  return `${n.id} [label="${label(n.label)}"${style}];`;
+  return `${n.id} [label="${dotString(cutLabel(n.label, MAX_LABEL2))}"${style}];`;
 }
 
 // src/render/github-summary.ts
@@ -52633,13 +52622,13 @@ function checkDigest3(digest2, field) {
   if (!DIGEST_PATTERN.test(digest2))
     throw new UserError("input", field, `expected sha256:<64 hex>, got ${quote(digest2)}`);
 }
-async function readRecordPlan(path, cwd, label2 = path) {
+async function readRecordPlan(path, cwd, label = path) {
   try {
     return JSON.parse(await readFile9(resolve9(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
-      label2,
+      label,
       `cannot read the plan JSON (${e.message.split("\n")[0]})`
     );
   }

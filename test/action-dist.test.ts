@@ -3,13 +3,12 @@
  * INPUT_* variables, GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY
  * files. github.com itself is the only thing not real here: the event payload is a file we write.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GitFixture } from './support/git-fixture.js'
-import { parseGithubOutput } from './support/github-output.js'
-import { ACTION, cleanEnv, runNode } from './support/run-dist.js'
+import { ACTION, runAsRunner } from './support/run-dist.js'
 import { APP, createSpackFixture, PKG, ZLIB } from './support/spack-fixture.js'
 
 let fx: GitFixture
@@ -32,39 +31,20 @@ afterAll(async () => {
   await rm(temp, { recursive: true, force: true })
 })
 
-async function runAction(
+function runAction(
   event: { name: string; payload: unknown },
   inputs: Record<string, string> = {},
   repo: GitFixture = fx,
   extraEnv: Record<string, string> = {},
 ) {
-  const dir = await mkdtemp(join(temp, 'run-'))
-  const eventPath = join(dir, 'event.json')
-  await writeFile(eventPath, JSON.stringify(event.payload))
-  const outputPath = join(dir, 'output')
-  const summaryPath = join(dir, 'summary.md')
-  await writeFile(outputPath, '')
-  await writeFile(summaryPath, '')
-  const env = cleanEnv({
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: event.name,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_WORKSPACE: repo.dir,
-    GITHUB_SHA: head,
-    RUNNER_TEMP: dir,
-    INPUT_CACHE: 'false',
-    ...extraEnv,
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+  return runAsRunner(ACTION, {
+    scratch: temp,
+    workspace: repo.dir,
+    head,
+    event,
+    inputs,
+    env: extraEnv,
   })
-  const r = await runNode(ACTION, [], { cwd: repo.dir, env })
-  return {
-    ...r,
-    outputs: parseGithubOutput(await readFile(outputPath, 'utf8')),
-    summary: await readFile(summaryPath, 'utf8'),
-    dir,
-  }
 }
 
 describe('the bundled action (dist/index.js)', () => {

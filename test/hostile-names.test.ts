@@ -11,7 +11,7 @@
  * first (as `npm test` does).
  */
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,10 +19,9 @@ import { parse as parseYaml, parseDocument } from 'yaml'
 import { isUserError } from '../src/core/errors.js'
 import { openMirror, type Mirror } from '../src/mirror/index.js'
 import { createGitFixture, type GitFixture } from './support/git-fixture.js'
-import { parseGithubOutput } from './support/github-output.js'
 import { HOSTILE_VALUES, INVISIBLE_CHAR, SAFE_OUTPUT, type HostileValue } from './hostile-values.js'
 import { registrySkipReason, startRegistry, type Registry } from './support/registry.js'
-import { ACTION, cleanEnv, runCli, runNode, type RunResult } from './support/run-dist.js'
+import { ACTION, runAsRunner, runCli, type RunnerRun, type RunResult } from './support/run-dist.js'
 
 const PKG = 'repos/spack_repo/t/packages'
 const SPACK_CONFIG = `ecosystem: spack\nrecipes: ${PKG}\n`
@@ -217,7 +216,7 @@ const INVISIBLE_CHAR_OUTSIDE_NEWLINE = new RegExp(
 
 describe('the action bundle (dist/index.js)', () => {
   let fx: GitFixture
-  let r: RunResult & { outputs: Record<string, string>; summary: string }
+  let r: RunnerRun
 
   beforeAll(async () => {
     // One repository with every hostile value: versions and dependencies of zlib, and a
@@ -233,32 +232,12 @@ describe('the action bundle (dist/index.js)', () => {
       if (gitCanName(h.value)) files[`${PKG}/${h.value}/package.py`] = RECIPE('')
     fx = await repo(files)
     const head = (await fx.git('rev-parse', 'HEAD')).trim()
-    const dir = await mkdtemp(join(scratch, 'action-'))
-    const eventPath = join(dir, 'event.json')
-    await writeFile(eventPath, JSON.stringify({ before: '0'.repeat(40), after: head }))
-    const outputPath = join(dir, 'output')
-    const summaryPath = join(dir, 'summary.md')
-    await writeFile(outputPath, '')
-    await writeFile(summaryPath, '')
-    const run = await runNode(ACTION, [], {
-      cwd: fx.dir,
-      env: cleanEnv({
-        GITHUB_ACTIONS: 'true',
-        GITHUB_EVENT_NAME: 'push',
-        GITHUB_EVENT_PATH: eventPath,
-        GITHUB_OUTPUT: outputPath,
-        GITHUB_STEP_SUMMARY: summaryPath,
-        GITHUB_WORKSPACE: fx.dir,
-        GITHUB_SHA: head,
-        RUNNER_TEMP: dir,
-        INPUT_CACHE: 'false',
-      }),
+    r = await runAsRunner(ACTION, {
+      scratch,
+      workspace: fx.dir,
+      head,
+      event: { name: 'push', payload: { before: '0'.repeat(40), after: head } },
     })
-    r = {
-      ...run,
-      outputs: parseGithubOutput(await readFile(outputPath, 'utf8')),
-      summary: await readFile(summaryPath, 'utf8'),
-    }
   })
   afterAll(async () => fx?.cleanup())
 

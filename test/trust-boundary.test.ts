@@ -17,8 +17,7 @@ import { validateConfig, type Config } from '../src/config/config-schema.js'
 import { decideTrust, untrustedHead } from '../src/engine/trust-mode.js'
 import { withTrustedExecution } from '../src/engine/trusted-config.js'
 import { createGitFixture, type GitFixture } from './support/git-fixture.js'
-import { parseGithubOutput } from './support/github-output.js'
-import { ACTION, CLI, cleanEnv, runNode } from './support/run-dist.js'
+import { ACTION, CLI, cleanEnv, runAsRunner, runNode } from './support/run-dist.js'
 
 const config = (yaml: string): Config => {
   const r = validateConfig(parseYaml(yaml))
@@ -243,41 +242,18 @@ containers:
     await rm(temp, { recursive: true, force: true })
   })
 
-  async function runAction(
+  const runAction = (
     payload: unknown,
     inputs: Record<string, string> = {},
     name = 'pull_request',
-  ) {
-    const dir = await mkdtemp(join(temp, 'run-'))
-    const files = {
-      event: join(dir, 'event.json'),
-      output: join(dir, 'out'),
-      summary: join(dir, 'summary.md'),
-    }
-    await writeFile(files.event, JSON.stringify(payload))
-    await writeFile(files.output, '')
-    await writeFile(files.summary, '')
-    const env = cleanEnv({
-      GITHUB_ACTIONS: 'true',
-      GITHUB_EVENT_NAME: name,
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_WORKSPACE: fx.dir,
-      GITHUB_SHA: head,
-      RUNNER_TEMP: dir,
-      INPUT_CACHE: 'false',
-      ...Object.fromEntries(
-        Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
-      ),
+  ) =>
+    runAsRunner(ACTION, {
+      scratch: temp,
+      workspace: fx.dir,
+      head,
+      event: { name, payload },
+      inputs,
     })
-    const r = await runNode(ACTION, [], { cwd: fx.dir, env })
-    return {
-      ...r,
-      outputs: parseGithubOutput(await readFile(files.output, 'utf8')),
-      summary: await readFile(files.summary, 'utf8'),
-    }
-  }
   const pullRequest = (from: string) => ({
     pull_request: {
       base: { sha: base, repo: { full_name: 'org/repo' } },

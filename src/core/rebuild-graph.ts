@@ -368,3 +368,39 @@ function graphOf(list: PlannedSpec[], bound: GraphBound): RebuildGraph {
 const RING_SEEDS = 20
 const RING_PACKAGES = 30
 const RING_WAVE_NODES = 12
+
+/** Where a renderer draws each node: the changes' box, one box per wave, or loose. */
+export interface GraphLayout {
+  changes: GraphNode[]
+  waves: Array<{ wave: number; nodes: GraphNode[] }>
+  /** Nodes drawn outside any box (a collapsed picture's: their labels carry the wave). */
+  loose: GraphNode[]
+}
+
+/**
+ * The boxes of a picture. The changes (and the `+N more changes` node) go in one box; specs and
+ * packages in one box per wave, except in a collapsed (`ring`) picture, whose boxes would hold
+ * a node or two each: there a package's label says its wave instead.
+ */
+export function layoutGraph(graph: RebuildGraph): GraphLayout {
+  const changes = graph.nodes.filter((n) => n.wave === undefined)
+  const placed = graph.nodes.filter((n) => n.wave !== undefined)
+  if (graph.detail === 'ring')
+    return {
+      changes,
+      waves: [],
+      loose: placed.map((n) =>
+        n.kind === 'package' ? { ...n, label: `${n.label} · wave ${n.wave}` } : n,
+      ),
+    }
+  const byWave = new Map<number, GraphNode[]>()
+  for (const n of placed) byWave.set(n.wave!, [...(byWave.get(n.wave!) ?? []), n])
+  const waves = [...byWave].sort((a, b) => a[0] - b[0]).map(([wave, nodes]) => ({ wave, nodes }))
+  return { changes, waves, loose: [] }
+}
+
+/** `text` cut to `max` characters (code points), ending in `…` when cut. */
+export function cutLabel(text: string, max: number): string {
+  const chars = [...text]
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`
+}

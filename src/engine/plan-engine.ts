@@ -79,10 +79,11 @@ export async function runPlan(
   // Our registry credentials belong to the (trusted) mirror's registry, unless
   // BINARY_CHECK_REGISTRY_HOST names one: an image on another registry gets none of them.
   const configuredMirror = request.mirror ?? config.mirror
+  const mirrorHost = ociHostOf(configuredMirror)
   const registry: RegistryOptions = {
     ...request.registry,
-    ...(request.registry?.credentialsHost === undefined && ociHostOf(configuredMirror)
-      ? { credentialsHost: ociHostOf(configuredMirror)! }
+    ...(request.registry?.credentialsHost === undefined && mirrorHost
+      ? { credentialsHost: mirrorHost }
       : {}),
   }
   const environment = await createEnvironmentSigner(config, { cwd: request.repo, registry })
@@ -407,6 +408,7 @@ function isPackageInputs(x: unknown): x is ReferenceEntry['packageInputs'] & obj
 
 /** The registry host of an `oci://` or `spack+oci://` mirror URL, else undefined. */
 function ociHostOf(url: string | undefined): string | undefined {
-  const m = url === undefined ? null : /^(?:spack\+)?oci(?:\+https?)?:\/\/([^/]+)/i.exec(url.trim())
-  return m ? normaliseRegistryHost(m[1]!) : undefined
+  return url !== undefined && /^(?:spack\+)?oci(?:\+https?)?:\/\//i.test(url.trim())
+    ? normaliseRegistryHost(url)
+    : undefined
 }

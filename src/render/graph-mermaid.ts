@@ -4,7 +4,7 @@
  * every label is quoted and escaped with Mermaid's entity codes, so no name can end a label,
  * open a link or inject a directive.
  */
-import type { GraphNode, RebuildGraph } from '../core/rebuild-graph.js'
+import { cutLabel, layoutGraph, type GraphNode, type RebuildGraph } from '../core/rebuild-graph.js'
 
 /** Labels longer than this are cut (with `…`). */
 const MAX_LABEL = 80
@@ -12,7 +12,7 @@ const MAX_LABEL = 80
 /** A label's text for `id["…"]`: quotes, `#`, `<`, `>`, `&`, backticks and pipes as entities. */
 export function mermaidLabel(text: string): string {
   return (
-    cut(text)
+    cutLabel(text, MAX_LABEL)
       // eslint-disable-next-line no-control-regex -- control characters are what is replaced
       .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
       .replace(/[#"<>&`|[\]{}()\\]/g, (c) => `#${c.codePointAt(0)};`)
@@ -20,31 +20,24 @@ export function mermaidLabel(text: string): string {
 }
 
 export function renderMermaid(graph: RebuildGraph): string {
-  const lines = ['---', `title: ${JSON.stringify(cut(graph.title, 200))}`, '---', 'flowchart LR']
-  const seeds = graph.nodes.filter(
-    (n) => n.kind === 'seed' || (n.kind === 'more' && n.wave === undefined),
-  )
-  if (seeds.length > 0) {
+  const lines = [
+    '---',
+    `title: ${JSON.stringify(cutLabel(graph.title, 200))}`,
+    '---',
+    'flowchart LR',
+  ]
+  const { changes, waves, loose } = layoutGraph(graph)
+  if (changes.length > 0) {
     lines.push('  subgraph changes["changed"]', '    direction TB')
-    for (const n of seeds) lines.push(`    ${node(n)}`)
+    for (const n of changes) lines.push(`    ${node(n)}`)
     lines.push('  end')
   }
-  const waves = new Map<number, GraphNode[]>()
-  // A collapsed picture draws no wave boxes (a few nodes each): its labels say the wave.
-  const boxed = graph.detail !== 'ring'
-  for (const n of graph.nodes)
-    if (n.wave !== undefined && boxed) waves.set(n.wave, [...(waves.get(n.wave) ?? []), n])
-  if (!boxed)
-    for (const n of graph.nodes)
-      if (n.wave !== undefined)
-        lines.push(
-          `  ${node(n.kind === 'package' ? { ...n, label: `${n.label} · wave ${n.wave}` } : n)}`,
-        )
-  for (const [w, list] of [...waves].sort((a, b) => a[0] - b[0])) {
-    lines.push(`  subgraph w${w}["wave ${w}"]`, '    direction TB')
-    for (const n of list) lines.push(`    ${node(n)}`)
+  for (const { wave, nodes } of waves) {
+    lines.push(`  subgraph w${wave}["wave ${wave}"]`, '    direction TB')
+    for (const n of nodes) lines.push(`    ${node(n)}`)
     lines.push('  end')
   }
+  for (const n of loose) lines.push(`  ${node(n)}`)
   for (const e of graph.edges) lines.push(`  ${e.from} --> ${e.to}`)
   lines.push(
     '  classDef seed fill:#fff4d6,stroke:#b58900',
@@ -60,9 +53,4 @@ export function renderMermaid(graph: RebuildGraph): string {
 function node(n: GraphNode): string {
   const label = mermaidLabel(n.label)
   return n.kind === 'seed' ? `${n.id}[/"${label}"/]` : `${n.id}["${label}"]`
-}
-
-function cut(text: string, max = MAX_LABEL): string {
-  const chars = [...text]
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`
 }

@@ -42,13 +42,7 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
 
   const out: Explanation[] = []
   for (const want of positionals) {
-    const hits = plan.specs.filter((s) => s.id === want || s.package === want)
-    if (hits.length === 0)
-      throw new UserError(
-        'input',
-        `spec "${want}"`,
-        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`,
-      )
+    const hits = specsNamed(plan, want)
     for (const s of hits) {
       const d = head.specDigests.get(s.id)
       const pkg = head.packages.get(s.package)
@@ -101,17 +95,23 @@ export async function explainCommand(args: readonly string[], io: CliIo): Promis
   return 0
 }
 
+/** The plan's specs that `want` names (a spec id, or a package: all its specs); never none. */
+function specsNamed(plan: Plan, want: string): Plan['specs'] {
+  const hits = plan.specs.filter((s) => s.id === want || s.package === want)
+  if (hits.length === 0)
+    throw new UserError(
+      'input',
+      `spec "${want}"`,
+      `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`,
+    )
+  return hits
+}
+
 /** Each named spec's rebuild path (from the changes to it) as a Mermaid flowchart. */
 function drawPaths(plan: Plan, wanted: readonly string[], io: CliIo): number {
   const out: string[] = []
   for (const want of wanted) {
-    const hits = plan.specs.filter((s) => s.id === want || s.package === want)
-    if (hits.length === 0)
-      throw new UserError(
-        'input',
-        `spec "${want}"`,
-        `not in the plan (${plan.specs.length} specs; use a spec id from 'plan' or a package name)`,
-      )
+    const hits = specsNamed(plan, want)
     const graphs = hits.flatMap((s) => buildSpecPath(plan, s.id) ?? [])
     if (graphs.length === 0)
       throw new UserError(
