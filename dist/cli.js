@@ -43039,17 +43039,6 @@ async function readConfigFile(path, label = path) {
   return parseConfigText(text2, label);
 }
 
-// src/ecosystems/snapshot.ts
-var MemoryBlobCache = class {
-  map = /* @__PURE__ */ new Map();
-  get(key) {
-    return this.map.get(key);
-  }
-  set(key, value) {
-    this.map.set(key, value);
-  }
-};
-
 // src/git/git.ts
 import { copyFile, mkdtemp, rm as rm4 } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -48019,6 +48008,17 @@ async function readSnapshot(git, rev) {
   return { rev, files, readBlobs: (oids) => git.readBlobs(oids) };
 }
 
+// src/ecosystems/snapshot.ts
+var MemoryBlobCache = class {
+  map = /* @__PURE__ */ new Map();
+  get(key) {
+    return this.map.get(key);
+  }
+  set(key, value) {
+    this.map.set(key, value);
+  }
+};
+
 // src/ecosystems/spack/package-hash/hash-spec.ts
 function highest(versions) {
   let best;
@@ -50505,54 +50505,76 @@ function imagesOf(entries, config2) {
 }
 
 // src/engine/file-blob-cache.ts
-import { mkdir as mkdir3, readFile as readFile5, rename as rename3, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir as mkdir3, rename as rename3, writeFile } from "node:fs/promises";
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "5d342506db035534" : "source";
+var BUILD_ID = true ? "52792bc69a57387d" : "source";
 
 // src/engine/file-blob-cache.ts
-var FILE = `recipes-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}.json`;
+var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;
+function shardOf(key) {
+  const m2 = /:([0-9a-f]{2})[0-9a-f]*$/.exec(key);
+  if (m2) return m2[1];
+  let h3 = 0;
+  for (let i = 0; i < key.length; i++) h3 = h3 * 31 + key.charCodeAt(i) & 255;
+  return h3.toString(16).padStart(2, "0");
+}
 var FileBlobCache = class _FileBlobCache {
-  constructor(dir, entries) {
+  constructor(dir) {
     this.dir = dir;
-    this.map = entries;
   }
   dir;
-  map;
-  dirty = false;
-  /** Open the cache in `dir` (undefined: in memory only). */
+  shards = /* @__PURE__ */ new Map();
+  dirty = /* @__PURE__ */ new Set();
+  /** The cache in `dir` (undefined: in memory only). Nothing is read until a key is asked for. */
   static async open(dir) {
-    const entries = /* @__PURE__ */ new Map();
-    if (dir) {
+    return Promise.resolve(new _FileBlobCache(dir));
+  }
+  /** Entries read or added so far. */
+  get size() {
+    let n = 0;
+    for (const s of this.shards.values()) n += s.size;
+    return n;
+  }
+  get(key) {
+    return this.shard(shardOf(key)).get(key);
+  }
+  set(key, value) {
+    const name = shardOf(key);
+    this.shard(name).set(key, value);
+    this.dirty.add(name);
+  }
+  /** Write every shard that gained an entry, each atomically (a reader sees old or new, whole). */
+  async save() {
+    if (!this.dir || this.dirty.size === 0) return;
+    const folder = join6(this.dir, FOLDER);
+    await mkdir3(folder, { recursive: true });
+    for (const name of [...this.dirty].sort()) {
+      const entries = Object.fromEntries(this.shards.get(name));
+      const file2 = join6(folder, `${name}.json`);
+      const tmp = `${file2}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ algorithm: DIGEST_ALGORITHM, entries }));
+      await rename3(tmp, file2);
+    }
+    this.dirty.clear();
+  }
+  shard(name) {
+    let entries = this.shards.get(name);
+    if (entries) return entries;
+    entries = /* @__PURE__ */ new Map();
+    if (this.dir) {
       try {
-        const data = JSON.parse(await readFile5(join6(dir, FILE), "utf8"));
-        if (data.algorithm === DIGEST_ALGORITHM && data.entries)
+        const text2 = readFileSync(join6(this.dir, FOLDER, `${name}.json`), "utf8");
+        const data = JSON.parse(text2);
+        if (data.algorithm === DIGEST_ALGORITHM && data.entries && typeof data.entries === "object")
           for (const [k2, v2] of Object.entries(data.entries)) entries.set(k2, v2);
       } catch {
       }
     }
-    return new _FileBlobCache(dir, entries);
-  }
-  get size() {
-    return this.map.size;
-  }
-  get(key) {
-    return this.map.get(key);
-  }
-  set(key, value) {
-    this.map.set(key, value);
-    this.dirty = true;
-  }
-  /** Keep only `keep` keys (what this run used) and write atomically. */
-  async save(keep) {
-    if (!this.dir || !this.dirty) return;
-    await mkdir3(this.dir, { recursive: true });
-    const entries = {};
-    for (const [k2, v2] of this.map) if (!keep || keep.has(k2)) entries[k2] = v2;
-    const tmp = join6(this.dir, `${FILE}.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify({ algorithm: DIGEST_ALGORITHM, entries }));
-    await rename3(tmp, join6(this.dir, FILE));
+    this.shards.set(name, entries);
+    return entries;
   }
 };
 
@@ -50563,7 +50585,7 @@ var SILENT_LOG = { info: () => {
 
 // src/engine/tree-cache.ts
 import { createHash as createHash8 } from "node:crypto";
-import { mkdir as mkdir4, readdir as readdir3, readFile as readFile6, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir4, readdir as readdir3, readFile as readFile5, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 var FORMAT = "binary-check/tree-cache@2";
 var KEEP2 = 6;
@@ -50630,14 +50652,14 @@ async function readTreeCache(dir, key, rev, deptypes, chain = /* @__PURE__ */ ne
 }
 async function readStored(dir, key) {
   try {
-    const stored = JSON.parse(await readFile6(join7(dir, "trees", `${key}.json`), "utf8"));
+    const stored = JSON.parse(await readFile5(join7(dir, "trees", `${key}.json`), "utf8"));
     return stored.format === FORMAT && stored.key === key ? stored : void 0;
   } catch {
     try {
-      const alias = JSON.parse(await readFile6(join7(dir, "trees", `${key}.alias`), "utf8"));
+      const alias = JSON.parse(await readFile5(join7(dir, "trees", `${key}.alias`), "utf8"));
       if (alias.format !== FORMAT || alias.key !== key || alias.target === key) return void 0;
       const target = JSON.parse(
-        await readFile6(join7(dir, "trees", `${alias.target}.json`), "utf8")
+        await readFile5(join7(dir, "trees", `${alias.target}.json`), "utf8")
       );
       return target.format === FORMAT && target.key === alias.target ? target : void 0;
     } catch {
@@ -51049,7 +51071,7 @@ function checkReadability(plan, changedFiles, strict, log) {
 }
 
 // src/engine/config-loading.ts
-import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync as readFileSync2, realpathSync } from "node:fs";
 import { isAbsolute as isAbsolute3, join as join8, relative, resolve as resolve6, sep } from "node:path";
 
 // src/engine/trusted-config.ts
@@ -51222,7 +51244,7 @@ function eventFromEnv(env) {
   if (env.GITHUB_ACTIONS !== "true" || !name) return void 0;
   let payload = {};
   try {
-    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8"));
+    if (env.GITHUB_EVENT_PATH) payload = JSON.parse(readFileSync2(env.GITHUB_EVENT_PATH, "utf8"));
   } catch {
   }
   return { eventName: name, payload };
@@ -51350,7 +51372,7 @@ async function runPlan(request, log = SILENT_LOG) {
       headSnap,
       changedFiles,
       headSettings,
-      new MemoryBlobCache(),
+      await analysisCache(),
       readHeadPackages
     );
     derived2 = head !== void 0;
@@ -51383,9 +51405,10 @@ async function runPlan(request, log = SILENT_LOG) {
         headSnap,
         changedFiles,
         { ...rest, isBase: true, ...mirrorReuse ? { reuse: mirrorReuse, mirrorReuse } : {} },
-        new MemoryBlobCache(),
+        await analysisCache(),
         readHeadPackages
       );
+      await (await analysisCache()).save();
       if (asBaseTree) {
         await writeTreeCache(request.cacheDir, asBaseKey, asBaseTree);
         log.info(`Head ${where} as the next base: derived and cached (${clock()})`);
@@ -51916,7 +51939,7 @@ function historyLine(e, isCurrent) {
 }
 
 // src/cli/plan-file.ts
-import { readFile as readFile7 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
 var planForView = external_exports.looseObject({
   schema: external_exports.literal(PLAN_SCHEMA),
@@ -51932,7 +51955,7 @@ var planForView = external_exports.looseObject({
 async function readViewRequest(path, cwd, shown2 = path) {
   let value;
   try {
-    value = JSON.parse(await readFile7(resolve7(cwd, path), "utf8"));
+    value = JSON.parse(await readFile6(resolve7(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -51982,7 +52005,7 @@ async function indexCommand(args, io2) {
 }
 
 // src/cli/commands/plan.ts
-import { readFile as readFile8, writeFile as writeFile3 } from "node:fs/promises";
+import { readFile as readFile7, writeFile as writeFile3 } from "node:fs/promises";
 import { resolve as resolve8 } from "node:path";
 
 // package.json
@@ -52486,6 +52509,35 @@ function node3(n) {
   return `${n.id} [label="${dotString(cutLabel(n.label, MAX_LABEL2))}"${style}];`;
 }
 
+// src/render/plan-json.ts
+function* planJsonPieces(plan, batchChars = 1 << 20) {
+  let batch = "{";
+  const flush = function* () {
+    if (batch.length < batchChars) return;
+    yield batch;
+    batch = "";
+  };
+  let first = true;
+  for (const [key, value] of Object.entries(plan)) {
+    if (value === void 0 || typeof value === "function" || typeof value === "symbol") continue;
+    batch += `${first ? "" : ","}${JSON.stringify(key)}:`;
+    first = false;
+    if (!Array.isArray(value)) {
+      batch += JSON.stringify(value);
+      yield* flush();
+      continue;
+    }
+    batch += "[";
+    for (let i = 0; i < value.length; i++) {
+      batch += `${i > 0 ? "," : ""}${JSON.stringify(value[i]) ?? "null"}`;
+      yield* flush();
+    }
+    batch += "]";
+  }
+  batch += "}\n";
+  yield batch;
+}
+
 // src/render/github-summary.ts
 function escapeMarkdown(text2) {
   return text2.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c3) => `\\${c3}`).replace(/&/g, "&amp;").replace(/\r?\n/g, " ");
@@ -52549,12 +52601,12 @@ async function planCommand(args, io2) {
     text2 = renderGitlabPipeline(plan, { ...gitlab, ...mirror ? { mirror } : {} });
   } else if (format === "mermaid") text2 = renderMermaid(buildRebuildGraph(plan));
   else if (format === "dot") text2 = renderDot(buildRebuildGraph(plan));
-  else text2 = format === "json" ? `${JSON.stringify(plan)}
-` : renderPlanText(plan);
+  else text2 = format === "json" ? planJsonPieces(plan) : renderPlanText(plan);
   if (typeof values.report === "string")
     await writeFile3(resolve8(io2.cwd, values.report), renderPlanReport(plan));
   if (typeof values.output === "string") await writeFile3(resolve8(io2.cwd, values.output), text2);
-  else io2.stdout(text2);
+  else if (typeof text2 === "string") io2.stdout(text2);
+  else for (const piece of text2) io2.stdout(piece);
   return 0;
 }
 function given(v2) {
@@ -52570,7 +52622,7 @@ async function gitlabOptions(values, io2) {
   else {
     let content;
     try {
-      content = await readFile8(resolve8(io2.cwd, script), "utf8");
+      content = await readFile7(resolve8(io2.cwd, script), "utf8");
     } catch (e) {
       throw new UserError(
         "input",
@@ -52615,7 +52667,7 @@ function integerOption(v2, name, min, max, dflt) {
 }
 
 // src/engine/record-request.ts
-import { readFile as readFile9 } from "node:fs/promises";
+import { readFile as readFile8 } from "node:fs/promises";
 import { resolve as resolve9 } from "node:path";
 var DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 function checkDigest3(digest2, field) {
@@ -52624,7 +52676,7 @@ function checkDigest3(digest2, field) {
 }
 async function readRecordPlan(path, cwd, label = path) {
   try {
-    return JSON.parse(await readFile9(resolve9(cwd, path), "utf8"));
+    return JSON.parse(await readFile8(resolve9(cwd, path), "utf8"));
   } catch (e) {
     throw new UserError(
       "input",
@@ -52728,11 +52780,11 @@ async function recordCommand(args, io2) {
 }
 
 // src/cli/commands/spack-hash.ts
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile10 } from "node:fs/promises";
 import { resolve as resolve11 } from "node:path";
 
 // src/engine/spack-hashes.ts
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile9 } from "node:fs/promises";
 import { resolve as resolve10 } from "node:path";
 var SPACK_LAYOUT = {
   recipes: "repos/spack_repo/builtin/packages",
@@ -52883,7 +52935,7 @@ async function readLockText2(path, snap, repo) {
   const oid = snap.files.get(path.replace(/^\.\//, ""));
   if (oid !== void 0) return lockTextOf((await snap.readBlobs([oid])).get(oid), path);
   try {
-    return lockTextOf(await readFile10(resolve10(repo, path)), path);
+    return lockTextOf(await readFile9(resolve10(repo, path)), path);
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(
@@ -52949,7 +53001,7 @@ async function spackHashCommand(args, io2) {
 async function readSpecsFile(path, io2) {
   let text2;
   try {
-    text2 = await readFile11(resolve11(io2.cwd, path), "utf8");
+    text2 = await readFile10(resolve11(io2.cwd, path), "utf8");
   } catch (e) {
     throw new UserError(
       "input",

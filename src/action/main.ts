@@ -8,6 +8,7 @@ import { shapeGithubOutputs, type GithubShape } from '../render/github-outputs.j
 import { renderGithubSummary } from '../render/github-summary.js'
 import { verdict } from '../render/plan-text.js'
 import { renderPlanReport } from '../render/plan-report.js'
+import { planJsonPieces } from '../render/plan-json.js'
 import { restoreAnalysisCache, saveAnalysisCache } from './analysis-cache.js'
 import { readActionSettings } from './inputs.js'
 import { decidePlanUpload, uploadPlanArtifact } from './plan-artifact.js'
@@ -27,7 +28,7 @@ export async function run(): Promise<void> {
       info: (m) => core.info(m),
       warn: (m) => warn(m),
     })
-    await writeFile(settings.planFile, `${JSON.stringify(plan)}\n`)
+    await writeFile(settings.planFile, planJsonPieces(plan))
     // The Markdown report (verdict, counts by reason, the rebuild graph) for a comment.
     const runUrl =
       process.env.GITHUB_SERVER_URL && process.env.GITHUB_REPOSITORY && process.env.GITHUB_RUN_ID

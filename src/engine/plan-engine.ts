@@ -9,7 +9,7 @@ import type { ConcreteSpec, DepType, Package } from '../core/model.js'
 import { computePlan, type LockReference, type Plan, type ReferenceEntry } from '../core/plan.js'
 import { DEFAULT_CONFIG_PATH } from '../config/read-config.js'
 import type { Config } from '../config/config-schema.js'
-import { MemoryBlobCache, type RepoSnapshot } from '../ecosystems/snapshot.js'
+import type { RepoSnapshot } from '../ecosystems/snapshot.js'
 import type { ModuleAnalysis, RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
 import { createGit, resolveRange, WORKTREE, type Git } from '../git/index.js'
 import { lockNodesFromText } from '../ecosystems/spack/package-hash/lock-nodes.js'
@@ -208,7 +208,7 @@ export async function runPlan(
       headSnap,
       changedFiles,
       headSettings,
-      new MemoryBlobCache(),
+      await analysisCache(),
       readHeadPackages,
     )
     derived = head !== undefined
@@ -258,9 +258,10 @@ export async function runPlan(
         headSnap,
         changedFiles,
         { ...rest, isBase: true, ...(mirrorReuse ? { reuse: mirrorReuse, mirrorReuse } : {}) },
-        new MemoryBlobCache(),
+        await analysisCache(),
         readHeadPackages,
       )
+      await (await analysisCache()).save()
       if (asBaseTree) {
         await writeTreeCache(request.cacheDir, asBaseKey, asBaseTree)
         log.info(`Head ${where} as the next base: derived and cached (${clock()})`)

@@ -11,6 +11,7 @@ import { renderPlanText } from '../../render/plan-text.js'
 import { buildRebuildGraph } from '../../core/rebuild-graph.js'
 import { renderDot } from '../../render/graph-dot.js'
 import { renderMermaid } from '../../render/graph-mermaid.js'
+import { planJsonPieces } from '../../render/plan-json.js'
 import { renderPlanReport } from '../../render/plan-report.js'
 import {
   formatOf,
@@ -49,7 +50,7 @@ export async function planCommand(args: readonly string[], io: CliIo): Promise<n
 
   const { plan, config } = await runPlan(planRequest(values, io), stderrLog(io, values.verbose))
   safeMatrix(plan)
-  let text: string
+  let text: string | Iterable<string>
   if (gitlab) {
     // A Spack build cache is written by the build jobs' own `spack buildcache push`: no record
     // or index jobs for it.
@@ -57,11 +58,12 @@ export async function planCommand(args: readonly string[], io: CliIo): Promise<n
     text = renderGitlabPipeline(plan, { ...gitlab, ...(mirror ? { mirror } : {}) })
   } else if (format === 'mermaid') text = renderMermaid(buildRebuildGraph(plan))
   else if (format === 'dot') text = renderDot(buildRebuildGraph(plan))
-  else text = format === 'json' ? `${JSON.stringify(plan)}\n` : renderPlanText(plan)
+  else text = format === 'json' ? planJsonPieces(plan) : renderPlanText(plan)
   if (typeof values.report === 'string')
     await writeFile(resolve(io.cwd, values.report), renderPlanReport(plan))
   if (typeof values.output === 'string') await writeFile(resolve(io.cwd, values.output), text)
-  else io.stdout(text)
+  else if (typeof text === 'string') io.stdout(text)
+  else for (const piece of text) io.stdout(piece)
   return 0
 }
 
