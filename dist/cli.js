@@ -8821,9 +8821,22 @@ function evalLiteral(node4, text2, env) {
       const inner = onlyChild(node4);
       return inner === void 0 ? void 0 : evalLiteral(inner, text2, env);
     }
+    case "ConditionalExpression": {
+      const parts = [];
+      for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") parts.push(c3);
+      const [then, ifKw, condition, elseKw, other] = parts;
+      if (parts.length !== 5 || ifKw?.name !== "if" || elseKw?.name !== "else") return void 0;
+      const holds = evalLiteral(condition, text2, env);
+      if (holds?.kind !== "bool") return void 0;
+      return evalLiteral(holds.value ? then : other, text2, env);
+    }
     case "UnaryExpression": {
       const op = node4.firstChild;
       const operand = op?.nextSibling;
+      if (op?.name === "not" && operand != null && operand.nextSibling === null) {
+        const v3 = evalLiteral(operand, text2, env);
+        return v3?.kind === "bool" ? { kind: "bool", value: !v3.value } : void 0;
+      }
       if (op?.name !== "ArithOp" || operand == null || operand.nextSibling !== null)
         return void 0;
       const sign = text2.slice(op.from, op.to);
@@ -11136,6 +11149,110 @@ function isDocstring(stmt) {
   return true;
 }
 
+// src/ecosystems/spack/recipe/host-platform.ts
+var HOST = {
+  "sys.platform": "linux",
+  "host_platform().name": "linux",
+  "platform.system()": "Linux"
+};
+var NO_HOST_CONSTANTS = /* @__PURE__ */ new Map();
+function hostConstants(moduleBody, text2) {
+  const out = /* @__PURE__ */ new Map();
+  for (const stmt of moduleBody) {
+    if (stmt.kind !== "AssignStatement") continue;
+    const [target, op, value, extra] = children(stmt.node);
+    if (target?.name !== "VariableName" || op?.name !== "AssignOp" || !value || extra) continue;
+    const name = text2.slice(target.from, target.to);
+    const holds = evalHostCondition(value, text2);
+    if (holds !== void 0 && boundOnce(name, text2)) out.set(name, holds);
+  }
+  return out;
+}
+function boundOnce(name, text2) {
+  const binds = new RegExp(`(?<![\\w.])${name}\\s*(?::=|[-+*/%&|^@<>]*=(?!=))`, "g");
+  const rebinds = new RegExp(
+    `\\b(?:global|nonlocal|for|as|import)\\b[^\\n]*(?<![\\w.])${name}\\b|\\bdel\\s+${name}\\b`
+  );
+  return (text2.match(binds)?.length ?? 0) === 1 && !rebinds.test(text2);
+}
+function evalHostCondition(node4, text2, constants = NO_HOST_CONSTANTS) {
+  switch (node4.name) {
+    case "VariableName":
+      return constants.get(text2.slice(node4.from, node4.to));
+    case "ParenthesizedExpression": {
+      const inner = only(node4);
+      return inner === void 0 ? void 0 : evalHostCondition(inner, text2, constants);
+    }
+    case "UnaryExpression": {
+      const [op, operand] = children(node4);
+      if (op?.name !== "not" || operand === void 0) return void 0;
+      if (operand.name === "BinaryExpression" && isBoolOp(operand)) return void 0;
+      const value = evalHostCondition(operand, text2, constants);
+      return value === void 0 ? void 0 : !value;
+    }
+    case "BinaryExpression":
+      return evalBinary(node4, text2, constants);
+    case "CallExpression": {
+      const [callee, args] = children(node4);
+      if (callee?.name !== "MemberExpression" || args?.name !== "ArgList") return void 0;
+      const [object2, dot, method] = children(callee);
+      if (dot?.name !== "." || method === void 0 || object2 === void 0) return void 0;
+      if (text2.slice(method.from, method.to) !== "startswith") return void 0;
+      const subject = hostValue(object2, text2);
+      const arg = only(args);
+      const prefix = arg === void 0 ? void 0 : evalLiteral(arg, text2, EMPTY_ENV);
+      if (subject === void 0 || prefix?.kind !== "str") return void 0;
+      return subject.startsWith(prefix.value);
+    }
+    default:
+      return void 0;
+  }
+}
+function isBoolOp(node4) {
+  return children(node4).some((c3) => c3.name === "and" || c3.name === "or");
+}
+function evalBinary(node4, text2, constants) {
+  const parts = children(node4);
+  const [left, op, ...rest] = parts;
+  if (left === void 0 || op === void 0) return void 0;
+  if (op.name === "and" || op.name === "or") {
+    const right = rest[0];
+    if (rest.length !== 1 || right === void 0) return void 0;
+    const a = evalHostCondition(left, text2, constants);
+    const b3 = evalHostCondition(right, text2, constants);
+    if (op.name === "and") return a === false || b3 === false ? false : a && b3;
+    return a === true || b3 === true ? true : a === void 0 || b3 === void 0 ? void 0 : false;
+  }
+  const subject = hostValue(left, text2);
+  if (subject === void 0) return void 0;
+  if (op.name === "CompareOp" && rest.length === 1) {
+    const sign = text2.slice(op.from, op.to);
+    const value = evalLiteral(rest[0], text2, EMPTY_ENV);
+    if (value?.kind !== "str" || sign !== "==" && sign !== "!=") return void 0;
+    return subject === value.value === (sign === "==");
+  }
+  const negated = op.name === "not";
+  const tail = negated ? rest : [op, ...rest];
+  if (tail[0]?.name !== "in" || tail.length !== 2) return void 0;
+  const options = evalLiteral(tail[1], text2, EMPTY_ENV);
+  if (options?.kind !== "seq" || options.items.some((i) => i.kind !== "str")) return void 0;
+  const found = options.items.some((i) => i.kind === "str" && i.value === subject);
+  return negated ? !found : found;
+}
+function hostValue(node4, text2) {
+  const spelled = text2.slice(node4.from, node4.to).replace(/\s+/g, "");
+  return Object.hasOwn(HOST, spelled) ? HOST[spelled] : void 0;
+}
+function children(node4) {
+  const out = [];
+  for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
+  return out;
+}
+function only(node4) {
+  const inner = children(node4).filter((c3) => !["(", ")", ","].includes(c3.name));
+  return inner.length === 1 ? inner[0] : void 0;
+}
+
 // src/ecosystems/spack/recipe/arguments.ts
 var SIGNATURE_TABLE = {
   // version(ver, checksum=None, *, preferred=…, deprecated=…, url=…, sha256=…, git=…, …)
@@ -11243,10 +11360,32 @@ function evalBound(bound, varargs, text2, env) {
   const rest = [];
   for (const node4 of bound.rest) {
     const value = evalLiteral(node4, text2, env);
-    if (value === void 0) return { notLiteral: varargs };
-    rest.push(value);
+    if (value !== void 0) rest.push(value);
+    else {
+      const values2 = conditionalValues(node4, text2, env);
+      if (values2 === void 0) return { notLiteral: varargs };
+      rest.push(...values2);
+    }
   }
   return { values, rest };
+}
+function conditionalValues(node4, text2, env) {
+  const callee = node4.name === "CallExpression" ? node4.firstChild : null;
+  const args = callee?.nextSibling;
+  if (callee?.name !== "VariableName" || text2.slice(callee.from, callee.to) !== "conditional")
+    return void 0;
+  if (args?.name !== "ArgList" || args.nextSibling !== null) return void 0;
+  const items = readArgList(args, text2);
+  if (items.unpacking || items.other || items.positional.length === 0) return void 0;
+  if (items.keywords.some((k2) => k2.name !== "when" || evalLiteral(k2.node, text2, env)?.kind !== "str"))
+    return void 0;
+  const out = [];
+  for (const p2 of items.positional) {
+    const v2 = evalLiteral(p2, text2, env);
+    if (v2?.kind !== "str") return void 0;
+    out.push(v2);
+  }
+  return out;
 }
 
 // src/ecosystems/spack/recipe/imports.ts
@@ -15580,96 +15719,15 @@ function isMetadataStatement(stmt, text2) {
   return call !== void 0 && METADATA_CALLS.has(call.callee);
 }
 
-// src/ecosystems/spack/recipe/host-platform.ts
-var HOST = {
-  "sys.platform": "linux",
-  "host_platform().name": "linux",
-  "platform.system()": "Linux"
-};
-function evalHostCondition(node4, text2) {
-  switch (node4.name) {
-    case "ParenthesizedExpression": {
-      const inner = only(node4);
-      return inner === void 0 ? void 0 : evalHostCondition(inner, text2);
-    }
-    case "UnaryExpression": {
-      const [op, operand] = children(node4);
-      if (op?.name !== "not" || operand === void 0) return void 0;
-      if (operand.name === "BinaryExpression" && isBoolOp(operand)) return void 0;
-      const value = evalHostCondition(operand, text2);
-      return value === void 0 ? void 0 : !value;
-    }
-    case "BinaryExpression":
-      return evalBinary(node4, text2);
-    case "CallExpression": {
-      const [callee, args] = children(node4);
-      if (callee?.name !== "MemberExpression" || args?.name !== "ArgList") return void 0;
-      const [object2, dot, method] = children(callee);
-      if (dot?.name !== "." || method === void 0 || object2 === void 0) return void 0;
-      if (text2.slice(method.from, method.to) !== "startswith") return void 0;
-      const subject = hostValue(object2, text2);
-      const arg = only(args);
-      const prefix = arg === void 0 ? void 0 : evalLiteral(arg, text2, EMPTY_ENV);
-      if (subject === void 0 || prefix?.kind !== "str") return void 0;
-      return subject.startsWith(prefix.value);
-    }
-    default:
-      return void 0;
-  }
-}
-function isBoolOp(node4) {
-  return children(node4).some((c3) => c3.name === "and" || c3.name === "or");
-}
-function evalBinary(node4, text2) {
-  const parts = children(node4);
-  const [left, op, ...rest] = parts;
-  if (left === void 0 || op === void 0) return void 0;
-  if (op.name === "and" || op.name === "or") {
-    const right = rest[0];
-    if (rest.length !== 1 || right === void 0) return void 0;
-    const a = evalHostCondition(left, text2);
-    const b3 = evalHostCondition(right, text2);
-    if (op.name === "and") return a === false || b3 === false ? false : a && b3;
-    return a === true || b3 === true ? true : a === void 0 || b3 === void 0 ? void 0 : false;
-  }
-  const subject = hostValue(left, text2);
-  if (subject === void 0) return void 0;
-  if (op.name === "CompareOp" && rest.length === 1) {
-    const sign = text2.slice(op.from, op.to);
-    const value = evalLiteral(rest[0], text2, EMPTY_ENV);
-    if (value?.kind !== "str" || sign !== "==" && sign !== "!=") return void 0;
-    return subject === value.value === (sign === "==");
-  }
-  const negated = op.name === "not";
-  const tail = negated ? rest : [op, ...rest];
-  if (tail[0]?.name !== "in" || tail.length !== 2) return void 0;
-  const options = evalLiteral(tail[1], text2, EMPTY_ENV);
-  if (options?.kind !== "seq" || options.items.some((i) => i.kind !== "str")) return void 0;
-  const found = options.items.some((i) => i.kind === "str" && i.value === subject);
-  return negated ? !found : found;
-}
-function hostValue(node4, text2) {
-  const spelled = text2.slice(node4.from, node4.to).replace(/\s+/g, "");
-  return Object.hasOwn(HOST, spelled) ? HOST[spelled] : void 0;
-}
-function children(node4) {
-  const out = [];
-  for (let c3 = node4.firstChild; c3; c3 = c3.nextSibling) if (c3.name !== "Comment") out.push(c3);
-  return out;
-}
-function only(node4) {
-  const inner = children(node4).filter((c3) => !["(", ")", ","].includes(c3.name));
-  return inner.length === 1 ? inner[0] : void 0;
-}
-
 // src/ecosystems/spack/recipe/rules/directives.ts
 function emptyFound() {
   return { ...emptyDirectives(), unresolved: [], conditionalCode: [] };
 }
-function extractDirectives(classBody, source, blockCode = "conditional") {
+function extractDirectives(classBody, source, blockCode = "conditional", constants = NO_HOST_CONSTANTS) {
   const found = emptyFound();
-  const walker = new Walker(source, blockCode);
-  const body2 = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env: EMPTY_ENV }, found);
+  const walker = new Walker(source, blockCode, constants);
+  const env = constants.size === 0 ? EMPTY_ENV : new Map([...constants].map(([k2, v2]) => [k2, { kind: "bool", value: v2 }]));
+  const body2 = walker.block(classBody, { whens: [], defaults: /* @__PURE__ */ new Map(), env }, found);
   return { body: body2, found };
 }
 var COMPOUND_LABELS = {
@@ -15681,13 +15739,15 @@ var COMPOUND_LABELS = {
   ForStatement: "a 'for' loop that cannot be unrolled"
 };
 var Walker = class {
-  constructor(source, blockCode) {
+  constructor(source, blockCode, constants) {
     this.source = source;
     this.blockCode = blockCode;
+    this.constants = constants;
     this.text = source.text;
   }
   source;
   blockCode;
+  constants;
   text;
   /** The statements of `stmts` that stay as code; records go to `found`. */
   block(stmts, outer, found) {
@@ -15753,7 +15813,7 @@ var Walker = class {
       const [keyword, condition, extra] = clause.header;
       if (keyword?.name === "else" && condition === void 0) return i;
       if (condition === void 0 || extra !== void 0) return void 0;
-      const holds = evalHostCondition(condition, this.text);
+      const holds = evalHostCondition(condition, this.text, this.constants);
       if (holds === void 0) return void 0;
       if (holds) return i;
     }
@@ -16037,12 +16097,18 @@ function parseSpackRecipe(source, file2, options = {}) {
   const pieces = [];
   const pkg = findPackageClass(body2, lowered.imports, text2, file2);
   if (pkg !== void 0) {
+    const constants = hostConstants(body2, text2);
     recipe.className = pkg.name;
     recipe.baseClassNames = pkg.bases;
     for (const index of [...pkg.ancestors, pkg.index]) {
       const classStmt = body2[index];
       const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text2);
-      const { body: rest, found } = extractDirectives(classBody, parsed2, options.withWhenCode);
+      const { body: rest, found } = extractDirectives(
+        classBody,
+        parsed2,
+        options.withWhenCode,
+        constants
+      );
       const { unresolved, conditionalCode, ...directives } = found;
       appendDirectives(recipe, directives);
       recipe.unresolved.push(...unresolved);
@@ -50510,7 +50576,7 @@ import { mkdir as mkdir3, rename as rename3, writeFile } from "node:fs/promises"
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "52792bc69a57387d" : "source";
+var BUILD_ID = true ? "2e2fb41256cf9c72" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;

@@ -81,3 +81,74 @@ describe('class-level host-platform conditions', () => {
     expect(deps('if x or not sys.platform == "darwin":\n    depends_on("a")')).toEqual(['a'])
   })
 })
+
+/** A module around a package class, with module-level code before it (curl, qt, paraview). */
+const moduleRecipe = (prelude: string, body: string) =>
+  parseSpackRecipe(
+    `import sys\n\nfrom spack.package import *\n\n${prelude}\n\n\nclass Foo(AutotoolsPackage, NMakePackage):\n    version("1.0")\n${body
+      .split('\n')
+      .map((l) => (l ? `    ${l}` : l))
+      .join('\n')}\n`,
+    'packages/foo/package.py',
+  )
+
+describe('module-level host-platform constants (IS_WINDOWS = sys.platform == "win32")', () => {
+  const IS_WINDOWS = 'IS_WINDOWS = sys.platform == "win32"'
+
+  it('a conditional default reads the Linux value (curl build_system, libs)', () => {
+    const r = moduleRecipe(
+      IS_WINDOWS,
+      [
+        'variant("libs", default="shared,static" if not IS_WINDOWS else "shared", values=("shared", "static"), multi=not IS_WINDOWS)',
+        'build_system("autotools", "cmake", conditional("nmake", when="platform=windows"), default="cmake" if IS_WINDOWS else "autotools")',
+      ].join('\n'),
+    )
+    expect(r.unresolved).toEqual([])
+    const libs = r.variants.find((v) => v.name === 'libs')!
+    expect(libs.default).toBe('shared,static')
+    expect(libs.multi).toBe(true)
+    const bs = r.variants.find((v) => v.name === 'build_system')!
+    expect(bs.default).toBe('autotools')
+    expect(bs.values).toEqual(['autotools', 'cmake', 'nmake'])
+  })
+
+  it('a class-level `if IS_WINDOWS:` / `if not IS_WINDOWS:` takes the Linux branch', () => {
+    const r = moduleRecipe(
+      IS_WINDOWS,
+      'if not IS_WINDOWS:\n    depends_on("a")\nif IS_WINDOWS:\n    depends_on("b")',
+    )
+    expect(r.dependencies.map((d) => d.name)).toEqual(['a'])
+    expect(r.unresolved).toEqual([])
+  })
+
+  it.each([
+    ['assigned twice', `${IS_WINDOWS}\nIS_WINDOWS = False`],
+    ['augmented later', `${IS_WINDOWS}\nIS_WINDOWS |= True`],
+    ['rebound by a loop', `${IS_WINDOWS}\nfor IS_WINDOWS in (True,):\n    pass`],
+    ['declared global in a function', `${IS_WINDOWS}\ndef f():\n    global IS_WINDOWS`],
+    ['not a host condition', 'IS_WINDOWS = os.name == "nt"'],
+  ])('a name that is %s stays unknown: the default is unresolved', (_why, prelude) => {
+    const r = moduleRecipe(
+      prelude,
+      'build_system("autotools", "cmake", default="cmake" if IS_WINDOWS else "autotools")',
+    )
+    expect(r.variants.find((v) => v.name === 'build_system')).toBeUndefined()
+    expect(r.unresolved.map((u) => u.reason)).toEqual([
+      "build_system(...): argument 'default' is not a literal",
+    ])
+  })
+
+  it('build_system values written with conditional() resolve (xz, libxml2, cairo …)', () => {
+    const r = moduleRecipe(
+      '',
+      'build_system(conditional("msbuild", when="platform=windows"), "autotools", default="autotools")',
+    )
+    expect(r.unresolved).toEqual([])
+    const bs = r.variants.find((v) => v.name === 'build_system')!
+    expect(bs.default).toBe('autotools')
+    expect(bs.values).toEqual(['msbuild', 'autotools'])
+    // conditional() with something that is not a literal string stays unresolved
+    const odd = moduleRecipe('', 'build_system(conditional(NAME, when="@2:"), "autotools")')
+    expect(odd.unresolved).toHaveLength(1)
+  })
+})

@@ -175,8 +175,38 @@ export function evalBound(
   const rest: PyValue[] = []
   for (const node of bound.rest) {
     const value = evalLiteral(node, text, env)
-    if (value === undefined) return { notLiteral: varargs }
-    rest.push(value)
+    if (value !== undefined) rest.push(value)
+    else {
+      const values = conditionalValues(node, text, env)
+      if (values === undefined) return { notLiteral: varargs }
+      rest.push(...values)
+    }
   }
   return { values, rest }
+}
+
+/**
+ * The values of Spack's `conditional("nmake", when="platform=windows")` among a directive's
+ * values (`build_system(conditional(...), "autotools", default="autotools")`): values that exist
+ * under a condition, listed as values (the default is what selects one).
+ */
+function conditionalValues(node: PyNode, text: string, env: Env): PyValue[] | undefined {
+  const callee = node.name === 'CallExpression' ? node.firstChild : null
+  const args = callee?.nextSibling
+  if (callee?.name !== 'VariableName' || text.slice(callee.from, callee.to) !== 'conditional')
+    return undefined
+  if (args?.name !== 'ArgList' || args.nextSibling !== null) return undefined
+  const items = readArgList(args, text)
+  if (items.unpacking || items.other || items.positional.length === 0) return undefined
+  if (
+    items.keywords.some((k) => k.name !== 'when' || evalLiteral(k.node, text, env)?.kind !== 'str')
+  )
+    return undefined
+  const out: PyValue[] = []
+  for (const p of items.positional) {
+    const v = evalLiteral(p, text, env)
+    if (v?.kind !== 'str') return undefined
+    out.push(v)
+  }
+  return out
 }

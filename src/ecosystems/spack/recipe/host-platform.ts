@@ -16,12 +16,51 @@ const HOST: Readonly<Record<string, string>> = {
   'platform.system()': 'Linux',
 }
 
+/**
+ * Module-level names bound to a host-platform condition (`IS_WINDOWS = sys.platform == "win32"`,
+ * as curl, qt and paraview write it), with their value on the planned builders. A name counts only
+ * when that is its one binding anywhere in the module: assigned once, never rebound (augmented,
+ * in a loop, `as`, `global`, an import), so reading it anywhere gives that value.
+ */
+export type HostConstants = ReadonlyMap<string, boolean>
+export const NO_HOST_CONSTANTS: HostConstants = new Map()
+
+export function hostConstants(
+  moduleBody: readonly { node: PyNode; kind: string }[],
+  text: string,
+): HostConstants {
+  const out = new Map<string, boolean>()
+  for (const stmt of moduleBody) {
+    if (stmt.kind !== 'AssignStatement') continue
+    const [target, op, value, extra] = children(stmt.node)
+    if (target?.name !== 'VariableName' || op?.name !== 'AssignOp' || !value || extra) continue
+    const name = text.slice(target.from, target.to)
+    const holds = evalHostCondition(value, text)
+    if (holds !== undefined && boundOnce(name, text)) out.set(name, holds)
+  }
+  return out
+}
+
+function boundOnce(name: string, text: string): boolean {
+  const binds = new RegExp(`(?<![\\w.])${name}\\s*(?::=|[-+*/%&|^@<>]*=(?!=))`, 'g')
+  const rebinds = new RegExp(
+    `\\b(?:global|nonlocal|for|as|import)\\b[^\\n]*(?<![\\w.])${name}\\b|\\bdel\\s+${name}\\b`,
+  )
+  return (text.match(binds)?.length ?? 0) === 1 && !rebinds.test(text)
+}
+
 /** True / false when `node` is a condition on the host platform alone; undefined otherwise. */
-export function evalHostCondition(node: PyNode, text: string): boolean | undefined {
+export function evalHostCondition(
+  node: PyNode,
+  text: string,
+  constants: HostConstants = NO_HOST_CONSTANTS,
+): boolean | undefined {
   switch (node.name) {
+    case 'VariableName':
+      return constants.get(text.slice(node.from, node.to))
     case 'ParenthesizedExpression': {
       const inner = only(node)
-      return inner === undefined ? undefined : evalHostCondition(inner, text)
+      return inner === undefined ? undefined : evalHostCondition(inner, text, constants)
     }
     case 'UnaryExpression': {
       const [op, operand] = children(node)
@@ -29,11 +68,11 @@ export function evalHostCondition(node: PyNode, text: string): boolean | undefin
       // `not a or b` reads as `not (a or b)` in this grammar: an unparenthesized and/or under
       // `not` is ambiguous, so it is not evaluated.
       if (operand.name === 'BinaryExpression' && isBoolOp(operand)) return undefined
-      const value = evalHostCondition(operand, text)
+      const value = evalHostCondition(operand, text, constants)
       return value === undefined ? undefined : !value
     }
     case 'BinaryExpression':
-      return evalBinary(node, text)
+      return evalBinary(node, text, constants)
     case 'CallExpression': {
       // <host string>.startswith("linux")
       const [callee, args] = children(node)
@@ -56,15 +95,15 @@ function isBoolOp(node: PyNode): boolean {
   return children(node).some((c) => c.name === 'and' || c.name === 'or')
 }
 
-function evalBinary(node: PyNode, text: string): boolean | undefined {
+function evalBinary(node: PyNode, text: string, constants: HostConstants): boolean | undefined {
   const parts = children(node)
   const [left, op, ...rest] = parts
   if (left === undefined || op === undefined) return undefined
   if (op.name === 'and' || op.name === 'or') {
     const right = rest[0]
     if (rest.length !== 1 || right === undefined) return undefined
-    const a = evalHostCondition(left, text)
-    const b = evalHostCondition(right, text)
+    const a = evalHostCondition(left, text, constants)
+    const b = evalHostCondition(right, text, constants)
     // Short-circuits hold whatever the unknown side is.
     if (op.name === 'and') return a === false || b === false ? false : a && b
     return a === true || b === true ? true : a === undefined || b === undefined ? undefined : false

@@ -19,6 +19,7 @@ import { appendDirectives } from './directives.js'
 import type { RecipeImport } from './imports.js'
 import { findPackageClass } from './package-class.js'
 import { removeDocstrings } from './rules/docstrings.js'
+import { hostConstants } from './host-platform.js'
 import { extractDirectives, type BlockCode } from './rules/directives.js'
 import { removeMetadata } from './rules/metadata.js'
 import { extractMultimethods } from './rules/multimethods.js'
@@ -90,13 +91,19 @@ export function parseSpackRecipe(
   const pieces: ConditionalPiece[] = []
   const pkg = findPackageClass(body, lowered.imports, text, file)
   if (pkg !== undefined) {
+    const constants = hostConstants(body, text)
     recipe.className = pkg.name
     recipe.baseClassNames = pkg.bases
     // The package class and the same-file classes it derives from carry its directives.
     for (const index of [...pkg.ancestors, pkg.index]) {
       const classStmt = body[index] as Stmt
       const classBody = removeMetadata(classStmt.clauses?.[0]?.body ?? [], text)
-      const { body: rest, found } = extractDirectives(classBody, parsed, options.withWhenCode)
+      const { body: rest, found } = extractDirectives(
+        classBody,
+        parsed,
+        options.withWhenCode,
+        constants,
+      )
       const { unresolved, conditionalCode, ...directives } = found
       appendDirectives(recipe, directives)
       recipe.unresolved.push(...unresolved)

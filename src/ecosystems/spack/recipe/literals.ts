@@ -69,9 +69,23 @@ export function evalLiteral(node: PyNode, text: string, env: Env): PyValue | und
       const inner = onlyChild(node)
       return inner === undefined ? undefined : evalLiteral(inner, text, env)
     }
+    case 'ConditionalExpression': {
+      // `a if c else b` with c statically known (a host-platform constant, a literal bool)
+      const parts: PyNode[] = []
+      for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== 'Comment') parts.push(c)
+      const [then, ifKw, condition, elseKw, other] = parts
+      if (parts.length !== 5 || ifKw?.name !== 'if' || elseKw?.name !== 'else') return undefined
+      const holds = evalLiteral(condition!, text, env)
+      if (holds?.kind !== 'bool') return undefined
+      return evalLiteral(holds.value ? then! : other!, text, env)
+    }
     case 'UnaryExpression': {
       const op = node.firstChild
       const operand = op?.nextSibling
+      if (op?.name === 'not' && operand != null && operand.nextSibling === null) {
+        const v = evalLiteral(operand, text, env)
+        return v?.kind === 'bool' ? { kind: 'bool', value: !v.value } : undefined
+      }
       if (op?.name !== 'ArithOp' || operand == null || operand.nextSibling !== null)
         return undefined
       const sign = text.slice(op.from, op.to)

@@ -25,7 +25,7 @@ import { bareCall, withBody, type Stmt } from '../statements.js'
 import type { PyNode, PySource } from '../syntax.js'
 import { unparse } from '../unparse.js'
 import { isMetadataStatement } from './metadata.js'
-import { evalHostCondition } from '../host-platform.js'
+import { evalHostCondition, NO_HOST_CONSTANTS, type HostConstants } from '../host-platform.js'
 
 export interface Unresolved {
   line: number
@@ -57,10 +57,16 @@ export function extractDirectives(
   classBody: readonly Stmt[],
   source: PySource,
   blockCode: BlockCode = 'conditional',
+  constants: HostConstants = NO_HOST_CONSTANTS,
 ): { body: Stmt[]; found: ExtractedDirectives } {
   const found = emptyFound()
-  const walker = new Walker(source, blockCode)
-  const body = walker.block(classBody, { whens: [], defaults: new Map(), env: EMPTY_ENV }, found)
+  const walker = new Walker(source, blockCode, constants)
+  // Host-platform constants read as the booleans they are on the planned builders.
+  const env: Env =
+    constants.size === 0
+      ? EMPTY_ENV
+      : new Map([...constants].map(([k, v]) => [k, { kind: 'bool', value: v } as PyValue]))
+  const body = walker.block(classBody, { whens: [], defaults: new Map(), env }, found)
   return { body, found }
 }
 
@@ -79,6 +85,7 @@ class Walker {
   constructor(
     private readonly source: PySource,
     private readonly blockCode: BlockCode,
+    private readonly constants: HostConstants,
   ) {
     this.text = source.text
   }
@@ -150,7 +157,7 @@ class Walker {
       const [keyword, condition, extra] = clause.header
       if (keyword?.name === 'else' && condition === undefined) return i
       if (condition === undefined || extra !== undefined) return undefined
-      const holds = evalHostCondition(condition, this.text)
+      const holds = evalHostCondition(condition, this.text, this.constants)
       if (holds === undefined) return undefined
       if (holds) return i
     }
