@@ -50572,11 +50572,11 @@ function imagesOf(entries, config2) {
 
 // src/engine/file-blob-cache.ts
 import { readFileSync } from "node:fs";
-import { mkdir as mkdir3, rename as rename3, writeFile } from "node:fs/promises";
+import { mkdir as mkdir3, readdir as readdir3, rename as rename3, rm as rm5, writeFile } from "node:fs/promises";
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "2e2fb41256cf9c72" : "source";
+var BUILD_ID = true ? "8e49a266a5949da8" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;
@@ -50625,6 +50625,7 @@ var FileBlobCache = class _FileBlobCache {
       await rename3(tmp, file2);
     }
     this.dirty.clear();
+    await removeForeign(this.dir);
   }
   shard(name) {
     let entries = this.shards.get(name);
@@ -50643,6 +50644,11 @@ var FileBlobCache = class _FileBlobCache {
     return entries;
   }
 };
+async function removeForeign(dir) {
+  for (const name of await readdir3(dir).catch(() => []))
+    if (name !== FOLDER && /^(?:analyses-[\w-]+|recipes-[\w-]+\.json)$/.test(name))
+      await rm5(join6(dir, name), { recursive: true, force: true });
+}
 
 // src/engine/plan-request.ts
 var SILENT_LOG = { info: () => {
@@ -50651,7 +50657,7 @@ var SILENT_LOG = { info: () => {
 
 // src/engine/tree-cache.ts
 import { createHash as createHash8 } from "node:crypto";
-import { mkdir as mkdir4, readdir as readdir3, readFile as readFile5, rename as rename4, rm as rm5, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir4, readdir as readdir4, readFile as readFile5, rename as rename4, rm as rm6, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 var FORMAT = "binary-check/tree-cache@2";
 var KEEP2 = 6;
@@ -50879,13 +50885,13 @@ function unpackPackage(p2, modules) {
   return { ...rest, digestInputs: { ...p2.digestInputs, bases }, inputPaths };
 }
 async function prune(trees, suffix = ".json") {
-  const names = (await readdir3(trees)).filter((n) => n.endsWith(suffix));
+  const names = (await readdir4(trees)).filter((n) => n.endsWith(suffix));
   if (names.length <= KEEP2) return;
   const withTimes = await Promise.all(
     names.map(async (n) => ({ n, t: (await stat3(join7(trees, n))).mtimeMs }))
   );
   withTimes.sort((a, b3) => b3.t - a.t);
-  for (const { n } of withTimes.slice(KEEP2)) await rm5(join7(trees, n), { force: true });
+  for (const { n } of withTimes.slice(KEEP2)) await rm6(join7(trees, n), { force: true });
 }
 
 // src/env/environment-signer.ts

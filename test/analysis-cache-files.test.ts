@@ -119,3 +119,21 @@ describe('plan JSON in pieces', () => {
     expect([...planJsonPieces({})].join('')).toBe('{}\n')
   })
 })
+
+describe('analysis cache housekeeping', () => {
+  it('a save removes analyses of other builds (old single files and shard folders), nothing else', async () => {
+    const { mkdir } = await import('node:fs/promises')
+    await writeFile(join(dir, 'recipes-binary-check-digest-2-0123456789abcdef.json'), '{}')
+    await mkdir(join(dir, 'analyses-binary-check-digest-1-fedcba9876543210'))
+    await mkdir(join(dir, 'trees'))
+    await writeFile(join(dir, 'notes.txt'), 'mine')
+    const a = await FileBlobCache.open<number>(dir)
+    a.set('recipe:aa00', 1)
+    await a.save()
+    const names = (await readdir(dir)).sort()
+    expect(names).toHaveLength(3)
+    expect(names.filter((n) => n.startsWith('analyses-'))).toHaveLength(1)
+    expect(names).toContain('trees')
+    expect(names).toContain('notes.txt')
+  })
+})

@@ -7,7 +7,7 @@
  * corrupt or foreign shard is ignored (its keys are misses), never trusted.
  */
 import { readFileSync } from 'node:fs'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DIGEST_ALGORITHM } from '../core/canonical-encode.js'
 import type { BlobCache } from '../ecosystems/snapshot.js'
@@ -66,6 +66,7 @@ export class FileBlobCache<T> implements BlobCache<T> {
       await rename(tmp, file)
     }
     this.dirty.clear()
+    await removeForeign(this.dir)
   }
 
   private shard(name: string): Map<string, T> {
@@ -85,4 +86,14 @@ export class FileBlobCache<T> implements BlobCache<T> {
     this.shards.set(name, entries)
     return entries
   }
+}
+
+/**
+ * Analyses written by another build or digest algorithm are never read again (their keys differ):
+ * removed, so a cache carried from run to run does not keep every older version's files.
+ */
+async function removeForeign(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[]))
+    if (name !== FOLDER && /^(?:analyses-[\w-]+|recipes-[\w-]+\.json)$/.test(name))
+      await rm(join(dir, name), { recursive: true, force: true })
 }
