@@ -50576,7 +50576,7 @@ import { mkdir as mkdir3, readdir as readdir3, rename as rename3, rm as rm5, wri
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "8e49a266a5949da8" : "source";
+var BUILD_ID = true ? "c526e308df483ba0" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;
@@ -50659,7 +50659,7 @@ var SILENT_LOG = { info: () => {
 import { createHash as createHash8 } from "node:crypto";
 import { mkdir as mkdir4, readdir as readdir4, readFile as readFile5, rename as rename4, rm as rm6, stat as stat3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join7 } from "node:path";
-var FORMAT = "binary-check/tree-cache@2";
+var FORMAT = "binary-check/tree-cache@3";
 var KEEP2 = 6;
 function treeCacheKey(snap, settings) {
   const h3 = createHash8("sha256");
@@ -50669,6 +50669,21 @@ function treeCacheKey(snap, settings) {
   for (const p2 of paths) h3.update(`\0${p2}\0${snap.files.get(p2)}`);
   return h3.digest("hex");
 }
+function mapDelta(now, before, same = (a, b3) => a === b3) {
+  const set2 = {};
+  for (const [k2, v2] of now) {
+    const old = before.get(k2);
+    if (old === void 0 || !same(old, v2)) set2[k2] = v2;
+  }
+  return { set: set2, removed: [...before.keys()].filter((k2) => !now.has(k2)) };
+}
+function applyDelta(before, d2) {
+  const out = new Map(before);
+  for (const k2 of d2.removed) out.delete(k2);
+  for (const [k2, v2] of Object.entries(d2.set)) out.set(k2, v2);
+  return out;
+}
+var sameJson = (a, b3) => JSON.stringify(a) === JSON.stringify(b3);
 var MAX_DELTA_DEPTH = 3;
 async function readTreeCache(dir, key, rev, deptypes, chain = /* @__PURE__ */ new Set()) {
   if (!dir || chain.has(key) || chain.size > MAX_DELTA_DEPTH + 1) return void 0;
@@ -50677,24 +50692,56 @@ async function readTreeCache(dir, key, rev, deptypes, chain = /* @__PURE__ */ ne
   if ("baseKey" in stored) {
     const base = await readTreeCache(dir, stored.baseKey, rev, deptypes, /* @__PURE__ */ new Set([...chain, key]));
     if (!base) return void 0;
+    const r2 = stored.resolved;
     const packages = new Map(base.packages);
-    for (const p2 of stored.packages) packages.set(p2.name, unpackPackage(p2, stored.modules));
     const packageDigests2 = new Map([
       ...base.packageDigests,
       ...Object.entries(stored.packageDigests)
     ]);
+    for (const name of r2?.removedPackages ?? []) {
+      packages.delete(name);
+      packageDigests2.delete(name);
+    }
+    for (const p2 of stored.packages) packages.set(p2.name, unpackPackage(p2, stored.modules));
+    let specs2 = base.specs;
+    if (r2) {
+      const next2 = new Map(base.specs);
+      for (const id2 of r2.removedSpecs) next2.delete(id2);
+      for (const spec of r2.specs) next2.set(spec.id, spec);
+      specs2 = next2;
+    }
     const locals2 = new Map(base.locals);
-    for (const [id2, l3] of Object.entries(stored.locals))
-      locals2.set(id2, unpackLocal(l3, base.specs.get(id2), packageDigests2));
-    return {
+    if (r2) for (const id2 of r2.removedSpecs) locals2.delete(id2);
+    for (const [id2, l3] of Object.entries(stored.locals)) {
+      const spec = specs2.get(id2);
+      if (!spec) return void 0;
+      locals2.set(id2, unpackLocal(l3, spec, packageDigests2));
+    }
+    if (locals2.size !== specs2.size) return void 0;
+    const tree = {
       ...base,
       sha: rev,
       packages,
       packageDigests: packageDigests2,
+      specs: specs2,
       locals: locals2,
-      specDigests: unfold(base.specs, locals2, stored.digests, stored.cycles, deptypes),
+      specDigests: unfold(specs2, locals2, stored.digests, stored.cycles, deptypes),
       cacheDepth: stored.depth
     };
+    if (!r2) return tree;
+    tree.resolutionDigests = applyDelta(base.resolutionDigests, r2.resolutionDigests);
+    tree.containers = applyDelta(base.containers, r2.containers);
+    tree.notes = r2.notes;
+    if (r2.reuseStable !== void 0) tree.reuseStable = r2.reuseStable;
+    else delete tree.reuseStable;
+    if (r2.roots && r2.providing && base.roots && base.providing) {
+      tree.roots = applyDelta(base.roots, r2.roots);
+      tree.providing = applyDelta(base.providing, r2.providing);
+    } else {
+      delete tree.roots;
+      delete tree.providing;
+    }
+    return tree;
   }
   const specs = new Map(stored.specs.map((s) => [s.id, s]));
   const packageDigests = new Map(Object.entries(stored.packageDigests));
@@ -50754,54 +50801,79 @@ async function writeTreeCache(dir, key, tree, origin) {
   await mkdir4(trees, { recursive: true });
   const modules = {};
   const digests = Object.fromEntries([...tree.specDigests].map(([id2, d2]) => [id2, d2.digest]));
-  const depth = (origin?.tree.cacheDepth ?? MAX_DELTA_DEPTH) + 1;
-  let stored;
-  if (origin && origin.tree.specs === tree.specs && depth <= MAX_DELTA_DEPTH) {
-    const changed = [...tree.packages.values()].filter(
-      (p2) => tree.packageDigests.get(p2.name) !== origin.tree.packageDigests.get(p2.name)
-    );
-    const locals = {};
-    for (const [id2, l3] of tree.locals)
-      if (origin.tree.locals.get(id2)?.digest !== l3.digest) locals[id2] = packLocal(l3);
-    stored = {
-      format: FORMAT,
-      key,
-      baseKey: origin.key,
-      depth,
-      modules,
-      packages: changed.map((p2) => packPackage(p2, modules)),
-      packageDigests: Object.fromEntries(
-        changed.map((p2) => [p2.name, tree.packageDigests.get(p2.name)])
-      ),
-      locals,
-      digests,
-      cycles: cyclesOf(tree)
-    };
-  } else {
-    stored = {
-      format: FORMAT,
-      key,
-      modules,
-      packages: [...tree.packages.values()].map((p2) => packPackage(p2, modules)),
-      packageDigests: Object.fromEntries(tree.packageDigests),
-      resolutionDigests: Object.fromEntries(tree.resolutionDigests),
-      specs: [...tree.specs.values()],
-      locals: Object.fromEntries([...tree.locals].map(([id2, l3]) => [id2, packLocal(l3)])),
-      digests,
-      cycles: cyclesOf(tree),
-      notes: tree.notes,
-      containers: Object.fromEntries(tree.containers),
-      ...tree.reuseStable !== void 0 ? { reuseStable: tree.reuseStable } : {},
-      ...tree.roots && tree.providing ? {
-        roots: Object.fromEntries(tree.roots),
-        providing: Object.fromEntries(tree.providing)
-      } : {}
-    };
-  }
+  const stored = (origin && deltaOf(key, tree, origin, modules, digests)) ?? {
+    format: FORMAT,
+    key,
+    modules,
+    packages: [...tree.packages.values()].map((p2) => packPackage(p2, modules)),
+    packageDigests: Object.fromEntries(tree.packageDigests),
+    resolutionDigests: Object.fromEntries(tree.resolutionDigests),
+    specs: [...tree.specs.values()],
+    locals: Object.fromEntries([...tree.locals].map(([id2, l3]) => [id2, packLocal(l3)])),
+    digests,
+    cycles: cyclesOf(tree),
+    notes: tree.notes,
+    containers: Object.fromEntries(tree.containers),
+    ...tree.reuseStable !== void 0 ? { reuseStable: tree.reuseStable } : {},
+    ...tree.roots && tree.providing ? {
+      roots: Object.fromEntries(tree.roots),
+      providing: Object.fromEntries(tree.providing)
+    } : {}
+  };
   const tmp = join7(trees, `${key}.${process.pid}.tmp`);
   await writeFile2(tmp, JSON.stringify(stored));
   await rename4(tmp, join7(trees, `${key}.json`));
   await prune(trees);
+}
+function deltaOf(key, tree, origin, modules, digests) {
+  const before = origin.tree;
+  const depth = (before.cacheDepth ?? MAX_DELTA_DEPTH) + 1;
+  if (depth > MAX_DELTA_DEPTH) return void 0;
+  const changed = [...tree.packages.values()].filter((p2) => {
+    const was = before.packages.get(p2.name);
+    return tree.packageDigests.get(p2.name) !== before.packageDigests.get(p2.name) || p2 !== was && !sameJson(p2, was);
+  });
+  const locals = {};
+  for (const [id2, l3] of tree.locals) {
+    const was = before.locals.get(id2);
+    if (was?.digest !== l3.digest || was !== l3 && !sameJson(was, l3)) locals[id2] = packLocal(l3);
+  }
+  let resolved;
+  if (tree.specs !== before.specs) {
+    const specs = mapDelta(tree.specs, before.specs, (a, b3) => a === b3 || sameJson(a, b3));
+    resolved = {
+      specs: Object.values(specs.set),
+      removedSpecs: specs.removed,
+      removedPackages: [...before.packages.keys()].filter((n) => !tree.packages.has(n)),
+      resolutionDigests: mapDelta(tree.resolutionDigests, before.resolutionDigests),
+      containers: mapDelta(tree.containers, before.containers),
+      ...tree.roots && tree.providing && before.roots && before.providing ? {
+        roots: mapDelta(tree.roots, before.roots, sameJson),
+        providing: mapDelta(tree.providing, before.providing)
+      } : {},
+      notes: tree.notes,
+      ...tree.reuseStable !== void 0 ? { reuseStable: tree.reuseStable } : {}
+    };
+  } else if (
+    // The same spec set: everything else is the base's, or the tree is written in full.
+    tree.resolutionDigests !== before.resolutionDigests || tree.containers !== before.containers || tree.roots !== before.roots || tree.providing !== before.providing || !sameJson(tree.notes, before.notes) || tree.reuseStable !== before.reuseStable
+  )
+    return void 0;
+  return {
+    format: FORMAT,
+    key,
+    baseKey: origin.key,
+    depth,
+    modules,
+    packages: changed.map((p2) => packPackage(p2, modules)),
+    packageDigests: Object.fromEntries(
+      changed.map((p2) => [p2.name, tree.packageDigests.get(p2.name)])
+    ),
+    locals,
+    digests,
+    cycles: cyclesOf(tree),
+    ...resolved ? { resolved } : {}
+  };
 }
 function packLocal(l3) {
   const { source, envSignature, patches, resources, code } = l3.inputs;
@@ -51482,7 +51554,12 @@ async function runPlan(request, log = SILENT_LOG) {
       );
       await (await analysisCache()).save();
       if (asBaseTree) {
-        await writeTreeCache(request.cacheDir, asBaseKey, asBaseTree);
+        await writeTreeCache(
+          request.cacheDir,
+          asBaseKey,
+          asBaseTree,
+          baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0
+        );
         log.info(`Head ${where} as the next base: derived and cached (${clock()})`);
       }
     }

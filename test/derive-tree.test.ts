@@ -289,6 +289,55 @@ prepared.set(namedBefore, async (fx: GitFixture) => {
   await fx.commit('app depends on a package not there yet')
 })
 
+/**
+ * A re-resolved derivation written to the tree cache as a delta on its base (another spec set)
+ * reads back as the same tree, smaller than the base's full entry.
+ */
+async function expectDeltaRoundTrip(base: TreeResult, derived: TreeResult): Promise<void> {
+  const { mkdtemp, rm, stat } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { readTreeCache, writeTreeCache } = await import('../src/engine/tree-cache.js')
+  const dir = await mkdtemp(join(tmpdir(), 'binary-check-resolved-delta-'))
+  try {
+    const deptypes = new Set(DEFAULT_DEPTYPES)
+    await writeTreeCache(dir, 'b'.repeat(64), base)
+    base.cacheDepth = 0
+    await writeTreeCache(dir, 'h'.repeat(64), derived, { key: 'b'.repeat(64), tree: base })
+    delete base.cacheDepth
+    const stored = JSON.parse(
+      await (
+        await import('node:fs/promises')
+      ).readFile(join(dir, 'trees', `${'h'.repeat(64)}.json`), 'utf8'),
+    ) as { baseKey?: string; resolved?: unknown }
+    expect(stored.baseKey).toBe('b'.repeat(64))
+    expect(stored.resolved).toBeDefined()
+    const back = (await readTreeCache(dir, 'h'.repeat(64), derived.sha, deptypes))!
+    expect(back.cacheDepth).toBe(1)
+    expect([...back.specs.keys()].sort()).toEqual([...derived.specs.keys()].sort())
+    for (const [id, spec] of derived.specs) expect(back.specs.get(id)).toEqual(spec)
+    expect(digests(back)).toEqual(digests(derived))
+    expect(inputs(back)).toEqual(inputs(derived))
+    const plain = (m: ReadonlyMap<string, unknown> | undefined) =>
+      m === undefined ? undefined : Object.fromEntries([...m].sort())
+    for (const field of [
+      'packageDigests',
+      'resolutionDigests',
+      'containers',
+      'roots',
+      'providing',
+    ] as const)
+      expect(plain(back[field]), field).toEqual(plain(derived[field]))
+    expect(plain(back.packages)).toEqual(plain(derived.packages))
+    expect(back.notes).toEqual(derived.notes)
+    expect(back.reuseStable).toEqual(derived.reuseStable)
+    const size = async (k: string) => (await stat(join(dir, 'trees', `${k}.json`))).size
+    expect(await size('h'.repeat(64))).toBeLessThan(await size('b'.repeat(64)))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 describe('deriveDigestTree re-resolving the roots a resolution change reaches', () => {
   it.each([
     ['a new dependency', newDependency],
@@ -339,6 +388,7 @@ describe('deriveDigestTree re-resolving the roots a resolution change reaches', 
       expect(Object.fromEntries(derived!.resolutionDigests)).not.toEqual(
         Object.fromEntries(base.resolutionDigests),
       )
+      await expectDeltaRoundTrip(base, derived!)
       await fx!.cleanup()
       fx = undefined
     }

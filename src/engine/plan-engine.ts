@@ -263,7 +263,13 @@ export async function runPlan(
       )
       await (await analysisCache()).save()
       if (asBaseTree) {
-        await writeTreeCache(request.cacheDir, asBaseKey, asBaseTree)
+        // As a delta on this run's base, when that is cached.
+        await writeTreeCache(
+          request.cacheDir,
+          asBaseKey,
+          asBaseTree,
+          baseKey && base.cacheDepth !== undefined ? { key: baseKey, tree: base } : undefined,
+        )
         log.info(`Head ${where} as the next base: derived and cached (${clock()})`)
       }
     }

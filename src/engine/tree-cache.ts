@@ -28,7 +28,7 @@ import type { RepoSnapshot } from '../ecosystems/snapshot.js'
 import { BUILD_ID } from './build-id.js'
 import type { TreeResult } from './digest-tree.js'
 
-const FORMAT = 'binary-check/tree-cache@2'
+const FORMAT = 'binary-check/tree-cache@3'
 const KEEP = 6
 
 export function treeCacheKey(snap: RepoSnapshot, settings: { config: unknown }): string {
@@ -85,7 +85,49 @@ interface StoredDelta {
   locals: Record<string, StoredLocal>
   digests: Record<string, Digest>
   cycles: Record<string, [string, Digest]>
+  /** A derivation that resolved some roots again: how its spec set and resolution differ. */
+  resolved?: ResolvedDelta
 }
+
+/** Entries added or changed, and keys removed, of one map. */
+interface MapDelta<V> {
+  set: Record<string, V>
+  removed: string[]
+}
+
+interface ResolvedDelta {
+  specs: ConcreteSpec[]
+  removedSpecs: string[]
+  removedPackages: string[]
+  resolutionDigests: MapDelta<Digest>
+  containers: MapDelta<string>
+  roots?: MapDelta<string[]>
+  providing?: MapDelta<Digest>
+  notes: string[]
+  reuseStable?: boolean
+}
+
+function mapDelta<V>(
+  now: ReadonlyMap<string, V>,
+  before: ReadonlyMap<string, V>,
+  same: (a: V, b: V) => boolean = (a, b) => a === b,
+): MapDelta<V> {
+  const set: Record<string, V> = {}
+  for (const [k, v] of now) {
+    const old = before.get(k)
+    if (old === undefined || !same(old, v)) set[k] = v
+  }
+  return { set, removed: [...before.keys()].filter((k) => !now.has(k)) }
+}
+
+function applyDelta<V>(before: ReadonlyMap<string, V>, d: MapDelta<V>): Map<string, V> {
+  const out = new Map(before)
+  for (const k of d.removed) out.delete(k)
+  for (const [k, v] of Object.entries(d.set)) out.set(k, v)
+  return out
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
 const MAX_DELTA_DEPTH = 3
 
@@ -109,24 +151,56 @@ export async function readTreeCache(
   if ('baseKey' in stored) {
     const base = await readTreeCache(dir, stored.baseKey, rev, deptypes, new Set([...chain, key]))
     if (!base) return undefined
+    const r = stored.resolved
     const packages = new Map(base.packages)
-    for (const p of stored.packages) packages.set(p.name, unpackPackage(p, stored.modules))
     const packageDigests = new Map([
       ...base.packageDigests,
       ...Object.entries(stored.packageDigests),
     ])
+    for (const name of r?.removedPackages ?? []) {
+      packages.delete(name)
+      packageDigests.delete(name)
+    }
+    for (const p of stored.packages) packages.set(p.name, unpackPackage(p, stored.modules))
+    let specs = base.specs
+    if (r) {
+      const next = new Map(base.specs)
+      for (const id of r.removedSpecs) next.delete(id)
+      for (const spec of r.specs) next.set(spec.id, spec)
+      specs = next
+    }
     const locals = new Map(base.locals)
-    for (const [id, l] of Object.entries(stored.locals))
-      locals.set(id, unpackLocal(l, base.specs.get(id)!, packageDigests))
-    return {
+    if (r) for (const id of r.removedSpecs) locals.delete(id)
+    for (const [id, l] of Object.entries(stored.locals)) {
+      const spec = specs.get(id)
+      if (!spec) return undefined
+      locals.set(id, unpackLocal(l, spec, packageDigests))
+    }
+    if (locals.size !== specs.size) return undefined
+    const tree: TreeResult = {
       ...base,
       sha: rev,
       packages,
       packageDigests,
+      specs,
       locals,
-      specDigests: unfold(base.specs, locals, stored.digests, stored.cycles, deptypes),
+      specDigests: unfold(specs, locals, stored.digests, stored.cycles, deptypes),
       cacheDepth: stored.depth,
     }
+    if (!r) return tree
+    tree.resolutionDigests = applyDelta(base.resolutionDigests, r.resolutionDigests)
+    tree.containers = applyDelta(base.containers, r.containers)
+    tree.notes = r.notes
+    if (r.reuseStable !== undefined) tree.reuseStable = r.reuseStable
+    else delete tree.reuseStable
+    if (r.roots && r.providing && base.roots && base.providing) {
+      tree.roots = applyDelta(base.roots, r.roots)
+      tree.providing = applyDelta(base.providing, r.providing)
+    } else {
+      delete tree.roots
+      delete tree.providing
+    }
+    return tree
   }
   const specs = new Map(stored.specs.map((s) => [s.id, s]))
   const packageDigests = new Map(Object.entries(stored.packageDigests))
@@ -201,8 +275,8 @@ export async function writeTreeAlias(
 }
 
 /**
- * Write `tree` under `key`: as a delta when it was derived from `origin` (same spec set) and the
- * chain is short, else in full.
+ * Write `tree` under `key`: as a delta when it was derived from `origin` and the chain is short,
+ * else in full.
  */
 export async function writeTreeCache(
   dir: string | undefined,
@@ -215,56 +289,103 @@ export async function writeTreeCache(
   await mkdir(trees, { recursive: true })
   const modules: Record<string, Digest> = {}
   const digests = Object.fromEntries([...tree.specDigests].map(([id, d]) => [id, d.digest]))
-  const depth = (origin?.tree.cacheDepth ?? MAX_DELTA_DEPTH) + 1
-  let stored: Stored | StoredDelta
-  if (origin && origin.tree.specs === tree.specs && depth <= MAX_DELTA_DEPTH) {
-    const changed = [...tree.packages.values()].filter(
-      (p) => tree.packageDigests.get(p.name) !== origin.tree.packageDigests.get(p.name),
-    )
-    const locals: Record<string, StoredLocal> = {}
-    for (const [id, l] of tree.locals)
-      if (origin.tree.locals.get(id)?.digest !== l.digest) locals[id] = packLocal(l)
-    stored = {
-      format: FORMAT,
-      key,
-      baseKey: origin.key,
-      depth,
-      modules,
-      packages: changed.map((p) => packPackage(p, modules)),
-      packageDigests: Object.fromEntries(
-        changed.map((p) => [p.name, tree.packageDigests.get(p.name)!]),
-      ),
-      locals,
-      digests,
-      cycles: cyclesOf(tree),
-    }
-  } else {
-    stored = {
-      format: FORMAT,
-      key,
-      modules,
-      packages: [...tree.packages.values()].map((p) => packPackage(p, modules)),
-      packageDigests: Object.fromEntries(tree.packageDigests),
-      resolutionDigests: Object.fromEntries(tree.resolutionDigests),
-      specs: [...tree.specs.values()],
-      locals: Object.fromEntries([...tree.locals].map(([id, l]) => [id, packLocal(l)])),
-      digests,
-      cycles: cyclesOf(tree),
-      notes: tree.notes,
-      containers: Object.fromEntries(tree.containers),
-      ...(tree.reuseStable !== undefined ? { reuseStable: tree.reuseStable } : {}),
-      ...(tree.roots && tree.providing
-        ? {
-            roots: Object.fromEntries(tree.roots),
-            providing: Object.fromEntries(tree.providing),
-          }
-        : {}),
-    }
+  const stored: Stored | StoredDelta = (origin && deltaOf(key, tree, origin, modules, digests)) ?? {
+    format: FORMAT,
+    key,
+    modules,
+    packages: [...tree.packages.values()].map((p) => packPackage(p, modules)),
+    packageDigests: Object.fromEntries(tree.packageDigests),
+    resolutionDigests: Object.fromEntries(tree.resolutionDigests),
+    specs: [...tree.specs.values()],
+    locals: Object.fromEntries([...tree.locals].map(([id, l]) => [id, packLocal(l)])),
+    digests,
+    cycles: cyclesOf(tree),
+    notes: tree.notes,
+    containers: Object.fromEntries(tree.containers),
+    ...(tree.reuseStable !== undefined ? { reuseStable: tree.reuseStable } : {}),
+    ...(tree.roots && tree.providing
+      ? {
+          roots: Object.fromEntries(tree.roots),
+          providing: Object.fromEntries(tree.providing),
+        }
+      : {}),
   }
   const tmp = join(trees, `${key}.${process.pid}.tmp`)
   await writeFile(tmp, JSON.stringify(stored))
   await rename(tmp, join(trees, `${key}.json`))
   await prune(trees)
+}
+
+/**
+ * `tree` as a delta on `origin`: the packages and local digests that changed, every folded
+ * digest, and when roots were resolved again, how the spec set and the resolution differ.
+ * Undefined when the chain would be too long.
+ */
+function deltaOf(
+  key: string,
+  tree: TreeResult,
+  origin: CachedOrigin,
+  modules: Record<string, Digest>,
+  digests: Record<string, Digest>,
+): StoredDelta | undefined {
+  const before = origin.tree
+  const depth = (before.cacheDepth ?? MAX_DELTA_DEPTH) + 1
+  if (depth > MAX_DELTA_DEPTH) return undefined
+  const changed = [...tree.packages.values()].filter((p) => {
+    const was = before.packages.get(p.name)
+    return (
+      tree.packageDigests.get(p.name) !== before.packageDigests.get(p.name) ||
+      (p !== was && !sameJson(p, was))
+    )
+  })
+  const locals: Record<string, StoredLocal> = {}
+  for (const [id, l] of tree.locals) {
+    const was = before.locals.get(id)
+    if (was?.digest !== l.digest || (was !== l && !sameJson(was, l))) locals[id] = packLocal(l)
+  }
+  let resolved: ResolvedDelta | undefined
+  if (tree.specs !== before.specs) {
+    const specs = mapDelta(tree.specs, before.specs, (a, b) => a === b || sameJson(a, b))
+    resolved = {
+      specs: Object.values(specs.set),
+      removedSpecs: specs.removed,
+      removedPackages: [...before.packages.keys()].filter((n) => !tree.packages.has(n)),
+      resolutionDigests: mapDelta(tree.resolutionDigests, before.resolutionDigests),
+      containers: mapDelta(tree.containers, before.containers),
+      ...(tree.roots && tree.providing && before.roots && before.providing
+        ? {
+            roots: mapDelta(tree.roots, before.roots, sameJson),
+            providing: mapDelta(tree.providing, before.providing),
+          }
+        : {}),
+      notes: tree.notes,
+      ...(tree.reuseStable !== undefined ? { reuseStable: tree.reuseStable } : {}),
+    }
+  } else if (
+    // The same spec set: everything else is the base's, or the tree is written in full.
+    tree.resolutionDigests !== before.resolutionDigests ||
+    tree.containers !== before.containers ||
+    tree.roots !== before.roots ||
+    tree.providing !== before.providing ||
+    !sameJson(tree.notes, before.notes) ||
+    tree.reuseStable !== before.reuseStable
+  )
+    return undefined
+  return {
+    format: FORMAT,
+    key,
+    baseKey: origin.key,
+    depth,
+    modules,
+    packages: changed.map((p) => packPackage(p, modules)),
+    packageDigests: Object.fromEntries(
+      changed.map((p) => [p.name, tree.packageDigests.get(p.name)!]),
+    ),
+    locals,
+    digests,
+    cycles: cyclesOf(tree),
+    ...(resolved ? { resolved } : {}),
+  }
 }
 
 /**
