@@ -50576,7 +50576,7 @@ import { mkdir as mkdir3, readdir as readdir3, rename as rename3, rm as rm5, wri
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "c526e308df483ba0" : "source";
+var BUILD_ID = true ? "18c721c12f7ab8db" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;
@@ -51469,6 +51469,21 @@ async function runPlan(request, log = SILENT_LOG) {
   }
   let analysis;
   const analysisCache = async () => analysis ??= await FileBlobCache.open(request.cacheDir);
+  let cacheWarned = false;
+  const keep = async (write) => {
+    try {
+      await write();
+      return true;
+    } catch (e) {
+      if (cacheWarned) return false;
+      cacheWarned = true;
+      const why = e instanceof Error ? e.message : String(e);
+      log.warn(
+        `could not write the cache in ${request.cacheDir ?? "(none)"}: ${singleLine(why)} (the plan is unaffected; the next run digests again)`
+      );
+      return false;
+    }
+  };
   let base;
   let baseKey;
   if (range.base) {
@@ -51491,8 +51506,9 @@ async function runPlan(request, log = SILENT_LOG) {
       if (reuse)
         base.reuseStable = base.resolution?.sameWith(reusableFrom(base.specs.values(), mirrorReuse)) ?? false;
       if (!base.notes.some((n) => n.startsWith("base: "))) {
-        await writeTreeCache(request.cacheDir, key, base);
-        base.cacheDepth = 0;
+        const digested = base;
+        if (await keep(() => writeTreeCache(request.cacheDir, key, digested)))
+          digested.cacheDepth = 0;
       }
     }
     if (environment) base = { ...base, environments: environment.forTree(baseSnap.files).all() };
@@ -51531,7 +51547,7 @@ async function runPlan(request, log = SILENT_LOG) {
       `Head ${where}: digested ${head.packages.size} packages, ${head.specs.size} specs (${clock()})`
     );
   }
-  await analysis?.save();
+  await keep(async () => analysis?.save());
   analysis = void 0;
   if (!headCached && headRev !== WORKTREE) {
     const { reuse: _kept, ...rest } = headSettings;
@@ -51540,9 +51556,10 @@ async function runPlan(request, log = SILENT_LOG) {
     if (reuse && asBase && head.reuseStable === void 0)
       head.reuseStable = head.resolution?.sameWith(reusableFrom(head.specs.values(), mirrorReuse)) ?? false;
     const origin = derived2 && base && baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0;
-    await writeTreeCache(request.cacheDir, headKey, head, origin);
+    const headTree = head;
+    await keep(() => writeTreeCache(request.cacheDir, headKey, headTree, origin));
     if (asBase && asBaseKey !== headKey && asBaseKey !== baseKey)
-      await writeTreeAlias(request.cacheDir, asBaseKey, headKey);
+      await keep(() => writeTreeAlias(request.cacheDir, asBaseKey, headKey));
     else if (reuse && base && asBaseKey !== headKey && request.cacheDir) {
       const asBaseTree = await deriveDigestTree(
         base,
@@ -51552,14 +51569,10 @@ async function runPlan(request, log = SILENT_LOG) {
         await analysisCache(),
         readHeadPackages
       );
-      await (await analysisCache()).save();
+      await keep(async () => (await analysisCache()).save());
       if (asBaseTree) {
-        await writeTreeCache(
-          request.cacheDir,
-          asBaseKey,
-          asBaseTree,
-          baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0
-        );
+        const from = baseKey && base.cacheDepth !== void 0 ? { key: baseKey, tree: base } : void 0;
+        await keep(() => writeTreeCache(request.cacheDir, asBaseKey, asBaseTree, from));
         log.info(`Head ${where} as the next base: derived and cached (${clock()})`);
       }
     }

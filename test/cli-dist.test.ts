@@ -103,6 +103,21 @@ describe('binary-check plan (dist/cli.js)', () => {
     )
   })
 
+  it('a cache directory that cannot be written: one warning line, the same plan, exit 0', async () => {
+    const args = ['plan', '--repo', fx.dir, '--base', base, '--head', head, '--format', 'json']
+    const fresh = await runCli([...args, '--no-cache'])
+    const blocker = join(scratch, 'a-file')
+    await writeFile(blocker, 'not a directory\n')
+    const r = await runCli([...args, '--cache-dir', join(blocker, 'cache')])
+    expect(r.code).toBe(0)
+    const lines = r.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      /^binary-check: warning: could not write the cache in .*a-file\/cache: ENOTDIR: .* \(the plan is unaffected; the next run digests again\)$/,
+    )
+    expect(r.stdout).toBe(fresh.stdout)
+  })
+
   it('plans the uncommitted working tree with --head WORKTREE', async () => {
     await fx.write(
       `${PKG}/cmake/package.py`,

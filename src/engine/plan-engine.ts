@@ -4,7 +4,7 @@
  * decides.
  */
 import { matchesGlob } from 'node:path'
-import { UserError } from '../core/errors.js'
+import { singleLine, UserError } from '../core/errors.js'
 import type { ConcreteSpec, DepType, Package } from '../core/model.js'
 import { computePlan, type LockReference, type Plan, type ReferenceEntry } from '../core/plan.js'
 import { DEFAULT_CONFIG_PATH } from '../config/read-config.js'
@@ -152,6 +152,22 @@ export async function runPlan(
   // The recipe analysis cache is opened only when a tree has to be digested in full.
   let analysis: FileBlobCache<RecipeAnalysis | ModuleAnalysis> | undefined
   const analysisCache = async () => (analysis ??= await FileBlobCache.open(request.cacheDir))
+  // The caches only save time: one that cannot be written is a warning (once), never a failed plan.
+  let cacheWarned = false
+  const keep = async (write: () => Promise<void>): Promise<boolean> => {
+    try {
+      await write()
+      return true
+    } catch (e) {
+      if (cacheWarned) return false
+      cacheWarned = true
+      const why = e instanceof Error ? e.message : String(e)
+      log.warn(
+        `could not write the cache in ${request.cacheDir ?? '(none)'}: ${singleLine(why)} (the plan is unaffected; the next run digests again)`,
+      )
+      return false
+    }
+  }
 
   let base: TreeResult | undefined
   let baseKey: string | undefined
@@ -179,8 +195,9 @@ export async function runPlan(
       // A base resolved leniently (requests it could not satisfy skipped) is not what the same tree
       // gives as a head: keep it out of the cache.
       if (!base.notes.some((n) => n.startsWith('base: '))) {
-        await writeTreeCache(request.cacheDir, key, base)
-        base.cacheDepth = 0
+        const digested = base
+        if (await keep(() => writeTreeCache(request.cacheDir, key, digested)))
+          digested.cacheDepth = 0
       }
     }
     if (environment) base = { ...base, environments: environment.forTree(baseSnap.files).all() }
@@ -226,7 +243,7 @@ export async function runPlan(
   // The recipe analyses are done with (the head's packages, if read, are kept for the as-base
   // derivation below): with the head's full packages they are most of a Spack-scale run's memory,
   // so they go before the next tree is built; the head's packages go before planning.
-  await analysis?.save()
+  await keep(async () => analysis?.save())
   analysis = undefined
   if (!headCached && headRev !== WORKTREE) {
     // With reuse, the next run resolves this commit as its base: with the mirror's versions only.
@@ -246,10 +263,11 @@ export async function runPlan(
       derived && base && baseKey && base.cacheDepth !== undefined
         ? { key: baseKey, tree: base }
         : undefined
-    await writeTreeCache(request.cacheDir, headKey, head, origin)
+    const headTree = head
+    await keep(() => writeTreeCache(request.cacheDir, headKey, headTree, origin))
     // (never for the base's own key: the head may be stored as a delta on it)
     if (asBase && asBaseKey !== headKey && asBaseKey !== baseKey)
-      await writeTreeAlias(request.cacheDir, asBaseKey, headKey)
+      await keep(() => writeTreeAlias(request.cacheDir, asBaseKey, headKey))
     else if (reuse && base && asBaseKey !== headKey && request.cacheDir) {
       // This commit resolves otherwise as the next run's base (it keeps only the mirror's
       // versions there): derive that tree from this run's base too, so the next run finds it.
@@ -261,15 +279,12 @@ export async function runPlan(
         await analysisCache(),
         readHeadPackages,
       )
-      await (await analysisCache()).save()
+      await keep(async () => (await analysisCache()).save())
       if (asBaseTree) {
         // As a delta on this run's base, when that is cached.
-        await writeTreeCache(
-          request.cacheDir,
-          asBaseKey,
-          asBaseTree,
-          baseKey && base.cacheDepth !== undefined ? { key: baseKey, tree: base } : undefined,
-        )
+        const from =
+          baseKey && base.cacheDepth !== undefined ? { key: baseKey, tree: base } : undefined
+        await keep(() => writeTreeCache(request.cacheDir, asBaseKey, asBaseTree, from))
         log.info(`Head ${where} as the next base: derived and cached (${clock()})`)
       }
     }
