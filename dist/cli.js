@@ -42711,16 +42711,19 @@ function diffSpecInputs(a, b3, head, beforePackage, depReasons, environmentOf = 
   if (codeChanged.length > 0) {
     const now = head.packages.get(b3.package);
     const files = /* @__PURE__ */ new Set();
+    const parts = [];
     for (const k2 of codeChanged) {
       const module = moduleCodePath(k2);
+      const side = a.code[k2] === void 0 ? "added" : b3.code[k2] === void 0 ? "removed" : "";
       if (module !== void 0) files.add(module);
-      else if (now) files.add(now.recipePath);
+      if ((module === void 0 || side !== "") && now) files.add(now.recipePath);
+      parts.push(side ? `${k2} (${side})` : k2);
     }
     reasons.push({
       kind: "recipe",
       package: b3.package,
       files: [...files].sort(),
-      detail: `conditional code: ${codeChanged.join("; ")}`
+      detail: `conditional code: ${parts.join("; ")}`
     });
   }
   for (const k2 of unionKeys2(a.parameters, b3.parameters)) {
@@ -50576,7 +50579,7 @@ import { mkdir as mkdir3, readdir as readdir3, rename as rename3, rm as rm5, wri
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "18c721c12f7ab8db" : "source";
+var BUILD_ID = true ? "3c58eb6e3e4f174e" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;
@@ -50670,12 +50673,12 @@ function treeCacheKey(snap, settings) {
   return h3.digest("hex");
 }
 function mapDelta(now, before, same = (a, b3) => a === b3) {
-  const set2 = {};
+  const set2 = [];
   for (const [k2, v2] of now) {
     const old = before.get(k2);
-    if (old === void 0 || !same(old, v2)) set2[k2] = v2;
+    if (old === void 0 || !same(old, v2)) set2.push([k2, v2]);
   }
-  return { set: set2, removed: [...before.keys()].filter((k2) => !now.has(k2)) };
+  return { set: Object.fromEntries(set2), removed: [...before.keys()].filter((k2) => !now.has(k2)) };
 }
 function applyDelta(before, d2) {
   const out = new Map(before);
@@ -50833,11 +50836,13 @@ function deltaOf(key, tree, origin, modules, digests) {
     const was = before.packages.get(p2.name);
     return tree.packageDigests.get(p2.name) !== before.packageDigests.get(p2.name) || p2 !== was && !sameJson(p2, was);
   });
-  const locals = {};
+  const changedLocals = [];
   for (const [id2, l3] of tree.locals) {
     const was = before.locals.get(id2);
-    if (was?.digest !== l3.digest || was !== l3 && !sameJson(was, l3)) locals[id2] = packLocal(l3);
+    if (was?.digest !== l3.digest || was !== l3 && !sameJson(was, l3))
+      changedLocals.push([id2, packLocal(l3)]);
   }
+  const locals = Object.fromEntries(changedLocals);
   let resolved;
   if (tree.specs !== before.specs) {
     const specs = mapDelta(tree.specs, before.specs, (a, b3) => a === b3 || sameJson(a, b3));

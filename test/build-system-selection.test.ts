@@ -111,3 +111,38 @@ describe('a build-system module counts only for the specs built with it', () => 
     expect(building(plan)).toEqual([])
   })
 })
+
+describe('a recipe that changes the build-system modules its specs are built with', () => {
+  it('names the recipe with the module that now applies, marked added (corpus: libvips)', async () => {
+    // Before, Dual derives from AutotoolsPackage only; the change adds CMakePackage, so its
+    // build_system=cmake spec now takes cmake.py although cmake.py itself did not change.
+    const before = DUAL.replace(
+      'class Dual(AutotoolsPackage, CMakePackage):',
+      'class Dual(AutotoolsPackage):',
+    ).replace('from spack_repo.t.build_systems.cmake import CMakePackage\n', '')
+    fx = await createSpackFixture({
+      ...FILES,
+      '.binary-check.yml': CONFIG,
+      [`${BS}/autotools.py`]: AUTOTOOLS_BS,
+      [`${PKG}/gmake/package.py`]: GMAKE,
+      [`${PKG}/dual/package.py`]: before,
+    })
+    const base = (await fx.git('rev-parse', 'HEAD')).trim()
+    await fx.write(`${PKG}/dual/package.py`, DUAL)
+    const head = await fx.commit('dual builds with CMakePackage')
+    const { plan } = await runPlan({ repo: fx.dir, base, head })
+    const spec = plan.specs.find((s) => s.id === 'dual@1.0 build_system=cmake')!
+    expect(spec.status).toBe('rebuild')
+    const code = spec.reasons.filter(
+      (r) => r.kind === 'recipe' && (r.detail ?? '').startsWith('conditional code'),
+    )
+    expect(code).toEqual([
+      {
+        kind: 'recipe',
+        package: 'dual',
+        files: [`${BS}/cmake.py`, `${PKG}/dual/package.py`].sort(),
+        detail: `conditional code: module ${BS}/cmake.py (build_system=cmake) (added)`,
+      },
+    ])
+  })
+})

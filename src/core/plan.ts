@@ -679,18 +679,23 @@ function diffSpecInputs(
   const codeChanged = unionKeys(a.code, b.code).filter((k) => a.code[k] !== b.code[k])
   if (codeChanged.length > 0) {
     const now = head.packages.get(b.package)
-    // A module's code names its module; any other conditional code is the recipe's.
+    // A module's changed code names its module; any other conditional code is the recipe's. Code
+    // that now applies or no longer does (a build-system module the recipe now derives from or
+    // selects) was chosen by the recipe, so the recipe is named with the module.
     const files = new Set<string>()
+    const parts: string[] = []
     for (const k of codeChanged) {
       const module = moduleCodePath(k)
+      const side = a.code[k] === undefined ? 'added' : b.code[k] === undefined ? 'removed' : ''
       if (module !== undefined) files.add(module)
-      else if (now) files.add(now.recipePath)
+      if ((module === undefined || side !== '') && now) files.add(now.recipePath)
+      parts.push(side ? `${k} (${side})` : k)
     }
     reasons.push({
       kind: 'recipe',
       package: b.package,
       files: [...files].sort(),
-      detail: `conditional code: ${codeChanged.join('; ')}`,
+      detail: `conditional code: ${parts.join('; ')}`,
     })
   }
   for (const k of unionKeys(a.parameters, b.parameters)) {

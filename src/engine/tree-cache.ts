@@ -112,12 +112,13 @@ function mapDelta<V>(
   before: ReadonlyMap<string, V>,
   same: (a: V, b: V) => boolean = (a, b) => a === b,
 ): MapDelta<V> {
-  const set: Record<string, V> = {}
+  const set: [string, V][] = []
   for (const [k, v] of now) {
     const old = before.get(k)
-    if (old === undefined || !same(old, v)) set[k] = v
+    if (old === undefined || !same(old, v)) set.push([k, v])
   }
-  return { set, removed: [...before.keys()].filter((k) => !now.has(k)) }
+  // (fromEntries: a key such as `__proto__` stays a plain entry)
+  return { set: Object.fromEntries(set), removed: [...before.keys()].filter((k) => !now.has(k)) }
 }
 
 function applyDelta<V>(before: ReadonlyMap<string, V>, d: MapDelta<V>): Map<string, V> {
@@ -338,11 +339,13 @@ function deltaOf(
       (p !== was && !sameJson(p, was))
     )
   })
-  const locals: Record<string, StoredLocal> = {}
+  const changedLocals: [string, StoredLocal][] = []
   for (const [id, l] of tree.locals) {
     const was = before.locals.get(id)
-    if (was?.digest !== l.digest || (was !== l && !sameJson(was, l))) locals[id] = packLocal(l)
+    if (was?.digest !== l.digest || (was !== l && !sameJson(was, l)))
+      changedLocals.push([id, packLocal(l)])
   }
+  const locals = Object.fromEntries(changedLocals)
   let resolved: ResolvedDelta | undefined
   if (tree.specs !== before.specs) {
     const specs = mapDelta(tree.specs, before.specs, (a, b) => a === b || sameJson(a, b))
