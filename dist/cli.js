@@ -42646,9 +42646,21 @@ function packageReasons(name, a, now) {
   if (a.algorithm !== b3.algorithm)
     reasons.push({ kind: "algorithm", old: a.algorithm, new: b3.algorithm });
   const files = [];
-  if (a.recipe !== b3.recipe) files.push(now.recipePath);
-  for (const k2 of unionKeys2(a.bases, b3.bases)) if (a.bases[k2] !== b3.bases[k2]) files.push(k2);
-  if (files.length > 0) reasons.push({ kind: "recipe", package: name, files });
+  const moved = [];
+  for (const k2 of unionKeys2(a.bases, b3.bases)) {
+    if (a.bases[k2] === b3.bases[k2]) continue;
+    files.push(k2);
+    if (a.bases[k2] === void 0) moved.push(`${k2} (added)`);
+    else if (b3.bases[k2] === void 0) moved.push(`${k2} (removed)`);
+  }
+  if (a.recipe !== b3.recipe || moved.length > 0) files.unshift(now.recipePath);
+  if (files.length > 0)
+    reasons.push({
+      kind: "recipe",
+      package: name,
+      files,
+      ...moved.length > 0 ? { detail: `base modules: ${moved.join("; ")}` } : {}
+    });
   for (const k2 of unionKeys2(a.files, b3.files))
     if (a.files[k2] !== b3.files[k2])
       reasons.push({ kind: "input-file", package: name, file: joinPath(now.directory, k2) });
@@ -50579,7 +50591,7 @@ import { mkdir as mkdir3, readdir as readdir3, rename as rename3, rm as rm5, wri
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "3c58eb6e3e4f174e" : "source";
+var BUILD_ID = true ? "9c13af012926932f" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;

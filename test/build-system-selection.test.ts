@@ -146,3 +146,31 @@ describe('a recipe that changes the build-system modules its specs are built wit
     ])
   })
 })
+
+describe('a recipe that changes the base modules its package builds on', () => {
+  it('names the recipe with each base module, marked added or removed', async () => {
+    // Dual stops deriving from CMakePackage: cmake.py no longer reaches it at all.
+    fx = await createSpackFixture({
+      ...FILES,
+      '.binary-check.yml': `ecosystem: spack\nrecipes: ${PKG}\nbuildSystems: ${BS}\nspecs: [single]\n`,
+      [`${PKG}/single/package.py`]:
+        'from spack_repo.t.build_systems.cmake import CMakePackage\n\nfrom spack.package import *\n\n\nclass Single(CMakePackage):\n    version("1.0", sha256="7777")\n',
+    })
+    const base = (await fx.git('rev-parse', 'HEAD')).trim()
+    await fx.write(
+      `${PKG}/single/package.py`,
+      'from spack_repo.t.build_systems.generic import Package\n\nfrom spack.package import *\n\n\nclass Single(Package):\n    version("1.0", sha256="7777")\n',
+    )
+    const head = await fx.commit('single: a generic package')
+    const { plan } = await runPlan({ repo: fx.dir, base, head })
+    const pkg = plan.packages.find((p) => p.name === 'single')!
+    const recipe = pkg.reasons.find((r) => r.kind === 'recipe')!
+    expect(recipe).toMatchObject({
+      kind: 'recipe',
+      package: 'single',
+      detail: `base modules: ${BS}/cmake.py (removed)`,
+    })
+    expect((recipe as { files: string[] }).files[0]).toBe(`${PKG}/single/package.py`)
+    expect((recipe as { files: string[] }).files).toContain(`${BS}/cmake.py`)
+  })
+})

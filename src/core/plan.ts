@@ -596,9 +596,23 @@ function packageReasons(name: string, a: PackageDigestInputs, now: PackageSummar
   if (a.algorithm !== b.algorithm)
     reasons.push({ kind: 'algorithm', old: a.algorithm, new: b.algorithm })
   const files: string[] = []
-  if (a.recipe !== b.recipe) files.push(now.recipePath)
-  for (const k of unionKeys(a.bases, b.bases)) if (a.bases[k] !== b.bases[k]) files.push(k)
-  if (files.length > 0) reasons.push({ kind: 'recipe', package: name, files })
+  // A base module the package now builds on, or no longer does, is the recipe's choice: the
+  // recipe is named with it.
+  const moved: string[] = []
+  for (const k of unionKeys(a.bases, b.bases)) {
+    if (a.bases[k] === b.bases[k]) continue
+    files.push(k)
+    if (a.bases[k] === undefined) moved.push(`${k} (added)`)
+    else if (b.bases[k] === undefined) moved.push(`${k} (removed)`)
+  }
+  if (a.recipe !== b.recipe || moved.length > 0) files.unshift(now.recipePath)
+  if (files.length > 0)
+    reasons.push({
+      kind: 'recipe',
+      package: name,
+      files,
+      ...(moved.length > 0 ? { detail: `base modules: ${moved.join('; ')}` } : {}),
+    })
   for (const k of unionKeys(a.files, b.files))
     if (a.files[k] !== b.files[k])
       reasons.push({ kind: 'input-file', package: name, file: joinPath(now.directory, k) })
