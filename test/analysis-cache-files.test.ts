@@ -3,7 +3,7 @@
  * writes a few small files), and a plan's JSON is written in pieces that join to exactly what
  * one JSON.stringify gives.
  */
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -122,7 +122,6 @@ describe('plan JSON in pieces', () => {
 
 describe('analysis cache housekeeping', () => {
   it('a save removes analyses of other builds (old single files and shard folders), nothing else', async () => {
-    const { mkdir } = await import('node:fs/promises')
     await writeFile(join(dir, 'recipes-binary-check-digest-2-0123456789abcdef.json'), '{}')
     await mkdir(join(dir, 'analyses-binary-check-digest-1-fedcba9876543210'))
     await mkdir(join(dir, 'trees'))

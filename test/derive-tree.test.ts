@@ -294,7 +294,7 @@ prepared.set(namedBefore, async (fx: GitFixture) => {
  * reads back as the same tree, smaller than the base's full entry.
  */
 async function expectDeltaRoundTrip(base: TreeResult, derived: TreeResult): Promise<void> {
-  const { mkdtemp, rm, stat } = await import('node:fs/promises')
+  const { mkdtemp, readFile, rm, stat } = await import('node:fs/promises')
   const { tmpdir } = await import('node:os')
   const { join } = await import('node:path')
   const { readTreeCache, writeTreeCache } = await import('../src/engine/tree-cache.js')
@@ -306,9 +306,7 @@ async function expectDeltaRoundTrip(base: TreeResult, derived: TreeResult): Prom
     await writeTreeCache(dir, 'h'.repeat(64), derived, { key: 'b'.repeat(64), tree: base })
     delete base.cacheDepth
     const stored = JSON.parse(
-      await (
-        await import('node:fs/promises')
-      ).readFile(join(dir, 'trees', `${'h'.repeat(64)}.json`), 'utf8'),
+      await readFile(join(dir, 'trees', `${'h'.repeat(64)}.json`), 'utf8'),
     ) as { baseKey?: string; resolved?: unknown }
     expect(stored.baseKey).toBe('b'.repeat(64))
     expect(stored.resolved).toBeDefined()

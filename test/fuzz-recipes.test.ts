@@ -87,32 +87,22 @@ const lineEdits: fc.Arbitrary<TextEdit[]> = fc.array(
 )
 
 function fuzzRecipes(name: string, recipes: () => Recipe[], numRuns: number): void {
-  it(`${name}: arbitrary edits`, () => {
-    const all = recipes()
-    const arb = fc.tuple(fc.nat(), textEdits)
-    fuzz(
-      `${name}/edits`,
-      arb,
-      ([i, edits]) => {
-        const r = all[i % all.length]!
-        checkRecipe(applyEdits(r.text, edits), r.path)
-      },
-      { numRuns, timeLimitMs: 12_000 },
-    )
-  })
-  it(`${name}: whole-line edits`, () => {
-    const all = recipes()
-    const arb = fc.tuple(fc.nat(), lineEdits)
-    fuzz(
-      `${name}/lines`,
-      arb,
-      ([i, edits]) => {
-        const r = all[i % all.length]!
-        checkRecipe(applyEdits(r.text, edits), r.path)
-      },
-      { numRuns, timeLimitMs: 12_000 },
-    )
-  })
+  for (const [title, tag, edits] of [
+    ['arbitrary edits', 'edits', textEdits],
+    ['whole-line edits', 'lines', lineEdits],
+  ] as const)
+    it(`${name}: ${title}`, () => {
+      const all = recipes()
+      fuzz(
+        `${name}/${tag}`,
+        fc.tuple(fc.nat(), edits),
+        ([i, e]) => {
+          const r = all[i % all.length]!
+          checkRecipe(applyEdits(r.text, e), r.path)
+        },
+        { numRuns, timeLimitMs: 12_000 },
+      )
+    })
 }
 
 describe('fuzz: recipe analyser on the repository fixtures', () => {

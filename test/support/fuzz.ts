@@ -65,9 +65,7 @@ export function valueOrUserError<T>(run: () => T): T | UserError {
   try {
     return run()
   } catch (e) {
-    if (!(e instanceof UserError)) throw e
-    checkOneLine(e)
-    return e
+    return oneLineUserError(e)
   } finally {
     checkDuration(start)
   }
@@ -79,12 +77,17 @@ export async function valueOrUserErrorAsync<T>(run: () => Promise<T>): Promise<T
   try {
     return await run()
   } catch (e) {
-    if (!(e instanceof UserError)) throw e
-    checkOneLine(e)
-    return e
+    return oneLineUserError(e)
   } finally {
     checkDuration(start)
   }
+}
+
+/** A thrown UserError with a one-line message, returned; anything else thrown again. */
+function oneLineUserError(e: unknown): UserError {
+  if (!(e instanceof UserError)) throw e
+  checkOneLine(e)
+  return e
 }
 
 /** The same property for readers that return `{error}` instead of throwing. */
