@@ -16290,59 +16290,42 @@ async function analyseInParallel(jobs, task, analyse) {
 }
 
 // src/ecosystems/spack/read-spack-packages.ts
+var AnalysisNotCached = class extends Error {
+  constructor(path) {
+    super(`no cached analysis of ${path}`);
+  }
+};
 async function readSpackPackages(snap, opts) {
+  return { packages: await (await openSpackPackages(snap, opts)).readAll() };
+}
+async function openSpackPackages(snap, opts) {
   const roots = opts.recipeRoots.map((r2) => r2.replace(/^\.\//, "").replace(/\/+$/, ""));
-  const found = [];
-  const dirFiles = /* @__PURE__ */ new Map();
-  for (const path of snap.files.keys()) {
-    for (const root of roots) {
-      if (!path.startsWith(`${root}/`)) continue;
-      const rest = path.slice(root.length + 1);
-      const slash = rest.indexOf("/");
-      if (slash < 0) continue;
-      const dir = `${root}/${rest.slice(0, slash)}`;
-      const name = packageNameForDirectory(rest.slice(0, slash), root);
-      if (rest.slice(slash + 1) === "package.py" && packageNameProblem(name) === void 0)
-        found.push({ name, dir, recipePath: path, root });
-      const list = dirFiles.get(dir);
-      if (list) list.push(path);
-      else dirFiles.set(dir, [path]);
-    }
-  }
-  if (found.length === 0 && roots.length > 0) {
-    const anyUnder = roots.some((r2) => [...snap.files.keys()].some((p2) => p2.startsWith(`${r2}/`)));
-    if (!anyUnder)
-      throw new UserError(
-        "config",
-        "recipes",
-        `no recipe root ${roots.map((r2) => `"${r2}"`).join(", ")} in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
-      );
-  }
-  if (opts.only) {
-    const only2 = opts.only;
-    found.splice(0, found.length, ...found.filter((f3) => only2.has(f3.name)));
-  }
-  const recipeOids = found.filter((f3) => !opts.isIgnored(f3.recipePath)).map((f3) => snap.files.get(f3.recipePath));
-  await fillCache(snap, recipeOids, opts.cache, found);
-  const classToModule = /* @__PURE__ */ new Map();
+  const { byName, dirFiles } = discoverRecipes(snap, roots, opts);
   const moduleCache = /* @__PURE__ */ new Map();
-  const loadModules = async (paths) => {
-    const todo = paths.filter((p2) => !moduleCache.has(p2) && snap.files.has(p2));
-    const oids = todo.map((p2) => snap.files.get(p2));
-    const missing = oids.filter((o2) => !opts.cache.get(`module:${o2}`));
-    if (missing.length > 0) {
-      const blobs = await snap.readBlobs([...new Set(missing)]);
-      todo.forEach((p2, i) => {
-        const oid = oids[i];
-        if (opts.cache.get(`module:${oid}`)) return;
-        const buf = blobs.get(oid);
-        if (!buf) return;
-        opts.cache.set(`module:${oid}`, analyseModule(buf.toString("utf8"), p2));
-      });
-    }
-    for (const p2 of todo)
-      moduleCache.set(p2, opts.cache.get(`module:${snap.files.get(p2)}`));
+  const unread = /* @__PURE__ */ new Set();
+  const moduleOf = (p2) => {
+    const hit = moduleCache.get(p2);
+    if (hit) return hit;
+    const oid = snap.files.get(p2);
+    if (oid === void 0 || unread.has(p2)) return void 0;
+    const m2 = opts.cache.get(`module:${oid}`);
+    if (!m2) return null;
+    moduleCache.set(p2, m2);
+    return m2;
   };
+  const loadModules = async (paths) => {
+    const todo = paths.filter((p2) => moduleOf(p2) === null);
+    if (todo.length === 0) return;
+    const blobs = await snap.readBlobs([...new Set(todo.map((p2) => snap.files.get(p2)))]);
+    for (const p2 of todo) {
+      const oid = snap.files.get(p2);
+      if (opts.cache.get(`module:${oid}`)) continue;
+      const buf = blobs.get(oid);
+      if (buf) opts.cache.set(`module:${oid}`, analyseModule(buf.toString("utf8"), p2));
+      else unread.add(p2);
+    }
+  };
+  const classToModule = /* @__PURE__ */ new Map();
   if (opts.buildSystems) {
     const bs2 = opts.buildSystems.replace(/\/+$/, "");
     const paths = [...snap.files.keys()].filter(
@@ -16350,8 +16333,7 @@ async function readSpackPackages(snap, opts) {
     );
     await loadModules(paths);
     for (const p2 of paths.sort())
-      for (const c3 of moduleCache.get(p2)?.classes ?? [])
-        if (!classToModule.has(c3)) classToModule.set(c3, p2);
+      for (const c3 of moduleOf(p2)?.classes ?? []) if (!classToModule.has(c3)) classToModule.set(c3, p2);
   }
   const resolveImports = (imports, fromFile) => {
     const out = [];
@@ -16371,20 +16353,32 @@ async function readSpackPackages(snap, opts) {
     }
     return out;
   };
+  const directModules = (a, recipePath) => {
+    const direct = resolveImports(a.imports, recipePath);
+    for (const base of originalBaseNames(a)) {
+      const m2 = classToModule.get(base);
+      if (m2) direct.push(m2);
+    }
+    return [...new Set(direct)].sort();
+  };
   const closureCache = /* @__PURE__ */ new Map();
-  const closureOf = async (start, fromRecipe) => {
+  const closureOf = (start, fromRecipe, missing) => {
     const key = start.join("\n");
     const hit = closureCache.get(key);
     if (hit) return hit;
     const seen = /* @__PURE__ */ new Set();
+    let complete = true;
     let frontier = start.filter((p2) => p2 !== fromRecipe);
     while (frontier.length > 0) {
-      await loadModules(frontier);
       const next2 = [];
       for (const p2 of frontier) {
         if (seen.has(p2)) continue;
         seen.add(p2);
-        const m2 = moduleCache.get(p2);
+        const m2 = moduleOf(p2);
+        if (m2 === null) {
+          missing.add(p2);
+          complete = false;
+        }
         if (!m2) continue;
         for (const q3 of resolveImports(m2.imports, p2))
           if (!seen.has(q3) && q3 !== fromRecipe) next2.push(q3);
@@ -16395,116 +16389,228 @@ async function readSpackPackages(snap, opts) {
       }
       frontier = next2;
     }
+    if (!complete) return void 0;
     const result = [...seen].sort();
     closureCache.set(key, result);
     return result;
   };
-  const packages = /* @__PURE__ */ new Map();
+  const recipeOf = (f3) => opts.cache.get(recipeCacheKey(snap.files.get(f3.recipePath)));
+  const assemble = (f3) => {
+    const a = recipeOf(f3);
+    if (!a) throw new AnalysisNotCached(f3.recipePath);
+    const direct = directModules(a, f3.recipePath);
+    const closure = closureOf(direct, f3.recipePath, /* @__PURE__ */ new Set());
+    if (!closure) throw new AnalysisNotCached(f3.recipePath);
+    return assemblePackage(f3, a, {
+      direct,
+      closure,
+      modules: moduleCache,
+      files: dirFiles.get(f3.dir) ?? [],
+      snap,
+      isIgnored: opts.isIgnored,
+      importsOf: (p2) => resolveImports(moduleCache.get(p2)?.imports ?? [], p2)
+    });
+  };
+  const names = [...byName.keys()];
+  const assembled = /* @__PURE__ */ new Map();
+  const get = (name) => {
+    const hit = assembled.get(name);
+    if (hit) return hit;
+    const f3 = byName.get(name);
+    if (!f3) return void 0;
+    const pkg = assemble(f3);
+    assembled.set(name, pkg);
+    return pkg;
+  };
+  const prefetch = async (wanted) => {
+    const list = [...new Set(wanted)].flatMap((n) => byName.get(n) ?? []);
+    await fillCache(
+      snap,
+      list.map((f3) => snap.files.get(f3.recipePath)),
+      opts.cache,
+      list
+    );
+    for (; ; ) {
+      const missing = /* @__PURE__ */ new Set();
+      for (const f3 of list)
+        closureOf(directModules(recipeOf(f3), f3.recipePath), f3.recipePath, missing);
+      if (missing.size === 0) return;
+      await loadModules([...missing]);
+    }
+  };
+  return {
+    names,
+    prefetch,
+    get,
+    readAll: async () => {
+      await prefetch(names);
+      return new Map(names.map((n) => [n, get(n)]));
+    },
+    view: new LazyPackageMap(names, get)
+  };
+}
+function discoverRecipes(snap, roots, opts) {
+  const found = [];
+  const dirFiles = /* @__PURE__ */ new Map();
+  for (const path of snap.files.keys()) {
+    for (const root of roots) {
+      if (!path.startsWith(`${root}/`)) continue;
+      const rest = path.slice(root.length + 1);
+      const slash = rest.indexOf("/");
+      if (slash < 0) continue;
+      const dir = `${root}/${rest.slice(0, slash)}`;
+      const name = packageNameForDirectory(rest.slice(0, slash), root);
+      if (rest.slice(slash + 1) === "package.py" && packageNameProblem(name) === void 0)
+        found.push({ name, dir, recipePath: path });
+      const list = dirFiles.get(dir);
+      if (list) list.push(path);
+      else dirFiles.set(dir, [path]);
+    }
+  }
+  if (found.length === 0 && roots.length > 0) {
+    const anyUnder = roots.some((r2) => [...snap.files.keys()].some((p2) => p2.startsWith(`${r2}/`)));
+    if (!anyUnder)
+      throw new UserError(
+        "config",
+        "recipes",
+        `no recipe root ${roots.map((r2) => `"${r2}"`).join(", ")} in ${snap.rev === "WORKTREE" ? "the working tree" : `commit ${snap.rev.slice(0, 12)}`}`
+      );
+  }
+  const byName = /* @__PURE__ */ new Map();
   for (const f3 of found.sort((a, b3) => a.recipePath < b3.recipePath ? -1 : 1)) {
-    if (opts.isIgnored(f3.recipePath)) continue;
-    const prev = packages.get(f3.name);
+    if (opts.isIgnored(f3.recipePath) || opts.only && !opts.only.has(f3.name)) continue;
+    const prev = byName.get(f3.name);
     if (prev)
       throw new UserError(
         "recipe",
         f3.recipePath,
         `package "${f3.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`
       );
-    const oid = snap.files.get(f3.recipePath);
-    const a = opts.cache.get(recipeCacheKey(oid));
-    const direct = resolveImports(a.imports, f3.recipePath);
-    for (const base of originalBaseNames(a)) {
-      const m2 = classToModule.get(base);
-      if (m2) direct.push(m2);
-    }
-    const closure = await closureOf([...new Set(direct)].sort(), f3.recipePath);
-    const inherited = inheritedRecipes(
-      originalBaseNames(a),
-      closure.map((p2) => moduleCache.get(p2))
-    );
-    const place = (line) => ({ file: f3.recipePath, line });
-    const withPlace = (d2) => d2.place ? { ...d2, place: place(d2.place.line) } : d2;
-    const files = dirFiles.get(f3.dir) ?? [];
-    const usedPatchFiles = /* @__PURE__ */ new Set();
-    const patches = [...inherited.flatMap((r2) => r2.patches.filter((p2) => p2.url)), ...a.patches].map(
-      (p2) => {
-        const q3 = withPlace(p2);
-        if (!q3.file) return q3;
-        const path = `${f3.dir}/${q3.file}`;
-        usedPatchFiles.add(path);
-        const blob = snap.files.get(path);
-        if (blob === void 0) {
-          if (opts.isIgnored(path)) return { ...q3, contentHash: "ignored" };
-          throw new UserError(
-            "recipe",
-            `${f3.recipePath}:${q3.place?.line ?? 0}`,
-            `patch file "${q3.file}" does not exist in ${f3.dir}/`
-          );
-        }
-        return { ...q3, contentHash: opts.isIgnored(path) ? "ignored" : blob };
-      }
-    );
-    const variantNames = new Set(a.variants.map((v2) => v2.name));
-    const variants = [
-      ...a.variants.map(withPlace),
-      ...inherited.flatMap((r2) => r2.variants).filter((v2) => !variantNames.has(v2.name) && (variantNames.add(v2.name), true))
-    ];
-    const selected = buildSystemModules(
-      [...new Set(direct)],
-      variants.find((v2) => v2.name === "build_system")?.values ?? [],
-      moduleCache,
-      (p2) => resolveImports(moduleCache.get(p2)?.imports ?? [], p2)
-    );
-    const bases = {};
-    const moduleCode = [];
-    for (const p2 of closure) {
-      const digest2 = moduleCache.get(p2).canonicalDigest;
-      const systems = selected.get(p2);
-      if (systems === void 0) bases[p2] = digest2;
-      else
-        for (const system of systems)
-          moduleCode.push({
-            when: `build_system=${system}`,
-            label: `${MODULE_CODE_LABEL}${p2} (build_system=${system})`,
-            digest: digest2,
-            place: { file: p2, line: 1 }
-          });
-    }
-    const digestInputs = packageDigestInputs("spack", a.canonicalDigest, bases, {});
-    packages.set(f3.name, {
-      name: f3.name,
-      ecosystem: "spack",
-      recipePath: f3.recipePath,
-      directory: f3.dir,
-      digestInputs,
-      versions: a.versions.map(withPlace),
-      variants,
-      dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r2) => r2.dependencies)],
-      patches,
-      resources: [...a.resources.map(withPlace), ...inherited.flatMap((r2) => r2.resources)],
-      provides: a.provides,
-      conflicts: a.conflicts,
-      requires: a.requires,
-      conditionalCode: [
-        ...[...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map((c3) => ({
-          when: c3.when,
-          label: c3.label,
-          digest: c3.digest,
-          place: place(c3.line)
-        })),
-        ...moduleCode
-      ],
-      unresolved: a.unresolved.map((u2) => ({
-        package: f3.name,
-        place: place(u2.line),
-        reason: u2.reason
-      })),
-      ...unreadableOf(f3.recipePath, a, closure, moduleCache),
-      ignoredFiles: files.filter((p2) => p2 !== f3.recipePath && !usedPatchFiles.has(p2)),
-      inputPaths: [f3.recipePath, ...closure, ...usedPatchFiles].sort()
-    });
+    byName.set(f3.name, f3);
   }
-  return { packages };
+  return { byName, dirFiles };
 }
+function assemblePackage(f3, a, inputs) {
+  const { closure, modules: moduleCache, snap } = inputs;
+  const inherited = inheritedRecipes(
+    originalBaseNames(a),
+    closure.map((p2) => moduleCache.get(p2))
+  );
+  const place = (line) => ({ file: f3.recipePath, line });
+  const withPlace = (d2) => d2.place ? { ...d2, place: place(d2.place.line) } : d2;
+  const usedPatchFiles = /* @__PURE__ */ new Set();
+  const patches = [...inherited.flatMap((r2) => r2.patches.filter((p2) => p2.url)), ...a.patches].map(
+    (p2) => {
+      const q3 = withPlace(p2);
+      if (!q3.file) return q3;
+      const path = `${f3.dir}/${q3.file}`;
+      usedPatchFiles.add(path);
+      const blob = snap.files.get(path);
+      if (blob === void 0) {
+        if (inputs.isIgnored(path)) return { ...q3, contentHash: "ignored" };
+        throw new UserError(
+          "recipe",
+          `${f3.recipePath}:${q3.place?.line ?? 0}`,
+          `patch file "${q3.file}" does not exist in ${f3.dir}/`
+        );
+      }
+      return { ...q3, contentHash: inputs.isIgnored(path) ? "ignored" : blob };
+    }
+  );
+  const variantNames = new Set(a.variants.map((v2) => v2.name));
+  const variants = [
+    ...a.variants.map(withPlace),
+    ...inherited.flatMap((r2) => r2.variants).filter((v2) => !variantNames.has(v2.name) && (variantNames.add(v2.name), true))
+  ];
+  const selected = buildSystemModules(
+    inputs.direct,
+    variants.find((v2) => v2.name === "build_system")?.values ?? [],
+    moduleCache,
+    inputs.importsOf
+  );
+  const bases = {};
+  const moduleCode = [];
+  for (const p2 of closure) {
+    const digest2 = moduleCache.get(p2).canonicalDigest;
+    const systems = selected.get(p2);
+    if (systems === void 0) bases[p2] = digest2;
+    else
+      for (const system of systems)
+        moduleCode.push({
+          when: `build_system=${system}`,
+          label: `${MODULE_CODE_LABEL}${p2} (build_system=${system})`,
+          digest: digest2,
+          place: { file: p2, line: 1 }
+        });
+  }
+  const digestInputs = packageDigestInputs("spack", a.canonicalDigest, bases, {});
+  return {
+    name: f3.name,
+    ecosystem: "spack",
+    recipePath: f3.recipePath,
+    directory: f3.dir,
+    digestInputs,
+    versions: a.versions.map(withPlace),
+    variants,
+    dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r2) => r2.dependencies)],
+    patches,
+    resources: [...a.resources.map(withPlace), ...inherited.flatMap((r2) => r2.resources)],
+    provides: a.provides,
+    conflicts: a.conflicts,
+    requires: a.requires,
+    conditionalCode: [
+      ...[...a.conditionalCode, ...inherited.flatMap((r2) => r2.conditionalCode)].map((c3) => ({
+        when: c3.when,
+        label: c3.label,
+        digest: c3.digest,
+        place: place(c3.line)
+      })),
+      ...moduleCode
+    ],
+    unresolved: a.unresolved.map((u2) => ({
+      package: f3.name,
+      place: place(u2.line),
+      reason: u2.reason
+    })),
+    ...unreadableOf(f3.recipePath, a, closure, moduleCache),
+    ignoredFiles: inputs.files.filter((p2) => p2 !== f3.recipePath && !usedPatchFiles.has(p2)),
+    inputPaths: [f3.recipePath, ...closure, ...usedPatchFiles].sort()
+  };
+}
+var LazyPackageMap = class {
+  constructor(names, read) {
+    this.names = names;
+    this.read = read;
+    this.known = new Set(names);
+  }
+  names;
+  read;
+  known;
+  get size() {
+    return this.names.length;
+  }
+  get(name) {
+    return this.known.has(name) ? this.read(name) : void 0;
+  }
+  has(name) {
+    return this.known.has(name);
+  }
+  keys() {
+    return this.names[Symbol.iterator]();
+  }
+  *values() {
+    for (const n of this.names) yield this.read(n);
+  }
+  *entries() {
+    for (const n of this.names) yield [n, this.read(n)];
+  }
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+  forEach(fn2) {
+    for (const [k2, v2] of this.entries()) fn2(v2, k2, this);
+  }
+};
 function buildSystemModules(direct, packageSystems, modules, importsOf) {
   const out = /* @__PURE__ */ new Map();
   if (packageSystems.length < 2) return out;
@@ -48855,7 +48961,7 @@ function rootKey(defaults, index, spec) {
 }
 var MAX_PASSES = 12;
 function resolveSpecs(req) {
-  const virtualProviders = indexVirtuals(req.packages);
+  const virtualProviders = req.virtualProviders ?? providerIndex(req.packages.values());
   const decisions = [];
   const versionIndexes = /* @__PURE__ */ new Map();
   const versionIndex = (pkg) => {
@@ -49364,9 +49470,9 @@ function compilerText2(c3) {
 function versionText(v2) {
   return v2.map((r2) => r2.exact || r2.lo === r2.hi ? r2.lo ?? "" : `${r2.lo ?? ""}:${r2.hi ?? ""}`).join(",");
 }
-function indexVirtuals(packages) {
+function providerIndex(packages) {
   const out = /* @__PURE__ */ new Map();
-  for (const pkg of [...packages.values()].sort((a, b3) => a.name < b3.name ? -1 : 1)) {
+  for (const pkg of [...packages].sort((a, b3) => a.name < b3.name ? -1 : 1)) {
     for (const p2 of pkg.provides) {
       for (const s of p2.specs) {
         const v2 = parseSpecConstraintCached(s).name;
@@ -50203,6 +50309,15 @@ async function readPackages(snap, s, cache2, only2) {
 async function readTreePackages(snap, s, cache2) {
   return readPackages(snap, s, cache2);
 }
+async function openTreePackages(snap, s, cache2) {
+  if (s.config.ecosystem !== "spack") return void 0;
+  return openSpackPackages(snap, {
+    recipeRoots: recipeRoots(s.config),
+    ...s.config.buildSystems ? { buildSystems: s.config.buildSystems } : {},
+    isIgnored: s.isIgnored,
+    cache: cache2
+  });
+}
 function envSignatureOf(containers) {
   const memo2 = /* @__PURE__ */ new Map();
   return (spec) => {
@@ -50317,7 +50432,7 @@ async function readLockfileSpecs(snap, lockfile) {
   return new Map(lock.specs.map((spec) => [spec.id, spec]));
 }
 var MAX_DERIVED_PACKAGES = 400;
-async function deriveDigestTree(from, snap, changed, s, cache2, readAll) {
+async function deriveDigestTree(from, snap, changed, s, cache2, source) {
   if (s.config.ecosystem !== "spack") return void 0;
   if (from.notes.some((n) => n.startsWith("base: "))) return void 0;
   if (s.config.concretizer.reuse && !s.config.lockfile && !s.isBase && from.reuseStable !== true)
@@ -50338,7 +50453,7 @@ async function deriveDigestTree(from, snap, changed, s, cache2, readAll) {
       if (path === s.configPath || path === s.config.lockfile) return void 0;
       if (s.environment?.touches(path)) return void 0;
       if (path.endsWith("/package.py") && (c3.status !== "M" || !byPath.has(path))) {
-        if (!readAll) return void 0;
+        if (!source) return void 0;
         recipesMoved = true;
         continue;
       }
@@ -50348,13 +50463,32 @@ async function deriveDigestTree(from, snap, changed, s, cache2, readAll) {
     }
   }
   if (affected.size > MAX_DERIVED_PACKAGES) return void 0;
-  if (recipesMoved) return deriveReresolving(from, snap, s, affected, await readAll());
-  const fresh = affected.size > 0 ? await readPackages(snap, s, cache2, affected) : /* @__PURE__ */ new Map();
+  const read = source ? await source() : void 0;
+  const reresolving = async () => {
+    if (!read) return void 0;
+    await read.prefetch(affected);
+    try {
+      return deriveReresolving(from, snap, s, affected, read.view);
+    } catch (e) {
+      if (!(e instanceof AnalysisNotCached)) throw e;
+    }
+    await read.readAll();
+    return deriveReresolving(from, snap, s, affected, read.view);
+  };
+  if (recipesMoved) return reresolving();
+  let fresh;
+  if (read) {
+    await read.prefetch(affected);
+    fresh = /* @__PURE__ */ new Map();
+    for (const name of affected) {
+      const pkg = read.get(name);
+      if (pkg) fresh.set(name, pkg);
+    }
+  } else fresh = affected.size > 0 ? await readPackages(snap, s, cache2, affected) : /* @__PURE__ */ new Map();
   for (const name of affected) {
     const pkg = fresh.get(name);
     if (!pkg) return void 0;
-    if (computeResolutionDigest(pkg) !== from.resolutionDigests.get(name))
-      return readAll ? deriveReresolving(from, snap, s, affected, await readAll()) : void 0;
+    if (computeResolutionDigest(pkg) !== from.resolutionDigests.get(name)) return reresolving();
   }
   const packages = new Map(from.packages);
   const packageDigests = new Map(from.packageDigests);
@@ -50394,7 +50528,7 @@ async function deriveDigestTree(from, snap, changed, s, cache2, readAll) {
     ...from.providing ? { providing: from.providing } : {}
   };
 }
-async function deriveReresolving(from, snap, s, affected, packages) {
+function deriveReresolving(from, snap, s, affected, packages) {
   if (s.config.lockfile || !from.roots || !from.providing) return void 0;
   const requests = expandSpecRequests(s.config);
   if (requests.length > 0 && s.config.concretizer.unify !== false) return void 0;
@@ -50442,7 +50576,11 @@ async function deriveReresolving(from, snap, s, affected, packages) {
     kept.set(id2, spec);
     for (const e of spec.dependencies) if (!kept.has(e.id)) stack.push(e.id);
   }
-  const resolved = resolveSpecs(resolveRequest(packages, s, { roots: again, frozen: kept }));
+  const providers = [...from.providing.keys()].flatMap((name) => packages.get(name) ?? []);
+  const resolved = resolveSpecs({
+    ...resolveRequest(packages, s, { roots: again, frozen: kept }),
+    virtualProviders: providerIndex(providers)
+  });
   if (resolved.notes.some((n) => n.startsWith("base: "))) return void 0;
   const specs = new Map(kept);
   for (const [id2, spec] of resolved.specs) specs.set(id2, spec);
@@ -50591,7 +50729,7 @@ import { mkdir as mkdir3, readdir as readdir3, rename as rename3, rm as rm5, wri
 import { join as join6 } from "node:path";
 
 // src/engine/build-id.ts
-var BUILD_ID = true ? "9c13af012926932f" : "source";
+var BUILD_ID = true ? "264e503296f1ec35" : "source";
 
 // src/engine/file-blob-cache.ts
 var FOLDER = `analyses-${DIGEST_ALGORITHM.replace(/[^A-Za-z0-9]+/g, "-")}-${BUILD_ID}`;
@@ -51535,8 +51673,9 @@ async function runPlan(request, log = SILENT_LOG) {
     if (kept) headSettings.reuse = kept;
     if (mirrorReuse) headSettings.mirrorReuse = mirrorReuse;
   }
-  let headPackages;
-  const readHeadPackages = async () => headPackages ??= readTreePackages(headSnap, headSettings, await analysisCache());
+  let headSource;
+  const headPackageSource = async () => headSource ??= openTreePackages(headSnap, headSettings, await analysisCache());
+  const readHeadPackages = async () => await (await headPackageSource())?.readAll() ?? readTreePackages(headSnap, headSettings, await analysisCache());
   const headKey = cacheKey(headSnap, headSettings);
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes);
   const headCached = head !== void 0;
@@ -51550,7 +51689,7 @@ async function runPlan(request, log = SILENT_LOG) {
       changedFiles,
       headSettings,
       await analysisCache(),
-      readHeadPackages
+      headPackageSource
     );
     derived2 = head !== void 0;
     if (head)
@@ -51584,7 +51723,7 @@ async function runPlan(request, log = SILENT_LOG) {
         changedFiles,
         { ...rest, isBase: true, ...mirrorReuse ? { reuse: mirrorReuse, mirrorReuse } : {} },
         await analysisCache(),
-        readHeadPackages
+        headPackageSource
       );
       await keep(async () => (await analysisCache()).save());
       if (asBaseTree) {
@@ -51594,7 +51733,7 @@ async function runPlan(request, log = SILENT_LOG) {
       }
     }
   }
-  headPackages = void 0;
+  headSource = void 0;
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() };
   const notes = [...range.note ? [range.note] : [], ...loaded.notes, ...head.notes];
   let lockCheck;

@@ -7,10 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_DEPTYPES, type SpecDigestInputs } from '../src/core/model.js'
 import { validateConfig } from '../src/config/config-schema.js'
 import { MemoryBlobCache } from '../src/ecosystems/snapshot.js'
+import type { ModuleAnalysis, RecipeAnalysis } from '../src/ecosystems/spack/read-spack-packages.js'
 import {
   deriveDigestTree,
   digestTreeFully,
-  readTreePackages,
+  openTreePackages,
   type TreeResult,
   type TreeSettings,
 } from '../src/engine/digest-tree.js'
@@ -76,10 +77,12 @@ async function compare(
   await change(fx)
   const headRev = await fx.commit('change')
   const s = settings(configText)
+  // One analysis cache, as a run has: the head's unchanged packages come from the base's analyses.
+  const cache = new MemoryBlobCache<RecipeAnalysis | ModuleAnalysis>()
   const base = await digestTreeFully(
     await readSnapshot(git, baseRev),
     { ...s, isBase: true, ...(mirror ? { reuse: mirror } : {}) },
-    new MemoryBlobCache(),
+    cache,
   )
   const headSettings = headSettingsAfter(base, s, mirror)
   const headSnap = await readSnapshot(git, headRev)
@@ -88,10 +91,8 @@ async function compare(
     headSnap,
     await git.changedFiles(baseRev, headRev),
     headSettings,
-    new MemoryBlobCache(),
-    reresolve
-      ? async () => readTreePackages(headSnap, headSettings, new MemoryBlobCache())
-      : undefined,
+    cache,
+    reresolve ? async () => openTreePackages(headSnap, headSettings, cache) : undefined,
   )
   const full = await digestTreeFully(headSnap, headSettings, new MemoryBlobCache())
   return { derived, full, base }
@@ -401,7 +402,47 @@ describe('deriveDigestTree re-resolving the roots a resolution change reaches', 
     expect(derived!.reuseStable).toBe(true)
   })
 
+  it('reads only the packages the re-resolved roots reach, from the shared analyses', async () => {
+    fx = await createSpackFixture({ ...FILES, '.binary-check.yml': DEFAULTS })
+    const git = await createGit(fx.dir)
+    const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
+    await newVariant(fx)
+    const headRev = await fx.commit('app: a new variant')
+    const s = settings(DEFAULTS)
+    const cache = new MemoryBlobCache<RecipeAnalysis | ModuleAnalysis>()
+    const base = await digestTreeFully(
+      await readSnapshot(git, baseRev),
+      { ...s, isBase: true },
+      cache,
+    )
+    const headSettings = headSettingsAfter(base, s)
+    const headSnap = await readSnapshot(git, headRev)
+    // Which recipes' analyses the derivation asks for (every one is in the cache already).
+    const asked = new Set<string>()
+    const counting = {
+      get: (key: string) => (key.startsWith('recipe:') && asked.add(key), cache.get(key)),
+      set: (key: string, value: RecipeAnalysis | ModuleAnalysis) => cache.set(key, value),
+    }
+    const derived = await deriveDigestTree(
+      base,
+      headSnap,
+      await git.changedFiles(baseRev, headRev),
+      headSettings,
+      counting,
+      async () => openTreePackages(headSnap, headSettings, counting),
+    )
+    const full = await digestTreeFully(headSnap, headSettings, new MemoryBlobCache())
+    expect(digests(derived!)).toEqual(digests(full))
+    const recipe = (name: string) => `recipe:${headSnap.files.get(`${PKG}/${name}/package.py`)}`
+    expect(asked.has(recipe('app'))).toBe(true)
+    // r and r_rcpp: neither reached from app nor a provider
+    expect(asked.has(recipe('r'))).toBe(false)
+    expect(asked.has(recipe('r_rcpp'))).toBe(false)
+    expect(asked.size).toBeLessThan(full.packages.size)
+  })
+
   it('derives the next run’s base too (the mirror’s versions kept), as digesting it would', async () => {
+    // (its analysis cache starts empty: the derivation falls back to reading every package)
     fx = await createSpackFixture({ ...FILES, '.binary-check.yml': DEFAULTS })
     const git = await createGit(fx.dir)
     const baseRev = (await fx.git('rev-parse', 'HEAD')).trim()
@@ -416,7 +457,7 @@ describe('deriveDigestTree re-resolving the roots a resolution change reaches', 
       await git.changedFiles(baseRev, headRev),
       s,
       new MemoryBlobCache(),
-      async () => readTreePackages(headSnap, s, new MemoryBlobCache()),
+      async () => openTreePackages(headSnap, s, new MemoryBlobCache()),
     )
     const full = await digestTreeFully(headSnap, s, new MemoryBlobCache())
     expect(derived).toBeDefined()

@@ -194,6 +194,11 @@ export interface ResolveRequest {
    * or no requests): the other roots then resolve exactly as before.
    */
   partial?: { roots: ReadonlySet<string>; frozen: ReadonlyMap<string, ConcreteSpec> }
+  /**
+   * Virtual → the packages providing it (see providerIndex), when the caller knows it without
+   * `packages` being read in full; else it is indexed from `packages`.
+   */
+  virtualProviders?: ReadonlyMap<string, readonly string[]>
 }
 
 /**
@@ -269,7 +274,7 @@ interface PassResult {
 const MAX_PASSES = 12
 
 export function resolveSpecs(req: ResolveRequest): ResolvedSpecs {
-  const virtualProviders = indexVirtuals(req.packages)
+  const virtualProviders = req.virtualProviders ?? providerIndex(req.packages.values())
   const decisions: Decision[] = []
   const versionIndexes = new Map<string, Map<string, VersionDirective>>()
   const versionIndex = (pkg: Package): Map<string, VersionDirective> => {
@@ -948,9 +953,10 @@ function versionText(v: NonNullable<SpecConstraint['versions']>): string {
     .join(',')
 }
 
-function indexVirtuals(packages: ReadonlyMap<string, Package>): Map<string, string[]> {
+/** Virtual → the packages that provide it (under any condition), in name order. */
+export function providerIndex(packages: Iterable<Package>): Map<string, string[]> {
   const out = new Map<string, string[]>()
-  for (const pkg of [...packages.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const pkg of [...packages].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     for (const p of pkg.provides) {
       for (const s of p.specs) {
         const v = parseSpecConstraintCached(s).name

@@ -31,6 +31,7 @@ import type {
 import type { ChangedFile, DigestedTree } from '../core/plan.js'
 import {
   KNOWN_COMPILERS,
+  providerIndex,
   resolveSpecs,
   reusableFrom,
   reuseKey,
@@ -46,9 +47,12 @@ import { readManifestPackages } from '../ecosystems/manifest/read-manifest-packa
 import { readFromagerTree } from '../ecosystems/fromager/read-fromager.js'
 import type { BlobCache, RepoSnapshot } from '../ecosystems/snapshot.js'
 import {
+  AnalysisNotCached,
+  openSpackPackages,
   readSpackPackages,
   type ModuleAnalysis,
   type RecipeAnalysis,
+  type SpackPackageSource,
 } from '../ecosystems/spack/read-spack-packages.js'
 import { parseSpackLockfile } from '../ecosystems/spack/lockfile.js'
 import { lockTextOf } from '../ecosystems/spack/lock-text.js'
@@ -125,6 +129,24 @@ export async function readTreePackages(
   cache: AnalysisCache,
 ): Promise<Map<string, Package>> {
   return readPackages(snap, s, cache)
+}
+
+/**
+ * A tree's packages to read a few at a time (Spack; see SpackPackageSource), undefined for the
+ * other ecosystems, which are read in full.
+ */
+export async function openTreePackages(
+  snap: RepoSnapshot,
+  s: TreeSettings,
+  cache: AnalysisCache,
+): Promise<SpackPackageSource | undefined> {
+  if (s.config.ecosystem !== 'spack') return undefined
+  return openSpackPackages(snap, {
+    recipeRoots: recipeRoots(s.config),
+    ...(s.config.buildSystems ? { buildSystems: s.config.buildSystems } : {}),
+    isIgnored: s.isIgnored,
+    cache,
+  })
 }
 
 function envSignatureOf(containers: ReadonlyMap<string, string>): (spec: ConcreteSpec) => Digest {
@@ -280,7 +302,7 @@ export async function deriveDigestTree(
   changed: readonly ChangedFile[],
   s: TreeSettings,
   cache: AnalysisCache,
-  readAll?: () => Promise<Map<string, Package>>,
+  source?: () => Promise<SpackPackageSource | undefined>,
 ): Promise<TreeResult | undefined> {
   if (s.config.ecosystem !== 'spack') return undefined
   // A base resolved leniently (some requests skipped) is not what this tree resolves to.
@@ -308,7 +330,7 @@ export async function deriveDigestTree(
       // A declared environment file changed: signatures differ, digest this side in full.
       if (s.environment?.touches(path)) return undefined
       if (path.endsWith('/package.py') && (c.status !== 'M' || !byPath.has(path))) {
-        if (!readAll) return undefined
+        if (!source) return undefined
         recipesMoved = true
         continue
       }
@@ -323,14 +345,34 @@ export async function deriveDigestTree(
     }
   }
   if (affected.size > MAX_DERIVED_PACKAGES) return undefined
-  if (recipesMoved) return deriveReresolving(from, snap, s, affected, await readAll!())
-  const fresh =
-    affected.size > 0 ? await readPackages(snap, s, cache, affected) : new Map<string, Package>()
+  const read = source ? await source() : undefined
+  // Re-resolving reads the packages resolution reaches, as it reaches them; should one's analysis
+  // be missing from the cache (a cache pruned by hand), everything is read and it starts again.
+  const reresolving = async (): Promise<TreeResult | undefined> => {
+    if (!read) return undefined
+    await read.prefetch(affected)
+    try {
+      return deriveReresolving(from, snap, s, affected, read.view)
+    } catch (e) {
+      if (!(e instanceof AnalysisNotCached)) throw e
+    }
+    await read.readAll()
+    return deriveReresolving(from, snap, s, affected, read.view)
+  }
+  if (recipesMoved) return reresolving()
+  let fresh: Map<string, Package>
+  if (read) {
+    await read.prefetch(affected)
+    fresh = new Map()
+    for (const name of affected) {
+      const pkg = read.get(name)
+      if (pkg) fresh.set(name, pkg)
+    }
+  } else fresh = affected.size > 0 ? await readPackages(snap, s, cache, affected) : new Map()
   for (const name of affected) {
     const pkg = fresh.get(name)
     if (!pkg) return undefined
-    if (computeResolutionDigest(pkg) !== from.resolutionDigests.get(name))
-      return readAll ? deriveReresolving(from, snap, s, affected, await readAll()) : undefined
+    if (computeResolutionDigest(pkg) !== from.resolutionDigests.get(name)) return reresolving()
   }
   const packages = new Map<string, PackageSummary>(from.packages)
   const packageDigests = new Map(from.packageDigests)
@@ -381,13 +423,13 @@ export async function deriveDigestTree(
  * full) when that does not hold: unified requests, a lockfile, a changed `provides` (virtual
  * providers are found across all packages), a recipe added or removed.
  */
-async function deriveReresolving(
+function deriveReresolving(
   from: TreeResult,
   snap: RepoSnapshot,
   s: TreeSettings,
   affected: ReadonlySet<string>,
   packages: ReadonlyMap<string, Package>,
-): Promise<TreeResult | undefined> {
+): TreeResult | undefined {
   if (s.config.lockfile || !from.roots || !from.providing) return undefined
   const requests = expandSpecRequests(s.config)
   if (requests.length > 0 && s.config.concretizer.unify !== false) return undefined
@@ -443,7 +485,12 @@ async function deriveReresolving(
     for (const e of spec.dependencies) if (!kept.has(e.id)) stack.push(e.id)
   }
 
-  const resolved = resolveSpecs(resolveRequest(packages, s, { roots: again, frozen: kept }))
+  // No `provides` changed and no provider came or went: the providers are the base's.
+  const providers = [...from.providing.keys()].flatMap((name) => packages.get(name) ?? [])
+  const resolved = resolveSpecs({
+    ...resolveRequest(packages, s, { roots: again, frozen: kept }),
+    virtualProviders: providerIndex(providers),
+  })
   if (resolved.notes.some((n) => n.startsWith('base: '))) return undefined
   const specs = new Map(kept)
   for (const [id, spec] of resolved.specs) specs.set(id, spec)

@@ -10,7 +10,11 @@ import { computePlan, type LockReference, type Plan, type ReferenceEntry } from 
 import { DEFAULT_CONFIG_PATH } from '../config/read-config.js'
 import type { Config } from '../config/config-schema.js'
 import type { RepoSnapshot } from '../ecosystems/snapshot.js'
-import type { ModuleAnalysis, RecipeAnalysis } from '../ecosystems/spack/read-spack-packages.js'
+import type {
+  ModuleAnalysis,
+  RecipeAnalysis,
+  SpackPackageSource,
+} from '../ecosystems/spack/read-spack-packages.js'
 import { createGit, resolveRange, WORKTREE, type Git } from '../git/index.js'
 import { lockNodesFromText } from '../ecosystems/spack/package-hash/lock-nodes.js'
 import { lockTextOf } from '../ecosystems/spack/lock-text.js'
@@ -22,6 +26,7 @@ import { openMirror } from '../mirror/index.js'
 import {
   deriveDigestTree,
   digestTreeFully,
+  openTreePackages,
   readTreePackages,
   type TreeResult,
   type TreeSettings,
@@ -208,11 +213,14 @@ export async function runPlan(
     if (kept) headSettings.reuse = kept
     if (mirrorReuse) headSettings.mirrorReuse = mirrorReuse
   }
-  // The head's packages read in full, once: a derivation that re-resolves, the as-base
-  // derivation and a full digest share it.
-  let headPackages: Promise<Map<string, Package>> | undefined
+  // The head's packages, read once as they are needed: a derivation that re-resolves, the as-base
+  // derivation and a full digest share them.
+  let headSource: Promise<SpackPackageSource | undefined> | undefined
+  const headPackageSource = async (): Promise<SpackPackageSource | undefined> =>
+    (headSource ??= openTreePackages(headSnap, headSettings, await analysisCache()))
   const readHeadPackages = async (): Promise<Map<string, Package>> =>
-    (headPackages ??= readTreePackages(headSnap, headSettings, await analysisCache()))
+    (await (await headPackageSource())?.readAll()) ??
+    readTreePackages(headSnap, headSettings, await analysisCache())
   const headKey = cacheKey(headSnap, headSettings)
   let head = await readTreeCache(request.cacheDir, headKey, headSnap.rev, deptypes)
   const headCached = head !== undefined
@@ -226,7 +234,7 @@ export async function runPlan(
       changedFiles,
       headSettings,
       await analysisCache(),
-      readHeadPackages,
+      headPackageSource,
     )
     derived = head !== undefined
     if (head)
@@ -277,7 +285,7 @@ export async function runPlan(
         changedFiles,
         { ...rest, isBase: true, ...(mirrorReuse ? { reuse: mirrorReuse, mirrorReuse } : {}) },
         await analysisCache(),
-        readHeadPackages,
+        headPackageSource,
       )
       await keep(async () => (await analysisCache()).save())
       if (asBaseTree) {
@@ -289,7 +297,7 @@ export async function runPlan(
       }
     }
   }
-  headPackages = undefined
+  headSource = undefined
   if (environment) head = { ...head, environments: environment.forTree(headSnap.files).all() }
 
   const notes = [...(range.note ? [range.note] : []), ...loaded.notes, ...head.notes]

@@ -56,71 +56,78 @@ export interface SpackPackages {
   packages: Map<string, Package>
 }
 
+/** A package was asked for whose analyses (recipe or module) the cache does not hold yet. */
+export class AnalysisNotCached extends Error {
+  constructor(path: string) {
+    super(`no cached analysis of ${path}`)
+  }
+}
+
+/**
+ * A tree's packages, assembled one at a time from the analysis cache: a derivation that resolves a
+ * few roots again reads the packages resolution reaches, not the repository's thousands.
+ */
+export interface SpackPackageSource {
+  /** Every package of the tree (ignored recipes are none), in recipe-path order. */
+  readonly names: readonly string[]
+  /** Analyse what the cache lacks for these packages: one batched read of the misses. */
+  prefetch(names: Iterable<string>): Promise<void>
+  /** The package, assembled from cached analyses; AnalysisNotCached when one is missing. */
+  get(name: string): Package | undefined
+  /** Every package, analysed and assembled. */
+  readAll(): Promise<Map<string, Package>>
+  /** A map that assembles each package the first time it is asked for (through `get`). */
+  readonly view: ReadonlyMap<string, Package>
+}
+
 export async function readSpackPackages(
   snap: RepoSnapshot,
   opts: SpackReadOptions,
 ): Promise<SpackPackages> {
+  return { packages: await (await openSpackPackages(snap, opts)).readAll() }
+}
+
+interface FoundRecipe {
+  name: string
+  dir: string
+  recipePath: string
+}
+
+export async function openSpackPackages(
+  snap: RepoSnapshot,
+  opts: SpackReadOptions,
+): Promise<SpackPackageSource> {
   const roots = opts.recipeRoots.map((r) => r.replace(/^\.\//, '').replace(/\/+$/, ''))
-  // 1. Discover package directories.
-  const found: Array<{ name: string; dir: string; recipePath: string; root: string }> = []
-  const dirFiles = new Map<string, string[]>()
-  for (const path of snap.files.keys()) {
-    for (const root of roots) {
-      if (!path.startsWith(`${root}/`)) continue
-      const rest = path.slice(root.length + 1)
-      const slash = rest.indexOf('/')
-      if (slash < 0) continue
-      const dir = `${root}/${rest.slice(0, slash)}`
-      const name = packageNameForDirectory(rest.slice(0, slash), root)
-      // As Spack's repository index does, a directory whose name is no package name
-      // (`zl\u0456b`, `a b`, `${{x}}`) holds no package: its files are used by none.
-      if (rest.slice(slash + 1) === 'package.py' && packageNameProblem(name) === undefined)
-        found.push({ name, dir, recipePath: path, root })
-      const list = dirFiles.get(dir)
-      if (list) list.push(path)
-      else dirFiles.set(dir, [path])
-    }
-  }
-  if (found.length === 0 && roots.length > 0) {
-    const anyUnder = roots.some((r) => [...snap.files.keys()].some((p) => p.startsWith(`${r}/`)))
-    if (!anyUnder)
-      throw new UserError(
-        'config',
-        'recipes',
-        `no recipe root ${roots.map((r) => `"${r}"`).join(', ')} in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
-      )
-  }
+  const { byName, dirFiles } = discoverRecipes(snap, roots, opts)
 
-  if (opts.only) {
-    const only = opts.only
-    found.splice(0, found.length, ...found.filter((f) => only.has(f.name)))
-  }
-  // 2. Parse recipes (cache by blob id) — one batched read for the misses.
-  const recipeOids = found
-    .filter((f) => !opts.isIgnored(f.recipePath))
-    .map((f) => snap.files.get(f.recipePath)!)
-  await fillCache(snap, recipeOids, opts.cache, found)
-
-  // 3. Modules: the build-system folder and whatever recipes import from the repository.
-  const classToModule = new Map<string, string>()
+  // Modules: the build-system folder and whatever recipes import from the repository.
   const moduleCache = new Map<string, ModuleAnalysis>()
-  const loadModules = async (paths: string[]): Promise<void> => {
-    const todo = paths.filter((p) => !moduleCache.has(p) && snap.files.has(p))
-    const oids = todo.map((p) => snap.files.get(p)!)
-    const missing = oids.filter((o) => !opts.cache.get(`module:${o}`))
-    if (missing.length > 0) {
-      const blobs = await snap.readBlobs([...new Set(missing)])
-      todo.forEach((p, i) => {
-        const oid = oids[i]!
-        if (opts.cache.get(`module:${oid}`)) return
-        const buf = blobs.get(oid)
-        if (!buf) return
-        opts.cache.set(`module:${oid}`, analyseModule(buf.toString('utf8'), p))
-      })
-    }
-    for (const p of todo)
-      moduleCache.set(p, opts.cache.get(`module:${snap.files.get(p)!}`) as ModuleAnalysis)
+  /** Paths whose blob could not be read: no module (as a path outside the tree). */
+  const unread = new Set<string>()
+  /** The module's analysis; undefined when there is none, null when the cache lacks it. */
+  const moduleOf = (p: string): ModuleAnalysis | undefined | null => {
+    const hit = moduleCache.get(p)
+    if (hit) return hit
+    const oid = snap.files.get(p)
+    if (oid === undefined || unread.has(p)) return undefined
+    const m = opts.cache.get(`module:${oid}`) as ModuleAnalysis | undefined
+    if (!m) return null
+    moduleCache.set(p, m)
+    return m
   }
+  const loadModules = async (paths: readonly string[]): Promise<void> => {
+    const todo = paths.filter((p) => moduleOf(p) === null)
+    if (todo.length === 0) return
+    const blobs = await snap.readBlobs([...new Set(todo.map((p) => snap.files.get(p)!))])
+    for (const p of todo) {
+      const oid = snap.files.get(p)!
+      if (opts.cache.get(`module:${oid}`)) continue
+      const buf = blobs.get(oid)
+      if (buf) opts.cache.set(`module:${oid}`, analyseModule(buf.toString('utf8'), p))
+      else unread.add(p)
+    }
+  }
+  const classToModule = new Map<string, string>()
   if (opts.buildSystems) {
     const bs = opts.buildSystems.replace(/\/+$/, '')
     const paths = [...snap.files.keys()].filter(
@@ -128,11 +135,10 @@ export async function readSpackPackages(
     )
     await loadModules(paths)
     for (const p of paths.sort())
-      for (const c of moduleCache.get(p)?.classes ?? [])
-        if (!classToModule.has(c)) classToModule.set(c, p)
+      for (const c of moduleOf(p)?.classes ?? []) if (!classToModule.has(c)) classToModule.set(c, p)
   }
 
-  // Transitive module closure of a file's imports (+ modules defining named base classes).
+  // The in-repository files an import names (+ modules defining the named classes).
   const resolveImports = (imports: ParsedRecipe['imports'], fromFile: string): string[] => {
     const out: string[] = []
     for (const imp of imports) {
@@ -151,20 +157,38 @@ export async function readSpackPackages(
     }
     return out
   }
+  /** The modules a recipe builds on directly: its imports and the modules of its base classes. */
+  const directModules = (a: RecipeAnalysis, recipePath: string): string[] => {
+    const direct = resolveImports(a.imports, recipePath)
+    for (const base of originalBaseNames(a)) {
+      const m = classToModule.get(base)
+      if (m) direct.push(m)
+    }
+    return [...new Set(direct)].sort()
+  }
+  // Transitive module closure; undefined (the paths added to `missing`) while the cache lacks one.
   const closureCache = new Map<string, string[]>()
-  const closureOf = async (start: string[], fromRecipe: string): Promise<string[]> => {
+  const closureOf = (
+    start: string[],
+    fromRecipe: string,
+    missing: Set<string>,
+  ): string[] | undefined => {
     const key = start.join('\n')
     const hit = closureCache.get(key)
     if (hit) return hit
     const seen = new Set<string>()
+    let complete = true
     let frontier = start.filter((p) => p !== fromRecipe)
     while (frontier.length > 0) {
-      await loadModules(frontier)
       const next: string[] = []
       for (const p of frontier) {
         if (seen.has(p)) continue
         seen.add(p)
-        const m = moduleCache.get(p)
+        const m = moduleOf(p)
+        if (m === null) {
+          missing.add(p)
+          complete = false
+        }
         if (!m) continue
         for (const q of resolveImports(m.imports, p))
           if (!seen.has(q) && q !== fromRecipe) next.push(q)
@@ -175,125 +199,262 @@ export async function readSpackPackages(
       }
       frontier = next
     }
+    if (!complete) return undefined
     const result = [...seen].sort()
     closureCache.set(key, result)
     return result
   }
+  const recipeOf = (f: FoundRecipe): RecipeAnalysis | undefined =>
+    opts.cache.get(recipeCacheKey(snap.files.get(f.recipePath)!)) as RecipeAnalysis | undefined
 
-  // 4. Assemble packages.
-  const packages = new Map<string, Package>()
+  const assemble = (f: FoundRecipe): Package => {
+    const a = recipeOf(f)
+    if (!a) throw new AnalysisNotCached(f.recipePath)
+    const direct = directModules(a, f.recipePath)
+    const closure = closureOf(direct, f.recipePath, new Set())
+    if (!closure) throw new AnalysisNotCached(f.recipePath)
+    return assemblePackage(f, a, {
+      direct,
+      closure,
+      modules: moduleCache,
+      files: dirFiles.get(f.dir) ?? [],
+      snap,
+      isIgnored: opts.isIgnored,
+      importsOf: (p) => resolveImports(moduleCache.get(p)?.imports ?? [], p),
+    })
+  }
+
+  const names = [...byName.keys()]
+  const assembled = new Map<string, Package>()
+  const get = (name: string): Package | undefined => {
+    const hit = assembled.get(name)
+    if (hit) return hit
+    const f = byName.get(name)
+    if (!f) return undefined
+    const pkg = assemble(f)
+    assembled.set(name, pkg)
+    return pkg
+  }
+  const prefetch = async (wanted: Iterable<string>): Promise<void> => {
+    const list = [...new Set(wanted)].flatMap((n) => byName.get(n) ?? [])
+    await fillCache(
+      snap,
+      list.map((f) => snap.files.get(f.recipePath)!),
+      opts.cache,
+      list,
+    )
+    // Their module closures, level by level: each round analyses the modules the cache lacks.
+    for (;;) {
+      const missing = new Set<string>()
+      for (const f of list)
+        closureOf(directModules(recipeOf(f)!, f.recipePath), f.recipePath, missing)
+      if (missing.size === 0) return
+      await loadModules([...missing])
+    }
+  }
+  return {
+    names,
+    prefetch,
+    get,
+    readAll: async () => {
+      await prefetch(names)
+      return new Map(names.map((n) => [n, get(n)!]))
+    },
+    view: new LazyPackageMap(names, get),
+  }
+}
+
+/** Every recipe of the tree by package name, in recipe-path order, and each directory's files. */
+function discoverRecipes(
+  snap: RepoSnapshot,
+  roots: readonly string[],
+  opts: SpackReadOptions,
+): { byName: Map<string, FoundRecipe>; dirFiles: Map<string, string[]> } {
+  const found: FoundRecipe[] = []
+  const dirFiles = new Map<string, string[]>()
+  for (const path of snap.files.keys()) {
+    for (const root of roots) {
+      if (!path.startsWith(`${root}/`)) continue
+      const rest = path.slice(root.length + 1)
+      const slash = rest.indexOf('/')
+      if (slash < 0) continue
+      const dir = `${root}/${rest.slice(0, slash)}`
+      const name = packageNameForDirectory(rest.slice(0, slash), root)
+      // As Spack's repository index does, a directory whose name is no package name
+      // (`zl\u0456b`, `a b`, `${{x}}`) holds no package: its files are used by none.
+      if (rest.slice(slash + 1) === 'package.py' && packageNameProblem(name) === undefined)
+        found.push({ name, dir, recipePath: path })
+      const list = dirFiles.get(dir)
+      if (list) list.push(path)
+      else dirFiles.set(dir, [path])
+    }
+  }
+  if (found.length === 0 && roots.length > 0) {
+    const anyUnder = roots.some((r) => [...snap.files.keys()].some((p) => p.startsWith(`${r}/`)))
+    if (!anyUnder)
+      throw new UserError(
+        'config',
+        'recipes',
+        `no recipe root ${roots.map((r) => `"${r}"`).join(', ')} in ${snap.rev === 'WORKTREE' ? 'the working tree' : `commit ${snap.rev.slice(0, 12)}`}`,
+      )
+  }
+  const byName = new Map<string, FoundRecipe>()
   for (const f of found.sort((a, b) => (a.recipePath < b.recipePath ? -1 : 1))) {
-    if (opts.isIgnored(f.recipePath)) continue
-    const prev = packages.get(f.name)
+    if (opts.isIgnored(f.recipePath) || (opts.only && !opts.only.has(f.name))) continue
+    const prev = byName.get(f.name)
     if (prev)
       throw new UserError(
         'recipe',
         f.recipePath,
         `package "${f.name}" is also defined by ${prev.recipePath} (two recipe roots define it; list the one to use in recipes)`,
       )
-    const oid = snap.files.get(f.recipePath)!
-    const a = opts.cache.get(recipeCacheKey(oid)) as RecipeAnalysis
-    const direct = resolveImports(a.imports, f.recipePath)
-    for (const base of originalBaseNames(a)) {
-      const m = classToModule.get(base)
-      if (m) direct.push(m)
-    }
-    const closure = await closureOf([...new Set(direct)].sort(), f.recipePath)
-
-    // Inherited directives: from modules whose package class the recipe builds on.
-    const inherited = inheritedRecipes(
-      originalBaseNames(a),
-      closure.map((p) => moduleCache.get(p)),
-    )
-    const place = (line: number): SourcePlace => ({ file: f.recipePath, line })
-    const withPlace = <T extends { place?: SourcePlace }>(d: T): T =>
-      d.place ? { ...d, place: place(d.place.line) } : d
-
-    const files = dirFiles.get(f.dir) ?? []
-    const usedPatchFiles = new Set<string>()
-    const patches = [...inherited.flatMap((r) => r.patches.filter((p) => p.url)), ...a.patches].map(
-      (p) => {
-        const q = withPlace(p)
-        if (!q.file) return q
-        const path = `${f.dir}/${q.file}`
-        usedPatchFiles.add(path)
-        const blob = snap.files.get(path)
-        if (blob === undefined) {
-          if (opts.isIgnored(path)) return { ...q, contentHash: 'ignored' }
-          throw new UserError(
-            'recipe',
-            `${f.recipePath}:${q.place?.line ?? 0}`,
-            `patch file "${q.file}" does not exist in ${f.dir}/`,
-          )
-        }
-        return { ...q, contentHash: opts.isIgnored(path) ? 'ignored' : blob }
-      },
-    )
-    const variantNames = new Set(a.variants.map((v) => v.name))
-    const variants = [
-      ...a.variants.map(withPlace),
-      ...inherited
-        .flatMap((r) => r.variants)
-        .filter((v) => !variantNames.has(v.name) && (variantNames.add(v.name), true)),
-    ]
-    // A module that serves only some of the package's build systems counts only for the specs
-    // built with one of them (`build_system=cmake`); every other module enters the package digest.
-    const selected = buildSystemModules(
-      [...new Set(direct)],
-      variants.find((v) => v.name === 'build_system')?.values ?? [],
-      moduleCache,
-      (p) => resolveImports(moduleCache.get(p)?.imports ?? [], p),
-    )
-    const bases: Record<string, Digest> = {}
-    const moduleCode: Package['conditionalCode'] = []
-    for (const p of closure) {
-      const digest = moduleCache.get(p)!.canonicalDigest
-      const systems = selected.get(p)
-      if (systems === undefined) bases[p] = digest
-      else
-        for (const system of systems)
-          moduleCode.push({
-            when: `build_system=${system}`,
-            label: `${MODULE_CODE_LABEL}${p} (build_system=${system})`,
-            digest,
-            place: { file: p, line: 1 },
-          })
-    }
-    const digestInputs = packageDigestInputs('spack', a.canonicalDigest, bases, {})
-    packages.set(f.name, {
-      name: f.name,
-      ecosystem: 'spack',
-      recipePath: f.recipePath,
-      directory: f.dir,
-      digestInputs,
-      versions: a.versions.map(withPlace),
-      variants,
-      dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r) => r.dependencies)],
-      patches,
-      resources: [...a.resources.map(withPlace), ...inherited.flatMap((r) => r.resources)],
-      provides: a.provides,
-      conflicts: a.conflicts,
-      requires: a.requires,
-      conditionalCode: [
-        ...[...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map((c) => ({
-          when: c.when,
-          label: c.label,
-          digest: c.digest,
-          place: place(c.line),
-        })),
-        ...moduleCode,
-      ],
-      unresolved: a.unresolved.map((u) => ({
-        package: f.name,
-        place: place(u.line),
-        reason: u.reason,
-      })),
-      ...unreadableOf(f.recipePath, a, closure, moduleCache),
-      ignoredFiles: files.filter((p) => p !== f.recipePath && !usedPatchFiles.has(p)),
-      inputPaths: [f.recipePath, ...closure, ...usedPatchFiles].sort(),
-    })
+    byName.set(f.name, f)
   }
-  return { packages }
+  return { byName, dirFiles }
+}
+
+/** What assembling one package reads besides its recipe's analysis. */
+interface AssemblyInputs {
+  /** The modules it builds on directly, and their transitive closure. */
+  direct: readonly string[]
+  closure: readonly string[]
+  modules: ReadonlyMap<string, ModuleAnalysis>
+  /** Every file of its directory. */
+  files: readonly string[]
+  snap: RepoSnapshot
+  isIgnored: (path: string) => boolean
+  importsOf: (path: string) => string[]
+}
+
+/** A package from its recipe's analysis and the modules it builds on. */
+function assemblePackage(f: FoundRecipe, a: RecipeAnalysis, inputs: AssemblyInputs): Package {
+  const { closure, modules: moduleCache, snap } = inputs
+  // Inherited directives: from modules whose package class the recipe builds on.
+  const inherited = inheritedRecipes(
+    originalBaseNames(a),
+    closure.map((p) => moduleCache.get(p)),
+  )
+  const place = (line: number): SourcePlace => ({ file: f.recipePath, line })
+  const withPlace = <T extends { place?: SourcePlace }>(d: T): T =>
+    d.place ? { ...d, place: place(d.place.line) } : d
+
+  const usedPatchFiles = new Set<string>()
+  const patches = [...inherited.flatMap((r) => r.patches.filter((p) => p.url)), ...a.patches].map(
+    (p) => {
+      const q = withPlace(p)
+      if (!q.file) return q
+      const path = `${f.dir}/${q.file}`
+      usedPatchFiles.add(path)
+      const blob = snap.files.get(path)
+      if (blob === undefined) {
+        if (inputs.isIgnored(path)) return { ...q, contentHash: 'ignored' }
+        throw new UserError(
+          'recipe',
+          `${f.recipePath}:${q.place?.line ?? 0}`,
+          `patch file "${q.file}" does not exist in ${f.dir}/`,
+        )
+      }
+      return { ...q, contentHash: inputs.isIgnored(path) ? 'ignored' : blob }
+    },
+  )
+  const variantNames = new Set(a.variants.map((v) => v.name))
+  const variants = [
+    ...a.variants.map(withPlace),
+    ...inherited
+      .flatMap((r) => r.variants)
+      .filter((v) => !variantNames.has(v.name) && (variantNames.add(v.name), true)),
+  ]
+  // A module that serves only some of the package's build systems counts only for the specs
+  // built with one of them (`build_system=cmake`); every other module enters the package digest.
+  const selected = buildSystemModules(
+    inputs.direct,
+    variants.find((v) => v.name === 'build_system')?.values ?? [],
+    moduleCache,
+    inputs.importsOf,
+  )
+  const bases: Record<string, Digest> = {}
+  const moduleCode: Package['conditionalCode'] = []
+  for (const p of closure) {
+    const digest = moduleCache.get(p)!.canonicalDigest
+    const systems = selected.get(p)
+    if (systems === undefined) bases[p] = digest
+    else
+      for (const system of systems)
+        moduleCode.push({
+          when: `build_system=${system}`,
+          label: `${MODULE_CODE_LABEL}${p} (build_system=${system})`,
+          digest,
+          place: { file: p, line: 1 },
+        })
+  }
+  const digestInputs = packageDigestInputs('spack', a.canonicalDigest, bases, {})
+  return {
+    name: f.name,
+    ecosystem: 'spack',
+    recipePath: f.recipePath,
+    directory: f.dir,
+    digestInputs,
+    versions: a.versions.map(withPlace),
+    variants,
+    dependencies: [...a.dependencies.map(withPlace), ...inherited.flatMap((r) => r.dependencies)],
+    patches,
+    resources: [...a.resources.map(withPlace), ...inherited.flatMap((r) => r.resources)],
+    provides: a.provides,
+    conflicts: a.conflicts,
+    requires: a.requires,
+    conditionalCode: [
+      ...[...a.conditionalCode, ...inherited.flatMap((r) => r.conditionalCode)].map((c) => ({
+        when: c.when,
+        label: c.label,
+        digest: c.digest,
+        place: place(c.line),
+      })),
+      ...moduleCode,
+    ],
+    unresolved: a.unresolved.map((u) => ({
+      package: f.name,
+      place: place(u.line),
+      reason: u.reason,
+    })),
+    ...unreadableOf(f.recipePath, a, closure, moduleCache),
+    ignoredFiles: inputs.files.filter((p) => p !== f.recipePath && !usedPatchFiles.has(p)),
+    inputPaths: [f.recipePath, ...closure, ...usedPatchFiles].sort(),
+  }
+}
+
+/** A read-only map over a package source: each package is assembled when first asked for. */
+class LazyPackageMap implements ReadonlyMap<string, Package> {
+  private readonly known: ReadonlySet<string>
+  constructor(
+    private readonly names: readonly string[],
+    private readonly read: (name: string) => Package | undefined,
+  ) {
+    this.known = new Set(names)
+  }
+  get size(): number {
+    return this.names.length
+  }
+  get(name: string): Package | undefined {
+    return this.known.has(name) ? this.read(name) : undefined
+  }
+  has(name: string): boolean {
+    return this.known.has(name)
+  }
+  keys(): MapIterator<string> {
+    return this.names[Symbol.iterator]()
+  }
+  *values(): MapIterator<Package> {
+    for (const n of this.names) yield this.read(n)!
+  }
+  *entries(): MapIterator<[string, Package]> {
+    for (const n of this.names) yield [n, this.read(n)!]
+  }
+  [Symbol.iterator](): MapIterator<[string, Package]> {
+    return this.entries()
+  }
+  forEach(fn: (value: Package, key: string, map: ReadonlyMap<string, Package>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this)
+  }
 }
 
 /**
